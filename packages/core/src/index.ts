@@ -1,0 +1,5 @@
+/**
+ * @mailroom/core — receive email from SendGrid's Inbound Parse Webhook.
+ * Each folder's index.ts states its public surface; this file re-exports them.
+ */
+export * from './message/index.js';

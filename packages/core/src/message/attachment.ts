@@ -1,0 +1,105 @@
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+
+/** Where an attachment's bytes live: in memory, or spilled to a temporary file. */
+export type AttachmentSource = { kind: 'buffer'; data: Uint8Array } | { kind: 'file'; path: string };
+
+export interface AttachmentInit {
+  filename: string;
+  contentType: string;
+  size: number;
+  contentId: string | null;
+  inline: boolean;
+  sha256: string;
+  source: AttachmentSource;
+}
+
+/** The JSON form of an attachment (no content). */
+export interface AttachmentJSON {
+  filename: string;
+  contentType: string;
+  size: number;
+  contentId: string | null;
+  inline: boolean;
+  sha256: string;
+}
+
+const MAX_STORAGE_NAME = 100;
+
+/**
+ * A file that came with the email. `filename` is what the sender called it (untrusted);
+ * `storageName` is safe to use as a file name: no separators, no control characters,
+ * no leading dots, bounded length.
+ */
+export class Attachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  /** Content-ID without angle brackets, or null. */
+  readonly contentId: string | null;
+  /** True for parts referenced from the HTML body (`cid:`) or marked inline. */
+  readonly inline: boolean;
+  /** Hex SHA-256 of the decoded content. */
+  readonly sha256: string;
+  readonly storageName: string;
+  readonly #source: AttachmentSource;
+
+  constructor(init: AttachmentInit) {
+    this.filename = init.filename;
+    this.contentType = init.contentType;
+    this.size = init.size;
+    this.contentId = init.contentId;
+    this.inline = init.inline;
+    this.sha256 = init.sha256;
+    this.#source = init.source;
+    this.storageName = safeStorageName(init.filename, init.sha256);
+  }
+
+  /** The decoded bytes. */
+  async content(): Promise<Buffer> {
+    const source = this.#source;
+    if (source.kind === 'buffer') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
+    return readFile(source.path);
+  }
+
+  /** The decoded bytes as a stream (no full copy in memory for spilled parts). */
+  stream(): Readable {
+    const source = this.#source;
+    if (source.kind === 'buffer') return Readable.from([Buffer.from(source.data)]);
+    return createReadStream(source.path);
+  }
+
+  toJSON(): AttachmentJSON {
+    return {
+      filename: this.filename,
+      contentType: this.contentType,
+      size: this.size,
+      contentId: this.contentId,
+      inline: this.inline,
+      sha256: this.sha256,
+    };
+  }
+}
+
+/**
+ * A file name safe for any filesystem: keeps the last path segment's letters, digits,
+ * dot, dash and underscore; never empty, never hidden, at most 100 characters.
+ */
+export function safeStorageName(filename: string, fallbackSeed = 'attachment'): string {
+  const lastSegment = filename.split(/[\\/]/).pop() ?? '';
+  let name = lastSegment
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[^\w.\-]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^[._]+/, '')
+    .replace(/\.{2,}/g, '.');
+  if (!name || name === '.' || /^_*$/.test(name)) name = `attachment-${fallbackSeed.slice(0, 12)}`;
+  if (name.length > MAX_STORAGE_NAME) {
+    const dot = name.lastIndexOf('.');
+    const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
+    name = name.slice(0, MAX_STORAGE_NAME - ext.length) + ext;
+  }
+  return name;
+}

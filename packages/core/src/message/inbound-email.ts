@@ -1,0 +1,169 @@
+import type { Attachment, AttachmentJSON } from './attachment.js';
+import type { EmailAddress } from './address.js';
+
+/** How SendGrid posted the email: decoded fields ("parsed") or the full MIME message ("raw"). */
+export type InboundMode = 'parsed' | 'raw';
+
+export interface Header {
+  name: string;
+  value: string;
+}
+
+/** SMTP envelope: who SendGrid accepted the message from and for (Bcc recipients included). */
+export interface Envelope {
+  from: string | null;
+  to: string[];
+}
+
+export interface DkimResult {
+  domain: string;
+  result: string;
+}
+
+export interface AuthResults {
+  /** SendGrid's SPF result for the envelope sender (`pass`, `softfail`, …) or null. */
+  spf: string | null;
+  /** Every DKIM result SendGrid reported; `none` gives []. */
+  dkim: DkimResult[];
+}
+
+export interface SpamCheck {
+  score: number | null;
+  report: string | null;
+}
+
+/** Everything needed to construct an InboundEmail; produced by the ingress. */
+export interface InboundEmailInit {
+  mode: InboundMode;
+  messageId: string | null;
+  date: Date | null;
+  subject: string;
+  from: EmailAddress | null;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  replyTo: EmailAddress[];
+  envelope: Envelope;
+  inReplyTo: string | null;
+  references: string[];
+  text: string | null;
+  html: string | null;
+  headers: Header[];
+  attachments: Attachment[];
+  auth: AuthResults;
+  spam: SpamCheck | null;
+  senderIp: string | null;
+}
+
+/** The JSON form of an InboundEmail: exactly these fields, used by the CLI, logs and the console. */
+export interface InboundEmailJSON {
+  mode: InboundMode;
+  messageId: string | null;
+  date: string | null;
+  subject: string;
+  from: EmailAddress | null;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  replyTo: EmailAddress[];
+  envelope: Envelope;
+  inReplyTo: string | null;
+  references: string[];
+  text: string | null;
+  html: string | null;
+  headers: Header[];
+  attachments: AttachmentJSON[];
+  auth: AuthResults;
+  spam: SpamCheck | null;
+  senderIp: string | null;
+}
+
+/**
+ * One email received through the Inbound Parse Webhook: the one object handlers see.
+ * Immutable; text bodies use LF line endings; Message-IDs carry no angle brackets.
+ */
+export class InboundEmail {
+  readonly mode: InboundMode;
+  readonly messageId: string | null;
+  readonly date: Date | null;
+  readonly subject: string;
+  readonly from: EmailAddress | null;
+  readonly to: readonly EmailAddress[];
+  readonly cc: readonly EmailAddress[];
+  readonly replyTo: readonly EmailAddress[];
+  readonly envelope: Readonly<Envelope>;
+  readonly inReplyTo: string | null;
+  readonly references: readonly string[];
+  readonly text: string | null;
+  readonly html: string | null;
+  readonly headers: readonly Header[];
+  readonly attachments: readonly Attachment[];
+  readonly auth: Readonly<AuthResults>;
+  readonly spam: Readonly<SpamCheck> | null;
+  readonly senderIp: string | null;
+
+  constructor(init: InboundEmailInit) {
+    this.mode = init.mode;
+    this.messageId = init.messageId;
+    this.date = init.date;
+    this.subject = init.subject;
+    this.from = init.from;
+    this.to = init.to;
+    this.cc = init.cc;
+    this.replyTo = init.replyTo;
+    this.envelope = init.envelope;
+    this.inReplyTo = init.inReplyTo;
+    this.references = init.references;
+    this.text = init.text;
+    this.html = init.html;
+    this.headers = init.headers;
+    this.attachments = init.attachments;
+    this.auth = init.auth;
+    this.spam = init.spam;
+    this.senderIp = init.senderIp;
+  }
+
+  /** The first header with this name (case-insensitive), or undefined. */
+  header(name: string): string | undefined {
+    const wanted = name.toLowerCase();
+    return this.headers.find((h) => h.name.toLowerCase() === wanted)?.value;
+  }
+
+  /** Every header with this name, in order. */
+  headerValues(name: string): string[] {
+    const wanted = name.toLowerCase();
+    return this.headers.filter((h) => h.name.toLowerCase() === wanted).map((h) => h.value);
+  }
+
+  /** Attachments that are not inline parts of the HTML body. */
+  get files(): Attachment[] {
+    return this.attachments.filter((a) => !a.inline);
+  }
+
+  /** The attachment with this Content-ID (with or without angle brackets). */
+  attachmentByContentId(contentId: string): Attachment | undefined {
+    const id = contentId.replace(/^<|>$/g, '');
+    return this.attachments.find((a) => a.contentId === id);
+  }
+
+  toJSON(): InboundEmailJSON {
+    return {
+      mode: this.mode,
+      messageId: this.messageId,
+      date: this.date ? this.date.toISOString() : null,
+      subject: this.subject,
+      from: this.from,
+      to: [...this.to],
+      cc: [...this.cc],
+      replyTo: [...this.replyTo],
+      envelope: { from: this.envelope.from, to: [...this.envelope.to] },
+      inReplyTo: this.inReplyTo,
+      references: [...this.references],
+      text: this.text,
+      html: this.html,
+      headers: [...this.headers],
+      attachments: this.attachments.map((a) => a.toJSON()),
+      auth: { spf: this.auth.spf, dkim: [...this.auth.dkim] },
+      spam: this.spam,
+      senderIp: this.senderIp,
+    };
+  }
+}

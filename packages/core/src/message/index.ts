@@ -1,0 +1,26 @@
+/**
+ * The inbound email model: what every handler sees.
+ *
+ * @example
+ * ```ts
+ * import type { InboundEmail } from '@mailroom/core';
+ * function summary(email: InboundEmail) {
+ *   return `${email.from?.address} → ${email.envelope.to.join(', ')}: ${email.subject}`;
+ * }
+ * ```
+ */
+export { InboundEmail } from './inbound-email.js';
+export type {
+  InboundEmailInit,
+  InboundEmailJSON,
+  InboundMode,
+  Header,
+  Envelope,
+  DkimResult,
+  AuthResults,
+  SpamCheck,
+} from './inbound-email.js';
+export { Attachment, safeStorageName } from './attachment.js';
+export type { AttachmentInit, AttachmentJSON, AttachmentSource } from './attachment.js';
+export { parseAddressList, parseAddress, normalizeAddress, domainOf } from './address.js';
+export type { EmailAddress } from './address.js';
