@@ -3,3 +3,4 @@
  * Each folder's index.ts states its public surface; this file re-exports them.
  */
 export * from './message/index.js';
+export * from './routing/index.js';
