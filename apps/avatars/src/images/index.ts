@@ -1,0 +1,25 @@
+/**
+ * The avatar image pipeline: validate an untrusted image cheaply, then decode once and produce
+ * square WebP + JPEG renditions (64/128/256/512), upright, metadata-free, attention-cropped.
+ *
+ * @example
+ * ```ts
+ * import { processAvatar, ImageRefusedError } from './images/index.js';
+ * try {
+ *   const avatar = await processAvatar(await attachment.content());
+ *   avatar.renditions; // [{ size: 64, format: 'webp', data }, …]
+ *   avatar.crop;       // { left, top, size } in source pixels
+ * } catch (error) {
+ *   if (error instanceof ImageRefusedError) reply(error.reason); else throw error;
+ * }
+ * ```
+ */
+export { processAvatar } from './pipeline.js';
+export type { ProcessedAvatar, Rendition, RenditionFormat, CropBox, ProcessOptions } from './pipeline.js';
+export { inspectImage } from './inspect.js';
+export type { ImageFacts } from './inspect.js';
+export { renderDefaultAvatar } from './default-avatar.js';
+export { ImageRefusedError, HEIC_ADVICE } from './refusal.js';
+export type { ImageRefusalCode } from './refusal.js';
+export { DEFAULT_IMAGE_POLICY, AVATAR_SIZES, LARGEST_AVATAR_SIZE, ACCEPTED_MIME_TYPES } from './policy.js';
+export type { ImagePolicy, AvatarSize } from './policy.js';
