@@ -1,0 +1,134 @@
+import { parseAddress, parseAddressList, normalizeAddress, type EmailAddress } from '../message/address.js';
+
+/** An address as callers write it: `"Ann <ann@example.com>"`, `ann@example.com`, or `{ address, name }`. */
+export type AddressInput = string | EmailAddress;
+
+export interface OutboundAttachment {
+  filename: string;
+  /** Default `application/octet-stream`. */
+  contentType?: string;
+  /** Bytes, or text sent as UTF-8. */
+  content: Uint8Array | string;
+  /** Makes the part inline (referenced from HTML as `cid:<contentId>`). */
+  contentId?: string;
+  inline?: boolean;
+}
+
+/** One email to send. Every address field takes one address or a list. */
+export interface OutboundMessage {
+  from: AddressInput;
+  to: AddressInput | readonly AddressInput[];
+  cc?: AddressInput | readonly AddressInput[];
+  bcc?: AddressInput | readonly AddressInput[];
+  replyTo?: AddressInput | readonly AddressInput[];
+  subject: string;
+  text?: string;
+  html?: string;
+  /** Extra headers (List-Unsubscribe, Auto-Submitted, …). Message-ID/In-Reply-To/References have their own fields. */
+  headers?: Record<string, string>;
+  attachments?: readonly OutboundAttachment[];
+  /** Come back on every Event Webhook event for this message (SendGrid `custom_args`); values are strings. */
+  customArgs?: Record<string, string>;
+  /** SendGrid categories (at most 10). */
+  categories?: readonly string[];
+  /** Without angle brackets; generated on our domain when absent. */
+  messageId?: string;
+  inReplyTo?: string | null;
+  references?: readonly string[];
+  /** Sign this scope into the generated Message-ID, so replies thread back to it. */
+  threadScope?: string;
+  /**
+   * Messages with the same batchKey (same content, different recipients: list redistribution)
+   * may go out in one provider request (SendGrid: up to 1,000 personalizations).
+   */
+  batchKey?: string;
+}
+
+/** What transports receive: a message with normalized fields, taken from the outbox. */
+export interface PreparedMessage {
+  /** Outbox id; also sent as custom arg `mailroom_id`. */
+  id: string;
+  from: EmailAddress;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  bcc: EmailAddress[];
+  replyTo: EmailAddress[];
+  subject: string;
+  text: string | null;
+  html: string | null;
+  headers: Record<string, string>;
+  attachments: PreparedAttachment[];
+  customArgs: Record<string, string>;
+  categories: string[];
+  messageId: string;
+  inReplyTo: string | null;
+  references: string[];
+}
+
+export interface PreparedAttachment {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  contentId: string | null;
+  inline: boolean;
+}
+
+export class OutboundMessageError extends Error {
+  override name = 'OutboundMessageError';
+}
+
+/** The custom arg carrying the outbox id, so Event Webhook events link back to the message. */
+export const MAILROOM_ID_ARG = 'mailroom_id';
+
+const OWN_HEADERS = new Set(['message-id', 'in-reply-to', 'references', 'from', 'to', 'cc', 'bcc', 'reply-to', 'subject']);
+
+export function toAddressList(input: AddressInput | readonly AddressInput[] | undefined): EmailAddress[] {
+  if (input === undefined) return [];
+  const list: readonly AddressInput[] = Array.isArray(input) ? input : [input as AddressInput];
+  return list.flatMap((entry) => (typeof entry === 'string' ? parseAddressList(entry) : [entry]));
+}
+
+export function toAddress(input: AddressInput, field: string): EmailAddress {
+  const address = typeof input === 'string' ? parseAddress(input) : input;
+  if (!address?.address?.includes('@')) throw new OutboundMessageError(`${field} "${String(typeof input === 'string' ? input : input.address)}" is not an address`);
+  return address;
+}
+
+export function bareMessageId(id: string): string {
+  return id.trim().replace(/^<|>$/g, '');
+}
+
+/** Checks a message before it is queued: bad input fails at send(), not later in the worker. */
+export function validateOutbound(message: OutboundMessage): void {
+  toAddress(message.from, 'from');
+  const recipients = [...toAddressList(message.to), ...toAddressList(message.cc), ...toAddressList(message.bcc)];
+  if (recipients.length === 0) throw new OutboundMessageError('a message needs at least one recipient');
+  if (toAddressList(message.to).length === 0) throw new OutboundMessageError('a message needs at least one "to" recipient');
+  for (const r of recipients) if (!r.address.includes('@')) throw new OutboundMessageError(`recipient "${r.address}" is not an address`);
+  if (!message.text && !message.html) throw new OutboundMessageError('a message needs text or html');
+  if (/[\r\n]/.test(message.subject)) throw new OutboundMessageError('subject must not contain line breaks');
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (!/^[!-9;-~]+$/.test(name)) throw new OutboundMessageError(`header name "${name}" is invalid`);
+    if (OWN_HEADERS.has(name.toLowerCase())) throw new OutboundMessageError(`set ${name} through its own field, not headers`);
+    if (/[\r\n]/.test(value)) throw new OutboundMessageError(`header ${name} must not contain line breaks`);
+  }
+  for (const [key, value] of Object.entries(message.customArgs ?? {})) {
+    if (typeof value !== 'string') throw new OutboundMessageError(`custom arg ${key} must be a string`);
+  }
+  if ((message.categories?.length ?? 0) > 10) throw new OutboundMessageError('SendGrid accepts at most 10 categories');
+}
+
+/**
+ * SendGrid rejects a personalization that names an address twice across to/cc/bcc; keep the first.
+ */
+export function uniqueRecipients(message: Pick<PreparedMessage, 'to' | 'cc' | 'bcc'>): Pick<PreparedMessage, 'to' | 'cc' | 'bcc'> {
+  const seen = new Set<string>();
+  const keep = (list: EmailAddress[]) =>
+    list.filter((a) => {
+      const key = normalizeAddress(a.address);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  return { to: keep(message.to), cc: keep(message.cc), bcc: keep(message.bcc) };
+}
