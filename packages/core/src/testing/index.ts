@@ -1,0 +1,37 @@
+/**
+ * `@mailroom/core/testing`: build the exact requests SendGrid's Inbound Parse sends, in both
+ * modes, with any charset, attachments, signatures and auth; plus captured fixtures.
+ *
+ * @example
+ * ```ts
+ * import { inboundRequest, TEST_KEY_PAIR } from '@mailroom/core/testing';
+ *
+ * const request = inboundRequest(
+ *   { from: 'Bob <bob@example.com>', subject: 'Order 42', attachments: [{ filename: 'a.txt', content: 'hi' }] },
+ *   { sign: TEST_KEY_PAIR },
+ * );
+ * const response = await app.fetch(request);
+ * ```
+ */
+export {
+  buildInboundPost,
+  inboundFormParts,
+  DEFAULT_FROM,
+  DEFAULT_TO,
+  DEFAULT_SUBJECT,
+  DEFAULT_TEXT,
+  DEFAULT_DATE,
+  DEFAULT_SENDER_IP,
+  DEFAULT_SPAM_SCORE,
+} from './post.js';
+export type { InboundDescription, AttachmentDescription, BuiltPost, CharsetField } from './post.js';
+export { inboundRequest, httpRequestBytes, signatureHeaders, DEFAULT_INBOUND_URL } from './request.js';
+export type { InboundRequestOptions, PostSource } from './request.js';
+export { generateTestKeyPair, signBody, TEST_KEY_PAIR } from './keys.js';
+export type { TestKeyPair } from './keys.js';
+export { multipartBody, multipartContentType, SENDGRID_BOUNDARY } from './multipart.js';
+export type { FormPart } from './multipart.js';
+export { encodeInCharset, encodedWords } from './charsets.js';
+export * as fixtures from './fixtures.js';
+export { createTestStore, createTestDatabase } from './store.js';
+export type { TestStore, TestStoreOptions } from './store.js';
