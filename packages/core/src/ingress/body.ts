@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { IngressError } from './errors.js';
+
+export type BodySource = Uint8Array | AsyncIterable<Uint8Array>;
+
+export interface CollectedBody {
+  body: Buffer;
+  sha256: string;
+}
+
+/**
+ * Reads a body into one Buffer while counting bytes (Content-Length is not trusted),
+ * hashing, and handing each chunk to `onChunk` (the signature check) as it arrives.
+ * With a declared length the buffer is allocated once, so the body exists in memory once.
+ */
+export async function collectBody(
+  source: BodySource | ReadableStream<Uint8Array>,
+  options: { maxBytes: number; declaredLength?: number | null; onChunk?: (chunk: Uint8Array) => void },
+): Promise<CollectedBody> {
+  const { maxBytes, onChunk } = options;
+  const hash = createHash('sha256');
+  if (source instanceof Uint8Array) {
+    if (source.byteLength > maxBytes) throw bodyTooLarge(maxBytes);
+    hash.update(source);
+    onChunk?.(source);
+    return { body: asBuffer(source), sha256: hash.digest('hex') };
+  }
+
+  const declared = options.declaredLength;
+  let preallocated: Buffer | null = declared && declared > 0 && declared <= maxBytes ? Buffer.allocUnsafe(declared) : null;
+  let filled = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of source instanceof ReadableStream ? readStream(source) : source) {
+    if (chunk.byteLength === 0) continue;
+    if (filled + chunk.byteLength > maxBytes) throw bodyTooLarge(maxBytes);
+    hash.update(chunk);
+    onChunk?.(chunk);
+    if (preallocated && filled + chunk.byteLength <= preallocated.length) {
+      preallocated.set(chunk, filled);
+    } else {
+      if (preallocated) {
+        // More bytes than Content-Length promised: fall back to collecting chunks.
+        chunks.push(preallocated.subarray(0, filled));
+        preallocated = null;
+      }
+      // Copy: a stream may reuse the memory behind a chunk it has handed out.
+      chunks.push(Buffer.from(chunk));
+    }
+    filled += chunk.byteLength;
+  }
+  const body = preallocated ? preallocated.subarray(0, filled) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, filled);
+  return { body, sha256: hash.digest('hex') };
+}
+
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function bodyTooLarge(maxBytes: number): IngressError {
+  return new IngressError(413, 'body_too_large', `request body exceeds the ${maxBytes}-byte limit (maxBodyBytes)`);
+}
+
+/** Iterates a web stream; leaving early (limit exceeded, error) cancels it. */
+async function* readStream(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        return;
+      }
+      yield value;
+    }
+  } finally {
+    if (!finished) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}

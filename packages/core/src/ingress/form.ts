@@ -1,0 +1,47 @@
+import { decodeCharset } from './charsets.js';
+import { parseDkim, parseEnvelope, parseSenderIp, parseSpam, parseSpf } from './form-fields.js';
+import type { FormPart } from './multipart.js';
+import type { AuthResults, Envelope, SpamCheck } from '../message/index.js';
+
+const ATTACHMENT_PART = /^attachment(\d+)$/;
+
+/** The form parts of one post, looked up by name (first occurrence wins for fields). */
+export class FormData {
+  readonly #fields = new Map<string, FormPart>();
+  /** `attachmentN` parts in numeric order (attachment10 after attachment9). */
+  readonly attachmentParts: Array<FormPart & { index: number }>;
+
+  constructor(parts: FormPart[]) {
+    const attachments: Array<FormPart & { index: number }> = [];
+    for (const part of parts) {
+      const attachment = ATTACHMENT_PART.exec(part.name);
+      if (attachment) attachments.push({ ...part, index: Number(attachment[1]) });
+      else if (!this.#fields.has(part.name)) this.#fields.set(part.name, part);
+    }
+    this.attachmentParts = attachments.sort((a, b) => a.index - b.index);
+  }
+
+  has(name: string): boolean {
+    return this.#fields.has(name);
+  }
+
+  bytes(name: string): Buffer | undefined {
+    return this.#fields.get(name)?.data;
+  }
+
+  /** A field as UTF-8 text (metadata fields: envelope, dkim, SPF, …). */
+  text(name: string): string | undefined {
+    const bytes = this.bytes(name);
+    return bytes === undefined ? undefined : decodeCharset(bytes, 'utf-8');
+  }
+
+  /** SendGrid's metadata, the same in both modes. */
+  metadata(): { envelope: Envelope; auth: AuthResults; spam: SpamCheck | null; senderIp: string | null } {
+    return {
+      envelope: parseEnvelope(this.text('envelope')),
+      auth: { spf: parseSpf(this.text('SPF') ?? this.text('spf')), dkim: parseDkim(this.text('dkim')) },
+      spam: parseSpam(this.text('spam_score'), this.text('spam_report')),
+      senderIp: parseSenderIp(this.text('sender_ip')),
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import type { InboundEmail } from '../message/index.js';
+import { bodyTooLarge, collectBody } from './body.js';
+import { IngressError } from './errors.js';
+import { resolveLimits, type IngressLimits } from './limits.js';
+import { formDataBoundary } from './multipart.js';
+import { parseFormBody } from './parse.js';
+import { createAuthenticator, type AuthMethod, type IngressSecurity } from './verify/index.js';
+
+/** A verified, parsed Inbound Parse post. */
+export interface ReceivedPost {
+  email: InboundEmail;
+  /** The exact bytes SendGrid posted (stored by the inbox, re-parsable with parseInboundBody). */
+  body: Buffer;
+  /** The request's Content-Type, boundary included. */
+  contentType: string;
+  /** Hex SHA-256 of `body`, computed while streaming. */
+  sha256: string;
+  authenticatedBy: AuthMethod[];
+}
+
+export interface Ingress {
+  /** Verifies and parses one post; throws IngressError (4xx) for anything SendGrid should not retry. */
+  receive(request: Request): Promise<ReceivedPost>;
+  /** True when the ingress accepts unauthenticated posts (security.insecure, nothing configured). */
+  readonly insecure: boolean;
+}
+
+/**
+ * The Inbound Parse ingress: header checks (basic, bearer, signature headers, timestamp)
+ * before the body is read; the body is counted, hashed and signature-checked as it streams;
+ * it is parsed only once the signature has verified.
+ */
+export function createIngress(options: { security: IngressSecurity; limits?: IngressLimits }): Ingress {
+  const authenticator = createAuthenticator(options.security);
+  const limits = resolveLimits(options.limits);
+
+  return {
+    insecure: authenticator.insecure,
+    async receive(request) {
+      const { authenticatedBy, signature } = await authenticator.checkHeaders(request);
+
+      const contentType = request.headers.get('content-type') ?? '';
+      const boundary = formDataBoundary(contentType);
+      const encoding = request.headers.get('content-encoding');
+      if (encoding && encoding.trim().toLowerCase() !== 'identity') {
+        throw new IngressError(415, 'unsupported_content_encoding', `unsupported Content-Encoding ${JSON.stringify(encoding)}`);
+      }
+      const declaredLength = parseContentLength(request.headers.get('content-length'));
+      if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
+      if (!request.body) throw new IngressError(400, 'empty_body', 'empty request body');
+
+      const { body, sha256 } = await collectBody(request.body, {
+        maxBytes: limits.maxBodyBytes,
+        declaredLength,
+        onChunk: signature ? (chunk) => signature.update(chunk) : undefined,
+      });
+      if (signature) {
+        if (!signature.verify()) {
+          throw new IngressError(403, 'signature_invalid', 'signature does not match the body under any configured public key');
+        }
+        authenticatedBy.unshift('signature');
+      }
+      const email = await parseFormBody(body, boundary, limits);
+      return { email, body, contentType, sha256, authenticatedBy };
+    },
+  };
+}
+
+function parseContentLength(value: string | null): number | null {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return null;
+  const length = Number(value);
+  return Number.isSafeInteger(length) ? length : null;
+}

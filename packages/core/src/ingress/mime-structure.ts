@@ -1,0 +1,126 @@
+import { IngressError } from './errors.js';
+import type { ResolvedLimits } from './limits.js';
+import { parseContentType } from './multipart.js';
+
+const CONTENT_TYPE = Buffer.from('content-type:');
+
+/**
+ * Cheap pre-checks on a raw MIME message before the real parser sees it: the top-level
+ * header block must fit `maxHeaderBytes` (413), and multipart / embedded-message nesting
+ * must stay within `maxMimeDepth` (400). One forward pass over line starts with
+ * Buffer.indexOf; strings are only made for Content-Type headers.
+ */
+export function checkMimeStructure(email: Buffer, limits: ResolvedLimits): void {
+  checkHeaderBlockSize(email, limits.maxHeaderBytes);
+  checkNestingDepth(email, limits);
+}
+
+function headerTooLarge(maxHeaderBytes: number): IngressError {
+  return new IngressError(413, 'header_too_large', `the email's header block exceeds ${maxHeaderBytes} bytes (maxHeaderBytes)`);
+}
+
+function checkHeaderBlockSize(email: Buffer, maxHeaderBytes: number): void {
+  if (email[0] === 0x0a || (email[0] === 0x0d && email[1] === 0x0a)) return; // no headers at all
+  const window = email.subarray(0, maxHeaderBytes + 3);
+  const ends = [window.indexOf('\n\n'), window.indexOf('\n\r\n')].filter((index) => index >= 0);
+  const blankLine = ends.length > 0 ? Math.min(...ends) : -1;
+  if (blankLine >= 0 ? blankLine + 1 > maxHeaderBytes : email.length > maxHeaderBytes) throw headerTooLarge(maxHeaderBytes);
+}
+
+interface Level {
+  /** `--boundary` of a multipart level; null for an embedded message/rfc822 level. */
+  delimiter: Buffer | null;
+}
+
+function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
+  const stack: Level[] = [];
+  let inHeaders = true;
+  let contentType: string | null = null;
+  let collectingContentType = false;
+  const length = email.length;
+  let pos = 0;
+
+  const push = (level: Level) => {
+    stack.push(level);
+    if (stack.length > limits.maxMimeDepth) {
+      throw new IngressError(400, 'mime_too_deep', `MIME structure nested deeper than ${limits.maxMimeDepth} levels (maxMimeDepth)`);
+    }
+  };
+
+  while (pos < length) {
+    const newline = email.indexOf(0x0a, pos);
+    const lineEnd = newline < 0 ? length : newline;
+    const contentEnd = lineEnd > pos && email[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;
+    const next = newline < 0 ? length : newline + 1;
+
+    if (stack.length > 0 && email[pos] === 0x2d && email[pos + 1] === 0x2d) {
+      const match = matchDelimiter(email, pos, contentEnd, stack);
+      if (match) {
+        stack.length = match.level + 1; // a delimiter of an outer level ends every level inside it
+        if (match.close) {
+          stack.pop();
+          inHeaders = false;
+        } else {
+          inHeaders = true;
+        }
+        contentType = null;
+        collectingContentType = false;
+        pos = next;
+        continue;
+      }
+    }
+
+    if (inHeaders) {
+      if (contentEnd === pos) {
+        inHeaders = false;
+        collectingContentType = false;
+        const parsed = contentType === null ? undefined : parseContentType(contentType.trim());
+        contentType = null;
+        if (parsed?.mimeType.startsWith('multipart/') && parsed.params.boundary) {
+          push({ delimiter: Buffer.from(`--${parsed.params.boundary}`, 'latin1') });
+        } else if (parsed && (parsed.mimeType === 'message/rfc822' || parsed.mimeType === 'message/global')) {
+          push({ delimiter: null });
+          inHeaders = true; // the body is another message, starting with its header block
+        }
+      } else if (email[pos] === 0x20 || email[pos] === 0x09) {
+        if (collectingContentType) {
+          contentType += email.toString('latin1', pos, contentEnd);
+          if (contentType!.length > limits.maxHeaderBytes) throw headerTooLarge(limits.maxHeaderBytes);
+        }
+      } else {
+        collectingContentType = startsWithIgnoringCase(email, pos, contentEnd, CONTENT_TYPE);
+        if (collectingContentType) contentType = email.toString('latin1', pos + CONTENT_TYPE.length, contentEnd);
+      }
+    }
+    pos = next;
+  }
+}
+
+function startsWithIgnoringCase(buffer: Buffer, start: number, end: number, lowerPrefix: Buffer): boolean {
+  if (end - start < lowerPrefix.length) return false;
+  for (let i = 0; i < lowerPrefix.length; i++) {
+    const byte = buffer[start + i]!;
+    const lower = byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
+    if (lower !== lowerPrefix[i]) return false;
+  }
+  return true;
+}
+
+function matchDelimiter(
+  buffer: Buffer,
+  start: number,
+  end: number,
+  stack: Level[],
+): { level: number; close: boolean } | null {
+  for (let level = stack.length - 1; level >= 0; level--) {
+    const delimiter = stack[level]!.delimiter;
+    if (!delimiter || end - start < delimiter.length) continue;
+    if (buffer.compare(delimiter, 0, delimiter.length, start, start + delimiter.length) !== 0) continue;
+    let cursor = start + delimiter.length;
+    const close = buffer[cursor] === 0x2d && buffer[cursor + 1] === 0x2d;
+    if (close) cursor += 2;
+    while (cursor < end && (buffer[cursor] === 0x20 || buffer[cursor] === 0x09)) cursor++;
+    if (cursor === end) return { level, close };
+  }
+  return null;
+}

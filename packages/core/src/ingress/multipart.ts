@@ -1,0 +1,157 @@
+import { createRequire } from 'node:module';
+import { IngressError } from './errors.js';
+import type { ResolvedLimits } from './limits.js';
+
+const require = createRequire(import.meta.url);
+// busboy's own RFC 7578 / RFC 2231 grammar for Content-Type and Content-Disposition values
+// (quoted strings, filename*). busboy's streaming parser itself decodes non-file fields to
+// strings and copies them, which loses bytes; so framing is done here on the buffered body.
+const busboyUtils = require('busboy/lib/utils.js') as {
+  parseContentType(value: string): { type: string; subtype: string; params: Record<string, string> } | undefined;
+  parseDisposition(
+    value: string,
+    decoder: (data: string, hint: number) => string,
+  ): { type: string; params: Record<string, string> | null } | undefined;
+  getDecoder(charset: string): (data: string, hint: number) => string;
+};
+const utf8ParamDecoder = busboyUtils.getDecoder('utf8');
+
+/** One form part: its name, the file name and Content-Type if given, and its bytes (a view into the body). */
+export interface FormPart {
+  name: string;
+  filename: string | undefined;
+  contentType: string | undefined;
+  data: Buffer;
+}
+
+/** A parsed Content-Type value (type/subtype lower-cased) or undefined when unparsable. */
+export function parseContentType(value: string): { mimeType: string; params: Record<string, string> } | undefined {
+  const parsed = busboyUtils.parseContentType(value);
+  if (!parsed) return undefined;
+  return { mimeType: `${parsed.type}/${parsed.subtype}`.toLowerCase(), params: parsed.params ?? {} };
+}
+
+/** The multipart boundary of a request Content-Type; 415 when not multipart/form-data, 400 without a boundary. */
+export function formDataBoundary(contentType: string | null | undefined): string {
+  if (!contentType || !contentType.trim()) {
+    throw new IngressError(415, 'unsupported_media_type', 'missing Content-Type; SendGrid posts multipart/form-data');
+  }
+  const parsed = parseContentType(contentType);
+  if (!parsed || parsed.mimeType !== 'multipart/form-data') {
+    throw new IngressError(
+      415,
+      'unsupported_media_type',
+      `unsupported Content-Type ${JSON.stringify(contentType.slice(0, 100))}; SendGrid posts multipart/form-data`,
+    );
+  }
+  const boundary = parsed.params.boundary;
+  if (!boundary) throw new IngressError(400, 'missing_boundary', 'multipart/form-data Content-Type has no boundary parameter');
+  if (boundary.length > 70) throw new IngressError(400, 'invalid_boundary', 'multipart boundary is longer than 70 characters');
+  return boundary;
+}
+
+const CRLF = Buffer.from('\r\n');
+const HEADER_END = Buffer.from('\r\n\r\n');
+const MAX_PART_HEADER_BYTES = 16 * 1024;
+const ATTACHMENT_NAME = /^attachment\d+$/;
+
+function truncated(): IngressError {
+  return new IngressError(400, 'truncated_body', 'truncated multipart body: the closing boundary is missing');
+}
+
+/**
+ * Splits a multipart/form-data body into parts without copying: each part's data is a
+ * view into `body`. One forward pass of Buffer.indexOf over the delimiter. Parts without a
+ * form-data disposition or a name are skipped, like busboy does.
+ */
+export function splitFormData(body: Buffer, boundary: string, limits: ResolvedLimits): FormPart[] {
+  const delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
+  const parts: FormPart[] = [];
+  let fields = 0;
+  let attachments = 0;
+
+  // The first delimiter may open the body without a leading CRLF.
+  let at = body.subarray(0, delimiter.length - 2).equals(delimiter.subarray(2)) ? 0 : body.indexOf(delimiter);
+  if (at < 0) {
+    throw new IngressError(400, 'malformed_multipart', `no multipart boundary "${boundary}" found in the body`);
+  }
+  if (at > 0) at += 2;
+  for (;;) {
+    let cursor = at + delimiter.length - 2;
+    if (cursor + 2 > body.length) throw truncated();
+    if (body[cursor] === 0x2d && body[cursor + 1] === 0x2d) return parts; // close delimiter; the epilogue is ignored
+    while (body[cursor] === 0x20 || body[cursor] === 0x09) cursor++; // transport padding
+    if (cursor + 2 > body.length) throw truncated();
+    if (body[cursor] !== 0x0d || body[cursor + 1] !== 0x0a) {
+      throw new IngressError(400, 'malformed_multipart', 'malformed multipart delimiter line');
+    }
+    const headerStart = cursor + 2;
+    let contentStart: number;
+    let headerBlock: string;
+    if (body[headerStart] === 0x0d && body[headerStart + 1] === 0x0a) {
+      headerBlock = '';
+      contentStart = headerStart + 2;
+    } else {
+      const headerEnd = body.subarray(headerStart, headerStart + MAX_PART_HEADER_BYTES + HEADER_END.length).indexOf(HEADER_END);
+      if (headerEnd < 0) {
+        if (body.length - headerStart > MAX_PART_HEADER_BYTES) {
+          throw new IngressError(400, 'malformed_multipart', `a form part's header block exceeds ${MAX_PART_HEADER_BYTES} bytes`);
+        }
+        throw truncated();
+      }
+      headerBlock = body.toString('latin1', headerStart, headerStart + headerEnd);
+      contentStart = headerStart + headerEnd + HEADER_END.length;
+    }
+    // `- 2` tolerates an empty part whose header terminator doubles as the delimiter's CRLF.
+    const next = body.indexOf(delimiter, Math.max(headerStart, contentStart - 2));
+    if (next < 0) throw truncated();
+    const part = describePart(headerBlock, body.subarray(contentStart, Math.max(contentStart, next)));
+    if (part) {
+      if (ATTACHMENT_NAME.test(part.name)) {
+        if (++attachments > limits.maxAttachments) {
+          throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
+        }
+      } else if (++fields > limits.maxFields) {
+        throw new IngressError(413, 'too_many_fields', `more than ${limits.maxFields} form fields (maxFields)`);
+      }
+      parts.push(part);
+    }
+    at = next + CRLF.length;
+  }
+}
+
+function describePart(headerBlock: string, data: Buffer): FormPart | null {
+  let disposition: string | undefined;
+  let contentType: string | undefined;
+  for (const line of headerBlock.replace(/\r\n(?=[ \t])/g, '').split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'content-disposition' && disposition === undefined) disposition = value;
+    else if (name === 'content-type' && contentType === undefined) contentType = value;
+  }
+  if (!disposition) return null;
+  const params = dispositionParams(disposition);
+  if (!params?.name) return null;
+  // Kept as sent (path and all): Attachment.storageName is the safe form.
+  const filename = params['filename*'] || params.filename || undefined;
+  return { name: params.name, filename, contentType, data };
+}
+
+/**
+ * Content-Disposition parameters of a form-data part. busboy's strict grammar first; a
+ * value it rejects (e.g. a control character in a quoted file name) falls back to a loose
+ * reading so that an attachment is not dropped over its name.
+ */
+function dispositionParams(disposition: string): Record<string, string> | null {
+  const parsed = busboyUtils.parseDisposition(disposition, utf8ParamDecoder);
+  if (parsed) return parsed.type === 'form-data' ? (parsed.params ?? null) : null;
+  if (!/^\s*form-data\s*;/i.test(disposition)) return null;
+  const params: Record<string, string> = {};
+  for (const match of disposition.matchAll(/;\s*([\w*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g)) {
+    const key = match[1]!.toLowerCase();
+    if (params[key] === undefined) params[key] = utf8ParamDecoder((match[2] ?? match[3] ?? '').replace(/\\(.)/g, '$1'), 0);
+  }
+  return params;
+}

@@ -1,0 +1,76 @@
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { Attachment, InboundEmail } from '../message/index.js';
+import { decodeUnlabelledHeader } from './charsets.js';
+import { IngressError } from './errors.js';
+import type { FormData } from './form.js';
+import { normalizeLineEndings } from './form-fields.js';
+import { headerFromLine, summarizeHeaders, toHeaders, type HeaderField } from './headers.js';
+import type { ResolvedLimits } from './limits.js';
+import { checkMimeStructure } from './mime-structure.js';
+
+/**
+ * Raw mode ("POST the raw, full MIME message"): the `email` part holds the message bytes,
+ * parsed by mailparser from a Buffer (never a string, so 8-bit bodies keep their charset).
+ * SendGrid's metadata fields (envelope, dkim, SPF, spam, sender_ip) come from the form.
+ */
+export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Promise<InboundEmail> {
+  const email = form.bytes('email')!;
+  checkMimeStructure(email, limits);
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(email, {
+      skipHtmlToText: true, // text stays null without a text/plain part, as in parsed mode
+      skipTextToHtml: true,
+      skipTextLinks: true,
+      keepCidLinks: true,
+      checksumAlgo: 'sha256',
+      maxHeadSize: limits.maxHeaderBytes,
+    });
+  } catch (error) {
+    const err = error as Error & { code?: string };
+    if (err.code === 'EMAXLEN') throw new IngressError(413, 'mime_too_large', `raw email rejected: ${err.message}`, { cause: err });
+    throw new IngressError(400, 'malformed_mime', `raw email could not be parsed: ${err.message}`, { cause: err });
+  }
+  if (parsed.attachments.length > limits.maxAttachments) {
+    throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
+  }
+
+  const headerFields = (parsed.headerLines ?? [])
+    .map(({ line }) => headerFromLine(decodeUnlabelledHeader(Buffer.from(line, 'latin1'))))
+    .filter((field): field is HeaderField => field !== null);
+  const summary = summarizeHeaders(headerFields);
+  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const metadata = form.metadata();
+  return new InboundEmail({
+    mode: 'raw',
+    messageId: summary.messageId,
+    date: summary.date,
+    subject: summary.subject ?? '',
+    from: summary.from ?? null,
+    to: summary.to ?? [],
+    cc: summary.cc ?? [],
+    replyTo: summary.replyTo,
+    envelope: metadata.envelope,
+    inReplyTo: summary.inReplyTo,
+    references: summary.references,
+    text: typeof parsed.text === 'string' ? normalizeLineEndings(parsed.text) : null,
+    html: html === null ? null : normalizeLineEndings(html),
+    headers: toHeaders(headerFields),
+    attachments: parsed.attachments.map((attachment, index) => {
+      const contentId = attachment.cid ?? attachment.contentId?.replace(/^<|>$/g, '') ?? null;
+      const referenced = Boolean(contentId && html?.includes(`cid:${contentId}`));
+      return new Attachment({
+        filename: attachment.filename || `attachment-${index + 1}`,
+        contentType: attachment.contentType || 'application/octet-stream',
+        size: attachment.size,
+        contentId: contentId || null,
+        inline: Boolean(attachment.related) || attachment.contentDisposition === 'inline' || referenced,
+        sha256: attachment.checksum,
+        source: { kind: 'buffer', data: attachment.content },
+      });
+    }),
+    auth: metadata.auth,
+    spam: metadata.spam,
+    senderIp: metadata.senderIp,
+  });
+}

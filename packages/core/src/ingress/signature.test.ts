@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createSignatureCheck,
+  IngressConfigurationError,
+  parseSendGridPublicKey,
+  verifySendGridSignature,
+} from './index.js';
+import { generateSendGridKeyPair, signSendGrid } from './test-support.js';
+
+// Official vectors from sendgrid-nodejs packages/eventwebhook/src/eventwebhook.spec.js.
+const SINGLE = {
+  publicKey:
+    'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE83T4O/n84iotIvIW4mdBgQ/7dAfSmpqIM8kF9mN1flpVKS3GRqe62gw+2fNNRaINXvVpiglSI8eNEc6wEA3F+g==',
+  timestamp: '1600112502',
+  signature: 'MEUCIGHQVtGj+Y3LkG9fLcxf3qfI10QysgDWmMOVmxG0u6ZUAiEAyBiXDWzM+uOe5W0JuG+luQAbPIqHh89M15TluLtEZtM=',
+  body:
+    '[{"email":"hello@world.com","event":"dropped","reason":"Bounced Address","sg_event_id":"ZHJvcC0xMDk5NDkxOS1MUnpYbF9OSFN0T0doUTRrb2ZTbV9BLTA","sg_message_id":"LRzXl_NHStOGhQ4kofSm_A.filterdrecv-p3mdw1-756b745b58-kmzbl-18-5F5FC76C-9.0","smtp-id":"<LRzXl_NHStOGhQ4kofSm_A@ismtpd0039p1iad1.sendgrid.net>","timestamp":1600112492}]\r\n',
+};
+const TWO = {
+  publicKey:
+    'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEQ4LIFtWztlsF7skFqOncjD1lun4H5w8XOhyOArHW9RcIx/FfEzx6cikC/yPfUvwaX/JScE7Fc9CJD2afQ9Ok3Q==',
+  timestamp: '1619651159',
+  signature: 'MEYCIQC/I4o6vCgqRYrTljjoVWB/GRWNtxeePlLMHr3x9ETeRQIhAIpV+03nREPTTHWSW0wIOA0EoMPdcNgXa70yCaqDJlu5',
+  body:
+    '[{"email":"invalid@gmail.com","event":"processed","send_at":0,"sg_event_id":"cHJvY2Vzc2VkLTE5OTQyMTEyLXFOd0JMZ1BRUWpXNkRKdktRd1NBYnctMA","sg_message_id":"qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0","smtp-id":"<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>","timestamp":1619651146},\r\n' +
+    '{"email":"invalid@gmail.com","event":"bounce","ip":"167.89.101.76","reason":"552 5.2.2 The email account that you tried to reach is over quota and inactive. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaPerm c17si1130468pgv.34 - gsmtp","sg_event_id":"Ym91bmNlLTAtMTk5NDIxMTItcU53QkxnUFFRalc2REp2S1F3U0Fidy0w","sg_message_id":"qNwBLgPQQjW6DJvKQwSAbw.filterdrecv-canary-547b64655b-cw6zx-1-6089EA4A-56.0","smtp-id":"<qNwBLgPQQjW6DJvKQwSAbw@ismtpd0178p1mdw1.sendgrid.net>","status":"5.2.2","timestamp":1619651147,"tls":1,"type":"blocked"}]\r\n',
+};
+
+const bytes = (text: string) => Buffer.from(text, 'utf8');
+const verifyVector = (vector: typeof SINGLE, body: string) =>
+  verifySendGridSignature({ publicKeys: [vector.publicKey], signature: vector.signature, timestamp: vector.timestamp, body: bytes(body) });
+
+describe('verifySendGridSignature with the official SendGrid vectors', () => {
+  it('verifies the single-event vector, trailing CRLF included', () => {
+    expect(verifyVector(SINGLE, SINGLE.body)).toBe(true);
+  });
+
+  it('verifies the two-event vector', () => {
+    expect(verifyVector(TWO, TWO.body)).toBe(true);
+  });
+
+  it('fails the single-event vector without its trailing CRLF', () => {
+    expect(verifyVector(SINGLE, SINGLE.body.replace(/\r\n$/, ''))).toBe(false);
+  });
+
+  it('fails the two-event vector once re-serialised compactly', () => {
+    const reserialised = JSON.stringify(JSON.parse(TWO.body));
+    expect(verifyVector(TWO, reserialised)).toBe(false);
+  });
+
+  it('fails with the other vector’s timestamp or key', () => {
+    expect(verifySendGridSignature({ publicKeys: [SINGLE.publicKey], signature: SINGLE.signature, timestamp: '1600112503', body: bytes(SINGLE.body) })).toBe(false);
+    expect(verifySendGridSignature({ publicKeys: [TWO.publicKey], signature: SINGLE.signature, timestamp: SINGLE.timestamp, body: bytes(SINGLE.body) })).toBe(false);
+  });
+
+  it('accepts the body as chunks in order, split anywhere', () => {
+    const body = bytes(TWO.body);
+    const chunks = [body.subarray(0, 1), body.subarray(1, 300), body.subarray(300, 301), body.subarray(301)];
+    expect(verifySendGridSignature({ publicKeys: [TWO.publicKey], signature: TWO.signature, timestamp: TWO.timestamp, body: chunks })).toBe(true);
+  });
+
+  it('matches when any of several keys is right (rotation)', () => {
+    expect(
+      verifySendGridSignature({ publicKeys: [TWO.publicKey, SINGLE.publicKey], signature: SINGLE.signature, timestamp: SINGLE.timestamp, body: bytes(SINGLE.body) }),
+    ).toBe(true);
+  });
+});
+
+describe('verifySendGridSignature with generated P-256 keys', () => {
+  const pair = generateSendGridKeyPair();
+  const body = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe, 0x0d, 0x0a, 0x00]); // not UTF-8: must be signed as bytes
+
+  it('verifies a signature over non-UTF-8 bytes', () => {
+    const signature = signSendGrid(pair.privateKey, body, '1700000000');
+    expect(verifySendGridSignature({ publicKeys: [pair.publicKey], signature, timestamp: '1700000000', body })).toBe(true);
+  });
+
+  it('fails when one byte changes', () => {
+    const signature = signSendGrid(pair.privateKey, body, '1700000000');
+    const tampered = Buffer.from(body);
+    tampered[4] = 0xfd;
+    expect(verifySendGridSignature({ publicKeys: [pair.publicKey], signature, timestamp: '1700000000', body: tampered })).toBe(false);
+  });
+
+  it('returns false, never throws, for garbage signatures', () => {
+    for (const signature of ['', 'not base64 at all!', 'AAAA', 'MEUCIQ==', Buffer.alloc(71, 7).toString('base64'), '////']) {
+      expect(verifySendGridSignature({ publicKeys: [pair.publicKey], signature, timestamp: '1700000000', body })).toBe(false);
+    }
+  });
+
+  it('streams: createSignatureCheck fed chunk by chunk agrees with the one-shot check', () => {
+    const signature = signSendGrid(pair.privateKey, body, '42');
+    const check = createSignatureCheck([pair.publicKey], signature, '42');
+    for (const byte of body) check.update(Uint8Array.of(byte));
+    expect(check.verify()).toBe(true);
+  });
+});
+
+describe('public keys', () => {
+  it('rejects keys that are not base64 DER SPKI P-256 with a configuration error', () => {
+    expect(() => parseSendGridPublicKey('not a key')).toThrow(IngressConfigurationError);
+    const { publicKey } = generateSendGridKeyPair();
+    expect(() => parseSendGridPublicKey(publicKey.slice(0, 40))).toThrow(IngressConfigurationError);
+    expect(() => verifySendGridSignature({ publicKeys: ['bogus'], signature: SINGLE.signature, timestamp: '1', body: Buffer.alloc(0) })).toThrow(
+      IngressConfigurationError,
+    );
+  });
+
+  it('rejects an RSA key and accepts PEM armour around a P-256 key', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');
+    expect(() => parseSendGridPublicKey(rsa)).toThrow(/not an ECDSA P-256 key/);
+    const pem = `-----BEGIN PUBLIC KEY-----\n${SINGLE.publicKey}\n-----END PUBLIC KEY-----\n`;
+    expect(verifySendGridSignature({ publicKeys: [pem], signature: SINGLE.signature, timestamp: SINGLE.timestamp, body: bytes(SINGLE.body) })).toBe(true);
+  });
+});

@@ -1,0 +1,122 @@
+import { createPublicKey, createVerify, type KeyObject, type Verify } from 'node:crypto';
+import { IngressConfigurationError } from '../errors.js';
+
+/** Header carrying the base64 DER ECDSA signature (the same name for Inbound Parse and the Event Webhook). */
+export const SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature';
+/** Header carrying the Unix timestamp (seconds) that is signed together with the body. */
+export const TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
+
+const keyCache = new Map<string, KeyObject>();
+const KEY_CACHE_LIMIT = 64;
+
+/**
+ * Turns SendGrid's public key (base64 DER SubjectPublicKeyInfo, no PEM armour; PEM is
+ * tolerated) into a KeyObject. Anything that is not a P-256 key is a configuration error.
+ */
+export function parseSendGridPublicKey(publicKey: string): KeyObject {
+  const cached = keyCache.get(publicKey);
+  if (cached) return cached;
+  const text = publicKey.trim();
+  let key: KeyObject;
+  try {
+    key = text.startsWith('-----BEGIN')
+      ? createPublicKey(text)
+      : createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+  } catch (error) {
+    throw new IngressConfigurationError(
+      `invalid SendGrid public key ${preview(text)}: expected base64 DER SPKI (${(error as Error).message})`,
+    );
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new IngressConfigurationError(
+      `SendGrid public key ${preview(text)} is not an ECDSA P-256 key (${key.asymmetricKeyType} ${key.asymmetricKeyDetails?.namedCurve ?? ''})`,
+    );
+  }
+  if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
+  keyCache.set(publicKey, key);
+  return key;
+}
+
+function preview(key: string): string {
+  return JSON.stringify(key.length > 24 ? `${key.slice(0, 12)}…${key.slice(-8)}` : key);
+}
+
+export interface SignatureCheck {
+  /** Feed the next body chunk exactly as received. */
+  update(chunk: Uint8Array): void;
+  /** True when the signature matches under any of the keys. Call once, after the last chunk. */
+  verify(): boolean;
+}
+
+/**
+ * Streaming SendGrid signature check: ECDSA P-256 / SHA-256 over the ASCII timestamp
+ * followed by the exact body bytes. One verifier per key (key rotation: any may match).
+ * A malformed signature verifies false; only a bad key throws (IngressConfigurationError).
+ */
+export function createSignatureCheck(publicKeys: string[], signature: string, timestamp: string): SignatureCheck {
+  if (publicKeys.length === 0) throw new IngressConfigurationError('createSignatureCheck needs at least one public key');
+  const keys = publicKeys.map(parseSendGridPublicKey);
+  const signatureBytes = decodeSignature(signature);
+  // Skip hashing altogether when the signature cannot possibly be valid.
+  const verifiers: Verify[] = signatureBytes
+    ? keys.map(() => {
+        const verifier = createVerify('sha256');
+        verifier.update(Buffer.from(timestamp, 'latin1'));
+        return verifier;
+      })
+    : [];
+  let done = false;
+  return {
+    update(chunk) {
+      if (done) throw new Error('signature check already verified');
+      for (const verifier of verifiers) verifier.update(chunk);
+    },
+    verify() {
+      if (done) throw new Error('signature check already verified');
+      done = true;
+      if (!signatureBytes) return false;
+      let valid = false;
+      verifiers.forEach((verifier, index) => {
+        try {
+          if (verifier.verify(keys[index]!, signatureBytes)) valid = true;
+        } catch {
+          // A garbage DER signature makes OpenSSL throw; that is a failed check, not a fault.
+        }
+      });
+      return valid;
+    },
+  };
+}
+
+/** Base64 (or base64url) → bytes; null for an empty or non-base64 value. */
+function decodeSignature(signature: string): Buffer | null {
+  const text = signature.trim();
+  if (!text || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return null;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.length > 0 ? bytes : null;
+}
+
+/**
+ * Checks a SendGrid signature over exact bytes (one buffer or the chunks in order).
+ * Used for Inbound Parse posts and the Event Webhook alike.
+ *
+ * @example
+ * ```ts
+ * const ok = verifySendGridSignature({
+ *   publicKeys: [process.env.SENDGRID_WEBHOOK_KEY!],
+ *   signature: request.headers.get(SIGNATURE_HEADER) ?? '',
+ *   timestamp: request.headers.get(TIMESTAMP_HEADER) ?? '',
+ *   body: new Uint8Array(await request.arrayBuffer()),
+ * });
+ * ```
+ */
+export function verifySendGridSignature(args: {
+  publicKeys: string[];
+  signature: string;
+  timestamp: string;
+  body: Uint8Array | Uint8Array[];
+}): boolean {
+  const check = createSignatureCheck(args.publicKeys, args.signature, args.timestamp);
+  for (const chunk of Array.isArray(args.body) ? args.body : [args.body]) check.update(chunk);
+  return check.verify();
+}
