@@ -3,4 +3,5 @@
  * Each folder's index.ts states its public surface; this file re-exports them.
  */
 export * from './message/index.js';
+export * from './ingress/index.js';
 export * from './routing/index.js';
