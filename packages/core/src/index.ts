@@ -5,3 +5,4 @@
 export * from './message/index.js';
 export * from './ingress/index.js';
 export * from './routing/index.js';
+export * from './http/index.js';

@@ -1,0 +1,58 @@
+import { createIngress, IngressError, type IngressLimits, type IngressSecurity, type ReceivedPost } from '../ingress/index.js';
+
+/** Where the HTTP layer reports what it cannot answer with a 4xx (defaults to `console`). */
+export interface HttpLogger {
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+export interface InboundHandlerOptions {
+  security: IngressSecurity;
+  limits?: IngressLimits;
+  /** Called once per verified, parsed post. Return a Response to answer with it; otherwise 200 `{ ok: true }`. */
+  onEmail: (post: ReceivedPost) => Promise<Response | void> | Response | void;
+  logger?: HttpLogger;
+}
+
+const BASIC_CHALLENGE = 'Basic realm="mailroom"';
+
+/**
+ * The Web-standard entry for Inbound Parse posts: `(Request) => Promise<Response>`.
+ * Rejections are 4xx with `{ error: code, reason }` (SendGrid does not retry them); only a
+ * fault on our side (onEmail throwing, a bug) is a 500, which SendGrid retries for 3 days.
+ */
+export function inboundHandler(options: InboundHandlerOptions): (request: Request) => Promise<Response> {
+  const logger = options.logger ?? console;
+  const ingress = createIngress({ security: options.security, ...(options.limits ? { limits: options.limits } : {}) });
+  const basicConfigured = (options.security.basic?.length ?? 0) > 0;
+  if (options.security.insecure) {
+    logger.warn('mailroom: the inbound endpoint accepts unauthenticated posts (security.insecure); use it only for local development');
+  }
+
+  return async (request) => {
+    if (request.method !== 'POST') {
+      return json(405, { error: 'method_not_allowed', reason: `${request.method} is not allowed; SendGrid posts` }, { allow: 'POST' });
+    }
+    try {
+      const post = await ingress.receive(request);
+      return (await options.onEmail(post)) ?? json(200, { ok: true });
+    } catch (error) {
+      if (error instanceof IngressError) return rejection(error, basicConfigured);
+      logger.error('mailroom: inbound post failed with a server fault; answering 500 so SendGrid retries', error);
+      return json(500, { error: 'internal' });
+    }
+  };
+}
+
+function rejection(error: IngressError, basicConfigured: boolean): Response {
+  const headers: Record<string, string> = {};
+  if (error.status === 401) {
+    const challenge = error.challenge ?? (basicConfigured ? BASIC_CHALLENGE : undefined);
+    if (challenge) headers['www-authenticate'] = challenge;
+  }
+  return json(error.status, { error: error.code, reason: error.message }, headers);
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+}

@@ -1,0 +1,23 @@
+/**
+ * HTTP surfaces for the Inbound Parse webhook: a Web-standard handler, a Hono sub-app and a
+ * `node:http` adapter. Each verifies and parses with the ingress, then hands you the post.
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { serve } from '@hono/node-server';
+ * import { inboundApp } from '@mailroom/core';
+ *
+ * const app = new Hono();
+ * app.route('/webhooks/sendgrid', inboundApp({
+ *   security: { publicKeys: [process.env.SENDGRID_PARSE_PUBLIC_KEY!] },
+ *   onEmail: async ({ email }) => { console.log(email.subject); },
+ * }));
+ * serve({ fetch: app.fetch, port: 3000 }); // SendGrid posts to /webhooks/sendgrid/parse
+ * ```
+ */
+export { inboundHandler } from './handler.js';
+export type { InboundHandlerOptions, HttpLogger } from './handler.js';
+export { inboundApp } from './app.js';
+export type { InboundAppOptions } from './app.js';
+export { toNodeHandler } from './node.js';
