@@ -1,0 +1,142 @@
+import { Hono, type Context } from 'hono';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ResolvedConfig } from '../config.js';
+import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../actions.js';
+import { authenticateAgent, createSession, deleteSession, listAgents } from '../domain/agents.js';
+import { attachmentById, listTickets, ticketConversation, type QueueFilter } from '../domain/tickets.js';
+import type { SupportServices } from '../ports.js';
+import { createApi } from './api.js';
+import {
+  clearSessionCookie,
+  csrfTokenFor,
+  requirePageAgent,
+  sessionToken,
+  setSessionCookie,
+  validCsrf,
+  type WebEnv,
+} from './session.js';
+import { LoginPage, NotFoundPage, QueuePage, TicketPage } from './views.js';
+
+const FILTERS: QueueFilter[] = ['open', 'pending', 'closed', 'mine', 'all'];
+
+/** The agent web UI (server-rendered) and, under `/api`, the JSON API. */
+export function createWebApp(services: SupportServices, config: ResolvedConfig): Hono {
+  const base = config.basePath;
+  const web = new Hono();
+  const { db } = services;
+
+  web.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        imgSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+      referrerPolicy: 'same-origin',
+    }),
+  );
+  web.route('/api', createApi(services, config));
+
+  // Forms: the Origin check (hono/csrf) stops cross-site posts, including login CSRF; signed-in
+  // forms also carry the per-session token (checked in `withForm`).
+  const pages = new Hono<WebEnv>();
+  pages.use(csrf());
+
+  pages.get('/login', (c) => c.html(<LoginPage base={base} />));
+  pages.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const email = typeof form.email === 'string' ? form.email : '';
+    const password = typeof form.password === 'string' ? form.password : '';
+    const agent = email && password ? await authenticateAgent(db, email, password) : null;
+    if (!agent) return c.html(<LoginPage base={base} email={email} error="Wrong email or password." />, 401);
+    setSessionCookie(c, config, await createSession(db, agent.id));
+    return c.redirect(`${base}/`, 303);
+  });
+  pages.post('/logout', async (c) => {
+    const token = sessionToken(c);
+    const form = await c.req.parseBody();
+    if (token && validCsrf(token, form._csrf)) await deleteSession(db, token);
+    clearSessionCookie(c, config);
+    return c.redirect(`${base}/login`, 303);
+  });
+
+  const signedIn = new Hono<WebEnv>();
+  signedIn.use(requirePageAgent(db, config));
+
+  signedIn.get('/', async (c) => {
+    const agent = c.var.agent;
+    const requested = c.req.query('filter') as QueueFilter | undefined;
+    const filter = requested && FILTERS.includes(requested) ? requested : 'open';
+    const query = (c.req.query('q') ?? '').slice(0, 200);
+    const [tickets, agents] = await Promise.all([listTickets(db, { filter, agentId: agent.id, query }), listAgents(db)]);
+    return c.html(<QueuePage base={base} agent={agent} csrf={csrfTokenFor(c.var.sessionToken!)} filter={filter} query={query} tickets={tickets} agents={agents} />);
+  });
+
+  async function ticketPage(c: Context<WebEnv>, number: number, status: 200 | 400 | 404 = 200, extra: { notice?: string; error?: string } = {}) {
+    const csrfToken = csrfTokenFor(c.var.sessionToken!);
+    const conversation = await ticketConversation(db, number);
+    if (!conversation) return c.html(<NotFoundPage base={base} agent={c.var.agent} csrf={csrfToken} what={`No ticket #${number}.`} />, 404);
+    const agents = await listAgents(db);
+    return c.html(<TicketPage base={base} agent={c.var.agent} csrf={csrfToken} conversation={conversation} agents={agents} {...extra} />, status);
+  }
+
+  signedIn.get('/tickets/:number', async (c) => {
+    const raw = c.req.param('number');
+    if (!/^\d{1,9}$/.test(raw)) return c.html(<NotFoundPage base={base} what={`No ticket "${raw}".`} />, 404);
+    return ticketPage(c, Number(raw), 200, { notice: c.req.query('sent') ? 'Reply sent.' : undefined });
+  });
+
+  signedIn.post('/tickets/:number/reply', async (c) => {
+    const form = await c.req.parseBody();
+    if (!validCsrf(c.var.sessionToken!, form._csrf)) return c.text('invalid CSRF token', 403);
+    let number = 0;
+    try {
+      number = parseTicketNumber(c.req.param('number'));
+      const status = form.status ? parseStatus(form.status) : undefined;
+      await replyAsAgent(services, config, { ticketNumber: number, agent: c.var.agent, text: form.text, status });
+      return c.redirect(`${base}/tickets/${number}?sent=1`, 303);
+    } catch (error) {
+      if (error instanceof ActionError) return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
+      throw error;
+    }
+  });
+
+  signedIn.post('/tickets/:number/update', async (c) => {
+    const form = await c.req.parseBody();
+    if (!validCsrf(c.var.sessionToken!, form._csrf)) return c.text('invalid CSRF token', 403);
+    let number = 0;
+    try {
+      number = parseTicketNumber(c.req.param('number'));
+      const status = form.status ? parseStatus(form.status) : undefined;
+      const assignee = typeof form.assignee === 'string' ? (form.assignee === '' ? null : Number(form.assignee)) : undefined;
+      if (assignee !== undefined && assignee !== null && !Number.isSafeInteger(assignee)) throw new ActionError(400, 'assignee must be an agent id');
+      await updateTicket(services, { ticketNumber: number, status, assigneeId: assignee });
+      return c.redirect(`${base}/tickets/${number}`, 303);
+    } catch (error) {
+      if (error instanceof ActionError) return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
+      throw error;
+    }
+  });
+
+  signedIn.get('/attachments/:id', async (c) => {
+    const file = await attachmentById(db, c.req.param('id'));
+    const bytes = file && services.blobs ? await services.blobs.get(file.blobKey) : null;
+    if (!file || !bytes) return c.text('attachment not found', 404);
+    // Only images render in place; everything else downloads (no HTML/SVG from customers in our origin).
+    const inlineSafe = /^image\/(png|jpeg|gif|webp)$/i.test(file.contentType);
+    return c.body(new Uint8Array(bytes), 200, {
+      'Content-Type': inlineSafe ? file.contentType : 'application/octet-stream',
+      'Content-Disposition': `${inlineSafe ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, max-age=3600',
+    });
+  });
+
+  pages.route('/', signedIn);
+  web.route('/', pages);
+  return web;
+}

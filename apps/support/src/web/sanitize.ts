@@ -1,0 +1,33 @@
+import sanitizeHtml from 'sanitize-html';
+
+/**
+ * Message HTML as the agent UI may show it: formatting, links and images only; no scripts,
+ * styles, forms or event handlers. `cid:` images are pointed at our attachment URLs; remote
+ * images are dropped (they track the reader and leak that the mail was opened).
+ */
+export function sanitizeMessageHtml(html: string, cidUrl: (contentId: string) => string | null): string {
+  return sanitizeHtml(html, {
+    allowedTags: [
+      'p', 'br', 'div', 'span', 'b', 'strong', 'i', 'em', 'u', 's', 'a', 'ul', 'ol', 'li', 'blockquote',
+      'pre', 'code', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'img',
+    ],
+    allowedAttributes: { a: ['href', 'title', 'rel', 'target'], img: ['src', 'alt', 'width', 'height'], td: ['colspan', 'rowspan'], th: ['colspan', 'rowspan'] },
+    allowedSchemes: ['http', 'https', 'mailto'],
+    allowedSchemesByTag: { img: [] },
+    allowProtocolRelative: false,
+    transformTags: {
+      a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow', target: '_blank' } }),
+      img: (tagName, attribs) => {
+        const src = attribs.src ?? '';
+        const cid = /^cid:(.+)$/i.exec(src.trim());
+        const local = cid ? cidUrl(decodeURIComponent(cid[1]!)) : null;
+        // Without a local source the image goes (exclusiveFilter below drops src-less images).
+        const { src: _dropped, ...rest } = attribs;
+        return { tagName, attribs: local ? { ...rest, src: local } : rest };
+      },
+    },
+    // Our own attachment URLs are relative paths, which sanitize-html's scheme check lets through.
+    allowedSchemesAppliedToAttributes: ['href', 'cite'],
+    exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
+  });
+}
