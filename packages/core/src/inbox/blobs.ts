@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { eq } from 'drizzle-orm';
+import type { Queryable } from './database.js';
+import { InvalidBlobKeyError } from './errors.js';
+import { blobs } from './schema.js';
+
+export type BlobData = Uint8Array | AsyncIterable<Uint8Array>;
+
+/**
+ * Where stored bytes live. Keys are ids we generate (`inbound/<uuid>`), never user input, so no attachment
+ * or file name ever reaches a path. Methods accept the caller's transaction: the database backend then
+ * writes atomically with the row; the filesystem backend ignores it.
+ */
+export interface BlobStore {
+  readonly kind: 'database' | 'filesystem';
+  put(key: string, data: BlobData, tx?: Queryable): Promise<void>;
+  get(key: string, tx?: Queryable): Promise<Buffer | null>;
+  delete(key: string, tx?: Queryable): Promise<void>;
+  has(key: string, tx?: Queryable): Promise<boolean>;
+}
+
+const KEY_PATTERN = /^[a-z0-9_-]+(?:\/[a-z0-9_-]+)*$/;
+
+export function assertBlobKey(key: string): void {
+  if (key.length > 200 || !KEY_PATTERN.test(key)) throw new InvalidBlobKeyError(`invalid blob key: ${JSON.stringify(key)}`);
+}
+
+async function collect(data: BlobData): Promise<Buffer> {
+  if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const chunks: Buffer[] = [];
+  for await (const chunk of data) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks);
+}
+
+/** Blobs in `mailroom.blobs` (bytea). Default backend: one database to back up, atomic with the rows. */
+export function databaseBlobStore(db: Queryable): BlobStore {
+  return {
+    kind: 'database',
+    async put(key, data, tx = db) {
+      assertBlobKey(key);
+      const bytes = await collect(data);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      await tx
+        .insert(blobs)
+        .values({ key, bytes, size: bytes.length, sha256 })
+        .onConflictDoUpdate({ target: blobs.key, set: { bytes, size: bytes.length, sha256 } });
+    },
+    async get(key, tx = db) {
+      assertBlobKey(key);
+      const [row] = await tx.select({ bytes: blobs.bytes }).from(blobs).where(eq(blobs.key, key));
+      return row ? row.bytes : null;
+    },
+    async delete(key, tx = db) {
+      assertBlobKey(key);
+      await tx.delete(blobs).where(eq(blobs.key, key));
+    },
+    async has(key, tx = db) {
+      assertBlobKey(key);
+      const [row] = await tx.select({ key: blobs.key }).from(blobs).where(eq(blobs.key, key));
+      return row !== undefined;
+    },
+  };
+}
+
+/** Blobs as files under `dir` (`<dir>/<key>`). Writes go to a temporary name and are renamed into place. */
+export function filesystemBlobStore(dir: string): BlobStore {
+  const root = resolve(dir);
+  const pathOf = (key: string) => {
+    assertBlobKey(key);
+    return join(root, key);
+  };
+  return {
+    kind: 'filesystem',
+    async put(key, data) {
+      const path = pathOf(key);
+      await mkdir(dirname(path), { recursive: true });
+      const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await writeFile(temporary, await collect(data));
+        await rename(temporary, path);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+    },
+    async get(key) {
+      try {
+        return await readFile(pathOf(key));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    },
+    async delete(key) {
+      await rm(pathOf(key), { force: true });
+    },
+    async has(key) {
+      try {
+        return (await stat(pathOf(key))).isFile();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw error;
+      }
+    },
+  };
+}

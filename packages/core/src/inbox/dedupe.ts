@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { InboundEmail } from '../message/index.js';
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/**
+ * A checksum of what the email says, independent of how it was posted: SendGrid retries resend the same
+ * bytes, but the same message posted again (raw vs parsed, another boundary) differs byte-wise while its
+ * sender, subject, bodies and attachments do not.
+ */
+export function contentChecksum(email: InboundEmail): string {
+  return sha256(
+    JSON.stringify([
+      email.from?.address.toLowerCase() ?? null,
+      email.subject,
+      email.text,
+      email.html,
+      email.attachments.map((a) => a.sha256),
+    ]),
+  );
+}
+
+/** A deterministic Message-ID for mail without one, so its retries still dedupe. */
+export function fallbackMessageId(checksum: string): string {
+  return `${checksum.slice(0, 32)}@mailroom.invalid`;
+}
+
+export interface EmailIdentity {
+  messageId: string;
+  checksum: string;
+  /** sha256 of (Message-ID, content checksum, sorted lower-cased envelope recipients): UNIQUE in the inbox. */
+  dedupeKey: string;
+}
+
+/**
+ * Which stored email a post is. Envelope recipients are part of the key: SendGrid may post one message
+ * once per recipient domain/address, and each delivery must reach its own route.
+ */
+export function identify(email: InboundEmail): EmailIdentity {
+  const checksum = contentChecksum(email);
+  const messageId = email.messageId?.trim().replace(/^<|>$/g, '') || fallbackMessageId(checksum);
+  const recipients = [...new Set(email.envelope.to.map((address) => address.trim().toLowerCase()))].sort();
+  return { messageId, checksum, dedupeKey: sha256(JSON.stringify([messageId, checksum, recipients])) };
+}

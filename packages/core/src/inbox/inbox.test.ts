@@ -1,0 +1,244 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { count, eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, type TestStore } from '../testing/store.js';
+import {
+  InboundEmailNotFoundError,
+  InvalidBlobKeyError,
+  StoreUnavailableError,
+  blobsTable,
+  coreMigrationSets,
+  inboundEmails,
+  openStore,
+  type InboxEvent,
+} from './index.js';
+import { storablePost, uniqueDescription, withoutMessageId } from './test-support/posts.js';
+
+let store: TestStore;
+const events: InboxEvent[] = [];
+
+beforeAll(async () => {
+  store = await createTestStore();
+  store.onEvent((event) => events.push(event));
+});
+afterAll(() => store?.close());
+
+async function blobCount() {
+  const [row] = await store.db.select({ n: count() }).from(blobsTable);
+  return row!.n;
+}
+
+describe('openStore and migrations', () => {
+  it('applies the core migrations on open and nothing is left to apply', async () => {
+    for (const set of coreMigrationSets) {
+      expect(await store.pendingMigrations(set)).toEqual([]);
+      expect(await store.migrate(set)).toEqual([]);
+    }
+    expect(store.dialect).toBe(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+  });
+});
+
+describe('ingest', () => {
+  it('stores the row and the exact bytes, and the row is visible once ingest resolves', async () => {
+    const post = await storablePost(uniqueDescription({ to: 'Support <support@in.example.com>', bcc: 'audit@in.example.com' }));
+    const result = await store.inbox.ingest(post);
+    expect(result.duplicate).toBe(false);
+    // Committed: another connection (a second store on PostgreSQL) sees it right away.
+    const reader = store.databaseUrl ? await openStore({ databaseUrl: store.databaseUrl, migrate: false }) : store;
+    try {
+      const record = await reader.inbox.get(result.id);
+      expect(record).toMatchObject({
+        status: 'pending',
+        mode: 'parsed',
+        subject: post.email.subject,
+        messageId: post.email.messageId,
+        fromAddress: 'alice@example.com',
+        envelopeTo: ['support@in.example.com', 'audit@in.example.com'],
+        size: post.body.length,
+        attempts: 0,
+      });
+      expect(record!.nextAttemptAt).toBeInstanceOf(Date);
+      const stored = await reader.inbox.loadPost(result.id);
+      expect(stored!.contentType).toBe(post.contentType);
+      expect(Buffer.compare(stored!.body, Buffer.from(post.body))).toBe(0);
+    } finally {
+      if (reader !== store) await reader.close();
+    }
+    const email = await store.inbox.loadEmail(result.id);
+    expect(email.subject).toBe(post.email.subject);
+    expect(email.envelope.to).toEqual(post.email.envelope.to);
+    expect(events).toContainEqual(expect.objectContaining({ event: 'received', id: result.id }));
+  });
+
+  it('stores a duplicate post once and writes no second blob', async () => {
+    const post = await storablePost(uniqueDescription());
+    const blobsBefore = await blobCount();
+    const first = await store.inbox.ingest(post);
+    const second = await store.inbox.ingest(post);
+    expect(second).toMatchObject({ duplicate: true, id: first.id });
+    expect(second.record.dedupeKey).toBe(first.record.dedupeKey);
+    expect(await blobCount()).toBe(blobsBefore + 1);
+    const rows = await store.db.select({ n: count() }).from(inboundEmails).where(eq(inboundEmails.dedupeKey, first.record.dedupeKey));
+    expect(rows[0]!.n).toBe(1);
+    expect(events).toContainEqual(expect.objectContaining({ event: 'duplicate', id: first.id }));
+  });
+
+  it('dedupes concurrent deliveries of the same post to one row', async () => {
+    const post = await storablePost(uniqueDescription());
+    const results = await Promise.all(Array.from({ length: 6 }, () => store.inbox.ingest(post)));
+    expect(new Set(results.map((r) => r.id)).size).toBe(1);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+  });
+
+  it('treats the same message re-posted in another form (new boundary) as a duplicate', async () => {
+    const description = uniqueDescription({ messageId: `<resend-${Date.now()}@example.com>` });
+    const original = await storablePost(description);
+    const reposted = await storablePost({ ...description, boundary: 'otherBoundary123' });
+    expect(Buffer.compare(Buffer.from(original.body), Buffer.from(reposted.body))).not.toBe(0);
+    const first = await store.inbox.ingest(original);
+    const again = await store.inbox.ingest(reposted);
+    expect(again).toMatchObject({ duplicate: true, id: first.id });
+  });
+
+  it('keeps one row per envelope recipient set for the same Message-ID', async () => {
+    const description = uniqueDescription({ messageId: `<fanout-${Date.now()}@example.com>` });
+    const a = await store.inbox.ingest(await storablePost({ ...description, envelope: { to: ['a@in.example.com'] } }));
+    const b = await store.inbox.ingest(await storablePost({ ...description, envelope: { to: ['b@in.example.com'] } }));
+    const aAgain = await store.inbox.ingest(await storablePost({ ...description, envelope: { to: ['A@IN.example.com'] } }));
+    expect(b.id).not.toBe(a.id);
+    expect(aAgain).toMatchObject({ duplicate: true, id: a.id });
+  });
+
+  it('gives mail without a Message-ID a deterministic one, so its retries dedupe', async () => {
+    const post = withoutMessageId(await storablePost(uniqueDescription()));
+    const first = await store.inbox.ingest(post);
+    expect(first.record.messageId).toMatch(/^[0-9a-f]{32}@mailroom\.invalid$/);
+    const retry = await store.inbox.ingest(withoutMessageId(await storablePost({ subject: post.email.subject })));
+    expect(retry).toMatchObject({ duplicate: true, id: first.id });
+  });
+});
+
+describe('list, get, loadEmail', () => {
+  it('lists newest first with status, search, limit and a cursor', async () => {
+    const tag = `needle-${Date.now()}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await store.inbox.ingest(await storablePost(uniqueDescription({ subject: `${tag} ${i}` })))).id);
+    const found = await store.inbox.list({ search: tag });
+    expect(found.map((r) => r.id)).toEqual([...ids].reverse());
+    expect((await store.inbox.list({ search: tag, limit: 2 })).map((r) => r.id)).toEqual([ids[2], ids[1]]);
+    expect((await store.inbox.list({ search: tag, before: ids[1] })).map((r) => r.id)).toEqual([ids[0]]);
+    expect(await store.inbox.list({ search: tag, status: 'delivered' })).toEqual([]);
+    expect(await store.inbox.list({ search: tag, status: ['pending', 'failed'] })).toHaveLength(3);
+    const byRecipient = await store.inbox.list({ search: 'AUDIT@in.example' });
+    expect(byRecipient.length).toBeGreaterThan(0);
+    expect(await store.inbox.list({ search: '%' })).toEqual([]);
+  });
+
+  it('answers null / a specific error for unknown ids', async () => {
+    expect(await store.inbox.get('not-a-uuid')).toBeNull();
+    expect(await store.inbox.get('00000000-0000-4000-8000-000000000000')).toBeNull();
+    expect(await store.inbox.loadPost('00000000-0000-4000-8000-000000000000')).toBeNull();
+    await expect(store.inbox.loadEmail('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(InboundEmailNotFoundError);
+  });
+});
+
+describe('replay', () => {
+  it('puts emails back to pending by id or status, rerouting when asked, and skips processing rows', async () => {
+    const a = await store.inbox.ingest(await storablePost(uniqueDescription()));
+    const b = await store.inbox.ingest(await storablePost(uniqueDescription()));
+    const busy = await store.inbox.ingest(await storablePost(uniqueDescription()));
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'failed', attempts: 8, lastError: 'Error: boom', processedAt: new Date(), nextAttemptAt: null })
+      .where(eq(inboundEmails.id, a.id));
+    await store.db.update(inboundEmails).set({ status: 'unrouted', processedAt: new Date(), route: null }).where(eq(inboundEmails.id, b.id));
+    await store.db.update(inboundEmails).set({ status: 'processing', leaseOwner: 'w', leaseUntil: new Date(Date.now() + 60_000) }).where(eq(inboundEmails.id, busy.id));
+
+    expect(await store.inbox.replay(a.id)).toBe(1);
+    expect(await store.inbox.get(a.id)).toMatchObject({ status: 'pending', attempts: 0, lastError: null, processedAt: null, forcedRoute: null });
+    expect(await store.inbox.replay({ status: 'unrouted' }, { route: 'support' })).toBeGreaterThanOrEqual(1);
+    expect(await store.inbox.get(b.id)).toMatchObject({ status: 'pending', forcedRoute: 'support' });
+    expect(await store.inbox.replay(busy.id)).toBe(0);
+    expect(await store.inbox.replay('nope')).toBe(0);
+  });
+});
+
+describe('incinerate', () => {
+  it('removes bytes and blobs of emails processed long enough ago, keeping the rows', async () => {
+    const old = await store.inbox.ingest(await storablePost(uniqueDescription()));
+    const recent = await store.inbox.ingest(await storablePost(uniqueDescription()));
+    const failedOld = await store.inbox.ingest(await storablePost(uniqueDescription()));
+    const pendingOld = await store.inbox.ingest(await storablePost(uniqueDescription()));
+    const now = new Date();
+    const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000);
+    await store.db.update(inboundEmails).set({ status: 'delivered', processedAt: daysAgo(31) }).where(eq(inboundEmails.id, old.id));
+    await store.db.update(inboundEmails).set({ status: 'delivered', processedAt: daysAgo(5) }).where(eq(inboundEmails.id, recent.id));
+    await store.db.update(inboundEmails).set({ status: 'failed', processedAt: daysAgo(31) }).where(eq(inboundEmails.id, failedOld.id));
+    await store.db.update(inboundEmails).set({ receivedAt: daysAgo(60) }).where(eq(inboundEmails.id, pendingOld.id));
+
+    // Keep failed mail longer than the rest: only `old` goes.
+    const progress: Array<[number, number]> = [];
+    const removed = await store.inbox.incinerate({ olderThanDays: { failed: 90 }, now, onProgress: (d, t) => progress.push([d, t]) });
+    expect(removed).toBeGreaterThanOrEqual(1);
+    expect(progress.at(-1)![0]).toBe(removed);
+    const row = await store.inbox.get(old.id);
+    expect(row).toMatchObject({ status: 'delivered', incineratedAt: now });
+    expect(await store.inbox.loadPost(old.id)).toBeNull();
+    expect(await store.blobs.has(`inbound/${old.id}`)).toBe(false);
+    expect(await store.inbox.replay(old.id)).toBe(0);
+    for (const kept of [recent, failedOld, pendingOld]) {
+      expect((await store.inbox.get(kept.id))!.incineratedAt).toBeNull();
+      expect(await store.blobs.has(`inbound/${kept.id}`)).toBe(true);
+    }
+    expect(await store.inbox.incinerate({ olderThanDays: 30, now })).toBe(1); // failedOld, with the default for failed
+    expect(await store.inbox.incinerate({ olderThanDays: 30, now })).toBe(0);
+    await expect(store.inbox.incinerate({ olderThanDays: -1 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('filesystem blobs', () => {
+  let dir: string;
+  let fsStore: TestStore;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'mailroom-blobs-'));
+    fsStore = await createTestStore({ blobs: { kind: 'filesystem', dir } });
+  });
+  afterAll(async () => {
+    await fsStore?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes one file per stored email, none for duplicates, and incineration deletes it', async () => {
+    const post = await storablePost(uniqueDescription());
+    const first = await fsStore.inbox.ingest(post);
+    await fsStore.inbox.ingest(post);
+    expect(await readdir(join(dir, 'inbound'))).toEqual([first.id]);
+    expect(Buffer.compare((await fsStore.inbox.loadPost(first.id))!.body, Buffer.from(post.body))).toBe(0);
+    const [{ n }] = (await fsStore.db.select({ n: count() }).from(blobsTable)) as [{ n: number }];
+    expect(n).toBe(0);
+    await fsStore.db.update(inboundEmails).set({ status: 'ignored', processedAt: new Date(Date.now() - 40 * 86_400_000) }).where(eq(inboundEmails.id, first.id));
+    expect(await fsStore.inbox.incinerate()).toBe(1);
+    expect(await readdir(join(dir, 'inbound'))).toEqual([]);
+  });
+
+  it('rejects keys that are not generated ids', async () => {
+    for (const key of ['../etc/passwd', '/abs', 'a//b', 'UPPER', 'dot.ted', '']) {
+      await expect(fsStore.blobs.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(InvalidBlobKeyError);
+      await expect(store.blobs.get(key)).rejects.toBeInstanceOf(InvalidBlobKeyError);
+    }
+  });
+});
+
+describe('outage', () => {
+  it('a closed store rejects ingest with StoreUnavailableError at once', async () => {
+    const closing = await createTestStore();
+    const post = await storablePost(uniqueDescription());
+    await closing.close();
+    const started = Date.now();
+    await expect(closing.inbox.ingest(post)).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(closing.transaction(async (tx) => tx.execute(sql`select 1`))).rejects.toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});

@@ -1,0 +1,285 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { and, desc, eq, ilike, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { InboundEmail } from '../message/index.js';
+import type { BlobStore } from './blobs.js';
+import type { Database, Transaction } from './database.js';
+import { identify } from './dedupe.js';
+import { InboundEmailNotFoundError, asStoreError, withDeadline } from './errors.js';
+import type { InboxEvent, InboxEventName } from './log.js';
+import type { StorablePost, StoredPostParser } from './post.js';
+import { toRecord, type InboundRecord } from './records.js';
+import { PROCESSED_STATUSES, inboundEmails, type InboundStatus, type ProcessedStatus } from './schema.js';
+
+export interface IngestResult {
+  id: string;
+  /** True when this post was already stored; nothing new was written. */
+  duplicate: boolean;
+  record: InboundRecord;
+}
+
+export interface ListFilter {
+  status?: InboundStatus | InboundStatus[];
+  /** Case-insensitive substring of subject, sender, Message-ID or an envelope address. */
+  search?: string;
+  /** Default 50, at most 1000. */
+  limit?: number;
+  /** Id of a record: list the ones received before it (pagination cursor). */
+  before?: string;
+}
+
+export interface IncinerateOptions {
+  /** Days after processing; one number for every processed status or per status (missing ones: 30). */
+  olderThanDays?: number | Partial<Record<InboundStatus, number>>;
+  now?: Date;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** The durable inbox: store-then-process, like Action Mailbox, without its orphan blobs. */
+export interface Inbox {
+  /** Stores the post in one transaction; resolves after commit. Duplicates write nothing. */
+  ingest(post: StorablePost): Promise<IngestResult>;
+  get(id: string): Promise<InboundRecord | null>;
+  /** Newest first. */
+  list(filter?: ListFilter): Promise<InboundRecord[]>;
+  /** The stored request bytes, or null when unknown or incinerated. */
+  loadPost(id: string): Promise<{ body: Buffer; contentType: string } | null>;
+  /** Parses the stored bytes again (throws InboundEmailNotFoundError when unknown or incinerated). */
+  loadEmail(id: string): Promise<InboundEmail>;
+  /** Back to pending with attempts 0, by id or by status; `route` forces that route (reroute). Returns how many. */
+  replay(target: string | { status: InboundStatus }, options?: { route?: string }): Promise<number>;
+  /** Deletes the bytes of emails processed more than N days ago; rows stay with `incineratedAt`. Returns how many. */
+  incinerate(options?: IncinerateOptions): Promise<number>;
+}
+
+export interface InboxDependencies {
+  db: Database;
+  blobs: BlobStore;
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  emit(event: InboxEventName, fields: Omit<InboxEvent, 'event'>): void;
+  parser: StoredPostParser;
+  ensureOpen(): void;
+  ingestTimeoutMs: number;
+}
+
+export const DEFAULT_RETENTION_DAYS = 30;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const blobKeyOf = (id: string) => `inbound/${id.toLowerCase()}`;
+const DAY_MS = 86_400_000;
+
+export function createInbox(deps: InboxDependencies): Inbox {
+  const { db, blobs } = deps;
+
+  async function findRow(id: string) {
+    if (!UUID.test(id)) return undefined;
+    const [row] = await db.select().from(inboundEmails).where(eq(inboundEmails.id, id));
+    return row;
+  }
+
+  async function loadPost(id: string) {
+    const row = await findRow(id);
+    if (!row || row.incineratedAt || !row.bodyBlobKey) return null;
+    const body = await blobs.get(row.bodyBlobKey);
+    return body ? { body, contentType: row.contentType } : null;
+  }
+
+  return {
+    async ingest(post) {
+      deps.ensureOpen();
+      const started = performance.now();
+      const email = post.email;
+      const { messageId, dedupeKey } = identify(email);
+      const body = Buffer.from(post.body.buffer, post.body.byteOffset, post.body.byteLength);
+      const id = randomUUID();
+      const bodyBlobKey = blobKeyOf(id);
+      const result = await withDeadline(deps.ingestTimeoutMs, 'ingest', async () => {
+        let wroteFile = false;
+        try {
+          return await deps.transaction(async (tx) => {
+            const inserted = await tx
+              .insert(inboundEmails)
+              .values({
+                id,
+                status: 'pending',
+                mode: email.mode,
+                contentType: post.contentType,
+                bodyBlobKey,
+                size: body.length,
+                bodySha256: createHash('sha256').update(body).digest('hex'),
+                dedupeKey,
+                messageId,
+                envelopeFrom: email.envelope.from,
+                envelopeTo: [...email.envelope.to],
+                fromAddress: email.from?.address ?? null,
+                subject: email.subject,
+                nextAttemptAt: sql`now()`,
+              })
+              .onConflictDoNothing({ target: inboundEmails.dedupeKey })
+              .returning();
+            const row = inserted[0];
+            if (!row) {
+              // Someone stored this email already (maybe concurrently: ON CONFLICT waited for their commit).
+              const [existing] = await tx.select().from(inboundEmails).where(eq(inboundEmails.dedupeKey, dedupeKey));
+              if (!existing) throw new Error('ingest: dedupe conflict but no existing row');
+              return { duplicate: true, row: existing };
+            }
+            // Only now, after the dedupe check, do the bytes get written.
+            if (blobs.kind === 'database') await blobs.put(bodyBlobKey, body, tx);
+            else {
+              wroteFile = true;
+              await blobs.put(bodyBlobKey, body);
+            }
+            return { duplicate: false, row };
+          });
+        } catch (error) {
+          if (wroteFile) await blobs.delete(bodyBlobKey).catch(() => undefined);
+          throw error;
+        }
+      });
+      const record = toRecord(result.row);
+      const durationMs = Math.round(performance.now() - started);
+      deps.emit(result.duplicate ? 'duplicate' : 'received', {
+        id: record.id,
+        messageId,
+        size: record.size,
+        envelopeTo: record.envelopeTo,
+        durationMs,
+      });
+      return { id: record.id, duplicate: result.duplicate, record };
+    },
+
+    async get(id) {
+      const row = await findRow(id).catch((error) => {
+        throw asStoreError(error, 'get');
+      });
+      return row ? toRecord(row) : null;
+    },
+
+    async list(filter = {}) {
+      const conditions: SQL[] = [];
+      if (filter.status) {
+        const statuses = Array.isArray(filter.status) ? filter.status : [filter.status];
+        conditions.push(inArray(inboundEmails.status, statuses));
+      }
+      if (filter.search) {
+        const pattern = `%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        conditions.push(
+          or(
+            ilike(inboundEmails.subject, pattern),
+            ilike(inboundEmails.fromAddress, pattern),
+            ilike(inboundEmails.messageId, pattern),
+            ilike(inboundEmails.envelopeFrom, pattern),
+            sql`exists (select 1 from unnest(${inboundEmails.envelopeTo}) as rcpt where rcpt ilike ${pattern})`,
+          )!,
+        );
+      }
+      if (filter.before) {
+        if (!UUID.test(filter.before)) return [];
+        // Compared in SQL: timestamps have microseconds a JS Date would lose.
+        conditions.push(
+          sql`(${inboundEmails.receivedAt}, ${inboundEmails.id}) < (select c.received_at, c.id from ${inboundEmails} c where c.id = ${filter.before})`,
+        );
+      }
+      const limit = Math.min(Math.max(Math.trunc(filter.limit ?? 50), 1), 1000);
+      const rows = await db
+        .select()
+        .from(inboundEmails)
+        .where(and(...conditions))
+        .orderBy(desc(inboundEmails.receivedAt), desc(inboundEmails.id))
+        .limit(limit);
+      return rows.map(toRecord);
+    },
+
+    loadPost,
+
+    async loadEmail(id) {
+      const post = await loadPost(id);
+      if (!post) throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${id} (unknown or incinerated)`);
+      return deps.parser(post.body, post.contentType);
+    },
+
+    async replay(target, options = {}) {
+      const which =
+        typeof target === 'string'
+          ? UUID.test(target)
+            ? eq(inboundEmails.id, target)
+            : undefined
+          : eq(inboundEmails.status, target.status);
+      if (!which) return 0;
+      const replayed = await db
+        .update(inboundEmails)
+        .set({
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: sql`now()`,
+          leaseOwner: null,
+          leaseUntil: null,
+          lastError: null,
+          processedAt: null,
+          route: null,
+          recipient: null,
+          note: null,
+          forcedRoute: options.route ?? null,
+        })
+        // A row being processed right now is left alone; incinerated rows have nothing left to process.
+        .where(and(which, ne(inboundEmails.status, 'processing'), isNull(inboundEmails.incineratedAt)))
+        .returning({ id: inboundEmails.id });
+      for (const { id } of replayed) deps.emit('replayed', { id, route: options.route ?? null });
+      return replayed.length;
+    },
+
+    async incinerate(options = {}) {
+      const now = options.now ?? new Date();
+      const days = retentionDays(options.olderThanDays);
+      const due = or(
+        ...PROCESSED_STATUSES.map((status) =>
+          and(eq(inboundEmails.status, status), lt(inboundEmails.processedAt, new Date(now.getTime() - days[status] * DAY_MS))),
+        ),
+      )!;
+      const eligible = and(due, isNull(inboundEmails.incineratedAt), isNotNull(inboundEmails.processedAt))!;
+      const [counted] = await db.select({ total: sql<number>`count(*)::int` }).from(inboundEmails).where(eligible);
+      const total = counted?.total ?? 0;
+      let done = 0;
+      options.onProgress?.(0, total);
+      for (;;) {
+        const batch = await deps.transaction(async (tx) => {
+          const rows = await tx
+            .select({ id: inboundEmails.id, key: inboundEmails.bodyBlobKey })
+            .from(inboundEmails)
+            .where(eligible)
+            .limit(200)
+            .for('update', { skipLocked: true });
+          if (rows.length === 0) return rows;
+          if (blobs.kind === 'database') for (const row of rows) if (row.key) await blobs.delete(row.key, tx);
+          await tx
+            .update(inboundEmails)
+            .set({ incineratedAt: now, bodyBlobKey: null })
+            .where(inArray(inboundEmails.id, rows.map((row) => row.id)));
+          return rows;
+        });
+        if (batch.length === 0) break;
+        // Files go after the commit: a crash in between leaves a file without a row, never a row without bytes.
+        if (blobs.kind === 'filesystem') for (const row of batch) if (row.key) await blobs.delete(row.key);
+        done += batch.length;
+        options.onProgress?.(done, Math.max(total, done));
+      }
+      if (done > 0) deps.emit('incinerated', { count: done });
+      return done;
+    },
+  };
+}
+
+function retentionDays(option: IncinerateOptions['olderThanDays']): Record<ProcessedStatus, number> {
+  const days = Object.fromEntries(
+    PROCESSED_STATUSES.map((status) => [status, typeof option === 'number' ? option : DEFAULT_RETENTION_DAYS]),
+  ) as Record<ProcessedStatus, number>;
+  if (option && typeof option === 'object') {
+    for (const status of PROCESSED_STATUSES) {
+      const value = option[status];
+      if (value !== undefined) days[status] = value;
+    }
+  }
+  for (const [status, value] of Object.entries(days)) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`retention days for ${status} must be >= 0, got ${value}`);
+  }
+  return days;
+}

@@ -1,0 +1,17 @@
+import type { InboundEmail } from '../message/index.js';
+
+/**
+ * What the inbox needs from a received post. The ingress' `ReceivedPost` satisfies it structurally;
+ * the inbox only depends on this shape so it never imports the HTTP-facing layer above it.
+ */
+export interface StorablePost {
+  /** The exact request body SendGrid sent (multipart bytes): the source of truth that replays re-parse. */
+  readonly body: Uint8Array;
+  /** The request's Content-Type, boundary included: needed to parse `body` again. */
+  readonly contentType: string;
+  /** The email the ingress parsed from `body`. */
+  readonly email: InboundEmail;
+}
+
+/** Turns stored bytes back into an email (the ingress' `parseInboundBody`). */
+export type StoredPostParser = (body: Buffer, contentType: string) => Promise<InboundEmail>;

@@ -1,0 +1,239 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { parseInboundBody } from '../ingress/parse.js';
+import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.js';
+import type { Database, Transaction } from './database.js';
+import { StoreUnavailableError, asStoreError } from './errors.js';
+import { createInbox, type Inbox } from './inbox.js';
+import { silentLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
+import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
+import type { StoredPostParser } from './post.js';
+
+export interface StoreOptions {
+  /** PostgreSQL URL; default `process.env.DATABASE_URL`. Set → postgres.js pool, unset → PGlite. */
+  databaseUrl?: string;
+  /** PGlite folder parent when no URL: `<dataDir>/pglite`; default `MAILROOM_DATA_DIR` or `.mailroom`. */
+  dataDir?: string;
+  /** PGlite in memory (tests). */
+  memory?: boolean;
+  /** Default: the `mailroom.blobs` table. */
+  blobs?: { kind: 'database' } | { kind: 'filesystem'; dir: string };
+  /** Apply the core migration sets on open (default true). */
+  migrate?: boolean;
+  logger?: Logger;
+  /** How `inbox.loadEmail()` parses stored bytes; default the ingress' `parseInboundBody`. */
+  parser?: StoredPostParser;
+  /** postgres.js pool size (default 10). */
+  maxConnections?: number;
+  timeouts?: {
+    /** Connecting to PostgreSQL (default 5000 ms). */
+    connectMs?: number;
+    /** Server-side statement timeout (default 30000 ms). */
+    statementMs?: number;
+    /** Whole ingest, so a webhook never hangs on a dead connection (default 10000 ms). */
+    ingestMs?: number;
+  };
+}
+
+export interface Store {
+  readonly db: Database;
+  readonly dialect: 'pglite' | 'postgres';
+  readonly blobs: BlobStore;
+  readonly inbox: Inbox;
+  readonly logger: Logger;
+  /** Runs `fn` in a transaction; outages surface as StoreUnavailableError. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Applies a migration set (serialised across processes on PostgreSQL); returns the tags it applied. */
+  migrate(set: MigrationSet): Promise<string[]>;
+  /** Applies the core sets; returns what it applied. */
+  migrateCore(): Promise<AppliedMigration[]>;
+  /** Lists migrations not applied yet. */
+  pendingMigrations(set: MigrationSet): Promise<string[]>;
+  /** Subscribe to inbox/worker events; returns an unsubscribe function. */
+  onEvent(listener: (event: InboxEvent) => void): () => void;
+  /** Logs an event (to `logger`, default the store's) and tells subscribers; used by the worker and the runtime. */
+  emit(event: InboxEventName, fields: Omit<InboxEvent, 'event'>, logger?: Logger): void;
+  readonly closed: boolean;
+  close(): Promise<void>;
+}
+
+// Any constant works; it only has to be the same in every process sharing the database.
+const MIGRATION_LOCK = 7_361_905_118;
+
+// Stored bytes are re-parsed exactly as the webhook parsed them (the ingress depends on message/ only).
+const defaultParser: StoredPostParser = (body, contentType) => parseInboundBody(body, contentType);
+
+/**
+ * Opens the store: PostgreSQL when `DATABASE_URL` (or `databaseUrl`) is set, else PGlite on disk
+ * (or in memory), and applies the core migrations.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore();                  // DATABASE_URL or ./.mailroom/pglite
+ * const { id, duplicate } = await store.inbox.ingest(post);
+ * ```
+ */
+export async function openStore(options: StoreOptions = {}): Promise<Store> {
+  const databaseUrl = options.memory ? undefined : (options.databaseUrl ?? process.env.DATABASE_URL) || undefined;
+  const logger = options.logger ?? silentLogger;
+  const timeouts = { connectMs: 5_000, statementMs: 30_000, ingestMs: 10_000, ...options.timeouts };
+
+  let db: Database;
+  let shutdown: () => Promise<void>;
+  let runMigrator: (set: MigrationSet) => Promise<void>;
+  let withMigrationLock: <T>(fn: () => Promise<T>) => Promise<T>;
+  let dialect: Store['dialect'];
+
+  if (databaseUrl) {
+    dialect = 'postgres';
+    const client = postgres(databaseUrl, {
+      max: options.maxConnections ?? 10,
+      connect_timeout: Math.max(1, Math.ceil(timeouts.connectMs / 1000)),
+      idle_timeout: 60,
+      onnotice: () => undefined,
+      connection: { statement_timeout: timeouts.statementMs, application_name: 'mailroom' },
+    });
+    const postgresDb = drizzlePostgres(client);
+    db = postgresDb as unknown as Database;
+    shutdown = () => client.end({ timeout: 5 });
+    runMigrator = (set) => migratePostgres(postgresDb, migratorConfig(set));
+    withMigrationLock = async (fn) => {
+      const session = await client.reserve();
+      try {
+        await session`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        return await fn();
+      } finally {
+        await session`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => undefined);
+        session.release();
+      }
+    };
+  } else {
+    dialect = 'pglite';
+    let client: PGlite;
+    if (options.memory) client = new PGlite();
+    else {
+      const dir = join(resolve(options.dataDir ?? process.env.MAILROOM_DATA_DIR ?? '.mailroom'), 'pglite');
+      await mkdir(dir, { recursive: true });
+      client = new PGlite(dir);
+    }
+    await client.waitReady;
+    const pgliteDb = drizzlePglite(client);
+    db = pgliteDb as unknown as Database;
+    shutdown = () => client.close();
+    runMigrator = (set) => migratePglite(pgliteDb, migratorConfig(set));
+    // One PGlite instance is one connection in one process: nothing to serialise against.
+    withMigrationLock = (fn) => fn();
+  }
+
+  const blobs =
+    options.blobs?.kind === 'filesystem' ? filesystemBlobStore(options.blobs.dir) : databaseBlobStore(db);
+  const listeners = new Set<(event: InboxEvent) => void>();
+  let closed = false;
+
+  const ensureOpen = () => {
+    if (closed) throw new StoreUnavailableError('the store is closed');
+  };
+  const transaction = async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
+    ensureOpen();
+    try {
+      return await db.transaction(fn);
+    } catch (error) {
+      throw asStoreError(error, 'transaction');
+    }
+  };
+  const emit: Store['emit'] = (event, fields, via = logger) => {
+    const payload = { event, ...fields } as InboxEvent;
+    const level = event === 'failed' ? 'error' : event === 'retry' ? 'warn' : 'info';
+    via[level](event, fields);
+    for (const listener of listeners) {
+      try {
+        listener(payload);
+      } catch (error) {
+        logger.error('listener_error', { error });
+      }
+    }
+  };
+  const migrate = async (set: MigrationSet): Promise<string[]> => {
+    ensureOpen();
+    try {
+      return await withMigrationLock(async () => {
+        const pending = await pendingMigrations(db, set);
+        if (pending.length > 0) await runMigrator(set);
+        return pending;
+      });
+    } catch (error) {
+      throw asStoreError(error, `migrate ${set.name}`);
+    }
+  };
+  const migrateCore = async () => {
+    const applied: AppliedMigration[] = [];
+    for (const set of coreMigrationSets) for (const tag of await migrate(set)) applied.push({ set: set.name, tag });
+    return applied;
+  };
+
+  const inbox = createInbox({
+    db,
+    blobs,
+    transaction,
+    emit,
+    ensureOpen,
+    ingestTimeoutMs: timeouts.ingestMs,
+    parser: options.parser ?? defaultParser,
+  });
+
+  const store: Store = {
+    db,
+    dialect,
+    blobs,
+    inbox,
+    logger,
+    transaction,
+    migrate,
+    migrateCore,
+    pendingMigrations: (set) => pendingMigrations(db, set),
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit,
+    get closed() {
+      return closed;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await shutdown();
+    },
+  };
+
+  if (options.migrate !== false) {
+    try {
+      await migrateCore();
+    } catch (error) {
+      await shutdown().catch(() => undefined);
+      throw error;
+    }
+  }
+  // Fail fast on an unreachable database instead of at the first webhook.
+  if (options.migrate === false) {
+    try {
+      await db.execute(sql`select 1`);
+    } catch (error) {
+      await shutdown().catch(() => undefined);
+      throw asStoreError(error, 'open');
+    }
+  }
+  return store;
+}
+
+function migratorConfig(set: MigrationSet) {
+  const { schema, table } = migrationsTableOf(set);
+  return { migrationsFolder: set.folder, migrationsSchema: schema, migrationsTable: table };
+}

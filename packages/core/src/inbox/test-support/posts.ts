@@ -1,0 +1,23 @@
+import { parseInboundBody } from '../../ingress/parse.js';
+import { InboundEmail } from '../../message/index.js';
+import { buildInboundPost, type InboundDescription } from '../../testing/post.js';
+import type { StorablePost } from '../post.js';
+
+/** A real SendGrid post (multipart bytes) and the email the ingress parses from it. */
+export async function storablePost(description: InboundDescription = {}): Promise<StorablePost> {
+  const built = buildInboundPost(description);
+  const email = await parseInboundBody(built.body, built.contentType);
+  return { body: built.body, contentType: built.contentType, email };
+}
+
+/** The same post, but as if the message had no Message-ID header. */
+export function withoutMessageId(post: StorablePost): StorablePost {
+  return { ...post, email: new InboundEmail({ ...post.email, messageId: null }) };
+}
+
+let counter = 0;
+/** Distinct posts (different subject, same shape). */
+export function uniqueDescription(extra: InboundDescription = {}): InboundDescription {
+  counter += 1;
+  return { subject: `Message ${counter} ${Date.now()}`, ...extra };
+}

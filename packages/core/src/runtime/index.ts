@@ -1,0 +1,13 @@
+/**
+ * Runtime: the generic worker that processes stored inbound emails (the Mailroom adds routing on top).
+ *
+ * @example
+ * ```ts
+ * import { createWorker, openStore } from '@mailroom/core';
+ * const store = await openStore();
+ * const worker = createWorker({ store, processor: async ({ email }) => ({ status: 'delivered', route: 'log' }) });
+ * worker.start();
+ * ```
+ */
+export { createWorker } from './worker.js';
+export type { Worker, WorkerOptions, Processor, ProcessContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { and, asc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import type { InboundEmail } from '../message/index.js';
+import {
+  DEFAULT_RETENTION_DAYS,
+  StoreUnavailableError,
+  describeError,
+  inboundEmails,
+  isUnavailableError,
+  type InboundRecord,
+  type InboxEvent,
+  type Logger,
+  type Store,
+  type Transaction,
+} from '../inbox/index.js';
+import { toRecord } from '../inbox/records.js';
+
+export interface ProcessContext {
+  record: InboundRecord;
+  email: InboundEmail;
+  /** 1-based; counts attempts whose worker died mid-handler too. */
+  attempt: number;
+  /**
+   * The transaction that also records the outcome: the handler's writes commit atomically with it
+   * and roll back if it throws. On PGlite, use only `tx` inside the processor (one connection).
+   */
+  tx: Transaction;
+  /** Runs `fn` after the outcome committed (send mail, notify); errors there are logged, not retried. */
+  afterCommit(fn: () => unknown): void;
+  workerId: string;
+}
+
+export type ProcessedOutcomeStatus = 'delivered' | 'bounced' | 'ignored' | 'unrouted';
+export interface ProcessOutcome {
+  status: ProcessedOutcomeStatus;
+  route?: string | null;
+  recipient?: string | null;
+  note?: string | null;
+}
+export type Processor = (ctx: ProcessContext) => Promise<ProcessOutcome>;
+
+export interface WorkerOptions {
+  store: Store;
+  processor: Processor;
+  workerId?: string;
+  /** How long a claim holds before another worker may take the email over (default 5 min). */
+  leaseMs?: number;
+  /** How often to look for due emails besides `kick()` (default 1000 ms). */
+  pollMs?: number;
+  /** Emails processed at once (default 4 on PostgreSQL, 1 on PGlite). */
+  concurrency?: number;
+  /** Attempts before `failed` (default 8). */
+  maxAttempts?: number;
+  /** Delay before attempt n+1: min(maxMs, baseMs·2^(n-1)), jittered to 50–100 % (default 30 s … 1 h). */
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Default: the store's logger. */
+  logger?: Logger;
+  onEvent?: (event: InboxEvent) => void;
+  /** Periodic incineration while the worker runs. */
+  retention?: { days?: number | Partial<Record<InboundRecord['status'], number>>; intervalMs?: number };
+}
+
+export interface Worker {
+  readonly workerId: string;
+  /** Start polling (and the retention job, if configured). */
+  start(): void;
+  /** Stop taking work and wait for emails in progress. */
+  stop(): Promise<void>;
+  /** Process now: the given email (right after its ingest committed), or whatever is due. */
+  kick(id?: string): void;
+  /** Process everything due now, until nothing is left; resolves when done (tests, CLI). */
+  drain(): Promise<void>;
+}
+
+const OUTCOMES = new Set<ProcessedOutcomeStatus>(['delivered', 'bounced', 'ignored', 'unrouted']);
+
+class LeaseLostError extends Error {}
+
+/**
+ * The generic worker: claims due inbound emails with `FOR UPDATE SKIP LOCKED` (so several processes
+ * on one PostgreSQL share the work), runs the processor inside the transaction that records the
+ * outcome, retries failures with backoff, and takes over emails whose worker died (lease expiry).
+ *
+ * @example
+ * ```ts
+ * const worker = createWorker({ store, processor: async ({ email, tx }) => ({ status: 'delivered' }) });
+ * worker.start();
+ * const { id } = await store.inbox.ingest(post);
+ * worker.kick(id);
+ * ```
+ */
+export function createWorker(options: WorkerOptions): Worker {
+  const { store, processor } = options;
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const leaseMs = options.leaseMs ?? 300_000;
+  const pollMs = options.pollMs ?? 1_000;
+  const concurrency = Math.max(1, options.concurrency ?? (store.dialect === 'pglite' ? 1 : 4));
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
+  const baseMs = options.backoff?.baseMs ?? 30_000;
+  const maxMs = options.backoff?.maxMs ?? 3_600_000;
+
+  const inFlight = new Set<Promise<void>>();
+  let started = false;
+  let stopped = false;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let retentionTimer: NodeJS.Timeout | undefined;
+  let filling: Promise<void> | undefined;
+  let refill = false;
+
+  const emit = (event: InboxEvent['event'], fields: Omit<InboxEvent, 'event'>) => {
+    store.emit(event, { workerId, ...fields }, options.logger);
+    options.onEvent?.({ event, workerId, ...fields } as InboxEvent);
+  };
+
+  const due = (): SQL =>
+    or(
+      and(eq(inboundEmails.status, 'pending'), lte(inboundEmails.nextAttemptAt, sql`now()`)),
+      and(eq(inboundEmails.status, 'processing'), lt(inboundEmails.leaseUntil, sql`now()`)),
+    )!;
+
+  async function claim(limit: number, id?: string): Promise<InboundRecord[]> {
+    if (limit <= 0 || store.closed) return [];
+    return store.transaction(async (tx) => {
+      const candidates = tx
+        .select({ id: inboundEmails.id })
+        .from(inboundEmails)
+        .where(id ? and(due(), eq(inboundEmails.id, id)) : due())
+        .orderBy(asc(inboundEmails.nextAttemptAt))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      const rows = await tx
+        .update(inboundEmails)
+        .set({
+          status: 'processing',
+          leaseOwner: workerId,
+          leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+          attempts: sql`${inboundEmails.attempts} + 1`,
+        })
+        .where(inArray(inboundEmails.id, candidates))
+        .returning();
+      return rows.map(toRecord);
+    });
+  }
+
+  function backoffMs(attempt: number): number {
+    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
+    return Math.round(ceiling * (0.5 + Math.random() * 0.5));
+  }
+
+  async function handle(record: InboundRecord): Promise<void> {
+    const started = performance.now();
+    const attempt = record.attempts;
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      if (attempt > maxAttempts) throw new Error(`gave up: the worker processing attempt ${attempt - 1} stopped (lease expired)`);
+      const email = await store.inbox.loadEmail(record.id);
+      const hooks: Array<() => unknown> = [];
+      const outcome = await store.transaction(async (tx) => {
+        // Holding the row lock for the whole handler keeps other workers' SKIP LOCKED claims off it.
+        const [mine] = await tx
+          .select({ id: inboundEmails.id })
+          .from(inboundEmails)
+          .where(and(eq(inboundEmails.id, record.id), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, workerId)))
+          .for('update');
+        if (!mine) throw new LeaseLostError();
+        const result = await processor({ record, email, attempt, tx, workerId, afterCommit: (fn) => hooks.push(fn) });
+        if (!result || !OUTCOMES.has(result.status)) {
+          throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(result)}`);
+        }
+        await tx
+          .update(inboundEmails)
+          .set({
+            status: result.status,
+            route: result.route ?? null,
+            recipient: result.recipient ?? null,
+            note: result.note ?? null,
+            processedAt: sql`now()`,
+            leaseOwner: null,
+            leaseUntil: null,
+            nextAttemptAt: null,
+            lastError: null,
+          })
+          .where(eq(inboundEmails.id, record.id));
+        return result;
+      });
+      const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt };
+      if (outcome.route) emit('routed', fields);
+      emit(outcome.status, { ...fields, note: outcome.note ?? null, durationMs: elapsed() });
+      for (const hook of hooks) {
+        try {
+          await hook();
+        } catch (error) {
+          (options.logger ?? store.logger).error('after_commit_error', { id: record.id, error: describeError(error) });
+        }
+      }
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        (options.logger ?? store.logger).warn('lease_lost', { id: record.id, workerId });
+        return;
+      }
+      await recordFailure(record, attempt, error, elapsed());
+    }
+  }
+
+  async function recordFailure(record: InboundRecord, attempt: number, error: unknown, durationMs: number) {
+    const lastError = describeError(error);
+    const final = attempt >= maxAttempts;
+    const delay = backoffMs(attempt);
+    try {
+      const updated = await store.transaction((tx) =>
+        tx
+          .update(inboundEmails)
+          .set(
+            final
+              ? { status: 'failed', processedAt: sql`now()`, lastError, leaseOwner: null, leaseUntil: null, nextAttemptAt: null }
+              : {
+                  status: 'pending',
+                  lastError,
+                  leaseOwner: null,
+                  leaseUntil: null,
+                  nextAttemptAt: sql`now() + ${delay} * interval '1 millisecond'`,
+                },
+          )
+          .where(and(eq(inboundEmails.id, record.id), eq(inboundEmails.leaseOwner, workerId)))
+          .returning({ id: inboundEmails.id }),
+      );
+      if (updated.length === 0) return;
+      const fields = { id: record.id, messageId: record.messageId, attempt, error: lastError, durationMs };
+      if (final) emit('failed', fields);
+      else emit('retry', { ...fields, retryInMs: delay });
+    } catch (recordError) {
+      // The database is gone: the lease runs out and a worker picks the email up again later.
+      (options.logger ?? store.logger).error('record_failure_error', {
+        id: record.id,
+        error: lastError,
+        cause: describeError(recordError),
+        unavailable: recordError instanceof StoreUnavailableError || isUnavailableError(recordError),
+      });
+    }
+  }
+
+  function launch(records: InboundRecord[]) {
+    for (const record of records) {
+      const task = handle(record).finally(() => {
+        inFlight.delete(task);
+        if (started && !stopped) schedule();
+      });
+      inFlight.add(task);
+    }
+  }
+
+  /** Claims as much as capacity allows; concurrent calls coalesce into one more round. */
+  function schedule(id?: string): Promise<void> {
+    if (filling) {
+      refill = true;
+      return filling;
+    }
+    filling = (async () => {
+      try {
+        do {
+          refill = false;
+          if (stopped) return;
+          launch(await claim(concurrency - inFlight.size, id));
+          id = undefined;
+        } while (refill);
+      } catch (error) {
+        (options.logger ?? store.logger).error('claim_error', { workerId, error: describeError(error) });
+      } finally {
+        filling = undefined;
+      }
+    })();
+    return filling;
+  }
+
+  async function incinerate() {
+    try {
+      await store.inbox.incinerate({ olderThanDays: options.retention?.days ?? DEFAULT_RETENTION_DAYS });
+    } catch (error) {
+      (options.logger ?? store.logger).error('retention_error', { error: describeError(error) });
+    }
+  }
+
+  return {
+    workerId,
+    start() {
+      if (started || stopped) return;
+      started = true;
+      pollTimer = setInterval(() => void schedule(), pollMs);
+      pollTimer.unref();
+      if (options.retention) {
+        retentionTimer = setInterval(() => void incinerate(), options.retention.intervalMs ?? 3_600_000);
+        retentionTimer.unref();
+        setImmediate(() => void incinerate());
+      }
+      void schedule();
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(pollTimer);
+      clearInterval(retentionTimer);
+      await filling;
+      await Promise.all([...inFlight]);
+    },
+    kick(id) {
+      if (stopped) return;
+      void schedule(id);
+    },
+    async drain() {
+      for (;;) {
+        await schedule();
+        if (inFlight.size === 0) return;
+        await Promise.race([...inFlight]);
+      }
+    },
+  };
+}
