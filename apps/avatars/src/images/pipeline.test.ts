@@ -118,7 +118,7 @@ describe('processAvatar', () => {
 
   it('reports the attention crop in source pixels', async () => {
     // Flat grey 2000×1000 with a busy, saturated patch near the right edge.
-    const patch = await sharp({ create: { width: 200, height: 200, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 90 } } })
+    const patch = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 90 } } })
       .png()
       .toBuffer();
     const input = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: '#808080' } })

@@ -16,7 +16,7 @@ export async function orientedJpeg(width = 1200, height = 800): Promise<Buffer> 
 
 /** A JPEG carrying GPS coordinates and camera details in EXIF. */
 export async function jpegWithGps(width = 600, height = 600): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+  return sharp({ create: { width, height, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
     .jpeg()
     .withExif({
       IFD0: { Make: 'TestCam', Model: 'GPS-1' },
@@ -53,7 +53,7 @@ export async function photoJpeg(width: number, height: number, quality = 88): Pr
       <rect x="${width * 0.1}" y="${height * 0.6}" width="${width * 0.3}" height="${height * 0.3}" fill="#2e8b57"/>
     </svg>`,
   );
-  const noise = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+  const noise = await sharp({ create: { width, height, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
     .png({ compressionLevel: 0 })
     .toBuffer();
   return sharp(shapes).composite([{ input: noise, blend: 'soft-light' }]).jpeg({ quality }).toBuffer();
