@@ -5,4 +5,6 @@
 export * from './message/index.js';
 export * from './ingress/index.js';
 export * from './routing/index.js';
+export * from './inbox/index.js';
+export * from './runtime/index.js';
 export * from './http/index.js';
