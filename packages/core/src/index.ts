@@ -7,4 +7,5 @@ export * from './ingress/index.js';
 export * from './routing/index.js';
 export * from './inbox/index.js';
 export * from './runtime/index.js';
+export * from './mailroom/index.js';
 export * from './http/index.js';
