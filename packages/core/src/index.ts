@@ -9,3 +9,4 @@ export * from './inbox/index.js';
 export * from './runtime/index.js';
 export * from './mailroom/index.js';
 export * from './http/index.js';
+export * from './text/index.js';

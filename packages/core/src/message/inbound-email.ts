@@ -1,5 +1,6 @@
 import type { Attachment, AttachmentJSON } from './attachment.js';
 import type { EmailAddress } from './address.js';
+import { extractReply, type ExtractedReply, type ReplyOptions } from '../text/reply.js';
 
 /** How SendGrid posted the email: decoded fields ("parsed") or the full MIME message ("raw"). */
 export type InboundMode = 'parsed' | 'raw';
@@ -142,6 +143,18 @@ export class InboundEmail {
   attachmentByContentId(contentId: string): Attachment | undefined {
     const id = contentId.replace(/^<|>$/g, '');
     return this.attachments.find((a) => a.contentId === id);
+  }
+
+  #defaultReply: ExtractedReply | undefined;
+
+  /**
+   * The new content of this reply without quoted history and signature (see `extractReply`).
+   * The default-options result is computed once.
+   */
+  reply(options?: ReplyOptions): ExtractedReply {
+    if (options && Object.keys(options).length > 0) return extractReply(this, options);
+    this.#defaultReply ??= extractReply(this);
+    return this.#defaultReply;
   }
 
   toJSON(): InboundEmailJSON {

@@ -1,0 +1,308 @@
+import { createRequire } from 'node:module';
+import { parseDocument } from 'htmlparser2';
+import { type AnyNode, type Document, type Element, isTag, isText } from 'domhandler';
+import render from 'dom-serializer';
+import { removeElement } from 'domutils';
+import { ORIGINAL_MESSAGE, FORWARD_MARKER, WROTE_END, lineHead } from './patterns.js';
+
+const require = createRequire(import.meta.url);
+// html-to-text ships no type declarations; only `convert` is used.
+const { convert } = require('html-to-text') as {
+  convert(html: string, options?: Record<string, unknown>): string;
+};
+
+export interface HtmlReply {
+  /** The HTML with the quoted history and signature removed (nothing else is changed or sanitised). */
+  html: string;
+  /** The removed history, as text. */
+  quoted: string;
+  /** The removed signature, as text, or null. */
+  signature: string | null;
+  /** Whether a client marker was found and something was cut. */
+  cut: boolean;
+}
+
+export interface HtmlReplyOptions {
+  replyAboveMarker?: string | null;
+}
+
+/**
+ * How a marked element is treated:
+ * - `cut`: the quoted message follows the element without being inside it (Outlook, Yahoo, Zimbra):
+ *   the element and everything after it go, provided new content stands above it.
+ * - `quote`: the quoted message is inside the element (Gmail, Apple Mail, Thunderbird, ProtonMail):
+ *   removed with what follows when nothing new follows it; removed alone when new content follows but
+ *   none precedes it (bottom-posting); kept when new content is on both sides (an interleaved reply).
+ * - `signature`: removed, its text reported as the signature.
+ */
+type Role = 'cut' | 'quote' | 'signature';
+
+const MAX_CANDIDATES = 200;
+const OUTLOOK_SEPARATOR = /border-top\s*:\s*solid\s+#(?:e1e1e1|b5c4df)\s+1(?:\.0)?pt/i;
+
+function classes(el: Element): string[] {
+  const value = el.attribs['class'];
+  return value ? value.split(/\s+/) : [];
+}
+
+function roleOf(el: Element): Role | null {
+  const name = el.name.toLowerCase();
+  const id = el.attribs['id'] ?? '';
+  const cls = classes(el);
+  const has = (c: string) => cls.includes(c);
+  // Outlook rewrites ids of quoted HTML with an `x_` prefix, so ids are matched by suffix.
+  const idIs = (wanted: string) => id === wanted || id.endsWith(`_${wanted}`);
+  const marker = el.attribs['data-marker'];
+
+  if (has('gmail_signature') || has('gmail_signature_prefix') || el.attribs['data-smartmail'] === 'gmail_signature') return 'signature';
+  if (idIs('Signature') || idIs('ms-outlook-mobile-signature') || idIs('ms-outlook-ios-signature') || idIs('AppleMailSignature')) return 'signature';
+  if (has('moz-signature') || has('protonmail_signature_block') || marker === '__SIG_PRE__' || marker === '__SIG_POST__') return 'signature';
+
+  if (has('gmail_quote') || has('gmail_extra') || has('moz-cite-prefix') || has('protonmail_quote')) return 'quote';
+  if (name === 'blockquote' && (el.attribs['type'] ?? '').toLowerCase() === 'cite') return 'quote';
+
+  if (idIs('divRplyFwdMsg') || idIs('appendonsend') || idIs('mail-editor-reference-message-container') || idIs('OLK_SRC_BODY_SECTION')) return 'cut';
+  if (el.attribs['name'] === 'messageReplySection') return 'cut';
+  if (cls.some((c) => c.startsWith('yahoo_quoted'))) return 'cut';
+  if (has('moz-forward-container')) return 'cut';
+  if (name === 'hr' && id === 'zwchr') return 'cut';
+  if (marker === '__QUOTED_TEXT__' || marker === '__DIVIDER__') return 'cut';
+  if (name === 'div' && OUTLOOK_SEPARATOR.test(el.attribs['style'] ?? '')) return 'cut';
+  return null;
+}
+
+/** Removes the quoted history and signature from an HTML reply using the markers of the major clients. */
+export function extractHtmlReply(html: string, options: HtmlReplyOptions = {}): HtmlReply {
+  const doc = parseDocument(html);
+  const removed: AnyNode[] = [];
+  const signatures: string[] = [];
+
+  const marked: Array<{ el: Element; role: Role }> = [];
+  walk(doc, (node) => {
+    if (!isTag(node)) return true;
+    const role = roleOf(node);
+    if (role) {
+      if (marked.length < MAX_CANDIDATES) marked.push({ el: node, role });
+      return false; // nested markers belong to the outer one
+    }
+    return true;
+  });
+
+  for (const { el, role } of marked) {
+    if (role !== 'signature') continue;
+    signatures.push(toText(render(el)).replace(/^--\s*\n/, ''));
+    removeElement(el);
+  }
+
+  let cut = signatures.length > 0;
+  const markerText = options.replyAboveMarker === undefined ? null : options.replyAboveMarker;
+  if (markerText) {
+    const at = findMarkerNode(doc, markerText);
+    if (at) {
+      removed.push(...cutFrom(withAttributionAbove(at)));
+      cut = true;
+    }
+  }
+
+  for (const { el, role } of marked) {
+    if (role === 'signature' || !attached(el, doc)) continue;
+    if (role === 'cut') {
+      if (!hasContent(doc, el, 'before')) continue; // a forward or a fresh message wrapped in the marker
+      removed.push(...cutFrom(withSeparatorAbove(el)));
+      cut = true;
+      break;
+    }
+    const before = hasContent(doc, el, 'before');
+    const after = hasContent(doc, el, 'after');
+    if (!after) {
+      if (!before) continue;
+      removed.push(...cutFrom(withAttributionAbove(el)));
+      cut = true;
+      break;
+    }
+    if (!before) {
+      const start = withAttributionAbove(el);
+      for (const node of siblingsFromTo(start, el)) {
+        removeElement(node);
+        removed.push(node);
+      }
+      cut = true;
+    }
+  }
+
+  const quotedHtml = removed.map((node) => render(node)).join('\n');
+  return {
+    html: cut ? render(doc, { encodeEntities: 'utf8' }) : html,
+    quoted: quotedHtml ? toText(quotedHtml) : '',
+    signature: signatures.filter(Boolean).join('\n') || null,
+    cut,
+  };
+}
+
+/** The text form of an HTML fragment (links keep their address unless it equals the text). */
+export function toText(html: string): string {
+  return convert(html, {
+    wordwrap: false,
+    preserveNewlines: false,
+    selectors: [
+      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      { selector: 'img', format: 'skip' },
+      { selector: 'h1', options: { uppercase: false } },
+      { selector: 'h2', options: { uppercase: false } },
+      { selector: 'h3', options: { uppercase: false } },
+      { selector: 'h4', options: { uppercase: false } },
+      { selector: 'h5', options: { uppercase: false } },
+      { selector: 'h6', options: { uppercase: false } },
+      { selector: 'table', format: 'dataTable' },
+    ],
+  })
+    .replace(/[^\S\n]+$/gm, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Pre-order traversal; `visit` returns false to skip a node's children. */
+function walk(root: Document | Element, visit: (node: AnyNode) => boolean): void {
+  const stack: AnyNode[] = [...root.children].reverse();
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (visit(node) && 'children' in node) {
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
+    }
+  }
+}
+
+function attached(node: AnyNode, doc: Document): boolean {
+  let cur: AnyNode | null = node;
+  while (cur && cur.parent) cur = cur.parent;
+  return cur === doc;
+}
+
+/** Removes `node` and every node after it in document order; returns them in document order. */
+function cutFrom(node: AnyNode): AnyNode[] {
+  const out: AnyNode[] = [];
+  let current: AnyNode = node;
+  let includeSelf = true;
+  while (current.parent) {
+    const parent: AnyNode = current.parent;
+    let sibling: AnyNode | null = includeSelf ? current : current.next;
+    while (sibling) {
+      const next: AnyNode | null = sibling.next;
+      out.push(sibling);
+      removeElement(sibling);
+      sibling = next;
+    }
+    current = parent;
+    includeSelf = false;
+  }
+  return out;
+}
+
+function siblingsFromTo(start: AnyNode, end: AnyNode): AnyNode[] {
+  const out: AnyNode[] = [];
+  let cur: AnyNode | null = start;
+  while (cur) {
+    out.push(cur);
+    if (cur === end) break;
+    cur = cur.next;
+  }
+  return out;
+}
+
+/** Outlook puts an `<hr>` (and an empty `#appendonsend`) right above `#divRplyFwdMsg`. */
+function withSeparatorAbove(el: Element): AnyNode {
+  let start: AnyNode = el;
+  for (let prev = el.prev; prev; prev = prev.prev) {
+    if (isText(prev) && !prev.data.trim()) continue;
+    if (isTag(prev) && (prev.name === 'hr' || prev.attribs['id']?.endsWith('appendonsend') || prev.name === 'br')) {
+      start = prev;
+      continue;
+    }
+    break;
+  }
+  return start;
+}
+
+/** An attribution ("On … wrote:") or an Original-Message line in the sibling just above a quote. */
+function withAttributionAbove(node: AnyNode): AnyNode {
+  let start: AnyNode = node;
+  for (let prev = node.prev; prev; prev = prev.prev) {
+    if (isText(prev) && !prev.data.trim()) continue;
+    if (isTag(prev) && prev.name === 'br') {
+      start = prev;
+      continue;
+    }
+    const text = lineHead(nodeText(prev).trim());
+    if (text && text.length <= 300 && ((/[:：]$/.test(text) && WROTE_END.test(text)) || ORIGINAL_MESSAGE.test(text) || FORWARD_MARKER.test(text))) {
+      start = prev;
+    }
+    break;
+  }
+  return start;
+}
+
+function nodeText(node: AnyNode): string {
+  let out = '';
+  walk({ children: [node] } as unknown as Document, (n) => {
+    if (isText(n)) out += n.data;
+    return !(isTag(n) && (n.name === 'style' || n.name === 'script' || n.name === 'head' || n.name === 'title'));
+  });
+  return out;
+}
+
+/** Whether new content (text or images) exists before/after `el`, ignoring other quotes and hidden parts. */
+function hasContent(doc: Document, el: Element, side: 'before' | 'after'): boolean {
+  let seenEl = false;
+  let found = false;
+  walk(doc, (node) => {
+    if (found) return false;
+    if (node === el) {
+      seenEl = true;
+      return false;
+    }
+    const inRange = side === 'before' ? !seenEl : seenEl;
+    if (isTag(node)) {
+      const name = node.name.toLowerCase();
+      if (name === 'style' || name === 'script' || name === 'head' || name === 'title') return false;
+      if (side === 'after' && roleOf(node) === 'quote') return false;
+      if (name === 'img' && inRange) found = true;
+      return true;
+    }
+    if (inRange && isText(node) && node.data.trim()) {
+      if (side === 'after' && isAttribution(node.data)) return false;
+      found = true;
+    }
+    return false;
+  });
+  return found;
+}
+
+function isAttribution(text: string): boolean {
+  const trimmed = lineHead(text).trim();
+  return trimmed.length <= 300 && /[:：]$/.test(trimmed) && WROTE_END.test(trimmed);
+}
+
+function findMarkerNode(doc: Document, marker: string): AnyNode | null {
+  const wanted = marker.replace(/\s+/g, ' ').trim().toLowerCase();
+  const found: { node: AnyNode | null } = { node: null };
+  walk(doc, (node) => {
+    if (found.node) return false;
+    if (isText(node) && node.data.replace(/\s+/g, ' ').toLowerCase().includes(wanted)) {
+      found.node = node;
+      return false;
+    }
+    return true;
+  });
+  const hit = found.node;
+  if (!hit) return null;
+  // Cut at the outermost ancestor that holds nothing but the marker, so its wrapper goes too.
+  let node: AnyNode = hit;
+  while (node.parent && node.parent.type !== 'root' && isTag(node.parent) && nodeText(node.parent).replace(/\s+/g, ' ').trim().toLowerCase() === wanted) {
+    node = node.parent;
+  }
+  // Inside a quote: cut at the quote element's start instead (its attribution goes with it).
+  for (let up: AnyNode | null = node.parent; up; up = up.parent) {
+    if (isTag(up) && (roleOf(up) === 'quote' || up.name === 'blockquote')) node = up;
+  }
+  return node;
+}

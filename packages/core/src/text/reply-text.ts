@@ -1,0 +1,380 @@
+import {
+  ADDRESS_COLON_END,
+  EMPTY_LINE,
+  FENCE_LINE,
+  FORWARD_MARKER,
+  HEADER_LEAD,
+  MAX_HEADER_CHARS,
+  MAX_HEADER_LINES,
+  ORIGINAL_MESSAGE,
+  QUOTED_LINE,
+  SEPARATOR_LINE,
+  SIGNATURE_DELIMITER,
+  WROTE_END,
+  headerLineKind,
+  isMobileSignature,
+  lineHead,
+  type HeaderKind,
+} from './patterns.js';
+
+/** The default "reply above this line" marker; put it at the top of outgoing mail you expect replies to. */
+export const DEFAULT_REPLY_ABOVE_MARKER = '## Reply above this line ##';
+
+export interface TextReplyOptions {
+  /** Text that ends the reply when found on any line (quoted or not); null disables. Default {@link DEFAULT_REPLY_ABOVE_MARKER}. */
+  replyAboveMarker?: string | null;
+  /**
+   * Whether a trailing `>` block with no attribution line above it is a quote of the previous message.
+   * True for text parts; the HTML path sets it false because there `>` comes from a user's own `<blockquote>`.
+   */
+  stripUnattributedQuotes?: boolean;
+}
+
+export interface TextReply {
+  /** The new content: what the sender wrote in this message. */
+  text: string;
+  /** What was elided as quoted (previous messages, attribution lines, forwarded parts). */
+  quoted: string;
+  /** The signature that was cut, or null. */
+  signature: string | null;
+}
+
+/**
+ * Line kinds:
+ * t text · e empty · q `>` quote · a attribution ("On … wrote:"), multi-line when wrapped ·
+ * w weak attribution ("Alice wrote:"; only one when a quote follows) · h Outlook header block ·
+ * o Original-Message line · f forward marker · d signature delimiter · m mobile signature · p separator line.
+ */
+type Kind = 't' | 'e' | 'q' | 'a' | 'w' | 'h' | 'o' | 'f' | 'd' | 'm' | 'p';
+
+const CONTENT: ReadonlySet<Kind> = new Set<Kind>(['t']);
+
+/** Splits a plain-text reply into new content, quoted history and signature. Linear in the input size. */
+export function extractTextReply(input: string, options: TextReplyOptions = {}): TextReply {
+  const lines = input.replace(/\r\n?/g, '\n').split('\n');
+  const marker = options.replyAboveMarker === undefined ? DEFAULT_REPLY_ABOVE_MARKER : options.replyAboveMarker;
+  const stripUnattributed = options.stripUnattributedQuotes ?? true;
+
+  const kinds = classifyLines(lines);
+  let end = lines.length;
+  let markerCut = false;
+  if (marker) {
+    const at = findMarker(lines, kinds, marker);
+    if (at >= 0) {
+      end = at;
+      markerCut = true;
+    }
+  }
+
+  // A message that starts with a forward marker or a header block is a forward: keep it whole.
+  const first = nextNonEmpty(kinds, 0, end);
+  if (first >= 0 && (kinds[first] === 'f' || kinds[first] === 'h' || kinds[first] === 'o') && !markerCut) {
+    return finish(lines, keepRange(0, end), lines.slice(end), null);
+  }
+
+  // Hard cuts: splitters whose quoted message is not `>`-prefixed, so everything after them goes.
+  const hard = findHardCut(lines, kinds, end);
+  let signature: string | null = null;
+  const elided: string[] = [];
+  let regionEnd = end;
+  if (hard >= 0) {
+    regionEnd = hard;
+    if (kinds[hard] === 'd') {
+      const sigEnd = signatureEnd(kinds, hard + 1, end);
+      signature = trimBlock(lines.slice(hard + 1, sigEnd)) || null;
+      elided.push(...lines.slice(sigEnd, end));
+    } else {
+      elided.push(...lines.slice(hard, end));
+    }
+  }
+  if (markerCut) elided.push(...lines.slice(end));
+
+  // Soft trimming of the region above the hard cut: trailing quotes/attribution/mobile signature go,
+  // leading quotes go when only one block of new text follows (bottom-posting),
+  // everything between the first and last new text stays (interleaved replies).
+  let lo = 0;
+  let hi = regionEnd;
+  const trailingQuoted: string[] = [];
+  const trailingSignature: string[] = [];
+  for (;;) {
+    const last = prevNonEmpty(kinds, hi - 1, lo);
+    if (last < 0) break;
+    const kind = kinds[last]!;
+    if (kind === 'q') {
+      // An unattributed trailing quote may be a user's own pasted quote (HTML path keeps it).
+      if (!stripUnattributed && !hasAttributionAbove(kinds, last, lo)) break;
+      const blockStart = quoteBlockStart(kinds, last, lo);
+      trailingQuoted.unshift(...lines.slice(blockStart, hi));
+      hi = blockStart;
+    } else if (kind === 'a' || kind === 'w' || kind === 'p') {
+      if (kind === 'w' && !followedByQuote(kinds, last + 1, regionEnd)) break;
+      if (kind === 'p' && trailingQuoted.length === 0 && hard < 0) break;
+      trailingQuoted.unshift(...lines.slice(last, hi));
+      hi = last;
+    } else if (kind === 'm') {
+      trailingSignature.unshift(...lines.slice(last, hi));
+      hi = last;
+    } else {
+      break;
+    }
+  }
+  // Everything trimmed from the tail that was not a signature is history; keep the mobile signature apart.
+  const lead = leadingQuoteEnd(kinds, lo, hi);
+  const leadingQuoted = lines.slice(lo, lead);
+  lo = lead;
+
+  if (trailingSignature.length) {
+    const sig = trimBlock(trailingSignature);
+    signature = signature ? `${sig}\n${signature}` : sig || null;
+  }
+  const quoted = [...leadingQuoted, ...trailingQuoted, ...elided];
+  return finish(lines, keepRange(lo, hi), quoted, signature);
+}
+
+function keepRange(from: number, to: number): [number, number] {
+  return [from, to];
+}
+
+function finish(lines: string[], range: [number, number], quoted: string[], signature: string | null): TextReply {
+  return {
+    text: trimBlock(lines.slice(range[0], range[1])),
+    quoted: trimBlock(quoted),
+    signature: signature && signature.length ? signature : null,
+  };
+}
+
+/** Drops leading and trailing blank lines and trailing whitespace. */
+function trimBlock(lines: string[]): string {
+  let start = 0;
+  let stop = lines.length;
+  while (start < stop && EMPTY_LINE.test(lineHead(lines[start]!))) start++;
+  while (stop > start && EMPTY_LINE.test(lineHead(lines[stop - 1]!))) stop--;
+  return lines.slice(start, stop).join('\n').trimEnd();
+}
+
+function classifyLines(lines: string[]): Kind[] {
+  const kinds: Kind[] = new Array<Kind>(lines.length);
+  const fenced = new Uint8Array(lines.length);
+  let inFence = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lineHead(lines[i]!);
+    if (FENCE_LINE.test(line)) {
+      inFence = !inFence;
+      kinds[i] = 't';
+      fenced[i] = 1;
+      continue;
+    }
+    if (inFence) {
+      kinds[i] = 't';
+      fenced[i] = 1;
+      continue;
+    }
+    kinds[i] = classifyLine(line);
+  }
+  if (inFence) {
+    // An unclosed fence protects nothing: classify those lines normally.
+    let open = lines.length - 1;
+    while (open >= 0 && !FENCE_LINE.test(lineHead(lines[open]!))) open--;
+    for (let i = open; i < lines.length; i++) {
+      kinds[i] = classifyLine(lineHead(lines[i]!));
+      fenced[i] = 0;
+    }
+  }
+  markAttributions(lines, kinds, fenced);
+  markHeaderBlocks(lines, kinds, fenced);
+  repairWrappedQuotes(lines, kinds);
+  return kinds;
+}
+
+function classifyLine(line: string): Kind {
+  if (EMPTY_LINE.test(line)) return 'e';
+  if (QUOTED_LINE.test(line)) return 'q';
+  if (SIGNATURE_DELIMITER.test(line)) return 'd';
+  if (ORIGINAL_MESSAGE.test(line)) return 'o';
+  if (FORWARD_MARKER.test(line)) return 'f';
+  if (SEPARATOR_LINE.test(line)) return 'p';
+  if (isMobileSignature(line)) return 'm';
+  return 't';
+}
+
+/** Marks attribution lines, joining headers that clients wrapped over up to MAX_HEADER_LINES lines. */
+function markAttributions(lines: string[], kinds: Kind[], fenced: Uint8Array): void {
+  for (let i = 0; i < lines.length; i++) {
+    if (kinds[i] !== 't' || fenced[i]) continue;
+    const line = lineHead(lines[i]!).trim();
+    if (line.length > MAX_HEADER_CHARS) continue;
+    if (isStrongAttribution(line)) {
+      kinds[i] = 'a';
+      continue;
+    }
+    if (HEADER_LEAD.test(line)) {
+      let joined = line;
+      for (let j = i + 1; j < lines.length && j < i + MAX_HEADER_LINES; j++) {
+        if (kinds[j] !== 't' || fenced[j]) break;
+        joined = `${joined} ${lineHead(lines[j]!).trim()}`;
+        if (joined.length > MAX_HEADER_CHARS) break;
+        if (isStrongAttribution(joined)) {
+          for (let k = i; k <= j; k++) kinds[k] = 'a';
+          i = j;
+          break;
+        }
+      }
+      if (kinds[i] === 'a') continue;
+    }
+    if (line.length <= 100 && WROTE_END.test(line) && /[:：]\s*$/.test(line)) kinds[i] = 'w';
+  }
+}
+
+/** An attribution names a date, a time or an address, so "He wrote:" or "On Tuesday I am offline" never cut. */
+function isStrongAttribution(raw: string): boolean {
+  // Zoho and some Android clients frame the header in dashes: "---- On … wrote ----".
+  const framed = /^-{2,}\s/.test(raw) && /\s-{2,}$/.test(raw);
+  const text = framed ? `${raw.replace(/^-+\s*/, '').replace(/\s*-+$/, '')}:` : raw;
+  if (!/[:：]\s*$/.test(text)) return false;
+  const hasEvidence = /\d/.test(text) || text.includes('@');
+  if (!hasEvidence) return false;
+  if (WROTE_END.test(text)) return true;
+  return ADDRESS_COLON_END.test(text) && /\d/.test(text);
+}
+
+/** Marks Outlook-style blocks: From plus at least one other distinct field, on consecutive lines. */
+function markHeaderBlocks(lines: string[], kinds: Kind[], fenced: Uint8Array): void {
+  let i = 0;
+  while (i < lines.length) {
+    if (kinds[i] !== 't' || fenced[i] || headerLineKind(lineHead(lines[i]!)) === null) {
+      i++;
+      continue;
+    }
+    const seen = new Set<HeaderKind>();
+    let j = i;
+    while (j < lines.length && kinds[j] === 't' && !fenced[j]) {
+      const kind = headerLineKind(lineHead(lines[j]!));
+      if (kind === null) break;
+      seen.add(kind);
+      j++;
+    }
+    if (seen.has('from') && seen.size >= 2) {
+      for (let k = i; k < j; k++) kinds[k] = 'h';
+    }
+    i = Math.max(j, i + 1);
+  }
+}
+
+/** Apple Mail wraps long quoted URLs onto an unquoted line; a lone spaceless line between quotes is quoted. */
+function repairWrappedQuotes(lines: string[], kinds: Kind[]): void {
+  for (let i = 1; i < lines.length - 1; i++) {
+    if (kinds[i] === 't' && kinds[i - 1] === 'q' && kinds[i + 1] === 'q' && !/\s/.test(lines[i]!.trim())) kinds[i] = 'q';
+  }
+}
+
+function findMarker(lines: string[], kinds: Kind[], marker: string): number {
+  const wanted = normalizeMarker(marker);
+  if (!wanted) return -1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = normalizeMarker(lineHead(lines[i]!).replace(/^[\s>]+/, ''));
+    if (line.includes(wanted)) {
+      // The attribution line a client put right above the quoted marker belongs to the history.
+      let cut = i;
+      let k = i - 1;
+      while (k >= 0 && (kinds[k] === 'e' || kinds[k] === 'q')) k--;
+      if (k >= 0 && (kinds[k] === 'a' || kinds[k] === 'w')) {
+        while (k > 0 && kinds[k - 1] === 'a') k--;
+        cut = k;
+      }
+      return cut;
+    }
+  }
+  return -1;
+}
+
+function normalizeMarker(text: string): string {
+  return text.replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/** The first splitter that has new text above it and whose quoted part is not `>`-prefixed. */
+function findHardCut(lines: string[], kinds: Kind[], end: number): number {
+  let seenText = false;
+  for (let i = 0; i < end; i++) {
+    const kind = kinds[i]!;
+    if (CONTENT.has(kind) || kind === 'm') {
+      seenText = seenText || kind === 't';
+      continue;
+    }
+    if (!seenText) continue;
+    if (kind === 'd' || kind === 'o' || kind === 'f' || kind === 'h') return kind === 'h' ? separatorAbove(kinds, i) : i;
+    if (kind === 'a' && !followedByQuote(kinds, nextAfterAttribution(kinds, i), end)) return i;
+    if (kind === 'p') {
+      const next = nextNonEmpty(kinds, i + 1, end);
+      if (next >= 0 && (kinds[next] === 'h' || kinds[next] === 'a' || kinds[next] === 'o' || kinds[next] === 'f')) return i;
+    }
+  }
+  return -1;
+}
+
+function nextAfterAttribution(kinds: Kind[], i: number): number {
+  let j = i;
+  while (j < kinds.length && kinds[j] === 'a') j++;
+  return j;
+}
+
+/** Outlook puts a line of underscores (or a blank line and one) above its header block. */
+function separatorAbove(kinds: Kind[], i: number): number {
+  let k = i - 1;
+  while (k >= 0 && kinds[k] === 'e') k--;
+  return k >= 0 && (kinds[k] === 'p' || kinds[k] === 'o') ? k : i;
+}
+
+function followedByQuote(kinds: Kind[], from: number, end: number): boolean {
+  const next = nextNonEmpty(kinds, from, end);
+  return next >= 0 && kinds[next] === 'q';
+}
+
+function hasAttributionAbove(kinds: Kind[], i: number, lo: number): boolean {
+  const start = quoteBlockStart(kinds, i, lo);
+  const above = prevNonEmpty(kinds, start - 1, lo);
+  return above >= 0 && (kinds[above] === 'a' || kinds[above] === 'w');
+}
+
+/** Start of the run of quote (and blank) lines ending at i. */
+function quoteBlockStart(kinds: Kind[], i: number, lo: number): number {
+  let k = i;
+  while (k - 1 >= lo && (kinds[k - 1] === 'q' || kinds[k - 1] === 'e')) k--;
+  while (k < i && kinds[k] === 'e') k++;
+  return k;
+}
+
+/** Bottom-posting: an attribution and quotes at the top, then exactly one block of new text. */
+function leadingQuoteEnd(kinds: Kind[], lo: number, hi: number): number {
+  let k = lo;
+  while (k < hi && (kinds[k] === 'e' || kinds[k] === 'q' || kinds[k] === 'a' || kinds[k] === 'w')) k++;
+  if (k === lo || k >= hi) return lo;
+  const hasQuote = kinds.slice(lo, k).includes('q');
+  if (!hasQuote) return lo;
+  for (let j = k; j < hi; j++) if (kinds[j] === 'q') return lo; // another quote later: interleaved, keep all
+  return k;
+}
+
+/** A signature ends where quoted history begins. */
+function signatureEnd(kinds: Kind[], from: number, end: number): number {
+  for (let i = from; i < end; i++) {
+    const kind = kinds[i]!;
+    if (kind === 'q' || kind === 'a' || kind === 'h' || kind === 'o' || kind === 'f' || kind === 'w') {
+      return kind === 'h' ? separatorAbove(kinds, i) : i;
+    }
+    if (kind === 'p') {
+      const next = nextNonEmpty(kinds, i + 1, end);
+      if (next >= 0 && kinds[next] !== 't') return i;
+    }
+  }
+  return end;
+}
+
+function nextNonEmpty(kinds: Kind[], from: number, end: number): number {
+  for (let i = from; i < end; i++) if (kinds[i] !== 'e') return i;
+  return -1;
+}
+
+function prevNonEmpty(kinds: Kind[], from: number, lo: number): number {
+  for (let i = from; i >= lo; i--) if (kinds[i] !== 'e') return i;
+  return -1;
+}
