@@ -1,0 +1,275 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { createIngress, IngressError, parseInboundBody } from './index.js';
+import { buildMultipart, generateSendGridKeyPair, postRequest, signedHeaders, type FormValue } from './test-support.js';
+
+const CRLF = '\r\n';
+const latin1 = (text: string) => Buffer.from(text, 'latin1');
+
+function rawPost(email: Uint8Array, extra: Array<[string, FormValue]> = []) {
+  return buildMultipart([
+    ['email', email],
+    ['dkim', '{@hotmail.com : pass}'],
+    ['sender_ip', '40.92.22.88'],
+    ['charsets', '{"to":"UTF-8","from":"UTF-8","subject":"UTF-8"}'],
+    ['SPF', 'softfail'],
+    ['envelope', '{"to":["test@api.mytestingdomain.com","bcc@api.mytestingdomain.com"],"from":"myemailaddress@hotmail.com"}'],
+    ['spam_score', '2.7'],
+    ['spam_report', 'has NOT identified this incoming email as spam.'],
+    ...extra,
+  ]);
+}
+
+async function parseRaw(email: Uint8Array) {
+  const { body, contentType } = rawPost(email);
+  return parseInboundBody(body, contentType);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<IngressError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(IngressError);
+  return error as IngressError;
+}
+
+const png = randomBytes(300);
+const pdf = randomBytes(2000);
+const structured = Buffer.concat([
+  Buffer.from(
+    [
+      'Received: from NAM12-DM6-obe.outbound.protection.outlook.com (mxd [40.92.22.88]) by mx.sendgrid.net with ESMTP id YtZx2yOQRk6sFBvjnHkjbg',
+      '  for <test@api.mytestingdomain.com>; Fri, 10 Nov 2023 22:34:01.452 +0000 (UTC)',
+      'From: =?utf-8?q?M=C3=BCller=2C_J=C3=BCrgen?= <myemailaddress@hotmail.com>',
+      'To: "Test" <test@api.mytestingdomain.com>, other@example.com',
+      'Cc: undisclosed-recipients:;',
+      'Reply-To: replies@example.com',
+      'Subject: =?iso-8859-1?q?R=E9sum=E9?= attached',
+      'Date: Fri, 10 Nov 2023 22:33:58 +0000',
+      'Message-ID: <MW4PR10MB5678@MW4PR10MB5678.namprd10.prod.outlook.com>',
+      'In-Reply-To: <parent@example.com>',
+      'References: <root@example.com> <parent@example.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="outer"',
+      '',
+      '--outer',
+      'Content-Type: multipart/related; boundary="rel"',
+      '',
+      '--rel',
+      'Content-Type: multipart/alternative; boundary="alt"',
+      '',
+      '--alt',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: quoted-printable',
+      '',
+      'Hello J=C3=BCrgen,=0D',
+      'see attached.',
+      '--alt',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>Hello <img src="cid:logo@example.com"></p>',
+      '--alt--',
+      '--rel',
+      'Content-Type: image/png; name="logo.png"',
+      'Content-Transfer-Encoding: base64',
+      'Content-ID: <logo@example.com>',
+      '',
+      png.toString('base64'),
+      '--rel--',
+      '--outer',
+      'Content-Type: application/pdf; name="report.pdf"',
+      'Content-Disposition: attachment; filename="report.pdf"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...pdf.toString('base64').match(/.{1,76}/g)!,
+      '--outer--',
+      '',
+    ].join(CRLF),
+  ),
+]);
+
+describe('raw mode', () => {
+  it('parses the MIME message and keeps SendGrid’s metadata fields', async () => {
+    const email = await parseRaw(structured);
+    expect(email.mode).toBe('raw');
+    expect(email.subject).toBe('Résumé attached');
+    expect(email.from).toEqual({ address: 'myemailaddress@hotmail.com', name: 'Müller, Jürgen' });
+    expect(email.to).toEqual([
+      { address: 'test@api.mytestingdomain.com', name: 'Test' },
+      { address: 'other@example.com', name: '' },
+    ]);
+    expect(email.cc).toEqual([]);
+    expect(email.replyTo).toEqual([{ address: 'replies@example.com', name: '' }]);
+    expect(email.messageId).toBe('MW4PR10MB5678@MW4PR10MB5678.namprd10.prod.outlook.com');
+    expect(email.inReplyTo).toBe('parent@example.com');
+    expect(email.references).toEqual(['root@example.com', 'parent@example.com']);
+    expect(email.date?.toISOString()).toBe('2023-11-10T22:33:58.000Z');
+    expect(email.text).toBe('Hello Jürgen,\nsee attached.');
+    expect(email.html).toBe('<p>Hello <img src="cid:logo@example.com"></p>');
+    expect(email.envelope).toEqual({ to: ['test@api.mytestingdomain.com', 'bcc@api.mytestingdomain.com'], from: 'myemailaddress@hotmail.com' });
+    expect(email.auth).toEqual({ spf: 'softfail', dkim: [{ domain: 'hotmail.com', result: 'pass' }] });
+    expect(email.spam).toEqual({ score: 2.7, report: 'has NOT identified this incoming email as spam.' });
+    expect(email.senderIp).toBe('40.92.22.88');
+    expect(email.header('received')).toBe(
+      'from NAM12-DM6-obe.outbound.protection.outlook.com (mxd [40.92.22.88]) by mx.sendgrid.net with ESMTP id YtZx2yOQRk6sFBvjnHkjbg  for <test@api.mytestingdomain.com>; Fri, 10 Nov 2023 22:34:01.452 +0000 (UTC)',
+    );
+    expect(email.header('from')).toBe('Müller, Jürgen <myemailaddress@hotmail.com>');
+    expect(email.headers[0]!.name).toBe('Received');
+  });
+
+  it('returns attachments with bytes, sha256, Content-ID and inline flags', async () => {
+    const email = await parseRaw(structured);
+    expect(email.attachments.map((a) => a.toJSON())).toEqual([
+      {
+        filename: 'logo.png',
+        contentType: 'image/png',
+        size: png.length,
+        contentId: 'logo@example.com',
+        inline: true,
+        sha256: createHash('sha256').update(png).digest('hex'),
+      },
+      {
+        filename: 'report.pdf',
+        contentType: 'application/pdf',
+        size: pdf.length,
+        contentId: null,
+        inline: false,
+        sha256: createHash('sha256').update(pdf).digest('hex'),
+      },
+    ]);
+    expect((await email.attachments[1]!.content()).equals(pdf)).toBe(true);
+  });
+
+  it('decodes 8-bit bodies from bytes: latin1 and windows-1252 text, raw UTF-8 headers', async () => {
+    const latin = Buffer.concat([
+      Buffer.from('From: a@example.com\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n', 'latin1'),
+      latin1('Ol\xe9, \xe7a va? \xbfQu\xe9 tal?\r\n'),
+    ]);
+    const email = await parseRaw(latin);
+    expect(email.text).toBe('Olé, ça va? ¿Qué tal?\n');
+    expect(email.subject).toBe('Grüße');
+    expect(email.header('subject')).toBe('Grüße');
+    const cp1252 = Buffer.concat([
+      Buffer.from('From: a@example.com\r\nContent-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+      latin1('It\x92s \x93quoted\x94\x85'),
+    ]);
+    expect((await parseRaw(cp1252)).text).toBe('It’s “quoted”…');
+  });
+
+  it('keeps an email field larger than 1 MiB intact (no field-size truncation)', async () => {
+    const big = randomBytes(1_600_000);
+    const message = Buffer.from(
+      [
+        'From: a@example.com',
+        'Subject: big',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: text/plain',
+        '',
+        'see attachment',
+        '--b',
+        'Content-Type: application/octet-stream; name="big.bin"',
+        'Content-Disposition: attachment; filename="big.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...big.toString('base64').match(/.{1,76}/g)!,
+        '--b--',
+        '',
+      ].join(CRLF),
+    );
+    expect(message.length).toBeGreaterThan(2 * 1024 * 1024);
+    const email = await parseRaw(message);
+    expect(email.attachments).toHaveLength(1);
+    expect(email.attachments[0]!.size).toBe(big.length);
+    expect(email.attachments[0]!.sha256).toBe(createHash('sha256').update(big).digest('hex'));
+  });
+
+  it('parses a signed raw post streamed in tiny chunks; the body is kept byte for byte', async () => {
+    const pair = generateSendGridKeyPair();
+    const { body, contentType } = rawPost(structured);
+    const ingress = createIngress({ security: { publicKeys: [pair.publicKey] } });
+    const post = await ingress.receive(postRequest(body, { contentType, chunkSize: 3, headers: signedHeaders(pair.privateKey, body) }));
+    expect(post.body.equals(body)).toBe(true);
+    expect(post.email.attachments).toHaveLength(2);
+    expect(post.email.subject).toBe('Résumé attached');
+  });
+
+  it('reads a message with no headers or an embedded message', async () => {
+    const embedded = Buffer.from(
+      [
+        'From: outer@example.com',
+        'Subject: fwd',
+        'Content-Type: multipart/mixed; boundary="m"',
+        '',
+        '--m',
+        'Content-Type: text/plain',
+        '',
+        'forwarding',
+        '--m',
+        'Content-Type: message/rfc822',
+        'Content-Disposition: attachment; filename="orig.eml"',
+        '',
+        'From: inner@example.com',
+        'Subject: inner',
+        '',
+        'inner body',
+        '--m--',
+        '',
+      ].join(CRLF),
+    );
+    const email = await parseRaw(embedded);
+    expect(email.subject).toBe('fwd');
+    expect(email.text).toContain('forwarding');
+    expect(email.attachments.map((a) => a.contentType)).toEqual(['message/rfc822']);
+  });
+});
+
+describe('raw mode limits', () => {
+  function nested(depth: number): Buffer {
+    const lines = ['From: a@example.com', 'Subject: deep'];
+    for (let level = 0; level < depth; level++) lines.push(`Content-Type: multipart/mixed; boundary="b${level}"`, '', `--b${level}`);
+    lines.push('Content-Type: text/plain', '', 'bottom');
+    for (let level = depth - 1; level >= 0; level--) lines.push(`--b${level}--`);
+    return Buffer.from(lines.join(CRLF) + CRLF);
+  }
+
+  it('accepts nesting within maxMimeDepth', async () => {
+    const email = await parseRaw(nested(20));
+    expect(email.text).toBe('bottom');
+  });
+
+  it('rejects deep MIME nesting with 400 instead of crashing or hanging', async () => {
+    const error = await rejection(parseRaw(nested(5000)));
+    expect([error.status, error.code]).toEqual([400, 'mime_too_deep']);
+    const { body, contentType } = rawPost(nested(12));
+    const strict = await rejection(parseInboundBody(body, contentType, { limits: { maxMimeDepth: 10 } }));
+    expect(strict.message).toContain('10');
+  });
+
+  it('counts nested messages as levels too', async () => {
+    const lines = ['From: a@example.com'];
+    for (let level = 0; level < 80; level++) lines.push('Content-Type: message/rfc822', '', `From: level${level}@example.com`);
+    lines.push('', 'bottom');
+    expect((await rejection(parseRaw(Buffer.from(lines.join(CRLF))))).code).toBe('mime_too_deep');
+  });
+
+  it('rejects a huge header block with 413', async () => {
+    const junk = Array.from({ length: 30_000 }, (_, i) => `X-Junk-${i}: ${'x'.repeat(40)}`).join(CRLF);
+    const message = Buffer.from(`From: a@example.com${CRLF}${junk}${CRLF}${CRLF}body`);
+    expect(message.length).toBeGreaterThan(1024 * 1024);
+    const error = await rejection(parseRaw(message));
+    expect([error.status, error.code]).toEqual([413, 'header_too_large']);
+    const { body, contentType } = rawPost(Buffer.from(`From: a@example.com${CRLF}Subject: ${'y'.repeat(3000)}${CRLF}${CRLF}body`));
+    expect((await rejection(parseInboundBody(body, contentType, { limits: { maxHeaderBytes: 2048 } }))).status).toBe(413);
+  });
+
+  it('rejects more attachments than maxAttachments with 413 naming the limit', async () => {
+    const lines = ['From: a@example.com', 'Content-Type: multipart/mixed; boundary="b"', ''];
+    for (let i = 0; i < 6; i++) lines.push('--b', `Content-Type: application/octet-stream; name="f${i}.bin"`, 'Content-Disposition: attachment', '', `file ${i}`);
+    lines.push('--b--', '');
+    const { body, contentType } = rawPost(Buffer.from(lines.join(CRLF)));
+    const error = await rejection(parseInboundBody(body, contentType, { limits: { maxAttachments: 5 } }));
+    expect([error.status, error.code]).toEqual([413, 'too_many_attachments']);
+    expect(error.message).toContain('maxAttachments');
+    expect((await parseInboundBody(body, contentType, { limits: { maxAttachments: 6 } })).attachments).toHaveLength(6);
+  });
+});
