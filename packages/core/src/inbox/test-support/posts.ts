@@ -12,7 +12,20 @@ export async function storablePost(description: InboundDescription = {}): Promis
 
 /** The same post, but as if the message had no Message-ID header. */
 export function withoutMessageId(post: StorablePost): StorablePost {
-  return { ...post, email: new InboundEmail({ ...post.email, messageId: null }) };
+  const e = post.email;
+  const init = {
+    ...e,
+    messageId: null,
+    to: [...e.to],
+    cc: [...e.cc],
+    replyTo: [...e.replyTo],
+    envelope: { from: e.envelope.from, to: [...e.envelope.to] },
+    references: [...e.references],
+    headers: e.headers.filter((h) => h.name.toLowerCase() !== 'message-id'),
+    attachments: [...e.attachments],
+    auth: { spf: e.auth.spf, dkim: [...e.auth.dkim] },
+  };
+  return { ...post, email: new InboundEmail(init) };
 }
 
 let counter = 0;

@@ -1,0 +1,220 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inboundEmails, openStore, rowsOf, runOnce, type InboxEvent, type Store } from '../inbox/index.js';
+import { storablePost, uniqueDescription } from '../inbox/test-support/posts.js';
+import { createTestStore, type TestStore } from '../testing/store.js';
+import { createWorker, type ProcessContext, type Processor } from './index.js';
+
+let store: TestStore;
+const events: InboxEvent[] = [];
+
+beforeAll(async () => {
+  store = await createTestStore();
+  await store.db.execute(sql`create table if not exists handler_writes (email_id uuid not null, attempt int not null, worker text not null)`);
+});
+afterAll(() => store?.close());
+
+async function writesFor(id: string): Promise<Array<{ attempt: number; worker: string }>> {
+  return rowsOf(await store.db.execute(sql`select attempt, worker from handler_writes where email_id = ${id} order by attempt`));
+}
+const recordWrite = (ctx: ProcessContext) =>
+  ctx.tx.execute(sql`insert into handler_writes (email_id, attempt, worker) values (${ctx.record.id}, ${ctx.attempt}, ${ctx.workerId})`);
+
+async function ingest(extra = {}) {
+  return (await store.inbox.ingest(await storablePost(uniqueDescription(extra)))).id;
+}
+
+describe('worker', () => {
+  it('processes an email right after kick, recording outcome, route and events', async () => {
+    const seen: ProcessContext[] = [];
+    const committed: string[] = [];
+    const worker = createWorker({
+      store,
+      onEvent: (e) => events.push(e),
+      processor: async (ctx) => {
+        seen.push(ctx);
+        await recordWrite(ctx);
+        ctx.afterCommit(async () => {
+          // After commit the outcome is visible from outside the transaction.
+          committed.push((await store.inbox.get(ctx.record.id))!.status);
+        });
+        return { status: 'delivered', route: 'support', recipient: 'support@in.example.com', note: 'ticket 7' };
+      },
+    });
+    const id = await ingest({ to: 'support@in.example.com' });
+    worker.kick(id);
+    await expect.poll(async () => (await store.inbox.get(id))!.status, { timeout: 5000 }).toBe('delivered');
+    await worker.stop();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.attempt).toBe(1);
+    expect(seen[0]!.email.envelope.to).toEqual(['support@in.example.com']);
+    expect(committed).toEqual(['delivered']);
+    expect(await store.inbox.get(id)).toMatchObject({
+      status: 'delivered',
+      route: 'support',
+      recipient: 'support@in.example.com',
+      note: 'ticket 7',
+      attempts: 1,
+      leaseOwner: null,
+      lastError: null,
+    });
+    expect((await store.inbox.get(id))!.processedAt).toBeInstanceOf(Date);
+    expect(await writesFor(id)).toHaveLength(1);
+    const mine = events.filter((e) => e.id === id).map((e) => e.event);
+    expect(mine).toEqual(['routed', 'delivered']);
+    expect(events.find((e) => e.id === id && e.event === 'delivered')!.durationMs).toEqual(expect.any(Number));
+  });
+
+  it('rolls back the handler writes on throw, retries with backoff, then fails keeping the error', async () => {
+    const id = await ingest();
+    let calls = 0;
+    const local: InboxEvent[] = [];
+    const hooks: string[] = [];
+    const worker = createWorker({
+      store,
+      maxAttempts: 3,
+      backoff: { baseMs: 300, maxMs: 300 },
+      onEvent: (e) => local.push(e),
+      processor: async (ctx) => {
+        calls += 1;
+        await recordWrite(ctx);
+        ctx.afterCommit(() => hooks.push('ran'));
+        throw new Error(`handler broke on attempt ${ctx.attempt}`);
+      },
+    });
+    await worker.drain();
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'pending', attempts: 1 });
+    const pending = (await store.inbox.get(id))!;
+    expect(pending.lastError).toMatch(/^Error: handler broke on attempt 1\n\s*at /);
+    expect(pending.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
+    await expect
+      .poll(async () => { await worker.drain(); return (await store.inbox.get(id))!.status; }, { timeout: 5000, interval: 50 })
+      .toBe('failed');
+    await worker.stop();
+    expect(calls).toBe(3);
+    const failed = (await store.inbox.get(id))!;
+    expect(failed).toMatchObject({ attempts: 3, leaseOwner: null, nextAttemptAt: null });
+    expect(failed.lastError).toContain('handler broke on attempt 3');
+    expect(failed.processedAt).toBeInstanceOf(Date);
+    expect(await writesFor(id)).toEqual([]);
+    expect(hooks).toEqual([]);
+    expect(local.filter((e) => e.id === id).map((e) => e.event)).toEqual(['retry', 'retry', 'failed']);
+  });
+
+  it('treats an invalid outcome as a failure', async () => {
+    const id = await ingest();
+    const worker = createWorker({ store, maxAttempts: 1, processor: async () => ({ status: 'done' }) as never });
+    await worker.drain();
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'failed' });
+    expect((await store.inbox.get(id))!.lastError).toContain('invalid outcome');
+  });
+
+  it('processes a replayed email again and honours a reroute', async () => {
+    const id = await ingest();
+    const routes: Array<string | null> = [];
+    const processor: Processor = async (ctx) => {
+      routes.push(ctx.record.forcedRoute);
+      return ctx.record.forcedRoute ? { status: 'delivered', route: ctx.record.forcedRoute } : { status: 'unrouted' };
+    };
+    const worker = createWorker({ store, processor });
+    await worker.drain();
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'unrouted', route: null });
+    expect(await store.inbox.replay(id, { route: 'billing' })).toBe(1);
+    await worker.drain();
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered', route: 'billing', attempts: 1 });
+    expect(routes).toEqual([null, 'billing']);
+  });
+
+  it('takes over an email whose worker died once its lease expired, counting the attempt', async () => {
+    const id = await ingest();
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'processing', leaseOwner: 'dead-worker', attempts: 1, leaseUntil: sql`now() + interval '300 milliseconds'` })
+      .where(eq(inboundEmails.id, id));
+    const attempts: number[] = [];
+    const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'ignored' }) });
+    await worker.drain();
+    expect(attempts).toEqual([]); // lease still held
+    await sleep(400);
+    await worker.drain();
+    expect(attempts).toEqual([2]);
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'ignored', attempts: 2 });
+  });
+
+  it('runOnce skips an effect that already committed when the email is processed again', async () => {
+    const id = await ingest();
+    let effects = 0;
+    const results: unknown[] = [];
+    const worker = createWorker({
+      store,
+      processor: async (ctx) => {
+        results.push(await runOnce(ctx.tx, `ticket:${ctx.record.id}`, async () => ({ ticket: ++effects })));
+        return { status: 'delivered' };
+      },
+    });
+    await worker.drain();
+    await store.inbox.replay(id);
+    await worker.drain();
+    expect(effects).toBe(1);
+    expect(results).toEqual([{ ticket: 1 }, { ticket: 1 }]);
+  });
+
+  it('runOnce records nothing when the effect throws', async () => {
+    const key = `boom:${Date.now()}`;
+    let runs = 0;
+    await store.transaction(async (tx) => {
+      await expect(runOnce(tx, key, async () => { runs += 1; throw new Error('nope'); })).rejects.toThrow('nope');
+      expect(await runOnce(tx, key, async () => { runs += 1; return 'second'; })).toBe('second');
+    });
+    expect(await runOnce(store.db, key, async () => 'third')).toBe('second');
+    expect(runs).toBe(2);
+  });
+
+  it('incinerates on a schedule when retention is configured', async () => {
+    const id = await ingest();
+    const worker = createWorker({
+      store,
+      pollMs: 20,
+      retention: { days: 0, intervalMs: 50 },
+      processor: async () => ({ status: 'delivered' }),
+    });
+    worker.start();
+    worker.kick(id);
+    await expect.poll(async () => (await store.inbox.get(id))!.incineratedAt, { timeout: 5000 }).toBeInstanceOf(Date);
+    await worker.stop();
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered' });
+    expect(await store.inbox.loadPost(id)).toBeNull();
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('two workers on one PostgreSQL database', () => {
+  it('share the work without handling any email twice', async () => {
+    const other: Store = await openStore({ databaseUrl: store.databaseUrl!, migrate: false });
+    try {
+      const ids = new Set<string>();
+      for (let i = 0; i < 40; i++) ids.add(await ingest());
+      const calls = new Map<string, number>();
+      const processor: Processor = async (ctx) => {
+        calls.set(ctx.record.id, (calls.get(ctx.record.id) ?? 0) + 1);
+        await recordWrite(ctx);
+        await sleep(5);
+        return { status: 'delivered' };
+      };
+      const a = createWorker({ store, processor, workerId: 'A', concurrency: 4 });
+      const b = createWorker({ store: other, processor, workerId: 'B', concurrency: 4 });
+      await Promise.all([a.drain(), b.drain()]);
+      for (const id of ids) {
+        expect(calls.get(id)).toBe(1);
+        expect(await writesFor(id)).toHaveLength(1);
+        expect((await store.inbox.get(id))!.status).toBe('delivered');
+      }
+      const byWorker = rowsOf<{ worker: string; n: number }>(
+        await store.db.execute(sql`select worker, count(*)::int as n from handler_writes where worker in ('A', 'B') group by worker`),
+      );
+      expect(byWorker.map((r) => r.worker).sort()).toEqual(['A', 'B']);
+    } finally {
+      await other.close();
+    }
+  });
+});
