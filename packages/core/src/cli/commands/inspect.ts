@@ -1,0 +1,76 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { InboundEmail } from '../../message/index.js';
+import { createIngress, parseInboundBody } from '../../ingress/index.js';
+import { parseCapturedRequest } from '../captured-request.js';
+import { UsageError, type CliIO, type Command } from '../command.js';
+
+export const inspect: Command = {
+  name: 'inspect',
+  summary: 'parse a captured Inbound Parse post and print the email as JSON',
+  usage: `mailroom inspect [--public-key KEY]... FILE
+mailroom inspect --content-type CT FILE
+
+Reads FILE (- for stdin): a captured HTTP request (request line, headers, body; chunked
+bodies are decoded), or with --content-type a bare multipart body. Prints the InboundEmail
+as JSON on stdout.
+
+Options:
+  --content-type CT   FILE is a bare body with this Content-Type (boundary included)
+  --public-key KEY    verify the SendGrid signature headers in FILE with this base64 DER
+                      public key (repeat for several keys); the post must be signed
+  -h, --help          show this help
+
+Exit status: 0 parsed, 1 the post is rejected or unreadable, 2 wrong arguments.`,
+
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        'content-type': { type: 'string' },
+        'public-key': { type: 'string', multiple: true },
+      },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1) throw new UsageError(positionals.length ? 'expected one FILE' : 'missing FILE (use - for stdin)');
+    const bytes = await readInput(positionals[0]!, io);
+    const publicKeys = values['public-key'] ?? [];
+    const email = await inspectBytes(bytes, { contentType: values['content-type'], publicKeys });
+    io.stdout.write(`${JSON.stringify(email.toJSON(), null, 2)}\n`);
+    return 0;
+  },
+};
+
+async function inspectBytes(bytes: Buffer, options: { contentType: string | undefined; publicKeys: string[] }): Promise<InboundEmail> {
+  let request: Request;
+  if (options.contentType !== undefined) {
+    if (!options.publicKeys.length) return parseInboundBody(bytes, options.contentType);
+    request = new Request('http://localhost/', { method: 'POST', headers: { 'content-type': options.contentType }, body: new Uint8Array(bytes) });
+  } else {
+    const captured = await parseCapturedRequest(bytes);
+    const headers = new Headers();
+    for (const [name, value] of captured.headers) {
+      // The body is already de-chunked; framing headers would describe bytes that no longer exist.
+      if (!/^(transfer-encoding|content-length|host|connection|expect)$/i.test(name)) headers.append(name, value);
+    }
+    if (!options.publicKeys.length) return parseInboundBody(captured.body, headers.get('content-type') ?? '');
+    const host = captured.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? 'localhost';
+    request = new Request(new URL(captured.target, `http://${host}`), { method: 'POST', headers, body: new Uint8Array(captured.body) });
+  }
+  const ingress = createIngress({ security: { publicKeys: options.publicKeys } });
+  return (await ingress.receive(request)).email;
+}
+
+async function readInput(path: string, io: CliIO): Promise<Buffer> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    return Buffer.concat(chunks);
+  }
+  try {
+    return await readFile(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error))}`);
+  }
+}
