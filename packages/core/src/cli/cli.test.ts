@@ -129,7 +129,7 @@ describe('mailroom inspect', () => {
     expectOneLineReason(wrongKey, /signature does not match.*\(403 signature_invalid\)/);
 
     const tampered = Buffer.from(signedCapture);
-    tampered[tampered.length - 20] ^= 1;
+    tampered[tampered.length - 20]! ^= 1;
     await writeFile(file('tampered.http'), tampered);
     expect((await mailroom(['inspect', '--public-key', TEST_KEY_PAIR.publicKey, file('tampered.http')])).code).toBe(1);
 
