@@ -1,0 +1,57 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy between a client and PostgreSQL that a test can cut: `cut()` drops every connection and
+ * refuses new ones; `blackhole()` accepts connections but never answers; `restore()` forwards again.
+ */
+export interface TcpProxy {
+  readonly port: number;
+  cut(): void;
+  blackhole(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  let mode: 'forward' | 'refuse' | 'blackhole' = 'forward';
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  const server: Server = createServer((client) => {
+    track(client);
+    if (mode === 'refuse') return void client.destroy();
+    if (mode === 'blackhole') return; // swallow everything, answer nothing
+    const upstream = connect(target.port, target.host);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    port,
+    cut() {
+      mode = 'refuse';
+      dropAll();
+    },
+    blackhole() {
+      mode = 'blackhole';
+      dropAll();
+    },
+    restore() {
+      mode = 'forward';
+    },
+    async close() {
+      dropAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
