@@ -19,6 +19,19 @@
  *   }
  * }
  * ```
+ *
+ * Behaviour worth knowing:
+ * - Header-only checks (basic, bearer, signature headers, timestamp window) run before the body
+ *   is read. The body is counted, hashed and signature-checked chunk by chunk, and parsed only
+ *   after the signature verified, so nothing unverified is ever parsed or returned.
+ * - All configured mechanisms must pass. `basic` and `bearer` together are a configuration error
+ *   (both need the Authorization header). `insecure` only allows having no mechanism at all.
+ * - Multipart framing works on the buffered bytes (views, no copies) because busboy 1.6 decodes
+ *   and truncates non-file fields; busboy's header grammar is still used for part headers.
+ * - Parsed mode: an unreadable `charsets`, `attachment-info` or `content-ids` field is ignored
+ *   (UTF-8 / no metadata) rather than losing the mail; an unreadable `envelope` is a 400.
+ *   `us-ascii` and `iso-8859-1` decode as windows-1252; unknown labels as UTF-8.
+ * - A bearer callback that throws is a server fault (propagates, so SendGrid retries).
  */
 export { createIngress } from './ingress.js';
 export type { Ingress, ReceivedPost } from './ingress.js';

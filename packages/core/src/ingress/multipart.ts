@@ -106,16 +106,15 @@ export function splitFormData(body: Buffer, boundary: string, limits: ResolvedLi
     const next = body.indexOf(delimiter, Math.max(headerStart, contentStart - 2));
     if (next < 0) throw truncated();
     const part = describePart(headerBlock, body.subarray(contentStart, Math.max(contentStart, next)));
-    if (part) {
-      if (ATTACHMENT_NAME.test(part.name)) {
-        if (++attachments > limits.maxAttachments) {
-          throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
-        }
-      } else if (++fields > limits.maxFields) {
-        throw new IngressError(413, 'too_many_fields', `more than ${limits.maxFields} form fields (maxFields)`);
+    // Skipped (nameless) parts count as fields too, so a flood of them is bounded as well.
+    if (part && ATTACHMENT_NAME.test(part.name)) {
+      if (++attachments > limits.maxAttachments) {
+        throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
       }
-      parts.push(part);
+    } else if (++fields > limits.maxFields) {
+      throw new IngressError(413, 'too_many_fields', `more than ${limits.maxFields} form fields (maxFields)`);
     }
+    if (part) parts.push(part);
     at = next + CRLF.length;
   }
 }
