@@ -1,6 +1,9 @@
 import type { Attachment, AttachmentJSON } from './attachment.js';
 import type { EmailAddress } from './address.js';
 import { extractReply, type ExtractedReply, type ReplyOptions } from '../text/reply.js';
+import { classifyMessage, type Classification, type ClassifyOptions } from '../text/classify.js';
+import { parseDeliveryReport, type DeliveryReport } from '../text/dsn.js';
+import { authVerdict, type AuthVerdict } from '../text/auth.js';
 
 /** How SendGrid posted the email: decoded fields ("parsed") or the full MIME message ("raw"). */
 export type InboundMode = 'parsed' | 'raw';
@@ -155,6 +158,43 @@ export class InboundEmail {
     if (options && Object.keys(options).length > 0) return extractReply(this, options);
     this.#defaultReply ??= extractReply(this);
     return this.#defaultReply;
+  }
+
+  /** What sent this message: a human, an auto-reply, an out-of-office notice, a bounce, a list, bulk mail or a loop. */
+  classify(options?: ClassifyOptions): Classification {
+    return classifyMessage(
+      {
+        headers: this.headers,
+        subject: this.subject,
+        from: this.from,
+        envelopeFrom: this.envelope.from,
+        messageId: this.messageId,
+        attachments: this.attachments,
+      },
+      options,
+    );
+  }
+
+  /**
+   * The parsed delivery status notification (RFC 3464 report parts, or qmail/Exim/Postfix/Exchange
+   * plain-text bounces), or null when this is not a DSN. Async because report parts are attachments.
+   */
+  async deliveryReport(): Promise<DeliveryReport | null> {
+    const reportParts = this.attachments.filter((a) =>
+      /^(?:message\/(?:global-)?delivery-status|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i.test(a.contentType),
+    );
+    const parts = await Promise.all(
+      reportParts.map(async (a) => ({ contentType: a.contentType, content: (await a.content()).subarray(0, 512 * 1024).toString('utf8') })),
+    );
+    return parseDeliveryReport({ headers: this.headers, text: this.text, parts });
+  }
+
+  /**
+   * Whether DKIM or SPF vouches for the From domain (relaxed alignment); see `authVerdict`.
+   * `auth` holds SendGrid's raw results, which alone do not prove who sent the message.
+   */
+  authVerdict(): AuthVerdict {
+    return authVerdict(this);
   }
 
   toJSON(): InboundEmailJSON {

@@ -1,0 +1,244 @@
+import type { Header } from '../message/index.js';
+
+export type DeliveryAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
+
+/** Where the report came from: an RFC 3464 `message/delivery-status` part or a plain-text MTA style. */
+export type DeliveryReportFormat = 'rfc3464' | 'qmail' | 'exim' | 'postfix' | 'exchange' | 'x-failed-recipients';
+
+export interface DeliveryRecipient {
+  /** Final-Recipient (or the address named by a plain-text bounce). */
+  address: string;
+  /** Original-Recipient as the sender wrote it, when reported. */
+  originalRecipient: string | null;
+  action: DeliveryAction;
+  /** Enhanced status code (`5.1.1`), or null when the report has none. */
+  status: string | null;
+  /** Diagnostic text (usually the remote server's SMTP reply). */
+  diagnostic: string | null;
+  remoteMta: string | null;
+  /** True for permanent failures (`5.x.x`, or a failed action without a status). */
+  permanent: boolean;
+}
+
+export interface DeliveryReport {
+  format: DeliveryReportFormat;
+  reportingMta: string | null;
+  recipients: DeliveryRecipient[];
+  /** Message-ID (no angle brackets) of the message that could not be delivered, when the report includes it. */
+  originalMessageId: string | null;
+}
+
+export interface DeliveryReportSource {
+  headers: readonly Header[];
+  text: string | null;
+  /** Report parts with decoded content: `message/delivery-status`, `text/rfc822-headers`, `message/rfc822`, … */
+  parts: ReadonlyArray<{ contentType: string; content: string }>;
+}
+
+const MAX_SCAN = 256 * 1024;
+const ADDRESS = /[^\s<>()"';,:]+@[^\s<>()"';,:]+\.[a-z0-9-]{2,}/i;
+const ENHANCED_STATUS = /\b([245]\.\d{1,3}\.\d{1,3})\b/;
+
+/** Parses a delivery status notification, or returns null when the message is not one. */
+export function parseDeliveryReport(source: DeliveryReportSource): DeliveryReport | null {
+  const text = (source.text ?? '').replace(/\r\n?/g, '\n').slice(0, MAX_SCAN);
+  const statusPart = source.parts.find((p) => /^message\/(?:global-)?delivery-status/i.test(p.contentType));
+  const originalMessageId = findOriginalMessageId(source.parts, text);
+
+  const statusText = statusPart?.content ?? embeddedStatusFields(text);
+  if (statusText) {
+    const report = parseDeliveryStatus(statusText.replace(/\r\n?/g, '\n').slice(0, MAX_SCAN));
+    if (report.recipients.length) return { format: 'rfc3464', ...report, originalMessageId };
+  }
+
+  const plain = parsePlainTextBounce(text);
+  if (plain) return { ...plain, originalMessageId };
+
+  const failed = source.headers.find((h) => h.name.toLowerCase() === 'x-failed-recipients');
+  if (failed) {
+    const recipients = failed.value
+      .split(',')
+      .map((a) => a.trim().replace(/^<|>$/g, ''))
+      .filter((a) => ADDRESS.test(a))
+      .map((address) => recipient(address, 'failed', null));
+    if (recipients.length) return { format: 'x-failed-recipients', reportingMta: null, recipients, originalMessageId };
+  }
+  return null;
+}
+
+function recipient(address: string, action: DeliveryAction, diagnostic: string | null, remoteMta: string | null = null): DeliveryRecipient {
+  const status = diagnostic ? (ENHANCED_STATUS.exec(diagnostic)?.[1] ?? null) : null;
+  const finalAction: DeliveryAction = status?.startsWith('4.') && action === 'failed' ? 'delayed' : action;
+  return {
+    address: address.toLowerCase(),
+    originalRecipient: null,
+    action: finalAction,
+    status,
+    diagnostic,
+    remoteMta,
+    permanent: finalAction === 'failed' && (status === null || status.startsWith('5.')),
+  };
+}
+
+/** RFC 3464 fields: a per-message block, then one block per recipient, separated by blank lines. */
+function parseDeliveryStatus(content: string): Omit<DeliveryReport, 'format' | 'originalMessageId'> {
+  const blocks = content.split(/\n[ \t]*\n/).map(parseFields).filter((b) => b.size > 0);
+  let reportingMta: string | null = null;
+  const recipients: DeliveryRecipient[] = [];
+  for (const fields of blocks) {
+    if (fields.has('reporting-mta')) reportingMta = typedValue(fields.get('reporting-mta')!);
+    const final = fields.get('final-recipient') ?? fields.get('original-recipient');
+    if (!final) continue;
+    const actionValue = (fields.get('action') ?? 'failed').toLowerCase().split(/[\s(]/)[0]!;
+    const action: DeliveryAction = (['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const).find((a) => a === actionValue) ?? 'failed';
+    const status = ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? null;
+    const diagnostic = fields.get('diagnostic-code');
+    const original = fields.get('original-recipient');
+    recipients.push({
+      address: typedValue(final).replace(/^<|>$/g, '').toLowerCase(),
+      originalRecipient: original ? typedValue(original).replace(/^<|>$/g, '') : null,
+      action,
+      status,
+      diagnostic: diagnostic ? typedValue(diagnostic) : null,
+      remoteMta: fields.has('remote-mta') ? typedValue(fields.get('remote-mta')!) : null,
+      permanent: action === 'failed' && (status === null || status.startsWith('5.')),
+    });
+  }
+  return { reportingMta, recipients };
+}
+
+function parseFields(block: string): Map<string, string> {
+  const fields = new Map<string, string>();
+  let last: string | null = null;
+  for (const line of block.split('\n')) {
+    if (/^[ \t]/.test(line) && last) {
+      fields.set(last, `${fields.get(last)} ${line.trim()}`);
+      continue;
+    }
+    const match = /^([A-Za-z][\w-]{0,60})\s*:\s*(.*)$/.exec(line);
+    if (!match) continue;
+    last = match[1]!.toLowerCase();
+    if (!fields.has(last)) fields.set(last, match[2]!.trim());
+  }
+  return fields;
+}
+
+/** `rfc822; bob@example.org` → `bob@example.org`; `dns; mx.example.org` → `mx.example.org`. */
+function typedValue(value: string): string {
+  const semi = value.indexOf(';');
+  return (semi >= 0 && semi < 20 ? value.slice(semi + 1) : value).trim();
+}
+
+/** Some gateways inline the delivery-status fields into the text body. */
+function embeddedStatusFields(text: string): string | null {
+  const start = text.search(/^(?:Reporting-MTA|Final-Recipient)\s*:/im);
+  if (start < 0 || !/^Action\s*:/im.test(text.slice(start))) return null;
+  return text.slice(start);
+}
+
+function findOriginalMessageId(parts: DeliveryReportSource['parts'], text: string): string | null {
+  for (const part of parts) {
+    if (!/^(?:text\/rfc822-headers|message\/rfc822|message\/global-headers|message\/global)/i.test(part.contentType)) continue;
+    const headerBlock = part.content.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)[0] ?? '';
+    const id = messageIdIn(headerBlock.slice(0, MAX_SCAN));
+    if (id) return id;
+  }
+  return messageIdIn(text);
+}
+
+function messageIdIn(text: string): string | null {
+  const match = /^[ \t>]*Message-ID\s*:\s*<?([^<>\s]{1,250}@[^<>\s]{1,250}?)>?\s*$/im.exec(text);
+  return match ? match[1]! : null;
+}
+
+/** Plain-text ("non-RFC") bounces: qmail, Exim, Postfix and Exchange styles. */
+function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessageId'> | null {
+  if (!text) return null;
+  const temporary = /temporary|has not yet been delivered|will (?:continue|keep) trying|delayed/i.test(text.slice(0, 4000));
+
+  if (/qmail-send program|I'm afraid I wasn't able to deliver/i.test(text)) {
+    const reportingMta = /qmail-send program at ([\w.-]+)/i.exec(text)?.[1] ?? null;
+    const body = beforeCopy(text);
+    const recipients = blocksAfterAddressLines(body, /^<([^<>\s]+@[^<>\s]+)>:\s*$/).map(([address, diag]) =>
+      recipient(address, temporary ? 'delayed' : 'failed', diag),
+    );
+    if (recipients.length) return { format: 'qmail', reportingMta, recipients };
+  }
+
+  if (/created automatically by mail delivery software|following address\(es\) failed/i.test(text)) {
+    const body = beforeCopy(text);
+    const failedAt = body.search(/address\(es\) failed:|has not yet been delivered to the following/i);
+    const section = failedAt >= 0 ? body.slice(body.indexOf('\n', failedAt) + 1) : body;
+    const recipients: DeliveryRecipient[] = [];
+    const lines = section.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const match = /^ {2}<?([^<>\s]+@[^<>\s]+?)>?(?:\s*$|\s+\()/.exec(lines[i]!);
+      if (!match) continue;
+      const diag: string[] = [];
+      for (let j = i + 1; j < lines.length && /^ {3,}\S/.test(lines[j]!); j++) diag.push(lines[j]!.trim());
+      recipients.push(recipient(match[1]!, temporary ? 'delayed' : 'failed', diag.join(' ') || null, remoteHost(diag.join(' '))));
+    }
+    if (recipients.length) return { format: 'exim', reportingMta: null, recipients };
+  }
+
+  if (/This is the mail system at host|could not be delivered to one or more\s+recipients/i.test(text)) {
+    const reportingMta = /mail system at host ([\w.-]+)/i.exec(text)?.[1] ?? null;
+    const body = beforeCopy(text);
+    const recipients: DeliveryRecipient[] = [];
+    const lines = body.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const match = /^<([^<>\s]+@[^<>\s]+)>(?: \(expanded from <[^>]*>\))?:\s*(.*)$/.exec(lines[i]!);
+      if (!match) continue;
+      const diag = [match[2]!];
+      for (let j = i + 1; j < lines.length && /^[ \t]+\S/.test(lines[j]!); j++) diag.push(lines[j]!.trim());
+      const diagnostic = diag.join(' ').trim() || null;
+      recipients.push(recipient(match[1]!, temporary ? 'delayed' : 'failed', diagnostic, diagnostic ? remoteHost(diagnostic) : null));
+    }
+    if (recipients.length) return { format: 'postfix', reportingMta, recipients };
+  }
+
+  if (/Delivery has failed to these recipients or groups|Your message (?:to .{1,200} )?couldn't be delivered/i.test(text)) {
+    const reportingMta = /Generating server:\s*([\w.-]+)/i.exec(text)?.[1] ?? null;
+    const diagnostics = [...text.matchAll(/^(\S+@\S+)\s*\n\s*Remote Server returned '([^'\n]{1,500})'/gim)];
+    const byAddress = new Map(diagnostics.map((m) => [m[1]!.toLowerCase().replace(/^<|>$/g, ''), m[2]!]));
+    const start = text.search(/Delivery has failed to these recipients or groups:?/i);
+    const stop = text.search(/Diagnostic information for administrators/i);
+    const section = text.slice(start >= 0 ? start : 0, stop > start ? stop : undefined);
+    const seen = new Set<string>();
+    const recipients: DeliveryRecipient[] = [];
+    for (const line of section.split('\n').slice(1)) {
+      const address = ADDRESS.exec(line)?.[0]?.replace(/^mailto:/i, '').toLowerCase();
+      if (!address || seen.has(address) || line.trim().length > 200) continue;
+      if (!/^\s*(?:[^\s@]+@\S+|.{0,100}\(\S+@\S+\)|.{0,100}<(?:mailto:)?\S+@\S+>)\s*$/.test(line)) continue;
+      seen.add(address);
+      recipients.push(recipient(address, temporary ? 'delayed' : 'failed', byAddress.get(address) ?? null));
+    }
+    for (const [address, diag] of byAddress) {
+      if (!seen.has(address)) recipients.push(recipient(address, 'failed', diag));
+    }
+    if (recipients.length) return { format: 'exchange', reportingMta, recipients };
+  }
+  return null;
+}
+
+function beforeCopy(text: string): string {
+  const copy = text.search(/^-{2,}\s*(?:Below this line is a copy of the message|This is a copy of the message|Original message|Undelivered message)|^Original message headers:/im);
+  return copy >= 0 ? text.slice(0, copy) : text;
+}
+
+function blocksAfterAddressLines(text: string, addressLine: RegExp): Array<[string, string | null]> {
+  const out: Array<[string, string | null]> = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = addressLine.exec(lines[i]!);
+    if (!match) continue;
+    const diag: string[] = [];
+    for (let j = i + 1; j < lines.length && lines[j]!.trim() && !addressLine.test(lines[j]!); j++) diag.push(lines[j]!.trim());
+    out.push([match[1]!, diag.join(' ') || null]);
+  }
+  return out;
+}
+
+function remoteHost(diagnostic: string): string | null {
+  return /\bhost ([\w.-]+\.[a-z]{2,})/i.exec(diagnostic)?.[1] ?? null;
+}
