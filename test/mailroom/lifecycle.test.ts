@@ -139,6 +139,18 @@ describe('the HTTP contract', () => {
     expect(await response.json()).toMatchObject({ error: 'store_unavailable' });
   });
 
+  it('answers 500 for any other server fault (SendGrid retries), logging it', async () => {
+    const events: string[] = [];
+    const logger = { info() {}, warn() {}, error: (event: string) => { events.push(event); } };
+    // Fault injection: the real store, with ingest failing like a bug would.
+    const faulty = Object.assign(Object.create(store) as TestStore, {
+      inbox: { ...store.inbox, ingest: async () => { throw new TypeError('bug in a plugin'); } },
+    });
+    const response = await testMailroom(faulty, { logger }).fetch(signedPost({ to: 'x@example.com' }));
+    expect(response.status).toBe(500);
+    expect(events).toEqual(['http_error']);
+  });
+
   it('processes right after the commit when the worker runs (no drain)', async () => {
     let handledId: (id: string) => void = () => {};
     const handled = new Promise<string>((resolve) => { handledId = resolve; });

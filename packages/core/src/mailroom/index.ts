@@ -5,7 +5,7 @@
  * **HTTP contract** (`app()`, `fetch`, `nodeHandler()` all answer the same way):
  * - 200 `{ id, duplicate }` only after the ingest transaction committed. A duplicate post answers 200
  *   naming the existing id; it is processed once.
- * - IngressError → its 4xx (`{ error: code, message }`): bad signature 401, too large 413, … — never retried usefully.
+ * - IngressError → its 4xx (`{ error: code, reason }`): missing auth 401, forged signature 403, too large 413, …
  * - StoreUnavailableError or a database timeout → 503 (SendGrid retries; dedupe makes that safe).
  * - Any other fault → 500. Anything but POST → 405.
  *
@@ -50,4 +50,3 @@ export type {
   HandlerOutcome,
 } from './context.js';
 export type { ReceiveResult } from './respond.js';
-export { respondToPost } from './respond.js';

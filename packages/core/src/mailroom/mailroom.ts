@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { InboundEmail } from '../message/index.js';
-import { createIngress, type IngressLimits, type IngressSecurity } from '../ingress/index.js';
+import type { IngressLimits, IngressSecurity, ReceivedPost } from '../ingress/index.js';
+import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
 import { createWorker, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/worker.js';
 import { createRouter, recipientsOf, RouteNameError, type Params, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
@@ -16,7 +16,7 @@ import {
   type MailContext,
   type Middleware,
 } from './context.js';
-import { respondToPost, type ReceiveResult } from './respond.js';
+import { answerStored, httpLoggerFor, type ReceiveResult } from './respond.js';
 
 /** Worker settings; see `createWorker` in runtime/. */
 export interface MailroomWorkerOptions {
@@ -64,10 +64,10 @@ export interface Mailroom<E extends object = {}> {
   /** Adds fields to every context from now on; returns this Mailroom, typed with them. */
   extend<E2 extends object>(extension: ContextExtension<MailContext & E, E2>): Mailroom<E & E2>;
   /**
-   * Verifies, parses and stores one post, then starts processing it. Resolves after the ingest
-   * transaction committed. Throws IngressError (bad post) or StoreUnavailableError (retry later).
+   * Stores one verified post (from the ingress) and starts processing it; resolves after the ingest
+   * committed. Throws StoreUnavailableError when the store is down. `fetch` & co. call this for you.
    */
-  receive(request: Request): Promise<ReceiveResult>;
+  ingest(post: ReceivedPost): Promise<ReceiveResult>;
   /** Web-standard handler: every POST is an Inbound Parse post, whatever its path. */
   readonly fetch: (request: Request) => Promise<Response>;
   /** A Hono sub-app answering `POST /parse`; mount with `app.route('/webhooks/sendgrid', mailroom.app())`. */
@@ -94,7 +94,6 @@ export interface Mailroom<E extends object = {}> {
 export function createMailroom<E extends object = {}>(options: MailroomOptions<E>): Mailroom<E> {
   const { store } = options;
   const logger = options.logger ?? store.logger;
-  const ingress = createIngress({ security: options.security, ...(options.limits ? { limits: options.limits } : {}) });
   const router = createRouter<RouteTarget>();
   const middleware: Array<Middleware<any>> = [];
   const extensions: Array<ContextExtension<any, object>> = options.context ? [options.context] : [];
@@ -136,15 +135,19 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   });
   let started = false;
 
-  async function receive(request: Request): Promise<ReceiveResult> {
-    const post = await ingress.receive(request);
+  async function ingest(post: ReceivedPost): Promise<ReceiveResult> {
     const { id, duplicate } = await store.inbox.ingest(post);
     if (!started && workerSettings.autoStart !== false) mailroom.start();
     if (started) worker.kick(id);
     return { id, duplicate };
   }
 
-  const fetch = (request: Request) => respondToPost(request, receive, logger);
+  const fetch = inboundHandler({
+    security: options.security,
+    ...(options.limits ? { limits: options.limits } : {}),
+    logger: httpLoggerFor(logger),
+    onEmail: (post) => answerStored(() => ingest(post), logger),
+  });
 
   const mailroom: Mailroom<E> = {
     store,
@@ -166,15 +169,15 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       extensions.push(extension as ContextExtension<any, object>);
       return this as never;
     },
-    receive,
+    ingest,
     fetch,
     app() {
       const app = new Hono();
-      app.post('/parse', (c) => fetch(c.req.raw));
+      app.all('/parse', (c) => fetch(c.req.raw)); // other methods: 405 from the handler
       return app;
     },
     nodeHandler() {
-      return getRequestListener(fetch);
+      return toNodeHandler(fetch);
     },
     start() {
       if (started) return;

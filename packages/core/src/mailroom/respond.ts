@@ -1,4 +1,4 @@
-import { IngressError } from '../ingress/index.js';
+import type { HttpLogger } from '../http/index.js';
 import { describeError, isUnavailableError, type Logger } from '../inbox/index.js';
 
 export interface ReceiveResult {
@@ -11,31 +11,26 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
 
 /**
- * The HTTP contract of an Inbound Parse endpoint. SendGrid retries any non-2xx for three days, so:
- * 200 `{id, duplicate}` only after the ingest committed; 4xx with a reason for posts that can never
- * succeed (IngressError); 503 when the store is unreachable or too slow (retry is the cure); 500 for
- * any other fault of ours. Only POST is accepted (405 otherwise).
+ * The answer once the ingress accepted a post (its 4xx rejections are the http layer's): 200 `{id, duplicate}`
+ * after the ingest committed; 503 when the store is unreachable or too slow, so SendGrid retries (dedupe makes
+ * the retry safe). Other faults propagate and the http layer answers 500.
  */
-export async function respondToPost(
-  request: Request,
-  receive: (request: Request) => Promise<ReceiveResult>,
-  logger: Logger,
-): Promise<Response> {
-  if (request.method !== 'POST') return json(405, { error: 'method_not_allowed', message: 'POST an Inbound Parse post here' }, { allow: 'POST' });
+export async function answerStored(store: () => Promise<ReceiveResult>, logger: Logger): Promise<Response> {
   try {
-    const { id, duplicate } = await receive(request);
+    const { id, duplicate } = await store();
     return json(200, { id, duplicate });
   } catch (error) {
-    if (error instanceof IngressError) {
-      logger.warn('rejected', { status: error.status, code: error.code, reason: error.message });
-      const headers: Record<string, string> = error.challenge ? { 'www-authenticate': error.challenge } : {};
-      return json(error.status, { error: error.code, message: error.message }, headers);
-    }
-    if (isUnavailableError(error)) {
-      logger.error('store_unavailable', { error: describeError(error) });
-      return json(503, { error: 'store_unavailable', message: 'the inbox store is unavailable; retry later' }, { 'retry-after': '60' });
-    }
-    logger.error('receive_failed', { error: describeError(error) });
-    return json(500, { error: 'internal_error', message: 'the post could not be stored; retry later' });
+    if (!isUnavailableError(error)) throw error;
+    logger.error('store_unavailable', { error: describeError(error) });
+    return json(503, { error: 'store_unavailable', reason: 'the inbox store is unavailable; retry later' }, { 'retry-after': '60' });
   }
+}
+
+/** The http layer's console-style logger, writing structured events to ours. */
+export function httpLoggerFor(logger: Logger): HttpLogger {
+  const fields = (message: string, details: unknown[]) => ({ message, ...(details.length ? { error: details.map(describeError).join('; ') } : {}) });
+  return {
+    warn: (message, ...details) => logger.warn('http_warning', fields(message, details)),
+    error: (message, ...details) => logger.error('http_error', fields(message, details)),
+  };
 }
