@@ -1,3 +1,4 @@
+import { DEFAULT_REPLY_ABOVE_MARKER } from '@mailroom/core';
 import { asc, eq } from 'drizzle-orm';
 import type { SupportDb } from './db/index.js';
 import { messages, type Message, type Ticket } from './db/schema.js';
@@ -10,8 +11,8 @@ import type { PublicAgent } from './domain/agents.js';
 /** References beyond this many are trimmed (keeping the first): long chains break some servers. */
 const MAX_REFERENCES = 20;
 
-/** Customers' mail clients see this line; text above it is the reply. */
-export const REPLY_ABOVE_LINE = '##- Please type your reply above this line -##';
+/** Core's reply extractor cuts a customer's reply at this line (text above it is the reply). */
+export const REPLY_ABOVE_LINE = DEFAULT_REPLY_ABOVE_MARKER;
 
 interface Threading {
   inReplyTo: string | null;

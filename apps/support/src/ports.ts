@@ -55,6 +55,11 @@ export interface SupportServices {
   replyAddresses: ReplyAddressSigner;
   messageIds: MessageIdSigner;
   blobs: BlobReader | null;
+  /**
+   * Ties a transaction to its after-commit hook registry (a handler's `ctx.afterCommit`), so mail
+   * queued in it wakes the deliverer once it commits.
+   */
+  bindAfterCommit(tx: SupportDb, register: (fn: () => unknown) => void): void;
 }
 
 /** Scope signed into reply addresses and Message-IDs: short, so it fits a reply token. */

@@ -147,6 +147,10 @@ export async function recordMessage(db: SupportDb, input: RecordMessageInput): P
   return row ?? null;
 }
 
+export async function setMessageBody(db: SupportDb, messageId: string, bodyText: string): Promise<void> {
+  await db.update(messages).set({ bodyText }).where(eq(messages.id, messageId));
+}
+
 export async function setMessageOutboundId(db: SupportDb, messageId: string, outboundId: string): Promise<void> {
   await db.update(messages).set({ outboundId }).where(eq(messages.id, messageId));
 }
