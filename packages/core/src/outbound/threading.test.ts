@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InboundEmail, type InboundEmailInit } from '../message/index.js';
+import { createTestStore, type TestStore } from '../testing/store.js';
+import { createMessageIds } from './message-id.js';
+import { outboundMigrationSet } from './migrations.js';
+import { createMailer, listOutbound } from './outbox.js';
+import { createReplyAddresses } from './reply-address.js';
+import { createReplyHelpers, replyTokenGuard, verifyReplyToken } from './reply-helpers.js';
+import { buildReply, canAutoReply, replySubject } from './threading.js';
+
+function inbound(overrides: Partial<InboundEmailInit> = {}): InboundEmail {
+  return new InboundEmail({
+    mode: 'raw',
+    messageId: 'CAB123@mail.gmail.com',
+    date: new Date('2026-11-26T10:00:00Z'),
+    subject: 'Printer on fire',
+    from: { address: 'ann@client.example', name: 'Ann' },
+    to: [{ address: 'help@example.com', name: '' }],
+    cc: [],
+    replyTo: [],
+    envelope: { from: 'ann@client.example', to: ['help@example.com'] },
+    inReplyTo: null,
+    references: [],
+    text: 'Help!',
+    html: null,
+    headers: [],
+    attachments: [],
+    auth: { spf: 'pass', dkim: [] },
+    spam: null,
+    senderIp: null,
+    ...overrides,
+  });
+}
+
+const keys = [{ id: 'k1', secret: 'a-long-enough-secret-for-tests' }];
+const messageIds = createMessageIds({ keys, domain: 'mail.example.com' });
+
+describe('replySubject', () => {
+  it.each([
+    ['Printer on fire', 'Re: Printer on fire'],
+    ['Re: Printer on fire', 'Re: Printer on fire'],
+    ['RE: Re: re:Printer on fire', 'Re: Printer on fire'],
+    ['Aw: Sv: AW: Printer', 'Re: Printer'],
+    ['Re[3]: Antw: Printer', 'Re: Printer'],
+    ['Fwd: Printer', 'Re: Fwd: Printer'],
+    ['Regarding the printer', 'Re: Regarding the printer'],
+    ['', 'Re: '],
+  ])('%s → %s', (input, expected) => expect(replySubject(input)).toBe(expected));
+});
+
+describe('buildReply', () => {
+  it('threads with In-Reply-To, References and a signed Message-ID on our domain', () => {
+    const email = inbound({ references: ['root@client.example'], subject: 'RE: Printer on fire' });
+    const reply = buildReply(email, { text: 'On it.' }, { from: 'help@example.com', messageIds, scope: 'ticket:42' });
+    expect(reply).toMatchObject({
+      to: [{ address: 'ann@client.example', name: 'Ann' }],
+      subject: 'Re: Printer on fire',
+      inReplyTo: 'CAB123@mail.gmail.com',
+      references: ['root@client.example', 'CAB123@mail.gmail.com'],
+      headers: {},
+    });
+    expect(messageIds.verifyMessageId(reply.messageId!)?.scope).toBe('ticket:42');
+    // The customer's answer to our reply threads back to the scope.
+    const answer = inbound({ inReplyTo: reply.messageId!, references: [...reply.references!, reply.messageId!] });
+    expect(messageIds.verifyMessageIds(answer).map((v) => v.scope)).toEqual(['ticket:42']);
+  });
+
+  it('marks automatic replies (RFC 3834) and answers the envelope sender', () => {
+    const email = inbound({ envelope: { from: 'bounces+ann@client.example', to: [] }, replyTo: [{ address: 'list@client.example', name: '' }] });
+    const reply = buildReply(email, { text: 'Got it' }, { from: 'help@example.com', domain: 'mail.example.com', auto: true });
+    expect(reply.headers).toEqual({ 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' });
+    expect(reply.to).toEqual([{ address: 'bounces+ann@client.example', name: 'Ann' }]);
+    expect(reply.messageId).toMatch(/@mail\.example\.com$/);
+    expect(buildReply(email, { text: 'x' }, { from: 'help@example.com' }).to).toEqual([{ address: 'list@client.example', name: '' }]);
+  });
+
+  it('keeps References bounded: the root plus the latest', () => {
+    const references = Array.from({ length: 40 }, (_, i) => `r${i}@x`);
+    const reply = buildReply(inbound({ references }), { text: 'x' }, { from: 'help@example.com' });
+    expect(reply.references).toHaveLength(20);
+    expect(reply.references![0]).toBe('r0@x');
+    expect(reply.references!.at(-1)).toBe('CAB123@mail.gmail.com');
+  });
+});
+
+describe('canAutoReply', () => {
+  const h = (name: string, value: string) => ({ name, value });
+  it.each([
+    ['a human', {}, true],
+    ['Auto-Submitted: no', { headers: [h('Auto-Submitted', 'no')] }, true],
+    ['an auto-reply', { headers: [h('Auto-Submitted', 'auto-replied')] }, 'auto-reply'],
+    ['an OOO with X-Autoreply', { headers: [h('X-Autoreply', 'yes')] }, 'auto-reply'],
+    ['Exchange OOF', { headers: [h('X-Auto-Response-Suppress', 'All')] }, 'auto-reply'],
+    ['a bounce from MAILER-DAEMON', { from: { address: 'MAILER-DAEMON@mx.client.example', name: '' }, envelope: { from: '', to: [] } }, 'bounce'],
+    ['a DSN', { headers: [h('Content-Type', 'multipart/report; report-type=delivery-status')] }, 'bounce'],
+    ['a list post', { headers: [h('List-Id', '<dev.lists.example>')] }, 'list'],
+    ['Precedence: bulk', { headers: [h('Precedence', 'bulk')] }, 'bulk'],
+    ['a no-reply sender', { from: { address: 'noreply@shop.example', name: '' }, envelope: { from: 'noreply@shop.example', to: [] } }, 'bulk'],
+    ['our own mail', { messageId: 'abc@mail.example.com' }, 'loop'],
+    ['mail from our domain', { from: { address: 'robot@example.com', name: '' }, envelope: { from: 'robot@example.com', to: [] } }, 'loop'],
+  ] as const)('%s', (_name, overrides, expected) => {
+    const verdict = canAutoReply(inbound(overrides as Partial<InboundEmailInit>), { ownDomains: ['example.com', 'mail.example.com'] });
+    if (expected === true) expect(verdict).toEqual({ ok: true });
+    else expect(verdict).toMatchObject({ ok: false, reason: expected });
+  });
+});
+
+describe('createReplyHelpers', () => {
+  let store: TestStore;
+  beforeAll(async () => {
+    store = await createTestStore();
+    await store.migrate(outboundMigrationSet);
+  });
+  afterAll(() => store.close());
+
+  it('queues replies with a signed Reply-To, and rate-limits automatic replies per recipient', async () => {
+    const replyAddresses = createReplyAddresses({ keys, domain: 'replies.example.com' });
+    const mailer = createMailer({ store, messageIds });
+    const helpers = createReplyHelpers({ mailer, from: 'Support <help@example.com>', messageIds, replyAddresses, ownDomains: ['example.com'], autoReplyLimit: { max: 2 } });
+    const email = inbound();
+    const outcomes = [];
+    for (let i = 0; i < 3; i++) {
+      outcomes.push(await store.transaction((tx) => helpers.extension({ email, tx }).autoReply({ text: 'We got your mail.' }, { scope: 't:42' })));
+    }
+    expect(outcomes.map((o) => o.sent)).toEqual([true, true, false]);
+    expect(outcomes[2]).toMatchObject({ sent: false, reason: 'rate-limited' });
+
+    // A rolled-back handler frees its slot: the reservation lives in the same transaction.
+    await expect(
+      store.transaction(async (tx) => {
+        await helpers.autoReply({ email: inbound({ from: { address: 'bob@client.example', name: '' }, envelope: { from: 'bob@client.example', to: [] } }), tx }, { text: 'x' });
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    const bob = await store.transaction((tx) =>
+      helpers.autoReply({ email: inbound({ from: { address: 'bob@client.example', name: '' }, envelope: { from: 'bob@client.example', to: [] } }), tx }, { text: 'x' }),
+    );
+    expect(bob.sent).toBe(true);
+
+    const refused = await store.transaction((tx) => helpers.autoReply({ email: inbound({ headers: [{ name: 'Auto-Submitted', value: 'auto-replied' }] }), tx }, { text: 'x' }));
+    expect(refused).toMatchObject({ sent: false, reason: 'auto-reply' });
+
+    const manual = await store.transaction((tx) => helpers.reply({ email, tx }, { text: 'A human answer' }, { scope: 't:42' }));
+    expect(manual.sent).toBe(true);
+    const [row] = await listOutbound(store.db, { limit: 1 });
+    expect(row).toMatchObject({ subject: 'Re: Printer on fire', inReplyTo: 'CAB123@mail.gmail.com', status: 'queued' });
+  });
+
+  it('verifies reply tokens from the route parameter or the recipients, bound to the sender', () => {
+    const replyAddresses = createReplyAddresses({ keys, domain: 'replies.example.com' });
+    const address = replyAddresses.create({ scope: 't:42', recipient: 'ann@client.example' });
+    const token = address.slice('reply+'.length, address.indexOf('@'));
+    const toUs = inbound({ envelope: { from: 'ann@client.example', to: [address.toUpperCase()] } });
+    expect(verifyReplyToken(replyAddresses, { email: toUs, token })).toMatchObject({ ok: true, scope: 't:42' });
+    expect(verifyReplyToken(replyAddresses, { email: toUs })).toMatchObject({ ok: true, scope: 't:42' });
+    const forwarded = inbound({ from: { address: 'eve@elsewhere.example', name: '' }, envelope: { from: 'eve@elsewhere.example', to: [address] } });
+    expect(verifyReplyToken(replyAddresses, { email: forwarded, token })).toEqual({ ok: false, reason: 'wrong-recipient' });
+    expect(verifyReplyToken(replyAddresses, { email: forwarded, token, requireSender: false })).toMatchObject({ ok: true });
+
+    const guard = replyTokenGuard(replyAddresses);
+    expect(guard.extension({ email: toUs, params: { token } }).replyToken).toMatchObject({ ok: true, scope: 't:42' });
+    const bounced: string[] = [];
+    let reached = false;
+    void guard.middleware({ email: forwarded, params: { token }, bounce: (r) => bounced.push(r) }, async () => {
+      reached = true;
+    });
+    expect(bounced).toEqual(['reply address rejected: wrong-recipient']);
+    expect(reached).toBe(false);
+  });
+});
