@@ -104,7 +104,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
                 contentType: post.contentType,
                 bodyBlobKey,
                 size: body.length,
-                bodySha256: createHash('sha256').update(body).digest('hex'),
+                bodySha256: post.sha256 ?? createHash('sha256').update(body).digest('hex'),
                 dedupeKey,
                 messageId,
                 envelopeFrom: email.envelope.from,

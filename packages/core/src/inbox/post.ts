@@ -11,6 +11,8 @@ export interface StorablePost {
   readonly contentType: string;
   /** The email the ingress parsed from `body`. */
   readonly email: InboundEmail;
+  /** Hex SHA-256 of `body` if already computed (the ingress hashes while streaming). */
+  readonly sha256?: string;
 }
 
 /** Turns stored bytes back into an email (the ingress' `parseInboundBody`). */

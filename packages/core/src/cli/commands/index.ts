@@ -1,5 +1,9 @@
 import type { Command } from '../command.js';
 import { inspect } from './inspect.js';
+import { inboxList } from './inbox.js';
+import { incinerate } from './incinerate.js';
+import { migrate } from './migrate.js';
+import { replay } from './replay.js';
 
 /** Every `mailroom` subcommand. Adding one: write `commands/<name>.ts` exporting a Command, list it here. */
-export const commands: Command[] = [inspect];
+export const commands: Command[] = [inspect, migrate, inboxList, replay, incinerate];
