@@ -24,7 +24,7 @@ export interface AppliedMigration {
 const drizzleFolder = (name: string) => fileURLToPath(new URL(`../../drizzle/${name}`, import.meta.url));
 
 /** The sets `openStore()` applies. Other core folders append theirs here (one line each). */
-export const coreMigrationSets: MigrationSet[] = [{ name: 'inbox', folder: drizzleFolder('inbox') }];
+export const coreMigrationSets: MigrationSet[] = [{ name: 'inbox', folder: drizzleFolder('inbox') }, { name: 'outbound', folder: drizzleFolder('outbound') }, { name: 'events', folder: drizzleFolder('events') }];
 
 const SET_NAME = /^[a-z][a-z0-9_]*$/;
 
