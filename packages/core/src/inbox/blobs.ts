@@ -14,7 +14,8 @@ export type BlobData = Uint8Array | AsyncIterable<Uint8Array>;
  * writes atomically with the row; the filesystem backend ignores it.
  */
 export interface BlobStore {
-  readonly kind: 'database' | 'filesystem';
+  /** `database`: writes join the caller's transaction. Others are written before commit and removed if it fails. */
+  readonly kind: 'database' | 'filesystem' | 'external';
   put(key: string, data: BlobData, tx?: Queryable): Promise<void>;
   get(key: string, tx?: Queryable): Promise<Buffer | null>;
   delete(key: string, tx?: Queryable): Promise<void>;

@@ -9,8 +9,11 @@ import {
   InvalidBlobKeyError,
   StoreUnavailableError,
   blobsTable,
+  filesystemBlobStore,
+  type BlobStore,
   coreMigrationSets,
   inboundEmails,
+  jsonLogger,
   openStore,
   type InboxEvent,
 } from './index.js';
@@ -223,6 +226,35 @@ describe('filesystem blobs', () => {
     expect(await readdir(join(dir, 'inbound'))).toEqual([]);
   });
 
+  it('removes the blob it wrote when the ingest transaction fails', async () => {
+    const disk = filesystemBlobStore(dir);
+    let failNext = true;
+    const flaky: BlobStore = {
+      ...disk,
+      kind: 'external',
+      async put(key, data) {
+        await disk.put(key, data);
+        if (failNext) {
+          failNext = false;
+          throw new Error('storage acknowledged too late');
+        }
+      },
+    };
+    const flakyStore = await createTestStore({ blobs: flaky });
+    try {
+      const post = await storablePost(uniqueDescription());
+      const before = await readdir(join(dir, 'inbound'));
+      await expect(flakyStore.inbox.ingest(post)).rejects.toThrow('storage acknowledged too late');
+      expect(await flakyStore.inbox.list({ search: post.email.subject })).toEqual([]);
+      expect(await readdir(join(dir, 'inbound'))).toEqual(before);
+      const retried = await flakyStore.inbox.ingest(post);
+      expect(retried.duplicate).toBe(false);
+      expect((await readdir(join(dir, 'inbound'))).filter((name) => !before.includes(name))).toEqual([retried.id]);
+    } finally {
+      await flakyStore.close();
+    }
+  });
+
   it('rejects keys that are not generated ids', async () => {
     for (const key of ['../etc/passwd', '/abs', 'a//b', 'UPPER', 'dot.ted', '']) {
       await expect(fsStore.blobs.put(key, Buffer.from('x'))).rejects.toBeInstanceOf(InvalidBlobKeyError);
@@ -240,5 +272,24 @@ describe('outage', () => {
     await expect(closing.inbox.ingest(post)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(closing.transaction(async (tx) => tx.execute(sql`select 1`))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('jsonLogger', () => {
+  it('writes one JSON line per event with time, level, event and fields', async () => {
+    const lines: string[] = [];
+    const logger = jsonLogger({ write: (line: string) => lines.push(line) } as unknown as NodeJS.WritableStream);
+    const logged = await createTestStore({ logger });
+    try {
+      const { id } = await logged.inbox.ingest(await storablePost(uniqueDescription()));
+      logger.error('failed', { id, error: new Error('boom') });
+      const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
+      expect(parsed[0]).toMatchObject({ level: 'info', event: 'received', id, durationMs: expect.any(Number) });
+      expect(new Date(parsed[0]!.time as string).getTime()).not.toBeNaN();
+      expect(parsed[1]).toMatchObject({ level: 'error', event: 'failed', error: { name: 'Error', message: 'boom' } });
+    } finally {
+      await logged.close();
+    }
   });
 });

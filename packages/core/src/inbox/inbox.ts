@@ -258,7 +258,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
         });
         if (batch.length === 0) break;
         // Files go after the commit: a crash in between leaves a file without a row, never a row without bytes.
-        if (blobs.kind === 'filesystem') for (const row of batch) if (row.key) await blobs.delete(row.key);
+        if (blobs.kind !== 'database') for (const row of batch) if (row.key) await blobs.delete(row.key);
         done += batch.length;
         options.onProgress?.(done, Math.max(total, done));
       }

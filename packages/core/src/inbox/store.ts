@@ -23,8 +23,11 @@ export interface StoreOptions {
   dataDir?: string;
   /** PGlite in memory (tests). */
   memory?: boolean;
-  /** Default: the `mailroom.blobs` table. */
-  blobs?: { kind: 'database' } | { kind: 'filesystem'; dir: string };
+  /**
+   * Default: the `mailroom.blobs` table. A custom BlobStore (object storage…) is written after the dedupe
+   * check and before commit, and its blob deleted again if the transaction fails, like the filesystem backend.
+   */
+  blobs?: { kind: 'database' } | { kind: 'filesystem'; dir: string } | BlobStore;
   /** Apply the core migration sets on open (default true). */
   migrate?: boolean;
   logger?: Logger;
@@ -132,8 +135,13 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     withMigrationLock = (fn) => fn();
   }
 
-  const blobs =
-    options.blobs?.kind === 'filesystem' ? filesystemBlobStore(options.blobs.dir) : databaseBlobStore(db);
+  const blobs = !options.blobs
+    ? databaseBlobStore(db)
+    : 'put' in options.blobs
+      ? options.blobs
+      : options.blobs.kind === 'filesystem'
+        ? filesystemBlobStore(options.blobs.dir)
+        : databaseBlobStore(db);
   const listeners = new Set<(event: InboxEvent) => void>();
   let closed = false;
 
