@@ -10,3 +10,5 @@ export * from './runtime/index.js';
 export * from './mailroom/index.js';
 export * from './http/index.js';
 export * from './text/index.js';
+export * from './outbound/index.js';
+export * from './events/index.js';

@@ -36,7 +36,7 @@ export interface ReplyHelpersOptions {
   autoReplyLimit?: AutoReplyLimit;
 }
 
-export interface ReplyOptions {
+export interface ReplySendOptions {
   /** What the conversation is (e.g. `ticket:42`): signed into the Message-ID and the Reply-To address. */
   scope?: string;
   /** Automatic reply: checked with canAutoReply and the rate limit, sent with RFC 3834 headers. */
@@ -50,13 +50,13 @@ export type ReplyOutcome =
 
 export interface ReplyHelpers {
   /** Queues a reply to `ctx.email` in the handler's transaction; sent after commit. */
-  reply(ctx: ReplyContext, content: ReplyContent, options?: ReplyOptions): Promise<ReplyOutcome>;
+  reply(ctx: ReplyContext, content: ReplyContent, options?: ReplySendOptions): Promise<ReplyOutcome>;
   /** `reply(ctx, content, { ...options, auto: true })`. */
-  autoReply(ctx: ReplyContext, content: ReplyContent, options?: Omit<ReplyOptions, 'auto'>): Promise<ReplyOutcome>;
+  autoReply(ctx: ReplyContext, content: ReplyContent, options?: Omit<ReplySendOptions, 'auto'>): Promise<ReplyOutcome>;
   /** Bound to one context: what the Mailroom adds to `ctx` (`ctx.reply(...)`, `ctx.autoReply(...)`). */
   extension(ctx: ReplyContext): {
-    reply(content: ReplyContent, options?: ReplyOptions): Promise<ReplyOutcome>;
-    autoReply(content: ReplyContent, options?: Omit<ReplyOptions, 'auto'>): Promise<ReplyOutcome>;
+    reply(content: ReplyContent, options?: ReplySendOptions): Promise<ReplyOutcome>;
+    autoReply(content: ReplyContent, options?: Omit<ReplySendOptions, 'auto'>): Promise<ReplyOutcome>;
   };
 }
 
@@ -72,7 +72,7 @@ export interface ReplyHelpers {
  * ```
  */
 export function createReplyHelpers(options: ReplyHelpersOptions): ReplyHelpers {
-  async function reply(ctx: ReplyContext, content: ReplyContent, replyOptions: ReplyOptions = {}): Promise<ReplyOutcome> {
+  async function reply(ctx: ReplyContext, content: ReplyContent, replyOptions: ReplySendOptions = {}): Promise<ReplyOutcome> {
     const auto = replyOptions.auto ?? false;
     const recipient = replyRecipients(ctx.email, auto)[0]?.address;
     if (auto) {
