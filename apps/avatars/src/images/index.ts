@@ -16,7 +16,7 @@
  */
 export { processAvatar } from './pipeline.js';
 export type { ProcessedAvatar, Rendition, RenditionFormat, CropBox, ProcessOptions } from './pipeline.js';
-export { inspectImage } from './inspect.js';
+export { inspectImage, assertByteSize } from './inspect.js';
 export type { ImageFacts } from './inspect.js';
 export { renderDefaultAvatar } from './default-avatar.js';
 export { ImageRefusedError, HEIC_ADVICE } from './refusal.js';

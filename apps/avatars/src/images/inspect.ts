@@ -28,13 +28,7 @@ const HEIF_MIME_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequenc
  * @throws ImageRefusedError with a reason for the sender.
  */
 export async function inspectImage(bytes: Uint8Array, policy: ImagePolicy = DEFAULT_IMAGE_POLICY): Promise<ImageFacts> {
-  if (bytes.byteLength === 0) throw new ImageRefusedError('empty', 'The attachment is empty (0 bytes).');
-  if (bytes.byteLength > policy.maxBytes) {
-    throw new ImageRefusedError(
-      'too-many-bytes',
-      `The image is ${formatBytes(bytes.byteLength)}; the limit is ${formatBytes(policy.maxBytes)}. Please send a smaller photo.`,
-    );
-  }
+  assertByteSize(bytes.byteLength, policy);
 
   const detected = await fileTypeFromBuffer(bytes);
   // file-type reports an SVG with an XML prolog as application/xml and one without as nothing.
@@ -74,6 +68,17 @@ export async function inspectImage(bytes: Uint8Array, policy: ImagePolicy = DEFA
     );
   }
   return { mime, width, height, orientation, pages: meta.pages ?? 1, hasAlpha: meta.hasAlpha ?? false, bytes: bytes.byteLength };
+}
+
+/** The first check, usable before the bytes are even read (e.g. with an attachment's declared size). */
+export function assertByteSize(size: number, policy: ImagePolicy = DEFAULT_IMAGE_POLICY): void {
+  if (size === 0) throw new ImageRefusedError('empty', 'The attachment is empty (0 bytes).');
+  if (size > policy.maxBytes) {
+    throw new ImageRefusedError(
+      'too-many-bytes',
+      `The image is ${formatBytes(size)}; the limit is ${formatBytes(policy.maxBytes)}. Please send a smaller photo.`,
+    );
+  }
 }
 
 /** Maps a libvips/sharp failure on untrusted input to a refusal (never a server fault). */

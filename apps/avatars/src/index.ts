@@ -1,0 +1,64 @@
+/**
+ * Avatars: email a photo, it becomes your avatar (served like Gravatar).
+ *
+ * @example
+ * ```ts
+ * const store = await openStore();
+ * const mailroom = createMailroom({ store, security: { publicKeys: [key] } });
+ * const avatars = await createAvatarsApp({ mailroom, store, mailer, config: { sessionSecret } });
+ * const app = new Hono();
+ * app.route('/webhooks/sendgrid', mailroom.app());
+ * app.route('/', avatars.web);          // or app.route('/avatars', …) with publicUrl ending in /avatars
+ * mailroom.start();
+ * ```
+ */
+import { Hono } from 'hono';
+import { csrf } from 'hono/csrf';
+import { secureHeaders } from 'hono/secure-headers';
+import type { Mailroom, Store } from '@mailroom/core';
+import { resolveConfig, sharedUploadAddress, type AvatarsConfig, type AvatarsConfigInput } from './config.js';
+import { avatarsMigrations } from './db/index.js';
+import { renderDefaultAvatar } from './images/index.js';
+import { registerMailRoutes } from './mail/routes.js';
+import type { AvatarMailer } from './ports.js';
+import { createApi } from './web/api.js';
+import { registerAvatarRoute } from './web/avatar-route.js';
+import { createPages } from './web/pages.js';
+
+export interface CreateAvatarsAppOptions {
+  mailroom: Mailroom<any>;
+  store: Store;
+  mailer: AvatarMailer;
+  config: AvatarsConfig | AvatarsConfigInput;
+}
+
+export interface AvatarsApp {
+  /** Pages, the JSON API under /api and GET /avatar/<hash>; mount it at the path of `config.publicUrl`. */
+  web: Hono;
+  config: AvatarsConfig;
+}
+
+/** Applies the app's migrations, renders the default avatar, declares the mail routes and builds the web app. */
+export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promise<AvatarsApp> {
+  const config = resolveConfig(options.config);
+  const { store, mailer, mailroom } = options;
+  await store.migrate(avatarsMigrations);
+  const defaults = await renderDefaultAvatar();
+
+  registerMailRoutes(mailroom, { config, mailer, blobs: store.blobs });
+
+  const deps = { store, mailer, config, blobs: store.blobs };
+  const web = new Hono();
+  web.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
+  web.use(csrf());
+  registerAvatarRoute(web, { db: store.db, blobs: store.blobs, config, defaults });
+  web.route('/api', createApi(deps));
+  web.route('/', createPages(deps, sharedUploadAddress(config)));
+  return { web, config };
+}
+
+export { resolveConfig, configFromEnv } from './config.js';
+export type { AvatarsConfig, AvatarsConfigInput } from './config.js';
+export type { AvatarMailer, OutgoingMail } from './ports.js';
+export { avatarsMigrations } from './db/index.js';
+export { processAvatar, ImageRefusedError } from './images/index.js';
