@@ -19,7 +19,7 @@ import { ticketFromScope, type SupportServices } from './ports.js';
 export type MailKind = 'human' | 'auto-reply' | 'out-of-office' | 'bounce' | 'bulk' | 'list' | 'loop';
 
 export interface DeliveryReport {
-  recipients: { address: string; status: string | null; action: string | null; diagnostic: string | null }[];
+  recipients: { address: string; status: string | null; action: string | null; diagnostic: string | null; permanent: boolean }[];
   originalMessageId: string | null;
 }
 
@@ -174,7 +174,8 @@ async function handleBounce(ctx: InboundContext, deps: InboundDeps): Promise<Inb
     if (ticket !== null && (await ticketByNumber(ctx.tx, ticket))) break;
     ticket = null;
   }
-  const failed = (report?.recipients ?? []).filter((r) => r.action === 'failed' || (r.status ?? '').startsWith('5'));
+  // Only permanent failures make an address undeliverable; a delay or a 4.x.x will be retried by the MTA.
+  const failed = (report?.recipients ?? []).filter((r) => r.permanent);
   for (const r of failed) {
     await markUndeliverable(ctx.tx, { address: r.address, reason: r.diagnostic || r.status || 'delivery failed', ticketNumber: ticket });
   }

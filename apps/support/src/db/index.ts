@@ -9,6 +9,5 @@ export * as schema from './schema.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type SupportDb = PgDatabase<PgQueryResultHKT, any, any>;
 
-/** Where drizzle-kit writes this app's migrations (applied with core's `store.migrate`). */
+/** Where drizzle-kit writes this app's migrations (applied with core's `store.migrate`, set `support`). */
 export const migrationsFolder = new URL('../../drizzle', import.meta.url).pathname;
-export const migrationsName = 'support';

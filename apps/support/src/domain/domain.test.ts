@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalTestDb, type LocalTestDb } from '../testing/local-db.js';
+import { createTestStore, type TestStore } from '@mailroom/core/testing';
+import type { SupportDb } from '../db/index.js';
+import { SUPPORT_MIGRATIONS } from '../index.js';
 import { openTicket, recordMessage, listTickets, setStatus, assignTicket, ticketConversation, addParticipants } from './tickets.js';
 import { findReplyTicket, followUp, subjectTag, taggedSubject, cleanSubject, replySubject } from './threading.js';
 import { isThrottled } from './throttle.js';
@@ -7,12 +9,15 @@ import { createAgent, authenticateAgent, createSession, agentBySession, deleteSe
 import { markUndeliverable } from './addresses.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
-let t: LocalTestDb;
+let store: TestStore;
+const t = { db: undefined as unknown as SupportDb };
 beforeAll(async () => {
-  t = await createLocalTestDb();
+  store = await createTestStore();
+  await store.migrate(SUPPORT_MIGRATIONS);
+  t.db = store.db as unknown as SupportDb;
 });
 afterAll(async () => {
-  await t?.close();
+  await store?.close();
 });
 
 const base = { queue: 'general', supportAddress: 'support@support.example.com' };

@@ -1,0 +1,289 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { inboundRequest, TEST_KEY_PAIR } from '@mailroom/core/testing';
+import { startHarness, SUPPORT, BILLING, DOMAIN, AGENT, type Harness } from '../testing/harness.js';
+import { WebClient } from '../testing/web-client.js';
+import { addressStatus, messages, participants, tickets } from '../db/schema.js';
+import { setStatus, ticketConversation } from '../domain/tickets.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ throttle: { maxTickets: 3, windowMinutes: 60 } });
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const db = () => h.support.services.db;
+let seq = 0;
+const mid = (who: string) => `<m${++seq}.${who}@mail.customer.test>`;
+
+async function ticketRows(requester: string) {
+  return db().select().from(tickets).where(eq(tickets.requesterAddress, requester)).orderBy(tickets.number);
+}
+async function messagesOf(number: number) {
+  return (await ticketConversation(db(), number))!.messages;
+}
+function sentTo(address: string) {
+  return h.sent.filter((m) => [...m.to, ...m.cc].some((a) => a.address.toLowerCase() === address));
+}
+
+/** Opens a ticket by mail and returns it with its acknowledgement. */
+async function openByMail(from: string, subject: string, extra: Record<string, unknown> = {}) {
+  const messageId = mid(from.split('@')[0]!);
+  const response = await h.post({ from, to: SUPPORT, subject, text: `Help with ${subject}`, messageId, ...extra });
+  expect(response.status).toBe(200);
+  const [ticket] = (await ticketRows(from)).slice(-1);
+  const ack = sentTo(from).at(-1)!;
+  return { ticket: ticket!, ack, messageId };
+}
+
+describe('support by email, end to end over HTTP', () => {
+  it('opens a ticket with participants and sends one acknowledgement', async () => {
+    const before = h.sent.length;
+    const messageId = mid('ann');
+    const response = await h.post({
+      from: 'Ann Smith <ann@customer.test>',
+      to: SUPPORT,
+      cc: ['Carl <carl@customer.test>', BILLING],
+      subject: 'Printer on fire',
+      text: 'The printer is on fire.\n\n-- \nAnn Smith\nCustomer Inc.',
+      messageId,
+      attachments: [{ filename: 'fire.png', contentType: 'image/png', content: Buffer.from('89504e470d0a1a0a', 'hex') }],
+    });
+    expect(response.status).toBe(200);
+    const [ticket] = await ticketRows('ann@customer.test');
+    expect(ticket).toMatchObject({ number: 1000, status: 'open', subject: 'Printer on fire', queue: 'general', requesterName: 'Ann Smith' });
+    const people = await db().select().from(participants).where(eq(participants.ticketNumber, 1000));
+    // Our own billing address is never a participant.
+    expect(people.map((p) => [p.address, p.role]).sort()).toEqual([
+      ['ann@customer.test', 'requester'],
+      ['carl@customer.test', 'cc'],
+    ]);
+    const conversation = await messagesOf(1000);
+    expect(conversation.map((m) => m.kind)).toEqual(['customer', 'ack']);
+    expect(conversation[0]!.bodyText).toBe('The printer is on fire.');
+    expect(conversation[0]!.fullText).toContain('Customer Inc.');
+    expect(conversation[0]!.attachments.map((a) => [a.filename, a.size])).toEqual([['fire.png', 8]]);
+    expect(await h.store.blobs.get(conversation[0]!.attachments[0]!.blobKey)).toEqual(Buffer.from('89504e470d0a1a0a', 'hex'));
+
+    const mail = h.sent.slice(before);
+    expect(mail).toHaveLength(1);
+    const ack = mail[0]!;
+    expect(ack.to.map((a) => a.address)).toEqual(['ann@customer.test']);
+    expect(ack.from.address).toBe(SUPPORT);
+    expect(ack.subject).toBe('[#1000] Printer on fire');
+    expect(ack.headers['Auto-Submitted']).toBe('auto-replied');
+    expect(ack.inReplyTo).toBe(messageId.slice(1, -1));
+    expect(ack.messageId).toMatch(new RegExp(`^[a-z2-7]+@${DOMAIN.replace(/\./g, '\\.')}$`));
+    expect(h.support.services.messageIds.verifyMessageIds({ inReplyTo: ack.messageId, references: [] })[0]!.scope).toBe('t:1000');
+    const replyTo = ack.replyTo[0]!.address;
+    expect(replyTo).toMatch(new RegExp(`^reply\\+[a-z2-7]+@${DOMAIN.replace(/\./g, '\\.')}$`));
+    expect(h.support.services.replyAddresses.verify(replyTo, { recipient: 'ann@customer.test' })).toMatchObject({ ok: true, scope: 't:1000' });
+  });
+
+  it('threads a reply sent to the signed reply address (token), keeping only the new text', async () => {
+    const { ticket, ack } = await openByMail('dora@customer.test', 'Token threading');
+    const before = h.sent.length;
+    const response = await h.post({
+      from: 'dora@customer.test',
+      to: ack.replyTo[0]!.address,
+      subject: 'totally different subject',
+      text: 'Here are more details.\n\nOn Thu, Nov 26, 2026 at 10:00 AM Support <support@support.example.com> wrote:\n> we received your message',
+    });
+    expect(response.status).toBe(200);
+    expect(h.results.at(-1)).toMatchObject({ action: 'appended', ticket: ticket.number, via: 'token' });
+    const conversation = await messagesOf(ticket.number);
+    expect(conversation.at(-1)).toMatchObject({ kind: 'customer', direction: 'inbound', bodyText: 'Here are more details.' });
+    expect(h.sent.length).toBe(before); // no second acknowledgement
+  });
+
+  it('threads a reply by In-Reply-To alone', async () => {
+    const { ticket, ack } = await openByMail('eve@customer.test', 'Header threading');
+    await h.post({ from: 'eve@customer.test', to: SUPPORT, subject: 'no tag here', text: 'Following up.', inReplyTo: `<${ack.messageId}>` });
+    expect(h.results.at(-1)).toMatchObject({ action: 'appended', ticket: ticket.number, via: 'message-id' });
+    expect((await ticketRows('eve@customer.test')).length).toBe(1);
+  });
+
+  it('never lets a stranger into a ticket by its subject tag, but lets a CC in', async () => {
+    const before = (await db().select().from(messages).where(eq(messages.ticketNumber, 1000))).length;
+    await h.post({ from: 'mallory@evil.test', to: SUPPORT, subject: 'Re: [#1000] Printer on fire', text: 'Injected text' });
+    expect(h.results.at(-1)).toMatchObject({ action: 'opened', acknowledged: true });
+    const [strangers] = await ticketRows('mallory@evil.test');
+    expect(strangers!.number).not.toBe(1000);
+    expect((await db().select().from(messages).where(eq(messages.ticketNumber, 1000))).length).toBe(before);
+
+    await h.post({ from: 'carl@customer.test', to: SUPPORT, subject: 'Re: [#1000] Printer on fire', text: 'I see smoke too.' });
+    expect(h.results.at(-1)).toMatchObject({ action: 'appended', ticket: 1000, via: 'subject' });
+  });
+
+  it('records an out-of-office answer to the acknowledgement without reopening or sending', async () => {
+    const { ticket, ack } = await openByMail('olaf@customer.test', 'Away test');
+    await setStatus(db(), ticket.number, 'closed');
+    const before = h.sent.length;
+    await h.post({
+      from: 'olaf@customer.test',
+      to: ack.replyTo[0]!.address,
+      subject: `Out of office: ${ack.subject}`,
+      text: 'I am away until Monday.',
+      inReplyTo: `<${ack.messageId}>`,
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
+    expect(h.results.at(-1)).toMatchObject({ action: 'auto-reply-recorded', ticket: ticket.number });
+    const [after] = await ticketRows('olaf@customer.test');
+    expect(after!.status).toBe('closed');
+    expect((await messagesOf(ticket.number)).at(-1)!.kind).toBe('auto-reply');
+    expect(h.sent.length).toBe(before);
+  });
+
+  it('reopens a closed ticket on a human reply, and opens a linked ticket after the age limit', async () => {
+    const { ticket, ack } = await openByMail('rita@customer.test', 'Reopen me');
+    await setStatus(db(), ticket.number, 'closed');
+    await h.post({ from: 'rita@customer.test', to: ack.replyTo[0]!.address, subject: 'Re: it broke again', text: 'Broken again.' });
+    expect(h.results.at(-1)).toMatchObject({ action: 'appended', reopened: true });
+    expect((await ticketRows('rita@customer.test'))[0]!.status).toBe('open');
+
+    await setStatus(db(), ticket.number, 'closed', new Date(Date.now() - 40 * 86_400_000));
+    await h.post({ from: 'rita@customer.test', to: ack.replyTo[0]!.address, subject: 'Re: months later', text: 'Same thing, months later.' });
+    const rows = await ticketRows('rita@customer.test');
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({ linkedTicket: ticket.number, status: 'open' });
+    expect(rows[0]!.status).toBe('closed');
+    expect(sentTo('rita@customer.test').at(-1)!.subject).toBe(`[#${rows[1]!.number}] months later`);
+  });
+
+  it('marks the address undeliverable when our mail bounces (DSN), and from an Event Webhook bounce', async () => {
+    const { ticket, ack } = await openByMail('gone@customer.test', 'Bounce test');
+    const before = h.sent.length;
+    const response = await h.post({
+      from: 'Mail Delivery System <MAILER-DAEMON@mx.customer.test>',
+      to: SUPPORT,
+      subject: 'Undelivered Mail Returned to Sender',
+      text: 'This is the mail system. Your message could not be delivered.',
+      envelope: { from: '', to: [SUPPORT] },
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      attachments: [
+        {
+          filename: 'details.txt',
+          contentType: 'message/delivery-status',
+          content: 'Reporting-MTA: dns; mx.customer.test\n\nFinal-Recipient: rfc822; gone@customer.test\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <gone@customer.test>: user unknown\n',
+        },
+        { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: `From: ${SUPPORT}\nTo: gone@customer.test\nMessage-ID: <${ack.messageId}>\nSubject: ${ack.subject}\n` },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(h.results.at(-1)).toMatchObject({ action: 'bounce', ticket: ticket.number, addresses: ['gone@customer.test'] });
+    const [status] = await db().select().from(addressStatus).where(eq(addressStatus.address, 'gone@customer.test'));
+    expect(status).toMatchObject({ status: 'undeliverable', ticketNumber: ticket.number });
+    expect(status!.reason).toContain('user unknown');
+    const conversation = await ticketConversation(db(), ticket.number);
+    expect(conversation!.participants.find((p) => p.role === 'requester')!.undeliverable).toContain('user unknown');
+    expect(conversation!.messages.at(-1)!.kind).toBe('bounce');
+    expect(h.sent.length).toBe(before);
+
+    await h.support.onBounceEvent({ email: 'carl@customer.test', reason: '550 mailbox full', customArgs: { support_ticket: '1000' } });
+    const people = (await ticketConversation(db(), 1000))!.participants;
+    expect(people.find((p) => p.address === 'carl@customer.test')!.undeliverable).toBe('550 mailbox full');
+  });
+
+  it('throttles a sender opening too many tickets: mail kept, no acknowledgement', async () => {
+    for (let i = 1; i <= 5; i++) {
+      await h.post({ from: 'robot@loop.test', to: SUPPORT, subject: `Alert ${i}`, text: `alert ${i}` });
+    }
+    const rows = await ticketRows('robot@loop.test');
+    expect(rows.map((r) => r.throttled)).toEqual([false, false, false, true, true]);
+    expect(sentTo('robot@loop.test')).toHaveLength(3);
+    expect(await messagesOf(rows[4]!.number)).toHaveLength(1);
+  });
+
+  it('creates nothing twice for a duplicate post or a replay', async () => {
+    const description = { from: 'dup@customer.test', to: SUPPORT, subject: 'Sent twice', text: 'Once only please.', messageId: '<dup-1@mail.customer.test>' };
+    const first = await h.postRaw(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${h.url}/webhooks/sendgrid/parse` }));
+    const second = await h.postRaw(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${h.url}/webhooks/sendgrid/parse` }));
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(200);
+    const firstBody = (await first.json()) as { id: string };
+    expect(await second.json()).toMatchObject({ duplicate: true, id: firstBody.id });
+    expect(await ticketRows('dup@customer.test')).toHaveLength(1);
+    expect(sentTo('dup@customer.test')).toHaveLength(1);
+  });
+
+  it('sends an agent reply from the web UI to requester and CCs, threaded', async () => {
+    const web = new WebClient(h.url);
+    const login = await web.login(AGENT.email, AGENT.password);
+    expect(login.status).toBe(303);
+    const page = await web.get('/tickets/1000');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Printer on fire');
+    const before = h.sent.length;
+    const reply = await web.postForm('/tickets/1000/reply', { _csrf: WebClient.csrfOf(html), text: 'We are sending a technician.', status: 'pending' });
+    expect(reply.status).toBe(303);
+    await h.settle();
+    const mail = h.sent.slice(before);
+    expect(mail).toHaveLength(1);
+    const sent = mail[0]!;
+    expect(sent.to.map((a) => a.address)).toEqual(['ann@customer.test']);
+    expect(sent.cc.map((a) => a.address)).toEqual(['carl@customer.test']);
+    expect(sent.subject).toBe('Re: [#1000] Printer on fire');
+    expect(sent.text).toContain('We are sending a technician.');
+    const conversationIds = (await messagesOf(1000)).map((m) => m.messageId).filter(Boolean);
+    // In-Reply-To is the newest message before this reply; References carry the whole conversation.
+    expect(sent.inReplyTo).toBe(conversationIds.at(-2));
+    expect(sent.references).toEqual(conversationIds.slice(0, -1));
+    expect(sent.references[0]).toBe(conversationIds[0]);
+    expect(h.support.services.messageIds.verifyMessageIds({ inReplyTo: sent.messageId, references: [] })[0]!.scope).toBe('t:1000');
+    const [ticket] = await db().select().from(tickets).where(eq(tickets.number, 1000));
+    expect(ticket!.status).toBe('pending');
+
+    // Without the form token the same post is refused.
+    const forged = await web.postForm('/tickets/1000/reply', { text: 'forged' });
+    expect(forged.status).toBe(403);
+    const crossSite = await web.postForm('/tickets/1000/reply', { _csrf: WebClient.csrfOf(html), text: 'cross-site' }, { origin: 'https://evil.test' });
+    expect(crossSite.status).toBe(403);
+  });
+
+  it('accepts an emailed agent reply only from the agent with an aligned authentication verdict', async () => {
+    const [lastAgentReply] = (await messagesOf(1000)).filter((m) => m.kind === 'agent').slice(-1);
+    const before = h.sent.length;
+    const countBefore = (await messagesOf(1000)).length;
+    const spoofed = await h.post({
+      from: `Alice Agent <${AGENT.email}>`,
+      to: SUPPORT,
+      subject: 'Re: [#1000] Printer on fire',
+      text: 'Please send your password to me.',
+      inReplyTo: `<${lastAgentReply!.messageId}>`,
+      dkim: '{@evil.test : pass}',
+      spf: 'fail',
+    });
+    expect(spoofed.status).toBe(200);
+    expect(h.results.at(-1)).toMatchObject({ action: 'refused' });
+    expect((await messagesOf(1000)).length).toBe(countBefore);
+    expect(h.sent.length).toBe(before);
+
+    await h.post({
+      from: `Alice Agent <${AGENT.email}>`,
+      to: SUPPORT,
+      subject: 'Re: [#1000] Printer on fire',
+      text: 'The technician arrives at 3pm.\n\nOn Thu, Ann wrote:\n> still burning',
+      inReplyTo: `<${lastAgentReply!.messageId}>`,
+      dkim: '{@staff.test : pass}',
+    });
+    expect(h.results.at(-1)).toMatchObject({ action: 'agent-reply', ticket: 1000 });
+    const mail = h.sent.slice(before);
+    expect(mail).toHaveLength(1);
+    expect(mail[0]!.to.map((a) => a.address)).toEqual(['ann@customer.test']);
+    expect(mail[0]!.text).toContain('The technician arrives at 3pm.');
+    expect(mail[0]!.text).not.toContain('still burning');
+    const recorded = (await messagesOf(1000)).at(-1)!;
+    expect(recorded).toMatchObject({ kind: 'agent', direction: 'outbound', bodyText: 'The technician arrives at 3pm.' });
+  });
+});
+
+describe('queues', () => {
+  it('maps the support address to its queue', async () => {
+    await h.post({ from: 'payer@customer.test', to: BILLING, subject: 'Invoice', text: 'Wrong amount.' });
+    const [row] = await db().select().from(tickets).where(and(eq(tickets.requesterAddress, 'payer@customer.test')));
+    expect(row).toMatchObject({ queue: 'billing', supportAddress: BILLING });
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * @mailroom/app-support — a help desk on @mailroom/core: support tickets by email, an agent web UI
+ * and a JSON API.
+ *
+ * @example
+ * ```ts
+ * const support = await createSupportApp({ mailroom, store, mailer, config: {
+ *   domain: 'support.example.com',
+ *   queues: [{ address: 'support@support.example.com', name: 'general' }],
+ *   keys: [{ id: 'k1', secret: process.env.SUPPORT_SECRET! }],
+ * } });
+ * app.route('/support', support.web);           // with config.basePath = '/support'
+ * ```
+ */
+import type { Hono } from 'hono';
+import { createMessageIds, createReplyAddresses, type Mailer, type Mailroom, type Store, type Transaction } from '@mailroom/core';
+import { resolveConfig, type ResolvedConfig, type SupportConfig } from './config.js';
+import { coreMailText } from './core-text.js';
+import { migrationsFolder, type SupportDb } from './db/index.js';
+import { handleBounceEvent, type InboundResult, type MailText } from './inbound.js';
+import { REPLY_LOCAL_PREFIX, registerSupportRoutes } from './mail.js';
+import type { SupportServices } from './ports.js';
+import { createWebApp } from './web/app.js';
+
+export interface SupportAppConfig extends SupportConfig {
+  /** Signing keys for reply addresses and Message-IDs; the first signs, all verify (rotation). */
+  keys: { id: string; secret: string }[];
+}
+
+export interface SupportAppOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  mailroom: Mailroom<any>;
+  store: Store;
+  mailer: Mailer;
+  config: SupportAppConfig;
+  /** Override the text analysis (tests, or core's own once it has classify/DSN/verdict). */
+  text?: MailText;
+  /** Called with what each inbound email did (logging, tests). */
+  onInbound?: (result: InboundResult) => void;
+}
+
+export interface SupportApp {
+  /** Agent UI and, under `/api`, the JSON API. Mount at `config.basePath`. */
+  web: Hono;
+  config: ResolvedConfig;
+  services: SupportServices;
+  /** Feed SendGrid Event Webhook bounce/dropped events here (custom arg `support_ticket` names the ticket). */
+  onBounceEvent(event: { email: string; reason?: string | null; status?: string | null; customArgs?: Record<string, string> }): Promise<void>;
+}
+
+export const SUPPORT_MIGRATIONS = { name: 'support', folder: migrationsFolder };
+
+/** Applies migrations, registers the mail routes on the Mailroom and builds the web app. */
+export async function createSupportApp(options: SupportAppOptions): Promise<SupportApp> {
+  const config = resolveConfig(options.config);
+  const { store, mailer } = options;
+  if (!options.config.keys?.length) throw new Error('support: at least one signing key is required');
+  const replyAddresses = createReplyAddresses({ keys: options.config.keys, domain: config.domain, localPrefix: REPLY_LOCAL_PREFIX });
+  const messageIds = createMessageIds({ keys: options.config.keys, domain: config.domain });
+  await store.migrate(SUPPORT_MIGRATIONS);
+
+  // Mail queued in a transaction wakes the deliverer after that transaction commits.
+  const afterCommitOf = new WeakMap<object, (fn: () => unknown) => void>();
+  const services: SupportServices = {
+    db: store.db as unknown as SupportDb,
+    async transaction(fn) {
+      const hooks: (() => unknown)[] = [];
+      const result = await store.transaction(async (tx) => {
+        afterCommitOf.set(tx, (hook) => hooks.push(hook));
+        return fn(tx as unknown as SupportDb);
+      });
+      for (const hook of hooks) await hook();
+      return result;
+    },
+    mailer: {
+      async send(message, { tx }) {
+        const afterCommit = afterCommitOf.get(tx);
+        const { id } = await mailer.send(message, { tx: tx as unknown as Transaction, ...(afterCommit ? { afterCommit } : {}) });
+        return { id };
+      },
+    },
+    replyAddresses,
+    messageIds,
+    blobs: store.blobs,
+    bindAfterCommit(tx, register) {
+      afterCommitOf.set(tx, register);
+    },
+  };
+
+  registerSupportRoutes(
+    options.mailroom,
+    { services, config, text: options.text ?? coreMailText(), blobs: { put: (key, data, tx) => store.blobs.put(key, data, tx as unknown as Transaction) } },
+    options.onInbound,
+  );
+  const web = createWebApp(services, config);
+  return {
+    web,
+    config,
+    services,
+    onBounceEvent: (event) =>
+      services.transaction((tx) => handleBounceEvent(tx, { ...event, ticket: event.customArgs?.support_ticket ?? null })),
+  };
+}
+
+export { resolveConfig } from './config.js';
+export type { SupportConfig, QueueConfig, ResolvedConfig } from './config.js';
+export type { InboundResult, MailText } from './inbound.js';
+export { createAgent, upsertAgent, issueApiToken } from './domain/agents.js';
+export * as supportSchema from './db/schema.js';
