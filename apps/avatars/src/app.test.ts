@@ -3,9 +3,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMailroom, type Mailroom } from '@mailroom/core';
+import { createMailer, createMailroom, createOutboxDeliverer, type Mailroom, type OutboxDeliverer, type PreparedMessage, type Transport } from '@mailroom/core';
 import { createTestStore, inboundRequest, TEST_KEY_PAIR, type TestStore } from '@mailroom/core/testing';
-import { recordingMailer } from './adapters/mailers.js';
 import { addressHash } from './domain/secrets.js';
 import { createAvatarsApp } from './index.js';
 import { animatedGif, heicBranded, jpegWithGps, orientedJpeg, pdfDocument, photoJpeg, plainPng, pngBomb, svgWithScript } from './test-support/images.js';
@@ -15,7 +14,21 @@ let store: TestStore;
 let mailroom: Mailroom;
 let server: ServerType;
 let base: string;
-const mailer = recordingMailer();
+let deliverer: OutboxDeliverer;
+/** What the deliverer handed to the transport since the last `clearSent()`: real outbox rows, prepared. */
+const delivered: PreparedMessage[] = [];
+const capture: Transport = {
+  name: 'test-capture',
+  maxBatchSize: 1,
+  async deliver(batch) {
+    delivered.push(...batch);
+    return { providerMessageId: null };
+  },
+};
+async function sent(): Promise<PreparedMessage[]> {
+  await deliverer.drain();
+  return delivered;
+}
 
 beforeAll(async () => {
   store = await createTestStore();
@@ -25,10 +38,11 @@ beforeAll(async () => {
   server = serve({ fetch: (request) => handler(request), port: 0, hostname: '127.0.0.1' });
   await new Promise((resolve) => server.once('listening', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  deliverer = createOutboxDeliverer({ store, transport: capture });
   const avatars = await createAvatarsApp({
     mailroom,
     store,
-    mailer,
+    mailer: createMailer({ store, domain: DOMAIN }),
     // 1 MB instead of the default 10 MB keeps the oversize post small (the 10 MB default is covered by the pipeline tests).
     config: { domain: DOMAIN, publicUrl: base, sessionSecret: 'test-session-secret-that-is-long-enough!!', imagePolicy: { maxBytes: 1024 * 1024 } },
   });
@@ -42,7 +56,7 @@ afterAll(async () => {
   await store.close();
 });
 
-beforeEach(() => mailer.clear());
+beforeEach(() => sent().then(() => void (delivered.length = 0)));
 
 type Description = Parameters<typeof inboundRequest>[0];
 
@@ -59,8 +73,8 @@ async function deliver(description: Description) {
 async function signUp(address: string): Promise<string> {
   const register = await fetch(`${base}/api/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address }) });
   expect(register.status).toBe(202);
-  const mail = mailer.sent.findLast((m) => (m.message.to as { address: string }).address === address.toLowerCase());
-  const token = /\/confirm\/([0-9a-f]{64})/.exec(mail!.message.text!)![1];
+  const mail = (await sent()).findLast((m) => m.to[0]!.address === address.toLowerCase());
+  const token = /\/confirm\/([0-9a-f]{64})/.exec(mail!.text!)![1];
   const session = await fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
   expect(session.status).toBe(200);
   return session.headers.get('set-cookie')!.split(';')[0]!;
@@ -91,7 +105,7 @@ async function avatarBytes(hash: string, size = 512, accept = 'image/webp') {
 describe('uploading by mail', () => {
   it('turns an authenticated photo into the avatar, upright, without GPS, and confirms with an inline preview', async () => {
     const cookie = await signUp('Ann@Example.com');
-    mailer.clear();
+    delivered.length = 0;
     const record = await deliver({
       from: 'Ann <ann@example.com>',
       to: `avatar@${DOMAIN}`,
@@ -117,15 +131,17 @@ describe('uploading by mail', () => {
     expect(at(20, top)).toEqual(expect.arrayContaining([expect.any(Number)]));
     expect(Math.min(...at(20, top))).toBeGreaterThan(220);
 
-    expect(mailer.sent).toHaveLength(1);
-    const confirmation = mailer.sent[0]!.message;
-    expect(confirmation.to).toEqual({ address: 'ann@example.com', name: '' });
+    const mails = await sent();
+    expect(mails).toHaveLength(1);
+    const confirmation = mails[0]!;
+    expect(confirmation.to).toEqual([{ address: 'ann@example.com', name: '' }]);
+    expect(confirmation.inReplyTo).toBeTruthy();
     expect(confirmation.subject).toBe('Re: new me');
-    expect(confirmation.headers?.['Auto-Submitted']).toBe('auto-replied');
+    expect(confirmation.headers['Auto-Submitted']).toBe('auto-replied');
     expect(confirmation.html).toContain('cid:avatar-preview@avatars');
     const preview = confirmation.attachments![0]!;
     expect(preview).toMatchObject({ contentType: 'image/jpeg', inline: true, contentId: 'avatar-preview@avatars' });
-    expect((await sharp(Buffer.from(preview.content as Uint8Array)).metadata()).width).toBe(256);
+    expect((await sharp(preview.content).metadata()).width).toBe(256);
   });
 
   it('strips GPS from every stored rendition and keeps the previous avatar for one-click revert', async () => {
@@ -158,11 +174,11 @@ describe('uploading by mail', () => {
   it('accepts the secret upload address from any sender, and a regenerated secret retires the old one', async () => {
     const cookie = await signUp('secret@example.com');
     const { uploadAddress } = await me(cookie);
-    mailer.clear();
+    delivered.length = 0;
     const ok = await deliver({ from: 'someone@elsewhere.example', to: uploadAddress, dkim: 'none', spf: 'fail', attachments: [photo(await animatedGif(), 'wave.gif', 'image/gif')] });
     expect(ok.status).toBe('delivered');
     expect(ok.route).toBe('avatars-secret-upload');
-    expect((mailer.sent[0]!.message.to as { address: string }).address).toBe('secret@example.com'); // the owner is told
+    expect((await sent())[0]!.to[0]!.address).toBe('secret@example.com'); // the owner is told
     const { body } = await avatarBytes(addressHash('secret@example.com'), 128);
     const { data } = await sharp(body).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     expect(data[0]!).toBeGreaterThan(200); // first frame is red
@@ -180,18 +196,18 @@ describe('uploading by mail', () => {
     const first = await deliver({ from: 'stranger@example.org', to: `avatar@${DOMAIN}`, subject: 'me', attachments: [photo(await photoJpeg(300, 300))] });
     expect(first.status).toBe('bounced');
     expect(first.note).toBe('not-registered');
-    expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]!.message.text).toContain('not registered');
-    expect(mailer.sent[0]!.message.headers?.['Auto-Submitted']).toBe('auto-replied');
+    expect(await sent()).toHaveLength(1);
+    expect(delivered[0]!.text).toContain('not registered');
+    expect(delivered[0]!.headers['Auto-Submitted']).toBe('auto-replied');
     const second = await deliver({ from: 'Stranger@Example.org', to: `avatar@${DOMAIN}`, subject: 'me again', attachments: [photo(await photoJpeg(300, 300))] });
     expect(second.status).toBe('bounced');
     expect(second.note).toContain('refusal already sent');
-    expect(mailer.sent).toHaveLength(1);
+    expect(await sent()).toHaveLength(1);
   });
 
   it('refuses a spoofed From even for a registered address', async () => {
     await signUp('victim@example.com');
-    mailer.clear();
+    delivered.length = 0;
     const record = await deliver({
       from: 'victim@example.com',
       to: `avatar@${DOMAIN}`,
@@ -203,8 +219,8 @@ describe('uploading by mail', () => {
     expect(record.status).toBe('bounced');
     expect(record.note).toMatch(/^not-authenticated: /);
     expect((await fetch(`${base}/avatar/${addressHash('victim@example.com')}?d=404`)).status).toBe(404);
-    expect(mailer.sent).toHaveLength(1);
-    expect(mailer.sent[0]!.message.text).toContain('could not verify');
+    expect(await sent()).toHaveLength(1);
+    expect(delivered[0]!.text).toContain('could not verify');
   });
 
   it('answers with the reason when the image cannot be used', async () => {
@@ -219,13 +235,13 @@ describe('uploading by mail', () => {
       ['none', [], /no image/],
     ];
     for (const [code, attachments, reason] of cases) {
-      mailer.clear();
+      delivered.length = 0;
 
       const record = await deliver({ from: 'picky@example.com', to: `avatar@${DOMAIN}`, subject: code, attachments });
       expect(record.status, code).toBe('bounced');
       expect(record.note, code).toBe(`no usable image: ${code}`);
-      expect(mailer.sent, code).toHaveLength(1);
-      expect(mailer.sent[0]!.message.text, code).toMatch(reason);
+      expect(await sent(), code).toHaveLength(1);
+      expect(delivered[0]!.text, code).toMatch(reason);
     }
     expect((await fetch(`${base}/avatar/${addressHash('picky@example.com')}?d=404`)).status).toBe(404);
   });
@@ -246,7 +262,7 @@ describe('uploading by mail', () => {
       ],
     });
     expect(record.status).toBe('delivered');
-    expect(mailer.sent.at(-1)!.message.text).toContain('holiday.jpg');
+    expect((await sent()).at(-1)!.text).toContain('holiday.jpg');
     expect((await me(cookie)).current!.crop.size).toBe(480);
   });
 });
@@ -295,7 +311,7 @@ describe('profile pages', () => {
     });
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('Check your inbox');
-    const link = /https?:\/\/\S+\/confirm\/[0-9a-f]{64}/.exec(mailer.sent.at(-1)!.message.text!)![0];
+    const link = /https?:\/\/\S+\/confirm\/[0-9a-f]{64}/.exec((await sent()).at(-1)!.text!)![0];
     // Following the link (as a mail scanner would) must not use the token up.
     const landing = await fetch(link);
     expect(await landing.text()).toContain('Confirm and sign in');
