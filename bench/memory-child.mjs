@@ -1,0 +1,19 @@
+// One measurement of peak RSS (the process's high-water mark): read the post bytes from a file, then parse once
+// with one parser — or, with parser "none", do everything but the parse (the baseline the others are compared to).
+// The post is built by the parent so that building it cannot raise this process's high-water mark.
+import { readFileSync } from 'node:fs';
+import { PARSERS } from './parsers.mjs';
+
+const [file, contentType, parserName] = process.argv.slice(2);
+const post = { body: readFileSync(file), contentType };
+if (parserName !== 'none') await PARSERS[parserName](post);
+console.log(JSON.stringify({ parser: parserName, bytes: post.body.length, peakRss: highWaterMark() }));
+
+// VmHWM belongs to this process image; getrusage's maxRSS is inherited across exec from the (large) parent.
+function highWaterMark() {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024;
+}
