@@ -15,6 +15,7 @@ import {
   inboundEmails,
   jsonLogger,
   openStore,
+  silentLogger,
   type InboxEvent,
 } from './index.js';
 import { storablePost, uniqueDescription, withoutMessageId } from './test-support/posts.js';
@@ -49,7 +50,7 @@ describe('ingest', () => {
     const result = await store.inbox.ingest(post);
     expect(result.duplicate).toBe(false);
     // Committed: another connection (a second store on PostgreSQL) sees it right away.
-    const reader = store.databaseUrl ? await openStore({ databaseUrl: store.databaseUrl, migrate: false }) : store;
+    const reader = store.databaseUrl ? await openStore({ databaseUrl: store.databaseUrl, migrate: false, logger: silentLogger }) : store;
     try {
       const record = await reader.inbox.get(result.id);
       expect(record).toMatchObject({

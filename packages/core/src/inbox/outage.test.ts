@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../testing/store.js';
-import { StoreUnavailableError, openStore, type Store } from './index.js';
+import { StoreUnavailableError, openStore, silentLogger, type Store } from './index.js';
 import { startTcpProxy, type TcpProxy } from './test-support/tcp-proxy.js';
 import { storablePost, uniqueDescription } from './test-support/posts.js';
 
@@ -17,7 +17,7 @@ describe.skipIf(!process.env.DATABASE_URL)('database outage between the app and 
     const viaProxy = new URL(database.url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    store = await openStore({ databaseUrl: viaProxy.toString(), timeouts: { connectMs: 1000, ingestMs: 2000 } });
+    store = await openStore({ databaseUrl: viaProxy.toString(), logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: 2000 } });
   });
   afterAll(async () => {
     await store?.close();

@@ -12,7 +12,7 @@ import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.
 import type { Database, Transaction } from './database.js';
 import { StoreUnavailableError, asStoreError } from './errors.js';
 import { createInbox, type Inbox } from './inbox.js';
-import { silentLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
+import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
 import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
 import type { StoredPostParser } from './post.js';
 
@@ -30,6 +30,7 @@ export interface StoreOptions {
   blobs?: { kind: 'database' } | { kind: 'filesystem'; dir: string } | BlobStore;
   /** Apply the core migration sets on open (default true). */
   migrate?: boolean;
+  /** Where events go; default JSON lines on stdout (`silentLogger` to mute). */
   logger?: Logger;
   /** How `inbox.loadEmail()` parses stored bytes; default the ingress' `parseInboundBody`. */
   parser?: StoredPostParser;
@@ -85,7 +86,7 @@ const defaultParser: StoredPostParser = (body, contentType) => parseInboundBody(
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const databaseUrl = options.memory ? undefined : (options.databaseUrl ?? process.env.DATABASE_URL) || undefined;
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? jsonLogger();
   const timeouts = { connectMs: 5_000, statementMs: 30_000, ingestMs: 10_000, ...options.timeouts };
 
   let db: Database;

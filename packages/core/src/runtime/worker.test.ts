@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboundEmails, openStore, rowsOf, runOnce, type InboxEvent, type Store } from '../inbox/index.js';
+import { inboundEmails, openStore, rowsOf, runOnce, silentLogger, type InboxEvent, type Store } from '../inbox/index.js';
 import { storablePost, uniqueDescription } from '../inbox/test-support/posts.js';
 import { createTestStore, type TestStore } from '../testing/store.js';
 import { createWorker, type ProcessContext, type Processor } from './index.js';
@@ -130,13 +130,13 @@ describe('worker', () => {
     const id = await ingest();
     await store.db
       .update(inboundEmails)
-      .set({ status: 'processing', leaseOwner: 'dead-worker', attempts: 1, leaseUntil: sql`now() + interval '300 milliseconds'` })
+      .set({ status: 'processing', leaseOwner: 'dead-worker', attempts: 1, leaseUntil: sql`now() + interval '1500 milliseconds'` })
       .where(eq(inboundEmails.id, id));
     const attempts: number[] = [];
     const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'ignored' }) });
     await worker.drain();
     expect(attempts).toEqual([]); // lease still held
-    await sleep(400);
+    await sleep(1600);
     await worker.drain();
     expect(attempts).toEqual([2]);
     expect(await store.inbox.get(id)).toMatchObject({ status: 'ignored', attempts: 2 });
@@ -190,7 +190,7 @@ describe('worker', () => {
 
 describe.skipIf(!process.env.DATABASE_URL)('two workers on one PostgreSQL database', () => {
   it('share the work without handling any email twice', async () => {
-    const other: Store = await openStore({ databaseUrl: store.databaseUrl!, migrate: false });
+    const other: Store = await openStore({ databaseUrl: store.databaseUrl!, migrate: false, logger: silentLogger });
     try {
       const ids = new Set<string>();
       for (let i = 0; i < 40; i++) ids.add(await ingest());

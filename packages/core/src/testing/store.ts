@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { openStore, type Store, type StoreOptions } from '../inbox/index.js';
+import { openStore, silentLogger, type Store, type StoreOptions } from '../inbox/index.js';
 
 export type TestStoreOptions = Omit<StoreOptions, 'databaseUrl' | 'memory' | 'dataDir'>;
 
@@ -20,7 +20,9 @@ export interface TestStore extends Store {
  * afterAll(() => store.close());
  * ```
  */
-export async function createTestStore(options: TestStoreOptions = {}): Promise<TestStore> {
+export async function createTestStore(rawOptions: TestStoreOptions = {}): Promise<TestStore> {
+  // Tests assert on events through `onEvent`; the log lines would only clutter the runner's output.
+  const options = { logger: silentLogger, ...rawOptions };
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
     const store = await openStore({ ...options, memory: true });

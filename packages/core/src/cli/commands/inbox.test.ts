@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboundEmails, openStore, type InboundRecord, type Store } from '../../inbox/index.js';
+import { inboundEmails, openStore, silentLogger, type InboundRecord, type Store } from '../../inbox/index.js';
 import { storablePost, uniqueDescription } from '../../inbox/test-support/posts.js';
 import { createTestDatabase } from '../../testing/store.js';
 import { run, type CliIO } from '../index.js';
@@ -40,7 +40,7 @@ async function mailroom(...argv: string[]) {
 }
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ databaseUrl: env.DATABASE_URL ?? '', dataDir: env.MAILROOM_DATA_DIR, migrate: false });
+  const store = await openStore({ databaseUrl: env.DATABASE_URL ?? '', dataDir: env.MAILROOM_DATA_DIR, migrate: false, logger: silentLogger });
   try {
     return await fn(store);
   } finally {

@@ -1,11 +1,17 @@
 import { parseArgs } from 'node:util';
-import { coreMigrationSets, openStore, type Store } from '../../inbox/index.js';
+import { coreMigrationSets, openStore, silentLogger, type Store } from '../../inbox/index.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
 
 /** Opens the store the way the server does: DATABASE_URL, else PGlite under MAILROOM_DATA_DIR (or .mailroom). */
 export async function openCliStore(io: CliIO, options: { migrate?: boolean } = {}): Promise<Store> {
   const env = io.env ?? process.env;
-  return openStore({ databaseUrl: env.DATABASE_URL ?? '', dataDir: env.MAILROOM_DATA_DIR, migrate: options.migrate ?? true });
+  // Commands print their own results; event lines would mix into stdout.
+  return openStore({
+    databaseUrl: env.DATABASE_URL ?? '',
+    dataDir: env.MAILROOM_DATA_DIR,
+    migrate: options.migrate ?? true,
+    logger: silentLogger,
+  });
 }
 
 /** Where the CLI is pointed, for messages (no credentials). */
