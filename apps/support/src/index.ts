@@ -13,7 +13,15 @@
  * ```
  */
 import type { Hono } from 'hono';
-import { createMessageIds, createReplyAddresses, type Mailer, type Mailroom, type Store, type Transaction } from '@mailroom/core';
+import {
+  createMessageIds,
+  createReplyAddresses,
+  type EventDispatcher,
+  type Mailer,
+  type Mailroom,
+  type Store,
+  type Transaction,
+} from '@mailroom/core';
 import { resolveConfig, type ResolvedConfig, type SupportConfig } from './config.js';
 import { coreMailText } from './core-text.js';
 import { migrationsFolder, type SupportDb } from './db/index.js';
@@ -45,7 +53,17 @@ export interface SupportApp {
   config: ResolvedConfig;
   services: SupportServices;
   /** Feed SendGrid Event Webhook bounce/dropped events here (custom arg `support_ticket` names the ticket). */
-  onBounceEvent(event: { email: string; reason?: string | null; status?: string | null; customArgs?: Record<string, string> }): Promise<void>;
+  onBounceEvent(event: { email: string; reason?: string | null; status?: string | null; customArgs?: Record<string, unknown> }): Promise<void>;
+  /**
+   * Handles the Event Webhook's hard `bounce` and `dropped` events for our mail (custom arg
+   * `support_ticket`): the address becomes undeliverable on the ticket, in the event's transaction.
+   */
+  registerEventHandlers(dispatcher: EventDispatcher): void;
+}
+
+function ticketArg(customArgs: Record<string, unknown> | undefined): string | null {
+  const value = customArgs?.support_ticket;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }
 
 export const SUPPORT_MIGRATIONS = { name: 'support', folder: migrationsFolder };
@@ -98,7 +116,18 @@ export async function createSupportApp(options: SupportAppOptions): Promise<Supp
     config,
     services,
     onBounceEvent: (event) =>
-      services.transaction((tx) => handleBounceEvent(tx, { ...event, ticket: event.customArgs?.support_ticket ?? null })),
+      services.transaction((tx) => handleBounceEvent(tx, { ...event, ticket: ticketArg(event.customArgs) })),
+    registerEventHandlers(dispatcher) {
+      dispatcher.on('bounce', async (event, { tx }) => {
+        // `blocked` is usually our reputation or content, not a dead mailbox.
+        if (event.type !== 'bounce' || !event.email) return;
+        await handleBounceEvent(tx as unknown as SupportDb, { email: event.email, reason: event.reason, status: event.status, ticket: ticketArg(event.customArgs) });
+      });
+      dispatcher.on('dropped', async (event, { tx }) => {
+        if (!event.email) return;
+        await handleBounceEvent(tx as unknown as SupportDb, { email: event.email, reason: `dropped: ${event.reason ?? 'no reason'}`, ticket: ticketArg(event.customArgs) });
+      });
+    },
   };
 }
 

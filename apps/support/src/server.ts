@@ -5,9 +5,11 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
+  createEventDispatcher,
   createMailer,
   createMailroom,
   createOutboxDeliverer,
+  eventsHandler,
   openStore,
   outboxOnlyTransport,
   sendgridTransport,
@@ -44,6 +46,8 @@ export function configFromEnv(env: Env = process.env): {
   port: number;
   security: IngressSecurity;
   sendgridApiKey: string | null;
+  eventsPublicKey: string | null;
+  store: { databaseUrl?: string; dataDir?: string };
   admin: { email: string; password: string; name: string } | null;
 } {
   const domain = required(env, 'SUPPORT_DOMAIN');
@@ -80,6 +84,11 @@ export function configFromEnv(env: Env = process.env): {
     port,
     security,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
+    eventsPublicKey: env.SENDGRID_EVENTS_PUBLIC_KEY ?? null,
+    store: {
+      ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
+      ...(env.MAILROOM_DATA_DIR ? { dataDir: env.MAILROOM_DATA_DIR } : {}),
+    },
     admin: env.SUPPORT_ADMIN_EMAIL
       ? { email: env.SUPPORT_ADMIN_EMAIL, password: required(env, 'SUPPORT_ADMIN_PASSWORD'), name: env.SUPPORT_ADMIN_NAME ?? 'Admin' }
       : null,
@@ -88,20 +97,27 @@ export function configFromEnv(env: Env = process.env): {
 
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const settings = configFromEnv(env);
-  const store = await openStore();
+  const store = await openStore(settings.store);
   const mailroom = createMailroom({ store, security: settings.security });
   const transport = settings.sendgridApiKey ? sendgridTransport({ apiKey: settings.sendgridApiKey }) : outboxOnlyTransport();
   const deliverer = createOutboxDeliverer({ store, transport });
   const mailer = createMailer({ store, domain: settings.app.domain, onQueued: () => deliverer.kick() });
   const support = await createSupportApp({ mailroom, store, mailer, config: settings.app });
   if (settings.admin) await upsertAgent(support.services.db, settings.admin);
+  const dispatcher = createEventDispatcher({ store });
+  support.registerEventHandlers(dispatcher);
 
   const app = new Hono();
+  if (settings.eventsPublicKey) {
+    const handleEvents = eventsHandler({ store, publicKeys: [settings.eventsPublicKey], onStored: () => dispatcher.kick() });
+    app.post('/webhooks/sendgrid/events', (c) => handleEvents(c.req.raw));
+  }
   app.route('/webhooks/sendgrid', mailroom.app());
   app.get('/healthz', (c) => c.text('ok'));
   app.route(settings.app.basePath || '/', support.web);
   mailroom.start();
   deliverer.start();
+  dispatcher.start();
   const server = serve({ fetch: app.fetch, port: settings.port });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : settings.port;
@@ -112,6 +128,7 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await mailroom.stop();
       await deliverer.stop();
+      await dispatcher.stop();
       await store.close();
     },
   };

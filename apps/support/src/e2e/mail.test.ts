@@ -181,9 +181,16 @@ describe('support by email, end to end over HTTP', () => {
     expect(conversation!.messages.at(-1)!.kind).toBe('bounce');
     expect(h.sent.length).toBe(before);
 
-    await h.support.onBounceEvent({ email: 'carl@customer.test', reason: '550 mailbox full', customArgs: { support_ticket: '1000' } });
+    // The same through SendGrid's Event Webhook: a hard bounce of the mail to carl (custom arg names the ticket).
+    const toCarl = sentTo('carl@customer.test').at(-1);
+    const events = await h.postEvents([
+      { email: 'carl@customer.test', event: 'bounce', type: 'bounce', reason: '550 5.2.1 mailbox disabled', status: '5.2.1', sg_event_id: 'ev-1', timestamp: 1_790_000_000, support_ticket: '1000', mailroom_id: toCarl?.id ?? 'none' },
+      { email: 'ann@customer.test', event: 'bounce', type: 'blocked', reason: '554 blocked by policy', status: '5.7.1', sg_event_id: 'ev-2', timestamp: 1_790_000_001, support_ticket: '1000' },
+    ]);
+    expect(events.status).toBe(200);
     const people = (await ticketConversation(db(), 1000))!.participants;
-    expect(people.find((p) => p.address === 'carl@customer.test')!.undeliverable).toBe('550 mailbox full');
+    expect(people.find((p) => p.address === 'carl@customer.test')!.undeliverable).toBe('550 5.2.1 mailbox disabled');
+    expect(people.find((p) => p.address === 'ann@customer.test')!.undeliverable).toBeNull();
   });
 
   it('throttles a sender opening too many tickets: mail kept, no acknowledgement', async () => {

@@ -10,11 +10,13 @@ import { Hono } from 'hono';
 import {
   createMailer,
   createMailroom,
+  createEventDispatcher,
   createOutboxDeliverer,
+  eventsHandler,
   type PreparedMessage,
   type Transport,
 } from '@mailroom/core';
-import { createTestStore, inboundRequest, TEST_KEY_PAIR, type InboundDescription, type TestStore } from '@mailroom/core/testing';
+import { createTestStore, inboundRequest, signatureHeaders, TEST_KEY_PAIR, type InboundDescription, type TestStore } from '@mailroom/core/testing';
 import { createSupportApp, type SupportApp, type SupportAppConfig, type InboundResult } from '../index.js';
 import { createAgent, issueApiToken } from '../domain/agents.js';
 
@@ -35,6 +37,8 @@ export interface Harness {
   /** Posts like SendGrid (signed), then runs the worker and the deliverer. */
   post(description: InboundDescription): Promise<Response>;
   postRaw(request: Request): Promise<Response>;
+  /** Posts Event Webhook events (signed) and runs the event dispatcher. */
+  postEvents(events: Record<string, unknown>[]): Promise<Response>;
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -77,7 +81,12 @@ export async function startHarness(config: Partial<SupportAppConfig> = {}): Prom
   const agent = await createAgent(support.services.db, AGENT);
   const apiToken = await issueApiToken(support.services.db, agent.id);
 
+  const dispatcher = createEventDispatcher({ store });
+  support.registerEventHandlers(dispatcher);
+  const handleEvents = eventsHandler({ store, publicKeys: [TEST_KEY_PAIR.publicKey] });
+
   const app = new Hono();
+  app.post('/webhooks/sendgrid/events', (c) => handleEvents(c.req.raw));
   app.route('/webhooks/sendgrid', mailroom.app());
   app.route('/', support.web);
   const server: ServerType = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
@@ -103,11 +112,22 @@ export async function startHarness(config: Partial<SupportAppConfig> = {}): Prom
     apiToken,
     settle,
     postRaw,
+    async postEvents(events) {
+      const body = new TextEncoder().encode(JSON.stringify(events));
+      const response = await fetch(`${url}/webhooks/sendgrid/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signatureHeaders(TEST_KEY_PAIR, body) },
+        body,
+      });
+      await dispatcher.drain();
+      return response;
+    },
     post: (description) => postRaw(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${url}/webhooks/sendgrid/parse` })),
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await mailroom.stop();
       await deliverer.stop();
+      await dispatcher.stop();
       await store.close();
     },
   };
