@@ -92,7 +92,7 @@ export const NO_IMAGE_REASON =
 
 /** A polite refusal for someone who may not upload (sent at most once a day per address). */
 export function senderRefusedMail(config: AvatarsConfig, inbound: InboundEmail, to: string, why: SenderRefusal): OutgoingMail {
-  const register = `${config.publicUrl}/`;
+  const register = config.publicUrl;
   const explanation: Record<SenderRefusal, string> = {
     'not-registered': `Thank you for your photo. ${to} is not registered with the avatar service, so we could not use it. You can register at ${register} and send it again once your address is confirmed.`,
     unconfirmed: `Thank you for your photo. ${to} is registered but not confirmed yet: please follow the confirmation link we sent you (or ask for a new one at ${register}), then send the photo again.`,

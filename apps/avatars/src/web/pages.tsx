@@ -113,6 +113,7 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore }, uploadAddr
   const pages = new Hono();
   const { config } = deps;
   const base = basePathOf(config);
+  const home = base || '/';
 
   const requireUser = async (c: Context): Promise<number | null> => sessionUserId(c, config);
 
@@ -151,7 +152,7 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore }, uploadAddr
     if (!user) {
       return c.html(
         <Layout title="Link not valid">
-          <p>This link is unknown, already used or expired. <a href={`${base}/`}>Ask for a new one.</a></p>
+          <p>This link is unknown, already used or expired. <a href={home}>Ask for a new one.</a></p>
         </Layout>,
         400,
       );
@@ -163,27 +164,27 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore }, uploadAddr
   pages.get('/profile', async (c) => {
     const userId = await requireUser(c);
     const me = userId === null ? null : await profile(deps, userId);
-    if (!me) return c.redirect(`${base}/`, 303);
+    if (!me) return c.redirect(home, 303);
     return c.html(<Profile base={base} me={me} />);
   });
 
   pages.post('/profile/upload-address', async (c) => {
     const userId = await requireUser(c);
-    if (userId === null) return c.redirect(`${base}/`, 303);
+    if (userId === null) return c.redirect(home, 303);
     await regenerateUploadAddress(deps, userId);
     return c.redirect(`${base}/profile`, 303);
   });
 
   pages.post('/profile/revert', async (c) => {
     const userId = await requireUser(c);
-    if (userId === null) return c.redirect(`${base}/`, 303);
+    if (userId === null) return c.redirect(home, 303);
     await revert(deps, userId);
     return c.redirect(`${base}/profile`, 303);
   });
 
   pages.post('/profile/avatars/:version/use', async (c) => {
     const userId = await requireUser(c);
-    if (userId === null) return c.redirect(`${base}/`, 303);
+    if (userId === null) return c.redirect(home, 303);
     const version = Number(c.req.param('version'));
     if (!Number.isInteger(version)) return c.text('version must be an integer', 400);
     await makeCurrent(deps, userId, version);
@@ -192,7 +193,7 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore }, uploadAddr
 
   pages.post('/logout', (c) => {
     endSession(c, config);
-    return c.redirect(`${base}/`, 303);
+    return c.redirect(home, 303);
   });
 
   return pages;
