@@ -336,5 +336,10 @@ describe('profile pages', () => {
     const forged = await fetch(`${base}/profile/revert`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', cookie: cookie.split(';')[0]! } });
     expect(forged.status).toBe(403);
     expect((await fetch(`${base}/api/me`)).status).toBe(401);
+    // API calls without a JSON content type are treated like cross-site form posts.
+    expect((await fetch(`${base}/api/revert`, { method: 'POST', headers: { cookie: cookie.split(';')[0]! } })).status).toBe(403);
+    const signOut = await fetch(`${base}/api/session`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+    expect(signOut.status).toBe(204);
+    expect(signOut.headers.get('set-cookie')).toMatch(/avatars_session=;/);
   });
 });

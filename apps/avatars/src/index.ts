@@ -50,7 +50,9 @@ export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promis
   const deps = { store, mailer, config, blobs: store.blobs };
   const web = new Hono();
   web.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
-  web.use(csrf());
+  // Same origin as the request, or as the public URL (behind a TLS-terminating proxy the two differ).
+  const publicOrigin = new URL(config.publicUrl).origin;
+  web.use(csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
   registerAvatarRoute(web, { db: store.db, blobs: store.blobs, config, defaults });
   web.route('/api', createApi(deps));
   web.route('/', createPages(deps, sharedUploadAddress(config)));
