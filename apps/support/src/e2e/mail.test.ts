@@ -8,7 +8,7 @@ import { setStatus, ticketConversation } from '../domain/tickets.js';
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness({ throttle: { maxTickets: 3, windowMinutes: 60 } });
+  h = await startHarness({ throttle: { maxTickets: 3, windowMinutes: 60 }, attachments: { maxCount: 2, maxBytes: 1024 } });
 });
 afterAll(async () => {
   await h?.close();
@@ -284,6 +284,43 @@ describe('support by email, end to end over HTTP', () => {
     expect(mail[0]!.text).not.toContain('still burning');
     const recorded = (await messagesOf(1000)).at(-1)!;
     expect(recorded).toMatchObject({ kind: 'agent', direction: 'outbound', bodyText: 'The technician arrives at 3pm.' });
+  });
+});
+
+describe('attachments', () => {
+  it('keeps attachments within the limits, shows cid: images inline and serves them to agents', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    await h.post({
+      from: 'pia@customer.test',
+      to: SUPPORT,
+      subject: 'Screenshot',
+      text: 'See the screenshot.',
+      html: '<p>See the screenshot:</p><img src="cid:shot@pia" alt="shot">',
+      attachments: [
+        { filename: 'shot.png', contentType: 'image/png', content: png, contentId: 'shot@pia' },
+        { filename: 'big.log', contentType: 'text/plain', content: 'x'.repeat(2048) },
+        { filename: 'notes.txt', contentType: 'text/plain', content: 'notes' },
+        { filename: 'extra.txt', contentType: 'text/plain', content: 'one too many' },
+      ],
+    });
+    const [ticket] = await ticketRows('pia@customer.test');
+    const [message] = await messagesOf(ticket!.number);
+    expect(message!.attachments.map((a) => a.filename).sort()).toEqual(['notes.txt', 'shot.png']);
+    expect(message!.bodyText).toContain('[attachment "big.log" not kept: larger than');
+    expect(message!.bodyText).toContain('[attachment "extra.txt" not kept: more than 2 attachments]');
+
+    const web = new WebClient(h.url);
+    await web.login(AGENT.email, AGENT.password);
+    const page = await (await web.get(`/tickets/${ticket!.number}`)).text();
+    const shot = message!.attachments.find((a) => a.filename === 'shot.png')!;
+    expect(page).toContain(`src="/attachments/${shot.id}"`);
+    const image = await web.get(`/attachments/${shot.id}`);
+    expect(image.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await image.arrayBuffer())).toEqual(png);
+    const notes = await web.get(`/attachments/${message!.attachments.find((a) => a.filename === 'notes.txt')!.id}`);
+    expect(notes.headers.get('content-type')).toBe('application/octet-stream');
+    expect(notes.headers.get('content-disposition')).toBe("attachment; filename*=UTF-8''notes.txt");
+    expect((await new WebClient(h.url).get(`/attachments/${shot.id}`)).status).toBe(303);
   });
 });
 
