@@ -1,4 +1,4 @@
-import { createSignatureCheck, parseSendGridPublicKey, SIGNATURE_HEADER, TIMESTAMP_HEADER, type SignatureCheck } from '../ingress/verify/signature.js';
+import { createSignatureCheck, parseSendGridPublicKey, SIGNATURE_HEADER, TIMESTAMP_HEADER, type SignatureCheck } from '../ingress/index.js';
 import { describeError, isUnavailableError, silentLogger, type Logger, type Store } from '../inbox/index.js';
 import { EventParseError, parseEventBody } from './parse.js';
 import { storeEvents, type StoreEventsResult } from './store.js';

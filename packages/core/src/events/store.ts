@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Queryable } from '../inbox/index.js';
-import { outboundMessages } from '../outbound/schema.js';
-import { MAILROOM_ID_ARG } from '../outbound/message.js';
+import { MAILROOM_ID_ARG, outboundMessagesTable as outboundMessages } from '../outbound/index.js';
 import { parseEvent } from './parse.js';
 import { events, type EventStatus } from './schema.js';
 import type { SendGridEvent } from './types.js';

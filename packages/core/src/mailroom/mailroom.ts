@@ -4,7 +4,7 @@ import type { InboundEmail } from '../message/index.js';
 import type { IngressLimits, IngressSecurity, ReceivedPost } from '../ingress/index.js';
 import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
-import { createWorker, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/worker.js';
+import { createWorker, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
 import { createRouter, recipientsOf, RouteNameError, type Params, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
 import { compose } from './compose.js';
 import {

@@ -1,9 +1,18 @@
 import type { Attachment, AttachmentJSON } from './attachment.js';
 import type { EmailAddress } from './address.js';
-import { extractReply, type ExtractedReply, type ReplyOptions } from '../text/reply.js';
-import { classifyMessage, type Classification, type ClassifyOptions } from '../text/classify.js';
-import { parseDeliveryReport, type DeliveryReport } from '../text/dsn.js';
-import { authVerdict, type AuthVerdict } from '../text/auth.js';
+// text/ sees message/ only as types, so this runtime import makes no cycle: the two are one layer.
+import {
+  authVerdict,
+  classifyMessage,
+  extractReply,
+  parseDeliveryReport,
+  type AuthVerdict,
+  type Classification,
+  type ClassifyOptions,
+  type DeliveryReport,
+  type ExtractedReply,
+  type ReplyOptions,
+} from '../text/index.js';
 
 /** How SendGrid posted the email: decoded fields ("parsed") or the full MIME message ("raw"). */
 export type InboundMode = 'parsed' | 'raw';

@@ -1,4 +1,4 @@
-import { parseAddress, parseAddressList, normalizeAddress, type EmailAddress } from '../message/address.js';
+import { parseAddress, parseAddressList, normalizeAddress, type EmailAddress } from '../message/index.js';
 
 /** An address as callers write it: `"Ann <ann@example.com>"`, `ann@example.com`, or `{ address, name }`. */
 export type AddressInput = string | EmailAddress;

@@ -1,4 +1,4 @@
-import { normalizeAddress } from '../message/address.js';
+import { normalizeAddress } from '../message/index.js';
 import { base32Capacity, base32Decode, base32Encode } from './base32.js';
 import { KeyRing, mac, sameBytes, type SigningKey } from './signing.js';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Queryable } from '../inbox/index.js';
 import type { InboundEmail } from '../message/index.js';
-import { domainOf, normalizeAddress, type EmailAddress } from '../message/address.js';
+import { domainOf, normalizeAddress, type EmailAddress } from '../message/index.js';
 import type { AddressInput, OutboundMessage } from './message.js';
 import type { MessageIds } from './message-id.js';
 import { autoReplyLog } from './schema.js';

@@ -1,4 +1,4 @@
-import type { EmailAddress } from '../../message/address.js';
+import type { EmailAddress } from '../../message/index.js';
 import { uniqueRecipients, type PreparedMessage } from '../message.js';
 import { TransportError, type DeliveryResult, type Transport } from '../transport.js';
 

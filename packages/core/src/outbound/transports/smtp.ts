@@ -1,6 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import type { EmailAddress } from '../../message/address.js';
+import type { EmailAddress } from '../../message/index.js';
 import type { PreparedMessage } from '../message.js';
 import { TransportError, type Transport } from '../transport.js';
 
