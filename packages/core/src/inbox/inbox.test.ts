@@ -294,3 +294,23 @@ describe('jsonLogger', () => {
     }
   });
 });
+
+describe('PGlite data directory', () => {
+  it('is opened by one store at a time and reopened after close', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mailroom-pglite-'));
+    try {
+      const first = await openStore({ databaseUrl: '', dataDir, logger: silentLogger });
+      const { id } = await first.inbox.ingest(await storablePost(uniqueDescription()));
+      await expect(openStore({ databaseUrl: '', dataDir, logger: silentLogger })).rejects.toThrow(
+        new RegExp(`in use by process ${process.pid}`),
+      );
+      await first.close();
+      const again = await openStore({ databaseUrl: '', dataDir, logger: silentLogger });
+      expect(again.dialect).toBe('pglite');
+      expect((await again.inbox.get(id))!.status).toBe('pending');
+      await again.close();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

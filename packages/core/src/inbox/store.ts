@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
@@ -121,16 +121,27 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   } else {
     dialect = 'pglite';
     let client: PGlite;
+    let unlock = async () => {};
     if (options.memory) client = new PGlite();
     else {
       const dir = join(resolve(options.dataDir ?? process.env.MAILROOM_DATA_DIR ?? '.mailroom'), 'pglite');
       await mkdir(dir, { recursive: true });
+      unlock = await lockDataDir(dir);
       client = new PGlite(dir);
     }
-    await client.waitReady;
+    try {
+      await client.waitReady;
+    } catch (error) {
+      await unlock();
+      throw error;
+    }
+    const pglite = client;
+    shutdown = async () => {
+      await pglite.close();
+      await unlock();
+    };
     const pgliteDb = drizzlePglite(client);
     db = pgliteDb as unknown as Database;
-    shutdown = () => client.close();
     runMigrator = (set) => migratePglite(pgliteDb, migratorConfig(set));
     // One PGlite instance is one connection in one process: nothing to serialise against.
     withMigrationLock = (fn) => fn();
@@ -240,6 +251,36 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     }
   }
   return store;
+}
+
+/**
+ * PGlite's files must be opened by one process at a time (a second opener corrupts them), so the
+ * folder gets a lock file naming the owner's pid; a lock left by a dead process is taken over.
+ */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const lockPath = `${dir}.lock`;
+  try {
+    await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+      throw new StoreUnavailableError(
+        `the PGlite data directory ${dir} is in use by process ${owner}; stop it first (or use DATABASE_URL to share a PostgreSQL database)`,
+      );
+    }
+    await writeFile(lockPath, String(process.pid));
+  }
+  return () => rm(lockPath, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function migratorConfig(set: MigrationSet) {

@@ -156,7 +156,9 @@ export function createWorker(options: WorkerOptions): Worker {
       if (attempt > maxAttempts) throw new Error(`gave up: the worker processing attempt ${attempt - 1} stopped (lease expired)`);
       const email = await store.inbox.loadEmail(record.id);
       const hooks: Array<() => unknown> = [];
-      const outcome = await store.transaction(async (tx) => {
+      if (store.closed) throw new StoreUnavailableError('the store is closed');
+      // store.db directly, not store.transaction: a handler's own network errors must not be relabelled as a database outage.
+      const outcome = await store.db.transaction(async (tx) => {
         // Holding the row lock for the whole handler keeps other workers' SKIP LOCKED claims off it.
         const [mine] = await tx
           .select({ id: inboundEmails.id })
