@@ -213,6 +213,12 @@ describe('support by email, end to end over HTTP', () => {
     expect(await second.json()).toMatchObject({ duplicate: true, id: firstBody.id });
     expect(await ticketRows('dup@customer.test')).toHaveLength(1);
     expect(sentTo('dup@customer.test')).toHaveLength(1);
+
+    // Replaying the stored email runs the route again; ctx.once keeps it from acting twice.
+    expect(await h.mailroom.replay(firstBody.id)).toBe(1);
+    await h.settle();
+    expect(await ticketRows('dup@customer.test')).toHaveLength(1);
+    expect(sentTo('dup@customer.test')).toHaveLength(1);
   });
 
   it('sends an agent reply from the web UI to requester and CCs, threaded', async () => {

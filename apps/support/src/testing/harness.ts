@@ -13,6 +13,7 @@ import {
   createEventDispatcher,
   createOutboxDeliverer,
   eventsHandler,
+  type Mailroom,
   type PreparedMessage,
   type Transport,
 } from '@mailroom/core';
@@ -28,6 +29,7 @@ export const AGENT = { email: 'alice@staff.test', name: 'Alice Agent', password:
 export interface Harness {
   url: string;
   store: TestStore;
+  mailroom: Mailroom;
   support: SupportApp;
   /** Everything the deliverer handed to the transport, oldest first. */
   sent: PreparedMessage[];
@@ -105,6 +107,7 @@ export async function startHarness(config: Partial<SupportAppConfig> = {}): Prom
   return {
     url,
     store,
+    mailroom,
     support,
     sent,
     results,
