@@ -95,13 +95,23 @@ describe('canAutoReply', () => {
     ['a DSN', { headers: [h('Content-Type', 'multipart/report; report-type=delivery-status')] }, 'bounce'],
     ['a list post', { headers: [h('List-Id', '<dev.lists.example>')] }, 'list'],
     ['Precedence: bulk', { headers: [h('Precedence', 'bulk')] }, 'bulk'],
-    ['a no-reply sender', { from: { address: 'noreply@shop.example', name: '' }, envelope: { from: 'noreply@shop.example', to: [] } }, 'bulk'],
+    ['a no-reply sender', { from: { address: 'noreply@shop.example', name: '' }, envelope: { from: 'noreply@shop.example', to: [] } }, 'auto-reply'],
+    ['an out-of-office notice', { subject: 'Out of Office: Printer on fire' }, 'out-of-office'],
+    ['a German vacation notice', { subject: 'Abwesenheitsnotiz: Printer on fire' }, 'out-of-office'],
+    ['a newsletter', { headers: [h('List-Unsubscribe', '<https://shop.example/u>')] }, 'bulk'],
+    ['X-Loop naming our domain', { headers: [h('X-Loop', 'help@example.com')] }, 'loop'],
+    ['no sender at all', { from: null, envelope: { from: null, to: [] } }, 'no-sender'],
     ['our own mail', { messageId: 'abc@mail.example.com' }, 'loop'],
     ['mail from our domain', { from: { address: 'robot@example.com', name: '' }, envelope: { from: 'robot@example.com', to: [] } }, 'loop'],
   ] as const)('%s', (_name, overrides, expected) => {
     const verdict = canAutoReply(inbound(overrides as Partial<InboundEmailInit>), { ownDomains: ['example.com', 'mail.example.com'] });
     if (expected === true) expect(verdict).toEqual({ ok: true });
-    else expect(verdict).toMatchObject({ ok: false, reason: expected });
+    else expect(verdict).toMatchObject({ ok: false, reason: expected, detail: expect.any(String) });
+  });
+
+  it('gives the classifier\'s reasons as the detail', () => {
+    const verdict = canAutoReply(inbound({ headers: [{ name: 'Auto-Submitted', value: 'auto-replied' }] }));
+    expect(verdict).toEqual({ ok: false, reason: 'auto-reply', detail: 'Auto-Submitted: auto-replied' });
   });
 });
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, gt, sql } from 'drizzle-orm';
 import type { Queryable } from '../inbox/index.js';
 import type { InboundEmail } from '../message/index.js';
-import { domainOf, normalizeAddress, type EmailAddress } from '../message/index.js';
+import { normalizeAddress, type EmailAddress } from '../message/index.js';
+import type { MessageKind } from '../text/index.js';
 import type { AddressInput, OutboundMessage } from './message.js';
 import type { MessageIds } from './message-id.js';
 import { autoReplyLog } from './schema.js';
@@ -89,56 +90,33 @@ export function buildReply(inbound: InboundEmail, reply: ReplyContent, options: 
   };
 }
 
-export type AutoReplyRefusal = 'no-sender' | 'auto-reply' | 'bounce' | 'list' | 'bulk' | 'loop';
+/** Why an automatic reply is refused: no address to answer, or what `email.classify()` found instead of a human. */
+export type AutoReplyRefusal = 'no-sender' | Exclude<MessageKind, 'human'>;
 export type AutoReplyVerdict = { ok: true } | { ok: false; reason: AutoReplyRefusal; detail: string };
 
 export interface CanAutoReplyOptions {
   /** Our own domains: mail from them or with our Message-IDs is a loop. */
   ownDomains?: readonly string[];
+  /** Values we put in our outgoing `X-Loop` header (see `ClassifyOptions.loopMarkers`). */
+  loopMarkers?: readonly string[];
 }
 
-const BOUNCE_LOCAL = /^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)$/i;
-const NOREPLY_LOCAL = /^(no[-_.]?reply|do[-_.]?not[-_.]?reply|bounces?)([-+_.].*)?$/i;
-
 /**
- * May we send an automatic reply to this email (RFC 3834)? Refuses auto-replies, bounces, lists and
- * bulk mail, and loops with our own domains. Reads the headers directly; the text/ classifier will
- * replace this once it lands (same verdicts).
+ * May we send an automatic reply to this email (RFC 3834)? Only to a human: `email.classify()` decides
+ * (auto-replies, out-of-office notices, bounces, lists, bulk mail and loops with our own domains are
+ * refused, with its reasons as `detail`), and there must be an address to answer.
  */
 export function canAutoReply(inbound: InboundEmail, options: CanAutoReplyOptions = {}): AutoReplyVerdict {
-  const own = new Set((options.ownDomains ?? []).map((d) => d.toLowerCase()));
-  const header = (name: string) => inbound.header(name)?.trim() ?? '';
-  const refuse = (reason: AutoReplyRefusal, detail: string): AutoReplyVerdict => ({ ok: false, reason, detail });
-
   const sender = replyRecipients(inbound, true)[0]?.address;
-  if (!sender || !sender.includes('@')) return refuse('no-sender', 'no address to reply to (null envelope sender and no From)');
-
-  const senderLocal = sender.slice(0, sender.lastIndexOf('@'));
-  const contentType = header('content-type').toLowerCase();
-  if (BOUNCE_LOCAL.test(senderLocal) || BOUNCE_LOCAL.test(inbound.from?.address.split('@')[0] ?? '')) return refuse('bounce', `sender ${sender}`);
-  if (contentType.startsWith('multipart/report') || header('x-failed-recipients')) return refuse('bounce', 'delivery status report');
-  if (inbound.envelope.from === '' || /^<\s*>$/.test(header('return-path'))) return refuse('bounce', 'null return path');
-
-  const autoSubmitted = header('auto-submitted').toLowerCase();
-  if (autoSubmitted && !autoSubmitted.startsWith('no')) return refuse('auto-reply', `Auto-Submitted: ${autoSubmitted}`);
-  for (const name of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'x-autoreply-from', 'x-mail-autoreply']) {
-    if (header(name)) return refuse('auto-reply', name);
+  if (!sender || !sender.includes('@')) {
+    return { ok: false, reason: 'no-sender', detail: 'no address to reply to (null envelope sender and no From)' };
   }
-  if (/\b(all|oof|autoreply)\b/i.test(header('x-auto-response-suppress'))) return refuse('auto-reply', 'X-Auto-Response-Suppress');
-
-  const precedence = (header('precedence') || header('x-precedence')).toLowerCase();
-  if (precedence === 'list') return refuse('list', 'Precedence: list');
-  if (header('list-id') || header('list-unsubscribe') || header('list-post')) return refuse('list', 'List-* header');
-  if (precedence === 'bulk' || precedence === 'junk') return refuse('bulk', `Precedence: ${precedence}`);
-  if (precedence === 'auto_reply') return refuse('auto-reply', 'Precedence: auto_reply');
-  if (NOREPLY_LOCAL.test(senderLocal)) return refuse('bulk', `no-reply sender ${sender}`);
-
-  if (own.size > 0) {
-    if (own.has(domainOf(sender)) || (inbound.from && own.has(domainOf(inbound.from.address)))) return refuse('loop', 'sent from our own domain');
-    if (inbound.messageId && own.has(domainOf(inbound.messageId))) return refuse('loop', 'our own Message-ID');
-  }
-  if (header('x-loop')) return refuse('loop', 'X-Loop');
-  return { ok: true };
+  const { kind, reasons } = inbound.classify({
+    ownDomains: [...(options.ownDomains ?? [])],
+    ...(options.loopMarkers ? { loopMarkers: [...options.loopMarkers] } : {}),
+  });
+  if (kind === 'human') return { ok: true };
+  return { ok: false, reason: kind, detail: reasons.join('; ') };
 }
 
 export interface AutoReplyLimit {
