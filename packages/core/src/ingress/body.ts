@@ -27,14 +27,21 @@ export async function collectBody(
   }
 
   const declared = options.declaredLength;
-  let preallocated: Buffer | null = declared && declared > 0 && declared <= maxBytes ? Buffer.allocUnsafe(declared) : null;
+  const expected = declared && declared > 0 && declared <= maxBytes ? declared : 0;
+  let preallocated: Buffer | null = null;
   let filled = 0;
   const chunks: Buffer[] = [];
+  // Chunks are kept as handed out, without a copy: default-reader web streams and Node streams
+  // hand out a fresh buffer per chunk (only BYOB readers reuse memory, and none is used here).
   for await (const chunk of source instanceof ReadableStream ? readStream(source) : source) {
     if (chunk.byteLength === 0) continue;
     if (filled + chunk.byteLength > maxBytes) throw bodyTooLarge(maxBytes);
     hash.update(chunk);
     onChunk?.(chunk);
+    if (filled === 0 && expected > chunk.byteLength) {
+      // Several chunks are coming: one buffer of the declared size, so the body exists once.
+      preallocated = Buffer.allocUnsafe(expected);
+    }
     if (preallocated && filled + chunk.byteLength <= preallocated.length) {
       preallocated.set(chunk, filled);
     } else {
@@ -43,8 +50,7 @@ export async function collectBody(
         chunks.push(preallocated.subarray(0, filled));
         preallocated = null;
       }
-      // Copy: a stream may reuse the memory behind a chunk it has handed out.
-      chunks.push(Buffer.from(chunk));
+      chunks.push(asBuffer(chunk));
     }
     filled += chunk.byteLength;
   }

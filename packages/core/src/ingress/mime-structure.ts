@@ -3,6 +3,7 @@ import type { ResolvedLimits } from './limits.js';
 import { parseContentType } from './multipart.js';
 
 const CONTENT_TYPE = Buffer.from('content-type:');
+const LINE_OF_DASHES = Buffer.from('\n--');
 
 /**
  * Cheap pre-checks on a raw MIME message before the real parser sees it: the top-level
@@ -48,6 +49,15 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
   };
 
   while (pos < length) {
+    if (!inHeaders && !(email[pos] === 0x2d && email[pos + 1] === 0x2d)) {
+      // In a body only delimiter lines matter: jump to the next line that starts with "--"
+      // (base64 and most text bodies never contain one, so this skips them in a single search).
+      if (stack.length === 0) break; // the top-level body of a non-multipart message: nothing nests
+      const dashes = email.indexOf(LINE_OF_DASHES, pos);
+      if (dashes < 0) break;
+      pos = dashes + 1;
+      continue;
+    }
     const newline = email.indexOf(0x0a, pos);
     const lineEnd = newline < 0 ? length : newline;
     const contentEnd = lineEnd > pos && email[lineEnd - 1] === 0x0d ? lineEnd - 1 : lineEnd;

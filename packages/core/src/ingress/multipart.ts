@@ -138,12 +138,18 @@ function describePart(headerBlock: string, data: Buffer): FormPart | null {
   return { name: params.name, filename, contentType, data };
 }
 
+const SIMPLE_DISPOSITION = /^form-data; name="([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?:; filename="([\x20\x21\x23-\x5b\x5d-\x7e]*)")?$/;
+
 /**
  * Content-Disposition parameters of a form-data part. busboy's strict grammar first; a
  * value it rejects (e.g. a control character in a quoted file name) falls back to a loose
  * reading so that an attachment is not dropped over its name.
  */
 function dispositionParams(disposition: string): Record<string, string> | null {
+  // Fast path for what SendGrid sends: printable ASCII without quotes or backslashes reads the
+  // same under busboy's grammar, so the general parser only runs for anything else.
+  const simple = SIMPLE_DISPOSITION.exec(disposition);
+  if (simple) return simple[2] === undefined ? { name: simple[1]! } : { name: simple[1]!, filename: simple[2] };
   const parsed = busboyUtils.parseDisposition(disposition, utf8ParamDecoder);
   if (parsed) return parsed.type === 'form-data' ? (parsed.params ?? null) : null;
   if (!/^\s*form-data\s*;/i.test(disposition)) return null;
