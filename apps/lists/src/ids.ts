@@ -1,0 +1,22 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
+
+/**
+ * Short random ids (10 chars, ~50 bits): they are signed into reply addresses, whose scope must fit
+ * a 64-octet local part, and they appear in URLs.
+ */
+export function shortId(length = 10): string {
+  const bytes = randomBytes(length);
+  let out = '';
+  for (const byte of bytes) out += ALPHABET[byte & 31];
+  return out;
+}
+
+export function randomToken(bytes = 24): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

@@ -1,0 +1,436 @@
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { secureHeaders } from 'hono/secure-headers';
+import { normalize, SLUG } from '../config.js';
+import type { ListsDb } from '../db/index.js';
+import { ARCHIVES, lists, memberEvents, members, moderation, POLICIES, ROLES, threads, type MemberStatus, type Role } from '../db/schema.js';
+import {
+  confirmMember,
+  createList,
+  decide,
+  listBySlug,
+  memberById,
+  memberByConfirmationToken,
+  memberForUnsubscribeToken,
+  setMemberStatus,
+  threadMessages,
+  unsubscribe,
+  upsertMember,
+  type AfterCommit,
+  type List,
+  type ListsServices,
+} from '../service.js';
+import {
+  clearSession,
+  csrfToken,
+  newSession,
+  requireAdminApi,
+  requireAdminPage,
+  SESSION_COOKIE,
+  setSession,
+  validCsrf,
+  validSession,
+  verifyPassword,
+  type AdminEnv,
+} from './auth.js';
+import { AdminHome, AdminList, ListIndex, ModerationQueue, Page, ThreadIndex, ThreadView } from './views.js';
+
+export interface WebDeps {
+  db: ListsDb;
+  services: ListsServices;
+  transaction<T>(fn: (tx: ListsDb, afterCommit: AfterCommit) => Promise<T>): Promise<T>;
+}
+
+const MEMBER_STATUSES_SETTABLE: MemberStatus[] = ['active', 'suspended', 'unsubscribed'];
+
+class BadRequest extends Error {}
+
+function field(form: Record<string, unknown>, name: string, options: { required?: boolean; max?: number } = {}): string {
+  const value = form[name];
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (options.required && !text) throw new BadRequest(`${name} is required`);
+  if (text.length > (options.max ?? 500)) throw new BadRequest(`${name} is too long`);
+  return text;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], name: string, fallback?: T): T {
+  if (!value && fallback !== undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new BadRequest(`${name} must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function listInput(form: Record<string, unknown>) {
+  const slug = field(form, 'slug', { required: true, max: 41 }).toLowerCase();
+  if (!SLUG.test(slug) || slug.endsWith('-request') || slug === 'reply') throw new BadRequest('slug must be lower-case letters, digits and dashes (not "reply", not ending in "-request")');
+  return {
+    slug,
+    name: field(form, 'name', { required: true, max: 200 }),
+    description: field(form, 'description', { max: 2000 }),
+    policy: oneOf(field(form, 'policy'), POLICIES, 'policy', 'members'),
+    archive: oneOf(field(form, 'archive'), ARCHIVES, 'archive', 'public'),
+  };
+}
+
+function memberInput(form: Record<string, unknown>) {
+  const address = normalize(field(form, 'address', { required: true, max: 320 }));
+  if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) throw new BadRequest('address is not an email address');
+  return { address, name: field(form, 'name', { max: 200 }), role: oneOf(field(form, 'role'), ROLES, 'role', 'member') };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === '23505') return true;
+  }
+  return false;
+}
+
+export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
+  const { db, services } = deps;
+  const { config } = services;
+  const base = config.basePath;
+  const app = new Hono<AdminEnv>();
+  app.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"], frameAncestors: ["'none'"] } }));
+  app.onError((error, c) => {
+    if (error instanceof BadRequest) return c.req.path.includes('/api/') ? c.json({ error: error.message }, 400) : c.text(error.message, 400);
+    throw error;
+  });
+
+  const isAdmin = (c: Context) => validSession(config, getCookie(c, SESSION_COOKIE));
+  const csrfOf = (c: Context) => {
+    const session = getCookie(c, SESSION_COOKIE);
+    return session ? csrfToken(config, session) : '';
+  };
+
+  /** Members-only archives: an admin session, or a member's signed access token (`?access=`). */
+  async function canRead(c: Context, list: List): Promise<boolean> {
+    if (list.archive === 'public' || isAdmin(c)) return true;
+    const access = c.req.query('access');
+    if (!access) return false;
+    const verified = services.replyAddresses.verify(access);
+    if (!verified.ok || !verified.scope.startsWith('a:')) return false;
+    const member = await memberById(db, verified.scope.slice(2));
+    return !!member && member.listId === list.id && member.status === 'active' && services.replyAddresses.verify(access, { recipient: member.address }).ok;
+  }
+
+  // ---- public archive ----
+  app.get('/', async (c) => {
+    const all = await db.select().from(lists).orderBy(asc(lists.slug));
+    return c.html(
+      <Page title="Mailing lists" base={base} admin={isAdmin(c)} csrf={csrfOf(c)}>
+        <ListIndex base={base} lists={all} />
+        {isAdmin(c) ? null : <p class="meta"><a href={`${base}/login`}>Admin login</a></p>}
+      </Page>,
+    );
+  });
+
+  app.get('/archive/:slug', async (c) => {
+    const list = await listBySlug(db, c.req.param('slug'));
+    if (!list) return c.text('no such list', 404);
+    if (!(await canRead(c, list))) return c.text('this archive is for members only', 403);
+    const rows = await db.select().from(threads).where(eq(threads.listId, list.id)).orderBy(desc(threads.lastPostAt)).limit(200);
+    const access = c.req.query('access') ? `?access=${encodeURIComponent(c.req.query('access')!)}` : '';
+    return c.html(
+      <Page title={list.name} base={base} admin={isAdmin(c)} csrf={csrfOf(c)}>
+        <ThreadIndex base={base} list={list} threads={rows} access={access} />
+      </Page>,
+    );
+  });
+
+  app.get('/archive/:slug/t/:thread', async (c) => {
+    const list = await listBySlug(db, c.req.param('slug'));
+    if (!list) return c.text('no such list', 404);
+    if (!(await canRead(c, list))) return c.text('this archive is for members only', 403);
+    const [thread] = await db.select().from(threads).where(and(eq(threads.id, c.req.param('thread')), eq(threads.listId, list.id)));
+    if (!thread) return c.text('no such thread', 404);
+    return c.html(
+      <Page title={thread.subject} base={base} admin={isAdmin(c)} csrf={csrfOf(c)}>
+        <p class="meta">
+          <a href={`${base}/archive/${list.slug}`}>{list.name}</a>
+        </p>
+        <ThreadView messages={await threadMessages(db, thread.id)} />
+      </Page>,
+    );
+  });
+
+  // ---- one-click unsubscribe (RFC 8058) and subscription confirmation ----
+  app.get('/unsubscribe/:token', async (c) => {
+    const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
+    if (!member) return c.text('this unsubscribe link is not valid', 404);
+    return c.html(
+      <Page title="Unsubscribe" base={base}>
+        <form method="post">
+          <input type="hidden" name="List-Unsubscribe" value="One-Click" />
+          <p>Stop mail to {member.address}?</p>
+          <button type="submit">Unsubscribe</button>
+        </form>
+      </Page>,
+    );
+  });
+
+  // The signed token is the credential (mail clients post without cookies), so no CSRF token here.
+  app.post('/unsubscribe/:token', async (c) => {
+    const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
+    if (!member) return c.text('this unsubscribe link is not valid', 404);
+    await deps.transaction((tx, afterCommit) => unsubscribe(tx, services, member, 'one-click', afterCommit, false));
+    return c.text(`${member.address} is unsubscribed.`);
+  });
+
+  app.get('/confirm/:token', async (c) => {
+    const member = await memberByConfirmationToken(db, c.req.param('token'));
+    if (!member) return c.text('this confirmation link is not valid (already used?)', 404);
+    return c.html(
+      <Page title="Confirm subscription" base={base}>
+        <form method="post">
+          <p>Subscribe {member.address}?</p>
+          <button type="submit">Confirm</button>
+        </form>
+      </Page>,
+    );
+  });
+
+  app.post('/confirm/:token', async (c) => {
+    const member = await memberByConfirmationToken(db, c.req.param('token'));
+    if (!member) return c.text('this confirmation link is not valid (already used?)', 404);
+    await deps.transaction((tx) => confirmMember(tx, member, 'web link'));
+    return c.text(`${member.address} is subscribed.`);
+  });
+
+  // ---- admin session ----
+  app.get('/login', (c) =>
+    c.html(
+      <Page title="Admin login" base={base}>
+        <form method="post">
+          <label>
+            Password <input type="password" name="password" required autofocus />
+          </label>{' '}
+          <button type="submit">Log in</button>
+        </form>
+      </Page>,
+    ),
+  );
+
+  app.post('/login', async (c) => {
+    const form = await c.req.parseBody();
+    const password = typeof form.password === 'string' ? form.password : '';
+    if (!(await verifyPassword(password, config.adminPasswordHash))) return c.text('wrong password', 401);
+    setSession(c, config, newSession(config));
+    return c.redirect(`${base}/admin`, 303);
+  });
+
+  app.post('/logout', async (c) => {
+    const session = getCookie(c, SESSION_COOKIE);
+    const form = await c.req.parseBody();
+    if (session && !validCsrf(config, session, form.csrf)) return c.text('invalid CSRF token', 403);
+    clearSession(c, config);
+    return c.redirect(`${base}/`, 303);
+  });
+
+  // ---- admin pages ----
+  const admin = new Hono<AdminEnv>();
+  admin.use('*', requireAdminPage(config));
+  admin.use('*', async (c, next) => {
+    if (c.req.method === 'POST') {
+      const form = await c.req.parseBody();
+      if (!validCsrf(config, c.get('session')!, form.csrf)) return c.text('invalid CSRF token', 403);
+    }
+    await next();
+  });
+
+  async function pendingCounts(): Promise<Record<string, number>> {
+    const rows = await db
+      .select({ listId: moderation.listId, n: sql<number>`count(*)::int` })
+      .from(moderation)
+      .where(eq(moderation.status, 'pending'))
+      .groupBy(moderation.listId);
+    return Object.fromEntries(rows.map((r) => [r.listId, r.n]));
+  }
+
+  admin.get('/', async (c) => {
+    const all = await db.select().from(lists).orderBy(asc(lists.slug));
+    return c.html(
+      <Page title="Lists admin" base={base} admin csrf={csrfToken(config, c.get('session')!)}>
+        <AdminHome base={base} csrf={csrfToken(config, c.get('session')!)} lists={all} pending={await pendingCounts()} />
+      </Page>,
+    );
+  });
+
+  admin.post('/lists', async (c) => {
+    const input = listInput(await c.req.parseBody());
+    try {
+      await createList(db, input);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new BadRequest(`a list "${input.slug}" exists already`);
+      throw error;
+    }
+    return c.redirect(`${base}/admin/lists/${input.slug}`, 303);
+  });
+
+  admin.get('/lists/:slug', async (c) => {
+    const list = await listBySlug(db, c.req.param('slug'));
+    if (!list) return c.text('no such list', 404);
+    const rows = await db.select().from(members).where(eq(members.listId, list.id)).orderBy(asc(members.address));
+    const csrf = csrfToken(config, c.get('session')!);
+    return c.html(
+      <Page title={`${list.name} (${list.slug})`} base={base} admin csrf={csrf}>
+        <AdminList base={base} csrf={csrf} list={list} members={rows} />
+      </Page>,
+    );
+  });
+
+  admin.post('/lists/:slug/members', async (c) => {
+    const list = await listBySlug(db, c.req.param('slug'));
+    if (!list) return c.text('no such list', 404);
+    await upsertMember(db, list.id, memberInput(await c.req.parseBody()));
+    return c.redirect(`${base}/admin/lists/${list.slug}`, 303);
+  });
+
+  admin.post('/lists/:slug/members/:id', async (c) => {
+    const list = await listBySlug(db, c.req.param('slug'));
+    const member = await memberById(db, c.req.param('id'));
+    if (!list || !member || member.listId !== list.id) return c.text('no such member', 404);
+    const form = await c.req.parseBody();
+    const role = oneOf(field(form, 'role'), ROLES, 'role', member.role);
+    const status = oneOf(field(form, 'status'), MEMBER_STATUSES_SETTABLE, 'status', member.status);
+    await db.update(members).set({ role, updatedAt: sql`now()` }).where(eq(members.id, member.id));
+    if (status !== member.status) await setMemberStatus(db, member, status, `admin-${status}`);
+    return c.redirect(`${base}/admin/lists/${list.slug}`, 303);
+  });
+
+  admin.get('/lists/:slug/moderation', async (c) => {
+    const list = await listBySlug(db, c.req.param('slug'));
+    if (!list) return c.text('no such list', 404);
+    const items = await db.select().from(moderation).where(eq(moderation.listId, list.id)).orderBy(desc(moderation.createdAt)).limit(200);
+    const csrf = csrfToken(config, c.get('session')!);
+    return c.html(
+      <Page title={`${list.name}: moderation`} base={base} admin csrf={csrf}>
+        <ModerationQueue base={base} csrf={csrf} list={list} items={items} />
+      </Page>,
+    );
+  });
+
+  admin.post('/moderation/:id', async (c) => {
+    const decision = oneOf(field(await c.req.parseBody(), 'decision'), ['approve', 'reject'] as const, 'decision');
+    const result = await deps.transaction((tx, afterCommit) => decide(tx, services, c.req.param('id'), decision, 'admin (web)', afterCommit));
+    if (!result.ok) return c.text(result.reason, result.reason.startsWith('no such') ? 404 : 409);
+    const list = await db.select({ slug: lists.slug }).from(lists).where(eq(lists.id, result.item.listId));
+    return c.redirect(`${base}/admin/lists/${list[0]?.slug ?? ''}/moderation`, 303);
+  });
+  app.route('/admin', admin);
+
+  app.route('/api', apiApp(deps));
+  return app;
+}
+
+function apiApp(deps: WebDeps): Hono<AdminEnv> {
+  const { db, services } = deps;
+  const api = new Hono<AdminEnv>();
+  api.use('*', requireAdminApi(services.config));
+  const body = async (c: Context): Promise<Record<string, unknown>> => {
+    try {
+      const parsed = await c.req.json();
+      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    } catch {
+      // fall through
+    }
+    throw new BadRequest('body must be a JSON object');
+  };
+  const listOr404 = async (c: Context) => {
+    const list = await listBySlug(db, c.req.param('slug') ?? '');
+    if (!list) throw new NotFound('no such list');
+    return list;
+  };
+  api.onError((error, c) => {
+    if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
+    if (error instanceof NotFound) return c.json({ error: error.message }, 404);
+    throw error;
+  });
+
+  api.get('/lists', async (c) => c.json({ lists: await db.select().from(lists).orderBy(asc(lists.slug)) }));
+  api.post('/lists', async (c) => {
+    const input = listInput(await body(c));
+    try {
+      return c.json({ list: await createList(db, input) }, 201);
+    } catch (error) {
+      if (isUniqueViolation(error)) return c.json({ error: `a list "${input.slug}" exists already` }, 409);
+      throw error;
+    }
+  });
+  api.get('/lists/:slug', async (c) => c.json({ list: await listOr404(c) }));
+  api.patch('/lists/:slug', async (c) => {
+    const list = await listOr404(c);
+    const input = await body(c);
+    const set: Partial<List> = {};
+    if (input.name !== undefined) set.name = field(input, 'name', { required: true, max: 200 });
+    if (input.description !== undefined) set.description = field(input, 'description', { max: 2000 });
+    if (input.policy !== undefined) set.policy = oneOf(field(input, 'policy'), POLICIES, 'policy');
+    if (input.archive !== undefined) set.archive = oneOf(field(input, 'archive'), ARCHIVES, 'archive');
+    if (Object.keys(set).length === 0) throw new BadRequest('nothing to change (name, description, policy, archive)');
+    const [updated] = await db.update(lists).set(set).where(eq(lists.id, list.id)).returning();
+    return c.json({ list: updated });
+  });
+
+  api.get('/lists/:slug/members', async (c) => {
+    const list = await listOr404(c);
+    const status = c.req.query('status');
+    const where = status ? and(eq(members.listId, list.id), eq(members.status, oneOf(status, ['active', 'pending', 'suspended', 'unsubscribed'] as const, 'status'))) : eq(members.listId, list.id);
+    const rows = await db.select().from(members).where(where).orderBy(asc(members.address)).limit(Math.min(Number(c.req.query('limit') ?? 1000) || 1000, 10_000));
+    return c.json({ members: rows.map(({ confirmationTokenHash: _hidden, ...m }) => m) });
+  });
+  api.post('/lists/:slug/members', async (c) => {
+    const list = await listOr404(c);
+    const { confirmationTokenHash: _hidden, ...member } = await upsertMember(db, list.id, memberInput(await body(c)));
+    return c.json({ member }, 201);
+  });
+  api.patch('/lists/:slug/members/:address', async (c) => {
+    const list = await listOr404(c);
+    const member = await db.select().from(members).where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address')))));
+    if (!member[0]) return c.json({ error: 'no such member' }, 404);
+    const input = await body(c);
+    if (input.role !== undefined) {
+      const role: Role = oneOf(field(input, 'role'), ROLES, 'role');
+      await db.update(members).set({ role, updatedAt: sql`now()` }).where(eq(members.id, member[0].id));
+    }
+    if (input.name !== undefined) await db.update(members).set({ name: field(input, 'name', { max: 200 }) }).where(eq(members.id, member[0].id));
+    if (input.status !== undefined) {
+      const status = oneOf(field(input, 'status'), MEMBER_STATUSES_SETTABLE, 'status');
+      if (status !== member[0].status) await setMemberStatus(db, member[0], status, `admin-${status}`);
+    }
+    const { confirmationTokenHash: _hidden, ...updated } = (await memberById(db, member[0].id))!;
+    return c.json({ member: updated });
+  });
+  api.delete('/lists/:slug/members/:address', async (c) => {
+    const list = await listOr404(c);
+    const deleted = await db.delete(members).where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address'))))).returning({ id: members.id });
+    return deleted.length ? c.body(null, 204) : c.json({ error: 'no such member' }, 404);
+  });
+  api.get('/lists/:slug/events', async (c) => {
+    const list = await listOr404(c);
+    return c.json({ events: await db.select().from(memberEvents).where(eq(memberEvents.listId, list.id)).orderBy(desc(memberEvents.id)).limit(500) });
+  });
+
+  api.get('/lists/:slug/threads', async (c) => {
+    const list = await listOr404(c);
+    return c.json({ threads: await db.select().from(threads).where(eq(threads.listId, list.id)).orderBy(desc(threads.lastPostAt)).limit(500) });
+  });
+  api.get('/threads/:id', async (c) => {
+    const [thread] = await db.select().from(threads).where(eq(threads.id, c.req.param('id')));
+    if (!thread) return c.json({ error: 'no such thread' }, 404);
+    return c.json({ thread, messages: await threadMessages(db, thread.id) });
+  });
+
+  api.get('/lists/:slug/moderation', async (c) => {
+    const list = await listOr404(c);
+    const status = oneOf(c.req.query('status') ?? 'pending', ['pending', 'approved', 'rejected'] as const, 'status');
+    return c.json({ items: await db.select().from(moderation).where(and(eq(moderation.listId, list.id), eq(moderation.status, status))).orderBy(asc(moderation.createdAt)) });
+  });
+  api.post('/moderation/:id', async (c) => {
+    const decision = oneOf(field(await body(c), 'decision', { required: true }), ['approve', 'reject'] as const, 'decision');
+    const result = await deps.transaction((tx, afterCommit) => decide(tx, services, c.req.param('id'), decision, 'admin (api)', afterCommit));
+    if (!result.ok) return c.json({ error: result.reason }, result.reason.startsWith('no such') ? 404 : 409);
+    return c.json({ item: result.item, messageId: result.published?.message.id ?? null, threadId: result.published?.thread.id ?? null });
+  });
+  return api;
+}
+
+class NotFound extends Error {}
