@@ -1,0 +1,57 @@
+/** The help desk (`apps/support`) at /support: support@<domain> opens tickets, agents answer in the UI. */
+import { createSupportApp, upsertAgent } from '@mailroom/app-support';
+import type { DemoAppModule } from './types.js';
+
+export const SUPPORT_AGENT = { email: 'agent@example.test', name: 'Sam Support', password: 'mailroom-demo' };
+
+export const supportModule: DemoAppModule = {
+  name: 'support',
+  mountPath: '/support',
+  async create(ctx) {
+    const domain = ctx.config.domains.support;
+    const address = `support@${domain}`;
+    const support = await createSupportApp({
+      mailroom: ctx.mailroom,
+      store: ctx.store,
+      mailer: ctx.mailer({ domain }),
+      config: {
+        domain,
+        queues: [
+          { address, name: 'general' },
+          { address: `billing@${domain}`, name: 'billing' },
+        ],
+        keys: [{ id: 'demo', secret: ctx.secretFor('support') }],
+        helpdeskName: 'Demo Support',
+        basePath: ctx.mountPath,
+        // Plain-HTTP localhost in development; behind TLS in production.
+        secureCookies: !ctx.config.development,
+      },
+    });
+    support.registerEventHandlers(ctx.events);
+    return {
+      name: 'support',
+      title: 'Support',
+      summary: 'A help desk: every email opens or continues a ticket; agents reply from the web UI, customers by email.',
+      mountPath: ctx.mountPath,
+      web: support.web,
+      addresses: [
+        {
+          address,
+          description: 'opens a ticket (general queue) and acknowledges it',
+          tryIt: {
+            from: 'Casey Customer <casey@customer.example>',
+            to: address,
+            subject: 'My order has not arrived',
+            text: 'Hello,\n\nI ordered a teapot two weeks ago and it has not arrived yet. Can you help?\n\nCasey',
+          },
+        },
+        { address: `billing@${domain}`, description: 'opens a ticket in the billing queue' },
+        { address: `reply+…@${domain}`, description: 'signed reply addresses: answers to our mail land on their ticket' },
+      ],
+      logins: [{ url: `${ctx.mountPath}/login`, username: SUPPORT_AGENT.email, password: SUPPORT_AGENT.password, note: 'support agent' }],
+      async seed() {
+        await upsertAgent(support.services.db, SUPPORT_AGENT);
+      },
+    };
+  },
+};

@@ -1,0 +1,118 @@
+/**
+ * Demo server configuration, read once from the environment. Every setting has a development default so
+ * `npm start` works on a fresh clone; production (`NODE_ENV=production`) refuses the insecure ones.
+ */
+import { resolve } from 'node:path';
+import type { BasicCredential } from '@mailroom/core';
+
+export class DemoConfigError extends Error {
+  override name = 'DemoConfigError';
+}
+
+export interface DemoDomains {
+  blog: string;
+  lists: string;
+  avatars: string;
+  support: string;
+}
+
+export interface DemoConfig {
+  /** `NODE_ENV !== 'production'`. */
+  development: boolean;
+  port: number;
+  host: string;
+  /** Where links in mail and the banner point; default `http://localhost:<port>` (known after listen when port is 0). */
+  publicUrl: string | null;
+  /** Absolute; holds PGlite (unless `databaseUrl`), the development keys and the generated secret. */
+  dataDir: string;
+  databaseUrl: string | null;
+  domains: DemoDomains;
+  parse: {
+    /** Configured SendGrid keys (rotation: several). */
+    publicKeys: string[];
+    basic: BasicCredential[];
+  };
+  events: { publicKeys: string[] };
+  sendgridApiKey: string | null;
+  /** Signing secret for the apps (reply addresses, sessions); generated into the data dir when unset (development). */
+  secret: string | null;
+  console: { enabled: boolean; username: string; password: string | null };
+  /** Seed the demo world at start (default true; `MAILROOM_SEED=0` turns it off). */
+  seed: boolean;
+}
+
+type Env = Record<string, string | undefined>;
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$/;
+
+function domain(env: Env, name: string, fallback: string): string {
+  const value = (env[name] ?? '').trim().toLowerCase() || fallback;
+  if (!DOMAIN.test(value)) throw new DemoConfigError(`${name}=${JSON.stringify(value)} is not a domain name`);
+  return value;
+}
+
+/** `user:pass,user2:pass2` (a password may contain ':'). */
+export function parseBasicCredentials(value: string | undefined): BasicCredential[] {
+  return list(value).map((entry) => {
+    const colon = entry.indexOf(':');
+    if (colon <= 0 || colon === entry.length - 1) {
+      throw new DemoConfigError('SENDGRID_PARSE_BASIC_AUTH must look like user:password[,user2:password2]');
+    }
+    return { username: entry.slice(0, colon), password: entry.slice(colon + 1) };
+  });
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): DemoConfig {
+  const development = env.NODE_ENV !== 'production';
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new DemoConfigError(`PORT=${env.PORT} is not a port number`);
+  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
+  if (publicUrl) {
+    try {
+      new URL(publicUrl);
+    } catch {
+      throw new DemoConfigError(`PUBLIC_URL=${publicUrl} is not a URL`);
+    }
+  }
+  const secret = env.MAILROOM_SECRET?.trim() || null;
+  if (secret && secret.length < 32) throw new DemoConfigError('MAILROOM_SECRET must be at least 32 characters');
+  if (!development && !secret) throw new DemoConfigError('MAILROOM_SECRET is required in production (32+ random characters)');
+
+  const parse = { publicKeys: list(env.SENDGRID_PARSE_PUBLIC_KEY), basic: parseBasicCredentials(env.SENDGRID_PARSE_BASIC_AUTH) };
+  if (!development && parse.publicKeys.length === 0 && parse.basic.length === 0) {
+    throw new DemoConfigError(
+      'production needs SENDGRID_PARSE_PUBLIC_KEY (the Parse security policy key) or SENDGRID_PARSE_BASIC_AUTH; the unauthenticated mode is for development only',
+    );
+  }
+  const consolePassword = env.CONSOLE_PASSWORD || null;
+  return {
+    development,
+    port,
+    host: env.HOST?.trim() || (development ? '127.0.0.1' : '0.0.0.0'),
+    publicUrl,
+    dataDir: resolve(cwd, env.MAILROOM_DATA_DIR?.trim() || '.mailroom'),
+    databaseUrl: env.DATABASE_URL?.trim() || null,
+    domains: {
+      blog: domain(env, 'BLOG_DOMAIN', 'blog.example.test'),
+      lists: domain(env, 'LISTS_DOMAIN', 'lists.example.test'),
+      avatars: domain(env, 'AVATARS_DOMAIN', 'avatars.example.test'),
+      support: domain(env, 'SUPPORT_DOMAIN', 'support.example.test'),
+    },
+    parse,
+    events: { publicKeys: list(env.SENDGRID_EVENTS_PUBLIC_KEY) },
+    sendgridApiKey: env.SENDGRID_API_KEY?.trim() || null,
+    secret,
+    console: {
+      enabled: development || consolePassword !== null,
+      username: env.CONSOLE_USER?.trim() || 'admin',
+      password: consolePassword,
+    },
+    seed: env.MAILROOM_SEED !== '0',
+  };
+}

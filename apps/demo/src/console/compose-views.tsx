@@ -1,0 +1,154 @@
+/** Compose: write an email (or paste an .eml) and post it through the real Parse Webhook endpoint. */
+import { Layout, Notice } from './layout.js';
+
+export interface ComposeFormValues {
+  mode: 'parsed' | 'raw';
+  from: string;
+  to: string;
+  cc: string;
+  bcc: string;
+  subject: string;
+  text: string;
+  html: string;
+  inReplyTo: string;
+  references: string;
+  auth: 'pass' | 'fail' | 'none';
+  sample: string;
+}
+
+export const EMPTY_COMPOSE: ComposeFormValues = {
+  mode: 'parsed',
+  from: 'Pat Example <pat@example.test>',
+  to: '',
+  cc: '',
+  bcc: '',
+  subject: '',
+  text: '',
+  html: '',
+  inReplyTo: '',
+  references: '',
+  auth: 'pass',
+  sample: '',
+};
+
+export function ComposePage(props: {
+  values: ComposeFormValues;
+  addresses: Array<{ address: string; app: string }>;
+  error?: string | null;
+  signing: string;
+}) {
+  const v = props.values;
+  return (
+    <Layout title="Compose" section="compose">
+      <h1>Compose</h1>
+      <p class="muted small">
+        Posted to <code>POST /webhooks/sendgrid/parse</code> exactly as SendGrid's Inbound Parse would: multipart/form-data,
+        {` ${props.signing}.`}
+      </p>
+      {props.error ? <Notice kind="error">{props.error}</Notice> : null}
+      <form class="card" method="post" action="/console/compose" enctype="multipart/form-data">
+        {v.inReplyTo ? (
+          <Notice>
+            Replying to <code>{v.inReplyTo}</code>
+          </Notice>
+        ) : null}
+        <div class="grid2">
+          <div>
+            <label for="from">From</label>
+            <input type="text" id="from" name="from" value={v.from} required />
+          </div>
+          <div>
+            <label for="to">To</label>
+            <input type="text" id="to" name="to" value={v.to} list="known-addresses" placeholder="support@support.example.test" />
+            <datalist id="known-addresses">
+              {props.addresses.map((a) => (
+                <option value={a.address}>{a.app}</option>
+              ))}
+            </datalist>
+          </div>
+          <div>
+            <label for="cc">Cc</label>
+            <input type="text" id="cc" name="cc" value={v.cc} />
+          </div>
+          <div>
+            <label for="bcc">Envelope recipients (Bcc)</label>
+            <input type="text" id="bcc" name="bcc" value={v.bcc} placeholder="in the SMTP envelope, in no header" />
+          </div>
+        </div>
+        <label for="subject">Subject</label>
+        <input type="text" id="subject" name="subject" value={v.subject} />
+        <label for="text">Text</label>
+        <textarea id="text" name="text" rows={10}>
+          {v.text}
+        </textarea>
+        <label for="html">HTML (optional)</label>
+        <textarea id="html" name="html" rows={4}>
+          {v.html}
+        </textarea>
+        <div class="grid2">
+          <div>
+            <label for="attachments">Attachments</label>
+            <input type="file" id="attachments" name="attachments" multiple />
+            <label>
+              <input type="checkbox" name="sample" value="photo" checked={v.sample === 'photo'} /> attach a sample photo (PNG portrait)
+            </label>
+          </div>
+          <div>
+            <label for="mode">Parse mode</label>
+            <select id="mode" name="mode">
+              <option value="parsed" selected={v.mode === 'parsed'}>
+                parsed (SendGrid's decoded fields)
+              </option>
+              <option value="raw" selected={v.mode === 'raw'}>
+                raw (the full MIME message)
+              </option>
+            </select>
+            <label for="auth">Sender authentication (SPF and DKIM for the From domain)</label>
+            <select id="auth" name="auth">
+              {(['pass', 'fail', 'none'] as const).map((a) => (
+                <option value={a} selected={v.auth === a}>
+                  {a}
+                </option>
+              ))}
+            </select>
+          </div>
+        </div>
+        <details open={Boolean(v.inReplyTo || v.references)}>
+          <summary>Threading</summary>
+          <div class="grid2">
+            <div>
+              <label for="inReplyTo">In-Reply-To</label>
+              <input type="text" id="inReplyTo" name="inReplyTo" value={v.inReplyTo} />
+            </div>
+            <div>
+              <label for="references">References</label>
+              <input type="text" id="references" name="references" value={v.references} />
+            </div>
+          </div>
+        </details>
+        <div class="actions">
+          <button type="submit">Send through the webhook</button>
+        </div>
+      </form>
+
+      <h2>Paste a raw .eml</h2>
+      <form class="card" method="post" action="/console/compose/eml" enctype="multipart/form-data">
+        <label for="eml">Message source</label>
+        <textarea id="eml" name="eml" rows={10} placeholder={'From: Ann <ann@example.test>\nTo: support@support.example.test\nSubject: Hello\n\nHi!'} />
+        <div class="grid2">
+          <div>
+            <label for="emlfile">…or an .eml file</label>
+            <input type="file" id="emlfile" name="file" accept=".eml,message/rfc822" />
+          </div>
+          <div>
+            <label for="envelope">Envelope recipients (default: To and Cc)</label>
+            <input type="text" id="envelope" name="envelope" />
+          </div>
+        </div>
+        <div class="actions">
+          <button type="submit">Post in raw mode</button>
+        </div>
+      </form>
+    </Layout>
+  );
+}

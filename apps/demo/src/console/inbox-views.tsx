@@ -1,0 +1,293 @@
+/** Inbox pages: every received post, and one post in full (parsed email, verdicts, raw source, actions). */
+import { INBOUND_STATUSES, type InboundRecord } from '@mailroom/core';
+import type { InboundDetail } from './data.js';
+import { Badge, HtmlPreview, Layout, Notice, Time } from './layout.js';
+
+export function InboxList(props: { records: InboundRecord[]; status: string; q: string; olderThan: string | null }) {
+  const { records } = props;
+  return (
+    <Layout title="Inbox" section="inbox">
+      <h1>Inbox</h1>
+      <form class="filters" method="get" action="/console/inbox">
+        <label>
+          Status{' '}
+          <select name="status">
+            <option value="">any</option>
+            {INBOUND_STATUSES.map((s) => (
+              <option value={s} selected={props.status === s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Search <input type="search" name="q" value={props.q} placeholder="subject, sender, Message-ID, envelope" />
+        </label>
+        <button type="submit" class="secondary">
+          Filter
+        </button>
+        <a class="button" href="/console/compose">
+          Compose
+        </a>
+      </form>
+      {records.length === 0 ? (
+        <div class="empty">No inbound email{props.status || props.q ? ' matches' : ' yet'}. Send one from Compose.</div>
+      ) : (
+        <table class="inbox">
+          <thead>
+            <tr>
+              <th>Received</th>
+              <th>Status</th>
+              <th>From</th>
+              <th>Subject</th>
+              <th>Recipient</th>
+              <th>Route</th>
+              <th>Attempts</th>
+              <th>Error / note</th>
+            </tr>
+          </thead>
+          <tbody>
+            {records.map((r) => (
+              <tr data-id={r.id}>
+                <td class="small">
+                  <Time value={r.receivedAt} />
+                </td>
+                <td>
+                  <Badge value={r.status} />
+                </td>
+                <td class="small">{r.fromAddress ?? r.envelopeFrom ?? '—'}</td>
+                <td>
+                  <a href={`/console/inbox/${r.id}`}>{r.subject || '(no subject)'}</a>
+                </td>
+                <td class="small">{r.recipient ?? r.envelopeTo.join(', ')}</td>
+                <td class="small mono">{r.route ?? '—'}</td>
+                <td class="num">{r.attempts}</td>
+                <td class="small">{r.lastError ?? r.note ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {props.olderThan ? (
+        <p>
+          <a href={`/console/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`}>Older →</a>
+        </p>
+      ) : null}
+    </Layout>
+  );
+}
+
+const RAW_PREVIEW_BYTES = 256 * 1024;
+
+export function InboxDetail(props: { detail: InboundDetail; routes: string[]; rawPost: Buffer | null; flash: string | null }) {
+  const { record, email, analysis, loadError } = props.detail;
+  const busy = record.status === 'pending' || record.status === 'processing';
+  return (
+    <Layout title={record.subject || record.id} section="inbox" refresh={busy ? 1 : undefined}>
+      <p class="small">
+        <a href="/console/inbox">← Inbox</a>
+      </p>
+      <h1>{record.subject || '(no subject)'}</h1>
+      {props.flash ? <Notice>{props.flash}</Notice> : null}
+      <div class="card">
+        <dl class="facts">
+          <dt>Status</dt>
+          <dd>
+            <Badge value={record.status} /> {busy ? <span class="muted small">processing… this page refreshes</span> : null}
+          </dd>
+          <dt>Route</dt>
+          <dd class="mono">{record.route ?? '—'}</dd>
+          <dt>Recipient</dt>
+          <dd>{record.recipient ?? '—'}</dd>
+          <dt>Attempts</dt>
+          <dd>{record.attempts}</dd>
+          {record.lastError ? (
+            <>
+              <dt>Error</dt>
+              <dd class="mono">{record.lastError}</dd>
+            </>
+          ) : null}
+          {record.note ? (
+            <>
+              <dt>Note</dt>
+              <dd>{record.note}</dd>
+            </>
+          ) : null}
+          <dt>Received</dt>
+          <dd>
+            <Time value={record.receivedAt} /> · processed <Time value={record.processedAt} />
+          </dd>
+          <dt>Envelope</dt>
+          <dd>
+            {record.envelopeFrom ?? '—'} → {record.envelopeTo.join(', ')}
+          </dd>
+          <dt>Message-ID</dt>
+          <dd class="mono">{record.messageId}</dd>
+          <dt>Post</dt>
+          <dd>
+            {record.mode} mode, {record.size.toLocaleString('en')} bytes, id <span class="mono">{record.id}</span>
+          </dd>
+        </dl>
+        <div class="actions">
+          <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
+            <button type="submit">Replay</button>
+          </form>
+          <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
+            <select name="route" aria-label="Route" style="width:auto">
+              {props.routes.map((name) => (
+                <option value={name}>{name}</option>
+              ))}
+            </select>{' '}
+            <button type="submit" class="secondary">
+              Reroute
+            </button>
+          </form>
+        </div>
+      </div>
+
+      {loadError ? <Notice kind="error">The email cannot be shown: {loadError}</Notice> : null}
+      {email && analysis ? (
+        <>
+          <h2>Email</h2>
+          <div class="card">
+            <dl class="facts">
+              <dt>From</dt>
+              <dd>{email.from ? `${email.from.name ? `${email.from.name} ` : ''}<${email.from.address}>` : '—'}</dd>
+              <dt>To</dt>
+              <dd>{email.to.map((a) => a.address).join(', ') || '—'}</dd>
+              {email.cc.length ? (
+                <>
+                  <dt>Cc</dt>
+                  <dd>{email.cc.map((a) => a.address).join(', ')}</dd>
+                </>
+              ) : null}
+              {email.replyTo.length ? (
+                <>
+                  <dt>Reply-To</dt>
+                  <dd>{email.replyTo.map((a) => a.address).join(', ')}</dd>
+                </>
+              ) : null}
+              <dt>Date</dt>
+              <dd>
+                <Time value={email.date} />
+              </dd>
+              {email.inReplyTo ? (
+                <>
+                  <dt>In-Reply-To</dt>
+                  <dd class="mono">{email.inReplyTo}</dd>
+                </>
+              ) : null}
+              {email.references.length ? (
+                <>
+                  <dt>References</dt>
+                  <dd class="mono">{email.references.join(' ')}</dd>
+                </>
+              ) : null}
+              <dt>Sender check</dt>
+              <dd>
+                <Badge value={analysis.verdict.aligned ? 'ok' : 'bad'} /> {analysis.verdict.reason}
+                <span class="muted small">
+                  {' '}
+                  (SPF {email.auth.spf ?? 'none'}; DKIM {email.auth.dkim.map((d) => `${d.domain}: ${d.result}`).join(', ') || 'none'})
+                </span>
+              </dd>
+              <dt>Classification</dt>
+              <dd>
+                <Badge value={analysis.classification.kind} />{' '}
+                <span class="small muted">{analysis.classification.reasons.join('; ')}</span>
+              </dd>
+              <dt>Spam</dt>
+              <dd>{email.spam ? `score ${email.spam.score}` : 'not checked'}</dd>
+            </dl>
+          </div>
+
+          <h2>Reply extraction</h2>
+          <div class="grid2">
+            <div>
+              <label>New text</label>
+              <pre class="light reply-text">{analysis.reply.text || ' '}</pre>
+            </div>
+            <div>
+              <label>Quoted history</label>
+              <pre class="light">{analysis.reply.quoted || '—'}</pre>
+              {analysis.reply.signature ? (
+                <>
+                  <label>Signature</label>
+                  <pre class="light">{analysis.reply.signature}</pre>
+                </>
+              ) : null}
+            </div>
+          </div>
+
+          <h2>Text</h2>
+          <pre class="light email-text">{email.text ?? '(no text part)'}</pre>
+          {email.html ? (
+            <>
+              <h2>HTML (sandboxed preview)</h2>
+              <HtmlPreview html={email.html} title="HTML part" />
+            </>
+          ) : null}
+
+          <h2>Attachments</h2>
+          {email.attachments.length === 0 ? (
+            <p class="muted">None.</p>
+          ) : (
+            <table>
+              <thead>
+                <tr>
+                  <th>File</th>
+                  <th>Type</th>
+                  <th>Size</th>
+                  <th>Inline</th>
+                  <th>SHA-256</th>
+                </tr>
+              </thead>
+              <tbody>
+                {email.attachments.map((a, index) => (
+                  <tr>
+                    <td>
+                      <a href={`/console/inbox/${record.id}/attachments/${index}`}>{a.filename}</a>
+                    </td>
+                    <td class="small mono">{a.contentType}</td>
+                    <td class="num">{a.size.toLocaleString('en')}</td>
+                    <td>{a.inline ? `yes${a.contentId ? ` (cid:${a.contentId})` : ''}` : 'no'}</td>
+                    <td class="small mono">{a.sha256.slice(0, 16)}…</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+
+          <details>
+            <summary>Headers ({email.headers.length})</summary>
+            <table>
+              <tbody>
+                {email.headers.map((h) => (
+                  <tr>
+                    <td class="mono small">{h.name}</td>
+                    <td class="mono small">{h.value}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </details>
+        </>
+      ) : null}
+
+      <details>
+        <summary>Raw source (the post as received)</summary>
+        <p class="small">
+          <a href={`/console/inbox/${record.id}/raw`}>Download the post</a> · {record.contentType}
+        </p>
+        {props.rawPost ? (
+          <pre class="raw">
+            {props.rawPost.subarray(0, RAW_PREVIEW_BYTES).toString('latin1')}
+            {props.rawPost.length > RAW_PREVIEW_BYTES ? `\n… ${props.rawPost.length - RAW_PREVIEW_BYTES} more bytes` : ''}
+          </pre>
+        ) : (
+          <p class="muted">The bytes are gone (incinerated).</p>
+        )}
+      </details>
+    </Layout>
+  );
+}

@@ -1,0 +1,108 @@
+/**
+ * Posts to the server's own webhook endpoints exactly as SendGrid would: real HTTP requests (Request
+ * objects through the server's fetch handler, so every middleware and the real verification run),
+ * signed with the development keys, with basic credentials when the Parse URL has them.
+ */
+import { randomBytes } from 'node:crypto';
+import type { BasicCredential } from '@mailroom/core';
+import { inboundRequest, signatureHeaders, type BuiltPost } from '@mailroom/core/testing';
+import type { SigningKeyPair } from '../dev-keys.js';
+
+export interface WebhookAnswer {
+  status: number;
+  /** The endpoint's JSON answer (`{ id, duplicate }`, or `{ error, reason }`), or its text. */
+  body: unknown;
+}
+
+export interface WebhookClient {
+  postInbound(post: BuiltPost): Promise<WebhookAnswer>;
+  postEvents(events: readonly Record<string, unknown>[]): Promise<WebhookAnswer>;
+}
+
+export const PARSE_PATH = '/webhooks/sendgrid/parse';
+export const EVENTS_PATH = '/webhooks/sendgrid/events';
+
+export function createWebhookClient(options: {
+  /** The server's own fetch handler (the root Hono app). */
+  fetch: (request: Request) => Response | Promise<Response>;
+  baseUrl: () => string;
+  parseKey: SigningKeyPair;
+  eventsKey: SigningKeyPair;
+  basic: BasicCredential | null;
+}): WebhookClient {
+  async function answer(response: Response): Promise<WebhookAnswer> {
+    const text = await response.text();
+    try {
+      return { status: response.status, body: JSON.parse(text) };
+    } catch {
+      return { status: response.status, body: text };
+    }
+  }
+  return {
+    async postInbound(post) {
+      const request = inboundRequest(post, {
+        url: `${options.baseUrl()}${PARSE_PATH}`,
+        sign: options.parseKey,
+        ...(options.basic ? { basic: options.basic } : {}),
+      });
+      return answer(await options.fetch(request));
+    },
+    async postEvents(events) {
+      const body = Buffer.from(JSON.stringify(events), 'utf8');
+      const request = new Request(`${options.baseUrl()}${EVENTS_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'SendGrid Event API', ...signatureHeaders(options.eventsKey, body) },
+        body: new Uint8Array(body),
+      });
+      return answer(await options.fetch(request));
+    },
+  };
+}
+
+export const SIMULATED_EVENTS = ['processed', 'delivered', 'deferred', 'bounce', 'dropped', 'open', 'click', 'spamreport', 'unsubscribe'] as const;
+export type SimulatedEvent = (typeof SIMULATED_EVENTS)[number];
+
+export function isSimulatedEvent(value: unknown): value is SimulatedEvent {
+  return typeof value === 'string' && (SIMULATED_EVENTS as readonly string[]).includes(value);
+}
+
+/**
+ * One Event Webhook event for an outbox message, shaped like SendGrid's: the message's custom args
+ * (mailroom_id among them) at the top level, `sg_message_id` from the provider id when it was sent.
+ */
+export function simulatedEvent(
+  kind: SimulatedEvent,
+  message: { messageId: string; providerMessageId: string | null; customArgs: Record<string, string>; categories: string[] },
+  recipient: string,
+  now = new Date(),
+): Record<string, unknown> {
+  const providerId = message.providerMessageId ?? randomBytes(16).toString('base64url');
+  const event: Record<string, unknown> = {
+    ...message.customArgs,
+    email: recipient,
+    timestamp: Math.floor(now.getTime() / 1000),
+    'smtp-id': `<${message.messageId}>`,
+    event: kind,
+    sg_event_id: randomBytes(16).toString('base64url'),
+    sg_message_id: `${providerId}.filterdrecv-simulated.${now.getTime()}.0`,
+    ...(message.categories.length ? { category: message.categories } : {}),
+  };
+  const details: Record<SimulatedEvent, Record<string, unknown>> = {
+    processed: {},
+    delivered: { response: '250 2.0.0 OK (simulated by the Mailroom console)', ip: '192.0.2.10', tls: 1 },
+    deferred: { response: '451 4.7.1 Try again later (simulated)', attempt: '1', ip: '192.0.2.10' },
+    bounce: {
+      type: 'bounce',
+      status: '5.1.1',
+      reason: '550 5.1.1 The email account that you tried to reach does not exist (simulated)',
+      bounce_classification: 'Invalid Address',
+      ip: '192.0.2.10',
+    },
+    dropped: { reason: 'Bounced Address (simulated)' },
+    open: { useragent: 'Mozilla/5.0 (simulated)', ip: '198.51.100.7', sg_machine_open: false },
+    click: { url: 'https://example.test/clicked', url_offset: { index: 0, type: 'html' }, useragent: 'Mozilla/5.0 (simulated)', ip: '198.51.100.7' },
+    spamreport: {},
+    unsubscribe: {},
+  };
+  return { ...event, ...details[kind] };
+}

@@ -1,0 +1,267 @@
+/**
+ * The demo server (`npm start` at the repo root): the sample apps, both SendGrid webhooks and the
+ * developer console on one Hono server, with embedded PGlite (or PostgreSQL via DATABASE_URL).
+ */
+import { createHmac } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { serve, type ServerType } from '@hono/node-server';
+import { Hono } from 'hono';
+import {
+  createEventDispatcher,
+  createMailer,
+  createMailroom,
+  createOutboxDeliverer,
+  eventsHandler,
+  openStore,
+  outboxOnlyTransport,
+  sendgridTransport,
+  type IngressSecurity,
+  type Logger,
+  type Mailroom,
+  type Store,
+} from '@mailroom/core';
+import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
+import { DemoConfigError, loadConfig, type DemoConfig } from './config.js';
+import { createConsole } from './console/index.js';
+import { createWebhookClient, EVENTS_PATH } from './console/webhooks.js';
+import { loadDevKeys, type DevKeys } from './dev-keys.js';
+import { bannerText, HomePage, type HomeProps } from './home.js';
+import { demoMigrations, seedOnce } from './seeds.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface StartDemoOptions {
+  /** Default `process.env`. */
+  env?: Env;
+  /** Base for a relative MAILROOM_DATA_DIR; default `process.cwd()`. */
+  cwd?: string;
+  /** Store and worker log; default JSON lines on stdout. */
+  logger?: Logger;
+  /** Where the banner and warnings go; default the console. */
+  print?: (line: string) => void;
+  warn?: (line: string) => void;
+  /** The apps to mount; default all of `apps/index.ts`. */
+  modules?: readonly DemoAppModule[];
+}
+
+export interface RunningDemo {
+  url: string;
+  port: number;
+  config: DemoConfig;
+  store: Store;
+  mailroom: Mailroom<any>;
+  apps: DemoApp[];
+  devKeys: DevKeys;
+  /** The root Hono app (the server's fetch handler). */
+  app: Hono;
+  banner: string;
+  close(): Promise<void>;
+}
+
+interface SecurityPlan {
+  parse: IngressSecurity;
+  events: { publicKeys?: string[]; insecure?: boolean } | null;
+  description: string[];
+  warnings: string[];
+}
+
+/** Configured keys win; development also accepts the console's dev keys; nothing configured = insecure (development only). */
+export function planSecurity(config: DemoConfig, devKeys: DevKeys): SecurityPlan {
+  const description: string[] = [];
+  const warnings: string[] = [];
+  const parse: IngressSecurity = {};
+  const { publicKeys, basic } = config.parse;
+  if (publicKeys.length) {
+    parse.publicKeys = config.development ? [...publicKeys, devKeys.parse.publicKey] : publicKeys;
+    description.push(`Parse: signed posts (${publicKeys.length} configured key(s)${config.development ? ' + the console dev key' : ''})`);
+  }
+  if (basic.length) {
+    parse.basic = basic;
+    description.push(`Parse: basic auth (${basic.length} credential(s))`);
+  }
+  if (!publicKeys.length && !basic.length) {
+    parse.insecure = true;
+    description.push('Parse: INSECURE development mode (no key or credentials configured)');
+    warnings.push(
+      'WARNING: the Parse Webhook accepts unauthenticated posts. Set SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC_AUTH before exposing this server.',
+    );
+  }
+
+  let events: SecurityPlan['events'];
+  if (config.events.publicKeys.length) {
+    events = { publicKeys: config.development ? [...config.events.publicKeys, devKeys.events.publicKey] : config.events.publicKeys };
+    description.push(`Events: signed posts (${config.events.publicKeys.length} configured key(s)${config.development ? ' + the console dev key' : ''})`);
+  } else if (config.development) {
+    events = { insecure: true };
+    description.push('Events: INSECURE development mode (no SENDGRID_EVENTS_PUBLIC_KEY)');
+    warnings.push('WARNING: the Event Webhook accepts unsigned posts. Set SENDGRID_EVENTS_PUBLIC_KEY before exposing this server.');
+  } else {
+    events = null;
+    description.push('Events: off (set SENDGRID_EVENTS_PUBLIC_KEY)');
+    warnings.push('The Event Webhook is off: set SENDGRID_EVENTS_PUBLIC_KEY to receive delivery events.');
+  }
+  return { parse, events, description, warnings };
+}
+
+export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
+  const config = loadConfig(options.env ?? process.env, options.cwd);
+  const print = options.print ?? ((line: string) => console.log(line));
+  const warn = options.warn ?? ((line: string) => console.warn(line));
+  const devKeys = await loadDevKeys(config.dataDir);
+  const plan = planSecurity(config, devKeys);
+  const secret = config.secret ?? devKeys.secret;
+  const secretFor = (purpose: string) => createHmac('sha256', secret).update(`mailroom-demo:${purpose}`).digest('base64url');
+
+  // Listen first (a port of 0 is only known afterwards, and links in mail need the URL); answer 503 until ready.
+  let handler: ((request: Request) => Response | Promise<Response>) | null = null;
+  const server: ServerType = serve({
+    fetch: (request) => (handler ? handler(request) : new Response('starting', { status: 503, headers: { 'retry-after': '1' } })),
+    port: config.port,
+    hostname: config.host,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = config.publicUrl ?? `http://localhost:${port}`;
+  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+
+  let store: Store;
+  try {
+    store = await openStore({
+      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  } catch (error) {
+    await closeServer();
+    throw error;
+  }
+  try {
+    await store.migrate(demoMigrations);
+    const mailroom = createMailroom({ store, security: plan.parse, worker: { autoStart: false } });
+    const transport = config.sendgridApiKey ? sendgridTransport({ apiKey: config.sendgridApiKey }) : outboxOnlyTransport();
+    const deliverer = createOutboxDeliverer({ store, transport, ...(options.logger ? { logger: options.logger } : {}) });
+    const dispatcher = createEventDispatcher({ store, ...(options.logger ? { logger: options.logger } : {}) });
+
+    const root = new Hono();
+    root.route('/webhooks/sendgrid', mailroom.app());
+    if (plan.events) {
+      const handleEvents = eventsHandler({ store, ...plan.events, onStored: () => dispatcher.kick() });
+      root.post(EVENTS_PATH, (c) => handleEvents(c.req.raw));
+    }
+
+    const apps: DemoApp[] = [];
+    for (const module of options.modules ?? demoAppModules) {
+      const app = await module.create({
+        mailroom,
+        store,
+        config,
+        mountPath: module.mountPath,
+        publicUrl: `${url}${module.mountPath}`,
+        secretFor: (purpose) => secretFor(`${module.name}:${purpose}`),
+        mailer: ({ domain, defaultFrom }) =>
+          createMailer({ store, domain, ...(defaultFrom ? { defaultFrom } : {}), onQueued: () => deliverer.kick() }),
+        events: dispatcher,
+      });
+      root.route(module.mountPath, app.web);
+      apps.push(app);
+    }
+
+    const home: HomeProps = {
+      apps,
+      consoleEnabled: config.console.enabled,
+      security: plan.description,
+      transport: config.sendgridApiKey ? 'SendGrid v3 Mail Send (SENDGRID_API_KEY)' : 'outbox only (nothing leaves this machine; see the console Outbox)',
+      database: store.dialect === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`,
+    };
+    if (config.console.enabled) {
+      const webhooks = createWebhookClient({
+        fetch: (request) => root.fetch(request),
+        baseUrl: () => url,
+        parseKey: devKeys.parse,
+        eventsKey: devKeys.events,
+        basic: config.parse.basic[0] ?? null,
+      });
+      root.route(
+        '/console',
+        createConsole({
+          store,
+          mailroom,
+          webhooks,
+          addresses: apps.flatMap((app) => app.addresses.filter((a) => !a.address.includes('…')).map((a) => ({ address: a.address, app: app.title }))),
+          ownDomains: Object.values(config.domains),
+          signing: `signed with the development key in ${devKeys.file}${config.parse.basic.length ? ' and sent with the first basic credential' : ''}`,
+          credentials: config.console.password ? { username: config.console.username, password: config.console.password } : null,
+        }),
+      );
+    }
+    root.get('/', (c) => c.html(HomePage(home)));
+    root.get('/healthz', (c) => c.json({ ok: true }));
+
+    if (config.seed) {
+      for (const app of apps) {
+        if (!app.seed) continue;
+        try {
+          await seedOnce(store, `${app.name}:v1`, app.seed);
+        } catch (error) {
+          warn(`demo: seeding ${app.name} failed (the app still runs): ${(error as Error).message}`);
+        }
+      }
+    }
+
+    mailroom.start();
+    deliverer.start();
+    dispatcher.start();
+    handler = (request) => root.fetch(request);
+
+    for (const line of plan.warnings) warn(line);
+    const banner = bannerText({ ...home, url });
+    print(banner);
+
+    return {
+      url,
+      port,
+      config,
+      store,
+      mailroom,
+      apps,
+      devKeys,
+      app: root,
+      banner,
+      async close() {
+        handler = null;
+        await closeServer();
+        await mailroom.stop();
+        await deliverer.stop();
+        await dispatcher.stop();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await closeServer();
+    await store.close();
+    throw error;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  startDemo().then(
+    (running) => {
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        void running.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (error: unknown) => {
+      const known = error instanceof DemoConfigError;
+      console.error(`mailroom demo: ${known ? error.message : ((error as Error)?.stack ?? String(error))}`);
+      process.exit(known ? 2 : 1);
+    },
+  );
+}
