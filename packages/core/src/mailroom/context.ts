@@ -2,6 +2,7 @@ import type { InboundEmail } from '../message/index.js';
 import type { InboundRecord, Logger, Store, Transaction } from '../inbox/index.js';
 import { runOnce } from '../inbox/index.js';
 import type { MatchedRecipient, NoParams, Params } from '../routing/index.js';
+import type { MailFields } from './mail.js';
 
 /** How a handler ended an email: the status the worker records (with `note` as the reason). */
 export type HandlerOutcome = { status: 'delivered' } | { status: 'bounced' | 'ignored'; reason: string };
@@ -13,7 +14,7 @@ export type HandlerOutcome = { status: 'delivered' } | { status: 'bounced' | 'ig
  * commit atomically with status `delivered`/`bounced`/`ignored`, and roll back if it throws
  * (the worker then retries with backoff, up to `maxAttempts`, then marks the email `failed`).
  */
-export interface MailContext<P = Params> {
+export interface MailContext<P = Params> extends MailFields {
   /** The inbound email's id (the row in `mailroom.inbound_emails`). */
   readonly id: string;
   readonly email: InboundEmail;
@@ -85,6 +86,8 @@ export interface ContextInit {
   store: Store;
   log: Logger;
   afterCommit: (fn: () => unknown) => void;
+  /** Binds `reply`/`autoReply`/`mailer` to this context. */
+  mail: (ctx: { email: InboundEmail; tx: Transaction; afterCommit(fn: () => unknown): void }) => MailFields;
 }
 
 function requireReason(verb: string, reason: unknown): string {
@@ -95,7 +98,11 @@ function requireReason(verb: string, reason: unknown): string {
 /** Builds the base context; the outcome lives in the returned object. */
 export function createContext(init: ContextInit): MailContext<Params> {
   let outcome: HandlerOutcome = { status: 'delivered' };
+  const mail = init.mail({ email: init.email, tx: init.tx, afterCommit: init.afterCommit });
   return {
+    reply: mail.reply,
+    autoReply: mail.autoReply,
+    mailer: mail.mailer,
     id: init.record.id,
     email: init.email,
     record: init.record,

@@ -38,7 +38,19 @@
  * ```
  */
 export { createMailroom } from './mailroom.js';
-export type { Mailroom, MailroomOptions, MailroomWorkerOptions, RouteTarget } from './mailroom.js';
+export type {
+  Mailroom,
+  MailroomOptions,
+  MailroomWorkerOptions,
+  MailroomEventsSecurity,
+  MailroomEvents,
+  RouteOptions,
+  ParamName,
+  RouteTarget,
+} from './mailroom.js';
+export type { MailroomMailOptions, MailFields } from './mail.js';
+export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './reply-token.js';
+export { MailroomConfigurationError } from './errors.js';
 export type {
   MailContext,
   RouteContext,

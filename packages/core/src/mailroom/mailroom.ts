@@ -6,7 +6,12 @@ import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
 import { createWorker, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
 import { createRouter, recipientsOf, RouteNameError, type Params, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
+import type { Mailer, MessageIds, ReplyAddresses } from '../outbound/index.js';
+import { createEventDispatcher, eventsHandler, type EventDispatcherOptions, type EventHandler, type EventKind } from '../events/index.js';
 import { compose } from './compose.js';
+import { MailroomConfigurationError } from './errors.js';
+import { createMailWiring, type MailroomMailOptions } from './mail.js';
+import { replyTokenMiddleware, type ReplyTokenRouteOptions, type RouteFields } from './reply-token.js';
 import {
   createContext,
   withFields,
@@ -42,9 +47,49 @@ export interface MailroomOptions<E extends object = {}> {
   /** Default: the store's logger. */
   logger?: Logger;
   worker?: MailroomWorkerOptions;
-  /** Adds fields to every handler context (the outbound mailer adds `reply`/`mailer` this way). */
+  /** Adds fields to every handler context. */
   context?: ContextExtension<MailContext, E>;
+  /**
+   * Outbound mail: gives handlers `ctx.reply()`, `ctx.autoReply()` and `ctx.mailer`, and the Mailroom a
+   * `mailer` and an outbox deliverer that runs with `start()`/`stop()`/`drain()`. Without it those throw
+   * MailroomConfigurationError.
+   */
+  mail?: MailroomMailOptions;
+  /**
+   * The Event Webhook's own signature keys (it has a different key from Inbound Parse): enables
+   * `POST /events` in `app()` and `eventsFetch`. Without it they answer 404.
+   */
+  eventsSecurity?: MailroomEventsSecurity;
+  /** Settings of the event dispatcher behind `mailroom.events` (attempts, backoff, polling). */
+  eventDispatcher?: Omit<EventDispatcherOptions, 'store' | 'logger'>;
 }
+
+/** How Event Webhook posts are authenticated. */
+export interface MailroomEventsSecurity {
+  /** Base64 DER SPKI keys of the Event Webhook(s); any may match (rotation, several webhooks). */
+  publicKeys?: string[];
+  /** Local development only: accept unsigned event posts. */
+  insecure?: boolean;
+  /** Optional freshness window for the signed timestamp, seconds. */
+  maxTimestampAgeSeconds?: number;
+  /** Largest body accepted (default 32 MiB). */
+  maxBodyBytes?: number;
+}
+
+/** Event Webhook handlers, run after the batch committed, each event in its own transaction, with retries. */
+export interface MailroomEvents {
+  /** Handle one event type (`'*'` = every event, after the typed handlers). */
+  on<K extends EventKind | '*'>(kind: K, handler: EventHandler<K>): MailroomEvents;
+}
+
+/** Per-route options: the reply token check, and middleware for this route only. */
+export interface RouteOptions<E = unknown, Param extends string = string> extends ReplyTokenRouteOptions<Param> {
+  /** Runs after the Mailroom's `use()` middleware and the token check, before the handler. */
+  use?: Middleware<E> | ReadonlyArray<Middleware<E>>;
+}
+
+/** The names a route's `replyToken` option may take: the pattern's params. */
+export type ParamName<P> = keyof ParamsOf<P> & string;
 
 /** What the router leads to: a route handler or the fallback. */
 export type RouteTarget = (ctx: MailContext) => unknown;
@@ -53,10 +98,22 @@ export interface Mailroom<E extends object = {}> {
   readonly store: Store;
   /** The router the routes are declared on (for `match()` in tests and tools). */
   readonly router: Router<RouteTarget>;
-  /** Declares a route named after its pattern. Patterns are validated now (RoutePatternError). */
-  route<const P extends RoutePattern>(pattern: P, handler: Handler<ParamsOf<P>, E>): this;
+  /**
+   * Declares a route named after its pattern. Patterns are validated now (RoutePatternError).
+   * `options.replyToken` names the param holding a signed reply token: the handler gets `ctx.replyToken`.
+   */
+  route<const P extends RoutePattern, const T extends ParamName<P> | undefined = undefined>(
+    pattern: P,
+    handler: Handler<ParamsOf<P>, E & RouteFields<T>>,
+    options?: RouteOptions<E, ParamName<P>> & { replyToken?: T },
+  ): this;
   /** Declares a named route (names are used by replay/reroute, logs and the `route` column). */
-  route<const P extends RoutePattern>(name: string, pattern: P, handler: Handler<ParamsOf<P>, E>): this;
+  route<const P extends RoutePattern, const T extends ParamName<P> | undefined = undefined>(
+    name: string,
+    pattern: P,
+    handler: Handler<ParamsOf<P>, E & RouteFields<T>>,
+    options?: RouteOptions<E, ParamName<P>> & { replyToken?: T },
+  ): this;
   /** Runs for every email no route matched (instead of recording it `unrouted`). */
   fallback(handler: FallbackHandler<E>): this;
   /** Middleware around every handler, in registration order. */
@@ -70,15 +127,31 @@ export interface Mailroom<E extends object = {}> {
   ingest(post: ReceivedPost): Promise<ReceiveResult>;
   /** Web-standard handler: every POST is an Inbound Parse post, whatever its path. */
   readonly fetch: (request: Request) => Promise<Response>;
-  /** A Hono sub-app answering `POST /parse`; mount with `app.route('/webhooks/sendgrid', mailroom.app())`. */
+  /**
+   * Web-standard Event Webhook handler (every POST is an event batch): verified with `eventsSecurity`,
+   * stored deduplicated, 200 after commit, then dispatched to `events.on(…)` handlers. 404 when not configured.
+   */
+  readonly eventsFetch: (request: Request) => Promise<Response>;
+  /**
+   * A Hono sub-app answering `POST /parse` (Inbound Parse) and `POST /events` (Event Webhook);
+   * mount with `app.route('/webhooks/sendgrid', mailroom.app())`.
+   */
   app(): Hono;
   /** A `(req, res)` listener for node:http (and Express, Fastify's raw mode…), path-agnostic like `fetch`. */
   nodeHandler(): (req: IncomingMessage, res: ServerResponse) => void;
-  /** Starts the worker (polling, leases, retries). */
+  /** Sends mail outside handlers (web UIs, jobs): queued in its own transaction, or in `send(…, { tx })`'s. */
+  readonly mailer: Mailer;
+  /** The signed reply addresses of `mail.replyAddresses` (null without). */
+  readonly replyAddresses: ReplyAddresses | null;
+  /** The Message-ID signer of `mail.messageIds` (null without). */
+  readonly messageIds: MessageIds | null;
+  /** Event Webhook handlers by event type: `mailroom.events.on('bounce', async (event, { tx }) => …)`. */
+  readonly events: MailroomEvents;
+  /** Starts the inbound worker, the outbox deliverer and the event dispatcher (polling, leases, retries). */
   start(): void;
-  /** Stops the worker, waiting for emails being processed. */
+  /** Stops them, waiting for work in progress. */
   stop(): Promise<void>;
-  /** Processes everything due now and resolves when done (tests, CLI). */
+  /** Processes everything due now and resolves when done: inbound emails, then the outbox, then events (tests, CLI). */
   drain(): Promise<void>;
   /**
    * Puts emails back to pending (attempts reset): one id, or every email with a status. With `route`,
@@ -98,6 +171,9 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   const middleware: Array<Middleware<any>> = [];
   const extensions: Array<ContextExtension<any, object>> = options.context ? [options.context] : [];
   const workerSettings = options.worker ?? {};
+  const mail = createMailWiring(store, logger, options.mail);
+  const dispatcher = createEventDispatcher({ ...options.eventDispatcher, store, logger });
+  let dispatcherWanted = Boolean(options.eventsSecurity);
 
   async function processEmail({ record, email, attempt, tx, afterCommit }: ProcessContext): Promise<ProcessOutcome> {
     let match;
@@ -115,6 +191,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       route, params: match.params, recipient: match.recipient, forced: match.forced,
       log: withFields(logger, { id: record.id, route }),
       afterCommit,
+      mail: mail.fieldsFor,
     });
     for (const extension of extensions) addFields(ctx, await extension(ctx));
     await compose(middleware, match.route.target)(ctx);
@@ -137,9 +214,44 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
 
   async function ingest(post: ReceivedPost): Promise<ReceiveResult> {
     const { id, duplicate } = await store.inbox.ingest(post);
-    if (!started && workerSettings.autoStart !== false) mailroom.start();
+    autoStart();
     if (started) worker.kick(id);
     return { id, duplicate };
+  }
+
+  function autoStart(): void {
+    if (!started && workerSettings.autoStart !== false) mailroom.start();
+  }
+
+  const eventsFetch = options.eventsSecurity
+    ? eventsHandler({
+        store,
+        logger,
+        ...options.eventsSecurity,
+        onStored: () => {
+          autoStart();
+          dispatcher.kick(); // a no-op until started
+        },
+      })
+    : async () =>
+        Response.json(
+          { error: 'events_not_configured', reason: 'the Event Webhook is not enabled: createMailroom({ eventsSecurity })' },
+          { status: 404 },
+        );
+
+  function declare(name: string | null, pattern: RoutePattern, handler: RouteTarget, routeOptions: RouteOptions<any> = {}): void {
+    const chain: Array<Middleware<any>> = [];
+    if (routeOptions.replyToken !== undefined) {
+      if (!mail.replyAddresses) {
+        throw new MailroomConfigurationError(`route ${name ?? String(pattern)}: replyToken needs createMailroom({ mail: { replyAddresses } })`);
+      }
+      chain.push(replyTokenMiddleware(mail.replyAddresses, routeOptions));
+    }
+    const use = routeOptions.use;
+    if (use) chain.push(...(typeof use === 'function' ? [use] : use));
+    const target: RouteTarget = chain.length ? compose(chain, handler) : handler;
+    if (name === null) router.add(pattern, target);
+    else router.add(name, pattern, target);
   }
 
   const fetch = inboundHandler({
@@ -152,9 +264,10 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   const mailroom: Mailroom<E> = {
     store,
     router,
-    route(...args: [RoutePattern, RouteTarget] | [string, RoutePattern, RouteTarget]) {
-      if (args.length === 3) router.add(args[0], args[1], args[2]);
-      else router.add(args[0], args[1]);
+    route(...args: unknown[]) {
+      // (name, pattern, handler, options?) has a function third; (pattern, handler, options?) does not.
+      if (typeof args[2] === 'function') declare(args[0] as string, args[1] as RoutePattern, args[2] as RouteTarget, args[3] as RouteOptions);
+      else declare(null, args[0] as RoutePattern, args[1] as RouteTarget, args[2] as RouteOptions);
       return this;
     },
     fallback(handler) {
@@ -171,9 +284,24 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     },
     ingest,
     fetch,
+    eventsFetch,
+    mailer: mail.mailer,
+    replyAddresses: mail.replyAddresses,
+    messageIds: mail.messageIds,
+    events: {
+      on(kind, handler) {
+        dispatcher.on(kind, handler);
+        if (!dispatcherWanted) {
+          dispatcherWanted = true;
+          if (started) dispatcher.start();
+        }
+        return this;
+      },
+    },
     app() {
       const app = new Hono();
       app.all('/parse', (c) => fetch(c.req.raw)); // other methods: 405 from the handler
+      app.all('/events', (c) => eventsFetch(c.req.raw));
       return app;
     },
     nodeHandler() {
@@ -183,13 +311,23 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       if (started) return;
       started = true;
       worker.start();
+      mail.deliverer?.start();
+      if (dispatcherWanted) dispatcher.start();
     },
     async stop() {
       if (!started) return;
       started = false;
+      // Handlers queue mail and mail causes events: stop in that order so nothing is left half-done.
       await worker.stop();
+      await mail.deliverer?.stop();
+      await dispatcher.stop();
     },
-    drain: () => worker.drain(),
+    async drain() {
+      await worker.drain();
+      await mail.deliverer?.drain();
+      // Only a dispatcher with handlers (or the Event Webhook) claims events: another dispatcher may own them.
+      if (dispatcherWanted) await dispatcher.drain();
+    },
     async replay(target, replayOptions = {}) {
       if (replayOptions.route && !router.has(replayOptions.route)) {
         throw new RouteNameError(`no route named "${replayOptions.route}"`);
