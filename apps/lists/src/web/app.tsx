@@ -223,7 +223,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     const form = await c.req.parseBody();
     if (session && !validCsrf(config, session, form.csrf)) return c.text('invalid CSRF token', 403);
     clearSession(c, config);
-    return c.redirect(`${base}/`, 303);
+    return c.redirect(base || '/', 303);
   });
 
   // ---- admin pages ----

@@ -20,7 +20,7 @@ export function Page(props: { title: string; base: string; admin?: boolean; csrf
       </head>
       <body>
         <nav>
-          <a href={`${props.base}/`}>Lists</a>
+          <a href={props.base || '/'}>Lists</a>
           {props.admin ? (
             <>
               {' · '}
