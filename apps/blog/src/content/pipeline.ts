@@ -178,18 +178,27 @@ function markdownBody(text: string, media: PreparedMedia[], input: ContentInput,
   const found = extractDirectives(text, { now: input.now, ...(input.timeZone ? { timeZone: input.timeZone } : {}) });
   notes.push(...found.problems);
   const placed = new Set<number>();
-  const byName = new Map<string, number>();
-  for (const item of media) if (item.kind === 'image') byName.set(item.attachment.filename.toLowerCase(), item.position);
-  // Gmail's text part marks inline pictures as `[image: name.jpg]`: put the picture there.
-  const withImages = found.text.replace(/^[ \t]*\[image: ([^\]\n]+)\][ \t]*$/gim, (line, name: string) => {
+  const named = media.flatMap((item) => (item.kind === 'image' ? [{ position: item.position, filename: item.attachment.filename }] : []));
+  const html = renderMarkdown(found.text, named, placed);
+  return { source: found.text, html, directives: found.directives, placed };
+}
+
+/** Markdown → sanitized HTML. Gmail's text part marks inline pictures as `[image: name.jpg]`: the picture goes there. */
+function renderMarkdown(text: string, named: Array<{ position: number; filename: string }>, placed = new Set<number>()): string {
+  const byName = new Map(named.map((i) => [i.filename.toLowerCase(), i.position]));
+  const withImages = text.replace(/^[ \t]*\[image: ([^\]\n]+)\][ \t]*$/gim, (line, name: string) => {
     const position = byName.get(name.trim().toLowerCase());
     if (position === undefined) return line;
     placed.add(position);
     return `\n<img src="blog-image:${position}" alt="${escapeAttribute(altFromFilename(name))}">\n`;
   });
   const rendered = marked.parse(withImages, { async: false, gfm: true, breaks: false }) as string;
-  const html = sanitizePostHtml(rendered);
-  return { source: found.text, html, directives: found.directives, placed };
+  return sanitizePostHtml(rendered);
+}
+
+/** A stored source (edited in the UI) rendered again: Markdown, or HTML re-sanitized. */
+export function renderSource(format: 'markdown' | 'html', source: string, named: Array<{ position: number; filename: string }>): string {
+  return format === 'markdown' ? renderMarkdown(source, named) : tidyHtml(sanitizePostHtml(source));
 }
 
 function htmlBody(rawHtml: string, media: PreparedMedia[], input: ContentInput, notes: string[]) {

@@ -1,0 +1,150 @@
+import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import type { BlogDb } from '../db/index.js';
+import { authors, posts, retiredTokens, sessions, type Author } from '../db/schema.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, randomToken, tokenHash, verifyPassword } from './passwords.js';
+
+export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
+/** 26 base32 characters = 130 bits: unguessable, and short enough for a local part. */
+const POSTING_TOKEN_CHARS = 26;
+
+export interface PublicAuthor {
+  id: number;
+  email: string;
+  name: string;
+  isAdmin: boolean;
+}
+
+export class AuthorInputError extends Error {
+  override name = 'AuthorInputError';
+}
+
+export function normalizeEmail(address: string): string {
+  return address.trim().replace(/^<|>$/g, '').toLowerCase();
+}
+
+export function toPublicAuthor(author: Author): PublicAuthor {
+  return { id: author.id, email: author.email, name: author.name, isAdmin: author.isAdmin };
+}
+
+function newPostingToken(): { postingToken: string; postingTokenHash: string } {
+  const postingToken = randomToken(POSTING_TOKEN_CHARS);
+  return { postingToken, postingTokenHash: tokenHash(postingToken) };
+}
+
+export interface NewAuthor {
+  email: string;
+  name: string;
+  password: string;
+  isAdmin?: boolean;
+}
+
+export async function createAuthor(db: BlogDb, input: NewAuthor): Promise<Author> {
+  const email = normalizeEmail(input.email);
+  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new AuthorInputError(`"${input.email}" is not an email address`);
+  const name = input.name.trim();
+  if (!name || name.length > 100) throw new AuthorInputError('a name of 1 to 100 characters is required');
+  const existing = await authorByEmail(db, email);
+  if (existing) throw new AuthorInputError(`an author with ${email} exists already`);
+  const [author] = await db
+    .insert(authors)
+    .values({ email, name, passwordHash: await hashPassword(input.password), isAdmin: input.isAdmin ?? false, ...newPostingToken() })
+    .returning();
+  return author!;
+}
+
+/** Creates the author or updates name/password/admin (standalone server's BLOG_ADMIN_* variables). */
+export async function upsertAuthor(db: BlogDb, input: NewAuthor): Promise<Author> {
+  const existing = await authorByEmail(db, input.email);
+  if (!existing) return createAuthor(db, input);
+  const [author] = await db
+    .update(authors)
+    .set({ name: input.name.trim(), passwordHash: await hashPassword(input.password), isAdmin: input.isAdmin ?? existing.isAdmin })
+    .where(eq(authors.id, existing.id))
+    .returning();
+  return author!;
+}
+
+export async function authorByEmail(db: BlogDb, email: string): Promise<Author | null> {
+  const [row] = await db.select().from(authors).where(eq(authors.email, normalizeEmail(email)));
+  return row ?? null;
+}
+
+export async function authorById(db: BlogDb, id: number): Promise<Author | null> {
+  const [row] = await db.select().from(authors).where(eq(authors.id, id));
+  return row ?? null;
+}
+
+export type PostingAddressLookup =
+  | { kind: 'active'; author: Author }
+  | { kind: 'revoked'; author: Author }
+  | { kind: 'retired'; author: Author }
+  | { kind: 'unknown' };
+
+/** Which author a `post+<token>` address belongs to, and whether it still works. */
+export async function authorByPostingToken(db: BlogDb, token: string): Promise<PostingAddressLookup> {
+  const hash = tokenHash(token);
+  const [author] = await db.select().from(authors).where(eq(authors.postingTokenHash, hash));
+  if (author) return { kind: author.revoked ? 'revoked' : 'active', author };
+  const [retired] = await db
+    .select({ author: authors })
+    .from(retiredTokens)
+    .innerJoin(authors, eq(authors.id, retiredTokens.authorId))
+    .where(eq(retiredTokens.tokenHash, hash));
+  return retired ? { kind: 'retired', author: retired.author } : { kind: 'unknown' };
+}
+
+/** A new secret address; the old one is retired (mail to it is refused with a reply). Re-enables a revoked address. */
+export async function regeneratePostingAddress(db: BlogDb, authorId: number): Promise<Author> {
+  const author = await authorById(db, authorId);
+  if (!author) throw new AuthorInputError('no such author');
+  await db.insert(retiredTokens).values({ tokenHash: author.postingTokenHash, authorId }).onConflictDoNothing();
+  const [updated] = await db.update(authors).set({ ...newPostingToken(), revoked: false }).where(eq(authors.id, authorId)).returning();
+  return updated!;
+}
+
+/** Switches the secret address off (or on again). */
+export async function setPostingAddressRevoked(db: BlogDb, authorId: number, revoked: boolean): Promise<void> {
+  await db.update(authors).set({ revoked }).where(eq(authors.id, authorId));
+}
+
+/** Constant work whether or not the email exists. */
+export async function authenticateAuthor(db: BlogDb, email: string, password: string): Promise<Author | null> {
+  const author = await authorByEmail(db, email);
+  const ok = await verifyPassword(password, author?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  return ok && author ? author : null;
+}
+
+export async function createSession(db: BlogDb, authorId: number, now = new Date()): Promise<string> {
+  const token = randomToken(32);
+  await db.delete(sessions).where(lt(sessions.expiresAt, now));
+  await db.insert(sessions).values({ tokenHash: tokenHash(token), authorId, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
+  return token;
+}
+
+export async function authorBySession(db: BlogDb, token: string, now = new Date()): Promise<Author | null> {
+  const [row] = await db
+    .select({ author: authors })
+    .from(sessions)
+    .innerJoin(authors, eq(authors.id, sessions.authorId))
+    .where(and(eq(sessions.tokenHash, tokenHash(token)), gt(sessions.expiresAt, now)));
+  return row?.author ?? null;
+}
+
+export async function deleteSession(db: BlogDb, token: string): Promise<void> {
+  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash(token)));
+}
+
+/** Authors with their count of public posts (for the API and the byline pages). */
+export async function listAuthors(db: BlogDb, now: Date): Promise<Array<{ id: number; name: string; posts: number }>> {
+  const rows = await db
+    .select({
+      id: authors.id,
+      name: authors.name,
+      posts: sql<number>`count(${posts.id}) filter (where ${posts.status} in ('published', 'scheduled') and ${posts.publishAt} <= ${now})`.mapWith(Number),
+    })
+    .from(authors)
+    .leftJoin(posts, eq(posts.authorId, authors.id))
+    .groupBy(authors.id)
+    .orderBy(authors.name);
+  return rows;
+}

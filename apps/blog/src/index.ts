@@ -1,0 +1,64 @@
+/**
+ * @mailroom/app-blog — blog by email on @mailroom/core: authors mail posts to a secret address (or the
+ * plain one), get a confirmation with the URL, and reply to it to update the post. Public blog, Atom
+ * feed, author UI and JSON API.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore();
+ * const mailroom = createMailroom({ store, security: { publicKeys: [process.env.SENDGRID_PARSE_PUBLIC_KEY!] } });
+ * const blog = await createBlogApp({ mailroom, store, config: {
+ *   domain: 'blog.example.com', publicUrl: 'https://example.com/blog',
+ *   keys: [{ id: 'k1', secret: process.env.BLOG_SECRET! }],
+ * } });
+ * const app = new Hono();
+ * app.route('/webhooks/sendgrid', mailroom.app());
+ * app.route('/blog', blog.web);            // the path of publicUrl
+ * mailroom.start();
+ * ```
+ */
+import type { Hono } from 'hono';
+import { createMailer, createReplyAddresses, type Mailer, type Mailroom, type Store } from '@mailroom/core';
+import { resolveConfig, type BlogConfig, type BlogConfigInput } from './config.js';
+import { blogMigrations, type BlogDb } from './db/index.js';
+import { REPLY_PREFIX, registerBlogRoutes, type MailOutcome } from './mail.js';
+import { createWebApp } from './web/app.js';
+
+export interface CreateBlogAppOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  mailroom: Mailroom<any>;
+  store: Store;
+  config: BlogConfigInput | BlogConfig;
+  /** Outbox mailer for confirmations; default `createMailer({ store, domain })` (pair it with a deliverer). */
+  mailer?: Mailer;
+  /** Called with what each inbound email did (logs, tests). */
+  onMail?: (outcome: MailOutcome) => void;
+}
+
+export interface BlogApp {
+  /** Public blog, author UI, media, feed and `/api`; mount it at the path of `config.publicUrl`. */
+  web: Hono;
+  config: BlogConfig;
+  db: BlogDb;
+}
+
+/** Applies the blog's migrations, declares its mail routes on the Mailroom and builds the web app. */
+export async function createBlogApp(options: CreateBlogAppOptions): Promise<BlogApp> {
+  const config = resolveConfig(options.config);
+  const { store, mailroom } = options;
+  await store.migrate(blogMigrations);
+  const mailer = options.mailer ?? createMailer({ store, domain: config.domain });
+  const replyAddresses = createReplyAddresses({ keys: config.keys, domain: config.domain, localPrefix: REPLY_PREFIX });
+  registerBlogRoutes(mailroom, { config, store, mailer, replyAddresses, ...(options.onMail ? { onOutcome: options.onMail } : {}) });
+  const db = store.db as unknown as BlogDb;
+  const web = createWebApp({ db, blobs: store.blobs, config });
+  return { web, config, db };
+}
+
+export { resolveConfig, postingAddress, plainPostingAddress, postUrl, BlogConfigError } from './config.js';
+export type { BlogConfig, BlogConfigInput } from './config.js';
+export type { MailOutcome } from './mail.js';
+export { blogMigrations } from './db/index.js';
+export { createAuthor, upsertAuthor, regeneratePostingAddress, setPostingAddressRevoked } from './domain/authors.js';
+export { buildContent } from './content/pipeline.js';
+export * as blogSchema from './db/schema.js';

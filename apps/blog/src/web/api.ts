@@ -1,0 +1,185 @@
+/**
+ * JSON API (documented in the README). Reading public posts and authors needs nothing; writing and
+ * reading your own drafts needs HTTP Basic (email:password) or a session plus `X-CSRF-Token`.
+ */
+import { Hono, type Context } from 'hono';
+import { postingAddress, postUrl, type BlogConfig } from '../config.js';
+import type { Author, Download, Image, Post } from '../db/schema.js';
+import { AuthorInputError, authorById, createAuthor, listAuthors, regeneratePostingAddress, setPostingAddressRevoked } from '../domain/authors.js';
+import { WeakPasswordError } from '../domain/passwords.js';
+import { authorPosts, deletePost, editPost, effectiveStatus, isPublic, postById, postMedia, publicPosts } from '../domain/posts.js';
+import { imageUrl, renderPostBody, teaser } from './render.js';
+import { requireApiAuthor, type WebEnv } from './session.js';
+import type { WebDeps } from './app.js';
+
+export function postJson(config: BlogConfig, post: Post, authorName: string, images: Image[], downloads: Download[], now: Date) {
+  return {
+    id: post.id,
+    title: post.title,
+    slug: post.slug,
+    url: postUrl(config, post.slug),
+    status: effectiveStatus(post, now),
+    draftReason: post.status === 'draft' ? post.draftReason : null,
+    publishAt: post.publishAt?.toISOString() ?? null,
+    createdAt: post.createdAt.toISOString(),
+    updatedAt: post.updatedAt.toISOString(),
+    author: { id: post.authorId, name: authorName },
+    category: post.category,
+    tags: post.tags,
+    excerpt: teaser(post.excerpt, post.html),
+    comments: post.comments,
+    format: post.sourceFormat,
+    html: renderPostBody(post.html, images, downloads, config.publicUrl),
+    images: images.map((i) => ({
+      id: i.id,
+      alt: i.alt,
+      width: i.width,
+      height: i.height,
+      urls: Object.fromEntries(Object.keys(i.renditions).map((size) => [size, imageUrl(config.publicUrl, i, size)])),
+    })),
+    downloads: downloads.map((d) => ({
+      id: d.id,
+      filename: d.filename,
+      contentType: d.contentType,
+      size: d.size,
+      url: `${config.publicUrl}/files/${d.id}/${encodeURIComponent(d.filename)}`,
+    })),
+  };
+}
+
+function meJson(config: BlogConfig, author: Author) {
+  return {
+    id: author.id,
+    email: author.email,
+    name: author.name,
+    isAdmin: author.isAdmin,
+    postingAddress: postingAddress(config, author.postingToken),
+    postingAddressEnabled: !author.revoked,
+  };
+}
+
+async function readJson(c: Context): Promise<Record<string, unknown> | null> {
+  if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) return null;
+  try {
+    const body: unknown = await c.req.json();
+    return body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function createApi(deps: WebDeps): Hono<WebEnv> {
+  const { db, config } = deps;
+  const api = new Hono<WebEnv>();
+  const withMedia = async (rows: Array<{ post: Post; authorName: string }>) => {
+    const media = await postMedia(db, rows.map((r) => r.post.id));
+    const now = config.now();
+    return rows.map(({ post, authorName }) =>
+      postJson(config, post, authorName, media.images.filter((i) => i.postId === post.id), media.downloads.filter((d) => d.postId === post.id), now),
+    );
+  };
+
+  api.get('/posts', async (c) => {
+    const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
+    const perPage = Math.min(100, Math.max(1, Number.parseInt(c.req.query('perPage') ?? String(config.postsPerPage), 10) || config.postsPerPage));
+    const category = c.req.query('category');
+    const tag = c.req.query('tag');
+    const authorId = c.req.query('author') ? Number(c.req.query('author')) : undefined;
+    const { items, total } = await publicPosts(db, {
+      now: config.now(), page, perPage,
+      ...(category ? { category } : {}), ...(tag ? { tag } : {}), ...(authorId && Number.isSafeInteger(authorId) ? { authorId } : {}),
+    });
+    return c.json({ page, perPage, total, items: await withMedia(items) });
+  });
+
+  api.get('/posts/:id{[0-9]+}', async (c) => {
+    const post = await postById(db, Number(c.req.param('id')));
+    // Own drafts need credentials: try them only when the post is not public.
+    if (post && !isPublic(post, config.now())) {
+      const auth = requireApiAuthor(db);
+      let allowed = false;
+      const denied = await auth(c, async () => {
+        allowed = c.var.author?.id === post.authorId;
+      });
+      if (denied) return denied;
+      if (!allowed) return c.json({ error: 'no such post' }, 404);
+    }
+    if (!post) return c.json({ error: 'no such post' }, 404);
+    const author = await authorById(db, post.authorId);
+    const [json] = await withMedia([{ post, authorName: author?.name ?? '' }]);
+    return c.json(json);
+  });
+
+  api.get('/authors', async (c) => c.json({ items: await listAuthors(db, config.now()) }));
+  api.get('/authors/:id{[0-9]+}', async (c) => {
+    const id = Number(c.req.param('id'));
+    const author = (await listAuthors(db, config.now())).find((a) => a.id === id);
+    return author ? c.json(author) : c.json({ error: 'no such author' }, 404);
+  });
+
+  // ---- authenticated -----------------------------------------------------------------------------
+  const me = new Hono<WebEnv>();
+  for (const path of ['/me', '/me/*', '/posts/*', '/authors']) me.use(path, requireApiAuthor(db));
+  me.get('/me', (c) => c.json(meJson(config, c.var.author!)));
+  me.get('/me/posts', async (c) => {
+    const author = c.var.author!;
+    const posts = await authorPosts(db, author.id);
+    return c.json({ items: await withMedia(posts.map((post) => ({ post, authorName: author.name }))) });
+  });
+  me.post('/me/address', async (c) => {
+    const body = (await readJson(c)) ?? {};
+    const author = body.enabled === false
+      ? (await setPostingAddressRevoked(db, c.var.author!.id, true), await authorById(db, c.var.author!.id))!
+      : await regeneratePostingAddress(db, c.var.author!.id);
+    return c.json(meJson(config, author));
+  });
+
+  me.patch('/posts/:id{[0-9]+}', async (c) => {
+    const post = await postById(db, Number(c.req.param('id')));
+    if (!post || post.authorId !== c.var.author!.id) return c.json({ error: 'no such post of yours' }, 404);
+    const body = await readJson(c);
+    if (!body) return c.json({ error: 'send a JSON object (Content-Type: application/json)' }, 400);
+    const edit: { title?: string; source?: string; status?: 'draft' | 'published' } = {};
+    if (body.title !== undefined) {
+      if (typeof body.title !== 'string' || !body.title.trim()) return c.json({ error: 'title must be a non-empty string' }, 400);
+      edit.title = body.title;
+    }
+    if (body.source !== undefined) {
+      if (typeof body.source !== 'string') return c.json({ error: 'source must be a string' }, 400);
+      edit.source = body.source;
+    }
+    if (body.status !== undefined) {
+      if (body.status !== 'draft' && body.status !== 'published') return c.json({ error: 'status must be "draft" or "published"' }, 400);
+      edit.status = body.status;
+    }
+    const updated = await editPost(db, post, edit, config.now());
+    const [json] = await withMedia([{ post: updated, authorName: c.var.author!.name }]);
+    return c.json(json);
+  });
+
+  me.delete('/posts/:id{[0-9]+}', async (c) => {
+    const post = await postById(db, Number(c.req.param('id')));
+    if (!post || post.authorId !== c.var.author!.id) return c.json({ error: 'no such post of yours' }, 404);
+    await deletePost(db, post.id);
+    return c.body(null, 204);
+  });
+
+  me.post('/authors', async (c) => {
+    if (!c.var.author!.isAdmin) return c.json({ error: 'only administrators can add authors' }, 403);
+    const body = await readJson(c);
+    if (!body || typeof body.email !== 'string' || typeof body.name !== 'string' || typeof body.password !== 'string') {
+      return c.json({ error: 'email, name and password (strings) are required' }, 400);
+    }
+    try {
+      const author = await createAuthor(db, { email: body.email, name: body.name, password: body.password, isAdmin: body.isAdmin === true });
+      return c.json(meJson(config, author), 201);
+    } catch (error) {
+      if (error instanceof AuthorInputError || error instanceof WeakPasswordError) return c.json({ error: error.message }, 400);
+      throw error;
+    }
+  });
+
+  api.route('/', me);
+  api.notFound((c) => c.json({ error: 'no such endpoint' }, 404));
+  return api;
+}
