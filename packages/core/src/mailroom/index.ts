@@ -51,6 +51,8 @@ export type {
 export type { MailroomMailOptions, MailFields } from './mail.js';
 export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './reply-token.js';
 export { MailroomConfigurationError } from './errors.js';
+export { requireAuthenticatedSender } from './sender.js';
+export type { RequireAuthenticatedSenderOptions } from './sender.js';
 export type {
   MailContext,
   RouteContext,
