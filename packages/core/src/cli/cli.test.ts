@@ -94,9 +94,43 @@ describe('mailroom inspect', () => {
     const outcome = await mailroom(['inspect', file('plain.http')]);
     expect(outcome.stderr).toBe('');
     expect(outcome.code).toBe(0);
-    const expected = (await parseInboundBody(post.body, post.contentType)).toJSON();
-    expect(JSON.parse(outcome.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
+    const email = await parseInboundBody(post.body, post.contentType);
+    const { reply, classification, auth, ...fields } = JSON.parse(outcome.stdout);
+    const { auth: expectedAuth, ...expectedFields } = JSON.parse(JSON.stringify(email.toJSON()));
+    expect(fields).toEqual(expectedFields);
+    expect(auth).toEqual({ ...expectedAuth, verdict: email.authVerdict() });
+    expect(reply).toEqual({ text: email.reply().text, quoted: '', signature: null });
+    expect(classification).toEqual({ kind: 'human', reasons: [] });
     expect(outcome.stdout).toContain('\n  "subject": "Captured",\n'); // pretty
+  });
+
+  it('adds the reply, the classification and the sender verdict (issue 4 surfaces)', async () => {
+    const capture = httpRequestBytes({
+      from: 'Bob <bob@client.example>',
+      subject: 'Automatic reply: Printer on fire',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      text: 'I am away until Monday.\n\n-- \nBob Example\nClient Corp\n\nOn Wed, 25 Nov 2026 at 10:00, Support <help@example.com> wrote:\n> Is the printer still on fire?\n',
+      dkim: '{@mailer.other.example : pass}',
+      spf: 'softfail',
+    });
+    await writeFile(file('ooo.http'), capture);
+    const outcome = await mailroom(['inspect', file('ooo.http')]);
+    expect(outcome.code).toBe(0);
+    const json = JSON.parse(outcome.stdout);
+    expect(json.reply).toEqual({
+      text: 'I am away until Monday.',
+      quoted: expect.stringContaining('> Is the printer still on fire?'),
+      signature: expect.stringContaining('Bob Example'),
+    });
+    expect(json.classification.kind).toBe('out-of-office');
+    expect(json.classification.reasons).toEqual(expect.arrayContaining(['out-of-office subject', 'Auto-Submitted: auto-replied']));
+    expect(json.auth.verdict).toEqual({
+      aligned: false,
+      rule: null,
+      domain: null,
+      reason: expect.stringMatching(/^no passing DKIM signature aligned with From domain client\.example .*spf=softfail/),
+    });
+    expect(json.auth.dkim).toEqual([{ domain: 'mailer.other.example', result: 'pass' }]);
   });
 
   it('decodes chunked captures and reads stdin', async () => {

@@ -13,7 +13,8 @@ mailroom inspect --content-type CT FILE
 
 Reads FILE (- for stdin): a captured HTTP request (request line, headers, body; chunked
 bodies are decoded), or with --content-type a bare multipart body. Prints the InboundEmail
-as JSON on stdout.
+as JSON on stdout, with what Mailroom reads from it: "reply" (new text, quoted history,
+signature), "classification" (kind and reasons) and "auth.verdict" (is From authenticated).
 
 Options:
   --content-type CT   FILE is a bare body with this Content-Type (boundary included)
@@ -36,10 +37,22 @@ Exit status: 0 parsed, 1 the post is rejected or unreadable, 2 wrong arguments.`
     const bytes = await readInput(positionals[0]!, io);
     const publicKeys = values['public-key'] ?? [];
     const email = await inspectBytes(bytes, { contentType: values['content-type'], publicKeys });
-    io.stdout.write(`${JSON.stringify(email.toJSON(), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(inspection(email), null, 2)}\n`);
     return 0;
   },
 };
+
+/** The email's JSON plus the diagnosis a handler would see: reply extraction, classification, sender verdict. */
+function inspection(email: InboundEmail) {
+  const json = email.toJSON();
+  const { text, quoted, signature } = email.reply();
+  return {
+    ...json,
+    auth: { ...json.auth, verdict: email.authVerdict() },
+    reply: { text, quoted, signature },
+    classification: email.classify(),
+  };
+}
 
 async function inspectBytes(bytes: Buffer, options: { contentType: string | undefined; publicKeys: string[] }): Promise<InboundEmail> {
   let request: Request;
