@@ -8,14 +8,13 @@ import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
-  createEventDispatcher,
   createMailer,
   createMailroom,
   createOutboxDeliverer,
-  eventsHandler,
   openStore,
   outboxOnlyTransport,
   sendgridTransport,
+  type EventDispatcher,
   type IngressSecurity,
   type Logger,
   type Mailroom,
@@ -24,7 +23,7 @@ import {
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { DemoConfigError, loadConfig, type DemoConfig } from './config.js';
 import { createConsole } from './console/index.js';
-import { createWebhookClient, EVENTS_PATH } from './console/webhooks.js';
+import { createWebhookClient } from './console/webhooks.js';
 import { loadDevKeys, type DevKeys } from './dev-keys.js';
 import { bannerText, HomePage, type HomeProps } from './home.js';
 import { demoMigrations, seedOnce } from './seeds.js';
@@ -104,6 +103,24 @@ export function planSecurity(config: DemoConfig, devKeys: DevKeys): SecurityPlan
   return { parse, events, description, warnings };
 }
 
+/**
+ * The apps register Event Webhook handlers on an EventDispatcher; the Mailroom owns the dispatcher behind
+ * `mailroom.events` (started and stopped with it), so this only forwards `on()`.
+ */
+function eventDispatcherOf(mailroom: Mailroom<any>): EventDispatcher {
+  const dispatcher: EventDispatcher = {
+    on(kind, handler) {
+      mailroom.events.on(kind, handler);
+      return dispatcher;
+    },
+    start: () => undefined,
+    stop: async () => undefined,
+    kick: () => undefined,
+    drain: () => mailroom.drain(),
+  };
+  return dispatcher;
+}
+
 export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
   const config = loadConfig(options.env ?? process.env, options.cwd);
   const print = options.print ?? ((line: string) => console.log(line));
@@ -140,17 +157,14 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   }
   try {
     await store.migrate(demoMigrations);
-    const mailroom = createMailroom({ store, security: plan.parse, worker: { autoStart: false } });
+    // Without eventsSecurity the Mailroom answers POST /events with 404 and a reason.
+    const mailroom = createMailroom({ store, security: plan.parse, worker: { autoStart: false }, ...(plan.events ? { eventsSecurity: plan.events } : {}) });
     const transport = config.sendgridApiKey ? sendgridTransport({ apiKey: config.sendgridApiKey }) : outboxOnlyTransport();
     const deliverer = createOutboxDeliverer({ store, transport, ...(options.logger ? { logger: options.logger } : {}) });
-    const dispatcher = createEventDispatcher({ store, ...(options.logger ? { logger: options.logger } : {}) });
+    const events = eventDispatcherOf(mailroom);
 
     const root = new Hono();
-    root.route('/webhooks/sendgrid', mailroom.app());
-    if (plan.events) {
-      const handleEvents = eventsHandler({ store, ...plan.events, onStored: () => dispatcher.kick() });
-      root.post(EVENTS_PATH, (c) => handleEvents(c.req.raw));
-    }
+    root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
 
     const apps: DemoApp[] = [];
     for (const module of options.modules ?? demoAppModules) {
@@ -163,7 +177,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         secretFor: (purpose) => secretFor(`${module.name}:${purpose}`),
         mailer: ({ domain, defaultFrom }) =>
           createMailer({ store, domain, ...(defaultFrom ? { defaultFrom } : {}), onQueued: () => deliverer.kick() }),
-        events: dispatcher,
+        transport,
+        events,
       });
       root.route(module.mountPath, app.web);
       apps.push(app);
@@ -213,7 +228,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
 
     mailroom.start();
     deliverer.start();
-    dispatcher.start();
+    for (const app of apps) app.start?.();
     handler = (request) => root.fetch(request);
 
     for (const line of plan.warnings) warn(line);
@@ -234,8 +249,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         handler = null;
         await closeServer();
         await mailroom.stop();
+        for (const app of apps) await app.stop?.();
         await deliverer.stop();
-        await dispatcher.stop();
         await store.close();
       },
     };
