@@ -1,26 +1,32 @@
 #!/usr/bin/env node
 // npm run bench — Mailroom's benchmarks. Prints a table, writes bench/results/<time>.json and a chart (SVG).
 // Every figure is a ratio against a baseline measured in the same run on the same bytes; see bench/README.md.
+//   --quick      fewer runs, shorter load passes (a smoke run, not figures to quote)
+//   --only=X     only sections/cases whose id contains X: parse, memory, parsed-10k, attachments-2m, raw-30m,
+//                ingest, avatars, lists, replies (comma-separated for several)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CASES } from './posts.mjs';
-import { PARSERS } from './parsers.mjs';
+import { MEMORY_PARSERS, PARSERS } from './parsers.mjs';
 import { renderChart } from './chart.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').filter(Boolean);
 const progress = (message) => process.stderr.write(`… ${message}\n`);
+/** True when the section (and case) is selected by --only. */
+const selected = (...ids) => !only || only.some((o) => ids.some((id) => id.includes(o)));
 
 const results = { startedAt: new Date().toISOString(), node: process.version, quick, parse: [], memory: [], extra: [] };
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // P1 — parse time: median of N runs per parser, interleaved so drift hits every parser alike.
 for (const [caseId, spec] of Object.entries(CASES)) {
-  if (only && !caseId.includes(only)) continue;
-  progress(`building ${spec.label}`);
+  if (!selected('parse', caseId)) continue;
+  progress(`P1 building ${spec.label}`);
   const post = spec.build();
   const size = post.body.length;
   const runs = quick ? 3 : size > 10_000_000 ? 7 : size > 1_000_000 ? 25 : 300;
@@ -32,9 +38,8 @@ for (const [caseId, spec] of Object.entries(CASES)) {
       await parse(post);
       times[name].push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    if (runs > 20 && i % Math.ceil(runs / 5) === 0) progress(`${spec.label}: run ${i + 1}/${runs}`);
+    if (i % Math.max(1, Math.ceil(runs / 5)) === 0) progress(`P1 ${spec.label}: run ${i + 1}/${runs}`);
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const row = { case: caseId, label: spec.label, bytes: size, runs };
   for (const name of Object.keys(PARSERS)) row[`${name}Ms`] = median(times[name]);
   row.vsBare = row.mailroomMs / row.bareMs;
@@ -42,9 +47,9 @@ for (const [caseId, spec] of Object.entries(CASES)) {
   results.parse.push(row);
 }
 
-// P2 — peak RSS: one child process per (case, parser); peak minus the child's RSS just before parsing.
+// P2 — peak RSS: one child process per (case, parser); peak minus the child's peak without parsing.
 for (const [caseId, spec] of Object.entries(CASES)) {
-  if (only && !caseId.includes(only)) continue;
+  if (!selected('memory', caseId)) continue;
   if (quick && caseId !== 'raw-30m') continue;
   const row = { case: caseId, label: spec.label };
   const post = spec.build();
@@ -56,52 +61,58 @@ for (const [caseId, spec] of Object.entries(CASES)) {
     return JSON.parse(child.stdout.trim().split('\n').pop());
   };
   // Median of three children per parser: RSS high-water marks vary a little from run to run.
-  const medianPeak = (name) => [0, 1, 2].map(() => peakOf(name).peakRss).sort((a, b) => a - b)[1];
-  progress(`peak memory: ${spec.label} baseline (no parse)`);
-  const baseline = medianPeak('none');
-  row.bytes = post.body.length;
-  row.baselineMB = baseline / 1e6;
-  for (const name of Object.keys(PARSERS)) {
-    progress(`peak memory: ${spec.label} with ${name}`);
-    const peak = medianPeak(name);
-    row[`${name}PeakMB`] = Math.max(0, peak - baseline) / 1e6;
+  const medianPeak = (name) => median([0, 1, 2].map(() => peakOf(name).peakRss));
+  try {
+    progress(`P2 peak memory: ${spec.label}, baseline (no parse)`);
+    const baseline = medianPeak('none');
+    row.bytes = post.body.length;
+    row.baselineMB = baseline / 1e6;
+    for (const name of MEMORY_PARSERS) {
+      progress(`P2 peak memory: ${spec.label} with ${name}`);
+      row[`${name}PeakMB`] = Math.max(0, medianPeak(name) - baseline) / 1e6;
+    }
+  } finally {
+    rmSync(file, { force: true });
   }
-  rmSync(file, { force: true });
   row.mailroomPerPostSize = (row.mailroomPeakMB * 1e6) / row.bytes;
   row.vsNaive = row.mailroomPeakMB / row.naivePeakMB;
   results.memory.push(row);
 }
 
-// Extra suites register themselves here as they exist (HTTP ingest, avatars, list redistribution).
-for (const extra of ['./ingest.mjs', './replies.mjs']) {
-  try {
-    const mod = await import(extra);
-    if (typeof mod.benchmark === 'function') results.extra.push(await mod.benchmark({ quick, progress }));
-  } catch (error) {
-    if (error?.code !== 'ERR_MODULE_NOT_FOUND' || !String(error.message).includes(extra.slice(2))) throw error;
-  }
+// P3 (HTTP ingest), the reply-extraction accuracy bench, P4 (apps' benchmarks as child processes).
+if (selected('ingest')) results.extra.push(await (await import('./ingest.mjs')).benchmark({ quick, progress }));
+if (selected('replies')) results.extra.push(await (await import('./replies.mjs')).benchmark({ quick, progress }));
+if (selected('avatars', 'lists')) {
+  const sections = await (await import('./external.mjs')).benchmarks({ quick, progress });
+  results.extra.push(...sections.filter((s) => selected(s.id)));
 }
 
 // Output: table, JSON, chart.
 const fmt = (n, d = 2) => (n === undefined ? '—' : Number(n).toFixed(d));
-console.log('\nP1 parse time (median ms; lower is better)');
-console.table(
-  results.parse.map((r) => ({
-    case: r.label, size: `${fmt(r.bytes / 1e6, 2)} MB`, runs: r.runs,
-    mailroom: fmt(r.mailroomMs), bare: fmt(r.bareMs), naive: fmt(r.naiveMs),
-    'mailroom/bare (≤1.25)': fmt(r.vsBare), 'naive/mailroom (≥1.5)': fmt(r.naiveSpeedup),
-  })),
-);
-console.log('P2 peak RSS above the pre-parse baseline (MB; lower is better)');
-console.table(
-  results.memory.map((r) => ({
-    case: r.label, mailroom: fmt(r.mailroomPeakMB, 1), bare: fmt(r.barePeakMB, 1), naive: fmt(r.naivePeakMB, 1),
-    'mailroom / post size (≤2.5)': fmt(r.mailroomPerPostSize), 'mailroom/naive (≤0.5)': fmt(r.vsNaive),
-  })),
-);
+if (results.parse.length > 0) {
+  console.log('\nP1 parse time (median ms; lower is better). bare = busboy + mailparser doing the same work; framing = busboy alone');
+  console.table(
+    results.parse.map((r) => ({
+      case: r.label, size: `${fmt(r.bytes / 1e6, 2)} MB`, runs: r.runs,
+      mailroom: fmt(r.mailroomMs), bare: fmt(r.bareMs), naive: fmt(r.naiveMs), framing: fmt(r.framingMs),
+      'mailroom/bare (≤1.25)': fmt(r.vsBare), 'naive/mailroom (≥1.5)': fmt(r.naiveSpeedup),
+    })),
+  );
+}
+if (results.memory.length > 0) {
+  console.log('P2 peak RSS above the no-parse baseline (MB; lower is better)');
+  console.table(
+    results.memory.map((r) => ({
+      case: r.label, mailroom: fmt(r.mailroomPeakMB, 1), bare: fmt(r.barePeakMB, 1), naive: fmt(r.naivePeakMB, 1),
+      'mailroom / post size (≤2.5)': fmt(r.mailroomPerPostSize), 'mailroom/naive (≤0.5)': fmt(r.vsNaive),
+    })),
+  );
+}
 for (const extra of results.extra) {
   console.log(extra.title);
-  console.table(extra.rows);
+  if (extra.error) console.log(`  failed: ${extra.error}`);
+  if (extra.rows?.length) console.table(extra.rows);
+  for (const note of extra.notes ?? []) console.log(`  ${note}`);
 }
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });

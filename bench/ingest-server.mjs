@@ -1,0 +1,69 @@
+// Child process for the HTTP ingest benchmark (P3): one server, one kind, one database.
+//   KIND=mailroom  mailroom.app() (verify signature, parse, durable ingest, worker with a trivial route)
+//   KIND=bare      a bare Hono endpoint that reads the body and INSERTs it into the same database
+// Environment: KIND, DATABASE_URL (PostgreSQL) or PGLITE_DIR (PGlite data directory), PUBLIC_KEY (mailroom).
+// Prints `listening <port>` once ready; on SIGTERM prints `stats <json>` (handler runs) and exits.
+import { serve } from '@hono/node-server';
+import { PGlite } from '@electric-sql/pglite';
+import { Hono } from 'hono';
+import postgres from 'postgres';
+import { createMailroom, openStore, silentLogger } from '@mailroom/core';
+
+const kind = process.env.KIND;
+const databaseUrl = process.env.DATABASE_URL ?? '';
+const pgliteDir = process.env.PGLITE_DIR;
+let handled = 0;
+let close = async () => {};
+
+const BARE_TABLE = `create table if not exists bench_bare_posts (
+  id bigserial primary key, content_type text not null, body bytea not null, received_at timestamptz not null default now())`;
+
+let app;
+if (kind === 'mailroom') {
+  const store = await openStore({ databaseUrl, dataDir: pgliteDir, logger: silentLogger });
+  const mailroom = createMailroom({ store, security: { publicKeys: [process.env.PUBLIC_KEY] }, logger: silentLogger });
+  // A trivial route: the worker parses the stored post, routes it and records `delivered`.
+  mailroom.route('bench', '*@bench.example.com', () => {
+    handled++;
+  });
+  mailroom.start();
+  app = new Hono().route('/webhooks/sendgrid', mailroom.app());
+  close = async () => {
+    await mailroom.drain(); // the backlog the load left behind, so every stored post is processed
+    await mailroom.stop();
+    await store.close();
+  };
+} else if (kind === 'bare') {
+  let insert;
+  if (databaseUrl) {
+    // The same pool size as the store's default (10 connections).
+    const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
+    await sql.unsafe(BARE_TABLE);
+    insert = (contentType, body) => sql`insert into bench_bare_posts (content_type, body) values (${contentType}, ${body})`;
+    close = () => sql.end({ timeout: 5 });
+  } else {
+    const db = await PGlite.create(`${pgliteDir}/bare`);
+    await db.exec(BARE_TABLE);
+    insert = (contentType, body) => db.query('insert into bench_bare_posts (content_type, body) values ($1, $2)', [contentType, body]);
+    close = () => db.close();
+  }
+  app = new Hono().post('/webhooks/sendgrid/parse', async (c) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    await insert(c.req.header('content-type') ?? '', body);
+    handled++;
+    return c.json({ ok: true });
+  });
+} else {
+  throw new Error(`unknown KIND ${kind}`);
+}
+
+const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+  process.stdout.write(`listening ${info.port}\n`);
+});
+
+process.on('SIGTERM', async () => {
+  server.close();
+  await close().catch(() => {});
+  process.stdout.write(`stats ${JSON.stringify({ handled })}\n`);
+  process.exit(0);
+});

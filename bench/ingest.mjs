@@ -1,0 +1,244 @@
+// P3 — durable ingest over HTTP. autocannon (32 connections) sends signed 10 KB posts, each with its own
+// Message-ID (so dedupe never turns the work into a no-op), to mailroom.app() on @hono/node-server in a child
+// process, and to a bare Hono endpoint that reads the body and INSERTs it into the same database, in the same run.
+// Pass 1 finds the maximum throughput; pass 2 is rate-limited to half of it and gives the latency spread.
+// PostgreSQL (a fresh database mailroom_bench_<random>, dropped at the end) and PGlite, reported separately.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import postgres from 'postgres';
+import { buildInboundPost, signBody, TEST_KEY_PAIR } from '@mailroom/core/testing';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SERVER = join(here, 'ingest-server.mjs');
+const CONNECTIONS = 32;
+const PATH = '/webhooks/sendgrid/parse';
+const PARAGRAPH = 'Thanks for the quick answer. The attached report covers the last quarter; see section 3.\n';
+
+/**
+ * Signed 10 KB posts that differ only in their Message-ID: one template, a fixed-width counter patched into it,
+ * signed afresh each time (the signature covers the body, so every post is a distinct, valid SendGrid post).
+ */
+export function signedPostSource(keyPair = TEST_KEY_PAIR, runId = randomBytes(4).toString('hex')) {
+  const placeholder = '0000000000';
+  const template = buildInboundPost({
+    mode: 'parsed',
+    to: 'inbox@bench.example.com',
+    subject: 'Re: quarterly numbers',
+    messageId: `<bench-${runId}-${placeholder}@bench.example.com>`,
+    text: PARAGRAPH.repeat(60),
+    html: `<div>${PARAGRAPH.repeat(45)}</div>`,
+  });
+  const offsets = [];
+  for (let at = template.body.indexOf(placeholder); at >= 0; at = template.body.indexOf(placeholder, at + 1)) offsets.push(at);
+  if (offsets.length === 0) throw new Error('Message-ID placeholder not found in the template post');
+  let counter = 0;
+  return {
+    size: template.body.length,
+    next() {
+      const body = Buffer.from(template.body);
+      const digits = String(++counter).padStart(placeholder.length, '0');
+      for (const at of offsets) body.write(digits, at, 'latin1');
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      return {
+        body,
+        headers: {
+          'content-type': template.contentType,
+          'x-twilio-email-event-webhook-signature': signBody(keyPair.privateKey, timestamp, body),
+          'x-twilio-email-event-webhook-timestamp': timestamp,
+        },
+      };
+    },
+  };
+}
+
+function startServer(kind, env) {
+  const child = spawn(process.execPath, [SERVER], {
+    env: { ...process.env, ...env, KIND: kind, PUBLIC_KEY: TEST_KEY_PAIR.publicKey },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const port = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${kind} server did not start: ${stderr}`)), 60_000);
+    child.stdout.on('data', () => {
+      const match = /listening (\d+)/.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} server exited (${code}): ${stderr}`)));
+  });
+  return {
+    port,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      await exited;
+      clearTimeout(timer);
+      const stats = /stats (\{.*\})/.exec(stdout);
+      return stats ? JSON.parse(stats[1]) : { handled: null, stderr: stderr.slice(-500) };
+    },
+  };
+}
+
+function load(port, source, { duration, overallRate }) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: `http://127.0.0.1:${port}`,
+        connections: CONNECTIONS,
+        duration,
+        ...(overallRate ? { overallRate } : {}),
+        requests: [{ method: 'POST', path: PATH, setupRequest: (request) => ({ ...request, method: 'POST', path: PATH, ...source.next() }) }],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('error', reject);
+  });
+}
+
+const summarize = (result) => ({
+  rps: result.requests.average,
+  p50: result.latency.p50,
+  p99: result.latency.p99,
+  ok: result['2xx'],
+  non2xx: result.non2xx,
+  errors: result.errors + result.timeouts,
+});
+
+async function measure(kind, env, { duration, progress, label }) {
+  const server = startServer(kind, env);
+  const port = await server.port;
+  const source = signedPostSource();
+  try {
+    await load(port, source, { duration: 1 }); // warm-up: JIT, connection pools
+    progress(`P3 ${label}: ${kind} at full speed (${duration} s)`);
+    const max = summarize(await load(port, source, { duration }));
+    const half = Math.max(1, Math.floor(max.rps / 2));
+    progress(`P3 ${label}: ${kind} at half speed, ${half} req/s (${duration} s)`);
+    const atHalf = summarize(await load(port, source, { duration, overallRate: half }));
+    return { kind, max, atHalf, postBytes: source.size };
+  } finally {
+    const stats = await server.stop();
+    progress(`P3 ${label}: ${kind} stopped (handled ${stats.handled})`);
+  }
+}
+
+async function createBenchDatabase(serverUrl) {
+  const name = `mailroom_bench_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async counts() {
+      const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
+      try {
+        const [stored] = await sql`select count(*)::int as n, count(distinct message_id)::int as distinct_ids from mailroom.inbound_emails`;
+        const statuses = await sql`select status, count(*)::int as n from mailroom.inbound_emails group by status`;
+        const [bare] = await sql`select count(*)::int as n from bench_bare_posts`;
+        return { stored: stored.n, distinctMessageIds: stored.distinct_ids, statuses: Object.fromEntries(statuses.map((r) => [r.status, r.n])), bareRows: bare.n };
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    },
+    async drop() {
+      const admin2 = postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
+      try {
+        await admin2.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await admin2.end({ timeout: 5 });
+      }
+    },
+  };
+}
+
+function row(database, bare, mailroom) {
+  return {
+    database,
+    bare,
+    mailroom,
+    throughputRatio: mailroom.max.rps / bare.max.rps,
+    p99OverP50AtHalf: mailroom.atHalf.p99 / Math.max(mailroom.atHalf.p50, 1e-9),
+  };
+}
+
+/** Runs P3 on PostgreSQL (when reachable) and PGlite; returns a section for bench/run.mjs. */
+export async function benchmark({ quick = false, progress = () => {}, serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' } = {}) {
+  const duration = quick ? 3 : 10;
+  const rows = [];
+  const notes = [];
+
+  let database = null;
+  try {
+    database = await createBenchDatabase(serverUrl);
+  } catch (error) {
+    notes.push(`PostgreSQL skipped: ${serverUrl} unreachable (${error.message})`);
+  }
+  if (database) {
+    try {
+      const env = { DATABASE_URL: database.url };
+      const bare = await measure('bare', env, { duration, progress, label: 'PostgreSQL' });
+      const mailroom = await measure('mailroom', env, { duration, progress, label: 'PostgreSQL' });
+      const result = row('PostgreSQL', bare, mailroom);
+      result.database_counts = await database.counts();
+      rows.push(result);
+    } finally {
+      await database.drop();
+    }
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'mailroom-bench-pglite-'));
+  try {
+    const bare = await measure('bare', { DATABASE_URL: '', PGLITE_DIR: dir }, { duration, progress, label: 'PGlite' });
+    const mailroom = await measure('mailroom', { DATABASE_URL: '', PGLITE_DIR: dir }, { duration, progress, label: 'PGlite' });
+    rows.push(row('PGlite (data dir)', bare, mailroom));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  const fmt = (n, d = 1) => (n === undefined || n === null ? '—' : Number(n).toFixed(d));
+  return {
+    id: 'ingest',
+    title: `P3 durable ingest over HTTP (${CONNECTIONS} connections, signed 10 KB posts, ${duration} s per pass)`,
+    results: rows,
+    notes,
+    rows: rows.flatMap((r) => [
+      ...['bare', 'mailroom'].map((kind) => ({
+        database: r.database,
+        server: kind,
+        'max req/s': fmt(r[kind].max.rps),
+        'p50 ms': fmt(r[kind].max.p50),
+        'p99 ms': fmt(r[kind].max.p99),
+        'half-rate req/s': fmt(r[kind].atHalf.rps),
+        'p50 @half': fmt(r[kind].atHalf.p50),
+        'p99 @half': fmt(r[kind].atHalf.p99),
+        'non-2xx': r[kind].max.non2xx + r[kind].atHalf.non2xx + r[kind].max.errors + r[kind].atHalf.errors,
+        'mailroom/bare (≥0.5)': kind === 'mailroom' ? fmt(r.throughputRatio, 2) : '',
+        'p99/p50 @half (≤5)': fmt(r[kind].atHalf.p99 / Math.max(r[kind].atHalf.p50, 1e-9), 2),
+      })),
+    ]),
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const section = await benchmark({ quick: process.argv.includes('--quick'), progress: (m) => process.stderr.write(`… ${m}\n`) });
+  console.log(section.title);
+  console.table(section.rows);
+  for (const note of section.notes) console.log(note);
+  console.log(JSON.stringify(section.results, null, 2));
+}
