@@ -145,14 +145,9 @@ export function verifyReplyToken(addresses: ReplyAddresses, input: VerifyReplyTo
 
 /**
  * Middleware for a route with a token parameter: bounces emails whose token does not verify,
- * and exposes the verified result as `ctx.replyToken` via the context extension it returns.
- *
- * @example
- * ```ts
- * const token = replyTokenGuard(replyAddresses);
- * mailroom.extend(token.extension);
- * mailroom.route('reply+{token}@replies.example.com', token.middleware, async (ctx) => ctx.replyToken.scope);
- * ```
+ * and exposes the verified result as `replyToken` via the context extension it returns. On a Mailroom,
+ * use the route option instead: `mailroom.route('reply+{token}@replies.example.com', handler, { replyToken: 'token' })`
+ * (with `createMailroom({ mail: { replyAddresses } })`), which also types `ctx.replyToken`.
  */
 export function replyTokenGuard(addresses: ReplyAddresses, options: { param?: string; requireSender?: boolean } = {}) {
   const param = options.param ?? 'token';
