@@ -1,6 +1,6 @@
 /**
  * The Mailroom: the object an app declares routes on and mounts in its HTTP server. It composes the
- * ingress (verify + parse), the inbox (durable store), the router and the worker.
+ * ingress (verify + parse), the inbox (durable store), the router, the worker, outbound mail and the Event Webhook.
  *
  * **HTTP contract** (`app()`, `fetch`, `nodeHandler()` all answer the same way):
  * - 200 `{ id, duplicate }` only after the ingest transaction committed. A duplicate post answers 200
@@ -16,24 +16,53 @@
  * `bounced`/`ignored` after `ctx.bounce(reason)`/`ctx.ignore(reason)`, and a throw rolls its writes back
  * and retries with backoff up to `worker.maxAttempts`, then `failed` (replayable).
  *
- * **Extending the context**: `createMailroom({ context: (ctx) => ({ reply: … }) })` or
+ * **Replying** (with `mail`): `ctx.reply(content, { scope })` queues a threaded reply in the handler's
+ * transaction (In-Reply-To/References, `Re:` once, a Message-ID signed with the scope, a signed Reply-To);
+ * `ctx.autoReply(…)` refuses anything `email.classify()` does not call human and rate-limits per recipient;
+ * `ctx.mailer` queues other mail in the same transaction; `mailroom.mailer` is for code outside handlers.
+ * Nothing queued by a handler that throws is sent. The outbox deliverer (default transport: outbox only,
+ * nothing leaves) runs with `start()`/`stop()`/`drain()`.
+ *
+ * **Reply tokens**: `route(name, 'reply+{token}@replies.example.com', handler, { replyToken: 'token' })`
+ * verifies the token (signature, expiry, issued to this sender) before the handler, which gets
+ * `ctx.replyToken` ({ scope, recipient, … }); a failing token bounces the email with the reason.
+ *
+ * **Event Webhook** (with `eventsSecurity`): `app()` also answers `POST /events` (`eventsFetch` elsewhere):
+ * verified, stored deduplicated and linked to the outbox message, then `mailroom.events.on('bounce', …)`.
+ *
+ * **Per-route middleware**: `{ use: requireAuthenticatedSender() }` as the route's options (or `mailroom.use`).
+ * **Extending the context**: `createMailroom({ context: (ctx) => ({ … }) })` or
  * `mailroom.extend((ctx) => ({ … }))` adds typed fields to every handler's `ctx`.
  *
  * @example
  * ```ts
  * import { Hono } from 'hono';
- * import { createMailroom, openStore } from '@mailroom/core';
+ * import { createMailroom, openStore, requireAuthenticatedSender, sendgridTransport } from '@mailroom/core';
  *
- * const mailroom = createMailroom({ store: await openStore(), security: { publicKeys: [process.env.SENDGRID_PARSE_KEY!] } });
- * mailroom.route('posts', 'post+{token}@blog.example.com', async (ctx) => {
- *   const author = await findAuthorByToken(ctx.tx, ctx.params.token);
- *   if (!author) return ctx.bounce('unknown posting address');
- *   await ctx.tx.insert(posts).values({ authorId: author.id, title: ctx.email.subject });
+ * const keys = [{ id: '2026-11', secret: process.env.MAILROOM_SECRET! }];
+ * const mailroom = createMailroom({
+ *   store: await openStore(),
+ *   security: { publicKeys: [process.env.SENDGRID_PARSE_KEY!] },
+ *   eventsSecurity: { publicKeys: [process.env.SENDGRID_EVENTS_KEY!] },
+ *   mail: {
+ *     from: 'Support <help@example.com>',
+ *     transport: sendgridTransport({ apiKey: process.env.SENDGRID_API_KEY! }),
+ *     replyAddresses: { keys, domain: 'replies.example.com' },
+ *     messageIds: { keys, domain: 'mail.example.com' },
+ *   },
  * });
- * mailroom.fallback((ctx) => ctx.ignore('not for us'));
+ * mailroom.route('support', 'help@example.com', async (ctx) => {
+ *   const ticket = await openTicket(ctx.tx, ctx.email);
+ *   await ctx.autoReply({ text: `Ticket ${ticket.id} opened.` }, { scope: `t:${ticket.id}` });
+ * });
+ * mailroom.route('ticket-reply', 'reply+{token}@replies.example.com', async (ctx) => {
+ *   await addMessage(ctx.tx, ctx.replyToken.scope, ctx.email.reply().text);
+ * }, { replyToken: 'token' });
+ * mailroom.route('close', 'close+{ticket}@example.com', closeTicket, { use: requireAuthenticatedSender() });
+ * mailroom.events.on('bounce', async (event, { tx, outboundMessageId }) => markUndeliverable(tx, event.email));
  *
  * const app = new Hono();
- * app.route('/webhooks/sendgrid', mailroom.app()); // SendGrid posts to /webhooks/sendgrid/parse
+ * app.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
  * mailroom.start();
  * ```
  */
