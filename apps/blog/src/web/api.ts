@@ -94,15 +94,16 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
 
   api.get('/posts/:id{[0-9]+}', async (c) => {
     const post = await postById(db, Number(c.req.param('id')));
-    // Own drafts need credentials: try them only when the post is not public.
+    // Drafts are visible to their author only (session or Basic); to anyone else they do not exist.
     if (post && !isPublic(post, config.now())) {
-      const auth = requireApiAuthor(db);
-      let allowed = false;
-      const denied = await auth(c, async () => {
-        allowed = c.var.author?.id === post.authorId;
-      });
-      if (denied) return denied;
-      if (!allowed) return c.json({ error: 'no such post' }, 404);
+      let viewer = c.var.author;
+      if (c.req.header('authorization') !== undefined) {
+        const denied = await requireApiAuthor(db)(c, async () => {
+          viewer = c.var.author;
+        });
+        if (denied) return denied;
+      }
+      if (viewer?.id !== post.authorId) return c.json({ error: 'no such post' }, 404);
     }
     if (!post) return c.json({ error: 'no such post' }, 404);
     const author = await authorById(db, post.authorId);
