@@ -55,6 +55,7 @@ export interface ListsAppOptions {
 
 export interface ListsApp {
   /** Archive, admin UI, unsubscribe/confirm pages and, under `/api`, the JSON API. Mount at `config.basePath`. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   web: Hono<any>;
   config: ResolvedConfig;
   services: ListsServices;
@@ -153,3 +154,5 @@ export type { ListsConfig, ResolvedConfig } from './config.js';
 export type { InboundResult } from './inbound.js';
 export { hashPassword } from './web/auth.js';
 export * as listsSchema from './db/schema.js';
+export { createList, upsertMember, listBySlug, threadMessages } from './service.js';
+export type { List, Member, Message, Thread, ModerationItem, ListsServices } from './service.js';
