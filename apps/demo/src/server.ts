@@ -163,7 +163,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     const deliverer = createOutboxDeliverer({ store, transport, ...(options.logger ? { logger: options.logger } : {}) });
     const events = eventDispatcherOf(mailroom);
 
-    const root = new Hono();
+    // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
+    const root = new Hono({ strict: false });
     root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
 
     const apps: DemoApp[] = [];
@@ -205,7 +206,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
           store,
           mailroom,
           webhooks,
-          addresses: apps.flatMap((app) => app.addresses.filter((a) => !a.address.includes('…')).map((a) => ({ address: a.address, app: app.title }))),
+          addresses: apps.flatMap((app) => app.addresses.filter((a) => !/[…<]/.test(a.address)).map((a) => ({ address: a.address, app: app.title }))),
           ownDomains: Object.values(config.domains),
           signing: `signed with the development key in ${devKeys.file}${config.parse.basic.length ? ' and sent with the first basic credential' : ''}`,
           credentials: config.console.password ? { username: config.console.username, password: config.console.password } : null,

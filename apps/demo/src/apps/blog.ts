@@ -1,0 +1,51 @@
+/** Blog by email (`apps/blog`) at /blog: authors mail a post to post@<domain> (or their secret address). */
+import { createBlogApp, upsertAuthor } from '@mailroom/app-blog';
+import type { DemoAppModule } from './types.js';
+
+export const BLOG_AUTHOR = { email: 'grace@example.test', name: 'Grace Hopper', password: 'mailroom-demo', isAdmin: true };
+
+export const blogModule: DemoAppModule = {
+  name: 'blog',
+  mountPath: '/blog',
+  async create(ctx) {
+    const domain = ctx.config.domains.blog;
+    const blog = await createBlogApp({
+      mailroom: ctx.mailroom,
+      store: ctx.store,
+      mailer: ctx.mailer({ domain }),
+      config: {
+        domain,
+        publicUrl: ctx.publicUrl,
+        keys: [{ id: 'demo', secret: ctx.secretFor('blog') }],
+        title: 'The Mailroom Blog',
+        tagline: 'Posted by email',
+        secureCookies: !ctx.config.development,
+      },
+    });
+    const plain = `${blog.config.postingLocalPart}@${domain}`;
+    return {
+      name: 'blog',
+      title: 'Blog',
+      summary: 'A blog by email: registered authors mail a post, get a confirmation with its URL, and reply to it to update the post.',
+      mountPath: ctx.mountPath,
+      web: blog.web,
+      addresses: [
+        {
+          address: plain,
+          description: `publishes a post from a registered author with an aligned SPF/DKIM verdict (try it as ${BLOG_AUTHOR.email})`,
+          tryIt: {
+            from: `${BLOG_AUTHOR.name} <${BLOG_AUTHOR.email}>`,
+            to: plain,
+            subject: 'Hello from my inbox',
+            text: 'This post was written in an email client.\n\nIt went through SendGrid Inbound Parse (well, the console), the Mailroom inbox and the blog handler.\n',
+          },
+        },
+        { address: `${blog.config.postingLocalPart}+<secret>@${domain}`, description: "each author's secret posting address (shown in the author UI)" },
+      ],
+      logins: [{ url: `${ctx.mountPath}/login`, username: BLOG_AUTHOR.email, password: BLOG_AUTHOR.password, note: 'blog author' }],
+      async seed() {
+        await upsertAuthor(blog.db, BLOG_AUTHOR);
+      },
+    };
+  },
+};
