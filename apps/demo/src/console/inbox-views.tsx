@@ -135,7 +135,9 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
           <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
             <select name="route" aria-label="Route" style="width:auto">
               {props.routes.map((name) => (
-                <option value={name}>{name}</option>
+                <option value={name} selected={name === record.route}>
+                  {name}
+                </option>
               ))}
             </select>{' '}
             <button type="submit" class="secondary">

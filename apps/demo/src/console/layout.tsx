@@ -32,7 +32,7 @@ input[type=text], input[type=email], input[type=search], select, textarea { widt
 textarea { min-height:8rem; font-family:var(--mono); font-size:.85rem; }
 .filters label { margin:0; } .filters input, .filters select { width:auto; }
 .grid2 { display:grid; grid-template-columns: 1fr 1fr; gap:0 1.25rem; } @media (max-width: 800px) { .grid2 { grid-template-columns: 1fr; } }
-button, .button { display:inline-block; padding:.45rem .9rem; border-radius:6px; border:1px solid var(--accent); background:var(--accent); color:#fff; font:inherit; font-weight:600; cursor:pointer; text-decoration:none; }
+button, .button { display:inline-block; white-space:nowrap; padding:.45rem .9rem; border-radius:6px; border:1px solid var(--accent); background:var(--accent); color:#fff; font:inherit; font-weight:600; cursor:pointer; text-decoration:none; }
 button.secondary, .button.secondary { background:#fff; color:var(--accent); }
 button.danger { background:var(--bad); border-color:var(--bad); }
 .actions { display:flex; gap:.5rem; flex-wrap:wrap; align-items:center; margin:.5rem 0; }

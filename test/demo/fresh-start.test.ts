@@ -1,0 +1,63 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inboundRequest } from '@mailroom/core/testing';
+
+const SERVER = resolve('apps/demo/dist/server.js');
+const hasDist = existsSync(SERVER);
+
+// `npm start` runs the build and then this file; CI builds first, so there a missing dist is a failure.
+describe.runIf(hasDist || !!process.env.CI)('fresh start: node apps/demo/dist/server.js on an empty data dir', () => {
+  let child: ChildProcess | undefined;
+  let dataDir: string | undefined;
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child!.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves / and accepts a webhook post within 30 seconds, then stops cleanly on SIGTERM', { timeout: 45_000 }, async () => {
+    if (!hasDist) throw new Error(`${SERVER} is missing: run npm run build first`);
+    dataDir = await mkdtemp(join(tmpdir(), 'mailroom-fresh-'));
+    const started = Date.now();
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', MAILROOM_DATA_DIR: dataDir, NODE_ENV: 'development' };
+    for (const name of ['DATABASE_URL', 'SENDGRID_PARSE_PUBLIC_KEY', 'SENDGRID_PARSE_BASIC_AUTH', 'SENDGRID_EVENTS_PUBLIC_KEY', 'SENDGRID_API_KEY']) delete env[name];
+    child = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+    const url = await new Promise<string>((found, failed) => {
+      const timer = setTimeout(() => failed(new Error(`no banner within 30 s:\n${output}`)), 30_000);
+      const look = () => {
+        const match = /Mailroom demo on (http:\/\/\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          found(match[1]!.replace('localhost', '127.0.0.1'));
+        }
+      };
+      child!.stdout!.on('data', look);
+      child!.once('exit', (code) => failed(new Error(`the server exited with ${code}:\n${output}`)));
+    });
+    expect(output).toContain('WARNING: the Parse Webhook accepts unauthenticated posts');
+
+    const home = await fetch(`${url}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('support@support.example.test');
+    const posted = await fetch(inboundRequest({ to: 'support@support.example.test', subject: 'Fresh start' }, { url: `${url}/webhooks/sendgrid/parse` }));
+    expect(posted.status).toBe(200);
+    expect(((await posted.json()) as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(existsSync(join(dataDir, 'dev-keys.json'))).toBe(true);
+
+    const exited = new Promise<number | null>((done) => child!.once('exit', done));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
