@@ -193,7 +193,7 @@ function renderMarkdown(text: string, named: Array<{ position: number; filename:
     return `\n<img src="blog-image:${position}" alt="${escapeAttribute(altFromFilename(name))}">\n`;
   });
   const rendered = marked.parse(withImages, { async: false, gfm: true, breaks: false }) as string;
-  return sanitizePostHtml(rendered);
+  return sanitizePostHtml(rendered).trim();
 }
 
 /** A stored source (edited in the UI) rendered again: Markdown, or HTML re-sanitized. */

@@ -13,7 +13,7 @@ header.site .wrap { display: flex; align-items: baseline; justify-content: space
 .tagline { color: var(--muted); font: 15px/1.4 system-ui, sans-serif; margin: 4px 0 0; }
 nav.site a { font: 15px system-ui, sans-serif; margin-left: 14px; color: var(--muted); text-decoration: none; }
 nav.site a:hover { color: var(--ink); }
-main { padding: 36px 0 60px; }
+main.wrap { padding-top: 40px; padding-bottom: 60px; }
 footer.site { border-top: 1px solid var(--line); color: var(--muted); font: 14px system-ui, sans-serif; padding: 24px 0 40px; }
 h1, h2, h3, h4 { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.25; letter-spacing: -0.01em; }
 h1 { font-size: 2.1rem; margin: 0 0 8px; }
@@ -28,6 +28,7 @@ article.card h2 a:hover { color: var(--accent); }
 article.card img.cover { width: 100%; height: auto; max-height: 340px; object-fit: cover; border-radius: 6px; margin: 10px 0; }
 .content { overflow-wrap: break-word; }
 .content img, .content figure img { max-width: 100%; height: auto; border-radius: 4px; }
+.content img.inline, .content figure.single img { display: block; margin: 0 auto; max-height: 85vh; width: auto; }
 .content figure { margin: 28px 0; }
 .content blockquote { margin: 24px 0; padding: 4px 20px; border-left: 3px solid var(--accent); color: #444c56; background: #faf6f0; }
 .content pre { background: #f6f8fa; padding: 14px 16px; overflow-x: auto; border-radius: 6px; font-size: 15px; line-height: 1.5; }
