@@ -10,7 +10,7 @@ import type { Logger, MailerMessage, Store, Transaction } from '@mailroom/core';
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';
-import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, unsubscribeToken, type List, type ListsServices, type Member, type Message, type Thread } from './service.js';
+import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, threadAddress, unsubscribeToken, type List, type ListsServices, type Member, type Message, type Thread } from './service.js';
 
 export interface Fanout {
   kick(): void;
@@ -54,8 +54,8 @@ export function createFanout(options: { store: Store; services: ListsServices; l
         .limit(services.config.fanoutChunk);
       if (recipients.length > 0) {
         const threading = await referencesFor(tx, thread.id, message);
-        // Once per chunk: the token embeds its expiry, and copies must be identical to share a request.
-        const replyTo = threadAddress(services, list, thread);
+        // Fixed at publish time: the token embeds its expiry, and copies must be identical to share a request.
+        const replyTo = job.replyTo ?? threadAddress(services, list, thread);
         const copies = recipients.map((member) => copyFor(services, list, thread, message, member, { ...threading, replyTo }));
         await services.mailer.sendMany(copies, { tx: rawTx as Transaction });
       }
@@ -145,9 +145,4 @@ export function copyFor(
     customArgs: { lists_list: list.id, lists_thread: thread.id, lists_member: member.id, lists_message: message.id },
     batchKey: `lists:${message.id}`,
   };
-}
-
-/** The thread's shared reply address (bound to the list address, so it identifies no member). */
-export function threadAddress(services: ListsServices, list: List, thread: Thread): string {
-  return services.replyAddresses.create({ scope: scopes.thread(thread.id), recipient: listAddress(services.config, list.slug) });
 }

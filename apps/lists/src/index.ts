@@ -119,16 +119,10 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
           // `blocked` bounces are usually about our reputation or content, not a dead mailbox.
           if (event.kind === 'bounce' && event.type === 'blocked') return;
           const detail = event.kind === 'spamreport' ? 'spam report' : `${event.reason ?? ''}${'status' in event && event.status ? ` (${event.status})` : ''}`;
-          const hooks: Array<() => unknown> = [];
-          await handleDeliveryEvent(
-            tx as ListsDb,
-            services,
-            { kind, email: event.email, detail, customArgs: event.customArgs },
-            (f) => hooks.push(f),
-          );
-          // The dispatcher offers no after-commit hook: a probe queued here goes out on the deliverer's next poll
-          // (or drain); kicking now could run before the event's transaction commits.
-          void hooks;
+          // The dispatcher offers no after-commit hook, and kicking the deliverer before the event's transaction
+          // commits would find nothing: a probe queued here goes out on the deliverer's next poll (or drain).
+          const noKickBeforeCommit = () => undefined;
+          await handleDeliveryEvent(tx as ListsDb, services, { kind, email: event.email, detail, customArgs: event.customArgs }, noKickBeforeCommit);
         });
       on('bounce');
       on('dropped');

@@ -248,9 +248,14 @@ export async function publish(tx: ListsDb, services: ListsServices, list: List, 
     .set({ messageCount: sql`${threads.messageCount} + 1`, lastPostAt: sql`now()` })
     .where(eq(threads.id, thread.id))
     .returning();
-  await tx.insert(distributions).values({ messageId: id, listId: list.id });
+  await tx.insert(distributions).values({ messageId: id, listId: list.id, replyTo: threadAddress(services, list, updated!) });
   afterCommit(() => services.kickFanout());
   return { message: message!, thread: updated! };
+}
+
+/** The thread's shared reply address (bound to the list address, so it identifies no member). */
+export function threadAddress(services: ListsServices, list: List, thread: Thread): string {
+  return services.replyAddresses.create({ scope: scopes.thread(thread.id), recipient: listAddress(services.config, list.slug) });
 }
 
 /** Messages of a thread, oldest first. */

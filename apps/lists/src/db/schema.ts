@@ -169,6 +169,8 @@ export const distributions = listsSchema.table(
     listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
     status: text('status').$type<'pending' | 'done'>().notNull().default('pending'),
     cursor: text('cursor').notNull().default(''),
+    /** The thread reply address every copy carries, fixed once so all chunks batch alike. */
+    replyTo: text('reply_to'),
     queued: integer('queued').notNull().default(0),
     createdAt: created(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listOutbound, type PreparedMessage } from '@mailroom/core';
-import { memberEvents, members, messages, moderation } from '../db/schema.js';
+import { distributions, memberEvents, members, messages, moderation } from '../db/schema.js';
 import { createList, threadMessages, upsertMember, type List } from '../service.js';
 import { DOMAIN, startHarness, type Harness } from '../testing/harness.js';
 
@@ -142,6 +142,24 @@ describe('posting and redistribution', () => {
     expect((h.results.at(-1) as { reason: string }).reason).toMatch(/^loop/);
     expect(h.sent()).toHaveLength(0);
     expect(await h.db.select().from(messages)).toHaveLength(0);
+  });
+});
+
+describe('fan-out in chunks', () => {
+  it('queues members chunk by chunk after the handler committed, and every active member gets one copy', async () => {
+    await h.close();
+    h = await startHarness({ fanoutChunk: 3 });
+    list = await createList(h.db, { slug: 'dev', name: 'Dev' });
+    const addresses = Array.from({ length: 8 }, (_, i) => `m${i}@members.test`);
+    for (const address of addresses) await upsertMember(h.db, list.id, { address });
+    await h.post({ from: addresses[0]!, to: LIST, subject: 'Chunked', text: 'to everyone' });
+    expect(h.sent().map((m) => m.to[0]!.address).sort()).toEqual(addresses);
+    const [distribution] = await h.db.select().from(distributions);
+    expect(distribution).toMatchObject({ status: 'done', queued: 8 });
+    // Chunks are queued in separate transactions, but the copies are identical apart from the personalization,
+    // so the deliverer sends them in one request.
+    expect(h.batches.map((b) => b.length)).toEqual([8]);
+    expect(new Set(h.sent().map((m) => m.replyTo[0]!.address)).size).toBe(1);
   });
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE "lists"."distributions" ADD COLUMN "reply_to" text;
