@@ -140,7 +140,7 @@ export async function listAuthors(db: BlogDb, now: Date): Promise<Array<{ id: nu
     .select({
       id: authors.id,
       name: authors.name,
-      posts: sql<number>`count(${posts.id}) filter (where ${posts.status} in ('published', 'scheduled') and ${posts.publishAt} <= ${now})`.mapWith(Number),
+      posts: sql<number>`count(${posts.id}) filter (where ${posts.status} in ('published', 'scheduled') and ${posts.publishAt} <= ${now.toISOString()}::timestamptz)`.mapWith(Number),
     })
     .from(authors)
     .leftJoin(posts, eq(posts.authorId, authors.id))
