@@ -7,9 +7,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inboundRequest } from '@mailroom/core/testing';
 
 const SERVER = resolve('apps/demo/dist/server.js');
-const hasDist = existsSync(SERVER);
+// The built server imports the built core and apps: all of them must be there.
+const BUILT = [SERVER, ...['packages/core', 'apps/blog', 'apps/lists', 'apps/support', 'apps/avatars'].map((dir) => resolve(dir, 'dist/index.js'))];
+const hasDist = BUILT.every((file) => existsSync(file));
 
-// `npm start` runs the build and then this file; CI builds first, so there a missing dist is a failure.
+// `npm start` runs the build and then this file; CI builds first, so there a missing build is a failure.
 describe.runIf(hasDist || !!process.env.CI)('fresh start: node apps/demo/dist/server.js on an empty data dir', () => {
   let child: ChildProcess | undefined;
   let dataDir: string | undefined;
@@ -23,7 +25,7 @@ describe.runIf(hasDist || !!process.env.CI)('fresh start: node apps/demo/dist/se
   });
 
   it('serves / and accepts a webhook post within 30 seconds, then stops cleanly on SIGTERM', { timeout: 45_000 }, async () => {
-    if (!hasDist) throw new Error(`${SERVER} is missing: run npm run build first`);
+    if (!hasDist) throw new Error(`missing build output (${BUILT.filter((f) => !existsSync(f)).join(', ')}): run npm run build first`);
     dataDir = await mkdtemp(join(tmpdir(), 'mailroom-fresh-'));
     const started = Date.now();
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', MAILROOM_DATA_DIR: dataDir, NODE_ENV: 'development' };
