@@ -5,6 +5,7 @@ import {
   getOutbound,
   lastDeliveryStatus,
   listOutbound,
+  MailroomConfigurationError,
   type BounceEvent,
   type Mailroom,
   type PreparedMessage,
@@ -264,5 +265,6 @@ describe('reply → threaded outbound → token route → Event Webhook bounce',
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: 'events_not_configured' });
     await expect(plain.mailer.send({ to: 'a@client.example', subject: 'x', text: 'x' })).rejects.toThrow(/mail: \{ from \}/);
+    expect(() => plain.route('r', 'reply+{token}@replies.example', () => {}, { replyToken: 'token' })).toThrow(MailroomConfigurationError);
   });
 });
