@@ -58,6 +58,9 @@ export interface Mailer {
   sendMany(messages: readonly MailerMessage[], options?: SendOptions): Promise<SendResult[]>;
 }
 
+/** Rows per INSERT statement (PostgreSQL allows 65,535 parameters; an outbox row uses 20). */
+const INSERT_CHUNK = 500;
+
 export function createMailer(options: MailerOptions): Mailer {
   const { store } = options;
   const domain = options.messageIds?.domain ?? options.domain;
@@ -75,6 +78,7 @@ export function createMailer(options: MailerOptions): Mailer {
 
   async function queue(tx: Queryable, messages: readonly MailerMessage[]): Promise<SendResult[]> {
     const results: SendResult[] = [];
+    const rows: Array<typeof outboundMessages.$inferInsert> = [];
     for (const input of messages) {
       const message = { ...input, from: input.from ?? options.defaultFrom } as OutboundMessage;
       if (message.from === undefined) throw new Error('message has no from (and the mailer no defaultFrom)');
@@ -85,7 +89,7 @@ export function createMailer(options: MailerOptions): Mailer {
       const to = toAddressList(message.to);
       const cc = toAddressList(message.cc);
       const bcc = toAddressList(message.bcc);
-      await tx.insert(outboundMessages).values({
+      rows.push({
         id,
         from: toAddress(message.from, 'from'),
         to,
@@ -107,6 +111,8 @@ export function createMailer(options: MailerOptions): Mailer {
       });
       results.push({ id, messageId });
     }
+    // Multi-row inserts: a list fan-out of thousands of copies is a handful of statements, not one per copy.
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(outboundMessages).values(rows.slice(i, i + INSERT_CHUNK));
     return results;
   }
 
