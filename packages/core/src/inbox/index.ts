@@ -18,6 +18,8 @@ export { rowsOf } from './database.js';
 export type { Inbox, IngestResult, ListFilter, IncinerateOptions } from './inbox.js';
 export { DEFAULT_RETENTION_DAYS } from './inbox.js';
 export type { InboundRecord } from './records.js';
+/** Row → InboundRecord, for the worker that claims rows with its own query. */
+export { toRecord } from './records.js';
 export type { StorablePost, StoredPostParser } from './post.js';
 export { INBOUND_STATUSES, PROCESSED_STATUSES, inboundEmails, blobs as blobsTable, handlerEffects, mailroomSchema } from './schema.js';
 export type { InboundStatus, ProcessedStatus } from './schema.js';

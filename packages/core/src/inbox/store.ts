@@ -7,7 +7,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
-import { parseInboundBody } from '../ingress/parse.js';
+import { parseInboundBody } from '../ingress/index.js';
 import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.js';
 import type { Database, Transaction } from './database.js';
 import { StoreUnavailableError, asStoreError } from './errors.js';

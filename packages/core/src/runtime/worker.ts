@@ -14,7 +14,7 @@ import {
   type Store,
   type Transaction,
 } from '../inbox/index.js';
-import { toRecord } from '../inbox/records.js';
+import { toRecord } from '../inbox/index.js';
 
 export interface ProcessContext {
   record: InboundRecord;
