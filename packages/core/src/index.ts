@@ -110,6 +110,8 @@ export {
   createMailer,
   listOutbound,
   getOutbound,
+  listOutboundMessages,
+  getOutboundMessage,
   requeueOutbound,
   createOutboxDeliverer,
   buildReply,
@@ -123,7 +125,6 @@ export {
   ReplyAddressError,
   createMessageIds,
   SigningKeyError,
-  outboundMessagesTable,
   OUTBOUND_STATUSES,
 } from './outbound/index.js';
 export type {
@@ -142,6 +143,9 @@ export type {
   SendOptions,
   SendResult,
   OutboundRecord,
+  OutboundMessageRecord,
+  OutboundAttachmentRecord,
+  OutboundFilter,
   OutboxDeliverer,
   OutboxDelivererOptions,
   ReplyContent,

@@ -1,8 +1,7 @@
 /** Avatars by email (`apps/avatars`) at /avatars: mail a photo to avatar@<domain>, get a Gravatar-style URL. */
 import { createHash } from 'node:crypto';
-import { desc } from 'drizzle-orm';
 import { createAvatarsApp } from '@mailroom/app-avatars';
-import { outboundMessagesTable } from '@mailroom/core';
+import { listOutboundMessages } from '@mailroom/core';
 import type { DemoAppModule } from './types.js';
 
 export const AVATAR_USER = { address: 'ada@example.test', name: 'Ada Lovelace' };
@@ -36,7 +35,7 @@ export const avatarsModule: DemoAppModule = {
         );
       const registered = await api('/register', { address: AVATAR_USER.address });
       if (registered.status !== 202) throw new Error(`avatars seed: register answered ${registered.status} ${await registered.text()}`);
-      const mails = await ctx.store.db.select().from(outboundMessagesTable).orderBy(desc(outboundMessagesTable.createdAt)).limit(20);
+      const mails = await listOutboundMessages(ctx.store.db, { limit: 20 });
       const link = mails
         .filter((m) => m.to.some((to) => to.address.toLowerCase() === AVATAR_USER.address))
         .map((m) => /\/confirm\/([\w-]+)/.exec(`${m.text ?? ''} ${m.html ?? ''}`)?.[1])

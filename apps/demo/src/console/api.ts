@@ -4,7 +4,7 @@ import {
   EVENT_STATUSES,
   INBOUND_STATUSES,
   listEvents,
-  listOutbound,
+  listOutboundMessages,
   OUTBOUND_STATUSES,
   RouteNameError,
   type EventStatus,
@@ -12,7 +12,7 @@ import {
   type OutboundStatus,
 } from '@mailroom/core';
 import { ComposeError, sendComposed, sendEml, type ComposeOutcome } from './compose.js';
-import { inboundDetail, outboundDetail, outboundJSON, outboundRow, recipientsOf } from './data.js';
+import { inboundDetail, outboundDetail, outboundRow, recipientsOf } from './data.js';
 import type { ConsoleOptions } from './index.js';
 import type { ComposeAttachment } from './posts.js';
 import { isSimulatedEvent, simulatedEvent, SIMULATED_EVENTS } from './webhooks.js';
@@ -125,15 +125,14 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
   api.get('/outbox', async (c) => {
     const status = oneOf<OutboundStatus>(c.req.query('status'), OUTBOUND_STATUSES, 'status');
     const before = c.req.query('before');
-    const records = await listOutbound(store.db, { limit: limitOf(c, 500), ...(status ? { status } : {}), ...(before ? { before } : {}) });
-    const rows = await Promise.all(records.map((r) => outboundRow(store, r.id)));
-    return c.json({ items: rows.filter((r) => r !== null).map(outboundJSON) });
+    const items = await listOutboundMessages(store.db, { limit: limitOf(c, 500), ...(status ? { status } : {}), ...(before ? { before } : {}) });
+    return c.json({ items });
   });
 
   api.get('/outbox/:id', async (c) => {
     const detail = await outboundDetail(store, c.req.param('id'));
     if (!detail) return c.json({ error: 'not_found', reason: 'no outbox message with that id' }, 404);
-    return c.json({ message: outboundJSON(detail.message), delivery: detail.delivery, events: detail.events });
+    return c.json({ message: detail.message, delivery: detail.delivery, events: detail.events });
   });
 
   api.post('/outbox/:id/events', async (c) => {

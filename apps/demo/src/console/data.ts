@@ -1,22 +1,21 @@
 /** The console's reads: the inbox, the outbox (full rows: headers, bodies, threading) and stored events. */
-import { eq } from 'drizzle-orm';
 import {
   findEventsForMessage,
+  getOutboundMessage,
   lastDeliveryStatus,
-  outboundMessagesTable,
   type AuthVerdict,
   type Classification,
   type DeliveryStatusResult,
   type ExtractedReply,
   type InboundEmail,
   type InboundRecord,
+  type OutboundMessageRecord,
   type Store,
   type StoredEvent,
 } from '@mailroom/core';
 
-export type OutboundRow = typeof outboundMessagesTable.$inferSelect;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** An outbox message in full (core's `getOutboundMessage`). */
+export type OutboundRow = OutboundMessageRecord;
 
 export interface InboundDetail {
   record: InboundRecord;
@@ -43,10 +42,8 @@ export async function inboundDetail(store: Store, id: string, ownDomains: string
   return { record, email, loadError, analysis };
 }
 
-export async function outboundRow(store: Store, id: string): Promise<OutboundRow | null> {
-  if (!UUID.test(id)) return null;
-  const [row] = await store.db.select().from(outboundMessagesTable).where(eq(outboundMessagesTable.id, id));
-  return row ?? null;
+export function outboundRow(store: Store, id: string): Promise<OutboundRow | null> {
+  return getOutboundMessage(store.db, id);
 }
 
 export interface OutboundDetail {
@@ -60,12 +57,6 @@ export async function outboundDetail(store: Store, id: string): Promise<Outbound
   if (!message) return null;
   const [events, delivery] = await Promise.all([findEventsForMessage(store.db, id), lastDeliveryStatus(store.db, id)]);
   return { message, events, delivery };
-}
-
-/** The JSON form of an outbox row for the API (lease bookkeeping left out). */
-export function outboundJSON(row: OutboundRow): Omit<OutboundRow, 'leaseOwner' | 'leaseUntil'> {
-  const { leaseOwner: _owner, leaseUntil: _until, ...rest } = row;
-  return rest;
 }
 
 /** Everything every recipient of a message has (to, cc, bcc), for "simulate event" and "reply as". */

@@ -6,7 +6,7 @@ import { Hono, type Context } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
-import { listEvents, listOutbound, RouteNameError, type Mailroom, type InboundStatus, INBOUND_STATUSES, type Store } from '@mailroom/core';
+import { listEvents, listOutboundMessages, RouteNameError, type Mailroom, type InboundStatus, INBOUND_STATUSES, type Store } from '@mailroom/core';
 import { createConsoleApi } from './api.js';
 import { ComposeError, composeValuesFrom, describeRefusal, sendComposed, sendEml } from './compose.js';
 import { ComposePage, EMPTY_COMPOSE, type ComposeFormValues } from './compose-views.js';
@@ -137,9 +137,8 @@ export function createConsole(options: ConsoleOptions): Hono {
 
   app.get('/outbox', async (c) => {
     const before = c.req.query('before');
-    const records = await listOutbound(store.db, { limit: PAGE, ...(before ? { before } : {}) });
-    const rows = (await Promise.all(records.map((r) => outboundRow(store, r.id)))).filter((r): r is OutboundRow => r !== null);
-    return c.html(<OutboxList messages={rows} olderThan={records.length === PAGE ? records.at(-1)!.id : null} />);
+    const rows = await listOutboundMessages(store.db, { limit: PAGE, ...(before ? { before } : {}) });
+    return c.html(<OutboxList messages={rows} olderThan={rows.length === PAGE ? rows.at(-1)!.id : null} />);
   });
 
   app.get('/outbox/:id', async (c) => {

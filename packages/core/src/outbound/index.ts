@@ -25,8 +25,18 @@ export { sendgridTransport, sendgridMailBody, SendGridError, SENDGRID_MAX_PERSON
 export type { SendGridTransportOptions } from './transports/sendgrid.js';
 export { smtpTransport, smtpApiHeader } from './transports/smtp.js';
 export type { SmtpTransportOptions } from './transports/smtp.js';
-export { createMailer, listOutbound, getOutbound, requeueOutbound } from './outbox.js';
-export type { Mailer, MailerOptions, MailerMessage, SendOptions, SendResult, OutboundRecord } from './outbox.js';
+export { createMailer, listOutbound, getOutbound, listOutboundMessages, getOutboundMessage, requeueOutbound } from './outbox.js';
+export type {
+  Mailer,
+  MailerOptions,
+  MailerMessage,
+  SendOptions,
+  SendResult,
+  OutboundRecord,
+  OutboundMessageRecord,
+  OutboundAttachmentRecord,
+  OutboundFilter,
+} from './outbox.js';
 export { createOutboxDeliverer } from './deliverer.js';
 export type { OutboxDeliverer, OutboxDelivererOptions } from './deliverer.js';
 export { buildReply, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';

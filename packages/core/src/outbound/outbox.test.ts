@@ -9,7 +9,7 @@ import { eventsMigrationSet } from '../events/migrations.js';
 import { eventsHandler } from '../events/handler.js';
 import { findEventsForMessage, lastDeliveryStatus } from '../events/store.js';
 import { outboundMigrationSet } from './migrations.js';
-import { createMailer, getOutbound, listOutbound, requeueOutbound } from './outbox.js';
+import { createMailer, getOutbound, getOutboundMessage, listOutbound, listOutboundMessages, requeueOutbound } from './outbox.js';
 import { createOutboxDeliverer } from './deliverer.js';
 import { outboundMessages } from './schema.js';
 import { outboxOnlyTransport } from './transport.js';
@@ -99,6 +99,52 @@ describe('outbox', () => {
     expect(await listOutbound(store.db, { status: 'failed' })).toEqual([]);
     await expect(mailer.send({ from: 'x@example.com', to: 'nobody', subject: 's', text: 't' })).rejects.toThrow(/not an address|recipient/);
     await expect(mailer.send({ from: 'x@example.com', to: 'a@example.com', subject: 's' })).rejects.toThrow(/text or html/);
+  });
+
+  it('reads a message back in full: every field it was queued with, and its delivery state', async () => {
+    const mailer = createMailer({ store, domain: 'mail.example.com' });
+    const { id, messageId } = await mailer.send(
+      message('Ann <ann@example.com>', {
+        cc: ['cc@example.com'],
+        bcc: 'Hidden <bcc@example.com>',
+        replyTo: 'reply+t1@replies.example.com',
+        html: '<p>We are on it.</p>',
+        headers: { 'List-Unsubscribe': '<https://example.com/u>' },
+        customArgs: { ticket: '42' },
+        categories: ['support'],
+        inReplyTo: '<parent@example.net>',
+        references: ['<root@example.net>', '<parent@example.net>'],
+        attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: 'hello' }],
+      }),
+    );
+    const full = await getOutboundMessage(store.db, id);
+    expect(full).toMatchObject({
+      id,
+      status: 'queued',
+      messageId,
+      from: { address: 'help@example.com', name: 'Support' },
+      to: [{ address: 'ann@example.com', name: 'Ann' }],
+      cc: [{ address: 'cc@example.com', name: '' }],
+      bcc: [{ address: 'bcc@example.com', name: 'Hidden' }],
+      replyTo: [{ address: 'reply+t1@replies.example.com', name: '' }],
+      recipients: ['ann@example.com', 'cc@example.com', 'bcc@example.com'],
+      subject: 'Your ticket',
+      text: 'We are on it.',
+      html: '<p>We are on it.</p>',
+      headers: { 'List-Unsubscribe': '<https://example.com/u>' },
+      customArgs: { ticket: '42', mailroom_id: id },
+      categories: ['support'],
+      inReplyTo: 'parent@example.net',
+      references: ['root@example.net', 'parent@example.net'],
+      attachments: [{ filename: 'a.txt', contentType: 'text/plain', size: 5, contentId: null, inline: false }],
+      attempts: 0,
+      lastError: null,
+    });
+    expect(full!.attachments[0]).not.toHaveProperty('blobKey');
+    expect(full).not.toHaveProperty('leaseOwner');
+    expect((await listOutboundMessages(store.db))[0]).toEqual(full);
+    expect(await getOutboundMessage(store.db, 'not-a-uuid')).toBeNull();
+    expect(await getOutboundMessage(store.db, '00000000-0000-4000-8000-000000000000')).toBeNull();
   });
 
   it('sends rows sharing a batchKey as one SendGrid request with one personalization each', async () => {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { BlobStore, Queryable, Store, Transaction } from '../inbox/index.js';
-import { normalizeAddress } from '../message/index.js';
+import { normalizeAddress, type EmailAddress } from '../message/index.js';
 import { base32Encode } from './base32.js';
 import {
   MAILROOM_ID_ARG,
@@ -158,7 +158,7 @@ async function storeAttachments(blobs: BlobStore, tx: Queryable, message: Outbou
 
 export type OutboundRow = typeof outboundMessages.$inferSelect;
 
-/** An outbox row as the console lists it. */
+/** An outbox row in summary form (what a list shows); `getOutboundMessage` has everything. */
 export interface OutboundRecord {
   id: string;
   createdAt: Date;
@@ -197,14 +197,67 @@ export function toOutboundRecord(row: OutboundRow): OutboundRecord {
   };
 }
 
-/** Newest first; `before` = the id of the last row of the previous page. */
-export async function listOutbound(
-  db: Queryable,
-  filter: { status?: OutboundStatus | OutboundStatus[]; limit?: number; before?: string } = {},
-): Promise<OutboundRecord[]> {
+/** Which outbox rows to list: newest first; `before` = the id of the last row of the previous page. */
+export interface OutboundFilter {
+  status?: OutboundStatus | OutboundStatus[];
+  /** Default 50, at most 500. */
+  limit?: number;
+  before?: string;
+}
+
+/** An outbox attachment as stored (its bytes stay in the blob store). */
+export interface OutboundAttachmentRecord {
+  filename: string;
+  contentType: string;
+  size: number;
+  contentId: string | null;
+  inline: boolean;
+}
+
+/**
+ * An outbox message in full: everything it is sent with (addresses, bodies, headers, threading, custom
+ * args, categories, attachment list) plus its delivery state. Lease bookkeeping is left out.
+ */
+export interface OutboundMessageRecord extends Omit<OutboundRecord, 'from' | 'to'> {
+  from: EmailAddress;
+  to: EmailAddress[];
+  cc: EmailAddress[];
+  bcc: EmailAddress[];
+  replyTo: EmailAddress[];
+  /** Every to/cc/bcc address, normalized. */
+  recipients: string[];
+  text: string | null;
+  html: string | null;
+  headers: Record<string, string>;
+  attachments: OutboundAttachmentRecord[];
+  customArgs: Record<string, string>;
+  categories: string[];
+  references: string[];
+}
+
+export function toOutboundMessageRecord(row: OutboundRow): OutboundMessageRecord {
+  return {
+    ...toOutboundRecord(row),
+    from: row.from,
+    to: row.to,
+    cc: row.cc,
+    bcc: row.bcc,
+    replyTo: row.replyTo,
+    recipients: row.recipients,
+    text: row.text,
+    html: row.html,
+    headers: row.headers,
+    attachments: row.attachments.map(({ filename, contentType, size, contentId, inline }) => ({ filename, contentType, size, contentId, inline })),
+    customArgs: row.customArgs,
+    categories: row.categories,
+    references: row.references,
+  };
+}
+
+async function selectOutbound(db: Queryable, filter: OutboundFilter): Promise<OutboundRow[]> {
   const conditions: SQL[] = [];
   if (filter.status) conditions.push(inArray(outboundMessages.status, Array.isArray(filter.status) ? filter.status : [filter.status]));
-  if (filter.before) {
+  if (filter.before && isUuid(filter.before)) {
     const [anchor] = await db.select({ createdAt: outboundMessages.createdAt }).from(outboundMessages).where(eq(outboundMessages.id, filter.before));
     if (anchor) {
       conditions.push(
@@ -215,18 +268,46 @@ export async function listOutbound(
       );
     }
   }
-  const rows = await db
+  return db
     .select()
     .from(outboundMessages)
     .where(conditions.length ? and(...conditions) : undefined)
     .orderBy(desc(outboundMessages.createdAt), desc(outboundMessages.id))
     .limit(Math.min(filter.limit ?? 50, 500));
-  return rows.map(toOutboundRecord);
 }
 
-export async function getOutbound(db: Queryable, id: string): Promise<OutboundRecord | null> {
+async function selectOneOutbound(db: Queryable, id: string): Promise<OutboundRow | null> {
+  // Ids are UUIDs: anything else (a typo in a URL) is simply not found, not a database error.
+  if (!isUuid(id)) return null;
   const [row] = await db.select().from(outboundMessages).where(eq(outboundMessages.id, id));
+  return row ?? null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Newest first, summary form (see `listOutboundMessages` for everything). */
+export async function listOutbound(db: Queryable, filter: OutboundFilter = {}): Promise<OutboundRecord[]> {
+  return (await selectOutbound(db, filter)).map(toOutboundRecord);
+}
+
+/** Newest first, in full (bodies, headers, all addresses, custom args…). */
+export async function listOutboundMessages(db: Queryable, filter: OutboundFilter = {}): Promise<OutboundMessageRecord[]> {
+  return (await selectOutbound(db, filter)).map(toOutboundMessageRecord);
+}
+
+/** One outbox message, summary form; null when there is none with that id. */
+export async function getOutbound(db: Queryable, id: string): Promise<OutboundRecord | null> {
+  const row = await selectOneOutbound(db, id);
   return row ? toOutboundRecord(row) : null;
+}
+
+/** One outbox message in full; null when there is none with that id. */
+export async function getOutboundMessage(db: Queryable, id: string): Promise<OutboundMessageRecord | null> {
+  const row = await selectOneOutbound(db, id);
+  return row ? toOutboundMessageRecord(row) : null;
 }
 
 /** Puts a failed (or queued) message back in the queue now, attempts reset. */
