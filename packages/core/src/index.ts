@@ -212,6 +212,7 @@ export type {
   DeliveryStatusResult,
   EventDispatcher,
   EventDispatcherOptions,
+  EventHandlerRegistry,
   EventHandler,
   EventHandlerContext,
   EventStatus,

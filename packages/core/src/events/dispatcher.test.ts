@@ -59,4 +59,24 @@ describe('createEventDispatcher', () => {
     expect(row).toMatchObject({ status: 'failed', attempts: 2 });
     expect(row?.lastError).toMatch(/always fails/);
   });
+
+  it('runs after-commit hooks once the event committed, and never for a failed attempt', async () => {
+    await store.transaction((tx) => storeEvents(tx, parseEventBody('[{"event":"delivered","sg_event_id":"h1","email":"c@x.com"}]')));
+    const log: string[] = [];
+    let failOnce = true;
+    const dispatcher = createEventDispatcher({ store, backoff: { baseMs: 0, maxMs: 0 } }).on('delivered', async (_event, { tx, afterCommit, attempt }) => {
+      afterCommit(async () => {
+        // Runs after commit: a separate connection sees the event done.
+        const [row] = await store.db.select({ status: events.status }).from(events).where(eq(events.sgEventId, 'h1'));
+        log.push(`hook ${attempt}: ${row?.status}`);
+      });
+      await tx.execute(sql`select 1`);
+      if (failOnce) {
+        failOnce = false;
+        throw new Error('first attempt fails');
+      }
+    });
+    await dispatcher.drain();
+    expect(log).toEqual(['hook 2: done']);
+  });
 });

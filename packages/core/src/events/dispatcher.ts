@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { describeError, type Logger, type Store, type Transaction } from '../inbox/index.js';
+import { createPollLoop, defaultWorkerId, retryDelayMs } from '../outbound/index.js';
 import { events } from './schema.js';
 import { toStoredEvent } from './store.js';
 import type { EventKind, EventOfKind } from './types.js';
@@ -16,6 +15,11 @@ export interface EventHandlerContext {
   /** The outbox message the event belongs to, when linked. */
   outboundMessageId: string | null;
   log: Logger;
+  /**
+   * Runs `fn` after the event's transaction committed (never if a handler throws); errors are logged.
+   * Mail queued in `tx` passes it on: `mailer.send(message, { tx, afterCommit })` wakes the deliverer.
+   */
+  afterCommit(fn: () => unknown): void;
 }
 
 export type EventHandler<K extends EventKind | '*'> = (
@@ -36,8 +40,16 @@ export interface EventDispatcherOptions {
   logger?: Logger;
 }
 
-export interface EventDispatcher {
+/**
+ * Where Event Webhook handlers are registered: an EventDispatcher, or a Mailroom's `mailroom.events`.
+ * Apps take this narrow type so either fits.
+ */
+export interface EventHandlerRegistry {
   /** Handle one event type (`'*'` = every event, after the typed handlers). */
+  on<K extends EventKind | '*'>(kind: K, handler: EventHandler<K>): EventHandlerRegistry;
+}
+
+export interface EventDispatcher extends EventHandlerRegistry {
   on<K extends EventKind | '*'>(kind: K, handler: EventHandler<K>): EventDispatcher;
   start(): void;
   stop(): Promise<void>;
@@ -59,18 +71,12 @@ export interface EventDispatcher {
  */
 export function createEventDispatcher(options: EventDispatcherOptions): EventDispatcher {
   const { store } = options;
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId = options.workerId ?? defaultWorkerId();
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const maxAttempts = options.maxAttempts ?? 8;
-  const baseMs = options.backoff?.baseMs ?? 30_000;
-  const maxMs = options.backoff?.maxMs ?? 3_600_000;
+  const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
   const logger = options.logger ?? store.logger;
   const handlers = new Map<string, Array<EventHandler<any>>>();
-
-  let running = false;
-  let timer: NodeJS.Timeout | null = null;
-  let current: Promise<void> | null = null;
-  let again = false;
 
   async function claim() {
     return store.transaction(async (tx) => {
@@ -103,6 +109,7 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
   async function handle(row: typeof events.$inferSelect): Promise<void> {
     const stored = toStoredEvent(row);
     const list = [...(handlers.get(stored.event.kind) ?? []), ...(handlers.get('*') ?? [])];
+    const hooks: Array<() => unknown> = [];
     try {
       await store.transaction(async (tx) => {
         const [lease] = await tx
@@ -111,7 +118,14 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
           .where(and(eq(events.id, row.id), eq(events.status, 'processing')))
           .for('update');
         if (lease?.owner !== workerId) return; // another deliverer took it over
-        const ctx: EventHandlerContext = { tx, attempt: row.attempts, id: row.id, outboundMessageId: row.outboundMessageId, log: logger };
+        const ctx: EventHandlerContext = {
+          tx,
+          attempt: row.attempts,
+          id: row.id,
+          outboundMessageId: row.outboundMessageId,
+          log: logger,
+          afterCommit: (fn) => void hooks.push(fn),
+        };
         for (const handler of list) await handler(stored.event as never, ctx);
         await tx
           .update(events)
@@ -120,7 +134,7 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
       });
     } catch (error) {
       const final = row.attempts >= maxAttempts;
-      const delay = Math.min(maxMs, baseMs * 2 ** (row.attempts - 1)) * (0.5 + Math.random() / 2);
+      const delay = retryDelayMs(row.attempts, backoff);
       await store.transaction((tx) =>
         tx
           .update(events)
@@ -134,33 +148,28 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
           .where(and(eq(events.id, row.id), eq(events.leaseOwner, workerId))),
       );
       logger[final ? 'error' : 'warn'](final ? 'event_failed' : 'event_retry', { id: row.id, event: row.event, attempt: row.attempts, error: describeError(error) });
-    }
-  }
-
-  async function drain(): Promise<void> {
-    for (;;) {
-      const rows = await claim();
-      if (rows.length === 0) return;
-      for (const row of rows) await handle(row);
-    }
-  }
-
-  function tick(): void {
-    if (!running) return;
-    if (current) {
-      again = true;
       return;
     }
-    current = drain()
-      .catch((error) => logger.error('event_dispatcher_error', { error: describeError(error) }))
-      .finally(() => {
-        current = null;
-        if (again && running) {
-          again = false;
-          tick();
-        }
-      });
+    for (const hook of hooks) {
+      try {
+        await hook();
+      } catch (error) {
+        logger.error('event_after_commit_failed', { id: row.id, error: describeError(error) });
+      }
+    }
   }
+
+  async function round(): Promise<number> {
+    const rows = await claim();
+    for (const row of rows) await handle(row);
+    return rows.length;
+  }
+
+  const loop = createPollLoop({
+    round,
+    pollMs: options.pollMs ?? 1000,
+    onError: (error) => logger.error('event_dispatcher_error', { error: describeError(error) }),
+  });
 
   const dispatcher: EventDispatcher = {
     on(kind, handler) {
@@ -169,24 +178,10 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
       handlers.set(kind, list);
       return dispatcher;
     },
-    start() {
-      if (running) return;
-      running = true;
-      timer = setInterval(tick, options.pollMs ?? 1000);
-      timer.unref?.();
-      tick();
-    },
-    async stop() {
-      running = false;
-      if (timer) clearInterval(timer);
-      timer = null;
-      await current;
-    },
-    kick: tick,
-    async drain() {
-      if (current) await current;
-      await drain();
-    },
+    start: loop.start,
+    stop: loop.stop,
+    kick: loop.kick,
+    drain: loop.drain,
   };
   return dispatcher;
 }

@@ -44,7 +44,10 @@ export interface MailroomMailOptions {
   autoReplyLimit?: AutoReplyLimit;
   /** More host names we send from, for loop detection (`domain` and the signers' domains are included). */
   ownDomains?: readonly string[];
-  /** Outbox deliverer settings (polling, attempts, backoff…). */
+  /**
+   * Outbox deliverer settings (polling, attempts, backoff…). `claimLimit` (default 200) is how many rows a
+   * round claims: a list app sending 1,000-copy batches in one SendGrid request wants 1000.
+   */
   deliverer?: Omit<OutboxDelivererOptions, 'store' | 'transport' | 'logger'>;
 }
 

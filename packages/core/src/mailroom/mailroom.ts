@@ -7,7 +7,14 @@ import type { InboundStatus, Logger, Store } from '../inbox/index.js';
 import { createWorker, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
 import { createRouter, recipientsOf, RouteNameError, type Params, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
 import type { Mailer, MessageIds, ReplyAddresses } from '../outbound/index.js';
-import { createEventDispatcher, eventsHandler, type EventDispatcherOptions, type EventHandler, type EventKind } from '../events/index.js';
+import {
+  createEventDispatcher,
+  eventsHandler,
+  type EventDispatcherOptions,
+  type EventHandler,
+  type EventHandlerRegistry,
+  type EventKind,
+} from '../events/index.js';
 import { compose } from './compose.js';
 import { MailroomConfigurationError } from './errors.js';
 import { createMailWiring, type MailroomMailOptions } from './mail.js';
@@ -76,8 +83,12 @@ export interface MailroomEventsSecurity {
   maxBodyBytes?: number;
 }
 
-/** Event Webhook handlers, run after the batch committed, each event in its own transaction, with retries. */
-export interface MailroomEvents {
+/**
+ * Event Webhook handlers, run after the batch committed, each event in its own transaction, with retries.
+ * Mail a handler queues with `mailroom.mailer.send(message, { tx, afterCommit })` goes out right after that
+ * transaction commits.
+ */
+export interface MailroomEvents extends EventHandlerRegistry {
   /** Handle one event type (`'*'` = every event, after the typed handlers). */
   on<K extends EventKind | '*'>(kind: K, handler: EventHandler<K>): MailroomEvents;
 }
@@ -151,7 +162,10 @@ export interface Mailroom<E extends object = {}> {
   start(): void;
   /** Stops them, waiting for work in progress. */
   stop(): Promise<void>;
-  /** Processes everything due now and resolves when done: inbound emails, then the outbox, then events (tests, CLI). */
+  /**
+   * Processes everything due now and resolves when done (tests, CLI): inbound emails, the outbox, events,
+   * then the outbox again for mail the event handlers queued.
+   */
   drain(): Promise<void>;
   /**
    * Puts emails back to pending (attempts reset): one id, or every email with a status. With `route`,
@@ -326,7 +340,10 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       await worker.drain();
       await mail.deliverer?.drain();
       // Only a dispatcher with handlers (or the Event Webhook) claims events: another dispatcher may own them.
-      if (dispatcherWanted) await dispatcher.drain();
+      if (dispatcherWanted) {
+        await dispatcher.drain();
+        await mail.deliverer?.drain();
+      }
     },
     async replay(target, replayOptions = {}) {
       if (replayOptions.route && !router.has(replayOptions.route)) {

@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Store } from '../inbox/index.js';
 import { prepareOutbound, type OutboundRow } from './outbox.js';
+import { createPollLoop, defaultWorkerId, retryDelayMs } from './poll-loop.js';
 import { outboundMessages } from './schema.js';
 import { TransportError, type Transport } from './transport.js';
 
@@ -41,18 +41,12 @@ export interface OutboxDeliverer {
  */
 export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDeliverer {
   const { store, transport } = options;
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const workerId = options.workerId ?? defaultWorkerId();
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const maxAttempts = options.maxAttempts ?? 8;
-  const baseMs = options.backoff?.baseMs ?? 30_000;
-  const maxMs = options.backoff?.maxMs ?? 3_600_000;
+  const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
   const claimLimit = options.claimLimit ?? 200;
   const logger = options.logger ?? store.logger;
-
-  let timer: NodeJS.Timeout | null = null;
-  let running = false;
-  let current: Promise<void> | null = null;
-  let again = false;
 
   async function claim(): Promise<OutboundRow[]> {
     return store.transaction(async (tx) => {
@@ -129,7 +123,7 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
     await store.transaction(async (tx) => {
       for (const row of rows) {
         const final = !retryable || row.attempts >= maxAttempts;
-        const delay = Math.max(retryAfterMs, Math.min(maxMs, baseMs * 2 ** (row.attempts - 1)) * (0.5 + Math.random() / 2));
+        const delay = Math.max(retryAfterMs, retryDelayMs(row.attempts, backoff));
         await tx
           .update(outboundMessages)
           .set({
@@ -156,52 +150,12 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
     return rows.length;
   }
 
-  async function drain(): Promise<void> {
-    while ((await round()) > 0) {
-      // keep going until nothing is due
-    }
-  }
-
-  function tick(): void {
-    if (!running) return;
-    if (current) {
-      again = true;
-      return;
-    }
-    current = drain()
-      .catch((error) => logger.error('outbound_deliverer_error', { error: describeError(error) }))
-      .finally(() => {
-        current = null;
-        if (again && running) {
-          again = false;
-          tick();
-        }
-      });
-  }
-
-  return {
-    workerId,
-    start() {
-      if (running) return;
-      running = true;
-      timer = setInterval(tick, options.pollMs ?? 1000);
-      timer.unref?.();
-      tick();
-    },
-    async stop() {
-      running = false;
-      if (timer) clearInterval(timer);
-      timer = null;
-      await current;
-    },
-    kick() {
-      tick();
-    },
-    drain: async () => {
-      if (current) await current;
-      await drain();
-    },
-  };
+  const loop = createPollLoop({
+    round,
+    pollMs: options.pollMs ?? 1000,
+    onError: (error) => logger.error('outbound_deliverer_error', { error: describeError(error) }),
+  });
+  return { workerId, ...loop };
 }
 
 function contentFingerprint(row: OutboundRow): string {

@@ -38,6 +38,9 @@ export type {
   OutboundFilter,
 } from './outbox.js';
 export { createOutboxDeliverer } from './deliverer.js';
+// Shared with the event dispatcher (not part of the package's public API).
+export { createPollLoop, defaultWorkerId, retryDelayMs } from './poll-loop.js';
+export type { PollLoop, PollLoopOptions } from './poll-loop.js';
 export type { OutboxDeliverer, OutboxDelivererOptions } from './deliverer.js';
 export { buildReply, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
 export type { ReplyContent, BuildReplyOptions, AutoReplyVerdict, AutoReplyRefusal, CanAutoReplyOptions, AutoReplyLimit } from './threading.js';

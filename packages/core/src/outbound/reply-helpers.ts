@@ -1,6 +1,6 @@
 import type { Transaction } from '../inbox/index.js';
 import type { InboundEmail } from '../message/index.js';
-import type { AddressInput } from './message.js';
+import { toAddressList, type AddressInput } from './message.js';
 import type { MessageIds } from './message-id.js';
 import type { Mailer, SendResult } from './outbox.js';
 import type { ReplyAddresses, ReplyTokenResult } from './reply-address.js';
@@ -42,6 +42,14 @@ export interface ReplySendOptions {
   /** Automatic reply: checked with canAutoReply and the rate limit, sent with RFC 3834 headers. */
   auto?: boolean;
   from?: AddressInput;
+  /**
+   * Recipient override (default: the email's Reply-To, else From; automatic replies: the envelope sender),
+   * e.g. an account's registered address rather than a From that may be forged. The signed Reply-To and
+   * the automatic-reply limit are for the first of them.
+   */
+  to?: AddressInput | readonly AddressInput[];
+  /** This reply's automatic-reply limit instead of the helpers' `autoReplyLimit` (e.g. a stricter one for notices). */
+  autoReplyLimit?: AutoReplyLimit;
 }
 
 export type ReplyOutcome =
@@ -74,7 +82,7 @@ export interface ReplyHelpers {
 export function createReplyHelpers(options: ReplyHelpersOptions): ReplyHelpers {
   async function reply(ctx: ReplyContext, content: ReplyContent, replyOptions: ReplySendOptions = {}): Promise<ReplyOutcome> {
     const auto = replyOptions.auto ?? false;
-    const recipient = replyRecipients(ctx.email, auto)[0]?.address;
+    const recipient = (replyOptions.to !== undefined ? toAddressList(replyOptions.to) : replyRecipients(ctx.email, auto))[0]?.address;
     if (auto) {
       const verdict = canAutoReply(ctx.email, { ownDomains: options.ownDomains ?? [] });
       if (!verdict.ok) return { sent: false, reason: verdict.reason, detail: verdict.detail };
@@ -90,12 +98,14 @@ export function createReplyHelpers(options: ReplyHelpersOptions): ReplyHelpers {
       ...(options.domain ? { domain: options.domain } : {}),
       ...(options.messageIds ? { messageIds: options.messageIds } : {}),
       ...(replyOptions.scope ? { scope: replyOptions.scope } : {}),
+      ...(replyOptions.to !== undefined ? { to: replyOptions.to } : {}),
       auto,
     });
     const send = async (tx: Transaction | undefined) => {
       if (auto) {
         if (!tx) throw new Error('automatic replies need the handler transaction (ctx.tx) for the rate limit');
-        const allowed = await reserveAutoReply(tx, recipient, options.autoReplyLimit, { scope: replyOptions.scope ?? null });
+        const limit = replyOptions.autoReplyLimit ?? options.autoReplyLimit;
+        const allowed = await reserveAutoReply(tx, recipient, limit, { scope: replyOptions.scope ?? null });
         if (!allowed) return { sent: false as const, reason: 'rate-limited' as const, detail: `auto-reply limit reached for ${recipient}` };
       }
       const result = await options.mailer.send(message, {

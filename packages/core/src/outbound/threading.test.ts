@@ -3,7 +3,7 @@ import { InboundEmail, type InboundEmailInit } from '../message/index.js';
 import { createTestStore, type TestStore } from '../testing/store.js';
 import { createMessageIds } from './message-id.js';
 import { outboundMigrationSet } from './migrations.js';
-import { createMailer, listOutbound } from './outbox.js';
+import { createMailer, listOutbound, listOutboundMessages } from './outbox.js';
 import { createReplyAddresses } from './reply-address.js';
 import { createReplyHelpers, replyTokenGuard, verifyReplyToken } from './reply-helpers.js';
 import { buildReply, canAutoReply, replySubject } from './threading.js';
@@ -154,6 +154,29 @@ describe('createReplyHelpers', () => {
     expect(manual.sent).toBe(true);
     const [row] = await listOutbound(store.db, { limit: 1 });
     expect(row).toMatchObject({ subject: 'Re: Printer on fire', inReplyTo: 'CAB123@mail.gmail.com', status: 'queued' });
+  });
+
+  it('sends to an override address with its own automatic-reply limit', async () => {
+    const replyAddresses = createReplyAddresses({ keys, domain: 'replies.example.com' });
+    const mailer = createMailer({ store, messageIds });
+    const helpers = createReplyHelpers({ mailer, from: 'Blog <blog@example.com>', messageIds, replyAddresses, ownDomains: ['example.com'] });
+    // From claims to be the author; the notice goes to the registered address instead, at most once a day.
+    const email = inbound({ from: { address: 'forged@client.example', name: '' }, envelope: { from: 'forged@client.example', to: [] } });
+    const notice = () =>
+      store.transaction((tx) =>
+        helpers.extension({ email, tx }).autoReply(
+          { text: 'Not published.', subject: 'Not published' },
+          { to: 'Registered <author@writers.example>', autoReplyLimit: { max: 1 }, scope: 'p:7' },
+        ),
+      );
+    const first = await notice();
+    expect(first.sent).toBe(true);
+    expect(await notice()).toMatchObject({ sent: false, reason: 'rate-limited', detail: expect.stringContaining('author@writers.example') });
+    const [row] = await listOutboundMessages(store.db, { limit: 1 });
+    expect(row).toMatchObject({ to: [{ address: 'author@writers.example', name: 'Registered' }], subject: 'Not published', inReplyTo: 'CAB123@mail.gmail.com' });
+    // The signed Reply-To is issued to the override recipient, not to the sender of the email.
+    expect(replyAddresses.verify(row!.replyTo[0]!.address, { recipient: 'author@writers.example' })).toMatchObject({ ok: true, scope: 'p:7' });
+    expect(replyAddresses.verify(row!.replyTo[0]!.address, { recipient: 'forged@client.example' }).ok).toBe(false);
   });
 
   it('verifies reply tokens from the route parameter or the recipients, bound to the sender', () => {
