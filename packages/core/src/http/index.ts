@@ -15,9 +15,14 @@
  * }));
  * serve({ fetch: app.fetch, port: 3000 }); // SendGrid posts to /webhooks/sendgrid/parse
  * ```
+ *
+ * `startServer(fetch, { port, hostname })` serves any fetch handler on node:http and resolves once it
+ * listens, with the bound `port`, a `url` and `close()` (standalone apps, test servers).
  */
 export { inboundHandler } from './handler.js';
 export type { InboundHandlerOptions, HttpLogger } from './handler.js';
 export { inboundApp } from './app.js';
 export type { InboundAppOptions } from './app.js';
 export { toNodeHandler } from './node.js';
+export { startServer } from './serve.js';
+export type { StartServerOptions, RunningServer } from './serve.js';

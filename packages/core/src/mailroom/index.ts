@@ -30,6 +30,11 @@
  * **Event Webhook** (with `eventsSecurity`): `app()` also answers `POST /events` (`eventsFetch` elsewhere):
  * verified, stored deduplicated and linked to the outbox message, then `mailroom.events.on('bounce', …)`.
  *
+ * **Configuration from the environment**: `createMailroom({ store, ...securityFromEnv(process.env), mail })` reads
+ * `SENDGRID_PARSE_PUBLIC_KEY` (comma-separated keys), `SENDGRID_PARSE_BASIC` (`user:pass[,user2:pass2]`),
+ * `MAILROOM_INSECURE=1` (no authentication, local development only: the endpoint logs a warning) and
+ * `SENDGRID_EVENTS_PUBLIC_KEY`; with none of the first three it throws MailroomConfigurationError.
+ *
  * **Per-route middleware**: `{ use: requireAuthenticatedSender() }` as the route's options (or `mailroom.use`).
  * **Extending the context**: `createMailroom({ context: (ctx) => ({ … }) })` or
  * `mailroom.extend((ctx) => ({ … }))` adds typed fields to every handler's `ctx`.
@@ -80,6 +85,8 @@ export type {
 export type { MailroomMailOptions, MailFields } from './mail.js';
 export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './reply-token.js';
 export { MailroomConfigurationError } from './errors.js';
+export { securityFromEnv, parseBasicCredentials } from './env.js';
+export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';
 export type {

@@ -12,6 +12,9 @@
  * );
  * const response = await app.fetch(request);
  * ```
+ *
+ * `createTestMailroom({ mail })` runs a Mailroom on a test store behind a real HTTP server, with a transport
+ * that captures what the outbox delivers: `t.post(description)` posts signed and drains, `t.sent` holds the mail.
  */
 export {
   buildInboundPost,
@@ -37,3 +40,5 @@ export { encodeInCharset, encodedWords } from './charsets.js';
 export * as fixtures from './fixtures.js';
 export { createTestStore, createTestDatabase } from './store.js';
 export type { TestStore, TestStoreOptions } from './store.js';
+export { createTestMailroom } from './mailroom.js';
+export type { TestMailroom, TestMailroomOptions } from './mailroom.js';

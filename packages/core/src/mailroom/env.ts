@@ -1,0 +1,62 @@
+import type { BasicCredential, IngressSecurity } from '../ingress/index.js';
+import { MailroomConfigurationError } from './errors.js';
+import type { MailroomEventsSecurity } from './mailroom.js';
+
+type Env = Record<string, string | undefined>;
+
+export interface SecurityFromEnvOptions {
+  /**
+   * Accept unauthenticated Inbound Parse posts when no key or credential is set (local development only;
+   * the endpoint logs a warning at start). Default: `MAILROOM_INSECURE=1`.
+   */
+  allowInsecure?: boolean;
+}
+
+/** Both webhooks' authentication, ready to spread into `createMailroom({ ...securityFromEnv(env) })`. */
+export interface EnvSecurity {
+  security: IngressSecurity;
+  /** From `SENDGRID_EVENTS_PUBLIC_KEY`; undefined when unset (the Event Webhook stays off: 404). */
+  eventsSecurity: MailroomEventsSecurity | undefined;
+}
+
+const NAMES = 'SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC';
+
+/**
+ * Reads the SendGrid webhooks' authentication from the environment:
+ * - `SENDGRID_PARSE_PUBLIC_KEY`: Inbound Parse signature key(s), comma-separated (rotation);
+ * - `SENDGRID_PARSE_BASIC` (or `SENDGRID_PARSE_BASIC_AUTH`): `user:password[,user2:password2]`, a password may hold `:`;
+ * - neither: MailroomConfigurationError, unless insecure mode is allowed (`MAILROOM_INSECURE=1`);
+ * - `SENDGRID_EVENTS_PUBLIC_KEY`: Event Webhook signature key(s), comma-separated.
+ */
+export function securityFromEnv(env: Env = process.env, options: SecurityFromEnvOptions = {}): EnvSecurity {
+  const security: IngressSecurity = {};
+  const publicKeys = commaList(env.SENDGRID_PARSE_PUBLIC_KEY);
+  if (publicKeys.length) security.publicKeys = publicKeys;
+  const basicName = env.SENDGRID_PARSE_BASIC !== undefined ? 'SENDGRID_PARSE_BASIC' : 'SENDGRID_PARSE_BASIC_AUTH';
+  const basic = parseBasicCredentials(env[basicName], basicName);
+  if (basic.length) security.basic = basic;
+  if (!publicKeys.length && !basic.length) {
+    if (!(options.allowInsecure ?? env.MAILROOM_INSECURE === '1')) {
+      throw new MailroomConfigurationError(`set ${NAMES} (or MAILROOM_INSECURE=1 for local development)`);
+    }
+    security.insecure = true;
+  }
+  const eventKeys = commaList(env.SENDGRID_EVENTS_PUBLIC_KEY);
+  return { security, eventsSecurity: eventKeys.length ? { publicKeys: eventKeys } : undefined };
+}
+
+/** `user:password[,user2:password2]` (a password may contain `:`); empty for an unset variable. */
+export function parseBasicCredentials(value: string | undefined, name = 'SENDGRID_PARSE_BASIC'): BasicCredential[] {
+  return commaList(value).map((entry) => {
+    const colon = entry.indexOf(':');
+    if (colon <= 0 || colon === entry.length - 1) throw new MailroomConfigurationError(`${name} must look like user:password[,user2:password2]`);
+    return { username: entry.slice(0, colon), password: entry.slice(colon + 1) };
+  });
+}
+
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
