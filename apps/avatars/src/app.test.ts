@@ -1,60 +1,36 @@
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createMailer, createMailroom, createOutboxDeliverer, type Mailroom, type OutboxDeliverer, type PreparedMessage, type Transport } from '@mailroom/core';
-import { createTestStore, inboundRequest, TEST_KEY_PAIR, type TestStore } from '@mailroom/core/testing';
+import type { Mailroom, PreparedMessage } from '@mailroom/core';
+import { createTestMailroom, inboundRequest, TEST_KEY_PAIR, type TestMailroom, type TestStore } from '@mailroom/core/testing';
 import { addressHash } from './domain/secrets.js';
 import { createAvatarsApp } from './index.js';
 import { animatedGif, heicBranded, jpegWithGps, orientedJpeg, pdfDocument, photoJpeg, plainPng, pngBomb, svgWithScript } from './test-support/images.js';
 
 const DOMAIN = 'avatars.example.com';
+let t: TestMailroom;
 let store: TestStore;
 let mailroom: Mailroom;
-let server: ServerType;
 let base: string;
-let deliverer: OutboxDeliverer;
-/** What the deliverer handed to the transport since the last `clearSent()`: real outbox rows, prepared. */
-const delivered: PreparedMessage[] = [];
-const capture: Transport = {
-  name: 'test-capture',
-  maxBatchSize: 1,
-  async deliver(batch) {
-    delivered.push(...batch);
-    return { providerMessageId: null };
-  },
-};
+/** What the Mailroom's deliverer handed to the transport since the last clearing: real outbox rows, prepared. */
+let delivered: PreparedMessage[];
 async function sent(): Promise<PreparedMessage[]> {
-  await deliverer.drain();
+  await t.drain();
   return delivered;
 }
 
 beforeAll(async () => {
-  store = await createTestStore();
-  mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey] }, worker: { autoStart: false } });
-  const host = new Hono();
-  let handler: (request: Request) => Response | Promise<Response> = () => new Response('starting', { status: 503 });
-  server = serve({ fetch: (request) => handler(request), port: 0, hostname: '127.0.0.1' });
-  await new Promise((resolve) => server.once('listening', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  deliverer = createOutboxDeliverer({ store, transport: capture });
+  t = await createTestMailroom({ mail: { from: `no-reply@${DOMAIN}` } });
+  ({ store, mailroom, url: base, sent: delivered } = t);
   const avatars = await createAvatarsApp({
     mailroom,
     store,
-    mailer: createMailer({ store, domain: DOMAIN }),
     // 1 MB instead of the default 10 MB keeps the oversize post small (the 10 MB default is covered by the pipeline tests).
     config: { domain: DOMAIN, publicUrl: base, sessionSecret: 'test-session-secret-that-is-long-enough!!', imagePolicy: { maxBytes: 1024 * 1024 } },
   });
-  host.route('/webhooks/sendgrid', mailroom.app());
-  host.route('/', avatars.web);
-  handler = host.fetch;
+  t.app.route('/', avatars.web);
 });
 
-afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await store.close();
-});
+afterAll(() => t.close());
 
 beforeEach(() => sent().then(() => void (delivered.length = 0)));
 

@@ -4,8 +4,8 @@
  * @example
  * ```ts
  * const store = await openStore();
- * const mailroom = createMailroom({ store, security: { publicKeys: [key] } });
- * const avatars = await createAvatarsApp({ mailroom, store, mailer, config: { sessionSecret } });
+ * const mailroom = createMailroom({ store, security: { publicKeys: [key] }, mail: { from: 'Avatars <no-reply@avatars.example.com>', transport } });
+ * const avatars = await createAvatarsApp({ mailroom, store, config: { sessionSecret } }); // mails through mailroom.mailer
  * const app = new Hono();
  * app.route('/webhooks/sendgrid', mailroom.app());
  * app.route('/', avatars.web);          // or app.route('/avatars', …) with publicUrl ending in /avatars
@@ -28,7 +28,8 @@ import { createPages } from './web/pages.js';
 export interface CreateAvatarsAppOptions {
   mailroom: Mailroom<any>;
   store: Store;
-  mailer: AvatarMailer;
+  /** Where confirmation and refusal mail is queued; default `mailroom.mailer` (give the Mailroom `mail: { from, transport }`). */
+  mailer?: AvatarMailer;
   config: AvatarsConfig | AvatarsConfigInput;
 }
 
@@ -41,7 +42,8 @@ export interface AvatarsApp {
 /** Applies the app's migrations, renders the default avatar, declares the mail routes and builds the web app. */
 export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promise<AvatarsApp> {
   const config = resolveConfig(options.config);
-  const { store, mailer, mailroom } = options;
+  const { store, mailroom } = options;
+  const mailer = options.mailer ?? mailroom.mailer;
   await store.migrate(avatarsMigrations);
   const defaults = await renderDefaultAvatar();
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inboundRequest } from '@mailroom/core/testing';
 import { addressHash } from './domain/secrets.js';
-import { main, securityFromEnv } from './server.js';
+import { securityFromEnv } from '@mailroom/core';
+import { main } from './server.js';
 
 let dir: string;
 let running: Awaited<ReturnType<typeof main>>;
@@ -39,6 +40,6 @@ it('serves the web side under the public URL path and accepts Inbound Parse post
 
 it('refuses to start without a way to authenticate SendGrid', () => {
   expect(() => securityFromEnv({})).toThrow(/SENDGRID_PARSE_PUBLIC_KEY/);
-  expect(securityFromEnv({ SENDGRID_PARSE_PUBLIC_KEY: 'a,b' }).publicKeys).toEqual(['a', 'b']);
-  expect(securityFromEnv({ SENDGRID_PARSE_BASIC: 'u:p:q' }).basic).toEqual([{ username: 'u', password: 'p:q' }]);
+  expect(securityFromEnv({ SENDGRID_PARSE_PUBLIC_KEY: 'a,b' }).security.publicKeys).toEqual(['a', 'b']);
+  expect(securityFromEnv({ SENDGRID_PARSE_BASIC: 'u:p:q' }).security.basic).toEqual([{ username: 'u', password: 'p:q' }]);
 });

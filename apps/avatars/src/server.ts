@@ -3,39 +3,12 @@
  * environment (table in README.md). PGlite in MAILROOM_DATA_DIR by default, PostgreSQL with DATABASE_URL.
  */
 import { pathToFileURL } from 'node:url';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import {
-  createMailer,
-  createMailroom,
-  createOutboxDeliverer,
-  openStore,
-  outboxOnlyTransport,
-  sendgridTransport,
-  type IngressSecurity,
-} from '@mailroom/core';
+import { createMailroom, openStore, outboxOnlyTransport, securityFromEnv, sendgridTransport, startServer } from '@mailroom/core';
 import { basePathOf, configFromEnv } from './config.js';
 import { createAvatarsApp } from './index.js';
 
 type Env = Record<string, string | undefined>;
-
-/** How SendGrid's posts are authenticated: signature key(s), basic credentials, or explicit insecure mode. */
-export function securityFromEnv(env: Env = process.env): IngressSecurity {
-  const security: IngressSecurity = {};
-  const keys = (env.SENDGRID_PARSE_PUBLIC_KEY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
-  if (keys.length) security.publicKeys = keys;
-  if (env.SENDGRID_PARSE_BASIC) {
-    const [username, ...rest] = env.SENDGRID_PARSE_BASIC.split(':');
-    security.basic = [{ username: username!, password: rest.join(':') }];
-  }
-  if (!security.publicKeys && !security.basic) {
-    if (env.MAILROOM_INSECURE !== '1') {
-      throw new Error('set SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC (or MAILROOM_INSECURE=1 for local development)');
-    }
-    security.insecure = true;
-  }
-  return security;
-}
 
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const config = configFromEnv(env);
@@ -44,31 +17,25 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
 
   const store = await openStore({ databaseUrl: env.DATABASE_URL || undefined, dataDir: env.MAILROOM_DATA_DIR || undefined });
   const transport = env.SENDGRID_API_KEY ? sendgridTransport({ apiKey: env.SENDGRID_API_KEY }) : outboxOnlyTransport();
-  const deliverer = createOutboxDeliverer({ store, transport, logger: store.logger });
-  const mailer = createMailer({ store, domain: config.domain, defaultFrom: config.from, onQueued: () => deliverer.kick() });
-  const mailroom = createMailroom({ store, security: securityFromEnv(env) });
-  const avatars = await createAvatarsApp({ mailroom, store, mailer, config });
+  const mailroom = createMailroom({ store, ...securityFromEnv(env), mail: { from: config.from, domain: config.domain, transport } });
+  const avatars = await createAvatarsApp({ mailroom, store, config });
 
   const app = new Hono();
   app.route('/webhooks/sendgrid', mailroom.app()); // SendGrid's Parse URL: <host>/webhooks/sendgrid/parse
   app.route(basePathOf(config) || '/', avatars.web);
   app.get('/healthz', (c) => c.json({ ok: true }));
 
-  const server = serve({ fetch: app.fetch, port, hostname: env.HOST ?? '0.0.0.0' });
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-  const address = server.address();
-  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const server = await startServer(app.fetch, { port, hostname: env.HOST ?? '0.0.0.0' });
+  const actualPort = server.port;
   mailroom.start();
-  deliverer.start();
   process.stdout.write(
     `${JSON.stringify({ event: 'listening', port: actualPort, publicUrl: config.publicUrl, upload: `${config.uploadLocalPart}@${config.domain}`, transport: transport.name, database: store.dialect })}\n`,
   );
   return {
     port: actualPort,
     async close() {
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
       await mailroom.stop();
-      await deliverer.stop();
       await store.close();
     },
   };
