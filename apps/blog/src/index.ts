@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * const store = await openStore();
- * const mailroom = createMailroom({ store, security: { publicKeys: [process.env.SENDGRID_PARSE_PUBLIC_KEY!] } });
+ * const mailroom = createMailroom({ store, ...securityFromEnv(process.env), mail: { from: 'Blog <blog@blog.example.com>', transport } });
  * const blog = await createBlogApp({ mailroom, store, config: {
  *   domain: 'blog.example.com', publicUrl: 'https://example.com/blog',
  *   keys: [{ id: 'k1', secret: process.env.BLOG_SECRET! }],
@@ -18,7 +18,7 @@
  * ```
  */
 import type { Hono } from 'hono';
-import { createMailer, createReplyAddresses, type Mailer, type Mailroom, type Store } from '@mailroom/core';
+import { createReplyAddresses, type Mailer, type Mailroom, type Store } from '@mailroom/core';
 import { resolveConfig, type BlogConfig, type BlogConfigInput } from './config.js';
 import { blogMigrations, type BlogDb } from './db/index.js';
 import { REPLY_PREFIX, registerBlogRoutes, type MailOutcome } from './mail.js';
@@ -29,7 +29,7 @@ export interface CreateBlogAppOptions {
   mailroom: Mailroom<any>;
   store: Store;
   config: BlogConfigInput | BlogConfig;
-  /** Outbox mailer for confirmations; default `createMailer({ store, domain })` (pair it with a deliverer). */
+  /** Where confirmations and notices are queued; default `mailroom.mailer` (give the Mailroom `mail: { from, transport }`). */
   mailer?: Mailer;
   /** Called with what each inbound email did (logs, tests). */
   onMail?: (outcome: MailOutcome) => void;
@@ -47,7 +47,7 @@ export async function createBlogApp(options: CreateBlogAppOptions): Promise<Blog
   const config = resolveConfig(options.config);
   const { store, mailroom } = options;
   await store.migrate(blogMigrations);
-  const mailer = options.mailer ?? createMailer({ store, domain: config.domain });
+  const mailer = options.mailer ?? mailroom.mailer;
   const replyAddresses = createReplyAddresses({ keys: config.keys, domain: config.domain, localPrefix: REPLY_PREFIX });
   registerBlogRoutes(mailroom, { config, store, mailer, replyAddresses, ...(options.onMail ? { onOutcome: options.onMail } : {}) });
   const db = store.db as unknown as BlogDb;

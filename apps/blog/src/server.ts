@@ -2,19 +2,18 @@
  * Standalone blog: `npm start -w apps/blog`. Configuration from the environment (table in README.md).
  * Embedded PGlite by default (under MAILROOM_DATA_DIR, default `.mailroom`), PostgreSQL with DATABASE_URL.
  */
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
-  createMailer,
   createMailroom,
-  createOutboxDeliverer,
   openStore,
   outboxOnlyTransport,
+  securityFromEnv,
   sendgridTransport,
-  type IngressSecurity,
+  startServer,
+  type EnvSecurity,
   type StoreOptions,
 } from '@mailroom/core';
-import { createBlogApp, upsertAuthor, type BlogConfigInput } from './index.js';
+import { createBlogApp, resolveConfig, upsertAuthor, type BlogConfigInput } from './index.js';
 
 export class EnvError extends Error {
   override name = 'EnvError';
@@ -36,10 +35,9 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new EnvError(`${name} must be 1 or 0`);
 }
 
-export interface ServerSettings {
+export interface ServerSettings extends EnvSecurity {
   app: BlogConfigInput;
   port: number;
-  security: IngressSecurity;
   sendgridApiKey: string | null;
   store: StoreOptions;
   admin: { email: string; password: string; name: string } | null;
@@ -55,18 +53,11 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
   if (env.BLOG_SECRET_PREVIOUS) keys.push({ id: 'previous', secret: env.BLOG_SECRET_PREVIOUS });
   const postsPerPage = env.BLOG_POSTS_PER_PAGE ? Number(env.BLOG_POSTS_PER_PAGE) : undefined;
 
-  const security: IngressSecurity = {};
-  if (env.SENDGRID_PARSE_PUBLIC_KEY) security.publicKeys = [env.SENDGRID_PARSE_PUBLIC_KEY];
-  if (env.SENDGRID_PARSE_BASIC) {
-    const [username, ...rest] = env.SENDGRID_PARSE_BASIC.split(':');
-    if (!username || !rest.length) throw new EnvError('SENDGRID_PARSE_BASIC must look like user:password');
-    security.basic = [{ username, password: rest.join(':') }];
-  }
-  if (!security.publicKeys && !security.basic) {
-    if (env.MAILROOM_INSECURE !== '1') {
-      throw new EnvError('set SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC (or MAILROOM_INSECURE=1 for local development)');
-    }
-    security.insecure = true;
+  let webhooks: EnvSecurity;
+  try {
+    webhooks = securityFromEnv(env);
+  } catch (error) {
+    throw new EnvError((error as Error).message);
   }
   const app: BlogConfigInput = {
     domain,
@@ -84,7 +75,7 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
   return {
     app,
     port,
-    security,
+    ...webhooks,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
     store: {
       ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
@@ -99,11 +90,15 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
 export async function main(env: Env = process.env): Promise<{ port: number; close(): Promise<void> }> {
   const settings = configFromEnv(env);
   const store = await openStore(settings.store);
-  const mailroom = createMailroom({ store, security: settings.security });
   const transport = settings.sendgridApiKey ? sendgridTransport({ apiKey: settings.sendgridApiKey }) : outboxOnlyTransport();
-  const deliverer = createOutboxDeliverer({ store, transport });
-  const mailer = createMailer({ store, domain: settings.app.domain, onQueued: () => deliverer.kick() });
-  const blog = await createBlogApp({ mailroom, store, mailer, config: settings.app });
+  const config = resolveConfig(settings.app);
+  const mailroom = createMailroom({
+    store,
+    security: settings.security,
+    eventsSecurity: settings.eventsSecurity,
+    mail: { from: { address: config.fromAddress, name: config.title }, domain: config.domain, transport },
+  });
+  const blog = await createBlogApp({ mailroom, store, config });
   if (settings.admin) await upsertAuthor(blog.db, { ...settings.admin, isAdmin: true });
 
   const base = blog.config.basePath;
@@ -116,17 +111,14 @@ export async function main(env: Env = process.env): Promise<{ port: number; clos
   }
   app.route(base || '/', blog.web);
   mailroom.start();
-  deliverer.start();
-  const server = serve({ fetch: app.fetch, port: settings.port });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const server = await startServer(app.fetch, { port: settings.port });
+  const port = server.port;
   console.log(JSON.stringify({ event: 'blog.listening', port, publicUrl: blog.config.publicUrl, transport: transport.name }));
   return {
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await mailroom.stop();
-      await deliverer.stop();
       await store.close();
     },
   };
