@@ -4,19 +4,21 @@
  *
  * @example
  * ```ts
- * const support = await createSupportApp({ mailroom, store, mailer, config: {
+ * // mailroom = createMailroom({ store, security, mail: { from: 'support@support.example.com', transport } })
+ * const support = await createSupportApp({ mailroom, store, config: {
  *   domain: 'support.example.com',
  *   queues: [{ address: 'support@support.example.com', name: 'general' }],
  *   keys: [{ id: 'k1', secret: process.env.SUPPORT_SECRET! }],
  * } });
  * app.route('/support', support.web);           // with config.basePath = '/support'
+ * support.registerEventHandlers(mailroom.events); // bounces and drops from the Event Webhook
  * ```
  */
 import type { Hono } from 'hono';
 import {
   createMessageIds,
   createReplyAddresses,
-  type EventDispatcher,
+  type EventHandlerRegistry,
   type Mailer,
   type Mailroom,
   type Store,
@@ -39,7 +41,8 @@ export interface SupportAppOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   mailroom: Mailroom<any>;
   store: Store;
-  mailer: Mailer;
+  /** Where ticket mail is queued; default `mailroom.mailer` (give the Mailroom `mail: { from, transport }`). */
+  mailer?: Mailer;
   config: SupportAppConfig;
   /** Override the text analysis (tests, or core's own once it has classify/DSN/verdict). */
   text?: MailText;
@@ -58,7 +61,7 @@ export interface SupportApp {
    * Handles the Event Webhook's hard `bounce` and `dropped` events for our mail (custom arg
    * `support_ticket`): the address becomes undeliverable on the ticket, in the event's transaction.
    */
-  registerEventHandlers(dispatcher: EventDispatcher): void;
+  registerEventHandlers(events: EventHandlerRegistry): void;
 }
 
 function ticketArg(customArgs: Record<string, unknown> | undefined): string | null {
@@ -71,7 +74,8 @@ export const SUPPORT_MIGRATIONS = { name: 'support', folder: migrationsFolder };
 /** Applies migrations, registers the mail routes on the Mailroom and builds the web app. */
 export async function createSupportApp(options: SupportAppOptions): Promise<SupportApp> {
   const config = resolveConfig(options.config);
-  const { store, mailer } = options;
+  const { store } = options;
+  const mailer = options.mailer ?? options.mailroom.mailer;
   if (!options.config.keys?.length) throw new Error('support: at least one signing key is required');
   const replyAddresses = createReplyAddresses({ keys: options.config.keys, domain: config.domain, localPrefix: REPLY_LOCAL_PREFIX });
   const messageIds = createMessageIds({ keys: options.config.keys, domain: config.domain });

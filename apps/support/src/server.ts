@@ -2,18 +2,17 @@
  * Standalone help desk: `npm start -w apps/support`. Configuration from the environment (see README).
  * Embedded PGlite by default (in MAILROOM_DATA_DIR), PostgreSQL with DATABASE_URL.
  */
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
-  createEventDispatcher,
-  createMailer,
   createMailroom,
-  createOutboxDeliverer,
-  eventsHandler,
   openStore,
   outboxOnlyTransport,
+  securityFromEnv,
   sendgridTransport,
+  startServer,
+  type EnvSecurity,
   type IngressSecurity,
+  type MailroomEventsSecurity,
 } from '@mailroom/core';
 import { createSupportApp, upsertAgent, type SupportAppConfig } from './index.js';
 
@@ -45,8 +44,9 @@ export function configFromEnv(env: Env = process.env): {
   app: SupportAppConfig;
   port: number;
   security: IngressSecurity;
+  /** From SENDGRID_EVENTS_PUBLIC_KEY; undefined leaves the Event Webhook off. */
+  eventsSecurity: MailroomEventsSecurity | undefined;
   sendgridApiKey: string | null;
-  eventsPublicKey: string | null;
   store: { databaseUrl?: string; dataDir?: string };
   admin: { email: string; password: string; name: string } | null;
 } {
@@ -60,15 +60,11 @@ export function configFromEnv(env: Env = process.env): {
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EnvError('PORT must be a port number');
 
-  const security: IngressSecurity = {};
-  if (env.SENDGRID_PARSE_PUBLIC_KEY) security.publicKeys = [env.SENDGRID_PARSE_PUBLIC_KEY];
-  if (env.SENDGRID_PARSE_BASIC) {
-    const [username, ...rest] = env.SENDGRID_PARSE_BASIC.split(':');
-    security.basic = [{ username: username!, password: rest.join(':') }];
-  }
-  if (!security.publicKeys && !security.basic) {
-    if (env.MAILROOM_INSECURE !== '1') throw new EnvError('set SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC (or MAILROOM_INSECURE=1 for local development)');
-    security.insecure = true;
+  let webhooks: EnvSecurity;
+  try {
+    webhooks = securityFromEnv(env);
+  } catch (error) {
+    throw new EnvError((error as Error).message);
   }
   return {
     app: {
@@ -82,9 +78,8 @@ export function configFromEnv(env: Env = process.env): {
       secureCookies: env.SUPPORT_INSECURE_COOKIES !== '1',
     },
     port,
-    security,
+    ...webhooks,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
-    eventsPublicKey: env.SENDGRID_EVENTS_PUBLIC_KEY ?? null,
     store: {
       ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
       ...(env.MAILROOM_DATA_DIR ? { dataDir: env.MAILROOM_DATA_DIR } : {}),
@@ -98,37 +93,30 @@ export function configFromEnv(env: Env = process.env): {
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const settings = configFromEnv(env);
   const store = await openStore(settings.store);
-  const mailroom = createMailroom({ store, security: settings.security });
   const transport = settings.sendgridApiKey ? sendgridTransport({ apiKey: settings.sendgridApiKey }) : outboxOnlyTransport();
-  const deliverer = createOutboxDeliverer({ store, transport });
-  const mailer = createMailer({ store, domain: settings.app.domain, onQueued: () => deliverer.kick() });
-  const support = await createSupportApp({ mailroom, store, mailer, config: settings.app });
+  const mailroom = createMailroom({
+    store,
+    security: settings.security,
+    eventsSecurity: settings.eventsSecurity, // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set
+    mail: { from: settings.app.queues[0]?.address ?? `support@${settings.app.domain}`, domain: settings.app.domain, transport },
+  });
+  const support = await createSupportApp({ mailroom, store, config: settings.app });
   if (settings.admin) await upsertAgent(support.services.db, settings.admin);
-  const dispatcher = createEventDispatcher({ store });
-  support.registerEventHandlers(dispatcher);
+  support.registerEventHandlers(mailroom.events);
 
   const app = new Hono();
-  if (settings.eventsPublicKey) {
-    const handleEvents = eventsHandler({ store, publicKeys: [settings.eventsPublicKey], onStored: () => dispatcher.kick() });
-    app.post('/webhooks/sendgrid/events', (c) => handleEvents(c.req.raw));
-  }
   app.route('/webhooks/sendgrid', mailroom.app());
   app.get('/healthz', (c) => c.text('ok'));
   app.route(settings.app.basePath || '/', support.web);
   mailroom.start();
-  deliverer.start();
-  dispatcher.start();
-  const server = serve({ fetch: app.fetch, port: settings.port });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const server = await startServer(app.fetch, { port: settings.port });
+  const port = server.port;
   console.log(JSON.stringify({ event: 'support.listening', port, transport: transport.name }));
   return {
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await mailroom.stop();
-      await deliverer.stop();
-      await dispatcher.stop();
       await store.close();
     },
   };

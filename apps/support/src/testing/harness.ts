@@ -1,23 +1,10 @@
 /**
  * End-to-end harness: a real HTTP server (node) with the Mailroom's webhook and the support web app,
- * a test store (PGlite, or a fresh PostgreSQL database with DATABASE_URL), the real outbox and
- * deliverer with a transport that keeps what it was handed.
+ * a test store (PGlite, or a fresh PostgreSQL database with DATABASE_URL), the Mailroom's own outbox,
+ * deliverer and event dispatcher with a transport that keeps what it was handed (core's `createTestMailroom`).
  */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
-import {
-  createMailer,
-  createMailroom,
-  createEventDispatcher,
-  createOutboxDeliverer,
-  eventsHandler,
-  type Mailroom,
-  type PreparedMessage,
-  type Transport,
-} from '@mailroom/core';
-import { createTestStore, inboundRequest, signatureHeaders, TEST_KEY_PAIR, type InboundDescription, type TestStore } from '@mailroom/core/testing';
+import type { Mailroom, PreparedMessage } from '@mailroom/core';
+import { createTestMailroom, type InboundDescription, type TestStore } from '@mailroom/core/testing';
 import { createSupportApp, type SupportApp, type SupportAppConfig, type InboundResult } from '../index.js';
 import { createAgent, issueApiToken } from '../domain/agents.js';
 
@@ -46,28 +33,11 @@ export interface Harness {
 }
 
 export async function startHarness(config: Partial<SupportAppConfig> = {}): Promise<Harness> {
-  const store = await createTestStore();
-  const mailroom = createMailroom({
-    store,
-    security: { publicKeys: [TEST_KEY_PAIR.publicKey] },
-    worker: { autoStart: false },
-  });
-  const sent: PreparedMessage[] = [];
-  const transport: Transport = {
-    name: 'capture',
-    maxBatchSize: 1,
-    async deliver(batch) {
-      sent.push(...batch);
-      return { providerMessageId: null };
-    },
-  };
-  const deliverer = createOutboxDeliverer({ store, transport });
-  const mailer = createMailer({ store, domain: DOMAIN });
+  const t = await createTestMailroom({ mail: { from: SUPPORT } });
   const results: InboundResult[] = [];
   const support = await createSupportApp({
-    mailroom,
-    store,
-    mailer,
+    mailroom: t.mailroom,
+    store: t.store,
     config: {
       domain: DOMAIN,
       queues: [
@@ -82,56 +52,22 @@ export async function startHarness(config: Partial<SupportAppConfig> = {}): Prom
   });
   const agent = await createAgent(support.services.db, AGENT);
   const apiToken = await issueApiToken(support.services.db, agent.id);
+  support.registerEventHandlers(t.mailroom.events);
+  t.app.route('/', support.web);
 
-  const dispatcher = createEventDispatcher({ store });
-  support.registerEventHandlers(dispatcher);
-  const handleEvents = eventsHandler({ store, publicKeys: [TEST_KEY_PAIR.publicKey] });
-
-  const app = new Hono();
-  app.post('/webhooks/sendgrid/events', (c) => handleEvents(c.req.raw));
-  app.route('/webhooks/sendgrid', mailroom.app());
-  app.route('/', support.web);
-  const server: ServerType = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  if (!server.listening) await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  async function settle() {
-    await mailroom.drain();
-    await deliverer.drain();
-  }
-  async function postRaw(request: Request) {
-    const response = await fetch(request);
-    await settle();
-    return response;
-  }
   return {
-    url,
-    store,
-    mailroom,
+    url: t.url,
+    store: t.store,
+    mailroom: t.mailroom,
     support,
-    sent,
+    sent: t.sent,
     results,
     agentId: agent.id,
     apiToken,
-    settle,
-    postRaw,
-    async postEvents(events) {
-      const body = new TextEncoder().encode(JSON.stringify(events));
-      const response = await fetch(`${url}/webhooks/sendgrid/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...signatureHeaders(TEST_KEY_PAIR, body) },
-        body,
-      });
-      await dispatcher.drain();
-      return response;
-    },
-    post: (description) => postRaw(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${url}/webhooks/sendgrid/parse` })),
-    async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await mailroom.stop();
-      await deliverer.stop();
-      await dispatcher.stop();
-      await store.close();
-    },
+    settle: t.drain,
+    postRaw: t.postRaw,
+    postEvents: t.postEvents,
+    post: (description) => t.post(description),
+    close: t.close,
   };
 }
