@@ -16,9 +16,15 @@ export function contentChecksum(email: InboundEmail): string {
       email.text,
       email.html,
       email.attachments.map((a) => a.sha256),
+      // Without a Message-ID the content alone would merge distinct messages (a UPS alerting "on battery"
+      // twice a week): the Date and the other headers tell them apart, and a retry repeats them exactly.
+      email.messageId ? null : [email.date?.toISOString() ?? null, email.headers.map((h) => [h.name.toLowerCase(), h.value])],
     ]),
   );
 }
+
+/** Longest Message-ID stored as is; PostgreSQL's btree index rows top out near 2.7 kB. */
+const MAX_STORED_MESSAGE_ID = 512;
 
 /** A deterministic Message-ID for mail without one, so its retries still dedupe. */
 export function fallbackMessageId(checksum: string): string {
@@ -38,7 +44,9 @@ export interface EmailIdentity {
  */
 export function identify(email: InboundEmail): EmailIdentity {
   const checksum = contentChecksum(email);
-  const messageId = email.messageId?.trim().replace(/^<|>$/g, '') || fallbackMessageId(checksum);
+  let messageId = email.messageId?.trim().replace(/^<|>$/g, '') || fallbackMessageId(checksum);
+  // An absurdly long Message-ID (hostile or broken) is stored by its hash; the full value stays in the bytes.
+  if (messageId.length > MAX_STORED_MESSAGE_ID) messageId = `${sha256(messageId).slice(0, 40)}@long-message-id.invalid`;
   const recipients = [...new Set(email.envelope.to.map((address) => address.trim().toLowerCase()))].sort();
   return { messageId, checksum, dedupeKey: sha256(JSON.stringify([messageId, checksum, recipients])) };
 }

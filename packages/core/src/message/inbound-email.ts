@@ -114,20 +114,24 @@ export class InboundEmail {
   readonly senderIp: string | null;
 
   constructor(init: InboundEmailInit) {
+    // NUL never means anything in mail text, and PostgreSQL text columns reject it: a sender must not be able
+    // to make their own email unstorable (a 5xx SendGrid would retry for three days) with one encoded-word.
+    const clean = withoutNul;
+    const cleanAddress = (a: EmailAddress): EmailAddress => ({ address: clean(a.address), name: clean(a.name) });
     this.mode = init.mode;
-    this.messageId = init.messageId;
+    this.messageId = init.messageId === null ? null : clean(init.messageId);
     this.date = init.date;
-    this.subject = init.subject;
-    this.from = init.from;
-    this.to = init.to;
-    this.cc = init.cc;
-    this.replyTo = init.replyTo;
-    this.envelope = init.envelope;
-    this.inReplyTo = init.inReplyTo;
-    this.references = init.references;
-    this.text = init.text;
-    this.html = init.html;
-    this.headers = init.headers;
+    this.subject = clean(init.subject);
+    this.from = init.from ? cleanAddress(init.from) : null;
+    this.to = init.to.map(cleanAddress);
+    this.cc = init.cc.map(cleanAddress);
+    this.replyTo = init.replyTo.map(cleanAddress);
+    this.envelope = { from: init.envelope.from === null ? null : clean(init.envelope.from), to: init.envelope.to.map(clean) };
+    this.inReplyTo = init.inReplyTo === null ? null : clean(init.inReplyTo);
+    this.references = init.references.map(clean);
+    this.text = init.text === null ? null : clean(init.text);
+    this.html = init.html === null ? null : clean(init.html);
+    this.headers = init.headers.map((h) => ({ name: clean(h.name), value: clean(h.value) }));
     this.attachments = init.attachments;
     this.auth = init.auth;
     this.spam = init.spam;
@@ -228,4 +232,8 @@ export class InboundEmail {
       senderIp: this.senderIp,
     };
   }
+}
+
+function withoutNul(value: string): string {
+  return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
 }
