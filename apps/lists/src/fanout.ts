@@ -13,6 +13,7 @@ import { distributions, members, messages, threads } from './db/schema.js';
 import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, threadAddress, unsubscribeToken, type List, type ListsServices, type Member, type Message, type Thread } from './service.js';
 
 export interface Fanout {
+  /** Runs pending fan-outs now (after a commit); a no-op until start(). */
   kick(): void;
   /** Queues every pending distribution now (tests, CLI). */
   drain(): Promise<void>;
@@ -28,7 +29,7 @@ export function createFanout(options: { store: Store; services: ListsServices; l
   let timer: NodeJS.Timeout | null = null;
 
   /** One chunk of one pending distribution; false when nothing was pending. */
-  async function step(): Promise<boolean> {
+  async function step(afterCommit: (fn: () => unknown) => void): Promise<boolean> {
     return store.transaction(async (rawTx) => {
       const tx = rawTx as unknown as ListsDb;
       const [job] = await tx
@@ -57,7 +58,7 @@ export function createFanout(options: { store: Store; services: ListsServices; l
         // Fixed at publish time: the token embeds its expiry, and copies must be identical to share a request.
         const replyTo = job.replyTo ?? threadAddress(services, list, thread);
         const copies = recipients.map((member) => copyFor(services, list, thread, message, member, { ...threading, replyTo }));
-        await services.mailer.sendMany(copies, { tx: rawTx as Transaction });
+        await services.mailer.sendMany(copies, { tx: rawTx as Transaction, afterCommit });
       }
       const done = recipients.length < services.config.fanoutChunk;
       await tx
@@ -73,10 +74,19 @@ export function createFanout(options: { store: Store; services: ListsServices; l
   }
 
   async function run(): Promise<void> {
-    while (await step()) options.onQueued?.();
+    for (;;) {
+      // The mailer's after-commit hook wakes the deliverer once the chunk is committed.
+      const hooks: Array<() => unknown> = [];
+      const more = await step((fn) => void hooks.push(fn));
+      for (const hook of hooks) await hook();
+      if (!more) return;
+      options.onQueued?.();
+    }
   }
 
+  /** Like core's loops, a no-op until started: tests and the CLI run fan-outs with drain(). */
   function kick(): void {
+    if (!timer) return;
     if (current) {
       again = true;
       return;

@@ -6,29 +6,23 @@
  *
  * @example
  * ```ts
+ * // One Mailroom owns the outbox: claim 1,000 rows a round so a list batch fills one SendGrid request.
+ * const mailroom = createMailroom({ store, security, eventsSecurity, mail: {
+ *   from: 'lists@lists.example.com', transport: sendgridTransport({ apiKey: process.env.SENDGRID_API_KEY! }),
+ *   deliverer: { claimLimit: 1000 },
+ * } });
  * const lists = await createListsApp({ mailroom, store, config: {
  *   domain: 'lists.example.com', publicUrl: 'https://example.com/lists',
  *   keys: [{ id: 'k1', secret: process.env.LISTS_SECRET! }], adminPasswordHash: process.env.LISTS_ADMIN_HASH,
- * }, transport: sendgridTransport({ apiKey: process.env.SENDGRID_API_KEY! }) });
+ * } });
  * app.route('/lists', lists.web);
- * lists.registerEventHandlers(dispatcher);   // Event Webhook bounces, drops, spam reports
- * lists.start();
+ * lists.registerEventHandlers(mailroom.events);   // Event Webhook bounces, drops, spam reports
+ * mailroom.start();
+ * lists.start();                                  // the fan-out loop
  * ```
  */
 import type { Hono } from 'hono';
-import {
-  createMailer,
-  createMessageIds,
-  createOutboxDeliverer,
-  createReplyAddresses,
-  outboxOnlyTransport,
-  type EventDispatcher,
-  type Mailer,
-  type Mailroom,
-  type OutboxDeliverer,
-  type Store,
-  type Transport,
-} from '@mailroom/core';
+import { createMessageIds, createReplyAddresses, type EventHandlerRegistry, type Mailer, type Mailroom, type Store } from '@mailroom/core';
 import { REPLY_PREFIX, resolveConfig, type ListsConfig, type ResolvedConfig } from './config.js';
 import { LISTS_MIGRATIONS, type ListsDb } from './db/index.js';
 import { createFanout, type Fanout } from './fanout.js';
@@ -43,12 +37,10 @@ export interface ListsAppOptions {
   store: Store;
   config: ListsConfig;
   /**
-   * The host's mailer (then the host runs the outbox deliverer). Without one the app creates a mailer
-   * and its own deliverer over `transport`, claiming 1,000 rows a round so a batch fills one request.
+   * Where list mail is queued; default `mailroom.mailer`, delivered by the Mailroom's deliverer (give it
+   * `mail: { deliverer: { claimLimit: 1000 } }` so a 1,000-copy batch fills one SendGrid request).
    */
   mailer?: Mailer;
-  /** Transport of the app's own deliverer; default `outboxOnlyTransport()` (mail stays listable in the outbox). */
-  transport?: Transport;
   /** Called with what each inbound email did (logging, tests). */
   onInbound?: (result: InboundResult) => void;
 }
@@ -60,13 +52,11 @@ export interface ListsApp {
   config: ResolvedConfig;
   services: ListsServices;
   fanout: Fanout;
-  /** The app's own deliverer (null when the host passed a mailer). */
-  deliverer: OutboxDeliverer | null;
-  /** Event Webhook: `bounce`/`dropped` raise bounce scores, `spamreport` unsubscribes. */
-  registerEventHandlers(dispatcher: EventDispatcher): void;
-  /** Runs pending fan-outs and (own deliverer) delivers the outbox; resolves when nothing is left. */
+  /** Event Webhook (`mailroom.events`): `bounce`/`dropped` raise bounce scores, `spamreport` unsubscribes. */
+  registerEventHandlers(events: EventHandlerRegistry): void;
+  /** Runs pending fan-outs, then drains the Mailroom (which delivers them); resolves when nothing is left. */
   drain(): Promise<void>;
-  /** Starts polling (fan-outs left by an earlier run, own deliverer). */
+  /** Starts the fan-out loop (also picks up fan-outs left by an earlier run). */
   start(): void;
   stop(): Promise<void>;
 }
@@ -81,13 +71,7 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
   const messageIds = createMessageIds({ keys: config.keys, domain: config.domain });
   const replyAddresses = createReplyAddresses({ keys: config.keys, domain: config.domain, localPrefix: REPLY_PREFIX });
 
-  let deliverer: OutboxDeliverer | null = null;
-  let mailer = options.mailer;
-  if (!mailer) {
-    deliverer = createOutboxDeliverer({ store, transport: options.transport ?? outboxOnlyTransport(), claimLimit: 1000 });
-    const own = deliverer;
-    mailer = createMailer({ store, messageIds, onQueued: () => own.kick() });
-  }
+  const mailer = options.mailer ?? options.mailroom.mailer;
   let fanout: Fanout | null = null;
   const services: ListsServices = {
     config,
@@ -96,7 +80,7 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
     messageIds,
     kickFanout: () => fanout?.kick(),
   };
-  fanout = createFanout({ store, services, onQueued: () => deliverer?.kick() });
+  fanout = createFanout({ store, services });
   registerListRoutes(options.mailroom, services, options.onInbound);
   // Web actions run in a transaction whose after-commit hooks wake the fan-out and the deliverer.
   const inTransaction = async <T>(fn: (tx: ListsDb, afterCommit: (f: () => unknown) => void) => Promise<T>): Promise<T> => {
@@ -112,17 +96,14 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
     config,
     services,
     fanout,
-    deliverer,
-    registerEventHandlers(dispatcher) {
+    registerEventHandlers(events) {
       const on = (kind: 'bounce' | 'dropped' | 'spamreport') =>
-        dispatcher.on(kind, async (event, { tx }) => {
+        events.on(kind, async (event, { tx, afterCommit }) => {
           // `blocked` bounces are usually about our reputation or content, not a dead mailbox.
           if (event.kind === 'bounce' && event.type === 'blocked') return;
           const detail = event.kind === 'spamreport' ? 'spam report' : `${event.reason ?? ''}${'status' in event && event.status ? ` (${event.status})` : ''}`;
-          // The dispatcher offers no after-commit hook, and kicking the deliverer before the event's transaction
-          // commits would find nothing: a probe queued here goes out on the deliverer's next poll (or drain).
-          const noKickBeforeCommit = () => undefined;
-          await handleDeliveryEvent(tx as ListsDb, services, { kind, email: event.email, detail, customArgs: event.customArgs }, noKickBeforeCommit);
+          // Mail queued here (a probe, a goodbye) goes out once the event's transaction committed.
+          await handleDeliveryEvent(tx as ListsDb, services, { kind, email: event.email, detail, customArgs: event.customArgs }, afterCommit);
         });
       on('bounce');
       on('dropped');
@@ -130,15 +111,13 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
     },
     async drain() {
       await fanout.drain();
-      await deliverer?.drain();
+      await options.mailroom.drain();
     },
     start() {
       fanout.start();
-      deliverer?.start();
     },
     async stop() {
       await fanout.stop();
-      await deliverer?.stop();
     },
   };
 }

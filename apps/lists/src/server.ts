@@ -2,9 +2,18 @@
  * Standalone mailing lists: `npm start -w apps/lists`. Configuration from the environment (see README).
  * Embedded PGlite by default (in MAILROOM_DATA_DIR), PostgreSQL with DATABASE_URL.
  */
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createEventDispatcher, createMailroom, eventsHandler, openStore, outboxOnlyTransport, sendgridTransport, type IngressSecurity } from '@mailroom/core';
+import {
+  createMailroom,
+  openStore,
+  outboxOnlyTransport,
+  securityFromEnv,
+  sendgridTransport,
+  startServer,
+  type EnvSecurity,
+  type IngressSecurity,
+  type MailroomEventsSecurity,
+} from '@mailroom/core';
 import { createListsApp, type ListsConfig } from './index.js';
 import { hashPassword } from './web/auth.js';
 
@@ -32,8 +41,9 @@ export interface ServerSettings {
   admin: { hash: string } | { password: string } | null;
   port: number;
   security: IngressSecurity;
+  /** From SENDGRID_EVENTS_PUBLIC_KEY; undefined leaves the Event Webhook off. */
+  eventsSecurity: MailroomEventsSecurity | undefined;
   sendgrid: { apiKey: string; baseUrl?: string } | null;
-  eventsPublicKey: string | null;
   store: { databaseUrl?: string; dataDir?: string };
 }
 
@@ -46,15 +56,11 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
   const port = integer(env, 'PORT', 3000, 0, 65535);
   const basePath = env.LISTS_BASE_PATH ?? '/lists';
 
-  const security: IngressSecurity = {};
-  if (env.SENDGRID_PARSE_PUBLIC_KEY) security.publicKeys = [env.SENDGRID_PARSE_PUBLIC_KEY];
-  if (env.SENDGRID_PARSE_BASIC) {
-    const [username, ...rest] = env.SENDGRID_PARSE_BASIC.split(':');
-    security.basic = [{ username: username!, password: rest.join(':') }];
-  }
-  if (!security.publicKeys && !security.basic) {
-    if (env.MAILROOM_INSECURE !== '1') throw new EnvError('set SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC (or MAILROOM_INSECURE=1 for local development)');
-    security.insecure = true;
+  let webhooks: EnvSecurity;
+  try {
+    webhooks = securityFromEnv(env);
+  } catch (error) {
+    throw new EnvError((error as Error).message);
   }
   let admin: ServerSettings['admin'] = null;
   if (env.LISTS_ADMIN_PASSWORD_HASH) {
@@ -75,9 +81,8 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
     },
     admin,
     port,
-    security,
+    ...webhooks,
     sendgrid: env.SENDGRID_API_KEY ? { apiKey: env.SENDGRID_API_KEY, ...(env.SENDGRID_API_URL ? { baseUrl: env.SENDGRID_API_URL } : {}) } : null,
-    eventsPublicKey: env.SENDGRID_EVENTS_PUBLIC_KEY ?? null,
     store: {
       ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
       ...(env.MAILROOM_DATA_DIR ? { dataDir: env.MAILROOM_DATA_DIR } : {}),
@@ -88,35 +93,33 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const settings = configFromEnv(env);
   const store = await openStore(settings.store);
-  const mailroom = createMailroom({ store, security: settings.security });
   const transport = settings.sendgrid ? sendgridTransport(settings.sendgrid) : outboxOnlyTransport();
+  const mailroom = createMailroom({
+    store,
+    security: settings.security,
+    eventsSecurity: settings.eventsSecurity, // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set
+    // 1,000 rows a round: a batch of list copies fills one SendGrid request.
+    mail: { from: `lists@${settings.app.domain}`, domain: settings.app.domain, transport, deliverer: { claimLimit: 1000 } },
+  });
   const adminPasswordHash = !settings.admin ? undefined : 'hash' in settings.admin ? settings.admin.hash : await hashPassword(settings.admin.password);
-  const lists = await createListsApp({ mailroom, store, transport, config: { ...settings.app, ...(adminPasswordHash ? { adminPasswordHash } : {}) } });
-  const dispatcher = createEventDispatcher({ store });
-  lists.registerEventHandlers(dispatcher);
+  const lists = await createListsApp({ mailroom, store, config: { ...settings.app, ...(adminPasswordHash ? { adminPasswordHash } : {}) } });
+  lists.registerEventHandlers(mailroom.events);
 
   const app = new Hono();
-  if (settings.eventsPublicKey) {
-    const handleEvents = eventsHandler({ store, publicKeys: [settings.eventsPublicKey], onStored: () => dispatcher.kick() });
-    app.post('/webhooks/sendgrid/events', (c) => handleEvents(c.req.raw));
-  }
   app.route('/webhooks/sendgrid', mailroom.app());
   app.get('/healthz', (c) => c.text('ok'));
   app.route(lists.config.basePath || '/', lists.web);
   mailroom.start();
   lists.start();
-  dispatcher.start();
-  const server = serve({ fetch: app.fetch, port: settings.port });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const server = await startServer(app.fetch, { port: settings.port });
+  const port = server.port;
   console.log(JSON.stringify({ event: 'lists.listening', port, basePath: lists.config.basePath, transport: transport.name }));
   return {
     port,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await mailroom.stop();
+      await server.close();
       await lists.stop();
-      await dispatcher.stop();
+      await mailroom.stop();
       await store.close();
     },
   };

@@ -1,14 +1,11 @@
 /**
  * End-to-end harness: a real HTTP server with the Mailroom webhook, the Event Webhook endpoint and
  * the lists web app under /lists; a test store (PGlite, or a fresh PostgreSQL database with
- * DATABASE_URL); the app's own outbox deliverer over a transport that keeps every batch it was handed.
+ * DATABASE_URL); the Mailroom's outbox deliverer over a transport that keeps every batch it was handed
+ * (core's `createTestMailroom`).
  */
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
-import { createEventDispatcher, createMailroom, eventsHandler, type PreparedMessage, type Transport } from '@mailroom/core';
-import { createTestStore, inboundRequest, signatureHeaders, TEST_KEY_PAIR, type InboundDescription, type TestStore } from '@mailroom/core/testing';
+import type { PreparedMessage } from '@mailroom/core';
+import { createTestMailroom, type InboundDescription, type TestStore } from '@mailroom/core/testing';
 import { createListsApp, type InboundResult, type ListsApp, type ListsConfig } from '../index.js';
 import type { ListsDb } from '../db/index.js';
 import { hashPassword } from '../web/auth.js';
@@ -37,23 +34,13 @@ export interface Harness {
 }
 
 export async function startHarness(config: Partial<ListsConfig> = {}): Promise<Harness> {
-  const store = await createTestStore();
-  const mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey] }, worker: { autoStart: false } });
-  const batches: PreparedMessage[][] = [];
-  const transport: Transport = {
-    name: 'capture',
-    maxBatchSize: 1000,
-    async deliver(batch) {
-      batches.push([...batch]);
-      return { providerMessageId: `capture-${batches.length}` };
-    },
-  };
+  // SendGrid-sized batches: 1,000 personalizations per request, 1,000 rows claimed per round.
+  const t = await createTestMailroom({ mail: { from: `lists@${DOMAIN}`, deliverer: { claimLimit: 1000 } }, maxBatchSize: 1000 });
   adminHash ??= hashPassword(ADMIN_PASSWORD);
   const results: InboundResult[] = [];
   const lists = await createListsApp({
-    mailroom,
-    store,
-    transport,
+    mailroom: t.mailroom,
+    store: t.store,
     config: {
       domain: DOMAIN,
       publicUrl: 'https://example.com/lists',
@@ -65,53 +52,25 @@ export async function startHarness(config: Partial<ListsConfig> = {}): Promise<H
     },
     onInbound: (r) => results.push(r),
   });
-  const dispatcher = createEventDispatcher({ store });
-  lists.registerEventHandlers(dispatcher);
-  const handleEvents = eventsHandler({ store, publicKeys: [TEST_KEY_PAIR.publicKey] });
+  lists.registerEventHandlers(t.mailroom.events);
+  t.app.route('/lists', lists.web);
+  // Fan-outs run after the inbound commit, outside the Mailroom: settle waits for them too.
+  t.alsoDrain(() => lists.drain());
 
-  const app = new Hono();
-  app.post('/webhooks/sendgrid/events', (c) => handleEvents(c.req.raw));
-  app.route('/webhooks/sendgrid', mailroom.app());
-  app.route('/lists', lists.web);
-  const server: ServerType = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-  if (!server.listening) await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  async function settle() {
-    await mailroom.drain();
-    await lists.drain();
-  }
   return {
-    url,
-    store,
-    db: store.db as unknown as ListsDb,
+    url: t.url,
+    store: t.store,
+    db: t.store.db as unknown as ListsDb,
     lists,
-    batches,
-    sent: () => batches.flat(),
+    batches: t.batches,
+    sent: () => t.sent,
     results,
-    settle,
-    async post(description) {
-      const response = await fetch(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${url}/webhooks/sendgrid/parse` }));
-      await settle();
-      return response;
-    },
-    async postEvents(events) {
-      const body = new TextEncoder().encode(JSON.stringify(events));
-      const response = await fetch(`${url}/webhooks/sendgrid/events`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...signatureHeaders(TEST_KEY_PAIR, body) },
-        body,
-      });
-      await dispatcher.drain();
-      await settle();
-      return response;
-    },
+    settle: t.drain,
+    post: (description) => t.post(description),
+    postEvents: t.postEvents,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await mailroom.stop();
       await lists.stop();
-      await dispatcher.stop();
-      await store.close();
+      await t.close();
     },
   };
 }
