@@ -3,7 +3,7 @@
  * `npm start` works on a fresh clone; production (`NODE_ENV=production`) refuses the insecure ones.
  */
 import { resolve } from 'node:path';
-import type { BasicCredential } from '@mailroom/core';
+import { parseBasicCredentials as parseCoreBasicCredentials, type BasicCredential } from '@mailroom/core';
 
 export class DemoConfigError extends Error {
   override name = 'DemoConfigError';
@@ -57,15 +57,13 @@ function domain(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-/** `user:pass,user2:pass2` (a password may contain ':'). */
+/** `user:pass,user2:pass2` (a password may contain ':'), read with core's parser. */
 export function parseBasicCredentials(value: string | undefined): BasicCredential[] {
-  return list(value).map((entry) => {
-    const colon = entry.indexOf(':');
-    if (colon <= 0 || colon === entry.length - 1) {
-      throw new DemoConfigError('SENDGRID_PARSE_BASIC_AUTH must look like user:password[,user2:password2]');
-    }
-    return { username: entry.slice(0, colon), password: entry.slice(colon + 1) };
-  });
+  try {
+    return parseCoreBasicCredentials(value, 'SENDGRID_PARSE_BASIC_AUTH');
+  } catch (error) {
+    throw new DemoConfigError((error as Error).message);
+  }
 }
 
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): DemoConfig {

@@ -8,13 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import {
-  createMailer,
   createMailroom,
-  createOutboxDeliverer,
   openStore,
   outboxOnlyTransport,
   sendgridTransport,
-  type EventDispatcher,
   type IngressSecurity,
   type Logger,
   type Mailroom,
@@ -103,24 +100,6 @@ export function planSecurity(config: DemoConfig, devKeys: DevKeys): SecurityPlan
   return { parse, events, description, warnings };
 }
 
-/**
- * The apps register Event Webhook handlers on an EventDispatcher; the Mailroom owns the dispatcher behind
- * `mailroom.events` (started and stopped with it), so this only forwards `on()`.
- */
-function eventDispatcherOf(mailroom: Mailroom<any>): EventDispatcher {
-  const dispatcher: EventDispatcher = {
-    on(kind, handler) {
-      mailroom.events.on(kind, handler);
-      return dispatcher;
-    },
-    start: () => undefined,
-    stop: async () => undefined,
-    kick: () => undefined,
-    drain: () => mailroom.drain(),
-  };
-  return dispatcher;
-}
-
 export async function startDemo(options: StartDemoOptions = {}): Promise<RunningDemo> {
   const config = loadConfig(options.env ?? process.env, options.cwd);
   const print = options.print ?? ((line: string) => console.log(line));
@@ -158,10 +137,16 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   try {
     await store.migrate(demoMigrations);
     // Without eventsSecurity the Mailroom answers POST /events with 404 and a reason.
-    const mailroom = createMailroom({ store, security: plan.parse, worker: { autoStart: false }, ...(plan.events ? { eventsSecurity: plan.events } : {}) });
+    // One Mailroom owns the outbox for every app (one deliverer, SendGrid or outbox only) and the Event Webhook.
     const transport = config.sendgridApiKey ? sendgridTransport({ apiKey: config.sendgridApiKey }) : outboxOnlyTransport();
-    const deliverer = createOutboxDeliverer({ store, transport, ...(options.logger ? { logger: options.logger } : {}) });
-    const events = eventDispatcherOf(mailroom);
+    const mailroom = createMailroom({
+      store,
+      security: plan.parse,
+      worker: { autoStart: false },
+      ...(plan.events ? { eventsSecurity: plan.events } : {}),
+      // The apps give every message its own From; this one is only the fallback. 1,000 rows a round fill a list batch.
+      mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 } },
+    });
 
     // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
     const root = new Hono({ strict: false });
@@ -176,10 +161,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         mountPath: module.mountPath,
         publicUrl: `${url}${module.mountPath}`,
         secretFor: (purpose) => secretFor(`${module.name}:${purpose}`),
-        mailer: ({ domain, defaultFrom }) =>
-          createMailer({ store, domain, ...(defaultFrom ? { defaultFrom } : {}), onQueued: () => deliverer.kick() }),
-        transport,
-        events,
+        events: mailroom.events,
       });
       root.route(module.mountPath, app.web);
       apps.push(app);
@@ -228,7 +210,6 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     }
 
     mailroom.start();
-    deliverer.start();
     for (const app of apps) app.start?.();
     handler = (request) => root.fetch(request);
 
@@ -249,9 +230,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       async close() {
         handler = null;
         await closeServer();
-        await mailroom.stop();
+        // Apps' own loops queue mail: stop them before the Mailroom (its deliverer) stops.
         for (const app of apps) await app.stop?.();
-        await deliverer.stop();
+        await mailroom.stop();
         await store.close();
       },
     };

@@ -15,7 +15,6 @@ export const avatarsModule: DemoAppModule = {
     const avatars = await createAvatarsApp({
       mailroom: ctx.mailroom,
       store: ctx.store,
-      mailer: ctx.mailer({ domain, defaultFrom: from }),
       config: { domain, publicUrl: ctx.publicUrl, sessionSecret: ctx.secretFor('avatars'), from },
     });
     const upload = `${avatars.config.uploadLocalPart}@${domain}`;

@@ -12,7 +12,6 @@ export const blogModule: DemoAppModule = {
     const blog = await createBlogApp({
       mailroom: ctx.mailroom,
       store: ctx.store,
-      mailer: ctx.mailer({ domain }),
       config: {
         domain,
         publicUrl: ctx.publicUrl,

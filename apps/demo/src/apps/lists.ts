@@ -22,8 +22,6 @@ export const listsModule: DemoAppModule = {
     const lists = await createListsApp({
       mailroom: ctx.mailroom,
       store: ctx.store,
-      // The app signs its own Message-IDs, so it keeps its own mailer; its deliverer uses the demo's transport.
-      transport: ctx.transport,
       config: {
         domain,
         publicUrl: ctx.publicUrl,

@@ -13,7 +13,6 @@ export const supportModule: DemoAppModule = {
     const support = await createSupportApp({
       mailroom: ctx.mailroom,
       store: ctx.store,
-      mailer: ctx.mailer({ domain }),
       config: {
         domain,
         queues: [

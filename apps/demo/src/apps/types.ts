@@ -3,7 +3,7 @@
  * a module that builds the app on the shared Mailroom and describes its addresses, logins and seed.
  */
 import type { Hono } from 'hono';
-import type { EventDispatcher, Mailer, Mailroom, Store, Transport } from '@mailroom/core';
+import type { EventHandlerRegistry, Mailroom, Store } from '@mailroom/core';
 import type { DemoConfig } from '../config.js';
 
 /** Query parameters of the console's compose form (`/console/compose?...`). */
@@ -35,6 +35,7 @@ export interface DemoLogin {
 }
 
 export interface DemoAppContext {
+  /** The shared Mailroom: it owns the outbox (`mailroom.mailer`, one deliverer) and the Event Webhook. */
   mailroom: Mailroom<any>;
   store: Store;
   config: DemoConfig;
@@ -44,12 +45,8 @@ export interface DemoAppContext {
   publicUrl: string;
   /** 32+ characters; derive per-app secrets with `secretFor`. */
   secretFor(purpose: string): string;
-  /** A mailer writing to the shared outbox (the deliverer sends it: SendGrid or outbox only). */
-  mailer(options: { domain: string; defaultFrom?: { address: string; name: string } }): Mailer;
-  /** The transport of the shared deliverer (for apps that run their own deliverer). */
-  transport: Transport;
-  /** Event Webhook handlers (bounces, drops…) are registered here. */
-  events: EventDispatcher;
+  /** Event Webhook handlers (bounces, drops…) are registered here (`mailroom.events`). */
+  events: EventHandlerRegistry;
 }
 
 export interface DemoApp {
@@ -63,7 +60,7 @@ export interface DemoApp {
   logins: DemoLogin[];
   /** Creates the demo world's part for this app through the app's own functions (run once per database). */
   seed?(): Promise<void>;
-  /** Background work of the app's own (fan-out, its own deliverer…), started after seeding and stopped at close. */
+  /** Background work of the app's own (a fan-out loop), started after seeding and stopped at close. */
   start?(): void;
   stop?(): Promise<void>;
 }
