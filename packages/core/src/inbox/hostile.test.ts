@@ -20,7 +20,7 @@ function rawPost(headers: string, body = 'Hello\r\n') {
   return new Request('http://test.local/parse', {
     method: 'POST',
     headers: { 'content-type': 'multipart/form-data; boundary=xYzZY' },
-    body: bytes,
+    body: new Uint8Array(bytes),
   });
 }
 

@@ -43,6 +43,11 @@ export interface StoreOptions {
     statementMs?: number;
     /** Whole ingest, so a webhook never hangs on a dead connection (default 10000 ms). */
     ingestMs?: number;
+    /**
+     * Server-side limit on a transaction left idle (default 300000 ms): a process that hangs inside a handler
+     * releases its row lock, and its email is claimed again when the lease expires.
+     */
+    idleInTransactionMs?: number;
   };
 }
 
@@ -87,7 +92,7 @@ const defaultParser: StoredPostParser = (body, contentType) => parseInboundBody(
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const databaseUrl = options.memory ? undefined : (options.databaseUrl ?? process.env.DATABASE_URL) || undefined;
   const logger = options.logger ?? jsonLogger();
-  const timeouts = { connectMs: 5_000, statementMs: 30_000, ingestMs: 10_000, ...options.timeouts };
+  const timeouts = { connectMs: 5_000, statementMs: 30_000, ingestMs: 10_000, idleInTransactionMs: 300_000, ...options.timeouts };
 
   let db: Database;
   let shutdown: () => Promise<void>;
@@ -102,7 +107,11 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       connect_timeout: Math.max(1, Math.ceil(timeouts.connectMs / 1000)),
       idle_timeout: 60,
       onnotice: () => undefined,
-      connection: { statement_timeout: timeouts.statementMs, application_name: 'mailroom' },
+      connection: {
+        statement_timeout: timeouts.statementMs,
+        idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+        application_name: 'mailroom',
+      },
     });
     const postgresDb = drizzlePostgres(client);
     db = postgresDb as unknown as Database;

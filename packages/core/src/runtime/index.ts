@@ -9,5 +9,5 @@
  * worker.start();
  * ```
  */
-export { createWorker } from './worker.js';
+export { createWorker, HandlerTimeoutError } from './worker.js';
 export type { Worker, WorkerOptions, Processor, ProcessContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';

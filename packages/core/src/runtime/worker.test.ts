@@ -110,6 +110,32 @@ describe('worker', () => {
     expect((await store.inbox.get(id))!.lastError).toContain('invalid outcome');
   });
 
+  it('times out a hung handler: its writes roll back, ingest is not blocked, and the email is retried', async () => {
+    const id = await ingest();
+    let calls = 0;
+    const worker = createWorker({
+      store,
+      maxAttempts: 2,
+      handlerTimeoutMs: 300,
+      backoff: { baseMs: 1, maxMs: 1 },
+      processor: async (ctx) => {
+        calls += 1;
+        await recordWrite(ctx);
+        if (calls === 1) await sleep(60_000); // hangs, holding its transaction
+        return { status: 'delivered' };
+      },
+    });
+    const draining = worker.drain();
+    await sleep(100);
+    // While the handler hangs the store still takes mail (on PGlite, one connection, this waited for the handler).
+    const other = await ingest();
+    await draining;
+    await worker.drain();
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect((await writesFor(id)).map((w) => w.attempt)).toEqual([2]);
+    expect(await store.inbox.get(other)).toMatchObject({ status: 'delivered' });
+  });
+
   it('processes a replayed email again and honours a reroute', async () => {
     const id = await ingest();
     const routes: Array<string | null> = [];

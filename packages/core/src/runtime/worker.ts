@@ -57,6 +57,12 @@ export interface WorkerOptions {
   /** Default: the store's logger. */
   logger?: Logger;
   onEvent?: (event: InboxEvent) => void;
+  /**
+   * Longest a processor may run (default 60 s, and never longer than the lease). The processor holds a
+   * transaction and its row lock; on PGlite — one connection — a hung handler would otherwise stall every
+   * ingest. A timed-out attempt rolls back and is retried with backoff like a throw.
+   */
+  handlerTimeoutMs?: number;
   /** Periodic incineration while the worker runs. */
   retention?: { days?: number | Partial<Record<InboundRecord['status'], number>>; intervalMs?: number };
 }
@@ -76,6 +82,26 @@ export interface Worker {
 const OUTCOMES = new Set<ProcessedOutcomeStatus>(['delivered', 'bounced', 'ignored', 'unrouted']);
 
 class LeaseLostError extends Error {}
+
+export class HandlerTimeoutError extends Error {
+  override readonly name = 'HandlerTimeoutError';
+}
+
+/** Rejects when `ms` pass first; the losing promise's later rejection is swallowed (its transaction is gone). */
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new HandlerTimeoutError(`handler did not finish within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * The generic worker: claims due inbound emails with `FOR UPDATE SKIP LOCKED` (so several processes
@@ -99,6 +125,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
   const baseMs = options.backoff?.baseMs ?? 30_000;
   const maxMs = options.backoff?.maxMs ?? 3_600_000;
+  const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, leaseMs));
 
   const inFlight = new Set<Promise<void>>();
   let started = false;
@@ -166,7 +193,10 @@ export function createWorker(options: WorkerOptions): Worker {
           .where(and(eq(inboundEmails.id, record.id), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, workerId)))
           .for('update');
         if (!mine) throw new LeaseLostError();
-        const result = await processor({ record, email, attempt, tx, workerId, afterCommit: (fn) => hooks.push(fn) });
+        const result = await withTimeout(
+          processor({ record, email, attempt, tx, workerId, afterCommit: (fn) => hooks.push(fn) }),
+          handlerTimeoutMs,
+        );
         if (!result || !OUTCOMES.has(result.status)) {
           throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(result)}`);
         }
