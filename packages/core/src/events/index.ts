@@ -12,6 +12,10 @@
  * dispatcher.start();
  * const status = await lastDeliveryStatus(store.db, outboundId);   // "did my reply bounce?"
  * ```
+ *
+ * On a Mailroom, use `mailroom.events.on(…)` instead (it owns the dispatcher and the endpoint). Apps that
+ * register handlers take an `EventHandlerRegistry` (either fits). Handlers run in the event's transaction;
+ * `ctx.afterCommit(fn)` runs after it commits: `mailer.send(message, { tx, afterCommit })` sends promptly.
  */
 export { eventsHandler, EventsConfigurationError } from './handler.js';
 export type { EventsHandlerOptions } from './handler.js';

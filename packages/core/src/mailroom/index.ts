@@ -19,16 +19,20 @@
  * **Replying** (with `mail`): `ctx.reply(content, { scope })` queues a threaded reply in the handler's
  * transaction (In-Reply-To/References, `Re:` once, a Message-ID signed with the scope, a signed Reply-To);
  * `ctx.autoReply(…)` refuses anything `email.classify()` does not call human and rate-limits per recipient;
- * `ctx.mailer` queues other mail in the same transaction; `mailroom.mailer` is for code outside handlers.
- * Nothing queued by a handler that throws is sent. The outbox deliverer (default transport: outbox only,
- * nothing leaves) runs with `start()`/`stop()`/`drain()`.
+ * `ctx.mailer` queues other mail in the same transaction; `mailroom.mailer` is for code outside handlers
+ * (apps take it as their mailer), `mailroom.messageIds`/`replyAddresses` are the configured signers.
+ * Nothing queued by a handler that throws is sent. The Mailroom's outbox deliverer (default transport:
+ * outbox only, nothing leaves; `mail.deliverer.claimLimit` rows per round) is the only one an app needs,
+ * and runs with `start()`/`stop()`/`drain()`.
  *
  * **Reply tokens**: `route(name, 'reply+{token}@replies.example.com', handler, { replyToken: 'token' })`
  * verifies the token (signature, expiry, issued to this sender) before the handler, which gets
  * `ctx.replyToken` ({ scope, recipient, … }); a failing token bounces the email with the reason.
  *
  * **Event Webhook** (with `eventsSecurity`): `app()` also answers `POST /events` (`eventsFetch` elsewhere):
- * verified, stored deduplicated and linked to the outbox message, then `mailroom.events.on('bounce', …)`.
+ * verified, stored deduplicated and linked to the outbox message, then `mailroom.events.on('bounce', …)`
+ * (an `EventHandlerRegistry`: apps' `registerEventHandlers(mailroom.events)`). Mail a handler queues with
+ * `mailroom.mailer.send(message, { tx, afterCommit })` goes out once the event's transaction committed.
  *
  * **Configuration from the environment**: `createMailroom({ store, ...securityFromEnv(process.env), mail })` reads
  * `SENDGRID_PARSE_PUBLIC_KEY` (comma-separated keys), `SENDGRID_PARSE_BASIC` (`user:pass[,user2:pass2]`),

@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { createMailer, createOutboxDeliverer, sendgridTransport, createMessageIds, createReplyAddresses,
- *   createReplyHelpers } from '@mailroom/core';
+ *   createReplyHelpers, getOutboundMessage } from '@mailroom/core';
  *
  * const keys = [{ id: '2026-11', secret: process.env.MAILROOM_SECRET! }];
  * const messageIds = createMessageIds({ keys, domain: 'mail.example.com' });
@@ -15,7 +15,11 @@
  * const replies = createReplyHelpers({ mailer, from: 'Support <help@example.com>', messageIds, replyAddresses });
  * deliverer.start();
  * // in a handler: await replies.reply(ctx, { text: 'On it.' }, { scope: 't:42' });
+ * const sent = await getOutboundMessage(store.db, outboxId); // everything it was sent with, and its status
  * ```
+ *
+ * On a Mailroom, `createMailroom({ mail })` builds these for you and owns the one deliverer: use
+ * `mailroom.mailer` and `ctx.reply()` rather than a second mailer and deliverer on the same outbox.
  */
 export type { AddressInput, OutboundAttachment, OutboundMessage, PreparedMessage, PreparedAttachment } from './message.js';
 export { OutboundMessageError, MAILROOM_ID_ARG } from './message.js';
