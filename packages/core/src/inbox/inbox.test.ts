@@ -196,8 +196,11 @@ describe('incinerate', () => {
       expect((await store.inbox.get(kept.id))!.incineratedAt).toBeNull();
       expect(await store.blobs.has(`inbound/${kept.id}`)).toBe(true);
     }
-    expect(await store.inbox.incinerate({ olderThanDays: 30, now })).toBe(1); // failedOld, with the default for failed
+    // Failed mail stays replayable unless its retention is named: a plain number does not reach it.
     expect(await store.inbox.incinerate({ olderThanDays: 30, now })).toBe(0);
+    expect((await store.inbox.get(failedOld.id))!.incineratedAt).toBeNull();
+    expect(await store.inbox.incinerate({ olderThanDays: { failed: 30 }, now })).toBe(1);
+    expect(await store.inbox.incinerate({ olderThanDays: { failed: 30 }, now })).toBe(0);
     await expect(store.inbox.incinerate({ olderThanDays: -1 })).rejects.toThrow(RangeError);
   });
 });

@@ -28,7 +28,10 @@ export interface ListFilter {
 }
 
 export interface IncinerateOptions {
-  /** Days after processing; one number for every processed status or per status (missing ones: 30). */
+  /**
+   * Days after processing; one number for every processed status or per status (missing ones: 30).
+   * `failed` mail is kept until named explicitly (`{ failed: 90 }`): incinerating it would make it unreplayable.
+   */
   olderThanDays?: number | Partial<Record<InboundStatus, number>>;
   now?: Date;
   onProgress?: (done: number, total: number) => void;
@@ -231,7 +234,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
       const now = options.now ?? new Date();
       const days = retentionDays(options.olderThanDays);
       const due = or(
-        ...PROCESSED_STATUSES.map((status) =>
+        ...PROCESSED_STATUSES.filter((status) => Number.isFinite(days[status])).map((status) =>
           and(eq(inboundEmails.status, status), lt(inboundEmails.processedAt, new Date(now.getTime() - days[status] * DAY_MS))),
         ),
       )!;
@@ -270,7 +273,10 @@ export function createInbox(deps: InboxDependencies): Inbox {
 
 function retentionDays(option: IncinerateOptions['olderThanDays']): Record<ProcessedStatus, number> {
   const days = Object.fromEntries(
-    PROCESSED_STATUSES.map((status) => [status, typeof option === 'number' ? option : DEFAULT_RETENTION_DAYS]),
+    PROCESSED_STATUSES.map((status) => [
+      status,
+      status === 'failed' ? Infinity : typeof option === 'number' ? option : DEFAULT_RETENTION_DAYS,
+    ]),
   ) as Record<ProcessedStatus, number>;
   if (option && typeof option === 'object') {
     for (const status of PROCESSED_STATUSES) {
@@ -279,7 +285,7 @@ function retentionDays(option: IncinerateOptions['olderThanDays']): Record<Proce
     }
   }
   for (const [status, value] of Object.entries(days)) {
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`retention days for ${status} must be >= 0, got ${value}`);
+    if (Number.isNaN(value) || value < 0) throw new RangeError(`retention days for ${status} must be >= 0, got ${value}`);
   }
   return days;
 }

@@ -10,7 +10,8 @@ export const incinerate: Command = {
   usage: `mailroom incinerate [--days N] [--keep STATUS=N[,STATUS=N]]
 
 Removes the stored post (bytes and blob) of emails that finished processing (${PROCESSED_STATUSES.join(', ')})
-more than N days ago; the row stays, marked incinerated. Progress goes to stderr.
+more than N days ago; the row stays, marked incinerated. Failed mail is kept (it would no longer be
+replayable) unless you name it: --keep failed=90. Progress goes to stderr.
 
 Options:
   --days N               age in days for every processed status (default ${DEFAULT_RETENTION_DAYS})
@@ -25,7 +26,9 @@ Options:
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const base = parseCount(values.days, '--days', DEFAULT_RETENTION_DAYS);
-    const days: Partial<Record<InboundStatus, number>> = Object.fromEntries(PROCESSED_STATUSES.map((s) => [s, base]));
+    const days: Partial<Record<InboundStatus, number>> = Object.fromEntries(
+      PROCESSED_STATUSES.filter((s) => s !== 'failed').map((s) => [s, base]),
+    );
     for (const pair of values.keep?.split(',').filter(Boolean) ?? []) {
       const [status, value] = pair.split('=');
       if (!status || !(PROCESSED_STATUSES as readonly string[]).includes(status)) {
