@@ -7,7 +7,13 @@ export default function setup() {
   return () => {
     if (!existsSync(SUMMARY_FILE)) return;
     const rows = readFileSync(SUMMARY_FILE, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    const core = ['scenario', 'sent', 'ok2xx', 'stored', 'processed', 'lost', 'duplicates', 'server5xx'];
     console.log('\nReliability summary');
-    console.table(rows);
+    console.table(
+      rows.map((row) => ({
+        ...Object.fromEntries(core.map((key) => [key, row[key]])),
+        details: Object.entries(row).filter(([key]) => !core.includes(key)).map(([key, value]) => `${key}=${value}`).join(' '),
+      })),
+    );
   };
 }
