@@ -175,7 +175,8 @@ async function handleBounce(ctx: InboundContext, deps: InboundDeps): Promise<Inb
     ticket = null;
   }
   // Only permanent failures make an address undeliverable; a delay or a 4.x.x will be retried by the MTA.
-  const failed = (report?.recipients ?? []).filter((r) => r.permanent);
+  // And only reports about mail we provably sent (a signed Message-ID of a ticket): anyone can forge a DSN.
+  const failed = ticket === null ? [] : (report?.recipients ?? []).filter((r) => r.permanent);
   for (const r of failed) {
     await markUndeliverable(ctx.tx, { address: r.address, reason: r.diagnostic || r.status || 'delivery failed', ticketNumber: ticket });
   }

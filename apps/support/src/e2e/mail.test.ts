@@ -193,6 +193,28 @@ describe('support by email, end to end over HTTP', () => {
     expect(people.find((p) => p.address === 'ann@customer.test')!.undeliverable).toBeNull();
   });
 
+  it('ignores a forged delivery report that names no mail of ours', async () => {
+    await openByMail('victim@customer.test', 'Forged bounce target');
+    const response = await h.post({
+      from: 'Mail Delivery System <MAILER-DAEMON@attacker.test>',
+      to: SUPPORT,
+      subject: 'Undelivered Mail Returned to Sender',
+      text: 'This is the mail system.',
+      envelope: { from: '', to: [SUPPORT] },
+      attachments: [
+        {
+          filename: 'details.txt',
+          contentType: 'message/delivery-status',
+          content: 'Reporting-MTA: dns; attacker.test\n\nFinal-Recipient: rfc822; victim@customer.test\nAction: failed\nStatus: 5.1.1\n',
+        },
+        { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: 'Message-ID: <made-up@attacker.test>\n' },
+      ],
+    });
+    expect(response.status).toBe(200);
+    const rows = await db().select().from(addressStatus).where(eq(addressStatus.address, 'victim@customer.test'));
+    expect(rows.filter((r) => r.status === 'undeliverable')).toEqual([]);
+  });
+
   it('throttles a sender opening too many tickets: mail kept, no acknowledgement', async () => {
     for (let i = 1; i <= 5; i++) {
       await h.post({ from: 'robot@loop.test', to: SUPPORT, subject: `Alert ${i}`, text: `alert ${i}` });

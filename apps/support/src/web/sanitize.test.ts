@@ -13,6 +13,10 @@ describe('sanitizeMessageHtml', () => {
     expect(out).toContain('<p>Hi</p>');
   });
 
+  it('survives a malformed percent-escape in a cid: reference', () => {
+    expect(() => sanitizeMessageHtml('<p>hi</p><img src="cid:%E0%A4%A">', cid)).not.toThrow();
+  });
+
   it('rewrites cid: images and drops remote images', () => {
     const out = sanitizeMessageHtml('<img src="cid:logo@x" alt="logo"><img src="https://tracker.example/p.gif" alt="pixel"><img src="cid:unknown">', cid);
     expect(out).toContain('<img alt="logo" src="/attachments/abc" />');

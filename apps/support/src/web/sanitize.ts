@@ -20,7 +20,7 @@ export function sanitizeMessageHtml(html: string, cidUrl: (contentId: string) =>
       img: (tagName, attribs) => {
         const src = attribs.src ?? '';
         const cid = /^cid:(.+)$/i.exec(src.trim());
-        const local = cid ? cidUrl(decodeURIComponent(cid[1]!)) : null;
+        const local = cid ? cidUrl(decodeCid(cid[1]!)) : null;
         // Without a local source the image goes (exclusiveFilter below drops src-less images).
         const { src: _dropped, ...rest } = attribs;
         return { tagName, attribs: local ? { ...rest, src: local } : rest };
@@ -30,4 +30,13 @@ export function sanitizeMessageHtml(html: string, cidUrl: (contentId: string) =>
     allowedSchemesAppliedToAttributes: ['href', 'cite'],
     exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
   });
+}
+
+/** A customer's `cid:` reference, percent-decoded when it is valid; malformed escapes are kept literally. */
+function decodeCid(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }

@@ -45,7 +45,9 @@ describe('replySubject', () => {
     ['Fwd: Printer', 'Re: Fwd: Printer'],
     ['Regarding the printer', 'Re: Regarding the printer'],
     ['', 'Re: '],
-  ])('%s → %s', (input, expected) => expect(replySubject(input)).toBe(expected));
+    ['hello\r\nBcc: victim@example.net', 'Re: hello Bcc: victim@example.net'],
+    ['tab\tand\u0000nul', 'Re: tab and nul'],
+  ])('%j → %j', (input, expected) => expect(replySubject(input)).toBe(expected));
 });
 
 describe('buildReply', () => {

@@ -13,7 +13,10 @@ const REPLY_PREFIX = /^\s*(?:(?:re|aw|sv|vs|antw|antwort|odp|r|rif|res|ynt|atb|v
 
 /** `Re: <subject>` exactly once, whatever reply prefixes (`RE:`, `Aw:`, `Sv:`, `Re[2]:` …) were stacked before. */
 export function replySubject(subject: string): string {
-  return `Re: ${subject.replace(REPLY_PREFIX, '').trim()}`;
+  // An inbound subject may carry decoded CR/LF or other controls; a header line must not (and refusing to
+  // reply would let any sender make their own mail unprocessable), so they collapse to one space.
+  const oneLine = subject.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return `Re: ${oneLine.replace(REPLY_PREFIX, '').trim()}`;
 }
 
 /** At most this many References: the thread root plus the most recent ones (RFC 5322 §3.6.4 allows trimming). */
