@@ -38,6 +38,13 @@ export interface MailroomWorkerOptions {
   pollMs?: number;
   backoff?: WorkerOptions['backoff'];
   workerId?: string;
+  /** Longest a handler may run before its attempt rolls back and is retried (default 60 s). */
+  handlerTimeoutMs?: number;
+  /**
+   * Incinerate stored bytes periodically while the worker runs, e.g. `{ days: 30 }`.
+   * Runs hourly; off unless set. `mailroom incinerate` does the same from cron. Failed mail is kept unless named.
+   */
+  retention?: WorkerOptions['retention'];
   /**
    * Start the worker by itself (default true): at the first post received, if `start()` was not called.
    * Call `start()` once your routes are declared to also pick up mail left pending by an earlier run.
@@ -222,7 +229,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     store,
     processor: processEmail,
     logger,
-    ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId']),
+    ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'retention']),
   });
   let started = false;
 
