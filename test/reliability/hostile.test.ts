@@ -63,6 +63,7 @@ describe('hostile input over real HTTP', () => {
           failures.push(`#${index} ${hostile.kind}: ${answer.status} ${'body' in answer ? answer.body : answer.error}`);
           return;
         }
+        if (!('body' in answer)) return;
         const json = JSON.parse(answer.body) as { id?: string; error?: string; reason?: string };
         if (answer.status === 200 && json.id) {
           stats.stored++;

@@ -165,7 +165,7 @@ export function hostilePost(random: Random, limits: { maxBodyBytes: number; maxH
       for (let i = 0; i < 1 + random.int(30); i++) body[random.int(body.length)] = random.int(256);
       return { ...p, body };
     }],
-    ['too many fields', () => post(Array.from({ length: 60 + random.int(400) }, (_, i) => ({ name: `f${i}`, value: 'v' })).concat(baseParts(random, 'parsed')))],
+    ['too many fields', () => post([...Array.from({ length: 60 + random.int(400) }, (_, i): LoosePart => ({ name: `f${i}`, value: 'v' })), ...baseParts(random, 'parsed')])],
     ['too many attachments', () => {
       const parts = baseParts(random, 'parsed');
       for (let i = 1; i <= 25 + random.int(200); i++) parts.push({ name: `attachment${i}`, value: 'a', filename: `${i}.txt`, contentType: 'text/plain' });

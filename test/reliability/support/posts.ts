@@ -46,7 +46,7 @@ export type Answer = { status: number; body: string; ms: number } | { status: 0;
 export async function send(url: string, headers: Record<string, string>, body: Uint8Array, timeoutMs = 20_000): Promise<Answer> {
   const started = performance.now();
   try {
-    const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(timeoutMs) });
     const text = await response.text();
     return { status: response.status, body: text, ms: performance.now() - started };
   } catch (error) {
