@@ -2,13 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, ilike, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { InboundEmail } from '../message/index.js';
 import type { BlobStore } from './blobs.js';
-import type { Database, Transaction } from './database.js';
+import { rowsOf, type Database, type Queryable, type Transaction } from './database.js';
 import { identify } from './dedupe.js';
 import { InboundEmailNotFoundError, asStoreError, withDeadline } from './errors.js';
 import type { InboxEvent, InboxEventName } from './log.js';
 import type { StorablePost, StoredPostParser } from './post.js';
 import { toRecord, type InboundRecord } from './records.js';
-import { PROCESSED_STATUSES, inboundEmails, type InboundStatus, type ProcessedStatus } from './schema.js';
+import { PROCESSED_STATUSES, blobs as blobsTable, inboundEmails, type InboundStatus, type ProcessedStatus } from './schema.js';
 
 export interface IngestResult {
   id: string;
@@ -94,43 +94,85 @@ export function createInbox(deps: InboxDependencies): Inbox {
       const body = Buffer.from(post.body.buffer, post.body.byteOffset, post.body.byteLength);
       const id = randomUUID();
       const bodyBlobKey = blobKeyOf(id);
+      const bodySha256 = post.sha256 ?? createHash('sha256').update(body).digest('hex');
+      const values = {
+        id,
+        status: 'pending' as const,
+        mode: email.mode,
+        contentType: post.contentType,
+        bodyBlobKey,
+        size: body.length,
+        bodySha256,
+        dedupeKey,
+        messageId,
+        envelopeFrom: email.envelope.from,
+        envelopeTo: [...email.envelope.to],
+        fromAddress: email.from?.address ?? null,
+        subject: email.subject,
+      };
+      const existing = async (tx: Queryable) => {
+        // Someone stored this email already (maybe concurrently: ON CONFLICT waited for their commit).
+        const [row] = await tx.select().from(inboundEmails).where(eq(inboundEmails.dedupeKey, dedupeKey));
+        if (!row) throw new Error('ingest: dedupe conflict but no existing row');
+        return { duplicate: true, row };
+      };
       const result = await withDeadline(deps.ingestTimeoutMs, 'ingest', async () => {
+        if (blobs.kind === 'database') {
+          // One statement — row and bytes, atomic without BEGIN/COMMIT round trips: the webhook's hot path.
+          // The blob insert selects from the row insert, so a duplicate (no row) writes no bytes.
+          try {
+            const [inserted] = rowsOf<{ received_at: Date | string; next_attempt_at: Date | string }>(
+              await db.execute(sql`
+                with inserted as (
+                  insert into ${inboundEmails} (id, status, mode, content_type, body_blob_key, size, body_sha256,
+                    dedupe_key, message_id, envelope_from, envelope_to, from_address, subject, next_attempt_at)
+                  values (${id}, 'pending', ${values.mode}, ${values.contentType}, ${bodyBlobKey}, ${values.size},
+                    ${bodySha256}, ${dedupeKey}, ${messageId}, ${values.envelopeFrom},
+                    array(select jsonb_array_elements_text(${JSON.stringify(values.envelopeTo)}::jsonb)),
+                    ${values.fromAddress}, ${values.subject}, now())
+                  on conflict (dedupe_key) do nothing
+                  returning received_at, next_attempt_at
+                ), stored as (
+                  insert into ${blobsTable} (key, bytes, size, sha256)
+                  select ${bodyBlobKey}, decode(${body.toString('base64')}, 'base64'), ${values.size}, ${bodySha256}
+                  from inserted
+                )
+                select received_at, next_attempt_at from inserted`),
+            );
+            if (!inserted) return await existing(db);
+            const row: typeof inboundEmails.$inferSelect = {
+              ...values,
+              receivedAt: new Date(inserted.received_at),
+              nextAttemptAt: new Date(inserted.next_attempt_at),
+              processedAt: null,
+              route: null,
+              recipient: null,
+              attempts: 0,
+              leaseOwner: null,
+              leaseUntil: null,
+              lastError: null,
+              note: null,
+              forcedRoute: null,
+              incineratedAt: null,
+            };
+            return { duplicate: false, row };
+          } catch (error) {
+            throw asStoreError(error, 'ingest');
+          }
+        }
         let wroteFile = false;
         try {
           return await deps.transaction(async (tx) => {
             const inserted = await tx
               .insert(inboundEmails)
-              .values({
-                id,
-                status: 'pending',
-                mode: email.mode,
-                contentType: post.contentType,
-                bodyBlobKey,
-                size: body.length,
-                bodySha256: post.sha256 ?? createHash('sha256').update(body).digest('hex'),
-                dedupeKey,
-                messageId,
-                envelopeFrom: email.envelope.from,
-                envelopeTo: [...email.envelope.to],
-                fromAddress: email.from?.address ?? null,
-                subject: email.subject,
-                nextAttemptAt: sql`now()`,
-              })
+              .values({ ...values, nextAttemptAt: sql`now()` })
               .onConflictDoNothing({ target: inboundEmails.dedupeKey })
               .returning();
             const row = inserted[0];
-            if (!row) {
-              // Someone stored this email already (maybe concurrently: ON CONFLICT waited for their commit).
-              const [existing] = await tx.select().from(inboundEmails).where(eq(inboundEmails.dedupeKey, dedupeKey));
-              if (!existing) throw new Error('ingest: dedupe conflict but no existing row');
-              return { duplicate: true, row: existing };
-            }
-            // Only now, after the dedupe check, do the bytes get written.
-            if (blobs.kind === 'database') await blobs.put(bodyBlobKey, body, tx);
-            else {
-              wroteFile = true;
-              await blobs.put(bodyBlobKey, body);
-            }
+            if (!row) return existing(tx);
+            // Only now, after the dedupe check, do the bytes get written (before commit; removed if it fails).
+            wroteFile = true;
+            await blobs.put(bodyBlobKey, body);
             return { duplicate: false, row };
           });
         } catch (error) {

@@ -236,7 +236,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   async function ingest(post: ReceivedPost): Promise<ReceiveResult> {
     const { id, duplicate } = await store.inbox.ingest(post);
     autoStart();
-    if (started) worker.kick(id);
+    if (started) worker.kick(id, duplicate ? undefined : post.email); // no re-parse for the email just received
     return { id, duplicate };
   }
 

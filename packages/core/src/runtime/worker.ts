@@ -5,6 +5,7 @@ import type { InboundEmail } from '../message/index.js';
 import {
   DEFAULT_RETENTION_DAYS,
   StoreUnavailableError,
+  asStoreError,
   describeError,
   inboundEmails,
   isUnavailableError,
@@ -73,8 +74,11 @@ export interface Worker {
   start(): void;
   /** Stop taking work and wait for emails in progress. */
   stop(): Promise<void>;
-  /** Process now: the given email (right after its ingest committed), or whatever is due. */
-  kick(id?: string): void;
+  /**
+   * Process now: the given email (right after its ingest committed), or whatever is due. Passing the email
+   * the ingress just parsed spares re-reading and re-parsing the stored bytes.
+   */
+  kick(id?: string, email?: InboundEmail): void;
   /** Process everything due now, until nothing is left; resolves when done (tests, CLI). */
   drain(): Promise<void>;
 }
@@ -82,6 +86,9 @@ export interface Worker {
 const OUTCOMES = new Set<ProcessedOutcomeStatus>(['delivered', 'bounced', 'ignored', 'unrouted']);
 
 class LeaseLostError extends Error {}
+
+/** Parsed emails kept for kick(); beyond this the oldest are dropped (and loaded from storage when claimed). */
+const MAX_FRESH = 256;
 
 export class HandlerTimeoutError extends Error {
   override readonly name = 'HandlerTimeoutError';
@@ -128,6 +135,14 @@ export function createWorker(options: WorkerOptions): Worker {
   const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, leaseMs));
 
   const inFlight = new Set<Promise<void>>();
+  // Emails just parsed by the ingress, handed over with kick(): processing them right after commit needs no
+  // blob read and no second parse. Bounded; anything not found here is loaded from the stored bytes.
+  const fresh = new Map<string, InboundEmail>();
+  const takeFresh = (id: string) => {
+    const email = fresh.get(id);
+    fresh.delete(id);
+    return email;
+  };
   let started = false;
   let stopped = false;
   let pollTimer: NodeJS.Timeout | undefined;
@@ -148,15 +163,16 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function claim(limit: number, id?: string): Promise<InboundRecord[]> {
     if (limit <= 0 || store.closed) return [];
-    return store.transaction(async (tx) => {
-      const candidates = tx
-        .select({ id: inboundEmails.id })
-        .from(inboundEmails)
-        .where(id ? and(due(), eq(inboundEmails.id, id)) : due())
-        .orderBy(asc(inboundEmails.nextAttemptAt))
-        .limit(limit)
-        .for('update', { skipLocked: true });
-      const rows = await tx
+    // One statement (atomic on its own): no BEGIN/COMMIT round trips on the path every email takes.
+    const candidates = store.db
+      .select({ id: inboundEmails.id })
+      .from(inboundEmails)
+      .where(id ? and(due(), eq(inboundEmails.id, id)) : due())
+      .orderBy(asc(inboundEmails.nextAttemptAt))
+      .limit(limit)
+      .for('update', { skipLocked: true });
+    try {
+      const rows = await store.db
         .update(inboundEmails)
         .set({
           status: 'processing',
@@ -167,7 +183,9 @@ export function createWorker(options: WorkerOptions): Worker {
         .where(inArray(inboundEmails.id, candidates))
         .returning();
       return rows.map(toRecord);
-    });
+    } catch (error) {
+      throw asStoreError(error, 'claim');
+    }
   }
 
   function backoffMs(attempt: number): number {
@@ -181,18 +199,13 @@ export function createWorker(options: WorkerOptions): Worker {
     const elapsed = () => Math.round(performance.now() - started);
     try {
       if (attempt > maxAttempts) throw new Error(`gave up: the worker processing attempt ${attempt - 1} stopped (lease expired)`);
-      const email = await store.inbox.loadEmail(record.id);
+      const email = takeFresh(record.id) ?? (await store.inbox.loadEmail(record.id));
       const hooks: Array<() => unknown> = [];
       if (store.closed) throw new StoreUnavailableError('the store is closed');
       // store.db directly, not store.transaction: a handler's own network errors must not be relabelled as a database outage.
       const outcome = await store.db.transaction(async (tx) => {
-        // Holding the row lock for the whole handler keeps other workers' SKIP LOCKED claims off it.
-        const [mine] = await tx
-          .select({ id: inboundEmails.id })
-          .from(inboundEmails)
-          .where(and(eq(inboundEmails.id, record.id), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, workerId)))
-          .for('update');
-        if (!mine) throw new LeaseLostError();
+        // The lease keeps other workers off this email (handlers time out before it expires); the outcome is
+        // recorded only while we still own it, else everything the handler wrote rolls back.
         const result = await withTimeout(
           processor({ record, email, attempt, tx, workerId, afterCommit: (fn) => hooks.push(fn) }),
           handlerTimeoutMs,
@@ -200,7 +213,7 @@ export function createWorker(options: WorkerOptions): Worker {
         if (!result || !OUTCOMES.has(result.status)) {
           throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(result)}`);
         }
-        await tx
+        const recorded = await tx
           .update(inboundEmails)
           .set({
             status: result.status,
@@ -213,7 +226,9 @@ export function createWorker(options: WorkerOptions): Worker {
             nextAttemptAt: null,
             lastError: null,
           })
-          .where(eq(inboundEmails.id, record.id));
+          .where(and(eq(inboundEmails.id, record.id), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, workerId)))
+          .returning({ id: inboundEmails.id });
+        if (recorded.length === 0) throw new LeaseLostError();
         return result;
       });
       const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt };
@@ -334,8 +349,12 @@ export function createWorker(options: WorkerOptions): Worker {
       await filling;
       await Promise.all([...inFlight]);
     },
-    kick(id) {
+    kick(id, email) {
       if (stopped) return;
+      if (id && email) {
+        fresh.set(id, email);
+        if (fresh.size > MAX_FRESH) fresh.delete(fresh.keys().next().value!);
+      }
       void schedule(id);
     },
     async drain() {
