@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { simpleParser, type ParsedMail } from 'mailparser';
+import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
 import { Attachment, InboundEmail } from '../message/index.js';
 import { decodeUnlabelledHeader } from './charsets.js';
 import { IngressError } from './errors.js';
@@ -17,13 +17,12 @@ import { checkMimeStructure } from './mime-structure.js';
 export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Promise<InboundEmail> {
   const email = form.bytes('email')!;
   checkMimeStructure(email, limits);
-  let parsed: ParsedMail;
+  let parsed: ParsedMime;
   try {
-    parsed = await simpleParser(chunked(email), {
+    parsed = await parseMime(chunked(email), {
       skipHtmlToText: true, // text stays null without a text/plain part, as in parsed mode
       skipTextToHtml: true,
       skipTextLinks: true,
-      keepCidLinks: true,
       checksumAlgo: 'sha256',
       maxHeadSize: limits.maxHeaderBytes,
     });
@@ -67,12 +66,91 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
         contentId: contentId || null,
         inline: Boolean(attachment.related) || attachment.contentDisposition === 'inline' || referenced,
         sha256: attachment.checksum,
-        source: { kind: 'buffer', data: attachment.content },
+        source: { kind: 'chunks', chunks: attachment.chunks },
       });
     }),
     auth: metadata.auth,
     spam: metadata.spam,
     senderIp: metadata.senderIp,
+  });
+}
+
+interface ParsedAttachment {
+  filename?: string;
+  contentType: string;
+  contentDisposition?: string;
+  contentId?: string;
+  cid?: string;
+  related?: boolean;
+  size: number;
+  checksum: string;
+  chunks: Buffer[];
+}
+
+interface ParsedMime {
+  headerLines: Array<{ key: string; line: string }>;
+  text?: string;
+  html?: string | false;
+  attachments: ParsedAttachment[];
+}
+
+/**
+ * mailparser's streaming parser, consumed like its `simpleParser` but keeping each attachment as the
+ * decoder's chunks: simpleParser joins them, holding every attachment twice at its peak.
+ */
+function parseMime(input: Readable, options: ConstructorParameters<typeof MailParser>[0]): Promise<ParsedMime> {
+  return new Promise((resolve, reject) => {
+    const mail: ParsedMime = { headerLines: [], attachments: [] };
+    const parser = new MailParser(options);
+    let settled = false;
+    const fail = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      input.destroy();
+      reject(error);
+    };
+    parser.on('error', fail);
+    input.on('error', fail);
+    parser.on('headers', () => {
+      mail.headerLines = (parser as unknown as { headerLines: ParsedMime['headerLines'] }).headerLines ?? [];
+    });
+    let reading = false;
+    const read = () => {
+      reading = true;
+      for (;;) {
+        const data = parser.read() as (AttachmentStream | MessageText) | null;
+        if (data === null) {
+          reading = false;
+          return;
+        }
+        if (data.type === 'text') {
+          if (typeof data.text === 'string') mail.text = data.text;
+          if (data.html !== undefined) mail.html = data.html;
+          continue;
+        }
+        // An attachment: collect its chunks, then let the parser go on (it waits for release()).
+        const stream = data as AttachmentStream & { cid?: string; related?: boolean };
+        const chunks: Buffer[] = [];
+        const attachment = stream as unknown as ParsedAttachment;
+        mail.attachments.push(attachment);
+        stream.content.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.content.on('end', () => {
+          attachment.chunks = chunks;
+          stream.release?.();
+          read();
+        });
+        return;
+      }
+    };
+    parser.on('readable', () => {
+      if (!reading) read();
+    });
+    parser.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(mail);
+    });
+    input.pipe(parser);
   });
 }
 

@@ -2,8 +2,14 @@ import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
-/** Where an attachment's bytes live: in memory, or spilled to a temporary file. */
-export type AttachmentSource = { kind: 'buffer'; data: Uint8Array } | { kind: 'file'; path: string };
+/**
+ * Where an attachment's bytes live: in memory (one buffer, or the decoder's chunks — joined only when
+ * asked, so a 20 MB attachment is never held twice while the email is parsed), or in a file.
+ */
+export type AttachmentSource =
+  | { kind: 'buffer'; data: Uint8Array }
+  | { kind: 'chunks'; chunks: readonly Uint8Array[] }
+  | { kind: 'file'; path: string };
 
 export interface AttachmentInit {
   filename: string;
@@ -60,6 +66,7 @@ export class Attachment {
   async content(): Promise<Buffer> {
     const source = this.#source;
     if (source.kind === 'buffer') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
+    if (source.kind === 'chunks') return Buffer.concat(source.chunks);
     return readFile(source.path);
   }
 
@@ -67,6 +74,7 @@ export class Attachment {
   stream(): Readable {
     const source = this.#source;
     if (source.kind === 'buffer') return Readable.from([Buffer.from(source.data)]);
+    if (source.kind === 'chunks') return Readable.from(source.chunks.map((chunk) => Buffer.from(chunk)));
     return createReadStream(source.path);
   }
 
