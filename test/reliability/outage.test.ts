@@ -112,6 +112,11 @@ function report(name: string, posts: SignedPost[], tally: Tally, counts: StoreCo
   return result;
 }
 
+/** Resolves once this many posts were acknowledged with a 2xx. */
+async function untilAcked(tally: Tally, count: number): Promise<void> {
+  while (tally.ok2xx < count) await sleep(5);
+}
+
 describe('database outage mid-load', () => {
   it.skipIf(!PG)('PostgreSQL behind a cut proxy: 503 without hanging, nothing lost or duplicated once it returns', async () => {
     const database = await createTestDatabase(PG!);
@@ -133,7 +138,7 @@ describe('database outage mid-load', () => {
       const tally: Tally = { attempts: 0, ok2xx: 0, unavailable503: 0, other: 0, slowest: 0, duringOutage: 0 };
       const outage = { active: false };
       const breaker = (async () => {
-        await sleep(1000);
+        await untilAcked(tally, posts.length / 4); // mid-load by progress, not by the clock: ingest speed varies
         outage.active = true;
         proxy.cut(); // connections refused
         await sleep(3000);
@@ -176,7 +181,7 @@ describe('database outage mid-load', () => {
       const tally: Tally = { attempts: 0, ok2xx: 0, unavailable503: 0, other: 0, slowest: 0, duringOutage: 0 };
       const outage = { active: false };
       const breaker = (async () => {
-        await sleep(1500);
+        await untilAcked(tally, posts.length / 4); // mid-load by progress, not by the clock: ingest speed varies
         outage.active = true;
         const gone = mailroom;
         await store.close(); // the database goes away under the running app and worker
