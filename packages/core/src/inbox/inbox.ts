@@ -62,6 +62,55 @@ export interface InboxDependencies {
   parser: StoredPostParser;
   ensureOpen(): void;
   ingestTimeoutMs: number;
+  /** The ingest's one statement, when the driver can run it faster than drizzle (postgres.js: prepared). */
+  insertWithBody?: InsertWithBody;
+}
+
+/** The columns an ingest writes (the rest take their defaults). */
+export interface NewInboundRow {
+  id: string;
+  mode: InboundEmail['mode'];
+  contentType: string;
+  bodyBlobKey: string;
+  size: number;
+  bodySha256: string;
+  dedupeKey: string;
+  messageId: string;
+  envelopeFrom: string | null;
+  envelopeTo: string[];
+  fromAddress: string | null;
+  subject: string;
+}
+
+/**
+ * Inserts the row and, in the same statement, its bytes into `mailroom.blobs` — unless the dedupe key
+ * exists, in which case nothing is written and the result is null.
+ */
+export type InsertWithBody = (row: NewInboundRow, body: Buffer) => Promise<{ receivedAt: Date; nextAttemptAt: Date } | null>;
+
+/** One statement, atomic without BEGIN/COMMIT; the blob insert selects from the row insert. */
+export function insertWithBodyViaDrizzle(db: Queryable): InsertWithBody {
+  return async (row, body) => {
+    const [inserted] = rowsOf<{ received_at: Date | string; next_attempt_at: Date | string }>(
+      await db.execute(sql`
+        with inserted as (
+          insert into ${inboundEmails} (id, status, mode, content_type, body_blob_key, size, body_sha256,
+            dedupe_key, message_id, envelope_from, envelope_to, from_address, subject, next_attempt_at)
+          values (${row.id}, 'pending', ${row.mode}, ${row.contentType}, ${row.bodyBlobKey}, ${row.size},
+            ${row.bodySha256}, ${row.dedupeKey}, ${row.messageId}, ${row.envelopeFrom},
+            array(select jsonb_array_elements_text(${JSON.stringify(row.envelopeTo)}::jsonb)),
+            ${row.fromAddress}, ${row.subject}, now())
+          on conflict (dedupe_key) do nothing
+          returning received_at, next_attempt_at
+        ), stored as (
+          insert into ${blobsTable} (key, bytes, size, sha256)
+          select ${row.bodyBlobKey}, decode(${body.toString('base64')}, 'base64'), ${row.size}, ${row.bodySha256}
+          from inserted
+        )
+        select received_at, next_attempt_at from inserted`),
+    );
+    return inserted ? { receivedAt: new Date(inserted.received_at), nextAttemptAt: new Date(inserted.next_attempt_at) } : null;
+  };
 }
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -121,29 +170,12 @@ export function createInbox(deps: InboxDependencies): Inbox {
           // One statement — row and bytes, atomic without BEGIN/COMMIT round trips: the webhook's hot path.
           // The blob insert selects from the row insert, so a duplicate (no row) writes no bytes.
           try {
-            const [inserted] = rowsOf<{ received_at: Date | string; next_attempt_at: Date | string }>(
-              await db.execute(sql`
-                with inserted as (
-                  insert into ${inboundEmails} (id, status, mode, content_type, body_blob_key, size, body_sha256,
-                    dedupe_key, message_id, envelope_from, envelope_to, from_address, subject, next_attempt_at)
-                  values (${id}, 'pending', ${values.mode}, ${values.contentType}, ${bodyBlobKey}, ${values.size},
-                    ${bodySha256}, ${dedupeKey}, ${messageId}, ${values.envelopeFrom},
-                    array(select jsonb_array_elements_text(${JSON.stringify(values.envelopeTo)}::jsonb)),
-                    ${values.fromAddress}, ${values.subject}, now())
-                  on conflict (dedupe_key) do nothing
-                  returning received_at, next_attempt_at
-                ), stored as (
-                  insert into ${blobsTable} (key, bytes, size, sha256)
-                  select ${bodyBlobKey}, decode(${body.toString('base64')}, 'base64'), ${values.size}, ${bodySha256}
-                  from inserted
-                )
-                select received_at, next_attempt_at from inserted`),
-            );
+            const inserted = await (deps.insertWithBody ?? insertWithBodyViaDrizzle(db))(values, body);
             if (!inserted) return await existing(db);
             const row: typeof inboundEmails.$inferSelect = {
               ...values,
-              receivedAt: new Date(inserted.received_at),
-              nextAttemptAt: new Date(inserted.next_attempt_at),
+              receivedAt: inserted.receivedAt,
+              nextAttemptAt: inserted.nextAttemptAt,
               processedAt: null,
               route: null,
               recipient: null,

@@ -11,7 +11,7 @@ import { parseInboundBody } from '../ingress/index.js';
 import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.js';
 import type { Database, Transaction } from './database.js';
 import { StoreUnavailableError, asStoreError } from './errors.js';
-import { createInbox, type Inbox } from './inbox.js';
+import { createInbox, type Inbox, type InsertWithBody } from './inbox.js';
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
 import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
 import type { StoredPostParser } from './post.js';
@@ -99,6 +99,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   let runMigrator: (set: MigrationSet) => Promise<void>;
   let withMigrationLock: <T>(fn: () => Promise<T>) => Promise<T>;
   let dialect: Store['dialect'];
+  let insertWithBody: InsertWithBody | undefined;
 
   if (databaseUrl) {
     dialect = 'postgres';
@@ -115,6 +116,25 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     });
     const postgresDb = drizzlePostgres(client);
     db = postgresDb as unknown as Database;
+    // The webhook's hot statement as a postgres.js tagged template: prepared once per connection and sent as
+    // binary bytea, where drizzle's raw SQL is parsed and planned by the server on every post (about 2× the time).
+    insertWithBody = async (row, body) => {
+      const [inserted] = await client<Array<{ received_at: Date; next_attempt_at: Date }>>`
+        with inserted as (
+          insert into mailroom.inbound_emails (id, status, mode, content_type, body_blob_key, size, body_sha256,
+            dedupe_key, message_id, envelope_from, envelope_to, from_address, subject, next_attempt_at)
+          values (${row.id}, 'pending', ${row.mode}, ${row.contentType}, ${row.bodyBlobKey}, ${row.size},
+            ${row.bodySha256}, ${row.dedupeKey}, ${row.messageId}, ${row.envelopeFrom}, ${client.array(row.envelopeTo)}::text[],
+            ${row.fromAddress}, ${row.subject}, now())
+          on conflict (dedupe_key) do nothing
+          returning received_at, next_attempt_at
+        ), stored as (
+          insert into mailroom.blobs (key, bytes, size, sha256)
+          select ${row.bodyBlobKey}, ${body}::bytea, ${row.size}, ${row.bodySha256} from inserted
+        )
+        select received_at, next_attempt_at from inserted`;
+      return inserted ? { receivedAt: new Date(inserted.received_at), nextAttemptAt: new Date(inserted.next_attempt_at) } : null;
+    };
     shutdown = () => client.end({ timeout: 5 });
     runMigrator = (set) => migratePostgres(postgresDb, migratorConfig(set));
     withMigrationLock = async (fn) => {
@@ -215,6 +235,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     ensureOpen,
     ingestTimeoutMs: timeouts.ingestMs,
     parser: options.parser ?? defaultParser,
+    ...(insertWithBody ? { insertWithBody } : {}),
   });
 
   const store: Store = {
