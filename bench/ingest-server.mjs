@@ -1,5 +1,7 @@
 // Child process for the HTTP ingest benchmark (P3): one server, one kind, one database.
 //   KIND=mailroom  mailroom.app() (verify signature, parse, durable ingest, worker with a trivial route)
+//   KIND=mailroom-receive  the same receiver with its worker off during the load (the scale-out shape: receivers
+//                  answer SendGrid, workers elsewhere process); the backlog is drained before exit
 //   KIND=bare      a bare Hono endpoint that reads the body and INSERTs it into the same database
 // Environment: KIND, DATABASE_URL (PostgreSQL) or PGLITE_DIR (PGlite data directory), PUBLIC_KEY (mailroom).
 // Prints `listening <port>` once ready; on SIGTERM prints `stats <json>` (handler runs) and exits.
@@ -19,14 +21,20 @@ const BARE_TABLE = `create table if not exists bench_bare_posts (
   id bigserial primary key, content_type text not null, body bytea not null, received_at timestamptz not null default now())`;
 
 let app;
-if (kind === 'mailroom') {
+if (kind === 'mailroom' || kind === 'mailroom-receive') {
+  const receiveOnly = kind === 'mailroom-receive';
   const store = await openStore({ databaseUrl, dataDir: pgliteDir, logger: silentLogger });
-  const mailroom = createMailroom({ store, security: { publicKeys: [process.env.PUBLIC_KEY] }, logger: silentLogger });
+  const mailroom = createMailroom({
+    store,
+    security: { publicKeys: [process.env.PUBLIC_KEY] },
+    logger: silentLogger,
+    worker: { autoStart: !receiveOnly },
+  });
   // A trivial route: the worker parses the stored post, routes it and records `delivered`.
   mailroom.route('bench', '*@bench.example.com', () => {
     handled++;
   });
-  mailroom.start();
+  if (!receiveOnly) mailroom.start();
   app = new Hono().route('/webhooks/sendgrid', mailroom.app());
   close = async () => {
     await mailroom.drain(); // the backlog the load left behind, so every stored post is processed
