@@ -13,7 +13,7 @@ import { postgresUrl } from './support/database.js';
 import { audit, ensureEffectsTable, recordEffect, storeCounts, total, type StoreCounts } from './support/effects.js';
 import { send, signedPosts, type SignedPost } from './support/posts.js';
 import { recordFigures, scaled } from './support/summary.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
+import { startTcpProxy } from '@mailroom/core/testing';
 
 const PG = await postgresUrl();
 const INGEST_TIMEOUT_MS = 2000;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../testing/store.js';
 import { StoreUnavailableError, openStore, silentLogger, type Store } from './index.js';
-import { startTcpProxy, type TcpProxy } from './test-support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
 import { storablePost, uniqueDescription } from './test-support/posts.js';
 
 // PostgreSQL only: PGlite has no network to lose (its closed-store case is in inbox.test.ts).

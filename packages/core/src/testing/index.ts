@@ -39,6 +39,8 @@ export type { FormPart } from './multipart.js';
 export { encodeInCharset, encodedWords } from './charsets.js';
 export * as fixtures from './fixtures.js';
 export { createTestStore, createTestDatabase } from './store.js';
+export { startTcpProxy } from './tcp-proxy.js';
+export type { TcpProxy } from './tcp-proxy.js';
 export type { TestStore, TestStoreOptions } from './store.js';
 export { createTestMailroom } from './mailroom.js';
 export type { TestMailroom, TestMailroomOptions } from './mailroom.js';

@@ -1,8 +1,9 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy between a client and PostgreSQL that a test can cut: `cut()` drops every connection and
- * refuses new ones; `blackhole()` accepts connections but never answers; `restore()` forwards again.
+ * A TCP proxy between your app and PostgreSQL that a test can break without touching the server: `cut()` drops
+ * every connection and refuses new ones, `blackhole()` accepts connections but never answers, `restore()`
+ * forwards again. Point `openStore({ databaseUrl })` at `127.0.0.1:<proxy.port>` to rehearse an outage.
  */
 export interface TcpProxy {
   readonly port: number;
