@@ -1,16 +1,15 @@
-import { createHash } from 'node:crypto';
 import { IngressError } from './errors.js';
 
 export type BodySource = Uint8Array | AsyncIterable<Uint8Array>;
 
 export interface CollectedBody {
   body: Buffer;
-  sha256: string;
 }
 
 /**
- * Reads a body into one Buffer while counting bytes (Content-Length is not trusted),
- * hashing, and handing each chunk to `onChunk` (the signature check) as it arrives.
+ * Reads a body into one Buffer while counting bytes (Content-Length is not trusted) and
+ * handing each chunk to `onChunk` (the signature check) as it arrives. Nothing is hashed
+ * here: parsing does not need the body's digest (`ReceivedPost.sha256` computes it on first read).
  * With a declared length the buffer is allocated once, so the body exists in memory once.
  */
 export async function collectBody(
@@ -18,12 +17,10 @@ export async function collectBody(
   options: { maxBytes: number; declaredLength?: number | null; onChunk?: (chunk: Uint8Array) => void },
 ): Promise<CollectedBody> {
   const { maxBytes, onChunk } = options;
-  const hash = createHash('sha256');
   if (source instanceof Uint8Array) {
     if (source.byteLength > maxBytes) throw bodyTooLarge(maxBytes);
-    hash.update(source);
     onChunk?.(source);
-    return { body: asBuffer(source), sha256: hash.digest('hex') };
+    return { body: asBuffer(source) };
   }
 
   const declared = options.declaredLength;
@@ -36,7 +33,6 @@ export async function collectBody(
   for await (const chunk of source instanceof ReadableStream ? readStream(source) : source) {
     if (chunk.byteLength === 0) continue;
     if (filled + chunk.byteLength > maxBytes) throw bodyTooLarge(maxBytes);
-    hash.update(chunk);
     onChunk?.(chunk);
     if (filled === 0 && expected > chunk.byteLength) {
       // Several chunks are coming: one buffer of the declared size, so the body exists once.
@@ -55,7 +51,7 @@ export async function collectBody(
     filled += chunk.byteLength;
   }
   const body = preallocated ? preallocated.subarray(0, filled) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, filled);
-  return { body, sha256: hash.digest('hex') };
+  return { body };
 }
 
 export function asBuffer(bytes: Uint8Array): Buffer {

@@ -10,8 +10,8 @@
  * const ingress = createIngress({ security: { publicKeys: [process.env.SENDGRID_PARSE_KEY!] } });
  * async function handle(request: Request): Promise<Response> {
  *   try {
- *     const { email, body, sha256 } = await ingress.receive(request);
- *     // store body + sha256 first, process email later
+ *     const post = await ingress.receive(request);
+ *     // store post.body first (post.sha256 hashes it on first read), process post.email later
  *     return new Response(null, { status: 204 });
  *   } catch (error) {
  *     if (error instanceof IngressError) return new Response(error.message, { status: error.status });
@@ -22,8 +22,11 @@
  *
  * Behaviour worth knowing:
  * - Header-only checks (basic, bearer, signature headers, timestamp window) run before the body
- *   is read. The body is counted, hashed and signature-checked chunk by chunk, and parsed only
+ *   is read. The body is counted and signature-checked chunk by chunk, and parsed only
  *   after the signature verified, so nothing unverified is ever parsed or returned.
+ * - Nothing is hashed while parsing: `ReceivedPost.sha256` (the body) and `Attachment.sha256` are
+ *   computed on first read and cached, so the cost lands where a digest is used (the inbox's
+ *   ingest reads both for its dedupe key and body checksum).
  * - All configured mechanisms must pass. `basic` and `bearer` together are a configuration error
  *   (both need the Authorization header). `insecure` only allows having no mechanism at all.
  * - Multipart framing works on the buffered bytes (views, no copies) because busboy 1.6 decodes

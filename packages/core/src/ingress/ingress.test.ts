@@ -45,7 +45,7 @@ describe('createIngress configuration', () => {
 describe('signature verification', () => {
   const ingress = createIngress({ security: { publicKeys: [current.publicKey] } });
 
-  it('accepts a signed post and returns the exact bytes, content type and streamed sha256', async () => {
+  it('accepts a signed post and returns the exact bytes, content type and sha256', async () => {
     const post = await ingress.receive(postRequest(body, { contentType, headers: signedHeaders(current.privateKey, body) }));
     expect(post.authenticatedBy).toEqual(['signature']);
     expect(post.body.equals(body)).toBe(true);
@@ -57,6 +57,7 @@ describe('signature verification', () => {
   it('verifies while the body streams in tiny chunks', async () => {
     const post = await ingress.receive(postRequest(body, { contentType, chunkSize: 5, headers: signedHeaders(current.privateKey, body) }));
     expect(post.authenticatedBy).toEqual(['signature']);
+    expect(post.sha256).toBe(createHash('sha256').update(body).digest('hex'));
   });
 
   it('rejects a tampered body with 403', async () => {
@@ -187,6 +188,21 @@ describe('insecure mode', () => {
     const ingress = createIngress({ security: { insecure: true } });
     const post = await ingress.receive(postRequest(body, { contentType }));
     expect(post.authenticatedBy).toEqual(['insecure']);
+  });
+
+  it('hashes the body on first read of sha256 (also spread or serialized), the same digest every time', async () => {
+    const ingress = createIngress({ security: { insecure: true } });
+    const expected = createHash('sha256').update(body).digest('hex');
+    const post = await ingress.receive(postRequest(body, { contentType, chunkSize: 1000 }));
+    expect(post.sha256).toBe(expected);
+    expect(post.sha256).toBe(expected);
+    const other = await ingress.receive(postRequest(body, { contentType }));
+    expect({ ...other }.sha256).toBe(expected);
+    expect(JSON.parse(JSON.stringify({ sha256: other.sha256 })).sha256).toBe(expected);
+    const changed = Buffer.from(body);
+    changed[changed.indexOf('webhook parse')] = 0x57; // 'w' → 'W': a different body, a different digest
+    expect((await ingress.receive(postRequest(changed, { contentType }))).sha256).toBe(createHash('sha256').update(changed).digest('hex'));
+    expect((await ingress.receive(postRequest(changed, { contentType }))).sha256).not.toBe(expected);
   });
 
   it('still enforces a mechanism that is configured alongside it', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { InboundEmail } from '../message/index.js';
 import { bodyTooLarge, collectBody } from './body.js';
 import { IngressError } from './errors.js';
@@ -13,8 +14,11 @@ export interface ReceivedPost {
   body: Buffer;
   /** The request's Content-Type, boundary included. */
   contentType: string;
-  /** Hex SHA-256 of `body`, computed while streaming. */
-  sha256: string;
+  /**
+   * Hex SHA-256 of `body`. Computed on first read and cached (a getter): parsing does not need it,
+   * so a post that is only parsed never pays for it; the inbox reads it when it stores the body.
+   */
+  readonly sha256: string;
   authenticatedBy: AuthMethod[];
 }
 
@@ -27,8 +31,8 @@ export interface Ingress {
 
 /**
  * The Inbound Parse ingress: header checks (basic, bearer, signature headers, timestamp)
- * before the body is read; the body is counted, hashed and signature-checked as it streams;
- * it is parsed only once the signature has verified.
+ * before the body is read; the body is counted and signature-checked as it streams;
+ * it is parsed only once the signature has verified. Its SHA-256 is computed on first read.
  */
 export function createIngress(options: { security: IngressSecurity; limits?: IngressLimits }): Ingress {
   const authenticator = createAuthenticator(options.security);
@@ -49,7 +53,7 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
       if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
       if (!request.body) throw new IngressError(400, 'empty_body', 'empty request body');
 
-      const { body, sha256 } = await collectBody(request.body, {
+      const { body } = await collectBody(request.body, {
         maxBytes: limits.maxBodyBytes,
         declaredLength,
         onChunk: signature ? (chunk) => signature.update(chunk) : undefined,
@@ -61,7 +65,20 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
         authenticatedBy.unshift('signature');
       }
       const email = await parseFormBody(body, boundary, limits);
-      return { email, body, contentType, sha256, authenticatedBy };
+      return receivedPost(email, body, contentType, authenticatedBy);
+    },
+  };
+}
+
+function receivedPost(email: InboundEmail, body: Buffer, contentType: string, authenticatedBy: AuthMethod[]): ReceivedPost {
+  let sha256: string | undefined;
+  return {
+    email,
+    body,
+    contentType,
+    authenticatedBy,
+    get sha256() {
+      return (sha256 ??= createHash('sha256').update(body).digest('hex'));
     },
   };
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Attachment, InboundEmail, parseAddressList, type EmailAddress } from '../message/index.js';
 import { decodeCharset, decodeUnlabelledHeader, isValidUtf8 } from './charsets.js';
 import { IngressError } from './errors.js';
@@ -87,6 +86,7 @@ function stripBrackets(contentId: string): string {
  * `attachmentN` parts joined to `attachment-info` by name (never by order); `content-ids`
  * (Content-ID → part name) and `content-id` in the info mark inline parts. Parts without
  * an info entry are kept; unreadable metadata JSON is ignored, the parts still kept.
+ * Not hashed here: `Attachment.sha256` is computed from the part's bytes on first read.
  */
 function buildAttachments(form: FormData): Attachment[] {
   const infoValue = parseJsonLenient(form.text('attachment-info'));
@@ -108,7 +108,6 @@ function buildAttachments(form: FormData): Attachment[] {
       size: part.data.length,
       contentId: contentId || null,
       inline: Boolean(contentId),
-      sha256: createHash('sha256').update(part.data).digest('hex'),
       source: { kind: 'buffer', data: part.data },
     });
   });

@@ -23,7 +23,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
       skipHtmlToText: true, // text stays null without a text/plain part, as in parsed mode
       skipTextToHtml: true,
       skipTextLinks: true,
-      checksumAlgo: 'sha256',
+      checksumAlgo: false, // Attachment.sha256 hashes the chunks on first read, if anyone asks
       maxHeadSize: limits.maxHeaderBytes,
     });
   } catch (error) {
@@ -65,7 +65,6 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
         size: attachment.size,
         contentId: contentId || null,
         inline: Boolean(attachment.related) || attachment.contentDisposition === 'inline' || referenced,
-        sha256: attachment.checksum,
         source: { kind: 'chunks', chunks: attachment.chunks },
       });
     }),
@@ -83,7 +82,6 @@ interface ParsedAttachment {
   cid?: string;
   related?: boolean;
   size: number;
-  checksum: string;
   chunks: Buffer[];
 }
 

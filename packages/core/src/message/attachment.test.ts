@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Attachment, safeStorageName } from '@mailroom/core';
 
@@ -34,5 +35,41 @@ describe('Attachment', () => {
     expect(Buffer.concat(chunks).toString()).toBe('hello');
     expect(attachment.storageName).toBe('b.txt');
     expect(JSON.parse(JSON.stringify(attachment))).not.toHaveProperty('storageName');
+  });
+});
+
+describe('Attachment.sha256', () => {
+  const hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  const fields = { filename: 'report.pdf', contentType: 'application/pdf', contentId: null, inline: false };
+  const data = Buffer.from('%PDF-1.4 the quarterly report');
+
+  it('is the digest of the content when computed from a buffer source (and in toJSON)', async () => {
+    const attachment = new Attachment({ ...fields, size: data.length, source: { kind: 'buffer', data } });
+    expect(attachment.sha256).toBe(hex(data));
+    expect(attachment.sha256).toBe(hex(await attachment.content()));
+    expect(attachment.toJSON().sha256).toBe(hex(data));
+    expect(JSON.parse(JSON.stringify(attachment)).sha256).toBe(hex(data));
+  });
+
+  it('hashes chunk sources across chunk boundaries, like the joined bytes', () => {
+    const chunks = [data.subarray(0, 3), data.subarray(3, 4), data.subarray(4)];
+    const attachment = new Attachment({ ...fields, size: data.length, source: { kind: 'chunks', chunks } });
+    expect(attachment.sha256).toBe(hex(data));
+    const empty = new Attachment({ ...fields, size: 0, source: { kind: 'chunks', chunks: [] } });
+    expect(empty.sha256).toBe(hex(Buffer.alloc(0)));
+  });
+
+  it('keeps a digest given at construction (required for a file source)', () => {
+    const given = 'a'.repeat(64);
+    expect(new Attachment({ ...fields, size: data.length, sha256: given, source: { kind: 'buffer', data } }).sha256).toBe(given);
+    expect(new Attachment({ ...fields, size: 1, sha256: given, source: { kind: 'file', path: '/nonexistent' } }).sha256).toBe(given);
+    // @ts-expect-error a file source without its digest is refused by the type too
+    expect(() => new Attachment({ ...fields, size: 1, source: { kind: 'file', path: '/nonexistent' } })).toThrow(/sha256/);
+  });
+
+  it('names an attachment without a usable filename after the digest of its content', () => {
+    const attachment = new Attachment({ ...fields, filename: '../..', size: data.length, source: { kind: 'buffer', data } });
+    expect(attachment.storageName).toBe(`attachment-${hex(data).slice(0, 12)}`);
+    expect(new Attachment({ ...fields, size: data.length, source: { kind: 'buffer', data } }).storageName).toBe('report.pdf');
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -11,15 +12,24 @@ export type AttachmentSource =
   | { kind: 'chunks'; chunks: readonly Uint8Array[] }
   | { kind: 'file'; path: string };
 
-export interface AttachmentInit {
+interface AttachmentFields {
   filename: string;
   contentType: string;
   size: number;
   contentId: string | null;
   inline: boolean;
-  sha256: string;
-  source: AttachmentSource;
 }
+
+/**
+ * What an Attachment is made of. `sha256` (hex SHA-256 of the decoded content) may be left out for
+ * in-memory sources: it is then computed from the bytes on first read and cached. A file source
+ * must give it (reading it back would be blocking I/O).
+ */
+export type AttachmentInit = AttachmentFields &
+  (
+    | { sha256?: string; source: Exclude<AttachmentSource, { kind: 'file' }> }
+    | { sha256: string; source: AttachmentSource }
+  );
 
 /** The JSON form of an attachment (no content). */
 export interface AttachmentJSON {
@@ -46,10 +56,9 @@ export class Attachment {
   readonly contentId: string | null;
   /** True for parts referenced from the HTML body (`cid:`) or marked inline. */
   readonly inline: boolean;
-  /** Hex SHA-256 of the decoded content. */
-  readonly sha256: string;
-  readonly storageName: string;
   readonly #source: AttachmentSource;
+  #sha256: string | undefined;
+  #storageName: string | undefined;
 
   constructor(init: AttachmentInit) {
     this.filename = init.filename;
@@ -57,9 +66,31 @@ export class Attachment {
     this.size = init.size;
     this.contentId = init.contentId;
     this.inline = init.inline;
-    this.sha256 = init.sha256;
     this.#source = init.source;
-    this.storageName = safeStorageName(init.filename, init.sha256);
+    this.#sha256 = init.sha256;
+    if (this.#sha256 === undefined && init.source.kind === 'file') {
+      throw new TypeError('Attachment: a file source needs its sha256');
+    }
+  }
+
+  /**
+   * Hex SHA-256 of the decoded content. Computed on first read (unless given at construction) and
+   * cached: parsing never hashes, so the cost is paid by whoever needs the digest (the inbox's dedupe key).
+   */
+  get sha256(): string {
+    if (this.#sha256 === undefined) {
+      const hash = createHash('sha256');
+      const source = this.#source;
+      if (source.kind === 'buffer') hash.update(source.data);
+      else if (source.kind === 'chunks') for (const chunk of source.chunks) hash.update(chunk);
+      this.#sha256 = hash.digest('hex');
+    }
+    return this.#sha256;
+  }
+
+  /** A safe file name (see the class comment); falls back to `attachment-<sha256 prefix>` when nothing is left of `filename`. */
+  get storageName(): string {
+    return (this.#storageName ??= sanitizedStorageName(this.filename) ?? fallbackStorageName(this.sha256));
   }
 
   /** The decoded bytes. */
@@ -95,6 +126,15 @@ export class Attachment {
  * dot, dash and underscore; never empty, never hidden, at most 100 characters.
  */
 export function safeStorageName(filename: string, fallbackSeed = 'attachment'): string {
+  return sanitizedStorageName(filename) ?? fallbackStorageName(fallbackSeed);
+}
+
+function fallbackStorageName(seed: string): string {
+  return `attachment-${seed.slice(0, 12)}`;
+}
+
+/** The safe form of `filename`, or null when nothing usable is left of it. */
+function sanitizedStorageName(filename: string): string | null {
   const lastSegment = filename.split(/[\\/]/).pop() ?? '';
   let name = lastSegment
     .normalize('NFKD')
@@ -103,7 +143,7 @@ export function safeStorageName(filename: string, fallbackSeed = 'attachment'): 
     .replace(/_+/g, '_')
     .replace(/^[._]+/, '')
     .replace(/\.{2,}/g, '.');
-  if (!name || name === '.' || /^_*$/.test(name)) name = `attachment-${fallbackSeed.slice(0, 12)}`;
+  if (!name || name === '.' || /^_*$/.test(name)) return null;
   if (name.length > MAX_STORAGE_NAME) {
     const dot = name.lastIndexOf('.');
     const ext = dot > 0 && name.length - dot <= 16 ? name.slice(dot) : '';
