@@ -3,7 +3,7 @@ import type { ResolvedLimits } from './limits.js';
 import { parseContentType } from './multipart.js';
 
 const CONTENT_TYPE = Buffer.from('content-type:');
-const LINE_OF_DASHES = Buffer.from('\n--');
+const DASHES = Buffer.from('--');
 
 /**
  * Cheap pre-checks on a raw MIME message before the real parser sees it: the top-level
@@ -53,7 +53,7 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
       // In a body only delimiter lines matter: jump to the next line that starts with "--"
       // (base64 and most text bodies never contain one, so this skips them in a single search).
       if (stack.length === 0) break; // the top-level body of a non-multipart message: nothing nests
-      const dashes = email.indexOf(LINE_OF_DASHES, pos);
+      const dashes = indexOfLineOfDashes(email, pos);
       if (dashes < 0) break;
       pos = dashes + 1;
       continue;
@@ -104,6 +104,16 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
     }
     pos = next;
   }
+}
+
+/**
+ * `email.indexOf("\n--", from)`, searched as "--" with the LF checked before it: Buffer.indexOf scans
+ * for the needle's first byte, and a base64 body has an LF every 78 bytes but never a "-".
+ */
+function indexOfLineOfDashes(email: Buffer, from: number): number {
+  let at = email.indexOf(DASHES, from + 1);
+  while (at >= 0 && email[at - 1] !== 0x0a) at = email.indexOf(DASHES, at + 1);
+  return at < 0 ? -1 : at - 1;
 }
 
 function startsWithIgnoringCase(buffer: Buffer, start: number, end: number, lowerPrefix: Buffer): boolean {

@@ -231,4 +231,20 @@ describe('parsed mode: attachments', () => {
     const email = await parse([['from', 'a@example.com'], ['attachment1', { data: tricky, filename: 't.bin', contentType: 'application/octet-stream' }]]);
     expect((await email.attachments[0]!.content()).equals(tricky)).toBe(true);
   });
+
+  it('splits only at CRLF + "--boundary": LF-only, CR-only, dash-run and mid-line look-alikes stay content', async () => {
+    const decoys = ['\n--xYzZY\r\n', '\r--xYzZY\r\n', '---xYzZY', 'x--xYzZY--', '\r\n-xYzZY', '-'.repeat(100), '\r\n--xYzZ'];
+    const first = Buffer.from(decoys.join('|'), 'latin1');
+    const second = Buffer.from(`${'\n--xYzZY'.repeat(50)}end`, 'latin1');
+    const email = await parse([
+      ['from', 'a@example.com'],
+      ['attachment1', { data: first, filename: 'a.bin', contentType: 'application/octet-stream' }],
+      ['attachment2', { data: second, filename: 'b.bin', contentType: 'application/octet-stream' }],
+      ['subject', 'x--xYzZY'],
+    ]);
+    expect(email.attachments.map((a) => a.size)).toEqual([first.length, second.length]);
+    expect((await email.attachments[0]!.content()).equals(first)).toBe(true);
+    expect((await email.attachments[1]!.content()).equals(second)).toBe(true);
+    expect(email.subject).toBe('x--xYzZY');
+  });
 });

@@ -245,6 +245,21 @@ describe('raw mode limits', () => {
     expect(strict.message).toContain('10');
   });
 
+  it('finds delimiter lines after dashes that do not start a line (mid-line, dash runs, CR-only)', async () => {
+    const decoyed = (depth: number) => {
+      const lines = ['From: a@example.com', 'Subject: deep'];
+      for (let level = 0; level < depth; level++) {
+        lines.push(`Content-Type: multipart/mixed; boundary="b${level}"`, '', `pre--amble ---- x--b${level}\r--b${level}-`, `--b${level}`);
+      }
+      lines.push('Content-Type: text/plain', '', 'bottom');
+      for (let level = depth - 1; level >= 0; level--) lines.push(`--b${level}--`);
+      return Buffer.from(lines.join(CRLF) + CRLF);
+    };
+    expect((await parseRaw(decoyed(9))).text).toBe('bottom');
+    const { body, contentType } = rawPost(decoyed(11));
+    expect((await rejection(parseInboundBody(body, contentType, { limits: { maxMimeDepth: 10 } }))).code).toBe('mime_too_deep');
+  });
+
   it('counts nested messages as levels too', async () => {
     const lines = ['From: a@example.com'];
     for (let level = 0; level < 80; level++) lines.push('Content-Type: message/rfc822', '', `From: level${level}@example.com`);
