@@ -4,16 +4,26 @@ import { bareParse, framingParse, naiveParse } from './baselines.mjs';
 
 const ingress = createIngress({ security: { insecure: true } });
 
+// Through the Web-standard entry, as a server adapter hands it a request (Content-Length included).
+function receive(post) {
+  const request = new Request('http://bench.local/parse', {
+    method: 'POST',
+    headers: { 'content-type': post.contentType, 'content-length': String(post.body.length) },
+    body: post.body,
+  });
+  return ingress.receive(request);
+}
+
 export const PARSERS = {
-  // Through the Web-standard entry, as a server adapter hands it a request (Content-Length included).
-  mailroom: async (post) => {
-    const request = new Request('http://bench.local/parse', {
-      method: 'POST',
-      headers: { 'content-type': post.contentType, 'content-length': String(post.body.length) },
-      body: post.body,
-    });
-    const received = await ingress.receive(request);
-    return received.email.subject;
+  mailroom: async (post) => (await receive(post)).email.subject,
+  // The same, plus the digests parsing no longer computes (ReceivedPost.sha256 and every Attachment.sha256 are
+  // hashed on first read; the inbox reads them at ingest). Not a contender: the whole cost, shown for reference,
+  // and the like-for-like figure next to `bare`, which hashes every attachment.
+  'mailroom+sha256': async (post) => {
+    const received = await receive(post);
+    let digests = received.sha256;
+    for (const attachment of received.email.attachments) digests += attachment.sha256;
+    return digests.length > 0 ? received.email.subject : null;
   },
   bare: async (post) => (await bareParse(post.body, post.contentType)).subject,
   naive: async (post) => (await naiveParse(post.body, post.contentType)).subject,
