@@ -9,18 +9,21 @@ const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).
  * sender, subject, bodies and attachments do not.
  */
 export function contentChecksum(email: InboundEmail): string {
-  return sha256(
-    JSON.stringify([
-      email.from?.address.toLowerCase() ?? null,
-      email.subject,
-      email.text,
-      email.html,
-      email.attachments.map((a) => a.sha256),
-      // Without a Message-ID the content alone would merge distinct messages (a UPS alerting "on battery"
-      // twice a week): the Date and the other headers tell them apart, and a retry repeats them exactly.
-      email.messageId ? null : [email.date?.toISOString() ?? null, email.headers.map((h) => [h.name.toLowerCase(), h.value])],
-    ]),
-  );
+  // Each field length-prefixed into one hash: unambiguous, and no JSON escaping of the (large) bodies.
+  const hash = createHash('sha256');
+  const field = (value: string | null) => {
+    if (value === null) hash.update('-;');
+    else hash.update(`${Buffer.byteLength(value)}:`).update(value);
+  };
+  field(email.from?.address.toLowerCase() ?? null);
+  field(email.subject);
+  field(email.text);
+  field(email.html);
+  field(email.attachments.map((a) => a.sha256).join(','));
+  // Without a Message-ID the content alone would merge distinct messages (a UPS alerting "on battery"
+  // twice a week): the Date and the other headers tell them apart, and a retry repeats them exactly.
+  field(email.messageId ? null : JSON.stringify([email.date?.toISOString() ?? null, email.headers.map((h) => [h.name.toLowerCase(), h.value])]));
+  return hash.digest('hex');
 }
 
 /** Longest Message-ID stored as is; PostgreSQL's btree index rows top out near 2.7 kB. */

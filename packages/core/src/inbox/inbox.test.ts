@@ -96,6 +96,26 @@ describe('ingest', () => {
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
   });
 
+  it('stores a burst of concurrent posts once each, exact bytes, with retries among them named as duplicates', async () => {
+    // Concurrent ingests share statements (group commit): every post still gets its own row and bytes.
+    const posts = await Promise.all(Array.from({ length: 40 }, () => storablePost(uniqueDescription())));
+    const retried = posts.slice(0, 10);
+    const results = await Promise.all([...posts, ...retried].map((post) => store.inbox.ingest(post)));
+    const originals = results.slice(0, 40);
+    const retries = results.slice(40);
+    expect(new Set(originals.map((r) => r.id)).size).toBe(40);
+    // A retry racing its original is either the duplicate or (if it won the race) the original's duplicate.
+    retries.forEach((retry, i) => {
+      expect(retry.id).toBe(originals[i]!.id);
+      expect([retry.duplicate, originals[i]!.duplicate].filter(Boolean)).toHaveLength(1);
+    });
+    for (const [i, post] of posts.entries()) {
+      const stored = await store.inbox.loadPost(originals[i]!.id);
+      expect(stored?.body.equals(post.body)).toBe(true);
+      expect((await store.inbox.get(originals[i]!.id))?.subject).toBe(post.email.subject);
+    }
+  });
+
   it('treats the same message re-posted in another form (new boundary) as a duplicate', async () => {
     const description = uniqueDescription({ messageId: `<resend-${Date.now()}@example.com>` });
     const original = await storablePost(description);

@@ -4,7 +4,8 @@ import type { InboundEmail } from '../message/index.js';
 import type { BlobStore } from './blobs.js';
 import { rowsOf, type Database, type Queryable, type Transaction } from './database.js';
 import { identify } from './dedupe.js';
-import { InboundEmailNotFoundError, asStoreError, withDeadline } from './errors.js';
+import { InboundEmailNotFoundError, asStoreError, isUnavailableError, withDeadline } from './errors.js';
+import { groupCommit } from './group-commit.js';
 import type { InboxEvent, InboxEventName } from './log.js';
 import type { StorablePost, StoredPostParser } from './post.js';
 import { toRecord, type InboundRecord } from './records.js';
@@ -63,7 +64,9 @@ export interface InboxDependencies {
   ensureOpen(): void;
   ingestTimeoutMs: number;
   /** The ingest's one statement, when the driver can run it faster than drizzle (postgres.js: prepared). */
-  insertWithBody?: InsertWithBody;
+  insertRows?: InsertRows;
+  /** Ingest statements in flight at once (group commit); default 1. */
+  ingestParallel?: number;
 }
 
 /** The columns an ingest writes (the rest take their defaults). */
@@ -82,35 +85,94 @@ export interface NewInboundRow {
   subject: string;
 }
 
-/**
- * Inserts the row and, in the same statement, its bytes into `mailroom.blobs` — unless the dedupe key
- * exists, in which case nothing is written and the result is null.
- */
-export type InsertWithBody = (row: NewInboundRow, body: Buffer) => Promise<{ receivedAt: Date; nextAttemptAt: Date } | null>;
+/** What the ingest statement returns per row; null when the dedupe key existed and nothing was written. */
+export type InsertedRow = { receivedAt: Date; nextAttemptAt: Date } | null;
 
-/** One statement, atomic without BEGIN/COMMIT; the blob insert selects from the row insert. */
-export function insertWithBodyViaDrizzle(db: Queryable): InsertWithBody {
-  return async (row, body) => {
-    const [inserted] = rowsOf<{ received_at: Date | string; next_attempt_at: Date | string }>(
+/**
+ * Inserts rows and, in the same statement, their bytes into `mailroom.blobs`; a row whose dedupe key exists
+ * is skipped with its bytes (null in the result). Results are in input order; dedupe keys are distinct.
+ */
+export type InsertRows = (items: Array<{ row: NewInboundRow; body: Buffer }>) => Promise<InsertedRow[]>;
+
+/** The one statement through drizzle (PGlite): multi-row VALUES, atomic without BEGIN/COMMIT. */
+export function insertRowsViaDrizzle(db: Queryable): InsertRows {
+  return async (items) => {
+    const values = sql.join(
+      items.map(
+        ({ row, body }) => sql`(${row.id}::uuid, ${row.mode}::text, ${row.contentType}::text, ${row.bodyBlobKey}::text,
+          ${row.size}::int, ${row.bodySha256}::text, ${row.dedupeKey}::text, ${row.messageId}::text, ${row.envelopeFrom}::text,
+          ${JSON.stringify(row.envelopeTo)}::jsonb, ${row.fromAddress}::text, ${row.subject}::text,
+          decode(${body.toString('base64')}, 'base64'))`,
+      ),
+      sql`, `,
+    );
+    const rows = rowsOf<{ id: string; received_at: Date | string; next_attempt_at: Date | string }>(
       await db.execute(sql`
-        with inserted as (
+        with input (id, mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
+          envelope_to, from_address, subject, bytes) as (values ${values}
+        ), inserted as (
           insert into ${inboundEmails} (id, status, mode, content_type, body_blob_key, size, body_sha256,
             dedupe_key, message_id, envelope_from, envelope_to, from_address, subject, next_attempt_at)
-          values (${row.id}, 'pending', ${row.mode}, ${row.contentType}, ${row.bodyBlobKey}, ${row.size},
-            ${row.bodySha256}, ${row.dedupeKey}, ${row.messageId}, ${row.envelopeFrom},
-            array(select jsonb_array_elements_text(${JSON.stringify(row.envelopeTo)}::jsonb)),
-            ${row.fromAddress}, ${row.subject}, now())
+          select id, 'pending', mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
+            array(select jsonb_array_elements_text(envelope_to)), from_address, subject, now()
+          from input
           on conflict (dedupe_key) do nothing
-          returning received_at, next_attempt_at
+          returning id, received_at, next_attempt_at
         ), stored as (
           insert into ${blobsTable} (key, bytes, size, sha256)
-          select ${row.bodyBlobKey}, decode(${body.toString('base64')}, 'base64'), ${row.size}, ${row.bodySha256}
-          from inserted
+          select input.body_blob_key, input.bytes, input.size, input.body_sha256 from input join inserted using (id)
         )
-        select received_at, next_attempt_at from inserted`),
+        select id, received_at, next_attempt_at from inserted`),
     );
-    return inserted ? { receivedAt: new Date(inserted.received_at), nextAttemptAt: new Date(inserted.next_attempt_at) } : null;
+    return alignInserted(items, rows);
   };
+}
+
+/** Maps RETURNING rows (any order) back to the input order; missing ids are the skipped duplicates. */
+export function alignInserted(
+  items: Array<{ row: NewInboundRow }>,
+  rows: Array<{ id: string; received_at: Date | string; next_attempt_at: Date | string }>,
+): InsertedRow[] {
+  const byId = new Map(rows.map((r) => [String(r.id).toLowerCase(), r]));
+  return items.map(({ row }) => {
+    const inserted = byId.get(row.id.toLowerCase());
+    return inserted ? { receivedAt: new Date(inserted.received_at), nextAttemptAt: new Date(inserted.next_attempt_at) } : null;
+  });
+}
+
+// Group commit limits: enough rows to absorb a burst, few enough bytes that one statement stays small.
+const GROUP_MAX_ROWS = 64;
+const GROUP_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The ingest's writer: concurrent posts share one statement (group commit). Two posts with the same dedupe key
+ * in one batch: the first is written, the second is the duplicate it would have been one statement later.
+ */
+function groupedInsert(insertRows: InsertRows, parallel: number) {
+  return groupCommit<{ row: NewInboundRow; body: Buffer }, InsertedRow>(
+    async (items) => {
+      const firstOfKey = new Map<string, number>();
+      const distinct: typeof items = [];
+      for (const item of items) {
+        if (firstOfKey.has(item.row.dedupeKey)) continue;
+        firstOfKey.set(item.row.dedupeKey, distinct.length);
+        distinct.push(item);
+      }
+      const results = await insertRows(distinct);
+      return items.map((item) => {
+        const index = firstOfKey.get(item.row.dedupeKey)!;
+        return distinct[index] === item ? results[index]! : null;
+      });
+    },
+    {
+      parallel,
+      maxItems: GROUP_MAX_ROWS,
+      maxBytes: GROUP_MAX_BYTES,
+      sizeOf: (item) => item.body.length,
+      // An unreachable database fails every post alike; anything else may be one post's fault.
+      isolate: (error) => !isUnavailableError(error),
+    },
+  );
 }
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -120,6 +182,7 @@ const DAY_MS = 86_400_000;
 
 export function createInbox(deps: InboxDependencies): Inbox {
   const { db, blobs } = deps;
+  const insertGrouped = groupedInsert(deps.insertRows ?? insertRowsViaDrizzle(db), deps.ingestParallel ?? 1);
 
   async function findRow(id: string) {
     if (!UUID.test(id)) return undefined;
@@ -170,7 +233,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
           // One statement — row and bytes, atomic without BEGIN/COMMIT round trips: the webhook's hot path.
           // The blob insert selects from the row insert, so a duplicate (no row) writes no bytes.
           try {
-            const inserted = await (deps.insertWithBody ?? insertWithBodyViaDrizzle(db))(values, body);
+            const inserted = await insertGrouped({ row: values, body });
             if (!inserted) return await existing(db);
             const row: typeof inboundEmails.$inferSelect = {
               ...values,
