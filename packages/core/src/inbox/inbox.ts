@@ -49,6 +49,8 @@ export interface Inbox {
   loadPost(id: string): Promise<{ body: Buffer; contentType: string } | null>;
   /** Parses the stored bytes again (throws InboundEmailNotFoundError when unknown or incinerated). */
   loadEmail(id: string): Promise<InboundEmail>;
+  /** Parses stored bytes exactly as the webhook parsed them (e.g. bytes a claim already returned). */
+  parseStored(body: Buffer, contentType: string): Promise<InboundEmail>;
   /** Back to pending with attempts 0, by id or by status; `route` forces that route (reroute). Returns how many. */
   replay(target: string | { status: InboundStatus }, options?: { route?: string }): Promise<number>;
   /** Deletes the bytes of emails processed more than N days ago; rows stay with `incineratedAt`. Returns how many. */
@@ -335,6 +337,10 @@ export function createInbox(deps: InboxDependencies): Inbox {
       const post = await loadPost(id);
       if (!post) throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${id} (unknown or incinerated)`);
       return deps.parser(post.body, post.contentType);
+    },
+
+    parseStored(body, contentType) {
+      return deps.parser(body, contentType);
     },
 
     async replay(target, options = {}) {

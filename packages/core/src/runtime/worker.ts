@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, asc, eq, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { InboundEmail } from '../message/index.js';
 import {
   DEFAULT_RETENTION_DAYS,
   StoreUnavailableError,
   asStoreError,
+  blobsTable,
   describeError,
   inboundEmails,
   isUnavailableError,
@@ -87,6 +88,12 @@ const OUTCOMES = new Set<ProcessedOutcomeStatus>(['delivered', 'bounced', 'ignor
 
 class LeaseLostError extends Error {}
 
+/** A claimed email and, with database blobs, its stored bytes (null: load them, or they were incinerated). */
+interface Claimed {
+  record: InboundRecord;
+  body: Buffer | null;
+}
+
 /** Parsed emails kept for kick(); beyond this the oldest are dropped (and loaded from storage when claimed). */
 const MAX_FRESH = 256;
 
@@ -161,13 +168,20 @@ export function createWorker(options: WorkerOptions): Worker {
       and(eq(inboundEmails.status, 'processing'), lt(inboundEmails.leaseUntil, sql`now()`)),
     )!;
 
-  async function claim(limit: number, id?: string): Promise<InboundRecord[]> {
+  // With database blobs the claim also returns each email's stored bytes: a worker that did not receive the post
+  // (a drain, a replay, another instance) needs no second and third round trip to load them.
+  const storedBody = store.blobs.kind === 'database'
+    ? sql<Uint8Array | null>`(select b.bytes from ${blobsTable} b where b.key = ${inboundEmails.bodyBlobKey})`
+    : sql<null>`null`;
+
+  async function claim(limit: number): Promise<Claimed[]> {
     if (limit <= 0 || store.closed) return [];
-    // One statement (atomic on its own): no BEGIN/COMMIT round trips on the path every email takes.
+    // One statement (atomic on its own): no BEGIN/COMMIT round trips on the path every email takes. Oldest due
+    // first; an email just kicked is among them unless a backlog is older (it waits its turn, parsed, in `fresh`).
     const candidates = store.db
       .select({ id: inboundEmails.id })
       .from(inboundEmails)
-      .where(id ? and(due(), eq(inboundEmails.id, id)) : due())
+      .where(due())
       .orderBy(asc(inboundEmails.nextAttemptAt))
       .limit(limit)
       .for('update', { skipLocked: true });
@@ -181,8 +195,11 @@ export function createWorker(options: WorkerOptions): Worker {
           attempts: sql`${inboundEmails.attempts} + 1`,
         })
         .where(inArray(inboundEmails.id, candidates))
-        .returning();
-      return rows.map(toRecord);
+        .returning({ ...getTableColumns(inboundEmails), storedBody });
+      return rows.map(({ storedBody: body, ...row }) => ({
+        record: toRecord(row),
+        body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
+      }));
     } catch (error) {
       throw asStoreError(error, 'claim');
     }
@@ -193,13 +210,15 @@ export function createWorker(options: WorkerOptions): Worker {
     return Math.round(ceiling * (0.5 + Math.random() * 0.5));
   }
 
-  async function handle(record: InboundRecord): Promise<void> {
+  async function handle({ record, body }: Claimed): Promise<void> {
     const started = performance.now();
     const attempt = record.attempts;
     const elapsed = () => Math.round(performance.now() - started);
     try {
       if (attempt > maxAttempts) throw new Error(`gave up: the worker processing attempt ${attempt - 1} stopped (lease expired)`);
-      const email = takeFresh(record.id) ?? (await store.inbox.loadEmail(record.id));
+      const email =
+        takeFresh(record.id) ??
+        (body ? await store.inbox.parseStored(body, record.contentType) : await store.inbox.loadEmail(record.id));
       const hooks: Array<() => unknown> = [];
       if (store.closed) throw new StoreUnavailableError('the store is closed');
       // store.db directly, not store.transaction: a handler's own network errors must not be relabelled as a database outage.
@@ -287,9 +306,9 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function launch(records: InboundRecord[]) {
-    for (const record of records) {
-      const task = handle(record).finally(() => {
+  function launch(claimed: Claimed[]) {
+    for (const item of claimed) {
+      const task = handle(item).finally(() => {
         inFlight.delete(task);
         if (started && !stopped) schedule();
       });
@@ -298,7 +317,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   /** Claims as much as capacity allows; concurrent calls coalesce into one more round. */
-  function schedule(id?: string): Promise<void> {
+  function schedule(): Promise<void> {
     if (filling) {
       refill = true;
       return filling;
@@ -308,8 +327,7 @@ export function createWorker(options: WorkerOptions): Worker {
         do {
           refill = false;
           if (stopped) return;
-          launch(await claim(concurrency - inFlight.size, id));
-          id = undefined;
+          launch(await claim(concurrency - inFlight.size));
         } while (refill);
       } catch (error) {
         (options.logger ?? store.logger).error('claim_error', { workerId, error: describeError(error) });
@@ -355,7 +373,7 @@ export function createWorker(options: WorkerOptions): Worker {
         fresh.set(id, email);
         if (fresh.size > MAX_FRESH) fresh.delete(fresh.keys().next().value!);
       }
-      void schedule(id);
+      void schedule();
     },
     async drain() {
       for (;;) {
