@@ -11,7 +11,7 @@ export interface StorablePost {
   readonly contentType: string;
   /** The email the ingress parsed from `body`. */
   readonly email: InboundEmail;
-  /** Hex SHA-256 of `body` if already computed (the ingress hashes while streaming). */
+  /** Hex SHA-256 of `body` when the caller has it (the ingress' ReceivedPost computes it on first read). */
   readonly sha256?: string;
 }
 
