@@ -67,6 +67,19 @@ describe('signature verification', () => {
     expect([error.status, error.code]).toEqual([403, 'signature_invalid']);
   });
 
+  it('with a declared Content-Length reads the body in one call and verifies it whole: good passes, tampered is 403', async () => {
+    const declared = (bytes: Buffer) => ({ ...signedHeaders(current.privateKey, body), 'content-length': String(bytes.length) });
+    const post = await ingress.receive(postRequest(body, { contentType, headers: declared(body) }));
+    expect(post.authenticatedBy).toEqual(['signature']);
+    expect(post.body.equals(body)).toBe(true);
+    const tampered = Buffer.from(body);
+    tampered[tampered.indexOf('webhook parse')] = 0x57;
+    const error = await rejection(ingress.receive(postRequest(tampered, { contentType, headers: declared(tampered) })));
+    expect([error.status, error.code]).toEqual([403, 'signature_invalid']);
+    const other = await rejection(ingress.receive(postRequest(body, { contentType, headers: { ...signedHeaders(stranger.privateKey, body), 'content-length': String(body.length) } })));
+    expect(other.status).toBe(403);
+  });
+
   it('rejects an unsigned post with 401 naming the missing headers', async () => {
     const error = await rejection(ingress.receive(postRequest(body, { contentType })));
     expect([error.status, error.code]).toEqual([401, 'signature_missing']);

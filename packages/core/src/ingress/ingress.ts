@@ -53,18 +53,21 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
       if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
       const collect = { maxBytes: limits.maxBodyBytes, declaredLength, onChunk: signature ? (chunk: Uint8Array) => signature.update(chunk) : undefined };
       let body: Buffer;
-      if (declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES) {
+      const streamed = !(declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES);
+      if (!streamed) {
         // Most mail is small: one read, which server adapters serve from the socket without a web stream
         // (@hono/node-server's fast path). The HTTP framing bounds the body to the declared length.
         const bytes = new Uint8Array(await request.arrayBuffer());
         if (bytes.byteLength === 0) throw new IngressError(400, 'empty_body', 'empty request body');
-        ({ body } = await collectBody(bytes, collect));
+        ({ body } = await collectBody(bytes, { ...collect, onChunk: undefined })); // verified whole, below
       } else {
         if (!request.body) throw new IngressError(400, 'empty_body', 'empty request body');
         ({ body } = await collectBody(request.body, collect));
       }
       if (signature) {
-        if (!signature.verify()) {
+        // A body read in one piece is checked off the event loop; a streamed one was hashed chunk by chunk.
+        const valid = streamed ? signature.verify() : await signature.verifyBody(body);
+        if (!valid) {
           throw new IngressError(403, 'signature_invalid', 'signature does not match the body under any configured public key');
         }
         authenticatedBy.unshift('signature');

@@ -96,6 +96,36 @@ describe('verifySendGridSignature with generated P-256 keys', () => {
   });
 });
 
+describe('createSignatureCheck().verifyBody (the whole body, off the event loop)', () => {
+  const pair = generateSendGridKeyPair();
+  const other = generateSendGridKeyPair();
+  const body = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe, 0x0d, 0x0a, 0x00]);
+
+  it('agrees with the official vectors: exact bytes pass, the re-serialised body fails', async () => {
+    expect(await createSignatureCheck([SINGLE.publicKey], SINGLE.signature, SINGLE.timestamp).verifyBody(bytes(SINGLE.body))).toBe(true);
+    expect(await createSignatureCheck([SINGLE.publicKey], SINGLE.signature, SINGLE.timestamp).verifyBody(bytes(SINGLE.body.trimEnd()))).toBe(false);
+    expect(await createSignatureCheck([TWO.publicKey], SINGLE.signature, SINGLE.timestamp).verifyBody(bytes(SINGLE.body))).toBe(false);
+  });
+
+  it('matches under any configured key, fails for a changed byte or timestamp, and never throws on garbage', async () => {
+    const signature = signSendGrid(pair.privateKey, body, '1700000000');
+    expect(await createSignatureCheck([other.publicKey, pair.publicKey], signature, '1700000000').verifyBody(body)).toBe(true);
+    const tampered = Buffer.from(body);
+    tampered[4] = 0xfd;
+    expect(await createSignatureCheck([pair.publicKey], signature, '1700000000').verifyBody(tampered)).toBe(false);
+    expect(await createSignatureCheck([pair.publicKey], signature, '1700000001').verifyBody(body)).toBe(false);
+    for (const garbage of ['', 'AAAA', 'MEUCIQ==', Buffer.alloc(71, 7).toString('base64')]) {
+      expect(await createSignatureCheck([pair.publicKey], garbage, '1700000000').verifyBody(body)).toBe(false);
+    }
+  });
+
+  it('is single-use, like verify()', async () => {
+    const check = createSignatureCheck([pair.publicKey], signSendGrid(pair.privateKey, body, '7'), '7');
+    expect(await check.verifyBody(body)).toBe(true);
+    await expect(check.verifyBody(body)).rejects.toThrow('already verified');
+  });
+});
+
 describe('public keys', () => {
   it('rejects keys that are not base64 DER SPKI P-256 with a configuration error', () => {
     expect(() => parseSendGridPublicKey('not a key')).toThrow(IngressConfigurationError);
