@@ -3,75 +3,115 @@
 //   KIND=mailroom-receive  the same receiver with its worker off during the load (the scale-out shape: receivers
 //                  answer SendGrid, workers elsewhere process); the backlog is drained before exit
 //   KIND=bare      a bare Hono endpoint that reads the body and INSERTs it into the same database
-// Environment: KIND, DATABASE_URL (PostgreSQL) or PGLITE_DIR (PGlite data directory), PUBLIC_KEY (mailroom).
+// Environment: KIND, DATABASE_URL (PostgreSQL) or PGLITE_DIR (PGlite data directory), PUBLIC_KEY (mailroom),
+//   PROCESSES (default 1): that many server processes sharing the port through node:cluster (PostgreSQL only).
 // Prints `listening <port>` once ready; on SIGTERM prints `stats <json>` (handler runs) and exits.
+import cluster from 'node:cluster';
 import { serve } from '@hono/node-server';
 import { PGlite } from '@electric-sql/pglite';
 import { Hono } from 'hono';
 import postgres from 'postgres';
 import { createMailroom, openStore, silentLogger } from '@mailroom/core';
 
-const kind = process.env.KIND;
-const databaseUrl = process.env.DATABASE_URL ?? '';
-const pgliteDir = process.env.PGLITE_DIR;
-let handled = 0;
-let close = async () => {};
-
-const BARE_TABLE = `create table if not exists bench_bare_posts (
-  id bigserial primary key, content_type text not null, body bytea not null, received_at timestamptz not null default now())`;
-
-let app;
-if (kind === 'mailroom' || kind === 'mailroom-receive') {
-  const receiveOnly = kind === 'mailroom-receive';
-  const store = await openStore({ databaseUrl, dataDir: pgliteDir, logger: silentLogger });
-  const mailroom = createMailroom({
-    store,
-    security: { publicKeys: [process.env.PUBLIC_KEY] },
-    logger: silentLogger,
-    worker: { autoStart: !receiveOnly },
-  });
-  // A trivial route: the worker parses the stored post, routes it and records `delivered`.
-  mailroom.route('bench', '*@bench.example.com', () => {
-    handled++;
-  });
-  if (!receiveOnly) mailroom.start();
-  app = new Hono().route('/webhooks/sendgrid', mailroom.app());
-  close = async () => {
-    await mailroom.drain(); // the backlog the load left behind, so every stored post is processed
-    await mailroom.stop();
-    await store.close();
-  };
-} else if (kind === 'bare') {
-  let insert;
-  if (databaseUrl) {
-    // The same pool size as the store's default (10 connections).
-    const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
-    await sql.unsafe(BARE_TABLE);
-    insert = (contentType, body) => sql`insert into bench_bare_posts (content_type, body) values (${contentType}, ${body})`;
-    close = () => sql.end({ timeout: 5 });
-  } else {
-    const db = await PGlite.create(`${pgliteDir}/bare`);
-    await db.exec(BARE_TABLE);
-    insert = (contentType, body) => db.query('insert into bench_bare_posts (content_type, body) values ($1, $2)', [contentType, body]);
-    close = () => db.close();
+const processes = Math.max(1, Number(process.env.PROCESSES ?? 1));
+if (processes > 1 && cluster.isPrimary) {
+  // The primary only forks and reports: the same server code runs in each worker, on one shared port.
+  // One at a time, so table creation and migrations never race.
+  const workers = [];
+  let port;
+  for (let i = 0; i < processes; i++) {
+    const worker = cluster.fork();
+    workers.push(worker);
+    port = await new Promise((resolve) => worker.on('message', (m) => m.listening && resolve(m.listening)));
   }
-  app = new Hono().post('/webhooks/sendgrid/parse', async (c) => {
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    await insert(c.req.header('content-type') ?? '', body);
-    handled++;
-    return c.json({ ok: true });
+  process.stdout.write(`listening ${port}\n`);
+  process.on('SIGTERM', async () => {
+    const stats = await Promise.all(
+      workers.map((worker) => new Promise((resolve) => {
+        worker.on('message', (m) => m.stats && resolve(m.stats));
+        worker.send('stop');
+      })),
+    );
+    process.stdout.write(`stats ${JSON.stringify({ handled: stats.reduce((n, s) => n + s.handled, 0), processes })}\n`);
+    process.exit(0);
   });
 } else {
-  throw new Error(`unknown KIND ${kind}`);
+  await runServer();
 }
 
-const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-  process.stdout.write(`listening ${info.port}\n`);
-});
+async function runServer() {
+  const kind = process.env.KIND;
+  const databaseUrl = process.env.DATABASE_URL ?? '';
+  const pgliteDir = process.env.PGLITE_DIR;
+  let handled = 0;
+  let close = async () => {};
 
-process.on('SIGTERM', async () => {
-  server.close();
-  await close().catch(() => {});
-  process.stdout.write(`stats ${JSON.stringify({ handled })}\n`);
-  process.exit(0);
-});
+  const BARE_TABLE = `create table if not exists bench_bare_posts (
+    id bigserial primary key, content_type text not null, body bytea not null, received_at timestamptz not null default now())`;
+
+  let app;
+  if (kind === 'mailroom' || kind === 'mailroom-receive') {
+    const receiveOnly = kind === 'mailroom-receive';
+    const store = await openStore({ databaseUrl, dataDir: pgliteDir, logger: silentLogger });
+    const mailroom = createMailroom({
+      store,
+      security: { publicKeys: [process.env.PUBLIC_KEY] },
+      logger: silentLogger,
+      worker: { autoStart: !receiveOnly },
+    });
+    // A trivial route: the worker parses the stored post, routes it and records `delivered`.
+    mailroom.route('bench', '*@bench.example.com', () => {
+      handled++;
+    });
+    if (!receiveOnly) mailroom.start();
+    app = new Hono().route('/webhooks/sendgrid', mailroom.app());
+    close = async () => {
+      await mailroom.drain(); // the backlog the load left behind, so every stored post is processed
+      await mailroom.stop();
+      await store.close();
+    };
+  } else if (kind === 'bare') {
+    let insert;
+    if (databaseUrl) {
+      // The same pool size as the store's default (10 connections).
+      const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
+      await sql.unsafe(BARE_TABLE);
+      insert = (contentType, body) => sql`insert into bench_bare_posts (content_type, body) values (${contentType}, ${body})`;
+      close = () => sql.end({ timeout: 5 });
+    } else {
+      const db = await PGlite.create(`${pgliteDir}/bare`);
+      await db.exec(BARE_TABLE);
+      insert = (contentType, body) => db.query('insert into bench_bare_posts (content_type, body) values ($1, $2)', [contentType, body]);
+      close = () => db.close();
+    }
+    app = new Hono().post('/webhooks/sendgrid/parse', async (c) => {
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      await insert(c.req.header('content-type') ?? '', body);
+      handled++;
+      return c.json({ ok: true });
+    });
+  } else {
+    throw new Error(`unknown KIND ${kind}`);
+  }
+
+  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+    if (cluster.isWorker) process.send({ listening: info.port });
+    else process.stdout.write(`listening ${info.port}\n`);
+  });
+
+  const stop = async () => {
+    server.close();
+    await close().catch(() => {});
+    if (cluster.isWorker) {
+      process.send({ stats: { handled } }, () => process.exit(0));
+      return;
+    }
+    process.stdout.write(`stats ${JSON.stringify({ handled })}\n`);
+    process.exit(0);
+  };
+  if (cluster.isWorker) {
+    process.on('message', (m) => m === 'stop' && void stop());
+    process.on('disconnect', () => process.exit(1)); // the primary is gone
+  }
+  if (!cluster.isWorker) process.on('SIGTERM', () => void stop());
+}

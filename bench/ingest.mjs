@@ -57,6 +57,7 @@ export function signedPostSource(keyPair = TEST_KEY_PAIR, runId = randomBytes(4)
 }
 
 function startServer(kind, env) {
+  const name = env.PROCESSES > 1 ? `${kind} ×${env.PROCESSES}` : kind;
   const child = spawn(process.execPath, [SERVER], {
     env: { ...process.env, ...env, KIND: kind, PUBLIC_KEY: TEST_KEY_PAIR.publicKey },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -66,7 +67,7 @@ function startServer(kind, env) {
   child.stdout.on('data', (chunk) => (stdout += chunk));
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const port = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${kind} server did not start: ${stderr}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${name} server did not start: ${stderr}`)), 60_000);
     child.stdout.on('data', () => {
       const match = /listening (\d+)/.exec(stdout);
       if (match) {
@@ -74,7 +75,7 @@ function startServer(kind, env) {
         resolve(Number(match[1]));
       }
     });
-    child.on('exit', (code) => reject(new Error(`${kind} server exited (${code}): ${stderr}`)));
+    child.on('exit', (code) => reject(new Error(`${name} server exited (${code}): ${stderr}`)));
   });
   return {
     port,
@@ -116,20 +117,21 @@ const summarize = (result) => ({
 });
 
 async function measure(kind, env, { duration, progress, label }) {
+  const name = env.PROCESSES > 1 ? `${kind} ×${env.PROCESSES}` : kind;
   const server = startServer(kind, env);
   const port = await server.port;
   const source = signedPostSource();
   try {
     await load(port, source, { duration: 1 }); // warm-up: JIT, connection pools
-    progress(`P3 ${label}: ${kind} at full speed (${duration} s)`);
+    progress(`P3 ${label}: ${name} at full speed (${duration} s)`);
     const max = summarize(await load(port, source, { duration }));
     const half = Math.max(1, Math.floor(max.rps / 2));
-    progress(`P3 ${label}: ${kind} at half speed, ${half} req/s (${duration} s)`);
+    progress(`P3 ${label}: ${name} at half speed, ${half} req/s (${duration} s)`);
     const atHalf = summarize(await load(port, source, { duration, overallRate: half }));
-    return { kind, max, atHalf, postBytes: source.size };
+    return { kind: name, max, atHalf, postBytes: source.size };
   } finally {
     const stats = await server.stop();
-    progress(`P3 ${label}: ${kind} stopped (handled ${stats.handled})`);
+    progress(`P3 ${label}: ${name} stopped (handled ${stats.handled})`);
   }
 }
 
@@ -167,7 +169,7 @@ async function createBenchDatabase(serverUrl) {
   };
 }
 
-function row(database, bare, mailroom, receiveOnly) {
+function row(database, bare, mailroom, receiveOnly, scaled = null) {
   return {
     database,
     bare,
@@ -176,6 +178,14 @@ function row(database, bare, mailroom, receiveOnly) {
     throughputRatio: mailroom.max.rps / bare.max.rps,
     receiveOnlyRatio: receiveOnly.max.rps / bare.max.rps,
     p99OverP50AtHalf: mailroom.atHalf.p99 / Math.max(mailroom.atHalf.p50, 1e-9),
+    ...(scaled
+      ? {
+          'bare ×2': scaled.bare,
+          'mailroom-receive ×2': scaled.receive,
+          // Each side at its better process count: a second bare process only adds contention on two cores.
+          scaledReceiveRatio: scaled.receive.max.rps / Math.max(bare.max.rps, scaled.bare.max.rps),
+        }
+      : {}),
   };
 }
 
@@ -197,7 +207,12 @@ export async function benchmark({ quick = false, progress = () => {}, serverUrl 
       const bare = await measure('bare', env, { duration, progress, label: 'PostgreSQL' });
       const mailroom = await measure('mailroom', env, { duration, progress, label: 'PostgreSQL' });
       const receiveOnly = await measure('mailroom-receive', env, { duration, progress, label: 'PostgreSQL' });
-      const result = row('PostgreSQL', bare, mailroom, receiveOnly);
+      // The scale-out shape on this machine: two receiver processes on one port (node:cluster), against two bare ones.
+      const scaled = {
+        bare: await measure('bare', { ...env, PROCESSES: 2 }, { duration, progress, label: 'PostgreSQL' }),
+        receive: await measure('mailroom-receive', { ...env, PROCESSES: 2 }, { duration, progress, label: 'PostgreSQL' }),
+      };
+      const result = row('PostgreSQL', bare, mailroom, receiveOnly, scaled);
       result.database_counts = await database.counts();
       rows.push(result);
     } finally {
@@ -222,7 +237,7 @@ export async function benchmark({ quick = false, progress = () => {}, serverUrl 
     results: rows,
     notes,
     rows: rows.flatMap((r) => [
-      ...['bare', 'mailroom', 'mailroom-receive'].map((kind) => ({
+      ...['bare', 'mailroom', 'mailroom-receive', 'bare ×2', 'mailroom-receive ×2'].filter((kind) => r[kind]).map((kind) => ({
         database: r.database,
         server: kind,
         'max req/s': fmt(r[kind].max.rps),
@@ -232,7 +247,9 @@ export async function benchmark({ quick = false, progress = () => {}, serverUrl 
         'p50 @half': fmt(r[kind].atHalf.p50),
         'p99 @half': fmt(r[kind].atHalf.p99),
         'non-2xx': r[kind].max.non2xx + r[kind].atHalf.non2xx + r[kind].max.errors + r[kind].atHalf.errors,
-        'mailroom/bare (≥0.5)': kind === 'bare' ? '' : fmt(kind === 'mailroom' ? r.throughputRatio : r.receiveOnlyRatio, 2),
+        'mailroom/bare (≥0.5)': kind.startsWith('bare')
+          ? ''
+          : fmt(kind === 'mailroom' ? r.throughputRatio : kind === 'mailroom-receive' ? r.receiveOnlyRatio : r.scaledReceiveRatio, 2),
         'p99/p50 @half (≤5)': fmt(r[kind].atHalf.p99 / Math.max(r[kind].atHalf.p50, 1e-9), 2),
       })),
     ]),
