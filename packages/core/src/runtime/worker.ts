@@ -169,10 +169,10 @@ export function createWorker(options: WorkerOptions): Worker {
     )!;
 
   // With database blobs the claim also returns each email's stored bytes: a worker that did not receive the post
-  // (a drain, a replay, another instance) needs no second and third round trip to load them.
-  const storedBody = store.blobs.kind === 'database'
-    ? sql<Uint8Array | null>`(select b.bytes from ${blobsTable} b where b.key = ${inboundEmails.bodyBlobKey})`
-    : sql<null>`null`;
+  // (a drain, a replay, another instance) needs no second and third round trip to load them. While emails handed
+  // over by kick() wait, the claimed rows are most likely those: no bytes then (a miss loads them separately).
+  const storedBody = sql<Uint8Array | null>`(select b.bytes from ${blobsTable} b where b.key = ${inboundEmails.bodyBlobKey})`;
+  const noBody = sql<null>`null`;
 
   async function claim(limit: number): Promise<Claimed[]> {
     if (limit <= 0 || store.closed) return [];
@@ -195,7 +195,10 @@ export function createWorker(options: WorkerOptions): Worker {
           attempts: sql`${inboundEmails.attempts} + 1`,
         })
         .where(inArray(inboundEmails.id, candidates))
-        .returning({ ...getTableColumns(inboundEmails), storedBody });
+        .returning({
+          ...getTableColumns(inboundEmails),
+          storedBody: store.blobs.kind === 'database' && fresh.size === 0 ? storedBody : noBody,
+        });
       return rows.map(({ storedBody: body, ...row }) => ({
         record: toRecord(row),
         body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
