@@ -4,7 +4,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Hono } from 'hono';
-import { createMailroom, openStore, outboxOnlyTransport, securityFromEnv, sendgridTransport, startServer } from '@mailroom/core';
+import { MailroomConfigurationError, createMailroom, openStore, outboxOnlyTransport, runMain, securityFromEnv, sendgridTransport, startServer } from '@mailroom/core';
 import { basePathOf, configFromEnv } from './config.js';
 import { createAvatarsApp } from './index.js';
 
@@ -13,7 +13,7 @@ type Env = Record<string, string | undefined>;
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const config = configFromEnv(env);
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('PORT must be a port number');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MailroomConfigurationError('PORT must be a port number');
 
   const store = await openStore({ databaseUrl: env.DATABASE_URL || undefined, dataDir: env.MAILROOM_DATA_DIR || undefined });
   const transport = env.SENDGRID_API_KEY ? sendgridTransport({ apiKey: env.SENDGRID_API_KEY }) : outboxOnlyTransport();
@@ -41,16 +41,4 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main().then(
-    (running) => {
-      const stop = () => void running.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (error: unknown) => {
-      process.stderr.write(`avatars: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void runMain(() => main(), { label: 'avatars' });

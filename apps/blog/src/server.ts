@@ -4,8 +4,10 @@
  */
 import { Hono } from 'hono';
 import {
+  MailroomConfigurationError,
   createMailroom,
   openStore,
+  runMain,
   outboxOnlyTransport,
   securityFromEnv,
   sendgridTransport,
@@ -15,7 +17,8 @@ import {
 } from '@mailroom/core';
 import { createBlogApp, resolveConfig, upsertAuthor, type BlogConfigInput } from './index.js';
 
-export class EnvError extends Error {
+/** A missing or malformed environment variable: `runMain` prints its message and exits 2. */
+export class EnvError extends MailroomConfigurationError {
   override name = 'EnvError';
 }
 
@@ -124,16 +127,4 @@ export async function main(env: Env = process.env): Promise<{ port: number; clos
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (running) => {
-      const stop = () => void running.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (error: unknown) => {
-      console.error(error instanceof EnvError ? error.message : error);
-      process.exit(error instanceof EnvError ? 2 : 1);
-    },
-  );
-}
+if (import.meta.url === `file://${process.argv[1]}`) void runMain(() => main());

@@ -3,9 +3,9 @@
  * `npm start` works on a fresh clone; production (`NODE_ENV=production`) refuses the insecure ones.
  */
 import { resolve } from 'node:path';
-import { parseBasicCredentials as parseCoreBasicCredentials, type BasicCredential } from '@mailroom/core';
+import { MailroomConfigurationError, parseBasicCredentials as parseCoreBasicCredentials, type BasicCredential } from '@mailroom/core';
 
-export class DemoConfigError extends Error {
+export class DemoConfigError extends MailroomConfigurationError {
   override name = 'DemoConfigError';
 }
 

@@ -11,6 +11,7 @@ import {
   createMailroom,
   openStore,
   outboxOnlyTransport,
+  runMain,
   sendgridTransport,
   type IngressSecurity,
   type Logger,
@@ -18,7 +19,7 @@ import {
   type Store,
 } from '@mailroom/core';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
-import { DemoConfigError, loadConfig, type DemoConfig } from './config.js';
+import { loadConfig, type DemoConfig } from './config.js';
 import { createConsole } from './console/index.js';
 import { createWebhookClient } from './console/webhooks.js';
 import { loadDevKeys, type DevKeys } from './dev-keys.js';
@@ -243,22 +244,4 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  startDemo().then(
-    (running) => {
-      let stopping = false;
-      const stop = () => {
-        if (stopping) return;
-        stopping = true;
-        void running.close().then(() => process.exit(0));
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (error: unknown) => {
-      const known = error instanceof DemoConfigError;
-      console.error(`mailroom demo: ${known ? error.message : ((error as Error)?.stack ?? String(error))}`);
-      process.exit(known ? 2 : 1);
-    },
-  );
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void runMain(() => startDemo(), { label: 'mailroom demo' });

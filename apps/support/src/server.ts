@@ -4,8 +4,10 @@
  */
 import { Hono } from 'hono';
 import {
+  MailroomConfigurationError,
   createMailroom,
   openStore,
+  runMain,
   outboxOnlyTransport,
   securityFromEnv,
   sendgridTransport,
@@ -16,7 +18,8 @@ import {
 } from '@mailroom/core';
 import { createSupportApp, upsertAgent, type SupportAppConfig } from './index.js';
 
-export class EnvError extends Error {
+/** A missing or malformed environment variable: `runMain` prints its message and exits 2. */
+export class EnvError extends MailroomConfigurationError {
   override name = 'EnvError';
 }
 
@@ -122,16 +125,4 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  main().then(
-    (running) => {
-      const stop = () => void running.close().then(() => process.exit(0));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-    },
-    (error: unknown) => {
-      console.error(error instanceof EnvError ? error.message : error);
-      process.exit(error instanceof EnvError ? 2 : 1);
-    },
-  );
-}
+if (import.meta.url === `file://${process.argv[1]}`) void runMain(() => main());

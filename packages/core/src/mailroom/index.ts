@@ -76,6 +76,7 @@
  * ```
  */
 export { createMailroom } from './mailroom.js';
+export { runMain, type RunMainOptions, type RunningMain } from './main.js';
 export type {
   Mailroom,
   MailroomOptions,
