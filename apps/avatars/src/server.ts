@@ -4,7 +4,17 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Hono } from 'hono';
-import { MailroomConfigurationError, createMailroom, openStore, outboxOnlyTransport, runMain, securityFromEnv, sendgridTransport, startServer } from '@mailroom/core';
+import {
+  createMailroom,
+  openStore,
+  outboxOnlyTransport,
+  portFromEnv,
+  runMain,
+  securityFromEnv,
+  sendgridTransport,
+  startServer,
+  storeOptionsFromEnv,
+} from '@mailroom/core';
 import { basePathOf, configFromEnv } from './config.js';
 import { createAvatarsApp } from './index.js';
 
@@ -12,10 +22,9 @@ type Env = Record<string, string | undefined>;
 
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const config = configFromEnv(env);
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new MailroomConfigurationError('PORT must be a port number');
+  const port = portFromEnv(env);
 
-  const store = await openStore({ databaseUrl: env.DATABASE_URL || undefined, dataDir: env.MAILROOM_DATA_DIR || undefined });
+  const store = await openStore(storeOptionsFromEnv(env));
   const transport = env.SENDGRID_API_KEY ? sendgridTransport({ apiKey: env.SENDGRID_API_KEY }) : outboxOnlyTransport();
   const mailroom = createMailroom({ store, ...securityFromEnv(env), mail: { from: config.from, domain: config.domain, transport } });
   const avatars = await createAvatarsApp({ mailroom, store, config });

@@ -4,31 +4,26 @@
  */
 import { Hono } from 'hono';
 import {
-  MailroomConfigurationError,
   createMailroom,
+  EnvError,
   openStore,
-  runMain,
   outboxOnlyTransport,
+  portFromEnv,
+  requireEnv,
+  runMain,
   securityFromEnv,
   sendgridTransport,
   startServer,
+  storeOptionsFromEnv,
   type EnvSecurity,
   type StoreOptions,
 } from '@mailroom/core';
 import { createBlogApp, resolveConfig, upsertAuthor, type BlogConfigInput } from './index.js';
 
-/** A missing or malformed environment variable: `runMain` prints its message and exits 2. */
-export class EnvError extends MailroomConfigurationError {
-  override name = 'EnvError';
-}
-
 type Env = Record<string, string | undefined>;
+const DOCS = 'apps/blog/README.md';
 
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new EnvError(`${name} is required (see apps/blog/README.md)`);
-  return value;
-}
+export { EnvError };
 
 function flag(env: Env, name: string, fallback: boolean): boolean {
   const value = env[name]?.trim().toLowerCase();
@@ -47,10 +42,9 @@ export interface ServerSettings extends EnvSecurity {
 }
 
 export function configFromEnv(env: Env = process.env): ServerSettings {
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EnvError('PORT must be a port number');
-  const domain = required(env, 'BLOG_DOMAIN');
-  const secret = required(env, 'BLOG_SECRET');
+  const port = portFromEnv(env);
+  const domain = requireEnv(env, 'BLOG_DOMAIN', DOCS);
+  const secret = requireEnv(env, 'BLOG_SECRET', DOCS);
   if (secret.length < 32) throw new EnvError('BLOG_SECRET must be at least 32 characters');
   const keys = [{ id: 'current', secret }];
   if (env.BLOG_SECRET_PREVIOUS) keys.push({ id: 'previous', secret: env.BLOG_SECRET_PREVIOUS });
@@ -80,12 +74,9 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
     port,
     ...webhooks,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
-    store: {
-      ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-      ...(env.MAILROOM_DATA_DIR ? { dataDir: env.MAILROOM_DATA_DIR } : {}),
-    },
+    store: storeOptionsFromEnv(env),
     admin: env.BLOG_ADMIN_EMAIL
-      ? { email: env.BLOG_ADMIN_EMAIL, password: required(env, 'BLOG_ADMIN_PASSWORD'), name: env.BLOG_ADMIN_NAME ?? 'Admin' }
+      ? { email: env.BLOG_ADMIN_EMAIL, password: requireEnv(env, 'BLOG_ADMIN_PASSWORD', DOCS), name: env.BLOG_ADMIN_NAME ?? 'Admin' }
       : null,
   };
 }

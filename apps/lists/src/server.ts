@@ -4,14 +4,17 @@
  */
 import { Hono } from 'hono';
 import {
-  MailroomConfigurationError,
   createMailroom,
+  EnvError,
   openStore,
-  runMain,
   outboxOnlyTransport,
+  portFromEnv,
+  requireEnv,
+  runMain,
   securityFromEnv,
   sendgridTransport,
   startServer,
+  storeOptionsFromEnv,
   type EnvSecurity,
   type IngressSecurity,
   type MailroomEventsSecurity,
@@ -19,18 +22,10 @@ import {
 import { createListsApp, type ListsConfig } from './index.js';
 import { hashPassword } from './web/auth.js';
 
-/** A missing or malformed environment variable: `runMain` prints its message and exits 2. */
-export class EnvError extends MailroomConfigurationError {
-  override name = 'EnvError';
-}
-
 type Env = Record<string, string | undefined>;
+const DOCS = 'apps/lists/README.md';
 
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new EnvError(`${name} is required (see apps/lists/README.md)`);
-  return value;
-}
+export { EnvError };
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const value = Number(env[name] ?? fallback);
@@ -52,11 +47,11 @@ export interface ServerSettings {
 
 export function configFromEnv(env: Env = process.env): ServerSettings {
   const domain = env.LISTS_DOMAIN?.trim() || 'lists.example.com';
-  const secret = required(env, 'LISTS_SECRET');
+  const secret = requireEnv(env, 'LISTS_SECRET', DOCS);
   if (secret.length < 32) throw new EnvError('LISTS_SECRET must be at least 32 characters');
   const keys = [{ id: 'current', secret }];
   if (env.LISTS_SECRET_PREVIOUS) keys.push({ id: 'previous', secret: env.LISTS_SECRET_PREVIOUS });
-  const port = integer(env, 'PORT', 3000, 0, 65535);
+  const port = portFromEnv(env);
   const basePath = env.LISTS_BASE_PATH ?? '/lists';
 
   let webhooks: EnvSecurity;
@@ -86,10 +81,7 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
     port,
     ...webhooks,
     sendgrid: env.SENDGRID_API_KEY ? { apiKey: env.SENDGRID_API_KEY, ...(env.SENDGRID_API_URL ? { baseUrl: env.SENDGRID_API_URL } : {}) } : null,
-    store: {
-      ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-      ...(env.MAILROOM_DATA_DIR ? { dataDir: env.MAILROOM_DATA_DIR } : {}),
-    },
+    store: storeOptionsFromEnv(env),
   };
 }
 

@@ -4,32 +4,27 @@
  */
 import { Hono } from 'hono';
 import {
-  MailroomConfigurationError,
   createMailroom,
+  EnvError,
   openStore,
-  runMain,
   outboxOnlyTransport,
+  portFromEnv,
+  requireEnv,
+  runMain,
   securityFromEnv,
   sendgridTransport,
   startServer,
+  storeOptionsFromEnv,
   type EnvSecurity,
   type IngressSecurity,
   type MailroomEventsSecurity,
 } from '@mailroom/core';
 import { createSupportApp, upsertAgent, type SupportAppConfig } from './index.js';
 
-/** A missing or malformed environment variable: `runMain` prints its message and exits 2. */
-export class EnvError extends MailroomConfigurationError {
-  override name = 'EnvError';
-}
-
 type Env = Record<string, string | undefined>;
+const DOCS = 'apps/support/README.md';
 
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new EnvError(`${name} is required (see apps/support/README.md)`);
-  return value;
-}
+export { EnvError };
 
 /** `support@x.com=general,billing@x.com=billing` (queue name optional). */
 export function parseQueues(value: string): SupportAppConfig['queues'] {
@@ -53,15 +48,14 @@ export function configFromEnv(env: Env = process.env): {
   store: { databaseUrl?: string; dataDir?: string };
   admin: { email: string; password: string; name: string } | null;
 } {
-  const domain = required(env, 'SUPPORT_DOMAIN');
-  const secret = required(env, 'SUPPORT_SECRET');
+  const domain = requireEnv(env, 'SUPPORT_DOMAIN', DOCS);
+  const secret = requireEnv(env, 'SUPPORT_SECRET', DOCS);
   if (secret.length < 32) throw new EnvError('SUPPORT_SECRET must be at least 32 characters');
   const keys = [{ id: 'current', secret }];
   if (env.SUPPORT_SECRET_PREVIOUS) keys.push({ id: 'previous', secret: env.SUPPORT_SECRET_PREVIOUS });
   const throttle = /^(\d+)\/(\d+)$/.exec(env.SUPPORT_THROTTLE ?? '5/60');
   if (!throttle) throw new EnvError('SUPPORT_THROTTLE must look like 5/60 (tickets/minutes)');
-  const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EnvError('PORT must be a port number');
+  const port = portFromEnv(env);
 
   let webhooks: EnvSecurity;
   try {
@@ -83,12 +77,9 @@ export function configFromEnv(env: Env = process.env): {
     port,
     ...webhooks,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
-    store: {
-      ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
-      ...(env.MAILROOM_DATA_DIR ? { dataDir: env.MAILROOM_DATA_DIR } : {}),
-    },
+    store: storeOptionsFromEnv(env),
     admin: env.SUPPORT_ADMIN_EMAIL
-      ? { email: env.SUPPORT_ADMIN_EMAIL, password: required(env, 'SUPPORT_ADMIN_PASSWORD'), name: env.SUPPORT_ADMIN_NAME ?? 'Admin' }
+      ? { email: env.SUPPORT_ADMIN_EMAIL, password: requireEnv(env, 'SUPPORT_ADMIN_PASSWORD', DOCS), name: env.SUPPORT_ADMIN_NAME ?? 'Admin' }
       : null,
   };
 }
