@@ -31,8 +31,9 @@ export interface Ingress {
 
 /**
  * The Inbound Parse ingress: header checks (basic, bearer, signature headers, timestamp)
- * before the body is read; the body is counted and signature-checked as it streams;
- * it is parsed only once the signature has verified. Its SHA-256 is computed on first read.
+ * before the body is read; a small body (declared ≤ 1 MiB) is read at once and its signature checked on the
+ * thread pool, a larger one is counted and signature-checked as it streams; it is parsed only once the
+ * signature has verified. Its SHA-256 is computed on first read.
  */
 export function createIngress(options: { security: IngressSecurity; limits?: IngressLimits }): Ingress {
   const authenticator = createAuthenticator(options.security);
@@ -51,23 +52,25 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
       }
       const declaredLength = parseContentLength(request.headers.get('content-length'));
       if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
-      const collect = { maxBytes: limits.maxBodyBytes, declaredLength, onChunk: signature ? (chunk: Uint8Array) => signature.update(chunk) : undefined };
+      const maxBytes = limits.maxBodyBytes;
       let body: Buffer;
-      const streamed = !(declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES);
-      if (!streamed) {
+      let verified: boolean;
+      if (declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES) {
         // Most mail is small: one read, which server adapters serve from the socket without a web stream
-        // (@hono/node-server's fast path). The HTTP framing bounds the body to the declared length.
+        // (@hono/node-server's fast path; the HTTP framing bounds it to the declared length), and the
+        // signature checked over the whole body on the thread pool, off the event loop.
         const bytes = new Uint8Array(await request.arrayBuffer());
         if (bytes.byteLength === 0) throw new IngressError(400, 'empty_body', 'empty request body');
-        ({ body } = await collectBody(bytes, { ...collect, onChunk: undefined })); // verified whole, below
+        ({ body } = await collectBody(bytes, { maxBytes }));
+        verified = signature ? await signature.verifyBody(body) : true;
       } else {
+        // Large or unknown length: counted and hashed chunk by chunk as it streams, into one buffer.
         if (!request.body) throw new IngressError(400, 'empty_body', 'empty request body');
-        ({ body } = await collectBody(request.body, collect));
+        ({ body } = await collectBody(request.body, { maxBytes, declaredLength, onChunk: signature ? (chunk) => signature.update(chunk) : undefined }));
+        verified = signature ? signature.verify() : true;
       }
       if (signature) {
-        // A body read in one piece is checked off the event loop; a streamed one was hashed chunk by chunk.
-        const valid = streamed ? signature.verify() : await signature.verifyBody(body);
-        if (!valid) {
+        if (!verified) {
           throw new IngressError(403, 'signature_invalid', 'signature does not match the body under any configured public key');
         }
         authenticatedBy.unshift('signature');
