@@ -66,6 +66,26 @@ describe('worker', () => {
     expect(events.find((e) => e.id === id && e.event === 'delivered')!.durationMs).toEqual(expect.any(Number));
   });
 
+  it('drains a backlog larger than its concurrency, claiming in batches, each email exactly once', async () => {
+    const ids = await Promise.all(Array.from({ length: 13 }, () => ingest()));
+    const worker = createWorker({
+      store,
+      concurrency: 3,
+      processor: async (ctx) => {
+        await sleep(Math.floor(Math.random() * 15)); // handlers finish out of order, one slot at a time
+        await recordWrite(ctx);
+        return { status: 'delivered' };
+      },
+    });
+    worker.start();
+    await worker.drain();
+    await worker.stop();
+    for (const id of ids) {
+      expect((await store.inbox.get(id))!.status).toBe('delivered');
+      expect(await writesFor(id)).toHaveLength(1);
+    }
+  });
+
   it('rolls back the handler writes on throw, retries with backoff, then fails keeping the error', async () => {
     const id = await ingest();
     let calls = 0;

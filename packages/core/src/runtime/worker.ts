@@ -136,6 +136,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseMs ?? 300_000;
   const pollMs = options.pollMs ?? 1_000;
   const concurrency = Math.max(1, options.concurrency ?? (store.dialect === 'pglite' ? 1 : 4));
+  const refillAt = Math.ceil(concurrency / 2);
   const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
   const baseMs = options.backoff?.baseMs ?? 30_000;
   const maxMs = options.backoff?.maxMs ?? 3_600_000;
@@ -319,17 +320,26 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /**
+   * Claim in batches: while emails are in flight, wait until half the slots are free, so a busy worker pays
+   * one claim per few emails instead of one per email.
+   */
+  const worthClaiming = () => !stopped && (inFlight.size === 0 || concurrency - inFlight.size >= refillAt);
+
   /** Claims as much as capacity allows; concurrent calls coalesce into one more round. */
   function schedule(): Promise<void> {
     if (filling) {
       refill = true;
       return filling;
     }
+    // Decided before `filling` is set: an IIFE that returned without awaiting would clear `filling` before
+    // the assignment below, leaving a settled promise there that blocks every later round.
+    if (!worthClaiming()) return Promise.resolve();
     filling = (async () => {
       try {
         do {
           refill = false;
-          if (stopped) return;
+          if (!worthClaiming()) return;
           launch(await claim(concurrency - inFlight.size));
         } while (refill);
       } catch (error) {
