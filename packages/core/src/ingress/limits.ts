@@ -9,6 +9,11 @@ export interface IngressLimits {
   maxMimeDepth?: number;
   /** Form parts other than attachments; default 200 → 413. */
   maxFields?: number;
+  /**
+   * Raw mode: an attachment whose decoded size passes this many bytes is written to a temporary file (random
+   * name, deleted when the email is released and at exit) instead of kept in memory. Default 0: never.
+   */
+  spillAttachmentsAboveBytes?: number;
 }
 
 export type ResolvedLimits = Required<IngressLimits>;
@@ -19,6 +24,7 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   maxHeaderBytes: 1024 * 1024,
   maxMimeDepth: 50,
   maxFields: 200,
+  spillAttachmentsAboveBytes: 0,
 });
 
 export function resolveLimits(limits: IngressLimits | undefined): ResolvedLimits {

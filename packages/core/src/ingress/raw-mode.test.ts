@@ -1,4 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createIngress, IngressError, parseInboundBody } from './index.js';
 import { buildMultipart, generateSendGridKeyPair, postRequest, signedHeaders, type FormValue } from './test-support.js';
@@ -220,6 +225,93 @@ describe('raw mode', () => {
     expect(email.subject).toBe('fwd');
     expect(email.text).toContain('forwarding');
     expect(email.attachments.map((a) => a.contentType)).toEqual(['message/rfc822']);
+  });
+});
+
+/** Every file under the spill folders in the temp directory, with its bytes' digest. */
+function spilledFiles(): Array<{ path: string; sha256: string }> {
+  return readdirSync(tmpdir())
+    .filter((name) => name.startsWith('mailroom-spill-'))
+    .flatMap((dir) => readdirSync(join(tmpdir(), dir)).map((name) => join(tmpdir(), dir, name)))
+    .filter((path) => existsSync(path))
+    .map((path) => ({ path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') }));
+}
+
+function messageWithAttachment(bytes: Buffer, filename: string): Buffer {
+  return Buffer.from(
+    [
+      'From: sender@example.com',
+      'To: test@api.mytestingdomain.com',
+      'Subject: big file',
+      'Message-ID: <spill@example.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'see attached',
+      '--b',
+      `Content-Type: application/octet-stream; name="${filename}"`,
+      `Content-Disposition: attachment; filename="${filename}"`,
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...bytes.toString('base64').match(/.{1,76}/g)!,
+      '--b--',
+      '',
+    ].join(CRLF),
+  );
+}
+
+describe('raw mode: spilling large attachments to disk (limits.spillAttachmentsAboveBytes)', () => {
+  it('writes an attachment past the threshold to a randomly named temp file; small ones stay in memory', async () => {
+    const big = randomBytes(300_000);
+    const digest = createHash('sha256').update(big).digest('hex');
+    const ingress = createIngress({ security: { insecure: true }, limits: { spillAttachmentsAboveBytes: 100_000 } });
+    const { body, contentType } = rawPost(messageWithAttachment(big, '../../etc/passwd'));
+    const { email } = await ingress.receive(postRequest(body, { contentType }));
+    const [attachment] = email.attachments;
+    expect(attachment!.toJSON()).toMatchObject({ filename: '../../etc/passwd', size: big.length, sha256: digest });
+    expect((await attachment!.content()).equals(big)).toBe(true);
+    const streamed: Buffer[] = [];
+    for await (const chunk of attachment!.stream()) streamed.push(chunk as Buffer);
+    expect(Buffer.concat(streamed).equals(big)).toBe(true);
+    const onDisk = spilledFiles().filter((file) => file.sha256 === digest);
+    expect(onDisk).toHaveLength(1);
+    expect(onDisk[0]!.path).toMatch(/mailroom-spill-[^/]+\/[0-9a-f-]{36}$/); // never the sender's file name
+    // Below the threshold nothing is written.
+    const small = randomBytes(20_000);
+    const smallPost = rawPost(messageWithAttachment(small, 'small.bin'));
+    const smallEmail = (await ingress.receive(postRequest(smallPost.body, { contentType: smallPost.contentType }))).email;
+    expect((await smallEmail.attachments[0]!.content()).equals(small)).toBe(true);
+    const smallDigest = createHash('sha256').update(small).digest('hex');
+    expect(spilledFiles().some((file) => file.sha256 === smallDigest)).toBe(false);
+  });
+
+  it('is off by default, and a process that spilled leaves no folder behind when it exits', () => {
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--conditions', '@mailroom/source', '--input-type=module', '-e', `
+      import { randomBytes } from 'node:crypto';
+      import { createIngress } from ${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))};
+      import { buildMultipart } from ${JSON.stringify(fileURLToPath(new URL('./test-support.ts', import.meta.url)))};
+      const big = randomBytes(200000).toString('base64').match(/.{1,76}/g).join('\\r\\n');
+      const mime = 'From: a@example.com\\r\\nContent-Type: multipart/mixed; boundary="b"\\r\\n\\r\\n--b\\r\\nContent-Type: application/octet-stream\\r\\nContent-Disposition: attachment; filename="x.bin"\\r\\nContent-Transfer-Encoding: base64\\r\\n\\r\\n' + big + '\\r\\n--b--\\r\\n';
+      const post = buildMultipart([['email', Buffer.from(mime)], ['envelope', '{"to":["a@example.com"],"from":"b@example.com"}']]);
+      const request = () => new Request('http://x/parse', { method: 'POST', headers: { 'content-type': post.contentType }, body: post.body });
+      const fs = await import('node:fs'); const os = await import('node:os');
+      const folders = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('mailroom-spill-'));
+      const before = new Set(folders());
+      await createIngress({ security: { insecure: true } }).receive(request());
+      const afterDefault = folders().filter((n) => !before.has(n));
+      const email = (await createIngress({ security: { insecure: true }, limits: { spillAttachmentsAboveBytes: 50000 } }).receive(request())).email;
+      const created = folders().filter((n) => !before.has(n));
+      console.log(JSON.stringify({ afterDefault, created, size: email.attachments[0].size }));
+    `], { encoding: 'utf8', cwd: fileURLToPath(new URL('../../../..', import.meta.url)) });
+    expect(child.stderr).toBe('');
+    const result = JSON.parse(child.stdout.trim()) as { afterDefault: string[]; created: string[]; size: number };
+    expect(result.afterDefault).toEqual([]);
+    expect(result.created).toHaveLength(1);
+    expect(result.size).toBe(200_000);
+    expect(existsSync(join(tmpdir(), result.created[0]!))).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
 import { Attachment, InboundEmail } from '../message/index.js';
@@ -8,6 +9,7 @@ import { normalizeLineEndings } from './form-fields.js';
 import { headerFromLine, summarizeHeaders, toHeaders, type HeaderField } from './headers.js';
 import type { ResolvedLimits } from './limits.js';
 import { checkMimeStructure } from './mime-structure.js';
+import { deleteWhenReleased, openSpillFile, type SpillFile } from './spill.js';
 
 /**
  * Raw mode ("POST the raw, full MIME message"): the `email` part holds the message bytes,
@@ -19,7 +21,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   checkMimeStructure(email, limits);
   let parsed: ParsedMime;
   try {
-    parsed = await parseMime(chunked(email), {
+    parsed = await parseMime(chunked(email), limits.spillAttachmentsAboveBytes, {
       skipHtmlToText: true, // text stays null without a text/plain part, as in parsed mode
       skipTextToHtml: true,
       skipTextLinks: true,
@@ -27,11 +29,13 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
       maxHeadSize: limits.maxHeaderBytes,
     });
   } catch (error) {
+    if (error instanceof SpillError) throw error; // our disk, not the sender's message: a 5xx, SendGrid retries
     const err = error as Error & { code?: string };
     if (err.code === 'EMAXLEN') throw new IngressError(413, 'mime_too_large', `raw email rejected: ${err.message}`, { cause: err });
     throw new IngressError(400, 'malformed_mime', `raw email could not be parsed: ${err.message}`, { cause: err });
   }
   if (parsed.attachments.length > limits.maxAttachments) {
+    for (const attachment of parsed.attachments) if (attachment.spilled) rmSync(attachment.spilled.path, { force: true });
     throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
   }
 
@@ -59,14 +63,17 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
     attachments: parsed.attachments.map((attachment, index) => {
       const contentId = attachment.cid ?? attachment.contentId?.replace(/^<|>$/g, '') ?? null;
       const referenced = Boolean(contentId && html?.includes(`cid:${contentId}`));
-      return new Attachment({
+      const fields = {
         filename: attachment.filename || `attachment-${index + 1}`,
         contentType: attachment.contentType || 'application/octet-stream',
         size: attachment.size,
         contentId: contentId || null,
         inline: Boolean(attachment.related) || attachment.contentDisposition === 'inline' || referenced,
-        source: { kind: 'chunks', chunks: attachment.chunks },
-      });
+      };
+      if (!attachment.spilled) return new Attachment({ ...fields, source: { kind: 'chunks', chunks: attachment.chunks } });
+      const spilled = new Attachment({ ...fields, sha256: attachment.spilled.sha256, source: { kind: 'file', path: attachment.spilled.path } });
+      deleteWhenReleased(spilled, attachment.spilled.path);
+      return spilled;
     }),
     auth: metadata.auth,
     spam: metadata.spam,
@@ -83,6 +90,13 @@ interface ParsedAttachment {
   related?: boolean;
   size: number;
   chunks: Buffer[];
+  /** Set instead of `chunks` when the attachment went to disk. */
+  spilled?: { path: string; sha256: string };
+}
+
+/** Writing a spilled attachment failed (disk full, permissions): a fault on our side, answered 5xx. */
+export class SpillError extends Error {
+  override name = 'SpillError';
 }
 
 interface ParsedMime {
@@ -96,15 +110,21 @@ interface ParsedMime {
  * mailparser's streaming parser, consumed like its `simpleParser` but keeping each attachment as the
  * decoder's chunks: simpleParser joins them, holding every attachment twice at its peak.
  */
-function parseMime(input: Readable, options: ConstructorParameters<typeof MailParser>[0]): Promise<ParsedMime> {
+function parseMime(
+  input: Readable,
+  spillAboveBytes: number,
+  options: ConstructorParameters<typeof MailParser>[0],
+): Promise<ParsedMime> {
   return new Promise((resolve, reject) => {
     const mail: ParsedMime = { headerLines: [], attachments: [] };
     const parser = new MailParser(options);
+    const spills: SpillFile[] = [];
     let settled = false;
     const fail = (error: unknown) => {
       if (settled) return;
       settled = true;
       input.destroy();
+      for (const spill of spills) spill.discard(); // nothing half-written is left behind
       reject(error);
     };
     parser.on('error', fail);
@@ -128,11 +148,31 @@ function parseMime(input: Readable, options: ConstructorParameters<typeof MailPa
         }
         // An attachment: collect its chunks, then let the parser go on (it waits for release()).
         const stream = data as AttachmentStream & { cid?: string; related?: boolean };
-        const chunks: Buffer[] = [];
+        let chunks: Buffer[] = [];
+        let kept = 0;
+        let spill: SpillFile | null = null;
         const attachment = stream as unknown as ParsedAttachment;
         mail.attachments.push(attachment);
-        stream.content.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.content.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          try {
+            if (spill) return spill.write(chunk);
+            chunks.push(chunk);
+            kept += chunk.byteLength;
+            if (spillAboveBytes > 0 && kept > spillAboveBytes) {
+              // Past the threshold: what was kept goes to disk, and so does the rest.
+              spill = openSpillFile();
+              spills.push(spill);
+              for (const piece of chunks) spill.write(piece);
+              chunks = [];
+            }
+          } catch (error) {
+            fail(new SpillError(`could not spill an attachment to disk: ${(error as Error).message}`, { cause: error }));
+          }
+        });
         stream.content.on('end', () => {
+          if (settled) return;
+          if (spill) attachment.spilled = { path: spill.path, sha256: spill.finish() };
           attachment.chunks = chunks;
           stream.release?.();
           read();

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
 import type { InboundEmail } from '../message/index.js';
-import type { IngressLimits, IngressSecurity, ReceivedPost } from '../ingress/index.js';
+import { parseInboundBody, type IngressLimits, type IngressSecurity, type ReceivedPost } from '../ingress/index.js';
 import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
 import { createWorker, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
@@ -229,6 +229,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     store,
     processor: processEmail,
     logger,
+    ...(options.limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits: options.limits }) } : {}),
     ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'retention']),
   });
   let started = false;

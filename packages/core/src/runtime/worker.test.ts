@@ -86,6 +86,28 @@ describe('worker', () => {
     }
   });
 
+  it('parses stored bytes with its `parse` option (the Mailroom passes its ingress limits there)', async () => {
+    const id = await ingest({ subject: 'parsed by the option' });
+    const parsedWith: string[] = [];
+    const subjects: string[] = [];
+    const worker = createWorker({
+      store,
+      parse: async (body, contentType) => {
+        parsedWith.push(contentType);
+        return store.inbox.parseStored(body, contentType);
+      },
+      processor: async (ctx) => {
+        subjects.push(ctx.email.subject);
+        return { status: 'delivered' };
+      },
+    });
+    worker.start();
+    await worker.drain();
+    await worker.stop();
+    expect(subjects).toContain('parsed by the option');
+    expect(parsedWith).toContain((await store.inbox.get(id))!.contentType);
+  });
+
   it('rolls back the handler writes on throw, retries with backoff, then fails keeping the error', async () => {
     const id = await ingest();
     let calls = 0;

@@ -4,6 +4,7 @@ import { and, asc, eq, getTableColumns, inArray, lt, lte, or, sql, type SQL } fr
 import type { InboundEmail } from '../message/index.js';
 import {
   DEFAULT_RETENTION_DAYS,
+  InboundEmailNotFoundError,
   StoreUnavailableError,
   asStoreError,
   blobsTable,
@@ -65,6 +66,11 @@ export interface WorkerOptions {
    * ingest. A timed-out attempt rolls back and is retried with backoff like a throw.
    */
   handlerTimeoutMs?: number;
+  /**
+   * Parses stored bytes back into the email (default: the store's parser). The Mailroom passes its ingress
+   * limits here, so a re-parse after a restart or a replay spills large attachments like the webhook did.
+   */
+  parse?: (body: Buffer, contentType: string) => Promise<InboundEmail>;
   /** Periodic incineration while the worker runs. */
   retention?: { days?: number | Partial<Record<InboundRecord['status'], number>>; intervalMs?: number };
 }
@@ -142,6 +148,12 @@ export function createWorker(options: WorkerOptions): Worker {
   const maxMs = options.backoff?.maxMs ?? 3_600_000;
   const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, leaseMs));
 
+  const parse = options.parse ?? ((body: Buffer, contentType: string) => store.inbox.parseStored(body, contentType));
+  const storedBytes = async (id: string) => {
+    const post = await store.inbox.loadPost(id);
+    if (!post) throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${id} (unknown or incinerated)`);
+    return post.body;
+  };
   const inFlight = new Set<Promise<void>>();
   // Emails just parsed by the ingress, handed over with kick(): processing them right after commit needs no
   // blob read and no second parse. Bounded; anything not found here is loaded from the stored bytes.
@@ -220,9 +232,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const elapsed = () => Math.round(performance.now() - started);
     try {
       if (attempt > maxAttempts) throw new Error(`gave up: the worker processing attempt ${attempt - 1} stopped (lease expired)`);
-      const email =
-        takeFresh(record.id) ??
-        (body ? await store.inbox.parseStored(body, record.contentType) : await store.inbox.loadEmail(record.id));
+      const email = takeFresh(record.id) ?? (await parse(body ?? (await storedBytes(record.id)), record.contentType));
       const hooks: Array<() => unknown> = [];
       if (store.closed) throw new StoreUnavailableError('the store is closed');
       // store.db directly, not store.transaction: a handler's own network errors must not be relabelled as a database outage.
