@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { csrfToken, verifyCsrfToken } from '@mailroom/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { BlogConfig } from '../config.js';
@@ -11,17 +11,10 @@ export const SESSION_COOKIE = 'blog_session';
 export type WebEnv = { Variables: { author: Author | null; sessionToken: string | null } };
 export type AuthedEnv = { Variables: { author: Author; sessionToken: string | null } };
 
-/** Form CSRF token: a MAC of the session token, so only pages rendered for this session can post. */
-export function csrfTokenFor(sessionToken: string): string {
-  return createHmac('sha256', sessionToken).update('blog-csrf').digest('base64url');
-}
+/** Form CSRF token for this session (core's stateless synchroniser token). */
+export const csrfTokenFor = (sessionToken: string): string => csrfToken(sessionToken, 'blog');
 
-export function validCsrf(sessionToken: string | null, presented: unknown): boolean {
-  if (!sessionToken || typeof presented !== 'string' || !presented) return false;
-  const expected = Buffer.from(csrfTokenFor(sessionToken));
-  const actual = Buffer.from(presented);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
+export const validCsrf = (sessionToken: string | null, presented: unknown): boolean => verifyCsrfToken(sessionToken, 'blog', presented);
 
 export function setSessionCookie(c: Context, config: BlogConfig, token: string): void {
   setCookie(c, SESSION_COOKIE, token, {

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { csrfToken, verifyCsrfToken } from '@mailroom/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import type { ResolvedConfig } from '../config.js';
@@ -9,20 +9,10 @@ export const SESSION_COOKIE = 'support_session';
 
 export type WebEnv = { Variables: { agent: PublicAgent; sessionToken: string | null } };
 
-/**
- * The form CSRF token: a MAC of the session token, so only a page rendered for this session
- * can post (synchroniser token without server state). Compared in constant time.
- */
-export function csrfTokenFor(sessionToken: string): string {
-  return createHmac('sha256', sessionToken).update('support-csrf').digest('base64url');
-}
+/** Form CSRF token for this session (core's stateless synchroniser token). */
+export const csrfTokenFor = (sessionToken: string): string => csrfToken(sessionToken, 'support');
 
-export function validCsrf(sessionToken: string, presented: unknown): boolean {
-  if (typeof presented !== 'string' || !presented) return false;
-  const expected = Buffer.from(csrfTokenFor(sessionToken));
-  const actual = Buffer.from(presented);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
-}
+export const validCsrf = (sessionToken: string, presented: unknown): boolean => verifyCsrfToken(sessionToken, 'support', presented);
 
 export function setSessionCookie(c: Context, config: ResolvedConfig, token: string): void {
   setCookie(c, SESSION_COOKIE, token, {

@@ -26,3 +26,4 @@ export type { InboundAppOptions } from './app.js';
 export { toNodeHandler } from './node.js';
 export { startServer } from './serve.js';
 export type { StartServerOptions, RunningServer } from './serve.js';
+export { csrfToken, verifyCsrfToken } from './csrf.js';
