@@ -162,3 +162,55 @@ describe('the HTTP contract', () => {
     expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered', route: 'live' });
   });
 });
+
+describe('receiving comes first', () => {
+  it('while yieldToWebhookAt posts are being received the worker keeps one email in flight, then speeds up', async () => {
+    let running = 0;
+    let held = true;
+    const peak = { held: 0, released: 0 };
+    const mailroom = testMailroom(store, { worker: { concurrency: 4, yieldToWebhookAt: 1 } }).route('burst', 'burst@example.com', async () => {
+      running++;
+      const phase = held ? 'held' : 'released';
+      peak[phase] = Math.max(peak[phase], running);
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      running--;
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const response = await mailroom.fetch(signedPost({ to: 'burst@example.com' }));
+      expect(response.status).toBe(200);
+      ids.push(((await response.json()) as { id: string }).id);
+    }
+
+    // A post whose body is still arriving: the webhook is receiving one post.
+    const slow = signedPost({ to: 'burst@example.com' });
+    const bytes = new Uint8Array(await slow.arrayBuffer());
+    let finishBody!: () => void;
+    const rest = new Promise<void>((resolve) => (finishBody = resolve));
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(bytes.subarray(0, 100));
+        await rest;
+        controller.enqueue(bytes.subarray(100));
+        controller.close();
+      },
+    });
+    const headers = new Headers(slow.headers);
+    headers.delete('content-length');
+    const answer = mailroom.fetch(new Request(slow.url, { method: 'POST', headers, body, duplex: 'half' } as RequestInit));
+
+    mailroom.start();
+    while ((await store.inbox.list({ status: ['delivered'], search: 'burst@example.com' })).length < 3) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    held = false;
+    finishBody();
+    expect((await answer).status).toBe(200);
+    await mailroom.drain();
+    await mailroom.stop();
+    expect(peak.held).toBe(1);
+    // PGlite is one connection: handlers never overlap there.
+    if (store.dialect === 'postgres') expect(peak.released).toBeGreaterThan(1);
+    for (const id of ids) expect((await store.inbox.get(id))!.status).toBe('delivered');
+  });
+});

@@ -15,6 +15,7 @@ import {
   inboundEmails,
   jsonLogger,
   openStore,
+  rowsOf,
   silentLogger,
   type InboxEvent,
 } from './index.js';
@@ -41,6 +42,15 @@ describe('openStore and migrations', () => {
       expect(await store.migrate(set)).toEqual([]);
     }
     expect(store.dialect).toBe(process.env.DATABASE_URL ? 'postgres' : 'pglite');
+  });
+
+  it('compresses stored bytes with lz4 where the server has it (PostgreSQL), pglz otherwise (PGlite)', async () => {
+    const [column] = rowsOf<{ compression: string }>(
+      await store.db.execute(
+        sql`select attcompression::text as compression from pg_attribute where attrelid = 'mailroom.blobs'::regclass and attname = 'bytes'`,
+      ),
+    );
+    expect(column!.compression).toBe(process.env.DATABASE_URL ? 'l' : '');
   });
 });
 

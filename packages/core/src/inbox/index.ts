@@ -14,6 +14,7 @@
 export { openStore } from './store.js';
 export type { Store, StoreOptions } from './store.js';
 export type { Database, Transaction, Queryable } from './database.js';
+export type { UnitOfWork, Statement } from './work.js';
 export { rowsOf } from './database.js';
 export type { Inbox, IngestResult, ListFilter, IncinerateOptions } from './inbox.js';
 export { DEFAULT_RETENTION_DAYS } from './inbox.js';

@@ -15,6 +15,7 @@ import { alignInserted, createInbox, type Inbox, type InsertRows } from './inbox
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
 import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
 import type { StoredPostParser } from './post.js';
+import { pgliteUnitOfWork, postgresUnitOfWork, type UnitOfWork } from './work.js';
 
 export interface StoreOptions {
   /** PostgreSQL URL; default `process.env.DATABASE_URL`. Set → postgres.js pool, unset → PGlite. */
@@ -59,6 +60,8 @@ export interface Store {
   readonly logger: Logger;
   /** Runs `fn` in a transaction; outages surface as StoreUnavailableError. */
   transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  /** Opens the worker's per-email transaction: begun by its first statement, committed with its last (UnitOfWork). */
+  unitOfWork(): Promise<UnitOfWork>;
   /** Applies a migration set (serialised across processes on PostgreSQL); returns the tags it applied. */
   migrate(set: MigrationSet): Promise<string[]>;
   /** Applies the core sets; returns what it applied. */
@@ -135,6 +138,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   let withMigrationLock: <T>(fn: () => Promise<T>) => Promise<T>;
   let dialect: Store['dialect'];
   let insertRows: InsertRows | undefined;
+  let openUnitOfWork: () => Promise<UnitOfWork>;
 
   if (databaseUrl) {
     dialect = 'postgres';
@@ -167,6 +171,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       );
       return alignInserted(items, rows);
     };
+    openUnitOfWork = () => postgresUnitOfWork(client);
     shutdown = () => client.end({ timeout: 5 });
     runMigrator = (set) => migratePostgres(postgresDb, migratorConfig(set));
     withMigrationLock = async (fn) => {
@@ -203,6 +208,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     };
     const pgliteDb = drizzlePglite(client);
     db = pgliteDb as unknown as Database;
+    openUnitOfWork = () => pgliteUnitOfWork(pglite);
     runMigrator = (set) => migratePglite(pgliteDb, migratorConfig(set));
     // One PGlite instance is one connection in one process: nothing to serialise against.
     withMigrationLock = (fn) => fn();
@@ -277,6 +283,14 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     inbox,
     logger,
     transaction,
+    async unitOfWork() {
+      ensureOpen();
+      try {
+        return await openUnitOfWork();
+      } catch (error) {
+        throw asStoreError(error, 'transaction');
+      }
+    },
     migrate,
     migrateCore,
     pendingMigrations: (set) => pendingMigrations(db, set),

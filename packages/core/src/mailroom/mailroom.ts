@@ -50,6 +50,12 @@ export interface MailroomWorkerOptions {
    * Call `start()` once your routes are declared to also pick up mail left pending by an earlier run.
    */
   autoStart?: boolean;
+  /**
+   * Receiving comes first: while at least this many webhook posts are being received, the worker in this process
+   * keeps one email in flight instead of `concurrency`. A burst is answered at the webhook's full speed and its
+   * (already stored) emails are processed as it passes. Default 8; 0 never yields.
+   */
+  yieldToWebhookAt?: number;
 }
 
 export interface MailroomOptions<E extends object = {}> {
@@ -225,10 +231,13 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     };
   }
 
+  let receiving = 0;
+  const yieldAt = workerSettings.yieldToWebhookAt ?? 8;
   const worker = createWorker({
     store,
     processor: processEmail,
     logger,
+    ...(yieldAt > 0 ? { yieldWhile: () => receiving >= yieldAt } : {}),
     ...(options.limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits: options.limits }) } : {}),
     ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'retention']),
   });
@@ -276,12 +285,21 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     else router.add(name, pattern, target);
   }
 
-  const fetch = inboundHandler({
+  const inbound = inboundHandler({
     security: options.security,
     ...(options.limits ? { limits: options.limits } : {}),
     logger: httpLoggerFor(logger),
     onEmail: (post) => answerStored(() => ingest(post), logger),
   });
+  // Posts being received right now: the worker yields to them (yieldToWebhookAt).
+  const fetch = async (request: Request): Promise<Response> => {
+    receiving++;
+    try {
+      return await inbound(request);
+    } finally {
+      receiving--;
+    }
+  };
 
   const mailroom: Mailroom<E> = {
     store,

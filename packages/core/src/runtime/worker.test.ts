@@ -86,6 +86,36 @@ describe('worker', () => {
     }
   });
 
+  it('keeps one email in flight while yieldWhile says so, and its full concurrency once it does not', async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, () => ingest()));
+    let yielding = true;
+    let running = 0;
+    let processed = 0;
+    const peak = { yielding: 0, free: 0 };
+    const worker = createWorker({
+      store,
+      concurrency: 4,
+      yieldWhile: () => yielding,
+      processor: async (ctx) => {
+        running++;
+        const phase = yielding ? 'yielding' : 'free';
+        peak[phase] = Math.max(peak[phase], running);
+        await sleep(15);
+        await recordWrite(ctx);
+        running--;
+        if (++processed === 4) yielding = false;
+        return { status: 'delivered' };
+      },
+    });
+    worker.start();
+    await worker.drain();
+    await worker.stop();
+    expect(peak.yielding).toBe(1);
+    // PGlite is one connection: its transactions, and so its handlers, never overlap.
+    if (store.dialect === 'postgres') expect(peak.free).toBeGreaterThan(1);
+    for (const id of ids) expect((await store.inbox.get(id))!.status).toBe('delivered');
+  });
+
   it('parses stored bytes with its `parse` option (the Mailroom passes its ingress limits there)', async () => {
     const id = await ingest({ subject: 'parsed by the option' });
     const parsedWith: string[] = [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, asc, eq, getTableColumns, inArray, lt, lte, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, fillPlaceholders, getTableColumns, lt, lte, sql } from 'drizzle-orm';
 import type { InboundEmail } from '../message/index.js';
 import {
   DEFAULT_RETENTION_DAYS,
@@ -71,6 +71,11 @@ export interface WorkerOptions {
    * limits here, so a re-parse after a restart or a replay spills large attachments like the webhook did.
    */
   parse?: (body: Buffer, contentType: string) => Promise<InboundEmail>;
+  /**
+   * Work that comes first: while this answers true, at most one email is in flight instead of `concurrency`. The
+   * Mailroom passes "the webhook is busy", so a burst of posts is answered first and processed as it passes.
+   */
+  yieldWhile?: () => boolean;
   /** Periodic incineration while the worker runs. */
   retention?: { days?: number | Partial<Record<InboundRecord['status'], number>>; intervalMs?: number };
 }
@@ -163,6 +168,10 @@ export function createWorker(options: WorkerOptions): Worker {
     fresh.delete(id);
     return email;
   };
+  // Behind a backlog, claims return older emails than the ones kicked: keeping those parsed only costs memory,
+  // and claiming without bytes would cost a load per email. Set when a claim missed `fresh`, cleared when a claim
+  // found less than it asked for (caught up).
+  let behind = false;
   let started = false;
   let stopped = false;
   let pollTimer: NodeJS.Timeout | undefined;
@@ -175,43 +184,60 @@ export function createWorker(options: WorkerOptions): Worker {
     options.onEvent?.({ event, workerId, ...fields } as InboxEvent);
   };
 
-  const due = (): SQL =>
-    or(
-      and(eq(inboundEmails.status, 'pending'), lte(inboundEmails.nextAttemptAt, sql`now()`)),
-      and(eq(inboundEmails.status, 'processing'), lt(inboundEmails.leaseUntil, sql`now()`)),
-    )!;
-
   // With database blobs the claim also returns each email's stored bytes: a worker that did not receive the post
   // (a drain, a replay, another instance) needs no second and third round trip to load them. While emails handed
   // over by kick() wait, the claimed rows are most likely those: no bytes then (a miss loads them separately).
   const storedBody = sql<Uint8Array | null>`(select b.bytes from ${blobsTable} b where b.key = ${inboundEmails.bodyBlobKey})`;
   const noBody = sql<null>`null`;
+  // One statement (atomic on its own): no BEGIN/COMMIT round trips on the path every email takes. Expired leases
+  // first (their worker died; they were due before anything pending now), then the oldest pending. Each branch
+  // walks its own partial index and stops after `limit` unlocked rows: one OR'd condition would make PostgreSQL
+  // scan and sort the whole backlog on every claim (milliseconds per claim with thousands waiting).
+  // Built once per batch size and prepared: drizzle's query building costs more CPU than the statement, and with
+  // the limit written in (not a parameter) PostgreSQL plans it once per connection instead of on every claim.
+  const claimQuery = (limit: number, withBody: boolean) => {
+    const branch = (status: 'pending' | 'processing', dueAt: typeof inboundEmails.nextAttemptAt) =>
+      store.db
+        .select({ id: inboundEmails.id })
+        .from(inboundEmails)
+        // The status written in, so a generic plan can still use the partial index for it.
+        .where(and(eq(inboundEmails.status, sql.raw(`'${status}'`)), status === 'pending' ? lte(dueAt, sql`now()`) : lt(dueAt, sql`now()`)))
+        .orderBy(asc(dueAt))
+        .limit(sql.raw(String(limit)) as unknown as number)
+        .for('update', { skipLocked: true });
+    const candidates = sql`select id from (${branch('processing', inboundEmails.leaseUntil)}) expired
+      union all select id from (${branch('pending', inboundEmails.nextAttemptAt)}) pending limit ${sql.raw(String(limit))}`;
+    return store.db
+      .update(inboundEmails)
+      .set({
+        status: 'processing',
+        leaseOwner: workerId,
+        leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
+        attempts: sql`${inboundEmails.attempts} + 1`,
+      })
+      .where(sql`${inboundEmails.id} in (${candidates})`)
+      .returning({ ...getTableColumns(inboundEmails), storedBody: withBody ? storedBody : noBody })
+      .prepare(`mailroom_claim_${limit}${withBody ? '_with_body' : ''}`);
+  };
+  type ClaimQuery = ReturnType<typeof claimQuery>;
+  const claimQueries = new Map<string, ClaimQuery>();
+  const claimQueryFor = (limit: number, withBody: boolean) => {
+    const key = `${limit}:${withBody}`;
+    let query = claimQueries.get(key);
+    if (!query) claimQueries.set(key, (query = claimQuery(limit, withBody)));
+    return query;
+  };
 
-  async function claim(limit: number): Promise<Claimed[]> {
-    if (limit <= 0 || store.closed) return [];
-    // One statement (atomic on its own): no BEGIN/COMMIT round trips on the path every email takes. Oldest due
-    // first; an email just kicked is among them unless a backlog is older (it waits its turn, parsed, in `fresh`).
-    const candidates = store.db
-      .select({ id: inboundEmails.id })
-      .from(inboundEmails)
-      .where(due())
-      .orderBy(asc(inboundEmails.nextAttemptAt))
-      .limit(limit)
-      .for('update', { skipLocked: true });
+  async function claim(count: number): Promise<Claimed[]> {
+    if (count <= 0 || store.closed) return [];
     try {
-      const rows = await store.db
-        .update(inboundEmails)
-        .set({
-          status: 'processing',
-          leaseOwner: workerId,
-          leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-          attempts: sql`${inboundEmails.attempts} + 1`,
-        })
-        .where(inArray(inboundEmails.id, candidates))
-        .returning({
-          ...getTableColumns(inboundEmails),
-          storedBody: store.blobs.kind === 'database' && fresh.size === 0 ? storedBody : noBody,
-        });
+      const withBody = store.blobs.kind === 'database' && (fresh.size === 0 || behind);
+      const rows = await claimQueryFor(count, withBody).execute();
+      if (rows.length < count) behind = false;
+      else if (rows.some((row) => !fresh.has(row.id))) {
+        behind = true;
+        fresh.clear();
+      }
       return rows.map(({ storedBody: body, ...row }) => ({
         record: toRecord(row),
         body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
@@ -220,6 +246,34 @@ export function createWorker(options: WorkerOptions): Worker {
       throw asStoreError(error, 'claim');
     }
   }
+
+  // The outcome, recorded only while this worker still holds the lease (else the handler's writes roll back).
+  const outcomeQuery = store.db
+    .update(inboundEmails)
+    .set({
+      status: sql`${sql.placeholder('status')}`,
+      route: sql`${sql.placeholder('route')}`,
+      recipient: sql`${sql.placeholder('recipient')}`,
+      note: sql`${sql.placeholder('note')}`,
+      processedAt: sql`now()`,
+      leaseOwner: null,
+      leaseUntil: null,
+      nextAttemptAt: null,
+      lastError: null,
+    })
+    .where(and(eq(inboundEmails.id, sql.placeholder('id')), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, workerId)))
+    .returning({ id: inboundEmails.id })
+    .toSQL();
+  const outcomeStatement = (id: string, outcome: ProcessOutcome) => ({
+    text: outcomeQuery.sql,
+    params: fillPlaceholders(outcomeQuery.params, {
+      id,
+      status: outcome.status,
+      route: outcome.route ?? null,
+      recipient: outcome.recipient ?? null,
+      note: outcome.note ?? null,
+    }),
+  });
 
   function backoffMs(attempt: number): number {
     const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
@@ -235,35 +289,25 @@ export function createWorker(options: WorkerOptions): Worker {
       const email = takeFresh(record.id) ?? (await parse(body ?? (await storedBytes(record.id)), record.contentType));
       const hooks: Array<() => unknown> = [];
       if (store.closed) throw new StoreUnavailableError('the store is closed');
-      // store.db directly, not store.transaction: a handler's own network errors must not be relabelled as a database outage.
-      const outcome = await store.db.transaction(async (tx) => {
-        // The lease keeps other workers off this email (handlers time out before it expires); the outcome is
-        // recorded only while we still own it, else everything the handler wrote rolls back.
-        const result = await withTimeout(
-          processor({ record, email, attempt, tx, workerId, afterCommit: (fn) => hooks.push(fn) }),
+      // Begun by the handler's first write (if any) and committed together with the outcome: for a handler that
+      // writes nothing, one statement. A handler's own network errors are not relabelled as a database outage.
+      const work = await store.unitOfWork();
+      let outcome: ProcessOutcome;
+      try {
+        outcome = await withTimeout(
+          processor({ record, email, attempt, tx: work.tx, workerId, afterCommit: (fn) => hooks.push(fn) }),
           handlerTimeoutMs,
         );
-        if (!result || !OUTCOMES.has(result.status)) {
-          throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(result)}`);
+        if (!outcome || !OUTCOMES.has(outcome.status)) {
+          throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(outcome)}`);
         }
-        const recorded = await tx
-          .update(inboundEmails)
-          .set({
-            status: result.status,
-            route: result.route ?? null,
-            recipient: result.recipient ?? null,
-            note: result.note ?? null,
-            processedAt: sql`now()`,
-            leaseOwner: null,
-            leaseUntil: null,
-            nextAttemptAt: null,
-            lastError: null,
-          })
-          .where(and(eq(inboundEmails.id, record.id), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, workerId)))
-          .returning({ id: inboundEmails.id });
-        if (recorded.length === 0) throw new LeaseLostError();
-        return result;
-      });
+        // The lease keeps other workers off this email (handlers time out before it expires); the outcome is
+        // recorded only while we still own it, else everything the handler wrote rolls back.
+        if (!(await work.commitIf(outcomeStatement(record.id, outcome)))) throw new LeaseLostError();
+      } catch (error) {
+        await work.rollback().catch(() => undefined);
+        throw error;
+      }
       const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt };
       if (outcome.route) emit('routed', fields);
       emit(outcome.status, { ...fields, note: outcome.note ?? null, durationMs: elapsed() });
@@ -334,7 +378,8 @@ export function createWorker(options: WorkerOptions): Worker {
    * Claim in batches: while emails are in flight, wait until half the slots are free, so a busy worker pays
    * one claim per few emails instead of one per email.
    */
-  const worthClaiming = () => !stopped && (inFlight.size === 0 || concurrency - inFlight.size >= refillAt);
+  const slots = () => (options.yieldWhile?.() ? 1 : concurrency);
+  const worthClaiming = () => !stopped && (inFlight.size === 0 || slots() - inFlight.size >= refillAt);
 
   /** Claims as much as capacity allows; concurrent calls coalesce into one more round. */
   function schedule(): Promise<void> {
@@ -350,7 +395,7 @@ export function createWorker(options: WorkerOptions): Worker {
         do {
           refill = false;
           if (!worthClaiming()) return;
-          launch(await claim(concurrency - inFlight.size));
+          launch(await claim(slots() - inFlight.size));
         } while (refill);
       } catch (error) {
         (options.logger ?? store.logger).error('claim_error', { workerId, error: describeError(error) });
@@ -392,7 +437,7 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     kick(id, email) {
       if (stopped) return;
-      if (id && email) {
+      if (id && email && !behind) {
         fresh.set(id, email);
         if (fresh.size > MAX_FRESH) fresh.delete(fresh.keys().next().value!);
       }
