@@ -32,6 +32,35 @@ export interface UnitOfWork {
 
 const FINISHED = 'this transaction has already finished (a handler kept using it after it returned or timed out)';
 
+/**
+ * The end both units of work wait for inside their transaction callback: a closing statement, or null for a
+ * rollback. A deliberate rollback (asked for, or a closing statement that changed no row) settles as false.
+ */
+function closing() {
+  let decide!: (decision: Statement | null) => void;
+  const decision = new Promise<Statement | null>((resolve) => (decide = resolve));
+  const rolledBack = new Error('rolled back');
+  return {
+    decide,
+    /** Inside the transaction: runs the closing statement; throws (so the transaction rolls back) when it should. */
+    async finish(run: (statement: Statement) => Promise<readonly unknown[]>): Promise<true> {
+      const statement = await decision;
+      if (!statement || (await run(statement)).length === 0) throw rolledBack;
+      return true;
+    },
+    /** Outside: true when the transaction committed, false when it rolled back on purpose; other errors throw. */
+    async settle(outcome: Promise<unknown> | undefined): Promise<boolean> {
+      try {
+        await outcome;
+        return true;
+      } catch (error) {
+        if (error === rolledBack) return false;
+        throw error;
+      }
+    },
+  };
+}
+
 /** The part of a postgres.js client drizzle's session and transaction call. */
 interface DrizzleClient {
   unsafe(query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions): PromiseLike<unknown> & { values(): PromiseLike<unknown> };
@@ -77,9 +106,7 @@ function lazyClient(connection: () => Promise<postgres.TransactionSql>): Drizzle
  */
 export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWork> {
   let finished = false;
-  let decide!: (decision: Statement | null) => void;
-  const decision = new Promise<Statement | null>((resolve) => (decide = resolve));
-  const rolledBack = new Error('rolled back');
+  const end = closing();
   let opened: Promise<postgres.TransactionSql> | undefined;
   let outcome: Promise<unknown> | undefined;
 
@@ -88,24 +115,11 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
     opened ??= new Promise<postgres.TransactionSql>((resolve, reject) => {
       outcome = client.begin(async (sql) => {
         resolve(sql);
-        const closing = await decision;
-        if (!closing) throw rolledBack;
-        const rows = await sql.unsafe(closing.text, closing.params as never[], { prepare: true });
-        if (rows.length === 0) throw rolledBack;
-        return true;
+        return end.finish((statement) => sql.unsafe(statement.text, statement.params as never[], { prepare: true }));
       });
       outcome.catch(reject); // BEGIN itself failed: the statement waiting for it fails too
     });
     return opened;
-  };
-  const settle = async () => {
-    try {
-      await outcome;
-      return true;
-    } catch (error) {
-      if (error === rolledBack) return false;
-      throw error;
-    }
   };
   const dialect = new PgDialect();
   const session = new PostgresJsSession(lazyClient(connection) as unknown as postgres.Sql, dialect, undefined);
@@ -120,15 +134,15 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
         const rows = await client.unsafe(statement.text, statement.params as never[], { prepare: true });
         return rows.length > 0;
       }
-      decide(statement);
-      return settle();
+      end.decide(statement);
+      return end.settle(outcome);
     },
     async rollback() {
       if (finished) return;
       finished = true;
       if (!opened) return;
-      decide(null);
-      await settle();
+      end.decide(null);
+      await end.settle(outcome);
     },
   };
 }
@@ -139,11 +153,9 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
  * otherwise run a late statement of a timed-out handler outside any transaction).
  */
 export async function pgliteUnitOfWork(client: PGlite): Promise<UnitOfWork> {
-  let decide!: (decision: Statement | null) => void;
-  const decision = new Promise<Statement | null>((resolve) => (decide = resolve));
+  const end = closing();
   let opened!: (tx: Transaction) => void;
   const ready = new Promise<Transaction>((resolve) => (opened = resolve));
-  const rolledBack = new Error('rolled back');
   let finished = false;
   const outcome = client.transaction(async (connection) => {
     const guarded = {
@@ -155,19 +167,9 @@ export async function pgliteUnitOfWork(client: PGlite): Promise<UnitOfWork> {
     const dialect = new PgDialect();
     const session = new PgliteSession(guarded as never, dialect, undefined);
     opened(new PgliteTransaction(dialect, session as never, undefined) as unknown as Transaction);
-    const closing = await decision;
-    if (!closing) throw rolledBack;
-    const { rows } = await connection.query(closing.text, closing.params);
-    if (rows.length === 0) throw rolledBack;
-    return true;
+    return end.finish(async (statement) => (await connection.query(statement.text, statement.params)).rows);
   });
-  const settled = outcome.then(
-    (value) => value,
-    (error: unknown) => {
-      if (error === rolledBack) return false;
-      throw error;
-    },
-  );
+  const settled = end.settle(outcome);
   settled.catch(() => undefined);
   const tx = await Promise.race([ready, settled.then(() => Promise.reject(new Error('transaction ended before it began')))]);
   return {
@@ -175,13 +177,13 @@ export async function pgliteUnitOfWork(client: PGlite): Promise<UnitOfWork> {
     async commitIf(statement) {
       if (finished) throw new Error(FINISHED);
       finished = true;
-      decide(statement);
+      end.decide(statement);
       return settled;
     },
     async rollback() {
       if (finished) return;
       finished = true;
-      decide(null);
+      end.decide(null);
       await settled;
     },
   };
