@@ -164,11 +164,11 @@ describe('the HTTP contract', () => {
 });
 
 describe('receiving comes first', () => {
-  it('while yieldToWebhookAt posts are being received the worker keeps one email in flight, then speeds up', async () => {
+  it('while yieldToWebhookAt posts are being received the worker starts one email per pollMs, then speeds up', async () => {
     let running = 0;
     let held = true;
     const peak = { held: 0, released: 0 };
-    const mailroom = testMailroom(store, { worker: { concurrency: 4, yieldToWebhookAt: 1 } }).route('burst', 'burst@example.com', async () => {
+    const mailroom = testMailroom(store, { worker: { concurrency: 4, yieldToWebhookAt: 1, pollMs: 50 } }).route('burst', 'burst@example.com', async () => {
       running++;
       const phase = held ? 'held' : 'released';
       peak[phase] = Math.max(peak[phase], running);

@@ -60,6 +60,7 @@ export type {
   Transaction,
   Queryable,
   Inbox,
+  IngestOptions,
   IngestResult,
   ListFilter,
   IncinerateOptions,

@@ -145,6 +145,31 @@ describe('ingest', () => {
     expect(aAgain).toMatchObject({ duplicate: true, id: a.id });
   });
 
+  it('stores a row born leased to a worker (processing, attempt 1) when asked, and a duplicate of it as is', async () => {
+    const post = await storablePost(uniqueDescription());
+    const before = Date.now();
+    const { id, duplicate, record } = await store.inbox.ingest(post, { lease: { owner: 'worker-a', ms: 60_000 } });
+    expect(duplicate).toBe(false);
+    const stored = await store.inbox.get(id);
+    for (const row of [record, stored!]) {
+      expect(row).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'worker-a' });
+      expect(row.leaseUntil!.getTime()).toBeGreaterThan(before + 55_000);
+      expect(row.leaseUntil!.getTime()).toBeLessThan(Date.now() + 65_000);
+    }
+    // The same post again, leased to another worker: a duplicate, and the row keeps its first lease.
+    const again = await store.inbox.ingest(post, { lease: { owner: 'worker-b', ms: 60_000 } });
+    expect(again).toMatchObject({ id, duplicate: true });
+    expect(again.record).toMatchObject({ status: 'processing', leaseOwner: 'worker-a' });
+    // Without a lease, a row is born pending as always; in a burst (one statement) each row gets its own.
+    const [leased, pending] = await Promise.all([
+      store.inbox.ingest(await storablePost(uniqueDescription()), { lease: { owner: 'worker-c', ms: 5_000 } }),
+      store.inbox.ingest(await storablePost(uniqueDescription())),
+    ]);
+    expect(await store.inbox.get(leased.id)).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'worker-c' });
+    expect(await store.inbox.get(pending.id)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: null, leaseUntil: null });
+    await expect(store.inbox.ingest(post, { lease: { owner: 'worker-a', ms: 0 } })).rejects.toThrow(RangeError);
+  });
+
   it('gives mail without a Message-ID a deterministic one, so its retries dedupe', async () => {
     const post = withoutMessageId(await storablePost(uniqueDescription()));
     const first = await store.inbox.ingest(post);
@@ -258,6 +283,13 @@ describe('filesystem blobs', () => {
     await fsStore.db.update(inboundEmails).set({ status: 'ignored', processedAt: new Date(Date.now() - 40 * 86_400_000) }).where(eq(inboundEmails.id, first.id));
     expect(await fsStore.inbox.incinerate()).toBe(1);
     expect(await readdir(join(dir, 'inbound'))).toEqual([]);
+  });
+
+  it('stores a row born leased with filesystem blobs too', async () => {
+    const { id, record } = await fsStore.inbox.ingest(await storablePost(uniqueDescription()), { lease: { owner: 'fs-worker', ms: 30_000 } });
+    expect(record).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'fs-worker' });
+    expect(await fsStore.inbox.get(id)).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'fs-worker' });
+    expect((await fsStore.inbox.get(id))!.leaseUntil!.getTime()).toBeGreaterThan(Date.now() + 20_000);
   });
 
   it('removes the blob it wrote when the ingest transaction fails', async () => {

@@ -18,6 +18,15 @@ export interface IngestResult {
   record: InboundRecord;
 }
 
+export interface IngestOptions {
+  /**
+   * Store the row already leased to this worker (status `processing`, attempt 1, lease until now + `ms`), for a
+   * worker that will process the email right away: it needs no claim statement and no second read of the bytes.
+   * If that worker dies first, the lease runs out and any worker takes the email over, as after a claim.
+   */
+  lease?: { owner: string; ms: number };
+}
+
 export interface ListFilter {
   status?: InboundStatus | InboundStatus[];
   /** Case-insensitive substring of subject, sender, Message-ID or an envelope address. */
@@ -41,7 +50,7 @@ export interface IncinerateOptions {
 /** The durable inbox: store-then-process, like Action Mailbox, without its orphan blobs. */
 export interface Inbox {
   /** Stores the post in one transaction; resolves after commit. Duplicates write nothing. */
-  ingest(post: StorablePost): Promise<IngestResult>;
+  ingest(post: StorablePost, options?: IngestOptions): Promise<IngestResult>;
   get(id: string): Promise<InboundRecord | null>;
   /** Newest first. */
   list(filter?: ListFilter): Promise<InboundRecord[]>;
@@ -85,10 +94,13 @@ export interface NewInboundRow {
   envelopeTo: string[];
   fromAddress: string | null;
   subject: string;
+  /** Born leased (IngestOptions.lease): the worker, and the lease's length; null for a pending row. */
+  leaseOwner: string | null;
+  leaseMs: number | null;
 }
 
 /** What the ingest statement returns per row; null when the dedupe key existed and nothing was written. */
-export type InsertedRow = { receivedAt: Date; nextAttemptAt: Date } | null;
+export type InsertedRow = { receivedAt: Date; nextAttemptAt: Date; leaseUntil: Date | null } | null;
 
 /**
  * Inserts rows and, in the same statement, their bytes into `mailroom.blobs`; a row whose dedupe key exists
@@ -104,41 +116,55 @@ export function insertRowsViaDrizzle(db: Queryable): InsertRows {
         ({ row, body }) => sql`(${row.id}::uuid, ${row.mode}::text, ${row.contentType}::text, ${row.bodyBlobKey}::text,
           ${row.size}::int, ${row.bodySha256}::text, ${row.dedupeKey}::text, ${row.messageId}::text, ${row.envelopeFrom}::text,
           ${JSON.stringify(row.envelopeTo)}::jsonb, ${row.fromAddress}::text, ${row.subject}::text,
-          decode(${body.toString('base64')}, 'base64'))`,
+          decode(${body.toString('base64')}, 'base64'), ${row.leaseOwner}::text, ${row.leaseMs}::int)`,
       ),
       sql`, `,
     );
-    const rows = rowsOf<{ id: string; received_at: Date | string; next_attempt_at: Date | string }>(
+    const rows = rowsOf<InsertedRowText>(
       await db.execute(sql`
         with input (id, mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
-          envelope_to, from_address, subject, bytes) as (values ${values}
+          envelope_to, from_address, subject, bytes, lease_owner, lease_ms) as (values ${values}
         ), inserted as (
-          insert into ${inboundEmails} (id, status, mode, content_type, body_blob_key, size, body_sha256,
-            dedupe_key, message_id, envelope_from, envelope_to, from_address, subject, next_attempt_at)
-          select id, 'pending', mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
-            array(select jsonb_array_elements_text(envelope_to)), from_address, subject, now()
+          insert into ${inboundEmails} (${sql.raw(INSERT_COLUMNS)})
+          select ${sql.raw(INSERT_SELECT)}
           from input
           on conflict (dedupe_key) do nothing
-          returning id, received_at, next_attempt_at
+          returning id, received_at, next_attempt_at, lease_until
         ), stored as (
           insert into ${blobsTable} (key, bytes, size, sha256)
           select input.body_blob_key, input.bytes, input.size, input.body_sha256 from input join inserted using (id)
         )
-        select id, received_at, next_attempt_at from inserted`),
+        select id, received_at, next_attempt_at, lease_until from inserted`),
     );
     return alignInserted(items, rows);
   };
 }
 
+/**
+ * The ingest's row insert, shared by both statements (input columns … lease_owner, lease_ms): a row with a lease
+ * owner is born leased to it — `processing`, attempt 1 — instead of `pending`.
+ */
+export const INSERT_COLUMNS = `id, status, mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id,
+  envelope_from, envelope_to, from_address, subject, next_attempt_at, lease_owner, lease_until, attempts`;
+export const INSERT_SELECT = `id, case when lease_owner is null then 'pending' else 'processing' end, mode, content_type,
+  body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from, array(select jsonb_array_elements_text(envelope_to)),
+  from_address, subject, now(), lease_owner, now() + lease_ms * interval '1 millisecond',
+  case when lease_owner is null then 0 else 1 end`;
+
+export type InsertedRowText = { id: string; received_at: Date | string; next_attempt_at: Date | string; lease_until: Date | string | null };
+
 /** Maps RETURNING rows (any order) back to the input order; missing ids are the skipped duplicates. */
-export function alignInserted(
-  items: Array<{ row: NewInboundRow }>,
-  rows: Array<{ id: string; received_at: Date | string; next_attempt_at: Date | string }>,
-): InsertedRow[] {
+export function alignInserted(items: Array<{ row: NewInboundRow }>, rows: InsertedRowText[]): InsertedRow[] {
   const byId = new Map(rows.map((r) => [String(r.id).toLowerCase(), r]));
   return items.map(({ row }) => {
     const inserted = byId.get(row.id.toLowerCase());
-    return inserted ? { receivedAt: new Date(inserted.received_at), nextAttemptAt: new Date(inserted.next_attempt_at) } : null;
+    return inserted
+      ? {
+          receivedAt: new Date(inserted.received_at),
+          nextAttemptAt: new Date(inserted.next_attempt_at),
+          leaseUntil: inserted.lease_until === null ? null : new Date(inserted.lease_until),
+        }
+      : null;
   });
 }
 
@@ -200,7 +226,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
   }
 
   return {
-    async ingest(post) {
+    async ingest(post, options = {}) {
       deps.ensureOpen();
       const started = performance.now();
       const email = post.email;
@@ -209,9 +235,12 @@ export function createInbox(deps: InboxDependencies): Inbox {
       const id = randomUUID();
       const bodyBlobKey = blobKeyOf(id);
       const bodySha256 = post.sha256 ?? createHash('sha256').update(body).digest('hex');
+      const lease = options.lease ?? null;
+      if (lease && !(Number.isSafeInteger(lease.ms) && lease.ms > 0 && lease.owner)) {
+        throw new RangeError(`ingest: lease needs an owner and a positive whole number of ms, got ${JSON.stringify(lease)}`);
+      }
       const values = {
         id,
-        status: 'pending' as const,
         mode: email.mode,
         contentType: post.contentType,
         bodyBlobKey,
@@ -223,6 +252,13 @@ export function createInbox(deps: InboxDependencies): Inbox {
         envelopeTo: [...email.envelope.to],
         fromAddress: email.from?.address ?? null,
         subject: email.subject,
+        leaseOwner: lease?.owner ?? null,
+        leaseMs: lease?.ms ?? null,
+      };
+      const born = {
+        status: lease ? ('processing' as const) : ('pending' as const),
+        attempts: lease ? 1 : 0,
+        leaseOwner: lease?.owner ?? null,
       };
       const existing = async (tx: Queryable) => {
         // Someone stored this email already (maybe concurrently: ON CONFLICT waited for their commit).
@@ -237,16 +273,16 @@ export function createInbox(deps: InboxDependencies): Inbox {
           try {
             const inserted = await insertGrouped({ row: values, body });
             if (!inserted) return await existing(db);
+            const { leaseMs: _, ...columns } = values;
             const row: typeof inboundEmails.$inferSelect = {
-              ...values,
+              ...columns,
+              ...born,
               receivedAt: inserted.receivedAt,
               nextAttemptAt: inserted.nextAttemptAt,
+              leaseUntil: inserted.leaseUntil,
               processedAt: null,
               route: null,
               recipient: null,
-              attempts: 0,
-              leaseOwner: null,
-              leaseUntil: null,
               lastError: null,
               note: null,
               forcedRoute: null,
@@ -260,9 +296,15 @@ export function createInbox(deps: InboxDependencies): Inbox {
         let wroteFile = false;
         try {
           return await deps.transaction(async (tx) => {
+            const { leaseMs, ...columns } = values;
             const inserted = await tx
               .insert(inboundEmails)
-              .values({ ...values, nextAttemptAt: sql`now()` })
+              .values({
+                ...columns,
+                ...born,
+                nextAttemptAt: sql`now()`,
+                leaseUntil: lease ? sql`now() + ${leaseMs} * interval '1 millisecond'` : null,
+              })
               .onConflictDoNothing({ target: inboundEmails.dedupeKey })
               .returning();
             const row = inserted[0];

@@ -16,7 +16,7 @@ export type { Store, StoreOptions } from './store.js';
 export type { Database, Transaction, Queryable } from './database.js';
 export type { UnitOfWork, Statement } from './work.js';
 export { rowsOf } from './database.js';
-export type { Inbox, IngestResult, ListFilter, IncinerateOptions } from './inbox.js';
+export type { Inbox, IngestOptions, IngestResult, ListFilter, IncinerateOptions } from './inbox.js';
 export { DEFAULT_RETENTION_DAYS } from './inbox.js';
 export type { InboundRecord } from './records.js';
 /** Row → InboundRecord, for the worker that claims rows with its own query. */

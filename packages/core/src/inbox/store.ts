@@ -11,7 +11,7 @@ import { parseInboundBody } from '../ingress/index.js';
 import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.js';
 import type { Database, Transaction } from './database.js';
 import { StoreUnavailableError, asStoreError } from './errors.js';
-import { alignInserted, createInbox, type Inbox, type InsertRows } from './inbox.js';
+import { INSERT_COLUMNS, INSERT_SELECT, alignInserted, createInbox, type Inbox, type InsertRows, type InsertedRowText } from './inbox.js';
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
 import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
 import type { StoredPostParser } from './post.js';
@@ -79,7 +79,7 @@ export interface Store {
 // Ingest statements in flight at once on PostgreSQL (group commit): two keep the pipe full while the
 // other pool connections serve the worker and the apps.
 const INGEST_PARALLEL = 2;
-const INGEST_COLUMNS = 13;
+const INGEST_COLUMNS = 15;
 const insertTexts = new Map<number, string>();
 
 /** The multi-row ingest statement for `count` rows (the same text per count, so it is prepared once). */
@@ -90,23 +90,22 @@ function postgresInsertText(count: number): string {
   for (let i = 0; i < count; i++) {
     const p = (n: number) => `$${i * INGEST_COLUMNS + n}`;
     rows.push(`(${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::text, ` +
-      `${p(8)}::text, ${p(9)}::text, ${p(10)}::jsonb, ${p(11)}::text, ${p(12)}::text, decode(${p(13)}::text, 'base64'))`);
+      `${p(8)}::text, ${p(9)}::text, ${p(10)}::jsonb, ${p(11)}::text, ${p(12)}::text, decode(${p(13)}::text, 'base64'), ` +
+      `${p(14)}::text, ${p(15)}::int)`);
   }
   text = `with input (id, mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
-      envelope_to, from_address, subject, bytes) as (values ${rows.join(', ')}
+      envelope_to, from_address, subject, bytes, lease_owner, lease_ms) as (values ${rows.join(', ')}
     ), inserted as (
-      insert into mailroom.inbound_emails (id, status, mode, content_type, body_blob_key, size, body_sha256,
-        dedupe_key, message_id, envelope_from, envelope_to, from_address, subject, next_attempt_at)
-      select id, 'pending', mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
-        array(select jsonb_array_elements_text(envelope_to)), from_address, subject, now()
+      insert into mailroom.inbound_emails (${INSERT_COLUMNS})
+      select ${INSERT_SELECT}
       from input
       on conflict (dedupe_key) do nothing
-      returning id, received_at, next_attempt_at
+      returning id, received_at, next_attempt_at, lease_until
     ), stored as (
       insert into mailroom.blobs (key, bytes, size, sha256)
       select input.body_blob_key, input.bytes, input.size, input.body_sha256 from input join inserted using (id)
     )
-    select id, received_at, next_attempt_at from inserted`;
+    select id, received_at, next_attempt_at, lease_until from inserted`;
   insertTexts.set(count, text);
   return text;
 }
@@ -162,9 +161,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       const params: unknown[] = [];
       for (const { row, body } of items) {
         params.push(row.id, row.mode, row.contentType, row.bodyBlobKey, row.size, row.bodySha256, row.dedupeKey,
-          row.messageId, row.envelopeFrom, JSON.stringify(row.envelopeTo), row.fromAddress, row.subject, body.toString('base64'));
+          row.messageId, row.envelopeFrom, JSON.stringify(row.envelopeTo), row.fromAddress, row.subject, body.toString('base64'),
+          row.leaseOwner, row.leaseMs);
       }
-      const rows = await client.unsafe<Array<{ id: string; received_at: Date; next_attempt_at: Date }>>(
+      const rows = await client.unsafe<InsertedRowText[]>(
         postgresInsertText(items.length),
         params as never[],
         { prepare: true },

@@ -52,8 +52,8 @@ export interface MailroomWorkerOptions {
   autoStart?: boolean;
   /**
    * Receiving comes first: while at least this many webhook posts are being received, the worker in this process
-   * keeps one email in flight instead of `concurrency`. A burst is answered at the webhook's full speed and its
-   * (already stored) emails are processed as it passes. Default 8; 0 never yields.
+   * starts no new email, except one per `pollMs`. A burst is answered at the webhook's full speed and its (already
+   * stored) emails are processed in its gaps and as it passes. Default 8; 0 never yields.
    */
   yieldToWebhookAt?: number;
 }
@@ -244,9 +244,23 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   let started = false;
 
   async function ingest(post: ReceivedPost): Promise<ReceiveResult> {
-    const { id, duplicate } = await store.inbox.ingest(post);
+    // With a slot free in this process's worker, the row is stored leased to it and processed from the email just
+    // parsed: no claim, no re-read. Otherwise it is stored pending and claimed in turn.
+    const reservation = started ? worker.reserve() : null;
+    let result;
+    try {
+      result = await store.inbox.ingest(post, reservation ? { lease: reservation } : {});
+    } catch (error) {
+      if (reservation) worker.release(reservation);
+      throw error;
+    }
+    const { id, duplicate, record } = result;
     autoStart();
-    if (started) worker.kick(id, duplicate ? undefined : post.email); // no re-parse for the email just received
+    if (reservation && !duplicate) worker.take(reservation, record, post.email);
+    else {
+      if (reservation) worker.release(reservation);
+      if (started) worker.kick(id, duplicate ? undefined : post.email); // no re-parse for the email just received
+    }
     return { id, duplicate };
   }
 

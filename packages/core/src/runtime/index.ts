@@ -10,4 +10,4 @@
  * ```
  */
 export { createWorker, HandlerTimeoutError } from './worker.js';
-export type { Worker, WorkerOptions, Processor, ProcessContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';
+export type { Reservation, Worker, WorkerOptions, Processor, ProcessContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';

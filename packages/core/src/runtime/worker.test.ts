@@ -86,30 +86,39 @@ describe('worker', () => {
     }
   });
 
-  it('keeps one email in flight while yieldWhile says so, and its full concurrency once it does not', async () => {
+  it('starts one email per pollMs while yieldWhile says so, and uses its full concurrency once it does not', async () => {
     const ids = await Promise.all(Array.from({ length: 10 }, () => ingest()));
     let yielding = true;
     let running = 0;
     let processed = 0;
+    const startedWhileYielding: number[] = [];
     const peak = { yielding: 0, free: 0 };
+    const pollMs = 120;
     const worker = createWorker({
       store,
       concurrency: 4,
+      pollMs,
       yieldWhile: () => yielding,
       processor: async (ctx) => {
         running++;
         const phase = yielding ? 'yielding' : 'free';
+        if (yielding) startedWhileYielding.push(performance.now());
         peak[phase] = Math.max(peak[phase], running);
         await sleep(15);
         await recordWrite(ctx);
         running--;
-        if (++processed === 4) yielding = false;
+        if (++processed === 3) yielding = false;
         return { status: 'delivered' };
       },
     });
     worker.start();
     await worker.drain();
     await worker.stop();
+    // Progress while yielding, but paced: one email per pollMs, never two at once.
+    expect(startedWhileYielding).toHaveLength(3);
+    for (let i = 1; i < startedWhileYielding.length; i++) {
+      expect(startedWhileYielding[i]! - startedWhileYielding[i - 1]!).toBeGreaterThanOrEqual(pollMs - 5);
+    }
     expect(peak.yielding).toBe(1);
     // PGlite is one connection: its transactions, and so its handlers, never overlap.
     if (store.dialect === 'postgres') expect(peak.free).toBeGreaterThan(1);
@@ -238,6 +247,62 @@ describe('worker', () => {
     await worker.drain();
     expect(attempts).toEqual([2]);
     expect(await store.inbox.get(id)).toMatchObject({ status: 'ignored', attempts: 2 });
+  });
+
+  it('reserves a slot for an email being stored, processes it born leased without a claim, and gives unused slots back', async () => {
+    const seen: Array<{ attempt: number; sameEmail: boolean; status: string | undefined }> = [];
+    const post = await storablePost(uniqueDescription());
+    const worker = createWorker({
+      store,
+      concurrency: 2,
+      workerId: 'reserving-worker',
+      processor: async (ctx) => {
+        // Inside the handler the row is leased to this worker, as after a claim.
+        const row = await ctx.tx.select().from(inboundEmails).where(eq(inboundEmails.id, ctx.record.id));
+        seen.push({ attempt: ctx.attempt, sameEmail: ctx.email === post.email, status: row[0]?.status });
+        return { status: 'delivered' };
+      },
+    });
+    expect(worker.reserve()).toBeNull(); // not started
+    worker.start();
+    await worker.drain();
+    const first = worker.reserve()!;
+    const second = worker.reserve()!;
+    expect(first).toEqual({ owner: 'reserving-worker', ms: 300_000 });
+    expect(worker.reserve()).toBeNull(); // both slots promised
+    worker.release(second);
+    expect(() => worker.take(second, {} as never, post.email)).toThrow(/unknown reservation/);
+
+    const { id, record } = await store.inbox.ingest(post, { lease: first });
+    worker.take(first, record, post.email);
+    await worker.drain();
+    expect(seen).toEqual([{ attempt: 1, sameEmail: true, status: 'processing' }]);
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered', attempts: 1, leaseOwner: null });
+
+    // stop() waits for a reservation still out (an ingest in progress), then for the email it became.
+    const third = worker.reserve()!;
+    let stopped = false;
+    const stopping = worker.stop().then(() => (stopped = true));
+    await sleep(50);
+    expect(stopped).toBe(false);
+    const late = await storablePost(uniqueDescription());
+    const stored = await store.inbox.ingest(late, { lease: third });
+    worker.take(third, stored.record, late.email);
+    await stopping;
+    expect(await store.inbox.get(stored.id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(worker.reserve()).toBeNull(); // stopped
+  });
+
+  it('takes over a row born leased to a worker that died before processing it, once the lease runs out', async () => {
+    const { id } = await store.inbox.ingest(await storablePost(uniqueDescription()), { lease: { owner: 'died-after-ingest', ms: 1000 } });
+    const attempts: number[] = [];
+    const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered' }) });
+    await worker.drain();
+    expect(attempts).toEqual([]); // its lease still holds
+    await sleep(1100);
+    await worker.drain();
+    expect(attempts).toEqual([2]);
+    expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered', attempts: 2 });
   });
 
   it('runOnce skips an effect that already committed when the email is processed again', async () => {

@@ -72,16 +72,35 @@ export interface WorkerOptions {
    */
   parse?: (body: Buffer, contentType: string) => Promise<InboundEmail>;
   /**
-   * Work that comes first: while this answers true, at most one email is in flight instead of `concurrency`. The
-   * Mailroom passes "the webhook is busy", so a burst of posts is answered first and processed as it passes.
+   * Work that comes first: while this answers true, the worker starts no new email, except one per `pollMs` (so
+   * work that never lets up cannot starve it). The Mailroom passes "the webhook is busy": a burst of posts is
+   * answered first (stored, each answer after its commit) and processed in its gaps and as it passes.
    */
   yieldWhile?: () => boolean;
   /** Periodic incineration while the worker runs. */
   retention?: { days?: number | Partial<Record<InboundRecord['status'], number>>; intervalMs?: number };
 }
 
+/** A worker's offer to process the next stored email the moment its ingest commits (see `Worker.reserve`). */
+export interface Reservation {
+  /** The worker the row is leased to. */
+  readonly owner: string;
+  /** The lease's length (the worker's `leaseMs`). */
+  readonly ms: number;
+}
+
 export interface Worker {
   readonly workerId: string;
+  /**
+   * A free slot for the email about to be stored, or null when there is none. Ingest it with `{ lease: reservation }`
+   * (the row is born leased to this worker), then `take()` it; `release()` the reservation when no row was stored
+   * leased (a duplicate, an error). Saves the claim statement and the second read and parse of the bytes.
+   */
+  reserve(): Reservation | null;
+  /** Processes the email whose row was just stored leased to this worker under `reservation`. */
+  take(reservation: Reservation, record: InboundRecord, email: InboundEmail): void;
+  /** Gives a reservation back unused. */
+  release(reservation: Reservation): void;
   /** Start polling (and the retention job, if configured). */
   start(): void;
   /** Stop taking work and wait for emails in progress. */
@@ -103,6 +122,8 @@ class LeaseLostError extends Error {}
 interface Claimed {
   record: InboundRecord;
   body: Buffer | null;
+  /** Already parsed (an email the webhook just stored leased to this worker). */
+  email?: InboundEmail;
 }
 
 /** Parsed emails kept for kick(); beyond this the oldest are dropped (and loaded from storage when claimed). */
@@ -160,6 +181,9 @@ export function createWorker(options: WorkerOptions): Worker {
     return post.body;
   };
   const inFlight = new Set<Promise<void>>();
+  // Slots promised to emails being stored right now (reserve → take/release); stop() waits for them to settle.
+  const reservations = new Map<Reservation, { settled: Promise<void>; settle: () => void }>();
+  const busy = () => inFlight.size + reservations.size;
   // Emails just parsed by the ingress, handed over with kick(): processing them right after commit needs no
   // blob read and no second parse. Bounded; anything not found here is loaded from the stored bytes.
   const fresh = new Map<string, InboundEmail>();
@@ -280,13 +304,13 @@ export function createWorker(options: WorkerOptions): Worker {
     return Math.round(ceiling * (0.5 + Math.random() * 0.5));
   }
 
-  async function handle({ record, body }: Claimed): Promise<void> {
+  async function handle({ record, body, email: parsed }: Claimed): Promise<void> {
     const started = performance.now();
     const attempt = record.attempts;
     const elapsed = () => Math.round(performance.now() - started);
     try {
       if (attempt > maxAttempts) throw new Error(`gave up: the worker processing attempt ${attempt - 1} stopped (lease expired)`);
-      const email = takeFresh(record.id) ?? (await parse(body ?? (await storedBytes(record.id)), record.contentType));
+      const email = parsed ?? takeFresh(record.id) ?? (await parse(body ?? (await storedBytes(record.id)), record.contentType));
       const hooks: Array<() => unknown> = [];
       if (store.closed) throw new StoreUnavailableError('the store is closed');
       // Begun by the handler's first write (if any) and committed together with the outcome: for a handler that
@@ -365,6 +389,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   function launch(claimed: Claimed[]) {
+    if (claimed.length > 0) lastLaunch = performance.now();
     for (const item of claimed) {
       const task = handle(item).finally(() => {
         inFlight.delete(task);
@@ -374,12 +399,17 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  // While yielding: no new email, except one per pollMs (the guarantee of progress under endless work).
+  let lastLaunch = Number.NEGATIVE_INFINITY;
+  const slots = () => {
+    if (!options.yieldWhile?.()) return concurrency;
+    return performance.now() - lastLaunch >= pollMs ? 1 : 0;
+  };
   /**
    * Claim in batches: while emails are in flight, wait until half the slots are free, so a busy worker pays
    * one claim per few emails instead of one per email.
    */
-  const slots = () => (options.yieldWhile?.() ? 1 : concurrency);
-  const worthClaiming = () => !stopped && (inFlight.size === 0 || slots() - inFlight.size >= refillAt);
+  const worthClaiming = () => !stopped && (busy() === 0 || slots() - busy() >= refillAt);
 
   /** Claims as much as capacity allows; concurrent calls coalesce into one more round. */
   function schedule(): Promise<void> {
@@ -395,7 +425,7 @@ export function createWorker(options: WorkerOptions): Worker {
         do {
           refill = false;
           if (!worthClaiming()) return;
-          launch(await claim(slots() - inFlight.size));
+          launch(await claim(slots() - busy()));
         } while (refill);
       } catch (error) {
         (options.logger ?? store.logger).error('claim_error', { workerId, error: describeError(error) });
@@ -433,7 +463,31 @@ export function createWorker(options: WorkerOptions): Worker {
       clearInterval(pollTimer);
       clearInterval(retentionTimer);
       await filling;
+      await Promise.all([...reservations.values()].map((r) => r.settled));
       await Promise.all([...inFlight]);
+    },
+    reserve() {
+      if (!started || stopped || store.closed || busy() >= slots()) return null;
+      const reservation: Reservation = Object.freeze({ owner: workerId, ms: leaseMs });
+      let settle!: () => void;
+      const settled = new Promise<void>((resolve) => (settle = resolve));
+      reservations.set(reservation, { settled, settle });
+      return reservation;
+    },
+    take(reservation, record, email) {
+      const entry = reservations.get(reservation);
+      if (!entry) throw new Error('worker.take: unknown reservation, or one already taken or released');
+      reservations.delete(reservation);
+      // Launched even while stopping: the row is leased to this worker, and stop() waits for it.
+      launch([{ record, body: null, email }]);
+      entry.settle();
+    },
+    release(reservation) {
+      const entry = reservations.get(reservation);
+      if (!entry) return;
+      reservations.delete(reservation);
+      entry.settle();
+      if (started && !stopped) void schedule();
     },
     kick(id, email) {
       if (stopped) return;
@@ -446,7 +500,12 @@ export function createWorker(options: WorkerOptions): Worker {
     async drain() {
       for (;;) {
         await schedule();
-        if (inFlight.size === 0) return;
+        if (inFlight.size === 0) {
+          // Nothing claimed: done, unless yielding kept the worker from claiming at all (then it may again soon).
+          if (stopped || slots() > 0) return;
+          await new Promise((resolve) => setTimeout(resolve, Math.max(1, lastLaunch + pollMs - performance.now())));
+          continue;
+        }
         await Promise.race([...inFlight]);
       }
     },
