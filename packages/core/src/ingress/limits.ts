@@ -12,6 +12,8 @@ export interface IngressLimits {
   /**
    * Raw mode: an attachment whose decoded size passes this many bytes is written to a temporary file (random
    * name, deleted when the email is released and at exit) instead of kept in memory. Default 0: never.
+   * Applies to attachments the parser decodes: a large base64 attachment (≥ 64 KiB encoded, outside an attached
+   * message) is not decoded while parsing; it stays a view into the posted bytes, decoded when read.
    */
   spillAttachmentsAboveBytes?: number;
 }

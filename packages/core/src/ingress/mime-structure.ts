@@ -3,17 +3,32 @@ import type { ResolvedLimits } from './limits.js';
 import { parseContentType } from './multipart.js';
 
 const CONTENT_TYPE = Buffer.from('content-type:');
+const CONTENT_TRANSFER_ENCODING = Buffer.from('content-transfer-encoding:');
+const CONTENT_DISPOSITION = Buffer.from('content-disposition:');
 const DASHES = Buffer.from('--');
+
+/** A part with no parts inside (not multipart, not an embedded message), closed by a delimiter of its multipart. */
+export interface LeafPart {
+  /** Byte range of its (still encoded) body in the message: after the blank line, up to the delimiter's line break. */
+  bodyStart: number;
+  bodyEnd: number;
+  /** Raw header values (unfolded, untrimmed), or null when absent. */
+  contentType: string | null;
+  transferEncoding: string | null;
+  disposition: string | null;
+  /** Inside an embedded message (message/rfc822): that message is an attachment as a whole. */
+  insideMessage: boolean;
+}
 
 /**
  * Cheap pre-checks on a raw MIME message before the real parser sees it: the top-level
  * header block must fit `maxHeaderBytes` (413), and multipart / embedded-message nesting
  * must stay within `maxMimeDepth` (400). One forward pass over line starts with
- * Buffer.indexOf; strings are only made for Content-Type headers.
+ * Buffer.indexOf; strings are only made for three part headers. Returns where each leaf part's body is.
  */
-export function checkMimeStructure(email: Buffer, limits: ResolvedLimits): void {
+export function checkMimeStructure(email: Buffer, limits: ResolvedLimits): LeafPart[] {
   checkHeaderBlockSize(email, limits.maxHeaderBytes);
-  checkNestingDepth(email, limits);
+  return checkNestingDepth(email, limits);
 }
 
 function headerTooLarge(maxHeaderBytes: number): IngressError {
@@ -33,11 +48,15 @@ interface Level {
   delimiter: Buffer | null;
 }
 
-function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
+type PartHeader = 'contentType' | 'transferEncoding' | 'disposition';
+
+function checkNestingDepth(email: Buffer, limits: ResolvedLimits): LeafPart[] {
   const stack: Level[] = [];
+  const leaves: LeafPart[] = [];
   let inHeaders = true;
-  let contentType: string | null = null;
-  let collectingContentType = false;
+  let headers: Record<PartHeader, string | null> = { contentType: null, transferEncoding: null, disposition: null };
+  let collecting: PartHeader | null = null;
+  let leaf: Omit<LeafPart, 'bodyEnd'> | null = null;
   const length = email.length;
   let pos = 0;
 
@@ -66,6 +85,12 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
     if (stack.length > 0 && email[pos] === 0x2d && email[pos + 1] === 0x2d) {
       const match = matchDelimiter(email, pos, contentEnd, stack);
       if (match) {
+        if (leaf) {
+          // The line break before a delimiter belongs to the delimiter, not to the body.
+          const bodyEnd = Math.max(leaf.bodyStart, email[pos - 1] === 0x0a ? (email[pos - 2] === 0x0d ? pos - 2 : pos - 1) : pos);
+          leaves.push({ ...leaf, bodyEnd });
+          leaf = null;
+        }
         stack.length = match.level + 1; // a delimiter of an outer level ends every level inside it
         if (match.close) {
           stack.pop();
@@ -73,8 +98,8 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
         } else {
           inHeaders = true;
         }
-        contentType = null;
-        collectingContentType = false;
+        headers = { contentType: null, transferEncoding: null, disposition: null };
+        collecting = null;
         pos = next;
         continue;
       }
@@ -83,28 +108,43 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): void {
     if (inHeaders) {
       if (contentEnd === pos) {
         inHeaders = false;
-        collectingContentType = false;
-        const parsed = contentType === null ? undefined : parseContentType(contentType.trim());
-        contentType = null;
+        collecting = null;
+        const parsed = headers.contentType === null ? undefined : parseContentType(headers.contentType.trim());
         if (parsed?.mimeType.startsWith('multipart/') && parsed.params.boundary) {
           push({ delimiter: Buffer.from(`--${parsed.params.boundary}`, 'latin1') });
         } else if (parsed && (parsed.mimeType === 'message/rfc822' || parsed.mimeType === 'message/global')) {
           push({ delimiter: null });
           inHeaders = true; // the body is another message, starting with its header block
+        } else if (stack.length > 0) {
+          leaf = { bodyStart: next, ...headers, insideMessage: stack.some((level) => level.delimiter === null) };
         }
+        headers = { contentType: null, transferEncoding: null, disposition: null };
       } else if (email[pos] === 0x20 || email[pos] === 0x09) {
-        if (collectingContentType) {
-          contentType += email.toString('latin1', pos, contentEnd);
-          if (contentType!.length > limits.maxHeaderBytes) throw headerTooLarge(limits.maxHeaderBytes);
+        if (collecting) {
+          const value = headers[collecting]! + email.toString('latin1', pos, contentEnd);
+          if (value.length > limits.maxHeaderBytes) throw headerTooLarge(limits.maxHeaderBytes);
+          headers[collecting] = value;
         }
       } else {
-        collectingContentType = startsWithIgnoringCase(email, pos, contentEnd, CONTENT_TYPE);
-        if (collectingContentType) contentType = email.toString('latin1', pos + CONTENT_TYPE.length, contentEnd);
+        collecting = null;
+        for (const [name, prefix] of PART_HEADERS) {
+          if (!startsWithIgnoringCase(email, pos, contentEnd, prefix)) continue;
+          collecting = name;
+          headers[name] = email.toString('latin1', pos + prefix.length, contentEnd);
+          break;
+        }
       }
     }
     pos = next;
   }
+  return leaves;
 }
+
+const PART_HEADERS: Array<[PartHeader, Buffer]> = [
+  ['contentType', CONTENT_TYPE],
+  ['transferEncoding', CONTENT_TRANSFER_ENCODING],
+  ['disposition', CONTENT_DISPOSITION],
+];
 
 /**
  * `email.indexOf("\n--", from)`, searched as "--" with the LF checked before it: Buffer.indexOf scans

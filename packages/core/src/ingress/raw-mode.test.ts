@@ -237,7 +237,15 @@ function spilledFiles(): Array<{ path: string; sha256: string }> {
     .map((path) => ({ path, sha256: createHash('sha256').update(readFileSync(path)).digest('hex') }));
 }
 
-function messageWithAttachment(bytes: Buffer, filename: string): Buffer {
+/** Quoted-printable with every byte escaped (a part mailparser decodes while parsing: never deferred). */
+function quotedPrintable(bytes: Buffer): string[] {
+  const escaped = [...bytes].map((byte) => `=${byte.toString(16).toUpperCase().padStart(2, '0')}`);
+  const lines: string[] = [];
+  for (let i = 0; i < escaped.length; i += 25) lines.push(escaped.slice(i, i + 25).join('') + (i + 25 < escaped.length ? '=' : ''));
+  return lines;
+}
+
+function messageWithAttachment(bytes: Buffer, filename: string, encoding: 'base64' | 'quoted-printable' = 'base64'): Buffer {
   return Buffer.from(
     [
       'From: sender@example.com',
@@ -254,21 +262,180 @@ function messageWithAttachment(bytes: Buffer, filename: string): Buffer {
       '--b',
       `Content-Type: application/octet-stream; name="${filename}"`,
       `Content-Disposition: attachment; filename="${filename}"`,
-      'Content-Transfer-Encoding: base64',
+      `Content-Transfer-Encoding: ${encoding}`,
       '',
-      ...bytes.toString('base64').match(/.{1,76}/g)!,
+      ...(encoding === 'base64' ? bytes.toString('base64').match(/.{1,76}/g)! : quotedPrintable(bytes)),
       '--b--',
       '',
     ].join(CRLF),
   );
 }
 
+describe('raw mode: large base64 attachments are decoded when read, not while parsing', () => {
+  const lines76 = (bytes: Buffer) => bytes.toString('base64').match(/.{1,76}/g)!;
+  const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+  it('gives back the exact bytes, size and digest of each, in order, next to small and text parts', async () => {
+    const pdfBytes = randomBytes(400_000);
+    const pngBytes = randomBytes(150_001); // a length that ends in padding
+    const smallBytes = randomBytes(1000);
+    const textLines = Array.from({ length: 2000 }, (_, i) => `line ${i} of a long body`);
+    const message = Buffer.from(
+      [
+        'From: a@example.com',
+        'Subject: several',
+        'Content-Type: multipart/mixed; boundary="outer"',
+        '',
+        '--outer',
+        'Content-Type: multipart/related; boundary="inner"',
+        '',
+        '--inner',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        '<p>see <img src="cid:logo@x"></p>',
+        '--inner',
+        'Content-Type: image/png; name="logo.png"',
+        'Content-ID: <logo@x>',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...lines76(pngBytes),
+        '--inner--',
+        '--outer',
+        // A large base64 text part without a disposition is the email's text, never deferred.
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...lines76(Buffer.from(textLines.join('\n'))),
+        '--outer',
+        'Content-Type: application/pdf; name="report.pdf"',
+        'Content-Disposition: attachment; filename="report.pdf"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...lines76(pdfBytes),
+        '--outer',
+        'Content-Type: application/octet-stream; name="small.bin"',
+        'Content-Disposition: attachment; filename="small.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...lines76(smallBytes),
+        '--outer--',
+        '',
+      ].join(CRLF),
+    );
+    const email = await parseRaw(message);
+    expect(email.text?.trim()).toBe(textLines.join('\n')); // mailparser joins text parts with a line break
+    expect(email.html).toContain('cid:logo@x');
+    expect(email.attachments.map((a) => [a.filename, a.contentType, a.inline, a.contentId])).toEqual([
+      ['logo.png', 'image/png', true, 'logo@x'],
+      ['report.pdf', 'application/pdf', false, null],
+      ['small.bin', 'application/octet-stream', false, null],
+    ]);
+    const expected = [pngBytes, pdfBytes, smallBytes];
+    for (const [index, attachment] of email.attachments.entries()) {
+      const bytes = expected[index]!;
+      expect(attachment.size).toBe(bytes.length);
+      expect(attachment.sha256).toBe(sha256(bytes));
+      expect((await attachment.content()).equals(bytes)).toBe(true);
+      const streamed: Buffer[] = [];
+      for await (const chunk of attachment.stream()) streamed.push(chunk as Buffer);
+      expect(Buffer.concat(streamed).equals(bytes)).toBe(true);
+      expect(attachment.toJSON()).toMatchObject({ size: bytes.length, sha256: sha256(bytes) });
+    }
+    // The same bytes parsed again (the worker's re-parse) give the same digests: dedupe keys stay stable.
+    expect((await parseRaw(message)).attachments.map((a) => a.sha256)).toEqual(expected.map(sha256));
+  });
+
+  it('holds no decoded copy of a large attachment after parsing (only the posted bytes)', async () => {
+    const bytes = randomBytes(16 * 1024 * 1024);
+    const { body, contentType } = rawPost(messageWithAttachment(bytes, 'big.bin'));
+    const before = process.memoryUsage().arrayBuffers;
+    const email = await parseInboundBody(body, contentType);
+    const held = process.memoryUsage().arrayBuffers - before;
+    // Decoded while parsing, the attachment alone would add 16 MiB that stay reachable from the email.
+    expect(held).toBeLessThan(4 * 1024 * 1024);
+    expect(email.attachments[0]!.size).toBe(bytes.length);
+    expect((await email.attachments[0]!.content()).equals(bytes)).toBe(true);
+  });
+
+  it('leaves parts inside an attached message alone, and is not fooled by a marker-like text in the body', async () => {
+    const inner = randomBytes(120_000);
+    const attachedMessage = [
+      'From: inner@example.com',
+      'Subject: forwarded',
+      'Content-Type: multipart/mixed; boundary="in"',
+      '',
+      '--in',
+      'Content-Type: application/zip; name="a.zip"',
+      'Content-Disposition: attachment; filename="a.zip"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...lines76(inner),
+      '--in--',
+      '',
+    ].join(CRLF);
+    const outerBytes = randomBytes(100_000);
+    const message = Buffer.from(
+      [
+        'From: a@example.com',
+        'Subject: fwd',
+        'Content-Type: multipart/mixed; boundary="out"',
+        '',
+        '--out',
+        'Content-Type: text/plain',
+        '',
+        'mailroom-deferred-attachment:000000000000000000000000:000000',
+        '--out',
+        'Content-Type: message/rfc822',
+        'Content-Disposition: attachment; filename="fwd.eml"',
+        '',
+        attachedMessage,
+        '--out',
+        'Content-Type: application/octet-stream; name="outer.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...lines76(outerBytes),
+        '--out--',
+        '',
+      ].join(CRLF),
+    );
+    const email = await parseRaw(message);
+    expect(email.text).toBe('mailroom-deferred-attachment:000000000000000000000000:000000');
+    const eml = email.attachments.find((a) => a.contentType === 'message/rfc822')!;
+    // The attached message keeps its own base64 part byte for byte.
+    expect((await eml.content()).toString('latin1')).toContain(lines76(inner).join(CRLF));
+    const outer = email.attachments.find((a) => a.filename === 'outer.bin')!;
+    expect((await outer.content()).equals(outerBytes)).toBe(true);
+    expect(outer.size).toBe(outerBytes.length);
+  });
+
+  it('keeps the bytes of a post whose large attachment is truncated (no closing delimiter)', async () => {
+    const bytes = randomBytes(200_000);
+    const message = Buffer.from(
+      [
+        'From: a@example.com',
+        'Content-Type: multipart/mixed; boundary="b"',
+        '',
+        '--b',
+        'Content-Type: application/octet-stream; name="cut.bin"',
+        'Content-Transfer-Encoding: base64',
+        '',
+        ...lines76(bytes),
+        '',
+      ].join(CRLF),
+    );
+    const email = await parseRaw(message);
+    expect(email.attachments).toHaveLength(1);
+    expect((await email.attachments[0]!.content()).equals(bytes)).toBe(true);
+  });
+});
+
 describe('raw mode: spilling large attachments to disk (limits.spillAttachmentsAboveBytes)', () => {
   it('writes an attachment past the threshold to a randomly named temp file; small ones stay in memory', async () => {
     const big = randomBytes(300_000);
     const digest = createHash('sha256').update(big).digest('hex');
     const ingress = createIngress({ security: { insecure: true }, limits: { spillAttachmentsAboveBytes: 100_000 } });
-    const { body, contentType } = rawPost(messageWithAttachment(big, '../../etc/passwd'));
+    // Quoted-printable: decoded while parsing (a large base64 attachment is not decoded at all, see below).
+    const { body, contentType } = rawPost(messageWithAttachment(big, '../../etc/passwd', 'quoted-printable'));
     const { email } = await ingress.receive(postRequest(body, { contentType }));
     const [attachment] = email.attachments;
     expect(attachment!.toJSON()).toMatchObject({ filename: '../../etc/passwd', size: big.length, sha256: digest });
@@ -293,8 +460,10 @@ describe('raw mode: spilling large attachments to disk (limits.spillAttachmentsA
       import { randomBytes } from 'node:crypto';
       import { createIngress } from ${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))};
       import { buildMultipart } from ${JSON.stringify(fileURLToPath(new URL('./test-support.ts', import.meta.url)))};
-      const big = randomBytes(200000).toString('base64').match(/.{1,76}/g).join('\\r\\n');
-      const mime = 'From: a@example.com\\r\\nContent-Type: multipart/mixed; boundary="b"\\r\\n\\r\\n--b\\r\\nContent-Type: application/octet-stream\\r\\nContent-Disposition: attachment; filename="x.bin"\\r\\nContent-Transfer-Encoding: base64\\r\\n\\r\\n' + big + '\\r\\n--b--\\r\\n';
+      const escaped = [...randomBytes(200000)].map((b) => '=' + b.toString(16).toUpperCase().padStart(2, '0'));
+      const lines = []; for (let i = 0; i < escaped.length; i += 25) lines.push(escaped.slice(i, i + 25).join('') + (i + 25 < escaped.length ? '=' : ''));
+      const big = lines.join('\\r\\n');
+      const mime = 'From: a@example.com\\r\\nContent-Type: multipart/mixed; boundary="b"\\r\\n\\r\\n--b\\r\\nContent-Type: application/octet-stream\\r\\nContent-Disposition: attachment; filename="x.bin"\\r\\nContent-Transfer-Encoding: quoted-printable\\r\\n\\r\\n' + big + '\\r\\n--b--\\r\\n';
       const post = buildMultipart([['email', Buffer.from(mime)], ['envelope', '{"to":["a@example.com"],"from":"b@example.com"}']]);
       const request = () => new Request('http://x/parse', { method: 'POST', headers: { 'content-type': post.contentType }, body: post.body });
       const fs = await import('node:fs'); const os = await import('node:os');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
@@ -8,7 +9,8 @@ import type { FormData } from './form.js';
 import { normalizeLineEndings } from './form-fields.js';
 import { headerFromLine, summarizeHeaders, toHeaders, type HeaderField } from './headers.js';
 import type { ResolvedLimits } from './limits.js';
-import { checkMimeStructure } from './mime-structure.js';
+import { checkMimeStructure, type LeafPart } from './mime-structure.js';
+import { parseContentType } from './multipart.js';
 import { deleteWhenReleased, openSpillFile, type SpillFile } from './spill.js';
 
 /**
@@ -18,16 +20,24 @@ import { deleteWhenReleased, openSpillFile, type SpillFile } from './spill.js';
  */
 export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Promise<InboundEmail> {
   const email = form.bytes('email')!;
-  checkMimeStructure(email, limits);
+  const leaves = checkMimeStructure(email, limits);
+  const options = {
+    skipHtmlToText: true, // text stays null without a text/plain part, as in parsed mode
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    checksumAlgo: false as const, // Attachment.sha256 hashes the chunks on first read, if anyone asks
+    maxHeadSize: limits.maxHeaderBytes,
+  };
   let parsed: ParsedMime;
   try {
-    parsed = await parseMime(chunked(email), limits.spillAttachmentsAboveBytes, {
-      skipHtmlToText: true, // text stays null without a text/plain part, as in parsed mode
-      skipTextToHtml: true,
-      skipTextLinks: true,
-      checksumAlgo: false, // Attachment.sha256 hashes the chunks on first read, if anyone asks
-      maxHeadSize: limits.maxHeaderBytes,
-    });
+    const deferred = deferLargeAttachments(email, leaves);
+    parsed = await parseMime(chunked(deferred ? deferred.pieces : [email]), limits.spillAttachmentsAboveBytes, options);
+    if (deferred && !deferred.restore(parsed)) {
+      // mailparser did not read the message the way the layout said (a part it does not treat as an attachment):
+      // parse the bytes as they are.
+      discardSpills(parsed);
+      parsed = await parseMime(chunked([email]), limits.spillAttachmentsAboveBytes, options);
+    }
   } catch (error) {
     if (error instanceof SpillError) throw error; // our disk, not the sender's message: a 5xx, SendGrid retries
     const err = error as Error & { code?: string };
@@ -35,7 +45,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
     throw new IngressError(400, 'malformed_mime', `raw email could not be parsed: ${err.message}`, { cause: err });
   }
   if (parsed.attachments.length > limits.maxAttachments) {
-    for (const attachment of parsed.attachments) if (attachment.spilled) rmSync(attachment.spilled.path, { force: true });
+    discardSpills(parsed);
     throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
   }
 
@@ -66,12 +76,12 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
       const fields = {
         filename: attachment.filename || `attachment-${index + 1}`,
         contentType: attachment.contentType || 'application/octet-stream',
-        size: attachment.size,
         contentId: contentId || null,
         inline: Boolean(attachment.related) || attachment.contentDisposition === 'inline' || referenced,
       };
-      if (!attachment.spilled) return new Attachment({ ...fields, source: { kind: 'chunks', chunks: attachment.chunks } });
-      const spilled = new Attachment({ ...fields, sha256: attachment.spilled.sha256, source: { kind: 'file', path: attachment.spilled.path } });
+      if (attachment.encoded) return new Attachment({ ...fields, source: { kind: 'base64', encoded: attachment.encoded } });
+      if (!attachment.spilled) return new Attachment({ ...fields, size: attachment.size, source: { kind: 'chunks', chunks: attachment.chunks } });
+      const spilled = new Attachment({ ...fields, size: attachment.size, sha256: attachment.spilled.sha256, source: { kind: 'file', path: attachment.spilled.path } });
       deleteWhenReleased(spilled, attachment.spilled.path);
       return spilled;
     }),
@@ -92,6 +102,72 @@ interface ParsedAttachment {
   chunks: Buffer[];
   /** Set instead of `chunks` when the attachment went to disk. */
   spilled?: { path: string; sha256: string };
+  /** Set instead of `chunks` for a deferred attachment: its base64 body, a view into the message. */
+  encoded?: Buffer;
+}
+
+function discardSpills(parsed: ParsedMime): void {
+  for (const attachment of parsed.attachments) if (attachment.spilled) rmSync(attachment.spilled.path, { force: true });
+}
+
+/** Base64 bodies at least this long are not decoded while parsing (see deferLargeAttachments). */
+const DEFER_ATTACHMENTS_FROM_BYTES = 64 * 1024;
+
+/**
+ * Large attachments are decoded when read, not while parsing. mailparser decodes every part it is given, so each
+ * large base64 attachment body (a leaf part that is certainly an attachment: `Content-Disposition: attachment`, or
+ * a type that is neither text nor a message, outside any embedded message) is handed to it as a short marker
+ * instead; `restore` then gives the attachment that came out with each marker a view of the real body. The parse
+ * holds no decoded copy of those bytes (a 22 MB attachment was 0.7× the post in memory) and skips their decoding.
+ * Each marker carries a random nonce, so a sender cannot forge one. Null when there is nothing to defer.
+ */
+function deferLargeAttachments(email: Buffer, leaves: LeafPart[]) {
+  const deferred = leaves.filter(
+    (leaf) => leaf.bodyEnd - leaf.bodyStart >= DEFER_ATTACHMENTS_FROM_BYTES && !leaf.insideMessage && isCertainAttachment(leaf),
+  );
+  if (deferred.length === 0) return null;
+  const nonce = randomBytes(12).toString('hex');
+  const marker = (index: number) => Buffer.from(`mailroom-deferred-attachment:${nonce}:${String(index).padStart(6, '0')}`);
+  const markerLength = marker(0).length;
+  const pieces: Buffer[] = [];
+  let at = 0;
+  deferred.forEach((leaf, index) => {
+    pieces.push(email.subarray(at, leaf.bodyStart), Buffer.from(marker(index).toString('base64')));
+    at = leaf.bodyEnd;
+  });
+  pieces.push(email.subarray(at));
+  return {
+    pieces,
+    /** Swaps each marker attachment for its body; false when the markers did not come out one per attachment. */
+    restore(parsed: ParsedMime): boolean {
+      const prefix = marker(0).subarray(0, markerLength - 6);
+      const found = new Map<number, ParsedAttachment>();
+      for (const attachment of parsed.attachments) {
+        if (attachment.spilled || attachment.chunks.reduce((n, chunk) => n + chunk.length, 0) !== markerLength) continue;
+        const content = Buffer.concat(attachment.chunks);
+        if (!content.subarray(0, prefix.length).equals(prefix)) continue;
+        const index = Number(content.toString('latin1', prefix.length));
+        if (!Number.isInteger(index) || index >= deferred.length || found.has(index)) return false;
+        found.set(index, attachment);
+      }
+      // Every marker must be an attachment, and none may have ended up in the text (not read as an attachment).
+      const leaked = (text: unknown) => typeof text === 'string' && text.includes(nonce);
+      if (found.size !== deferred.length || leaked(parsed.text) || leaked(parsed.html)) return false;
+      for (const [index, attachment] of found) {
+        const leaf = deferred[index]!;
+        attachment.encoded = email.subarray(leaf.bodyStart, leaf.bodyEnd);
+        attachment.chunks = [];
+      }
+      return true;
+    },
+  };
+}
+
+function isCertainAttachment(leaf: LeafPart): boolean {
+  if (leaf.transferEncoding?.trim().toLowerCase() !== 'base64') return false;
+  if (leaf.disposition?.trim().toLowerCase().startsWith('attachment')) return true;
+  const type = leaf.contentType === null ? undefined : parseContentType(leaf.contentType.trim())?.mimeType;
+  return type !== undefined && !type.startsWith('text/') && !type.startsWith('message/') && !type.startsWith('multipart/');
 }
 
 /** Writing a spilled attachment failed (disk full, permissions): a fault on our side, answered 5xx. */
@@ -195,18 +271,24 @@ function parseMime(
 const FEED_CHUNK_BYTES = 64 * 1024;
 
 /**
- * The message as a stream of views into the same bytes (no copies). Given one big Buffer,
+ * The message (in pieces) as a stream of views into the same bytes (no copies). Given one big Buffer,
  * mailparser splits all of it in a single synchronous pass and peaks at ~4× the message;
  * fed in 64 KiB chunks with backpressure it stays under 2×.
  */
-function chunked(bytes: Buffer): Readable {
+function chunked(pieces: Buffer[]): Readable {
+  let piece = 0;
   let offset = 0;
   return new Readable({
     read() {
-      if (offset >= bytes.length) {
+      while (piece < pieces.length && offset >= pieces[piece]!.length) {
+        piece++;
+        offset = 0;
+      }
+      if (piece >= pieces.length) {
         this.push(null);
         return;
       }
+      const bytes = pieces[piece]!;
       const end = Math.min(offset + FEED_CHUNK_BYTES, bytes.length);
       const chunk = bytes.subarray(offset, end);
       offset = end;

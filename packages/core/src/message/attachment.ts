@@ -5,17 +5,18 @@ import { Readable } from 'node:stream';
 
 /**
  * Where an attachment's bytes live: in memory (one buffer, or the decoder's chunks — joined only when
- * asked, so a 20 MB attachment is never held twice while the email is parsed), or in a file.
+ * asked, so a 20 MB attachment is never held twice while the email is parsed), still base64-encoded in the
+ * message it came in (a view into those bytes, decoded block by block whenever it is read), or in a file.
  */
 export type AttachmentSource =
   | { kind: 'buffer'; data: Uint8Array }
   | { kind: 'chunks'; chunks: readonly Uint8Array[] }
+  | { kind: 'base64'; encoded: Uint8Array }
   | { kind: 'file'; path: string };
 
 interface AttachmentFields {
   filename: string;
   contentType: string;
-  size: number;
   contentId: string | null;
   inline: boolean;
 }
@@ -23,12 +24,14 @@ interface AttachmentFields {
 /**
  * What an Attachment is made of. `sha256` (hex SHA-256 of the decoded content) may be left out for
  * in-memory sources: it is then computed from the bytes on first read and cached. A file source
- * must give it (reading it back would be blocking I/O).
+ * must give it (reading it back would be blocking I/O). `size` (decoded bytes) may be left out only for a
+ * base64 source, whose size is known once decoded: it is counted, with the digest, on first read of either.
  */
 export type AttachmentInit = AttachmentFields &
   (
-    | { sha256?: string; source: Exclude<AttachmentSource, { kind: 'file' }> }
-    | { sha256: string; source: AttachmentSource }
+    | { size: number; sha256?: string; source: Exclude<AttachmentSource, { kind: 'file' }> }
+    | { size: number; sha256: string; source: AttachmentSource }
+    | { size?: number; sha256?: string; source: Extract<AttachmentSource, { kind: 'base64' }> }
   );
 
 /** The JSON form of an attachment (no content). */
@@ -51,19 +54,19 @@ const MAX_STORAGE_NAME = 100;
 export class Attachment {
   readonly filename: string;
   readonly contentType: string;
-  readonly size: number;
   /** Content-ID without angle brackets, or null. */
   readonly contentId: string | null;
   /** True for parts referenced from the HTML body (`cid:`) or marked inline. */
   readonly inline: boolean;
   readonly #source: AttachmentSource;
   #sha256: string | undefined;
+  #size: number | undefined;
   #storageName: string | undefined;
 
   constructor(init: AttachmentInit) {
     this.filename = init.filename;
     this.contentType = init.contentType;
-    this.size = init.size;
+    this.#size = init.size;
     this.contentId = init.contentId;
     this.inline = init.inline;
     this.#source = init.source;
@@ -71,6 +74,15 @@ export class Attachment {
     if (this.#sha256 === undefined && init.source.kind === 'file') {
       throw new TypeError('Attachment: a file source needs its sha256');
     }
+    if (this.#size === undefined && init.source.kind !== 'base64') {
+      throw new TypeError('Attachment: only a base64 source may leave out its size');
+    }
+  }
+
+  /** Decoded size in bytes (for a base64 source without a given size: counted on first read, with the digest). */
+  get size(): number {
+    if (this.#size === undefined) this.#digest();
+    return this.#size!;
   }
 
   /**
@@ -78,14 +90,25 @@ export class Attachment {
    * cached: parsing never hashes, so the cost is paid by whoever needs the digest (the inbox's dedupe key).
    */
   get sha256(): string {
-    if (this.#sha256 === undefined) {
-      const hash = createHash('sha256');
-      const source = this.#source;
-      if (source.kind === 'buffer') hash.update(source.data);
-      else if (source.kind === 'chunks') for (const chunk of source.chunks) hash.update(chunk);
-      this.#sha256 = hash.digest('hex');
+    if (this.#sha256 === undefined) this.#digest();
+    return this.#sha256!;
+  }
+
+  /** One pass over the decoded bytes: the digest and, for a base64 source, the size. */
+  #digest(): void {
+    const hash = createHash('sha256');
+    const source = this.#source;
+    let size = 0;
+    if (source.kind === 'buffer') hash.update(source.data);
+    else if (source.kind === 'chunks') for (const chunk of source.chunks) hash.update(chunk);
+    else if (source.kind === 'base64') {
+      for (const block of decodeBase64Blocks(source.encoded)) {
+        hash.update(block);
+        size += block.byteLength;
+      }
+      this.#size ??= size;
     }
-    return this.#sha256;
+    this.#sha256 ??= hash.digest('hex');
   }
 
   /** A safe file name (see the class comment); falls back to `attachment-<sha256 prefix>` when nothing is left of `filename`. */
@@ -98,6 +121,7 @@ export class Attachment {
     const source = this.#source;
     if (source.kind === 'buffer') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
     if (source.kind === 'chunks') return Buffer.concat(source.chunks);
+    if (source.kind === 'base64') return Buffer.concat([...decodeBase64Blocks(source.encoded)]);
     return readFile(source.path);
   }
 
@@ -106,6 +130,7 @@ export class Attachment {
     const source = this.#source;
     if (source.kind === 'buffer') return Readable.from([Buffer.from(source.data)]);
     if (source.kind === 'chunks') return Readable.from(source.chunks.map((chunk) => Buffer.from(chunk)));
+    if (source.kind === 'base64') return Readable.from(decodeBase64Blocks(source.encoded));
     return createReadStream(source.path);
   }
 
@@ -118,6 +143,29 @@ export class Attachment {
       inline: this.inline,
       sha256: this.sha256,
     };
+  }
+}
+
+/** Encoded bytes per decoded block: the decoder never holds more than this much text at once. */
+const BASE64_BLOCK_BYTES = 256 * 1024;
+const NOT_BASE64 = /[^A-Za-z0-9+/=]+/g;
+
+/**
+ * Decodes base64 text (line breaks and anything else outside the alphabet skipped, as MIME decoders do) block by
+ * block, each block a whole number of 4-character groups, so the decoded bytes are never held all at once.
+ */
+export function* decodeBase64Blocks(encoded: Uint8Array): Generator<Buffer> {
+  const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+  let carry = '';
+  for (let at = 0; at < bytes.length; at += BASE64_BLOCK_BYTES) {
+    const text = carry + bytes.toString('latin1', at, Math.min(at + BASE64_BLOCK_BYTES, bytes.length)).replace(NOT_BASE64, '');
+    const whole = text.length - (text.length % 4);
+    carry = text.slice(whole);
+    if (whole > 0) yield Buffer.from(text.slice(0, whole), 'base64');
+  }
+  if (carry) {
+    const tail = Buffer.from(carry, 'base64');
+    if (tail.length > 0) yield tail;
   }
 }
 
