@@ -4,7 +4,7 @@ import type { InboundEmail } from '../message/index.js';
 import { parseInboundBody, type IngressLimits, type IngressSecurity, type ReceivedPost } from '../ingress/index.js';
 import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
-import { createWorker, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
+import { createWorker, eventLoopSaturation, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
 import { createRouter, recipientsOf, RouteNameError, type Params, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
 import type { Mailer, MessageIds, ReplyAddresses } from '../outbound/index.js';
 import {
@@ -51,9 +51,10 @@ export interface MailroomWorkerOptions {
    */
   autoStart?: boolean;
   /**
-   * Receiving comes first: while at least this many webhook posts are being received, the worker in this process
-   * starts no new email, except one per `pollMs`. A burst is answered at the webhook's full speed and its (already
-   * stored) emails are processed in its gaps and as it passes. Default 8; 0 never yields.
+   * Receiving comes first: while at least this many webhook posts are being received (or any is, and the event loop
+   * was ≥ 90 % busy over the last 100 ms), the worker in this process starts no new email, except one per `pollMs`.
+   * A burst is answered at the webhook's full speed and its (already stored) emails are processed in its gaps and
+   * as it passes. Default 8; 0 never yields.
    */
   yieldToWebhookAt?: number;
 }
@@ -233,11 +234,14 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
 
   let receiving = 0;
   const yieldAt = workerSettings.yieldToWebhookAt ?? 8;
+  // Posts queue in the socket rather than in `fetch` when the event loop is what is full (PGlite's queries run on
+  // it), so a saturated loop with any post being received counts as busy too.
+  const saturated = eventLoopSaturation();
   const worker = createWorker({
     store,
     processor: processEmail,
     logger,
-    ...(yieldAt > 0 ? { yieldWhile: () => receiving >= yieldAt } : {}),
+    ...(yieldAt > 0 ? { yieldWhile: () => receiving >= yieldAt || (receiving > 0 && saturated()) } : {}),
     ...(options.limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits: options.limits }) } : {}),
     ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'retention']),
   });

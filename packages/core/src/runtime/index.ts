@@ -10,4 +10,5 @@
  * ```
  */
 export { createWorker, HandlerTimeoutError } from './worker.js';
+export { eventLoopSaturation } from './saturation.js';
 export type { Reservation, Worker, WorkerOptions, Processor, ProcessContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';

@@ -117,7 +117,8 @@ describe('worker', () => {
     // Progress while yielding, but paced: one email per pollMs, never two at once.
     expect(startedWhileYielding).toHaveLength(3);
     for (let i = 1; i < startedWhileYielding.length; i++) {
-      expect(startedWhileYielding[i]! - startedWhileYielding[i - 1]!).toBeGreaterThanOrEqual(pollMs - 5);
+      // Paced from launch to launch; the processor starts a little after its launch, by a varying amount.
+      expect(startedWhileYielding[i]! - startedWhileYielding[i - 1]!).toBeGreaterThanOrEqual(pollMs * 0.75);
     }
     expect(peak.yielding).toBe(1);
     // PGlite is one connection: its transactions, and so its handlers, never overlap.

@@ -393,7 +393,9 @@ export function createWorker(options: WorkerOptions): Worker {
     for (const item of claimed) {
       const task = handle(item).finally(() => {
         inFlight.delete(task);
-        if (started && !stopped) schedule();
+        // The next claim after a turn of the event loop: on PGlite every query settles without I/O, so claiming
+        // straight from here would chain email after email in microtasks and starve the webhook's sockets.
+        if (started && !stopped) setImmediate(() => void schedule());
       });
       inFlight.add(task);
     }
@@ -401,6 +403,8 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // While yielding: no new email, except one per pollMs (the guarantee of progress under endless work).
   let lastLaunch = Number.NEGATIVE_INFINITY;
+  // The last round claimed nothing because yielding left no slot (not because nothing was due).
+  let yieldLimited = false;
   const slots = () => {
     if (!options.yieldWhile?.()) return concurrency;
     return performance.now() - lastLaunch >= pollMs ? 1 : 0;
@@ -425,9 +429,12 @@ export function createWorker(options: WorkerOptions): Worker {
         do {
           refill = false;
           if (!worthClaiming()) return;
-          launch(await claim(slots() - busy()));
+          const wanted = slots() - busy();
+          yieldLimited = wanted <= 0;
+          launch(await claim(wanted));
         } while (refill);
       } catch (error) {
+        yieldLimited = false;
         (options.logger ?? store.logger).error('claim_error', { workerId, error: describeError(error) });
       } finally {
         filling = undefined;
@@ -499,10 +506,11 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     async drain() {
       for (;;) {
+        await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop per round (see launch)
         await schedule();
         if (inFlight.size === 0) {
           // Nothing claimed: done, unless yielding kept the worker from claiming at all (then it may again soon).
-          if (stopped || slots() > 0) return;
+          if (stopped || !yieldLimited) return;
           await new Promise((resolve) => setTimeout(resolve, Math.max(1, lastLaunch + pollMs - performance.now())));
           continue;
         }
