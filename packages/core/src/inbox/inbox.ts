@@ -230,6 +230,8 @@ export function createInbox(deps: InboxDependencies): Inbox {
       deps.ensureOpen();
       const started = performance.now();
       const email = post.email;
+      // Attachment digests feed the dedupe checksum; a large one (decoded on read) is hashed a block per turn.
+      for (const attachment of email.attachments) await attachment.digest();
       const { messageId, dedupeKey } = identify(email);
       const body = Buffer.from(post.body.buffer, post.body.byteOffset, post.body.byteLength);
       const id = randomUUID();

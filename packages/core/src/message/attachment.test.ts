@@ -72,6 +72,22 @@ describe('Attachment.sha256', () => {
     expect(streamed.length).toBeGreaterThan(1); // never one decoded copy of the whole
     expect(Buffer.concat(streamed).equals(bytes)).toBe(true);
     expect(attachment.toJSON()).toMatchObject({ size: bytes.length, sha256: hex(bytes) });
+    // digest(): the same value, computed a block per event-loop turn.
+    const again = new Attachment({ ...fields, source: { kind: 'base64', encoded } });
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      if (!ticking) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const digest = await again.digest();
+    ticking = false;
+    expect(digest).toBe(hex(bytes));
+    expect(again.size).toBe(bytes.length);
+    expect(turns).toBeGreaterThanOrEqual(3); // the event loop turned between its 4 blocks
+    expect(await new Attachment({ ...fields, size: data.length, source: { kind: 'buffer', data } }).digest()).toBe(hex(data));
     // @ts-expect-error only a base64 source may leave out its size
     expect(() => new Attachment({ ...fields, source: { kind: 'buffer', data } })).toThrow(/size/);
   });
