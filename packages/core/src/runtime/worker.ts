@@ -181,6 +181,7 @@ export function createWorker(options: WorkerOptions): Worker {
     return post.body;
   };
   const inFlight = new Set<Promise<void>>();
+  const yieldsToEventLoop = store.dialect === 'pglite';
   // Slots promised to emails being stored right now (reserve → take/release); stop() waits for them to settle.
   const reservations = new Map<Reservation, { settled: Promise<void>; settle: () => void }>();
   const busy = () => inFlight.size + reservations.size;
@@ -393,9 +394,11 @@ export function createWorker(options: WorkerOptions): Worker {
     for (const item of claimed) {
       const task = handle(item).finally(() => {
         inFlight.delete(task);
-        // The next claim after a turn of the event loop: on PGlite every query settles without I/O, so claiming
-        // straight from here would chain email after email in microtasks and starve the webhook's sockets.
-        if (started && !stopped) setImmediate(() => void schedule());
+        if (!started || stopped) return;
+        // On PGlite every query settles without I/O: claiming straight from here would chain email after email in
+        // microtasks and starve the webhook's sockets, so the next claim waits for a turn of the event loop.
+        if (yieldsToEventLoop) setImmediate(() => void schedule());
+        else void schedule();
       });
       inFlight.add(task);
     }
@@ -506,7 +509,7 @@ export function createWorker(options: WorkerOptions): Worker {
     },
     async drain() {
       for (;;) {
-        await new Promise((resolve) => setImmediate(resolve)); // a turn of the event loop per round (see launch)
+        if (yieldsToEventLoop) await new Promise((resolve) => setImmediate(resolve)); // see launch()
         await schedule();
         if (inFlight.size === 0) {
           // Nothing claimed: done, unless yielding kept the worker from claiming at all (then it may again soon).
