@@ -81,7 +81,7 @@ export class Attachment {
 
   /** Decoded size in bytes (for a base64 source without a given size: counted on first read, with the digest). */
   get size(): number {
-    if (this.#size === undefined) this.#digest();
+    if (this.#size === undefined) this.#digestNow();
     return this.#size!;
   }
 
@@ -90,7 +90,7 @@ export class Attachment {
    * cached: parsing never hashes, so the cost is paid by whoever needs the digest (the inbox's dedupe key).
    */
   get sha256(): string {
-    if (this.#sha256 === undefined) this.#digest();
+    if (this.#sha256 === undefined) this.#digestNow();
     return this.#sha256!;
   }
 
@@ -99,35 +99,32 @@ export class Attachment {
    * turn (a 20 MB attachment is ≈ 100 ms of work). The inbox awaits it before it reads the digests at ingest.
    */
   async digest(): Promise<string> {
-    const source = this.#source;
-    if (this.#sha256 === undefined && source.kind === 'base64') {
-      const hash = createHash('sha256');
-      let size = 0;
-      for (const block of decodeBase64Blocks(source.encoded)) {
-        hash.update(block);
-        size += block.byteLength;
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      this.#size ??= size;
-      this.#sha256 ??= hash.digest('hex');
+    if (this.#sha256 === undefined) {
+      for (const steps = this.#hashing(); !steps.next().done; ) await new Promise((resolve) => setImmediate(resolve));
     }
     return this.sha256;
   }
 
-  /** One pass over the decoded bytes: the digest and, for a base64 source, the size. */
-  #digest(): void {
+  #digestNow(): void {
+    for (const steps = this.#hashing(); !steps.next().done; );
+  }
+
+  /**
+   * One pass over the decoded bytes, a step per block (run straight through, or one step per event-loop turn):
+   * the digest and, for a base64 source, the size.
+   */
+  *#hashing(): Generator<void, void> {
     const hash = createHash('sha256');
     const source = this.#source;
     let size = 0;
-    if (source.kind === 'buffer') hash.update(source.data);
-    else if (source.kind === 'chunks') for (const chunk of source.chunks) hash.update(chunk);
-    else if (source.kind === 'base64') {
-      for (const block of decodeBase64Blocks(source.encoded)) {
-        hash.update(block);
-        size += block.byteLength;
-      }
-      this.#size ??= size;
+    const blocks: Iterable<Uint8Array> =
+      source.kind === 'buffer' ? [source.data] : source.kind === 'chunks' ? source.chunks : source.kind === 'base64' ? decodeBase64Blocks(source.encoded) : [];
+    for (const block of blocks) {
+      hash.update(block);
+      size += block.byteLength;
+      yield;
     }
+    this.#size ??= size;
     this.#sha256 ??= hash.digest('hex');
   }
 
