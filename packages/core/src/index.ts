@@ -102,6 +102,7 @@ export * from './runtime/index.js';
 export {
   OutboundMessageError,
   MAILROOM_ID_ARG,
+  sanitizeHeaderText,
   TransportError,
   outboxOnlyTransport,
   sendgridTransport,

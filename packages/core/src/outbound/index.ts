@@ -22,7 +22,7 @@
  * `mailroom.mailer` and `ctx.reply()` rather than a second mailer and deliverer on the same outbox.
  */
 export type { AddressInput, OutboundAttachment, OutboundMessage, PreparedMessage, PreparedAttachment } from './message.js';
-export { OutboundMessageError, MAILROOM_ID_ARG } from './message.js';
+export { OutboundMessageError, MAILROOM_ID_ARG, sanitizeHeaderText } from './message.js';
 export type { Transport, DeliveryResult } from './transport.js';
 export { TransportError, outboxOnlyTransport } from './transport.js';
 export { sendgridTransport, sendgridMailBody, SendGridError, SENDGRID_MAX_PERSONALIZATIONS } from './transports/sendgrid.js';

@@ -94,6 +94,18 @@ export function toAddress(input: AddressInput, field: string): EmailAddress {
   return address;
 }
 
+/**
+ * Makes sender-chosen text safe for a header we build (a subject like `[#42] …`, a display name): control
+ * characters (decoded CR/LF, tabs, NUL) collapse to one space, and the result is trimmed and capped at
+ * `maxLength` characters. Use it on every header value derived from inbound mail, so a hostile subject
+ * can never make our own answer unsendable.
+ */
+export function sanitizeHeaderText(value: string, maxLength = 200): string {
+  const oneLine = value.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  if (oneLine.length <= maxLength) return oneLine;
+  return `${oneLine.slice(0, Math.max(0, maxLength - 1)).trimEnd()}…`;
+}
+
 export function bareMessageId(id: string): string {
   return id.trim().replace(/^<|>$/g, '');
 }

@@ -4,7 +4,7 @@ import type { Queryable } from '../inbox/index.js';
 import type { InboundEmail } from '../message/index.js';
 import { normalizeAddress, type EmailAddress } from '../message/index.js';
 import type { MessageKind } from '../text/index.js';
-import type { AddressInput, OutboundMessage } from './message.js';
+import { sanitizeHeaderText, type AddressInput, type OutboundMessage } from './message.js';
 import type { MessageIds } from './message-id.js';
 import { autoReplyLog } from './schema.js';
 
@@ -15,8 +15,7 @@ const REPLY_PREFIX = /^\s*(?:(?:re|aw|sv|vs|antw|antwort|odp|r|rif|res|ynt|atb|v
 export function replySubject(subject: string): string {
   // An inbound subject may carry decoded CR/LF or other controls; a header line must not (and refusing to
   // reply would let any sender make their own mail unprocessable), so they collapse to one space.
-  const oneLine = subject.replace(/[\u0000-\u001f\u007f]+/g, ' ');
-  return `Re: ${oneLine.replace(REPLY_PREFIX, '').trim()}`;
+  return `Re: ${sanitizeHeaderText(subject, 998).replace(REPLY_PREFIX, '').trim()}`;
 }
 
 /** At most this many References: the thread root plus the most recent ones (RFC 5322 §3.6.4 allows trimming). */
