@@ -24,3 +24,4 @@ export { Attachment, safeStorageName } from './attachment.js';
 export type { AttachmentInit, AttachmentJSON, AttachmentSource } from './attachment.js';
 export { parseAddressList, parseAddress, normalizeAddress, domainOf } from './address.js';
 export type { EmailAddress } from './address.js';
+export { UnprocessableEmailError, isPermanentFailure } from './errors.js';

@@ -106,7 +106,7 @@ export function createReplyHelpers(options: ReplyHelpersOptions): ReplyHelpers {
         if (!tx) throw new Error('automatic replies need the handler transaction (ctx.tx) for the rate limit');
         const limit = replyOptions.autoReplyLimit ?? options.autoReplyLimit;
         const allowed = await reserveAutoReply(tx, recipient, limit, { scope: replyOptions.scope ?? null });
-        if (!allowed) return { sent: false as const, reason: 'rate-limited' as const, detail: `auto-reply limit reached for ${recipient}` };
+        if (!allowed) return { sent: false as const, reason: 'rate-limited' as const, detail: `automatic-reply limit reached (for ${recipient}, or for all recipients)` };
       }
       const result = await options.mailer.send(message, {
         ...(tx ? { tx } : {}),

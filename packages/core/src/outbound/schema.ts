@@ -77,5 +77,5 @@ export const autoReplyLog = mailroomSchema.table(
     scope: text('scope'),
     outboundMessageId: uuid('outbound_message_id'),
   },
-  (t) => [index('auto_reply_log_recipient_idx').on(t.recipient, t.sentAt)],
+  (t) => [index('auto_reply_log_recipient_idx').on(t.recipient, t.sentAt), index('auto_reply_log_sent_at_idx').on(t.sentAt)],
 );

@@ -181,6 +181,29 @@ describe('createReplyHelpers', () => {
     expect(replyAddresses.verify(row!.replyTo[0]!.address, { recipient: 'forged@client.example' }).ok).toBe(false);
   });
 
+  it('caps automatic replies to all recipients together, so rotating forged senders cannot multiply them', async () => {
+    const mailer = createMailer({ store, messageIds });
+    const helpers = createReplyHelpers({ mailer, from: 'Help <help@example.com>', messageIds, ownDomains: ['example.com'] });
+    const limit = { max: 3, globalMax: 4, globalWindowMs: 60_000 };
+    const from = (i: number) => ({ address: `victim${i}@third-party.example`, name: '' });
+    const before = (await listOutbound(store.db, { limit: 1000 })).length;
+    const outcomes = [];
+    for (let i = 0; i < 10; i++) {
+      const email = inbound({ from: from(i), envelope: { from: from(i).address, to: [] } });
+      outcomes.push(await store.transaction((tx) => helpers.autoReply({ email, tx }, { text: 'Got it' }, { autoReplyLimit: limit })));
+    }
+    // Earlier tests in this file already sent some: the global window counts every recipient's rows.
+    const sent = outcomes.filter((o) => o.sent).length;
+    expect(sent).toBeLessThanOrEqual(4);
+    expect(outcomes.at(-1)).toMatchObject({ sent: false, reason: 'rate-limited' });
+    expect((await listOutbound(store.db, { limit: 1000 })).length - before).toBe(sent);
+    // globalMax 0 turns the global cap off; the per-recipient cap still holds.
+    const unlimited = await store.transaction((tx) =>
+      helpers.autoReply({ email: inbound({ from: from(99), envelope: { from: from(99).address, to: [] } }), tx }, { text: 'x' }, { autoReplyLimit: { ...limit, globalMax: 0 } }),
+    );
+    expect(unlimited.sent).toBe(true);
+  });
+
   it('verifies reply tokens from the route parameter or the recipients, bound to the sender', () => {
     const replyAddresses = createReplyAddresses({ keys, domain: 'replies.example.com' });
     const address = replyAddresses.create({ scope: 't:42', recipient: 'ann@client.example' });

@@ -122,15 +122,25 @@ export function canAutoReply(inbound: InboundEmail, options: CanAutoReplyOptions
 }
 
 export interface AutoReplyLimit {
-  /** Automatic replies per recipient per window (default 3). */
+  /** Automatic replies per recipient per window (default 3): the loop breaker for auto-responders that don't mark their mail. */
   max?: number;
   /** Default 24 h. */
   windowMs?: number;
+  /**
+   * Automatic replies to anyone, per `globalWindowMs` (default 1,000 per hour): what senders rotating forged
+   * addresses can make us send at most (backscatter). 0 turns the global limit off.
+   */
+  globalMax?: number;
+  /** Default 1 h. */
+  globalWindowMs?: number;
 }
 
+export const DEFAULT_AUTO_REPLY_LIMIT = { max: 3, windowMs: 24 * 3600_000, globalMax: 1000, globalWindowMs: 3600_000 } as const;
+
 /**
- * Reserves an automatic reply to `recipient` if the rate limit allows it, recording it in
- * `auto_reply_log` (inside the caller's transaction, so a rolled-back handler frees the slot).
+ * Reserves an automatic reply to `recipient` if both rate limits allow it (per recipient, and for all
+ * recipients together), recording it in `auto_reply_log` inside the caller's transaction, so a rolled-back
+ * handler frees the slot.
  */
 export async function reserveAutoReply(
   db: Queryable,
@@ -139,15 +149,12 @@ export async function reserveAutoReply(
   record: { scope?: string | null; outboundMessageId?: string | null } = {},
 ): Promise<boolean> {
   const address = normalizeAddress(recipient);
-  const max = limit.max ?? 3;
-  const since = new Date(Date.now() - (limit.windowMs ?? 24 * 3600_000));
+  const { max, windowMs, globalMax, globalWindowMs } = { ...DEFAULT_AUTO_REPLY_LIMIT, ...limit };
   // Serialise concurrent reservations for one recipient (released at commit).
   await db.execute(sql`select pg_advisory_xact_lock(hashtext(${`mailroom-auto-reply:${address}`}))`);
-  const [row] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(autoReplyLog)
-    .where(and(eq(autoReplyLog.recipient, address), gt(autoReplyLog.sentAt, since)));
-  if ((row?.n ?? 0) >= max) return false;
+  if ((await sentSince(db, new Date(Date.now() - windowMs), address)) >= max) return false;
+  // The global count is not serialised: concurrent handlers may pass it by at most the worker's concurrency.
+  if (globalMax > 0 && (await sentSince(db, new Date(Date.now() - globalWindowMs), null)) >= globalMax) return false;
   await db.insert(autoReplyLog).values({
     id: randomUUID(),
     recipient: address,
@@ -155,4 +162,13 @@ export async function reserveAutoReply(
     outboundMessageId: record.outboundMessageId ?? null,
   });
   return true;
+}
+
+async function sentSince(db: Queryable, since: Date, recipient: string | null): Promise<number> {
+  const window = gt(autoReplyLog.sentAt, since);
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(autoReplyLog)
+    .where(recipient === null ? window : and(eq(autoReplyLog.recipient, recipient), window));
+  return row?.n ?? 0;
 }

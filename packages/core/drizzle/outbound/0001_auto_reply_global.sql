@@ -1,0 +1,1 @@
+CREATE INDEX "auto_reply_log_sent_at_idx" ON "mailroom"."auto_reply_log" USING btree ("sent_at");
