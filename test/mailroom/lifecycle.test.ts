@@ -72,6 +72,30 @@ describe('handler outcomes', () => {
   });
 });
 
+describe('replay keeps the outcome decided inside ctx.once', () => {
+  it.each([
+    ['ignored', (ctx: { ignore(r: string): void }) => ctx.ignore('mail loop detected')],
+    ['bounced', (ctx: { bounce(r: string): void }) => ctx.bounce('sender not authenticated')],
+  ] as const)('an email %s inside ctx.once ends the same way when replayed', async (status, decide) => {
+    let runs = 0;
+    const to = `once-${status}@example.com`;
+    const mailroom = testMailroom(store).route(`once-${status}`, to, async (ctx) => {
+      await ctx.once('decide', async () => {
+        runs += 1;
+        decide(ctx);
+        return { decided: true };
+      });
+    });
+    const first = await deliver(mailroom, { to });
+    expect(first).toMatchObject({ status, note: status === 'ignored' ? 'mail loop detected' : 'sender not authenticated' });
+    await mailroom.replay(first.id);
+    await mailroom.drain();
+    const again = await mailroom.store.inbox.get(first.id);
+    expect(runs).toBe(1);
+    expect(again).toMatchObject({ id: first.id, status: first.status, note: first.note });
+  });
+});
+
 describe('middleware and context extensions', () => {
   it('runs middleware in registration order around the handler, and can stop the chain', async () => {
     const trace: string[] = [];

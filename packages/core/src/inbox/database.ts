@@ -1,12 +1,15 @@
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 
-type NoRelations = Record<string, never>;
-
-/** A drizzle PostgreSQL database: PGlite or postgres.js behind the same query API. */
-export type Database = PgDatabase<PgQueryResultHKT, NoRelations>;
-/** A drizzle transaction (same query API as `Database`). */
-export type Transaction = PgTransaction<PgQueryResultHKT, NoRelations, ExtractTablesWithRelations<NoRelations>>;
+// Core's tables are plain `pgTable`s queried through the builder API (select/insert/update/execute), which
+// does not depend on the database's relational schema; `any` there lets an app's own typed drizzle database
+// or transaction (`drizzle(client, { schema })`) be passed straight in, and `ctx.tx` be used with the app's
+// queries, without casts.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+/** A drizzle PostgreSQL database (PGlite or postgres.js), whatever its schema. */
+export type Database = PgDatabase<PgQueryResultHKT, any, any>;
+/** A drizzle transaction, whatever its schema (a `Transaction` is also a `Database`). */
+export type Transaction = PgTransaction<PgQueryResultHKT, any, any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 /** Either: functions that take one run inside the caller's transaction when given one. */
 export type Queryable = Database | Transaction;
 

@@ -43,7 +43,8 @@ export interface MailContext<P = Params> extends MailFields {
   /**
    * Runs `fn` at most once per key for this email, ever: the key is recorded in the same transaction,
    * so a replay of an email whose handler already committed skips it (and gets the first result back,
-   * JSON round-tripped; undefined if there was none). If the handler throws, the record rolls back with
+   * JSON round-tripped; undefined if there was none). A `ctx.bounce()`/`ctx.ignore()` called inside `fn`
+   * is recorded with it and restored when a replay skips `fn`, so the email ends with the same status and note. If the handler throws, the record rolls back with
    * everything else and the retry runs `fn` again: use it for work that commits through `tx`; for
    * non-transactional effects (HTTP calls) combine it with `afterCommit`.
    */
@@ -95,6 +96,17 @@ function requireReason(verb: string, reason: unknown): string {
   return reason;
 }
 
+const ONCE_RECORD = 'mailroomOnce';
+interface OnceRecord {
+  [ONCE_RECORD]: 1;
+  result: unknown;
+  outcome: HandlerOutcome | null;
+}
+
+function isOnceRecord(value: unknown): value is OnceRecord {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[ONCE_RECORD] === 1;
+}
+
 /** Builds the base context; the outcome lives in the returned object. */
 export function createContext(init: ContextInit): MailContext<Params> {
   let outcome: HandlerOutcome = { status: 'delivered' };
@@ -123,9 +135,17 @@ export function createContext(init: ContextInit): MailContext<Params> {
     ignore(reason) {
       outcome = { status: 'ignored', reason: requireReason('ignore', reason) };
     },
-    once(key, fn) {
+    async once(key, fn) {
       if (typeof key !== 'string' || !key) throw new TypeError('ctx.once() needs a key');
-      return runOnce(init.tx, `inbound:${init.record.id}:${key}`, fn);
+      const before = outcome;
+      const recorded = await runOnce(init.tx, `inbound:${init.record.id}:${key}`, async (tx) => {
+        const result = await fn(tx);
+        // The outcome decided inside `fn` is recorded with its result, so a replay that skips `fn` ends the same way.
+        return { [ONCE_RECORD]: 1, result, outcome: outcome === before ? null : outcome } satisfies OnceRecord;
+      });
+      if (!isOnceRecord(recorded)) return recorded; // recorded before outcomes were kept: the bare result
+      if (recorded.outcome) outcome = recorded.outcome;
+      return recorded.result as never;
     },
     afterCommit: init.afterCommit,
   };

@@ -29,7 +29,7 @@ export interface MailerOptions {
 
 export interface SendOptions {
   /** Queue inside this transaction: the message exists (and is sent) only if it commits. */
-  tx?: Transaction;
+  tx?: Queryable;
   /** With `tx`: registers the after-commit hook (a handler ctx's `afterCommit`) that wakes the deliverer. */
   afterCommit?: (fn: () => unknown) => void;
 }
