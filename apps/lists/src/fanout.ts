@@ -5,8 +5,8 @@
  * SendGrid request; what differs per member (To, List-Post reply address, List-Unsubscribe link,
  * custom args) travels in the personalization.
  */
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Logger, MailerMessage, Store, Transaction } from '@mailroom/core';
+import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
+import { attemptsUsedUp, decideRetry, sanitizeHeaderText, type Logger, type MailerMessage, type RetryPolicy, type Store, type Transaction } from '@mailroom/core';
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';
@@ -21,31 +21,72 @@ export interface Fanout {
   stop(): Promise<void>;
 }
 
-export function createFanout(options: { store: Store; services: ListsServices; logger?: Logger; pollMs?: number; onQueued?: () => void }): Fanout {
+export interface FanoutOptions {
+  store: Store;
+  services: ListsServices;
+  logger?: Logger;
+  pollMs?: number;
+  onQueued?: () => void;
+  /** Attempts per chunk before a distribution is set aside as `failed` (default 8). */
+  maxAttempts?: number;
+  /** Delay before attempt n+1: min(maxMs, baseMs·2^(n-1)), jittered (default 30 s … 1 h). */
+  backoff?: { baseMs?: number; maxMs?: number };
+}
+
+type Distribution = typeof distributions.$inferSelect;
+
+/**
+ * The fan-out loop. A distribution that fails is a poison pill for nobody: core's bounded-attempts rule
+ * (`decideRetry`) sets it aside as `failed` (its reason in `last_error`) at once when the error is permanent
+ * (a copy that can never be sent) or after `maxAttempts`, and backoff moves its due time behind the other
+ * distributions meanwhile, so later posts on every list go out. Attempts are counted before a chunk runs:
+ * a chunk that crashes the process every time is set aside too.
+ */
+export function createFanout(options: FanoutOptions): Fanout {
   const { store, services } = options;
   const logger = options.logger ?? store.logger;
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? 8,
+    backoff: { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 },
+  };
   let current: Promise<void> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
+  const db = store.db as unknown as ListsDb;
 
-  /** One chunk of one pending distribution; false when nothing was pending. */
-  async function step(afterCommit: (fn: () => unknown) => void): Promise<boolean> {
-    return store.transaction(async (rawTx) => {
+  /** The next due distribution, its attempt counted (committed before the work, so a crash counts too). */
+  async function claim(): Promise<Distribution | null> {
+    const due = db
+      .select({ id: distributions.messageId })
+      .from(distributions)
+      .where(and(eq(distributions.status, 'pending'), lte(distributions.nextAttemptAt, sql`now()`)))
+      .orderBy(asc(distributions.nextAttemptAt), asc(distributions.createdAt))
+      .limit(1)
+      .for('update', { skipLocked: true });
+    const [job] = await db
+      .update(distributions)
+      .set({ attempts: sql`${distributions.attempts} + 1` })
+      .where(sql`${distributions.messageId} in (${due})`)
+      .returning();
+    return job ?? null;
+  }
+
+  /** One chunk of `job` in one transaction; the copies and the cursor commit together. */
+  async function chunk(claimed: Distribution, afterCommit: (fn: () => unknown) => void): Promise<void> {
+    await store.transaction(async (rawTx) => {
       const tx = rawTx as unknown as ListsDb;
       const [job] = await tx
         .select()
         .from(distributions)
-        .where(eq(distributions.status, 'pending'))
-        .orderBy(asc(distributions.createdAt))
-        .limit(1)
+        .where(and(eq(distributions.messageId, claimed.messageId), eq(distributions.status, 'pending')))
         .for('update', { skipLocked: true });
-      if (!job) return false;
+      if (!job) return; // another fan-out has it
       const [message] = await tx.select().from(messages).where(eq(messages.id, job.messageId));
       const list = await listById(tx, job.listId);
       const [thread] = message ? await tx.select().from(threads).where(eq(threads.id, message.threadId)) : [];
       if (!message || !list || !thread) {
         await tx.update(distributions).set({ status: 'done', finishedAt: sql`now()` }).where(eq(distributions.messageId, job.messageId));
-        return true;
+        return;
       }
       const recipients = await tx
         .select()
@@ -66,11 +107,45 @@ export function createFanout(options: { store: Store; services: ListsServices; l
         .set({
           cursor: recipients.at(-1)?.id ?? job.cursor,
           queued: sql`${distributions.queued} + ${recipients.length}`,
+          attempts: 0, // the chunk went through: the next one starts afresh
+          lastError: null,
           ...(done ? { status: 'done' as const, finishedAt: sql`now()` } : {}),
         })
         .where(eq(distributions.messageId, job.messageId));
-      return true;
     });
+  }
+
+  async function recordFailure(job: Distribution, error: unknown): Promise<void> {
+    const decision = decideRetry(job.attempts, error, policy);
+    const lastError = reasonOf(error);
+    await db
+      .update(distributions)
+      .set(
+        decision.final
+          ? { status: 'failed', lastError, finishedAt: sql`now()` }
+          : { lastError, nextAttemptAt: sql`now() + ${`${decision.delayMs} milliseconds`}::interval` },
+      )
+      .where(eq(distributions.messageId, job.messageId));
+    logger[decision.final ? 'error' : 'warn'](decision.final ? 'lists_fanout_failed' : 'lists_fanout_retry', {
+      messageId: job.messageId,
+      listId: job.listId,
+      attempt: job.attempts,
+      error: lastError,
+    });
+  }
+
+  /** One chunk of the next due distribution; false when nothing was due. */
+  async function step(afterCommit: (fn: () => unknown) => void): Promise<boolean> {
+    const job = await claim();
+    if (!job) return false;
+    try {
+      const usedUp = attemptsUsedUp(job.attempts, policy.maxAttempts);
+      if (usedUp) throw Object.assign(new Error(usedUp), { permanent: true });
+      await chunk(job, afterCommit);
+    } catch (error) {
+      await recordFailure(job, error);
+    }
+    return true;
   }
 
   async function run(): Promise<void> {
@@ -122,6 +197,26 @@ export function createFanout(options: { store: Store; services: ListsServices; l
   };
 }
 
+/** An error and its causes in one line, the root cause first (a failed query's own message is mostly the query). */
+function reasonOf(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+  }
+  const reason = parts.reverse().join(' — in ');
+  return reason.length > 2000 ? `${reason.slice(0, 1999)}…` : reason;
+}
+
+/** Puts a failed distribution back in the queue now (after a fix); it resumes at its cursor. */
+export async function requeueDistribution(db: ListsDb, messageId: string): Promise<boolean> {
+  const updated = await db
+    .update(distributions)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lastError: null, finishedAt: null })
+    .where(and(eq(distributions.messageId, messageId), eq(distributions.status, 'failed')))
+    .returning({ id: distributions.messageId });
+  return updated.length > 0;
+}
+
 /** One member's copy: the message as written, from the list (DMARC-safe), with list headers. */
 export function copyFor(
   services: ListsServices,
@@ -140,7 +235,8 @@ export function copyFor(
     to: member.name ? { address: member.address, name: member.name } : member.address,
     // Shared by every copy so they batch; it leads back to the thread, and membership is checked on the sender.
     replyTo: threading.replyTo,
-    subject: message.subject,
+    // As written, on one line: a subject that decoded to CR/LF must not make every copy unsendable.
+    subject: sanitizeHeaderText(message.subject, 998),
     ...(message.fullText || !message.fullHtml ? { text: message.fullText ?? message.newText } : {}),
     ...(message.fullHtml ? { html: message.fullHtml } : {}),
     headers: {

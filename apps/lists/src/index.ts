@@ -43,6 +43,8 @@ export interface ListsAppOptions {
   mailer?: Mailer;
   /** Called with what each inbound email did (logging, tests). */
   onInbound?: (result: InboundResult) => void;
+  /** The fan-out loop: attempts per chunk before a distribution is set aside (default 8), backoff (30 s … 1 h), polling (5 s). */
+  fanout?: { maxAttempts?: number; backoff?: { baseMs?: number; maxMs?: number }; pollMs?: number };
 }
 
 export interface ListsApp {
@@ -80,7 +82,7 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
     messageIds,
     kickFanout: () => fanout?.kick(),
   };
-  fanout = createFanout({ store, services });
+  fanout = createFanout({ store, services, ...options.fanout });
   registerListRoutes(options.mailroom, services, options.onInbound);
   // Web actions run in a transaction whose after-commit hooks wake the fan-out and the deliverer.
   const inTransaction = async <T>(fn: (tx: ListsDb, afterCommit: (f: () => unknown) => void) => Promise<T>): Promise<T> => {
@@ -128,4 +130,5 @@ export type { InboundResult } from './inbound.js';
 export { hashPassword } from './web/auth.js';
 export * as listsSchema from './db/schema.js';
 export { createList, upsertMember, listBySlug, threadMessages } from './service.js';
+export { requeueDistribution } from './fanout.js';
 export type { List, Member, Message, Thread, ModerationItem, ListsServices } from './service.js';

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { describeError, type Logger, type Store, type Transaction } from '../inbox/index.js';
-import { createPollLoop, defaultWorkerId, retryDelayMs } from '../outbound/index.js';
+import { describeError, isUnavailableError, type Logger, type Queryable, type Store, type Transaction } from '../inbox/index.js';
+import { attemptsUsedUp, createPollLoop, decideRetry, defaultWorkerId, withTimeout } from '../outbound/index.js';
 import { events } from './schema.js';
 import { toStoredEvent } from './store.js';
 import type { EventKind, EventOfKind } from './types.js';
@@ -37,6 +37,11 @@ export interface EventDispatcherOptions {
   maxAttempts?: number;
   /** Delay before attempt n+1: min(maxMs, baseMs·2^(n-1)) jittered to 50–100 % (default 30 s … 1 h). */
   backoff?: { baseMs?: number; maxMs?: number };
+  /**
+   * Longest an event's handlers may run (default 60 s, never longer than the lease): a handler that never settles
+   * rolls back and is retried like a throw, instead of stalling every event behind it.
+   */
+  handlerTimeoutMs?: number;
   logger?: Logger;
 }
 
@@ -58,9 +63,35 @@ export interface EventDispatcher extends EventHandlerRegistry {
   drain(): Promise<void>;
 }
 
+type EventRow = typeof events.$inferSelect;
+
+/** The stored payload as a typed event; one that cannot be read now never can (permanent: set aside at once). */
+function storedEvent(row: EventRow) {
+  try {
+    return toStoredEvent(row);
+  } catch (cause) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    throw Object.assign(new Error(`stored event ${row.id} cannot be parsed: ${detail}`, { cause }), { permanent: true });
+  }
+}
+
+/** Puts a failed event back in the queue now, attempts reset (after a fix); false when there is no such failed event. */
+export async function requeueEvent(db: Queryable, id: string): Promise<boolean> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return false;
+  const updated = await db
+    .update(events)
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lastError: null, leaseOwner: null, leaseUntil: null, processedAt: null })
+    .where(and(eq(events.id, id), eq(events.status, 'failed')))
+    .returning({ id: events.id });
+  return updated.length > 0;
+}
+
 /**
  * Runs handlers for stored Event Webhook events, each event in its own transaction, with retries.
- * Events without a handler are marked done.
+ * Events without a handler are marked done. A poison pill never wedges the queue: an event that keeps failing
+ * (a throw, a handler past `handlerTimeoutMs`, a stored payload that cannot be parsed, attempts used up by
+ * dispatchers that died) ends `failed` with its reason (`requeueEvent` puts it back), and backoff moves a
+ * retried event behind the others.
  *
  * @example
  * ```ts
@@ -75,6 +106,8 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
+  const policy = { maxAttempts, backoff };
+  const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, leaseMs));
   const logger = options.logger ?? store.logger;
   const handlers = new Map<string, Array<EventHandler<any>>>();
 
@@ -106,48 +139,47 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
     });
   }
 
-  async function handle(row: typeof events.$inferSelect): Promise<void> {
-    const stored = toStoredEvent(row);
+  /** Runs the event's handlers in its transaction (nothing, when another dispatcher took the event over). */
+  async function run(row: EventRow, hooks: Array<() => unknown>): Promise<void> {
+    const stored = storedEvent(row);
     const list = [...(handlers.get(stored.event.kind) ?? []), ...(handlers.get('*') ?? [])];
+    await store.transaction(async (tx) => {
+      const [lease] = await tx
+        .select({ owner: events.leaseOwner })
+        .from(events)
+        .where(and(eq(events.id, row.id), eq(events.status, 'processing')))
+        .for('update');
+      if (lease?.owner !== workerId) return; // another dispatcher took it over
+      const ctx: EventHandlerContext = {
+        tx,
+        attempt: row.attempts,
+        id: row.id,
+        outboundMessageId: row.outboundMessageId,
+        log: logger,
+        afterCommit: (fn) => void hooks.push(fn),
+      };
+      const all = async () => {
+        for (const handler of list) await handler(stored.event as never, ctx);
+      };
+      // A throw (sync or async) or a handler that never settles rolls the transaction back.
+      await withTimeout(all(), handlerTimeoutMs, `event handlers for ${row.event}`);
+      await tx
+        .update(events)
+        .set({ status: 'done', processedAt: sql`now()`, leaseOwner: null, leaseUntil: null, lastError: null })
+        .where(eq(events.id, row.id));
+    });
+  }
+
+  async function handle(row: EventRow): Promise<void> {
     const hooks: Array<() => unknown> = [];
     try {
-      await store.transaction(async (tx) => {
-        const [lease] = await tx
-          .select({ owner: events.leaseOwner })
-          .from(events)
-          .where(and(eq(events.id, row.id), eq(events.status, 'processing')))
-          .for('update');
-        if (lease?.owner !== workerId) return; // another deliverer took it over
-        const ctx: EventHandlerContext = {
-          tx,
-          attempt: row.attempts,
-          id: row.id,
-          outboundMessageId: row.outboundMessageId,
-          log: logger,
-          afterCommit: (fn) => void hooks.push(fn),
-        };
-        for (const handler of list) await handler(stored.event as never, ctx);
-        await tx
-          .update(events)
-          .set({ status: 'done', processedAt: sql`now()`, leaseOwner: null, leaseUntil: null, lastError: null })
-          .where(eq(events.id, row.id));
-      });
+      const usedUp = attemptsUsedUp(row.attempts, maxAttempts);
+      if (usedUp) throw Object.assign(new Error(usedUp), { permanent: true });
+      await run(row, hooks);
     } catch (error) {
-      const final = row.attempts >= maxAttempts;
-      const delay = retryDelayMs(row.attempts, backoff);
-      await store.transaction((tx) =>
-        tx
-          .update(events)
-          .set({
-            status: final ? 'failed' : 'pending',
-            lastError: describeError(error),
-            leaseOwner: null,
-            leaseUntil: null,
-            nextAttemptAt: sql`now() + ${`${Math.round(final ? 0 : delay)} milliseconds`}::interval`,
-          })
-          .where(and(eq(events.id, row.id), eq(events.leaseOwner, workerId))),
-      );
-      logger[final ? 'error' : 'warn'](final ? 'event_failed' : 'event_retry', { id: row.id, event: row.event, attempt: row.attempts, error: describeError(error) });
+      // A database outage ends the round; the lease brings the event back later.
+      if (isUnavailableError(error)) throw error;
+      await recordFailure(row, error);
       return;
     }
     for (const hook of hooks) {
@@ -157,6 +189,24 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
         logger.error('event_after_commit_failed', { id: row.id, error: describeError(error) });
       }
     }
+  }
+
+  async function recordFailure(row: EventRow, error: unknown): Promise<void> {
+    const decision = decideRetry(row.attempts, error, policy);
+    await store.transaction((tx) =>
+      tx
+        .update(events)
+        .set({
+          status: decision.final ? 'failed' : 'pending',
+          lastError: describeError(error),
+          leaseOwner: null,
+          leaseUntil: null,
+          ...(decision.final ? { processedAt: sql`now()` } : {}),
+          nextAttemptAt: sql`now() + ${`${decision.final ? 0 : decision.delayMs} milliseconds`}::interval`,
+        })
+        .where(and(eq(events.id, row.id), eq(events.leaseOwner, workerId))),
+    );
+    logger[decision.final ? 'error' : 'warn'](decision.final ? 'event_failed' : 'event_retry', { id: row.id, event: row.event, attempt: row.attempts, error: describeError(error) });
   }
 
   async function round(): Promise<number> {

@@ -43,7 +43,7 @@ export type {
 } from './types.js';
 export { storeEvents, findEventsForMessage, lastDeliveryStatus, listEvents } from './store.js';
 export type { StoreEventsResult, StoredEvent, DeliveryStatus, DeliveryStatusResult } from './store.js';
-export { createEventDispatcher } from './dispatcher.js';
+export { createEventDispatcher, requeueEvent } from './dispatcher.js';
 export type { EventDispatcher, EventDispatcherOptions, EventHandler, EventHandlerContext, EventHandlerRegistry } from './dispatcher.js';
 export { events as eventsTable, EVENT_STATUSES } from './schema.js';
 export type { EventStatus } from './schema.js';

@@ -289,6 +289,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
               note: null,
               forcedRoute: null,
               incineratedAt: null,
+              takeovers: 0,
             };
             return { duplicate: false, row };
           } catch (error) {
@@ -400,6 +401,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
         .set({
           status: 'pending',
           attempts: 0,
+          takeovers: 0,
           nextAttemptAt: sql`now()`,
           leaseOwner: null,
           leaseUntil: null,

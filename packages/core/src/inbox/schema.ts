@@ -43,6 +43,8 @@ export const inboundEmails = mailroomSchema.table(
     route: text('route'),
     recipient: text('recipient'),
     attempts: integer('attempts').notNull().default(0),
+    /** Attempts whose worker stopped mid-attempt (lease expired) and were taken over by a claim. */
+    takeovers: integer('takeovers').notNull().default(0),
     nextAttemptAt: timestamptz('next_attempt_at'),
     leaseOwner: text('lease_owner'),
     leaseUntil: timestamptz('lease_until'),

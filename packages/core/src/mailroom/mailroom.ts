@@ -38,8 +38,13 @@ export interface MailroomWorkerOptions {
   pollMs?: number;
   backoff?: WorkerOptions['backoff'];
   workerId?: string;
-  /** Longest a handler may run before its attempt rolls back and is retried (default 60 s). */
+  /**
+   * Longest a handler may run before its attempt rolls back and is retried (default 60 s); one that blocked the
+   * event loop past it is failed instead (see `WorkerOptions.handlerTimeoutMs`).
+   */
   handlerTimeoutMs?: number;
+  /** Takeovers after a worker stopped mid-attempt (lease expired) before the email is failed (default 1). */
+  maxTakeovers?: number;
   /**
    * Incinerate stored bytes periodically while the worker runs, e.g. `{ days: 30 }`.
    * Runs hourly; off unless set. `mailroom incinerate` does the same from cron. Failed mail is kept unless named.
@@ -243,7 +248,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     logger,
     ...(yieldAt > 0 ? { yieldWhile: () => receiving >= yieldAt || (receiving > 0 && saturated()) } : {}),
     ...(options.limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits: options.limits }) } : {}),
-    ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'retention']),
+    ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'maxTakeovers', 'retention']),
   });
   let started = false;
 

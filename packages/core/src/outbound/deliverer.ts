@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Store } from '../inbox/index.js';
+import { isPermanentFailure } from '../message/index.js';
 import { prepareOutbound, type OutboundRow } from './outbox.js';
-import { createPollLoop, defaultWorkerId, retryDelayMs } from './poll-loop.js';
+import { attemptsUsedUp, createPollLoop, decideRetry, defaultWorkerId, withTimeout } from './poll-loop.js';
 import { outboundMessages } from './schema.js';
+import type { PreparedMessage } from './message.js';
 import { TransportError, type Transport } from './transport.js';
 
 export interface OutboxDelivererOptions {
@@ -37,7 +39,10 @@ export interface OutboxDeliverer {
 /**
  * Sends queued outbox rows: claims due rows (`FOR UPDATE SKIP LOCKED`, so several deliverers share
  * the queue), groups rows with the same batchKey and content into one transport call, records the
- * provider id, and retries failures independently with backoff.
+ * provider id, and retries failures independently with backoff. Poison pills stay alone: a row that cannot be
+ * prepared fails by itself, a batch the transport refuses for good is narrowed down to the rows at fault, a row
+ * claimed again after its attempts all ended with the deliverer gone is set aside, and a transport call that
+ * never settles gives up after `leaseMs`.
  */
 export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDeliverer {
   const { store, transport } = options;
@@ -45,6 +50,7 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
   const leaseMs = options.leaseMs ?? 5 * 60_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
+  const policy = { maxAttempts, backoff };
   const claimLimit = options.claimLimit ?? 200;
   const logger = options.logger ?? store.logger;
 
@@ -96,57 +102,125 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
     return out;
   }
 
-  async function deliverGroup(rows: OutboundRow[]): Promise<void> {
-    const ids = rows.map((r) => r.id);
-    try {
-      const prepared = await Promise.all(rows.map((row) => prepareOutbound(store.blobs, row)));
-      const { providerMessageId } = await transport.deliver(prepared);
-      const updated = await store.transaction((tx) =>
-        tx
-          .update(outboundMessages)
-          .set({ status: 'sent', sentAt: sql`now()`, providerMessageId, transport: transport.name, leaseOwner: null, leaseUntil: null, lastError: null })
-          .where(and(inArray(outboundMessages.id, ids), eq(outboundMessages.leaseOwner, workerId)))
-          .returning({ id: outboundMessages.id }),
-      );
-      if (updated.length < ids.length) logger.warn('outbound_lease_lost', { ids, workerId });
-      logger.info('outbound_sent', { ids, transport: transport.name, providerMessageId });
-    } catch (error) {
-      if (isUnavailableError(error)) throw error;
-      await recordFailure(rows, error);
+  /** Each row prepared on its own: a row whose stored data cannot be used fails alone, not its whole batch. */
+  async function prepareEach(rows: OutboundRow[]): Promise<Array<{ row: OutboundRow; message: PreparedMessage }>> {
+    const settled = await Promise.allSettled(rows.map((row) => prepareOutbound(store.blobs, row)));
+    const ready: Array<{ row: OutboundRow; message: PreparedMessage }> = [];
+    for (const [i, result] of settled.entries()) {
+      if (result.status === 'fulfilled') ready.push({ row: rows[i]!, message: result.value });
+      else if (isUnavailableError(result.reason)) throw result.reason;
+      // The same row prepares the same way next time (a missing attachment, unusable stored fields): set it aside.
+      else await recordFailure([rows[i]!], unusableRow(rows[i]!, result.reason));
     }
+    return ready;
+  }
+
+  /** One transport call; null when it was sent (and recorded), else the error. A database outage is thrown. */
+  async function send(batch: Array<{ row: OutboundRow; message: PreparedMessage }>): Promise<unknown> {
+    const ids = batch.map((b) => b.row.id);
+    let providerMessageId: string | null;
+    try {
+      // Synchronous throws land here too; a transport that never answers gives its rows back after the lease.
+      ({ providerMessageId } = await withTimeout(Promise.resolve().then(() => transport.deliver(batch.map((b) => b.message))), leaseMs, 'transport.deliver'));
+    } catch (error) {
+      // A transport's own network errors (SMTP/SendGrid unreachable) are not a database outage.
+      if (!(error instanceof TransportError) && isUnavailableError(error)) throw error;
+      return error ?? new Error('transport failed without an error');
+    }
+    const updated = await store.transaction((tx) =>
+      tx
+        .update(outboundMessages)
+        .set({ status: 'sent', sentAt: sql`now()`, providerMessageId, transport: transport.name, leaseOwner: null, leaseUntil: null, lastError: null })
+        .where(and(inArray(outboundMessages.id, ids), eq(outboundMessages.leaseOwner, workerId)))
+        .returning({ id: outboundMessages.id }),
+    );
+    if (updated.length < ids.length) logger.warn('outbound_lease_lost', { ids, workerId });
+    logger.info('outbound_sent', { ids, transport: transport.name, providerMessageId });
+    return null;
+  }
+
+  const permanent = (error: unknown) => isPermanentFailure(error) || (error instanceof TransportError && !error.retryable);
+  // A refusal for good, or a transport that broke on the data itself (not a TransportError): maybe one row's fault.
+  const maybeOneRow = (error: unknown) => permanent(error) || !(error instanceof TransportError);
+
+  async function deliverGroup(rows: OutboundRow[]): Promise<void> {
+    const batch = await prepareEach(rows);
+    if (batch.length === 0) return;
+    const error = await send(batch);
+    if (error === null) return;
+    if (batch.length > 1 && maybeOneRow(error)) await isolate(batch, error);
+    else await recordFailure(batch.map((b) => b.row), error);
+  }
+
+  /**
+   * A batch refused for good: one bad row (an address the provider rejects) must not fail the copies beside it.
+   * The first row alone tells a batch-wide refusal (the same message: bad key, unverified sender) from a row's;
+   * a row's is narrowed down by halving, so a 1,000-copy batch with one bad copy costs about 20 requests.
+   */
+  async function isolate(batch: Array<{ row: OutboundRow; message: PreparedMessage }>, error: unknown): Promise<void> {
+    const [first, ...rest] = batch;
+    const alone = await send([first!]);
+    if (alone !== null && maybeOneRow(alone) && describeMessage(alone) === describeMessage(error)) {
+      await recordFailure(batch.map((b) => b.row), error);
+      return;
+    }
+    if (alone !== null) await recordFailure([first!.row], alone);
+    await bisect(rest);
+  }
+
+  async function bisect(batch: Array<{ row: OutboundRow; message: PreparedMessage }>): Promise<void> {
+    if (batch.length === 0) return;
+    const error = await send(batch);
+    if (error === null) return;
+    if (batch.length === 1 || !maybeOneRow(error)) {
+      await recordFailure(batch.map((b) => b.row), error);
+      return;
+    }
+    const middle = Math.ceil(batch.length / 2);
+    await bisect(batch.slice(0, middle));
+    await bisect(batch.slice(middle));
   }
 
   async function recordFailure(rows: OutboundRow[], error: unknown): Promise<void> {
-    const retryable = error instanceof TransportError ? error.retryable : true;
     const retryAfterMs = error instanceof TransportError ? (error.retryAfterMs ?? 0) : 0;
     const message = describeError(error);
     await store.transaction(async (tx) => {
       for (const row of rows) {
-        const final = !retryable || row.attempts >= maxAttempts;
-        const delay = Math.max(retryAfterMs, retryDelayMs(row.attempts, backoff));
+        const decision = permanent(error) ? ({ final: true } as const) : decideRetry(row.attempts, error, policy, retryAfterMs);
         await tx
           .update(outboundMessages)
           .set({
-            status: final ? 'failed' : 'queued',
+            status: decision.final ? 'failed' : 'queued',
             lastError: message,
             leaseOwner: null,
             leaseUntil: null,
-            nextAttemptAt: final ? sql`now()` : sql`now() + ${`${Math.round(delay)} milliseconds`}::interval`,
+            nextAttemptAt: decision.final ? sql`now()` : sql`now() + ${`${decision.delayMs} milliseconds`}::interval`,
           })
           .where(and(eq(outboundMessages.id, row.id), eq(outboundMessages.leaseOwner, workerId)));
-        logger[final ? 'error' : 'warn'](final ? 'outbound_failed' : 'outbound_retry', {
+        logger[decision.final ? 'error' : 'warn'](decision.final ? 'outbound_failed' : 'outbound_retry', {
           id: row.id,
           attempt: row.attempts,
           error: message,
-          ...(final ? {} : { delayMs: Math.round(delay) }),
+          ...(decision.final ? {} : { delayMs: decision.delayMs }),
         });
       }
     });
   }
 
+  /** Rows whose earlier attempts all ended with the deliverer gone (lease expired): set aside, not sent again. */
+  async function setAsideUsedUp(rows: OutboundRow[]): Promise<OutboundRow[]> {
+    const live: OutboundRow[] = [];
+    for (const row of rows) {
+      const reason = attemptsUsedUp(row.attempts, maxAttempts);
+      if (reason) await recordFailure([row], Object.assign(new Error(reason), { permanent: true }));
+      else live.push(row);
+    }
+    return live;
+  }
+
   async function round(): Promise<number> {
     const rows = await claim();
-    for (const group of groups(rows)) await deliverGroup(group);
+    for (const group of groups(await setAsideUsedUp(rows))) await deliverGroup(group);
     return rows.length;
   }
 
@@ -162,4 +236,14 @@ function contentFingerprint(row: OutboundRow): string {
   return createHash('sha256')
     .update(JSON.stringify([row.from, row.replyTo, row.subject, row.text, row.html, row.attachments, row.categories]))
     .digest('base64url');
+}
+
+function unusableRow(row: OutboundRow, cause: unknown): Error {
+  const detail = cause instanceof Error ? cause.message : String(cause);
+  return Object.assign(new Error(`outbound message ${row.id} cannot be prepared: ${detail}`, { cause }), { permanent: true });
+}
+
+/** An error's message without its stack: what tells one refusal from another. */
+function describeMessage(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -42,9 +42,12 @@ export type {
   OutboundFilter,
 } from './outbox.js';
 export { createOutboxDeliverer } from './deliverer.js';
-// Shared with the event dispatcher (not part of the package's public API).
-export { createPollLoop, defaultWorkerId, retryDelayMs } from './poll-loop.js';
+// Shared with the event dispatcher (the loop itself is not part of the package's public API).
+export { createPollLoop, defaultWorkerId, retryDelayMs, withTimeout, JobTimeoutError } from './poll-loop.js';
 export type { PollLoop, PollLoopOptions } from './poll-loop.js';
+// The bounded-attempts rule every queue follows (public: the sample apps' own queues use it too).
+export { decideRetry, attemptsUsedUp } from './poll-loop.js';
+export type { RetryPolicy, RetryDecision } from './poll-loop.js';
 export type { OutboxDeliverer, OutboxDelivererOptions } from './deliverer.js';
 export { buildReply, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
 export type { ReplyContent, BuildReplyOptions, AutoReplyVerdict, AutoReplyRefusal, CanAutoReplyOptions, AutoReplyLimit } from './threading.js';

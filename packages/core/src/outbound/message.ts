@@ -73,8 +73,13 @@ export interface PreparedAttachment {
   inline: boolean;
 }
 
+/**
+ * A message that can never be sent as it is (no recipient, no body, a bad header). Retrying the code that built
+ * it builds it the same way, so it is permanent: the worker ends the email `failed` at once with this reason.
+ */
 export class OutboundMessageError extends Error {
   override name = 'OutboundMessageError';
+  readonly permanent = true;
 }
 
 /** The custom arg carrying the outbox id, so Event Webhook events link back to the message. */
@@ -85,13 +90,28 @@ const OWN_HEADERS = new Set(['message-id', 'in-reply-to', 'references', 'from', 
 export function toAddressList(input: AddressInput | readonly AddressInput[] | undefined): EmailAddress[] {
   if (input === undefined) return [];
   const list: readonly AddressInput[] = Array.isArray(input) ? input : [input as AddressInput];
-  return list.flatMap((entry) => (typeof entry === 'string' ? parseAddressList(entry) : [entry]));
+  return list.flatMap((entry) => (typeof entry === 'string' ? parseAddressList(entry) : [entry])).map(headerSafeAddress);
 }
 
 export function toAddress(input: AddressInput, field: string): EmailAddress {
   const address = typeof input === 'string' ? parseAddress(input) : input;
   if (!address?.address?.includes('@')) throw new OutboundMessageError(`${field} "${String(typeof input === 'string' ? input : input.address)}" is not an address`);
-  return address;
+  return headerSafeAddress(address);
+}
+
+// Controls (CR/LF, NUL, tabs) and angle brackets have no place in an address we send to: they could only
+// break the header or the request they are written into.
+const UNSENDABLE_IN_ADDRESS = /[\u0000-\u001f\u007f<>]/;
+
+/**
+ * An address made safe to write into a header or a provider request: the display name (often the inbound
+ * sender's, chosen by them) collapses controls to spaces via `sanitizeHeaderText`; an address part with
+ * controls is refused.
+ */
+export function headerSafeAddress(address: EmailAddress): EmailAddress {
+  const bare = String(address.address ?? '').trim();
+  if (UNSENDABLE_IN_ADDRESS.test(bare)) throw new OutboundMessageError(`"${sanitizeHeaderText(bare)}" is not an address`);
+  return { address: bare, name: sanitizeHeaderText(String(address.name ?? '')) };
 }
 
 /**

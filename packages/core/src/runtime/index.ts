@@ -9,6 +9,6 @@
  * worker.start();
  * ```
  */
-export { createWorker, HandlerTimeoutError } from './worker.js';
+export { createWorker, HandlerTimeoutError, HandlerStallError } from './worker.js';
 export { eventLoopSaturation } from './saturation.js';
 export type { Reservation, Worker, WorkerOptions, Processor, ProcessContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';

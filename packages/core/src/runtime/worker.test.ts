@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboundEmails, openStore, rowsOf, runOnce, silentLogger, type InboxEvent, type Store } from '../inbox/index.js';
+import { blobsTable, inboundEmails, openStore, rowsOf, runOnce, silentLogger, type InboxEvent, type Store } from '../inbox/index.js';
+import { UnprocessableEmailError } from '../message/index.js';
 import { storablePost, uniqueDescription } from '../inbox/test-support/posts.js';
 import { createTestStore, type TestStore } from '../testing/store.js';
 import { createWorker, type ProcessContext, type Processor } from './index.js';
@@ -349,6 +350,185 @@ describe('worker', () => {
     await worker.stop();
     expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered' });
     expect(await store.inbox.loadPost(id)).toBeNull();
+  });
+});
+
+/** Keeps the event loop busy for `ms` without yielding: a handler stuck in a regex or a tight loop. */
+function blockFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // spinning on purpose
+  }
+}
+
+describe('worker and poison pills', () => {
+  const statusOf = async (id: string) => (await store.inbox.get(id))!;
+  const fast = { backoff: { baseMs: 1, maxMs: 1 } };
+  /** Drains until every given email left pending/processing (backoff of 1 ms: retries are due at once). */
+  async function settle(worker: ReturnType<typeof createWorker>, ids: string[]) {
+    await expect
+      .poll(async () => {
+        await worker.drain();
+        const statuses = await Promise.all(ids.map(async (id) => (await statusOf(id)).status));
+        return statuses.every((s) => s !== 'pending' && s !== 'processing');
+      }, { timeout: 20_000, interval: 20 })
+      .toBe(true);
+  }
+
+  it('an UnprocessableEmailError fails the email at once, its message as note; the others are processed', async () => {
+    const poison = await ingest();
+    const others = [await ingest(), await ingest()];
+    const calls = new Map<string, number>();
+    const worker = createWorker({
+      store,
+      ...fast,
+      processor: async (ctx) => {
+        calls.set(ctx.record.id, (calls.get(ctx.record.id) ?? 0) + 1);
+        if (ctx.record.id === poison) throw new UnprocessableEmailError('attachment of 90 MB is over the 50 MB limit');
+        return { status: 'delivered' };
+      },
+    });
+    await settle(worker, [poison, ...others]);
+    expect(await statusOf(poison)).toMatchObject({ status: 'failed', attempts: 1, note: 'attachment of 90 MB is over the 50 MB limit' });
+    expect((await statusOf(poison)).lastError).toMatch(/^UnprocessableEmailError: attachment/);
+    expect(calls.get(poison)).toBe(1);
+    for (const id of others) expect(await statusOf(id)).toMatchObject({ status: 'delivered' });
+  });
+
+  for (const synchronous of [false, true]) {
+    it(`a handler that always throws (${synchronous ? 'synchronously' : 'rejecting'}) fails after maxAttempts with its reason; the others are processed`, async () => {
+      const poison = await ingest();
+      const others = [await ingest(), await ingest(), await ingest()];
+      const processor: Processor = synchronous
+        ? ((ctx: ProcessContext) => {
+            if (ctx.record.id === poison) throw new Error('poison pill, thrown synchronously');
+            return Promise.resolve({ status: 'delivered' as const });
+          })
+        : async (ctx) => {
+            await recordWrite(ctx);
+            if (ctx.record.id === poison) throw new Error('poison pill, rejected');
+            return { status: 'delivered' };
+          };
+      const worker = createWorker({ store, maxAttempts: 3, ...fast, processor });
+      await settle(worker, [poison, ...others]);
+      const failed = await statusOf(poison);
+      expect(failed).toMatchObject({ status: 'failed', attempts: 3 });
+      expect(failed.note).toMatch(/^poison pill/);
+      for (const id of others) expect(await statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    });
+  }
+
+  it('stored bytes that cannot be parsed fail the email at once (no retries); the others are processed', async () => {
+    const poison = await ingest();
+    const other = await ingest();
+    const row = (await store.db.select({ key: inboundEmails.bodyBlobKey }).from(inboundEmails).where(eq(inboundEmails.id, poison)))[0]!;
+    const parse = async (body: Buffer, contentType: string) => {
+      if (body.toString('latin1').includes('garbage')) throw new Error('multipart body has no closing boundary');
+      return store.inbox.parseStored(body, contentType);
+    };
+    if (store.blobs.kind === 'database') {
+      await store.db.update(blobsTable).set({ bytes: Buffer.from('garbage, not multipart') }).where(eq(blobsTable.key, row.key!));
+    }
+    let calls = 0;
+    const worker = createWorker({ store, ...fast, parse, processor: async () => (calls++, { status: 'delivered' }) });
+    await settle(worker, [poison, other]);
+    if (store.blobs.kind !== 'database') return;
+    expect(await statusOf(poison)).toMatchObject({ status: 'failed', attempts: 1, note: 'the stored post cannot be parsed: multipart body has no closing boundary' });
+    expect(await statusOf(other)).toMatchObject({ status: 'delivered' });
+    expect(calls).toBe(1);
+  });
+
+  it('a re-parse that fails on the machine (ENOSPC) is retried, not failed', async () => {
+    const id = await ingest();
+    const parse = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
+    };
+    const worker = createWorker({ store, maxAttempts: 2, backoff: { baseMs: 60_000, maxMs: 60_000 }, parse, processor: async () => ({ status: 'delivered' }) });
+    await worker.drain();
+    expect(await statusOf(id)).toMatchObject({ status: 'pending', attempts: 1 });
+    await store.db.update(inboundEmails).set({ status: 'ignored', nextAttemptAt: null }).where(eq(inboundEmails.id, id));
+  });
+
+  for (const where of ['before its first await', 'after an await'] as const) {
+    it(`a handler blocking the event loop past its timeout (${where}) fails at once with the reason; the others are processed`, async () => {
+      const poison = await ingest();
+      const others = [await ingest(), await ingest()];
+      let calls = 0;
+      const worker = createWorker({
+        store,
+        concurrency: 1,
+        handlerTimeoutMs: 300,
+        ...fast,
+        processor: async (ctx) => {
+          if (ctx.record.id !== poison) return { status: 'delivered' };
+          calls++;
+          if (where === 'after an await') await ctx.tx.execute(sql`select 1`);
+          blockFor(1_200);
+          await sleep(50); // still unfinished when the overdue timer fires
+          return { status: 'delivered' };
+        },
+      });
+      await settle(worker, [poison, ...others]);
+      const failed = await statusOf(poison);
+      expect(failed).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(failed.note).toMatch(/^handler blocked the event loop for \d+ ms \(past its 300 ms timeout\)$/);
+      expect(Number(/for (\d+) ms/.exec(failed.note!)![1])).toBeGreaterThanOrEqual(1_100);
+      expect(calls).toBe(1);
+      for (const id of others) expect(await statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+    });
+  }
+
+  it('a handler that blocks and then finishes keeps its outcome (the stall is over; nothing to retry)', async () => {
+    const id = await ingest();
+    const worker = createWorker({ store, handlerTimeoutMs: 200, processor: async () => (blockFor(500), { status: 'delivered' }) });
+    await worker.drain();
+    expect(await statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('an email whose worker stopped mid-attempt twice (lease expired) is failed, not taken over again; a replay runs it', async () => {
+    const id = await ingest();
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'processing', leaseOwner: 'frozen-worker', attempts: 2, takeovers: 1, leaseUntil: sql`now() - interval '1 second'` })
+      .where(eq(inboundEmails.id, id));
+    const attempts: number[] = [];
+    const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered' }) });
+    await worker.drain();
+    expect(attempts).toEqual([]);
+    const failed = await statusOf(id);
+    expect(failed).toMatchObject({ status: 'failed', attempts: 3, leaseOwner: null });
+    expect(failed.note).toContain('stopped mid-attempt 2 times');
+    expect(await store.inbox.replay(id)).toBe(1);
+    await worker.drain();
+    expect(attempts).toEqual([1]);
+    expect(await statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('a stall shared with another attempt is retried alone, then pinned on the email that blocks', async () => {
+    const poison = await ingest();
+    const innocent = await ingest();
+    const calls = new Map<string, number>();
+    const worker = createWorker({
+      store,
+      concurrency: 2,
+      handlerTimeoutMs: 300,
+      ...fast,
+      processor: async (ctx) => {
+        calls.set(ctx.record.id, (calls.get(ctx.record.id) ?? 0) + 1);
+        await sleep(ctx.record.id === poison ? 20 : 250); // the innocent is in flight across the poison's stall
+        if (ctx.record.id === poison) {
+          blockFor(1_200);
+          await sleep(50);
+        }
+        return { status: 'delivered' };
+      },
+    });
+    await settle(worker, [poison, innocent]);
+    const failed = await statusOf(poison);
+    expect(failed.status).toBe('failed');
+    expect(failed.note).toMatch(/^handler blocked the event loop/);
+    expect(calls.get(poison)).toBeLessThanOrEqual(2);
+    expect(await statusOf(innocent)).toMatchObject({ status: 'delivered' });
   });
 });
 

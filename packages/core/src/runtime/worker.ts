@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { and, asc, eq, fillPlaceholders, getTableColumns, lt, lte, sql } from 'drizzle-orm';
-import type { InboundEmail } from '../message/index.js';
+import { isPermanentFailure, UnprocessableEmailError, type InboundEmail } from '../message/index.js';
 import {
   DEFAULT_RETENTION_DAYS,
   InboundEmailNotFoundError,
@@ -63,9 +63,17 @@ export interface WorkerOptions {
   /**
    * Longest a processor may run (default 60 s, and never longer than the lease). The processor holds a
    * transaction and its row lock; on PGlite — one connection — a hung handler would otherwise stall every
-   * ingest. A timed-out attempt rolls back and is retried with backoff like a throw.
+   * ingest. A timed-out attempt rolls back and is retried with backoff like a throw — unless it ran past the
+   * timeout synchronously (the timer could not fire: the event loop was blocked), which ends the email `failed`
+   * ("handler blocked the event loop for N ms"), as a retry would only freeze the process again. When another
+   * attempt ran beside it, the stall cannot be pinned on one email: each is retried once, alone.
    */
   handlerTimeoutMs?: number;
+  /**
+   * Takeovers allowed per email (default 1): an email whose worker stopped mid-attempt (crash, freeze; its lease
+   * expired) once more than this is ended `failed` instead of being taken over again (a freeze that repeats).
+   */
+  maxTakeovers?: number;
   /**
    * Parses stored bytes back into the email (default: the store's parser). The Mailroom passes its ingress
    * limits here, so a re-parse after a restart or a replay spills large attachments like the webhook did.
@@ -121,6 +129,8 @@ class LeaseLostError extends Error {}
 /** A claimed email and, with database blobs, its stored bytes (null: load them, or they were incinerated). */
 interface Claimed {
   record: InboundRecord;
+  /** Times this email was taken over from a worker whose lease expired (0 for a born-leased row). */
+  takeovers: number;
   body: Buffer | null;
   /** Already parsed (an email the webhook just stored leased to this worker). */
   email?: InboundEmail;
@@ -130,22 +140,25 @@ interface Claimed {
 const MAX_FRESH = 256;
 
 export class HandlerTimeoutError extends Error {
-  override readonly name = 'HandlerTimeoutError';
+  override readonly name: string = 'HandlerTimeoutError';
 }
 
-/** Rejects when `ms` pass first; the losing promise's later rejection is swallowed (its transaction is gone). */
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new HandlerTimeoutError(`handler did not finish within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+/**
+ * The handler kept the event loop blocked past its timeout (the timer fired that late, or its synchronous part
+ * alone ran that long). `certain`: nothing else ran beside it, so the stall was this email's.
+ */
+export class HandlerStallError extends HandlerTimeoutError {
+  override readonly name = 'HandlerStallError';
+  constructor(
+    readonly blockedMs: number,
+    timeoutMs: number,
+    readonly certain: boolean,
+  ) {
+    super(`handler blocked the event loop for ${blockedMs} ms (past its ${timeoutMs} ms timeout)`);
+  }
+  /** Only a stall pinned on this email is permanent; a shared one is retried alone. */
+  get permanent(): boolean {
+    return this.certain;
   }
 }
 
@@ -173,6 +186,9 @@ export function createWorker(options: WorkerOptions): Worker {
   const baseMs = options.backoff?.baseMs ?? 30_000;
   const maxMs = options.backoff?.maxMs ?? 3_600_000;
   const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, leaseMs));
+  // A timeout firing this late means the event loop was blocked past it (not merely busy).
+  const stallToleranceMs = Math.min(1_000, Math.max(100, handlerTimeoutMs / 2));
+  const maxTakeovers = Math.max(0, options.maxTakeovers ?? 1);
 
   const parse = options.parse ?? ((body: Buffer, contentType: string) => store.inbox.parseStored(body, contentType));
   const storedBytes = async (id: string) => {
@@ -239,6 +255,8 @@ export function createWorker(options: WorkerOptions): Worker {
         leaseOwner: workerId,
         leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
         attempts: sql`${inboundEmails.attempts} + 1`,
+        // A row still `processing` here is one whose worker stopped mid-attempt: a takeover.
+        takeovers: sql`${inboundEmails.takeovers} + (case when ${inboundEmails.status} = 'processing' then 1 else 0 end)`,
       })
       .where(sql`${inboundEmails.id} in (${candidates})`)
       .returning({ ...getTableColumns(inboundEmails), storedBody: withBody ? storedBody : noBody })
@@ -265,6 +283,7 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       return rows.map(({ storedBody: body, ...row }) => ({
         record: toRecord(row),
+        takeovers: row.takeovers,
         body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
       }));
     } catch (error) {
@@ -305,24 +324,133 @@ export function createWorker(options: WorkerOptions): Worker {
     return Math.round(ceiling * (0.5 + Math.random() * 0.5));
   }
 
-  async function handle({ record, body, email: parsed }: Claimed): Promise<void> {
+  // Attempts parsing or running a processor right now, and when the last one ended: what tells a stall that was
+  // one email's from one that several shared.
+  let active = 0;
+  let lastActiveEnd = Number.NEGATIVE_INFINITY;
+  const idleWaiters: Array<() => void> = [];
+  const endActive = () => {
+    active--;
+    lastActiveEnd = performance.now();
+    if (active === 0) for (const wake of idleWaiters.splice(0)) wake();
+  };
+  // Retries of a shared stall run alone, one at a time; while one waits or runs the worker starts nothing else.
+  let soloWanted = 0;
+  let soloTurn: Promise<void> = Promise.resolve();
+  async function alone<T>(fn: () => Promise<T>): Promise<T> {
+    soloWanted++;
+    const previous = soloTurn;
+    let done!: () => void;
+    soloTurn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      await previous;
+      while (active > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      return await fn();
+    } finally {
+      soloWanted--;
+      done();
+    }
+  }
+
+  /** Why an email is not attempted again, if it is not: its attempts or takeovers were used up by workers that stopped. */
+  function usedUp({ record, takeovers }: Claimed): string | null {
+    if (record.attempts > maxAttempts) return `gave up: the worker processing attempt ${record.attempts - 1} stopped (lease expired)`;
+    if (takeovers > maxTakeovers) {
+      return `gave up: the worker processing this email stopped mid-attempt ${takeovers} times (lease expired: a crash or a freeze, e.g. a handler blocking the event loop)`;
+    }
+    return null;
+  }
+
+  /** The email to process; stored bytes that cannot be parsed now never will be (permanent), an outage is retried. */
+  async function emailOf({ record, body, email }: Claimed): Promise<InboundEmail> {
+    if (email) return email;
+    const fresh = takeFresh(record.id);
+    if (fresh) return fresh;
+    let bytes: Buffer;
+    try {
+      bytes = body ?? (await storedBytes(record.id));
+    } catch (error) {
+      if (error instanceof InboundEmailNotFoundError) throw new UnprocessableEmailError(error.message, { cause: error });
+      throw error;
+    }
+    try {
+      return await parse(bytes, record.contentType);
+    } catch (error) {
+      if (isUnavailableError(error) || isSystemError(error) || isPermanentFailure(error)) throw error;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new UnprocessableEmailError(`the stored post cannot be parsed: ${detail}`, { cause: error });
+    }
+  }
+
+  /**
+   * The processor under the handler timeout. The timer starts before the processor is called, so a synchronous
+   * part that outlasts it counts; a timer that fires late means the event loop was blocked (HandlerStallError).
+   */
+  async function runProcessor(ctx: ProcessContext): Promise<ProcessOutcome> {
+    const begin = performance.now();
+    const deadline = begin + handlerTimeoutMs;
+    const othersAtStart = active > 1;
+    let syncMs = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const lateMs = performance.now() - deadline;
+        if (lateMs < stallToleranceMs) return reject(new HandlerTimeoutError(`handler did not finish within ${handlerTimeoutMs} ms`));
+        // Ours for certain when the synchronous part alone ran past the timeout, or nothing else ran meanwhile.
+        const certain = syncMs >= handlerTimeoutMs || (!othersAtStart && active <= 1 && lastActiveEnd < deadline);
+        reject(new HandlerStallError(Math.round(Math.max(syncMs, handlerTimeoutMs + lateMs)), handlerTimeoutMs, certain));
+      }, handlerTimeoutMs);
+    });
+    timeout.catch(() => undefined);
+    try {
+      let work: Promise<ProcessOutcome>;
+      try {
+        work = Promise.resolve(processor(ctx));
+      } catch (error) {
+        work = Promise.reject(error);
+      }
+      syncMs = performance.now() - begin;
+      work.catch(() => undefined); // the losing side's rejection (its transaction is gone)
+      return await Promise.race([work, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function handle(claimed: Claimed): Promise<void> {
+    const { record } = claimed;
     const started = performance.now();
     const attempt = record.attempts;
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      if (attempt > maxAttempts) throw new Error(`gave up: the worker processing attempt ${attempt - 1} stopped (lease expired)`);
-      const email = parsed ?? takeFresh(record.id) ?? (await parse(body ?? (await storedBytes(record.id)), record.contentType));
-      const hooks: Array<() => unknown> = [];
+      const gaveUp = usedUp(claimed);
+      if (gaveUp) throw new UnprocessableEmailError(gaveUp);
+      // The last attempt stalled beside others: run this one alone, so a second stall is pinned on it.
+      const attemptIt = () => attemptOnce(claimed, attempt, elapsed);
+      if (record.lastError?.startsWith('HandlerStallError')) await alone(attemptIt);
+      else await attemptIt();
+    } catch (error) {
+      if (error instanceof LeaseLostError) {
+        (options.logger ?? store.logger).warn('lease_lost', { id: record.id, workerId });
+        return;
+      }
+      await recordFailure(record, attempt, error, elapsed());
+    }
+  }
+
+  async function attemptOnce(claimed: Claimed, attempt: number, elapsed: () => number): Promise<void> {
+    const { record } = claimed;
+    active++;
+    let outcome: ProcessOutcome;
+    const hooks: Array<() => unknown> = [];
+    try {
+      const email = await emailOf(claimed);
       if (store.closed) throw new StoreUnavailableError('the store is closed');
       // Begun by the handler's first write (if any) and committed together with the outcome: for a handler that
       // writes nothing, one statement. A handler's own network errors are not relabelled as a database outage.
       const work = await store.unitOfWork();
-      let outcome: ProcessOutcome;
       try {
-        outcome = await withTimeout(
-          processor({ record, email, attempt, tx: work.tx, workerId, afterCommit: (fn) => hooks.push(fn) }),
-          handlerTimeoutMs,
-        );
+        outcome = await runProcessor({ record, email, attempt, tx: work.tx, workerId, afterCommit: (fn) => hooks.push(fn) });
         if (!outcome || !OUTCOMES.has(outcome.status)) {
           throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(outcome)}`);
         }
@@ -333,28 +461,26 @@ export function createWorker(options: WorkerOptions): Worker {
         await work.rollback().catch(() => undefined);
         throw error;
       }
-      const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt };
-      if (outcome.route) emit('routed', fields);
-      emit(outcome.status, { ...fields, note: outcome.note ?? null, durationMs: elapsed() });
-      for (const hook of hooks) {
-        try {
-          await hook();
-        } catch (error) {
-          (options.logger ?? store.logger).error('after_commit_error', { id: record.id, error: describeError(error) });
-        }
+    } finally {
+      endActive();
+    }
+    const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt };
+    if (outcome.route) emit('routed', fields);
+    emit(outcome.status, { ...fields, note: outcome.note ?? null, durationMs: elapsed() });
+    for (const hook of hooks) {
+      try {
+        await hook();
+      } catch (error) {
+        (options.logger ?? store.logger).error('after_commit_error', { id: record.id, error: describeError(error) });
       }
-    } catch (error) {
-      if (error instanceof LeaseLostError) {
-        (options.logger ?? store.logger).warn('lease_lost', { id: record.id, workerId });
-        return;
-      }
-      await recordFailure(record, attempt, error, elapsed());
     }
   }
 
   async function recordFailure(record: InboundRecord, attempt: number, error: unknown, durationMs: number) {
     const lastError = describeError(error);
-    const final = attempt >= maxAttempts;
+    // A permanent failure (UnprocessableEmailError, a stall pinned on this email, an unsendable reply) would hit
+    // the same wall again: failed at once, its reason as the note.
+    const final = attempt >= maxAttempts || isPermanentFailure(error);
     const delay = backoffMs(attempt);
     try {
       const updated = await store.transaction((tx) =>
@@ -362,7 +488,7 @@ export function createWorker(options: WorkerOptions): Worker {
           .update(inboundEmails)
           .set(
             final
-              ? { status: 'failed', processedAt: sql`now()`, lastError, leaseOwner: null, leaseUntil: null, nextAttemptAt: null }
+              ? { status: 'failed', processedAt: sql`now()`, lastError, note: failureNote(error), leaseOwner: null, leaseUntil: null, nextAttemptAt: null }
               : {
                   status: 'pending',
                   lastError,
@@ -409,6 +535,7 @@ export function createWorker(options: WorkerOptions): Worker {
   // The last round claimed nothing because yielding left no slot (not because nothing was due).
   let yieldLimited = false;
   const slots = () => {
+    if (soloWanted > 0) return 0; // a stalled email's retry is about to run alone
     if (!options.yieldWhile?.()) return concurrency;
     return performance.now() - lastLaunch >= pollMs ? 1 : 0;
   };
@@ -489,7 +616,7 @@ export function createWorker(options: WorkerOptions): Worker {
       if (!entry) throw new Error('worker.take: unknown reservation, or one already taken or released');
       reservations.delete(reservation);
       // Launched even while stopping: the row is leased to this worker, and stop() waits for it.
-      launch([{ record, body: null, email }]);
+      launch([{ record, takeovers: 0, body: null, email }]);
       entry.settle();
     },
     release(reservation) {
@@ -521,4 +648,17 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     },
   };
+}
+
+/** A Node.js system error (ENOSPC, EMFILE, ENOMEM…): the machine's trouble, not the email's. */
+function isSystemError(error: unknown): boolean {
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
+  return typeof code === 'string' && typeof syscall === 'string';
+}
+
+/** The reason a failed email shows (`note`): the error's message, one line, bounded. */
+function failureNote(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = message.replace(/\s+/g, ' ').trim();
+  return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }

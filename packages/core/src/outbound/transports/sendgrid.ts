@@ -1,5 +1,5 @@
 import type { EmailAddress } from '../../message/index.js';
-import { uniqueRecipients, type PreparedMessage } from '../message.js';
+import { sanitizeHeaderText, uniqueRecipients, type PreparedMessage } from '../message.js';
 import { TransportError, type DeliveryResult, type Transport } from '../transport.js';
 
 export interface SendGridTransportOptions {
@@ -95,8 +95,10 @@ export function sendgridTransport(options: SendGridTransportOptions): Transport 
   };
 }
 
+// Rows queued by older code (or written by hand) may hold raw display names: collapse controls here too.
 function address(a: EmailAddress): { email: string; name?: string } {
-  return a.name ? { email: a.address, name: a.name } : { email: a.address };
+  const name = sanitizeHeaderText(a.name ?? '');
+  return name ? { email: a.address, name } : { email: a.address };
 }
 
 /** The v3 Mail Send JSON for a batch of messages sharing content. */
@@ -113,7 +115,7 @@ export function sendgridMailBody(batch: readonly PreparedMessage[], options: { s
       to: to.map(address),
       ...(cc.length ? { cc: cc.map(address) } : {}),
       ...(bcc.length ? { bcc: bcc.map(address) } : {}),
-      subject: message.subject,
+      subject: sanitizeHeaderText(message.subject, Infinity),
       headers,
       custom_args: message.customArgs,
     };
@@ -125,7 +127,7 @@ export function sendgridMailBody(batch: readonly PreparedMessage[], options: { s
   const body: Record<string, unknown> = {
     personalizations,
     from: address(first.from),
-    subject: first.subject,
+    subject: sanitizeHeaderText(first.subject, Infinity),
     content,
   };
   if (first.replyTo.length === 1) body.reply_to = address(first.replyTo[0]!);

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { EmailAddress } from '../../message/index.js';
-import type { PreparedMessage } from '../message.js';
+import { sanitizeHeaderText, type PreparedMessage } from '../message.js';
 import { TransportError, type Transport } from '../transport.js';
 
 export interface SmtpTransportOptions {
@@ -47,7 +47,7 @@ export function smtpTransport(options: SmtpTransportOptions): Transport {
         cc: message.cc.map(format),
         bcc: message.bcc.map(format),
         ...(message.replyTo.length ? { replyTo: message.replyTo.map(format) } : {}),
-        subject: message.subject,
+        subject: sanitizeHeaderText(message.subject, Infinity),
         ...(message.text ? { text: message.text } : {}),
         ...(message.html ? { html: message.html } : {}),
         messageId: `<${message.messageId}>`,
@@ -86,8 +86,9 @@ export function smtpTransport(options: SmtpTransportOptions): Transport {
   };
 }
 
+// Rows queued by older code (or written by hand) may hold raw display names: collapse controls here too.
 function format(a: EmailAddress): { name: string; address: string } {
-  return { name: a.name, address: a.address };
+  return { name: sanitizeHeaderText(a.name ?? ''), address: a.address };
 }
 
 /**

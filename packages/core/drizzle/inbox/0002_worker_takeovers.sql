@@ -1,0 +1,1 @@
+ALTER TABLE "mailroom"."inbound_emails" ADD COLUMN "takeovers" integer DEFAULT 0 NOT NULL;
