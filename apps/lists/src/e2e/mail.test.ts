@@ -333,6 +333,11 @@ describe('moderation and commands', () => {
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await fetch(`${h.url}/lists/confirm/${expired}`, { method: 'POST' })).status).toBe(404);
     expect((await memberRow('new@members.test'))!.status).toBe('pending');
+    // The link as mailed still works, once: a second POST changes nothing.
+    await openLink(link, 'Subscribe new@members.test to Dev?');
+    expect((await memberRow('new@members.test'))!.status).toBe('active');
+    const again = await fetch(link.replace('https://example.com', h.url), { method: 'POST' });
+    expect(await again.text()).toBe('new@members.test was already subscribed to Dev.');
   });
 
   it('mail to an unknown list bounces', async () => {
