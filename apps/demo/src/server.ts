@@ -139,6 +139,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     await store.migrate(demoMigrations);
     // Without eventsSecurity the Mailroom answers POST /events with 404 and a reason.
     // One Mailroom owns the outbox for every app (one deliverer, SendGrid or outbox only) and the Event Webhook.
+    // The Mailroom's signers (lists' reply addresses, links and Message-IDs; its reply route is on the lists domain).
+    const signers = { keys: [{ id: 'demo', secret: secretFor('mailroom:signers') }], domain: config.domains.lists };
+    const demoSigners = { replyAddresses: signers, messageIds: signers };
     const transport = config.sendgridApiKey ? sendgridTransport({ apiKey: config.sendgridApiKey }) : outboxOnlyTransport();
     const mailroom = createMailroom({
       store,
@@ -146,7 +149,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       worker: { autoStart: false },
       ...(plan.events ? { eventsSecurity: plan.events } : {}),
       // The apps give every message its own From; this one is only the fallback. 1,000 rows a round fill a list batch.
-      mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 } },
+      mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 }, ...demoSigners },
     });
 
     // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).

@@ -44,18 +44,21 @@ const sample = () => {
 };
 const sampler = setInterval(sample, 10);
 
+const KEYS = [{ id: 'k1', secret: 'benchmark secret, not for production' }];
+const SIGNERS = { keys: KEYS, domain: DOMAIN };
 const store = await createTestStore();
 const mailroom = createMailroom({
   store,
   security: { publicKeys: [TEST_KEY_PAIR.publicKey] },
   worker: { autoStart: false },
   // The Mailroom owns the outbox deliverer; 1,000 rows a round fill one SendGrid request.
-  mail: { from: `lists@${DOMAIN}`, domain: DOMAIN, transport: sendgridTransport({ apiKey: 'bench-key', baseUrl }), deliverer: { claimLimit: 1000 } },
+  // The lists sign reply addresses, links and Message-IDs with the Mailroom's signers.
+  mail: { from: `lists@${DOMAIN}`, domain: DOMAIN, transport: sendgridTransport({ apiKey: 'bench-key', baseUrl }), deliverer: { claimLimit: 1000 }, replyAddresses: SIGNERS, messageIds: SIGNERS },
 });
 const lists = await createListsApp({
   mailroom,
   store,
-  config: { domain: DOMAIN, publicUrl: 'https://example.com/lists', keys: [{ id: 'k1', secret: 'benchmark secret, not for production' }] },
+  config: { domain: DOMAIN, publicUrl: 'https://example.com/lists', keys: KEYS },
   // Fires when the handler finished (before its commit): how long the inbound side itself took.
   onInbound: () => {
     handlerDoneAt = performance.now();

@@ -61,7 +61,6 @@ export function resolveConfig(config: ListsConfig): ResolvedConfig {
   };
 }
 
-export const REPLY_PREFIX = 'reply';
 export const SLUG = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 export const listAddress = (config: ResolvedConfig, slug: string) => `${slug}@${config.domain}`;

@@ -4,7 +4,7 @@ import { createTestMailroom, type TestMailroom } from '@mailroom/core/testing';
 import type { ListsDb } from './db/index.js';
 import { distributions, messages } from './db/schema.js';
 import { createListsApp, requeueDistribution, type ListsApp } from './index.js';
-import { createList, upsertMember, type List } from './service.js';
+import { createList, upsertMember, type List } from './domain/index.js';
 
 const DOMAIN = 'lists.example.com';
 let t: TestMailroom;
@@ -21,7 +21,7 @@ beforeEach(async () => {
     config: { domain: DOMAIN, publicUrl: 'https://example.com/lists', keys: [{ id: 'k1', secret: 'test secret for the lists fan-out tests' }] },
     fanout: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 1 } },
   });
-  db = t.store.db as unknown as ListsDb;
+  db = t.store.db;
   dev = await createList(db, { slug: 'dev', name: 'Dev' });
   ops = await createList(db, { slug: 'ops', name: 'Ops' });
   for (const list of [dev, ops]) {

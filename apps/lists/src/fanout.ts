@@ -10,7 +10,7 @@ import { attemptsUsedUp, decideRetry, sanitizeHeaderText, type Logger, type Mail
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';
-import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, threadAddress, unsubscribeToken, type List, type ListsServices, type Member, type Message, type Thread } from './service.js';
+import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, threadAddress, unsubscribeToken, type List, type ListsServices, type Member, type Message, type Thread } from './domain/index.js';
 
 export interface Fanout {
   /** Runs pending fan-outs now (after a commit); a no-op until start(). */
@@ -52,7 +52,7 @@ export function createFanout(options: FanoutOptions): Fanout {
   let current: Promise<void> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
-  const db = store.db as unknown as ListsDb;
+  const db = store.db;
 
   /** The next due distribution, its attempt counted (committed before the work, so a crash counts too). */
   async function claim(): Promise<Distribution | null> {
@@ -74,7 +74,7 @@ export function createFanout(options: FanoutOptions): Fanout {
   /** One chunk of `job` in one transaction; the copies and the cursor commit together. */
   async function chunk(claimed: Distribution, afterCommit: (fn: () => unknown) => void): Promise<void> {
     await store.transaction(async (rawTx) => {
-      const tx = rawTx as unknown as ListsDb;
+      const tx: ListsDb = rawTx;
       const [job] = await tx
         .select()
         .from(distributions)

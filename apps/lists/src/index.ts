@@ -6,14 +6,17 @@
  *
  * @example
  * ```ts
- * // One Mailroom owns the outbox: claim 1,000 rows a round so a list batch fills one SendGrid request.
+ * // One Mailroom owns the outbox (1,000 rows a round: a list batch fills one SendGrid request) and the
+ * // signers: lists' reply addresses, confirmation links and Message-IDs are the Mailroom's.
+ * const keys = [{ id: 'k1', secret: process.env.LISTS_SECRET! }];
  * const mailroom = createMailroom({ store, security, eventsSecurity, mail: {
  *   from: 'lists@lists.example.com', transport: sendgridTransport({ apiKey: process.env.SENDGRID_API_KEY! }),
+ *   replyAddresses: { keys, domain: 'lists.example.com' }, messageIds: { keys, domain: 'lists.example.com' },
  *   deliverer: { claimLimit: 1000 },
  * } });
  * const lists = await createListsApp({ mailroom, store, config: {
  *   domain: 'lists.example.com', publicUrl: 'https://example.com/lists',
- *   keys: [{ id: 'k1', secret: process.env.LISTS_SECRET! }], adminPasswordHash: process.env.LISTS_ADMIN_HASH,
+ *   keys, adminPasswordHash: process.env.LISTS_ADMIN_HASH,
  * } });
  * app.route('/lists', lists.web);
  * lists.registerEventHandlers(mailroom.events);   // Event Webhook bounces, drops, spam reports
@@ -22,13 +25,12 @@
  * ```
  */
 import type { Hono } from 'hono';
-import { createMessageIds, createReplyAddresses, type EventHandlerRegistry, type Mailer, type Mailroom, type Store } from '@mailroom/core';
-import { REPLY_PREFIX, resolveConfig, type ListsConfig, type ResolvedConfig } from './config.js';
+import type { EventHandlerRegistry, Mailer, Mailroom, Store } from '@mailroom/core';
+import { ListsConfigError, resolveConfig, type ListsConfig, type ResolvedConfig } from './config.js';
 import { LISTS_MIGRATIONS, type ListsDb } from './db/index.js';
+import { handleDeliveryEvent, type ListsServices } from './domain/index.js';
 import { createFanout, type Fanout } from './fanout.js';
-import { handleDeliveryEvent, type InboundResult } from './inbound.js';
-import { registerListRoutes } from './mail.js';
-import type { ListsServices } from './service.js';
+import { registerListRoutes, type InboundResult } from './mail/index.js';
 import { createWebApp } from './web/app.js';
 
 export interface ListsAppOptions {
@@ -63,16 +65,15 @@ export interface ListsApp {
   stop(): Promise<void>;
 }
 
-export const LISTS_MIGRATION_SET = LISTS_MIGRATIONS;
-
 /** Applies migrations, registers the mail routes on the Mailroom and builds the web app. */
 export async function createListsApp(options: ListsAppOptions): Promise<ListsApp> {
   const config = resolveConfig(options.config);
   const { store } = options;
+  const { replyAddresses, messageIds } = options.mailroom;
+  if (!replyAddresses || !messageIds) {
+    throw new ListsConfigError('lists signs reply addresses, links and Message-IDs with the Mailroom\'s signers: createMailroom({ mail: { replyAddresses, messageIds } })');
+  }
   await store.migrate(LISTS_MIGRATIONS);
-  const messageIds = createMessageIds({ keys: config.keys, domain: config.domain });
-  const replyAddresses = createReplyAddresses({ keys: config.keys, domain: config.domain, localPrefix: REPLY_PREFIX });
-
   const mailer = options.mailer ?? options.mailroom.mailer;
   let fanout: Fanout | null = null;
   const services: ListsServices = {
@@ -87,11 +88,11 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
   // Web actions run in a transaction whose after-commit hooks wake the fan-out and the deliverer.
   const inTransaction = async <T>(fn: (tx: ListsDb, afterCommit: (f: () => unknown) => void) => Promise<T>): Promise<T> => {
     const hooks: Array<() => unknown> = [];
-    const result = await store.transaction((tx) => fn(tx as unknown as ListsDb, (f) => hooks.push(f)));
+    const result = await store.transaction((tx) => fn(tx, (f) => hooks.push(f)));
     for (const hook of hooks) await hook();
     return result;
   };
-  const web = createWebApp({ db: store.db as unknown as ListsDb, services, transaction: inTransaction });
+  const web = createWebApp({ db: store.db, services, transaction: inTransaction });
 
   return {
     web,
@@ -105,7 +106,7 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
           if (event.kind === 'bounce' && event.type === 'blocked') return;
           const detail = event.kind === 'spamreport' ? 'spam report' : `${event.reason ?? ''}${'status' in event && event.status ? ` (${event.status})` : ''}`;
           // Mail queued here (a probe, a goodbye) goes out once the event's transaction committed.
-          await handleDeliveryEvent(tx as ListsDb, services, { kind, email: event.email, detail, customArgs: event.customArgs }, afterCommit);
+          await handleDeliveryEvent(tx, services, { kind, email: event.email, detail, customArgs: event.customArgs }, afterCommit);
         });
       on('bounce');
       on('dropped');
@@ -126,9 +127,9 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
 
 export { resolveConfig, ListsConfigError } from './config.js';
 export type { ListsConfig, ResolvedConfig } from './config.js';
-export type { InboundResult } from './inbound.js';
+export type { InboundResult } from './mail/index.js';
 export { hashPassword } from './web/auth.js';
 export * as listsSchema from './db/schema.js';
-export { createList, upsertMember, listBySlug, threadMessages } from './service.js';
+export { createList, upsertMember, listBySlug, threadMessages } from './domain/index.js';
 export { requeueDistribution } from './fanout.js';
-export type { List, Member, Message, Thread, ModerationItem, ListsServices } from './service.js';
+export type { List, Member, Message, Thread, ModerationItem, ListsServices } from './domain/index.js';

@@ -89,12 +89,14 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   const settings = configFromEnv(env);
   const store = await openStore(settings.store);
   const transport = settings.sendgrid ? sendgridTransport(settings.sendgrid) : outboxOnlyTransport();
+  // The lists sign reply addresses, links and Message-IDs with the Mailroom's signers: LISTS_SECRET, on the lists' domain.
+  const signers = { keys: settings.app.keys, domain: settings.app.domain ?? 'lists.example.com' };
   const mailroom = createMailroom({
     store,
     security: settings.security,
     eventsSecurity: settings.eventsSecurity, // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set
     // 1,000 rows a round: a batch of list copies fills one SendGrid request.
-    mail: { from: `lists@${settings.app.domain}`, domain: settings.app.domain, transport, deliverer: { claimLimit: 1000 } },
+    mail: { from: `lists@${settings.app.domain}`, domain: settings.app.domain, transport, deliverer: { claimLimit: 1000 }, replyAddresses: signers, messageIds: signers },
   });
   const adminPasswordHash = !settings.admin ? undefined : 'hash' in settings.admin ? settings.admin.hash : await hashPassword(settings.admin.password);
   const lists = await createListsApp({ mailroom, store, config: { ...settings.app, ...(adminPasswordHash ? { adminPasswordHash } : {}) } });

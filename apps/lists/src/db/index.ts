@@ -1,13 +1,13 @@
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Database } from '@mailroom/core';
 
 export * as schema from './schema.js';
 
 /**
- * Any drizzle Postgres database or transaction: core's store (PGlite or postgres.js) and a
- * handler's `ctx.tx` both fit, so domain functions run inside the caller's transaction.
+ * Core's `Database` (any drizzle database or transaction, whatever its schema): core's store (PGlite or
+ * postgres.js), a handler's `ctx.tx` and a web action's transaction all fit, so domain functions run
+ * inside the caller's transaction without casts.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type ListsDb = PgDatabase<PgQueryResultHKT, any, any>;
+export type ListsDb = Database;
 
 /** Where drizzle-kit writes this app's migrations (applied with core's `store.migrate`, set `lists`). */
 export const migrationsFolder = new URL('../../drizzle', import.meta.url).pathname;

@@ -25,6 +25,19 @@ beforeEach(async () => {
 afterEach(async () => h.close());
 
 const header = (m: PreparedMessage, name: string) => m.headers[name];
+const memberRow = async (address: string) => (await h.db.select().from(members).where(eq(members.address, address)))[0];
+/** The confirmation link in a message's text. */
+const linkIn = (m: PreparedMessage) => /https:\/\/example\.com\/lists\/confirm\/[a-z0-9]+/.exec(m.text ?? '')?.[0] ?? '';
+/** Opens a confirmation link like a person: GET shows the question, POST applies it. */
+async function openLink(link: string, question: string): Promise<void> {
+  expect(link).not.toBe('');
+  const url = link.replace('https://example.com', h.url);
+  const page = await fetch(url);
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain(question);
+  const applied = await fetch(url, { method: 'POST' });
+  expect(applied.status).toBe(200);
+}
 const copyTo = (sent: PreparedMessage[], address: string) => sent.find((m) => m.to[0]?.address === address);
 /** The address inside `<mailto:…>`. */
 const mailto = (value: string | undefined) => /<mailto:([^>?]+)/.exec(value ?? '')?.[1] ?? '';
@@ -276,26 +289,213 @@ describe('moderation and commands', () => {
     expect(h.results.at(-1)).toMatchObject({ outcome: 'published' });
   });
 
-  it('subscribe by email needs a confirmation round-trip; unsubscribe and help work by email', async () => {
+  it('subscribe and unsubscribe by email mail a confirmation link; the membership changes only when it is opened', async () => {
     await h.post({ from: 'New Person <new@members.test>', to: `dev-request@${DOMAIN}`, subject: 'subscribe', text: '' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'subscribe', detail: 'confirmation-sent' });
-    expect((await h.db.select().from(members).where(eq(members.address, 'new@members.test')))[0]!.status).toBe('pending');
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'subscribe', detail: 'confirmation sent' });
+    expect((await memberRow('new@members.test'))!.status).toBe('pending');
     const confirmation = h.sent().at(-1)!;
-    expect(confirmation.to[0]!.address).toBe('new@members.test');
-    await h.post({ from: 'new@members.test', to: confirmation.replyTo[0]!.address, subject: `Re: ${confirmation.subject}`, text: 'yes' });
-    expect((await h.db.select().from(members).where(eq(members.address, 'new@members.test')))[0]!.status).toBe('active');
+    expect(confirmation.to).toEqual([{ address: 'new@members.test', name: '' }]);
+    expect(confirmation.subject).toBe('[dev] Confirm your subscription');
+    expect(confirmation.headers['Auto-Submitted']).toBe('auto-replied');
+    // Replying to the confirmation does nothing: only the link confirms.
+    await h.post({ from: 'new@members.test', to: `dev-request@${DOMAIN}`, subject: `Re: ${confirmation.subject}`, text: 'yes' });
+    expect((await memberRow('new@members.test'))!.status).toBe('pending');
+    await openLink(linkIn(confirmation), 'Subscribe new@members.test to Dev?');
+    expect((await memberRow('new@members.test'))!.status).toBe('active');
 
     await h.post({ from: CAROL, to: LIST, subject: 'unsubscribe', text: '' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'unsubscribe', detail: 'unsubscribed' });
-    expect((await h.db.select().from(members).where(eq(members.address, CAROL)))[0]!.status).toBe('unsubscribed');
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'unsubscribe', detail: 'confirmation sent' });
+    expect((await memberRow(CAROL))!.status).toBe('active');
+    const leave = h.sent().at(-1)!;
+    expect(leave).toMatchObject({ to: [{ address: CAROL }], subject: '[dev] Confirm that you want to leave' });
+    await openLink(linkIn(leave), `Unsubscribe ${CAROL} from Dev?`);
+    expect((await memberRow(CAROL))!.status).toBe('unsubscribed');
 
     await h.post({ from: 'curious@elsewhere.test', to: `dev-request@${DOMAIN}`, subject: 'what is this?', text: 'help' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'help' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'help', detail: 'help sent' });
     expect(h.sent().at(-1)!.text).toContain(`Post: write to ${LIST}`);
+  });
+
+  it('a confirmation link works only for its own member, and not once expired or tampered with', async () => {
+    await h.post({ from: 'new@members.test', to: `dev-request@${DOMAIN}`, subject: 'subscribe', text: '' });
+    const link = linkIn(h.sent().at(-1)!);
+    const token = link.split('/').at(-1)!;
+    const tampered = `${link.slice(0, -2)}${token.endsWith('a') ? 'bb' : 'aa'}`;
+    expect((await fetch(tampered.replace('https://example.com', h.url), { method: 'POST' })).status).toBe(404);
+    // A token for another member's scope, bound to this address, is refused too.
+    const bob = (await memberRow(BOB))!;
+    const foreign = h.lists.services.replyAddresses.createToken({ scope: `l:${bob.id}`, recipient: 'new@members.test' });
+    expect((await fetch(`${h.url}/lists/confirm/${foreign}`, { method: 'POST' })).status).toBe(404);
+    expect((await memberRow(BOB))!.status).toBe('active');
+    // An expired one (the mailed links live 7 days).
+    const pending = (await memberRow('new@members.test'))!;
+    const expired = h.lists.services.replyAddresses.createToken({ scope: `j:${pending.id}`, recipient: pending.address, ttlSeconds: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await fetch(`${h.url}/lists/confirm/${expired}`, { method: 'POST' })).status).toBe(404);
+    expect((await memberRow('new@members.test'))!.status).toBe('pending');
+    // The link as mailed still works, once: a second POST changes nothing.
+    await openLink(link, 'Subscribe new@members.test to Dev?');
+    expect((await memberRow('new@members.test'))!.status).toBe('active');
+    const again = await fetch(link.replace('https://example.com', h.url), { method: 'POST' });
+    expect(await again.text()).toBe('new@members.test was already subscribed to Dev.');
   });
 
   it('mail to an unknown list bounces', async () => {
     await h.post({ from: ALICE, to: `nope@${DOMAIN}`, subject: 'x', text: 'y' });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'bounced', reason: 'no list named "nope"' });
+  });
+});
+
+/** What SendGrid reports for mail whose From nobody vouches for: no DKIM signature, SPF failed. */
+const FORGED = { dkim: 'none', spf: 'fail' } as const;
+
+describe('forged senders (From not aligned with DKIM or SPF)', () => {
+  it('a forged member post is held for the moderator, not redistributed; approving it publishes it', async () => {
+    await h.post({ from: `Bob <${BOB}>`, to: LIST, subject: 'Urgent: new bank details', text: 'Pay here.', ...FORGED });
+    const held = h.results.at(-1)!;
+    expect(held).toMatchObject({ outcome: 'held' });
+    expect((held as { reason: string }).reason).toMatch(/^sender not authenticated: no passing DKIM signature aligned with From domain members\.test/);
+    expect(await h.db.select().from(messages)).toHaveLength(0);
+    expect(h.sent().map((m) => m.to[0]!.address)).toEqual([MOD]);
+    // The moderation flow decides, as for any held post.
+    const notice = h.sent()[0]!;
+    await h.post({ from: MOD, to: notice.replyTo[0]!.address, subject: 'Re: held', text: 'reject' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'moderated', decision: 'reject' });
+    expect(await h.db.select().from(messages)).toHaveLength(0);
+  });
+
+  it('a DKIM pass for another domain, or SPF for a foreign envelope, does not make From authentic', async () => {
+    await h.post({ from: ALICE, to: LIST, subject: 'a', text: 'x', dkim: '{@evil.test : pass}', spf: 'fail' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
+    await h.post({ from: ALICE, to: LIST, subject: 'b', text: 'y', dkim: 'none', spf: 'pass', envelope: { from: 'bounce@evil.test', to: [LIST] } });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
+    // Aligned by SPF alone is enough.
+    await h.post({ from: ALICE, to: LIST, subject: 'c', text: 'z', dkim: 'none', spf: 'pass' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'published' });
+  });
+
+  it('a forged unsubscribe removes nobody: the member gets a fixed-text link, and stays until opening it', async () => {
+    await h.post({ from: `Bob <${BOB}>`, to: `dev-request@${DOMAIN}`, subject: 'unsubscribe', text: '', ...FORGED });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'unsubscribe', detail: 'confirmation sent' });
+    expect((await memberRow(BOB))!.status).toBe('active');
+    const leave = h.sent().at(-1)!;
+    expect(leave.to).toEqual([{ address: BOB, name: '' }]);
+    // A post now still reaches Bob.
+    await h.post({ from: ALICE, to: LIST, subject: 'Still there?', text: 'hello' });
+    expect(h.sent().some((m) => m.subject === 'Still there?' && m.to[0]!.address === BOB)).toBe(true);
+  });
+
+  it('a forged reply through a member\'s personal reply address is held; a forged moderation answer is ignored', async () => {
+    const { copies } = await startThread();
+    await h.post({ from: BOB, to: mailto(header(copyTo(copies, BOB)!, 'List-Post')), subject: 'Re: Release plan', text: 'Cancel it.', ...FORGED });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
+    const notice = h.sent().at(-1)!;
+    expect(notice.to[0]!.address).toBe(MOD);
+    await h.post({ from: MOD, to: notice.replyTo[0]!.address, subject: 'Re: held', text: 'approve', ...FORGED });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored' });
+    expect((h.results.at(-1) as { reason: string }).reason).toMatch(/^moderation reply from an unauthenticated sender/);
+    expect((await h.db.select().from(moderation))[0]!.status).toBe('pending');
+    expect(await h.db.select().from(messages)).toHaveLength(1);
+  });
+});
+
+describe('backscatter: what forged requests can make us send', () => {
+  it('20 forged subscribe and help requests naming one victim get at most 3 answers, with fixed text', async () => {
+    const victim = 'victim@elsewhere.test';
+    for (let i = 0; i < 20; i++) {
+      const subject = i % 2 ? 'subscribe' : 'help BUY CHEAP PILLS http://spam.test';
+      await h.post({ from: `BUY CHEAP PILLS http://spam.test <${victim}>`, to: `dev-request@${DOMAIN}`, subject, text: 'http://spam.test', messageId: `<forged-${i}@spam.test>`, ...FORGED });
+    }
+    const answers = h.sent().filter((m) => m.to[0]!.address === victim);
+    expect(answers).toHaveLength(3);
+    for (const answer of answers) {
+      expect(answer.to).toEqual([{ address: victim, name: '' }]);
+      expect(answer.subject).toMatch(/^\[dev\] (Help|Confirm your subscription)$/);
+      expect(`${answer.subject}\n${answer.text}`).not.toMatch(/PILLS|spam\.test/);
+    }
+    expect(h.results).toHaveLength(20);
+    expect(h.results.filter((r) => r.outcome === 'command' && r.detail.startsWith('no answer sent (rate-limited'))).toHaveLength(17);
+    expect((await memberRow(victim))?.status ?? 'none').not.toBe('active');
+  });
+
+  it('rotating forged addresses is bounded by the global cap of automatic replies', async () => {
+    await h.close();
+    h = await startHarness({}, { autoReplyLimit: { globalMax: 5 } });
+    list = await createList(h.db, { slug: 'dev', name: 'Dev' });
+    for (let i = 0; i < 12; i++) await h.post({ from: `victim${i}@elsewhere.test`, to: `dev-request@${DOMAIN}`, subject: 'subscribe', text: '', ...FORGED });
+    expect(h.sent()).toHaveLength(5);
+    // Refused requests leave no pending member behind.
+    expect(await h.db.select().from(members)).toHaveLength(5);
+  });
+});
+
+describe('auto-responders that do not mark their mail', () => {
+  it('an auto-responder answering every mail with human-looking text gets at most 3 answers in 8 rounds', async () => {
+    const bot = 'helpdesk@vendor.test';
+    let subject = 'Question about the list';
+    for (let round = 1; round <= 8; round++) {
+      // No Auto-Submitted, no Precedence, no threading headers: it looks like a person writing.
+      await h.post({ from: `Vendor Helpdesk <${bot}>`, to: `dev-request@${DOMAIN}`, subject, text: 'Thank you for your message. We will get back to you shortly.\n', messageId: `<round-${round}@vendor.test>` });
+      const ours = h.sent().filter((m) => m.to[0]!.address === bot).at(-1);
+      if (ours) subject = `Re: ${ours.subject}`;
+    }
+    expect(h.results).toHaveLength(8);
+    expect(h.sent().filter((m) => m.to[0]!.address === bot)).toHaveLength(3);
+  });
+});
+
+describe('subjects that decode to line breaks', () => {
+  const SUBJECT = 'Release\r\nBcc: victim@evil.test';
+
+  it('a member post whose subject decodes to CR/LF is redistributed with the breaks collapsed, and the next post too', async () => {
+    const response = await h.post({ mode: 'raw', from: ALICE, to: LIST, subject: SUBJECT, text: 'body' });
+    const { id } = (await response.json()) as { id: string };
+    expect((await h.store.inbox.get(id))!.status).toBe('delivered');
+    const copies = h.sent().filter((m) => m.subject === 'Release Bcc: victim@evil.test');
+    expect(copies.map((m) => m.to[0]!.address).sort()).toEqual([ALICE, BOB, CAROL, MOD].sort());
+    expect(copies.every((m) => m.bcc.length === 0)).toBe(true);
+    await h.post({ from: BOB, to: LIST, subject: 'Next', text: 'after it' });
+    expect(h.sent().filter((m) => m.subject === 'Next')).toHaveLength(4);
+  });
+
+  it('a held post with such a subject notifies the moderator (the email does not fail)', async () => {
+    const response = await h.post({ mode: 'raw', from: 'Stranger\r\nX: y <stranger@elsewhere.test>', to: LIST, subject: SUBJECT, text: 'hi' });
+    const { id } = (await response.json()) as { id: string };
+    expect((await h.store.inbox.get(id))!.status).toBe('delivered');
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
+    expect(h.sent().at(-1)).toMatchObject({ to: [{ address: MOD }], subject: '[dev] Held for moderation: Release Bcc: victim@evil.test' });
+  });
+});
+
+describe('replay', () => {
+  it('replaying an email of every outcome ends with the same status and note, and repeats no effect', async () => {
+    const cases = [
+      { from: ALICE, to: LIST, subject: 'Published', text: 'a post' },
+      { from: 'stranger@elsewhere.test', to: LIST, subject: 'Held', text: 'may I?' },
+      { from: 'curious@elsewhere.test', to: `dev-request@${DOMAIN}`, subject: 'help', text: '' },
+      { from: ALICE, to: LIST, subject: 'Echo', text: 'looped', headers: { 'List-Id': 'Dev <dev.lists.example.com>' } },
+      { from: ALICE, to: `nope@${DOMAIN}`, subject: 'x', text: 'y' },
+    ];
+    const effects = async () => ({
+      messages: (await h.db.select().from(messages)).length,
+      moderation: (await h.db.select().from(moderation)).length,
+      members: (await h.db.select().from(members)).length,
+      distributions: (await h.db.select().from(distributions)).length,
+      outbox: (await listOutbound(h.store.db, { limit: 1000 })).length,
+      sent: h.sent().length,
+    });
+    const seen: string[] = [];
+    for (const description of cases) {
+      const { id } = (await (await h.post(description)).json()) as { id: string };
+      const first = (await h.store.inbox.get(id))!;
+      const before = await effects();
+      expect(await h.mailroom.replay(id)).toBe(1);
+      await h.settle();
+      const again = (await h.store.inbox.get(id))!;
+      expect({ status: again.status, note: again.note }).toEqual({ status: first.status, note: first.note });
+      expect(await effects()).toEqual(before);
+      seen.push(first.status);
+    }
+    expect(seen).toEqual(['delivered', 'delivered', 'delivered', 'ignored', 'bounced']);
   });
 });

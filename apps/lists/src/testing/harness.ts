@@ -4,8 +4,8 @@
  * DATABASE_URL); the Mailroom's outbox deliverer over a transport that keeps every batch it was handed
  * (core's `createTestMailroom`).
  */
-import type { PreparedMessage } from '@mailroom/core';
-import { createTestMailroom, type InboundDescription, type TestStore } from '@mailroom/core/testing';
+import type { AutoReplyLimit, PreparedMessage } from '@mailroom/core';
+import { createTestMailroom, type InboundDescription, type TestMailroom, type TestStore } from '@mailroom/core/testing';
 import { createListsApp, type InboundResult, type ListsApp, type ListsConfig } from '../index.js';
 import type { ListsDb } from '../db/index.js';
 import { hashPassword } from '../web/auth.js';
@@ -16,6 +16,8 @@ let adminHash: Promise<string> | null = null;
 
 export interface Harness {
   url: string;
+  /** The Mailroom the lists' routes are declared on (replay, inbox). */
+  mailroom: TestMailroom['mailroom'];
   store: TestStore;
   db: ListsDb;
   lists: ListsApp;
@@ -33,9 +35,26 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(config: Partial<ListsConfig> = {}): Promise<Harness> {
-  // SendGrid-sized batches: 1,000 personalizations per request, 1,000 rows claimed per round.
-  const t = await createTestMailroom({ mail: { from: `lists@${DOMAIN}`, deliverer: { claimLimit: 1000 } }, maxBatchSize: 1000 });
+export const KEYS = [{ id: 'k1', secret: 'test secret for the lists app signing keys' }];
+
+export interface HarnessOptions {
+  /** The Mailroom's automatic-reply limits (default core's: 3 per recipient a day, 1,000 an hour). */
+  autoReplyLimit?: AutoReplyLimit;
+}
+
+export async function startHarness(config: Partial<ListsConfig> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  // SendGrid-sized batches: 1,000 personalizations per request, 1,000 rows claimed per round. The lists
+  // sign with the Mailroom's signers, on the lists' own domain.
+  const t = await createTestMailroom({
+    mail: {
+      from: `lists@${DOMAIN}`,
+      deliverer: { claimLimit: 1000 },
+      replyAddresses: { keys: KEYS, domain: DOMAIN },
+      messageIds: { keys: KEYS, domain: DOMAIN },
+      ...(options.autoReplyLimit ? { autoReplyLimit: options.autoReplyLimit } : {}),
+    },
+    maxBatchSize: 1000,
+  });
   adminHash ??= hashPassword(ADMIN_PASSWORD);
   const results: InboundResult[] = [];
   const lists = await createListsApp({
@@ -45,7 +64,7 @@ export async function startHarness(config: Partial<ListsConfig> = {}): Promise<H
       domain: DOMAIN,
       publicUrl: 'https://example.com/lists',
       basePath: '/lists',
-      keys: [{ id: 'k1', secret: 'test secret for the lists app signing keys' }],
+      keys: KEYS,
       adminPasswordHash: await adminHash,
       secureCookies: false,
       ...config,
@@ -59,8 +78,9 @@ export async function startHarness(config: Partial<ListsConfig> = {}): Promise<H
 
   return {
     url: t.url,
+    mailroom: t.mailroom,
     store: t.store,
-    db: t.store.db as unknown as ListsDb,
+    db: t.store.db,
     lists,
     batches: t.batches,
     sent: () => t.sent,

@@ -6,12 +6,10 @@ import { normalize, SLUG } from '../config.js';
 import type { ListsDb } from '../db/index.js';
 import { ARCHIVES, lists, memberEvents, members, moderation, POLICIES, ROLES, threads, type MemberStatus, type Role } from '../db/schema.js';
 import {
-  confirmMember,
   createList,
   decide,
   listBySlug,
   memberById,
-  memberByConfirmationToken,
   memberForUnsubscribeToken,
   setMemberStatus,
   threadMessages,
@@ -34,6 +32,7 @@ import {
   verifyPassword,
   type AdminEnv,
 } from './auth.js';
+import { confirmRoutes } from './confirm.js';
 import { AdminHome, AdminList, ListIndex, ModerationQueue, Page, ThreadIndex, ThreadView } from './views.js';
 
 export interface WebDeps {
@@ -153,7 +152,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     );
   });
 
-  // ---- one-click unsubscribe (RFC 8058) and subscription confirmation ----
+  // ---- one-click unsubscribe (RFC 8058); subscribe/unsubscribe confirmation links in confirm.tsx ----
   app.get('/unsubscribe/:token', async (c) => {
     const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
     if (!member) return c.text('this unsubscribe link is not valid', 404);
@@ -172,29 +171,11 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   app.post('/unsubscribe/:token', async (c) => {
     const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
     if (!member) return c.text('this unsubscribe link is not valid', 404);
-    await deps.transaction((tx, afterCommit) => unsubscribe(tx, services, member, 'one-click', afterCommit, false));
+    await deps.transaction((tx) => unsubscribe(tx, member, 'one-click'));
     return c.text(`${member.address} is unsubscribed.`);
   });
 
-  app.get('/confirm/:token', async (c) => {
-    const member = await memberByConfirmationToken(db, c.req.param('token'));
-    if (!member) return c.text('this confirmation link is not valid (already used?)', 404);
-    return c.html(
-      <Page title="Confirm subscription" base={base}>
-        <form method="post">
-          <p>Subscribe {member.address}?</p>
-          <button type="submit">Confirm</button>
-        </form>
-      </Page>,
-    );
-  });
-
-  app.post('/confirm/:token', async (c) => {
-    const member = await memberByConfirmationToken(db, c.req.param('token'));
-    if (!member) return c.text('this confirmation link is not valid (already used?)', 404);
-    await deps.transaction((tx) => confirmMember(tx, member, 'web link'));
-    return c.text(`${member.address} is subscribed.`);
-  });
+  app.route('/confirm', confirmRoutes(deps));
 
   // ---- admin session ----
   app.get('/login', (c) =>

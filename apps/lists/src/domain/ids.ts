@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 const ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';
 
@@ -11,12 +11,4 @@ export function shortId(length = 10): string {
   let out = '';
   for (const byte of bytes) out += ALPHABET[byte & 31];
   return out;
-}
-
-export function randomToken(bytes = 24): string {
-  return randomBytes(bytes).toString('base64url');
-}
-
-export function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
 }
