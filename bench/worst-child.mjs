@@ -35,11 +35,20 @@ let stalls = {};
 let phase = 'startup';
 let last = performance.now();
 let lastBeat = 0;
+// The CPU this process used during the longest gap (user + system, all threads, capped at the gap): on a loaded
+// machine a gap is partly time the process was not scheduled at all, and this says how much of it was ours.
+let cpuStalls = {};
+let lastCpu = process.cpuUsage();
 const sampler = setInterval(() => {
   const now = performance.now();
   const gap = Math.max(0, now - last - INTERVAL_MS);
+  const cpu = process.cpuUsage(lastCpu);
+  lastCpu = process.cpuUsage();
   last = now;
-  stalls[phase] = Math.max(stalls[phase] ?? 0, gap);
+  if (gap >= (stalls[phase] ?? 0)) {
+    stalls[phase] = gap;
+    cpuStalls[phase] = Math.min(gap, (cpu.user + cpu.system) / 1000);
+  }
   if (now - lastBeat >= 50) {
     lastBeat = now;
     emit({ e: 'beat' });
@@ -106,6 +115,7 @@ async function measure() {
   times = {};
   errors = {};
   stalls = {};
+  cpuStalls = {};
   phase = 'measured';
   await sleep(5); // a sampler tick first, so nothing before the pass is charged to the ingress
   const email = await processPost(body, contentType, run);
@@ -113,7 +123,8 @@ async function measure() {
   const [stallPhase, maxStallMs] = Object.entries(stalls)
     .filter(([name]) => name !== 'measured')
     .reduce((a, b) => (b[1] > a[1] ? b : a), ['—', 0]);
-  return { totalMs, maxStallMs, stallPhase, times, stalls, errors, outcome: outcomeOf(email, errors), attachments: email?.attachments.length ?? null };
+  const stallCpuMs = cpuStalls[stallPhase] ?? 0;
+  return { totalMs, maxStallMs, stallCpuMs, stallPhase, times, stalls, errors, outcome: outcomeOf(email, errors), attachments: email?.attachments.length ?? null };
 }
 
 function outcomeOf(email, errors) {
@@ -140,6 +151,7 @@ emit({
   passes: passes.length,
   ...byTime,
   maxStallMs: byStall.maxStallMs,
+  stallCpuMs: byStall.stallCpuMs,
   stallPhase: byStall.stallPhase,
-  allPasses: passes.map((p) => ({ totalMs: p.totalMs, maxStallMs: p.maxStallMs, stallPhase: p.stallPhase })),
+  allPasses: passes.map((p) => ({ totalMs: p.totalMs, maxStallMs: p.maxStallMs, stallCpuMs: p.stallCpuMs, stallPhase: p.stallPhase })),
 });

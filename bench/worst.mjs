@@ -88,6 +88,8 @@ async function measureFamily(family, { capMs, progress, ordinaryCache }) {
 const ms = (r) => (r.killed ? `> ${(r.capMs / 1000).toFixed(0)} s (killed)` : r.skipped || r.failed ? '—' : fmtMs(r.totalMs));
 const fmtMs = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
 const stall = (r) => (r.killed ? `≥ ${fmtMs(r.stallAtLeastMs)} (${r.phase})` : r.skipped || r.failed ? '—' : `${fmtMs(r.maxStallMs)} (${r.stallPhase})`);
+/** How much of the longest stall was this process's own CPU (the rest: not scheduled, on a loaded machine). */
+const cpuShare = (r) => (r.killed || r.skipped || r.failed || !(r.maxStallMs > 0) ? '—' : `${Math.round((100 * r.stallCpuMs) / r.maxStallMs)} %`);
 const mb = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(0)} KB`);
 
 function row({ family, mode, atN, at2n, ordinary }) {
@@ -105,6 +107,7 @@ function row({ family, mode, atN, at2n, ordinary }) {
     'time 2n': ms(at2n),
     'growth 2n/n': growth,
     'longest stall (where)': atN.killed ? stall(atN) : stall(at2n),
+    'CPU in it': atN.killed ? '—' : cpuShare(at2n),
     'ordinary time': ms(ordinary),
     'ordinary stall': stall(ordinary),
     '2n / ordinary': vsOrdinary,
