@@ -4,6 +4,7 @@
 //   --quick      fewer runs, shorter load passes (a smoke run, not figures to quote)
 //   --only=X     only sections/cases whose id contains X: parse, memory, parsed-10k, attachments-2m, raw-30m,
 //                ingest, avatars, lists, replies (comma-separated for several)
+//   --worst      instead: the adversarial bench (bench/worst.mjs; takes --only=family and --cap=seconds)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,10 @@ import { MEMORY_PARSERS, PARSERS } from './parsers.mjs';
 import { renderChart } from './chart.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+if (process.argv.includes('--worst')) {
+  await (await import('./worst.mjs')).runWorst(process.argv.slice(2));
+  process.exit(0);
+}
 const quick = process.argv.includes('--quick');
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').filter(Boolean);
 const progress = (message) => process.stderr.write(`… ${message}\n`);
