@@ -7,6 +7,7 @@ import { createListsApp, requeueDistribution, type ListsApp } from './index.js';
 import { createList, upsertMember, type List } from './domain/index.js';
 
 const DOMAIN = 'lists.example.com';
+const KEYS = [{ id: 'k1', secret: 'test secret for the lists fan-out tests' }];
 let t: TestMailroom;
 let lists: ListsApp;
 let db: ListsDb;
@@ -14,11 +15,14 @@ let dev: List;
 let ops: List;
 
 beforeEach(async () => {
-  t = await createTestMailroom({ mail: { from: `lists@${DOMAIN}`, deliverer: { claimLimit: 1000 } }, maxBatchSize: 1000 });
+  t = await createTestMailroom({
+    mail: { from: `lists@${DOMAIN}`, deliverer: { claimLimit: 1000 }, replyAddresses: { keys: KEYS, domain: DOMAIN }, messageIds: { keys: KEYS, domain: DOMAIN } },
+    maxBatchSize: 1000,
+  });
   lists = await createListsApp({
     mailroom: t.mailroom,
     store: t.store,
-    config: { domain: DOMAIN, publicUrl: 'https://example.com/lists', keys: [{ id: 'k1', secret: 'test secret for the lists fan-out tests' }] },
+    config: { domain: DOMAIN, publicUrl: 'https://example.com/lists', keys: KEYS },
     fanout: { maxAttempts: 3, backoff: { baseMs: 1, maxMs: 1 } },
   });
   db = t.store.db;
