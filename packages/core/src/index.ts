@@ -117,6 +117,7 @@ export {
   requeueOutbound,
   createOutboxDeliverer,
   buildReply,
+  conversationThreading,
   replySubject,
   replyRecipients,
   canAutoReply,

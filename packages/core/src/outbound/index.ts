@@ -46,7 +46,7 @@ export { createOutboxDeliverer } from './deliverer.js';
 export { createPollLoop, defaultWorkerId, retryDelayMs } from './poll-loop.js';
 export type { PollLoop, PollLoopOptions } from './poll-loop.js';
 export type { OutboxDeliverer, OutboxDelivererOptions } from './deliverer.js';
-export { buildReply, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
+export { buildReply, conversationThreading, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
 export type { ReplyContent, BuildReplyOptions, AutoReplyVerdict, AutoReplyRefusal, CanAutoReplyOptions, AutoReplyLimit } from './threading.js';
 export { createReplyHelpers, verifyReplyToken, replyTokenGuard } from './reply-helpers.js';
 export type { ReplyHelpers, ReplyHelpersOptions, ReplyContext, ReplySendOptions, ReplyOutcome, VerifyReplyTokenInput } from './reply-helpers.js';
