@@ -146,7 +146,14 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       worker: { autoStart: false },
       ...(plan.events ? { eventsSecurity: plan.events } : {}),
       // The apps give every message its own From; this one is only the fallback. 1,000 rows a round fill a list batch.
-      mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 } },
+      // Its signers sign every app's reply tokens and Message-IDs (each app has its own scopes and reply domain).
+      mail: {
+        from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' },
+        transport,
+        deliverer: { claimLimit: 1000 },
+        replyAddresses: { keys: [{ id: 'demo', secret: secretFor('mail') }], domain: config.domains.support },
+        messageIds: { keys: [{ id: 'demo', secret: secretFor('mail') }], domain: config.domains.support },
+      },
     });
 
     // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).

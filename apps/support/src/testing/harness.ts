@@ -32,8 +32,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** The Mailroom's signing keys (reply addresses and Message-IDs). */
+export const KEYS = [{ id: 'k1', secret: 'test secret for support app signing keys' }];
+
 export async function startHarness(config: Partial<SupportAppConfig> = {}): Promise<Harness> {
-  const t = await createTestMailroom({ mail: { from: SUPPORT } });
+  const t = await createTestMailroom({
+    mail: { from: SUPPORT, replyAddresses: { keys: KEYS, domain: DOMAIN }, messageIds: { keys: KEYS, domain: DOMAIN } },
+  });
   const results: InboundResult[] = [];
   const support = await createSupportApp({
     mailroom: t.mailroom,
@@ -44,7 +49,6 @@ export async function startHarness(config: Partial<SupportAppConfig> = {}): Prom
         { address: SUPPORT, name: 'general' },
         { address: BILLING, name: 'billing' },
       ],
-      keys: [{ id: 'k1', secret: 'test secret for support app signing keys' }],
       secureCookies: false,
       ...config,
     },
