@@ -149,6 +149,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       worker: { autoStart: false },
       ...(plan.events ? { eventsSecurity: plan.events } : {}),
       // The apps give every message its own From; this one is only the fallback. 1,000 rows a round fill a list batch.
+      // Its signers sign every app's reply tokens and Message-IDs (each app has its own scopes; support and blog build
+      // reply addresses on their own domains, lists routes the Mailroom's reply domain).
       mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 }, ...demoSigners },
     });
 

@@ -21,6 +21,8 @@ export interface SupportConfig {
   throttle?: ThrottleConfig;
   /** Attachments kept per message. Default 15 files, 10 MB each. */
   attachments?: { maxCount: number; maxBytes: number };
+  /** Most people on a ticket (requester included); further Cc's are not added, replies never reach more. Default 50. */
+  maxParticipants?: number;
   /** Path the web app is mounted at (for links, redirects and the cookie path). Default ''. */
   basePath?: string;
   /** Set the Secure flag on cookies (turn off only for plain-HTTP local development). Default true. */
@@ -34,6 +36,7 @@ export interface ResolvedConfig {
   reopenWithinDays: number;
   throttle: ThrottleConfig;
   attachments: { maxCount: number; maxBytes: number };
+  maxParticipants: number;
   basePath: string;
   secureCookies: boolean;
   /** Normalised support addresses: never added as participants, never mailed. */
@@ -54,6 +57,8 @@ export function resolveConfig(config: SupportConfig): ResolvedConfig {
   });
   const throttle = config.throttle ?? { maxTickets: 5, windowMinutes: 60 };
   if (!(throttle.maxTickets >= 1) || !(throttle.windowMinutes > 0)) throw new SupportConfigError('throttle needs maxTickets ≥ 1 and windowMinutes > 0');
+  const maxParticipants = config.maxParticipants ?? 50;
+  if (!Number.isInteger(maxParticipants) || maxParticipants < 1) throw new SupportConfigError('maxParticipants must be a whole number ≥ 1');
   const basePath = (config.basePath ?? '').replace(/\/+$/, '');
   if (basePath && !basePath.startsWith('/')) throw new SupportConfigError('basePath must start with "/"');
   return {
@@ -63,10 +68,16 @@ export function resolveConfig(config: SupportConfig): ResolvedConfig {
     reopenWithinDays: config.reopenWithinDays ?? 30,
     throttle,
     attachments: config.attachments ?? { maxCount: 15, maxBytes: 10 * 1024 * 1024 },
+    maxParticipants,
     basePath,
     secureCookies: config.secureCookies ?? true,
     ownAddresses: new Set(queues.map((q) => q.address)),
   };
+}
+
+/** Our domains, for `email.classify()`'s loop detection: the reply domain and the support addresses' domains. */
+export function ownDomains(config: ResolvedConfig): string[] {
+  return [...new Set([config.domain, ...config.queues.map((q) => q.address.split('@')[1]!)])];
 }
 
 /** True for our own addresses: support addresses and anything on our reply domain. */

@@ -1,51 +1,39 @@
 /**
  * @mailroom/app-support — a help desk on @mailroom/core: support tickets by email, an agent web UI
- * and a JSON API.
+ * and a JSON API. It signs nothing itself: reply addresses and Message-IDs are the Mailroom's.
  *
  * @example
  * ```ts
- * // mailroom = createMailroom({ store, security, mail: { from: 'support@support.example.com', transport } })
+ * const keys = [{ id: 'k1', secret: process.env.SUPPORT_SECRET! }];
+ * const mailroom = createMailroom({ store, security, mail: {
+ *   from: 'support@support.example.com', transport,
+ *   replyAddresses: { keys, domain: 'support.example.com' },
+ *   messageIds: { keys, domain: 'support.example.com' },
+ * } });
  * const support = await createSupportApp({ mailroom, store, config: {
  *   domain: 'support.example.com',
  *   queues: [{ address: 'support@support.example.com', name: 'general' }],
- *   keys: [{ id: 'k1', secret: process.env.SUPPORT_SECRET! }],
  * } });
  * app.route('/support', support.web);           // with config.basePath = '/support'
  * support.registerEventHandlers(mailroom.events); // bounces and drops from the Event Webhook
  * ```
  */
 import type { Hono } from 'hono';
-import {
-  createMessageIds,
-  createReplyAddresses,
-  type EventHandlerRegistry,
-  type Mailer,
-  type Mailroom,
-  type Store,
-  type Transaction,
-} from '@mailroom/core';
-import { resolveConfig, type ResolvedConfig, type SupportConfig } from './config.js';
-import { coreMailText } from './core-text.js';
-import { migrationsFolder, type SupportDb } from './db/index.js';
-import { handleBounceEvent, type InboundResult, type MailText } from './inbound.js';
-import { REPLY_LOCAL_PREFIX, registerSupportRoutes } from './mail.js';
-import type { SupportServices } from './ports.js';
+import type { EventHandlerRegistry, Mailroom, Store } from '@mailroom/core';
+import { resolveConfig, SupportConfigError, type ResolvedConfig, type SupportConfig } from './config.js';
+import { migrationsFolder } from './db/index.js';
+import type { AfterCommit, SupportServices } from './domain/services.js';
+import { registerBounceEvents, registerSupportRoutes, type InboundResult } from './mail/index.js';
 import { createWebApp } from './web/app.js';
 
-export interface SupportAppConfig extends SupportConfig {
-  /** Signing keys for reply addresses and Message-IDs; the first signs, all verify (rotation). */
-  keys: { id: string; secret: string }[];
-}
+/** The help desk's settings (signing keys are the Mailroom's `mail.replyAddresses` / `mail.messageIds`). */
+export type SupportAppConfig = SupportConfig;
 
-export interface SupportAppOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  mailroom: Mailroom<any>;
+export interface SupportAppOptions<E extends object = {}> {
+  /** Needs `mail: { from, replyAddresses, messageIds }`: the help desk's mail goes through its mailer and signers. */
+  mailroom: Mailroom<E>;
   store: Store;
-  /** Where ticket mail is queued; default `mailroom.mailer` (give the Mailroom `mail: { from, transport }`). */
-  mailer?: Mailer;
   config: SupportAppConfig;
-  /** Override the text analysis (tests, or core's own once it has classify/DSN/verdict). */
-  text?: MailText;
   /** Called with what each inbound email did (logging, tests). */
   onInbound?: (result: InboundResult) => void;
 }
@@ -55,8 +43,6 @@ export interface SupportApp {
   web: Hono;
   config: ResolvedConfig;
   services: SupportServices;
-  /** Feed SendGrid Event Webhook bounce/dropped events here (custom arg `support_ticket` names the ticket). */
-  onBounceEvent(event: { email: string; reason?: string | null; status?: string | null; customArgs?: Record<string, unknown> }): Promise<void>;
   /**
    * Handles the Event Webhook's hard `bounce` and `dropped` events for our mail (custom arg
    * `support_ticket`): the address becomes undeliverable on the ticket, in the event's transaction.
@@ -64,79 +50,46 @@ export interface SupportApp {
   registerEventHandlers(events: EventHandlerRegistry): void;
 }
 
-function ticketArg(customArgs: Record<string, unknown> | undefined): string | null {
-  const value = customArgs?.support_ticket;
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
-}
-
 export const SUPPORT_MIGRATIONS = { name: 'support', folder: migrationsFolder };
 
-/** Applies migrations, registers the mail routes on the Mailroom and builds the web app. */
-export async function createSupportApp(options: SupportAppOptions): Promise<SupportApp> {
-  const config = resolveConfig(options.config);
-  const { store } = options;
-  const mailer = options.mailer ?? options.mailroom.mailer;
-  if (!options.config.keys?.length) throw new Error('support: at least one signing key is required');
-  const replyAddresses = createReplyAddresses({ keys: options.config.keys, domain: config.domain, localPrefix: REPLY_LOCAL_PREFIX });
-  const messageIds = createMessageIds({ keys: options.config.keys, domain: config.domain });
-  await store.migrate(SUPPORT_MIGRATIONS);
-
-  // Mail queued in a transaction wakes the deliverer after that transaction commits.
-  const afterCommitOf = new WeakMap<object, (fn: () => unknown) => void>();
-  const services: SupportServices = {
-    db: store.db as unknown as SupportDb,
+function servicesOf(mailroom: Mailroom<object>, store: Store): SupportServices {
+  const { replyAddresses, messageIds } = mailroom;
+  if (!replyAddresses || !messageIds) {
+    throw new SupportConfigError('support: the Mailroom needs mail.replyAddresses and mail.messageIds (createMailroom({ mail: { from, replyAddresses, messageIds } }))');
+  }
+  return {
+    db: store.db,
     async transaction(fn) {
-      const hooks: (() => unknown)[] = [];
-      const result = await store.transaction(async (tx) => {
-        afterCommitOf.set(tx, (hook) => hooks.push(hook));
-        return fn(tx as unknown as SupportDb);
-      });
+      // Mail queued in the transaction wakes the deliverer once it committed.
+      const hooks: Parameters<AfterCommit>[0][] = [];
+      const result = await store.transaction((tx) => fn(tx, (hook) => hooks.push(hook)));
       for (const hook of hooks) await hook();
       return result;
     },
-    mailer: {
-      async send(message, { tx }) {
-        const afterCommit = afterCommitOf.get(tx);
-        const { id } = await mailer.send(message, { tx: tx as unknown as Transaction, ...(afterCommit ? { afterCommit } : {}) });
-        return { id };
-      },
-    },
+    mailer: mailroom.mailer,
     replyAddresses,
     messageIds,
     blobs: store.blobs,
-    bindAfterCommit(tx, register) {
-      afterCommitOf.set(tx, register);
-    },
   };
+}
 
-  registerSupportRoutes(
-    options.mailroom,
-    { services, config, text: options.text ?? coreMailText(), blobs: { put: (key, data, tx) => store.blobs.put(key, data, tx as unknown as Transaction) } },
-    options.onInbound,
-  );
-  const web = createWebApp(services, config);
+/** Applies migrations, registers the mail routes on the Mailroom and builds the web app. */
+export async function createSupportApp<E extends object>(options: SupportAppOptions<E>): Promise<SupportApp> {
+  const config = resolveConfig(options.config);
+  const services = servicesOf(options.mailroom, options.store);
+  await options.store.migrate(SUPPORT_MIGRATIONS);
+  registerSupportRoutes(options.mailroom, { services, config }, options.onInbound);
   return {
-    web,
+    web: createWebApp(services, config),
     config,
     services,
-    onBounceEvent: (event) =>
-      services.transaction((tx) => handleBounceEvent(tx, { ...event, ticket: ticketArg(event.customArgs) })),
-    registerEventHandlers(dispatcher) {
-      dispatcher.on('bounce', async (event, { tx }) => {
-        // `blocked` is usually our reputation or content, not a dead mailbox.
-        if (event.type !== 'bounce' || !event.email) return;
-        await handleBounceEvent(tx as unknown as SupportDb, { email: event.email, reason: event.reason, status: event.status, ticket: ticketArg(event.customArgs) });
-      });
-      dispatcher.on('dropped', async (event, { tx }) => {
-        if (!event.email) return;
-        await handleBounceEvent(tx as unknown as SupportDb, { email: event.email, reason: `dropped: ${event.reason ?? 'no reason'}`, ticket: ticketArg(event.customArgs) });
-      });
-    },
+    registerEventHandlers: registerBounceEvents,
   };
 }
 
 export { resolveConfig } from './config.js';
 export type { SupportConfig, QueueConfig, ResolvedConfig } from './config.js';
-export type { InboundResult, MailText } from './inbound.js';
+export type { InboundResult } from './mail/index.js';
+export type { SupportServices } from './domain/services.js';
 export { createAgent, upsertAgent, issueApiToken } from './domain/agents.js';
 export * as supportSchema from './db/schema.js';

@@ -16,7 +16,7 @@ describe('configuration from the environment', () => {
     ]);
     const config = configFromEnv({ ...base, SUPPORT_THROTTLE: '3/10', SUPPORT_SECRET_PREVIOUS: 'old secret' });
     expect(config.app.throttle).toEqual({ maxTickets: 3, windowMinutes: 10 });
-    expect(config.app.keys.map((k) => k.id)).toEqual(['current', 'previous']);
+    expect(config.keys.map((k) => k.id)).toEqual(['current', 'previous']);
     expect(config.app.queues).toEqual([{ address: 'support@support.example.com', name: 'general' }]);
     expect(config.security).toEqual({ insecure: true });
   });

@@ -40,6 +40,8 @@ export function parseQueues(value: string): SupportAppConfig['queues'] {
 
 export function configFromEnv(env: Env = process.env): {
   app: SupportAppConfig;
+  /** Sign the Mailroom's reply addresses and Message-IDs (first signs, all verify). */
+  keys: { id: string; secret: string }[];
   port: number;
   security: IngressSecurity;
   /** From SENDGRID_EVENTS_PUBLIC_KEY; undefined leaves the Event Webhook off. */
@@ -67,13 +69,14 @@ export function configFromEnv(env: Env = process.env): {
     app: {
       domain,
       queues: parseQueues(env.SUPPORT_ADDRESSES ?? `support@${domain}=general`),
-      keys,
       helpdeskName: env.SUPPORT_NAME ?? 'Support',
       reopenWithinDays: Number(env.SUPPORT_REOPEN_DAYS ?? 30),
       throttle: { maxTickets: Number(throttle[1]), windowMinutes: Number(throttle[2]) },
+      maxParticipants: Number(env.SUPPORT_MAX_PARTICIPANTS ?? 50),
       basePath: env.SUPPORT_BASE_PATH ?? '',
       secureCookies: env.SUPPORT_INSECURE_COOKIES !== '1',
     },
+    keys,
     port,
     ...webhooks,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
@@ -92,7 +95,13 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
     store,
     security: settings.security,
     eventsSecurity: settings.eventsSecurity, // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set
-    mail: { from: settings.app.queues[0]?.address ?? `support@${settings.app.domain}`, domain: settings.app.domain, transport },
+    mail: {
+      from: settings.app.queues[0]?.address ?? `support@${settings.app.domain}`,
+      domain: settings.app.domain,
+      transport,
+      replyAddresses: { keys: settings.keys, domain: settings.app.domain },
+      messageIds: { keys: settings.keys, domain: settings.app.domain },
+    },
   });
   const support = await createSupportApp({ mailroom, store, config: settings.app });
   if (settings.admin) await upsertAgent(support.services.db, settings.admin);

@@ -120,6 +120,7 @@ export {
   attemptsUsedUp,
   JobTimeoutError,
   buildReply,
+  conversationThreading,
   replySubject,
   replyRecipients,
   canAutoReply,

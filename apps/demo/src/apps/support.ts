@@ -19,7 +19,6 @@ export const supportModule: DemoAppModule = {
           { address, name: 'general' },
           { address: `billing@${domain}`, name: 'billing' },
         ],
-        keys: [{ id: 'demo', secret: ctx.secretFor('support') }],
         helpdeskName: 'Demo Support',
         basePath: ctx.mountPath,
         // Plain-HTTP localhost in development; behind TLS in production.

@@ -1,13 +1,13 @@
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Queryable } from '@mailroom/core';
 
 export * as schema from './schema.js';
 
 /**
- * Any drizzle Postgres database or transaction: core's store (PGlite or postgres.js) and a
- * handler's `ctx.tx` both fit, so domain functions run inside the caller's transaction.
+ * Core's `Queryable` (any drizzle database or transaction, whatever its schema): the store's `db`, a
+ * handler's `ctx.tx` and `store.transaction`'s `tx` all fit, so domain functions run inside the caller's
+ * transaction. A name of ours for core's type, not a second declaration of it.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type SupportDb = PgDatabase<PgQueryResultHKT, any, any>;
+export type SupportDb = Queryable;
 
 /** Where drizzle-kit writes this app's migrations (applied with core's `store.migrate`, set `support`). */
 export const migrationsFolder = new URL('../../drizzle', import.meta.url).pathname;

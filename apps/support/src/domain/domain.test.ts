@@ -1,20 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replySubject } from '@mailroom/core';
 import { createTestStore, type TestStore } from '@mailroom/core/testing';
 import type { SupportDb } from '../db/index.js';
 import { SUPPORT_MIGRATIONS } from '../index.js';
 import { openTicket, recordMessage, listTickets, setStatus, assignTicket, ticketConversation, addParticipants } from './tickets.js';
-import { findReplyTicket, followUp, subjectTag, taggedSubject, cleanSubject, replySubject } from './threading.js';
+import { findReplyTicket, followUp, subjectTag, taggedSubject, cleanSubject, storedSubject } from './threading.js';
 import { isThrottled } from './throttle.js';
 import { createAgent, authenticateAgent, createSession, agentBySession, deleteSession, issueApiToken, agentByApiToken } from './agents.js';
 import { markUndeliverable } from './addresses.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 
 let store: TestStore;
-const t = { db: undefined as unknown as SupportDb };
+const t: { db: SupportDb } = { db: null! };
 beforeAll(async () => {
   store = await createTestStore();
   await store.migrate(SUPPORT_MIGRATIONS);
-  t.db = store.db as unknown as SupportDb;
+  t.db = store.db;
 });
 afterAll(async () => {
   await store?.close();
@@ -39,13 +40,25 @@ describe('tickets', () => {
       requester: { address: 'carol@example.com', name: 'Carol' },
       cc: [{ address: 'dave@example.com', name: 'Dave' }, { address: 'DAVE@example.com', name: '' }, { address: 'carol@example.com', name: '' }],
     });
-    await addParticipants(t.db, ticket.number, [{ address: 'erin@example.com', name: 'Erin' }]);
+    expect(await addParticipants(t.db, ticket.number, [{ address: 'erin@example.com', name: 'Erin' }])).toBe(1);
     const conv = await ticketConversation(t.db, ticket.number);
     expect(conv!.participants.map((p) => [p.address, p.role])).toEqual([
       ['carol@example.com', 'requester'],
       ['dave@example.com', 'cc'],
       ['erin@example.com', 'cc'],
     ]);
+  });
+
+  it('caps participants: the requester counts, people already on the ticket take no room, and names are one line', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => ({ address: `cc${i}@example.com`, name: `CC\r\nBcc: x ${i}` }));
+    const ticket = await openTicket(t.db, { ...base, subject: 'Many', requester: { address: 'req@example.com', name: 'Req' }, cc: many, maxParticipants: 4 });
+    const people = (await ticketConversation(t.db, ticket.number))!.participants;
+    expect(people.map((p) => p.address).sort()).toEqual(['cc0@example.com', 'cc1@example.com', 'cc2@example.com', 'req@example.com']);
+    expect(people.find((p) => p.address === 'cc0@example.com')!.name).toBe('CC Bcc: x 0');
+    // Full: nobody else gets in, however the list is ordered.
+    expect(await addParticipants(t.db, ticket.number, [{ address: 'cc0@example.com', name: '' }, { address: 'late@example.com', name: '' }], { max: 4 })).toBe(0);
+    const other = await openTicket(t.db, { ...base, subject: 'Room', requester: { address: 'req2@example.com', name: '' }, maxParticipants: 3 });
+    expect(await addParticipants(t.db, other.number, [{ address: 'req2@example.com', name: '' }, { address: 'a@example.com', name: '' }, { address: 'b@example.com', name: '' }, { address: 'c@example.com', name: '' }], { max: 3 })).toBe(2);
   });
 
   it('records one message per inbound email and ticket', async () => {
@@ -87,7 +100,19 @@ describe('threading', () => {
     expect(subjectTag('Printer #1042')).toBeNull();
     expect(cleanSubject('Re: AW: Fwd: [#1042] Printer')).toBe('Printer');
     expect(taggedSubject('Re: Printer', 1042)).toBe('[#1042] Printer');
-    expect(replySubject('[#1042] Printer', 1042)).toBe('Re: [#1042] Printer');
+    expect(replySubject(taggedSubject('[#1042] Printer', 1042))).toBe('Re: [#1042] Printer');
+  });
+
+  it('keeps subjects one header-safe line, whatever the sender decoded into them, in linear time', () => {
+    expect(storedSubject('Invoice\r\nBcc: everyone@example.com')).toBe('Invoice Bcc: everyone@example.com');
+    expect(storedSubject(' \r\n ')).toBe('(no subject)');
+    expect(taggedSubject('Re: Invoice\r\n\r\nBcc: x', 7)).toBe('[#7] Invoice Bcc: x');
+    expect(taggedSubject('x'.repeat(5000), 7).length).toBeLessThanOrEqual(206);
+    // Hostile shapes for the tag and prefix patterns: long runs that never match (quadratic regexes stall here).
+    for (const hostile of [' '.repeat(200_000), 're:'.repeat(100_000), '[#1'.repeat(100_000), `Re${' '.repeat(100_000)}x`]) {
+      expect(cleanSubject(hostile).length).toBeLessThanOrEqual(998);
+      expect(subjectTag(hostile)).toBeNull();
+    }
   });
 
   it('matches token, then signed ids, then known ids and subject tags only for participants', async () => {
@@ -98,7 +123,7 @@ describe('threading', () => {
       cc: [{ address: 'jon@example.com', name: '' }],
     });
     await recordMessage(t.db, { ticketNumber: ticket.number, direction: 'inbound', kind: 'customer', bodyText: 'x', messageId: 'orig@mail.example.com' });
-    const none = { tokenTicket: null, signedTickets: [], referencedIds: [], subject: 'hello', sender: 'ivy@example.com' };
+    const none = { tokenTicket: null, signedTickets: [], referencedIds: [], subject: 'hello', sender: 'ivy@example.com', aligned: true };
     expect(await findReplyTicket(t.db, none)).toBeNull();
     expect((await findReplyTicket(t.db, { ...none, tokenTicket: ticket.number, sender: 'anyone@else.com' }))!.via).toBe('token');
     expect((await findReplyTicket(t.db, { ...none, signedTickets: [999_999, ticket.number] }))!.via).toBe('message-id');
@@ -107,6 +132,10 @@ describe('threading', () => {
     const tagged = { ...none, subject: `Re: [#${ticket.number}] Match me` };
     expect((await findReplyTicket(t.db, tagged))!.ticket.number).toBe(ticket.number);
     expect(await findReplyTicket(t.db, { ...tagged, sender: 'mallory@evil.test' })).toBeNull();
+    // An unauthenticated sender (From may be forged) joins by nothing anyone can copy: tag, known ids.
+    expect(await findReplyTicket(t.db, { ...tagged, aligned: false })).toBeNull();
+    expect(await findReplyTicket(t.db, { ...none, referencedIds: ['orig@mail.example.com'], sender: 'jon@example.com', aligned: false })).toBeNull();
+    expect((await findReplyTicket(t.db, { ...none, signedTickets: [ticket.number], aligned: false }))!.via).toBe('message-id');
   });
 
   it('reopens a recently closed ticket and links a new one after the age limit', async () => {

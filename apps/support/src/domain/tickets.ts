@@ -1,3 +1,4 @@
+import { sanitizeHeaderText } from '@mailroom/core';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { SupportDb } from '../db/index.js';
 import {
@@ -16,6 +17,7 @@ import {
   type MessageKind,
 } from '../db/schema.js';
 import { normalizeEmail } from './agents.js';
+import { storedSubject } from './threading.js';
 
 export interface Person {
   address: string;
@@ -29,9 +31,16 @@ export interface OpenTicketInput {
   requester: Person;
   /** CC'd people; our own addresses must already be filtered out by the caller. */
   cc?: Person[];
+  /** Most participants the ticket may have, requester included (default: no limit). */
+  maxParticipants?: number;
   linkedTicket?: number | null;
   throttled?: boolean;
   now?: Date;
+}
+
+/** A display name as we keep and reuse it: one line, bounded (it may end up in a header). */
+function personName(name: string): string {
+  return sanitizeHeaderText(name, 100);
 }
 
 /** Opens a ticket with its requester (and CCs) as participants and logs it for the throttle. */
@@ -43,9 +52,9 @@ export async function openTicket(db: SupportDb, input: OpenTicketInput): Promise
     .values({
       queue: input.queue,
       supportAddress: input.supportAddress,
-      subject: input.subject.trim() || '(no subject)',
+      subject: storedSubject(input.subject),
       requesterAddress: requester,
-      requesterName: input.requester.name,
+      requesterName: personName(input.requester.name),
       linkedTicket: input.linkedTicket ?? null,
       throttled: input.throttled ?? false,
       createdAt: now,
@@ -55,26 +64,46 @@ export async function openTicket(db: SupportDb, input: OpenTicketInput): Promise
   await db.insert(participants).values({
     ticketNumber: ticket!.number,
     address: requester,
-    name: input.requester.name,
+    name: personName(input.requester.name),
     role: 'requester',
     addedAt: now,
   });
-  await addParticipants(db, ticket!.number, input.cc ?? [], now);
+  await addParticipants(db, ticket!.number, input.cc ?? [], { now, ...(input.maxParticipants ? { max: input.maxParticipants } : {}) });
   await db.insert(senderLog).values({ address: requester, ticketNumber: ticket!.number, at: now });
   return ticket!;
 }
 
-/** Adds CC'd people to a ticket; people already on it keep their role. */
-export async function addParticipants(db: SupportDb, ticketNumber: number, people: Person[], now = new Date()): Promise<void> {
-  const seen = new Set<string>();
+/**
+ * Adds CC'd people to a ticket; people already on it keep their role. With `max`, the ticket never
+ * holds more participants than that (the ticket row is locked while counting, so concurrent follow-ups
+ * cannot pass it together); returns how many were added.
+ */
+export async function addParticipants(
+  db: SupportDb,
+  ticketNumber: number,
+  people: Person[],
+  options: { max?: number; now?: Date } = {},
+): Promise<number> {
+  const now = options.now ?? new Date();
+  const present = new Set<string>();
+  let room = Number.POSITIVE_INFINITY;
+  if (options.max !== undefined) {
+    await db.select({ n: tickets.number }).from(tickets).where(eq(tickets.number, ticketNumber)).for('update');
+    const rows = await db.select({ address: participants.address }).from(participants).where(eq(participants.ticketNumber, ticketNumber));
+    for (const row of rows) present.add(row.address);
+    room = Math.max(0, options.max - present.size);
+  }
   const rows = [];
   for (const person of people) {
+    if (rows.length >= room) break;
     const address = normalizeEmail(person.address);
-    if (!address || seen.has(address)) continue;
-    seen.add(address);
-    rows.push({ ticketNumber, address, name: person.name, role: 'cc' as const, addedAt: now });
+    if (!address || present.has(address)) continue;
+    present.add(address);
+    rows.push({ ticketNumber, address, name: personName(person.name), role: 'cc' as const, addedAt: now });
   }
-  if (rows.length) await db.insert(participants).values(rows).onConflictDoNothing();
+  if (!rows.length) return 0;
+  const added = await db.insert(participants).values(rows).onConflictDoNothing().returning({ address: participants.address });
+  return added.length;
 }
 
 export async function isParticipant(db: SupportDb, ticketNumber: number, address: string): Promise<boolean> {

@@ -359,3 +359,179 @@ describe('queues', () => {
     expect(row).toMatchObject({ queue: 'billing', supportAddress: BILLING });
   });
 });
+
+/** SendGrid's verdict fields for a post whose From is not vouched for (forged, or an unauthenticated server). */
+const FORGED = { dkim: 'none', spf: 'fail' };
+
+async function inboundOf(response: Response) {
+  const { id } = (await response.json()) as { id: string };
+  return (await h.store.inbox.get(id))!;
+}
+async function participantsOfTicket(number: number) {
+  return (await db().select().from(participants).where(eq(participants.ticketNumber, number))).map((p) => p.address).sort();
+}
+async function apiReply(number: number, text: string) {
+  const before = h.sent.length;
+  const response = await fetch(`${h.url}/api/tickets/${number}/replies`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${h.apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+  expect(response.status).toBe(201);
+  await h.settle();
+  return h.sent.slice(before);
+}
+
+describe('forged senders (finding 5: ticket hijack)', () => {
+  it('never lets a forged From thread by subject tag or put its Cc on the ticket, so agent replies never reach the attacker', async () => {
+    const { ticket } = await openByMail('vic@victim.test', 'Invoice PIN');
+    const before = (await messagesOf(ticket.number)).length;
+    const forged = await h.post({
+      from: 'Vic Victim <vic@victim.test>',
+      to: SUPPORT,
+      cc: 'Eve <eve@attacker.test>',
+      subject: `Re: [#${ticket.number}] Invoice PIN`,
+      text: 'Please copy my colleague on everything.',
+      ...FORGED,
+    });
+    expect(await inboundOf(forged)).toMatchObject({ status: 'delivered' });
+    const result = h.results.at(-1)!;
+    expect(result).toMatchObject({ action: 'opened', authenticated: false });
+    const opened = (result as { ticket: number }).ticket;
+    expect(opened).not.toBe(ticket.number);
+    expect(await participantsOfTicket(ticket.number)).toEqual(['vic@victim.test']);
+    expect(await participantsOfTicket(opened)).toEqual(['vic@victim.test']);
+    expect((await messagesOf(ticket.number)).length).toBe(before);
+
+    const mail = await apiReply(ticket.number, 'Your new invoice PIN is 4711.');
+    expect(mail.flatMap((m) => [...m.to, ...m.cc, ...m.bcc]).map((a) => a.address)).toEqual(['vic@victim.test']);
+    expect(sentTo('eve@attacker.test')).toEqual([]);
+  });
+
+  it('adds Cc’s of a follow-up only for an authenticated sender', async () => {
+    const { ticket, ack } = await openByMail('wes@customer.test', 'Cc rules');
+    // The signed Message-ID still threads the forged follow-up (only people we mailed know it), but adds nobody.
+    await h.post({ from: 'wes@customer.test', to: SUPPORT, cc: 'eve@attacker.test', subject: 'more', text: 'More.', inReplyTo: `<${ack.messageId}>`, ...FORGED });
+    expect(h.results.at(-1)).toMatchObject({ action: 'appended', ticket: ticket.number, via: 'message-id', authenticated: false, participantsAdded: 0 });
+    await h.post({ from: 'wes@customer.test', to: SUPPORT, cc: 'Boss <boss@customer.test>', subject: 'more', text: 'Adding my boss.', inReplyTo: `<${ack.messageId}>` });
+    expect(h.results.at(-1)).toMatchObject({ action: 'appended', ticket: ticket.number, authenticated: true, participantsAdded: 1 });
+    expect(await participantsOfTicket(ticket.number)).toEqual(['boss@customer.test', 'wes@customer.test']);
+  });
+
+  it('caps participants at 50: an email naming 5,000 addresses reaches 50 people, not 5,000', async () => {
+    const cc = Array.from({ length: 5000 }, (_, i) => `p${i}@crowd.test`);
+    const response = await h.post({ from: 'crowd@crowd.test', to: SUPPORT, cc, subject: 'Everyone', text: 'Tell everyone.' });
+    expect(await inboundOf(response)).toMatchObject({ status: 'delivered' });
+    const { ticket } = h.results.at(-1) as { ticket: number };
+    expect(await participantsOfTicket(ticket)).toHaveLength(50);
+    const [mail] = await apiReply(ticket, 'Noted.');
+    expect(mail!.to.length + mail!.cc.length).toBe(50);
+  });
+});
+
+describe('reply tokens are bound to the ticket and the sender', () => {
+  it('refuses a token used by another sender, for another ticket, or not naming a ticket — with the reason', async () => {
+    const first = await openByMail('tia@customer.test', 'Token A');
+    const second = await openByMail('tia@customer.test', 'Token B');
+    const tokenA = first.ack.replyTo[0]!.address;
+    const stranger = await h.post({ from: 'eve@attacker.test', to: tokenA, subject: 'Re: Token A', text: 'Let me in.' });
+    expect(await inboundOf(stranger)).toMatchObject({ status: 'bounced', note: 'reply token rejected: wrong-recipient' });
+    const crossed = await h.post({ from: 'tia@customer.test', to: tokenA, subject: 'Re: Token B', text: 'Crossed.', inReplyTo: `<${second.ack.messageId}>` });
+    expect(await inboundOf(crossed)).toMatchObject({
+      status: 'bounced',
+      note: `reply token is for ticket #${first.ticket.number}, but the message answers ticket #${second.ticket.number}`,
+    });
+    const foreign = `reply+${h.mailroom.replyAddresses!.createToken({ scope: 'p:7', recipient: 'tia@customer.test' })}@${DOMAIN}`;
+    expect(await inboundOf(await h.post({ from: 'tia@customer.test', to: foreign, subject: 'x', text: 'x' }))).toMatchObject({ status: 'bounced', note: 'reply token is not for a ticket' });
+    for (const t of [first.ticket, second.ticket]) expect((await messagesOf(t.number)).map((m) => m.kind)).toEqual(['customer', 'ack']);
+  });
+});
+
+describe('backscatter (finding 7)', () => {
+  it('acknowledges forged senders with fixed text only: nothing they chose reaches the third party', async () => {
+    const before = h.sent.length;
+    for (let i = 0; i < 8; i++) {
+      await h.post({ from: `Cheap Pills <victim${i}@third-party.test>`, to: SUPPORT, subject: 'BUY CHEAP PILLS at http://spam.test', text: 'http://spam.test', ...FORGED });
+    }
+    const acks = h.sent.slice(before);
+    expect(acks).toHaveLength(8);
+    for (const ack of acks) {
+      expect(ack.subject).toMatch(/^\[#\d+\] We received your message$/);
+      expect(`${ack.subject} ${ack.text} ${JSON.stringify(ack.to)}`).not.toMatch(/pills|spam\.test/i);
+      expect(ack.headers['Auto-Submitted']).toBe('auto-replied');
+    }
+  });
+
+  it('caps what rotating forged senders can make us send at the global automatic-reply limit', async () => {
+    const capped = await startHarness({}, { autoReplyLimit: { globalMax: 3 } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 8; i++) {
+        const response = await capped.post({ from: `victim${i}@third-party.test`, to: SUPPORT, subject: 'BUY CHEAP PILLS', text: 'spam', ...FORGED });
+        statuses.push((await capped.store.inbox.get(((await response.json()) as { id: string }).id))!.status);
+      }
+      expect(statuses).toEqual(Array(8).fill('delivered'));
+      expect(capped.results.map((r) => (r as { acknowledged?: boolean }).acknowledged)).toEqual([true, true, true, false, false, false, false, false]);
+      expect(capped.sent).toHaveLength(3);
+      expect(await capped.support.services.db.select().from(tickets)).toHaveLength(8); // every email is kept
+    } finally {
+      await capped.close();
+    }
+  });
+});
+
+describe('hostile subjects (finding 10)', () => {
+  it('opens the ticket and acknowledges it when the subject decodes to CR/LF (raw and parsed mode)', async () => {
+    const encoded = `=?UTF-8?B?${Buffer.from('Invoice\r\nBcc: everyone@victim.test').toString('base64')}?=`;
+    for (const [mode, subject] of [['raw', encoded], ['parsed', 'Invoice\r\nBcc: everyone@victim.test']] as const) {
+      const from = `crlf-${mode}@customer.test`;
+      const response = await h.post({ mode, from, to: SUPPORT, subject, text: 'Hello' });
+      expect(await inboundOf(response), mode).toMatchObject({ status: 'delivered', attempts: 1 });
+      const [ticket] = await ticketRows(from);
+      expect(ticket!.subject).toBe('Invoice Bcc: everyone@victim.test');
+      const ack = sentTo(from).at(-1)!;
+      expect(ack.subject).toBe(`[#${ticket!.number}] Invoice Bcc: everyone@victim.test`);
+      expect(ack.bcc).toEqual([]);
+    }
+  });
+});
+
+describe('replay: every outcome ends the same way, with no second effect', () => {
+  async function effects() {
+    const [t, m, p] = await Promise.all([db().select().from(tickets), db().select().from(messages), db().select().from(participants)]);
+    return { tickets: t.length, messages: m.length, participants: p.length, sent: h.sent.length };
+  }
+
+  it('replays one email of each outcome (delivered, ignored, bounced) through mailroom.replay + drain', async () => {
+    const { ticket, ack } = await openByMail('ray@customer.test', 'Replay me');
+    const [agentMail] = await apiReply(ticket.number, 'An answer to reply to.');
+    const cases = [
+      { expect: ['delivered', null], from: 'rex@customer.test', to: SUPPORT, subject: 'A new ticket', text: 'Opened and acknowledged.' },
+      { expect: ['delivered', null], from: 'ray@customer.test', to: ack.replyTo[0]!.address, subject: 'Re: Replay me', text: 'A follow-up.', cc: 'ray.boss@customer.test' },
+      { expect: ['ignored', 'mail loop detected'], from: 'rex@customer.test', to: SUPPORT, subject: 'Looping', text: 'x', messageId: `<loop-1@${DOMAIN}>` },
+      {
+        expect: ['ignored', 'delivery report for mail that is not ours'],
+        from: 'MAILER-DAEMON@mx.attacker.test',
+        to: SUPPORT,
+        subject: 'Undelivered Mail Returned to Sender',
+        text: 'This is the mail system.',
+        envelope: { from: '', to: [SUPPORT] },
+        attachments: [{ filename: 'details.txt', contentType: 'message/delivery-status', content: 'Final-Recipient: rfc822; ray@customer.test\nAction: failed\nStatus: 5.1.1\n' }],
+      },
+      { expect: ['bounced', /^agent reply from alice@staff\.test refused: sender not authenticated/], from: `Alice Agent <${AGENT.email}>`, to: SUPPORT, subject: 'Re: x', text: 'Forged agent.', inReplyTo: `<${agentMail!.messageId}>`, ...FORGED },
+      { expect: ['bounced', 'reply token rejected: wrong-recipient'], from: 'eve@attacker.test', to: ack.replyTo[0]!.address, subject: 'Re: Replay me', text: 'Not my token.' },
+    ];
+    for (const { expect: [status, note], ...description } of cases) {
+      const first = await inboundOf(await h.post(description));
+      expect(first.status, description.subject).toBe(status);
+      if (note instanceof RegExp) expect(first.note).toMatch(note);
+      else expect(first.note ?? null).toBe(note);
+      const before = await effects();
+      expect(await h.mailroom.replay(first.id)).toBe(1);
+      await h.settle();
+      const again = (await h.store.inbox.get(first.id))!;
+      expect({ status: again.status, note: again.note }, description.subject).toEqual({ status: first.status, note: first.note });
+      expect(await effects(), description.subject).toEqual(before);
+    }
+  });
+});

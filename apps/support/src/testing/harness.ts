@@ -3,7 +3,7 @@
  * a test store (PGlite, or a fresh PostgreSQL database with DATABASE_URL), the Mailroom's own outbox,
  * deliverer and event dispatcher with a transport that keeps what it was handed (core's `createTestMailroom`).
  */
-import type { Mailroom, PreparedMessage } from '@mailroom/core';
+import type { AutoReplyLimit, Mailroom, PreparedMessage } from '@mailroom/core';
 import { createTestMailroom, type InboundDescription, type TestStore } from '@mailroom/core/testing';
 import { createSupportApp, type SupportApp, type SupportAppConfig, type InboundResult } from '../index.js';
 import { createAgent, issueApiToken } from '../domain/agents.js';
@@ -32,8 +32,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(config: Partial<SupportAppConfig> = {}): Promise<Harness> {
-  const t = await createTestMailroom({ mail: { from: SUPPORT } });
+/** The Mailroom's signing keys (reply addresses and Message-IDs). */
+export const KEYS = [{ id: 'k1', secret: 'test secret for support app signing keys' }];
+
+export interface HarnessOptions {
+  /** The Mailroom's automatic-reply limits (acknowledgements); default core's 3 per recipient / 24 h, 1,000 / h. */
+  autoReplyLimit?: AutoReplyLimit;
+}
+
+export async function startHarness(config: Partial<SupportAppConfig> = {}, options: HarnessOptions = {}): Promise<Harness> {
+  const t = await createTestMailroom({
+    mail: {
+      from: SUPPORT,
+      replyAddresses: { keys: KEYS, domain: DOMAIN },
+      messageIds: { keys: KEYS, domain: DOMAIN },
+      ...(options.autoReplyLimit ? { autoReplyLimit: options.autoReplyLimit } : {}),
+    },
+  });
   const results: InboundResult[] = [];
   const support = await createSupportApp({
     mailroom: t.mailroom,
@@ -44,7 +59,6 @@ export async function startHarness(config: Partial<SupportAppConfig> = {}): Prom
         { address: SUPPORT, name: 'general' },
         { address: BILLING, name: 'billing' },
       ],
-      keys: [{ id: 'k1', secret: 'test secret for support app signing keys' }],
       secureCookies: false,
       ...config,
     },

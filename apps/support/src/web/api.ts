@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import type { ResolvedConfig } from '../config.js';
-import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../actions.js';
+import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../domain/actions.js';
 import { agentByEmail, listAgents } from '../domain/agents.js';
 import { listTickets, ticketConversation, type QueueFilter } from '../domain/tickets.js';
 import type { Message, Ticket } from '../db/schema.js';
-import type { SupportServices } from '../ports.js';
+import type { SupportServices } from '../domain/services.js';
 import { requireApiAgent, type WebEnv } from './session.js';
 
 const FILTERS: QueueFilter[] = ['open', 'pending', 'closed', 'mine', 'all'];

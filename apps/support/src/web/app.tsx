@@ -2,10 +2,10 @@ import { Hono, type Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ResolvedConfig } from '../config.js';
-import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../actions.js';
+import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../domain/actions.js';
 import { authenticateAgent, createSession, deleteSession, listAgents } from '../domain/agents.js';
 import { attachmentById, listTickets, ticketConversation, type QueueFilter } from '../domain/tickets.js';
-import type { SupportServices } from '../ports.js';
+import type { SupportServices } from '../domain/services.js';
 import { createApi } from './api.js';
 import {
   clearSessionCookie,

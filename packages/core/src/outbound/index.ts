@@ -49,7 +49,7 @@ export type { PollLoop, PollLoopOptions } from './poll-loop.js';
 export { decideRetry, attemptsUsedUp } from './poll-loop.js';
 export type { RetryPolicy, RetryDecision } from './poll-loop.js';
 export type { OutboxDeliverer, OutboxDelivererOptions } from './deliverer.js';
-export { buildReply, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
+export { buildReply, conversationThreading, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
 export type { ReplyContent, BuildReplyOptions, AutoReplyVerdict, AutoReplyRefusal, CanAutoReplyOptions, AutoReplyLimit } from './threading.js';
 export { createReplyHelpers, verifyReplyToken, replyTokenGuard } from './reply-helpers.js';
 export type { ReplyHelpers, ReplyHelpersOptions, ReplyContext, ReplySendOptions, ReplyOutcome, VerifyReplyTokenInput } from './reply-helpers.js';

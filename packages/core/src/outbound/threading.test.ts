@@ -6,7 +6,7 @@ import { outboundMigrationSet } from './migrations.js';
 import { createMailer, listOutbound, listOutboundMessages } from './outbox.js';
 import { createReplyAddresses } from './reply-address.js';
 import { createReplyHelpers, replyTokenGuard, verifyReplyToken } from './reply-helpers.js';
-import { buildReply, canAutoReply, replySubject } from './threading.js';
+import { buildReply, canAutoReply, conversationThreading, replySubject } from './threading.js';
 
 function inbound(overrides: Partial<InboundEmailInit> = {}): InboundEmail {
   return new InboundEmail({
@@ -82,6 +82,16 @@ describe('buildReply', () => {
     expect(reply.references).toHaveLength(20);
     expect(reply.references![0]).toBe('r0@x');
     expect(reply.references!.at(-1)).toBe('CAB123@mail.gmail.com');
+  });
+});
+
+describe('conversationThreading', () => {
+  it('answers the newest message, with the conversation (unique, oldest first) bounded like a reply', () => {
+    expect(conversationThreading([])).toEqual({ inReplyTo: null, references: [] });
+    expect(conversationThreading(['<a@x>', 'b@x', 'a@x', ' ', 'c@x'])).toEqual({ inReplyTo: 'c@x', references: ['a@x', 'b@x', 'c@x'] });
+    const long = conversationThreading(Array.from({ length: 40 }, (_, i) => `m${i}@x`));
+    expect(long.inReplyTo).toBe('m39@x');
+    expect(long.references).toEqual(['m0@x', ...Array.from({ length: 19 }, (_, i) => `m${i + 21}@x`)]);
   });
 });
 

@@ -21,6 +21,20 @@ export function replySubject(subject: string): string {
 /** At most this many References: the thread root plus the most recent ones (RFC 5322 §3.6.4 allows trimming). */
 const MAX_REFERENCES = 20;
 
+function trimReferences(references: readonly string[]): string[] {
+  return references.length > MAX_REFERENCES ? [references[0]!, ...references.slice(-(MAX_REFERENCES - 1))] : [...references];
+}
+
+/**
+ * Threading headers for a new message in a conversation an app keeps itself (an agent's reply sent from a
+ * web page, where there is no inbound email to `buildReply` to): In-Reply-To the newest id, References the
+ * ids oldest first, deduplicated and trimmed like `buildReply`'s (the root plus the most recent).
+ */
+export function conversationThreading(messageIds: readonly string[]): { inReplyTo: string | null; references: string[] } {
+  const ids = [...new Set(messageIds.map((id) => id.trim().replace(/^<|>$/g, '')).filter(Boolean))];
+  return { inReplyTo: ids.at(-1) ?? null, references: trimReferences(ids) };
+}
+
 export interface ReplyContent {
   text?: string;
   html?: string;
@@ -64,7 +78,7 @@ export function buildReply(inbound: InboundEmail, reply: ReplyContent, options: 
   const to = options.to ?? replyRecipients(inbound, options.auto);
   const references = [...inbound.references];
   if (inbound.messageId && !references.includes(inbound.messageId)) references.push(inbound.messageId);
-  const trimmed = references.length > MAX_REFERENCES ? [references[0]!, ...references.slice(-(MAX_REFERENCES - 1))] : references;
+  const trimmed = trimReferences(references);
   let messageId: string | undefined;
   if (options.messageIds) messageId = options.messageIds.createMessageId(options.scope);
   else if (options.domain) messageId = `${randomUUID()}@${options.domain}`;

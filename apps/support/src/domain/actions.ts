@@ -1,10 +1,9 @@
-import type { ResolvedConfig } from './config.js';
-import { ticketStatus, type Message, type Ticket, type TicketStatus } from './db/schema.js';
-import type { PublicAgent } from './domain/agents.js';
-import { listAgents } from './domain/agents.js';
-import { assignTicket, setStatus, ticketByNumber } from './domain/tickets.js';
-import { sendAgentReply } from './outgoing.js';
-import type { SupportServices } from './ports.js';
+import type { ResolvedConfig } from '../config.js';
+import { ticketStatus, type Message, type Ticket, type TicketStatus } from '../db/schema.js';
+import { listAgents, type PublicAgent } from './agents.js';
+import { sendAgentReply } from './replies.js';
+import type { SupportServices } from './services.js';
+import { assignTicket, setStatus, ticketByNumber } from './tickets.js';
 
 /** A request the agent can fix (HTTP 4xx). */
 export class ActionError extends Error {
@@ -29,7 +28,7 @@ export function parseTicketNumber(value: string): number {
   return Number(value);
 }
 
-/** An agent's reply from the web UI or the API: mailed and recorded in one transaction. */
+/** An agent's reply from the web UI or the API: mailed (`mailroom.mailer`) and recorded in one transaction. */
 export async function replyAsAgent(
   services: SupportServices,
   config: ResolvedConfig,
@@ -38,10 +37,10 @@ export async function replyAsAgent(
   if (typeof input.text !== 'string' || !input.text.trim()) throw new ActionError(400, 'reply text is empty');
   if (input.text.length > MAX_REPLY_CHARS) throw new ActionError(400, `reply text is longer than ${MAX_REPLY_CHARS} characters`);
   const text = input.text;
-  return services.transaction(async (tx) => {
+  return services.transaction(async (tx, afterCommit) => {
     const ticket = await ticketByNumber(tx, input.ticketNumber);
     if (!ticket) throw new ActionError(404, `no ticket #${input.ticketNumber}`);
-    const message = await sendAgentReply(tx, services, config, { ticket, agent: input.agent, text });
+    const message = await sendAgentReply(services, config, { ticket, agent: input.agent, text }, { tx, afterCommit });
     const updated = input.status && input.status !== ticket.status ? await setStatus(tx, ticket.number, input.status) : await ticketByNumber(tx, ticket.number);
     return { ticket: updated!, message };
   });

@@ -1,0 +1,79 @@
+import type { EventHandlerRegistry, Queryable } from '@mailroom/core';
+import { markUndeliverable } from '../domain/addresses.js';
+import { storedSubject, ticketFromScope } from '../domain/threading.js';
+import { recordMessage, ticketByNumber } from '../domain/tickets.js';
+import type { Inbound, InboundResult, MailDeps } from './inbound.js';
+
+/** The ticket a delivery report is about: only one named by a signed Message-ID of ours (anyone can forge a DSN). */
+async function reportedTicket({ ctx, tx }: Inbound, deps: MailDeps, originalMessageId: string | null): Promise<number | null> {
+  const ids = [originalMessageId, ctx.email.inReplyTo, ...[...ctx.email.references].reverse()].filter((x): x is string => !!x);
+  for (const verified of deps.services.messageIds.verifyMessageIds({ inReplyTo: ids[0] ?? null, references: ids.slice(1).reverse() })) {
+    const ticket = ticketFromScope(verified.scope);
+    if (ticket !== null && (await ticketByNumber(tx, ticket))) return ticket;
+  }
+  return null;
+}
+
+/** A DSN about our mail: permanent failures make the address undeliverable, and the ticket says so. */
+export async function handleDeliveryReport(inbound: Inbound, deps: MailDeps): Promise<InboundResult> {
+  const { ctx, tx } = inbound;
+  const report = await ctx.email.deliveryReport();
+  const ticket = await reportedTicket(inbound, deps, report?.originalMessageId ?? null);
+  if (ticket === null) {
+    ctx.ignore('delivery report for mail that is not ours');
+    return { action: 'ignored', reason: 'delivery report for mail that is not ours' };
+  }
+  // Only permanent failures: a delay or a 4.x.x will be retried by the MTA.
+  const failed = (report?.recipients ?? []).filter((r) => r.permanent).slice(0, deps.config.maxParticipants);
+  for (const r of failed) {
+    await markUndeliverable(tx, { address: r.address, reason: r.diagnostic || r.status || 'delivery failed', ticketNumber: ticket });
+  }
+  const lines = failed.length
+    ? failed.map((r) => `Delivery to ${r.address} failed: ${r.diagnostic || r.status || 'no reason given'}`)
+    : ['A delivery failure report arrived for this ticket.'];
+  await recordMessage(tx, {
+    ticketNumber: ticket,
+    direction: 'system',
+    kind: 'bounce',
+    ...(ctx.email.from ? { author: ctx.email.from } : {}),
+    bodyText: lines.join('\n'),
+    fullText: ctx.email.text,
+    subject: storedSubject(ctx.email.subject),
+    inboundId: ctx.id,
+    messageId: ctx.email.messageId,
+  });
+  ctx.log.info('support.bounce', { ticket, addresses: failed.map((r) => r.address) });
+  return { action: 'bounce', ticket, addresses: failed.map((r) => r.address) };
+}
+
+export interface BounceEventInput {
+  email: string;
+  reason?: string | null;
+  status?: string | null;
+  /** Custom arg `support_ticket` of the mail that bounced. */
+  ticket?: unknown;
+}
+
+/** A bounce reported by SendGrid's Event Webhook for mail we sent (custom arg `support_ticket`). */
+export async function handleBounceEvent(tx: Queryable, event: BounceEventInput): Promise<void> {
+  const arg = typeof event.ticket === 'string' || typeof event.ticket === 'number' ? String(event.ticket) : '';
+  const ticket = /^\d{1,9}$/.test(arg) ? Number(arg) : null;
+  const reason = event.reason || event.status || 'bounced';
+  await markUndeliverable(tx, { address: event.email, reason, ticketNumber: ticket });
+  if (ticket !== null && (await ticketByNumber(tx, ticket))) {
+    await recordMessage(tx, { ticketNumber: ticket, direction: 'system', kind: 'bounce', bodyText: `Delivery to ${event.email} failed: ${reason} (Event Webhook)` });
+  }
+}
+
+/** Event Webhook: hard `bounce` and `dropped` events for our mail mark the address undeliverable, in the event's transaction. */
+export function registerBounceEvents(events: EventHandlerRegistry): void {
+  events.on('bounce', async (event, { tx }) => {
+    // `blocked` is usually our reputation or content, not a dead mailbox.
+    if (event.type !== 'bounce' || !event.email) return;
+    await handleBounceEvent(tx, { email: event.email, reason: event.reason, status: event.status, ticket: event.customArgs?.support_ticket });
+  });
+  events.on('dropped', async (event, { tx }) => {
+    if (!event.email) return;
+    await handleBounceEvent(tx, { email: event.email, reason: `dropped: ${event.reason ?? 'no reason'}`, ticket: event.customArgs?.support_ticket });
+  });
+}
