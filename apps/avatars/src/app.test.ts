@@ -147,11 +147,11 @@ describe('uploading by mail', () => {
     expect(again.status).toBe(409);
   });
 
-  it('accepts the secret upload address from any sender, and a regenerated secret retires the old one', async () => {
+  it('accepts the secret upload address from any authenticated sender, and a regenerated secret retires the old one', async () => {
     const cookie = await signUp('secret@example.com');
     const { uploadAddress } = await me(cookie);
     delivered.length = 0;
-    const ok = await deliver({ from: 'someone@elsewhere.example', to: uploadAddress, dkim: 'none', spf: 'fail', attachments: [photo(await animatedGif(), 'wave.gif', 'image/gif')] });
+    const ok = await deliver({ from: 'someone@elsewhere.example', to: uploadAddress, attachments: [photo(await animatedGif(), 'wave.gif', 'image/gif')] });
     expect(ok.status).toBe('delivered');
     expect(ok.route).toBe('avatars-secret-upload');
     expect((await sent())[0]!.to[0]!.address).toBe('secret@example.com'); // the owner is told
@@ -166,6 +166,27 @@ describe('uploading by mail', () => {
     const stale = await deliver({ from: 'someone@elsewhere.example', to: uploadAddress, attachments: [photo(await photoJpeg(300, 300))] });
     expect(stale.status).toBe('bounced');
     expect(stale.note).toContain('unknown-upload-address');
+  });
+
+  it('never lets an unauthenticated sender change an avatar through the secret address; the owner is told in fixed words', async () => {
+    const cookie = await signUp('held@example.com');
+    const { uploadAddress } = await me(cookie);
+    delivered.length = 0;
+    const forged = await deliver({
+      from: 'Prankster <someone@elsewhere.example>',
+      to: uploadAddress,
+      subject: 'you have been pranked',
+      dkim: 'none',
+      spf: 'fail',
+      attachments: [photo(await photoJpeg(300, 300))],
+    });
+    expect(forged.status).toBe('bounced');
+    expect(forged.note).toMatch(/^secret-not-authenticated: /);
+    expect((await me(cookie)).current).toBeNull();
+    const mails = await sent();
+    expect(mails.map((m) => m.to[0]!.address)).toEqual(['held@example.com']);
+    expect(mails[0]!.subject).toBe('Your avatar was not changed');
+    expect(`${mails[0]!.text}`).not.toMatch(/prank/i);
   });
 
   it('refuses unknown senders politely, at most once a day per address', async () => {
@@ -200,7 +221,6 @@ describe('uploading by mail', () => {
   });
 
   it('answers with the reason when the image cannot be used', async () => {
-    await signUp('picky@example.com');
     const cases: Array<[string, Array<ReturnType<typeof photo>>, RegExp]> = [
       ['heic', [photo(await heicBranded(), 'IMG_1234.HEIC', 'image/heic')], /HEIC.*JPEG/s],
       ['svg', [photo(svgWithScript(), 'me.svg', 'image/svg+xml')], /SVG/],
@@ -211,15 +231,18 @@ describe('uploading by mail', () => {
       ['none', [], /no image/],
     ];
     for (const [code, attachments, reason] of cases) {
+      // One address per case: automatic answers to one address are capped at 3 a day (core's loop breaker).
+      const address = `picky-${code}@example.com`;
+      await signUp(address);
       delivered.length = 0;
 
-      const record = await deliver({ from: 'picky@example.com', to: `avatar@${DOMAIN}`, subject: code, attachments });
+      const record = await deliver({ from: address, to: `avatar@${DOMAIN}`, subject: code, attachments });
       expect(record.status, code).toBe('bounced');
       expect(record.note, code).toBe(`no usable image: ${code}`);
       expect(await sent(), code).toHaveLength(1);
       expect(delivered[0]!.text, code).toMatch(reason);
+      expect((await fetch(`${base}/avatar/${addressHash(address)}?d=404`)).status).toBe(404);
     }
-    expect((await fetch(`${base}/avatar/${addressHash('picky@example.com')}?d=404`)).status).toBe(404);
   });
 
   it('skips signature logos and takes the photo', async () => {
@@ -317,5 +340,56 @@ describe('profile pages', () => {
     const signOut = await fetch(`${base}/api/session`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
     expect(signOut.status).toBe(204);
     expect(signOut.headers.get('set-cookie')).toMatch(/avatars_session=;/);
+  });
+});
+
+describe('senders, loops and replays', () => {
+  const FORGED = { dkim: 'none', spf: 'fail' };
+
+  it('answers no unauthenticated stranger, at either address (no backscatter)', async () => {
+    const shared = await deliver({ from: 'victim@example.net', to: `avatar@${DOMAIN}`, subject: 'Buy now', ...FORGED, attachments: [photo(await photoJpeg(300, 300))] });
+    expect(shared).toMatchObject({ status: 'bounced', note: 'not-registered (sender not authenticated: not answered)' });
+    const secret = await deliver({ from: 'victim@example.net', to: `avatar+0123456789abcdef01234567@${DOMAIN}`, ...FORGED });
+    expect(secret).toMatchObject({ status: 'bounced', note: 'unknown-upload-address (sender not authenticated: not answered)' });
+    expect(await sent()).toEqual([]);
+  });
+
+  it('answers a subject that decodes to CR/LF with a one-line subject, and updates the avatar', async () => {
+    await signUp('crlf@example.com');
+    delivered.length = 0;
+    const record = await deliver({ mode: 'raw', from: 'crlf@example.com', to: `avatar@${DOMAIN}`, subject: 'me\r\nBcc: other@example.net', attachments: [photo(await photoJpeg(300, 300))] });
+    expect(record.status).toBe('delivered');
+    const mails = await sent();
+    expect(mails.map((m) => [m.subject, m.to[0]!.address, m.bcc.length])).toEqual([['Re: me Bcc: other@example.net', 'crlf@example.com', 0]]);
+  });
+
+  it('stops answering an auto-responder that does not mark its mail after 3 answers (8 rounds)', async () => {
+    await signUp('away@example.com');
+    delivered.length = 0;
+    for (let round = 1; round <= 8; round++) {
+      await deliver({ from: 'away@example.com', to: `avatar@${DOMAIN}`, subject: `Re: Your avatar was not changed`, text: `Thanks for your mail (${round}), I will answer soon.` });
+    }
+    expect(await sent()).toHaveLength(3);
+  });
+
+  it('ends every outcome the same way when replayed, with no second avatar or answer', async () => {
+    const cookie = await signUp('replay@example.com');
+    delivered.length = 0;
+    const rows = [
+      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(300, 300))] }),
+      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }),
+      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, subject: 'nothing attached' }),
+      await deliver({ from: 'newcomer@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(300, 300))] }),
+      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, ...FORGED, attachments: [photo(await photoJpeg(300, 300))] }),
+    ];
+    expect(rows.map((r) => r.status)).toEqual(['delivered', 'ignored', 'bounced', 'bounced', 'bounced']);
+    const before = { mails: (await sent()).length, history: (await me(cookie)).history };
+    expect(before.mails).toBe(4); // the confirmation, no image and the forged-From notice to replay@; not registered to newcomer@
+    for (const row of rows) {
+      expect(await mailroom.replay(row.id)).toBe(1);
+      await mailroom.drain();
+      expect(await store.inbox.get(row.id)).toMatchObject({ status: row.status, note: row.note, route: row.route });
+    }
+    expect({ mails: (await sent()).length, history: (await me(cookie)).history }).toEqual(before);
   });
 });

@@ -20,7 +20,6 @@ import { resolveConfig, sharedUploadAddress, type AvatarsConfig, type AvatarsCon
 import { avatarsMigrations } from './db/index.js';
 import { renderDefaultAvatar } from './images/index.js';
 import { registerMailRoutes } from './mail/routes.js';
-import type { AvatarMailer } from './ports.js';
 import { createApi } from './web/api.js';
 import { registerAvatarRoute } from './web/avatar-route.js';
 import { createPages } from './web/pages.js';
@@ -28,8 +27,6 @@ import { createPages } from './web/pages.js';
 export interface CreateAvatarsAppOptions {
   mailroom: Mailroom<any>;
   store: Store;
-  /** Where confirmation and refusal mail is queued; default `mailroom.mailer` (give the Mailroom `mail: { from, transport }`). */
-  mailer?: AvatarMailer;
   config: AvatarsConfig | AvatarsConfigInput;
 }
 
@@ -39,15 +36,19 @@ export interface AvatarsApp {
   config: AvatarsConfig;
 }
 
-/** Applies the app's migrations, renders the default avatar, declares the mail routes and builds the web app. */
+/**
+ * Applies the app's migrations, renders the default avatar, declares the mail routes and builds the web app.
+ * Mail goes through the Mailroom's own (`mail: { from, transport }`): answers by `ctx.autoReply`, the web's
+ * confirmation and sign-in links by `mailroom.mailer`.
+ */
 export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promise<AvatarsApp> {
   const config = resolveConfig(options.config);
   const { store, mailroom } = options;
-  const mailer = options.mailer ?? mailroom.mailer;
+  const mailer = mailroom.mailer;
   await store.migrate(avatarsMigrations);
   const defaults = await renderDefaultAvatar();
 
-  registerMailRoutes(mailroom, { config, mailer, blobs: store.blobs });
+  registerMailRoutes(mailroom, { config, blobs: store.blobs });
 
   const deps = { store, mailer, config, blobs: store.blobs };
   const web = new Hono();
@@ -63,6 +64,5 @@ export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promis
 
 export { resolveConfig, configFromEnv } from './config.js';
 export type { AvatarsConfig, AvatarsConfigInput } from './config.js';
-export type { AvatarMailer, OutgoingMail } from './ports.js';
 export { avatarsMigrations } from './db/index.js';
 export { processAvatar, ImageRefusedError } from './images/index.js';

@@ -18,10 +18,10 @@
  * ```
  */
 import type { Hono } from 'hono';
-import { createReplyAddresses, type Mailer, type Mailroom, type Store } from '@mailroom/core';
+import type { Mailroom, Store } from '@mailroom/core';
 import { resolveConfig, type BlogConfig, type BlogConfigInput } from './config.js';
 import { blogMigrations, type BlogDb } from './db/index.js';
-import { REPLY_PREFIX, registerBlogRoutes, type MailOutcome } from './mail.js';
+import { registerBlogRoutes, type MailOutcome } from './mail/index.js';
 import { createWebApp } from './web/app.js';
 
 export interface CreateBlogAppOptions {
@@ -29,8 +29,6 @@ export interface CreateBlogAppOptions {
   mailroom: Mailroom<any>;
   store: Store;
   config: BlogConfigInput | BlogConfig;
-  /** Where confirmations and notices are queued; default `mailroom.mailer` (give the Mailroom `mail: { from, transport }`). */
-  mailer?: Mailer;
   /** Called with what each inbound email did (logs, tests). */
   onMail?: (outcome: MailOutcome) => void;
 }
@@ -42,22 +40,23 @@ export interface BlogApp {
   db: BlogDb;
 }
 
-/** Applies the blog's migrations, declares its mail routes on the Mailroom and builds the web app. */
+/**
+ * Applies the blog's migrations, declares its mail routes on the Mailroom and builds the web app. Answers are
+ * queued by the Mailroom's own mail (`createMailroom({ mail: { from, transport } })`), through `ctx.autoReply`.
+ */
 export async function createBlogApp(options: CreateBlogAppOptions): Promise<BlogApp> {
   const config = resolveConfig(options.config);
   const { store, mailroom } = options;
   await store.migrate(blogMigrations);
-  const mailer = options.mailer ?? mailroom.mailer;
-  const replyAddresses = createReplyAddresses({ keys: config.keys, domain: config.domain, localPrefix: REPLY_PREFIX });
-  registerBlogRoutes(mailroom, { config, store, mailer, replyAddresses, ...(options.onMail ? { onOutcome: options.onMail } : {}) });
-  const db = store.db as unknown as BlogDb;
+  registerBlogRoutes(mailroom, { config, store, ...(options.onMail ? { onOutcome: options.onMail } : {}) });
+  const db: BlogDb = store.db;
   const web = createWebApp({ db, blobs: store.blobs, config });
   return { web, config, db };
 }
 
 export { resolveConfig, postingAddress, plainPostingAddress, postUrl, BlogConfigError } from './config.js';
 export type { BlogConfig, BlogConfigInput } from './config.js';
-export type { MailOutcome } from './mail.js';
+export type { MailOutcome } from './mail/index.js';
 export { blogMigrations } from './db/index.js';
 export { createAuthor, upsertAuthor, regeneratePostingAddress, setPostingAddressRevoked } from './domain/authors.js';
 export { buildContent } from './content/pipeline.js';

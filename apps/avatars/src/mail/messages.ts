@@ -1,31 +1,18 @@
-import type { InboundEmail } from '@mailroom/core';
+/**
+ * What the avatar service mails. Answers to inbound mail are `ReplyContent` for `ctx.autoReply` (threading, `Re:`
+ * once and RFC 3834 headers come from core); refusals have a fixed subject and text: nothing the sender chose.
+ */
+import type { MailerMessage, ReplyContent } from '@mailroom/core';
 import { sharedUploadAddress, type AvatarsConfig } from '../config.js';
-import type { Avatar, User } from '../db/index.js';
-import type { OutgoingMail } from '../ports.js';
+import type { Avatar } from '../db/index.js';
 
 const PREVIEW_CID = 'avatar-preview@avatars';
 
 /** Why a sender may not upload; each has a reply of its own. */
-export type SenderRefusal = 'not-registered' | 'unconfirmed' | 'not-authenticated' | 'unknown-upload-address';
+export type SenderRefusal = 'not-registered' | 'unconfirmed' | 'not-authenticated' | 'secret-not-authenticated' | 'unknown-upload-address';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Threading and loop-prevention headers for our automatic answers. */
-function answering(inbound: InboundEmail): Pick<OutgoingMail, 'inReplyTo' | 'references' | 'headers'> {
-  const references = [...inbound.references, ...(inbound.messageId ? [inbound.messageId] : [])];
-  return {
-    inReplyTo: inbound.messageId,
-    references,
-    headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
-  };
-}
-
-function replySubject(inbound: InboundEmail, fallback: string): string {
-  const subject = inbound.subject.trim();
-  if (!subject) return fallback;
-  return /^re:/i.test(subject) ? subject : `Re: ${subject}`;
 }
 
 export function profileUrl(config: AvatarsConfig): string {
@@ -37,15 +24,8 @@ export function avatarUrl(config: AvatarsConfig, hash: string): string {
 }
 
 /** "Your avatar was updated", with the new avatar inline (256 px JPEG: every mail client shows JPEG). */
-export function confirmationMail(
-  config: AvatarsConfig,
-  inbound: InboundEmail,
-  user: User,
-  avatar: Avatar,
-  preview: Buffer,
-  pickedFilename: string,
-): OutgoingMail {
-  const url = avatarUrl(config, user.addressHash);
+export function confirmationMail(config: AvatarsConfig, addressHash: string, avatar: Avatar, preview: Buffer, pickedFilename: string): ReplyContent {
+  const url = avatarUrl(config, addressHash);
   const text = [
     `Your avatar is updated (version ${avatar.version}), made from "${pickedFilename}".`,
     '',
@@ -64,52 +44,39 @@ export function confirmationMail(
 <p>${avatar.version > 1 ? 'Not what you wanted? ' : ''}<a href="${escapeHtml(profileUrl(config))}">${avatar.version > 1 ? 'Revert to the previous one' : 'Your profile'}</a>.</p>
 <p style="color:#666;font-size:small">Location and camera details (EXIF) were removed.</p>`;
   return {
-    from: config.from,
-    to: { address: user.address, name: '' },
-    subject: replySubject(inbound, 'Your new avatar'),
     text,
     html,
     attachments: [{ filename: 'avatar.jpg', contentType: 'image/jpeg', content: preview, contentId: PREVIEW_CID, inline: true }],
-    ...answering(inbound),
   };
 }
 
 /** The photo could not be used: why, and what to do. */
-export function imageRefusedMail(config: AvatarsConfig, inbound: InboundEmail, user: User, reason: string): OutgoingMail {
+export function imageRefusedMail(config: AvatarsConfig, reason: string): ReplyContent {
   const text = `Your avatar was not changed.\n\n${reason}\n\nSend the photo as an attachment to ${sharedUploadAddress(config)} (JPEG, PNG, GIF or WebP, at least ${config.imagePolicy.minSide}×${config.imagePolicy.minSide} pixels).\n`;
-  return {
-    from: config.from,
-    to: { address: user.address, name: '' },
-    subject: replySubject(inbound, 'Your avatar was not changed'),
-    text,
-    html: `<p>Your avatar was not changed.</p><p>${escapeHtml(reason)}</p>`,
-    ...answering(inbound),
-  };
+  return { text, html: `<p>Your avatar was not changed.</p><p>${escapeHtml(reason)}</p>` };
 }
 
 export const NO_IMAGE_REASON =
   'We found no image in your message. Attach a photo (JPEG, PNG, GIF or WebP) rather than linking to it.';
 
-/** A polite refusal for someone who may not upload (sent at most once a day per address). */
-export function senderRefusedMail(config: AvatarsConfig, inbound: InboundEmail, to: string, why: SenderRefusal): OutgoingMail {
+/** A polite refusal for someone who may not upload (sent at most once a day per address), in fixed words. */
+export function senderRefusedMail(config: AvatarsConfig, to: string, why: SenderRefusal): ReplyContent {
   const register = config.publicUrl;
   const explanation: Record<SenderRefusal, string> = {
     'not-registered': `Thank you for your photo. ${to} is not registered with the avatar service, so we could not use it. You can register at ${register} and send it again once your address is confirmed.`,
     unconfirmed: `Thank you for your photo. ${to} is registered but not confirmed yet: please follow the confirmation link we sent you (or ask for a new one at ${register}), then send the photo again.`,
-    'not-authenticated': `We received a photo in your name but could not verify that it really came from ${to} (its DKIM/SPF authentication did not match your address), so we did not use it. If you sent it, your mail provider may not sign its mail: use your personal upload address instead, shown on your profile page (${profileUrl(config)}). If you did not send it, you can ignore this message.`,
+    'not-authenticated': `We received a photo in your name but could not verify that it really came from ${to} (its DKIM/SPF authentication did not match your address), so we did not use it. If you sent it, your mail provider may not sign its mail: send the photo from an address whose provider does (most large ones do) to your personal upload address, shown on your profile page (${profileUrl(config)}). If you did not send it, you can ignore this message.`,
+    'secret-not-authenticated': `A photo was sent to your personal upload address, but we could not verify who sent it (its DKIM/SPF authentication did not match its sender), so your avatar was not changed. Only mail whose sender we can verify changes your avatar. If you did not send it, make a new upload address on your profile page: ${profileUrl(config)}`,
     'unknown-upload-address': `Thank you for your photo. The upload address you used is not valid (it may have been replaced by a new one). Your current upload address is shown on your profile page: ${profileUrl(config)}`,
   };
   return {
-    from: config.from,
-    to: { address: to, name: '' },
-    subject: replySubject(inbound, 'We could not use your photo'),
+    subject: why === 'secret-not-authenticated' ? 'Your avatar was not changed' : 'We could not use your photo',
     text: `${explanation[why]}\n\n(We send at most one such message a day to an address.)\n`,
-    ...answering(inbound),
   };
 }
 
 /** The link that confirms an address (or signs in), sent from the web side. */
-export function linkMail(config: AvatarsConfig, to: string, link: string, confirmed: boolean): OutgoingMail {
+export function linkMail(config: AvatarsConfig, to: string, link: string, confirmed: boolean): MailerMessage {
   const intro = confirmed ? 'Here is your sign-in link for the avatar service:' : 'Please confirm your address for the avatar service:';
   const after = confirmed
     ? ''

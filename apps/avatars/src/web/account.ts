@@ -1,16 +1,15 @@
 import { and, eq, gt } from 'drizzle-orm';
-import type { BlobStore, Store } from '@mailroom/core';
+import type { BlobStore, Mailer, Store } from '@mailroom/core';
 import { secretUploadAddress, sharedUploadAddress, type AvatarsConfig } from '../config.js';
 import { loginTokens, type Avatar, type User } from '../db/index.js';
 import { listAvatars, revertToPrevious, useVersion } from '../domain/avatars.js';
 import { canonicalAddress, isPlausibleAddress } from '../domain/secrets.js';
 import { consumeLinkToken, createLinkToken, findOrCreateUser, findUserById, regenerateUploadSecret } from '../domain/users.js';
 import { avatarUrl, linkMail } from '../mail/messages.js';
-import type { AvatarMailer } from '../ports.js';
 
 export interface AccountDeps {
   store: Store;
-  mailer: AvatarMailer;
+  mailer: Mailer;
   config: AvatarsConfig;
 }
 

@@ -51,8 +51,8 @@ const Profile: FC<{ base: string; me: ProfileJSON }> = ({ base, me }) => (
     <h2>Send a photo</h2>
     <p>
       From <strong>{me.address}</strong> to <code>{me.sharedUploadAddress}</code> (your mail must be DKIM/SPF authenticated), or from
-      anywhere to your secret address <code>{me.uploadAddress}</code>. Keep the secret address private: anyone who has it can change
-      your avatar (you will get a confirmation each time).
+      any other DKIM/SPF-authenticated address to your secret address <code>{me.uploadAddress}</code>. Keep the secret address private:
+      anyone who has it can change your avatar (you will get a confirmation each time).
     </p>
     <form method="post" action={`${base}/profile/upload-address`}>
       <button type="submit">Make a new secret address</button>

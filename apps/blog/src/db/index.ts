@@ -1,14 +1,12 @@
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { MigrationSet } from '@mailroom/core';
+import type { MigrationSet, Queryable } from '@mailroom/core';
 
 export * as schema from './schema.js';
 
 /**
- * Any drizzle Postgres database or transaction: core's store (PGlite or postgres.js) and a
- * handler's `ctx.tx` both fit, so domain functions run inside the caller's transaction.
+ * Core's store database or a transaction (`store.db`, a handler's `ctx.tx`), so domain functions run inside the
+ * caller's transaction.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type BlogDb = PgDatabase<PgQueryResultHKT, any, any>;
+export type BlogDb = Queryable;
 
 /** The app's drizzle-kit migrations, applied with core's `store.migrate(blogMigrations)`. */
 export const blogMigrations: MigrationSet = {

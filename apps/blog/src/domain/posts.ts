@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, count, desc, eq, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { BlobStore, Queryable } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core';
 import { renderSource, type BuiltContent } from '../content/pipeline.js';
 import { slugify } from '../content/directives.js';
 import type { BlogDb } from '../db/index.js';
@@ -123,7 +123,7 @@ export async function updatePostContent(db: BlogDb, blobs: BlobStore, post: Post
 }
 
 async function storeMedia(db: BlogDb, blobs: BlobStore, postId: number, built: BuiltContent): Promise<void> {
-  const tx = db as unknown as Queryable;
+  const tx = db;
   for (const image of built.images) {
     const renditions: Record<string, ImageRendition> = {};
     for (const [name, rendition] of Object.entries(image.processed.renditions)) {

@@ -4,7 +4,7 @@
  * the Mailroom's own outbox + deliverer with a transport that keeps what it was handed (core's
  * `createTestMailroom`), and a settable clock.
  */
-import type { PreparedMessage } from '@mailroom/core';
+import type { Mailroom, PreparedMessage } from '@mailroom/core';
 import { createTestMailroom, type InboundDescription, type TestStore } from '@mailroom/core/testing';
 import { createBlogApp, createAuthor, type BlogApp, type BlogConfigInput, type MailOutcome } from '../index.js';
 import type { Author } from '../db/schema.js';
@@ -18,6 +18,8 @@ export interface Harness {
   /** The blog's public URL (origin + /blog). */
   url: string;
   store: TestStore;
+  /** The Mailroom the blog's routes are declared on (replay, inbox). */
+  mailroom: Mailroom;
   blog: BlogApp;
   author: Author;
   /** The secret posting address of `author` (as created). */
@@ -57,6 +59,7 @@ export async function startHarness(config: Partial<BlogConfigInput> = {}): Promi
     origin,
     url: `${origin}/blog`,
     store: t.store,
+    mailroom: t.mailroom,
     blog,
     author,
     secretAddress: `post+${author.postingToken}@${DOMAIN}`,

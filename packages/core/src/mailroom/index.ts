@@ -27,7 +27,9 @@
  *
  * **Reply tokens**: `route(name, 'reply+{token}@replies.example.com', handler, { replyToken: 'token' })`
  * verifies the token (signature, expiry, issued to this sender) before the handler, which gets
- * `ctx.replyToken` ({ scope, recipient, … }); a failing token bounces the email with the reason.
+ * `ctx.replyToken` ({ scope, recipient, … }); a failing token bounces the email with the reason. Apps sharing one
+ * Mailroom, each on its own reply domain, give their routes `{ replyAddresses: { keys, domain } }`: that signer
+ * verifies the route's token and signs the Reply-To of `ctx.reply`/`ctx.autoReply` in its handler.
  *
  * **Event Webhook** (with `eventsSecurity`): `app()` also answers `POST /events` (`eventsFetch` elsewhere):
  * verified, stored deduplicated and linked to the outbox message, then `mailroom.events.on('bounce', …)`

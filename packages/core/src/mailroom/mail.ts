@@ -81,6 +81,11 @@ export interface MailWiring {
   readonly replyAddresses: ReplyAddresses | null;
   readonly messageIds: MessageIds | null;
   fieldsFor(ctx: MailTarget): MailFields;
+  /**
+   * A route's own reply addresses (an app on its own reply domain in a shared Mailroom): the signer, and
+   * `reply`/`autoReply` whose Reply-To it signs. Throws MailroomConfigurationError without `mail`.
+   */
+  withReplyAddresses(addresses: ReplyAddresses | ReplyAddressOptions): { replyAddresses: ReplyAddresses; fieldsFor(ctx: MailTarget): MailFields };
 }
 
 const NOT_CONFIGURED = 'outbound mail is not configured: createMailroom({ mail: { from } })';
@@ -89,11 +94,7 @@ const NOT_CONFIGURED = 'outbound mail is not configured: createMailroom({ mail: 
 export function createMailWiring(store: Store, logger: Logger, options: MailroomMailOptions | undefined): MailWiring {
   if (!options) return unconfigured();
   const messageIds = options.messageIds ? ('verifyMessageId' in options.messageIds ? options.messageIds : createMessageIds(options.messageIds)) : null;
-  const replyAddresses = options.replyAddresses
-    ? 'verify' in options.replyAddresses
-      ? options.replyAddresses
-      : createReplyAddresses(options.replyAddresses)
-    : null;
+  const replyAddresses = options.replyAddresses ? replyAddressesOf(options.replyAddresses) : null;
   const domain = options.domain ?? (messageIds ? undefined : domainOf(fromAddress(options.from)) || undefined);
   if (!messageIds && !domain) throw new MailroomConfigurationError('mail.from has no domain for Message-IDs; set mail.domain or mail.messageIds');
   const ownDomains = [
@@ -113,26 +114,37 @@ export function createMailWiring(store: Store, logger: Logger, options: Mailroom
     defaultFrom: options.from,
     onQueued: () => deliverer.kick(), // a no-op until the Mailroom starts; drain() delivers in tests
   });
-  const replies = createReplyHelpers({
-    mailer,
-    from: options.from,
-    ...(domain ? { domain } : {}),
-    ...(messageIds ? { messageIds } : {}),
-    ...(replyAddresses ? { replyAddresses } : {}),
-    ownDomains,
-    ...(options.autoReplyLimit ? { autoReplyLimit: options.autoReplyLimit } : {}),
-  });
+  const helpers = (signer: ReplyAddresses | null) => {
+    const replies = createReplyHelpers({
+      mailer,
+      from: options.from,
+      ...(domain ? { domain } : {}),
+      ...(messageIds ? { messageIds } : {}),
+      ...(signer ? { replyAddresses: signer } : {}),
+      ownDomains: signer && !ownDomains.includes(signer.domain) ? [...ownDomains, signer.domain] : ownDomains,
+      ...(options.autoReplyLimit ? { autoReplyLimit: options.autoReplyLimit } : {}),
+    });
+    return (ctx: MailTarget): MailFields => {
+      const bound = replies.extension(ctx);
+      return { reply: bound.reply, autoReply: bound.autoReply, mailer: inTransaction(mailer, ctx) };
+    };
+  };
 
   return {
     mailer,
     deliverer,
     replyAddresses,
     messageIds,
-    fieldsFor(ctx) {
-      const bound = replies.extension(ctx);
-      return { reply: bound.reply, autoReply: bound.autoReply, mailer: inTransaction(mailer, ctx) };
+    fieldsFor: helpers(replyAddresses),
+    withReplyAddresses(addresses) {
+      const signer = replyAddressesOf(addresses);
+      return { replyAddresses: signer, fieldsFor: helpers(signer) };
     },
   };
+}
+
+function replyAddressesOf(addresses: ReplyAddresses | ReplyAddressOptions): ReplyAddresses {
+  return 'verify' in addresses ? addresses : createReplyAddresses(addresses);
 }
 
 /** A mailer whose sends join the handler's transaction by default. */
@@ -160,5 +172,8 @@ function unconfigured(): MailWiring {
     replyAddresses: null,
     messageIds: null,
     fieldsFor: () => ({ reply: fail, autoReply: fail, mailer }),
+    withReplyAddresses() {
+      throw new MailroomConfigurationError(`${NOT_CONFIGURED} (a route's replyAddresses)`);
+    },
   };
 }

@@ -6,7 +6,7 @@ import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
 import { createWorker, eventLoopSaturation, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
 import { createRouter, recipientsOf, RouteNameError, type Params, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
-import type { Mailer, MessageIds, ReplyAddresses } from '../outbound/index.js';
+import type { Mailer, MessageIds, ReplyAddresses, ReplyAddressOptions } from '../outbound/index.js';
 import {
   createEventDispatcher,
   eventsHandler,
@@ -116,6 +116,12 @@ export interface MailroomEvents extends EventHandlerRegistry {
 export interface RouteOptions<E = unknown, Param extends string = string> extends ReplyTokenRouteOptions<Param> {
   /** Runs after the Mailroom's `use()` middleware and the token check, before the handler. */
   use?: Middleware<E> | ReadonlyArray<Middleware<E>>;
+  /**
+   * This route's own signed reply addresses instead of `mail.replyAddresses` (`{ keys, domain, localPrefix }` or a
+   * `createReplyAddresses()` result): for apps on their own reply domain sharing one Mailroom. They verify the
+   * route's `replyToken`, and sign the Reply-To of `ctx.reply`/`ctx.autoReply` in its handler.
+   */
+  replyAddresses?: ReplyAddresses | ReplyAddressOptions;
 }
 
 /** The names a route's `replyToken` option may take: the pattern's params. */
@@ -295,11 +301,20 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
 
   function declare(name: string | null, pattern: RoutePattern, handler: RouteTarget, routeOptions: RouteOptions<any> = {}): void {
     const chain: Array<Middleware<any>> = [];
+    const own = routeOptions.replyAddresses ? mail.withReplyAddresses(routeOptions.replyAddresses) : null;
+    if (own) {
+      chain.push(async (ctx, next) => {
+        const fields = own.fieldsFor(ctx);
+        Object.assign(ctx, { reply: fields.reply, autoReply: fields.autoReply });
+        await next();
+      });
+    }
     if (routeOptions.replyToken !== undefined) {
-      if (!mail.replyAddresses) {
-        throw new MailroomConfigurationError(`route ${name ?? String(pattern)}: replyToken needs createMailroom({ mail: { replyAddresses } })`);
+      const signer = own?.replyAddresses ?? mail.replyAddresses;
+      if (!signer) {
+        throw new MailroomConfigurationError(`route ${name ?? String(pattern)}: replyToken needs createMailroom({ mail: { replyAddresses } }) or the route's replyAddresses`);
       }
-      chain.push(replyTokenMiddleware(mail.replyAddresses, routeOptions));
+      chain.push(replyTokenMiddleware(signer, routeOptions));
     }
     const use = routeOptions.use;
     if (use) chain.push(...(typeof use === 'function' ? [use] : use));
