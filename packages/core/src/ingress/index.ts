@@ -37,7 +37,7 @@
  * - A bearer callback that throws is a server fault (propagates, so SendGrid retries).
  */
 export { createIngress } from './ingress.js';
-export type { Ingress, ReceivedPost } from './ingress.js';
+export type { Ingress, ReceivedPost, ReceiveOptions } from './ingress.js';
 export { parseInboundBody } from './parse.js';
 export { IngressError, IngressConfigurationError } from './errors.js';
 export type { IngressErrorStatus } from './errors.js';
