@@ -50,11 +50,13 @@ export function rawPost(url: string, options: RawPostOptions): Promise<RawExchan
       if (end > sent && !socket.destroyed) socket.write(body.subarray(sent, end));
       sent = end;
     };
-    const ticker = setInterval(() => (answeredAt === null && sent < body.length ? write(chunkBytes) : clearInterval(ticker)), intervalMs);
+    let ticker: NodeJS.Timeout | undefined;
     const giveUp = setTimeout(() => socket.destroy(), timeoutMs);
     socket.on('connect', () => {
       socket.write(`${head.join('\r\n')}\r\n\r\n`);
       write(options.firstBytes ?? 0);
+      // Started once connected: a write queued before the head would go out first.
+      ticker = setInterval(() => (answeredAt === null && sent < body.length ? write(chunkBytes) : clearInterval(ticker)), intervalMs);
     });
     socket.on('data', (data) => {
       if (answeredAt === null) {
