@@ -27,7 +27,7 @@
  *   after the signature verified, so nothing unverified is ever parsed or returned.
  * - Every body arrives under `limits.bodyTimeoutMs` (60 s) and, after `bodyRateGraceMs` (5 s), at least
  *   `minBodyBytesPerSecond` (16 KiB/s) on average, else 408; all bodies being received share
- *   `maxInFlightBytes` (4 × maxBodyBytes), past which a post is answered 503 + Retry-After (SendGrid retries).
+ *   `maxInFlightBytes` (4 × maxBodyBytes, at least 64 MiB), past which a post is answered 503 + Retry-After (SendGrid retries).
  *   A declared length allocates nothing until 1 MiB of the body has arrived.
  * - Signed posts: the timestamp header is digits only and the body must begin with its `--boundary` line.
  *   SendGrid signs `timestamp || body` without a separator; together the two rules leave exactly one way to

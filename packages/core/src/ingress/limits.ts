@@ -27,7 +27,8 @@ export interface IngressLimits {
   bodyRateGraceMs?: number;
   /**
    * Body bytes being received at once, over all posts of this ingress; a post that would pass it is answered
-   * 503 with Retry-After (SendGrid retries 5xx). Default 4 × maxBodyBytes; never below maxBodyBytes. 0: off.
+   * 503 with Retry-After (SendGrid retries 5xx). Default 4 × maxBodyBytes, at least 64 MiB (so a small
+   * maxBodyBytes does not turn a handful of concurrent posts into 503s); never below maxBodyBytes. 0: off.
    */
   maxInFlightBytes?: number;
 }
@@ -55,10 +56,15 @@ export function resolveLimits(limits: IngressLimits | undefined): ResolvedLimits
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`limits.${key} must be a non-negative number, got ${value}`);
     resolved[key] = Math.floor(value);
   }
-  if (limits?.maxInFlightBytes === undefined) resolved.maxInFlightBytes = 4 * resolved.maxBodyBytes;
+  if (limits?.maxInFlightBytes === undefined) resolved.maxInFlightBytes = defaultInFlightBytes(resolved.maxBodyBytes);
   else if (resolved.maxInFlightBytes > 0 && resolved.maxInFlightBytes < resolved.maxBodyBytes) {
     // A post of the largest allowed size could never be received: SendGrid would retry it for 3 days, then drop it.
     throw new RangeError(`limits.maxInFlightBytes (${resolved.maxInFlightBytes}) must be at least limits.maxBodyBytes (${resolved.maxBodyBytes}), or 0`);
   }
   return resolved;
+}
+
+/** 4 × maxBodyBytes (160 MiB by default), and never under 64 MiB. */
+function defaultInFlightBytes(maxBodyBytes: number): number {
+  return Math.max(4 * maxBodyBytes, 64 * 1024 * 1024);
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { inboundHandler, startServer, type RunningServer } from '../http/index.js';
 import { rawPost } from '../http/test-support.js';
 import type { IngressLimits, IngressSecurity, ReceivedPost } from './index.js';
+import { resolveLimits } from './limits.js';
 import { basicAuthorization, buildMultipart, c5ParsedFields, generateSendGridKeyPair, signedHeaders } from './test-support.js';
 
 const key = generateSendGridKeyPair();
@@ -98,6 +99,13 @@ describe('the in-flight body cap', () => {
     const again = await rawPost(url, { headers: signed(), body, firstBytes: body.length });
     expect(again.status).toBe(200);
     expect(seen).toHaveLength(3);
+  });
+
+  it('defaults to 4 × maxBodyBytes, at least 64 MiB', () => {
+    expect(resolveLimits(undefined).maxInFlightBytes).toBe(160 * 1024 * 1024);
+    expect(resolveLimits({ maxBodyBytes: 100 * 1024 * 1024 }).maxInFlightBytes).toBe(400 * 1024 * 1024);
+    expect(resolveLimits({ maxBodyBytes: 1024 * 1024 }).maxInFlightBytes).toBe(64 * 1024 * 1024);
+    expect(resolveLimits({ maxBodyBytes: 1024 * 1024, maxInFlightBytes: 0 }).maxInFlightBytes).toBe(0);
   });
 
   it('refuses a maxInFlightBytes below maxBodyBytes (such a post could never be received)', () => {
