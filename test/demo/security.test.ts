@@ -34,6 +34,20 @@ describe('demo server: security by configuration', () => {
     expect(await (await t.get('/')).text()).toContain('2 configured key(s) + the console dev key');
   });
 
+  it('SENDGRID_PARSE_MAX_AGE_SECONDS refuses stale signed posts (the console signs fresh ones); a bad value stops the start', async () => {
+    const sendgrid = generateTestKeyPair();
+    t = await startTestDemo({ SENDGRID_PARSE_PUBLIC_KEY: sendgrid.publicKey, SENDGRID_PARSE_MAX_AGE_SECONDS: '600' });
+    const url = `${t.url}/webhooks/sendgrid/parse`;
+    const to = 'support@support.example.test';
+    const stale = await fetch(inboundRequest({ to }, { url, sign: sendgrid, timestamp: Math.floor(Date.now() / 1000) - 3600 }));
+    expect(stale.status).toBe(401);
+    expect((await stale.json()).error).toBe('timestamp_stale');
+    expect((await fetch(inboundRequest({ to }, { url, sign: sendgrid }))).status).toBe(200);
+    expect((await t.postJSON('/console/api/compose', { from: 'a@customer.example', to, subject: 'console' })).status).toBe(201);
+    expect(() => loadConfig({ SENDGRID_PARSE_PUBLIC_KEY: sendgrid.publicKey, SENDGRID_PARSE_MAX_AGE_SECONDS: 'soon' })).toThrow(DemoConfigError);
+    expect(() => loadConfig({ SENDGRID_PARSE_MAX_AGE_SECONDS: '600' })).toThrow(/needs SENDGRID_PARSE_PUBLIC_KEY/);
+  });
+
   it('with basic credentials, the console sends them and strangers get 401', async () => {
     t = await startTestDemo({ SENDGRID_PARSE_BASIC_AUTH: 'sendgrid:s3cret:with:colons' });
     const url = `${t.url}/webhooks/sendgrid/parse`;

@@ -3,7 +3,12 @@
  * `npm start` works on a fresh clone; production (`NODE_ENV=production`) refuses the insecure ones.
  */
 import { resolve } from 'node:path';
-import { MailroomConfigurationError, parseBasicCredentials as parseCoreBasicCredentials, type BasicCredential } from '@mailroom/core';
+import {
+  MailroomConfigurationError,
+  parseBasicCredentials as parseCoreBasicCredentials,
+  parseMaxAgeSeconds,
+  type BasicCredential,
+} from '@mailroom/core';
 
 export class DemoConfigError extends MailroomConfigurationError {
   override name = 'DemoConfigError';
@@ -31,6 +36,8 @@ export interface DemoConfig {
     /** Configured SendGrid keys (rotation: several). */
     publicKeys: string[];
     basic: BasicCredential[];
+    /** `SENDGRID_PARSE_MAX_AGE_SECONDS`: refuse signed posts whose timestamp is further from now; null = no window. */
+    maxAgeSeconds: number | null;
   };
   events: { publicKeys: string[] };
   sendgridApiKey: string | null;
@@ -66,6 +73,14 @@ export function parseBasicCredentials(value: string | undefined): BasicCredentia
   }
 }
 
+function parseMaxAge(value: string | undefined): number | null {
+  try {
+    return parseMaxAgeSeconds(value) ?? null;
+  } catch (error) {
+    throw new DemoConfigError((error as Error).message);
+  }
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): DemoConfig {
   const development = env.NODE_ENV !== 'production';
   const port = Number(env.PORT ?? 3000);
@@ -82,7 +97,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (secret && secret.length < 32) throw new DemoConfigError('MAILROOM_SECRET must be at least 32 characters');
   if (!development && !secret) throw new DemoConfigError('MAILROOM_SECRET is required in production (32+ random characters)');
 
-  const parse = { publicKeys: list(env.SENDGRID_PARSE_PUBLIC_KEY), basic: parseBasicCredentials(env.SENDGRID_PARSE_BASIC_AUTH) };
+  const parse = {
+    publicKeys: list(env.SENDGRID_PARSE_PUBLIC_KEY),
+    basic: parseBasicCredentials(env.SENDGRID_PARSE_BASIC_AUTH),
+    maxAgeSeconds: parseMaxAge(env.SENDGRID_PARSE_MAX_AGE_SECONDS),
+  };
+  if (parse.maxAgeSeconds !== null && parse.publicKeys.length === 0) {
+    throw new DemoConfigError('SENDGRID_PARSE_MAX_AGE_SECONDS needs SENDGRID_PARSE_PUBLIC_KEY (it bounds the signed timestamp)');
+  }
   if (!development && parse.publicKeys.length === 0 && parse.basic.length === 0) {
     throw new DemoConfigError(
       'production needs SENDGRID_PARSE_PUBLIC_KEY (the Parse security policy key) or SENDGRID_PARSE_BASIC_AUTH; the unauthenticated mode is for development only',

@@ -13,6 +13,7 @@ import {
   outboxOnlyTransport,
   runMain,
   sendgridTransport,
+  serverTimeoutOptions,
   type IngressSecurity,
   type Logger,
   type Mailroom,
@@ -68,10 +69,14 @@ export function planSecurity(config: DemoConfig, devKeys: DevKeys): SecurityPlan
   const description: string[] = [];
   const warnings: string[] = [];
   const parse: IngressSecurity = {};
-  const { publicKeys, basic } = config.parse;
+  const { publicKeys, basic, maxAgeSeconds } = config.parse;
   if (publicKeys.length) {
     parse.publicKeys = config.development ? [...publicKeys, devKeys.parse.publicKey] : publicKeys;
     description.push(`Parse: signed posts (${publicKeys.length} configured key(s)${config.development ? ' + the console dev key' : ''})`);
+    if (maxAgeSeconds !== null) {
+      parse.maxTimestampAgeSeconds = maxAgeSeconds;
+      description.push(`Parse: signed timestamps within ${maxAgeSeconds} s (SENDGRID_PARSE_MAX_AGE_SECONDS)`);
+    }
   }
   if (basic.length) {
     parse.basic = basic;
@@ -116,6 +121,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     fetch: (request) => (handler ? handler(request) : new Response('starting', { status: 503, headers: { 'retry-after': '1' } })),
     port: config.port,
     hostname: config.host,
+    serverOptions: serverTimeoutOptions(), // Node's 300 s requestTimeout would let a trickling post live that long
   });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -27,6 +27,7 @@ export {
 export type {
   Ingress,
   ReceivedPost,
+  ReceiveOptions,
   IngressErrorStatus,
   IngressLimits,
   IngressSecurity,

@@ -12,6 +12,12 @@ export interface InboundHandlerOptions {
   /** Called once per verified, parsed post. Return a Response to answer with it; otherwise 200 `{ ok: true }`. */
   onEmail: (post: ReceivedPost) => Promise<Response | void> | Response | void;
   logger?: HttpLogger;
+  /**
+   * Called when a post is known to come from SendGrid (see `ReceiveOptions.onAuthenticated`): after its headers
+   * for basic, bearer and insecure mode, once its signature verified for signed posts. The Mailroom counts such
+   * posts as "being received" for its worker's yielding, so unauthenticated traffic cannot slow processing.
+   */
+  onAuthenticated?: (request: Request) => void;
 }
 
 const BASIC_CHALLENGE = 'Basic realm="mailroom"';
@@ -19,7 +25,9 @@ const BASIC_CHALLENGE = 'Basic realm="mailroom"';
 /**
  * The Web-standard entry for Inbound Parse posts: `(Request) => Promise<Response>`.
  * Rejections are 4xx with `{ error: code, reason }` (SendGrid does not retry them); only a
- * fault on our side (onEmail throwing, a bug) is a 500, which SendGrid retries for 3 days.
+ * fault on our side (onEmail throwing, a bug) is a 500, which SendGrid retries for 3 days, and too many body
+ * bytes in flight a 503 with Retry-After. A rejection answered before the body was read in full (bad
+ * credentials, too slow, too large, busy) closes the connection, so the rest of the body is never read.
  */
 export function inboundHandler(options: InboundHandlerOptions): (request: Request) => Promise<Response> {
   const logger = options.logger ?? console;
@@ -34,7 +42,8 @@ export function inboundHandler(options: InboundHandlerOptions): (request: Reques
       return json(405, { error: 'method_not_allowed', reason: `${request.method} is not allowed; SendGrid posts` }, { allow: 'POST' });
     }
     try {
-      const post = await ingress.receive(request);
+      const onAuthenticated = options.onAuthenticated;
+      const post = await ingress.receive(request, onAuthenticated ? { onAuthenticated: () => onAuthenticated(request) } : {});
       return (await options.onEmail(post)) ?? json(200, { ok: true });
     } catch (error) {
       if (error instanceof IngressError) return rejection(error, basicConfigured);
@@ -50,6 +59,9 @@ function rejection(error: IngressError, basicConfigured: boolean): Response {
     const challenge = error.challenge ?? (basicConfigured ? BASIC_CHALLENGE : undefined);
     if (challenge) headers['www-authenticate'] = challenge;
   }
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  // Answered before the body was read: closing the connection stops the rest of it from being read at all.
+  if (error.bodyUnread) headers.connection = 'close';
   return json(error.status, { error: error.code, reason: error.message }, headers);
 }
 

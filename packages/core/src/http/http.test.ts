@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inboundApp, inboundHandler, toNodeHandler, type HttpLogger } from '@mailroom/core';
+import { inboundApp, inboundHandler, serverTimeoutOptions, startServer, toNodeHandler, type HttpLogger } from '@mailroom/core';
 import type { ReceivedPost } from '../ingress/index.js';
 import { generateTestKeyPair, inboundRequest, TEST_KEY_PAIR } from '@mailroom/core/testing';
 
@@ -128,5 +128,33 @@ describe('toNodeHandler', () => {
     const response = await fetch(request);
     expect(response.status).toBe(200);
     expect(seen[0]!.email.text).toBe('y'.repeat(200_000));
+  });
+});
+
+describe('startServer timeouts', () => {
+  it('sets Node\'s headersTimeout/requestTimeout (checked often enough to matter) and refuses impossible ones', () => {
+    expect(serverTimeoutOptions()).toEqual({ headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 2_000 });
+    expect(serverTimeoutOptions({ headersTimeoutMs: 1_000, requestTimeoutMs: 3_000 })).toEqual({ headersTimeout: 1_000, requestTimeout: 3_000, connectionsCheckingInterval: 250 });
+    expect(() => serverTimeoutOptions({ headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 })).toThrow(RangeError);
+  });
+
+  it('answers a request whose headers never finish 408 and closes it, instead of holding it for minutes', async () => {
+    const running = await startServer(() => new Response('never reached'), { hostname: '127.0.0.1', headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    try {
+      const answer = await new Promise<{ text: string; closed: boolean }>((resolve) => {
+        const socket = connect(running.port, '127.0.0.1', () => socket.write('POST /parse HTTP/1.1\r\nhost: x\r\nx-slow: '));
+        let text = '';
+        const giveUp = setTimeout(() => socket.destroy(), 10_000);
+        socket.on('data', (data) => (text += data));
+        socket.on('error', () => undefined);
+        socket.on('close', () => {
+          clearTimeout(giveUp);
+          resolve({ text, closed: true });
+        });
+      });
+      expect(answer.text).toMatch(/^HTTP\/1\.1 408/);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -17,13 +17,15 @@
  * ```
  *
  * `startServer(fetch, { port, hostname })` serves any fetch handler on node:http and resolves once it
- * listens, with the bound `port`, a `url` and `close()` (standalone apps, test servers).
+ * listens, with the bound `port`, a `url` and `close()` (standalone apps, test servers), with Node's timeouts
+ * tightened (`headersTimeout` 20 s, `requestTimeout` 120 s); `serverTimeoutOptions()` gives the same options
+ * for a server of your own (`http.createServer(serverTimeoutOptions(), mailroom.nodeHandler())`).
  */
 export { inboundHandler } from './handler.js';
 export type { InboundHandlerOptions, HttpLogger } from './handler.js';
 export { inboundApp } from './app.js';
 export type { InboundAppOptions } from './app.js';
 export { toNodeHandler } from './node.js';
-export { startServer } from './serve.js';
-export type { StartServerOptions, RunningServer } from './serve.js';
+export { startServer, serverTimeoutOptions, DEFAULT_SERVER_TIMEOUTS } from './serve.js';
+export type { StartServerOptions, RunningServer, ServerTimeouts } from './serve.js';
 export { csrfToken, verifyCsrfToken } from './csrf.js';

@@ -38,30 +38,64 @@ export function parseEnvelope(text: string | undefined): Envelope {
   return { from, to };
 }
 
+/** Longest `dkim` field read (a real one lists a few signatures); longer → no result. */
+export const MAX_DKIM_FIELD_LENGTH = 4096;
+const MAX_DKIM_ENTRIES = 32;
+// `@domain : result`: a DNS name (labels of letters, digits, "-", "_", joined by single dots: each repetition
+// starts with its dot, so the match is linear) and a result word; blanks around the colon.
+const DKIM_ENTRY = /[ \t]*@([A-Za-z0-9_-]{1,63}(?:\.[A-Za-z0-9_-]{1,63}){0,126})[ \t]*:[ \t]*([A-Za-z]{1,16})[ \t]*/y;
+const BLANKS = /[ \t]*/y;
+
 /**
- * The `dkim` field, which is not JSON: `{@d.com : pass}`, several `@domain : result`
- * entries inside one brace group separated by commas, or several brace groups; `none` → [].
- * Tolerant: stray spaces, missing braces, a missing `@`.
+ * The `dkim` field, which is not JSON: `{@d.com : pass}`, several `@domain : result` entries inside one brace group
+ * separated by commas, or several brace groups (separated by commas or blanks); `none` → []. Read with a strict
+ * grammar: anything else (nested or missing braces, a colon or space inside a domain, a missing `@`, more than 32
+ * entries or 4 KiB) is no result at all, so free text can never become a passing domain. Results are lower-cased.
  */
 export function parseDkim(text: string | undefined): DkimResult[] {
+  const value = text?.trim();
+  if (!value || value.length > MAX_DKIM_FIELD_LENGTH || /^none$/i.test(value)) return [];
   const results: DkimResult[] = [];
-  if (!text) return results;
-  for (const entry of text.replace(/[{}]/g, ',').split(',')) {
-    const trimmed = entry.trim();
-    if (!trimmed || /^none$/i.test(trimmed)) continue;
-    const colon = trimmed.lastIndexOf(':');
-    const domain = (colon < 0 ? trimmed : trimmed.slice(0, colon)).trim().replace(/^@/, '').trim();
-    const result = colon < 0 ? '' : trimmed.slice(colon + 1).trim().toLowerCase();
-    if (!domain) continue;
-    results.push({ domain, result: result || 'unknown' });
+  let at = 0;
+  while (at < value.length) {
+    if (results.length > 0) at = skip(value, at, ',');
+    if (value[at] !== '{') return [];
+    at++;
+    for (;;) {
+      DKIM_ENTRY.lastIndex = at;
+      const entry = DKIM_ENTRY.exec(value);
+      if (!entry || entry[1]!.length > 253 || results.length === MAX_DKIM_ENTRIES) return [];
+      results.push({ domain: entry[1]!, result: entry[2]!.toLowerCase() });
+      at = DKIM_ENTRY.lastIndex;
+      if (value[at] === ',') at++;
+      else if (value[at] === '}') break;
+      else return [];
+    }
+    at = skip(value, at + 1, '');
   }
   return results;
 }
 
-/** `SPF` as SendGrid reports it, or null when absent/empty. */
+/** Past blanks, then one optional `separator`, then blanks. */
+function skip(text: string, at: number, separator: string): number {
+  BLANKS.lastIndex = at;
+  BLANKS.exec(text);
+  at = BLANKS.lastIndex;
+  if (separator && text[at] === separator) {
+    BLANKS.lastIndex = at + 1;
+    BLANKS.exec(text);
+    at = BLANKS.lastIndex;
+  }
+  return at;
+}
+
+/** The SPF results SendGrid reports (RFC 7208 §2.6), lower-cased. */
+const SPF_RESULTS = new Set(['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror']);
+
+/** `SPF` as SendGrid reports it: one RFC 7208 result word (lower-cased), or null when absent, empty or anything else. */
 export function parseSpf(text: string | undefined): string | null {
-  const value = text?.trim();
-  return value ? value : null;
+  const value = text?.trim().toLowerCase();
+  return value && SPF_RESULTS.has(value) ? value : null;
 }
 
 /** `spam_score` + `spam_report`; null when SendGrid did not run the spam check (neither field). */

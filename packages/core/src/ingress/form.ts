@@ -8,6 +8,7 @@ const ATTACHMENT_PART = /^attachment(\d+)$/;
 /** The form parts of one post, looked up by name (first occurrence wins for fields). */
 export class FormData {
   readonly #fields = new Map<string, FormPart>();
+  readonly #repeated = new Set<string>();
   /** `attachmentN` parts in numeric order (attachment10 after attachment9). */
   readonly attachmentParts: Array<FormPart & { index: number }>;
 
@@ -17,6 +18,7 @@ export class FormData {
       const attachment = ATTACHMENT_PART.exec(part.name);
       if (attachment) attachments.push({ ...part, index: Number(attachment[1]) });
       else if (!this.#fields.has(part.name)) this.#fields.set(part.name, part);
+      else this.#repeated.add(part.name);
     }
     this.attachmentParts = attachments.sort((a, b) => a.index - b.index);
   }
@@ -35,11 +37,16 @@ export class FormData {
     return bytes === undefined ? undefined : decodeCharset(bytes, 'utf-8');
   }
 
+  /** A verdict field SendGrid sends once; sent more often, it is ambiguous and read as absent. */
+  #single(name: string): string | undefined {
+    return this.#repeated.has(name) ? undefined : this.text(name);
+  }
+
   /** SendGrid's metadata, the same in both modes. */
   metadata(): { envelope: Envelope; auth: AuthResults; spam: SpamCheck | null; senderIp: string | null } {
     return {
       envelope: parseEnvelope(this.text('envelope')),
-      auth: { spf: parseSpf(this.text('SPF') ?? this.text('spf')), dkim: parseDkim(this.text('dkim')) },
+      auth: { spf: parseSpf(this.#single('SPF') ?? this.#single('spf')), dkim: parseDkim(this.#single('dkim')) },
       spam: parseSpam(this.text('spam_score'), this.text('spam_report')),
       senderIp: parseSenderIp(this.text('sender_ip')),
     };

@@ -22,8 +22,20 @@
  *
  * Behaviour worth knowing:
  * - Header-only checks (basic, bearer, signature headers, timestamp window) run before the body
- *   is read. The body is counted and signature-checked chunk by chunk, and parsed only
+ *   is read: bad credentials are a 401 with the body unread (`IngressError.bodyUnread`; the http layer then
+ *   closes the connection). The body is counted and signature-checked chunk by chunk, and parsed only
  *   after the signature verified, so nothing unverified is ever parsed or returned.
+ * - Every body arrives under `limits.bodyTimeoutMs` (60 s) and, after `bodyRateGraceMs` (5 s), at least
+ *   `minBodyBytesPerSecond` (16 KiB/s) on average, else 408; all bodies being received share
+ *   `maxInFlightBytes` (4 × maxBodyBytes, at least 64 MiB), past which a post is answered 503 + Retry-After (SendGrid retries).
+ *   A declared length allocates nothing until 1 MiB of the body has arrived.
+ * - Signed posts: the timestamp header is digits only and the body must begin with its `--boundary` line.
+ *   SendGrid signs `timestamp || body` without a separator; together the two rules leave exactly one way to
+ *   split those bytes, so moving a timestamp digit into the body (or body bytes into the timestamp) is refused.
+ * - `receive(request, { onAuthenticated })` reports the moment a post is known to be SendGrid's (headers for
+ *   basic/bearer/insecure, the verified signature for signed posts): the Mailroom's worker yields only to those.
+ * - `dkim` and `SPF` are read with a strict grammar (`{@domain : result}` groups; one RFC 7208 word); anything
+ *   else, or the field sent twice, is no result, so free text never becomes a passing domain.
  * - Nothing is hashed while parsing: `ReceivedPost.sha256` (the body) and `Attachment.sha256` are
  *   computed on first read and cached, so the cost lands where a digest is used (the inbox's
  *   ingest reads both for its dedupe key and body checksum).
@@ -37,7 +49,7 @@
  * - A bearer callback that throws is a server fault (propagates, so SendGrid retries).
  */
 export { createIngress } from './ingress.js';
-export type { Ingress, ReceivedPost } from './ingress.js';
+export type { Ingress, ReceivedPost, ReceiveOptions } from './ingress.js';
 export { parseInboundBody } from './parse.js';
 export { IngressError, IngressConfigurationError } from './errors.js';
 export type { IngressErrorStatus } from './errors.js';

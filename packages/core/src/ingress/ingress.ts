@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { InboundEmail } from '../message/index.js';
 import { bodyTooLarge, collectBody } from './body.js';
 import { IngressError } from './errors.js';
-import { resolveLimits, type IngressLimits } from './limits.js';
+import { resolveLimits, type IngressLimits, type ResolvedLimits } from './limits.js';
 import { formDataBoundary } from './multipart.js';
+import { BodyWatch, InFlightBudget } from './pace.js';
 import { parseFormBody } from './parse.js';
-import { createAuthenticator, type AuthMethod, type IngressSecurity } from './verify/index.js';
+import { createAuthenticator, type AuthMethod, type IngressSecurity, type SignatureCheck } from './verify/index.js';
 
 /** A verified, parsed Inbound Parse post. */
 export interface ReceivedPost {
@@ -22,63 +23,159 @@ export interface ReceivedPost {
   authenticatedBy: AuthMethod[];
 }
 
+export interface ReceiveOptions {
+  /**
+   * Called once the post is known to come from SendGrid: after the header checks for basic, bearer and insecure
+   * mode, after the body's signature verified for signed posts (before parsing). Never for a rejected post.
+   */
+  onAuthenticated?: () => void;
+}
+
 export interface Ingress {
-  /** Verifies and parses one post; throws IngressError (4xx) for anything SendGrid should not retry. */
-  receive(request: Request): Promise<ReceivedPost>;
+  /**
+   * Verifies and parses one post; throws IngressError for anything SendGrid should not retry (4xx), or 503 when
+   * too many body bytes are in flight (maxInFlightBytes).
+   */
+  receive(request: Request, options?: ReceiveOptions): Promise<ReceivedPost>;
   /** True when the ingress accepts unauthenticated posts (security.insecure, nothing configured). */
   readonly insecure: boolean;
+  /** Body bytes being received right now over all posts (bounded by `limits.maxInFlightBytes`). */
+  readonly inFlightBytes: number;
 }
 
 /**
- * The Inbound Parse ingress: header checks (basic, bearer, signature headers, timestamp)
- * before the body is read; a small body (declared ≤ 1 MiB) is read at once and its signature checked on the
- * thread pool, a larger one is counted and signature-checked as it streams; it is parsed only once the
- * signature has verified. Its SHA-256 is computed on first read.
+ * The Inbound Parse ingress: header checks (basic, bearer, signature headers, timestamp) before the body is read;
+ * a small body (declared ≤ 1 MiB) is read at once and its signature checked on the thread pool, a larger one is
+ * counted and signature-checked as it streams; it is parsed only once the signature has verified. Every body is
+ * read under a deadline and a minimum rate (408) and counts against the in-flight cap (503) until parsed.
+ * Its SHA-256 is computed on first read.
  */
 export function createIngress(options: { security: IngressSecurity; limits?: IngressLimits }): Ingress {
   const authenticator = createAuthenticator(options.security);
   const limits = resolveLimits(options.limits);
+  const budget = new InFlightBudget(limits.maxInFlightBytes);
 
   return {
     insecure: authenticator.insecure,
-    async receive(request) {
-      const { authenticatedBy, signature } = await authenticator.checkHeaders(request);
-
+    get inFlightBytes() {
+      return budget.used;
+    },
+    async receive(request, receiveOptions = {}) {
+      const { authenticatedBy, signature } = await unread(authenticator.checkHeaders(request));
+      if (!signature) receiveOptions.onAuthenticated?.();
       const contentType = request.headers.get('content-type') ?? '';
-      const boundary = formDataBoundary(contentType);
-      const encoding = request.headers.get('content-encoding');
-      if (encoding && encoding.trim().toLowerCase() !== 'identity') {
-        throw new IngressError(415, 'unsupported_content_encoding', `unsupported Content-Encoding ${JSON.stringify(encoding)}`);
-      }
-      const declaredLength = parseContentLength(request.headers.get('content-length'));
-      if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
-      const maxBytes = limits.maxBodyBytes;
-      let body: Buffer;
-      let verified: boolean;
-      if (declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES) {
-        // Most mail is small: one read, which server adapters serve from the socket without a web stream
-        // (@hono/node-server's fast path; the HTTP framing bounds it to the declared length), and the
-        // signature checked over the whole body on the thread pool, off the event loop.
-        const bytes = new Uint8Array(await request.arrayBuffer());
-        if (bytes.byteLength === 0) throw new IngressError(400, 'empty_body', 'empty request body');
-        ({ body } = await collectBody(bytes, { maxBytes }));
-        verified = signature ? await signature.verifyBody(body) : true;
-      } else {
-        // Large or unknown length: counted and hashed chunk by chunk as it streams, into one buffer.
-        if (!request.body) throw new IngressError(400, 'empty_body', 'empty request body');
-        ({ body } = await collectBody(request.body, { maxBytes, declaredLength, onChunk: signature ? (chunk) => signature.update(chunk) : undefined }));
-        verified = signature ? signature.verify() : true;
-      }
-      if (signature) {
-        if (!verified) {
-          throw new IngressError(403, 'signature_invalid', 'signature does not match the body under any configured public key');
+      const { boundary, declaredLength } = unreadSync(() => checkRequestHeaders(request, contentType, limits));
+      const lease = budget.lease();
+      try {
+        const body = await unread(readBody(request, declaredLength, limits, lease, signature));
+        if (signature) {
+          checkSignedFraming(body, boundary);
+          if (!(await verifySignature(signature, body, declaredLength))) {
+            throw new IngressError(403, 'signature_invalid', 'signature does not match the body under any configured public key');
+          }
+          authenticatedBy.unshift('signature');
+          receiveOptions.onAuthenticated?.();
         }
-        authenticatedBy.unshift('signature');
+        const email = await parseFormBody(body, boundary, limits);
+        return receivedPost(email, body, contentType, authenticatedBy);
+      } finally {
+        lease.release();
       }
-      const email = await parseFormBody(body, boundary, limits);
-      return receivedPost(email, body, contentType, authenticatedBy);
     },
   };
+}
+
+/** Content-Type (multipart boundary), Content-Encoding and a declared length within maxBodyBytes. */
+function checkRequestHeaders(request: Request, contentType: string, limits: ResolvedLimits) {
+  const boundary = formDataBoundary(contentType);
+  const encoding = request.headers.get('content-encoding');
+  if (encoding && encoding.trim().toLowerCase() !== 'identity') {
+    throw new IngressError(415, 'unsupported_content_encoding', `unsupported Content-Encoding ${JSON.stringify(encoding)}`);
+  }
+  const declaredLength = parseContentLength(request.headers.get('content-length'));
+  if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
+  return { boundary, declaredLength };
+}
+
+/**
+ * Reads the body under the pace rules and the in-flight cap. A small declared body is read in one call, which
+ * server adapters serve from the socket without a web stream (@hono/node-server's fast path; the HTTP framing
+ * bounds it to the declared length): its whole declared length counts at once and must arrive by the deadline
+ * the minimum rate gives that length. A larger or unknown-length body streams, counted and hashed chunk by chunk.
+ */
+async function readBody(
+  request: Request,
+  declaredLength: number | null,
+  limits: ResolvedLimits,
+  lease: { take(bytes: number): void },
+  signature: SignatureCheck | null,
+): Promise<Buffer> {
+  const maxBytes = limits.maxBodyBytes;
+  const oneRead = declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES;
+  if (oneRead) lease.take(declaredLength);
+  const watch = new BodyWatch(limits, oneRead ? { blindLength: declaredLength } : {});
+  try {
+    if (oneRead) {
+      const bytes = new Uint8Array(await watch.race(request.arrayBuffer().catch(incomplete)));
+      if (bytes.byteLength === 0) throw new IngressError(400, 'empty_body', 'empty request body');
+      return (await collectBody(bytes, { maxBytes })).body;
+    }
+    if (!request.body) throw new IngressError(400, 'empty_body', 'empty request body');
+    const onChunk = signature ? (chunk: Uint8Array) => signature.update(chunk) : undefined;
+    return (await collectBody(request.body, { maxBytes, declaredLength, onChunk, watch, lease }).catch(incomplete)).body;
+  } finally {
+    watch.stop();
+  }
+}
+
+/** The body stream failing (the client went away mid-body) is the sender's doing, not a server fault. */
+function incomplete(error: unknown): never {
+  if (error instanceof IngressError) throw error;
+  throw new IngressError(400, 'body_incomplete', `the request body ended early: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/** A one-read body is checked whole on the thread pool; a streamed one was hashed as it arrived. */
+function verifySignature(signature: SignatureCheck, body: Buffer, declaredLength: number | null): Promise<boolean> | boolean {
+  return declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES ? signature.verifyBody(body) : signature.verify();
+}
+
+/**
+ * SendGrid signs `timestamp || body` with no separator, so a signed message can be split differently: the
+ * timestamp's last digits moved to the body's front (read as multipart preamble, which drops the first part)
+ * still verify. The timestamp header is digits only (checked with the headers); a signed body must begin with
+ * its delimiter line, which begins with "-": so the split is the only one there is. SendGrid's bodies always do.
+ */
+function checkSignedFraming(body: Buffer, boundary: string): void {
+  const delimiter = `--${boundary}`;
+  let at = delimiter.length;
+  const starts = body.length >= at && body.toString('latin1', 0, at) === delimiter;
+  while (starts && (body[at] === 0x20 || body[at] === 0x09)) at++; // transport padding
+  if (!starts || body[at] !== 0x0d || body[at + 1] !== 0x0a) {
+    throw new IngressError(
+      400,
+      'signed_body_framing',
+      'a signed body must begin with its multipart delimiter line ("--" + boundary); this one has a preamble or another boundary',
+    );
+  }
+}
+
+/** Marks a rejection raised before the body was read in full: the HTTP layer closes the connection after it. */
+async function unread<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof IngressError) error.bodyUnread = true;
+    throw error;
+  }
+}
+
+function unreadSync<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof IngressError) error.bodyUnread = true;
+    throw error;
+  }
 }
 
 function receivedPost(email: InboundEmail, body: Buffer, contentType: string, authenticatedBy: AuthMethod[]): ReceivedPost {

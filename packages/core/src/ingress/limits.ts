@@ -16,6 +16,21 @@ export interface IngressLimits {
    * message) is not decoded while parsing; it stays a view into the posted bytes, decoded when read.
    */
   spillAttachmentsAboveBytes?: number;
+  /** The whole body must have arrived this many ms after its headers were checked; default 60 s → 408. 0: off. */
+  bodyTimeoutMs?: number;
+  /**
+   * Once `bodyRateGraceMs` passed, a body must have arrived at this average rate (bytes/s since its headers were
+   * checked), so a trickle cannot hold a connection for the whole timeout; default 16 KiB/s → 408. 0: off.
+   */
+  minBodyBytesPerSecond?: number;
+  /** How long a body may arrive slower than `minBodyBytesPerSecond` at first; default 5 s. */
+  bodyRateGraceMs?: number;
+  /**
+   * Body bytes being received at once, over all posts of this ingress; a post that would pass it is answered
+   * 503 with Retry-After (SendGrid retries 5xx). Default 4 × maxBodyBytes, at least 64 MiB (so a small
+   * maxBodyBytes does not turn a handful of concurrent posts into 503s); never below maxBodyBytes. 0: off.
+   */
+  maxInFlightBytes?: number;
 }
 
 export type ResolvedLimits = Required<IngressLimits>;
@@ -27,6 +42,10 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   maxMimeDepth: 50,
   maxFields: 200,
   spillAttachmentsAboveBytes: 0,
+  bodyTimeoutMs: 60_000,
+  minBodyBytesPerSecond: 16 * 1024,
+  bodyRateGraceMs: 5_000,
+  maxInFlightBytes: 4 * 40 * 1024 * 1024,
 });
 
 export function resolveLimits(limits: IngressLimits | undefined): ResolvedLimits {
@@ -37,5 +56,15 @@ export function resolveLimits(limits: IngressLimits | undefined): ResolvedLimits
     if (!Number.isFinite(value) || value < 0) throw new RangeError(`limits.${key} must be a non-negative number, got ${value}`);
     resolved[key] = Math.floor(value);
   }
+  if (limits?.maxInFlightBytes === undefined) resolved.maxInFlightBytes = defaultInFlightBytes(resolved.maxBodyBytes);
+  else if (resolved.maxInFlightBytes > 0 && resolved.maxInFlightBytes < resolved.maxBodyBytes) {
+    // A post of the largest allowed size could never be received: SendGrid would retry it for 3 days, then drop it.
+    throw new RangeError(`limits.maxInFlightBytes (${resolved.maxInFlightBytes}) must be at least limits.maxBodyBytes (${resolved.maxBodyBytes}), or 0`);
+  }
   return resolved;
+}
+
+/** 4 × maxBodyBytes (160 MiB by default), and never under 64 MiB. */
+function defaultInFlightBytes(maxBodyBytes: number): number {
+  return Math.max(4 * maxBodyBytes, 64 * 1024 * 1024);
 }

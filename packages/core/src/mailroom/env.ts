@@ -26,6 +26,8 @@ const NAMES = 'SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC';
  * - `SENDGRID_PARSE_PUBLIC_KEY`: Inbound Parse signature key(s), comma-separated (rotation);
  * - `SENDGRID_PARSE_BASIC` (or `SENDGRID_PARSE_BASIC_AUTH`): `user:password[,user2:password2]`, a password may hold `:`;
  * - neither: MailroomConfigurationError, unless insecure mode is allowed (`MAILROOM_INSECURE=1`);
+ * - `SENDGRID_PARSE_MAX_AGE_SECONDS`: refuse signed posts whose timestamp is further than this from now
+ *   (`security.maxTimestampAgeSeconds`; needs the public key). Unset: no window (see README on SendGrid's retries);
  * - `SENDGRID_EVENTS_PUBLIC_KEY`: Event Webhook signature key(s), comma-separated.
  */
 export function securityFromEnv(env: Env = process.env, options: SecurityFromEnvOptions = {}): EnvSecurity {
@@ -41,6 +43,11 @@ export function securityFromEnv(env: Env = process.env, options: SecurityFromEnv
     }
     security.insecure = true;
   }
+  const maxAge = parseMaxAgeSeconds(env.SENDGRID_PARSE_MAX_AGE_SECONDS, 'SENDGRID_PARSE_MAX_AGE_SECONDS');
+  if (maxAge !== undefined) {
+    if (!publicKeys.length) throw new MailroomConfigurationError('SENDGRID_PARSE_MAX_AGE_SECONDS needs SENDGRID_PARSE_PUBLIC_KEY (it bounds the signed timestamp)');
+    security.maxTimestampAgeSeconds = maxAge;
+  }
   const eventKeys = commaList(env.SENDGRID_EVENTS_PUBLIC_KEY);
   return { security, eventsSecurity: eventKeys.length ? { publicKeys: eventKeys } : undefined };
 }
@@ -53,6 +60,19 @@ export function parseBasicCredentials(value: string | undefined, name = 'SENDGRI
     return { username: entry.slice(0, colon), password: entry.slice(colon + 1) };
   });
 }
+
+/** A signature freshness window in whole seconds (1 s – 30 days); undefined when unset or blank. */
+export function parseMaxAgeSeconds(value: string | undefined, name = 'SENDGRID_PARSE_MAX_AGE_SECONDS'): number | undefined {
+  const text = value?.trim();
+  if (!text) return undefined;
+  const seconds = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= 1 && seconds <= MAX_AGE_LIMIT_SECONDS)) {
+    throw new MailroomConfigurationError(`${name} must be a whole number of seconds from 1 to ${MAX_AGE_LIMIT_SECONDS}, not ${JSON.stringify(text.slice(0, 40))}`);
+  }
+  return seconds;
+}
+
+const MAX_AGE_LIMIT_SECONDS = 30 * 24 * 3600;
 
 function commaList(value: string | undefined): string[] {
   return (value ?? '')

@@ -5,7 +5,9 @@
  * **HTTP contract** (`app()`, `fetch`, `nodeHandler()` all answer the same way):
  * - 200 `{ id, duplicate }` only after the ingest transaction committed. A duplicate post answers 200
  *   naming the existing id; it is processed once.
- * - IngressError → its 4xx (`{ error: code, reason }`): missing auth 401, forged signature 403, too large 413, …
+ * - IngressError → its 4xx (`{ error: code, reason }`): missing auth 401, forged signature 403, body too slow
+ *   408, too large 413, a signed body with a preamble 400, …; or 503 `receiver_busy` + Retry-After past
+ *   `limits.maxInFlightBytes`. A rejection before the body was read in full closes the connection.
  * - StoreUnavailableError or a database timeout → 503 (SendGrid retries; dedupe makes that safe).
  * - Any other fault → 500. Anything but POST → 405.
  *
@@ -38,8 +40,9 @@
  *
  * **Configuration from the environment**: `createMailroom({ store, ...securityFromEnv(process.env), mail })` reads
  * `SENDGRID_PARSE_PUBLIC_KEY` (comma-separated keys), `SENDGRID_PARSE_BASIC` (`user:pass[,user2:pass2]`),
- * `MAILROOM_INSECURE=1` (no authentication, local development only: the endpoint logs a warning) and
- * `SENDGRID_EVENTS_PUBLIC_KEY`; with none of the first three it throws MailroomConfigurationError.
+ * `MAILROOM_INSECURE=1` (no authentication, local development only: the endpoint logs a warning),
+ * `SENDGRID_PARSE_MAX_AGE_SECONDS` (signed timestamp window) and `SENDGRID_EVENTS_PUBLIC_KEY`; with none of the
+ * first three it throws MailroomConfigurationError.
  *
  * **Per-route middleware**: `{ use: requireAuthenticatedSender() }` as the route's options (or `mailroom.use`).
  * **Extending the context**: `createMailroom({ context: (ctx) => ({ … }) })` or
@@ -92,7 +95,7 @@ export type {
 export type { MailroomMailOptions, MailFields } from './mail.js';
 export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './reply-token.js';
 export { MailroomConfigurationError } from './errors.js';
-export { EnvError, parseBasicCredentials, portFromEnv, requireEnv, securityFromEnv, storeOptionsFromEnv } from './env.js';
+export { EnvError, parseBasicCredentials, parseMaxAgeSeconds, portFromEnv, requireEnv, securityFromEnv, storeOptionsFromEnv } from './env.js';
 export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';

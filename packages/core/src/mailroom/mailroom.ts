@@ -58,6 +58,7 @@ export interface MailroomWorkerOptions {
   /**
    * Receiving comes first: while at least this many webhook posts are being received (or any is, and the event loop
    * was ≥ 90 % busy over the last 100 ms), the worker in this process starts no new email, except one per `pollMs`.
+   * Only authenticated posts count: basic/bearer from their headers on, signed posts once their signature verified.
    * A burst is answered at the webhook's full speed and its (already stored) emails are processed in its gaps and
    * as it passes. Default 8; 0 never yields.
    */
@@ -323,19 +324,25 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     else router.add(name, pattern, target);
   }
 
+  // Posts being received right now that are known to be SendGrid's: the worker yields to them (yieldToWebhookAt).
+  // A post counts from the moment it authenticated (headers for basic/bearer, the verified signature for signed
+  // posts) until it is answered, so unauthenticated or forged posts, however slow, never hold the worker back.
+  const counted = new WeakSet<Request>();
   const inbound = inboundHandler({
     security: options.security,
     ...(options.limits ? { limits: options.limits } : {}),
     logger: httpLoggerFor(logger),
+    onAuthenticated: (request) => {
+      counted.add(request);
+      receiving++;
+    },
     onEmail: (post) => answerStored(() => ingest(post), logger),
   });
-  // Posts being received right now: the worker yields to them (yieldToWebhookAt).
   const fetch = async (request: Request): Promise<Response> => {
-    receiving++;
     try {
       return await inbound(request);
     } finally {
-      receiving--;
+      if (counted.delete(request)) receiving--;
     }
   };
 

@@ -123,6 +123,11 @@ export function createAuthenticator(security: IngressSecurity): RequestAuthentic
           const missing = [!signatureValue && SIGNATURE_HEADER, timestamp === null && TIMESTAMP_HEADER].filter(Boolean);
           throw new IngressError(401, 'signature_missing', `unsigned request: missing ${missing.join(' and ')}`);
         }
+        // Digits only, always: the signature covers timestamp || body with no separator, so a timestamp that took
+        // the body's first bytes would verify too (the body's own check, in ingress.ts, covers the other direction).
+        if (!TIMESTAMP.test(timestamp)) {
+          throw new IngressError(401, 'timestamp_invalid', `${TIMESTAMP_HEADER} is not a Unix timestamp in seconds (digits only)`);
+        }
         if (maxTimestampAgeSeconds !== undefined) checkFreshness(timestamp, maxTimestampAgeSeconds, now);
         signature = createSignatureCheck(publicKeys, signatureValue, timestamp);
       }
@@ -132,11 +137,10 @@ export function createAuthenticator(security: IngressSecurity): RequestAuthentic
   };
 }
 
+const TIMESTAMP = /^\d{1,12}$/;
+
 function checkFreshness(timestamp: string, maxAgeSeconds: number, now: Date): void {
-  if (!/^\d{1,12}$/.test(timestamp.trim())) {
-    throw new IngressError(401, 'timestamp_invalid', `${TIMESTAMP_HEADER} is not a Unix timestamp in seconds`);
-  }
-  const skew = now.getTime() / 1000 - Number(timestamp.trim());
+  const skew = now.getTime() / 1000 - Number(timestamp);
   if (Math.abs(skew) > maxAgeSeconds) {
     const where = skew > 0 ? `${Math.round(skew)} s old` : `${Math.round(-skew)} s in the future`;
     throw new IngressError(401, 'timestamp_stale', `signature timestamp is ${where}; the window is ${maxAgeSeconds} s`);
