@@ -4,9 +4,10 @@ import { Tokenizer } from 'htmlparser2';
  * Deepest element nesting the HTML paths build. htmlparser2 keeps its open-element stack with
  * `unshift`/`shift` (quadratic in the depth: 100,000 nested tags stalled a server for 51 s), and
  * html-to-text and dom-serializer recurse once per level (a stack overflow at a few thousand).
- * Real mail stays far below this; Chrome's own parser flattens anything past 512.
+ * html-to-text's block layout also costs the depth times the text below it. Real mail stays below this
+ * (Outlook's nested tables reach 40 or so); Chrome's own parser flattens anything past 512.
  */
-export const MAX_HTML_DEPTH = 256;
+export const MAX_HTML_DEPTH = 100;
 
 // htmlparser2's Parser rules (v10), mirrored so the depth counted here is the depth it will build.
 const P = new Set(['p']);
@@ -49,7 +50,9 @@ export function limitHtmlDepth(html: string, maxDepth = MAX_HTML_DEPTH): string 
   let name = '';
   let tagStart = 0;
   const endTag = (end: number, selfClosing: boolean) => {
-    if (!simulation.open(name, selfClosing)) dropped.push(tagStart, end);
+    if (simulation.open(name, selfClosing)) return;
+    if (dropped.length > 0 && dropped[dropped.length - 1] === tagStart - 1) dropped[dropped.length - 1] = end; // adjacent: one space
+    else dropped.push(tagStart, end);
   };
   const tokenizer = new Tokenizer({ decodeEntities: true }, {
     onopentagname(start, end) {

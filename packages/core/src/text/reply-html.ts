@@ -46,7 +46,7 @@ const MAX_CANDIDATES = 20;
  * kept as it is when nothing before it was cut, and dropped with the history when it was; its text is not
  * part of `text`, `quoted` or `signature`. Bounds every pass below (parse, walks, render, html-to-text).
  */
-export const MAX_HTML_SCAN_CHARS = 256 * 1024;
+export const MAX_HTML_SCAN_CHARS = 128 * 1024;
 /** nodeText() reads at most this many nodes and characters (attribution and marker checks need little). */
 const MAX_NODE_TEXT_NODES = 2000;
 const MAX_NODE_TEXT_CHARS = 2000;

@@ -31,9 +31,9 @@ export interface ReplySource {
  * Extracts the new content of a reply. HTML is cut at the quoting markers of the major clients;
  * text is cut by line classification (attributions in 12+ languages, Outlook header blocks,
  * Original-Message lines, `>` quotes, `-- ` and mobile signatures), keeping interleaved replies and fenced code.
- * Bounded work on any input: HTML past `MAX_HTML_SCAN_CHARS` (256 KiB) and text past `MAX_REPLY_SCAN_LINES` /
+ * Bounded work on any input: HTML past `MAX_HTML_SCAN_CHARS` (128 KiB) and text past `MAX_REPLY_SCAN_LINES` /
  * `MAX_REPLY_SCAN_CHARS` are not examined (kept as they are unless a cut above them removed them), HTML nested
- * deeper than `MAX_HTML_DEPTH` (256) is flattened before it is parsed.
+ * deeper than `MAX_HTML_DEPTH` (100) is flattened before it is parsed.
  */
 export function extractReply(source: ReplySource, options: ReplyOptions = {}): ExtractedReply {
   const marker = options.replyAboveMarker === undefined ? DEFAULT_REPLY_ABOVE_MARKER : options.replyAboveMarker;
