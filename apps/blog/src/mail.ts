@@ -168,7 +168,7 @@ async function handleReply(ctx: Ctx, token: string, deps: MailDeps): Promise<Mai
   }
 
   const extracted = ctx.email.reply();
-  if (!extracted.text.trim() && !(extracted.html ?? '').replace(/<[^>]*>|&nbsp;|\s/g, '') && !ctx.email.attachments.length) {
+  if (!extracted.text.trim() && !(extracted.html ?? '').replace(/<[^<>]*>|&nbsp;|\s/g, '') && !ctx.email.attachments.length) {
     return { kind: 'ignored', reason: 'the reply has no new content' };
   }
   const now = deps.config.now();

@@ -54,7 +54,7 @@ export function resolveConfig(config: SupportConfig): ResolvedConfig {
   });
   const throttle = config.throttle ?? { maxTickets: 5, windowMinutes: 60 };
   if (!(throttle.maxTickets >= 1) || !(throttle.windowMinutes > 0)) throw new SupportConfigError('throttle needs maxTickets ≥ 1 and windowMinutes > 0');
-  const basePath = (config.basePath ?? '').replace(/\/+$/, '');
+  const basePath = (config.basePath ?? '').replace(/(^|[^/])\/+$/, '$1');
   if (basePath && !basePath.startsWith('/')) throw new SupportConfigError('basePath must start with "/"');
   return {
     domain,

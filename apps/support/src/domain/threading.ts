@@ -12,7 +12,7 @@ export function subjectTag(subject: string): number | null {
 
 /** Removes `Re:`/`Fwd:`/`AW:`-style prefixes (also `Re[2]:`) and our tag, for a clean subject. */
 export function cleanSubject(subject: string): string {
-  let s = subject.replace(/\s*\[#\d{1,9}\]\s*/g, ' ').trim();
+  let s = subject.replace(/(^|[^\s])\s*\[#\d{1,9}\]\s*/g, '$1 ').trim();
   const prefix = /^(re|fw|fwd|aw|wg|sv|vs|antw|tr|rif)(\[\d+\])?\s*:\s*/i;
   while (prefix.test(s)) s = s.replace(prefix, '').trim();
   return s;

@@ -55,7 +55,7 @@ const WROTE_VERB =
   'написав\\(ла\\)|написав|napsal\\(a\\)|napsal|kirjoitti|yazdı|写道|寫道|書きました|작성|έγραψε)';
 
 /** A quote header that ends with a "wrote" verb ("… a écrit :", "… 写道："). */
-export const WROTE_END = new RegExp(`${WROTE_VERB}\\s*[:：]?\\s*$`, 'i');
+export const WROTE_END = new RegExp(`${WROTE_VERB}\\s*(?:[:：]\\s*)?$`, 'i');
 /** What may follow the address of a quote header ending in "<addr>:" (anchored both ends, so linear). */
 const ADDRESS_COLON_TAIL = /^\)?>?\)?\s*(?:(?:のメール|님이 작성)\s*)?[:：]\s*$/u;
 const ADDRESS_CHAR = /[^\s<>()@]/u;
