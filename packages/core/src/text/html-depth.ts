@@ -36,7 +36,8 @@ const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
  * The HTML with every start tag that would open an element deeper than `maxDepth` replaced by a space
  * (its content and end tag stay; an end tag never deepens anything). One linear pass with htmlparser2's
  * own tokenizer, simulating its parser's stack (implied closes, void and foreign elements) on the output,
- * so `parseDocument(limitHtmlDepth(html))` never builds a tree deeper than `maxDepth` + 1.
+ * so `parseDocument(limitHtmlDepth(html))` never nests elements deeper than `maxDepth` + 1 (a raw-text element,
+ * `<script>` or `<style>`, is kept even past the limit: it cannot hold elements).
  * Returns the input itself when nothing is that deep.
  *
  * @example
