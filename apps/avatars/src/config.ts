@@ -37,7 +37,7 @@ export function resolveConfig(input: AvatarsConfigInput): AvatarsConfig {
   if (!input.sessionSecret || input.sessionSecret.length < 32) throw new MailroomConfigurationError('sessionSecret (AVATARS_SESSION_SECRET) must be at least 32 characters');
   const uploadLocalPart = (input.uploadLocalPart ?? 'avatar').toLowerCase();
   if (!/^[a-z0-9._-]+$/.test(uploadLocalPart)) throw new MailroomConfigurationError(`invalid uploadLocalPart ${JSON.stringify(uploadLocalPart)}`);
-  const publicUrl = (input.publicUrl ?? 'http://localhost:3000').replace(/\/+$/, '');
+  const publicUrl = (input.publicUrl ?? 'http://localhost:3000').replace(/(^|[^/])\/+$/, '$1');
   new URL(publicUrl); // throws on a malformed URL
   return {
     domain,
@@ -81,7 +81,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AvatarsConf
 
 /** The path prefix the web app is mounted under ('' at the root). */
 export function basePathOf(config: AvatarsConfig): string {
-  return new URL(config.publicUrl).pathname.replace(/\/+$/, '');
+  return new URL(config.publicUrl).pathname.replace(/(^|[^/])\/+$/, '$1');
 }
 
 export function sharedUploadAddress(config: AvatarsConfig): string {

@@ -62,7 +62,7 @@ export function resolveConfig(input: BlogConfigInput | BlogConfig): BlogConfig {
     throw new BlogConfigError(`publicUrl "${input.publicUrl}" is not an absolute URL`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new BlogConfigError('publicUrl must be http(s)');
-  const basePath = url.pathname.replace(/\/+$/, '');
+  const basePath = url.pathname.replace(/(^|[^/])\/+$/, '$1');
   if (!input.keys?.length || input.keys.some((k) => !k.secret || k.secret.length < 16)) {
     throw new BlogConfigError('at least one signing key with a secret of 16+ characters is required');
   }

@@ -85,7 +85,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const development = env.NODE_ENV !== 'production';
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new DemoConfigError(`PORT=${env.PORT} is not a port number`);
-  const publicUrl = env.PUBLIC_URL?.trim().replace(/\/+$/, '') || null;
+  const publicUrl = env.PUBLIC_URL?.trim().replace(/(^|[^/])\/+$/, '$1') || null;
   if (publicUrl) {
     try {
       new URL(publicUrl);

@@ -41,9 +41,9 @@ export function resolveConfig(config: ListsConfig): ResolvedConfig {
   for (const key of config.keys) {
     if (!key.id || !key.secret || key.secret.length < 16) throw new ListsConfigError(`signing key "${key.id}" needs an id and a secret of at least 16 characters`);
   }
-  const basePath = (config.basePath ?? '/lists').replace(/\/+$/, '');
+  const basePath = (config.basePath ?? '/lists').replace(/(^|[^/])\/+$/, '$1');
   if (basePath && !basePath.startsWith('/')) throw new ListsConfigError('basePath must start with "/"');
-  const publicUrl = (config.publicUrl ?? `http://localhost:3000${basePath}`).replace(/\/+$/, '');
+  const publicUrl = (config.publicUrl ?? `http://localhost:3000${basePath}`).replace(/(^|[^/])\/+$/, '$1');
   if (!/^https?:\/\//.test(publicUrl)) throw new ListsConfigError(`publicUrl "${publicUrl}" must be an http(s) URL`);
   const bounceThreshold = config.bounceThreshold ?? 3;
   if (!(bounceThreshold >= 1)) throw new ListsConfigError('bounceThreshold must be at least 1');

@@ -59,7 +59,7 @@ export function resolveConfig(config: SupportConfig): ResolvedConfig {
   if (!(throttle.maxTickets >= 1) || !(throttle.windowMinutes > 0)) throw new SupportConfigError('throttle needs maxTickets ≥ 1 and windowMinutes > 0');
   const maxParticipants = config.maxParticipants ?? 50;
   if (!Number.isInteger(maxParticipants) || maxParticipants < 1) throw new SupportConfigError('maxParticipants must be a whole number ≥ 1');
-  const basePath = (config.basePath ?? '').replace(/\/+$/, '');
+  const basePath = (config.basePath ?? '').replace(/(^|[^/])\/+$/, '$1');
   if (basePath && !basePath.startsWith('/')) throw new SupportConfigError('basePath must start with "/"');
   return {
     domain,

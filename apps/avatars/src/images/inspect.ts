@@ -111,5 +111,5 @@ function megapixels(pixels: number): string {
 /** file-type does not detect text formats; an SVG starts (after an optional BOM, XML prolog and comments) with `<svg`. */
 function looksLikeSvg(bytes: Uint8Array): boolean {
   const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 4096)).toString('utf8');
-  return /^\uFEFF?\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]/i.test(head);
+  return /^\uFEFF?\s*(<\?xml[^>]*>\s*)?(<!--(?:[^-]|-+[^->])*-+->\s*|<!DOCTYPE[^>]*>\s*)*<svg[\s>]/i.test(head);
 }

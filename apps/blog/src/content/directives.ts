@@ -33,7 +33,7 @@ export interface DirectiveOptions {
   timeZone?: string;
 }
 
-const LINE = /^\s*\[([a-z]+)(?:[ \t]+([^\]\n]*?))?\]\s*$/i;
+const LINE = /^\s*\[([a-z]+)(?:[ \t]+([^\]\s][^\]\n]*)?)?\]\s*$/i;
 const EXCERPT_INLINE = /^\s*\[excerpt\]([\s\S]*?)\[\/excerpt\]\s*$/i;
 const FENCE = /^\s*(```|~~~)/;
 const MAX_TAGS = 20;
@@ -167,7 +167,7 @@ const UNIT_MS: Record<string, number> = {
 export function parseDelay(value: string): number | null {
   const text = value.trim().replace(/^\+\s*/, '').toLowerCase();
   if (!text) return null;
-  const part = /(\d{1,4})\s*([a-z]+)\s*,?\s*/gy;
+  const part = /(\d{1,4})\s*([a-z]+)\s*(?:,\s*)?/gy;
   let total = 0;
   let consumed = 0;
   let found: RegExpExecArray | null;
@@ -204,9 +204,9 @@ export function slugify(value: string): string {
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
+    .replace(/^-+|(^|[^-])-+$/g, '$1')
     .slice(0, 80)
-    .replace(/-+$/, '');
+    .replace(/(^|[^-])-+$/, '$1');
 }
 
 function collapse(text: string): string {
@@ -214,5 +214,5 @@ function collapse(text: string): string {
 }
 
 function trimBlankLines(text: string): string {
-  return text.replace(/^(?:[ \t]*\r?\n)+/, '').replace(/\s+$/, '');
+  return text.replace(/^(?:[ \t]*\r?\n)+/, '').trimEnd();
 }

@@ -186,7 +186,7 @@ function markdownBody(text: string, media: PreparedMedia[], input: ContentInput,
 /** Markdown → sanitized HTML. Gmail's text part marks inline pictures as `[image: name.jpg]`: the picture goes there. */
 function renderMarkdown(text: string, named: Array<{ position: number; filename: string }>, placed = new Set<number>()): string {
   const byName = new Map(named.map((i) => [i.filename.toLowerCase(), i.position]));
-  const withImages = text.replace(/^[ \t]*\[image: ([^\]\n]+)\][ \t]*$/gim, (line, name: string) => {
+  const withImages = text.replace(/^[ \t]*\[image: ([^\]\r\n\u2028\u2029]+)\][ \t]*$/gim, (line, name: string) => {
     const position = byName.get(name.trim().toLowerCase());
     if (position === undefined) return line;
     placed.add(position);
@@ -234,7 +234,7 @@ export function cutHtmlAtEnd(html: string): string {
 
 /** A `-- ` signature separator on its own line in HTML (the extractor handles Gmail's marked-up ones). */
 export function cutHtmlAtDashSignature(html: string): string {
-  const match = /(?:<br\s*\/?>|<div[^>]*>|<p[^>]*>)\s*(?:<span[^>]*>\s*)?--(?:\s|&nbsp;|&#160;)*(?:<\/span>\s*)?(?=<br|<\/div|<\/p)/i.exec(html);
+  const match = /(?:<br\s*\/?>|<div[^<>]*>|<p[^<>]*>)\s*(?:<span[^<>]*>\s*)?--(?:\s|&nbsp;|&#160;)*(?:<\/span>\s*)?(?=<br|<\/div|<\/p)/i.exec(html);
   return match ? html.slice(0, match.index) : html;
 }
 
@@ -242,18 +242,18 @@ export function cutHtmlAtDashSignature(html: string): string {
 export function htmlToLines(html: string): string {
   return decodeEntities(
     html
-      .replace(/<(?:script|style|head|title)\b[\s\S]*?<\/(?:script|style|head|title)>/gi, '')
+      .replace(/<(?:script|style|head|title)\b[^<]*(?:<(?!\/?(?:script|style|head|title)\b)[^<]*)*<\/(?:script|style|head|title)>/gi, '')
       .replace(/<br\s*\/?>/gi, '\n')
       .replace(/<\/(?:p|div|li|h[1-6]|blockquote|tr|pre)>/gi, '\n')
-      .replace(/<(?:p|div|li|h[1-6]|blockquote|tr|pre)\b[^>]*>/gi, '\n')
-      .replace(/<[^>]*>/g, ''),
+      .replace(/<(?:p|div|li|h[1-6]|blockquote|tr|pre)\b[^<>]*>/gi, '\n')
+      .replace(/<[^<>]*>/g, ''),
   );
 }
 
 /** Removes each applied directive's text from sanitized HTML, with the line break that followed it. */
 export function removeDirectivesFromHtml(html: string, applied: string[]): string {
   let out = html;
-  const excerpt = /\[excerpt\][\s\S]*?\[\/excerpt\]/i;
+  const excerpt = /\[excerpt\][^[]*(?:\[(?!\/?excerpt\])[^[]*)*\[\/excerpt\]/i;
   if (applied.includes('[excerpt]')) out = out.replace(excerpt, '');
   for (const directive of applied) {
     if (/^\[\/?excerpt\]$/i.test(directive) || !directive.startsWith('[')) continue;
@@ -272,7 +272,7 @@ function tidyHtml(html: string): string {
   for (let i = 0; i < 3; i++) {
     out = out.replace(/<(p|div)>(?:\s|&nbsp;|<br\s*\/?>)*<\/\1>/gi, '');
   }
-  return out.replace(/(?:\s|<br\s*\/?>)+$/i, '').replace(/^(?:\s|<br\s*\/?>)+/i, '').trim();
+  return out.replace(/(?<!\s|<br\s*\/?>)(?:\s|<br\s*\/?>)+$/i, '').replace(/^(?:\s|<br\s*\/?>)+/i, '').trim();
 }
 
 function normalizeCid(cid: string): string {
@@ -280,7 +280,7 @@ function normalizeCid(cid: string): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.replace(/<[^>]*>|[#*_>`]/g, '').trim()).find(Boolean)?.slice(0, 120) ?? '';
+  return text.split('\n').map((l) => l.replace(/<[^<>]*>|[#*_>`]/g, '').trim()).find(Boolean)?.slice(0, 120) ?? '';
 }
 
 export function altFromFilename(filename: string): string {

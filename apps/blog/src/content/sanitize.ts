@@ -64,7 +64,7 @@ export function sanitizePostHtml(html: string, options: SanitizeOptions = {}): s
 
 /** Plain text of a fragment (titles, excerpts, feed summaries). */
 export function htmlToPlainText(html: string): string {
-  const text = sanitizeHtml(html.replace(/<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^>]*>|<(?:ul|ol|table|blockquote)\b[^>]*>/gi, ' $& '), { allowedTags: [], allowedAttributes: {} });
+  const text = sanitizeHtml(html.replace(/<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^<>]*>|<(?:ul|ol|table|blockquote)\b[^<>]*>/gi, ' $& '), { allowedTags: [], allowedAttributes: {} });
   return decodeEntities(text).replace(/\s+/g, ' ').trim();
 }
 

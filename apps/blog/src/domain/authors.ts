@@ -40,7 +40,7 @@ export interface NewAuthor {
 
 export async function createAuthor(db: BlogDb, input: NewAuthor): Promise<Author> {
   const email = normalizeEmail(input.email);
-  if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw new AuthorInputError(`"${input.email}" is not an email address`);
+  if (!/^[^@\s]+@(?=[^@\s]+$)[^@\s]+\.[^@\s]+$/.test(email)) throw new AuthorInputError(`"${input.email}" is not an email address`);
   const name = input.name.trim();
   if (!name || name.length > 100) throw new AuthorInputError('a name of 1 to 100 characters is required');
   const existing = await authorByEmail(db, email);

@@ -60,7 +60,7 @@ export function assertNoActiveContent(html: string, where: string): void {
     const names = tag.replace(/"[^"]*"|'[^']*'/g, '""');
     if (/[\s"'/]on[a-z]+\s*=/i.test(names)) problems.push(`event handler in ${tag}`);
     if (/\sstyle\s*=/i.test(names)) problems.push(`style attribute in ${tag}`);
-    if (/\s(?:href|src|srcset|action|formaction|data|background|xlink:href|poster)\s*=\s*["']?[\s\x00-\x1f]*(?:javascript|vbscript|data):/i.test(tag)) {
+    if (/\s(?:href|src|srcset|action|formaction|data|background|xlink:href|poster)\s*=[\s\x00-\x1f]*(?:["'][\s\x00-\x1f]*)?(?:javascript|vbscript|data):/i.test(tag)) {
       problems.push(`script URL in ${tag}`);
     }
     if (/\s(?:src|srcset)\s*=\s*["']?(?:https?:)?\/\/(?!127\.0\.0\.1)/i.test(tag)) problems.push(`remote resource in ${tag}`);

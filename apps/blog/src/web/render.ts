@@ -61,7 +61,7 @@ export function renderPostBody(html: string, images: Image[], downloads: Downloa
 /** The teaser on index pages: the explicit excerpt, else the first ~40 words. */
 export function teaser(excerpt: string | null, html: string): string {
   if (excerpt) return excerpt;
-  const words = htmlToPlainText(html.replace(/<img[^>]*>/g, '')).split(' ');
+  const words = htmlToPlainText(html.replace(/<img[^<>]*>/g, '')).split(' ');
   return words.length > 40 ? `${words.slice(0, 40).join(' ')}…` : words.join(' ');
 }
 

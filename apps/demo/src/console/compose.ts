@@ -86,7 +86,7 @@ export async function sendComposed(webhooks: WebhookClient, fields: ComposeField
 export async function sendEml(webhooks: WebhookClient, eml: Buffer, envelopeTo: unknown, auth?: unknown): Promise<ComposeOutcome> {
   if (eml.length === 0) throw new ComposeError('paste a message or choose an .eml file');
   const result = text(auth) as AuthResult;
-  const envelope = addressList(envelopeTo).map((a) => a.replace(/^.*<([^>]+)>$/, '$1'));
+  const envelope = addressList(envelopeTo).map((a) => /<([^<>]+)>$/.exec(a)?.[1] ?? a);
   const post = emlPost(eml, { envelopeTo: envelope, auth: AUTH_RESULTS.includes(result) ? result : 'pass' });
   return outcome(await webhooks.postInbound(post));
 }

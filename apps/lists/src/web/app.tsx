@@ -73,7 +73,7 @@ function listInput(form: Record<string, unknown>) {
 
 function memberInput(form: Record<string, unknown>) {
   const address = normalize(field(form, 'address', { required: true, max: 320 }));
-  if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) throw new BadRequest('address is not an email address');
+  if (!/^[^@\s<>]+@(?=[^@\s<>]+$)[^@\s<>]+\.[^@\s<>]+$/.test(address)) throw new BadRequest('address is not an email address');
   return { address, name: field(form, 'name', { max: 200 }), role: oneOf(field(form, 'role'), ROLES, 'role', 'member') };
 }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { parseAddressList, type EmailAddress, type Header } from '../message/index.js';
+import { MAX_ADDRESS_CHARS, parseAddressList, type EmailAddress, type Header } from '../message/index.js';
 
 const require = createRequire(import.meta.url);
 // libmime (mailparser's own MIME helper, hoisted in node_modules) decodes RFC 2047
@@ -64,9 +64,26 @@ export function toHeaders(fields: HeaderField[]): Header[] {
   return fields.map(({ name, value }) => ({ name, value }));
 }
 
-/** The mailboxes of an address header: parsed before decoding, so an encoded comma in a name cannot split it. */
-export function addressesOf(raw: string | undefined): EmailAddress[] {
-  return parseAddressList(raw).map(({ address, name }) => ({ address, name: decodeEncodedWords(name) }));
+/**
+ * Address characters read per message, across all its address headers: one header may use all of
+ * MAX_ADDRESS_CHARS, but a flood of them cannot multiply the work.
+ */
+export const MAX_ADDRESS_CHARS_PER_MESSAGE = MAX_ADDRESS_CHARS;
+
+/** What is left of a message's address budget (see MAX_ADDRESS_CHARS_PER_MESSAGE). */
+export interface AddressBudget {
+  chars: number;
+}
+
+/**
+ * The mailboxes of an address header: parsed before decoding (the parser decodes display names itself), so an
+ * encoded comma in a name cannot split it. Reads at most `budget.chars` characters and takes them off the budget.
+ */
+export function addressesOf(raw: string | undefined, budget: AddressBudget = { chars: MAX_ADDRESS_CHARS }): EmailAddress[] {
+  if (!raw || budget.chars <= 0) return [];
+  const maxChars = Math.min(budget.chars, MAX_ADDRESS_CHARS);
+  budget.chars -= Math.min(raw.length, maxChars);
+  return parseAddressList(raw, { maxChars });
 }
 
 /** Message-IDs in a header value, without angle brackets. */
@@ -105,18 +122,20 @@ export interface HeaderSummary {
 export function summarizeHeaders(fields: HeaderField[]): HeaderSummary {
   const first = (name: string) => fields.find((field) => field.name.toLowerCase() === name);
   const all = (name: string) => fields.filter((field) => field.name.toLowerCase() === name);
+  const budget: AddressBudget = { chars: MAX_ADDRESS_CHARS_PER_MESSAGE };
+  const fromHeader = first('from');
+  const from = fromHeader ? (addressesOf(fromHeader.raw, budget)[0] ?? null) : undefined;
   const addressHeader = (name: string) => {
     const found = all(name);
-    return found.length === 0 ? undefined : found.flatMap((field) => addressesOf(field.raw));
+    return found.length === 0 ? undefined : found.flatMap((field) => addressesOf(field.raw, budget));
   };
-  const fromHeader = first('from');
   return {
     messageId: messageIds(first('message-id')?.raw)[0] ?? null,
     inReplyTo: messageIds(first('in-reply-to')?.raw)[0] ?? null,
     references: all('references').flatMap((field) => messageIds(field.raw)),
     date: parseDateHeader(first('date')?.raw),
     subject: first('subject')?.value,
-    from: fromHeader ? (addressesOf(fromHeader.raw)[0] ?? null) : undefined,
+    from,
     to: addressHeader('to'),
     cc: addressHeader('cc'),
     replyTo: addressHeader('reply-to') ?? [],

@@ -30,14 +30,16 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   };
   let parsed: ParsedMime;
   try {
+    const head = elideAddressHeaders(email);
     const deferred = deferLargeAttachments(email, leaves);
-    parsed = await parseMime(chunked(deferred ? deferred.pieces : [email]), limits.spillAttachmentsAboveBytes, options);
+    parsed = await parseMime(chunked(head.pieces(deferred ? deferred.pieces : [email])), limits.spillAttachmentsAboveBytes, options);
     if (deferred && !deferred.restore(parsed)) {
       // mailparser did not read the message the way the layout said (a part it does not treat as an attachment):
       // parse the bytes as they are.
       discardSpills(parsed);
-      parsed = await parseMime(chunked([email]), limits.spillAttachmentsAboveBytes, options);
+      parsed = await parseMime(chunked(head.pieces([email])), limits.spillAttachmentsAboveBytes, options);
     }
+    parsed.headerLines = head.restore(parsed.headerLines);
   } catch (error) {
     if (error instanceof SpillError) throw error; // our disk, not the sender's message: a 5xx, SendGrid retries
     const err = error as Error & { code?: string };
@@ -89,6 +91,75 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
     spam: metadata.spam,
     senderIp: metadata.senderIp,
   });
+}
+
+/** Address-list headers mailparser parses (nodemailer's addressparser, then HTML and text forms of the list). */
+const MAILPARSER_ADDRESS_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to', 'delivered-to', 'return-path', 'disposition-notification-to']);
+/** Bytes of address headers in the top-level block that mailparser is given; the rest it never sees. */
+const MAILPARSER_ADDRESS_BUDGET = 16 * 1024;
+
+/**
+ * mailparser parses every address header of the top-level block in one synchronous call and builds HTML and
+ * text forms of each list (a 768 KB To header held the event loop for seconds), yet raw mode reads addresses
+ * from the header lines itself (bounded, see `parseAddressList`). So address and List-* headers past
+ * MAILPARSER_ADDRESS_BUDGET bytes are left out of what mailparser is given, and put back into its `headerLines`
+ * at their place afterwards: the email's headers are exactly the posted ones.
+ */
+function elideAddressHeaders(email: Buffer) {
+  const elided: Array<{ index: number; start: number; end: number }> = [];
+  const blockEnd = headerBlockEnd(email);
+  let spent = 0;
+  let index = 0;
+  for (let start = 0; start < blockEnd; index++) {
+    const end = logicalLineEnd(email, start, blockEnd);
+    const colon = email.indexOf(0x3a, start);
+    const name = colon > start && colon < end && colon - start <= 80 ? email.toString('latin1', start, colon).trim().toLowerCase() : '';
+    if (MAILPARSER_ADDRESS_HEADERS.has(name) || name.startsWith('list-')) {
+      spent += end - start;
+      if (spent > MAILPARSER_ADDRESS_BUDGET && index > 0) elided.push({ index, start, end });
+    }
+    start = end;
+  }
+  return {
+    /** The message pieces with the elided lines cut out of the first piece (which starts at byte 0). */
+    pieces(pieces: Buffer[]): Buffer[] {
+      if (elided.length === 0) return pieces;
+      const head: Buffer[] = [];
+      let at = 0;
+      for (const line of elided) {
+        head.push(email.subarray(at, line.start));
+        at = line.end;
+      }
+      const first = pieces[0]!;
+      return [...head, first.subarray(at), ...pieces.slice(1)];
+    },
+    /** mailparser's header lines with the elided ones back in place (as mailsplit writes them: CRLF between folds). */
+    restore(lines: ParsedMime['headerLines']): ParsedMime['headerLines'] {
+      if (elided.length === 0) return lines;
+      const out = [...lines];
+      for (const line of elided) {
+        const text = email.toString('latin1', line.start, line.end).replace(/\r?\n$/, '').split(/\r?\n/).join('\r\n');
+        out.splice(Math.min(line.index, out.length), 0, { key: text.slice(0, text.indexOf(':')).trim().toLowerCase(), line: text });
+      }
+      return out;
+    },
+  };
+}
+
+/** Offset of the blank line ending the top-level header block (or the message's end). */
+function headerBlockEnd(email: Buffer): number {
+  const ends = [email.indexOf('\n\n'), email.indexOf('\n\r\n')].filter((at) => at >= 0);
+  return ends.length ? Math.min(...ends) + 1 : email.length;
+}
+
+/** End (after its line break) of the header line at `start` with its continuation lines. */
+function logicalLineEnd(email: Buffer, start: number, blockEnd: number): number {
+  let end = start;
+  do {
+    const newline = email.indexOf(0x0a, end);
+    end = newline < 0 || newline >= blockEnd ? blockEnd : newline + 1;
+  } while (end < blockEnd && (email[end] === 0x20 || email[end] === 0x09));
+  return end;
 }
 
 interface ParsedAttachment {

@@ -9,7 +9,7 @@ import type { MessageIds } from './message-id.js';
 import { autoReplyLog } from './schema.js';
 
 /** Reply prefixes in common mail clients' languages (Re, Aw, Sv, Antw, Odp, R, Rif, Res, Ynt, Vs, ΑΠ, Отв, 回复 …). */
-const REPLY_PREFIX = /^\s*(?:(?:re|aw|sv|vs|antw|antwort|odp|r|rif|res|ynt|atb|vá|ha|απ|σχετ|отв|回复|回覆|答复)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+/iu;
+const REPLY_PREFIX = /^\s*(?:(?:re|aw|sv|vs|antw|antwort|odp|r|rif|res|ynt|atb|vá|ha|απ|σχετ|отв|回复|回覆|答复)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?[:：]\s*)+/iu;
 
 /** `Re: <subject>` exactly once, whatever reply prefixes (`RE:`, `Aw:`, `Sv:`, `Re[2]:` …) were stacked before. */
 export function replySubject(subject: string): string {

@@ -34,9 +34,21 @@ export function domainsAlign(a: string, b: string): boolean {
   return orgLeft !== null && orgLeft === orgRight;
 }
 
+/** Longest domain name DNS allows; a longer "domain" aligns with nothing (and is not quoted whole in reasons). */
+const MAX_DOMAIN_CHARS = 253;
+
+/** DKIM results looked at (SendGrid reports one per signature; a message has a handful). */
+const MAX_DKIM_RESULTS = 20;
+
 function cleanDomain(value: string): string {
   const at = value.lastIndexOf('@');
-  return (at >= 0 ? value.slice(at + 1) : value).trim().replace(/^[<@]+|[>.]+$/g, '').toLowerCase();
+  const raw = (at >= 0 ? value.slice(at + 1) : value).trim();
+  // Loops, not /^[<@]+|[>.]+$/ (quadratic on a long run of dots).
+  let start = 0;
+  let end = raw.length;
+  while (start < end && (raw[start] === '<' || raw[start] === '@')) start++;
+  while (end > start && (raw[end - 1] === '>' || raw[end - 1] === '.')) end--;
+  return end - start > MAX_DOMAIN_CHARS ? '' : raw.slice(start, end).toLowerCase();
 }
 
 /**
@@ -48,7 +60,7 @@ export function authVerdict(evidence: SenderEvidence): AuthVerdict {
   const fromDomain = cleanDomain(evidence.from?.address ?? '');
   if (!fromDomain) return { aligned: false, rule: null, domain: null, reason: 'no From address' };
 
-  const dkim = evidence.auth.dkim.map((d) => ({ domain: cleanDomain(d.domain), result: d.result.trim().toLowerCase() }));
+  const dkim = evidence.auth.dkim.slice(0, MAX_DKIM_RESULTS).map((d) => ({ domain: cleanDomain(d.domain), result: d.result.trim().toLowerCase() }));
   const alignedDkim = dkim.find((d) => d.result === 'pass' && domainsAlign(d.domain, fromDomain));
   if (alignedDkim) {
     return { aligned: true, rule: 'dkim', domain: alignedDkim.domain, reason: `dkim=pass for ${alignedDkim.domain} aligns with From domain ${fromDomain}` };

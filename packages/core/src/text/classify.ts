@@ -60,21 +60,36 @@ const BOUNCE_SUBJECT = new RegExp(
   'i',
 );
 
+/** Signals reported at most, each at most this long: `reasons` quotes header values, which the sender chose. */
+const MAX_REASONS = 50;
+const MAX_REASON_CHARS = 200;
+
 const SYSTEM_SENDER = /^(?:mailer-daemon|postmaster)$/i;
 const NO_REPLY_SENDER = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply)(?:[-_+.].*)?$/i;
 
 /** Classifies a message by its headers and subject; pure, no I/O. */
 export function classifyMessage(input: ClassifyInput, options: ClassifyOptions = {}): Classification {
   const signals = new Map<MessageKind, string[]>();
+  let reasonCount = 0;
   const add = (kind: MessageKind, reason: string) => {
     const list = signals.get(kind) ?? [];
-    list.push(reason);
+    if (reasonCount++ < MAX_REASONS || list.length === 0) list.push(reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason);
     signals.set(kind, list);
   };
-  const values = (name: string) =>
-    input.headers.filter((h) => h.name.toLowerCase() === name.toLowerCase()).map((h) => h.value.trim());
-  const first = (name: string) => values(name)[0];
-  const token = (value: string) => value.split(/[;,\s(]/)[0]!.toLowerCase();
+  // One pass over the headers (a lookup per name would cost names × headers on a header flood).
+  const byName = new Map<string, string[]>();
+  for (const header of input.headers) {
+    const name = header.name.toLowerCase();
+    const list = byName.get(name);
+    if (list) list.push(header.value);
+    else byName.set(name, [header.value]);
+  }
+  const values = (name: string) => (byName.get(name.toLowerCase()) ?? []).map((value) => value.trim());
+  const first = (name: string) => byName.get(name.toLowerCase())?.[0]?.trim();
+  const token = (value: string) => {
+    const end = value.search(/[;,\s(]/);
+    return (end < 0 ? value : value.slice(0, end)).toLowerCase();
+  };
 
   // Bounces
   const contentType = first('Content-Type') ?? '';
@@ -151,7 +166,7 @@ export function classifyMessage(input: ClassifyInput, options: ClassifyOptions =
 
   // The null reverse-path alone: RFC 3834 asks auto-responders to use it too, so it only means
   // "bounce" when nothing marks the message as an auto-reply.
-  const nullSender = returnPath !== null && /^\s*<?\s*>?\s*$/.test(returnPath);
+  const nullSender = returnPath !== null && /^\s*(?:<\s*)?(?:>\s*)?$/.test(returnPath);
   if (nullSender) {
     if (!signals.has('auto-reply') && !signals.has('out-of-office')) add('bounce', 'null Return-Path <>');
   }
@@ -168,5 +183,8 @@ function localPart(address: string): string {
 
 function domainPart(address: string): string {
   const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1).replace(/[>\s].*$/, '').toLowerCase();
+  if (at < 0) return '';
+  const domain = address.slice(at + 1);
+  const end = domain.search(/[>\s]/);
+  return (end < 0 ? domain : domain.slice(0, end)).toLowerCase();
 }

@@ -36,7 +36,11 @@ export interface DeliveryReportSource {
 }
 
 const MAX_SCAN = 256 * 1024;
-const ADDRESS = /[^\s<>()"';,:]+@[^\s<>()"';,:]+\.[a-z0-9-]{2,}/i;
+/** Recipients reported at most (a DSN names the few recipients of one message). */
+export const MAX_DSN_RECIPIENTS = 1000;
+// The lookbehind lets a match start only where a run of address characters starts, and "@" is in neither
+// part, so each run is read once (the old pattern was cubic on "a@a@a@…").
+const ADDRESS = /(?<![^\s<>()"';,:@])[^\s<>()"';,:@]+@[^\s<>()"';,:@]+\.[a-z0-9-]{2,}/i;
 const ENHANCED_STATUS = /\b([245]\.\d{1,3}\.\d{1,3})\b/;
 
 /** Parses a delivery status notification, or returns null when the message is not one. */
@@ -60,6 +64,7 @@ export function parseDeliveryReport(source: DeliveryReportSource): DeliveryRepor
       .split(',')
       .map((a) => a.trim().replace(/^<|>$/g, ''))
       .filter((a) => ADDRESS.test(a))
+      .slice(0, MAX_DSN_RECIPIENTS)
       .map((address) => recipient(address, 'failed', null));
     if (recipients.length) return { format: 'x-failed-recipients', reportingMta: null, recipients, originalMessageId };
   }
@@ -89,6 +94,7 @@ function parseDeliveryStatus(content: string): Omit<DeliveryReport, 'format' | '
     if (fields.has('reporting-mta')) reportingMta = typedValue(fields.get('reporting-mta')!);
     const final = fields.get('final-recipient') ?? fields.get('original-recipient');
     if (!final) continue;
+    if (recipients.length >= MAX_DSN_RECIPIENTS) break;
     const actionValue = (fields.get('action') ?? 'failed').toLowerCase().split(/[\s(]/)[0]!;
     const action: DeliveryAction = (['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const).find((a) => a === actionValue) ?? 'failed';
     const status = ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? null;
@@ -146,9 +152,17 @@ function findOriginalMessageId(parts: DeliveryReportSource['parts'], text: strin
   return messageIdIn(text);
 }
 
+/** The first `Message-ID: <id@host>` line (possibly `>`-quoted); found by a linear search, then checked by code. */
 function messageIdIn(text: string): string | null {
-  const match = /^[ \t>]*Message-ID\s*:\s*<?([^<>\s]{1,250}@[^<>\s]{1,250}?)>?\s*$/im.exec(text);
-  return match ? match[1]! : null;
+  const field = /^[ \t>]*Message-ID[ \t]*:/gim;
+  for (let match = field.exec(text); match; match = field.exec(text)) {
+    const lineEnd = text.indexOf('\n', match.index);
+    const value = text.slice(field.lastIndex, lineEnd < 0 ? text.length : lineEnd).trim();
+    const id = value.startsWith('<') && value.endsWith('>') ? value.slice(1, -1) : value.replace(/^<|>$/g, '');
+    const at = id.indexOf('@');
+    if (at >= 1 && at <= 250 && id.length - at - 1 >= 1 && id.length - at - 1 <= 250 && !/[<>\s]/.test(id)) return id;
+  }
+  return null;
 }
 
 /** Plain-text ("non-RFC") bounces: qmail, Exim, Postfix and Exchange styles. */
@@ -159,7 +173,7 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
   if (/qmail-send program|I'm afraid I wasn't able to deliver/i.test(text)) {
     const reportingMta = /qmail-send program at ([\w.-]+)/i.exec(text)?.[1] ?? null;
     const body = beforeCopy(text);
-    const recipients = blocksAfterAddressLines(body, /^<([^<>\s]+@[^<>\s]+)>:\s*$/).map(([address, diag]) =>
+    const recipients = blocksAfterAddressLines(body, /^<([^<>\s@]+@[^<>\s]+)>:\s*$/).map(([address, diag]) =>
       recipient(address, temporary ? 'delayed' : 'failed', diag),
     );
     if (recipients.length) return { format: 'qmail', reportingMta, recipients };
@@ -171,8 +185,8 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
     const section = failedAt >= 0 ? body.slice(body.indexOf('\n', failedAt) + 1) : body;
     const recipients: DeliveryRecipient[] = [];
     const lines = section.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const match = /^ {2}<?([^<>\s]+@[^<>\s]+?)>?(?:\s*$|\s+\()/.exec(lines[i]!);
+    for (let i = 0; i < lines.length && recipients.length < MAX_DSN_RECIPIENTS; i++) {
+      const match = /^ {2}<?([^<>\s@]+@[^<>\s]+?)>?(?:\s*$|\s+\()/.exec(lines[i]!);
       if (!match) continue;
       const diag: string[] = [];
       for (let j = i + 1; j < lines.length && /^ {3,}\S/.test(lines[j]!); j++) diag.push(lines[j]!.trim());
@@ -186,10 +200,10 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
     const body = beforeCopy(text);
     const recipients: DeliveryRecipient[] = [];
     const lines = body.split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const match = /^<([^<>\s]+@[^<>\s]+)>(?: \(expanded from <[^>]*>\))?:\s*(.*)$/.exec(lines[i]!);
+    for (let i = 0; i < lines.length && recipients.length < MAX_DSN_RECIPIENTS; i++) {
+      const match = /^<([^<>\s@]+@[^<>\s]+)>(?: \(expanded from <[^>]*>\))?:([\s\S]*)/.exec(lines[i]!);
       if (!match) continue;
-      const diag = [match[2]!];
+      const diag = [match[2]!.trim()];
       for (let j = i + 1; j < lines.length && /^[ \t]+\S/.test(lines[j]!); j++) diag.push(lines[j]!.trim());
       const diagnostic = diag.join(' ').trim() || null;
       recipients.push(recipient(match[1]!, temporary ? 'delayed' : 'failed', diagnostic, diagnostic ? remoteHost(diagnostic) : null));
@@ -197,9 +211,9 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
     if (recipients.length) return { format: 'postfix', reportingMta, recipients };
   }
 
-  if (/Delivery has failed to these recipients or groups|Your message (?:to .{1,200} )?couldn't be delivered/i.test(text)) {
+  if (/Delivery has failed to these recipients or groups|Your message (?:to \S+ )?couldn't be delivered/i.test(text)) {
     const reportingMta = /Generating server:\s*([\w.-]+)/i.exec(text)?.[1] ?? null;
-    const diagnostics = [...text.matchAll(/^(\S+@\S+)\s*\n\s*Remote Server returned '([^'\n]{1,500})'/gim)];
+    const diagnostics = [...text.matchAll(/^([^\s@]+@\S+)[ \t]*\n\s*Remote Server returned '([^'\n]{1,500})'/gim)].slice(0, MAX_DSN_RECIPIENTS);
     const byAddress = new Map(diagnostics.map((m) => [m[1]!.toLowerCase().replace(/^<|>$/g, ''), m[2]!]));
     const start = text.search(/Delivery has failed to these recipients or groups:?/i);
     const stop = text.search(/Diagnostic information for administrators/i);
@@ -207,18 +221,27 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
     const seen = new Set<string>();
     const recipients: DeliveryRecipient[] = [];
     for (const line of section.split('\n').slice(1)) {
-      const address = ADDRESS.exec(line)?.[0]?.replace(/^mailto:/i, '').toLowerCase();
-      if (!address || seen.has(address) || line.trim().length > 200) continue;
-      if (!/^\s*(?:[^\s@]+@\S+|.{0,100}\(\S+@\S+\)|.{0,100}<(?:mailto:)?\S+@\S+>)\s*$/.test(line)) continue;
+      if (recipients.length >= MAX_DSN_RECIPIENTS) break;
+      const trimmed = line.trim();
+      if (trimmed.length > 200) continue;
+      const address = ADDRESS.exec(trimmed)?.[0]?.replace(/^mailto:/i, '').toLowerCase();
+      if (!address || seen.has(address) || !isExchangeRecipientLine(trimmed)) continue;
       seen.add(address);
       recipients.push(recipient(address, temporary ? 'delayed' : 'failed', byAddress.get(address) ?? null));
     }
     for (const [address, diag] of byAddress) {
-      if (!seen.has(address)) recipients.push(recipient(address, 'failed', diag));
+      if (!seen.has(address) && recipients.length < MAX_DSN_RECIPIENTS) recipients.push(recipient(address, 'failed', diag));
     }
     if (recipients.length) return { format: 'exchange', reportingMta, recipients };
   }
   return null;
+}
+
+/** `bob@x.org`, or a name then `(bob@x.org)`, `<bob@x.org>` or `<mailto:bob@x.org>`, the name at most 100 characters. */
+function isExchangeRecipientLine(trimmed: string): boolean {
+  if (/^[^\s@]+@\S+$/.test(trimmed)) return true;
+  const bracketed = /(?:\(|<(?:mailto:)?)[^\s@()<>]+@[^\s()<>]+[)>]$/i.exec(trimmed);
+  return bracketed !== null && bracketed.index <= 100;
 }
 
 function beforeCopy(text: string): string {
@@ -229,7 +252,7 @@ function beforeCopy(text: string): string {
 function blocksAfterAddressLines(text: string, addressLine: RegExp): Array<[string, string | null]> {
   const out: Array<[string, string | null]> = [];
   const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = 0; i < lines.length && out.length < MAX_DSN_RECIPIENTS; i++) {
     const match = addressLine.exec(lines[i]!);
     if (!match) continue;
     const diag: string[] = [];

@@ -55,9 +55,26 @@ const WROTE_VERB =
   'написав\\(ла\\)|написав|napsal\\(a\\)|napsal|kirjoitti|yazdı|写道|寫道|書きました|작성|έγραψε)';
 
 /** A quote header that ends with a "wrote" verb ("… a écrit :", "… 写道："). */
-export const WROTE_END = new RegExp(`${WROTE_VERB}\\s*[:：]?\\s*$`, 'i');
-/** A quote header that ends with the author's address and a colon (Gmail DE/NL/SV/JA/RU, talon's `date … <addr>:`). */
-export const ADDRESS_COLON_END = /[^\s<>()@]+@[^\s<>()@]+\.[^\s<>()@]{2,}\)?>?\)?\s*(?:のメール|님이 작성)?\s*[:：]\s*$/u;
+export const WROTE_END = new RegExp(`${WROTE_VERB}\\s*(?:[:：]\\s*)?$`, 'i');
+/** What may follow the address of a quote header ending in "<addr>:" (anchored both ends, so linear). */
+const ADDRESS_COLON_TAIL = /^\)?>?\)?\s*(?:(?:のメール|님이 작성)\s*)?[:：]\s*$/u;
+const ADDRESS_CHAR = /[^\s<>()@]/u;
+
+/**
+ * A quote header that ends with the author's address and a colon (Gmail DE/NL/SV/JA/RU, talon's `date … <addr>:`):
+ * `local@domain.tld`, optionally in `<>`/`()`, then the colon. Scanned from the last "@" (the tail holds none), as
+ * an unanchored regex for it backtracks polynomially.
+ */
+export function endsWithAddressColon(text: string): boolean {
+  const at = text.lastIndexOf('@');
+  if (at <= 0 || !ADDRESS_CHAR.test(text[at - 1]!)) return false;
+  let end = at + 1;
+  while (end < text.length && ADDRESS_CHAR.test(text[end]!)) end++;
+  const domain = text.slice(at + 1, end);
+  const dot = domain.indexOf('.', 1);
+  if (dot < 0 || dot > domain.length - 3) return false; // a dot with a label before it and two characters after
+  return ADDRESS_COLON_TAIL.test(text.slice(end));
+}
 /** Words and date shapes that begin a wrapped quote header; only these lines are joined with the next. */
 export const HEADER_LEAD = new RegExp(
   '^\\s*(?:on|le|am|el|il|em|op|w dniu|den|dne|på|в|у|στις|在|kello|' +

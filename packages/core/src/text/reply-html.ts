@@ -3,6 +3,8 @@ import { parseDocument } from 'htmlparser2';
 import { type AnyNode, type Document, type Element, isTag, isText } from 'domhandler';
 import render from 'dom-serializer';
 import { removeElement } from 'domutils';
+import { randomBytes } from 'node:crypto';
+import { limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
 import { ORIGINAL_MESSAGE, FORWARD_MARKER, WROTE_END, lineHead } from './patterns.js';
 
 const require = createRequire(import.meta.url);
@@ -37,7 +39,17 @@ export interface HtmlReplyOptions {
  */
 type Role = 'cut' | 'quote' | 'signature';
 
-const MAX_CANDIDATES = 200;
+/** Marked elements examined; each costs a walk of the document, so this bounds the work. */
+const MAX_CANDIDATES = 20;
+/**
+ * Only this much of an HTML body is parsed (the new text of a reply is at its top). Past it the markup is
+ * kept as it is when nothing before it was cut, and dropped with the history when it was; its text is not
+ * part of `text`, `quoted` or `signature`. Bounds every pass below (parse, walks, render, html-to-text).
+ */
+export const MAX_HTML_SCAN_CHARS = 128 * 1024;
+/** nodeText() reads at most this many nodes and characters (attribution and marker checks need little). */
+const MAX_NODE_TEXT_NODES = 2000;
+const MAX_NODE_TEXT_CHARS = 2000;
 const OUTLOOK_SEPARATOR = /border-top\s*:\s*solid\s+#(?:e1e1e1|b5c4df)\s+1(?:\.0)?pt/i;
 
 function classes(el: Element): string[] {
@@ -73,7 +85,16 @@ function roleOf(el: Element): Role | null {
 
 /** Removes the quoted history and signature from an HTML reply using the markers of the major clients. */
 export function extractHtmlReply(html: string, options: HtmlReplyOptions = {}): HtmlReply {
-  const doc = parseDocument(html);
+  const { scanned: _scanned, ...reply } = extractBoundedHtmlReply(html, options);
+  return reply;
+}
+
+/** extractHtmlReply, plus `scanned`: the (cut) HTML that was parsed, without the unparsed tail, for text conversion. */
+export function extractBoundedHtmlReply(html: string, options: HtmlReplyOptions = {}): HtmlReply & { scanned: string } {
+  const { head, tail } = splitForScan(html);
+  // The unparsed tail is represented by a comment: if it is still in the document at the end, the tail is kept.
+  const tailMarker = tail ? `<!--mailroom-tail-${randomBytes(8).toString('hex')}-->` : '';
+  const doc = parseDocument(limitHtmlDepth(head) + tailMarker);
   const removed: AnyNode[] = [];
   const signatures: string[] = [];
 
@@ -85,7 +106,7 @@ export function extractHtmlReply(html: string, options: HtmlReplyOptions = {}): 
       if (marked.length < MAX_CANDIDATES) marked.push({ el: node, role });
       return false; // nested markers belong to the outer one
     }
-    return true;
+    return marked.length < MAX_CANDIDATES;
   });
 
   for (const { el, role } of marked) {
@@ -103,22 +124,34 @@ export function extractHtmlReply(html: string, options: HtmlReplyOptions = {}): 
       cut = true;
     }
   }
+  cut = cutMarked(doc, marked, removed) || cut;
 
+  const withoutTail = (text: string) => (tailMarker ? text.replace(tailMarker, '') : text);
+  const quotedHtml = withoutTail(removed.map((node) => render(node)).join('\n'));
+  const quoted = quotedHtml ? toText(quotedHtml) : '';
+  const signature = signatures.filter(Boolean).join('\n') || null;
+  if (!cut) return { html, quoted, signature, cut, scanned: head };
+  const rendered = render(doc, { encodeEntities: 'utf8' });
+  const kept = tail ? rendered.replace(tailMarker, () => tail) : rendered;
+  return { html: kept, quoted, signature, cut, scanned: withoutTail(rendered) };
+}
+
+/** The quote and cut markers: removes what each one stands for (see `Role`); true when anything was cut. */
+function cutMarked(doc: Document, marked: Array<{ el: Element; role: Role }>, removed: AnyNode[]): boolean {
+  let cut = false;
   for (const { el, role } of marked) {
     if (role === 'signature' || !attached(el, doc)) continue;
     if (role === 'cut') {
       if (!hasContent(doc, el, 'before')) continue; // a forward or a fresh message wrapped in the marker
       removed.push(...cutFrom(withSeparatorAbove(el)));
-      cut = true;
-      break;
+      return true;
     }
     const before = hasContent(doc, el, 'before');
     const after = hasContent(doc, el, 'after');
     if (!after) {
       if (!before) continue;
       removed.push(...cutFrom(withAttributionAbove(el)));
-      cut = true;
-      break;
+      return true;
     }
     if (!before) {
       const start = withAttributionAbove(el);
@@ -129,20 +162,23 @@ export function extractHtmlReply(html: string, options: HtmlReplyOptions = {}): 
       cut = true;
     }
   }
+  return cut;
+}
 
-  const quotedHtml = removed.map((node) => render(node)).join('\n');
-  return {
-    html: cut ? render(doc, { encodeEntities: 'utf8' }) : html,
-    quoted: quotedHtml ? toText(quotedHtml) : '',
-    signature: signatures.filter(Boolean).join('\n') || null,
-    cut,
-  };
+/** The first MAX_HTML_SCAN_CHARS of `html`, ended before a tag when one starts near the limit, and the rest. */
+function splitForScan(html: string): { head: string; tail: string } {
+  if (html.length <= MAX_HTML_SCAN_CHARS) return { head: html, tail: '' };
+  const lt = html.lastIndexOf('<', MAX_HTML_SCAN_CHARS);
+  const end = lt > MAX_HTML_SCAN_CHARS / 2 ? lt : MAX_HTML_SCAN_CHARS;
+  return { head: html.slice(0, end), tail: html.slice(end) };
 }
 
 /** The text form of an HTML fragment (links keep their address unless it equals the text). */
 export function toText(html: string): string {
-  return convert(html, {
+  const { head } = splitForScan(html);
+  return convert(limitHtmlDepth(head), {
     wordwrap: false,
+    limits: { maxDepth: MAX_HTML_DEPTH + 8, maxInputLength: MAX_HTML_SCAN_CHARS },
     preserveNewlines: false,
     selectors: [
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
@@ -156,7 +192,9 @@ export function toText(html: string): string {
       { selector: 'table', format: 'dataTable' },
     ],
   })
-    .replace(/[^\S\n]+$/gm, '')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }
@@ -232,7 +270,7 @@ function withAttributionAbove(node: AnyNode): AnyNode {
       start = prev;
       continue;
     }
-    const text = lineHead(nodeText(prev).trim());
+    const text = lineHead(nodeText(prev)?.trim() ?? '');
     if (text && text.length <= 300 && ((/[:：]$/.test(text) && WROTE_END.test(text)) || ORIGINAL_MESSAGE.test(text) || FORWARD_MARKER.test(text))) {
       start = prev;
     }
@@ -241,13 +279,18 @@ function withAttributionAbove(node: AnyNode): AnyNode {
   return start;
 }
 
-function nodeText(node: AnyNode): string {
+/** The visible text under a node, or null when it holds more than MAX_NODE_TEXT_NODES nodes or _CHARS characters. */
+function nodeText(node: AnyNode): string | null {
   let out = '';
+  let nodes = 0;
+  let over = false;
   walk({ children: [node] } as unknown as Document, (n) => {
+    if (over || ++nodes > MAX_NODE_TEXT_NODES) return !(over = true);
     if (isText(n)) out += n.data;
+    if (out.length > MAX_NODE_TEXT_CHARS) return !(over = true);
     return !(isTag(n) && (n.name === 'style' || n.name === 'script' || n.name === 'head' || n.name === 'title'));
   });
-  return out;
+  return over ? null : out;
 }
 
 /** Whether new content (text or images) exists before/after `el`, ignoring other quotes and hidden parts. */
@@ -297,7 +340,7 @@ function findMarkerNode(doc: Document, marker: string): AnyNode | null {
   if (!hit) return null;
   // Cut at the outermost ancestor that holds nothing but the marker, so its wrapper goes too.
   let node: AnyNode = hit;
-  while (node.parent && node.parent.type !== 'root' && isTag(node.parent) && nodeText(node.parent).replace(/\s+/g, ' ').trim().toLowerCase() === wanted) {
+  while (node.parent && node.parent.type !== 'root' && isTag(node.parent) && nodeText(node.parent)?.replace(/\s+/g, ' ').trim().toLowerCase() === wanted) {
     node = node.parent;
   }
   // Inside a quote: cut at the quote element's start instead (its attribution goes with it).

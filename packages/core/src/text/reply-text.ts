@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import {
-  ADDRESS_COLON_END,
+  endsWithAddressColon,
   EMPTY_LINE,
   FENCE_LINE,
   FORWARD_MARKER,
@@ -49,13 +50,50 @@ type Kind = 't' | 'e' | 'q' | 'a' | 'w' | 'h' | 'o' | 'f' | 'd' | 'm' | 'p';
 
 const CONTENT: ReadonlySet<Kind> = new Set<Kind>(['t']);
 
-/** Splits a plain-text reply into new content, quoted history and signature. Linear in the input size. */
+/** Only the first this many lines of a text are examined (the new content of a reply is at its top)… */
+export const MAX_REPLY_SCAN_LINES = 10_000;
+/** …and at most this many characters. */
+export const MAX_REPLY_SCAN_CHARS = 256 * 1024;
+
+/**
+ * Splits a plain-text reply into new content, quoted history and signature. Linear in the input size, and
+ * bounded: past MAX_REPLY_SCAN_LINES lines or MAX_REPLY_SCAN_CHARS characters the text is not examined but
+ * passed through as it is, to wherever its first line would have gone (the text, or the history when a cut
+ * above it removed it).
+ */
 export function extractTextReply(input: string, options: TextReplyOptions = {}): TextReply {
-  const lines = input.replace(/\r\n?/g, '\n').split('\n');
+  const split = scanEnd(input);
+  const head = split < 0 ? input : input.slice(0, split);
+  const lines = head.replace(/\r\n?/g, '\n').split('\n');
+  if (split < 0) return extractFromLines(lines, options);
+  // The unexamined rest stands in as one plain-text line, swapped for the real text afterwards.
+  const tail = input.slice(split + 1);
+  const stand = `\u0000mailroom-unexamined-${randomBytes(8).toString('hex')}`;
+  lines.push(stand);
+  const reply = extractFromLines(lines, options, true);
+  const swap = (text: string) => text.replace(stand, () => tail);
+  return { text: swap(reply.text), quoted: swap(reply.quoted), signature: reply.signature === null ? null : swap(reply.signature) };
+}
+
+/** Where the examined part ends (a line break), or -1 when the whole text is examined. */
+function scanEnd(input: string): number {
+  if (input.length <= MAX_REPLY_SCAN_CHARS && input.length <= MAX_REPLY_SCAN_LINES) return -1;
+  let at = -1;
+  for (let line = 0; line < MAX_REPLY_SCAN_LINES; line++) {
+    const next = input.indexOf('\n', at + 1);
+    if (next < 0) return input.length > MAX_REPLY_SCAN_CHARS ? at : -1;
+    if (next > MAX_REPLY_SCAN_CHARS) return at;
+    at = next;
+  }
+  return at;
+}
+
+function extractFromLines(lines: string[], options: TextReplyOptions, lastIsText = false): TextReply {
   const marker = options.replyAboveMarker === undefined ? DEFAULT_REPLY_ABOVE_MARKER : options.replyAboveMarker;
   const stripUnattributed = options.stripUnattributedQuotes ?? true;
 
   const kinds = classifyLines(lines);
+  if (lastIsText) kinds[kinds.length - 1] = 't';
   let end = lines.length;
   let markerCut = false;
   if (marker) {
@@ -94,8 +132,9 @@ export function extractTextReply(input: string, options: TextReplyOptions = {}):
   // everything between the first and last new text stays (interleaved replies).
   let lo = 0;
   let hi = regionEnd;
-  const trailingQuoted: string[] = [];
-  const trailingSignature: string[] = [];
+  // Ranges of lines, collected bottom-up (unshifting lines onto arrays would be quadratic).
+  const trailingQuotedRanges: Array<[number, number]> = [];
+  const trailingSignatureRanges: Array<[number, number]> = [];
   for (;;) {
     const last = prevNonEmpty(kinds, hi - 1, lo);
     if (last < 0) break;
@@ -104,20 +143,22 @@ export function extractTextReply(input: string, options: TextReplyOptions = {}):
       // An unattributed trailing quote may be a user's own pasted quote (HTML path keeps it).
       if (!stripUnattributed && !hasAttributionAbove(kinds, last, lo)) break;
       const blockStart = quoteBlockStart(kinds, last, lo);
-      trailingQuoted.unshift(...lines.slice(blockStart, hi));
+      trailingQuotedRanges.push([blockStart, hi]);
       hi = blockStart;
     } else if (kind === 'a' || kind === 'w' || kind === 'p') {
       if (kind === 'w' && !followedByQuote(kinds, last + 1, regionEnd)) break;
-      if (kind === 'p' && trailingQuoted.length === 0 && hard < 0) break;
-      trailingQuoted.unshift(...lines.slice(last, hi));
+      if (kind === 'p' && trailingQuotedRanges.length === 0 && hard < 0) break;
+      trailingQuotedRanges.push([last, hi]);
       hi = last;
     } else if (kind === 'm') {
-      trailingSignature.unshift(...lines.slice(last, hi));
+      trailingSignatureRanges.push([last, hi]);
       hi = last;
     } else {
       break;
     }
   }
+  const trailingQuoted = linesOf(lines, trailingQuotedRanges);
+  const trailingSignature = linesOf(lines, trailingSignatureRanges);
   // Everything trimmed from the tail that was not a signature is history; keep the mobile signature apart.
   const lead = leadingQuoteEnd(kinds, lo, hi);
   const leadingQuoted = lines.slice(lo, lead);
@@ -129,6 +170,16 @@ export function extractTextReply(input: string, options: TextReplyOptions = {}):
   }
   const quoted = [...leadingQuoted, ...trailingQuoted, ...elided];
   return finish(lines, keepRange(lo, hi), quoted, signature);
+}
+
+/** The lines of ranges collected bottom-up, in document order. */
+function linesOf(lines: string[], ranges: Array<[number, number]>): string[] {
+  const out: string[] = [];
+  for (let i = ranges.length - 1; i >= 0; i--) {
+    const [from, to] = ranges[i]!;
+    for (let k = from; k < to; k++) out.push(lines[k]!);
+  }
+  return out;
 }
 
 function keepRange(from: number, to: number): [number, number] {
@@ -229,12 +280,19 @@ function markAttributions(lines: string[], kinds: Kind[], fenced: Uint8Array): v
 function isStrongAttribution(raw: string): boolean {
   // Zoho and some Android clients frame the header in dashes: "---- On … wrote ----".
   const framed = /^-{2,}\s/.test(raw) && /\s-{2,}$/.test(raw);
-  const text = framed ? `${raw.replace(/^-+\s*/, '').replace(/\s*-+$/, '')}:` : raw;
+  const text = framed ? `${trimTrailingDashes(raw.replace(/^-+\s*/, ''))}:` : raw;
   if (!/[:：]\s*$/.test(text)) return false;
   const hasEvidence = /\d/.test(text) || text.includes('@');
   if (!hasEvidence) return false;
   if (WROTE_END.test(text)) return true;
-  return ADDRESS_COLON_END.test(text) && /\d/.test(text);
+  return endsWithAddressColon(text) && /\d/.test(text);
+}
+
+/** `raw` without its trailing run of dashes and the whitespace before it (a loop: /\s*-+$/ is quadratic). */
+function trimTrailingDashes(raw: string): string {
+  let end = raw.length;
+  while (end > 0 && raw[end - 1] === '-') end--;
+  return raw.slice(0, end).trimEnd();
 }
 
 /** Marks Outlook-style blocks: From plus at least one other distinct field, on consecutive lines. */
@@ -302,7 +360,12 @@ function findHardCut(lines: string[], kinds: Kind[], end: number): number {
     }
     if (!seenText) continue;
     if (kind === 'd' || kind === 'o' || kind === 'f' || kind === 'h') return kind === 'h' ? separatorAbove(kinds, i) : i;
-    if (kind === 'a' && !followedByQuote(kinds, nextAfterAttribution(kinds, i), end)) return i;
+    if (kind === 'a') {
+      const after = nextAfterAttribution(kinds, i);
+      if (!followedByQuote(kinds, after, end)) return i;
+      i = after - 1; // the rest of this attribution run has the same answer: skip it (else quadratic)
+      continue;
+    }
     if (kind === 'p') {
       const next = nextNonEmpty(kinds, i + 1, end);
       if (next >= 0 && (kinds[next] === 'h' || kinds[next] === 'a' || kinds[next] === 'o' || kinds[next] === 'f')) return i;

@@ -1,4 +1,4 @@
-import { extractHtmlReply, toText } from './reply-html.js';
+import { extractBoundedHtmlReply, toText } from './reply-html.js';
 import { DEFAULT_REPLY_ABOVE_MARKER, extractTextReply } from './reply-text.js';
 
 export interface ReplyOptions {
@@ -31,10 +31,13 @@ export interface ReplySource {
  * Extracts the new content of a reply. HTML is cut at the quoting markers of the major clients;
  * text is cut by line classification (attributions in 12+ languages, Outlook header blocks,
  * Original-Message lines, `>` quotes, `-- ` and mobile signatures), keeping interleaved replies and fenced code.
+ * Bounded work on any input: HTML past `MAX_HTML_SCAN_CHARS` (128 KiB) and text past `MAX_REPLY_SCAN_LINES` /
+ * `MAX_REPLY_SCAN_CHARS` are not examined (kept as they are unless a cut above them removed them), HTML nested
+ * deeper than `MAX_HTML_DEPTH` (100) is flattened before it is parsed.
  */
 export function extractReply(source: ReplySource, options: ReplyOptions = {}): ExtractedReply {
   const marker = options.replyAboveMarker === undefined ? DEFAULT_REPLY_ABOVE_MARKER : options.replyAboveMarker;
-  const htmlReply = source.html ? extractHtmlReply(source.html, { replyAboveMarker: marker }) : null;
+  const htmlReply = source.html ? extractBoundedHtmlReply(source.html, { replyAboveMarker: marker }) : null;
   if (source.text && source.text.trim()) {
     const textReply = extractTextReply(source.text, { replyAboveMarker: marker });
     return {
@@ -47,7 +50,7 @@ export function extractReply(source: ReplySource, options: ReplyOptions = {}): E
   if (!htmlReply) return { text: '', html: null, quoted: '', signature: null };
   // The DOM cut is authoritative; the text pass only catches what has no HTML marker
   // (Outlook header blocks in plain divs, "Sent from my iPhone" lines), and keeps unattributed <blockquote>s.
-  const textReply = extractTextReply(toText(htmlReply.html), { replyAboveMarker: marker, stripUnattributedQuotes: false });
+  const textReply = extractTextReply(toText(htmlReply.scanned), { replyAboveMarker: marker, stripUnattributedQuotes: false });
   return {
     text: textReply.text,
     html: htmlReply.html,

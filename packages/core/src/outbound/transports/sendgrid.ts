@@ -55,7 +55,7 @@ const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resol
  */
 export function sendgridTransport(options: SendGridTransportOptions): Transport {
   const fetchImpl = options.fetch ?? globalThis.fetch;
-  const url = `${(options.baseUrl ?? 'https://api.sendgrid.com').replace(/\/+$/, '')}/v3/mail/send`;
+  const url = `${(options.baseUrl ?? 'https://api.sendgrid.com').replace(/(^|[^/])\/+$/, '$1')}/v3/mail/send`;
   const maxRetries = options.maxRetries ?? 3;
   const base = options.retryBaseMs ?? 500;
   const maxDelay = options.maxRetryDelayMs ?? 30_000;
