@@ -28,7 +28,7 @@ export async function buildFromEmail(email: InboundEmail, subject: string | null
 /** True when a reply carries nothing new: no text, no HTML text, no attachment. */
 export function hasNoNewContent(email: InboundEmail): boolean {
   const extracted = email.reply();
-  return !extracted.text.trim() && !(extracted.html ?? '').replace(/<[^>]*>|&nbsp;|\s/g, '') && !email.attachments.length;
+  return !extracted.text.trim() && !(extracted.html ?? '').replace(/<[^<>]*>|&nbsp;|\s/g, '') && !email.attachments.length;
 }
 
 /** Machines (auto-replies, bounces, lists, loops) never post or update: the reason, or null for a human. */

@@ -30,7 +30,7 @@ export async function screen(inbound: Inbound, listOf: () => Promise<List | null
 
 function ownListIdIn(email: InboundEmail, config: ResolvedConfig): string | null {
   for (const value of email.headerValues('list-id')) {
-    const id = /<([^>]+)>/.exec(value)?.[1]?.trim().toLowerCase() ?? value.trim().toLowerCase();
+    const id = /<([^<>]+)>/.exec(value)?.[1]?.trim().toLowerCase() ?? value.trim().toLowerCase();
     if (id.endsWith(`.${config.domain}`)) return id;
   }
   return null;
