@@ -56,3 +56,4 @@ export {
 } from './deployment.js';
 export type { FirstPassword } from './deployment.js';
 export { clientAddress } from './client-ip.js';
+export { PasswordChangeForm } from './views.js';

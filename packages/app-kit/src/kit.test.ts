@@ -129,7 +129,7 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
     });
     app.post('/password', async (c) => {
       const form = await c.req.parseBody();
-      const result = await kit.changePassword(c, c.var.session!, { current: form.current, next: form.next, confirm: form.next }, {
+      const result = await kit.changePassword(c, c.var.session!.account, c.var.session, { current: form.current, next: form.next, confirm: form.next }, {
         verifyCurrent: (p) => kit.verifyPassword(p, hash),
         save: async (h) => void (hash = h),
       });

@@ -48,13 +48,14 @@ export interface AppKit {
   login<T>(c: Context, account: string, verify: () => Promise<T | null>): Promise<Attempt<T>>;
   /**
    * Checks the current password (throttled like a login), validates and stores the new one through `save`, and
-   * revokes every other session of the account.
+   * revokes every session of the account but `keep` (the one making the change; null over HTTP Basic).
    */
   changePassword(
     c: Context,
-    session: Session,
+    account: string,
+    keep: Session | null,
     form: { current: unknown; next: unknown; confirm: unknown },
-    account: { verifyCurrent(password: string): Promise<boolean>; save(hash: string): Promise<void> },
+    store: { verifyCurrent(password: string): Promise<boolean>; save(hash: string): Promise<void> },
   ): Promise<PasswordChange>;
 }
 
@@ -80,17 +81,17 @@ export async function createAppKit(options: AppKitOptions): Promise<AppKit> {
     hashPassword: (password) => hashPassword(password, forbidden),
     verifyPassword: verify,
     login: (c, account, check) => throttle.attempt(c, account, check),
-    async changePassword(c, session, form, account) {
+    async changePassword(c, accountName, keep, form, store) {
       const [current, next, confirm] = [form.current, form.next, form.confirm].map((v) => (typeof v === 'string' ? v : ''));
       if (!current) return { ok: false, status: 400, error: 'Enter your current password.' };
       if (next !== confirm) return { ok: false, status: 400, error: 'The new password and its confirmation differ.' };
       const problem = passwordProblem(next, forbidden);
       if (problem) return { ok: false, status: 400, error: `${problem[0]!.toUpperCase()}${problem.slice(1)}.` };
-      const checked = await throttle.attempt(c, session.account, async () => ((await account.verifyCurrent(current!)) ? true : null));
+      const checked = await throttle.attempt(c, accountName, async () => ((await store.verifyCurrent(current!)) ? true : null));
       if (checked.kind === 'throttled') return { ok: false, status: 429, error: `Too many attempts; try again ${inTime(checked.retryAfterSeconds)}.`, retryAfterSeconds: checked.retryAfterSeconds };
       if (checked.kind === 'failed') return { ok: false, status: 401, error: 'The current password is wrong.' };
-      await account.save(await hashPassword(next!, forbidden));
-      await sessions.revokeAll(session.account, session);
+      await store.save(await hashPassword(next!, forbidden));
+      await sessions.revokeAll(accountName, keep);
       return { ok: true };
     },
   };
