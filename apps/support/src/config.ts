@@ -25,6 +25,8 @@ export interface SupportConfig {
   basePath?: string;
   /** Set the Secure flag on cookies (turn off only for plain-HTTP local development). Default true. */
   secureCookies?: boolean;
+  /** Production refuses the built-in demo passwords (default `NODE_ENV === 'production'`). */
+  production?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -36,6 +38,7 @@ export interface ResolvedConfig {
   attachments: { maxCount: number; maxBytes: number };
   basePath: string;
   secureCookies: boolean;
+  production: boolean;
   /** Normalised support addresses: never added as participants, never mailed. */
   ownAddresses: Set<string>;
 }
@@ -65,6 +68,7 @@ export function resolveConfig(config: SupportConfig): ResolvedConfig {
     attachments: config.attachments ?? { maxCount: 15, maxBytes: 10 * 1024 * 1024 },
     basePath,
     secureCookies: config.secureCookies ?? true,
+    production: config.production ?? process.env.NODE_ENV === 'production',
     ownAddresses: new Set(queues.map((q) => q.address)),
   };
 }

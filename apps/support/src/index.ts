@@ -30,7 +30,10 @@ import { migrationsFolder, type SupportDb } from './db/index.js';
 import { handleBounceEvent, type InboundResult, type MailText } from './inbound.js';
 import { REPLY_LOCAL_PREFIX, registerSupportRoutes } from './mail.js';
 import type { SupportServices } from './ports.js';
+import { createAppKit, type AppKit } from '@mailroom/app-kit';
+import { SESSION_TTL_MS } from './domain/agents.js';
 import { createWebApp } from './web/app.js';
+import { SESSION_COOKIE } from './web/session.js';
 
 export interface SupportAppConfig extends SupportConfig {
   /** Signing keys for reply addresses and Message-IDs; the first signs, all verify (rotation). */
@@ -55,6 +58,8 @@ export interface SupportApp {
   web: Hono;
   config: ResolvedConfig;
   services: SupportServices;
+  /** Sessions, login throttling and the password policy of the agents (`@mailroom/app-kit`). */
+  kit: AppKit;
   /** Feed SendGrid Event Webhook bounce/dropped events here (custom arg `support_ticket` names the ticket). */
   onBounceEvent(event: { email: string; reason?: string | null; status?: string | null; customArgs?: Record<string, unknown> }): Promise<void>;
   /**
@@ -114,9 +119,17 @@ export async function createSupportApp(options: SupportAppOptions): Promise<Supp
     { services, config, text: options.text ?? coreMailText(), blobs: { put: (key, data, tx) => store.blobs.put(key, data, tx as unknown as Transaction) } },
     options.onInbound,
   );
-  const web = createWebApp(services, config);
+  const kit = await createAppKit({
+    store,
+    realm: 'support',
+    secret: Buffer.from(options.config.keys[0]!.secret).toString('base64'),
+    production: config.production,
+    cookie: { name: SESSION_COOKIE, path: config.basePath || '/', secure: config.secureCookies, ttlMs: SESSION_TTL_MS },
+  });
+  const web = createWebApp(services, config, kit);
   return {
     web,
+    kit,
     config,
     services,
     onBounceEvent: (event) =>
@@ -138,5 +151,5 @@ export async function createSupportApp(options: SupportAppOptions): Promise<Supp
 export { resolveConfig } from './config.js';
 export type { SupportConfig, QueueConfig, ResolvedConfig } from './config.js';
 export type { InboundResult, MailText } from './inbound.js';
-export { createAgent, upsertAgent, issueApiToken } from './domain/agents.js';
+export { createAgent, upsertAgent, issueApiToken, agentCount, agentByEmail } from './domain/agents.js';
 export * as supportSchema from './db/schema.js';

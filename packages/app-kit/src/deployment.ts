@@ -43,11 +43,14 @@ export function firstPassword(env: Record<string, string | undefined>, name: str
   };
 }
 
-/** A line for the start-up log when session cookies in production could not or would not be `Secure`. */
-export function secureCookieWarning(options: { production: boolean; publicUrl: string; secureCookies: boolean }): string | null {
+/**
+ * A line for the start-up log when session cookies in production could not or would not be `Secure`: not marked
+ * Secure, or marked but served from a plain-http public URL (where browsers drop them). No public URL: only the flag.
+ */
+export function secureCookieWarning(options: { production: boolean; publicUrl?: string | undefined; secureCookies: boolean }): string | null {
   if (!options.production) return null;
   if (!options.secureCookies) return 'WARNING: session cookies are not marked Secure in production: they travel in clear text over HTTP.';
-  if (!options.publicUrl.startsWith('https:')) {
+  if (options.publicUrl !== undefined && !options.publicUrl.startsWith('https:')) {
     return `WARNING: the public URL ${options.publicUrl} is not https: browsers send the Secure session cookies only over HTTPS. Serve behind TLS and set the public URL (PUBLIC_URL) to https://…`;
   }
   return null;
