@@ -81,6 +81,9 @@ describe('deployment defaults', () => {
     expect(await status('evil.example@localhost')).toBe(400);
     expect(await status('localhost/x')).toBe(400);
     expect(await status('a'.repeat(400))).toBe(400);
+    // An in-process Request carries no Host header: its URL's host is checked instead.
+    expect((await app.request('http://localhost/')).status).toBe(200);
+    expect((await app.request('http://evil.example/')).status).toBe(421);
   });
 });
 
