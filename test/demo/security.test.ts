@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateTestKeyPair, inboundRequest, signatureHeaders, type TestKeyPair } from '@mailroom/core/testing';
 import { DemoConfigError, loadConfig } from '../../apps/demo/src/config.js';
@@ -93,6 +94,27 @@ describe('demo server: security by configuration', () => {
     expect(((await composed.json()) as { webhook: { status: number } }).webhook.status).toBe(403);
   });
 
+  it('in development, answers 421 to a foreign Host (DNS rebinding) and serves localhost and ALLOWED_HOSTS', async () => {
+    t = await startTestDemo({ ALLOWED_HOSTS: 'demo.example.test' });
+    const port = new URL(t.url).port;
+    const statusFor = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path: '/console/inbox', headers: { host } }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await statusFor('evil.example')).toBe(421);
+    expect(await statusFor(`rebound.evil.example:${port}`)).toBe(421);
+    expect(await statusFor(`localhost:${port}`)).toBe(200);
+    expect(await statusFor('demo.example.test')).toBe(200);
+    const home = await t.get('/');
+    expect(home.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(await home.text()).toContain('mailroom-demo'); // development shows the seeded demo logins
+  });
+
   it('refuses unsafe or malformed configuration with a reason', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET })).toThrow(/SENDGRID_PARSE_PUBLIC_KEY/);
     expect(() => loadConfig({ NODE_ENV: 'production', SENDGRID_PARSE_BASIC_AUTH: 'a:b' })).toThrow(/MAILROOM_SECRET/);
@@ -104,5 +126,8 @@ describe('demo server: security by configuration', () => {
     expect(config.domains).toEqual({ blog: 'blog.example.test', lists: 'lists.example.test', avatars: 'avatars.example.test', support: 'help.example.com' });
     expect(config.console.enabled).toBe(true);
     expect(loadConfig({}, '/srv/app').dataDir).toBe('/srv/app/.mailroom');
+    expect(config.seed).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC_AUTH: 'a:b' }).seed).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC_AUTH: 'a:b', MAILROOM_SEED: '1' }).seed).toBe(true);
   });
 });

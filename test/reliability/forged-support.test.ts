@@ -53,7 +53,7 @@ describe('support: forged senders over real HTTP', () => {
         deliverer: { pollMs: 20 },
       },
     });
-    support = await createSupportApp({ mailroom, store, config: { domain: DOMAIN, queues: [{ address: SUPPORT, name: 'general' }], secureCookies: false } });
+    support = await createSupportApp({ mailroom, store, sessionSecret: "test secret for the forged-support sessions", config: { domain: DOMAIN, queues: [{ address: SUPPORT, name: 'general' }], secureCookies: false } });
     const agent = await createAgent(support.services.db, { email: 'agent@staff.reliability.test', name: 'Agent', password: 'agent password 1' });
     apiToken = await issueApiToken(support.services.db, agent.id);
     const app = new Hono().route('/webhooks/sendgrid', mailroom.app()).route('/', support.web);

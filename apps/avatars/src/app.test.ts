@@ -341,6 +341,18 @@ describe('profile pages', () => {
     expect(signOut.status).toBe(204);
     expect(signOut.headers.get('set-cookie')).toMatch(/avatars_session=;/);
   });
+
+  it('sends a CSP on its pages and refuses a session cookie replayed after logout', async () => {
+    const home = await fetch(`${base}/`);
+    expect(home.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(home.headers.get('content-security-policy')).toContain("form-action 'self'");
+    const cookie = await signUp('replay@example.com');
+    expect((await fetch(`${base}/api/me`, { headers: { cookie } })).status).toBe(200);
+    const logout = await fetch(`${base}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(logout.status).toBe(303);
+    expect((await fetch(`${base}/api/me`, { headers: { cookie } })).status).toBe(401);
+    expect((await fetch(`${base}/profile`, { headers: { cookie }, redirect: 'manual' })).status).toBe(303);
+  });
 });
 
 describe('senders, loops and replays', () => {

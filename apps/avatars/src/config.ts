@@ -22,6 +22,10 @@ export interface AvatarsConfig {
   linkTtlMs: number;
   /** Session cookie lifetime. */
   sessionTtlMs: number;
+  /** The session cookie's Secure flag (default: in production, or when publicUrl is https). */
+  secureCookies: boolean;
+  /** Production (default `NODE_ENV === 'production'`): cookies are Secure, and a plain-http publicUrl is warned about. */
+  production: boolean;
   /** `Cache-Control: max-age` of `/avatar/…` responses (an avatar can change, so keep it short; ETags make revalidation cheap). */
   avatarMaxAgeSeconds: number;
 }
@@ -39,6 +43,7 @@ export function resolveConfig(input: AvatarsConfigInput): AvatarsConfig {
   if (!/^[a-z0-9._-]+$/.test(uploadLocalPart)) throw new MailroomConfigurationError(`invalid uploadLocalPart ${JSON.stringify(uploadLocalPart)}`);
   const publicUrl = (input.publicUrl ?? 'http://localhost:3000').replace(/(^|[^/])\/+$/, '$1');
   new URL(publicUrl); // throws on a malformed URL
+  const production = input.production ?? process.env.NODE_ENV === 'production';
   return {
     domain,
     uploadLocalPart,
@@ -50,6 +55,8 @@ export function resolveConfig(input: AvatarsConfigInput): AvatarsConfig {
     refusalIntervalMs: input.refusalIntervalMs ?? 24 * 60 * 60 * 1000,
     linkTtlMs: input.linkTtlMs ?? 60 * 60 * 1000,
     sessionTtlMs: input.sessionTtlMs ?? 30 * 24 * 60 * 60 * 1000,
+    production,
+    secureCookies: input.secureCookies ?? (production || publicUrl.startsWith('https:')),
     avatarMaxAgeSeconds: input.avatarMaxAgeSeconds ?? 300,
   };
 }

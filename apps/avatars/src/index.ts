@@ -13,16 +13,16 @@
  * ```
  */
 import { Hono } from 'hono';
-import { csrf } from 'hono/csrf';
-import { secureHeaders } from 'hono/secure-headers';
+import { createAppKit, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { Mailroom, Store } from '@mailroom/core';
-import { resolveConfig, sharedUploadAddress, type AvatarsConfig, type AvatarsConfigInput } from './config.js';
+import { basePathOf, resolveConfig, sharedUploadAddress, type AvatarsConfig, type AvatarsConfigInput } from './config.js';
 import { avatarsMigrations } from './db/index.js';
 import { renderDefaultAvatar } from './images/index.js';
 import { registerMailRoutes } from './mail/routes.js';
 import { createApi } from './web/api.js';
 import { registerAvatarRoute } from './web/avatar-route.js';
 import { createPages } from './web/pages.js';
+import { SESSION_COOKIE } from './web/session.js';
 
 export interface CreateAvatarsAppOptions {
   mailroom: Mailroom<any>;
@@ -34,6 +34,8 @@ export interface AvatarsApp {
   /** Pages, the JSON API under /api and GET /avatar/<hash>; mount it at the path of `config.publicUrl`. */
   web: Hono;
   config: AvatarsConfig;
+  /** Revocable sessions (`@mailroom/app-kit`). */
+  kit: AppKit;
 }
 
 /**
@@ -50,16 +52,24 @@ export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promis
 
   registerMailRoutes(mailroom, { config, blobs: store.blobs });
 
-  const deps = { store, mailer, config, blobs: store.blobs };
+  const kit = await createAppKit({
+    store,
+    realm: 'avatars',
+    secret: config.sessionSecret,
+    publicUrl: config.publicUrl,
+    production: config.production,
+    cookie: { name: SESSION_COOKIE, path: basePathOf(config) || '/', secure: config.secureCookies, ttlMs: config.sessionTtlMs },
+  });
+  const deps = { store, mailer, config, blobs: store.blobs, kit };
   const web = new Hono();
-  web.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
-  // Same origin as the request, or as the public URL (behind a TLS-terminating proxy the two differ).
-  const publicOrigin = new URL(config.publicUrl).origin;
-  web.use(csrf({ origin: (origin, c) => origin === publicOrigin || origin === new URL(c.req.url).origin }));
+  // Avatars are embedded by other sites (cross-origin resources); the pages carry their CSS in a <style> element.
+  web.use(securityHeaders({ styleSrc: ["'unsafe-inline'"], crossOriginResourcePolicy: 'cross-origin' }));
+  // hono/csrf: form and JSON posts from another origin are refused (the public URL's origin counts as ours).
+  web.use(kit.formOriginCheck);
   registerAvatarRoute(web, { db: store.db, blobs: store.blobs, config, defaults });
   web.route('/api', createApi(deps));
   web.route('/', createPages(deps, sharedUploadAddress(config)));
-  return { web, config };
+  return { web, config, kit };
 }
 
 export { resolveConfig, configFromEnv } from './config.js';

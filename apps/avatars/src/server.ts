@@ -15,6 +15,7 @@ import {
   startServer,
   storeOptionsFromEnv,
 } from '@mailroom/core';
+import { secureCookieWarning } from '@mailroom/app-kit';
 import { basePathOf, configFromEnv } from './config.js';
 import { createAvatarsApp } from './index.js';
 
@@ -28,6 +29,8 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   const transport = env.SENDGRID_API_KEY ? sendgridTransport({ apiKey: env.SENDGRID_API_KEY }) : outboxOnlyTransport();
   const mailroom = createMailroom({ store, ...securityFromEnv(env), mail: { from: config.from, domain: config.domain, transport } });
   const avatars = await createAvatarsApp({ mailroom, store, config });
+  const cookieWarning = secureCookieWarning({ production: config.production, publicUrl: config.publicUrl, secureCookies: config.secureCookies });
+  if (cookieWarning) console.warn(cookieWarning);
 
   const app = new Hono();
   app.route('/webhooks/sendgrid', mailroom.app()); // SendGrid's Parse URL: <host>/webhooks/sendgrid/parse

@@ -20,8 +20,10 @@ export interface BlogConfigInput {
   /** Zone for `[publish 2026-12-24 09:00]` and displayed dates (default UTC). */
   timeZone?: string;
   postsPerPage?: number;
-  /** Secure flag on cookies; default: true when publicUrl is https. */
+  /** Secure flag on cookies; default: true in production or when publicUrl is https. */
   secureCookies?: boolean;
+  /** Production refuses the built-in demo passwords (default `NODE_ENV === 'production'`). */
+  production?: boolean;
   media?: Partial<MediaPolicy>;
   /** Clock (tests). */
   now?: () => Date;
@@ -41,6 +43,7 @@ export interface BlogConfig {
   timeZone: string;
   postsPerPage: number;
   secureCookies: boolean;
+  production: boolean;
   media: MediaPolicy;
   now: () => Date;
 }
@@ -71,6 +74,7 @@ export function resolveConfig(input: BlogConfigInput | BlogConfig): BlogConfig {
   const timeZone = input.timeZone ?? 'UTC';
   if (!isTimeZone(timeZone)) throw new BlogConfigError(`timeZone "${timeZone}" is not an IANA time zone`);
   const postsPerPage = input.postsPerPage ?? 10;
+  const production = input.production ?? process.env.NODE_ENV === 'production';
   if (!Number.isInteger(postsPerPage) || postsPerPage < 1 || postsPerPage > 100) throw new BlogConfigError('postsPerPage must be 1-100');
   return {
     domain,
@@ -84,7 +88,8 @@ export function resolveConfig(input: BlogConfigInput | BlogConfig): BlogConfig {
     fromAddress: input.fromAddress ?? `blog@${domain}`,
     timeZone,
     postsPerPage,
-    secureCookies: input.secureCookies ?? url.protocol === 'https:',
+    secureCookies: input.secureCookies ?? (production || url.protocol === 'https:'),
+    production,
     media: { ...DEFAULT_MEDIA_POLICY, ...input.media },
     now: input.now ?? (() => new Date()),
   };

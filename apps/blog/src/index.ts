@@ -18,11 +18,14 @@
  * ```
  */
 import type { Hono } from 'hono';
+import { createAppKit, type AppKit } from '@mailroom/app-kit';
 import type { Mailroom, Store } from '@mailroom/core';
 import { resolveConfig, type BlogConfig, type BlogConfigInput } from './config.js';
 import { blogMigrations, type BlogDb } from './db/index.js';
 import { registerBlogRoutes, type MailOutcome } from './mail/index.js';
+import { SESSION_TTL_MS } from './domain/authors.js';
 import { createWebApp } from './web/app.js';
+import { SESSION_COOKIE } from './web/session.js';
 
 export interface CreateBlogAppOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -38,6 +41,8 @@ export interface BlogApp {
   web: Hono;
   config: BlogConfig;
   db: BlogDb;
+  /** Sessions, login throttling and the password policy of the blog's authors. */
+  kit: AppKit;
 }
 
 /**
@@ -50,14 +55,23 @@ export async function createBlogApp(options: CreateBlogAppOptions): Promise<Blog
   await store.migrate(blogMigrations);
   registerBlogRoutes(mailroom, { config, store, ...(options.onMail ? { onOutcome: options.onMail } : {}) });
   const db: BlogDb = store.db;
-  const web = createWebApp({ db, blobs: store.blobs, config });
-  return { web, config, db };
+  const kit = await createAppKit({
+    store,
+    realm: 'blog',
+    secret: Buffer.from(config.keys[0]!.secret).toString('base64'),
+    publicUrl: config.publicUrl,
+    production: config.production,
+    cookie: { name: SESSION_COOKIE, path: config.basePath || '/', secure: config.secureCookies, ttlMs: SESSION_TTL_MS },
+    now: config.now,
+  });
+  const web = createWebApp({ db, blobs: store.blobs, config, kit });
+  return { web, config, db, kit };
 }
 
 export { resolveConfig, postingAddress, plainPostingAddress, postUrl, BlogConfigError } from './config.js';
 export type { BlogConfig, BlogConfigInput } from './config.js';
 export type { MailOutcome } from './mail/index.js';
 export { blogMigrations } from './db/index.js';
-export { createAuthor, upsertAuthor, regeneratePostingAddress, setPostingAddressRevoked } from './domain/authors.js';
+export { createAuthor, upsertAuthor, hasAdmin, regeneratePostingAddress, setPostingAddressRevoked } from './domain/authors.js';
 export { buildContent } from './content/pipeline.js';
 export * as blogSchema from './db/schema.js';

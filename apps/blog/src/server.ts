@@ -18,7 +18,9 @@ import {
   type EnvSecurity,
   type StoreOptions,
 } from '@mailroom/core';
-import { createBlogApp, resolveConfig, upsertAuthor, type BlogConfigInput } from './index.js';
+import { firstPassword, secureCookieWarning } from '@mailroom/app-kit';
+import { authorByEmail } from './domain/authors.js';
+import { createAuthor, createBlogApp, resolveConfig, type BlogConfigInput } from './index.js';
 
 type Env = Record<string, string | undefined>;
 const DOCS = 'apps/blog/README.md';
@@ -38,7 +40,10 @@ export interface ServerSettings extends EnvSecurity {
   port: number;
   sendgridApiKey: string | null;
   store: StoreOptions;
-  admin: { email: string; password: string; name: string } | null;
+  /** The first administrator, created at start when no author has this email (its password is never reset). */
+  admin: { email: string; name: string } | null;
+  /** The environment, for the first password (BLOG_ADMIN_PASSWORD, else generated and printed once). */
+  env: Env;
 }
 
 export function configFromEnv(env: Env = process.env): ServerSettings {
@@ -75,9 +80,8 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
     ...webhooks,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
     store: storeOptionsFromEnv(env),
-    admin: env.BLOG_ADMIN_EMAIL
-      ? { email: env.BLOG_ADMIN_EMAIL, password: requireEnv(env, 'BLOG_ADMIN_PASSWORD', DOCS), name: env.BLOG_ADMIN_NAME ?? 'Admin' }
-      : null,
+    admin: env.BLOG_ADMIN_EMAIL ? { email: env.BLOG_ADMIN_EMAIL, name: env.BLOG_ADMIN_NAME ?? 'Admin' } : null,
+    env,
   };
 }
 
@@ -93,7 +97,13 @@ export async function main(env: Env = process.env): Promise<{ port: number; clos
     mail: { from: { address: config.fromAddress, name: config.title }, domain: config.domain, transport },
   });
   const blog = await createBlogApp({ mailroom, store, config });
-  if (settings.admin) await upsertAuthor(blog.db, { ...settings.admin, isAdmin: true });
+  if (settings.admin && !(await authorByEmail(blog.db, settings.admin.email))) {
+    const first = firstPassword(settings.env, 'BLOG_ADMIN_PASSWORD', config.production);
+    await createAuthor(blog.db, { ...settings.admin, password: first.take(settings.admin.email), isAdmin: true }, blog.kit.hashPassword);
+    for (const line of first.announcement()) console.log(line);
+  }
+  const cookieWarning = secureCookieWarning({ production: config.production, publicUrl: config.publicUrl, secureCookies: config.secureCookies });
+  if (cookieWarning) console.warn(cookieWarning);
 
   const base = blog.config.basePath;
   const app = new Hono();

@@ -44,8 +44,10 @@ export interface DemoConfig {
   /** Signing secret for the apps (reply addresses, sessions); generated into the data dir when unset (development). */
   secret: string | null;
   console: { enabled: boolean; username: string; password: string | null };
-  /** Seed the demo world at start (default true; `MAILROOM_SEED=0` turns it off). */
+  /** Seed the demo world at start (development: default on, `MAILROOM_SEED=0` turns it off; production: only with `MAILROOM_SEED=1`). */
   seed: boolean;
+  /** Host names the server answers to (`Host` header) besides localhost and PUBLIC_URL's; `ALLOWED_HOSTS`, comma-separated. */
+  allowedHosts: string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -133,6 +135,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       username: env.CONSOLE_USER?.trim() || 'admin',
       password: consolePassword,
     },
-    seed: env.MAILROOM_SEED !== '0',
+    seed: development ? env.MAILROOM_SEED !== '0' : env.MAILROOM_SEED === '1',
+    allowedHosts: list(env.ALLOWED_HOSTS).map((host) => host.toLowerCase()),
   };
 }

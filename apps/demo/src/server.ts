@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { DEMO_PASSWORD } from './apps/types.js';
+import { firstPassword, hostAllowlist, LOCAL_HOSTS, secureCookieWarning, securityHeaders } from '@mailroom/app-kit';
 import {
   createMailroom,
   openStore,
@@ -112,6 +114,10 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const warn = options.warn ?? ((line: string) => console.warn(line));
   const devKeys = await loadDevKeys(config.dataDir);
   const plan = planSecurity(config, devKeys);
+  // Production never hands out the published password: seeded and first accounts get MAILROOM_ADMIN_PASSWORD, or one
+  // generated now and printed once (only when an account is actually created with it).
+  const first = firstPassword(options.env ?? process.env, 'MAILROOM_ADMIN_PASSWORD', !config.development);
+  const accountPassword = (who: string) => (config.development && config.seed ? DEMO_PASSWORD : first.take(who));
   const secret = config.secret ?? devKeys.secret;
   const secretFor = (purpose: string) => createHmac('sha256', secret).update(`mailroom-demo:${purpose}`).digest('base64url');
 
@@ -162,6 +168,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
 
     // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
     const root = new Hono({ strict: false });
+    // DNS rebinding: in development a page on any site can reach 127.0.0.1 under its own host name; only our names get in.
+    const hosts = [...LOCAL_HOSTS, ...(config.publicUrl ? [new URL(config.publicUrl).hostname] : []), ...config.allowedHosts];
+    if (config.development || config.allowedHosts.length) root.use(hostAllowlist(hosts));
     root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
 
     const apps: DemoApp[] = [];
@@ -174,6 +183,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         publicUrl: `${url}${module.mountPath}`,
         secretFor: (purpose) => secretFor(`${module.name}:${purpose}`),
         events: mailroom.events,
+        accountPassword,
       });
       root.route(module.mountPath, app.web);
       apps.push(app);
@@ -207,7 +217,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         }),
       );
     }
-    root.get('/', (c) => c.html(HomePage(home)));
+    // The home page carries its CSS in a <style> element.
+    root.get('/', securityHeaders({ styleSrc: ["'unsafe-inline'"] }), (c) => c.html(HomePage(home)));
     root.get('/healthz', (c) => c.json({ ok: true }));
 
     if (config.seed) {
@@ -221,12 +232,16 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       }
     }
 
+    for (const app of apps) await app.ensureFirstAccount?.();
+
     mailroom.start();
     for (const app of apps) app.start?.();
     handler = (request) => root.fetch(request);
 
     for (const line of plan.warnings) warn(line);
-    const banner = bannerText({ ...home, url });
+    const cookieWarning = secureCookieWarning({ production: !config.development, publicUrl: url, secureCookies: !config.development });
+    if (cookieWarning) warn(cookieWarning);
+    const banner = [bannerText({ ...home, url }), ...first.announcement().map((line) => `  ${line}`)].join('\n');
     print(banner);
 
     return {

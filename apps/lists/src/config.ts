@@ -9,7 +9,10 @@ export interface ListsConfig {
   basePath?: string;
   /** Signing keys for reply addresses, Message-IDs, unsubscribe links and sessions; the first signs, all verify. */
   keys: { id: string; secret: string }[];
-  /** Admin password as an scrypt hash (`scrypt$N$r$p$salt$hash`, see `hashPassword`). */
+  /**
+   * The first admin password as an scrypt hash (`scrypt$32768$8$1$salt$hash`, see `hashPassword`): stored when the
+   * database has no admin password yet; after that the admin changes it at `/admin/password`.
+   */
   adminPasswordHash?: string;
   /** Bounce score at which a member is suspended (hard bounce = 1). Default 3. */
   bounceThreshold?: number;
@@ -17,6 +20,8 @@ export interface ListsConfig {
   fanoutChunk?: number;
   /** Set the Secure flag on cookies (off only for plain-HTTP local development). Default true. */
   secureCookies?: boolean;
+  /** Production refuses the built-in demo passwords (default `NODE_ENV === 'production'`). */
+  production?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -28,6 +33,7 @@ export interface ResolvedConfig {
   bounceThreshold: number;
   fanoutChunk: number;
   secureCookies: boolean;
+  production: boolean;
 }
 
 export class ListsConfigError extends Error {
@@ -58,6 +64,7 @@ export function resolveConfig(config: ListsConfig): ResolvedConfig {
     bounceThreshold,
     fanoutChunk,
     secureCookies: config.secureCookies ?? true,
+    production: config.production ?? process.env.NODE_ENV === 'production',
   };
 }
 

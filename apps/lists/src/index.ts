@@ -25,6 +25,7 @@
  * ```
  */
 import type { Hono } from 'hono';
+import { createAppKit, type AppKit } from '@mailroom/app-kit';
 import type { EventHandlerRegistry, Mailer, Mailroom, Store } from '@mailroom/core';
 import { ListsConfigError, resolveConfig, type ListsConfig, type ResolvedConfig } from './config.js';
 import { LISTS_MIGRATIONS, type ListsDb } from './db/index.js';
@@ -32,6 +33,7 @@ import { handleDeliveryEvent, type ListsServices } from './domain/index.js';
 import { createFanout, type Fanout } from './fanout.js';
 import { registerListRoutes, type InboundResult } from './mail/index.js';
 import { createWebApp } from './web/app.js';
+import { ADMIN_ACCOUNT, SESSION_COOKIE, SESSION_TTL_MS } from './web/auth.js';
 
 export interface ListsAppOptions {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -55,6 +57,8 @@ export interface ListsApp {
   web: Hono<any>;
   config: ResolvedConfig;
   services: ListsServices;
+  /** Admin sessions, login throttling and the admin password (`kit.credentials`, account `admin`). */
+  kit: AppKit;
   fanout: Fanout;
   /** Event Webhook (`mailroom.events`): `bounce`/`dropped` raise bounce scores, `spamreport` unsubscribes. */
   registerEventHandlers(events: EventHandlerRegistry): void;
@@ -92,10 +96,20 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
     for (const hook of hooks) await hook();
     return result;
   };
-  const web = createWebApp({ db: store.db, services, transaction: inTransaction });
+  const kit = await createAppKit({
+    store,
+    realm: 'lists',
+    secret: Buffer.from(config.keys[0]!.secret).toString('base64'),
+    publicUrl: config.publicUrl,
+    production: config.production,
+    cookie: { name: SESSION_COOKIE, path: config.basePath || '/', secure: config.secureCookies, ttlMs: SESSION_TTL_MS },
+  });
+  if (config.adminPasswordHash) await kit.credentials.setIfMissing(ADMIN_ACCOUNT, config.adminPasswordHash);
+  const web = createWebApp({ db: store.db, services, transaction: inTransaction, kit });
 
   return {
     web,
+    kit,
     config,
     services,
     fanout,
@@ -128,7 +142,7 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
 export { resolveConfig, ListsConfigError } from './config.js';
 export type { ListsConfig, ResolvedConfig } from './config.js';
 export type { InboundResult } from './mail/index.js';
-export { hashPassword } from './web/auth.js';
+export { hashPassword, ADMIN_ACCOUNT } from './web/auth.js';
 export * as listsSchema from './db/schema.js';
 export { createList, upsertMember, listBySlug, threadMessages } from './domain/index.js';
 export { requeueDistribution } from './fanout.js';

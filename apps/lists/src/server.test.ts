@@ -35,7 +35,7 @@ describe('standalone server', () => {
       expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok');
       expect((await fetch(`${url}/lists`)).status).toBe(200);
       expect((await fetch(`${url}/lists/login`)).status).toBe(200);
-      const login = await fetch(`${url}/lists/login`, { method: 'POST', body: new URLSearchParams({ password: 'admin password' }), redirect: 'manual' });
+      const login = await fetch(`${url}/lists/login`, { method: 'POST', body: new URLSearchParams({ password: 'admin password' }), headers: { origin: url }, redirect: 'manual' });
       expect(login.status).toBe(303);
       const posted = await fetch(inboundRequest({ from: 'x@y.test', to: 'nobody@lists.example.com', subject: 's', text: 't' }, { url: `${url}/webhooks/sendgrid/parse` }));
       expect(posted.status).toBe(200);

@@ -20,7 +20,8 @@ import {
   type MailroomEventsSecurity,
 } from '@mailroom/core';
 import { createListsApp, type ListsConfig } from './index.js';
-import { hashPassword } from './web/auth.js';
+import { firstPassword, secureCookieWarning } from '@mailroom/app-kit';
+import { ADMIN_ACCOUNT } from './web/auth.js';
 
 type Env = Record<string, string | undefined>;
 const DOCS = 'apps/lists/README.md';
@@ -35,7 +36,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 export interface ServerSettings {
   app: Omit<ListsConfig, 'adminPasswordHash'>;
-  /** An scrypt hash, or a plain password hashed at startup. */
+  /** The first admin password: an scrypt hash, or a plain one hashed at startup; null: generated and printed once. */
   admin: { hash: string } | { password: string } | null;
   port: number;
   security: IngressSecurity;
@@ -65,7 +66,6 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
     if (!env.LISTS_ADMIN_PASSWORD_HASH.startsWith('scrypt$')) throw new EnvError('LISTS_ADMIN_PASSWORD_HASH must be an scrypt$… hash (see README)');
     admin = { hash: env.LISTS_ADMIN_PASSWORD_HASH };
   } else if (env.LISTS_ADMIN_PASSWORD) {
-    if (env.LISTS_ADMIN_PASSWORD.length < 8) throw new EnvError('LISTS_ADMIN_PASSWORD must be at least 8 characters');
     admin = { password: env.LISTS_ADMIN_PASSWORD };
   }
   return {
@@ -98,8 +98,16 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
     // 1,000 rows a round: a batch of list copies fills one SendGrid request.
     mail: { from: `lists@${settings.app.domain}`, domain: settings.app.domain, transport, deliverer: { claimLimit: 1000 }, replyAddresses: signers, messageIds: signers },
   });
-  const adminPasswordHash = !settings.admin ? undefined : 'hash' in settings.admin ? settings.admin.hash : await hashPassword(settings.admin.password);
+  const production = settings.app.production ?? env.NODE_ENV === 'production';
+  const adminPasswordHash = settings.admin && 'hash' in settings.admin ? settings.admin.hash : undefined;
   const lists = await createListsApp({ mailroom, store, config: { ...settings.app, ...(adminPasswordHash ? { adminPasswordHash } : {}) } });
+  if (!(await lists.kit.credentials.hashOf(ADMIN_ACCOUNT))) {
+    const first = firstPassword(env, 'LISTS_ADMIN_PASSWORD', production);
+    await lists.kit.credentials.setIfMissing(ADMIN_ACCOUNT, await lists.kit.hashPassword(first.take('lists admin')));
+    for (const line of first.announcement()) console.log(line);
+  }
+  const cookieWarning = secureCookieWarning({ production, publicUrl: lists.config.publicUrl, secureCookies: lists.config.secureCookies });
+  if (cookieWarning) console.warn(cookieWarning);
   lists.registerEventHandlers(mailroom.events);
 
   const app = new Hono();

@@ -27,6 +27,8 @@ export interface SupportConfig {
   basePath?: string;
   /** Set the Secure flag on cookies (turn off only for plain-HTTP local development). Default true. */
   secureCookies?: boolean;
+  /** Production refuses the built-in demo passwords (default `NODE_ENV === 'production'`). */
+  production?: boolean;
 }
 
 export interface ResolvedConfig {
@@ -39,6 +41,7 @@ export interface ResolvedConfig {
   maxParticipants: number;
   basePath: string;
   secureCookies: boolean;
+  production: boolean;
   /** Normalised support addresses: never added as participants, never mailed. */
   ownAddresses: Set<string>;
 }
@@ -71,6 +74,7 @@ export function resolveConfig(config: SupportConfig): ResolvedConfig {
     maxParticipants,
     basePath,
     secureCookies: config.secureCookies ?? true,
+    production: config.production ?? process.env.NODE_ENV === 'production',
     ownAddresses: new Set(queues.map((q) => q.address)),
   };
 }

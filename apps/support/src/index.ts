@@ -10,7 +10,7 @@
  *   replyAddresses: { keys, domain: 'support.example.com' },
  *   messageIds: { keys, domain: 'support.example.com' },
  * } });
- * const support = await createSupportApp({ mailroom, store, config: {
+ * const support = await createSupportApp({ mailroom, store, sessionSecret: process.env.SUPPORT_SECRET!, config: {
  *   domain: 'support.example.com',
  *   queues: [{ address: 'support@support.example.com', name: 'general' }],
  * } });
@@ -24,7 +24,10 @@ import { resolveConfig, SupportConfigError, type ResolvedConfig, type SupportCon
 import { migrationsFolder } from './db/index.js';
 import type { AfterCommit, SupportServices } from './domain/services.js';
 import { registerBounceEvents, registerSupportRoutes, type InboundResult } from './mail/index.js';
+import { createAppKit, type AppKit } from '@mailroom/app-kit';
+import { SESSION_TTL_MS } from './domain/agents.js';
 import { createWebApp } from './web/app.js';
+import { SESSION_COOKIE } from './web/session.js';
 
 /** The help desk's settings (signing keys are the Mailroom's `mail.replyAddresses` / `mail.messageIds`). */
 export type SupportAppConfig = SupportConfig;
@@ -34,6 +37,8 @@ export interface SupportAppOptions<E extends object = {}> {
   mailroom: Mailroom<E>;
   store: Store;
   config: SupportAppConfig;
+  /** Signs the agents' session cookies (a long random secret; e.g. the one the Mailroom's signers use). */
+  sessionSecret: string;
   /** Called with what each inbound email did (logging, tests). */
   onInbound?: (result: InboundResult) => void;
 }
@@ -43,6 +48,8 @@ export interface SupportApp {
   web: Hono;
   config: ResolvedConfig;
   services: SupportServices;
+  /** Sessions, login throttling and the password policy of the agents (`@mailroom/app-kit`). */
+  kit: AppKit;
   /**
    * Handles the Event Webhook's hard `bounce` and `dropped` events for our mail (custom arg
    * `support_ticket`): the address becomes undeliverable on the ticket, in the event's transaction.
@@ -79,8 +86,16 @@ export async function createSupportApp<E extends object>(options: SupportAppOpti
   const services = servicesOf(options.mailroom, options.store);
   await options.store.migrate(SUPPORT_MIGRATIONS);
   registerSupportRoutes(options.mailroom, { services, config }, options.onInbound);
+  const kit = await createAppKit({
+    store: options.store,
+    realm: 'support',
+    secret: Buffer.from(options.sessionSecret).toString('base64'),
+    production: config.production,
+    cookie: { name: SESSION_COOKIE, path: config.basePath || '/', secure: config.secureCookies, ttlMs: SESSION_TTL_MS },
+  });
   return {
-    web: createWebApp(services, config),
+    web: createWebApp(services, config, kit),
+    kit,
     config,
     services,
     registerEventHandlers: registerBounceEvents,
@@ -91,5 +106,5 @@ export { resolveConfig } from './config.js';
 export type { SupportConfig, QueueConfig, ResolvedConfig } from './config.js';
 export type { InboundResult } from './mail/index.js';
 export type { SupportServices } from './domain/services.js';
-export { createAgent, upsertAgent, issueApiToken } from './domain/agents.js';
+export { createAgent, upsertAgent, issueApiToken, agentCount, agentByEmail } from './domain/agents.js';
 export * as supportSchema from './db/schema.js';

@@ -19,7 +19,8 @@ import {
   type IngressSecurity,
   type MailroomEventsSecurity,
 } from '@mailroom/core';
-import { createSupportApp, upsertAgent, type SupportAppConfig } from './index.js';
+import { firstPassword, secureCookieWarning } from '@mailroom/app-kit';
+import { agentByEmail, createAgent, createSupportApp, type SupportAppConfig } from './index.js';
 
 type Env = Record<string, string | undefined>;
 const DOCS = 'apps/support/README.md';
@@ -48,7 +49,10 @@ export function configFromEnv(env: Env = process.env): {
   eventsSecurity: MailroomEventsSecurity | undefined;
   sendgridApiKey: string | null;
   store: { databaseUrl?: string; dataDir?: string };
-  admin: { email: string; password: string; name: string } | null;
+  /** The first agent, created at start when no agent has this email (its password is never reset). */
+  admin: { email: string; name: string } | null;
+  /** The environment, for the first password (SUPPORT_ADMIN_PASSWORD, else generated and printed once). */
+  env: Env;
 } {
   const domain = requireEnv(env, 'SUPPORT_DOMAIN', DOCS);
   const secret = requireEnv(env, 'SUPPORT_SECRET', DOCS);
@@ -81,9 +85,8 @@ export function configFromEnv(env: Env = process.env): {
     ...webhooks,
     sendgridApiKey: env.SENDGRID_API_KEY ?? null,
     store: storeOptionsFromEnv(env),
-    admin: env.SUPPORT_ADMIN_EMAIL
-      ? { email: env.SUPPORT_ADMIN_EMAIL, password: requireEnv(env, 'SUPPORT_ADMIN_PASSWORD', DOCS), name: env.SUPPORT_ADMIN_NAME ?? 'Admin' }
-      : null,
+    admin: env.SUPPORT_ADMIN_EMAIL ? { email: env.SUPPORT_ADMIN_EMAIL, name: env.SUPPORT_ADMIN_NAME ?? 'Admin' } : null,
+    env,
   };
 }
 
@@ -103,8 +106,14 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
       messageIds: { keys: settings.keys, domain: settings.app.domain },
     },
   });
-  const support = await createSupportApp({ mailroom, store, config: settings.app });
-  if (settings.admin) await upsertAgent(support.services.db, settings.admin);
+  const support = await createSupportApp({ mailroom, store, config: settings.app, sessionSecret: settings.keys[0]!.secret });
+  if (settings.admin && !(await agentByEmail(support.services.db, settings.admin.email))) {
+    const first = firstPassword(settings.env, 'SUPPORT_ADMIN_PASSWORD', support.config.production);
+    await createAgent(support.services.db, { ...settings.admin, password: first.take(settings.admin.email) }, support.kit.hashPassword);
+    for (const line of first.announcement()) console.log(line);
+  }
+  const cookieWarning = secureCookieWarning({ production: support.config.production, secureCookies: support.config.secureCookies });
+  if (cookieWarning) console.warn(cookieWarning);
   support.registerEventHandlers(mailroom.events);
 
   const app = new Hono();

@@ -1,3 +1,4 @@
+import type { AppKit } from '@mailroom/app-kit';
 import { Hono, type Context } from 'hono';
 import type { BlobStore } from '@mailroom/core';
 import { avatarJSON, BadRequest, makeCurrent, profile, redeemLink, regenerateUploadAddress, requestLink, revert, versionImage, type AccountDeps } from './account.js';
@@ -13,7 +14,7 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 }
 
 /** The JSON API (documented in the README). Authenticated by the same signed session cookie as the pages. */
-export function createApi(deps: AccountDeps & { blobs: BlobStore }): Hono {
+export function createApi(deps: AccountDeps & { blobs: BlobStore; kit: AppKit }): Hono {
   const api = new Hono();
   const { config } = deps;
 
@@ -32,19 +33,19 @@ export function createApi(deps: AccountDeps & { blobs: BlobStore }): Hono {
     const body = await jsonBody(c);
     const user = await redeemLink(deps, body.token);
     if (!user) return c.json({ error: 'bad-token', message: 'the link is unknown, used or expired' }, 400);
-    await startSession(c, config, user.id);
+    await startSession(c, deps.kit, user.id);
     return c.json({ address: user.address, confirmed: user.confirmed });
   });
 
-  api.delete('/session', (c) => {
-    endSession(c, config);
+  api.delete('/session', async (c) => {
+    await endSession(c, deps.kit);
     return c.body(null, 204);
   });
 
   // Everything below needs a session.
   const signedIn = new Hono<{ Variables: { userId: number } }>();
   signedIn.use(async (c, next) => {
-    const userId = await sessionUserId(c, config);
+    const userId = await sessionUserId(c, deps.kit);
     if (userId === null) return c.json({ error: 'unauthenticated', message: 'sign in first (POST /api/session)' }, 401);
     c.set('userId', userId);
     await next();

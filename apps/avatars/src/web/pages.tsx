@@ -1,3 +1,4 @@
+import type { AppKit } from '@mailroom/app-kit';
 import { Hono, type Context } from 'hono';
 import type { FC, PropsWithChildren } from 'hono/jsx';
 import type { BlobStore } from '@mailroom/core';
@@ -109,13 +110,13 @@ const Profile: FC<{ base: string; me: ProfileJSON }> = ({ base, me }) => (
 );
 
 /** Server-rendered pages: register / sign in by link, profile with history, revert, new secret address. */
-export function createPages(deps: AccountDeps & { blobs: BlobStore }, uploadAddress: string): Hono {
+export function createPages(deps: AccountDeps & { blobs: BlobStore; kit: AppKit }, uploadAddress: string): Hono {
   const pages = new Hono();
   const { config } = deps;
   const base = basePathOf(config);
   const home = base || '/';
 
-  const requireUser = async (c: Context): Promise<number | null> => sessionUserId(c, config);
+  const requireUser = async (c: Context): Promise<number | null> => sessionUserId(c, deps.kit);
 
   pages.get('/', (c) => c.html(<Home base={base} uploadAddress={uploadAddress} />));
 
@@ -157,7 +158,7 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore }, uploadAddr
         400,
       );
     }
-    await startSession(c, config, user.id);
+    await startSession(c, deps.kit, user.id);
     return c.redirect(`${base}/profile`, 303);
   });
 
@@ -191,8 +192,8 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore }, uploadAddr
     return c.redirect(`${base}/profile`, 303);
   });
 
-  pages.post('/logout', (c) => {
-    endSession(c, config);
+  pages.post('/logout', async (c) => {
+    await endSession(c, deps.kit);
     return c.redirect(home, 303);
   });
 

@@ -1,7 +1,10 @@
-import { and, eq, gt, lt, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { BlogDb } from '../db/index.js';
-import { authors, posts, retiredTokens, sessions, type Author } from '../db/schema.js';
-import { DUMMY_PASSWORD_HASH, hashPassword, randomToken, tokenHash, verifyPassword } from './passwords.js';
+import { authors, posts, retiredTokens, type Author } from '../db/schema.js';
+import { hashPassword, randomToken, tokenHash, verifyPassword } from './passwords.js';
+
+type Hash = (password: string) => Promise<string>;
+type Verify = (password: string, hash: string | null) => Promise<boolean>;
 
 export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** 26 base32 characters = 130 bits: unguessable, and short enough for a local part. */
@@ -38,7 +41,7 @@ export interface NewAuthor {
   isAdmin?: boolean;
 }
 
-export async function createAuthor(db: BlogDb, input: NewAuthor): Promise<Author> {
+export async function createAuthor(db: BlogDb, input: NewAuthor, hash: Hash = hashPassword): Promise<Author> {
   const email = normalizeEmail(input.email);
   if (!/^[^@\s]+@(?=[^@\s]+$)[^@\s]+\.[^@\s]+$/.test(email)) throw new AuthorInputError(`"${input.email}" is not an email address`);
   const name = input.name.trim();
@@ -47,18 +50,18 @@ export async function createAuthor(db: BlogDb, input: NewAuthor): Promise<Author
   if (existing) throw new AuthorInputError(`an author with ${email} exists already`);
   const [author] = await db
     .insert(authors)
-    .values({ email, name, passwordHash: await hashPassword(input.password), isAdmin: input.isAdmin ?? false, ...newPostingToken() })
+    .values({ email, name, passwordHash: await hash(input.password), isAdmin: input.isAdmin ?? false, ...newPostingToken() })
     .returning();
   return author!;
 }
 
 /** Creates the author or updates name/password/admin (standalone server's BLOG_ADMIN_* variables). */
-export async function upsertAuthor(db: BlogDb, input: NewAuthor): Promise<Author> {
+export async function upsertAuthor(db: BlogDb, input: NewAuthor, hash: Hash = hashPassword): Promise<Author> {
   const existing = await authorByEmail(db, input.email);
-  if (!existing) return createAuthor(db, input);
+  if (!existing) return createAuthor(db, input, hash);
   const [author] = await db
     .update(authors)
-    .set({ name: input.name.trim(), passwordHash: await hashPassword(input.password), isAdmin: input.isAdmin ?? existing.isAdmin })
+    .set({ name: input.name.trim(), passwordHash: await hash(input.password), isAdmin: input.isAdmin ?? existing.isAdmin })
     .where(eq(authors.id, existing.id))
     .returning();
   return author!;
@@ -107,31 +110,21 @@ export async function setPostingAddressRevoked(db: BlogDb, authorId: number, rev
   await db.update(authors).set({ revoked }).where(eq(authors.id, authorId));
 }
 
-/** Constant work whether or not the email exists. */
-export async function authenticateAuthor(db: BlogDb, email: string, password: string): Promise<Author | null> {
+/** Constant work whether or not the email exists (an unknown one is checked against the dummy hash). */
+export async function authenticateAuthor(db: BlogDb, email: string, password: string, verify: Verify = verifyPassword): Promise<Author | null> {
   const author = await authorByEmail(db, email);
-  const ok = await verifyPassword(password, author?.passwordHash ?? DUMMY_PASSWORD_HASH);
+  const ok = await verify(password, author?.passwordHash ?? null);
   return ok && author ? author : null;
 }
 
-export async function createSession(db: BlogDb, authorId: number, now = new Date()): Promise<string> {
-  const token = randomToken(32);
-  await db.delete(sessions).where(lt(sessions.expiresAt, now));
-  await db.insert(sessions).values({ tokenHash: tokenHash(token), authorId, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) });
-  return token;
+export async function setAuthorPassword(db: BlogDb, authorId: number, passwordHash: string): Promise<void> {
+  await db.update(authors).set({ passwordHash }).where(eq(authors.id, authorId));
 }
 
-export async function authorBySession(db: BlogDb, token: string, now = new Date()): Promise<Author | null> {
-  const [row] = await db
-    .select({ author: authors })
-    .from(sessions)
-    .innerJoin(authors, eq(authors.id, sessions.authorId))
-    .where(and(eq(sessions.tokenHash, tokenHash(token)), gt(sessions.expiresAt, now)));
-  return row?.author ?? null;
-}
-
-export async function deleteSession(db: BlogDb, token: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash(token)));
+/** True when the blog has an administrator (a first one is created at start otherwise). */
+export async function hasAdmin(db: BlogDb): Promise<boolean> {
+  const [row] = await db.select({ id: authors.id }).from(authors).where(eq(authors.isAdmin, true)).limit(1);
+  return !!row;
 }
 
 /** Authors with their count of public posts (for the API and the byline pages). */

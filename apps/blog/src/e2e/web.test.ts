@@ -192,4 +192,42 @@ describe('web: public blog, author UI and JSON API', () => {
     expect(deleted.status).toBe(204);
     expect((await fetch(`${h.url}/api/nothing`)).status).toBe(404);
   });
+
+  it('changes the password (old one refused, other sessions signed out) and refuses a session replayed after logout', async () => {
+    const bo = { email: 'bo@writers.test', password: 'bo password 123' };
+    const one = new Browser(h);
+    const two = new Browser(h);
+    expect((await one.form('/login', bo)).status).toBe(303);
+    expect((await two.form('/login', bo)).status).toBe(303);
+    const form = await (await one.get('/admin/password')).text();
+    const csrf = Browser.csrf(form);
+    const wrong = await one.form('/admin/password', { _csrf: csrf, current: 'not my password', next: 'bo new password 1', confirm: 'bo new password 1' });
+    expect(wrong.status).toBe(401);
+    const short = await one.form('/admin/password', { _csrf: csrf, current: bo.password, next: 'short', confirm: 'short' });
+    expect(short.status).toBe(400);
+    expect((await one.form('/admin/password', { current: bo.password, next: 'bo new password 1', confirm: 'bo new password 1' })).status).toBe(403);
+    const changed = await one.form('/admin/password', { _csrf: csrf, current: bo.password, next: 'bo new password 1', confirm: 'bo new password 1' });
+    expect(changed.headers.get('location')).toBe('/blog/admin/password?done=password');
+    expect((await one.get('/admin')).status).toBe(200);
+    expect((await two.get('/admin')).headers.get('location')).toBe('/blog/login');
+    expect((await new Browser(h).form('/login', bo)).status).toBe(401);
+    expect((await fetch(`${h.url}/api/me`, { headers: { authorization: basic(bo.email, bo.password) } })).status).toBe(401);
+
+    const stolen = one.cookie;
+    const logoutPage = await (await one.get('/admin')).text();
+    expect((await one.form('/logout', { _csrf: Browser.csrf(logoutPage) })).status).toBe(303);
+    const replayed = await fetch(`${h.url}/admin`, { redirect: 'manual', headers: { cookie: stolen } });
+    expect(replayed.headers.get('location')).toBe('/blog/login');
+  });
+
+  it('throttles password guessing on the form and on HTTP Basic (429 with Retry-After)', async () => {
+    const guesser = new Browser(h);
+    for (let i = 0; i < 5; i++) expect((await guesser.form('/login', { email: 'c@writers.test', password: `guess number ${i}` })).status).toBe(401);
+    const locked = await guesser.form('/login', { email: 'c@writers.test', password: 'guess number 6' });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await locked.text()).toContain('Too many sign-in attempts');
+    const api = await fetch(`${h.url}/api/me`, { headers: { authorization: basic('c@writers.test', 'guess number 7') } });
+    expect(api.status).toBe(429);
+  });
 });

@@ -5,7 +5,7 @@
 import { Hono, type Context } from 'hono';
 import { postingAddress, postUrl, type BlogConfig } from '../config.js';
 import type { Author, Download, Image, Post } from '../db/schema.js';
-import { AuthorInputError, authorById, createAuthor, listAuthors, regeneratePostingAddress, setPostingAddressRevoked } from '../domain/authors.js';
+import { AuthorInputError, authorById, createAuthor, listAuthors, regeneratePostingAddress, setAuthorPassword, setPostingAddressRevoked } from '../domain/authors.js';
 import { WeakPasswordError } from '../domain/passwords.js';
 import { authorPosts, deletePost, editPost, effectiveStatus, isPublic, postById, postMedia, publicPosts } from '../domain/posts.js';
 import { imageUrl, renderPostBody, teaser } from './render.js';
@@ -98,7 +98,7 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
     if (post && !isPublic(post, config.now())) {
       let viewer = c.var.author;
       if (c.req.header('authorization') !== undefined) {
-        const denied = await requireApiAuthor(db)(c, async () => {
+        const denied = await requireApiAuthor(db, deps.kit)(c, async () => {
           viewer = c.var.author;
         });
         if (denied) return denied;
@@ -120,7 +120,7 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
 
   // ---- authenticated -----------------------------------------------------------------------------
   const me = new Hono<WebEnv>();
-  for (const path of ['/me', '/me/*', '/posts/*', '/authors']) me.use(path, requireApiAuthor(db));
+  for (const path of ['/me', '/me/*', '/posts/*', '/authors']) me.use(path, requireApiAuthor(db, deps.kit));
   me.get('/me', (c) => c.json(meJson(config, c.var.author!)));
   me.get('/me/posts', async (c) => {
     const author = c.var.author!;
@@ -133,6 +133,18 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
       ? (await setPostingAddressRevoked(db, c.var.author!.id, true), await authorById(db, c.var.author!.id))!
       : await regeneratePostingAddress(db, c.var.author!.id);
     return c.json(meJson(config, author));
+  });
+
+  me.post('/me/password', async (c) => {
+    const body = await readJson(c);
+    if (!body) return c.json({ error: 'send a JSON object {"current", "new"} (Content-Type: application/json)' }, 400);
+    const author = c.var.author!;
+    const result = await deps.kit.changePassword(c, String(author.id), c.var.session, { current: body.current, next: body.new, confirm: body.new }, {
+      verifyCurrent: (password) => deps.kit.verifyPassword(password, author.passwordHash),
+      save: (hash) => setAuthorPassword(db, author.id, hash),
+    });
+    if (result.ok) return c.body(null, 204);
+    return c.json({ error: result.error }, result.status, result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {});
   });
 
   me.patch('/posts/:id{[0-9]+}', async (c) => {
@@ -172,7 +184,7 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
       return c.json({ error: 'email, name and password (strings) are required' }, 400);
     }
     try {
-      const author = await createAuthor(db, { email: body.email, name: body.name, password: body.password, isAdmin: body.isAdmin === true });
+      const author = await createAuthor(db, { email: body.email, name: body.name, password: body.password, isAdmin: body.isAdmin === true }, deps.kit.hashPassword);
       return c.json(meJson(config, author), 201);
     } catch (error) {
       if (error instanceof AuthorInputError || error instanceof WeakPasswordError) return c.json({ error: error.message }, 400);

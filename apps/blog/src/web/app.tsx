@@ -1,11 +1,10 @@
 import { Hono, type Context } from 'hono';
-import { csrf } from 'hono/csrf';
-import { secureHeaders } from 'hono/secure-headers';
+import { inTime, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { BlobStore } from '@mailroom/core';
 import { plainPostingAddress, postingAddress, type BlogConfig } from '../config.js';
 import type { BlogDb } from '../db/index.js';
 import type { Post } from '../db/schema.js';
-import { authenticateAuthor, authorById, createSession, deleteSession, regeneratePostingAddress, setPostingAddressRevoked } from '../domain/authors.js';
+import { authenticateAuthor, authorById, regeneratePostingAddress, setAuthorPassword, setPostingAddressRevoked } from '../domain/authors.js';
 import {
   authorPosts,
   deletePost,
@@ -22,47 +21,28 @@ import {
 import { createApi } from './api.js';
 import { atomFeed } from './feed.js';
 import { coverImage, renderPostBody, teaser } from './render.js';
-import {
-  clearSessionCookie,
-  csrfTokenFor,
-  loadSession,
-  requirePageAuthor,
-  setSessionCookie,
-  validCsrf,
-  type WebEnv,
-} from './session.js';
+import { loadSession, requirePageAuthor, type WebEnv } from './session.js';
 import { BLOG_CSS } from './styles.js';
-import { AddressPage, AdminPostsPage, EditPostPage, IndexPage, LoginPage, NotFoundPage, PostPage } from './views.js';
+import { AddressPage, AdminPostsPage, EditPostPage, IndexPage, LoginPage, NotFoundPage, PasswordPage, PostPage } from './views.js';
 
 export interface WebDeps {
   db: BlogDb;
   blobs: BlobStore;
   config: BlogConfig;
+  /** Sessions, login throttling, password policy and CSRF (`@mailroom/app-kit`). */
+  kit: AppKit;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** Public blog, author UI, media and (under /api) the JSON API. Mount it at `config.basePath`. */
 export function createWebApp(deps: WebDeps): Hono {
-  const { db, blobs, config } = deps;
+  const { db, blobs, config, kit } = deps;
   const base = config.basePath;
   const web = new Hono<WebEnv>();
 
-  web.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-      referrerPolicy: 'strict-origin-when-cross-origin',
-      crossOriginResourcePolicy: 'same-site',
-    }),
-  );
-  web.use(loadSession(db, config));
+  web.use(securityHeaders({ crossOriginResourcePolicy: 'same-site' }));
+  web.use(loadSession(db, kit));
   web.route('/api', createApi(deps));
 
   web.get('/assets/blog.css', (c) => {
@@ -172,21 +152,26 @@ export function createWebApp(deps: WebDeps): Hono {
   // hono/csrf rejects cross-origin form posts (login CSRF included); signed-in forms also carry a
   // per-session token.
   const forms = new Hono<WebEnv>();
-  forms.use(csrf());
+  forms.use(kit.formOriginCheck);
   forms.get('/login', (c) => (c.var.author ? c.redirect(`${base}/admin`, 303) : c.html(<LoginPage config={config} />)));
   forms.post('/login', async (c) => {
     const form = await c.req.parseBody();
-    const email = typeof form.email === 'string' ? form.email : '';
+    const email = typeof form.email === 'string' ? form.email.slice(0, 320) : '';
     const password = typeof form.password === 'string' ? form.password : '';
-    const author = email && password ? await authenticateAuthor(db, email, password) : null;
-    if (!author) return c.html(<LoginPage config={config} email={email} error="Wrong email or password." />, 401);
-    setSessionCookie(c, config, await createSession(db, author.id, config.now()));
+    if (!email || !password) return c.html(<LoginPage config={config} email={email} error="Enter your email and password." />, 400);
+    const result = await kit.login(c, email, () => authenticateAuthor(db, email, password, kit.verifyPassword));
+    if (result.kind === 'throttled') {
+      const error = `Too many sign-in attempts; try again ${inTime(result.retryAfterSeconds)}.`;
+      return c.html(<LoginPage config={config} email={email} error={error} />, 429, { 'Retry-After': String(result.retryAfterSeconds) });
+    }
+    if (result.kind === 'failed') return c.html(<LoginPage config={config} email={email} error="Wrong email or password." />, 401);
+    await kit.sessions.start(c, String(result.value.id));
     return c.redirect(`${base}/admin`, 303);
   });
   forms.post('/logout', async (c) => {
     const form = await c.req.parseBody();
-    if (c.var.sessionToken && validCsrf(c.var.sessionToken, form._csrf)) await deleteSession(db, c.var.sessionToken);
-    clearSessionCookie(c, config);
+    if (c.var.session && !kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);
+    await kit.sessions.end(c);
     return c.redirect(base || '/', 303);
   });
 
@@ -196,15 +181,16 @@ export function createWebApp(deps: WebDeps): Hono {
   admin.use(async (c, next) => {
     if (c.req.method !== 'POST') return next();
     const form = await c.req.parseBody();
-    if (!validCsrf(c.var.sessionToken, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);
+    if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);
     return next();
   });
-  const csrfOf = (c: Context<WebEnv>) => csrfTokenFor(c.var.sessionToken!);
+  const csrfOf = (c: Context<WebEnv>) => kit.csrfToken(c.var.session!);
   const notices: Record<string, string> = {
     saved: 'Saved.',
     deleted: 'Post deleted.',
     regenerated: 'Your new posting address is ready. The old one no longer works.',
     disabled: 'Your posting address is switched off. Make a new one to post by email again.',
+    password: 'Password changed. Every other session of yours is signed out.',
   };
 
   admin.get('/', async (c) => {
@@ -272,8 +258,25 @@ export function createWebApp(deps: WebDeps): Hono {
     return c.redirect(`${base}/admin/address?done=disabled`, 303);
   });
 
+  admin.get('/password', (c) => {
+    const notice = notices[c.req.query('done') ?? ''];
+    return c.html(<PasswordPage config={config} author={c.var.author!} csrf={csrfOf(c)} {...(notice ? { notice } : {})} />);
+  });
+  admin.post('/password', async (c) => {
+    const author = c.var.author!;
+    const form = await c.req.parseBody();
+    const result = await kit.changePassword(c, String(author.id), c.var.session, { current: form.current, next: form.next, confirm: form.confirm }, {
+      verifyCurrent: (password) => kit.verifyPassword(password, author.passwordHash),
+      save: (hash) => setAuthorPassword(db, author.id, hash),
+    });
+    if (result.ok) return c.redirect(`${base}/admin/password?done=password`, 303);
+    const headers: Record<string, string> = result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {};
+    return c.html(<PasswordPage config={config} author={author} csrf={csrfOf(c)} error={result.error} />, result.status, headers);
+  });
+
   forms.route('/admin', admin);
   web.route('/', forms);
   web.notFound((c) => c.html(<NotFoundPage config={config} author={c.var.author ?? null} />, 404));
-  return web as unknown as Hono;
+  // Callers mount a plain Hono: the session variables stay inside.
+  return new Hono().route('/', web);
 }

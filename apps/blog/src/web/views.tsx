@@ -1,4 +1,5 @@
 /** Server-rendered pages (hono/jsx escapes every interpolated value; post bodies come from render.ts). */
+import { PasswordChangeForm } from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 import type { BlogConfig } from '../config.js';
 import type { Author, Image, Post } from '../db/schema.js';
@@ -182,6 +183,15 @@ export function LoginPage(props: PageChrome & { email?: string; error?: string }
   );
 }
 
+export function PasswordPage(props: PageChrome & { author: Author; csrf: string; notice?: string; error?: string }) {
+  return (
+    <Layout config={props.config} author={props.author} title="Change password" admin>
+      <h1>Change password</h1>
+      <PasswordChangeForm action={`${props.config.basePath}/admin/password`} csrf={props.csrf} error={props.error} notice={props.notice} />
+    </Layout>
+  );
+}
+
 function StatusBadge(props: { status: string }) {
   return <span class={`status ${props.status}`}>{props.status}</span>;
 }
@@ -194,7 +204,8 @@ export function AdminPostsPage(props: PageChrome & { author: Author; posts: Post
       <h1>Your posts</h1>
       {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
       <p>
-        Email a post to your secret address (<a href={`${base}/admin/address`}>show it</a>). The subject becomes the title.
+        Email a post to your secret address (<a href={`${base}/admin/address`}>show it</a>). The subject becomes the title.{' '}
+        <a href={`${base}/admin/password`}>Change your password</a>.
       </p>
       <table>
         <thead>

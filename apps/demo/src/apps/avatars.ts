@@ -15,7 +15,7 @@ export const avatarsModule: DemoAppModule = {
     const avatars = await createAvatarsApp({
       mailroom: ctx.mailroom,
       store: ctx.store,
-      config: { domain, publicUrl: ctx.publicUrl, sessionSecret: ctx.secretFor('avatars'), from },
+      config: { domain, publicUrl: ctx.publicUrl, sessionSecret: ctx.secretFor('avatars'), from, production: !ctx.config.development },
     });
     const upload = `${avatars.config.uploadLocalPart}@${domain}`;
     const hash = createHash('sha256').update(AVATAR_USER.address.toLowerCase()).digest('hex');

@@ -1,8 +1,9 @@
 /** Blog by email (`apps/blog`) at /blog: authors mail a post to post@<domain> (or their secret address). */
-import { createBlogApp, upsertAuthor } from '@mailroom/app-blog';
+import { createAuthor, createBlogApp, hasAdmin, upsertAuthor } from '@mailroom/app-blog';
+import { DEMO_PASSWORD } from './types.js';
 import type { DemoAppModule } from './types.js';
 
-export const BLOG_AUTHOR = { email: 'grace@example.test', name: 'Grace Hopper', password: 'mailroom-demo', isAdmin: true };
+export const BLOG_AUTHOR = { email: 'grace@example.test', name: 'Grace Hopper', isAdmin: true };
 
 export const blogModule: DemoAppModule = {
   name: 'blog',
@@ -19,8 +20,10 @@ export const blogModule: DemoAppModule = {
         title: 'The Mailroom Blog',
         tagline: 'Posted by email',
         secureCookies: !ctx.config.development,
+        production: !ctx.config.development,
       },
     });
+    const admin = { email: `admin@${domain}`, name: 'Admin', isAdmin: true };
     const plain = `${blog.config.postingLocalPart}@${domain}`;
     return {
       name: 'blog',
@@ -41,9 +44,16 @@ export const blogModule: DemoAppModule = {
         },
         { address: `${blog.config.postingLocalPart}+<secret>@${domain}`, description: "each author's secret posting address (shown in the author UI)" },
       ],
-      logins: [{ url: `${ctx.mountPath}/login`, username: BLOG_AUTHOR.email, password: BLOG_AUTHOR.password, note: 'blog author' }],
+      // The published password is shown in development only; production never accepts it.
+      logins: ctx.config.development
+        ? [{ url: `${ctx.mountPath}/login`, username: BLOG_AUTHOR.email, password: DEMO_PASSWORD, note: 'blog author, when seeded' }]
+        : [{ url: `${ctx.mountPath}/login`, username: admin.email, note: 'first admin: the password printed at first start, or MAILROOM_ADMIN_PASSWORD' }],
       async seed() {
-        await upsertAuthor(blog.db, BLOG_AUTHOR);
+        await upsertAuthor(blog.db, { ...BLOG_AUTHOR, password: ctx.accountPassword(`blog ${BLOG_AUTHOR.email}`) }, blog.kit.hashPassword);
+      },
+      async ensureFirstAccount() {
+        if (await hasAdmin(blog.db)) return;
+        await createAuthor(blog.db, { ...admin, password: ctx.accountPassword(`blog ${admin.email}`) }, blog.kit.hashPassword);
       },
     };
   },

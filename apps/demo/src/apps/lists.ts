@@ -1,8 +1,8 @@
 /** Mailing lists (`apps/lists`) at /lists: posts to <slug>@<domain> go to every member; replies thread. */
-import { createListsApp, hashPassword } from '@mailroom/app-lists';
+import { ADMIN_ACCOUNT, createListsApp } from '@mailroom/app-lists';
+import { DEMO_PASSWORD } from './types.js';
 import type { DemoAppModule } from './types.js';
 
-export const LISTS_ADMIN_PASSWORD = 'mailroom-demo';
 export const DEMO_LIST = {
   slug: 'friends',
   name: 'Friends of Mailroom',
@@ -27,8 +27,8 @@ export const listsModule: DemoAppModule = {
         publicUrl: ctx.publicUrl,
         basePath: ctx.mountPath,
         keys: [{ id: 'demo', secret: ctx.secretFor('lists') }],
-        adminPasswordHash: await hashPassword(LISTS_ADMIN_PASSWORD),
         secureCookies: !ctx.config.development,
+        production: !ctx.config.development,
       },
     });
     lists.registerEventHandlers(ctx.events);
@@ -36,8 +36,10 @@ export const listsModule: DemoAppModule = {
 
     /** Through the app's JSON API with the admin password, as an operator would. */
     async function seed(): Promise<void> {
+      const password = ctx.accountPassword('lists admin');
+      await lists.kit.credentials.set(ADMIN_ACCOUNT, await lists.kit.hashPassword(password));
       const origin = new URL(ctx.publicUrl).origin;
-      const authorization = `Basic ${Buffer.from(`admin:${LISTS_ADMIN_PASSWORD}`).toString('base64')}`;
+      const authorization = `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
       const api = async (path: string, body: unknown, accept: number[]) => {
         const response = await lists.web.fetch(
           new Request(`${origin}/api${path}`, {
@@ -72,8 +74,14 @@ export const listsModule: DemoAppModule = {
         },
         { address: `${DEMO_LIST.slug}-request@${domain}`, description: 'list commands (subscribe, unsubscribe, help)' },
       ],
-      logins: [{ url: `${ctx.mountPath}/login`, username: 'admin', password: LISTS_ADMIN_PASSWORD, note: 'list admin (password only)' }],
+      logins: ctx.config.development
+        ? [{ url: `${ctx.mountPath}/login`, username: 'admin', password: DEMO_PASSWORD, note: 'list admin (password only), when seeded' }]
+        : [{ url: `${ctx.mountPath}/login`, username: 'admin', note: 'list admin (password only): printed at first start, or MAILROOM_ADMIN_PASSWORD' }],
       seed,
+      async ensureFirstAccount() {
+        if (await lists.kit.credentials.hashOf(ADMIN_ACCOUNT)) return;
+        await lists.kit.credentials.setIfMissing(ADMIN_ACCOUNT, await lists.kit.hashPassword(ctx.accountPassword('lists admin')));
+      },
       start: () => lists.start(),
       stop: () => lists.stop(),
     };

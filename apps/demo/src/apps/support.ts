@@ -1,8 +1,9 @@
 /** The help desk (`apps/support`) at /support: support@<domain> opens tickets, agents answer in the UI. */
-import { createSupportApp, upsertAgent } from '@mailroom/app-support';
+import { agentCount, createAgent, createSupportApp, upsertAgent } from '@mailroom/app-support';
+import { DEMO_PASSWORD } from './types.js';
 import type { DemoAppModule } from './types.js';
 
-export const SUPPORT_AGENT = { email: 'agent@example.test', name: 'Sam Support', password: 'mailroom-demo' };
+export const SUPPORT_AGENT = { email: 'agent@example.test', name: 'Sam Support' };
 
 export const supportModule: DemoAppModule = {
   name: 'support',
@@ -13,6 +14,7 @@ export const supportModule: DemoAppModule = {
     const support = await createSupportApp({
       mailroom: ctx.mailroom,
       store: ctx.store,
+      sessionSecret: ctx.secretFor('support'),
       config: {
         domain,
         queues: [
@@ -23,8 +25,10 @@ export const supportModule: DemoAppModule = {
         basePath: ctx.mountPath,
         // Plain-HTTP localhost in development; behind TLS in production.
         secureCookies: !ctx.config.development,
+        production: !ctx.config.development,
       },
     });
+    const admin = { email: `admin@${domain}`, name: 'Admin' };
     support.registerEventHandlers(ctx.events);
     return {
       name: 'support',
@@ -46,9 +50,15 @@ export const supportModule: DemoAppModule = {
         { address: `billing@${domain}`, description: 'opens a ticket in the billing queue' },
         { address: `reply+…@${domain}`, description: 'signed reply addresses: answers to our mail land on their ticket' },
       ],
-      logins: [{ url: `${ctx.mountPath}/login`, username: SUPPORT_AGENT.email, password: SUPPORT_AGENT.password, note: 'support agent' }],
+      logins: ctx.config.development
+        ? [{ url: `${ctx.mountPath}/login`, username: SUPPORT_AGENT.email, password: DEMO_PASSWORD, note: 'support agent, when seeded' }]
+        : [{ url: `${ctx.mountPath}/login`, username: admin.email, note: 'first agent: the password printed at first start, or MAILROOM_ADMIN_PASSWORD' }],
       async seed() {
-        await upsertAgent(support.services.db, SUPPORT_AGENT);
+        await upsertAgent(support.services.db, { ...SUPPORT_AGENT, password: ctx.accountPassword(`support ${SUPPORT_AGENT.email}`) }, support.kit.hashPassword);
+      },
+      async ensureFirstAccount() {
+        if ((await agentCount(support.services.db)) > 0) return;
+        await createAgent(support.services.db, { ...admin, password: ctx.accountPassword(`support ${admin.email}`) }, support.kit.hashPassword);
       },
     };
   },

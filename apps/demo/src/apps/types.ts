@@ -6,6 +6,9 @@ import type { Hono } from 'hono';
 import type { EventHandlerRegistry, Mailroom, Store } from '@mailroom/core';
 import type { DemoConfig } from '../config.js';
 
+/** The published password of the seeded development accounts (README, home page); production refuses it. */
+export const DEMO_PASSWORD = 'mailroom-demo';
+
 /** Query parameters of the console's compose form (`/console/compose?...`). */
 export interface ComposePreset {
   from?: string;
@@ -47,6 +50,11 @@ export interface DemoAppContext {
   secretFor(purpose: string): string;
   /** Event Webhook handlers (bounces, drops…) are registered here (`mailroom.events`). */
   events: EventHandlerRegistry;
+  /**
+   * The password a seeded or first account gets: the published demo password in development, the first password
+   * (MAILROOM_ADMIN_PASSWORD, else generated and printed once) in production. `who` names the account in the banner.
+   */
+  accountPassword(who: string): string;
 }
 
 export interface DemoApp {
@@ -60,6 +68,8 @@ export interface DemoApp {
   logins: DemoLogin[];
   /** Creates the demo world's part for this app through the app's own functions (run once per database). */
   seed?(): Promise<void>;
+  /** Creates the app's first administrator when it has none (no seed, or production), with `ctx.accountPassword`. */
+  ensureFirstAccount?(): Promise<void>;
   /** Background work of the app's own (a fan-out loop), started after seeding and stopped at close. */
   start?(): void;
   stop?(): Promise<void>;

@@ -82,9 +82,12 @@ describe('archive', () => {
 
 describe('admin UI', () => {
   async function login(): Promise<{ cookie: string; csrf: string }> {
-    const wrong = await fetch(`${h.url}/lists/login`, { method: 'POST', body: new URLSearchParams({ password: 'nope nope' }), redirect: 'manual' });
-    expect(wrong.status).toBe(401);
-    const response = await fetch(`${h.url}/lists/login`, { method: 'POST', body: new URLSearchParams({ password: ADMIN_PASSWORD }), redirect: 'manual' });
+    const form = (password: string, origin = h.url) =>
+      fetch(`${h.url}/lists/login`, { method: 'POST', body: new URLSearchParams({ password }), headers: { origin }, redirect: 'manual' });
+    expect((await form('nope nope')).status).toBe(401);
+    // Login CSRF: a cross-site form post is refused before the password is looked at.
+    expect((await form(ADMIN_PASSWORD, 'https://evil.test')).status).toBe(403);
+    const response = await form(ADMIN_PASSWORD);
     expect(response.status).toBe(303);
     const setCookie = response.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/HttpOnly/i);
@@ -99,7 +102,7 @@ describe('admin UI', () => {
     expect((await fetch(`${h.url}/lists/admin`, { redirect: 'manual' })).status).toBe(303);
     const { cookie, csrf } = await login();
     const post = (path: string, form: Record<string, string>) =>
-      fetch(`${h.url}/lists${path}`, { method: 'POST', body: new URLSearchParams(form), headers: { cookie }, redirect: 'manual' });
+      fetch(`${h.url}/lists${path}`, { method: 'POST', body: new URLSearchParams(form), headers: { cookie, origin: h.url }, redirect: 'manual' });
 
     expect((await post('/admin/lists', { slug: 'ops', name: 'Ops' })).status).toBe(403);
     expect((await post('/admin/lists', { csrf, slug: 'Bad Slug!', name: 'Ops' })).status).toBe(400);
@@ -127,6 +130,30 @@ describe('admin UI', () => {
       fetch(`${h.url}/lists/api/lists`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ slug: 'cookie', name: 'Cookie' }) });
     expect((await create({})).status).toBe(403);
     expect((await create({ 'x-csrf-token': csrf })).status).toBe(201);
+  });
+
+  it('changes the admin password: other sessions end, the old password stops working, logout revokes the cookie', async () => {
+    const one = await login();
+    const two = await login();
+    const post = (cookie: string, path: string, form: Record<string, string>) =>
+      fetch(`${h.url}/lists${path}`, { method: 'POST', body: new URLSearchParams(form), headers: { cookie, origin: h.url }, redirect: 'manual' });
+    const page = await (await fetch(`${h.url}/lists/admin/password`, { headers: { cookie: one.cookie } })).text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
+    const next = 'a new admin password';
+    expect((await post(one.cookie, '/admin/password', { current: ADMIN_PASSWORD, next, confirm: next })).status).toBe(403);
+    expect((await post(one.cookie, '/admin/password', { _csrf: token, current: 'nope nope nope', next, confirm: next })).status).toBe(401);
+    expect((await post(one.cookie, '/admin/password', { _csrf: token, current: ADMIN_PASSWORD, next, confirm: next })).status).toBe(303);
+    expect((await fetch(`${h.url}/lists/admin`, { headers: { cookie: one.cookie }, redirect: 'manual' })).status).toBe(200);
+    expect((await fetch(`${h.url}/lists/admin`, { headers: { cookie: two.cookie }, redirect: 'manual' })).status).toBe(303);
+    const basicAs = (password: string) => ({ authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` });
+    expect((await fetch(`${h.url}/lists/api/lists`, { headers: basicAs(ADMIN_PASSWORD) })).status).toBe(401);
+    expect((await fetch(`${h.url}/lists/api/lists`, { headers: basicAs(next) })).status).toBe(200);
+
+    expect((await post(one.cookie, '/logout', { csrf: one.csrf })).status).toBe(303);
+    expect((await fetch(`${h.url}/lists/admin`, { headers: { cookie: one.cookie }, redirect: 'manual' })).status).toBe(303);
+    // Put the harness password back for the other tests.
+    const fresh = await (await import('../web/auth.js')).hashPassword(ADMIN_PASSWORD);
+    await h.lists.kit.credentials.set('admin', fresh);
   });
 });
 

@@ -1,7 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
-import { getCookie } from 'hono/cookie';
-import { secureHeaders } from 'hono/secure-headers';
+import { inTime, PasswordChangeForm, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import { normalize, SLUG } from '../config.js';
 import type { ListsDb } from '../db/index.js';
 import { ARCHIVES, lists, memberEvents, members, moderation, POLICIES, ROLES, threads, type MemberStatus, type Role } from '../db/schema.js';
@@ -19,19 +18,7 @@ import {
   type List,
   type ListsServices,
 } from '../service.js';
-import {
-  clearSession,
-  csrfToken,
-  newSession,
-  requireAdminApi,
-  requireAdminPage,
-  SESSION_COOKIE,
-  setSession,
-  validCsrf,
-  validSession,
-  verifyPassword,
-  type AdminEnv,
-} from './auth.js';
+import { ADMIN_ACCOUNT, loadSession, requireAdminApi, requireAdminPage, verifyAdminPassword, type AdminEnv } from './auth.js';
 import { confirmRoutes } from './confirm.js';
 import { AdminHome, AdminList, ListIndex, ModerationQueue, Page, ThreadIndex, ThreadView } from './views.js';
 
@@ -39,6 +26,8 @@ export interface WebDeps {
   db: ListsDb;
   services: ListsServices;
   transaction<T>(fn: (tx: ListsDb, afterCommit: AfterCommit) => Promise<T>): Promise<T>;
+  /** Admin sessions, login throttling, the admin password and CSRF (`@mailroom/app-kit`). */
+  kit: AppKit;
 }
 
 const MEMBER_STATUSES_SETTABLE: MemberStatus[] = ['active', 'suspended', 'unsubscribed'];
@@ -85,24 +74,23 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
-  const { db, services } = deps;
+  const { db, services, kit } = deps;
   const { config } = services;
   const base = config.basePath;
   const app = new Hono<AdminEnv>();
-  app.use('*', secureHeaders({ contentSecurityPolicy: { defaultSrc: ["'none'"], styleSrc: ["'unsafe-inline'"], formAction: ["'self'"], frameAncestors: ["'none'"] } }));
+  // The pages carry their CSS in a <style> element.
+  app.use('*', securityHeaders({ styleSrc: ["'unsafe-inline'"] }));
+  app.use('*', loadSession(kit));
   app.onError((error, c) => {
     if (error instanceof BadRequest) return c.req.path.includes('/api/') ? c.json({ error: error.message }, 400) : c.text(error.message, 400);
     throw error;
   });
 
-  const isAdmin = (c: Context) => validSession(config, getCookie(c, SESSION_COOKIE));
-  const csrfOf = (c: Context) => {
-    const session = getCookie(c, SESSION_COOKIE);
-    return session ? csrfToken(config, session) : '';
-  };
+  const isAdmin = (c: Context<AdminEnv>) => c.var.session !== null;
+  const csrfOf = (c: Context<AdminEnv>) => (c.var.session ? kit.csrfToken(c.var.session) : '');
 
   /** Members-only archives: an admin session, or a member's signed access token (`?access=`). */
-  async function canRead(c: Context, list: List): Promise<boolean> {
+  async function canRead(c: Context<AdminEnv>, list: List): Promise<boolean> {
     if (list.archive === 'public' || isAdmin(c)) return true;
     const access = c.req.query('access');
     if (!access) return false;
@@ -178,42 +166,50 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   app.route('/confirm', confirmRoutes(deps));
 
   // ---- admin session ----
-  app.get('/login', (c) =>
-    c.html(
-      <Page title="Admin login" base={base}>
-        <form method="post">
-          <label>
-            Password <input type="password" name="password" required autofocus />
-          </label>{' '}
-          <button type="submit">Log in</button>
-        </form>
-      </Page>,
-    ),
+  // hono/csrf on the login form (login CSRF); the other admin forms carry the session's token too.
+  const loginPage = (error?: string) => (
+    <Page title="Admin login" base={base}>
+      {error ? <p class="error" role="alert">{error}</p> : null}
+      <form method="post" action={`${base}/login`}>
+        <label>
+          Password <input type="password" name="password" required autofocus autocomplete="current-password" />
+        </label>{' '}
+        <button type="submit">Log in</button>
+      </form>
+    </Page>
   );
+  app.use('/login', kit.formOriginCheck);
+  app.use('/logout', kit.formOriginCheck);
+  app.get('/login', (c) => c.html(loginPage()));
 
   app.post('/login', async (c) => {
     const form = await c.req.parseBody();
     const password = typeof form.password === 'string' ? form.password : '';
-    if (!(await verifyPassword(password, config.adminPasswordHash))) return c.text('wrong password', 401);
-    setSession(c, config, newSession(config));
+    if (!password) return c.html(loginPage('Enter the admin password.'), 400);
+    const result = await kit.login(c, ADMIN_ACCOUNT, async () => ((await verifyAdminPassword(kit, password)) ? true : null));
+    if (result.kind === 'throttled') {
+      return c.html(loginPage(`Too many login attempts; try again ${inTime(result.retryAfterSeconds)}.`), 429, { 'Retry-After': String(result.retryAfterSeconds) });
+    }
+    if (result.kind === 'failed') return c.html(loginPage('Wrong password.'), 401);
+    await kit.sessions.start(c, ADMIN_ACCOUNT);
     return c.redirect(`${base}/admin`, 303);
   });
 
   app.post('/logout', async (c) => {
-    const session = getCookie(c, SESSION_COOKIE);
     const form = await c.req.parseBody();
-    if (session && !validCsrf(config, session, form.csrf)) return c.text('invalid CSRF token', 403);
-    clearSession(c, config);
+    if (c.var.session && !kit.verifyCsrf(c.var.session, form.csrf)) return c.text('invalid CSRF token', 403);
+    await kit.sessions.end(c);
     return c.redirect(base || '/', 303);
   });
 
   // ---- admin pages ----
   const admin = new Hono<AdminEnv>();
   admin.use('*', requireAdminPage(config));
+  admin.use('*', kit.formOriginCheck);
   admin.use('*', async (c, next) => {
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();
-      if (!validCsrf(config, c.get('session')!, form.csrf)) return c.text('invalid CSRF token', 403);
+      if (!kit.verifyCsrf(c.var.session, form.csrf ?? form._csrf)) return c.text('invalid CSRF token', 403);
     }
     await next();
   });
@@ -230,8 +226,8 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   admin.get('/', async (c) => {
     const all = await db.select().from(lists).orderBy(asc(lists.slug));
     return c.html(
-      <Page title="Lists admin" base={base} admin csrf={csrfToken(config, c.get('session')!)}>
-        <AdminHome base={base} csrf={csrfToken(config, c.get('session')!)} lists={all} pending={await pendingCounts()} />
+      <Page title="Lists admin" base={base} admin csrf={kit.csrfToken(c.var.session!)}>
+        <AdminHome base={base} csrf={kit.csrfToken(c.var.session!)} lists={all} pending={await pendingCounts()} />
       </Page>,
     );
   });
@@ -251,7 +247,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     const list = await listBySlug(db, c.req.param('slug'));
     if (!list) return c.text('no such list', 404);
     const rows = await db.select().from(members).where(eq(members.listId, list.id)).orderBy(asc(members.address));
-    const csrf = csrfToken(config, c.get('session')!);
+    const csrf = kit.csrfToken(c.var.session!);
     return c.html(
       <Page title={`${list.name} (${list.slug})`} base={base} admin csrf={csrf}>
         <AdminList base={base} csrf={csrf} list={list} members={rows} />
@@ -282,7 +278,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     const list = await listBySlug(db, c.req.param('slug'));
     if (!list) return c.text('no such list', 404);
     const items = await db.select().from(moderation).where(eq(moderation.listId, list.id)).orderBy(desc(moderation.createdAt)).limit(200);
-    const csrf = csrfToken(config, c.get('session')!);
+    const csrf = kit.csrfToken(c.var.session!);
     return c.html(
       <Page title={`${list.name}: moderation`} base={base} admin csrf={csrf}>
         <ModerationQueue base={base} csrf={csrf} list={list} items={items} />
@@ -297,6 +293,21 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     const list = await db.select({ slug: lists.slug }).from(lists).where(eq(lists.id, result.item.listId));
     return c.redirect(`${base}/admin/lists/${list[0]?.slug ?? ''}/moderation`, 303);
   });
+  const passwordPage = (c: Context<AdminEnv>, extra: { error?: string; notice?: string } = {}) => (
+    <Page title="Change the admin password" base={base} admin csrf={kit.csrfToken(c.var.session!)}>
+      <PasswordChangeForm action={`${base}/admin/password`} csrf={kit.csrfToken(c.var.session!)} error={extra.error} notice={extra.notice} />
+    </Page>
+  );
+  admin.get('/password', (c) => c.html(passwordPage(c, c.req.query('done') ? { notice: 'Password changed. Every other admin session is logged out.' } : {})));
+  admin.post('/password', async (c) => {
+    const form = await c.req.parseBody();
+    const result = await kit.changePassword(c, ADMIN_ACCOUNT, c.var.session, { current: form.current, next: form.next, confirm: form.confirm }, {
+      verifyCurrent: (password) => verifyAdminPassword(kit, password),
+      save: (hash) => kit.credentials.set(ADMIN_ACCOUNT, hash),
+    });
+    if (result.ok) return c.redirect(`${base}/admin/password?done=1`, 303);
+    return c.html(passwordPage(c, { error: result.error }), result.status, result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {});
+  });
   app.route('/admin', admin);
 
   app.route('/api', apiApp(deps));
@@ -306,7 +317,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
 function apiApp(deps: WebDeps): Hono<AdminEnv> {
   const { db, services } = deps;
   const api = new Hono<AdminEnv>();
-  api.use('*', requireAdminApi(services.config));
+  api.use('*', requireAdminApi(deps.kit));
   const body = async (c: Context): Promise<Record<string, unknown>> => {
     try {
       const parsed = await c.req.json();

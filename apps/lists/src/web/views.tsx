@@ -24,7 +24,7 @@ export function Page(props: { title: string; base: string; admin?: boolean; csrf
           {props.admin ? (
             <>
               {' · '}
-              <a href={`${props.base}/admin`}>Admin</a>{' '}
+              <a href={`${props.base}/admin`}>Admin</a> <a href={`${props.base}/admin/password`}>Password</a>{' '}
               <form class="inline" method="post" action={`${props.base}/logout`}>
                 <input type="hidden" name="csrf" value={props.csrf ?? ''} />
                 <button type="submit">Log out</button>

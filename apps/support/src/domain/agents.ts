@@ -1,7 +1,10 @@
-import { and, eq, gt, lt } from 'drizzle-orm';
+import { count, eq } from 'drizzle-orm';
 import type { SupportDb } from '../db/index.js';
-import { agents, sessions, type Agent } from '../db/schema.js';
+import { agents, type Agent } from '../db/schema.js';
 import { hashPassword, verifyPassword, randomToken, tokenHash } from './passwords.js';
+
+type Hash = (password: string) => Promise<string>;
+type Verify = (password: string, hash: string | null) => Promise<boolean>;
 
 export type PublicAgent = Pick<Agent, 'id' | 'email' | 'name'>;
 
@@ -14,8 +17,9 @@ export function normalizeEmail(address: string): string {
 export async function createAgent(
   db: SupportDb,
   input: { email: string; name: string; password: string },
+  hash: Hash = hashPassword,
 ): Promise<PublicAgent> {
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hash(input.password);
   const [row] = await db
     .insert(agents)
     .values({ email: normalizeEmail(input.email), name: input.name, passwordHash })
@@ -27,8 +31,9 @@ export async function createAgent(
 export async function upsertAgent(
   db: SupportDb,
   input: { email: string; name: string; password: string },
+  hash: Hash = hashPassword,
 ): Promise<PublicAgent> {
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hash(input.password);
   const [row] = await db
     .insert(agents)
     .values({ email: normalizeEmail(input.email), name: input.name, passwordHash })
@@ -37,18 +42,31 @@ export async function upsertAgent(
   return row!;
 }
 
-// Verified against when the address is unknown, so a login takes as long either way.
-let decoyHash: Promise<string> | undefined;
-
-export async function authenticateAgent(db: SupportDb, email: string, password: string): Promise<PublicAgent | null> {
+/** Constant work whether or not the address is an agent's (an unknown one is checked against the dummy hash). */
+export async function authenticateAgent(db: SupportDb, email: string, password: string, verify: Verify = verifyPassword): Promise<PublicAgent | null> {
   const [row] = await db.select().from(agents).where(eq(agents.email, normalizeEmail(email)));
-  if (!row) {
-    decoyHash ??= hashPassword('decoy password for timing');
-    await verifyPassword(password, await decoyHash);
-    return null;
-  }
-  if (!(await verifyPassword(password, row.passwordHash))) return null;
+  if (!(await verify(password, row?.passwordHash ?? null)) || !row) return null;
   return { id: row.id, email: row.email, name: row.name };
+}
+
+export async function agentById(db: SupportDb, id: number): Promise<PublicAgent | null> {
+  if (!Number.isSafeInteger(id)) return null;
+  const [row] = await db.select(publicColumns).from(agents).where(eq(agents.id, id));
+  return row ?? null;
+}
+
+export async function agentPasswordHash(db: SupportDb, id: number): Promise<string | null> {
+  const [row] = await db.select({ hash: agents.passwordHash }).from(agents).where(eq(agents.id, id));
+  return row?.hash ?? null;
+}
+
+export async function setAgentPassword(db: SupportDb, id: number, passwordHash: string): Promise<void> {
+  await db.update(agents).set({ passwordHash }).where(eq(agents.id, id));
+}
+
+export async function agentCount(db: SupportDb): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(agents);
+  return row?.n ?? 0;
 }
 
 export async function listAgents(db: SupportDb): Promise<PublicAgent[]> {
@@ -74,29 +92,3 @@ export async function agentByApiToken(db: SupportDb, token: string): Promise<Pub
 }
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
-
-export async function createSession(db: SupportDb, agentId: number, now = new Date()): Promise<string> {
-  const token = randomToken();
-  await db.insert(sessions).values({
-    tokenHash: tokenHash(token),
-    agentId,
-    createdAt: now,
-    expiresAt: new Date(now.getTime() + SESSION_TTL_MS),
-  });
-  // Housekeeping: expired sessions are useless rows.
-  await db.delete(sessions).where(lt(sessions.expiresAt, now));
-  return token;
-}
-
-export async function agentBySession(db: SupportDb, token: string, now = new Date()): Promise<PublicAgent | null> {
-  const [row] = await db
-    .select(publicColumns)
-    .from(sessions)
-    .innerJoin(agents, eq(agents.id, sessions.agentId))
-    .where(and(eq(sessions.tokenHash, tokenHash(token)), gt(sessions.expiresAt, now)));
-  return row ?? null;
-}
-
-export async function deleteSession(db: SupportDb, token: string): Promise<void> {
-  await db.delete(sessions).where(eq(sessions.tokenHash, tokenHash(token)));
-}

@@ -100,4 +100,34 @@ describe('agent login', () => {
     expect(ok.headers.get('set-cookie')).toMatch(/^support_session=[^;]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/);
     expect((await new WebClient(h.url).get('/')).status).toBe(303);
   });
+
+  it('changes the password, signs other sessions out, and refuses a cookie replayed after logout', async () => {
+    const { createAgent } = await import('../domain/agents.js');
+    await createAgent(h.support.services.db, { email: 'pat@staff.test', name: 'Pat', password: 'pat password 12' });
+    const one = new WebClient(h.url);
+    const two = new WebClient(h.url);
+    expect((await one.login('pat@staff.test', 'pat password 12')).status).toBe(303);
+    expect((await two.login('pat@staff.test', 'pat password 12')).status).toBe(303);
+    const csrf = WebClient.csrfOf(await (await one.get('/password')).text());
+    expect((await one.postForm('/password', { _csrf: csrf, current: 'pat password 12', next: 'mismatch one!!', confirm: 'mismatch two!!' })).status).toBe(400);
+    expect((await one.postForm('/password', { current: 'pat password 12', next: 'pat new password', confirm: 'pat new password' })).status).toBe(403);
+    expect((await one.postForm('/password', { _csrf: csrf, current: 'pat password 12', next: 'pat new password', confirm: 'pat new password' })).status).toBe(303);
+    expect((await one.get('/')).status).toBe(200);
+    expect((await two.get('/')).status).toBe(303);
+    expect((await new WebClient(h.url).login('pat@staff.test', 'pat password 12')).status).toBe(401);
+    expect((await new WebClient(h.url).login('pat@staff.test', 'pat new password')).status).toBe(303);
+
+    const stolen = one.cookie;
+    expect((await one.postForm('/logout', { _csrf: csrf })).status).toBe(303);
+    expect((await fetch(`${h.url}/`, { redirect: 'manual', headers: { cookie: stolen } })).status).toBe(303);
+    expect((await fetch(`${h.url}/api/tickets`, { headers: { cookie: stolen } })).status).toBe(401);
+  });
+
+  it('throttles guessing: the sixth wrong password in a row gets 429 with Retry-After', async () => {
+    const web = new WebClient(h.url);
+    for (let i = 0; i < 5; i++) expect((await web.login('guess@staff.test', `wrong guess ${i}`)).status).toBe(401);
+    const throttled = await web.login('guess@staff.test', 'wrong guess 6');
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
 });

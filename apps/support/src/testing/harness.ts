@@ -53,6 +53,7 @@ export async function startHarness(config: Partial<SupportAppConfig> = {}, optio
   const support = await createSupportApp({
     mailroom: t.mailroom,
     store: t.store,
+    sessionSecret: KEYS[0]!.secret,
     config: {
       domain: DOMAIN,
       queues: [

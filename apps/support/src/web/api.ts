@@ -1,3 +1,4 @@
+import type { AppKit } from '@mailroom/app-kit';
 import { Hono } from 'hono';
 import type { ResolvedConfig } from '../config.js';
 import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../domain/actions.js';
@@ -54,10 +55,10 @@ async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<Recor
 }
 
 /** JSON API: list, get with messages, reply, change status/assignee. Bearer token or session + X-CSRF-Token. */
-export function createApi(services: SupportServices, config: ResolvedConfig): Hono<WebEnv> {
+export function createApi(services: SupportServices, config: ResolvedConfig, kit: AppKit): Hono<WebEnv> {
   const api = new Hono<WebEnv>();
   const { db } = services;
-  api.use(requireApiAgent(db));
+  api.use(requireApiAgent(db, kit));
 
   api.onError((error, c) => {
     if (error instanceof ActionError) return c.json({ error: error.message }, error.status);

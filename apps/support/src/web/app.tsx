@@ -1,71 +1,56 @@
 import { Hono, type Context } from 'hono';
-import { csrf } from 'hono/csrf';
-import { secureHeaders } from 'hono/secure-headers';
+import { inTime, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { ResolvedConfig } from '../config.js';
 import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../domain/actions.js';
-import { authenticateAgent, createSession, deleteSession, listAgents } from '../domain/agents.js';
+import { agentPasswordHash, authenticateAgent, listAgents, setAgentPassword } from '../domain/agents.js';
 import { attachmentById, listTickets, ticketConversation, type QueueFilter } from '../domain/tickets.js';
 import type { SupportServices } from '../domain/services.js';
 import { createApi } from './api.js';
-import {
-  clearSessionCookie,
-  csrfTokenFor,
-  requirePageAgent,
-  sessionToken,
-  setSessionCookie,
-  validCsrf,
-  type WebEnv,
-} from './session.js';
-import { LoginPage, NotFoundPage, QueuePage, TicketPage } from './views.js';
+import { requirePageAgent, type WebEnv } from './session.js';
+import { LoginPage, NotFoundPage, PasswordPage, QueuePage, TicketPage } from './views.js';
 
 const FILTERS: QueueFilter[] = ['open', 'pending', 'closed', 'mine', 'all'];
 
 /** The agent web UI (server-rendered) and, under `/api`, the JSON API. */
-export function createWebApp(services: SupportServices, config: ResolvedConfig): Hono {
+export function createWebApp(services: SupportServices, config: ResolvedConfig, kit: AppKit): Hono {
   const base = config.basePath;
   const web = new Hono();
   const { db } = services;
 
-  web.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'none'"],
-        styleSrc: ["'unsafe-inline'"],
-        imgSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-      },
-      referrerPolicy: 'same-origin',
-    }),
-  );
-  web.route('/api', createApi(services, config));
+  // The pages carry their CSS in a <style> element.
+  web.use(securityHeaders({ styleSrc: ["'unsafe-inline'"] }));
+  web.route('/api', createApi(services, config, kit));
 
   // Forms: the Origin check (hono/csrf) stops cross-site posts, including login CSRF; signed-in
   // forms also carry the per-session token (checked in `withForm`).
   const pages = new Hono<WebEnv>();
-  pages.use(csrf());
+  pages.use(kit.formOriginCheck);
 
   pages.get('/login', (c) => c.html(<LoginPage base={base} />));
   pages.post('/login', async (c) => {
     const form = await c.req.parseBody();
-    const email = typeof form.email === 'string' ? form.email : '';
+    const email = typeof form.email === 'string' ? form.email.slice(0, 320) : '';
     const password = typeof form.password === 'string' ? form.password : '';
-    const agent = email && password ? await authenticateAgent(db, email, password) : null;
-    if (!agent) return c.html(<LoginPage base={base} email={email} error="Wrong email or password." />, 401);
-    setSessionCookie(c, config, await createSession(db, agent.id));
+    if (!email || !password) return c.html(<LoginPage base={base} email={email} error="Enter your email and password." />, 400);
+    const result = await kit.login(c, email, () => authenticateAgent(db, email, password, kit.verifyPassword));
+    if (result.kind === 'throttled') {
+      const error = `Too many login attempts; try again ${inTime(result.retryAfterSeconds)}.`;
+      return c.html(<LoginPage base={base} email={email} error={error} />, 429, { 'Retry-After': String(result.retryAfterSeconds) });
+    }
+    if (result.kind === 'failed') return c.html(<LoginPage base={base} email={email} error="Wrong email or password." />, 401);
+    await kit.sessions.start(c, String(result.value.id));
     return c.redirect(`${base}/`, 303);
   });
   pages.post('/logout', async (c) => {
-    const token = sessionToken(c);
+    const session = await kit.sessions.read(c);
     const form = await c.req.parseBody();
-    if (token && validCsrf(token, form._csrf)) await deleteSession(db, token);
-    clearSessionCookie(c, config);
+    if (session && !kit.verifyCsrf(session, form._csrf)) return c.text('invalid CSRF token', 403);
+    await kit.sessions.end(c);
     return c.redirect(`${base}/login`, 303);
   });
 
   const signedIn = new Hono<WebEnv>();
-  signedIn.use(requirePageAgent(db, config));
+  signedIn.use(requirePageAgent(db, kit, config));
 
   signedIn.get('/', async (c) => {
     const agent = c.var.agent;
@@ -73,11 +58,11 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig):
     const filter = requested && FILTERS.includes(requested) ? requested : 'open';
     const query = (c.req.query('q') ?? '').slice(0, 200);
     const [tickets, agents] = await Promise.all([listTickets(db, { filter, agentId: agent.id, query }), listAgents(db)]);
-    return c.html(<QueuePage base={base} agent={agent} csrf={csrfTokenFor(c.var.sessionToken!)} filter={filter} query={query} tickets={tickets} agents={agents} />);
+    return c.html(<QueuePage base={base} agent={agent} csrf={kit.csrfToken(c.var.session!)} filter={filter} query={query} tickets={tickets} agents={agents} />);
   });
 
   async function ticketPage(c: Context<WebEnv>, number: number, status: 200 | 400 | 404 = 200, extra: { notice?: string; error?: string } = {}) {
-    const csrfToken = csrfTokenFor(c.var.sessionToken!);
+    const csrfToken = kit.csrfToken(c.var.session!);
     const conversation = await ticketConversation(db, number);
     if (!conversation) return c.html(<NotFoundPage base={base} agent={c.var.agent} csrf={csrfToken} what={`No ticket #${number}.`} />, 404);
     const agents = await listAgents(db);
@@ -92,7 +77,7 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig):
 
   signedIn.post('/tickets/:number/reply', async (c) => {
     const form = await c.req.parseBody();
-    if (!validCsrf(c.var.sessionToken!, form._csrf)) return c.text('invalid CSRF token', 403);
+    if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid CSRF token', 403);
     let number = 0;
     try {
       number = parseTicketNumber(c.req.param('number'));
@@ -107,7 +92,7 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig):
 
   signedIn.post('/tickets/:number/update', async (c) => {
     const form = await c.req.parseBody();
-    if (!validCsrf(c.var.sessionToken!, form._csrf)) return c.text('invalid CSRF token', 403);
+    if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid CSRF token', 403);
     let number = 0;
     try {
       number = parseTicketNumber(c.req.param('number'));
@@ -120,6 +105,22 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig):
       if (error instanceof ActionError) return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
       throw error;
     }
+  });
+
+  signedIn.get('/password', (c) =>
+    c.html(<PasswordPage base={base} agent={c.var.agent} csrf={kit.csrfToken(c.var.session!)} {...(c.req.query('done') ? { notice: 'Password changed. Your other sessions are logged out.' } : {})} />),
+  );
+  signedIn.post('/password', async (c) => {
+    const agent = c.var.agent;
+    const form = await c.req.parseBody();
+    if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid CSRF token', 403);
+    const result = await kit.changePassword(c, String(agent.id), c.var.session, { current: form.current, next: form.next, confirm: form.confirm }, {
+      verifyCurrent: async (password) => kit.verifyPassword(password, await agentPasswordHash(db, agent.id)),
+      save: (hash) => setAgentPassword(db, agent.id, hash),
+    });
+    if (result.ok) return c.redirect(`${base}/password?done=1`, 303);
+    const headers: Record<string, string> = result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {};
+    return c.html(<PasswordPage base={base} agent={agent} csrf={kit.csrfToken(c.var.session!)} error={result.error} />, result.status, headers);
   });
 
   signedIn.get('/attachments/:id', async (c) => {

@@ -1,72 +1,57 @@
-import { csrfToken, verifyCsrfToken } from '@mailroom/core';
+import type { AppKit, Session } from '@mailroom/app-kit';
 import type { Context, MiddlewareHandler } from 'hono';
-import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { bearerAuth } from 'hono/bearer-auth';
 import type { ResolvedConfig } from '../config.js';
 import type { SupportDb } from '../db/index.js';
-import { agentByApiToken, agentBySession, SESSION_TTL_MS, type PublicAgent } from '../domain/agents.js';
+import { agentByApiToken, agentById, type PublicAgent } from '../domain/agents.js';
 
 export const SESSION_COOKIE = 'support_session';
 
-export type WebEnv = { Variables: { agent: PublicAgent; sessionToken: string | null } };
+export type WebEnv = { Variables: { agent: PublicAgent; session: Session | null } };
 
-/** Form CSRF token for this session (core's stateless synchroniser token). */
-export const csrfTokenFor = (sessionToken: string): string => csrfToken(sessionToken, 'support');
-
-export const validCsrf = (sessionToken: string, presented: unknown): boolean => verifyCsrfToken(sessionToken, 'support', presented);
-
-export function setSessionCookie(c: Context, config: ResolvedConfig, token: string): void {
-  setCookie(c, SESSION_COOKIE, token, {
-    httpOnly: true,
-    secure: config.secureCookies,
-    sameSite: 'Lax',
-    path: config.basePath || '/',
-    maxAge: Math.floor(SESSION_TTL_MS / 1000),
-  });
-}
-
-export function clearSessionCookie(c: Context, config: ResolvedConfig): void {
-  deleteCookie(c, SESSION_COOKIE, { path: config.basePath || '/', secure: config.secureCookies });
-}
-
-export function sessionToken(c: Context): string | null {
-  return getCookie(c, SESSION_COOKIE) ?? null;
+async function sessionAgent(db: SupportDb, kit: AppKit, c: Context): Promise<{ agent: PublicAgent; session: Session } | null> {
+  const session = await kit.sessions.read(c);
+  const agent = session ? await agentById(db, Number(session.account)) : null;
+  return agent && session ? { agent, session } : null;
 }
 
 /** Pages: a valid session or a redirect to the login page. */
-export function requirePageAgent(db: SupportDb, config: ResolvedConfig): MiddlewareHandler<WebEnv> {
+export function requirePageAgent(db: SupportDb, kit: AppKit, config: ResolvedConfig): MiddlewareHandler<WebEnv> {
   return async (c, next) => {
-    const token = sessionToken(c);
-    const agent = token ? await agentBySession(db, token) : null;
-    if (!agent || !token) return c.redirect(`${config.basePath}/login`, 303);
-    c.set('agent', agent);
-    c.set('sessionToken', token);
+    const found = await sessionAgent(db, kit, c);
+    if (!found) return c.redirect(`${config.basePath}/login`, 303);
+    c.set('agent', found.agent);
+    c.set('session', found.session);
     await next();
   };
 }
 
 /**
- * API: `Authorization: Bearer <token>`, or the session cookie — then unsafe methods must carry the
- * CSRF token in `X-CSRF-Token` (a cross-site form cannot set that header).
+ * API: `Authorization: Bearer <token>` (hono/bearer-auth; 256-bit random tokens, looked up by hash), or the session
+ * cookie — then unsafe methods must carry the CSRF token in `X-CSRF-Token` (a cross-site form cannot set that header).
  */
-export function requireApiAgent(db: SupportDb): MiddlewareHandler<WebEnv> {
+export function requireApiAgent(db: SupportDb, kit: AppKit): MiddlewareHandler<WebEnv> {
+  const bearer = bearerAuth({
+    verifyToken: async (token, c: Context<WebEnv>) => {
+      const agent = await agentByApiToken(db, token);
+      if (agent) {
+        c.set('agent', agent);
+        c.set('session', null);
+      }
+      return agent !== null;
+    },
+    invalidTokenMessage: { error: 'invalid bearer token' },
+    invalidAuthenticationHeaderMessage: { error: 'malformed Authorization header (Bearer <token>)' },
+  });
   return async (c, next) => {
-    const auth = c.req.header('authorization');
-    if (auth !== undefined) {
-      const match = /^Bearer\s+(\S+)$/i.exec(auth);
-      const agent = match ? await agentByApiToken(db, match[1]!) : null;
-      if (!agent) return c.json({ error: 'invalid bearer token' }, 401, { 'WWW-Authenticate': 'Bearer' });
-      c.set('agent', agent);
-      c.set('sessionToken', null);
-      return next();
-    }
-    const token = sessionToken(c);
-    const agent = token ? await agentBySession(db, token) : null;
-    if (!agent || !token) return c.json({ error: 'authentication required (Bearer token or session)' }, 401, { 'WWW-Authenticate': 'Bearer' });
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && !validCsrf(token, c.req.header('x-csrf-token'))) {
+    if (c.req.header('authorization') !== undefined) return bearer(c, next);
+    const found = await sessionAgent(db, kit, c);
+    if (!found) return c.json({ error: 'authentication required (Bearer token or session)' }, 401, { 'WWW-Authenticate': 'Bearer' });
+    if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && !kit.verifyCsrf(found.session, c.req.header('x-csrf-token'))) {
       return c.json({ error: 'missing or invalid X-CSRF-Token' }, 403);
     }
-    c.set('agent', agent);
-    c.set('sessionToken', token);
+    c.set('agent', found.agent);
+    c.set('session', found.session);
     return next();
   };
 }

@@ -1,3 +1,4 @@
+import { PasswordChangeForm } from '@mailroom/app-kit';
 import type { Child, FC } from 'hono/jsx';
 import { raw } from 'hono/html';
 import type { Ticket } from '../db/schema.js';
@@ -47,6 +48,7 @@ export const Layout: FC<PageProps> = ({ title, base, agent, csrf, children }) =>
         {agent ? (
           <form method="post" action={`${base}/logout`}>
             <span>{agent.name} </span>
+            <a href={`${base}/password`}>Password</a>{' '}
             <input type="hidden" name="_csrf" value={csrf ?? ''} />
             <button type="submit">Log out</button>
           </form>
@@ -74,6 +76,13 @@ export const LoginPage: FC<{ base: string; error?: string; email?: string }> = (
       </p>
       <button type="submit">Log in</button>
     </form>
+  </Layout>
+);
+
+export const PasswordPage: FC<{ base: string; agent: PublicAgent; csrf: string; error?: string; notice?: string }> = (props) => (
+  <Layout title="Change password · Help desk" base={props.base} agent={props.agent} csrf={props.csrf}>
+    <h1>Change password</h1>
+    <PasswordChangeForm action={`${props.base}/password`} csrf={props.csrf} error={props.error} notice={props.notice} />
   </Layout>
 );
 

@@ -1,0 +1,59 @@
+/**
+ * @mailroom/app-kit — the sample apps' shared web kit (private): revocable server-side sessions, one password
+ * policy (scrypt), login throttling and lockout (rate-limiter-flexible on PostgreSQL/PGlite), CSRF for forms,
+ * security headers with a strict CSP, and the deployment defaults (first passwords from the environment or
+ * generated once, no built-in password in production, the Secure-cookie warning, the Host allowlist).
+ *
+ * @example
+ * ```ts
+ * const kit = await createAppKit({
+ *   store, realm: 'blog', secret: process.env.BLOG_SECRET!, publicUrl: 'https://example.com/blog',
+ *   cookie: { name: 'blog_session', path: '/blog', secure: true, ttlMs: 14 * 86_400_000 },
+ * });
+ * web.use(securityHeaders());
+ * forms.use(kit.formOriginCheck);                         // hono/csrf: cross-site form posts get 403
+ * forms.post('/login', async (c) => {
+ *   const { email, password } = await c.req.parseBody();
+ *   const result = await kit.login(c, String(email), () => authenticate(String(email), String(password)));
+ *   if (result.kind === 'throttled') return c.text('too many attempts', 429, { 'Retry-After': String(result.retryAfterSeconds) });
+ *   if (result.kind === 'failed') return c.text('wrong email or password', 401);
+ *   await kit.sessions.start(c, String(result.value.id));
+ *   return c.redirect('/blog/admin', 303);
+ * });
+ * forms.post('/logout', async (c) => { await kit.sessions.end(c); return c.redirect('/blog', 303); });
+ * ```
+ */
+export { createAppKit, basicLogin, throttledJson, inTime, APP_KIT_MIGRATIONS } from './kit.js';
+export type { AppKit, AppKitOptions, PasswordChange, BasicLoginOptions } from './kit.js';
+export { createSessions, tokenDigest } from './sessions.js';
+export type { Session, Sessions, SessionOptions } from './sessions.js';
+export { createLoginThrottle, DEFAULT_THROTTLE_LIMITS } from './throttle.js';
+export type { LoginThrottle, Attempt, Limit, ThrottleLimits, ThrottleOptions } from './throttle.js';
+export {
+  hashPassword,
+  verifyPassword,
+  passwordProblem,
+  generatePassword,
+  WeakPasswordError,
+  PasswordCheckBusyError,
+  DUMMY_PASSWORD_HASH,
+  PASSWORD_MIN_LENGTH,
+  PASSWORD_MAX_LENGTH,
+} from './passwords.js';
+export { createCredentials } from './credentials.js';
+export type { Credentials } from './credentials.js';
+export { csrfToken, verifyCsrfToken, formOriginCheck } from './csrf.js';
+export { securityHeaders } from './headers.js';
+export type { SecurityHeaderOptions } from './headers.js';
+export {
+  BUILT_IN_PASSWORDS,
+  forbiddenPasswords,
+  firstPassword,
+  secureCookieWarning,
+  hostAllowlist,
+  hostnameOf,
+  LOCAL_HOSTS,
+} from './deployment.js';
+export type { FirstPassword } from './deployment.js';
+export { clientAddress } from './client-ip.js';
+export { PasswordChangeForm } from './views.js';
