@@ -385,14 +385,14 @@ describe('senders, loops and replays', () => {
   });
 
   it('ends every outcome the same way when replayed, with no second avatar or answer', async () => {
-    const cookie = await signUp('replay@example.com');
+    const cookie = await signUp('replayed@example.com');
     delivered.length = 0;
     const rows = [
-      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(300, 300))] }),
-      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }),
-      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, subject: 'nothing attached' }),
+      await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(300, 300))] }),
+      await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }),
+      await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, subject: 'nothing attached' }),
       await deliver({ from: 'newcomer@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(300, 300))] }),
-      await deliver({ from: 'replay@example.com', to: `avatar@${DOMAIN}`, ...FORGED, attachments: [photo(await photoJpeg(300, 300))] }),
+      await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, ...FORGED, attachments: [photo(await photoJpeg(300, 300))] }),
     ];
     expect(rows.map((r) => r.status)).toEqual(['delivered', 'ignored', 'bounced', 'bounced', 'bounced']);
     const before = { mails: (await sent()).length, history: (await me(cookie)).history };

@@ -277,6 +277,8 @@ export function createWebApp(deps: WebDeps): Hono {
   forms.route('/admin', admin);
   web.route('/', forms);
   web.notFound((c) => c.html(<NotFoundPage config={config} author={c.var.author ?? null} />, 404));
-  // Callers mount a plain Hono: the session variables stay inside.
-  return new Hono().route('/', web);
+  // Callers mount a plain Hono: the session variables stay inside (Hono runs only the outermost app's notFound).
+  const root = new Hono().route('/', web);
+  root.notFound((c) => c.html(<NotFoundPage config={config} author={null} />, 404));
+  return root;
 }
