@@ -4,6 +4,7 @@
  * remote images do not. Links are limited to http(s) and mailto.
  */
 import sanitizeHtml from 'sanitize-html';
+import { limitHtmlDepth } from '@mailroom/core';
 
 /** `src` of a post image inside stored HTML: `blog-image:<position>`, resolved when rendering. */
 export const IMAGE_PLACEHOLDER = /^blog-image:(\d{1,4})$/;
@@ -24,7 +25,8 @@ const ALLOWED_TAGS = [
 
 export function sanitizePostHtml(html: string, options: SanitizeOptions = {}): string {
   const imageSource = options.imageSource ?? ((src: string) => (IMAGE_PLACEHOLDER.test(src) ? src : null));
-  return sanitizeHtml(html, {
+  // sanitize-html parses with htmlparser2 (quadratic in nesting depth): flatten a sender's deep nesting first.
+  return sanitizeHtml(limitHtmlDepth(html), {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: {
       a: ['href', 'title', 'rel'],
@@ -64,7 +66,7 @@ export function sanitizePostHtml(html: string, options: SanitizeOptions = {}): s
 
 /** Plain text of a fragment (titles, excerpts, feed summaries). */
 export function htmlToPlainText(html: string): string {
-  const text = sanitizeHtml(html.replace(/<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^<>]*>|<(?:ul|ol|table|blockquote)\b[^<>]*>/gi, ' $& '), { allowedTags: [], allowedAttributes: {} });
+  const text = sanitizeHtml(limitHtmlDepth(html).replace(/<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^<>]*>|<(?:ul|ol|table|blockquote)\b[^<>]*>/gi, ' $& '), { allowedTags: [], allowedAttributes: {} });
   return decodeEntities(text).replace(/\s+/g, ' ').trim();
 }
 

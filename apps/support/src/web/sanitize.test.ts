@@ -30,3 +30,12 @@ describe('sanitizeMessageHtml', () => {
     );
   });
 });
+
+describe('sanitizeMessageHtml on hostile nesting', () => {
+  it('flattens 50,000 nested elements before parsing (no stack overflow, bounded nesting kept)', () => {
+    const html = `${'<div><span>'.repeat(25_000)}deep${'</span></div>'.repeat(25_000)}`;
+    const out = sanitizeMessageHtml(html, () => null);
+    expect(out).toContain('deep');
+    expect(out.match(/<div>/g)?.length ?? 0).toBeLessThanOrEqual(100);
+  });
+});

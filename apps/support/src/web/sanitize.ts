@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { limitHtmlDepth } from '@mailroom/core';
 
 /**
  * Message HTML as the agent UI may show it: formatting, links and images only; no scripts,
@@ -6,7 +7,8 @@ import sanitizeHtml from 'sanitize-html';
  * images are dropped (they track the reader and leak that the mail was opened).
  */
 export function sanitizeMessageHtml(html: string, cidUrl: (contentId: string) => string | null): string {
-  return sanitizeHtml(html, {
+  // sanitize-html parses with htmlparser2 (quadratic in nesting depth): flatten a sender's deep nesting first.
+  return sanitizeHtml(limitHtmlDepth(html), {
     allowedTags: [
       'p', 'br', 'div', 'span', 'b', 'strong', 'i', 'em', 'u', 's', 'a', 'ul', 'ol', 'li', 'blockquote',
       'pre', 'code', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'img',

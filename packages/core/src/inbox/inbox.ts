@@ -249,11 +249,11 @@ export function createInbox(deps: InboxDependencies): Inbox {
         size: body.length,
         bodySha256,
         dedupeKey,
-        messageId,
-        envelopeFrom: email.envelope.from,
-        envelopeTo: [...email.envelope.to],
-        fromAddress: email.from?.address ?? null,
-        subject: email.subject,
+        messageId: pgText(messageId),
+        envelopeFrom: pgText(email.envelope.from),
+        envelopeTo: email.envelope.to.map((to) => pgText(to)),
+        fromAddress: pgText(email.from?.address ?? null),
+        subject: pgText(email.subject),
         leaseOwner: lease?.owner ?? null,
         leaseMs: lease?.ms ?? null,
       };
@@ -477,4 +477,13 @@ function retentionDays(option: IncinerateOptions['olderThanDays']): Record<Proce
     if (Number.isNaN(value) || value < 0) throw new RangeError(`retention days for ${status} must be >= 0, got ${value}`);
   }
   return days;
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, which a sender can put in any decoded header (a UTF-16
+ * subject, an encoded word): the columns that index the email drop it (the stored bytes stay exact), so such
+ * a post is stored instead of answered 500 and retried by SendGrid for days.
+ */
+function pgText<T extends string | null>(value: T): T {
+  return (value === null ? value : value.replaceAll('\u0000', '')) as T;
 }
