@@ -29,6 +29,23 @@ async function ingest(request: Request) {
 }
 
 describe('hostile but valid mail is stored', () => {
+  it('stores a parsed post whose UTF-16 subject decodes to lone surrogates', async () => {
+    const subject = Buffer.from([0x37, 0xb8, 0xfa, 0x35, 0x00, 0xdc, 0x41, 0x00]); // ends in an unpaired low surrogate
+    const bytes = multipartBody([
+      { name: 'from', value: Buffer.from('a@example.net') },
+      { name: 'to', value: Buffer.from('inbox@example.com') },
+      { name: 'subject', value: subject },
+      { name: 'text', value: Buffer.from('hi') },
+      { name: 'envelope', value: Buffer.from('{"to":["inbox@example.com"],"from":"a@example.net"}') },
+      { name: 'charsets', value: Buffer.from('{"subject":"utf-16le","text":"utf-8"}') },
+    ]);
+    const request = new Request('http://test.local/parse', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xYzZY' }, body: new Uint8Array(bytes) });
+    const result = await ingest(request);
+    expect(result.duplicate).toBe(false);
+    expect(result.record.subject).not.toMatch(/[\ud800-\udfff]/);
+    expect(result.record.subject).toContain('\ufffd');
+  });
+
   it('strips NUL characters smuggled in through an encoded-word subject and the body', async () => {
     const result = await ingest(rawPost('From: a@example.net\r\nSubject: =?utf-8?B?YQBi?=\r\nMessage-ID: <nul-1@example.net>', 'x\u0000y\r\n'));
     expect(result.duplicate).toBe(false);

@@ -480,10 +480,13 @@ function retentionDays(option: IncinerateOptions['olderThanDays']): Record<Proce
 }
 
 /**
- * PostgreSQL text and jsonb cannot hold U+0000, which a sender can put in any decoded header (a UTF-16
- * subject, an encoded word): the columns that index the email drop it (the stored bytes stay exact), so such
- * a post is stored instead of answered 500 and retried by SendGrid for days.
+ * PostgreSQL text and jsonb hold neither U+0000 nor a lone UTF-16 surrogate, and a sender can put either in any
+ * decoded header (an odd-length UTF-16 subject, an encoded word): the columns that index the email drop NULs and
+ * turn lone surrogates into U+FFFD (the stored bytes stay exact), so such a post is stored instead of answered
+ * 500 and retried by SendGrid for days.
  */
 function pgText<T extends string | null>(value: T): T {
-  return (value === null ? value : value.replaceAll('\u0000', '')) as T;
+  if (value === null) return value;
+  return value.replaceAll('\u0000', '').replace(LONE_SURROGATE, '\ufffd') as T;
 }
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
