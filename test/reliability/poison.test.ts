@@ -139,11 +139,16 @@ describe('a list post whose redistribution always fails does not hold back later
   let lists: ListsApp;
 
   beforeAll(async () => {
-    t = await createTestMailroom({ mail: { from: 'lists@lists.poison.example.com', deliverer: { claimLimit: 1000 } }, maxBatchSize: 1000 });
+    const keys = [{ id: 'k1', secret: 'reliability poison scenario key' }];
+    const signers = { keys, domain: 'lists.poison.example.com' };
+    t = await createTestMailroom({
+      mail: { from: 'lists@lists.poison.example.com', deliverer: { claimLimit: 1000 }, replyAddresses: signers, messageIds: signers },
+      maxBatchSize: 1000,
+    });
     lists = await createListsApp({
       mailroom: t.mailroom,
       store: t.store,
-      config: { domain: 'lists.poison.example.com', publicUrl: 'https://example.com/lists', keys: [{ id: 'k1', secret: 'reliability poison scenario key' }] },
+      config: { domain: 'lists.poison.example.com', publicUrl: 'https://example.com/lists', keys },
       fanout: { maxAttempts: MAX_ATTEMPTS, backoff: { baseMs: 20, maxMs: 100 } },
     });
     t.alsoDrain(() => lists.drain());
