@@ -61,7 +61,7 @@ async function signUp(address: string): Promise<{ cookie: string; uploadAddress:
   await vi.waitFor(() => {
     token = /\/confirm\/([0-9a-f]{64})/.exec(t.sent.findLast((m) => m.to[0]!.address === address)?.text ?? '')?.[1];
     expect(token).toBeTruthy();
-  });
+  }, { timeout: 15_000, interval: 50 }); // the link mail goes out on the deliverer's next poll
   const session = await api('/session', { token });
   const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
   const me = (await (await fetch(`${t.url}/api/me`, { headers: { cookie } })).json()) as { uploadAddress: string };
