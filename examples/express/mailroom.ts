@@ -1,10 +1,10 @@
 // The Mailroom the Express server mounts (kept apart so it can run under any Node server).
-import { createMailroom, type Store } from '@mailroom/core';
+import { createMailroom, securityFromEnv, type Store } from '@mailroom/core';
 
 export function createSupportMailroom(store: Store) {
   const mailroom = createMailroom({
     store,
-    security: { publicKeys: [process.env.SENDGRID_PARSE_PUBLIC_KEY!] },
+    ...securityFromEnv(process.env),
   });
   mailroom.route('support', 'support+{ticket}@example.com', ({ params, email, log }) => {
     log.info('support_mail', { ticket: params.ticket, subject: email.subject });

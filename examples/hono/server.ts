@@ -2,12 +2,12 @@
 import { once } from 'node:events';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createMailroom, openStore, type Store } from '@mailroom/core';
+import { createMailroom, openStore, securityFromEnv, type Store } from '@mailroom/core';
 
 export async function start({ port = 3000, store }: { port?: number; store?: Store } = {}) {
   const mailroom = createMailroom({
     store: store ?? (await openStore()), // DATABASE_URL, else PGlite in ./.mailroom
-    security: { publicKeys: [process.env.SENDGRID_PARSE_PUBLIC_KEY!] },
+    ...securityFromEnv(process.env),
   });
   mailroom.route('support', 'support+{ticket}@example.com', ({ params, email, log }) => {
     log.info('support_mail', { ticket: params.ticket, subject: email.subject });

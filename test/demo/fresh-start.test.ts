@@ -29,7 +29,7 @@ describe.runIf(hasDist || !!process.env.CI)('fresh start: node apps/demo/dist/se
     dataDir = await mkdtemp(join(tmpdir(), 'mailroom-fresh-'));
     const started = Date.now();
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', MAILROOM_DATA_DIR: dataDir, NODE_ENV: 'development' };
-    for (const name of ['DATABASE_URL', 'SENDGRID_PARSE_PUBLIC_KEY', 'SENDGRID_PARSE_BASIC_AUTH', 'SENDGRID_EVENTS_PUBLIC_KEY', 'SENDGRID_API_KEY']) delete env[name];
+    for (const name of ['DATABASE_URL', 'SENDGRID_PARSE_PUBLIC_KEY', 'SENDGRID_PARSE_BASIC', 'SENDGRID_PARSE_BASIC_AUTH', 'SENDGRID_EVENTS_PUBLIC_KEY', 'SENDGRID_API_KEY']) delete env[name];
     child = spawn(process.execPath, [SERVER], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -61,5 +61,39 @@ describe.runIf(hasDist || !!process.env.CI)('fresh start: node apps/demo/dist/se
     const exited = new Promise<number | null>((done) => child!.once('exit', done));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+/** Runs the built demo with `env` to its exit: code and what it printed. */
+function runToExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  return new Promise((done) => {
+    const started = spawn(process.execPath, [SERVER], { env: { ...process.env, PORT: '0', NODE_ENV: 'development', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    started.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    started.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    started.once('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe.runIf(hasDist || !!process.env.CI)('configuration errors at start: one line, exit 2', () => {
+  it('an unreachable DATABASE_URL names the server and the cause, never the password', { timeout: 45_000 }, async () => {
+    const outcome = await runToExit({ DATABASE_URL: 'postgres://postgres:hunter2-secret@127.0.0.1:1/mailroom' });
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr.trim().split('\n')).toEqual(['mailroom demo: cannot open PostgreSQL at 127.0.0.1:1/mailroom: connection refused']);
+    expect(outcome.stderr + outcome.stdout).not.toContain('hunter2-secret');
+  });
+
+  it('a malformed SendGrid key is named, without a stack trace', { timeout: 45_000 }, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'mailroom-badkey-'));
+    try {
+      const outcome = await runToExit({ DATABASE_URL: '', MAILROOM_DATA_DIR: dataDir, SENDGRID_PARSE_PUBLIC_KEY: 'not-a-key' });
+      expect(outcome.code).toBe(2);
+      const lines = outcome.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/invalid SendGrid public key/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });

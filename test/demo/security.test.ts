@@ -50,7 +50,7 @@ describe('demo server: security by configuration', () => {
   });
 
   it('with basic credentials, the console sends them and strangers get 401', async () => {
-    t = await startTestDemo({ SENDGRID_PARSE_BASIC_AUTH: 'sendgrid:s3cret:with:colons' });
+    t = await startTestDemo({ SENDGRID_PARSE_BASIC: 'sendgrid:s3cret:with:colons' });
     const url = `${t.url}/webhooks/sendgrid/parse`;
     const anonymous = await fetch(inboundRequest({ subject: 'anonymous' }, { url }));
     expect(anonymous.status).toBe(401);
@@ -117,8 +117,8 @@ describe('demo server: security by configuration', () => {
 
   it('refuses unsafe or malformed configuration with a reason', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET })).toThrow(/SENDGRID_PARSE_PUBLIC_KEY/);
-    expect(() => loadConfig({ NODE_ENV: 'production', SENDGRID_PARSE_BASIC_AUTH: 'a:b' })).toThrow(/MAILROOM_SECRET/);
-    expect(() => loadConfig({ SENDGRID_PARSE_BASIC_AUTH: 'no-colon' })).toThrow(DemoConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', SENDGRID_PARSE_BASIC: 'a:b' })).toThrow(/MAILROOM_SECRET/);
+    expect(() => loadConfig({ SENDGRID_PARSE_BASIC: 'no-colon' })).toThrow(DemoConfigError);
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => loadConfig({ SUPPORT_DOMAIN: 'not a domain' })).toThrow(/SUPPORT_DOMAIN/);
     const config = loadConfig({ MAILROOM_DATA_DIR: 'data', SUPPORT_DOMAIN: 'Help.Example.com' }, '/srv/app');
@@ -127,7 +127,23 @@ describe('demo server: security by configuration', () => {
     expect(config.console.enabled).toBe(true);
     expect(loadConfig({}, '/srv/app').dataDir).toBe('/srv/app/.mailroom');
     expect(config.seed).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC_AUTH: 'a:b' }).seed).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC_AUTH: 'a:b', MAILROOM_SEED: '1' }).seed).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b' }).seed).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b', MAILROOM_SEED: '1' }).seed).toBe(true);
+  });
+
+  it('reads the documented SENDGRID_PARSE_BASIC, and the old SENDGRID_PARSE_BASIC_AUTH with a deprecation warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      expect(loadConfig({ SENDGRID_PARSE_BASIC: 'new:pw' }).parse.basic).toEqual([{ username: 'new', password: 'pw' }]);
+      expect(loadConfig({ SENDGRID_PARSE_BASIC_AUTH: 'old:pw' }).parse.basic).toEqual([{ username: 'old', password: 'pw' }]);
+      // The documented name wins when both are set.
+      expect(loadConfig({ SENDGRID_PARSE_BASIC: 'new:pw', SENDGRID_PARSE_BASIC_AUTH: 'old:pw' }).parse.basic[0]?.username).toBe('new');
+      await new Promise((resolve) => setImmediate(resolve)); // 'warning' is emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.join('\n')).toMatch(/SENDGRID_PARSE_BASIC_AUTH is deprecated/);
   });
 });

@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path';
 import {
+  basicCredentialsFromEnv,
   MailroomConfigurationError,
-  parseBasicCredentials as parseCoreBasicCredentials,
   parseMaxAgeSeconds,
   type BasicCredential,
 } from '@mailroom/core';
@@ -66,10 +66,10 @@ function domain(env: Env, name: string, fallback: string): string {
   return value;
 }
 
-/** `user:pass,user2:pass2` (a password may contain ':'), read with core's parser. */
-export function parseBasicCredentials(value: string | undefined): BasicCredential[] {
+/** `SENDGRID_PARSE_BASIC=user:pass,user2:pass2` (a password may contain ':'), read as core reads it. */
+function parseBasicCredentials(env: Env): BasicCredential[] {
   try {
-    return parseCoreBasicCredentials(value, 'SENDGRID_PARSE_BASIC_AUTH');
+    return basicCredentialsFromEnv(env);
   } catch (error) {
     throw new DemoConfigError((error as Error).message);
   }
@@ -101,7 +101,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const parse = {
     publicKeys: list(env.SENDGRID_PARSE_PUBLIC_KEY),
-    basic: parseBasicCredentials(env.SENDGRID_PARSE_BASIC_AUTH),
+    basic: parseBasicCredentials(env),
     maxAgeSeconds: parseMaxAge(env.SENDGRID_PARSE_MAX_AGE_SECONDS),
   };
   if (parse.maxAgeSeconds !== null && parse.publicKeys.length === 0) {
@@ -109,7 +109,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   if (!development && parse.publicKeys.length === 0 && parse.basic.length === 0) {
     throw new DemoConfigError(
-      'production needs SENDGRID_PARSE_PUBLIC_KEY (the Parse security policy key) or SENDGRID_PARSE_BASIC_AUTH; the unauthenticated mode is for development only',
+      'production needs SENDGRID_PARSE_PUBLIC_KEY (the Parse security policy key) or SENDGRID_PARSE_BASIC; the unauthenticated mode is for development only',
     );
   }
   const consolePassword = env.CONSOLE_PASSWORD || null;

@@ -88,7 +88,7 @@ export function planSecurity(config: DemoConfig, devKeys: DevKeys): SecurityPlan
     parse.insecure = true;
     description.push('Parse: INSECURE development mode (no key or credentials configured)');
     warnings.push(
-      'WARNING: the Parse Webhook accepts unauthenticated posts. Set SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC_AUTH before exposing this server.',
+      'WARNING: the Parse Webhook accepts unauthenticated posts. Set SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC before exposing this server.',
     );
   }
 

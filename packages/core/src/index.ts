@@ -47,6 +47,7 @@ export {
   filesystemBlobStore,
   assertBlobKey,
   StoreUnavailableError,
+  DatabaseOpenError,
   InvalidBlobKeyError,
   InboundEmailNotFoundError,
   isUnavailableError,

@@ -172,8 +172,9 @@ describe('mailroom inspect', () => {
     expect(unsigned.code).toBe(1);
     expectOneLineReason(unsigned, /401 signature_missing/);
 
+    // A malformed key is the operator's configuration: exit 2, like a usage error.
     const badKey = await mailroom(['inspect', '--public-key', 'not-a-key', file('signed.http')]);
-    expect(badKey.code).toBe(1);
+    expect(badKey.code).toBe(2);
     expectOneLineReason(badKey, /key/i);
   });
 
@@ -201,6 +202,40 @@ describe('parseCapturedRequest', () => {
 
   it('refuses bytes after the body (a missing Content-Length)', async () => {
     await expect(parseCapturedRequest(Buffer.from('POST /p HTTP/1.1\r\nHost: h\r\n\r\nbody without length'))).rejects.toThrow(/bytes follow the end/);
+  });
+});
+
+describe('mailroom migrate against a database it cannot use', () => {
+  const migrateWith = (databaseUrl: string) => {
+    let stdout = '';
+    let stderr = '';
+    const io: CliIO = {
+      stdout: { write: (text: string) => (stdout += text) },
+      stderr: { write: (text: string) => (stderr += text) },
+      env: { DATABASE_URL: databaseUrl },
+    };
+    return run(['migrate'], io).then((code) => ({ code, stdout, stderr }));
+  };
+
+  it('exits 2 with one line naming the server and the driver\'s cause (connection refused)', async () => {
+    const outcome = await migrateWith('postgres://postgres:secret-pw@127.0.0.1:1/mailroom');
+    expect(outcome.code).toBe(2);
+    expectOneLineReason(outcome, /^mailroom migrate: cannot open PostgreSQL at 127\.0\.0\.1:1\/mailroom: connection refused\n$/);
+    expect(outcome.stderr).not.toContain('secret-pw');
+  });
+
+  // Needs a PostgreSQL server to answer "no such database" / "authentication failed": the PostgreSQL pass.
+  it.skipIf(!process.env.DATABASE_URL)('says which database does not exist, and a refused login', async () => {
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = '/mailroom_no_such_database';
+    const missing = await migrateWith(url.toString());
+    expect(missing.code).toBe(2);
+    expectOneLineReason(missing, /cannot open PostgreSQL at .*: database "mailroom_no_such_database" does not exist/);
+    const login = new URL(process.env.DATABASE_URL!);
+    login.username = 'mailroom_no_such_role';
+    const refused = await migrateWith(login.toString());
+    expect(refused.code).toBe(2);
+    expectOneLineReason(refused, /cannot open PostgreSQL at .*: .*mailroom_no_such_role/);
   });
 });
 

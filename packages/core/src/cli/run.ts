@@ -1,10 +1,12 @@
 import { IngressConfigurationError, IngressError } from '../ingress/index.js';
+import { isConfigurationError } from '../mailroom/errors.js';
 import { UsageError, type CliIO, type Command } from './command.js';
 import { commands as builtInCommands } from './commands/index.js';
 
 /**
  * Runs `mailroom ARGV…` and returns the exit code. Never throws and never prints a stack:
- * usage problems exit 2, rejected or unreadable input exits 1, each with one line on stderr.
+ * usage and configuration problems (a bad key, a database URL naming nothing usable) exit 2, rejected or
+ * unreadable input exits 1, each with one line on stderr.
  */
 export async function run(argv: string[], io: CliIO, commands: readonly Command[] = builtInCommands): Promise<number> {
   const [first, ...rest] = argv;
@@ -36,6 +38,10 @@ export async function run(argv: string[], io: CliIO, commands: readonly Command[
   } catch (error) {
     if (error instanceof UsageError || isParseArgsError(error)) {
       return usageFailure(io, (error as Error).message, command.name);
+    }
+    if (isConfigurationError(error)) {
+      io.stderr.write(`mailroom ${command.name}: ${error.message}\n`);
+      return 2;
     }
     io.stderr.write(`mailroom ${command.name}: ${describe(error)}\n`);
     return 1;

@@ -6,11 +6,11 @@
  * ```ts
  * import { Hono } from 'hono';
  * import { serve } from '@hono/node-server';
- * import { inboundApp } from '@mailroom/core';
+ * import { inboundApp, securityFromEnv } from '@mailroom/core';
  *
  * const app = new Hono();
  * app.route('/webhooks/sendgrid', inboundApp({
- *   security: { publicKeys: [process.env.SENDGRID_PARSE_PUBLIC_KEY!] },
+ *   security: securityFromEnv(process.env).security,
  *   onEmail: async ({ email }) => { console.log(email.subject); },
  * }));
  * serve({ fetch: app.fetch, port: 3000 }); // SendGrid posts to /webhooks/sendgrid/parse

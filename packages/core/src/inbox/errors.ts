@@ -3,10 +3,52 @@
  * dedupe makes the retry safe even if the first attempt did commit after all.
  */
 export class StoreUnavailableError extends Error {
-  override readonly name = 'StoreUnavailableError';
+  override readonly name: string = 'StoreUnavailableError';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
+}
+
+/**
+ * The database named when opening the store cannot be used: unreachable, missing, or refusing our credentials.
+ * A configuration problem, not an outage: the message is one line with the driver's cause, and the CLI, the demo
+ * and the apps print it and exit 2.
+ */
+export class DatabaseOpenError extends StoreUnavailableError {
+  override readonly name = 'DatabaseOpenError';
+}
+
+// SQLSTATEs at connect time that mean "this URL names something we cannot use".
+const OPEN_SQLSTATES = new Set(['3D000', '28P01', '28000', '42501', '3F000']);
+
+/** Whether an error raised while opening the store is about the URL (unreachable, no database, bad credentials). */
+export function isDatabaseOpenFailure(error: unknown): boolean {
+  return isUnavailableError(error) || causes(error).some((e) => OPEN_SQLSTATES.has(String((e as { code?: unknown }).code)));
+}
+
+/** The driver's reason in a few words: `connection refused`, `database "x" does not exist`, … */
+export function describeDatabaseError(error: unknown): string {
+  const chain = causes(error);
+  for (const e of chain.slice().reverse()) {
+    const code = String((e as { code?: unknown }).code ?? '');
+    const message = firstLine((e as { message?: unknown }).message);
+    if (code === 'ECONNREFUSED') return 'connection refused';
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+    if (code === 'CONNECT_TIMEOUT' || code === 'ETIMEDOUT') return 'no answer (connect timeout)';
+    if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
+    if (OPEN_SQLSTATES.has(code) || UNAVAILABLE_SQLSTATES.has(code)) return message;
+  }
+  return firstLine((chain.at(-1) as { message?: unknown } | undefined)?.message) || 'failed';
+}
+
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e && chain.length < 5; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
+}
+
+function firstLine(message: unknown): string {
+  return typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 300) : '';
 }
 
 /** A blob key that is not one of our generated ids (keys never come from user input). */

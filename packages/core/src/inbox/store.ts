@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import { parseInboundBody } from '../ingress/index.js';
 import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.js';
 import type { Database, Transaction } from './database.js';
-import { StoreUnavailableError, asStoreError } from './errors.js';
+import { DatabaseOpenError, StoreUnavailableError, asStoreError, describeDatabaseError, isDatabaseOpenFailure } from './errors.js';
 import { INSERT_COLUMNS, INSERT_SELECT, alignInserted, createInbox, type Inbox, type InsertRows, type InsertedRowText } from './inbox.js';
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
 import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
@@ -309,24 +309,31 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
     },
   };
 
-  if (options.migrate !== false) {
-    try {
-      await migrateCore();
-    } catch (error) {
-      await shutdown().catch(() => undefined);
-      throw error;
-    }
-  }
-  // Fail fast on an unreachable database instead of at the first webhook.
-  if (options.migrate === false) {
-    try {
-      await db.execute(sql`select 1`);
-    } catch (error) {
-      await shutdown().catch(() => undefined);
-      throw asStoreError(error, 'open');
-    }
+  // Fail fast on an unusable database instead of at the first webhook.
+  try {
+    if (options.migrate !== false) await migrateCore();
+    else await db.execute(sql`select 1`);
+  } catch (error) {
+    await shutdown().catch(() => undefined);
+    throw openFailure(error, databaseUrl);
   }
   return store;
+}
+
+/** An open-time failure about the URL becomes one line naming the server (never its password) and the cause. */
+function openFailure(error: unknown, databaseUrl: string | undefined): unknown {
+  if (error instanceof StoreUnavailableError || !isDatabaseOpenFailure(error)) return asStoreError(error, 'open');
+  return new DatabaseOpenError(`cannot open ${describeTarget(databaseUrl)}: ${describeDatabaseError(error)}`, { cause: error });
+}
+
+function describeTarget(databaseUrl: string | undefined): string {
+  if (!databaseUrl) return 'the embedded database (PGlite)';
+  try {
+    const url = new URL(databaseUrl);
+    return `PostgreSQL at ${url.hostname}:${url.port || 5432}${url.pathname || '/'}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL)';
+  }
 }
 
 /**

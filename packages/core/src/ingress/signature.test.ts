@@ -136,6 +136,11 @@ describe('public keys', () => {
     );
   });
 
+  it('names a missing key (the README pattern `[process.env.SENDGRID_PARSE_PUBLIC_KEY!]` with the variable unset)', () => {
+    expect(() => parseSendGridPublicKey(undefined as unknown as string)).toThrow(/public key is undefined: set SENDGRID_PARSE_PUBLIC_KEY/);
+    expect(() => parseSendGridPublicKey('  ')).toThrow(IngressConfigurationError);
+  });
+
   it('rejects an RSA key and accepts PEM armour around a P-256 key', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'der', type: 'spki' }).toString('base64');

@@ -24,7 +24,8 @@ const NAMES = 'SENDGRID_PARSE_PUBLIC_KEY or SENDGRID_PARSE_BASIC';
 /**
  * Reads the SendGrid webhooks' authentication from the environment:
  * - `SENDGRID_PARSE_PUBLIC_KEY`: Inbound Parse signature key(s), comma-separated (rotation);
- * - `SENDGRID_PARSE_BASIC` (or `SENDGRID_PARSE_BASIC_AUTH`): `user:password[,user2:password2]`, a password may hold `:`;
+ * - `SENDGRID_PARSE_BASIC`: `user:password[,user2:password2]`, a password may hold `:` (the old name
+ *   `SENDGRID_PARSE_BASIC_AUTH` still works, with a deprecation warning);
  * - neither: MailroomConfigurationError, unless insecure mode is allowed (`MAILROOM_INSECURE=1`);
  * - `SENDGRID_PARSE_MAX_AGE_SECONDS`: refuse signed posts whose timestamp is further than this from now
  *   (`security.maxTimestampAgeSeconds`; needs the public key). Unset: no window (see README on SendGrid's retries);
@@ -34,8 +35,7 @@ export function securityFromEnv(env: Env = process.env, options: SecurityFromEnv
   const security: IngressSecurity = {};
   const publicKeys = commaList(env.SENDGRID_PARSE_PUBLIC_KEY);
   if (publicKeys.length) security.publicKeys = publicKeys;
-  const basicName = env.SENDGRID_PARSE_BASIC !== undefined ? 'SENDGRID_PARSE_BASIC' : 'SENDGRID_PARSE_BASIC_AUTH';
-  const basic = parseBasicCredentials(env[basicName], basicName);
+  const basic = basicCredentialsFromEnv(env);
   if (basic.length) security.basic = basic;
   if (!publicKeys.length && !basic.length) {
     if (!(options.allowInsecure ?? env.MAILROOM_INSECURE === '1')) {
@@ -51,6 +51,23 @@ export function securityFromEnv(env: Env = process.env, options: SecurityFromEnv
   const eventKeys = commaList(env.SENDGRID_EVENTS_PUBLIC_KEY);
   return { security, eventsSecurity: eventKeys.length ? { publicKeys: eventKeys } : undefined };
 }
+
+/**
+ * The Parse URL's basic-auth credentials from `SENDGRID_PARSE_BASIC`. The demo once read `SENDGRID_PARSE_BASIC_AUTH`:
+ * that name is still read when the new one is unset, with a DeprecationWarning (once per process).
+ */
+export function basicCredentialsFromEnv(env: Env = process.env): BasicCredential[] {
+  if (env.SENDGRID_PARSE_BASIC !== undefined || env.SENDGRID_PARSE_BASIC_AUTH === undefined) {
+    return parseBasicCredentials(env.SENDGRID_PARSE_BASIC, 'SENDGRID_PARSE_BASIC');
+  }
+  if (!warnedOldBasicName) {
+    warnedOldBasicName = true;
+    process.emitWarning('SENDGRID_PARSE_BASIC_AUTH is deprecated: name it SENDGRID_PARSE_BASIC', { type: 'DeprecationWarning', code: 'MAILROOM_ENV_BASIC_AUTH' });
+  }
+  return parseBasicCredentials(env.SENDGRID_PARSE_BASIC_AUTH, 'SENDGRID_PARSE_BASIC_AUTH');
+}
+
+let warnedOldBasicName = false;
 
 /** `user:password[,user2:password2]` (a password may contain `:`); empty for an unset variable. */
 export function parseBasicCredentials(value: string | undefined, name = 'SENDGRID_PARSE_BASIC'): BasicCredential[] {

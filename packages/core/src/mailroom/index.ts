@@ -94,8 +94,8 @@ export type {
 } from './mailroom.js';
 export type { MailroomMailOptions, MailFields } from './mail.js';
 export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './reply-token.js';
-export { MailroomConfigurationError } from './errors.js';
-export { EnvError, parseBasicCredentials, parseMaxAgeSeconds, portFromEnv, requireEnv, securityFromEnv, storeOptionsFromEnv } from './env.js';
+export { MailroomConfigurationError, isConfigurationError } from './errors.js';
+export { EnvError, basicCredentialsFromEnv, parseBasicCredentials, parseMaxAgeSeconds, portFromEnv, requireEnv, securityFromEnv, storeOptionsFromEnv } from './env.js';
 export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';

@@ -1,4 +1,4 @@
-import { MailroomConfigurationError } from './errors.js';
+import { isConfigurationError } from './errors.js';
 
 /** What a standalone server's `main()` resolves to: something that can be closed on a signal. */
 export interface RunningMain {
@@ -16,8 +16,9 @@ export interface RunMainOptions {
 
 /**
  * Runs a standalone server's `main()` the way every Mailroom app does: SIGINT/SIGTERM close it and exit 0;
- * a configuration mistake (MailroomConfigurationError, or a subclass such as an app's EnvError) prints only its
- * message and exits 2 — no stack trace for a missing variable; any other failure prints the error and exits 1.
+ * a configuration mistake (`isConfigurationError`: MailroomConfigurationError or a subclass such as an app's EnvError,
+ * a bad SendGrid key, a database URL that names nothing usable) prints only its message and exits 2 — no stack
+ * trace for a missing variable; any other failure prints the error and exits 1.
  *
  * @example
  * ```ts
@@ -42,7 +43,7 @@ export function runMain(main: () => Promise<RunningMain>, options: RunMainOption
       proc.once('SIGTERM', stop);
     },
     (error: unknown) => {
-      const configuration = error instanceof MailroomConfigurationError;
+      const configuration = isConfigurationError(error);
       report(configuration ? error.message : error);
       proc.exit(configuration ? 2 : 1);
     },

@@ -14,6 +14,12 @@ const KEY_CACHE_LIMIT = 64;
  * tolerated) into a KeyObject. Anything that is not a P-256 key is a configuration error.
  */
 export function parseSendGridPublicKey(publicKey: string): KeyObject {
+  // `[process.env.SENDGRID_PARSE_PUBLIC_KEY!]` with the variable unset lands here as undefined.
+  if (typeof publicKey !== 'string' || !publicKey.trim()) {
+    throw new IngressConfigurationError(
+      `a SendGrid public key is ${publicKey === undefined ? 'undefined' : 'empty'}: set SENDGRID_PARSE_PUBLIC_KEY (or read the keys with securityFromEnv)`,
+    );
+  }
   const cached = keyCache.get(publicKey);
   if (cached) return cached;
   const text = publicKey.trim();
