@@ -61,6 +61,7 @@ export {
   verifySendGridSignature,
   createSignatureCheck,
   parseSendGridPublicKey,
+  PUBLISHED_TEST_PUBLIC_KEY,
 } from './verify/index.js';
 export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';
 export { decodeCharset } from './charsets.js';

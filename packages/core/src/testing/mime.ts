@@ -26,7 +26,7 @@ interface MimeTreeNode {
 export function composeMessage(mail: Mail.Options): Buffer {
   const root = new MailComposer(mail).compile();
   const out: Buffer[] = [];
-  writeNode(root, out);
+  writeNode(root, out, true);
   const message = Buffer.concat(out);
   // MimeNode's LastNewline transform: the message always ends with a line break.
   return message.at(-1) === 0x0a ? message : Buffer.concat([message, Buffer.from('\r\n')]);
@@ -37,8 +37,11 @@ export function composeMessageAsync(mail: Mail.Options): Promise<Buffer> {
   return new MailComposer(mail).compile().build();
 }
 
-function writeNode(node: MimeTreeNode, out: Buffer[]): void {
+function writeNode(node: MimeTreeNode, out: Buffer[], root = false): void {
   if (node._raw) {
+    // A message whose only part is raw (a non-UTF-8 text body alone): MimeNode would drop the message's own
+    // headers (Subject, Date, Message-ID, MIME-Version); keep them, and let the raw part bring its Content-*.
+    if (root) out.push(Buffer.from(withoutContentHeaders(node.buildHeaders())));
     out.push(toBuffer(node._raw));
   } else {
     out.push(Buffer.from(`${node.buildHeaders()}\r\n\r\n`));
@@ -50,6 +53,18 @@ function writeNode(node: MimeTreeNode, out: Buffer[]): void {
     writeNode(child, out);
   });
   out.push(Buffer.from(`\r\n--${node.boundary}--\r\n`));
+}
+
+/** Header lines minus Content-Type / Content-Transfer-Encoding (and their folded continuations). */
+function withoutContentHeaders(headers: string): string {
+  const kept: string[] = [];
+  let dropping = false;
+  for (const line of headers.split('\r\n')) {
+    const continuation = line.startsWith(' ') || line.startsWith('\t');
+    if (!continuation) dropping = /^content-(type|transfer-encoding):/i.test(line);
+    if (!dropping) kept.push(line);
+  }
+  return kept.map((line) => `${line}\r\n`).join('');
 }
 
 function encodeContent(content: Buffer, transferEncoding: string | false): Buffer {

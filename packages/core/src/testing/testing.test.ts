@@ -3,6 +3,7 @@ import busboy from 'busboy';
 import iconv from 'iconv-lite';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
+import { parseInboundBody } from '@mailroom/core';
 import {
   buildInboundPost,
   fixtures,
@@ -395,5 +396,63 @@ describe('captured fixtures', () => {
     expect(iconv.decode(f.text!, 'windows-1252')).toBe('Test the ESP’s inbound charset handling…');
     expect(iconv.decode(f.html!, 'iso-8859-1')).toBe('<p>¿Esto se ve como esperabas?</p>');
     expect(str(f.headers)).toContain('Subject: =?cp850?q?Como_usted_pidi=A2?=');
+  });
+});
+
+describe('buildInboundPost: every charset × body shape keeps the message headers', () => {
+  const charsets = ['utf-8', 'iso-8859-1', 'windows-1252', 'iso-2022-jp', 'shift_jis', 'koi8-r'];
+  const texts: Record<string, string> = {
+    'utf-8': 'Grüße, 日本語',
+    'iso-8859-1': 'Grüße aus Köln',
+    'windows-1252': 'Grüße – “quoted”',
+    'iso-2022-jp': '日本語の本文',
+    shift_jis: '日本語の本文',
+    'koi8-r': 'Привет',
+  };
+  const shapes = {
+    'text only': (text: string) => ({ text }),
+    'html only': (text: string) => ({ html: `<p>${text}</p>` }),
+    'text + html': (text: string) => ({ text, html: `<p>${text}</p>` }),
+    'text + attachment': (text: string) => ({ text, attachments: [{ filename: 'a.txt', content: 'attached' }] }),
+  };
+  for (const mode of ['raw', 'parsed'] as const) {
+    for (const charset of charsets) {
+      for (const [shape, body] of Object.entries(shapes)) {
+        it(`${mode}, ${charset}, ${shape}`, async () => {
+          const text = texts[charset]!;
+          const post = buildInboundPost({ mode, charset, subject: text, date: 'Mon, 01 Jan 2024 10:00:00 +0000', messageId: 'm1@mailroom.test', ...body(text) });
+          const email = await parseInboundBody(post.body, post.contentType);
+          expect(email.subject).toBe(text);
+          expect(email.messageId).toBe('m1@mailroom.test');
+          expect(email.date?.toISOString()).toBe('2024-01-01T10:00:00.000Z');
+          expect(email.header('mime-version')).toBe('1.0');
+          if ('text' in body(text)) expect(email.text?.trim()).toBe(text);
+          if ('html' in body(text)) expect(email.html).toContain(text);
+        });
+      }
+    }
+  }
+});
+
+describe('TEST_KEY_PAIR', () => {
+  it('is one fixed key in every process (a server and a poster in different processes agree)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    // Another process derives the public key from the kit's published private key: the same bytes.
+    const script = `const k=require('node:crypto').createPrivateKey(process.env.KEY);process.stdout.write(require('node:crypto').createPublicKey(k).export({type:'spki',format:'der'}).toString('base64'))`;
+    const pem = TEST_KEY_PAIR.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(execFileSync(process.execPath, ['-e', script], { env: { KEY: pem } }).toString()).toBe(TEST_KEY_PAIR.publicKey);
+    expect(TEST_KEY_PAIR.publicKey).toBe('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEGsmC+c+OEUgRepFyT4wnQQLDWzcYZRU1ZwvRDrKUoWaqDchYAhbgRHQu9JjtlMJVNwQSCiV82AbSjtoaqJZ5CA==');
+  });
+
+  it('is refused as a verification key in production (its private half is published)', async () => {
+    const { createIngress, IngressConfigurationError } = await import('@mailroom/core');
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      expect(() => createIngress({ security: { publicKeys: [TEST_KEY_PAIR.publicKey] } })).toThrow(IngressConfigurationError);
+      expect(() => createIngress({ security: { publicKeys: [generateTestKeyPair().publicKey] } })).not.toThrow();
+    } finally {
+      process.env.NODE_ENV = before;
+    }
   });
 });

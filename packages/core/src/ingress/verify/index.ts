@@ -50,6 +50,13 @@ export interface RequestAuthenticator {
   checkHeaders(request: Request, now?: Date): Promise<HeaderAuthentication>;
 }
 
+/**
+ * The public half of the testing kit's `TEST_KEY_PAIR`, whose private key is published in this package: accepting
+ * it would accept anyone's posts, so production refuses it.
+ */
+export const PUBLISHED_TEST_PUBLIC_KEY =
+  'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEGsmC+c+OEUgRepFyT4wnQQLDWzcYZRU1ZwvRDrKUoWaqDchYAhbgRHQu9JjtlMJVNwQSCiV82AbSjtoaqJZ5CA==';
+
 const BASIC_CHALLENGE = 'Basic realm="mailroom", charset="UTF-8"';
 
 /**
@@ -63,6 +70,9 @@ export function createAuthenticator(security: IngressSecurity): RequestAuthentic
       throw new IngressConfigurationError('security.publicKeys is empty; omit it or give at least one key');
     }
     publicKeys.forEach(parseSendGridPublicKey);
+    if (process.env.NODE_ENV === 'production' && publicKeys.some((key) => key.trim() === PUBLISHED_TEST_PUBLIC_KEY)) {
+      throw new IngressConfigurationError('security.publicKeys holds the testing kit\'s published TEST_KEY_PAIR key (anyone can sign with it); refused in production');
+    }
   }
   if (maxTimestampAgeSeconds !== undefined) {
     if (!publicKeys) throw new IngressConfigurationError('security.maxTimestampAgeSeconds needs security.publicKeys');
