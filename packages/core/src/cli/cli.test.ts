@@ -212,6 +212,7 @@ describe('mailroom migrate against a database it cannot use', () => {
     const io: CliIO = {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
+      stdin: (async function* () {})(),
       env: { DATABASE_URL: databaseUrl },
     };
     return run(['migrate'], io).then((code) => ({ code, stdout, stderr }));
