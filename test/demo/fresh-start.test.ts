@@ -52,6 +52,10 @@ describe.runIf(hasDist || !!process.env.CI)('fresh start: node apps/demo/dist/se
     const home = await fetch(`${url}/`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('support@support.example.test');
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, worker: { ok: true } } });
+    expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
     const posted = await fetch(inboundRequest({ to: 'support@support.example.test', subject: 'Fresh start' }, { url: `${url}/webhooks/sendgrid/parse` }));
     expect(posted.status).toBe(200);
     expect(((await posted.json()) as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/);

@@ -11,6 +11,7 @@ import { DEMO_PASSWORD } from './apps/types.js';
 import { firstPassword, hostAllowlist, LOCAL_HOSTS, secureCookieWarning, securityHeaders } from '@mailroom/app-kit';
 import {
   createMailroom,
+  healthRoutes,
   openStore,
   outboxOnlyTransport,
   runMain,
@@ -219,7 +220,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     }
     // The home page carries its CSS in a <style> element.
     root.get('/', securityHeaders({ styleSrc: ["'unsafe-inline'"] }), (c) => c.html(HomePage(home)));
-    root.get('/healthz', (c) => c.json({ ok: true }));
+    // Liveness and readiness (database answers, migrations applied, worker not shutting down), as in every app.
+    root.route('/', healthRoutes(mailroom, { migrationSets: [demoMigrations] }));
 
     if (config.seed) {
       for (const app of apps) {

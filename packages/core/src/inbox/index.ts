@@ -28,7 +28,7 @@ export { databaseBlobStore, filesystemBlobStore, assertBlobKey } from './blobs.j
 export type { BlobStore, BlobData } from './blobs.js';
 export { coreMigrationSets, pendingMigrations } from './migrations.js';
 export type { MigrationSet, AppliedMigration } from './migrations.js';
-export { StoreUnavailableError, DatabaseOpenError, InvalidBlobKeyError, InboundEmailNotFoundError, isUnavailableError, asStoreError } from './errors.js';
+export { StoreUnavailableError, DatabaseOpenError, InvalidBlobKeyError, InboundEmailNotFoundError, isUnavailableError, asStoreError, describeDatabaseError } from './errors.js';
 export { runOnce } from './idempotency.js';
 export { identify, contentChecksum, fallbackMessageId } from './dedupe.js';
 export type { EmailIdentity } from './dedupe.js';

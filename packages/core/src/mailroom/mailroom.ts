@@ -184,6 +184,11 @@ export interface Mailroom<E extends object = {}> {
   readonly messageIds: MessageIds | null;
   /** Event Webhook handlers by event type: `mailroom.events.on('bounce', async (event, { tx }) => …)`. */
   readonly events: MailroomEvents;
+  /**
+   * The background work's state: `idle` before `start()` (with `autoStart`, the first post starts it), `running`,
+   * `stopped` after `stop()` (shutting down: readiness answers 503 so a load balancer stops sending).
+   */
+  readonly state: 'idle' | 'running' | 'stopped';
   /** Starts the inbound worker, the outbox deliverer and the event dispatcher (polling, leases, retries). */
   start(): void;
   /** Stops them, waiting for work in progress. */
@@ -258,6 +263,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'maxTakeovers', 'retention']),
   });
   let started = false;
+  let stopped = false;
 
   async function ingest(post: ReceivedPost): Promise<ReceiveResult> {
     // With a slot free in this process's worker, the row is stored leased to it and processed from the email just
@@ -281,7 +287,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   }
 
   function autoStart(): void {
-    if (!started && workerSettings.autoStart !== false) mailroom.start();
+    if (!started && !stopped && workerSettings.autoStart !== false) mailroom.start(); // not after stop(): shutting down
   }
 
   const eventsFetch = options.eventsSecurity
@@ -392,9 +398,13 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     nodeHandler() {
       return toNodeHandler(fetch);
     },
+    get state() {
+      return started ? 'running' : stopped ? 'stopped' : 'idle';
+    },
     start() {
       if (started) return;
       started = true;
+      stopped = false;
       worker.start();
       mail.deliverer?.start();
       if (dispatcherWanted) dispatcher.start();
@@ -402,6 +412,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     async stop() {
       if (!started) return;
       started = false;
+      stopped = true;
       // Handlers queue mail and mail causes events: stop in that order so nothing is left half-done.
       await worker.stop();
       await mail.deliverer?.stop();
