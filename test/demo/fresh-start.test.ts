@@ -59,6 +59,9 @@ describe.runIf(hasDist || !!process.env.CI)('fresh start: node apps/demo/dist/se
     const posted = await fetch(inboundRequest({ to: 'support@support.example.test', subject: 'Fresh start' }, { url: `${url}/webhooks/sendgrid/parse` }));
     expect(posted.status).toBe(200);
     expect(((await posted.json()) as { id: string }).id).toMatch(/^[0-9a-f-]{36}$/);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/^mailroom_webhook_posts_total\{status="200",reason="stored"\} 1$/m);
+    expect(metrics).toMatch(/^mailroom_inbound_events_total\{event="received"\} 1$/m);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(existsSync(join(dataDir, 'dev-keys.json'))).toBe(true);
 
@@ -81,14 +84,14 @@ function runToExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stder
 }
 
 describe.runIf(hasDist || !!process.env.CI)('configuration errors at start: one line, exit 2', () => {
-  it('an unreachable DATABASE_URL names the server and the cause, never the password', { timeout: 45_000 }, async () => {
+  it('an unreachable DATABASE_URL names the server and the cause, never the password', { timeout: 90_000 }, async () => {
     const outcome = await runToExit({ DATABASE_URL: 'postgres://postgres:hunter2-secret@127.0.0.1:1/mailroom' });
     expect(outcome.code).toBe(2);
     expect(outcome.stderr.trim().split('\n')).toEqual(['mailroom demo: cannot open PostgreSQL at 127.0.0.1:1/mailroom: connection refused']);
     expect(outcome.stderr + outcome.stdout).not.toContain('hunter2-secret');
   });
 
-  it('a malformed SendGrid key is named, without a stack trace', { timeout: 45_000 }, async () => {
+  it('a malformed SendGrid key is named, without a stack trace', { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mailroom-badkey-'));
     try {
       const outcome = await runToExit({ DATABASE_URL: '', MAILROOM_DATA_DIR: dataDir, SENDGRID_PARSE_PUBLIC_KEY: 'not-a-key' });

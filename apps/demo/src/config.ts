@@ -48,6 +48,8 @@ export interface DemoConfig {
   seed: boolean;
   /** Host names the server answers to (`Host` header) besides localhost and PUBLIC_URL's; `ALLOWED_HOSTS`, comma-separated. */
   allowedHosts: string[];
+  /** Bearer token for `GET /metrics` (`METRICS_TOKEN`); production serves no metrics without it. */
+  metricsToken: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -137,5 +139,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     seed: development ? env.MAILROOM_SEED !== '0' : env.MAILROOM_SEED === '1',
     allowedHosts: list(env.ALLOWED_HOSTS).map((host) => host.toLowerCase()),
+    metricsToken: env.METRICS_TOKEN?.trim() || null,
   };
 }

@@ -7,11 +7,13 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
+import { bearerAuth } from 'hono/bearer-auth';
 import { DEMO_PASSWORD } from './apps/types.js';
 import { firstPassword, hostAllowlist, LOCAL_HOSTS, secureCookieWarning, securityHeaders } from '@mailroom/app-kit';
 import {
   createMailroom,
   healthRoutes,
+  mailroomMetrics,
   openStore,
   outboxOnlyTransport,
   runMain,
@@ -172,7 +174,12 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     // DNS rebinding: in development a page on any site can reach 127.0.0.1 under its own host name; only our names get in.
     const hosts = [...LOCAL_HOSTS, ...(config.publicUrl ? [new URL(config.publicUrl).hostname] : []), ...config.allowedHosts];
     if (config.development || config.allowedHosts.length) root.use(hostAllowlist(hosts));
+    const metrics = mailroomMetrics(mailroom);
+    root.use('/webhooks/sendgrid/*', metrics.observePosts);
     root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
+    // Prometheus: open in development; in production only with METRICS_TOKEN (counts are not for strangers).
+    if (config.metricsToken) root.get('/metrics', bearerAuth({ token: config.metricsToken }), metrics.handler);
+    else if (config.development) root.get('/metrics', metrics.handler);
 
     const apps: DemoApp[] = [];
     for (const module of options.modules ?? demoAppModules) {

@@ -322,7 +322,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
 
 /** An open-time failure about the URL becomes one line naming the server (never its password) and the cause. */
 function openFailure(error: unknown, databaseUrl: string | undefined): unknown {
-  if (error instanceof StoreUnavailableError || !isDatabaseOpenFailure(error)) return asStoreError(error, 'open');
+  if (error instanceof DatabaseOpenError || !isDatabaseOpenFailure(error)) return asStoreError(error, 'open');
   return new DatabaseOpenError(`cannot open ${describeTarget(databaseUrl)}: ${describeDatabaseError(error)}`, { cause: error });
 }
 
