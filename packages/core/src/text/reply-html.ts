@@ -2,7 +2,6 @@ import { createRequire } from 'node:module';
 import { parseDocument } from 'htmlparser2';
 import { type AnyNode, type Document, type Element, isTag, isText } from 'domhandler';
 import render from 'dom-serializer';
-import { removeElement } from 'domutils';
 import { randomBytes } from 'node:crypto';
 import { limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
 import { ORIGINAL_MESSAGE, FORWARD_MARKER, WROTE_END, lineHead } from './patterns.js';
@@ -112,7 +111,7 @@ export function extractBoundedHtmlReply(html: string, options: HtmlReplyOptions 
   for (const { el, role } of marked) {
     if (role !== 'signature') continue;
     signatures.push(toText(render(el)).replace(/^--\s*\n/, ''));
-    removeElement(el);
+    detachSiblings(el, el);
   }
 
   let cut = signatures.length > 0;
@@ -120,7 +119,7 @@ export function extractBoundedHtmlReply(html: string, options: HtmlReplyOptions 
   if (markerText) {
     const at = findMarkerNode(doc, markerText);
     if (at) {
-      removed.push(...cutFrom(withAttributionAbove(at)));
+      pushAll(removed, cutFrom(withAttributionAbove(at)));
       cut = true;
     }
   }
@@ -143,22 +142,18 @@ function cutMarked(doc: Document, marked: Array<{ el: Element; role: Role }>, re
     if (role === 'signature' || !attached(el, doc)) continue;
     if (role === 'cut') {
       if (!hasContent(doc, el, 'before')) continue; // a forward or a fresh message wrapped in the marker
-      removed.push(...cutFrom(withSeparatorAbove(el)));
+      pushAll(removed, cutFrom(withSeparatorAbove(el)));
       return true;
     }
     const before = hasContent(doc, el, 'before');
     const after = hasContent(doc, el, 'after');
     if (!after) {
       if (!before) continue;
-      removed.push(...cutFrom(withAttributionAbove(el)));
+      pushAll(removed, cutFrom(withAttributionAbove(el)));
       return true;
     }
     if (!before) {
-      const start = withAttributionAbove(el);
-      for (const node of siblingsFromTo(start, el)) {
-        removeElement(node);
-        removed.push(node);
-      }
+      for (const node of detachSiblings(withAttributionAbove(el), el)) removed.push(node);
       cut = true;
     }
   }
@@ -210,6 +205,11 @@ function walk(root: Document | Element, visit: (node: AnyNode) => boolean): void
   }
 }
 
+/** `push(...items)` without the argument-count limit of a spread. */
+function pushAll<T>(into: T[], items: T[]): void {
+  for (const item of items) into.push(item);
+}
+
 function attached(node: AnyNode, doc: Document): boolean {
   let cur: AnyNode | null = node;
   while (cur && cur.parent) cur = cur.parent;
@@ -223,26 +223,34 @@ function cutFrom(node: AnyNode): AnyNode[] {
   let includeSelf = true;
   while (current.parent) {
     const parent: AnyNode = current.parent;
-    let sibling: AnyNode | null = includeSelf ? current : current.next;
-    while (sibling) {
-      const next: AnyNode | null = sibling.next;
-      out.push(sibling);
-      removeElement(sibling);
-      sibling = next;
-    }
+    const start: AnyNode | null = includeSelf ? current : current.next;
+    if (start) for (const removed of detachSiblings(start, null)) out.push(removed);
     current = parent;
     includeSelf = false;
   }
   return out;
 }
 
-function siblingsFromTo(start: AnyNode, end: AnyNode): AnyNode[] {
-  const out: AnyNode[] = [];
-  let cur: AnyNode | null = start;
-  while (cur) {
-    out.push(cur);
-    if (cur === end) break;
-    cur = cur.next;
+/**
+ * Detaches `start` and its following siblings up to `end` (inclusive; null: to the last), with one splice:
+ * domutils' removeElement searches and splices the children array once per node, quadratic on a flood of siblings.
+ */
+function detachSiblings(start: AnyNode, end: AnyNode | null): AnyNode[] {
+  const parent = start.parent;
+  if (!parent) return [];
+  const children = parent.children;
+  const from = children.lastIndexOf(start);
+  const to = end ? children.indexOf(end, from) : children.length - 1;
+  if (from < 0 || to < from) return [];
+  const out = children.splice(from, to - from + 1);
+  const before = out[0]!.prev;
+  const after = out[out.length - 1]!.next;
+  if (before) before.next = after;
+  if (after) after.prev = before;
+  for (const removed of out) {
+    removed.parent = null;
+    removed.prev = null;
+    removed.next = null;
   }
   return out;
 }
