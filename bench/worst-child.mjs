@@ -10,6 +10,10 @@ import { writeSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createIngress, createRouter, IngressError, recipientsOf } from '@mailroom/core';
 import { warmUpPosts } from './worst-posts.mjs';
+// The apps' handling of sender HTML (built apps; the phase is skipped when they are not built).
+const appHtml = await import('../apps/blog/dist/content/pipeline.js')
+  .then(async (blog) => ({ buildContent: blog.buildContent, ...(await import('../apps/support/dist/web/sanitize.js')) }))
+  .catch(() => null);
 
 const [file, contentType, limitsJson] = process.argv.slice(2);
 const limits = limitsJson ? JSON.parse(limitsJson) : undefined;
@@ -107,6 +111,14 @@ async function processPost(bytes, type, step) {
   await step('deliveryReport', () => email.deliveryReport());
   await step('authVerdict', () => email.authVerdict().aligned);
   await step('toJSON', () => JSON.stringify(email).length);
+  if (appHtml && email.html) {
+    // What blog (a post from the reply) and support (the agent's view of the message) do with the sender's HTML.
+    await step('app-html', async () => {
+      const reply = email.reply();
+      const post = await appHtml.buildContent({ subject: email.subject, text: reply.text || null, html: reply.html, attachments: [], now: new Date(0) });
+      return post.html.length + appHtml.sanitizeMessageHtml(email.html, () => null).length;
+    });
+  }
   return email;
 }
 

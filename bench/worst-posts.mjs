@@ -207,6 +207,17 @@ export const FAMILIES = [
     build: (n) => parsedPost({ text: null, html: nestedDivs(n) }) },
   { id: 'html-gmail-quotes', label: 'HTML-only, gmail_quote <div> flood', n: 512 * KiB, size: bytes,
     build: (n) => htmlOnly(`<p>new</p>${fill('<div class="gmail_quote">q</div>\n', n)}`) },
+  { id: 'html-interleaved-far', label: 'HTML-only, 20 cite quotes then empty <span>s up to the next content', n: 256 * KiB, size: bytes,
+    build: (n) => htmlOnly(`<p>new</p>${'<blockquote type="cite">q</blockquote>'.repeat(20)}${fill('<span></span>', n)}<p>far</p>`) },
+  // Sender HTML as the apps sanitize it (the app-html phase: blog's buildContent, support's sanitizeMessageHtml).
+  { id: 'html-inline-flood', label: 'HTML + text, nested inline tags flood (app-html)', n: 512 * KiB, size: bytes,
+    build: (n) => raw({ contentType: 'text/html; charset=utf-8', body: `<p>new</p>${fill('<b><i><u><span>x</span></u></i></b>', n)}` }) },
+  { id: 'html-attributes', label: 'HTML-only, <span>s with 10 attributes each (app-html)', n: 512 * KiB, size: bytes,
+    build: (n) => htmlOnly(`<p>new</p>${fill('<span a=1 b=2 c=3 d=4 e=5 f=6 g=7 h=8 i=9 j=10>x</span>', n)}`) },
+  { id: 'html-one-tag-attributes', label: 'HTML-only, one <p> with a flood of attributes (app-html)', n: 512 * KiB, size: bytes,
+    build: (n) => htmlOnly(`<p ${fill('a=1 ', n)}>new</p>`) },
+  { id: 'html-images', label: 'HTML-only, <img src=cid:…> flood (app-html)', n: 512 * KiB, size: bytes,
+    build: (n) => htmlOnly(`<p>new</p>${fill('<img src="cid:a@b" alt="x">', n)}`) },
   { id: 'html-blockquotes', label: 'HTML-only, <blockquote type=cite> / <p> flood', n: 512 * KiB, size: bytes,
     build: (n) => htmlOnly(`<p>new</p>${fill('<blockquote type="cite">q</blockquote><p>t</p>\n', n)}`) },
 

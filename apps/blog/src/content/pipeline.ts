@@ -7,7 +7,7 @@
 import { marked } from 'marked';
 import { cutAtEnd, extractDirectives, type Directives } from './directives.js';
 import { classifyAttachment, DEFAULT_MEDIA_POLICY, ImageUnreadableError, processImage, type MediaPolicy, type ProcessedImage } from './media.js';
-import { sanitizePostHtml } from './sanitize.js';
+import { exceedsPostHtmlLimits, sanitizePostHtml } from './sanitize.js';
 
 export interface ContentAttachment {
   filename: string;
@@ -75,7 +75,9 @@ export async function buildContent(input: ContentInput): Promise<BuiltContent> {
   const policy = input.policy ?? DEFAULT_MEDIA_POLICY;
   const notes: string[] = [];
   const media = await prepareAttachments(input.attachments, policy, notes);
-  const useHtml = prefersHtml(input.text, input.html);
+  const tooLarge = input.html ? exceedsPostHtmlLimits(input.html) : null;
+  if (tooLarge) notes.push(`The HTML part was too large to publish (${tooLarge}); the post was made from its text.`);
+  const useHtml = !tooLarge && prefersHtml(input.text, input.html);
 
   let result: { source: string; html: string; directives: Directives; placed: Set<number> };
   if (useHtml) {

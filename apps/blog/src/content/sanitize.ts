@@ -4,7 +4,7 @@
  * remote images do not. Links are limited to http(s) and mailto.
  */
 import sanitizeHtml from 'sanitize-html';
-import { limitHtmlDepth } from '@mailroom/core';
+import { limitHtml } from '@mailroom/core';
 
 /** `src` of a post image inside stored HTML: `blog-image:<position>`, resolved when rendering. */
 export const IMAGE_PLACEHOLDER = /^blog-image:(\d{1,4})$/;
@@ -23,10 +23,26 @@ const ALLOWED_TAGS = [
   'table', 'thead', 'tbody', 'tr', 'th', 'td',
 ];
 
+/**
+ * The most HTML a post body may have: sanitize-html costs some microseconds per element and per attribute,
+ * so 1 MB of inline tags took ≈ 0.5 s of event loop. Mail HTML past either bound is posted from its text
+ * instead (`exceedsPostHtmlLimits`); anything else is cut at the element bound by `sanitizePostHtml`.
+ */
+export const MAX_POST_HTML_CHARS = 128 * 1024;
+export const MAX_POST_HTML_ELEMENTS = 3000;
+
+/** Why `html` is too large to be a post body (a sentence for the author), or null when it fits. */
+export function exceedsPostHtmlLimits(html: string): string | null {
+  if (html.length > MAX_POST_HTML_CHARS) return `${Math.ceil(html.length / 1024)} KiB of HTML (at most ${MAX_POST_HTML_CHARS / 1024} KiB)`;
+  if (limitHtml(html, { maxElements: MAX_POST_HTML_ELEMENTS }).truncated) return `more than ${MAX_POST_HTML_ELEMENTS.toLocaleString('en-US')} HTML elements`;
+  return null;
+}
+
 export function sanitizePostHtml(html: string, options: SanitizeOptions = {}): string {
   const imageSource = options.imageSource ?? ((src: string) => (IMAGE_PLACEHOLDER.test(src) ? src : null));
-  // sanitize-html parses with htmlparser2 (quadratic in nesting depth): flatten a sender's deep nesting first.
-  return sanitizeHtml(limitHtmlDepth(html), {
+  // sanitize-html parses with htmlparser2 (quadratic in nesting depth) and costs per element: flatten a
+  // sender's deep nesting and bound the element count first.
+  return sanitizeHtml(boundedHtml(html), {
     allowedTags: ALLOWED_TAGS,
     allowedAttributes: {
       a: ['href', 'title', 'rel'],
@@ -64,9 +80,16 @@ export function sanitizePostHtml(html: string, options: SanitizeOptions = {}): s
   });
 }
 
+/** The first MAX_POST_HTML_CHARS and MAX_POST_HTML_ELEMENTS of `html`, nested at most MAX_HTML_DEPTH deep. */
+function boundedHtml(html: string): string {
+  const lt = html.lastIndexOf('<', MAX_POST_HTML_CHARS); // cut before a tag, not inside one
+  const head = html.length > MAX_POST_HTML_CHARS ? html.slice(0, lt >= 0 ? lt : MAX_POST_HTML_CHARS) : html;
+  return limitHtml(head, { maxElements: MAX_POST_HTML_ELEMENTS }).html;
+}
+
 /** Plain text of a fragment (titles, excerpts, feed summaries). */
 export function htmlToPlainText(html: string): string {
-  const text = sanitizeHtml(limitHtmlDepth(html).replace(/<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^<>]*>|<(?:ul|ol|table|blockquote)\b[^<>]*>/gi, ' $& '), { allowedTags: [], allowedAttributes: {} });
+  const text = sanitizeHtml(boundedHtml(html).replace(/<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^<>]*>|<(?:ul|ol|table|blockquote)\b[^<>]*>/gi, ' $& '), { allowedTags: [], allowedAttributes: {} });
   return decodeEntities(text).replace(/\s+/g, ' ').trim();
 }
 

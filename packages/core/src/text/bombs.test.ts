@@ -7,9 +7,9 @@ import { parseDocument } from 'htmlparser2';
 import { describe, expect, it } from 'vitest';
 import { classifyMessage } from './classify.js';
 import { MAX_DSN_RECIPIENTS, parseDeliveryReport } from './dsn.js';
-import { limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
+import { limitHtml, limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
 import { extractReply } from './reply.js';
-import { MAX_HTML_SCAN_CHARS } from './reply-html.js';
+import { extractHtmlReply, MAX_HTML_SCAN_CHARS, MAX_HTML_TEXT_ELEMENTS } from './reply-html.js';
 import { extractTextReply, MAX_REPLY_SCAN_LINES } from './reply-text.js';
 import { authVerdict } from './auth.js';
 
@@ -96,6 +96,48 @@ describe('HTML nesting', () => {
     const reply = extractReply({ text: null, html });
     expect(reply.text).toBe('my answer');
     expect(reply.html).not.toContain('old');
+  });
+});
+
+describe('HTML element floods', () => {
+  const count = (text: string, word: string) => text.split(word).length - 1;
+
+  it('limitHtml ends the HTML before the start tag of element maxElements + 1, in the same pass as the depth limit', () => {
+    expect(limitHtml('<p>a</p><p>b</p><p>c</p>', { maxElements: 2 })).toEqual({ html: '<p>a</p><p>b</p>', truncated: true });
+    expect(limitHtml('<p>a</p><p>b</p>', { maxElements: 2 })).toEqual({ html: '<p>a</p><p>b</p>', truncated: false });
+    // Tags dropped for depth are not counted: they are not elements any more.
+    const deep = limitHtml(`${'<div>'.repeat(150)}x<br>y<hr>z`, { maxDepth: 100, maxElements: 101 });
+    expect(deep.truncated).toBe(true);
+    expect(deep.html).toContain('x<br>y');
+    expect(deep.html).not.toContain('<hr>');
+    expect(count(deep.html, '<div>')).toBe(100);
+    // An unterminated tag at the cut, attributes and comments: the cut is at a tag start.
+    expect(limitHtml('<b a=">">1</b><!-- <i> --><i>2</i><u', { maxElements: 1 })).toEqual({ html: '<b a=">">1</b><!-- <i> -->', truncated: true });
+  });
+
+  it('a flood of gmail_quote siblings below the answer is cut whole, its text bounded', () => {
+    const html = `<p>new</p>${'<div class="gmail_quote">q</div>\n'.repeat(30_000)}`;
+    const reply = extractReply({ text: null, html });
+    expect(reply.text).toBe('new');
+    expect(reply.html).not.toContain('gmail_quote');
+    expect(count(reply.quoted, 'q')).toBeGreaterThan(100);
+    expect(count(reply.quoted, 'q')).toBeLessThanOrEqual(MAX_HTML_TEXT_ELEMENTS);
+  });
+
+  it('interleaved quotes with the next content far away: nothing is cut, and the text stops at MAX_HTML_TEXT_ELEMENTS', () => {
+    const html = `<p>new</p>${'<blockquote type="cite">q</blockquote>'.repeat(20)}${'<span></span>'.repeat(8000)}<p>far</p>`; // within MAX_HTML_SCAN_CHARS
+    const reply = extractHtmlReply(html);
+    expect(reply).toMatchObject({ html, cut: false });
+    const text = extractReply({ text: null, html }).text;
+    expect(text.startsWith('new')).toBe(true);
+    expect(text).not.toContain('far');
+  });
+
+  it('the text of an HTML-only email holds its first MAX_HTML_TEXT_ELEMENTS elements', () => {
+    const html = Array.from({ length: 3 * MAX_HTML_TEXT_ELEMENTS }, (_, i) => `<p>line ${i}</p>`).join('');
+    const lines = extractReply({ text: null, html }).text.split('\n').filter(Boolean);
+    expect(lines).toHaveLength(MAX_HTML_TEXT_ELEMENTS);
+    expect(lines.at(-1)).toBe(`line ${MAX_HTML_TEXT_ELEMENTS - 1}`);
   });
 });
 

@@ -32,6 +32,20 @@ const INTEGRATION = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 
 /** Raw-text elements: dropping one would turn its content into markup, so they are always kept (they cannot nest). */
 const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
 
+/** What `limitHtml` bounds. */
+export interface HtmlLimits {
+  /** Deepest nesting kept (default `MAX_HTML_DEPTH`): start tags that would open deeper are replaced by a space. */
+  maxDepth?: number;
+  /** Most elements kept (default: no limit): the HTML ends before the start tag of the next one. */
+  maxElements?: number;
+}
+
+export interface LimitedHtml {
+  html: string;
+  /** Whether `maxElements` ended the HTML early (the rest was dropped). */
+  truncated: boolean;
+}
+
 /**
  * The HTML with every start tag that would open an element deeper than `maxDepth` replaced by a space
  * (its content and end tag stay; an end tag never deepens anything). One linear pass with htmlparser2's
@@ -46,12 +60,35 @@ const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp']);
  * ```
  */
 export function limitHtmlDepth(html: string, maxDepth = MAX_HTML_DEPTH): string {
+  return limitHtml(html, { maxDepth }).html;
+}
+
+/**
+ * `limitHtmlDepth`, and with `maxElements` also a bound on the element count: the HTML is cut before the start
+ * tag of element `maxElements + 1` (a parser closes what was left open), in the same pass. What an HTML parser,
+ * sanitizer or converter does afterwards is then bounded by the element count, whatever the sender wrote.
+ *
+ * @example
+ * ```ts
+ * const { html, truncated } = limitHtml(email.html ?? '', { maxElements: 5000 });
+ * ```
+ */
+export function limitHtml(html: string, { maxDepth = MAX_HTML_DEPTH, maxElements = Infinity }: HtmlLimits = {}): LimitedHtml {
   const dropped: number[] = []; // [start, end] pairs, inclusive
   const simulation = new StackSimulation(maxDepth);
   let name = '';
   let tagStart = 0;
+  let elements = 0;
+  let cutAt = -1;
   const endTag = (end: number, selfClosing: boolean) => {
-    if (simulation.open(name, selfClosing)) return;
+    if (cutAt >= 0) return;
+    if (simulation.open(name, selfClosing)) {
+      if (++elements > maxElements) {
+        cutAt = tagStart;
+        tokenizer.pause();
+      }
+      return;
+    }
     if (dropped.length > 0 && dropped[dropped.length - 1] === tagStart - 1) dropped[dropped.length - 1] = end; // adjacent: one space
     else dropped.push(tagStart, end);
   };
@@ -67,16 +104,17 @@ export function limitHtmlDepth(html: string, maxDepth = MAX_HTML_DEPTH): string 
     ondeclaration() {}, onend() {}, onprocessinginstruction() {}, ontext() {}, ontextentity() {},
   });
   tokenizer.write(html);
-  tokenizer.end();
-  if (dropped.length === 0) return html;
+  if (cutAt < 0) tokenizer.end();
+  const source = cutAt >= 0 ? html.slice(0, cutAt) : html;
+  if (dropped.length === 0) return { html: source, truncated: cutAt >= 0 };
   const parts: string[] = [];
   let at = 0;
   for (let i = 0; i < dropped.length; i += 2) {
-    parts.push(html.slice(at, dropped[i]), ' '); // a space: gluing the neighbours together could make a new tag
+    parts.push(source.slice(at, dropped[i]), ' '); // a space: gluing the neighbours together could make a new tag
     at = dropped[i + 1]! + 1;
   }
-  parts.push(html.slice(at));
-  return parts.join('');
+  parts.push(source.slice(at));
+  return { html: parts.join(''), truncated: cutAt >= 0 };
 }
 
 /** htmlparser2's open-element stack (top last), with counts so "is it open?" is O(1). */

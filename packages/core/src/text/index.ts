@@ -10,8 +10,10 @@
  * Every algorithm here is linear and bounded on any input (each regex passes `npm run check:regex`): `reply()` reads
  * the first `MAX_REPLY_SCAN_LINES` (10,000) lines / `MAX_REPLY_SCAN_CHARS` (256 KiB) of text and the first
  * `MAX_HTML_SCAN_CHARS` (128 KiB) of HTML, flattened to `MAX_HTML_DEPTH` (100) levels by `limitHtmlDepth` before
- * it is parsed; `deliveryReport()` reports at most `MAX_DSN_RECIPIENTS` (1,000) recipients. Use `limitHtmlDepth`
- * before handing sender HTML to any other DOM parser (sanitize-html, cheerio: htmlparser2 is quadratic in depth).
+ * it is parsed, and converts at most `MAX_HTML_TEXT_ELEMENTS` (1,500) elements of it to text;
+ * `deliveryReport()` reports at most `MAX_DSN_RECIPIENTS` (1,000) recipients. Use `limitHtmlDepth` (or `limitHtml`,
+ * which also caps the element count) before handing sender HTML to any other DOM parser (sanitize-html, cheerio:
+ * htmlparser2 is quadratic in depth, and a sanitizer costs per element).
  *
  * @example
  * ```ts
@@ -29,8 +31,9 @@ export { extractReply } from './reply.js';
 export type { ExtractedReply, ReplyOptions, ReplySource } from './reply.js';
 export { extractTextReply, DEFAULT_REPLY_ABOVE_MARKER, MAX_REPLY_SCAN_LINES, MAX_REPLY_SCAN_CHARS } from './reply-text.js';
 export type { TextReply, TextReplyOptions } from './reply-text.js';
-export { extractHtmlReply, MAX_HTML_SCAN_CHARS } from './reply-html.js';
-export { limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
+export { extractHtmlReply, MAX_HTML_SCAN_CHARS, MAX_HTML_TEXT_ELEMENTS } from './reply-html.js';
+export { limitHtml, limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
+export type { HtmlLimits, LimitedHtml } from './html-depth.js';
 export type { HtmlReply, HtmlReplyOptions } from './reply-html.js';
 export { classifyMessage } from './classify.js';
 export type { Classification, ClassifyInput, ClassifyOptions, MessageKind } from './classify.js';

@@ -2,15 +2,14 @@ import { createRequire } from 'node:module';
 import { parseDocument } from 'htmlparser2';
 import { type AnyNode, type Document, type Element, isTag, isText } from 'domhandler';
 import render from 'dom-serializer';
-import { removeElement } from 'domutils';
 import { randomBytes } from 'node:crypto';
-import { limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
+import { limitHtml, limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
 import { ORIGINAL_MESSAGE, FORWARD_MARKER, WROTE_END, lineHead } from './patterns.js';
 
 const require = createRequire(import.meta.url);
-// html-to-text ships no type declarations; only `convert` is used.
-const { convert } = require('html-to-text') as {
-  convert(html: string, options?: Record<string, unknown>): string;
+// html-to-text ships no type declarations; only `compile` is used.
+const { compile } = require('html-to-text') as {
+  compile(options?: Record<string, unknown>): (html: string) => string;
 };
 
 export interface HtmlReply {
@@ -26,6 +25,11 @@ export interface HtmlReply {
 
 export interface HtmlReplyOptions {
   replyAboveMarker?: string | null;
+}
+
+interface BoundedOptions extends HtmlReplyOptions {
+  /** false: `quoted` is left empty (its text conversion is skipped: the caller takes the history from a text part). */
+  quotedText?: boolean;
 }
 
 /**
@@ -47,6 +51,14 @@ const MAX_CANDIDATES = 20;
  * part of `text`, `quoted` or `signature`. Bounds every pass below (parse, walks, render, html-to-text).
  */
 export const MAX_HTML_SCAN_CHARS = 128 * 1024;
+/**
+ * toText() converts at most this many elements (the rest of the fragment is not part of the text). html-to-text's
+ * layout costs some microseconds per element, so this, not the byte window, bounds it on a flood of small
+ * elements; a reply's new text (the part `text` comes from) has far fewer.
+ */
+export const MAX_HTML_TEXT_ELEMENTS = 1500;
+/** The same bound for `quoted`, the history's text: informative only, so a shorter one. */
+const MAX_QUOTED_TEXT_ELEMENTS = 500;
 /** nodeText() reads at most this many nodes and characters (attribution and marker checks need little). */
 const MAX_NODE_TEXT_NODES = 2000;
 const MAX_NODE_TEXT_CHARS = 2000;
@@ -90,7 +102,7 @@ export function extractHtmlReply(html: string, options: HtmlReplyOptions = {}): 
 }
 
 /** extractHtmlReply, plus `scanned`: the (cut) HTML that was parsed, without the unparsed tail, for text conversion. */
-export function extractBoundedHtmlReply(html: string, options: HtmlReplyOptions = {}): HtmlReply & { scanned: string } {
+export function extractBoundedHtmlReply(html: string, options: BoundedOptions = {}): HtmlReply & { scanned: string } {
   const { head, tail } = splitForScan(html);
   // The unparsed tail is represented by a comment: if it is still in the document at the end, the tail is kept.
   const tailMarker = tail ? `<!--mailroom-tail-${randomBytes(8).toString('hex')}-->` : '';
@@ -103,16 +115,16 @@ export function extractBoundedHtmlReply(html: string, options: HtmlReplyOptions 
     if (!isTag(node)) return true;
     const role = roleOf(node);
     if (role) {
-      if (marked.length < MAX_CANDIDATES) marked.push({ el: node, role });
-      return false; // nested markers belong to the outer one
+      marked.push({ el: node, role });
+      return marked.length < MAX_CANDIDATES ? false : STOP; // nested markers belong to the outer one
     }
-    return marked.length < MAX_CANDIDATES;
+    return true;
   });
 
   for (const { el, role } of marked) {
     if (role !== 'signature') continue;
     signatures.push(toText(render(el)).replace(/^--\s*\n/, ''));
-    removeElement(el);
+    detachSiblings(el, el);
   }
 
   let cut = signatures.length > 0;
@@ -120,15 +132,15 @@ export function extractBoundedHtmlReply(html: string, options: HtmlReplyOptions 
   if (markerText) {
     const at = findMarkerNode(doc, markerText);
     if (at) {
-      removed.push(...cutFrom(withAttributionAbove(at)));
+      pushAll(removed, cutFrom(withAttributionAbove(at)));
       cut = true;
     }
   }
   cut = cutMarked(doc, marked, removed) || cut;
 
   const withoutTail = (text: string) => (tailMarker ? text.replace(tailMarker, '') : text);
-  const quotedHtml = withoutTail(removed.map((node) => render(node)).join('\n'));
-  const quoted = quotedHtml ? toText(quotedHtml) : '';
+  const quotedHtml = options.quotedText === false ? '' : withoutTail(renderUpTo(removed, MAX_QUOTED_TEXT_ELEMENTS));
+  const quoted = quotedHtml ? toText(quotedHtml, MAX_QUOTED_TEXT_ELEMENTS) : '';
   const signature = signatures.filter(Boolean).join('\n') || null;
   if (!cut) return { html, quoted, signature, cut, scanned: head };
   const rendered = render(doc, { encodeEntities: 'utf8' });
@@ -143,26 +155,40 @@ function cutMarked(doc: Document, marked: Array<{ el: Element; role: Role }>, re
     if (role === 'signature' || !attached(el, doc)) continue;
     if (role === 'cut') {
       if (!hasContent(doc, el, 'before')) continue; // a forward or a fresh message wrapped in the marker
-      removed.push(...cutFrom(withSeparatorAbove(el)));
+      pushAll(removed, cutFrom(withSeparatorAbove(el)));
       return true;
     }
     const before = hasContent(doc, el, 'before');
     const after = hasContent(doc, el, 'after');
     if (!after) {
       if (!before) continue;
-      removed.push(...cutFrom(withAttributionAbove(el)));
+      pushAll(removed, cutFrom(withAttributionAbove(el)));
       return true;
     }
     if (!before) {
-      const start = withAttributionAbove(el);
-      for (const node of siblingsFromTo(start, el)) {
-        removeElement(node);
-        removed.push(node);
-      }
+      for (const node of detachSiblings(withAttributionAbove(el), el)) removed.push(node);
       cut = true;
     }
   }
   return cut;
+}
+
+/** `nodes` rendered, one a line, as long as they hold at most `maxElements` elements in all (the first one always). */
+function renderUpTo(nodes: AnyNode[], maxElements: number): string {
+  const out: string[] = [];
+  let elements = 0;
+  const count = (n: AnyNode): Visit => {
+    if (!isTag(n)) return false;
+    elements++;
+    return elements <= maxElements ? true : STOP;
+  };
+  for (const node of nodes) {
+    walkNodes([node], count);
+    if (out.length > 0 && elements > maxElements) break;
+    out.push(render(node));
+    if (elements > maxElements) break;
+  }
+  return out.join('\n');
 }
 
 /** The first MAX_HTML_SCAN_CHARS of `html`, ended before a tag when one starts near the limit, and the rest. */
@@ -173,25 +199,30 @@ function splitForScan(html: string): { head: string; tail: string } {
   return { head: html.slice(0, end), tail: html.slice(end) };
 }
 
-/** The text form of an HTML fragment (links keep their address unless it equals the text). */
-export function toText(html: string): string {
+const convert = compile({
+  wordwrap: false,
+  limits: { maxDepth: MAX_HTML_DEPTH + 8, maxInputLength: MAX_HTML_SCAN_CHARS },
+  preserveNewlines: false,
+  selectors: [
+    { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+    { selector: 'img', format: 'skip' },
+    { selector: 'h1', options: { uppercase: false } },
+    { selector: 'h2', options: { uppercase: false } },
+    { selector: 'h3', options: { uppercase: false } },
+    { selector: 'h4', options: { uppercase: false } },
+    { selector: 'h5', options: { uppercase: false } },
+    { selector: 'h6', options: { uppercase: false } },
+    { selector: 'table', format: 'dataTable' },
+  ],
+});
+
+/**
+ * The text form of an HTML fragment (links keep their address unless it equals the text): of its first
+ * `MAX_HTML_SCAN_CHARS` and `maxElements` elements.
+ */
+export function toText(html: string, maxElements = MAX_HTML_TEXT_ELEMENTS): string {
   const { head } = splitForScan(html);
-  return convert(limitHtmlDepth(head), {
-    wordwrap: false,
-    limits: { maxDepth: MAX_HTML_DEPTH + 8, maxInputLength: MAX_HTML_SCAN_CHARS },
-    preserveNewlines: false,
-    selectors: [
-      { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
-      { selector: 'img', format: 'skip' },
-      { selector: 'h1', options: { uppercase: false } },
-      { selector: 'h2', options: { uppercase: false } },
-      { selector: 'h3', options: { uppercase: false } },
-      { selector: 'h4', options: { uppercase: false } },
-      { selector: 'h5', options: { uppercase: false } },
-      { selector: 'h6', options: { uppercase: false } },
-      { selector: 'table', format: 'dataTable' },
-    ],
-  })
+  return convert(limitHtml(head, { maxElements }).html)
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n')
@@ -199,15 +230,31 @@ export function toText(html: string): string {
     .trim();
 }
 
-/** Pre-order traversal; `visit` returns false to skip a node's children. */
-function walk(root: Document | Element, visit: (node: AnyNode) => boolean): void {
-  const stack: AnyNode[] = [...root.children].reverse();
+/** What a walk's visitor returns: true to enter the node's children, false to skip them, STOP to end the walk. */
+const STOP = null;
+type Visit = boolean | typeof STOP;
+
+/** Pre-order traversal of `roots` and their descendants; false when the visitor stopped it. */
+function walkNodes(roots: readonly AnyNode[], visit: (node: AnyNode) => Visit): boolean {
+  const stack: AnyNode[] = [...roots].reverse();
   while (stack.length) {
     const node = stack.pop()!;
-    if (visit(node) && 'children' in node) {
+    const next = visit(node);
+    if (next === STOP) return false;
+    if (next && 'children' in node) {
       for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]!);
     }
   }
+  return true;
+}
+
+function walk(root: Document | Element, visit: (node: AnyNode) => Visit): void {
+  walkNodes(root.children, visit);
+}
+
+/** `push(...items)` without the argument-count limit of a spread. */
+function pushAll<T>(into: T[], items: T[]): void {
+  for (const item of items) into.push(item);
 }
 
 function attached(node: AnyNode, doc: Document): boolean {
@@ -223,26 +270,34 @@ function cutFrom(node: AnyNode): AnyNode[] {
   let includeSelf = true;
   while (current.parent) {
     const parent: AnyNode = current.parent;
-    let sibling: AnyNode | null = includeSelf ? current : current.next;
-    while (sibling) {
-      const next: AnyNode | null = sibling.next;
-      out.push(sibling);
-      removeElement(sibling);
-      sibling = next;
-    }
+    const start: AnyNode | null = includeSelf ? current : current.next;
+    if (start) for (const removed of detachSiblings(start, null)) out.push(removed);
     current = parent;
     includeSelf = false;
   }
   return out;
 }
 
-function siblingsFromTo(start: AnyNode, end: AnyNode): AnyNode[] {
-  const out: AnyNode[] = [];
-  let cur: AnyNode | null = start;
-  while (cur) {
-    out.push(cur);
-    if (cur === end) break;
-    cur = cur.next;
+/**
+ * Detaches `start` and its following siblings up to `end` (inclusive; null: to the last), with one splice:
+ * domutils' removeElement searches and splices the children array once per node, quadratic on a flood of siblings.
+ */
+function detachSiblings(start: AnyNode, end: AnyNode | null): AnyNode[] {
+  const parent = start.parent;
+  if (!parent) return [];
+  const children = parent.children;
+  const from = children.lastIndexOf(start);
+  const to = end ? children.indexOf(end, from) : children.length - 1;
+  if (from < 0 || to < from) return [];
+  const out = children.splice(from, to - from + 1);
+  const before = out[0]!.prev;
+  const after = out[out.length - 1]!.next;
+  if (before) before.next = after;
+  if (after) after.prev = before;
+  for (const removed of out) {
+    removed.parent = null;
+    removed.prev = null;
+    removed.next = null;
   }
   return out;
 }
@@ -285,38 +340,42 @@ function nodeText(node: AnyNode): string | null {
   let nodes = 0;
   let over = false;
   walk({ children: [node] } as unknown as Document, (n) => {
-    if (over || ++nodes > MAX_NODE_TEXT_NODES) return !(over = true);
     if (isText(n)) out += n.data;
-    if (out.length > MAX_NODE_TEXT_CHARS) return !(over = true);
+    over = ++nodes > MAX_NODE_TEXT_NODES || out.length > MAX_NODE_TEXT_CHARS;
+    if (over) return STOP;
     return !(isTag(n) && (n.name === 'style' || n.name === 'script' || n.name === 'head' || n.name === 'title'));
   });
   return over ? null : out;
 }
 
-/** Whether new content (text or images) exists before/after `el`, ignoring other quotes and hidden parts. */
+/**
+ * Whether new content (text or images) exists before/after `el`, ignoring other quotes (after it) and hidden parts.
+ * Each side stops at the first content it finds, and the after side starts at `el`: on a flood of marked
+ * elements, each candidate costs what lies between it and the nearest content, not a walk of the document.
+ */
 function hasContent(doc: Document, el: Element, side: 'before' | 'after'): boolean {
-  let seenEl = false;
   let found = false;
-  walk(doc, (node) => {
-    if (found) return false;
-    if (node === el) {
-      seenEl = true;
-      return false;
-    }
-    const inRange = side === 'before' ? !seenEl : seenEl;
+  const visit = (node: AnyNode): Visit => {
+    if (side === 'before' && node === el) return STOP;
     if (isTag(node)) {
       const name = node.name.toLowerCase();
       if (name === 'style' || name === 'script' || name === 'head' || name === 'title') return false;
       if (side === 'after' && roleOf(node) === 'quote') return false;
-      if (name === 'img' && inRange) found = true;
-      return true;
-    }
-    if (inRange && isText(node) && node.data.trim()) {
-      if (side === 'after' && isAttribution(node.data)) return false;
+      if (name !== 'img') return true;
       found = true;
+      return STOP;
     }
-    return false;
-  });
+    if (!isText(node) || !node.data.trim() || (side === 'after' && isAttribution(node.data))) return false;
+    found = true;
+    return STOP;
+  };
+  if (side === 'before') {
+    walk(doc, visit);
+    return found;
+  }
+  for (let cur: AnyNode | null = el; cur && cur !== doc; cur = cur.parent) {
+    for (let sibling = cur.next; sibling; sibling = sibling.next) if (!walkNodes([sibling], visit)) return found;
+  }
   return found;
 }
 
@@ -329,10 +388,9 @@ function findMarkerNode(doc: Document, marker: string): AnyNode | null {
   const wanted = marker.replace(/\s+/g, ' ').trim().toLowerCase();
   const found: { node: AnyNode | null } = { node: null };
   walk(doc, (node) => {
-    if (found.node) return false;
     if (isText(node) && node.data.replace(/\s+/g, ' ').toLowerCase().includes(wanted)) {
       found.node = node;
-      return false;
+      return STOP;
     }
     return true;
   });

@@ -37,8 +37,10 @@ export interface ReplySource {
  */
 export function extractReply(source: ReplySource, options: ReplyOptions = {}): ExtractedReply {
   const marker = options.replyAboveMarker === undefined ? DEFAULT_REPLY_ABOVE_MARKER : options.replyAboveMarker;
-  const htmlReply = source.html ? extractBoundedHtmlReply(source.html, { replyAboveMarker: marker }) : null;
-  if (source.text && source.text.trim()) {
+  const hasText = Boolean(source.text && source.text.trim());
+  // With a text part, the history is taken from it: the HTML's is not converted to text.
+  const htmlReply = source.html ? extractBoundedHtmlReply(source.html, { replyAboveMarker: marker, quotedText: !hasText }) : null;
+  if (source.text && hasText) {
     const textReply = extractTextReply(source.text, { replyAboveMarker: marker });
     return {
       text: textReply.text,
