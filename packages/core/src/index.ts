@@ -116,6 +116,7 @@ export {
   listOutboundMessages,
   getOutboundMessage,
   requeueOutbound,
+  sentTo,
   createOutboxDeliverer,
   decideRetry,
   attemptsUsedUp,
