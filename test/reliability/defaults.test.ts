@@ -1,7 +1,8 @@
 /**
  * Deployment defaults: the demo server started as `NODE_ENV=production` in a child process (TypeScript sources
  * through tsx) accepts no built-in password anywhere, prints its generated first password once and never on a
- * page, lets the password be changed, revokes sessions on logout, and throttles guessing without slowing the webhook.
+ * page, lets the password be changed, revokes sessions on logout, and throttles guessing without slowing the webhook
+ * — the console's CONSOLE_PASSWORD included (per user and client address; a published or short one stops the start).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
