@@ -84,9 +84,9 @@ describe('demo server: security by configuration', () => {
     expect(events.status).toBe(404); // no SENDGRID_EVENTS_PUBLIC_KEY: the Event Webhook is off
     await t.close();
 
-    t = await startTestDemo({ ...production, CONSOLE_PASSWORD: 'let-me-in' });
+    t = await startTestDemo({ ...production, CONSOLE_PASSWORD: 'let-me-in, console' });
     expect((await t.get('/console/inbox')).status).toBe(401);
-    const auth = { authorization: `Basic ${Buffer.from('admin:let-me-in').toString('base64')}` };
+    const auth = { authorization: `Basic ${Buffer.from('admin:let-me-in, console').toString('base64')}` };
     expect((await t.get('/console/inbox', { headers: auth })).status).toBe(200);
     // Compose signs with the development key, which production does not trust: the webhook's 403 comes back.
     const composed = await t.postJSON('/console/api/compose', { from: 'a@customer.example', to: 'x@support.example.test' }, auth);
@@ -129,6 +129,12 @@ describe('demo server: security by configuration', () => {
     expect(config.seed).toBe(true);
     expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b' }).seed).toBe(false);
     expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b', MAILROOM_SEED: '1' }).seed).toBe(true);
+    // The console's password follows the accounts' policy in production: no published one, 12+ characters.
+    const productionWith = (password: string) => loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b', CONSOLE_PASSWORD: password });
+    expect(() => productionWith('mailroom-demo')).toThrow(/CONSOLE_PASSWORD: that password is published/);
+    expect(() => productionWith('let-me-in')).toThrow(/CONSOLE_PASSWORD: passwords need at least 12 characters/);
+    expect(productionWith('a long console password').console).toMatchObject({ enabled: true, password: 'a long console password' });
+    expect(loadConfig({ CONSOLE_PASSWORD: 'mailroom-demo' }).console.password).toBe('mailroom-demo'); // development: any
   });
 
   it('reads the documented SENDGRID_PARSE_BASIC, and the old SENDGRID_PARSE_BASIC_AUTH with a deprecation warning', async () => {

@@ -1,9 +1,11 @@
 /**
  * Deployment defaults: the demo server started as `NODE_ENV=production` in a child process (TypeScript sources
  * through tsx) accepts no built-in password anywhere, prints its generated first password once and never on a
- * page, lets the password be changed, revokes sessions on logout, and throttles guessing without slowing the webhook.
+ * page, lets the password be changed, revokes sessions on logout, and throttles guessing without slowing the webhook
+ * — the console's CONSOLE_PASSWORD included (per user and client address; a published or short one stops the start).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,8 @@ import { recordFigures } from './support/summary.js';
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SERVER = join(REPO_ROOT, 'apps/demo/src/server.ts');
 const BUILT_IN = 'mailroom-demo';
+// A child demo on a loaded 2-core machine can take minutes to migrate and seed; this is patience, not a claim.
+const STARTUP_MS = 240_000;
 
 interface Demo {
   url: string;
@@ -47,7 +51,7 @@ async function startProductionDemo(extraEnv: Record<string, string>): Promise<De
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 90 s:\n${output}`)), 90_000);
+    const timer = setTimeout(() => reject(new Error(`no banner within ${STARTUP_MS / 1000} s:\n${output}`)), STARTUP_MS);
     child.stdout!.on('data', () => {
       // The banner is printed in one piece, the generated password (if any) at its end.
       const match = /Mailroom demo on (http:\/\/\S+)[\s\S]*Database /.exec(output);
@@ -56,7 +60,16 @@ async function startProductionDemo(extraEnv: Record<string, string>): Promise<De
         resolve(match[1]!.replace('localhost', '127.0.0.1'));
       }
     });
-    child.once('exit', (code) => reject(new Error(`the demo exited with ${code}:\n${output}`)));
+    child.once('exit', (code) => reject(Object.assign(new Error(`the demo exited with ${code}:\n${output}`), { exitCode: code, output })));
+  }).catch(async (error: unknown) => {
+    if (child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
   });
   return {
     url,
@@ -121,7 +134,7 @@ describe('production defaults of the demo server', () => {
     const match = /generated password \(shown this once; change it after signing in\): (\S+)/.exec(demo.output());
     if (!match) throw new Error(`no generated first password in the banner:\n${demo.output()}`);
     firstPassword = match[1]!;
-  });
+  }, STARTUP_MS + 30_000);
   afterAll(async () => {
     await demo?.stop();
   });
@@ -212,12 +225,29 @@ describe('production defaults of the demo server', () => {
   });
 });
 
-describe('production first password from MAILROOM_ADMIN_PASSWORD', () => {
+/** A Basic-auth GET from a chosen loopback source address (127.0.0.2 is another client to the server). */
+function basicGet(url: string, user: string, password: string, localAddress = '127.0.0.1'): Promise<{ status: number; retryAfter: string | null }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const req = request(
+      { host: target.hostname, port: target.port, path: target.pathname, localAddress, agent: false, headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode!, retryAfter: (response.headers['retry-after'] as string | undefined) ?? null }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('production first password from MAILROOM_ADMIN_PASSWORD, console behind CONSOLE_PASSWORD', () => {
   let demo: Demo;
   const password = 'an operator chosen password';
+  const consolePassword = 'the console password 2026';
   beforeAll(async () => {
-    demo = await startProductionDemo({ MAILROOM_ADMIN_PASSWORD: password });
-  });
+    demo = await startProductionDemo({ MAILROOM_ADMIN_PASSWORD: password, CONSOLE_USER: 'ops', CONSOLE_PASSWORD: consolePassword });
+  }, STARTUP_MS + 30_000);
   afterAll(async () => {
     await demo?.stop();
   });
@@ -227,5 +257,42 @@ describe('production first password from MAILROOM_ADMIN_PASSWORD', () => {
     expect(demo.output()).not.toContain(password);
     expect((await signIn(new Client(demo.url), 'support', APPS.support.admin, password)).status).toBe(303);
     expect((await signIn(new Client(demo.url), 'lists', 'admin', password)).status).toBe(303);
+  });
+
+  it('throttles 30 parallel wrong console guesses (429 with Retry-After); the right password from another address still works', async () => {
+    const inbox = `${demo.url}/console/inbox`;
+    expect((await basicGet(inbox, 'ops', consolePassword)).status).toBe(200);
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => basicGet(inbox, 'ops', `console guess ${i}`)));
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(25);
+    expect(Number(answers.find((a) => a.status === 429)!.retryAfter)).toBeGreaterThan(0);
+    // The guessing address is locked out even with the right password; another client is not.
+    expect((await basicGet(inbox, 'ops', consolePassword)).status).toBe(429);
+    expect((await basicGet(inbox, 'ops', consolePassword, '127.0.0.2')).status).toBe(200);
+    // The user name counts too: the right password under another name is refused.
+    expect((await basicGet(inbox, 'admin', consolePassword, '127.0.0.3')).status).toBe(401);
+    recordFigures({ scenario: 'defaults: 30 parallel console guesses', sent: 30, ok2xx: 0, stored: 0, processed: 0, lost: 0, duplicates: 0, throttled429: statuses.filter((s) => s === 429).length });
+  });
+});
+
+describe('production refuses a published or short CONSOLE_PASSWORD at start', () => {
+  it('exits with code 2 and the reason, without a stack trace', async () => {
+    for (const [consolePassword, reason] of [
+      [BUILT_IN, 'CONSOLE_PASSWORD: that password is published'],
+      ['let-me-in', 'CONSOLE_PASSWORD: passwords need at least 12 characters'],
+    ] as const) {
+      const failure = (await startProductionDemo({ CONSOLE_PASSWORD: consolePassword }).then(
+        async (demo) => {
+          await demo.stop();
+          return null;
+        },
+        (error: { exitCode?: number; output?: string }) => error,
+      ))!;
+      expect(failure, consolePassword).not.toBeNull();
+      expect(failure.exitCode).toBe(2);
+      expect(failure.output).toContain(reason);
+      expect(failure.output).not.toMatch(/\n\s+at /);
+    }
   });
 });

@@ -162,6 +162,56 @@ describe('lists under forged senders, over real HTTP with the worker running', (
     recordFigures({ scenario: 'forged-lists: unmarked auto-responder', sent: 8, ok2xx: 8, stored: 8, processed: 8, lost: 0, duplicates: 0, answers: 3 });
   });
 
+  it('forged DSNs suspend nobody (no, made-up or borrowed Message-IDs, replays); real bounces of three messages still suspend', async () => {
+    const r = await start(6);
+    const [author, noId, madeUp, replayed, authentic] = r.members;
+    const late = 'late@members.test';
+    await postAll(r, [0, 1, 2].map((i) => ({ from: author!, to: LIST, subject: `Topic ${i}`, text: 'hello', messageId: `<topic-${i}@members.test>` })));
+    await settled(r);
+    const copies = to(r.t.sent, authentic!).filter((m) => m.subject.startsWith('Topic '));
+    expect(copies).toHaveLength(3);
+    const realIds = copies.map((m) => m.messageId);
+    // Joined after the posts went out: we never sent them any of these messages.
+    await upsertMember(r.t.store.db, r.list.id, { address: late });
+
+    const dsn = (i: number, failed: string, originalMessageId: string | null): InboundDescription => ({
+      from: 'Mail Delivery System <MAILER-DAEMON@mx.attacker.test>',
+      to: i % 2 ? LIST : REQUEST,
+      subject: 'Undelivered Mail Returned to Sender',
+      text: 'This is the mail system. Your message could not be delivered.',
+      envelope: { from: '', to: [i % 2 ? LIST : REQUEST] },
+      messageId: `<dsn-${i}@mx.attacker.test>`,
+      attachments: [
+        { filename: 'details.txt', contentType: 'message/delivery-status', content: `Reporting-MTA: dns; mx.attacker.test\n\nFinal-Recipient: rfc822; ${failed}\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n` },
+        ...(originalMessageId ? [{ filename: 'headers.txt', contentType: 'text/rfc822-headers', content: `From: ${LIST}\nTo: ${failed}\nMessage-ID: <${originalMessageId}>\nSubject: Topic\n` }] : []),
+      ],
+    });
+    const repeats = scaled(10, 3);
+    const forged: InboundDescription[] = [];
+    for (let i = 0; i < repeats; i++) {
+      forged.push(dsn(forged.length, noId!, null));
+      forged.push(dsn(forged.length, madeUp!, `forged-${i}@${DOMAIN}`));
+      forged.push(dsn(forged.length, replayed!, realIds[0]!)); // a member's copy shows everyone the Message-ID
+      forged.push(dsn(forged.length, late, realIds[i % 3]!));
+    }
+    const real = realIds.map((id, i) => ({ ...dsn(1000 + i, authentic!, id), from: 'Mail Delivery System <MAILER-DAEMON@mx.members.test>' }));
+    const ids = await postAll(r, [...forged, ...real]);
+    await settled(r);
+
+    expect(await statuses(r, ids)).toEqual({ ignored: forged.length + real.length });
+    const member = async (address: string) => (await r.t.store.db.select().from(listsSchema.members).where(eq(listsSchema.members.address, address)))[0]!;
+    for (const address of [noId!, madeUp!, late]) expect(await member(address), address).toMatchObject({ status: 'active', bounceScore: 0 });
+    expect(await member(replayed!)).toMatchObject({ status: 'active', bounceScore: 1 });
+    expect(await member(authentic!)).toMatchObject({ status: 'suspended', bounceScore: 3 });
+    const notes = await Promise.all(ids.map(async (id) => (await r.t.store.inbox.get(id))!.note ?? ''));
+    expect(notes.filter((n) => n === 'bounce ignored: it names no signed Message-ID of a list message of ours')).toHaveLength(2 * repeats);
+    expect(notes.filter((n) => n === '1 failed recipient(s) ignored: we did not send them this message')).toHaveLength(repeats);
+    expect(notes.filter((n) => n === `already counted for this message: ${replayed}`)).toHaveLength(repeats - 1);
+    const probes = r.t.sent.filter((m) => m.customArgs.lists_notice === 'probe');
+    expect(probes.map((m) => m.to[0]!.address)).toEqual([authentic]);
+    recordFigures({ scenario: 'forged-lists: forged DSNs', sent: ids.length, ok2xx: ids.length, stored: ids.length, processed: ids.length, lost: 0, duplicates: 0, forgedDsns: forged.length, suspendedByForgery: 0, realBounces: real.length });
+  });
+
   it('member posts whose subjects decode to CR/LF are redistributed, and none fails', async () => {
     const r = await start(5);
     const count = 10;

@@ -9,6 +9,7 @@ import {
   parseMaxAgeSeconds,
   type BasicCredential,
 } from '@mailroom/core';
+import { forbiddenPasswords, passwordProblem } from '@mailroom/app-kit';
 
 export class DemoConfigError extends MailroomConfigurationError {
   override name = 'DemoConfigError';
@@ -115,6 +116,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     );
   }
   const consolePassword = env.CONSOLE_PASSWORD || null;
+  // The console is the whole inbox and outbox: in production its password follows the accounts' policy (12+
+  // characters, never a published one).
+  const consoleProblem = consolePassword && !development ? passwordProblem(consolePassword, forbiddenPasswords(true)) : null;
+  if (consoleProblem) throw new DemoConfigError(`CONSOLE_PASSWORD: ${consoleProblem}`);
   return {
     development,
     port,

@@ -16,4 +16,6 @@ export type { DemoConfig, DemoDomains } from './config.js';
 export { demoAppModules } from './apps/index.js';
 export type { DemoApp, DemoAppContext, DemoAppModule, DemoAddress, DemoLogin, ComposePreset } from './apps/index.js';
 export { createConsole } from './console/index.js';
+export { consoleAuth } from './console/auth.js';
+export type { ConsoleCredentials } from './console/auth.js';
 export type { ConsoleOptions } from './console/index.js';

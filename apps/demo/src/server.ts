@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
+import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { DEMO_PASSWORD } from './apps/types.js';
@@ -26,6 +26,7 @@ import {
 } from '@mailroom/core';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { loadConfig, type DemoConfig } from './config.js';
+import { consoleAuth } from './console/auth.js';
 import { createConsole } from './console/index.js';
 import { createWebhookClient } from './console/webhooks.js';
 import { loadDevKeys, type DevKeys } from './dev-keys.js';
@@ -125,9 +126,10 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const secretFor = (purpose: string) => createHmac('sha256', secret).update(`mailroom-demo:${purpose}`).digest('base64url');
 
   // Listen first (a port of 0 is only known afterwards, and links in mail need the URL); answer 503 until ready.
-  let handler: ((request: Request) => Response | Promise<Response>) | null = null;
+  // The node-server bindings (env.incoming) travel along: app-kit's throttle reads the client's address from them.
+  let handler: ((request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>) | null = null;
   const server: ServerType = serve({
-    fetch: (request) => (handler ? handler(request) : new Response('starting', { status: 503, headers: { 'retry-after': '1' } })),
+    fetch: (request, env) => (handler ? handler(request, env) : new Response('starting', { status: 503, headers: { 'retry-after': '1' } })),
     port: config.port,
     hostname: config.host,
     serverOptions: serverTimeoutOptions(), // Node's 300 s requestTimeout would let a trickling post live that long
@@ -221,7 +223,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
           addresses: apps.flatMap((app) => app.addresses.filter((a) => !/[…<]/.test(a.address)).map((a) => ({ address: a.address, app: app.title }))),
           ownDomains: Object.values(config.domains),
           signing: `signed with the development key in ${devKeys.file}${config.parse.basic.length ? ' and sent with the first basic credential' : ''}`,
-          credentials: config.console.password ? { username: config.console.username, password: config.console.password } : null,
+          auth: config.console.password
+            ? await consoleAuth({ store, credentials: { username: config.console.username, password: config.console.password }, secret: secretFor('console'), production: !config.development })
+            : null,
         }),
       );
     }
@@ -245,7 +249,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
 
     mailroom.start();
     for (const app of apps) app.start?.();
-    handler = (request) => root.fetch(request);
+    handler = (request, env) => root.fetch(request, env);
 
     for (const line of plan.warnings) warn(line);
     const cookieWarning = secureCookieWarning({ production: !config.development, publicUrl: url, secureCookies: !config.development });

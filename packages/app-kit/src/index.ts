@@ -55,5 +55,6 @@ export {
   LOCAL_HOSTS,
 } from './deployment.js';
 export type { FirstPassword } from './deployment.js';
-export { clientAddress } from './client-ip.js';
+export { clientAddress, parseTrustProxy } from './client-ip.js';
+export type { TrustProxy } from './client-ip.js';
 export { PasswordChangeForm } from './views.js';

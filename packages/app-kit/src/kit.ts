@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { basicAuth } from 'hono/basic-auth';
 import { HTTPException } from 'hono/http-exception';
 import type { MigrationSet, Store } from '@mailroom/core';
+import { parseTrustProxy, type TrustProxy } from './client-ip.js';
 import { createCredentials, type Credentials } from './credentials.js';
 import { csrfToken, formOriginCheck, verifyCsrfToken } from './csrf.js';
 import { forbiddenPasswords } from './deployment.js';
@@ -24,6 +25,11 @@ export interface AppKitOptions {
   /** Production refuses the built-in demo passwords. Default `NODE_ENV === 'production'`. */
   production?: boolean;
   throttle?: Partial<ThrottleLimits>;
+  /**
+   * Which TCP peers are our reverse proxies, whose X-Forwarded-For names the client for throttling. Default: the
+   * `TRUST_PROXY` environment variable (parseTrustProxy; unset = nobody, the TCP peer is the client).
+   */
+  trustProxy?: TrustProxy;
   now?: () => Date;
 }
 
@@ -65,7 +71,8 @@ export async function createAppKit(options: AppKitOptions): Promise<AppKit> {
   const production = options.production ?? process.env.NODE_ENV === 'production';
   const forbidden = forbiddenPasswords(production);
   const sessions = createSessions({ db: store.db, realm, secret: options.secret, ...options.cookie, cookie: options.cookie.name, ...(options.now ? { now: options.now } : {}) });
-  const throttle = createLoginThrottle({ db: store.db, realm, ...(options.throttle ? { limits: options.throttle } : {}) });
+  const trustProxy = options.trustProxy !== undefined ? options.trustProxy : parseTrustProxy(process.env.TRUST_PROXY);
+  const throttle = createLoginThrottle({ db: store.db, realm, trustProxy, ...(options.throttle ? { limits: options.throttle } : {}) });
   const verify = async (password: string, hash: string | null | undefined) => {
     const ok = await verifyPassword(password, hash);
     return ok && !forbidden.includes(password);

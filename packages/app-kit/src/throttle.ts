@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { RateLimiterDrizzle, RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Database } from '@mailroom/core';
-import { clientAddress } from './client-ip.js';
+import { clientAddress, type TrustProxy } from './client-ip.js';
 import { PasswordCheckBusyError } from './passwords.js';
 import { rateLimits } from './schema.js';
 
@@ -42,6 +42,8 @@ export interface ThrottleOptions {
   db: Database;
   realm: string;
   limits?: Partial<ThrottleLimits>;
+  /** Which peers may name the client in X-Forwarded-For (default: none; see parseTrustProxy). */
+  trustProxy?: TrustProxy;
 }
 
 function limiter(db: Database, prefix: string, limit: Limit): RateLimiterAbstract {
@@ -59,7 +61,7 @@ export function createLoginThrottle(options: ThrottleOptions): LoginThrottle {
 
   return {
     async attempt<T>(c: Context, account: string, verify: () => Promise<T | null>): Promise<Attempt<T>> {
-      const address = clientAddress(c);
+      const address = clientAddress(c, options.trustProxy ?? null);
       const name = account.trim().toLowerCase().slice(0, 320);
       const pairKey = `${name}|${address}`;
       try {

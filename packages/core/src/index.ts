@@ -117,6 +117,7 @@ export {
   listOutboundMessages,
   getOutboundMessage,
   requeueOutbound,
+  sentTo,
   createOutboxDeliverer,
   decideRetry,
   attemptsUsedUp,

@@ -2,8 +2,7 @@
  * The developer console at /console: Inbox, Compose, Outbox, Events, and a JSON API under /console/api.
  * Everything it sends goes through the server's real webhook endpoints, signed with the development keys.
  */
-import { Hono, type Context } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { listEvents, listOutboundMessages, RouteNameError, type Mailroom, type InboundStatus, INBOUND_STATUSES, type Store } from '@mailroom/core';
@@ -28,8 +27,8 @@ export interface ConsoleOptions {
   ownDomains: string[];
   /** How compose posts are authenticated, for the page's explanation. */
   signing: string;
-  /** Basic-auth credentials protecting the console; null = open (development). */
-  credentials: { username: string; password: string } | null;
+  /** The throttled basic auth protecting the console (`consoleAuth`); null = open (development without CONSOLE_PASSWORD). */
+  auth: MiddlewareHandler | null;
 }
 
 const PAGE = 50;
@@ -37,7 +36,7 @@ const PAGE = 50;
 export function createConsole(options: ConsoleOptions): Hono {
   const { store, mailroom, webhooks } = options;
   const app = new Hono();
-  if (options.credentials) app.use(basicAuth({ ...options.credentials, realm: 'Mailroom console' }));
+  if (options.auth) app.use(options.auth);
   app.use(secureHeaders({ xFrameOptions: 'DENY' }));
   app.use(csrf());
 

@@ -19,7 +19,7 @@ export type { PublishResult } from './publish.js';
 export { publish, referencesFor, threadAddress, threadMessages } from './publish.js';
 export type { Decision, HoldResult } from './moderation.js';
 export { decide, hold, MODERATION_NOTICE_LIMIT } from './moderation.js';
-export { confirmMember, helpText, markPending, registerBounce, subscriptionCandidate, unsubscribe } from './membership.js';
+export { confirmMember, helpText, markPending, registerBounce, registerMessageBounce, subscriptionCandidate, unsubscribe } from './membership.js';
 export type { DeliveryEvent } from './delivery-events.js';
 export { handleDeliveryEvent } from './delivery-events.js';
 export { shortId } from './ids.js';

@@ -1,8 +1,8 @@
 /** Membership changes: pending subscriptions, confirmation, unsubscribe, bounce scoring with suspension and probes. */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, like, sql } from 'drizzle-orm';
 import { listAddress, normalize, requestAddress, type ResolvedConfig } from '../config.js';
 import type { ListsDb } from '../db/index.js';
-import { members } from '../db/schema.js';
+import { memberEvents, members } from '../db/schema.js';
 import { listHeaders, requestFrom } from './headers.js';
 import { shortId } from './ids.js';
 import { listById, memberOf, recordEvent, setMemberStatus, type List, type Member } from './lists.js';
@@ -65,6 +65,31 @@ export async function registerBounce(
   const list = await listById(tx, member.listId);
   if (list) await sendProbe(tx, services, list, updated!, afterCommit);
   return { ...updated!, status: 'suspended' };
+}
+
+/**
+ * The bounce of one message we sent the member, counted once however many reports name it (a report can be
+ * replayed, and every member holds the message's Message-ID). Null when that message's bounce was counted already.
+ */
+export async function registerMessageBounce(
+  tx: ListsDb,
+  services: ListsServices,
+  member: Member,
+  messageId: string,
+  detail: string,
+  afterCommit: AfterCommit,
+  inboundId: string | null,
+): Promise<Member | null> {
+  // The member's row lock serialises concurrent reports about them, so the check below sees the other's event.
+  await tx.select({ id: members.id }).from(members).where(eq(members.id, member.id)).for('update');
+  const tag = `message ${messageId}:`;
+  const [seen] = await tx
+    .select({ id: memberEvents.id })
+    .from(memberEvents)
+    .where(and(eq(memberEvents.memberId, member.id), eq(memberEvents.kind, 'bounce'), like(memberEvents.detail, `${tag.replace(/[\\%_]/g, '\\$&')}%`)))
+    .limit(1);
+  if (seen) return null;
+  return registerBounce(tx, services, member, `${tag} ${detail}`, afterCommit, inboundId);
 }
 
 /** The suspension notice: replying to it (signed address, scope `s:`) resumes the subscription. */

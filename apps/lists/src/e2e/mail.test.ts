@@ -194,10 +194,18 @@ describe('bounces', () => {
   });
 
   it('DSNs raise the bounce score; at the threshold the member is suspended, probed, and no longer receives posts', async () => {
-    const { copies } = await startThread();
-    const id = copyTo(copies, BOB)!.messageId;
+    const ids: string[] = [];
     for (let i = 1; i <= 3; i++) {
-      await h.post({ ...dsn(BOB, id), messageId: `<dsn-${i}@mx.members.test>` });
+      const before = h.sent().length;
+      await h.post({ from: `Alice <${ALICE}>`, to: LIST, subject: `Post ${i}`, text: 'hello\n', messageId: `<post-${i}@members.test>` });
+      ids.push(copyTo(h.sent().slice(before), BOB)!.messageId);
+    }
+    // A second report about the same message counts once.
+    await h.post({ ...dsn(BOB, ids[0]!), messageId: '<dsn-0@mx.members.test>' });
+    await h.post({ ...dsn(BOB, ids[0]!), messageId: '<dsn-0-again@mx.members.test>' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: `already counted for this message: ${BOB}` });
+    for (const [i, id] of ids.slice(1).entries()) {
+      await h.post({ ...dsn(BOB, id), messageId: `<dsn-${i + 1}@mx.members.test>` });
       expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: `bounce recorded for ${BOB}` });
     }
     const [bob] = await h.db.select().from(members).where(eq(members.address, BOB));
@@ -214,6 +222,20 @@ describe('bounces', () => {
     await h.post({ from: BOB, to: probe!.replyTo[0]!.address, subject: 'Re: suspended', text: 'I am here' });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'confirm', detail: 'subscription active' });
     expect((await h.db.select().from(members).where(eq(members.address, BOB)))[0]).toMatchObject({ status: 'active', bounceScore: 0 });
+  });
+
+  it('a DSN without our signed Message-ID, or naming someone we did not send the message to, counts nothing', async () => {
+    const { copies } = await startThread();
+    const id = copyTo(copies, BOB)!.messageId;
+    await upsertMember(h.db, list.id, { address: 'late@members.test' });
+    await h.post({ ...dsn(BOB, 'forged-1@members.test'), messageId: '<f1@mx.members.test>' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'bounce ignored: it names no signed Message-ID of a list message of ours' });
+    // A signed-looking id on our domain whose signature does not verify.
+    await h.post({ ...dsn(BOB, `${id.slice(0, 5)}${id[5] === 'a' ? 'b' : 'a'}${id.slice(6)}`), messageId: '<f2@mx.members.test>' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'bounce ignored: it names no signed Message-ID of a list message of ours' });
+    await h.post({ ...dsn('late@members.test', id), messageId: '<f3@mx.members.test>' });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: '1 failed recipient(s) ignored: we did not send them this message' });
+    for (const address of [BOB, 'late@members.test']) expect(await memberRow(address)).toMatchObject({ status: 'active', bounceScore: 0 });
   });
 
   it('Event Webhook bounce/dropped events suspend at the threshold; a spam report unsubscribes', async () => {

@@ -1,36 +1,63 @@
 import { eq } from 'drizzle-orm';
+import { sentTo } from '@mailroom/core';
 import { normalize } from '../config.js';
-import { members, messages } from '../db/schema.js';
-import { listById, memberOf, registerBounce, type List, type Member } from '../domain/index.js';
+import { messages } from '../db/schema.js';
+import { memberOf, registerMessageBounce } from '../domain/index.js';
 import { afterCommitOf, type Inbound, type InboundResult } from './types.js';
 
+type BouncedMessage = Pick<typeof messages.$inferSelect, 'id' | 'listId' | 'messageId'>;
+
 /**
- * A delivery status notification: every failed recipient who is a member (of the list the bounced
- * message came from, found through its signed Message-ID, else of the list it was sent to, else of
- * any list) gets a bounce point. Delays are not failures.
+ * A delivery status notification. Anyone can write one, so a failed recipient gets a bounce point only when the
+ * report is provably about mail we sent them: it names a signed Message-ID of one of our list messages (in its
+ * returned headers, In-Reply-To or References), and the outbox holds a sent copy of that message to that
+ * recipient (core's `sentTo`). Each message counts once per member. Anything else is ignored with the reason.
+ * Delays are not failures.
  */
-export async function handleDsn(inbound: Inbound, routeList: List | null): Promise<InboundResult> {
-  const { tx, services } = inbound;
+export async function handleDsn(inbound: Inbound): Promise<InboundResult> {
   const report = await inbound.email.deliveryReport();
   if (!report) return { outcome: 'ignored', reason: 'bounce without a readable delivery report' };
-  const list = (await listOfBouncedMessage(inbound, report.originalMessageId)) ?? routeList;
+  const failed = report.recipients.filter((r) => r.action === 'failed');
+  if (!failed.length) return { outcome: 'ignored', reason: 'bounce without a failed recipient (delays are not failures)' };
+  const message = await bouncedMessage(inbound, report.originalMessageId);
+  if (!message) return { outcome: 'ignored', reason: 'bounce ignored: it names no signed Message-ID of a list message of ours' };
+
+  const proven = new Set(await sentTo(inbound.tx, message.messageId, failed.map((r) => r.address)));
   const counted: string[] = [];
-  for (const recipient of report.recipients.filter((r) => r.action === 'failed')) {
+  const repeated: string[] = [];
+  for (const recipient of failed) {
     const address = normalize(recipient.address);
-    const candidates: Member[] = list
-      ? [await memberOf(tx, list.id, address)].filter((m): m is Member => m !== null)
-      : await tx.select().from(members).where(eq(members.address, address));
-    for (const member of candidates) {
-      await registerBounce(tx, services, member, `DSN ${recipient.status ?? ''} ${recipient.diagnostic ?? ''}`.trim(), afterCommitOf(inbound), inbound.ctx.id);
-      counted.push(member.address);
-    }
+    const member = proven.has(address) ? await memberOf(inbound.tx, message.listId, address) : null;
+    if (!member) continue;
+    const detail = `DSN ${recipient.status ?? ''} ${recipient.diagnostic ?? ''}`.trim();
+    const updated = await registerMessageBounce(inbound.tx, inbound.services, member, message.id, detail, afterCommitOf(inbound), inbound.ctx.id);
+    (updated ? counted : repeated).push(member.address);
   }
-  return { outcome: 'ignored', reason: counted.length ? `bounce recorded for ${counted.join(', ')}` : 'bounce for no member' };
+  return { outcome: 'ignored', reason: outcomeOf(counted, repeated, failed.length) };
 }
 
-async function listOfBouncedMessage(inbound: Inbound, originalMessageId: string | null | undefined): Promise<List | null> {
-  const verified = originalMessageId ? inbound.services.messageIds.verifyMessageId(originalMessageId) : null;
-  if (!verified?.scope.startsWith('m:')) return null;
-  const [row] = await inbound.tx.select({ listId: messages.listId }).from(messages).where(eq(messages.id, verified.scope.slice(2)));
-  return row ? listById(inbound.tx, row.listId) : null;
+function outcomeOf(counted: string[], repeated: string[], failed: number): string {
+  const parts = [
+    ...(counted.length ? [`bounce recorded for ${counted.join(', ')}`] : []),
+    ...(repeated.length ? [`already counted for this message: ${repeated.join(', ')}`] : []),
+  ];
+  const unproven = failed - counted.length - repeated.length;
+  if (unproven) parts.push(`${unproven} failed recipient(s) ignored: we did not send them this message`);
+  return parts.join('; ');
+}
+
+/** The list message a report is about: the first of its ids that is our signed `m:` Message-ID of a stored message. */
+async function bouncedMessage(inbound: Inbound, originalMessageId: string | null): Promise<BouncedMessage | null> {
+  const { email, services, tx } = inbound;
+  const ids = [originalMessageId, email.inReplyTo, ...[...email.references].reverse()].filter((id): id is string => !!id).slice(0, 20);
+  for (const id of ids) {
+    const verified = services.messageIds.verifyMessageId(id);
+    if (!verified?.scope.startsWith('m:')) continue;
+    const [row] = await tx
+      .select({ id: messages.id, listId: messages.listId, messageId: messages.messageId })
+      .from(messages)
+      .where(eq(messages.id, verified.scope.slice(2)));
+    if (row) return row;
+  }
+  return null;
 }

@@ -1,6 +1,6 @@
 /**
- * Checks every inbound email passes before anything else (first match decides): a bounce (the DSN
- * counts against members), our own List-Id or loop marker (dropped), no sender, out-of-office and
+ * Checks every inbound email passes before anything else (first match decides): a bounce (it counts
+ * against members only when it is provably about a list message we sent them; see dsn.ts), our own List-Id or loop marker (dropped), no sender, out-of-office and
  * auto-replies (recorded for the member, never redistributed).
  */
 import type { InboundEmail } from '@mailroom/core';
@@ -12,7 +12,7 @@ import type { Inbound, InboundResult } from './types.js';
 /** The result that ends the email here, or null to go on. `listOf` finds the list (route or token). */
 export async function screen(inbound: Inbound, listOf: () => Promise<List | null>): Promise<InboundResult | null> {
   const { email, sender, tx, classification } = inbound;
-  if (classification.kind === 'bounce') return handleDsn(inbound, await listOf());
+  if (classification.kind === 'bounce') return handleDsn(inbound);
   const ownListId = ownListIdIn(email, inbound.services.config);
   if (ownListId) return { outcome: 'ignored', reason: `loop: carries our own List-Id <${ownListId}>` };
   if (classification.kind === 'loop') return { outcome: 'ignored', reason: `loop: ${classification.reasons.join('; ')}` };

@@ -215,6 +215,32 @@ describe('support by email, end to end over HTTP', () => {
     expect(rows.filter((r) => r.status === 'undeliverable')).toEqual([]);
   });
 
+  it('ignores a delivery report that cites our real Message-ID but names someone we did not send it to', async () => {
+    await openByMail('bystander@customer.test', 'Someone else');
+    // The attacker opens a ticket and gets our acknowledgement: a real, signed Message-ID of ours.
+    const { ticket, ack } = await openByMail('mallory@attacker.test', 'Hello');
+    const response = await h.post({
+      from: 'Mail Delivery System <MAILER-DAEMON@attacker.test>',
+      to: SUPPORT,
+      subject: 'Undelivered Mail Returned to Sender',
+      text: 'This is the mail system.',
+      envelope: { from: '', to: [SUPPORT] },
+      attachments: [
+        {
+          filename: 'details.txt',
+          contentType: 'message/delivery-status',
+          content: 'Reporting-MTA: dns; attacker.test\n\nFinal-Recipient: rfc822; bystander@customer.test\nAction: failed\nStatus: 5.1.1\n',
+        },
+        { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: `Message-ID: <${ack.messageId}>\n` },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(h.results.at(-1)).toMatchObject({ action: 'ignored', reason: `delivery report names nobody we sent that message to (ticket #${ticket.number})` });
+    const rows = await db().select().from(addressStatus).where(eq(addressStatus.address, 'bystander@customer.test'));
+    expect(rows).toEqual([]);
+    expect((await ticketConversation(db(), ticket.number))!.messages.filter((m) => m.kind === 'bounce')).toEqual([]);
+  });
+
   it('throttles a sender opening too many tickets: mail kept, no acknowledgement', async () => {
     for (let i = 1; i <= 5; i++) {
       await h.post({ from: 'robot@loop.test', to: SUPPORT, subject: `Alert ${i}`, text: `alert ${i}` });

@@ -1,30 +1,43 @@
-import type { EventHandlerRegistry, Queryable } from '@mailroom/core';
+import { normalizeAddress, sentTo, type EventHandlerRegistry, type Queryable } from '@mailroom/core';
 import { markUndeliverable } from '../domain/addresses.js';
 import { storedSubject, ticketFromScope } from '../domain/threading.js';
 import { recordMessage, ticketByNumber } from '../domain/tickets.js';
 import type { Inbound, InboundResult, MailDeps } from './inbound.js';
 
-/** The ticket a delivery report is about: only one named by a signed Message-ID of ours (anyone can forge a DSN). */
-async function reportedTicket({ ctx, tx }: Inbound, deps: MailDeps, originalMessageId: string | null): Promise<number | null> {
-  const ids = [originalMessageId, ctx.email.inReplyTo, ...[...ctx.email.references].reverse()].filter((x): x is string => !!x);
-  for (const verified of deps.services.messageIds.verifyMessageIds({ inReplyTo: ids[0] ?? null, references: ids.slice(1).reverse() })) {
-    const ticket = ticketFromScope(verified.scope);
-    if (ticket !== null && (await ticketByNumber(tx, ticket))) return ticket;
+/**
+ * The ticket and message a delivery report is about: the first of its ids (returned headers, In-Reply-To,
+ * References) that is a signed Message-ID of ours naming an existing ticket (anyone can forge a DSN).
+ */
+async function reportedMessage({ ctx, tx }: Inbound, deps: MailDeps, originalMessageId: string | null): Promise<{ ticket: number; messageId: string } | null> {
+  const ids = [originalMessageId, ctx.email.inReplyTo, ...[...ctx.email.references].reverse()].filter((x): x is string => !!x).slice(0, 20);
+  for (const id of ids) {
+    const verified = deps.services.messageIds.verifyMessageId(id);
+    const ticket = verified ? ticketFromScope(verified.scope) : null;
+    if (ticket !== null && (await ticketByNumber(tx, ticket))) return { ticket, messageId: verified!.messageId };
   }
   return null;
 }
 
-/** A DSN about our mail: permanent failures make the address undeliverable, and the ticket says so. */
+const ignore = (inbound: Inbound, reason: string): InboundResult => {
+  inbound.ctx.ignore(reason);
+  return { action: 'ignored', reason };
+};
+
+/**
+ * A DSN about our mail: permanent failures of recipients we sent that very message to (core's `sentTo` on the
+ * outbox) make the address undeliverable, and the ticket says so. A failure naming anyone else is not ours to believe.
+ */
 export async function handleDeliveryReport(inbound: Inbound, deps: MailDeps): Promise<InboundResult> {
   const { ctx, tx } = inbound;
   const report = await ctx.email.deliveryReport();
-  const ticket = await reportedTicket(inbound, deps, report?.originalMessageId ?? null);
-  if (ticket === null) {
-    ctx.ignore('delivery report for mail that is not ours');
-    return { action: 'ignored', reason: 'delivery report for mail that is not ours' };
-  }
+  const about = await reportedMessage(inbound, deps, report?.originalMessageId ?? null);
+  if (about === null) return ignore(inbound, 'delivery report for mail that is not ours');
+  const { ticket } = about;
   // Only permanent failures: a delay or a 4.x.x will be retried by the MTA.
-  const failed = (report?.recipients ?? []).filter((r) => r.permanent).slice(0, deps.config.maxParticipants);
+  const permanent = (report?.recipients ?? []).filter((r) => r.permanent).slice(0, deps.config.maxParticipants);
+  const proven = new Set(await sentTo(tx, about.messageId, permanent.map((r) => r.address)));
+  const failed = permanent.filter((r) => proven.has(normalizeAddress(r.address)));
+  if (permanent.length && !failed.length) return ignore(inbound, `delivery report names nobody we sent that message to (ticket #${ticket})`);
   for (const r of failed) {
     await markUndeliverable(tx, { address: r.address, reason: r.diagnostic || r.status || 'delivery failed', ticketNumber: ticket });
   }

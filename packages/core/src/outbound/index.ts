@@ -5,7 +5,7 @@
  * @example
  * ```ts
  * import { createMailer, createOutboxDeliverer, sendgridTransport, createMessageIds, createReplyAddresses,
- *   createReplyHelpers, getOutboundMessage } from '@mailroom/core';
+ *   createReplyHelpers, getOutboundMessage, sentTo } from '@mailroom/core';
  *
  * const keys = [{ id: '2026-11', secret: process.env.MAILROOM_SECRET! }];
  * const messageIds = createMessageIds({ keys, domain: 'mail.example.com' });
@@ -16,6 +16,7 @@
  * deliverer.start();
  * // in a handler: await replies.reply(ctx, { text: 'On it.' }, { scope: 't:42' });
  * const sent = await getOutboundMessage(store.db, outboxId); // everything it was sent with, and its status
+ * const proven = await sentTo(store.db, report.originalMessageId, failedAddresses); // a DSN is about our mail only for these
  * ```
  *
  * On a Mailroom, `createMailroom({ mail })` builds these for you and owns the one deliverer: use
@@ -29,7 +30,7 @@ export { sendgridTransport, sendgridMailBody, SendGridError, SENDGRID_MAX_PERSON
 export type { SendGridTransportOptions } from './transports/sendgrid.js';
 export { smtpTransport, smtpApiHeader } from './transports/smtp.js';
 export type { SmtpTransportOptions } from './transports/smtp.js';
-export { createMailer, listOutbound, getOutbound, listOutboundMessages, getOutboundMessage, requeueOutbound } from './outbox.js';
+export { createMailer, listOutbound, getOutbound, listOutboundMessages, getOutboundMessage, requeueOutbound, sentTo } from './outbox.js';
 export type {
   Mailer,
   MailerOptions,

@@ -9,7 +9,7 @@ import { eventsMigrationSet } from '../events/migrations.js';
 import { eventsHandler } from '../events/handler.js';
 import { findEventsForMessage, lastDeliveryStatus } from '../events/store.js';
 import { outboundMigrationSet } from './migrations.js';
-import { createMailer, getOutbound, getOutboundMessage, listOutbound, listOutboundMessages, requeueOutbound } from './outbox.js';
+import { createMailer, getOutbound, getOutboundMessage, listOutbound, listOutboundMessages, requeueOutbound, sentTo } from './outbox.js';
 import { createOutboxDeliverer } from './deliverer.js';
 import { outboundMessages } from './schema.js';
 import { outboxOnlyTransport } from './transport.js';
@@ -99,6 +99,23 @@ describe('outbox', () => {
     expect(await listOutbound(store.db, { status: 'failed' })).toEqual([]);
     await expect(mailer.send({ from: 'x@example.com', to: 'nobody', subject: 's', text: 't' })).rejects.toThrow(/not an address|recipient/);
     await expect(mailer.send({ from: 'x@example.com', to: 'a@example.com', subject: 's' })).rejects.toThrow(/text or html/);
+  });
+
+  it('sentTo: which of some addresses a sent message with this Message-ID went to (what a delivery report may name)', async () => {
+    const mailer = createMailer({ store, domain: 'mail.example.com' });
+    const sent = await mailer.send(message('Ann <Ann@Example.com>', { cc: 'bob@example.com', bcc: 'eve@example.com' }));
+    const queued = await mailer.send(message('carol@example.com', { messageId: '<queued@mail.example.com>' }));
+    expect(await sentTo(store.db, sent.messageId, ['ann@example.com'])).toEqual([]); // not sent yet
+    await createOutboxDeliverer({ store, transport: outboxOnlyTransport() }).drain();
+    await mailer.send(message('dave@example.com', { messageId: '<queued@mail.example.com>' }));
+    expect(await sentTo(store.db, `<${sent.messageId}>`, [' ANN@example.com', 'bob@example.com', 'eve@example.com', 'mallory@example.com', ''])).toEqual([
+      'ann@example.com',
+      'bob@example.com',
+      'eve@example.com',
+    ]);
+    expect(await sentTo(store.db, 'forged@mail.example.com', ['ann@example.com'])).toEqual([]);
+    expect(await sentTo(store.db, queued.messageId, ['carol@example.com', 'dave@example.com'])).toEqual(['carol@example.com']);
+    expect(await sentTo(store.db, sent.messageId, [])).toEqual([]);
   });
 
   it('reads a message back in full: every field it was queued with, and its delivery state', async () => {

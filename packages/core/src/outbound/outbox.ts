@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { BlobStore, Queryable, Store, Transaction } from '../inbox/index.js';
 import { normalizeAddress, type EmailAddress } from '../message/index.js';
 import { base32Encode } from './base32.js';
@@ -308,6 +308,22 @@ export async function getOutbound(db: Queryable, id: string): Promise<OutboundRe
 export async function getOutboundMessage(db: Queryable, id: string): Promise<OutboundMessageRecord | null> {
   const row = await selectOneOutbound(db, id);
   return row ? toOutboundMessageRecord(row) : null;
+}
+
+/**
+ * Of `addresses`, those we sent a message with this Message-ID to (an outbox row in status `sent`, any of To/Cc/Bcc),
+ * normalized. A delivery report is anyone's to write: it is about our mail for a recipient only when this holds.
+ */
+export async function sentTo(db: Queryable, messageId: string, addresses: readonly string[]): Promise<string[]> {
+  const wanted = [...new Set(addresses.map(normalizeAddress))].filter(Boolean).slice(0, 1000);
+  if (!wanted.length) return [];
+  const rows = await db
+    .select({ recipients: outboundMessages.recipients })
+    .from(outboundMessages)
+    .where(and(eq(outboundMessages.messageId, bareMessageId(messageId)), eq(outboundMessages.status, 'sent'), arrayOverlaps(outboundMessages.recipients, wanted)))
+    .limit(1000);
+  const sent = new Set(rows.flatMap((row) => row.recipients));
+  return wanted.filter((address) => sent.has(address));
 }
 
 /** Puts a failed (or queued) message back in the queue now, attempts reset. */
