@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { DEMO_PASSWORD } from './apps/types.js';
-import { firstPassword, hostAllowlist, LOCAL_HOSTS, secureCookieWarning, securityHeaders } from '@mailroom/app-kit';
+import { firstPassword, hostAllowlist, kitAssets, LOCAL_HOSTS, notFoundHandler, secureCookieWarning, securityHeaders, suiteNav } from '@mailroom/app-kit';
 import {
   createMailroom,
   openStore,
@@ -174,6 +174,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
 
     const apps: DemoApp[] = [];
+    // Every app's pages get the bar back to the home page, the other apps and the console.
+    root.use(suiteNav(() => [{ href: '/', label: 'Home' }, ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })), ...(config.console.enabled ? [{ href: '/console/inbox', label: 'Console' }] : [])]));
+    root.route('/', kitAssets());
     for (const module of options.modules ?? demoAppModules) {
       const app = await module.create({
         mailroom,
@@ -217,8 +220,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         }),
       );
     }
-    // The home page carries its CSS in a <style> element.
-    root.get('/', securityHeaders({ styleSrc: ["'unsafe-inline'"] }), (c) => c.html(HomePage(home)));
+    root.get('/', securityHeaders(), (c) => c.html(HomePage(home)));
+    // Unknown paths, under an app's mount too (Hono answers with the outermost app's notFound).
+    root.notFound(notFoundHandler({ app: { name: 'Mailroom demo', home: '/', base: '' } }));
     root.get('/healthz', (c) => c.json({ ok: true }));
 
     if (config.seed) {

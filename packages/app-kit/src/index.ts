@@ -57,3 +57,4 @@ export {
 export type { FirstPassword } from './deployment.js';
 export { clientAddress } from './client-ip.js';
 export { PasswordChangeForm } from './views.js';
+export * from './look/index.js';
