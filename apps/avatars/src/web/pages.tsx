@@ -75,7 +75,7 @@ const Profile: FC<{ base: string; me: ProfileJSON }> = ({ base, me }) => (
           <td>
             <Time value={a.createdAt} />
           </td>
-          <td class="actions">
+          <td class="controls">
             {a.current ? <Badge value="current" tone="ok" /> : <ActionForm action={`${base}/profile/avatars/${a.version}/use`} submit="Use this one" variant="secondary" />}
           </td>
         </tr>

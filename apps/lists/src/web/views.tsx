@@ -175,7 +175,7 @@ export function AdminList(props: { base: string; csrf: string; list: List; membe
               <Badge value={m.status} />
             </td>
             <td class="num">{m.bounceScore}</td>
-            <td class="actions">
+            <td class="controls">
               <form class="inline" method="post" action={`${base}/admin/lists/${list.slug}/members/${m.id}`}>
                 <input type="hidden" name="csrf" value={csrf} />
                 <select name="role" aria-label={`Role of ${m.address}`}>

@@ -68,7 +68,7 @@ export const QueuePage: FC<{
 }> = ({ base, agent, csrf, filter, query, tickets, agents }) => (
   <Layout title="Tickets" base={base} agent={agent} csrf={csrf}>
     <PageHead title="Tickets" />
-    <div class="row queue-tools">
+    <div class="toolbar">
       <nav class="tabs" aria-label="Queue">
         {FILTERS.map((f) => (
           <a href={`${base}/?filter=${f}`} aria-current={f === filter ? 'page' : undefined}>
@@ -76,7 +76,7 @@ export const QueuePage: FC<{
           </a>
         ))}
       </nav>
-      <form method="get" action={`${base}/`} class="row search">
+      <form method="get" action={`${base}/`} class="search" role="search">
         <input type="hidden" name="filter" value="all" />
         <input type="search" name="q" value={query} placeholder="#1042, requester or subject" aria-label="Search" />
         <button type="submit">Search</button>

@@ -13,12 +13,13 @@ export const KIT_ASSET_PATHS = {
   favicon: `/favicon.svg?v=${version(FAVICON_SVG)}`,
 } as const;
 
-const LONG_CACHE = 'public, max-age=31536000, immutable';
+// nosniff here too: a host may mount the assets outside the kit's securityHeaders (the demo's root does).
+const HEADERS = { 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' };
 
 /** GET /assets/kit.css and /favicon.svg: mount with `web.route('/', kitAssets())` beside the app's pages. */
 export function kitAssets(): Hono {
   const assets = new Hono();
-  assets.get('/assets/kit.css', (c) => c.body(KIT_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': LONG_CACHE }));
-  assets.get('/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { 'Content-Type': 'image/svg+xml', 'Cache-Control': LONG_CACHE }));
+  assets.get('/assets/kit.css', (c) => c.body(KIT_CSS, 200, { ...HEADERS, 'Content-Type': 'text/css; charset=utf-8' }));
+  assets.get('/favicon.svg', (c) => c.body(FAVICON_SVG, 200, { ...HEADERS, 'Content-Type': 'image/svg+xml' }));
   return assets;
 }

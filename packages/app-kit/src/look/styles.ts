@@ -70,6 +70,9 @@ img.avatar { border-radius:8px; background:#e8ebf1; display:block; }
 dl.facts { display:grid; grid-template-columns:max-content minmax(0, 1fr); gap:.3rem 1rem; margin:0; }
 dl.facts dt { color:var(--muted); } dl.facts dd { margin:0; overflow-wrap:anywhere; }
 details > summary { cursor:pointer; font-weight:600; margin:.4rem 0; }
+.toolbar { display:flex; flex-wrap:wrap; gap:.75rem 1rem; align-items:center; justify-content:space-between; margin:0 0 1rem; }
+.toolbar > .tabs, .toolbar > form { margin:0; }
+form.search { display:flex; gap:.5rem; flex:0 1 26rem; margin:0; } form.search input { flex:1 1 auto; width:auto; min-width:0; }
 .tabs { display:flex; gap:.25rem; flex-wrap:wrap; margin:0 0 1rem; }
 .tabs a { padding:.3rem .8rem; border-radius:999px; text-decoration:none; color:var(--muted); border:1px solid transparent; }
 .tabs a:hover { border-color:var(--line); } .tabs a[aria-current] { background:var(--card); border-color:var(--line); color:var(--ink); font-weight:600; }
@@ -81,7 +84,9 @@ th, td { text-align:left; padding:.5rem .7rem; border-bottom:1px solid var(--lin
 tr:last-child td { border-bottom:0; }
 th { font-size:.75rem; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; background:#fafbfc; }
 td.num, th.num { text-align:right; } td.wrap-anywhere, td .address { overflow-wrap:anywhere; }
-td.actions { white-space:nowrap; }
+td.controls { white-space:nowrap; }
+/* a long address (reply+<token>@…) is cut with an ellipsis in a table cell; the title attribute has it whole */
+td.clip { max-width:16rem; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; } td select, td input { width:auto; }
 
 /* forms */
 form { margin:0 0 1rem; } form.inline { display:inline; margin:0; }
