@@ -1,8 +1,6 @@
-/** The styled 404 and error pages, and Hono handlers that answer with them (JSON for API callers). */
-import type { Context, ErrorHandler, NotFoundHandler } from 'hono';
+/** The styled 404 and error pages, and the Hono notFound handler that answers with one (JSON for API callers). */
+import type { Context, NotFoundHandler } from 'hono';
 import type { Child } from 'hono/jsx';
-import { HTTPException } from 'hono/http-exception';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { Page, type PageProps } from './layout.js';
 
 export type ErrorPageProps = Omit<PageProps, 'title' | 'children'> & { status: number; title: string; message?: Child; children?: Child };
@@ -34,19 +32,4 @@ const wantsJson = (c: Context) => !(c.req.header('accept') ?? '').includes('text
 /** `app.notFound(...)`: the styled 404 page, or `{ error }` JSON for a client that asks for JSON. */
 export function notFoundHandler(frame: Pick<PageProps, 'app' | 'nav'>): NotFoundHandler {
   return (c) => (wantsJson(c) ? c.json({ error: 'not found' }, 404) : c.html(<NotFoundPage {...frame} />, 404));
-}
-
-/**
- * `app.onError(...)`: an HTTPException keeps its status and message (a client's fault, 4xx); anything else is ours:
- * logged, and a 500 page that shows no internals.
- */
-export function errorHandler(frame: Pick<PageProps, 'app' | 'nav'>, log: (error: unknown) => void = console.error): ErrorHandler {
-  return (error, c) => {
-    const known = error instanceof HTTPException;
-    if (!known) log(error);
-    const status = (known ? error.status : 500) as ContentfulStatusCode;
-    const message = known ? error.message || 'The request could not be handled.' : 'Something went wrong on our side; it has been logged.';
-    if (wantsJson(c)) return c.json({ error: message }, status);
-    return c.html(<ErrorPage {...frame} status={status} title={status >= 500 ? 'Server error' : 'Request refused'} message={message} />, status);
-  };
 }

@@ -6,7 +6,7 @@ export { Page } from './layout.js';
 export type { PageProps, NavItem } from './layout.js';
 export { PageHead, Flash, Flashes, Empty, Badge, Table, Time, Field, SelectField, TextField, CsrfInput, ActionForm } from './components.js';
 export type { FlashKind } from './components.js';
-export { ErrorPage, NotFoundPage, notFoundHandler, errorHandler } from './errors.js';
+export { ErrorPage, NotFoundPage, notFoundHandler } from './errors.js';
 export type { ErrorPageProps } from './errors.js';
 export { kitAssets, KIT_ASSET_PATHS, FAVICON_SVG } from './assets.js';
 export { KIT_CSS } from './styles.js';
