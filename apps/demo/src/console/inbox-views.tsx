@@ -1,8 +1,8 @@
 /** Inbox pages: every received post, and one post in full (parsed email, verdicts, raw source, actions). */
 import { INBOUND_STATUSES, type InboundRecord } from '@mailroom/core';
 import type { InboundDetail } from './data.js';
-import { PageHead, Table } from '@mailroom/app-kit';
-import { Badge, HtmlPreview, Layout, Notice, Time } from './layout.js';
+import { PageHead, Select, Table } from '@mailroom/app-kit';
+import { Badge, Layout, MessageBody, Notice, Time } from './layout.js';
 
 export function InboxList(props: { records: InboundRecord[]; status: string; q: string; olderThan: string | null }) {
   const { records } = props;
@@ -118,13 +118,7 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
             <button type="submit">Replay</button>
           </form>
           <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
-            <select name="route" aria-label="Route" class="auto">
-              {props.routes.map((name) => (
-                <option value={name} selected={name === record.route}>
-                  {name}
-                </option>
-              ))}
-            </select>{' '}
+            <Select name="route" label="Route" class="auto" options={props.routes} selected={record.route} />{' '}
             <button type="submit" class="secondary">
               Reroute
             </button>
@@ -206,14 +200,7 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
             </div>
           </div>
 
-          <h2>Text</h2>
-          <pre class="light email-text">{email.text ?? '(no text part)'}</pre>
-          {email.html ? (
-            <>
-              <h2>HTML (sandboxed preview)</h2>
-              <HtmlPreview html={email.html} title="HTML part" />
-            </>
-          ) : null}
+          <MessageBody text={email.text} html={email.html} textClass="email-text" />
 
           <h2>Attachments</h2>
           <Table head={['File', 'Type', 'Size', 'Inline', 'SHA-256']} rows={email.attachments} empty="None.">

@@ -34,6 +34,22 @@ export function HtmlPreview(props: { html: string; title: string }) {
   return <iframe class="preview" sandbox="" title={props.title} srcdoc={policy + props.html} referrerpolicy="no-referrer" />;
 }
 
+/** An email's text part, and its HTML part in a sandboxed preview. */
+export function MessageBody(props: { text: string | null | undefined; html: string | null | undefined; textClass?: string }) {
+  return (
+    <>
+      <h2>Text</h2>
+      <pre class={props.textClass ? `light ${props.textClass}` : 'light'}>{props.text ?? '(no text part)'}</pre>
+      {props.html ? (
+        <>
+          <h2>HTML (sandboxed preview)</h2>
+          <HtmlPreview html={props.html} title="HTML part" />
+        </>
+      ) : null}
+    </>
+  );
+}
+
 export function Notice(props: { kind?: 'error'; children?: Child }) {
   return <Flash kind={props.kind ?? 'info'}>{props.children}</Flash>;
 }

@@ -1,8 +1,8 @@
 /** Outbox and Event Webhook pages: what the apps sent, its events, "reply as recipient" and "simulate event". */
 import type { StoredEvent } from '@mailroom/core';
 import { recipientsOf, type OutboundDetail, type OutboundRow } from './data.js';
-import { PageHead, Table } from '@mailroom/app-kit';
-import { Badge, HtmlPreview, Layout, Notice, Time } from './layout.js';
+import { PageHead, Select, Table } from '@mailroom/app-kit';
+import { Badge, Layout, MessageBody, Notice, Time } from './layout.js';
 import { SIMULATED_EVENTS } from './webhooks.js';
 
 const addresses = (list: Array<{ address: string; name: string }>) =>
@@ -104,14 +104,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
           ) : null}
         </dl>
       </div>
-      <h2>Text</h2>
-      <pre class="light">{m.text ?? '(no text part)'}</pre>
-      {m.html ? (
-        <>
-          <h2>HTML (sandboxed preview)</h2>
-          <HtmlPreview html={m.html} title="HTML part" />
-        </>
-      ) : null}
+      <MessageBody text={m.text} html={m.html} />
       {m.attachments.length ? (
         <>
           <h2>Attachments</h2>
@@ -128,20 +121,10 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
       <h2>Events</h2>
       <form class="card filters" method="post" action={`/console/outbox/${m.id}/events`}>
         <label>
-          Simulate{' '}
-          <select name="event">
-            {SIMULATED_EVENTS.map((e) => (
-              <option value={e}>{e}</option>
-            ))}
-          </select>
+          Simulate <Select name="event" options={SIMULATED_EVENTS} />
         </label>
         <label>
-          for{' '}
-          <select name="email">
-            {recipients.map((r) => (
-              <option value={r}>{r}</option>
-            ))}
-          </select>
+          for <Select name="email" options={recipients} />
         </label>
         <button type="submit">Post signed event</button>
       </form>

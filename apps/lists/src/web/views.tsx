@@ -1,5 +1,5 @@
 /** Server-rendered pages: plain, readable HTML; every value is escaped by hono/jsx, message HTML is sanitized. */
-import { ActionForm, Badge, Empty, ErrorPage, Field, Flash, Page as KitPage, PageHead, SelectField, Table, Time } from '@mailroom/app-kit';
+import { ActionForm, Badge, Empty, ErrorPage, Field, Flash, Page as KitPage, PageHead, Select, SelectField, Table, Time } from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import sanitizeHtml from 'sanitize-html';
@@ -52,8 +52,8 @@ export function sanitizeMessageHtml(html: string): string {
   });
 }
 
-const ROLE_OPTIONS = [['member', 'member'], ['moderator', 'moderator'], ['owner', 'owner']] as const;
-const STATUS_OPTIONS = [['active', 'active'], ['suspended', 'suspended'], ['unsubscribed', 'unsubscribed']] as const;
+const ROLES = ['member', 'moderator', 'owner'] as const;
+const STATUSES = ['active', 'suspended', 'unsubscribed'] as const;
 
 export function ListIndex(props: { base: string; lists: List[] }) {
   if (props.lists.length === 0) return <Empty>No lists yet.</Empty>;
@@ -178,20 +178,8 @@ export function AdminList(props: { base: string; csrf: string; list: List; membe
             <td class="controls">
               <form class="inline" method="post" action={`${base}/admin/lists/${list.slug}/members/${m.id}`}>
                 <input type="hidden" name="csrf" value={csrf} />
-                <select name="role" aria-label={`Role of ${m.address}`}>
-                  {ROLE_OPTIONS.map(([r]) => (
-                    <option value={r} selected={r === m.role}>
-                      {r}
-                    </option>
-                  ))}
-                </select>{' '}
-                <select name="status" aria-label={`Status of ${m.address}`}>
-                  {STATUS_OPTIONS.map(([s]) => (
-                    <option value={s} selected={s === m.status}>
-                      {s}
-                    </option>
-                  ))}
-                </select>{' '}
+                <Select name="role" label={`Role of ${m.address}`} options={ROLES} selected={m.role} />{' '}
+                <Select name="status" label={`Status of ${m.address}`} options={STATUSES} selected={m.status} />{' '}
                 <button class="small" type="submit">Save</button>
               </form>
             </td>
@@ -203,7 +191,7 @@ export function AdminList(props: { base: string; csrf: string; list: List; membe
         <div class="row">
           <Field label="Address" name="address" type="email" required />
           <Field label="Name" name="name" />
-          <SelectField label="Role" name="role" options={ROLE_OPTIONS} class="shrink" />
+          <SelectField label="Role" name="role" options={ROLES} class="shrink" />
         </div>
       </Form>
     </>

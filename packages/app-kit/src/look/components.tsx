@@ -98,19 +98,31 @@ export function Field(props: { label: Child; name: string; id?: string; hint?: C
   );
 }
 
-/** A labelled select of `[value, label]` options. */
-export function SelectField(props: { label: Child; name: string; id?: string; options: readonly (readonly [string, string])[]; selected?: string | null; class?: string }) {
+type Options = readonly (string | readonly [string, string])[];
+
+/** A select of options, each a value or `[value, text]`; `label` is its accessible name when no visible label goes with it. */
+export function Select(props: { name: string; id?: string; options: Options; selected?: string | null; label?: string; class?: string }) {
+  return (
+    <select id={props.id} name={props.name} aria-label={props.label} class={props.class}>
+      {props.options.map((option) => {
+        const [value, text] = typeof option === 'string' ? [option, option] : option;
+        return (
+          <option value={value} selected={value === props.selected}>
+            {text}
+          </option>
+        );
+      })}
+    </select>
+  );
+}
+
+/** A labelled select (see Select). */
+export function SelectField(props: { label: Child; name: string; id?: string; options: Options; selected?: string | null; class?: string }) {
   const id = props.id ?? `field-${props.name}`;
   return (
     <div class={props.class ? `field ${props.class}` : 'field'}>
       <label for={id}>{props.label}</label>
-      <select id={id} name={props.name}>
-        {props.options.map(([value, text]) => (
-          <option value={value} selected={value === props.selected}>
-            {text}
-          </option>
-        ))}
-      </select>
+      <Select id={id} name={props.name} options={props.options} selected={props.selected ?? null} />
     </div>
   );
 }
