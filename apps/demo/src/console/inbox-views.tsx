@@ -45,12 +45,18 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
             <td>
               <Badge value={r.status} />
             </td>
-            <td class="small clip" title={r.fromAddress ?? r.envelopeFrom ?? undefined}>{r.fromAddress ?? r.envelopeFrom ?? '—'}</td>
+            <td class="small">
+              <span class="clip" title={r.fromAddress ?? r.envelopeFrom ?? undefined}>{r.fromAddress ?? r.envelopeFrom ?? '—'}</span>
+            </td>
             <td class="wrap-anywhere">
               <a href={`/console/inbox/${r.id}`}>{r.subject || '(no subject)'}</a>
             </td>
-            <td class="small clip" title={r.recipient ?? r.envelopeTo.join(', ')}>{r.recipient ?? r.envelopeTo.join(', ')}</td>
-            <td class="small mono address">{r.route ?? '—'}</td>
+            <td class="small">
+              <span class="clip" title={r.recipient ?? r.envelopeTo.join(', ')}>{r.recipient ?? r.envelopeTo.join(', ')}</span>
+            </td>
+            <td class="small mono">
+              <span class="clip" title={r.route ?? undefined}>{r.route ?? '—'}</span>
+            </td>
             <td class="num">{r.attempts}</td>
             <td class="small wrap-anywhere">{r.lastError ?? r.note ?? ''}</td>
           </tr>

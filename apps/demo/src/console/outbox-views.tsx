@@ -21,8 +21,12 @@ export function OutboxList(props: { messages: OutboundRow[]; olderThan: string |
             <td>
               <Badge value={m.status} />
             </td>
-            <td class="small clip" title={m.from.address}>{m.from.address}</td>
-            <td class="small clip" title={m.to.map((a) => a.address).join(', ')}>{m.to.map((a) => a.address).join(', ')}</td>
+            <td class="small">
+              <span class="clip" title={m.from.address}>{m.from.address}</span>
+            </td>
+            <td class="small">
+              <span class="clip" title={m.to.map((a) => a.address).join(', ')}>{m.to.map((a) => a.address).join(', ')}</span>
+            </td>
             <td class="wrap-anywhere">
               <a href={`/console/outbox/${m.id}`}>{m.subject}</a>
             </td>
@@ -148,7 +152,9 @@ export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean
             <td>
               <Badge value={e.event.event} />
             </td>
-            <td class="small clip" title={e.event.email ?? undefined}>{e.event.email ?? '—'}</td>
+            <td class="small">
+              <span class="clip" title={e.event.email ?? undefined}>{e.event.email ?? '—'}</span>
+            </td>
             {props.showMessage ? (
               <td class="small">{e.outboundMessageId ? <a href={`/console/outbox/${e.outboundMessageId}`}>outbox message</a> : 'not ours'}</td>
             ) : null}

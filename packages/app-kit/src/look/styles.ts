@@ -85,8 +85,9 @@ tr:last-child td { border-bottom:0; }
 th { font-size:.75rem; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; background:#fafbfc; }
 td.num, th.num { text-align:right; } td.wrap-anywhere, td .address { overflow-wrap:anywhere; }
 td.controls { white-space:nowrap; }
-/* a long address (reply+<token>@…) is cut with an ellipsis in a table cell; the title attribute has it whole */
-td.clip { max-width:16rem; white-space:nowrap; overflow:hidden; text-overflow:ellipsis; } td select, td input { width:auto; }
+/* a long address (reply+<token>@…) in a table cell: <span class="clip" title=…> cuts it with an ellipsis (the td itself
+   must not clip: that would clip its collapsed borders too) */
+td > .clip { max-width:16rem; } .nowrap { white-space:nowrap; } td select, td input { width:auto; }
 
 /* forms */
 form { margin:0 0 1rem; } form.inline { display:inline; margin:0; }
