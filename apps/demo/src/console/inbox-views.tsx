@@ -11,15 +11,7 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
       <PageHead title="Inbox" />
       <form class="filters" method="get" action="/console/inbox">
         <label>
-          Status{' '}
-          <select name="status">
-            <option value="">any</option>
-            {INBOUND_STATUSES.map((s) => (
-              <option value={s} selected={props.status === s}>
-                {s}
-              </option>
-            ))}
-          </select>
+          Status <Select name="status" options={[['', 'any'], ...INBOUND_STATUSES]} selected={props.status} />
         </label>
         <label>
           Search <input type="search" name="q" value={props.q} placeholder="subject, sender, Message-ID, envelope" />

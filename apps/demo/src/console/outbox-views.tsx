@@ -183,15 +183,7 @@ export function EventsPage(props: { events: StoredEvent[]; kind: string }) {
       />
       <form class="filters" method="get" action="/console/events">
         <label>
-          Event{' '}
-          <select name="event">
-            <option value="">any</option>
-            {SIMULATED_EVENTS.map((e) => (
-              <option value={e} selected={props.kind === e}>
-                {e}
-              </option>
-            ))}
-          </select>
+          Event <Select name="event" options={[['', 'any'], ...SIMULATED_EVENTS]} selected={props.kind} />
         </label>
         <button type="submit" class="secondary">
           Filter
