@@ -25,6 +25,8 @@ interface Look {
   suiteConsole: boolean;
   favicon: string | null;
   overflow: number;
+  /** How far the widest table scrolls inside its card (a phone may scroll a table; a desktop should not have to). */
+  tableOverflow: number;
 }
 
 async function lookOf(page: Page): Promise<Look> {
@@ -37,6 +39,7 @@ async function lookOf(page: Page): Promise<Look> {
       suiteConsole: !!document.querySelector('nav.suite a[href="/console/inbox"]'),
       favicon: document.querySelector<HTMLLinkElement>('link[rel=icon]')?.href ?? null,
       overflow: root.scrollWidth - root.clientWidth,
+      tableOverflow: Math.max(0, ...[...document.querySelectorAll('.table')].map((t) => t.scrollWidth - t.clientWidth)),
     };
   });
 }
@@ -119,6 +122,7 @@ describe.runIf(hasChromium || !!process.env.CI)('one look across the demo', () =
         const look = await lookOf(page);
         expect({ path, width, ...look }).toMatchObject({ path, width, stylesheet: true, appbar: APPBAR_BACKGROUND, suiteConsole: true, overflow: 0 });
         expect(look.favicon, path).toMatch(/\/favicon\.svg\?v=/);
+        if (width === 1280) expect(look.tableOverflow, `${path}: a table scrolls sideways at 1280 px`).toBe(0);
         if (shot && width === 1280) await page.screenshot({ path: `${SCREENSHOTS}/${shot}.png` });
       }
     }

@@ -31,7 +31,7 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
       >
         {records.map((r) => (
           <tr data-id={r.id}>
-            <td class="small nowrap">
+            <td class="small">
               <Time value={r.receivedAt} />
             </td>
             <td>
@@ -46,9 +46,7 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
             <td class="small">
               <span class="clip" title={r.recipient ?? r.envelopeTo.join(', ')}>{r.recipient ?? r.envelopeTo.join(', ')}</span>
             </td>
-            <td class="small mono">
-              <span class="clip" title={r.route ?? undefined}>{r.route ?? '—'}</span>
-            </td>
+            <td class="small mono wrap-anywhere">{r.route ?? '—'}</td>
             <td class="num">{r.attempts}</td>
             <td class="small wrap-anywhere">{r.lastError ?? r.note ?? ''}</td>
           </tr>

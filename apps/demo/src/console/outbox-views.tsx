@@ -15,7 +15,7 @@ export function OutboxList(props: { messages: OutboundRow[]; olderThan: string |
       <Table class="outbox" head={['Created', 'Status', 'From', 'To', 'Subject', 'Threading']} rows={props.messages} empty="Nothing sent yet.">
         {props.messages.map((m) => (
           <tr data-id={m.id}>
-            <td class="small nowrap">
+            <td class="small">
               <Time value={m.createdAt} />
             </td>
             <td>
@@ -146,7 +146,7 @@ export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean
         const detail = [p.type, p.status, p.reason, p.response, p.url].filter((x) => typeof x === 'string' && x).join(' · ');
         return (
           <tr>
-            <td class="small nowrap">
+            <td class="small">
               <Time value={e.receivedAt} />
             </td>
             <td>

@@ -87,7 +87,7 @@ td.num, th.num { text-align:right; } td.wrap-anywhere, td .address { overflow-wr
 td.controls { white-space:nowrap; }
 /* a long address (reply+<token>@…) in a table cell: <span class="clip" title=…> cuts it with an ellipsis (the td itself
    must not clip: that would clip its collapsed borders too) */
-td > .clip { max-width:16rem; } .nowrap { white-space:nowrap; } td select, td input { width:auto; }
+td > .clip { max-width:14rem; } .nowrap { white-space:nowrap; } td select, td input { width:auto; }
 
 /* forms */
 form { margin:0 0 1rem; } form.inline { display:inline; margin:0; }
