@@ -62,8 +62,8 @@ export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promis
   });
   const deps = { store, mailer, config, blobs: store.blobs, kit };
   const web = new Hono();
-  // Avatars are embedded by other sites (cross-origin resources); the pages carry their CSS in a <style> element.
-  web.use(securityHeaders({ styleSrc: ["'unsafe-inline'"], crossOriginResourcePolicy: 'cross-origin' }));
+  // Avatars are embedded by other sites (cross-origin resources); the pages load the kit's stylesheet.
+  web.use(securityHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
   // hono/csrf: form and JSON posts from another origin are refused (the public URL's origin counts as ours).
   web.use(kit.formOriginCheck);
   registerAvatarRoute(web, { db: store.db, blobs: store.blobs, config, defaults });

@@ -1,7 +1,6 @@
 /** The home page `/`: what runs here, the addresses to write to, demo logins and "try it" links. */
-import { raw } from 'hono/html';
+import { Flash, Page, PageHead } from '@mailroom/app-kit';
 import type { ComposePreset, DemoApp } from './apps/index.js';
-import { STYLE } from './console/layout.js';
 
 export function tryItHref(preset: ComposePreset): string {
   const params = new URLSearchParams();
@@ -18,96 +17,80 @@ export interface HomeProps {
 }
 
 export function HomePage(props: HomeProps) {
+  const nav = [
+    ...props.apps.map((app) => ({ href: `${app.mountPath}/`, label: app.title })),
+    ...(props.consoleEnabled ? [{ href: '/console/inbox', label: 'Console' }] : []),
+  ];
   return (
-    <>
-      {raw('<!doctype html>')}
-      <html lang="en">
-        <head>
-          <meta charset="utf-8" />
-          <meta name="viewport" content="width=device-width, initial-scale=1" />
-          <title>Mailroom demo</title>
-          <style>{raw(STYLE)}</style>
-        </head>
-        <body>
-          <header class="top">
-            <a class="brand" href="/">Mailroom</a>
-            {props.apps.map((app) => (
-              <a href={`${app.mountPath}/`}>{app.title}</a>
-            ))}
-            {props.consoleEnabled ? <a href="/console/inbox">Console</a> : null}
-          </header>
-          <main>
-            <h1>Mailroom demo</h1>
-            <p>
-              Sample apps that receive email through SendGrid's Inbound Parse Webhook, on one server. Write to the addresses below from the
-              console's Compose form (it posts to <code>/webhooks/sendgrid/parse</code> exactly as SendGrid would), then follow the mail
-              through the Inbox, the apps and the Outbox.
+    <Page title="Mailroom demo" app={{ name: 'Mailroom demo', home: '/', base: '' }} nav={nav} suite={false}>
+      <PageHead title="Mailroom demo" />
+      <p>
+        Sample apps that receive email through SendGrid's Inbound Parse Webhook, on one server. Write to the addresses below from the
+        console's Compose form (it posts to <code>/webhooks/sendgrid/parse</code> exactly as SendGrid would), then follow the mail
+        through the Inbox, the apps and the Outbox.
+      </p>
+      {props.consoleEnabled ? null : (
+        <Flash kind="warn">The developer console is off (production without CONSOLE_PASSWORD).</Flash>
+      )}
+      {props.apps.map((app) => (
+        <section class="card app" id={app.name}>
+          <h2>
+            <a href={`${app.mountPath}/`}>{app.title}</a> <span class="muted small mono">{app.mountPath}</span>
+          </h2>
+          <p>{app.summary}</p>
+          <table>
+            <tbody>
+              {app.addresses.map((a) => (
+                <tr>
+                  <td class="mono address">{a.address}</td>
+                  <td>{a.description}</td>
+                  <td>
+                    {a.tryIt && props.consoleEnabled ? (
+                      <a class="button secondary try-it" href={tryItHref(a.tryIt)}>
+                        Try it
+                      </a>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {app.logins.length ? (
+            <p class="small">
+              {app.logins.map((l) => (
+                <span class="login">
+                  Sign in at <a href={l.url}>{l.url}</a> as <code>{l.username}</code>
+                  {l.password ? (
+                    <>
+                      {' '}
+                      / <code>{l.password}</code>
+                    </>
+                  ) : null}
+                  {l.note ? <span class="muted"> ({l.note})</span> : null}{' '}
+                </span>
+              ))}
             </p>
-            {props.consoleEnabled ? null : (
-              <p class="notice">The developer console is off (production without CONSOLE_PASSWORD).</p>
-            )}
-            {props.apps.map((app) => (
-              <section class="card app" id={app.name}>
-                <h2>
-                  <a href={`${app.mountPath}/`}>{app.title}</a> <span class="muted small mono">{app.mountPath}</span>
-                </h2>
-                <p>{app.summary}</p>
-                <table>
-                  <tbody>
-                    {app.addresses.map((a) => (
-                      <tr>
-                        <td class="mono">{a.address}</td>
-                        <td>{a.description}</td>
-                        <td>
-                          {a.tryIt && props.consoleEnabled ? (
-                            <a class="button secondary try-it" href={tryItHref(a.tryIt)}>
-                              Try it
-                            </a>
-                          ) : null}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-                {app.logins.length ? (
-                  <p class="small">
-                    {app.logins.map((l) => (
-                      <span class="login">
-                        Sign in at <a href={l.url}>{l.url}</a> as <code>{l.username}</code>
-                        {l.password ? (
-                          <>
-                            {' '}
-                            / <code>{l.password}</code>
-                          </>
-                        ) : null}
-                        {l.note ? <span class="muted"> ({l.note})</span> : null}{' '}
-                      </span>
-                    ))}
-                  </p>
-                ) : null}
-              </section>
-            ))}
-            <h2>This server</h2>
-            <dl class="facts card">
-              <dt>Parse Webhook</dt>
-              <dd class="mono">POST /webhooks/sendgrid/parse</dd>
-              <dt>Event Webhook</dt>
-              <dd class="mono">POST /webhooks/sendgrid/events</dd>
-              <dt>Security</dt>
-              <dd>
-                {props.security.map((line) => (
-                  <div>{line}</div>
-                ))}
-              </dd>
-              <dt>Outbound mail</dt>
-              <dd>{props.transport}</dd>
-              <dt>Database</dt>
-              <dd>{props.database}</dd>
-            </dl>
-          </main>
-        </body>
-      </html>
-    </>
+          ) : null}
+        </section>
+      ))}
+      <h2>This server</h2>
+      <dl class="facts card">
+        <dt>Parse Webhook</dt>
+        <dd class="mono">POST /webhooks/sendgrid/parse</dd>
+        <dt>Event Webhook</dt>
+        <dd class="mono">POST /webhooks/sendgrid/events</dd>
+        <dt>Security</dt>
+        <dd>
+          {props.security.map((line) => (
+            <div>{line}</div>
+          ))}
+        </dd>
+        <dt>Outbound mail</dt>
+        <dd>{props.transport}</dd>
+        <dt>Database</dt>
+        <dd>{props.database}</dd>
+      </dl>
+    </Page>
   );
 }
 

@@ -9,7 +9,7 @@ import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { DEMO_PASSWORD } from './apps/types.js';
-import { firstPassword, hostAllowlist, LOCAL_HOSTS, secureCookieWarning, securityHeaders } from '@mailroom/app-kit';
+import { firstPassword, hostAllowlist, kitAssets, LOCAL_HOSTS, notFoundHandler, secureCookieWarning, securityHeaders, suiteNav } from '@mailroom/app-kit';
 import {
   createMailroom,
   healthRoutes,
@@ -184,6 +184,9 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     else if (config.development) root.get('/metrics', metrics.handler);
 
     const apps: DemoApp[] = [];
+    // Every app's pages get the bar back to the home page, the other apps and the console.
+    root.use(suiteNav(() => [{ href: '/', label: 'Home' }, ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })), ...(config.console.enabled ? [{ href: '/console/inbox', label: 'Console' }] : [])]));
+    root.route('/', kitAssets());
     for (const module of options.modules ?? demoAppModules) {
       const app = await module.create({
         mailroom,
@@ -229,10 +232,11 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         }),
       );
     }
-    // The home page carries its CSS in a <style> element.
-    root.get('/', securityHeaders({ styleSrc: ["'unsafe-inline'"] }), (c) => c.html(HomePage(home)));
+    root.get('/', securityHeaders(), (c) => c.html(HomePage(home)));
     // Liveness and readiness (database answers, migrations applied, worker not shutting down), as in every app.
     root.route('/', healthRoutes(mailroom, { migrationSets: [demoMigrations] }));
+    // Unknown paths, under an app's mount too (Hono answers with the outermost app's notFound).
+    root.notFound(notFoundHandler({ app: { name: 'Mailroom demo', home: '/', base: '' } }));
 
     if (config.seed) {
       for (const app of apps) {

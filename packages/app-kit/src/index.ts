@@ -58,3 +58,4 @@ export type { FirstPassword } from './deployment.js';
 export { clientAddress, parseTrustProxy } from './client-ip.js';
 export type { TrustProxy } from './client-ip.js';
 export { PasswordChangeForm } from './views.js';
+export * from './look/index.js';

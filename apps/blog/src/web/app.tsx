@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { inTime, securityHeaders, type AppKit } from '@mailroom/app-kit';
+import { inTime, kitAssets, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { BlobStore } from '@mailroom/core';
 import { plainPostingAddress, postingAddress, type BlogConfig } from '../config.js';
 import type { BlogDb } from '../db/index.js';
@@ -42,6 +42,7 @@ export function createWebApp(deps: WebDeps): Hono {
   const web = new Hono<WebEnv>();
 
   web.use(securityHeaders({ crossOriginResourcePolicy: 'same-site' }));
+  web.route('/', kitAssets());
   web.use(loadSession(db, kit));
   web.route('/api', createApi(deps));
 

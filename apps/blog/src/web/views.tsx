@@ -1,4 +1,5 @@
 /** Server-rendered pages (hono/jsx escapes every interpolated value; post bodies come from render.ts). */
+import { ActionForm, Badge, CsrfInput, Empty, ErrorPage, Field, Flash, Flashes, Page, PageHead, SelectField, Table, TextField } from '@mailroom/app-kit';
 import { PasswordChangeForm } from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 import type { BlogConfig } from '../config.js';
@@ -26,40 +27,29 @@ export function homePath(config: BlogConfig): string {
   return config.basePath || '/';
 }
 
+/** The kit's page frame for the blog: public pages read as prose (serif, one column), the author's pages as a form UI. */
 export function Layout(props: PageChrome & { title: string; children: Child; admin?: boolean; description?: string }) {
   const { config } = props;
   const base = config.basePath;
   const home = homePath(config);
+  const nav = [
+    { href: home, label: 'Home' },
+    { href: `${base}/feed.xml`, label: 'Feed' },
+    props.author ? { href: `${base}/admin`, label: 'Your posts' } : { href: `${base}/login`, label: 'Sign in' },
+  ];
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{props.title === config.title ? config.title : `${props.title} · ${config.title}`}</title>
-        {props.description ? <meta name="description" content={props.description} /> : null}
-        <link rel="stylesheet" href={`${base}/assets/blog.css`} />
-        <link rel="alternate" type="application/atom+xml" title={config.title} href={`${base}/feed.xml`} />
-      </head>
-      <body>
-        <header class="site">
-          <div class="wrap">
-            <div>
-              <a class="brand" href={home}>{config.title}</a>
-              {config.tagline ? <p class="tagline">{config.tagline}</p> : null}
-            </div>
-            <nav class="site">
-              <a href={home}>Home</a>
-              <a href={`${base}/feed.xml`}>Feed</a>
-              {props.author ? <a href={`${base}/admin`}>Your posts</a> : <a href={`${base}/login`}>Sign in</a>}
-            </nav>
-          </div>
-        </header>
-        <main class={props.admin ? 'wrap admin' : 'wrap'}>{props.children}</main>
-        <footer class="site">
-          <div class="wrap">Written by email. {config.title}</div>
-        </footer>
-      </body>
-    </html>
+    <Page
+      title={props.title}
+      app={{ name: config.title, home, base }}
+      nav={nav}
+      width={props.admin ? 'narrow' : 'reading'}
+      stylesheets={[`${base}/assets/blog.css`]}
+      head={<link rel="alternate" type="application/atom+xml" title={config.title} href={`${base}/feed.xml`} />}
+      footer={<>Written by email. {config.title}</>}
+      {...(props.description ? { description: props.description } : {})}
+    >
+      {props.admin ? props.children : <div class="prose">{props.children}</div>}
+    </Page>
   );
 }
 
@@ -75,10 +65,10 @@ export function IndexPage(props: PageChrome & { heading?: string; cards: PostCar
   const base = config.basePath;
   return (
     <Layout config={config} author={props.author ?? null} title={props.heading ?? config.title}>
-      {props.heading ? <h1>{props.heading}</h1> : null}
-      {props.cards.length === 0 ? <p class="meta">Nothing published here yet.</p> : null}
+      {props.heading ? <h1>{props.heading}</h1> : config.tagline ? <p class="tagline">{config.tagline}</p> : null}
+      {props.cards.length === 0 ? <Empty>Nothing published here yet.</Empty> : null}
       {props.cards.map(({ post, authorName, teaser, cover }) => (
-        <article class="card">
+        <article class="post-card">
           <p class="post-meta">
             <time datetime={post.publishAt?.toISOString()}>{formatDate(post.publishAt, config)}</time>
             {' · '}
@@ -123,10 +113,10 @@ export function PostPage(props: PageChrome & { post: Post; authorName: string; b
     <Layout config={config} author={props.author ?? null} title={post.title} description={props.teaser}>
       <article class="post">
         {status !== 'published' ? (
-          <p class="notice">
+          <Flash kind="warn">
             Preview: this post is {status}
             {post.draftReason ? ` (${post.draftReason})` : ''}. Only you can see it.
-          </p>
+          </Flash>
         ) : null}
         <h1>{post.title}</h1>
         <p class="post-meta">
@@ -156,14 +146,14 @@ export function PostPage(props: PageChrome & { post: Post; authorName: string; b
 }
 
 export function NotFoundPage(props: PageChrome & { message?: string }) {
+  const { config } = props;
+  const home = homePath(config);
   return (
-    <Layout config={props.config} author={props.author ?? null} title="Not found">
-      <h1>Not found</h1>
-      <p>{props.message ?? 'There is nothing here.'}</p>
+    <ErrorPage app={{ name: config.title, home, base: config.basePath }} status={404} title="Not found" message={props.message ?? 'There is nothing here.'}>
       <p>
-        <a href={homePath(props.config)}>Back to the blog</a>
+        <a href={home}>Back to the blog</a>
       </p>
-    </Layout>
+    </ErrorPage>
   );
 }
 
@@ -171,12 +161,10 @@ export function LoginPage(props: PageChrome & { email?: string; error?: string }
   return (
     <Layout config={props.config} title="Sign in" admin>
       <h1>Sign in</h1>
-      {props.error ? <p class="notice error" role="alert">{props.error}</p> : null}
-      <form class="stack" method="post" action={`${props.config.basePath}/login`}>
-        <label for="email">Email</label>
-        <input id="email" type="email" name="email" value={props.email ?? ''} required autocomplete="username" />
-        <label for="password">Password</label>
-        <input id="password" type="password" name="password" required autocomplete="current-password" />
+      <Flash kind="error">{props.error}</Flash>
+      <form class="card" method="post" action={`${props.config.basePath}/login`}>
+        <Field label="Email" id="email" type="email" name="email" value={props.email ?? ''} required autocomplete="username" />
+        <Field label="Password" id="password" type="password" name="password" required autocomplete="current-password" />
         <button type="submit">Sign in</button>
       </form>
     </Layout>
@@ -193,7 +181,7 @@ export function PasswordPage(props: PageChrome & { author: Author; csrf: string;
 }
 
 function StatusBadge(props: { status: string }) {
-  return <span class={`status ${props.status}`}>{props.status}</span>;
+  return <Badge value={props.status} />;
 }
 
 export function AdminPostsPage(props: PageChrome & { author: Author; posts: Post[]; now: Date; csrf: string; notice?: string }) {
@@ -201,40 +189,26 @@ export function AdminPostsPage(props: PageChrome & { author: Author; posts: Post
   const base = config.basePath;
   return (
     <Layout config={config} author={props.author} title="Your posts" admin>
-      <h1>Your posts</h1>
-      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
+      <PageHead title="Your posts" actions={<ActionForm action={`${base}/logout`} csrf={props.csrf} submit="Sign out" variant="secondary" />} />
+      <Flash kind="ok">{props.notice}</Flash>
       <p>
         Email a post to your secret address (<a href={`${base}/admin/address`}>show it</a>). The subject becomes the title.{' '}
         <a href={`${base}/admin/password`}>Change your password</a>.
       </p>
-      <table>
-        <thead>
+      <Table head={['Title', 'Status', 'Date']} rows={props.posts} empty="No posts yet.">
+        {props.posts.map((post) => (
           <tr>
-            <th>Title</th>
-            <th>Status</th>
-            <th>Date</th>
+            <td class="wrap-anywhere">
+              <a href={`${base}/admin/posts/${post.id}`}>{post.title}</a>
+              {post.draftReason && post.status === 'draft' ? <div class="meta">{post.draftReason}</div> : null}
+            </td>
+            <td>
+              <StatusBadge status={effectiveStatus(post, props.now)} />
+            </td>
+            <td class="meta">{formatDateTime(post.publishAt, config)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {props.posts.map((post) => (
-            <tr>
-              <td>
-                <a href={`${base}/admin/posts/${post.id}`}>{post.title}</a>
-                {post.draftReason && post.status === 'draft' ? <div class="meta">{post.draftReason}</div> : null}
-              </td>
-              <td>
-                <StatusBadge status={effectiveStatus(post, props.now)} />
-              </td>
-              <td class="meta">{formatDateTime(post.publishAt, config)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {props.posts.length === 0 ? <p class="meta">No posts yet.</p> : null}
-      <form method="post" action={`${base}/logout`}>
-        <input type="hidden" name="_csrf" value={props.csrf} />
-        <button class="secondary" type="submit">Sign out</button>
-      </form>
+        ))}
+      </Table>
     </Layout>
   );
 }
@@ -245,37 +219,31 @@ export function EditPostPage(props: PageChrome & { author: Author; post: Post; n
   const status = effectiveStatus(post, props.now);
   return (
     <Layout config={config} author={props.author} title={`Edit: ${post.title}`} admin>
-      <p>
-        <a href={`${base}/admin`}>← Your posts</a>
-      </p>
-      <h1>Edit post</h1>
-      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
-      {props.error ? <p class="notice error" role="alert">{props.error}</p> : null}
-      <p>
-        <StatusBadge status={status} /> <a href={`${base}/posts/${encodeURIComponent(post.slug)}`}>View</a>
-        {post.draftReason && post.status === 'draft' ? <span class="meta"> · {post.draftReason}</span> : null}
-      </p>
-      <form class="stack" method="post" action={`${base}/admin/posts/${post.id}`}>
-        <input type="hidden" name="_csrf" value={props.csrf} />
-        <label for="title">Title</label>
-        <input id="title" type="text" name="title" value={post.title} required maxlength={200} />
-        <label for="source">Content ({post.sourceFormat === 'markdown' ? 'Markdown' : 'HTML'})</label>
-        <textarea id="source" name="source">{post.source}</textarea>
-        <label for="status">Status</label>
-        <select id="status" name="status">
-          <option value="published" selected={status !== 'draft'}>
-            {status === 'scheduled' ? 'Scheduled' : 'Published'}
-          </option>
-          <option value="draft" selected={status === 'draft'}>
-            Draft
-          </option>
-        </select>
+      <PageHead
+        back={{ href: `${base}/admin`, label: 'Your posts' }}
+        title="Edit post"
+        sub={
+          <>
+            <StatusBadge status={status} /> <a href={`${base}/posts/${encodeURIComponent(post.slug)}`}>View</a>
+            {post.draftReason && post.status === 'draft' ? <span class="meta"> · {post.draftReason}</span> : null}
+          </>
+        }
+      />
+      <Flashes notice={props.notice} error={props.error} />
+      <form class="card" method="post" action={`${base}/admin/posts/${post.id}`}>
+        <CsrfInput token={props.csrf} />
+        <Field label="Title" id="title" type="text" name="title" value={post.title} required maxlength={200} />
+        <TextField label={`Content (${post.sourceFormat === 'markdown' ? 'Markdown' : 'HTML'})`} id="source" name="source" value={post.source} tall />
+        <SelectField
+          label="Status"
+          id="status"
+          name="status"
+          options={[['published', status === 'scheduled' ? 'Scheduled' : 'Published'], ['draft', 'Draft']]}
+          selected={status === 'draft' ? 'draft' : 'published'}
+        />
         <button type="submit">Save</button>
       </form>
-      <form method="post" action={`${base}/admin/posts/${post.id}/delete`}>
-        <input type="hidden" name="_csrf" value={props.csrf} />
-        <button class="secondary" type="submit">Delete post</button>
-      </form>
+      <ActionForm action={`${base}/admin/posts/${post.id}/delete`} csrf={props.csrf} submit="Delete post" variant="danger" />
     </Layout>
   );
 }
@@ -285,11 +253,8 @@ export function AddressPage(props: PageChrome & { author: Author; address: strin
   const base = config.basePath;
   return (
     <Layout config={config} author={author} title="Your posting address" admin>
-      <p>
-        <a href={`${base}/admin`}>← Your posts</a>
-      </p>
-      <h1>Your posting address</h1>
-      {props.notice ? <p class="notice" role="status">{props.notice}</p> : null}
+      <PageHead back={{ href: `${base}/admin`, label: 'Your posts' }} title="Your posting address" />
+      <Flash kind="ok">{props.notice}</Flash>
       <p>
         Send an email to this address to publish a post. Keep it secret: mail to it must also come from <strong>{author.email}</strong>{' '}
         (signed by your provider), otherwise it is kept as a draft.
@@ -302,16 +267,10 @@ export function AddressPage(props: PageChrome & { author: Author; address: strin
           You can also write to {props.plainAddress} from {author.email}.
         </p>
       ) : null}
-      <form method="post" action={`${base}/admin/address/regenerate`}>
-        <input type="hidden" name="_csrf" value={props.csrf} />
-        <button type="submit">Make a new address</button>
-      </form>
-      {!author.revoked ? (
-        <form method="post" action={`${base}/admin/address/disable`}>
-          <input type="hidden" name="_csrf" value={props.csrf} />
-          <button class="secondary" type="submit">Switch this address off</button>
-        </form>
-      ) : null}
+      <div class="actions">
+        <ActionForm action={`${base}/admin/address/regenerate`} csrf={props.csrf} submit="Make a new address" />
+        {!author.revoked ? <ActionForm action={`${base}/admin/address/disable`} csrf={props.csrf} submit="Switch this address off" variant="secondary" /> : null}
+      </div>
       <h2>Directives</h2>
       <p>Put these on their own lines anywhere in the email; they are removed from the post.</p>
       <pre>{`[category Travel]

@@ -1,4 +1,5 @@
 /** Compose: write an email (or paste an .eml) and post it through the real Parse Webhook endpoint. */
+import { Field, PageHead } from '@mailroom/app-kit';
 import { Layout, Notice } from './layout.js';
 
 export interface ComposeFormValues {
@@ -40,11 +41,15 @@ export function ComposePage(props: {
   const v = props.values;
   return (
     <Layout title="Compose" section="compose">
-      <h1>Compose</h1>
-      <p class="muted small">
-        Posted to <code>POST /webhooks/sendgrid/parse</code> exactly as SendGrid's Inbound Parse would: multipart/form-data,
-        {` ${props.signing}.`}
-      </p>
+      <PageHead
+        title="Compose"
+        sub={
+          <>
+            Posted to <code>POST /webhooks/sendgrid/parse</code> exactly as SendGrid's Inbound Parse would: multipart/form-data,
+            {` ${props.signing}.`}
+          </>
+        }
+      />
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <form class="card" method="post" action="/console/compose" enctype="multipart/form-data">
         {v.inReplyTo ? (
@@ -53,10 +58,7 @@ export function ComposePage(props: {
           </Notice>
         ) : null}
         <div class="grid2">
-          <div>
-            <label for="from">From</label>
-            <input type="text" id="from" name="from" value={v.from} required />
-          </div>
+          <Field label="From" id="from" type="text" name="from" value={v.from} required />
           <div>
             <label for="to">To</label>
             <input type="text" id="to" name="to" value={v.to} list="known-addresses" placeholder="support@support.example.test" />
@@ -66,14 +68,8 @@ export function ComposePage(props: {
               ))}
             </datalist>
           </div>
-          <div>
-            <label for="cc">Cc</label>
-            <input type="text" id="cc" name="cc" value={v.cc} />
-          </div>
-          <div>
-            <label for="bcc">Envelope recipients (Bcc)</label>
-            <input type="text" id="bcc" name="bcc" value={v.bcc} placeholder="in the SMTP envelope, in no header" />
-          </div>
+          <Field label="Cc" id="cc" type="text" name="cc" value={v.cc} />
+          <Field label="Envelope recipients (Bcc)" id="bcc" type="text" name="bcc" value={v.bcc} placeholder="in the SMTP envelope, in no header" />
         </div>
         <label for="subject">Subject</label>
         <input type="text" id="subject" name="subject" value={v.subject} />
@@ -116,14 +112,8 @@ export function ComposePage(props: {
         <details open={Boolean(v.inReplyTo || v.references)}>
           <summary>Threading</summary>
           <div class="grid2">
-            <div>
-              <label for="inReplyTo">In-Reply-To</label>
-              <input type="text" id="inReplyTo" name="inReplyTo" value={v.inReplyTo} />
-            </div>
-            <div>
-              <label for="references">References</label>
-              <input type="text" id="references" name="references" value={v.references} />
-            </div>
+            <Field label="In-Reply-To" id="inReplyTo" type="text" name="inReplyTo" value={v.inReplyTo} />
+            <Field label="References" id="references" type="text" name="references" value={v.references} />
           </div>
         </details>
         <div class="actions">
@@ -136,14 +126,8 @@ export function ComposePage(props: {
         <label for="eml">Message source</label>
         <textarea id="eml" name="eml" rows={10} placeholder={'From: Ann <ann@example.test>\nTo: support@support.example.test\nSubject: Hello\n\nHi!'} />
         <div class="grid2">
-          <div>
-            <label for="emlfile">…or an .eml file</label>
-            <input type="file" id="emlfile" name="file" accept=".eml,message/rfc822" />
-          </div>
-          <div>
-            <label for="envelope">Envelope recipients (default: To and Cc)</label>
-            <input type="text" id="envelope" name="envelope" />
-          </div>
+          <Field label="…or an .eml file" id="emlfile" type="file" name="file" accept=".eml,message/rfc822" />
+          <Field label="Envelope recipients (default: To and Cc)" id="envelope" type="text" name="envelope" />
         </div>
         <div class="actions">
           <button type="submit">Post in raw mode</button>

@@ -1,24 +1,17 @@
 /** Inbox pages: every received post, and one post in full (parsed email, verdicts, raw source, actions). */
 import { INBOUND_STATUSES, type InboundRecord } from '@mailroom/core';
 import type { InboundDetail } from './data.js';
-import { Badge, HtmlPreview, Layout, Notice, Time } from './layout.js';
+import { PageHead, Select, Table } from '@mailroom/app-kit';
+import { Badge, Layout, MessageBody, Notice, Time } from './layout.js';
 
 export function InboxList(props: { records: InboundRecord[]; status: string; q: string; olderThan: string | null }) {
   const { records } = props;
   return (
     <Layout title="Inbox" section="inbox">
-      <h1>Inbox</h1>
+      <PageHead title="Inbox" />
       <form class="filters" method="get" action="/console/inbox">
         <label>
-          Status{' '}
-          <select name="status">
-            <option value="">any</option>
-            {INBOUND_STATUSES.map((s) => (
-              <option value={s} selected={props.status === s}>
-                {s}
-              </option>
-            ))}
-          </select>
+          Status <Select name="status" options={[['', 'any'], ...INBOUND_STATUSES]} selected={props.status} />
         </label>
         <label>
           Search <input type="search" name="q" value={props.q} placeholder="subject, sender, Message-ID, envelope" />
@@ -30,44 +23,35 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
           Compose
         </a>
       </form>
-      {records.length === 0 ? (
-        <div class="empty">No inbound email{props.status || props.q ? ' matches' : ' yet'}. Send one from Compose.</div>
-      ) : (
-        <table class="inbox">
-          <thead>
-            <tr>
-              <th>Received</th>
-              <th>Status</th>
-              <th>From</th>
-              <th>Subject</th>
-              <th>Recipient</th>
-              <th>Route</th>
-              <th>Attempts</th>
-              <th>Error / note</th>
-            </tr>
-          </thead>
-          <tbody>
-            {records.map((r) => (
-              <tr data-id={r.id}>
-                <td class="small">
-                  <Time value={r.receivedAt} />
-                </td>
-                <td>
-                  <Badge value={r.status} />
-                </td>
-                <td class="small">{r.fromAddress ?? r.envelopeFrom ?? '—'}</td>
-                <td>
-                  <a href={`/console/inbox/${r.id}`}>{r.subject || '(no subject)'}</a>
-                </td>
-                <td class="small">{r.recipient ?? r.envelopeTo.join(', ')}</td>
-                <td class="small mono">{r.route ?? '—'}</td>
-                <td class="num">{r.attempts}</td>
-                <td class="small">{r.lastError ?? r.note ?? ''}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <Table
+        class="inbox"
+        head={['Received', 'Status', 'From', 'Subject', 'Recipient', 'Route', 'Attempts', 'Error / note']}
+        rows={records}
+        empty={`No inbound email${props.status || props.q ? ' matches' : ' yet'}. Send one from Compose.`}
+      >
+        {records.map((r) => (
+          <tr data-id={r.id}>
+            <td class="small">
+              <Time value={r.receivedAt} />
+            </td>
+            <td>
+              <Badge value={r.status} />
+            </td>
+            <td class="small">
+              <span class="clip" title={r.fromAddress ?? r.envelopeFrom ?? undefined}>{r.fromAddress ?? r.envelopeFrom ?? '—'}</span>
+            </td>
+            <td class="wrap-anywhere">
+              <a href={`/console/inbox/${r.id}`}>{r.subject || '(no subject)'}</a>
+            </td>
+            <td class="small">
+              <span class="clip" title={r.recipient ?? r.envelopeTo.join(', ')}>{r.recipient ?? r.envelopeTo.join(', ')}</span>
+            </td>
+            <td class="small mono wrap-anywhere">{r.route ?? '—'}</td>
+            <td class="num">{r.attempts}</td>
+            <td class="small wrap-anywhere">{r.lastError ?? r.note ?? ''}</td>
+          </tr>
+        ))}
+      </Table>
       {props.olderThan ? (
         <p>
           <a href={`/console/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`}>Older →</a>
@@ -84,10 +68,7 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
   const busy = record.status === 'pending' || record.status === 'processing';
   return (
     <Layout title={record.subject || record.id} section="inbox" refresh={busy ? 1 : undefined}>
-      <p class="small">
-        <a href="/console/inbox">← Inbox</a>
-      </p>
-      <h1>{record.subject || '(no subject)'}</h1>
+      <PageHead back={{ href: '/console/inbox', label: 'Inbox' }} title={record.subject || '(no subject)'} />
       {props.flash ? <Notice>{props.flash}</Notice> : null}
       <div class="card">
         <dl class="facts">
@@ -133,13 +114,7 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
             <button type="submit">Replay</button>
           </form>
           <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
-            <select name="route" aria-label="Route" style="width:auto">
-              {props.routes.map((name) => (
-                <option value={name} selected={name === record.route}>
-                  {name}
-                </option>
-              ))}
-            </select>{' '}
+            <Select name="route" label="Route" class="auto" options={props.routes} selected={record.route} />{' '}
             <button type="submit" class="secondary">
               Reroute
             </button>
@@ -221,57 +196,37 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
             </div>
           </div>
 
-          <h2>Text</h2>
-          <pre class="light email-text">{email.text ?? '(no text part)'}</pre>
-          {email.html ? (
-            <>
-              <h2>HTML (sandboxed preview)</h2>
-              <HtmlPreview html={email.html} title="HTML part" />
-            </>
-          ) : null}
+          <MessageBody text={email.text} html={email.html} textClass="email-text" />
 
           <h2>Attachments</h2>
-          {email.attachments.length === 0 ? (
-            <p class="muted">None.</p>
-          ) : (
-            <table>
-              <thead>
-                <tr>
-                  <th>File</th>
-                  <th>Type</th>
-                  <th>Size</th>
-                  <th>Inline</th>
-                  <th>SHA-256</th>
-                </tr>
-              </thead>
-              <tbody>
-                {email.attachments.map((a, index) => (
-                  <tr>
-                    <td>
-                      <a href={`/console/inbox/${record.id}/attachments/${index}`}>{a.filename}</a>
-                    </td>
-                    <td class="small mono">{a.contentType}</td>
-                    <td class="num">{a.size.toLocaleString('en')}</td>
-                    <td>{a.inline ? `yes${a.contentId ? ` (cid:${a.contentId})` : ''}` : 'no'}</td>
-                    <td class="small mono">{a.sha256.slice(0, 16)}…</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <Table head={['File', 'Type', 'Size', 'Inline', 'SHA-256']} rows={email.attachments} empty="None.">
+            {email.attachments.map((a, index) => (
+              <tr>
+                <td class="wrap-anywhere">
+                  <a href={`/console/inbox/${record.id}/attachments/${index}`}>{a.filename}</a>
+                </td>
+                <td class="small mono">{a.contentType}</td>
+                <td class="num">{a.size.toLocaleString('en')}</td>
+                <td>{a.inline ? `yes${a.contentId ? ` (cid:${a.contentId})` : ''}` : 'no'}</td>
+                <td class="small mono">{a.sha256.slice(0, 16)}…</td>
+              </tr>
+            ))}
+          </Table>
 
           <details>
             <summary>Headers ({email.headers.length})</summary>
-            <table>
-              <tbody>
-                {email.headers.map((h) => (
-                  <tr>
-                    <td class="mono small">{h.name}</td>
-                    <td class="mono small">{h.value}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <div class="table">
+              <table>
+                <tbody>
+                  {email.headers.map((h) => (
+                    <tr>
+                      <td class="mono small nowrap">{h.name}</td>
+                      <td class="mono small wrap-anywhere">{h.value}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           </details>
         </>
       ) : null}

@@ -3,6 +3,7 @@
  * Everything it sends goes through the server's real webhook endpoints, signed with the development keys.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { ErrorPage, kitAssets } from '@mailroom/app-kit';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { listEvents, listOutboundMessages, RouteNameError, type Mailroom, type InboundStatus, INBOUND_STATUSES, type Store } from '@mailroom/core';
@@ -11,7 +12,7 @@ import { ComposeError, composeValuesFrom, describeRefusal, sendComposed, sendEml
 import { ComposePage, EMPTY_COMPOSE, type ComposeFormValues } from './compose-views.js';
 import { inboundDetail, outboundDetail, outboundRow, recipientsOf, type OutboundRow } from './data.js';
 import { InboxDetail, InboxList } from './inbox-views.js';
-import { Layout } from './layout.js';
+import { CONSOLE_APP } from './layout.js';
 import { EventsPage, OutboxDetail, OutboxList } from './outbox-views.js';
 import { composeQuery, replyValues } from './reply.js';
 import { isSimulatedEvent, simulatedEvent, type WebhookClient } from './webhooks.js';
@@ -39,6 +40,7 @@ export function createConsole(options: ConsoleOptions): Hono {
   if (options.auth) app.use(options.auth);
   app.use(secureHeaders({ xFrameOptions: 'DENY' }));
   app.use(csrf());
+  app.route('/', kitAssets());
 
   const routeNames = () => [...mailroom.router.routes.map((r) => r.name), ...(mailroom.router.fallbackRoute ? ['fallback'] : [])];
 
@@ -173,17 +175,12 @@ export function createConsole(options: ConsoleOptions): Hono {
   return app;
 }
 
-function Message(props: { title: string; text: string }) {
-  return (
-    <Layout title={props.title}>
-      <h1>{props.title}</h1>
-      <p>{props.text}</p>
-    </Layout>
-  );
+function Message(props: { title: string; text: string; status?: number }) {
+  return <ErrorPage app={CONSOLE_APP} status={props.status ?? 400} title={props.title} message={props.text} />;
 }
 
 function notFound(c: Context, text: string) {
-  return c.html(<Message title="Not found" text={text} />, 404);
+  return c.html(<Message title="Not found" text={text} status={404} />, 404);
 }
 
 /** The webhook's own 4xx goes back to the form as is; its 5xx is a bad gateway from the console's view. */

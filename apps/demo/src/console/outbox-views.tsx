@@ -1,7 +1,8 @@
 /** Outbox and Event Webhook pages: what the apps sent, its events, "reply as recipient" and "simulate event". */
 import type { StoredEvent } from '@mailroom/core';
 import { recipientsOf, type OutboundDetail, type OutboundRow } from './data.js';
-import { Badge, HtmlPreview, Layout, Notice, Time } from './layout.js';
+import { PageHead, Select, Table } from '@mailroom/app-kit';
+import { Badge, Layout, MessageBody, Notice, Time } from './layout.js';
 import { SIMULATED_EVENTS } from './webhooks.js';
 
 const addresses = (list: Array<{ address: string; name: string }>) =>
@@ -10,42 +11,29 @@ const addresses = (list: Array<{ address: string; name: string }>) =>
 export function OutboxList(props: { messages: OutboundRow[]; olderThan: string | null }) {
   return (
     <Layout title="Outbox" section="outbox">
-      <h1>Outbox</h1>
-      <p class="muted small">Every message the apps sent (queued in the handler's transaction, delivered after commit).</p>
-      {props.messages.length === 0 ? (
-        <div class="empty">Nothing sent yet.</div>
-      ) : (
-        <table class="outbox">
-          <thead>
-            <tr>
-              <th>Created</th>
-              <th>Status</th>
-              <th>From</th>
-              <th>To</th>
-              <th>Subject</th>
-              <th>Threading</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.messages.map((m) => (
-              <tr data-id={m.id}>
-                <td class="small">
-                  <Time value={m.createdAt} />
-                </td>
-                <td>
-                  <Badge value={m.status} />
-                </td>
-                <td class="small">{m.from.address}</td>
-                <td class="small">{m.to.map((a) => a.address).join(', ')}</td>
-                <td>
-                  <a href={`/console/outbox/${m.id}`}>{m.subject}</a>
-                </td>
-                <td class="small muted">{m.inReplyTo ? 'reply' : 'new thread'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <PageHead title="Outbox" sub="Every message the apps sent (queued in the handler's transaction, delivered after commit)." />
+      <Table class="outbox" head={['Created', 'Status', 'From', 'To', 'Subject', 'Threading']} rows={props.messages} empty="Nothing sent yet.">
+        {props.messages.map((m) => (
+          <tr data-id={m.id}>
+            <td class="small">
+              <Time value={m.createdAt} />
+            </td>
+            <td>
+              <Badge value={m.status} />
+            </td>
+            <td class="small">
+              <span class="clip" title={m.from.address}>{m.from.address}</span>
+            </td>
+            <td class="small">
+              <span class="clip" title={m.to.map((a) => a.address).join(', ')}>{m.to.map((a) => a.address).join(', ')}</span>
+            </td>
+            <td class="wrap-anywhere">
+              <a href={`/console/outbox/${m.id}`}>{m.subject}</a>
+            </td>
+            <td class="small muted">{m.inReplyTo ? 'reply' : 'new thread'}</td>
+          </tr>
+        ))}
+      </Table>
       {props.olderThan ? (
         <p>
           <a href={`/console/outbox?before=${props.olderThan}`}>Older →</a>
@@ -60,10 +48,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
   const recipients = recipientsOf(m);
   return (
     <Layout title={m.subject} section="outbox">
-      <p class="small">
-        <a href="/console/outbox">← Outbox</a>
-      </p>
-      <h1>{m.subject}</h1>
+      <PageHead back={{ href: '/console/outbox', label: 'Outbox' }} title={m.subject} />
       {props.flash ? <Notice>{props.flash}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <div class="actions">
@@ -123,14 +108,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
           ) : null}
         </dl>
       </div>
-      <h2>Text</h2>
-      <pre class="light">{m.text ?? '(no text part)'}</pre>
-      {m.html ? (
-        <>
-          <h2>HTML (sandboxed preview)</h2>
-          <HtmlPreview html={m.html} title="HTML part" />
-        </>
-      ) : null}
+      <MessageBody text={m.text} html={m.html} />
       {m.attachments.length ? (
         <>
           <h2>Attachments</h2>
@@ -147,20 +125,10 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
       <h2>Events</h2>
       <form class="card filters" method="post" action={`/console/outbox/${m.id}/events`}>
         <label>
-          Simulate{' '}
-          <select name="event">
-            {SIMULATED_EVENTS.map((e) => (
-              <option value={e}>{e}</option>
-            ))}
-          </select>
+          Simulate <Select name="event" options={SIMULATED_EVENTS} />
         </label>
         <label>
-          for{' '}
-          <select name="email">
-            {recipients.map((r) => (
-              <option value={r}>{r}</option>
-            ))}
-          </select>
+          for <Select name="email" options={recipients} />
         </label>
         <button type="submit">Post signed event</button>
       </form>
@@ -170,66 +138,52 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
 }
 
 export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean }) {
-  if (props.events.length === 0) return <div class="empty">No events.</div>;
+  const head = ['Received', 'Event', 'Recipient', ...(props.showMessage ? ['Message'] : []), 'Detail', 'Handled'];
   return (
-    <table class="events">
-      <thead>
-        <tr>
-          <th>Received</th>
-          <th>Event</th>
-          <th>Recipient</th>
-          {props.showMessage ? <th>Message</th> : null}
-          <th>Detail</th>
-          <th>Handled</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.events.map((e) => {
-          const p = e.event.payload;
-          const detail = [p.type, p.status, p.reason, p.response, p.url].filter((x) => typeof x === 'string' && x).join(' · ');
-          return (
-            <tr>
-              <td class="small">
-                <Time value={e.receivedAt} />
-              </td>
-              <td>
-                <Badge value={e.event.event} />
-              </td>
-              <td class="small">{e.event.email ?? '—'}</td>
-              {props.showMessage ? (
-                <td class="small">{e.outboundMessageId ? <a href={`/console/outbox/${e.outboundMessageId}`}>outbox message</a> : 'not ours'}</td>
-              ) : null}
-              <td class="small">{detail}</td>
-              <td class="small">
-                <Badge value={e.status} />
-                {e.lastError ? ` ${e.lastError}` : ''}
-              </td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <Table class="events" head={head} rows={props.events} empty="No events.">
+      {props.events.map((e) => {
+        const p = e.event.payload;
+        const detail = [p.type, p.status, p.reason, p.response, p.url].filter((x) => typeof x === 'string' && x).join(' · ');
+        return (
+          <tr>
+            <td class="small">
+              <Time value={e.receivedAt} />
+            </td>
+            <td>
+              <Badge value={e.event.event} />
+            </td>
+            <td class="small">
+              <span class="clip" title={e.event.email ?? undefined}>{e.event.email ?? '—'}</span>
+            </td>
+            {props.showMessage ? (
+              <td class="small">{e.outboundMessageId ? <a href={`/console/outbox/${e.outboundMessageId}`}>outbox message</a> : 'not ours'}</td>
+            ) : null}
+            <td class="small wrap-anywhere">{detail}</td>
+            <td class="small">
+              <Badge value={e.status} />
+              {e.lastError ? ` ${e.lastError}` : ''}
+            </td>
+          </tr>
+        );
+      })}
+    </Table>
   );
 }
 
 export function EventsPage(props: { events: StoredEvent[]; kind: string }) {
   return (
     <Layout title="Events" section="events">
-      <h1>Event Webhook log</h1>
-      <p class="muted small">
-        Events posted to <code>POST /webhooks/sendgrid/events</code> (by SendGrid, or simulated from an outbox message).
-      </p>
+      <PageHead
+        title="Event Webhook log"
+        sub={
+          <>
+            Events posted to <code>POST /webhooks/sendgrid/events</code> (by SendGrid, or simulated from an outbox message).
+          </>
+        }
+      />
       <form class="filters" method="get" action="/console/events">
         <label>
-          Event{' '}
-          <select name="event">
-            <option value="">any</option>
-            {SIMULATED_EVENTS.map((e) => (
-              <option value={e} selected={props.kind === e}>
-                {e}
-              </option>
-            ))}
-          </select>
+          Event <Select name="event" options={[['', 'any'], ...SIMULATED_EVENTS]} selected={props.kind} />
         </label>
         <button type="submit" class="secondary">
           Filter

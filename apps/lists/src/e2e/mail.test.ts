@@ -359,7 +359,7 @@ describe('moderation and commands', () => {
     await openLink(link, 'Subscribe new@members.test to Dev?');
     expect((await memberRow('new@members.test'))!.status).toBe('active');
     const again = await fetch(link.replace('https://example.com', h.url), { method: 'POST' });
-    expect(await again.text()).toBe('new@members.test was already subscribed to Dev.');
+    expect(await again.text()).toContain('new@members.test was already subscribed to Dev.');
   });
 
   it('mail to an unknown list bounces', async () => {

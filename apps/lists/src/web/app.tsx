@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
-import { inTime, PasswordChangeForm, securityHeaders, type AppKit } from '@mailroom/app-kit';
+import { Field, Flash, inTime, kitAssets, PasswordChangeForm, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import { normalize, SLUG } from '../config.js';
 import type { ListsDb } from '../db/index.js';
 import { ARCHIVES, lists, memberEvents, members, moderation, POLICIES, ROLES, threads, type MemberStatus, type Role } from '../db/schema.js';
@@ -20,7 +20,7 @@ import {
 } from '../service.js';
 import { ADMIN_ACCOUNT, loadSession, requireAdminApi, requireAdminPage, verifyAdminPassword, type AdminEnv } from './auth.js';
 import { confirmRoutes } from './confirm.js';
-import { AdminHome, AdminList, ListIndex, ModerationQueue, Page, ThreadIndex, ThreadView } from './views.js';
+import { AdminHome, AdminList, ListIndex, ModerationQueue, Outcome, Page, Refusal, ThreadIndex, ThreadView } from './views.js';
 
 export interface WebDeps {
   db: ListsDb;
@@ -78,16 +78,18 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   const { config } = services;
   const base = config.basePath;
   const app = new Hono<AdminEnv>();
-  // The pages carry their CSS in a <style> element.
-  app.use('*', securityHeaders({ styleSrc: ["'unsafe-inline'"] }));
+  app.use('*', securityHeaders());
+  app.route('/', kitAssets());
   app.use('*', loadSession(kit));
   app.onError((error, c) => {
-    if (error instanceof BadRequest) return c.req.path.includes('/api/') ? c.json({ error: error.message }, 400) : c.text(error.message, 400);
+    if (error instanceof BadRequest) return c.req.path.includes('/api/') ? c.json({ error: error.message }, 400) : c.html(<Refusal base={base} status={400} message={error.message} />, 400);
     throw error;
   });
 
   const isAdmin = (c: Context<AdminEnv>) => c.var.session !== null;
   const csrfOf = (c: Context<AdminEnv>) => (c.var.session ? kit.csrfToken(c.var.session) : '');
+  const refuse = (c: Context<AdminEnv>, status: 403 | 404 | 409, message: string) =>
+    c.html(<Refusal base={base} status={status} message={message} admin={isAdmin(c)} csrf={csrfOf(c)} />, status);
 
   /** Members-only archives: an admin session, or a member's signed access token (`?access=`). */
   async function canRead(c: Context<AdminEnv>, list: List): Promise<boolean> {
@@ -106,15 +108,14 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     return c.html(
       <Page title="Mailing lists" base={base} admin={isAdmin(c)} csrf={csrfOf(c)}>
         <ListIndex base={base} lists={all} />
-        {isAdmin(c) ? null : <p class="meta"><a href={`${base}/login`}>Admin login</a></p>}
       </Page>,
     );
   });
 
   app.get('/archive/:slug', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
-    if (!list) return c.text('no such list', 404);
-    if (!(await canRead(c, list))) return c.text('this archive is for members only', 403);
+    if (!list) return refuse(c, 404, 'no such list');
+    if (!(await canRead(c, list))) return refuse(c, 403, 'this archive is for members only');
     const rows = await db.select().from(threads).where(eq(threads.listId, list.id)).orderBy(desc(threads.lastPostAt)).limit(200);
     const access = c.req.query('access') ? `?access=${encodeURIComponent(c.req.query('access')!)}` : '';
     return c.html(
@@ -126,15 +127,13 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
 
   app.get('/archive/:slug/t/:thread', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
-    if (!list) return c.text('no such list', 404);
-    if (!(await canRead(c, list))) return c.text('this archive is for members only', 403);
+    if (!list) return refuse(c, 404, 'no such list');
+    if (!(await canRead(c, list))) return refuse(c, 403, 'this archive is for members only');
     const [thread] = await db.select().from(threads).where(and(eq(threads.id, c.req.param('thread')), eq(threads.listId, list.id)));
-    if (!thread) return c.text('no such thread', 404);
+    if (!thread) return refuse(c, 404, 'no such thread');
+    const access = c.req.query('access') ? `?access=${encodeURIComponent(c.req.query('access')!)}` : '';
     return c.html(
-      <Page title={thread.subject} base={base} admin={isAdmin(c)} csrf={csrfOf(c)}>
-        <p class="meta">
-          <a href={`${base}/archive/${list.slug}`}>{list.name}</a>
-        </p>
+      <Page title={thread.subject} base={base} admin={isAdmin(c)} csrf={csrfOf(c)} back={{ href: `${base}/archive/${list.slug}${access}`, label: list.name }}>
         <ThreadView messages={await threadMessages(db, thread.id)} />
       </Page>,
     );
@@ -143,12 +142,14 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   // ---- one-click unsubscribe (RFC 8058); subscribe/unsubscribe confirmation links in confirm.tsx ----
   app.get('/unsubscribe/:token', async (c) => {
     const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
-    if (!member) return c.text('this unsubscribe link is not valid', 404);
+    if (!member) return refuse(c, 404, 'this unsubscribe link is not valid');
     return c.html(
       <Page title="Unsubscribe" base={base}>
-        <form method="post">
+        <form class="card" method="post">
           <input type="hidden" name="List-Unsubscribe" value="One-Click" />
-          <p>Stop mail to {member.address}?</p>
+          <p>
+            Stop mail to <strong class="address">{member.address}</strong>?
+          </p>
           <button type="submit">Unsubscribe</button>
         </form>
       </Page>,
@@ -158,9 +159,9 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   // The signed token is the credential (mail clients post without cookies), so no CSRF token here.
   app.post('/unsubscribe/:token', async (c) => {
     const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
-    if (!member) return c.text('this unsubscribe link is not valid', 404);
+    if (!member) return refuse(c, 404, 'this unsubscribe link is not valid');
     await deps.transaction((tx) => unsubscribe(tx, member, 'one-click'));
-    return c.text(`${member.address} is unsubscribed.`);
+    return c.html(<Outcome base={base} title="Unsubscribed" text={`${member.address} is unsubscribed.`} />);
   });
 
   app.route('/confirm', confirmRoutes(deps));
@@ -169,11 +170,9 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   // hono/csrf on the login form (login CSRF); the other admin forms carry the session's token too.
   const loginPage = (error?: string) => (
     <Page title="Admin login" base={base}>
-      {error ? <p class="error" role="alert">{error}</p> : null}
-      <form method="post" action={`${base}/login`}>
-        <label>
-          Password <input type="password" name="password" required autofocus autocomplete="current-password" />
-        </label>{' '}
+      <Flash kind="error">{error}</Flash>
+      <form class="card" method="post" action={`${base}/login`}>
+        <Field label="Password" type="password" name="password" required autofocus autocomplete="current-password" />
         <button type="submit">Log in</button>
       </form>
     </Page>
@@ -245,7 +244,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
 
   admin.get('/lists/:slug', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
-    if (!list) return c.text('no such list', 404);
+    if (!list) return refuse(c, 404, 'no such list');
     const rows = await db.select().from(members).where(eq(members.listId, list.id)).orderBy(asc(members.address));
     const csrf = kit.csrfToken(c.var.session!);
     return c.html(
@@ -257,7 +256,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
 
   admin.post('/lists/:slug/members', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
-    if (!list) return c.text('no such list', 404);
+    if (!list) return refuse(c, 404, 'no such list');
     await upsertMember(db, list.id, memberInput(await c.req.parseBody()));
     return c.redirect(`${base}/admin/lists/${list.slug}`, 303);
   });
@@ -265,7 +264,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   admin.post('/lists/:slug/members/:id', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
     const member = await memberById(db, c.req.param('id'));
-    if (!list || !member || member.listId !== list.id) return c.text('no such member', 404);
+    if (!list || !member || member.listId !== list.id) return refuse(c, 404, 'no such member');
     const form = await c.req.parseBody();
     const role = oneOf(field(form, 'role'), ROLES, 'role', member.role);
     const status = oneOf(field(form, 'status'), MEMBER_STATUSES_SETTABLE, 'status', member.status);
@@ -276,7 +275,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
 
   admin.get('/lists/:slug/moderation', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
-    if (!list) return c.text('no such list', 404);
+    if (!list) return refuse(c, 404, 'no such list');
     const items = await db.select().from(moderation).where(eq(moderation.listId, list.id)).orderBy(desc(moderation.createdAt)).limit(200);
     const csrf = kit.csrfToken(c.var.session!);
     return c.html(
@@ -289,7 +288,7 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   admin.post('/moderation/:id', async (c) => {
     const decision = oneOf(field(await c.req.parseBody(), 'decision'), ['approve', 'reject'] as const, 'decision');
     const result = await deps.transaction((tx, afterCommit) => decide(tx, services, c.req.param('id'), decision, 'admin (web)', afterCommit));
-    if (!result.ok) return c.text(result.reason, result.reason.startsWith('no such') ? 404 : 409);
+    if (!result.ok) return refuse(c, result.reason.startsWith('no such') ? 404 : 409, result.reason);
     const list = await db.select({ slug: lists.slug }).from(lists).where(eq(lists.id, result.item.listId));
     return c.redirect(`${base}/admin/lists/${list[0]?.slug ?? ''}/moderation`, 303);
   });

@@ -4,10 +4,10 @@
  * scanners and previews follow links); POST applies it. Like one-click unsubscribe, the signed token
  * is the credential, so the form needs no session or CSRF token.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ListsDb } from '../db/index.js';
 import { confirmMember, listById, memberById, memberForToken, unsubscribe, type AfterCommit, type ListsServices, type Member } from '../domain/index.js';
-import { Page } from './views.js';
+import { Outcome, Page, Refusal } from './views.js';
 
 export interface ConfirmDeps {
   db: ListsDb;
@@ -24,6 +24,7 @@ export function confirmRoutes(deps: ConfirmDeps): Hono {
   const { db, services } = deps;
   const base = services.config.basePath;
   const app = new Hono();
+  const outcome = (c: Context, text: string) => c.html(<Outcome base={base} title="Confirmed" text={text} />);
 
   async function resolve(token: string) {
     const found = await memberForToken(db, services, token);
@@ -34,13 +35,13 @@ export function confirmRoutes(deps: ConfirmDeps): Hono {
 
   app.get('/:token', async (c) => {
     const found = await resolve(c.req.param('token'));
-    if (!found) return c.text(INVALID, 404);
+    if (!found) return c.html(<Refusal base={base} status={404} message={INVALID} />, 404);
     const { kind, member, list } = found;
-    if (!pending(kind, member)) return c.text(kind === 'join' ? `${member.address} is subscribed to ${list.name}.` : `${member.address} is not subscribed to ${list.name}.`);
+    if (!pending(kind, member)) return outcome(c, kind === 'join' ? `${member.address} is subscribed to ${list.name}.` : `${member.address} is not subscribed to ${list.name}.`);
     const question = kind === 'join' ? `Subscribe ${member.address} to ${list.name}?` : `Unsubscribe ${member.address} from ${list.name}?`;
     return c.html(
       <Page title={kind === 'join' ? 'Confirm subscription' : 'Confirm unsubscribe'} base={base}>
-        <form method="post">
+        <form class="card" method="post">
           <p>{question}</p>
           <button type="submit">{kind === 'join' ? 'Subscribe' : 'Unsubscribe'}</button>
         </form>
@@ -50,7 +51,7 @@ export function confirmRoutes(deps: ConfirmDeps): Hono {
 
   app.post('/:token', async (c) => {
     const found = await resolve(c.req.param('token'));
-    if (!found) return c.text(INVALID, 404);
+    if (!found) return c.html(<Refusal base={base} status={404} message={INVALID} />, 404);
     const { kind, list } = found;
     const changed = await deps.transaction(async (tx) => {
       const member = await memberById(tx, found.member.id);
@@ -58,8 +59,8 @@ export function confirmRoutes(deps: ConfirmDeps): Hono {
       return kind === 'join' ? confirmMember(tx, member, 'web link') : unsubscribe(tx, member, 'confirmed by link');
     });
     const address = found.member.address;
-    if (kind === 'join') return c.text(changed ? `${address} is subscribed to ${list.name}.` : `${address} was already subscribed to ${list.name}.`);
-    return c.text(changed ? `${address} is unsubscribed from ${list.name}.` : `${address} was not subscribed to ${list.name}.`);
+    if (kind === 'join') return outcome(c, changed ? `${address} is subscribed to ${list.name}.` : `${address} was already subscribed to ${list.name}.`);
+    return outcome(c, changed ? `${address} is unsubscribed from ${list.name}.` : `${address} was not subscribed to ${list.name}.`);
   });
 
   return app;

@@ -1,41 +1,43 @@
 /** Server-rendered pages: plain, readable HTML; every value is escaped by hono/jsx, message HTML is sanitized. */
+import { ActionForm, Badge, Empty, ErrorPage, Field, Flash, Page as KitPage, PageHead, Select, SelectField, Table, Time } from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import sanitizeHtml from 'sanitize-html';
 import type { List, Member, Message, ModerationItem, Thread } from '../service.js';
 
-const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;color:#222}
-a{color:#0645ad}pre,.body{white-space:pre-wrap;word-wrap:break-word;font:inherit}article{border-top:1px solid #ddd;padding:.8rem 0}
-.meta{color:#555;font-size:.9rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:.3rem;text-align:left}
-form.inline{display:inline}details{margin-top:.5rem}.notice{background:#ffd;padding:.5rem}`;
+/** The app bar of every lists page: the lists nav; signed in, the admin links and a log-out form. */
+function frame(base: string, admin = false, csrf = '') {
+  const home = base || '/';
+  const nav = [{ href: home, label: 'Lists' }, ...(admin ? [{ href: `${base}/admin`, label: 'Admin' }, { href: `${base}/admin/password`, label: 'Password' }] : [])];
+  const account = admin ? <ActionForm action={`${base}/logout`} csrf={csrf} csrfName="csrf" submit="Log out" /> : <a href={`${base}/login`}>Admin login</a>;
+  return { app: { name: 'Lists', home, base }, nav, account };
+}
 
-export function Page(props: { title: string; base: string; admin?: boolean; csrf?: string; children?: Child }) {
+/** The kit's page frame for lists; `heading: false` leaves the h1 to the page. */
+export function Page(props: { title: string; base: string; admin?: boolean; csrf?: string; heading?: boolean; back?: { href: string; label: string }; children?: Child }) {
   return (
-    <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{props.title}</title>
-        <style>{raw(STYLE)}</style>
-      </head>
-      <body>
-        <nav>
-          <a href={props.base || '/'}>Lists</a>
-          {props.admin ? (
-            <>
-              {' · '}
-              <a href={`${props.base}/admin`}>Admin</a> <a href={`${props.base}/admin/password`}>Password</a>{' '}
-              <form class="inline" method="post" action={`${props.base}/logout`}>
-                <input type="hidden" name="csrf" value={props.csrf ?? ''} />
-                <button type="submit">Log out</button>
-              </form>
-            </>
-          ) : null}
-        </nav>
-        <h1>{props.title}</h1>
-        {props.children}
-      </body>
-    </html>
+    <KitPage title={props.title} {...frame(props.base, props.admin, props.csrf)} width={props.admin ? 'wide' : 'narrow'}>
+      {props.heading === false ? null : <PageHead title={props.title} {...(props.back ? { back: props.back } : {})} />}
+      {props.children}
+    </KitPage>
+  );
+}
+
+/** A refusal or a missing page (404, 403, 409…) in the lists frame, with the reason. */
+export function Refusal(props: { base: string; status: number; message: string; admin?: boolean; csrf?: string }) {
+  const title = props.status === 404 ? 'Not found' : props.status === 403 ? 'Not allowed' : 'Not possible';
+  return <ErrorPage {...frame(props.base, props.admin, props.csrf)} status={props.status} title={title} message={props.message} />;
+}
+
+/** A one-line outcome ("x is unsubscribed") in the lists frame. */
+export function Outcome(props: { base: string; title: string; text: string }) {
+  return (
+    <Page title={props.title} base={props.base}>
+      <Flash kind="ok">{props.text}</Flash>
+      <p>
+        <a href={props.base || '/'}>All lists</a>
+      </p>
+    </Page>
   );
 }
 
@@ -50,41 +52,41 @@ export function sanitizeMessageHtml(html: string): string {
   });
 }
 
-const when = (d: Date) => new Date(d).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+const ROLES = ['member', 'moderator', 'owner'] as const;
+const STATUSES = ['active', 'suspended', 'unsubscribed'] as const;
 
 export function ListIndex(props: { base: string; lists: List[] }) {
+  if (props.lists.length === 0) return <Empty>No lists yet.</Empty>;
   return (
-    <ul>
+    <>
       {props.lists.map((l) => (
-        <li>
-          <a href={`${props.base}/archive/${l.slug}`}>{l.name}</a> — {l.description} <span class="meta">({l.archive === 'public' ? 'public archive' : 'members-only archive'})</span>
-        </li>
+        <section class="card">
+          <h2>
+            <a href={`${props.base}/archive/${l.slug}`}>{l.name}</a>
+          </h2>
+          <p>{l.description}</p>
+          <p class="meta">{l.archive === 'public' ? 'Public archive' : 'Members-only archive'}</p>
+        </section>
       ))}
-    </ul>
+    </>
   );
 }
 
 export function ThreadIndex(props: { base: string; list: List; threads: Thread[]; access: string }) {
   return (
-    <>
-      <p>{props.list.description}</p>
-      <table>
+    <Table head={['Thread', 'Messages', 'Last post']} rows={props.threads} empty="No messages in this archive yet.">
+      {props.threads.map((t) => (
         <tr>
-          <th>Thread</th>
-          <th>Messages</th>
-          <th>Last post</th>
+          <td class="wrap-anywhere">
+            <a href={`${props.base}/archive/${props.list.slug}/t/${t.id}${props.access}`}>{t.subject}</a>
+          </td>
+          <td class="num">{t.messageCount}</td>
+          <td>
+            <Time value={t.lastPostAt} />
+          </td>
         </tr>
-        {props.threads.map((t) => (
-          <tr>
-            <td>
-              <a href={`${props.base}/archive/${props.list.slug}/t/${t.id}${props.access}`}>{t.subject}</a>
-            </td>
-            <td>{t.messageCount}</td>
-            <td>{when(t.lastPostAt)}</td>
-          </tr>
-        ))}
-      </table>
-    </>
+      ))}
+    </Table>
   );
 }
 
@@ -92,15 +94,15 @@ export function ThreadView(props: { messages: Message[] }) {
   return (
     <>
       {props.messages.map((m) => (
-        <article id={`m-${m.id}`}>
-          <div class="meta">
-            <strong>{m.authorName || m.authorAddress}</strong> · {when(m.createdAt)} · {m.subject}
-          </div>
+        <article class="message" id={`m-${m.id}`}>
+          <p class="meta">
+            <strong>{m.authorName || m.authorAddress}</strong> · <Time value={m.createdAt} /> · {m.subject}
+          </p>
           <div class="body">{m.newText}</div>
           {m.fullHtml || (m.fullText && m.fullText.trim() !== m.newText.trim()) ? (
             <details>
               <summary>Original message</summary>
-              {m.fullHtml ? <div>{raw(sanitizeMessageHtml(m.fullHtml))}</div> : <pre>{m.fullText}</pre>}
+              {m.fullHtml ? <div class="html">{raw(sanitizeMessageHtml(m.fullHtml))}</div> : <pre>{m.fullText}</pre>}
             </details>
           ) : null}
         </article>
@@ -111,7 +113,7 @@ export function ThreadView(props: { messages: Message[] }) {
 
 export function Form(props: { action: string; csrf: string; children?: Child; submit: string }) {
   return (
-    <form method="post" action={props.action}>
+    <form class="card" method="post" action={props.action}>
       <input type="hidden" name="csrf" value={props.csrf} />
       {props.children}
       <button type="submit">{props.submit}</button>
@@ -122,18 +124,12 @@ export function Form(props: { action: string; csrf: string; children?: Child; su
 export function AdminHome(props: { base: string; csrf: string; lists: List[]; pending: Record<string, number>; error?: string }) {
   return (
     <>
-      {props.error ? <p class="notice">{props.error}</p> : null}
-      <table>
-        <tr>
-          <th>List</th>
-          <th>Policy</th>
-          <th>Archive</th>
-          <th>Moderation</th>
-        </tr>
+      <Flash kind="error">{props.error}</Flash>
+      <Table head={['List', 'Policy', 'Archive', 'Moderation']} rows={props.lists} empty="No lists yet: create the first one below.">
         {props.lists.map((l) => (
           <tr>
             <td>
-              <a href={`${props.base}/admin/lists/${l.slug}`}>{l.name}</a> ({l.slug})
+              <a href={`${props.base}/admin/lists/${l.slug}`}>{l.name}</a> <span class="muted">({l.slug})</span>
             </td>
             <td>{l.policy}</td>
             <td>{l.archive}</td>
@@ -142,41 +138,18 @@ export function AdminHome(props: { base: string; csrf: string; lists: List[]; pe
             </td>
           </tr>
         ))}
-      </table>
+      </Table>
       <h2>Create a list</h2>
       <Form action={`${props.base}/admin/lists`} csrf={props.csrf} submit="Create">
-        <p>
-          <label>
-            Address (slug) <input name="slug" required pattern="[a-z0-9][a-z0-9-]*" />
-          </label>
-        </p>
-        <p>
-          <label>
-            Name <input name="name" required />
-          </label>
-        </p>
-        <p>
-          <label>
-            Description <input name="description" />
-          </label>
-        </p>
-        <p>
-          <label>
-            Policy{' '}
-            <select name="policy">
-              <option value="members">members post</option>
-              <option value="moderated">moderated</option>
-              <option value="announce">announce-only</option>
-            </select>
-          </label>{' '}
-          <label>
-            Archive{' '}
-            <select name="archive">
-              <option value="public">public</option>
-              <option value="members">members only</option>
-            </select>
-          </label>
-        </p>
+        <div class="row">
+          <Field label="Address (slug)" name="slug" required pattern="[a-z0-9][a-z0-9-]*" />
+          <Field label="Name" name="name" required />
+        </div>
+        <Field label="Description" name="description" />
+        <div class="row">
+          <SelectField label="Policy" name="policy" options={[['members', 'members post'], ['moderated', 'moderated'], ['announce', 'announce-only']]} />
+          <SelectField label="Archive" name="archive" options={[['public', 'public'], ['members', 'members only']]} />
+        </div>
       </Form>
     </>
   );
@@ -186,87 +159,63 @@ export function AdminList(props: { base: string; csrf: string; list: List; membe
   const { base, csrf, list } = props;
   return (
     <>
-      {props.error ? <p class="notice">{props.error}</p> : null}
+      <Flash kind="error">{props.error}</Flash>
       <p>
-        Policy: {list.policy} · Archive: {list.archive} · <a href={`${base}/admin/lists/${list.slug}/moderation`}>Moderation queue</a> ·{' '}
-        <a href={`${base}/archive/${list.slug}`}>Archive</a>
+        Policy: <strong>{list.policy}</strong> · Archive: <strong>{list.archive}</strong> ·{' '}
+        <a href={`${base}/admin/lists/${list.slug}/moderation`}>Moderation queue</a> · <a href={`${base}/archive/${list.slug}`}>Archive</a>
       </p>
       <h2>Members ({props.members.length})</h2>
-      <table>
-        <tr>
-          <th>Address</th>
-          <th>Name</th>
-          <th>Role</th>
-          <th>Status</th>
-          <th>Bounces</th>
-          <th></th>
-        </tr>
+      <Table head={['Address', 'Name', 'Role', 'Status', 'Bounces', '']} rows={props.members} empty="No members yet.">
         {props.members.map((m) => (
           <tr>
-            <td>{m.address}</td>
+            <td class="wrap-anywhere">{m.address}</td>
             <td>{m.name}</td>
             <td>{m.role}</td>
-            <td>{m.status}</td>
-            <td>{m.bounceScore}</td>
             <td>
+              <Badge value={m.status} />
+            </td>
+            <td class="num">{m.bounceScore}</td>
+            <td class="controls">
               <form class="inline" method="post" action={`${base}/admin/lists/${list.slug}/members/${m.id}`}>
                 <input type="hidden" name="csrf" value={csrf} />
-                <select name="role">
-                  {(['member', 'moderator', 'owner'] as const).map((r) => (
-                    <option value={r} selected={r === m.role}>
-                      {r}
-                    </option>
-                  ))}
-                </select>
-                <select name="status">
-                  {(['active', 'suspended', 'unsubscribed'] as const).map((s) => (
-                    <option value={s} selected={s === m.status}>
-                      {s}
-                    </option>
-                  ))}
-                </select>
-                <button type="submit">Save</button>
+                <Select name="role" label={`Role of ${m.address}`} options={ROLES} selected={m.role} />{' '}
+                <Select name="status" label={`Status of ${m.address}`} options={STATUSES} selected={m.status} />{' '}
+                <button class="small" type="submit">Save</button>
               </form>
             </td>
           </tr>
         ))}
-      </table>
+      </Table>
       <h2>Add a member</h2>
       <Form action={`${base}/admin/lists/${list.slug}/members`} csrf={csrf} submit="Add">
-        <label>
-          Address <input name="address" type="email" required />
-        </label>{' '}
-        <label>
-          Name <input name="name" />
-        </label>{' '}
-        <select name="role">
-          <option value="member">member</option>
-          <option value="moderator">moderator</option>
-          <option value="owner">owner</option>
-        </select>
+        <div class="row">
+          <Field label="Address" name="address" type="email" required />
+          <Field label="Name" name="name" />
+          <SelectField label="Role" name="role" options={ROLES} class="shrink" />
+        </div>
       </Form>
     </>
   );
 }
 
 export function ModerationQueue(props: { base: string; csrf: string; list: List; items: ModerationItem[] }) {
+  if (props.items.length === 0) return <Empty>Nothing waits for moderation.</Empty>;
   return (
     <>
-      {props.items.length === 0 ? <p>Nothing waits for moderation.</p> : null}
       {props.items.map((item) => (
-        <article>
-          <div class="meta">
-            From <strong>{item.sender}</strong> · {when(item.createdAt)} · held because: {item.reason} · {item.status}
-          </div>
+        <article class="message">
+          <p class="meta">
+            From <strong>{item.sender}</strong> · <Time value={item.createdAt} /> · held because: {item.reason} · <Badge value={item.status} />
+          </p>
           <h3>{item.subject}</h3>
           <div class="body">{item.submission.newText}</div>
           {item.status === 'pending' ? (
-            <form method="post" action={`${props.base}/admin/moderation/${item.id}`}>
+            <form class="actions" method="post" action={`${props.base}/admin/moderation/${item.id}`}>
               <input type="hidden" name="csrf" value={props.csrf} />
               <button type="submit" name="decision" value="approve">
                 Approve
-              </button>{' '}
-              <button type="submit" name="decision" value="reject">
+              </button>
+              <button class="secondary" type="submit" name="decision" value="reject">
                 Reject
               </button>
             </form>

@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { inTime, securityHeaders, type AppKit } from '@mailroom/app-kit';
+import { inTime, kitAssets, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { ResolvedConfig } from '../config.js';
 import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../domain/actions.js';
 import { agentPasswordHash, authenticateAgent, listAgents, setAgentPassword } from '../domain/agents.js';
@@ -17,8 +17,8 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig, 
   const web = new Hono();
   const { db } = services;
 
-  // The pages carry their CSS in a <style> element.
-  web.use(securityHeaders({ styleSrc: ["'unsafe-inline'"] }));
+  web.use(securityHeaders());
+  web.route('/', kitAssets());
   web.route('/api', createApi(services, config, kit));
 
   // Forms: the Origin check (hono/csrf) stops cross-site posts, including login CSRF; signed-in
