@@ -4,16 +4,14 @@
  */
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { DEMO_PASSWORD } from './apps/types.js';
-import { firstPassword, hostAllowlist, LOCAL_HOSTS, secureCookieWarning, securityHeaders } from '@mailroom/app-kit';
+import { firstPassword, hostAllowlist, LOCAL_HOSTS, runIfEntry, secureCookieWarning, securityHeaders } from '@mailroom/app-kit';
 import {
   createMailroom,
   openStore,
   outboxOnlyTransport,
-  runMain,
   sendgridTransport,
   serverTimeoutOptions,
   type IngressSecurity,
@@ -270,4 +268,4 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void runMain(() => startDemo(), { label: 'mailroom demo' });
+runIfEntry(import.meta.url, () => startDemo(), { label: 'mailroom demo' });

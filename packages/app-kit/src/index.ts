@@ -57,3 +57,16 @@ export {
 export type { FirstPassword } from './deployment.js';
 export { clientAddress } from './client-ip.js';
 export { PasswordChangeForm } from './views.js';
+export {
+  serveStandalone,
+  runMain,
+  runIfEntry,
+  EnvError,
+  requireEnv,
+  portFromEnv,
+  storeOptionsFromEnv,
+  signingKeysFromEnv,
+  webhooksFromEnv,
+  transportFromEnv,
+} from './standalone/index.js';
+export type { StandaloneOptions, RunningStandalone, RunMainOptions, RunningMain, Env } from './standalone/index.js';

@@ -81,7 +81,6 @@
  * ```
  */
 export { createMailroom } from './mailroom.js';
-export { runMain, type RunMainOptions, type RunningMain } from './main.js';
 export type {
   Mailroom,
   MailroomOptions,
@@ -95,7 +94,7 @@ export type {
 export type { MailroomMailOptions, MailFields } from './mail.js';
 export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './reply-token.js';
 export { MailroomConfigurationError } from './errors.js';
-export { EnvError, parseBasicCredentials, parseMaxAgeSeconds, portFromEnv, requireEnv, securityFromEnv, storeOptionsFromEnv } from './env.js';
+export { parseBasicCredentials, parseMaxAgeSeconds, securityFromEnv } from './env.js';
 export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';
