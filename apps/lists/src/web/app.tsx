@@ -17,7 +17,7 @@ import {
   type AfterCommit,
   type List,
   type ListsServices,
-} from '../service.js';
+} from '../domain/index.js';
 import { ADMIN_ACCOUNT, loadSession, requireAdminApi, requireAdminPage, verifyAdminPassword, type AdminEnv } from './auth.js';
 import { confirmRoutes } from './confirm.js';
 import { AdminHome, AdminList, ListIndex, ModerationQueue, Page, ThreadIndex, ThreadView } from './views.js';

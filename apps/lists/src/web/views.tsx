@@ -2,7 +2,7 @@
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import sanitizeHtml from 'sanitize-html';
-import type { List, Member, Message, ModerationItem, Thread } from '../service.js';
+import type { List, Member, Message, ModerationItem, Thread } from '../domain/index.js';
 
 const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;color:#222}
 a{color:#0645ad}pre,.body{white-space:pre-wrap;word-wrap:break-word;font:inherit}article{border-top:1px solid #ddd;padding:.8rem 0}
