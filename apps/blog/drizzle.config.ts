@@ -1,12 +1,5 @@
 import { defineConfig } from 'drizzle-kit';
+import { appMigrationsConfig } from '@mailroom/app-kit/drizzle-kit';
 
-// `npx drizzle-kit generate --config apps/blog/drizzle.config.ts` from the repo root.
-// Paths are relative to this file's folder.
-const here = new URL('.', import.meta.url).pathname;
-
-export default defineConfig({
-  dialect: 'postgresql',
-  schema: `${here}src/db/schema.ts`,
-  out: `${here}drizzle`,
-  schemaFilter: ['blog'],
-});
+// `npx drizzle-kit generate --config apps/blog/drizzle.config.ts` from the repo root (or `npx drizzle-kit generate` here).
+export default defineConfig(appMigrationsConfig(import.meta.url, { schema: 'blog' }));

@@ -1,13 +1,5 @@
 import { defineConfig } from 'drizzle-kit';
+import { appMigrationsConfig } from '@mailroom/app-kit/drizzle-kit';
 
-// `npx drizzle-kit generate --config apps/support/drizzle.config.ts` (from the repo root) or
-// `npx drizzle-kit generate` here. Paths are relative to this file's folder.
-const here = new URL('.', import.meta.url).pathname;
-
-export default defineConfig({
-  dialect: 'postgresql',
-  schema: `${here}src/db/schema.ts`,
-  out: `${here}drizzle`,
-  schemaFilter: ['support'],
-  migrations: { table: '__drizzle_migrations', schema: 'support' },
-});
+// `npx drizzle-kit generate --config apps/support/drizzle.config.ts` from the repo root (or `npx drizzle-kit generate` here).
+export default defineConfig(appMigrationsConfig(import.meta.url, { schema: 'support', migrations: { table: '__drizzle_migrations', schema: 'support' } }));

@@ -2,27 +2,23 @@
  * Standalone blog: `npm start -w apps/blog`. Configuration from the environment (table in README.md).
  * Embedded PGlite by default (under MAILROOM_DATA_DIR, default `.mailroom`), PostgreSQL with DATABASE_URL.
  */
-import { Hono } from 'hono';
+import { createMailroom, openStore, type EnvSecurity, type StoreOptions } from '@mailroom/core';
 import {
-  createMailroom,
   EnvError,
-  openStore,
-  outboxOnlyTransport,
+  firstPassword,
   portFromEnv,
   requireEnv,
-  runMain,
-  securityFromEnv,
-  sendgridTransport,
-  startServer,
+  runIfEntry,
+  serveStandalone,
+  signingKeysFromEnv,
   storeOptionsFromEnv,
-  type EnvSecurity,
-  type StoreOptions,
-} from '@mailroom/core';
-import { firstPassword, secureCookieWarning } from '@mailroom/app-kit';
+  transportFromEnv,
+  webhooksFromEnv,
+  type Env,
+} from '@mailroom/app-kit';
 import { authorByEmail } from './domain/authors.js';
-import { createAuthor, createBlogApp, resolveConfig, type BlogConfigInput } from './index.js';
+import { createAuthor, createBlogApp, resolveConfig, type BlogApp, type BlogConfigInput } from './index.js';
 
-type Env = Record<string, string | undefined>;
 const DOCS = 'apps/blog/README.md';
 
 export { EnvError };
@@ -38,33 +34,20 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 export interface ServerSettings extends EnvSecurity {
   app: BlogConfigInput;
   port: number;
-  sendgridApiKey: string | null;
   store: StoreOptions;
   /** The first administrator, created at start when no author has this email (its password is never reset). */
   admin: { email: string; name: string } | null;
-  /** The environment, for the first password (BLOG_ADMIN_PASSWORD, else generated and printed once). */
+  /** The environment, for the first password (BLOG_ADMIN_PASSWORD, else generated and printed once) and the transport. */
   env: Env;
 }
 
 export function configFromEnv(env: Env = process.env): ServerSettings {
   const port = portFromEnv(env);
-  const domain = requireEnv(env, 'BLOG_DOMAIN', DOCS);
-  const secret = requireEnv(env, 'BLOG_SECRET', DOCS);
-  if (secret.length < 32) throw new EnvError('BLOG_SECRET must be at least 32 characters');
-  const keys = [{ id: 'current', secret }];
-  if (env.BLOG_SECRET_PREVIOUS) keys.push({ id: 'previous', secret: env.BLOG_SECRET_PREVIOUS });
   const postsPerPage = env.BLOG_POSTS_PER_PAGE ? Number(env.BLOG_POSTS_PER_PAGE) : undefined;
-
-  let webhooks: EnvSecurity;
-  try {
-    webhooks = securityFromEnv(env);
-  } catch (error) {
-    throw new EnvError((error as Error).message);
-  }
   const app: BlogConfigInput = {
-    domain,
+    domain: requireEnv(env, 'BLOG_DOMAIN', DOCS),
     publicUrl: env.BLOG_PUBLIC_URL ?? `http://localhost:${port}`,
-    keys,
+    keys: signingKeysFromEnv(env, 'BLOG_SECRET', DOCS),
     title: env.BLOG_TITLE ?? 'Blog',
     tagline: env.BLOG_TAGLINE ?? '',
     allowPlainAddress: flag(env, 'BLOG_ALLOW_PLAIN_ADDRESS', true),
@@ -77,8 +60,7 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
   return {
     app,
     port,
-    ...webhooks,
-    sendgridApiKey: env.SENDGRID_API_KEY ?? null,
+    ...webhooksFromEnv(env),
     store: storeOptionsFromEnv(env),
     admin: env.BLOG_ADMIN_EMAIL ? { email: env.BLOG_ADMIN_EMAIL, name: env.BLOG_ADMIN_NAME ?? 'Admin' } : null,
     env,
@@ -88,7 +70,7 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
 export async function main(env: Env = process.env): Promise<{ port: number; close(): Promise<void> }> {
   const settings = configFromEnv(env);
   const store = await openStore(settings.store);
-  const transport = settings.sendgridApiKey ? sendgridTransport({ apiKey: settings.sendgridApiKey }) : outboxOnlyTransport();
+  const transport = transportFromEnv(settings.env);
   const config = resolveConfig(settings.app);
   const mailroom = createMailroom({
     store,
@@ -97,35 +79,23 @@ export async function main(env: Env = process.env): Promise<{ port: number; clos
     mail: { from: { address: config.fromAddress, name: config.title }, domain: config.domain, transport },
   });
   const blog = await createBlogApp({ mailroom, store, config });
-  if (settings.admin && !(await authorByEmail(blog.db, settings.admin.email))) {
-    const first = firstPassword(settings.env, 'BLOG_ADMIN_PASSWORD', config.production);
-    await createAuthor(blog.db, { ...settings.admin, password: first.take(settings.admin.email), isAdmin: true }, blog.kit.hashPassword);
-    for (const line of first.announcement()) console.log(line);
-  }
-  const cookieWarning = secureCookieWarning({ production: config.production, publicUrl: config.publicUrl, secureCookies: config.secureCookies });
-  if (cookieWarning) console.warn(cookieWarning);
-
-  const base = blog.config.basePath;
-  const app = new Hono();
-  app.route('/webhooks/sendgrid', mailroom.app());
-  app.get('/healthz', (c) => c.text('ok'));
-  if (base) {
-    app.get('/', (c) => c.redirect(base, 302));
-    app.get(`${base}/`, (c) => c.redirect(base, 301));
-  }
-  app.route(base || '/', blog.web);
-  mailroom.start();
-  const server = await startServer(app.fetch, { port: settings.port });
-  const port = server.port;
-  console.log(JSON.stringify({ event: 'blog.listening', port, publicUrl: blog.config.publicUrl, transport: transport.name }));
-  return {
-    port,
-    async close() {
-      await server.close();
-      await mailroom.stop();
-      await store.close();
-    },
-  };
+  await createFirstAdmin(blog, settings);
+  return serveStandalone({
+    store,
+    mailroom,
+    web: blog.web,
+    basePath: blog.config.basePath,
+    port: settings.port,
+    cookies: blog.config,
+    announce: { event: 'blog.listening', publicUrl: blog.config.publicUrl, transport: transport.name },
+  });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) void runMain(() => main());
+async function createFirstAdmin(blog: BlogApp, settings: ServerSettings): Promise<void> {
+  if (!settings.admin || (await authorByEmail(blog.db, settings.admin.email))) return;
+  const first = firstPassword(settings.env, 'BLOG_ADMIN_PASSWORD', blog.config.production);
+  await createAuthor(blog.db, { ...settings.admin, password: first.take(settings.admin.email), isAdmin: true }, blog.kit.hashPassword);
+  for (const line of first.announcement()) console.log(line);
+}
+
+runIfEntry(import.meta.url, () => main(), { label: 'blog' });

@@ -4,19 +4,17 @@
  */
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { pathToFileURL } from 'node:url';
 import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { DEMO_PASSWORD } from './apps/types.js';
-import { firstPassword, hostAllowlist, kitAssets, LOCAL_HOSTS, notFoundHandler, secureCookieWarning, securityHeaders, suiteNav } from '@mailroom/app-kit';
+import { firstPassword, hostAllowlist, kitAssets, LOCAL_HOSTS, notFoundHandler, runIfEntry, secureCookieWarning, securityHeaders, suiteNav } from '@mailroom/app-kit';
 import {
   createMailroom,
   healthRoutes,
   mailroomMetrics,
   openStore,
   outboxOnlyTransport,
-  runMain,
   sendgridTransport,
   serverTimeoutOptions,
   type IngressSecurity,
@@ -287,4 +285,4 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) void runMain(() => startDemo(), { label: 'mailroom demo' });
+runIfEntry(import.meta.url, () => startDemo(), { label: 'mailroom demo' });

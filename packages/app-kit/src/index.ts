@@ -59,3 +59,16 @@ export { clientAddress, parseTrustProxy } from './client-ip.js';
 export type { TrustProxy } from './client-ip.js';
 export { PasswordChangeForm } from './views.js';
 export * from './look/index.js';
+export {
+  serveStandalone,
+  runMain,
+  runIfEntry,
+  EnvError,
+  requireEnv,
+  portFromEnv,
+  storeOptionsFromEnv,
+  signingKeysFromEnv,
+  webhooksFromEnv,
+  transportFromEnv,
+} from './standalone/index.js';
+export type { StandaloneOptions, RunningStandalone, RunMainOptions, RunningMain, Env } from './standalone/index.js';

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { MigrationSet, Queryable } from '@mailroom/core';
 
 export * as schema from './schema.js';
@@ -11,5 +12,5 @@ export type BlogDb = Queryable;
 /** The app's drizzle-kit migrations, applied with core's `store.migrate(blogMigrations)`. */
 export const blogMigrations: MigrationSet = {
   name: 'blog',
-  folder: new URL('../../drizzle', import.meta.url).pathname,
+  folder: fileURLToPath(new URL('../../drizzle', import.meta.url)),
 };

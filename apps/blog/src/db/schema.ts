@@ -112,13 +112,6 @@ export const downloads = blog.table('downloads', {
   blobKey: text('blob_key').notNull(),
 }, (t) => [index('downloads_post_idx').on(t.postId, t.position)]);
 
-export const sessions = blog.table('sessions', {
-  /** sha256 of the cookie token. */
-  tokenHash: text('token_hash').primaryKey(),
-  authorId: integer('author_id').notNull().references(() => authors.id, { onDelete: 'cascade' }),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-});
-
 export type Author = typeof authors.$inferSelect;
 export type Post = typeof posts.$inferSelect;
 export type Image = typeof images.$inferSelect;

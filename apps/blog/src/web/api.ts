@@ -68,16 +68,28 @@ async function readJson(c: Context): Promise<Record<string, unknown> | null> {
   }
 }
 
+/** The JSON API: public posts and authors, and (signed in, session or Basic) the author's own. */
 export function createApi(deps: WebDeps): Hono<WebEnv> {
+  const api = new Hono<WebEnv>();
+  api.route('/', publicApi(deps));
+  api.route('/', authorApi(deps));
+  api.notFound((c) => c.json({ error: 'no such endpoint' }, 404));
+  return api;
+}
+
+/** Posts as JSON with their images and downloads (one query for all of them). */
+async function postsJson({ db, config }: WebDeps, rows: Array<{ post: Post; authorName: string }>) {
+  const media = await postMedia(db, rows.map((r) => r.post.id));
+  const now = config.now();
+  return rows.map(({ post, authorName }) =>
+    postJson(config, post, authorName, media.images.filter((i) => i.postId === post.id), media.downloads.filter((d) => d.postId === post.id), now),
+  );
+}
+
+function publicApi(deps: WebDeps): Hono<WebEnv> {
   const { db, config } = deps;
   const api = new Hono<WebEnv>();
-  const withMedia = async (rows: Array<{ post: Post; authorName: string }>) => {
-    const media = await postMedia(db, rows.map((r) => r.post.id));
-    const now = config.now();
-    return rows.map(({ post, authorName }) =>
-      postJson(config, post, authorName, media.images.filter((i) => i.postId === post.id), media.downloads.filter((d) => d.postId === post.id), now),
-    );
-  };
+  const withMedia = (rows: Array<{ post: Post; authorName: string }>) => postsJson(deps, rows);
 
   api.get('/posts', async (c) => {
     const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
@@ -118,7 +130,12 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
     return author ? c.json(author) : c.json({ error: 'no such author' }, 404);
   });
 
-  // ---- authenticated -----------------------------------------------------------------------------
+  return api;
+}
+
+function authorApi(deps: WebDeps): Hono<WebEnv> {
+  const { db, config } = deps;
+  const withMedia = (rows: Array<{ post: Post; authorName: string }>) => postsJson(deps, rows);
   const me = new Hono<WebEnv>();
   for (const path of ['/me', '/me/*', '/posts/*', '/authors']) me.use(path, requireApiAuthor(db, deps.kit));
   me.get('/me', (c) => c.json(meJson(config, c.var.author!)));
@@ -152,19 +169,8 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
     if (!post || post.authorId !== c.var.author!.id) return c.json({ error: 'no such post of yours' }, 404);
     const body = await readJson(c);
     if (!body) return c.json({ error: 'send a JSON object (Content-Type: application/json)' }, 400);
-    const edit: { title?: string; source?: string; status?: 'draft' | 'published' } = {};
-    if (body.title !== undefined) {
-      if (typeof body.title !== 'string' || !body.title.trim()) return c.json({ error: 'title must be a non-empty string' }, 400);
-      edit.title = body.title;
-    }
-    if (body.source !== undefined) {
-      if (typeof body.source !== 'string') return c.json({ error: 'source must be a string' }, 400);
-      edit.source = body.source;
-    }
-    if (body.status !== undefined) {
-      if (body.status !== 'draft' && body.status !== 'published') return c.json({ error: 'status must be "draft" or "published"' }, 400);
-      edit.status = body.status;
-    }
+    const edit = postEdit(body);
+    if (typeof edit === 'string') return c.json({ error: edit }, 400);
     const updated = await editPost(db, post, edit, config.now());
     const [json] = await withMedia([{ post: updated, authorName: c.var.author!.name }]);
     return c.json(json);
@@ -192,7 +198,25 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
     }
   });
 
-  api.route('/', me);
-  api.notFound((c) => c.json({ error: 'no such endpoint' }, 404));
-  return api;
+  return me;
+}
+
+type PostEdit = { title?: string; source?: string; status?: 'draft' | 'published' };
+
+/** The fields a PATCH may change, checked; a string says what is wrong. */
+function postEdit(body: Record<string, unknown>): PostEdit | string {
+  const edit: PostEdit = {};
+  if (body.title !== undefined) {
+    if (typeof body.title !== 'string' || !body.title.trim()) return 'title must be a non-empty string';
+    edit.title = body.title;
+  }
+  if (body.source !== undefined) {
+    if (typeof body.source !== 'string') return 'source must be a string';
+    edit.source = body.source;
+  }
+  if (body.status !== undefined) {
+    if (body.status !== 'draft' && body.status !== 'published') return 'status must be "draft" or "published"';
+    edit.status = body.status;
+  }
+  return edit;
 }

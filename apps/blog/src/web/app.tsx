@@ -37,21 +37,37 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 /** Public blog, author UI, media and (under /api) the JSON API. Mount it at `config.basePath`. */
 export function createWebApp(deps: WebDeps): Hono {
-  const { db, blobs, config, kit } = deps;
-  const base = config.basePath;
+  const { db, config, kit } = deps;
   const web = new Hono<WebEnv>();
 
   web.use(securityHeaders({ crossOriginResourcePolicy: 'same-site' }));
   web.route('/', kitAssets());
   web.use(loadSession(db, kit));
   web.route('/api', createApi(deps));
-
   web.get('/assets/blog.css', (c) => {
     c.header('Cache-Control', 'public, max-age=3600');
     return c.body(BLOG_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' });
   });
 
-  // ---- public blog -------------------------------------------------------------------------------
+  web.route('/', publicPages(deps));
+  web.route('/', mediaRoutes(deps));
+  web.route('/', authorForms(deps));
+  web.notFound((c) => c.html(<NotFoundPage config={config} author={c.var.author ?? null} />, 404));
+  // Callers mount a plain Hono: the session variables stay inside (Hono runs only the outermost app's notFound).
+  const root = new Hono().route('/', web);
+  root.notFound((c) => c.html(<NotFoundPage config={config} author={null} />, 404));
+  return root;
+}
+
+/** Readers see public posts; an author also sees (previews) their own drafts. */
+function canSee(c: Context<WebEnv>, config: BlogConfig, post: Post): boolean {
+  return isPublic(post, config.now()) || c.var.author?.id === post.authorId;
+}
+
+/** The listing (all, a category, a tag), a post and the Atom feed. */
+function publicPages({ db, config }: WebDeps): Hono<WebEnv> {
+  const base = config.basePath;
+  const pages = new Hono<WebEnv>();
   async function listing(c: Context<WebEnv>, filter: Pick<PageQuery, 'category' | 'tag'>, heading: string | undefined, pagePath: string) {
     const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     const now = config.now();
@@ -72,24 +88,19 @@ export function createWebApp(deps: WebDeps): Hono {
     );
   }
 
-  web.get('/', (c) => listing(c, {}, undefined, base || '/'));
-  web.get('/category/:name', (c) => {
+  pages.get('/', (c) => listing(c, {}, undefined, base || '/'));
+  pages.get('/category/:name', (c) => {
     const name = c.req.param('name');
     return listing(c, { category: name }, `Category: ${name}`, `${base}/category/${encodeURIComponent(name)}`);
   });
-  web.get('/tag/:name', (c) => {
+  pages.get('/tag/:name', (c) => {
     const name = c.req.param('name');
     return listing(c, { tag: name }, `Tagged #${name}`, `${base}/tag/${encodeURIComponent(name)}`);
   });
 
-  /** Readers see public posts; an author also sees (previews) their own drafts. */
-  function canSee(c: Context<WebEnv>, post: Post): boolean {
-    return isPublic(post, config.now()) || c.var.author?.id === post.authorId;
-  }
-
-  web.get('/posts/:slug', async (c) => {
+  pages.get('/posts/:slug', async (c) => {
     const post = await postBySlug(db, c.req.param('slug'));
-    if (!post || !canSee(c, post)) return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post." />, 404);
+    if (!post || !canSee(c, config, post)) return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post." />, 404);
     const [author, media] = await Promise.all([authorById(db, post.authorId), postMedia(db, [post.id])]);
     const body = renderPostBody(post.html, media.images, media.downloads, base);
     if (!isPublic(post, config.now())) c.header('Cache-Control', 'private, no-store');
@@ -98,7 +109,7 @@ export function createWebApp(deps: WebDeps): Hono {
     );
   });
 
-  web.get('/feed.xml', async (c) => {
+  pages.get('/feed.xml', async (c) => {
     const now = config.now();
     const { items } = await publicPosts(db, { now, page: 1, perPage: 20 });
     const media = await postMedia(db, items.map((i) => i.post.id));
@@ -112,11 +123,17 @@ export function createWebApp(deps: WebDeps): Hono {
     return c.body(atomFeed(config, entries, now), 200, { 'Content-Type': 'application/atom+xml; charset=utf-8' });
   });
 
-  web.get('/images/:id/:size', async (c) => {
+  return pages;
+}
+
+/** Images and downloads of posts the visitor may see; immutable caching for public ones. */
+function mediaRoutes({ db, blobs, config }: WebDeps): Hono<WebEnv> {
+  const media = new Hono<WebEnv>();
+  media.get('/images/:id/:size', async (c) => {
     const id = Number(c.req.param('id'));
     const found = Number.isSafeInteger(id) ? await imageById(db, id) : null;
     const rendition = found?.image.renditions[c.req.param('size')];
-    if (!found || !rendition || !Object.hasOwn(found.image.renditions, c.req.param('size')) || !canSee(c, found.post)) {
+    if (!found || !rendition || !Object.hasOwn(found.image.renditions, c.req.param('size')) || !canSee(c, config, found.post)) {
       return c.text('no such image', 404);
     }
     const etag = `"${rendition.key.split('/').slice(-2).join('-')}"`;
@@ -132,10 +149,10 @@ export function createWebApp(deps: WebDeps): Hono {
     });
   });
 
-  web.get('/files/:id/:name', async (c) => {
+  media.get('/files/:id/:name', async (c) => {
     const id = Number(c.req.param('id'));
     const found = Number.isSafeInteger(id) ? await downloadById(db, id) : null;
-    if (!found || !canSee(c, found.post)) return c.text('no such file', 404);
+    if (!found || !canSee(c, config, found.post)) return c.text('no such file', 404);
     const bytes = await blobs.get(found.download.blobKey);
     if (!bytes) return c.text('file missing', 404);
     const ascii = found.download.filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
@@ -149,9 +166,16 @@ export function createWebApp(deps: WebDeps): Hono {
     });
   });
 
-  // ---- author UI ---------------------------------------------------------------------------------
-  // hono/csrf rejects cross-origin form posts (login CSRF included); signed-in forms also carry a
-  // per-session token.
+  return media;
+}
+
+/**
+ * Sign-in, sign-out and /admin. hono/csrf rejects cross-origin form posts (login CSRF included); signed-in forms
+ * also carry a per-session token.
+ */
+function authorForms(deps: WebDeps): Hono<WebEnv> {
+  const { db, config, kit } = deps;
+  const base = config.basePath;
   const forms = new Hono<WebEnv>();
   forms.use(kit.formOriginCheck);
   forms.get('/login', (c) => (c.var.author ? c.redirect(`${base}/admin`, 303) : c.html(<LoginPage config={config} />)));
@@ -185,15 +209,26 @@ export function createWebApp(deps: WebDeps): Hono {
     if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);
     return next();
   });
-  const csrfOf = (c: Context<WebEnv>) => kit.csrfToken(c.var.session!);
-  const notices: Record<string, string> = {
-    saved: 'Saved.',
-    deleted: 'Post deleted.',
-    regenerated: 'Your new posting address is ready. The old one no longer works.',
-    disabled: 'Your posting address is switched off. Make a new one to post by email again.',
-    password: 'Password changed. Every other session of yours is signed out.',
-  };
+  admin.route('/', adminPosts(deps));
+  admin.route('/', adminAccount(deps));
+  forms.route('/admin', admin);
+  return forms;
+}
 
+const NOTICES: Record<string, string> = {
+  saved: 'Saved.',
+  deleted: 'Post deleted.',
+  regenerated: 'Your new posting address is ready. The old one no longer works.',
+  disabled: 'Your posting address is switched off. Make a new one to post by email again.',
+  password: 'Password changed. Every other session of yours is signed out.',
+};
+
+/** The signed-in author's posts: list, edit, delete. */
+function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
+  const base = config.basePath;
+  const admin = new Hono<WebEnv>();
+  const csrfOf = (c: Context<WebEnv>) => kit.csrfToken(c.var.session!);
+  const notices = NOTICES;
   admin.get('/', async (c) => {
     const author = c.var.author!;
     const posts = await authorPosts(db, author.id);
@@ -236,6 +271,15 @@ export function createWebApp(deps: WebDeps): Hono {
     return c.redirect(`${base}/admin?done=deleted`, 303);
   });
 
+  return admin;
+}
+
+/** The signed-in author's posting address and password. */
+function adminAccount({ db, config, kit }: WebDeps): Hono<WebEnv> {
+  const base = config.basePath;
+  const admin = new Hono<WebEnv>();
+  const csrfOf = (c: Context<WebEnv>) => kit.csrfToken(c.var.session!);
+  const notices = NOTICES;
   admin.get('/address', async (c) => {
     const author = c.var.author!;
     const notice = notices[c.req.query('done') ?? ''];
@@ -275,11 +319,5 @@ export function createWebApp(deps: WebDeps): Hono {
     return c.html(<PasswordPage config={config} author={author} csrf={csrfOf(c)} error={result.error} />, result.status, headers);
   });
 
-  forms.route('/admin', admin);
-  web.route('/', forms);
-  web.notFound((c) => c.html(<NotFoundPage config={config} author={c.var.author ?? null} />, 404));
-  // Callers mount a plain Hono: the session variables stay inside (Hono runs only the outermost app's notFound).
-  const root = new Hono().route('/', web);
-  root.notFound((c) => c.html(<NotFoundPage config={config} author={null} />, 404));
-  return root;
+  return admin;
 }

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Database } from '@mailroom/core';
 
 export * as schema from './schema.js';
@@ -10,6 +11,6 @@ export * as schema from './schema.js';
 export type ListsDb = Database;
 
 /** Where drizzle-kit writes this app's migrations (applied with core's `store.migrate`, set `lists`). */
-export const migrationsFolder = new URL('../../drizzle', import.meta.url).pathname;
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
 export const LISTS_MIGRATIONS = { name: 'lists', folder: migrationsFolder };

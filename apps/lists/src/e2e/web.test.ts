@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { members, moderation } from '../db/schema.js';
-import { createList, upsertMember } from '../service.js';
+import { createList, upsertMember } from '../domain/index.js';
 import { ADMIN_PASSWORD, DOMAIN, startHarness, type Harness } from '../testing/harness.js';
 
 let h: Harness;

@@ -17,7 +17,7 @@ import {
   type AfterCommit,
   type List,
   type ListsServices,
-} from '../service.js';
+} from '../domain/index.js';
 import { ADMIN_ACCOUNT, loadSession, requireAdminApi, requireAdminPage, verifyAdminPassword, type AdminEnv } from './auth.js';
 import { confirmRoutes } from './confirm.js';
 import { AdminHome, AdminList, ListIndex, ModerationQueue, Outcome, Page, Refusal, ThreadIndex, ThreadView } from './views.js';
@@ -74,9 +74,8 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
-  const { db, services, kit } = deps;
-  const { config } = services;
-  const base = config.basePath;
+  const { kit } = deps;
+  const base = deps.services.config.basePath;
   const app = new Hono<AdminEnv>();
   app.use('*', securityHeaders());
   app.route('/', kitAssets());
@@ -85,25 +84,44 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     if (error instanceof BadRequest) return c.req.path.includes('/api/') ? c.json({ error: error.message }, 400) : c.html(<Refusal base={base} status={400} message={error.message} />, 400);
     throw error;
   });
+  app.route('/', archivePages(deps));
+  app.route('/', unsubscribeLinks(deps));
+  app.route('/confirm', confirmRoutes(deps));
+  app.route('/', adminSession(deps));
+  app.route('/admin', adminPages(deps));
+  app.route('/api', apiApp(deps));
+  return app;
+}
 
-  const isAdmin = (c: Context<AdminEnv>) => c.var.session !== null;
+const isAdmin = (c: Context<AdminEnv>) => c.var.session !== null;
+
+/** A styled refusal page (404, 403, 409) in the app's layout. */
+function refusal({ services, kit }: Pick<WebDeps, 'services' | 'kit'>) {
+  const base = services.config.basePath;
+  return (c: Context<AdminEnv>, status: 403 | 404 | 409, message: string) =>
+    c.html(<Refusal base={base} status={status} message={message} admin={isAdmin(c)} csrf={c.var.session ? kit.csrfToken(c.var.session) : ''} />, status);
+}
+
+/** Members-only archives: an admin session, or a member's signed access token (`?access=`). */
+async function canRead(c: Context<AdminEnv>, { db, services }: WebDeps, list: List): Promise<boolean> {
+  if (list.archive === 'public' || isAdmin(c)) return true;
+  const access = c.req.query('access');
+  if (!access) return false;
+  const verified = services.replyAddresses.verify(access);
+  if (!verified.ok || !verified.scope.startsWith('a:')) return false;
+  const member = await memberById(db, verified.scope.slice(2));
+  return !!member && member.listId === list.id && member.status === 'active' && services.replyAddresses.verify(access, { recipient: member.address }).ok;
+}
+
+
+/** The public (or members-only) archive: lists, threads, messages. */
+function archivePages(deps: WebDeps): Hono<AdminEnv> {
+  const refuse = refusal(deps);
+  const { db, services, kit } = deps;
+  const base = services.config.basePath;
   const csrfOf = (c: Context<AdminEnv>) => (c.var.session ? kit.csrfToken(c.var.session) : '');
-  const refuse = (c: Context<AdminEnv>, status: 403 | 404 | 409, message: string) =>
-    c.html(<Refusal base={base} status={status} message={message} admin={isAdmin(c)} csrf={csrfOf(c)} />, status);
-
-  /** Members-only archives: an admin session, or a member's signed access token (`?access=`). */
-  async function canRead(c: Context<AdminEnv>, list: List): Promise<boolean> {
-    if (list.archive === 'public' || isAdmin(c)) return true;
-    const access = c.req.query('access');
-    if (!access) return false;
-    const verified = services.replyAddresses.verify(access);
-    if (!verified.ok || !verified.scope.startsWith('a:')) return false;
-    const member = await memberById(db, verified.scope.slice(2));
-    return !!member && member.listId === list.id && member.status === 'active' && services.replyAddresses.verify(access, { recipient: member.address }).ok;
-  }
-
-  // ---- public archive ----
-  app.get('/', async (c) => {
+  const pages = new Hono<AdminEnv>();
+  pages.get('/', async (c) => {
     const all = await db.select().from(lists).orderBy(asc(lists.slug));
     return c.html(
       <Page title="Mailing lists" base={base} admin={isAdmin(c)} csrf={csrfOf(c)}>
@@ -112,10 +130,10 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     );
   });
 
-  app.get('/archive/:slug', async (c) => {
+  pages.get('/archive/:slug', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
     if (!list) return refuse(c, 404, 'no such list');
-    if (!(await canRead(c, list))) return refuse(c, 403, 'this archive is for members only');
+    if (!(await canRead(c, deps, list))) return refuse(c, 403, 'this archive is for members only');
     const rows = await db.select().from(threads).where(eq(threads.listId, list.id)).orderBy(desc(threads.lastPostAt)).limit(200);
     const access = c.req.query('access') ? `?access=${encodeURIComponent(c.req.query('access')!)}` : '';
     return c.html(
@@ -125,10 +143,10 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     );
   });
 
-  app.get('/archive/:slug/t/:thread', async (c) => {
+  pages.get('/archive/:slug/t/:thread', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
     if (!list) return refuse(c, 404, 'no such list');
-    if (!(await canRead(c, list))) return refuse(c, 403, 'this archive is for members only');
+    if (!(await canRead(c, deps, list))) return refuse(c, 403, 'this archive is for members only');
     const [thread] = await db.select().from(threads).where(and(eq(threads.id, c.req.param('thread')), eq(threads.listId, list.id)));
     if (!thread) return refuse(c, 404, 'no such thread');
     const access = c.req.query('access') ? `?access=${encodeURIComponent(c.req.query('access')!)}` : '';
@@ -139,8 +157,16 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     );
   });
 
-  // ---- one-click unsubscribe (RFC 8058); subscribe/unsubscribe confirmation links in confirm.tsx ----
-  app.get('/unsubscribe/:token', async (c) => {
+  return pages;
+}
+
+/** One-click unsubscribe (RFC 8058); subscribe/unsubscribe confirmation links are in confirm.tsx. */
+function unsubscribeLinks(deps: WebDeps): Hono<AdminEnv> {
+  const refuse = refusal(deps);
+  const { db, services } = deps;
+  const base = services.config.basePath;
+  const links = new Hono<AdminEnv>();
+  links.get('/unsubscribe/:token', async (c) => {
     const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
     if (!member) return refuse(c, 404, 'this unsubscribe link is not valid');
     return c.html(
@@ -157,17 +183,21 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   });
 
   // The signed token is the credential (mail clients post without cookies), so no CSRF token here.
-  app.post('/unsubscribe/:token', async (c) => {
+  links.post('/unsubscribe/:token', async (c) => {
     const member = await memberForUnsubscribeToken(db, services, c.req.param('token'));
     if (!member) return refuse(c, 404, 'this unsubscribe link is not valid');
     await deps.transaction((tx) => unsubscribe(tx, member, 'one-click'));
     return c.html(<Outcome base={base} title="Unsubscribed" text={`${member.address} is unsubscribed.`} />);
   });
 
-  app.route('/confirm', confirmRoutes(deps));
+  return links;
+}
 
-  // ---- admin session ----
-  // hono/csrf on the login form (login CSRF); the other admin forms carry the session's token too.
+/** Admin login and logout: hono/csrf on the login form (login CSRF); the other admin forms carry the session's token too. */
+function adminSession({ services, kit }: WebDeps): Hono<AdminEnv> {
+  const refuse = refusal({ services, kit });
+  const base = services.config.basePath;
+  const forms = new Hono<AdminEnv>();
   const loginPage = (error?: string) => (
     <Page title="Admin login" base={base}>
       <Flash kind="error">{error}</Flash>
@@ -177,11 +207,11 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
       </form>
     </Page>
   );
-  app.use('/login', kit.formOriginCheck);
-  app.use('/logout', kit.formOriginCheck);
-  app.get('/login', (c) => c.html(loginPage()));
+  forms.use('/login', kit.formOriginCheck);
+  forms.use('/logout', kit.formOriginCheck);
+  forms.get('/login', (c) => c.html(loginPage()));
 
-  app.post('/login', async (c) => {
+  forms.post('/login', async (c) => {
     const form = await c.req.parseBody();
     const password = typeof form.password === 'string' ? form.password : '';
     if (!password) return c.html(loginPage('Enter the admin password.'), 400);
@@ -194,39 +224,58 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     return c.redirect(`${base}/admin`, 303);
   });
 
-  app.post('/logout', async (c) => {
+  forms.post('/logout', async (c) => {
     const form = await c.req.parseBody();
-    if (c.var.session && !kit.verifyCsrf(c.var.session, form.csrf)) return c.text('invalid CSRF token', 403);
+    if (c.var.session && !kit.verifyCsrf(c.var.session, form.csrf)) return refuse(c, 403, 'invalid CSRF token');
     await kit.sessions.end(c);
     return c.redirect(base || '/', 303);
   });
 
-  // ---- admin pages ----
+  return forms;
+}
+
+/** Every admin page needs the session; every admin POST its CSRF token. */
+function adminPages(deps: WebDeps): Hono<AdminEnv> {
+  const refuse = refusal(deps);
+  const { services, kit } = deps;
   const admin = new Hono<AdminEnv>();
-  admin.use('*', requireAdminPage(config));
+  admin.use('*', requireAdminPage(services.config));
   admin.use('*', kit.formOriginCheck);
   admin.use('*', async (c, next) => {
     if (c.req.method === 'POST') {
       const form = await c.req.parseBody();
-      if (!kit.verifyCsrf(c.var.session, form.csrf ?? form._csrf)) return c.text('invalid CSRF token', 403);
+      if (!kit.verifyCsrf(c.var.session, form.csrf ?? form._csrf)) return refuse(c, 403, 'invalid CSRF token');
     }
     await next();
   });
 
-  async function pendingCounts(): Promise<Record<string, number>> {
-    const rows = await db
-      .select({ listId: moderation.listId, n: sql<number>`count(*)::int` })
-      .from(moderation)
-      .where(eq(moderation.status, 'pending'))
-      .groupBy(moderation.listId);
-    return Object.fromEntries(rows.map((r) => [r.listId, r.n]));
-  }
+  admin.route('/', adminListPages(deps));
+  admin.route('/', adminPasswordPage(deps));
+  return admin;
+}
 
+/** Pending moderation items per list id. */
+async function pendingCounts(db: WebDeps['db']): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ listId: moderation.listId, n: sql<number>`count(*)::int` })
+    .from(moderation)
+    .where(eq(moderation.status, 'pending'))
+    .groupBy(moderation.listId);
+  return Object.fromEntries(rows.map((r) => [r.listId, r.n]));
+}
+
+
+/** Lists, members and moderation. */
+function adminListPages(deps: WebDeps): Hono<AdminEnv> {
+  const refuse = refusal(deps);
+  const { db, services, kit } = deps;
+  const base = services.config.basePath;
+  const admin = new Hono<AdminEnv>();
   admin.get('/', async (c) => {
     const all = await db.select().from(lists).orderBy(asc(lists.slug));
     return c.html(
       <Page title="Lists admin" base={base} admin csrf={kit.csrfToken(c.var.session!)}>
-        <AdminHome base={base} csrf={kit.csrfToken(c.var.session!)} lists={all} pending={await pendingCounts()} />
+        <AdminHome base={base} csrf={kit.csrfToken(c.var.session!)} lists={all} pending={await pendingCounts(db)} />
       </Page>,
     );
   });
@@ -292,6 +341,12 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     const list = await db.select({ slug: lists.slug }).from(lists).where(eq(lists.id, result.item.listId));
     return c.redirect(`${base}/admin/lists/${list[0]?.slug ?? ''}/moderation`, 303);
   });
+  return admin;
+}
+
+function adminPasswordPage({ services, kit }: WebDeps): Hono<AdminEnv> {
+  const base = services.config.basePath;
+  const admin = new Hono<AdminEnv>();
   const passwordPage = (c: Context<AdminEnv>, extra: { error?: string; notice?: string } = {}) => (
     <Page title="Change the admin password" base={base} admin csrf={kit.csrfToken(c.var.session!)}>
       <PasswordChangeForm action={`${base}/admin/password`} csrf={kit.csrfToken(c.var.session!)} error={extra.error} notice={extra.notice} />
@@ -307,39 +362,45 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
     if (result.ok) return c.redirect(`${base}/admin/password?done=1`, 303);
     return c.html(passwordPage(c, { error: result.error }), result.status, result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {});
   });
-  app.route('/admin', admin);
-
-  app.route('/api', apiApp(deps));
-  return app;
+  return admin;
 }
 
+/** The admin JSON API (Bearer token or Basic): lists, members, threads and moderation. */
 function apiApp(deps: WebDeps): Hono<AdminEnv> {
-  const { db, services } = deps;
   const api = new Hono<AdminEnv>();
   api.use('*', requireAdminApi(deps.kit));
-  const body = async (c: Context): Promise<Record<string, unknown>> => {
-    try {
-      const parsed = await c.req.json();
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-    } catch {
-      // fall through
-    }
-    throw new BadRequest('body must be a JSON object');
-  };
-  const listOr404 = async (c: Context) => {
-    const list = await listBySlug(db, c.req.param('slug') ?? '');
-    if (!list) throw new NotFound('no such list');
-    return list;
-  };
   api.onError((error, c) => {
     if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
     if (error instanceof NotFound) return c.json({ error: error.message }, 404);
     throw error;
   });
+  api.route('/', listsApi(deps));
+  api.route('/', membersApi(deps));
+  api.route('/', threadsApi(deps));
+  return api;
+}
 
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  try {
+    const parsed = await c.req.json();
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new BadRequest('body must be a JSON object');
+}
+
+async function listOr404(db: WebDeps['db'], c: Context): Promise<List> {
+  const list = await listBySlug(db, c.req.param('slug') ?? '');
+  if (!list) throw new NotFound('no such list');
+  return list;
+}
+
+function listsApi({ db }: WebDeps): Hono<AdminEnv> {
+  const api = new Hono<AdminEnv>();
   api.get('/lists', async (c) => c.json({ lists: await db.select().from(lists).orderBy(asc(lists.slug)) }));
   api.post('/lists', async (c) => {
-    const input = listInput(await body(c));
+    const input = listInput(await jsonBody(c));
     try {
       return c.json({ list: await createList(db, input) }, 201);
     } catch (error) {
@@ -347,10 +408,10 @@ function apiApp(deps: WebDeps): Hono<AdminEnv> {
       throw error;
     }
   });
-  api.get('/lists/:slug', async (c) => c.json({ list: await listOr404(c) }));
+  api.get('/lists/:slug', async (c) => c.json({ list: await listOr404(db, c) }));
   api.patch('/lists/:slug', async (c) => {
-    const list = await listOr404(c);
-    const input = await body(c);
+    const list = await listOr404(db, c);
+    const input = await jsonBody(c);
     const set: Partial<List> = {};
     if (input.name !== undefined) set.name = field(input, 'name', { required: true, max: 200 });
     if (input.description !== undefined) set.description = field(input, 'description', { max: 2000 });
@@ -361,23 +422,28 @@ function apiApp(deps: WebDeps): Hono<AdminEnv> {
     return c.json({ list: updated });
   });
 
+  return api;
+}
+
+function membersApi({ db }: WebDeps): Hono<AdminEnv> {
+  const api = new Hono<AdminEnv>();
   api.get('/lists/:slug/members', async (c) => {
-    const list = await listOr404(c);
+    const list = await listOr404(db, c);
     const status = c.req.query('status');
     const where = status ? and(eq(members.listId, list.id), eq(members.status, oneOf(status, ['active', 'pending', 'suspended', 'unsubscribed'] as const, 'status'))) : eq(members.listId, list.id);
     const rows = await db.select().from(members).where(where).orderBy(asc(members.address)).limit(Math.min(Number(c.req.query('limit') ?? 1000) || 1000, 10_000));
     return c.json({ members: rows.map(({ confirmationTokenHash: _hidden, ...m }) => m) });
   });
   api.post('/lists/:slug/members', async (c) => {
-    const list = await listOr404(c);
-    const { confirmationTokenHash: _hidden, ...member } = await upsertMember(db, list.id, memberInput(await body(c)));
+    const list = await listOr404(db, c);
+    const { confirmationTokenHash: _hidden, ...member } = await upsertMember(db, list.id, memberInput(await jsonBody(c)));
     return c.json({ member }, 201);
   });
   api.patch('/lists/:slug/members/:address', async (c) => {
-    const list = await listOr404(c);
+    const list = await listOr404(db, c);
     const member = await db.select().from(members).where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address')))));
     if (!member[0]) return c.json({ error: 'no such member' }, 404);
-    const input = await body(c);
+    const input = await jsonBody(c);
     if (input.role !== undefined) {
       const role: Role = oneOf(field(input, 'role'), ROLES, 'role');
       await db.update(members).set({ role, updatedAt: sql`now()` }).where(eq(members.id, member[0].id));
@@ -391,17 +457,23 @@ function apiApp(deps: WebDeps): Hono<AdminEnv> {
     return c.json({ member: updated });
   });
   api.delete('/lists/:slug/members/:address', async (c) => {
-    const list = await listOr404(c);
+    const list = await listOr404(db, c);
     const deleted = await db.delete(members).where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address'))))).returning({ id: members.id });
     return deleted.length ? c.body(null, 204) : c.json({ error: 'no such member' }, 404);
   });
   api.get('/lists/:slug/events', async (c) => {
-    const list = await listOr404(c);
+    const list = await listOr404(db, c);
     return c.json({ events: await db.select().from(memberEvents).where(eq(memberEvents.listId, list.id)).orderBy(desc(memberEvents.id)).limit(500) });
   });
 
+  return api;
+}
+
+function threadsApi(deps: WebDeps): Hono<AdminEnv> {
+  const { db, services } = deps;
+  const api = new Hono<AdminEnv>();
   api.get('/lists/:slug/threads', async (c) => {
-    const list = await listOr404(c);
+    const list = await listOr404(db, c);
     return c.json({ threads: await db.select().from(threads).where(eq(threads.listId, list.id)).orderBy(desc(threads.lastPostAt)).limit(500) });
   });
   api.get('/threads/:id', async (c) => {
@@ -411,12 +483,12 @@ function apiApp(deps: WebDeps): Hono<AdminEnv> {
   });
 
   api.get('/lists/:slug/moderation', async (c) => {
-    const list = await listOr404(c);
+    const list = await listOr404(db, c);
     const status = oneOf(c.req.query('status') ?? 'pending', ['pending', 'approved', 'rejected'] as const, 'status');
     return c.json({ items: await db.select().from(moderation).where(and(eq(moderation.listId, list.id), eq(moderation.status, status))).orderBy(asc(moderation.createdAt)) });
   });
   api.post('/moderation/:id', async (c) => {
-    const decision = oneOf(field(await body(c), 'decision', { required: true }), ['approve', 'reject'] as const, 'decision');
+    const decision = oneOf(field(await jsonBody(c), 'decision', { required: true }), ['approve', 'reject'] as const, 'decision');
     const result = await deps.transaction((tx, afterCommit) => decide(tx, services, c.req.param('id'), decision, 'admin (api)', afterCommit));
     if (!result.ok) return c.json({ error: result.reason }, result.reason.startsWith('no such') ? 404 : 409);
     return c.json({ item: result.item, messageId: result.published?.message.id ?? null, threadId: result.published?.thread.id ?? null });

@@ -3,7 +3,7 @@ import { ActionForm, Badge, Empty, ErrorPage, Field, Flash, Page as KitPage, Pag
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import sanitizeHtml from 'sanitize-html';
-import type { List, Member, Message, ModerationItem, Thread } from '../service.js';
+import type { List, Member, Message, ModerationItem, Thread } from '../domain/index.js';
 
 /** The app bar of every lists page: the lists nav; signed in, the admin links and a log-out form. */
 function frame(base: string, admin = false, csrf = '') {

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Queryable } from '@mailroom/core';
 
 export * as schema from './schema.js';
@@ -10,4 +11,4 @@ export * as schema from './schema.js';
 export type SupportDb = Queryable;
 
 /** Where drizzle-kit writes this app's migrations (applied with core's `store.migrate`, set `support`). */
-export const migrationsFolder = new URL('../../drizzle', import.meta.url).pathname;
+export const migrationsFolder = fileURLToPath(new URL('../../drizzle', import.meta.url));

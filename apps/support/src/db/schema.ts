@@ -100,14 +100,6 @@ export const participants = support.table('participants', {
   addedAt: timestamp('added_at', { withTimezone: true }).notNull().defaultNow(),
 }, (t) => [primaryKey({ columns: [t.ticketNumber, t.address] }), index('participants_address_idx').on(t.address)]);
 
-export const sessions = support.table('sessions', {
-  /** sha256 of the session token; the token itself only lives in the agent's cookie. */
-  tokenHash: text('token_hash').primaryKey(),
-  agentId: integer('agent_id').notNull().references(() => agents.id, { onDelete: 'cascade' }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-});
-
 export const attachments = support.table('attachments', {
   id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
   messageId: uuid('message_id').notNull().references(() => messages.id, { onDelete: 'cascade' }),

@@ -11,21 +11,33 @@ import { LoginPage, NotFoundPage, PasswordPage, QueuePage, TicketPage } from './
 
 const FILTERS: QueueFilter[] = ['open', 'pending', 'closed', 'mine', 'all'];
 
+type Deps = { services: SupportServices; config: ResolvedConfig; kit: AppKit };
+
 /** The agent web UI (server-rendered) and, under `/api`, the JSON API. */
 export function createWebApp(services: SupportServices, config: ResolvedConfig, kit: AppKit): Hono {
-  const base = config.basePath;
+  const deps: Deps = { services, config, kit };
   const web = new Hono();
-  const { db } = services;
-
   web.use(securityHeaders());
   web.route('/', kitAssets());
   web.route('/api', createApi(services, config, kit));
 
   // Forms: the Origin check (hono/csrf) stops cross-site posts, including login CSRF; signed-in
-  // forms also carry the per-session token (checked in `withForm`).
+  // forms also carry the per-session token.
   const pages = new Hono<WebEnv>();
   pages.use(kit.formOriginCheck);
+  pages.route('/', loginPages(deps));
+  const signedIn = new Hono<WebEnv>();
+  signedIn.use(requirePageAgent(services.db, kit, config));
+  signedIn.route('/', ticketPages(deps));
+  signedIn.route('/', accountPages(deps));
+  pages.route('/', signedIn);
+  web.route('/', pages);
+  return web;
+}
 
+function loginPages({ services: { db }, config, kit }: Deps): Hono<WebEnv> {
+  const base = config.basePath;
+  const pages = new Hono<WebEnv>();
   pages.get('/login', (c) => c.html(<LoginPage base={base} />));
   pages.post('/login', async (c) => {
     const form = await c.req.parseBody();
@@ -49,9 +61,14 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig, 
     return c.redirect(`${base}/login`, 303);
   });
 
-  const signedIn = new Hono<WebEnv>();
-  signedIn.use(requirePageAgent(db, kit, config));
+  return pages;
+}
 
+/** The queue, a ticket, and the agent's answers and changes to it. */
+function ticketPages({ services, config, kit }: Deps): Hono<WebEnv> {
+  const base = config.basePath;
+  const { db } = services;
+  const signedIn = new Hono<WebEnv>();
   signedIn.get('/', async (c) => {
     const agent = c.var.agent;
     const requested = c.req.query('filter') as QueueFilter | undefined;
@@ -69,44 +86,55 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig, 
     return c.html(<TicketPage base={base} agent={c.var.agent} csrf={csrfToken} conversation={conversation} agents={agents} {...extra} />, status);
   }
 
+  /** A ticket form's post: CSRF checked, the ticket number parsed; an ActionError shows the ticket with the reason. */
+  function ticketAction(act: (c: Context<WebEnv>, form: Record<string, unknown>, number: number) => Promise<Response>) {
+    return async (c: Context<WebEnv>) => {
+      const form = await c.req.parseBody();
+      if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid CSRF token', 403);
+      let number = 0;
+      try {
+        number = parseTicketNumber(c.req.param('number') ?? '');
+        return await act(c, form, number);
+      } catch (error) {
+        if (error instanceof ActionError) return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
+        throw error;
+      }
+    };
+  }
+
   signedIn.get('/tickets/:number', async (c) => {
     const raw = c.req.param('number');
     if (!/^\d{1,9}$/.test(raw)) return c.html(<NotFoundPage base={base} what={`No ticket "${raw}".`} />, 404);
     return ticketPage(c, Number(raw), 200, { notice: c.req.query('sent') ? 'Reply sent.' : undefined });
   });
 
-  signedIn.post('/tickets/:number/reply', async (c) => {
-    const form = await c.req.parseBody();
-    if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid CSRF token', 403);
-    let number = 0;
-    try {
-      number = parseTicketNumber(c.req.param('number'));
+  signedIn.post(
+    '/tickets/:number/reply',
+    ticketAction(async (c, form, number) => {
       const status = form.status ? parseStatus(form.status) : undefined;
       await replyAsAgent(services, config, { ticketNumber: number, agent: c.var.agent, text: form.text, status });
       return c.redirect(`${base}/tickets/${number}?sent=1`, 303);
-    } catch (error) {
-      if (error instanceof ActionError) return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
-      throw error;
-    }
-  });
+    }),
+  );
 
-  signedIn.post('/tickets/:number/update', async (c) => {
-    const form = await c.req.parseBody();
-    if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid CSRF token', 403);
-    let number = 0;
-    try {
-      number = parseTicketNumber(c.req.param('number'));
+  signedIn.post(
+    '/tickets/:number/update',
+    ticketAction(async (c, form, number) => {
       const status = form.status ? parseStatus(form.status) : undefined;
       const assignee = typeof form.assignee === 'string' ? (form.assignee === '' ? null : Number(form.assignee)) : undefined;
       if (assignee !== undefined && assignee !== null && !Number.isSafeInteger(assignee)) throw new ActionError(400, 'assignee must be an agent id');
       await updateTicket(services, { ticketNumber: number, status, assigneeId: assignee });
       return c.redirect(`${base}/tickets/${number}`, 303);
-    } catch (error) {
-      if (error instanceof ActionError) return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
-      throw error;
-    }
-  });
+    }),
+  );
+  return signedIn;
+}
 
+/** The agent's password and the tickets' attachments. */
+function accountPages({ services, config, kit }: Deps): Hono<WebEnv> {
+  const base = config.basePath;
+  const { db } = services;
+  const signedIn = new Hono<WebEnv>();
   signedIn.get('/password', (c) =>
     c.html(<PasswordPage base={base} agent={c.var.agent} csrf={kit.csrfToken(c.var.session!)} {...(c.req.query('done') ? { notice: 'Password changed. Your other sessions are logged out.' } : {})} />),
   );
@@ -137,7 +165,5 @@ export function createWebApp(services: SupportServices, config: ResolvedConfig, 
     });
   });
 
-  pages.route('/', signedIn);
-  web.route('/', pages);
-  return web;
+  return signedIn;
 }

@@ -17,34 +17,8 @@
  * register handlers take an `EventHandlerRegistry` (either fits). Handlers run in the event's transaction;
  * `ctx.afterCommit(fn)` runs after it commits: `mailer.send(message, { tx, afterCommit })` sends promptly.
  */
-export { eventsHandler, EventsConfigurationError } from './handler.js';
-export type { EventsHandlerOptions } from './handler.js';
-export { parseEventBody, parseEvent, customArgsOf, EventParseError } from './parse.js';
+export * from './public.js';
+export { parseEvent, customArgsOf } from './parse.js';
 export { SENDGRID_EVENT_KEYS } from './known-keys.js';
-export { KNOWN_EVENT_KINDS } from './types.js';
-export type {
-  SendGridEvent,
-  EventKind,
-  KnownEventKind,
-  EventOfKind,
-  EventBase,
-  ProcessedEvent,
-  DroppedEvent,
-  DeliveredEvent,
-  DeferredEvent,
-  BounceEvent,
-  OpenEvent,
-  ClickEvent,
-  SpamReportEvent,
-  UnsubscribeEvent,
-  GroupUnsubscribeEvent,
-  GroupResubscribeEvent,
-  UnknownEvent,
-} from './types.js';
-export { storeEvents, findEventsForMessage, lastDeliveryStatus, listEvents } from './store.js';
-export type { StoreEventsResult, StoredEvent, DeliveryStatus, DeliveryStatusResult } from './store.js';
-export { createEventDispatcher, requeueEvent } from './dispatcher.js';
-export type { EventDispatcher, EventDispatcherOptions, EventHandler, EventHandlerContext, EventHandlerRegistry } from './dispatcher.js';
-export { events as eventsTable, EVENT_STATUSES } from './schema.js';
-export type { EventStatus } from './schema.js';
+export { storeEvents } from './store.js';
 export { eventsMigrationSet } from './migrations.js';

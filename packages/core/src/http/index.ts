@@ -28,4 +28,3 @@ export type { InboundAppOptions } from './app.js';
 export { toNodeHandler } from './node.js';
 export { startServer, serverTimeoutOptions, DEFAULT_SERVER_TIMEOUTS } from './serve.js';
 export type { StartServerOptions, RunningServer, ServerTimeouts } from './serve.js';
-export { csrfToken, verifyCsrfToken } from './csrf.js';

@@ -48,21 +48,6 @@
  *   `us-ascii` and `iso-8859-1` decode as windows-1252; unknown labels as UTF-8.
  * - A bearer callback that throws is a server fault (propagates, so SendGrid retries).
  */
-export { createIngress } from './ingress.js';
-export type { Ingress, ReceivedPost, ReceiveOptions } from './ingress.js';
-export { parseInboundBody } from './parse.js';
-export { IngressError, IngressConfigurationError } from './errors.js';
-export type { IngressErrorStatus } from './errors.js';
-export { DEFAULT_LIMITS } from './limits.js';
-export type { IngressLimits } from './limits.js';
-export {
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  verifySendGridSignature,
-  createSignatureCheck,
-  parseSendGridPublicKey,
-  PUBLISHED_TEST_PUBLIC_KEY,
-} from './verify/index.js';
-export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';
+export * from './public.js';
 export { decodeCharset } from './charsets.js';
 export { parseDkim } from './form-fields.js';

@@ -97,31 +97,3 @@ function commaList(value: string | undefined): string[] {
     .map((item) => item.trim())
     .filter(Boolean);
 }
-
-/** A missing or malformed environment variable: a MailroomConfigurationError, so `runMain` prints it and exits 2. */
-export class EnvError extends MailroomConfigurationError {
-  override name = 'EnvError';
-}
-
-/** The trimmed value of a required variable; EnvError naming it (and where it is documented) when unset or blank. */
-export function requireEnv(env: Env, name: string, documentedIn?: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new EnvError(`${name} is required${documentedIn ? ` (see ${documentedIn})` : ''}`);
-  return value;
-}
-
-/** `PORT` as a port number (0 picks a free one); EnvError for anything else. */
-export function portFromEnv(env: Env, fallback = 3000): number {
-  const raw = env.PORT?.trim();
-  const port = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EnvError(`PORT must be a port number from 0 to 65535, not ${JSON.stringify(raw)}`);
-  return port;
-}
-
-/** `DATABASE_URL` (PostgreSQL) and `MAILROOM_DATA_DIR` (the embedded PGlite's folder) as `openStore()` options. */
-export function storeOptionsFromEnv(env: Env): { databaseUrl?: string; dataDir?: string } {
-  return {
-    ...(env.DATABASE_URL?.trim() ? { databaseUrl: env.DATABASE_URL.trim() } : {}),
-    ...(env.MAILROOM_DATA_DIR?.trim() ? { dataDir: env.MAILROOM_DATA_DIR.trim() } : {}),
-  };
-}

@@ -81,7 +81,6 @@
  * ```
  */
 export { createMailroom } from './mailroom.js';
-export { runMain, type RunMainOptions, type RunningMain } from './main.js';
 export type {
   Mailroom,
   MailroomOptions,
@@ -97,7 +96,7 @@ export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './
 export { MailroomConfigurationError, isConfigurationError } from './errors.js';
 export { mailroomMetrics, type MailroomMetrics, type MailroomMetricsOptions } from './metrics.js';
 export { checkReadiness, healthRoutes, type HealthOptions, type Readiness, type ReadinessCheck } from './health.js';
-export { EnvError, basicCredentialsFromEnv, parseBasicCredentials, parseMaxAgeSeconds, portFromEnv, requireEnv, securityFromEnv, storeOptionsFromEnv } from './env.js';
+export { basicCredentialsFromEnv, parseBasicCredentials, parseMaxAgeSeconds, securityFromEnv } from './env.js';
 export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';

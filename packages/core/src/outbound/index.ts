@@ -22,44 +22,12 @@
  * On a Mailroom, `createMailroom({ mail })` builds these for you and owns the one deliverer: use
  * `mailroom.mailer` and `ctx.reply()` rather than a second mailer and deliverer on the same outbox.
  */
-export type { AddressInput, OutboundAttachment, OutboundMessage, PreparedMessage, PreparedAttachment } from './message.js';
-export { OutboundMessageError, MAILROOM_ID_ARG, sanitizeHeaderText } from './message.js';
-export type { Transport, DeliveryResult } from './transport.js';
-export { TransportError, outboxOnlyTransport } from './transport.js';
-export { sendgridTransport, sendgridMailBody, SendGridError, SENDGRID_MAX_PERSONALIZATIONS } from './transports/sendgrid.js';
-export type { SendGridTransportOptions } from './transports/sendgrid.js';
-export { smtpTransport, smtpApiHeader } from './transports/smtp.js';
-export type { SmtpTransportOptions } from './transports/smtp.js';
-export { createMailer, listOutbound, getOutbound, listOutboundMessages, getOutboundMessage, requeueOutbound, sentTo } from './outbox.js';
-export type {
-  Mailer,
-  MailerOptions,
-  MailerMessage,
-  SendOptions,
-  SendResult,
-  OutboundRecord,
-  OutboundMessageRecord,
-  OutboundAttachmentRecord,
-  OutboundFilter,
-} from './outbox.js';
-export { createOutboxDeliverer } from './deliverer.js';
-// Shared with the event dispatcher (the loop itself is not part of the package's public API).
-export { createPollLoop, defaultWorkerId, retryDelayMs, withTimeout, JobTimeoutError } from './poll-loop.js';
+export * from './public.js';
+// For other folders only: codec pieces, the poll loop (shared with the event dispatcher), the reply-token guard, tables.
+export { sendgridMailBody } from './transports/sendgrid.js';
+export { smtpApiHeader } from './transports/smtp.js';
+export { createPollLoop, defaultWorkerId, retryDelayMs, withTimeout } from './poll-loop.js';
 export type { PollLoop, PollLoopOptions } from './poll-loop.js';
-// The bounded-attempts rule every queue follows (public: the sample apps' own queues use it too).
-export { decideRetry, attemptsUsedUp } from './poll-loop.js';
-export type { RetryPolicy, RetryDecision } from './poll-loop.js';
-export type { OutboxDeliverer, OutboxDelivererOptions } from './deliverer.js';
-export { buildReply, conversationThreading, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
-export type { ReplyContent, BuildReplyOptions, AutoReplyVerdict, AutoReplyRefusal, CanAutoReplyOptions, AutoReplyLimit } from './threading.js';
-export { createReplyHelpers, verifyReplyToken, replyTokenGuard } from './reply-helpers.js';
-export type { ReplyHelpers, ReplyHelpersOptions, ReplyContext, ReplySendOptions, ReplyOutcome, VerifyReplyTokenInput } from './reply-helpers.js';
-export { createReplyAddresses, ReplyAddressError } from './reply-address.js';
-export type { ReplyAddresses, ReplyAddressOptions, CreateReplyAddress, ReplyTokenResult, ReplyTokenFailure } from './reply-address.js';
-export { createMessageIds } from './message-id.js';
-export type { MessageIds, MessageIdOptions, VerifiedMessageId, ThreadingHeaders } from './message-id.js';
-export type { SigningKey } from './signing.js';
-export { SigningKeyError } from './signing.js';
-export { outboundMessages as outboundMessagesTable, autoReplyLog as autoReplyLogTable, OUTBOUND_STATUSES } from './schema.js';
-export type { OutboundStatus } from './schema.js';
+export { replyTokenGuard } from './reply-helpers.js';
+export { outboundMessages as outboundMessagesTable, autoReplyLog as autoReplyLogTable } from './schema.js';
 export { outboundMigrationSet } from './migrations.js';

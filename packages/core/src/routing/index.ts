@@ -46,19 +46,8 @@
  * const found = router.match(email); // { route, params: { token }, recipient: { address, source }, … }
  * ```
  */
-export { Router, createRouter, RouteNameError, FALLBACK_ROUTE } from './router.js';
-export type { Route, RouteMatch, MatchOptions } from './router.js';
+export * from './public.js';
 export { compilePattern, describePattern } from './matchers.js';
-export type {
-  RoutePattern,
-  RouteMatcher,
-  HeaderCondition,
-  EmailPredicate,
-  ParamsOf,
-  NoParams,
-  CompiledConditions,
-} from './matchers.js';
-export { compileAddressPattern, RoutePatternError } from './pattern.js';
-export type { ParamNames, PatternParams, Params, CompiledAddressPattern } from './pattern.js';
-export { recipientsOf } from './recipients.js';
-export type { RecipientSource, MatchedRecipient } from './recipients.js';
+export type { CompiledConditions } from './matchers.js';
+export { compileAddressPattern } from './pattern.js';
+export type { CompiledAddressPattern } from './pattern.js';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { MailroomConfigurationError, runMain } from '../index.js';
+import { MailroomConfigurationError } from '@mailroom/core';
+import { runMain } from './index.js';
 
 /** A stand-in for `process` that records exit codes and can deliver signals. */
 function fakeProcess() {

@@ -1,4 +1,6 @@
-import { isConfigurationError } from './errors.js';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isConfigurationError } from '@mailroom/core';
 
 /** What a standalone server's `main()` resolves to: something that can be closed on a signal. */
 export interface RunningMain {
@@ -23,7 +25,7 @@ export interface RunMainOptions {
  * @example
  * ```ts
  * export async function main(env = process.env) { … return { port, close } }
- * if (import.meta.url === `file://${process.argv[1]}`) runMain(main);
+ * runIfEntry(import.meta.url, () => main(), { label: 'blog' }); // or runMain(main) where you decide yourself
  * ```
  */
 export function runMain(main: () => Promise<RunningMain>, options: RunMainOptions = {}): Promise<void> {
@@ -48,4 +50,23 @@ export function runMain(main: () => Promise<RunningMain>, options: RunMainOption
       proc.exit(configuration ? 2 : 1);
     },
   );
+}
+
+/**
+ * Runs `main` with `runMain` when the module at `moduleUrl` (its `import.meta.url`) is the script Node was started
+ * with, and does nothing when it is imported (tests, the demo). Compares real file paths, not URL text: a checkout
+ * path with a space (`%20` in the URL) or reached through a symlink still counts as the entry.
+ */
+export function runIfEntry(moduleUrl: string, main: () => Promise<RunningMain>, options: RunMainOptions & { argv?: readonly string[] } = {}): Promise<void> | undefined {
+  const script = (options.argv ?? process.argv)[1];
+  if (!script || realPath(script) !== realPath(fileURLToPath(moduleUrl))) return undefined;
+  return runMain(main, options);
+}
+
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path; // not on disk (an eval, a loader's virtual module): compare as given
+  }
 }

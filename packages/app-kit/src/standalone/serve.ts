@@ -1,0 +1,66 @@
+import { Hono } from 'hono';
+import { startServer, type Mailroom, type Store } from '@mailroom/core';
+import { secureCookieWarning } from '../deployment.js';
+
+export interface StandaloneOptions {
+  store: Store;
+  mailroom: Pick<Mailroom<any>, 'app' | 'start' | 'stop'>;
+  /** The app's pages, mounted at `basePath` ('' or '/' = the root; with a path, `/` redirects there). */
+  web: Hono<any>;
+  basePath: string;
+  port: number;
+  /** Default all interfaces. */
+  hostname?: string;
+  /** The app's own loops: started after the Mailroom, stopped before it (they queue mail its deliverer sends). */
+  loops?: { start(): void; stop(): Promise<void> };
+  /** Checked for the start-up warning about cookies that are not Secure in production. */
+  cookies: { production: boolean; publicUrl?: string | undefined; secureCookies: boolean };
+  /** The start-up line (JSON on stdout) gets these fields after `event` and the bound `port`. */
+  announce: { event: string } & Record<string, unknown>;
+  /** Default `console.log` / `console.warn`. */
+  print?: (line: string) => void;
+  warn?: (line: string) => void;
+}
+
+export interface RunningStandalone {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The one standalone server every sample app runs: SendGrid's webhooks at `/webhooks/sendgrid` (Parse URL
+ * `<host>/webhooks/sendgrid/parse`), `/healthz`, the app's pages at its base path; the Mailroom and the app's
+ * loops start once the port is bound, and `close()` stops everything in the order that loses no queued mail.
+ */
+export async function serveStandalone(options: StandaloneOptions): Promise<RunningStandalone> {
+  const { store, mailroom, loops } = options;
+  const warning = secureCookieWarning(options.cookies);
+  if (warning) (options.warn ?? console.warn)(warning);
+  const server = await startServer(standaloneRoutes(options).fetch, { port: options.port, ...(options.hostname ? { hostname: options.hostname } : {}) });
+  mailroom.start();
+  loops?.start();
+  const { event, ...fields } = options.announce;
+  (options.print ?? console.log)(JSON.stringify({ event, port: server.port, ...fields }));
+  return {
+    port: server.port,
+    async close() {
+      await server.close();
+      await loops?.stop();
+      await mailroom.stop();
+      await store.close();
+    },
+  };
+}
+
+function standaloneRoutes(options: StandaloneOptions): Hono {
+  const base = options.basePath === '/' ? '' : options.basePath;
+  const app = new Hono();
+  app.route('/webhooks/sendgrid', options.mailroom.app());
+  app.get('/healthz', (c) => c.text('ok'));
+  if (base) {
+    app.get('/', (c) => c.redirect(base, 302));
+    app.get(`${base}/`, (c) => c.redirect(base, 301));
+  }
+  app.route(base || '/', options.web);
+  return app;
+}
