@@ -35,14 +35,19 @@ function expectations(source) {
   return out;
 }
 
-/** rjbs/Mail-DeliveryStatus-BounceParser t/corpus: every message is a bounce except those its t/non-bounce.t and
- * t/autoreply.t name (vacation, autoreply, challenge/response); whitelist.msg (a challenge/response notice sent as
- * a Postfix DSN) is left out as ambiguous. */
+/** rjbs/Mail-DeliveryStatus-BounceParser t/corpus: every message is a bounce except those its tests say are not:
+ * t/non-bounce.t, t/autoreply.t and t/warnings.t (`!is_bounce`: vacation, autoreply, challenge/response), and the
+ * spam-* messages whose tests describe them as "a non-bounce spam message" (people's mail for us); whitelist.msg (a
+ * challenge/response notice sent as a Postfix DSN) and spam-with-badly-parsed-email.msg (no test says) are left out. */
 function bounceparser({ files }) {
-  const automatic = new Set(['autoreply.msg', 'aol-vacation.msg', 'polish-autoreply.msg', 'bluebottle.msg', 'boxbe-cr.msg', 'boxbe-cr2.msg']);
+  const automatic = new Set(['autoreply.msg', 'aol-vacation.msg', 'polish-autoreply.msg', 'bluebottle.msg', 'boxbe-cr.msg', 'boxbe-cr2.msg', 'warning-6.msg']);
+  const spam = new Set(['spam-bogus-email-in-report.msg', 'spam-lots-of-bogus-addresses.msg', 'spam-with-image.msg']);
   return files
-    .filter((f) => f.startsWith('t/corpus/') && f.endsWith('.msg') && !f.endsWith('/whitelist.msg'))
-    .map((path) => ({ path, kind: automatic.has(path.slice('t/corpus/'.length)) ? 'auto-reply' : 'bounce' }));
+    .filter((f) => f.startsWith('t/corpus/') && f.endsWith('.msg') && !/\/(?:whitelist|spam-with-badly-parsed-email)\.msg$/.test(f))
+    .map((path) => {
+      const name = path.slice('t/corpus/'.length);
+      return { path, kind: automatic.has(name) ? 'auto-reply' : spam.has(name) ? 'human' : 'bounce' };
+    });
 }
 
 /** mailgun/flanker tests/fixtures/messages: bounce/ and complaints/ as named; the other top-level messages are
