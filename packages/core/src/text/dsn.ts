@@ -148,9 +148,9 @@ function fieldGroups(content: string): Array<Map<string, string>> {
     const match = /^([A-Za-z][\w-]{0,60})[ \t]*:(.*)$/.exec(line);
     if (!match) continue;
     const name = match[1]!.toLowerCase();
-    const startsNext = RECIPIENT_FIELDS.has(name) && current.has(name) && (current.has('final-recipient') || current.has('original-recipient'));
-    // Original-Recipient then Final-Recipient is one recipient; a second Final-Recipient is the next one.
-    if (startsNext && !(name === 'final-recipient' && !current.has('final-recipient'))) close();
+    // A recipient field seen twice begins the next recipient (Postfix writes Original- after Final-Recipient).
+    const identified = current.has('final-recipient') || current.has('original-recipient');
+    if (identified && RECIPIENT_FIELDS.has(name) && current.has(name)) close();
     if (!current.has(name)) current.set(name, match[2]!.trim());
     last = name;
   }

@@ -64,3 +64,15 @@ describe('feedbackReport()', () => {
     expect(long!.userAgent!.length).toBeLessThanOrEqual(1000);
   });
 });
+
+describe('classify() on whole posted messages', () => {
+  it('a null-sender autoresponder is an auto-reply, not a bounce, and has no delivery report', async () => {
+    const ack = await email('autoreply-null-sender.eml');
+    expect(ack.classify().kind).toBe('auto-reply');
+    expect(await ack.deliveryReport()).toBeNull();
+  });
+  it('a challenge/response notice sent as a delivery-status report is an auto-reply', async () => {
+    const cr = await email('challenge-response-dsn.eml');
+    expect(cr.classify()).toMatchObject({ kind: 'auto-reply', reasons: expect.arrayContaining(['challenge/response: challenge/response text']) });
+  });
+});
