@@ -300,14 +300,18 @@ const DAEMON_LOCAL = /^(?:mailer[-_]?daemon|post[-_.]?master|mail[-_.]?delivery[
 /** Whether the message reads like returned mail: a daemon or postmaster sender, a bounce subject or MTA wording. */
 function looksReturned(headers: readonly Header[], text: string): boolean {
   const value = (name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value ?? '';
-  const local = (address: string) => (/([^\s<>"@]+)@/.exec(address)?.[1] ?? address.replace(/[<>\s]/g, ''));
+  const local = (address: string) => {
+    const at = address.lastIndexOf('@');
+    const before = at < 0 ? address : address.slice(0, at);
+    return before.slice(Math.max(before.lastIndexOf('<'), before.lastIndexOf(' '), before.lastIndexOf('"')) + 1).trim();
+  };
   if (DAEMON_LOCAL.test(local(value('from'))) || DAEMON_LOCAL.test(local(value('return-path')))) return true;
   return BOUNCE_SUBJECT.test(value('subject').slice(0, 300)) || BOUNCE_TEXT.test(text.slice(0, 8192));
 }
 
 /** Where an MTA's prose ends and the returned message (or its headers) begins. */
 const COPY_MARKER = new RegExp(
-  '^[ \\t>-]*(?:-{2,}[ \\t]*)?(?:below this line is a copy of the message|this is a copy of the message|' +
+  '^[ \\t>-]*(?:below this line is a copy of the message|this is a copy of the message|' +
     'original message (?:follows|headers)|(?:the )?original message|undelivered message|unsent message follows|' +
     'message headers follow|the header of the original message|below is a copy of the original message|' +
     'included is a copy|a copy of the original message|returned message|headers of the original message|' +
