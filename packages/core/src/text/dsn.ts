@@ -340,7 +340,8 @@ function parseProseBounce(text: string, headers: readonly Header[], parts: Deliv
   const found: Array<{ address: string; line: number }> = [];
   const seen = new Set<string>();
   lines.forEach((line, index) => {
-    if (line.length > 1000 || HEADER_FIELD_LINE.test(line) || found.length >= MAX_DSN_RECIPIENTS) return;
+    // A recipient's line is short; long lines are prose or quoted junk, never searched for addresses.
+    if (line.length > 300 || HEADER_FIELD_LINE.test(line) || found.length >= MAX_DSN_RECIPIENTS) return;
     const address = ADDRESS.exec(line)?.[0]?.replace(/^mailto:/i, '').toLowerCase();
     if (!address || seen.has(address) || ignored.has(address) || DAEMON_LOCAL.test(address.slice(0, address.lastIndexOf('@')))) return;
     seen.add(address);
