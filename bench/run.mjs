@@ -3,7 +3,7 @@
 // Every figure is a ratio against a baseline measured in the same run on the same bytes; see bench/README.md.
 //   --quick      fewer runs, shorter load passes (a smoke run, not figures to quote)
 //   --only=X     only sections/cases whose id contains X: parse, memory, parsed-10k, attachments-2m, raw-30m,
-//                ingest, avatars, lists, replies (comma-separated for several)
+//                ingest, avatars, lists, replies, classify (comma-separated for several)
 //   --worst      instead: the adversarial bench (bench/worst.mjs; takes --only=family and --cap=seconds)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -91,6 +91,7 @@ for (const [caseId, spec] of Object.entries(CASES)) {
 // P3 (HTTP ingest), the reply-extraction accuracy bench, P4 (apps' benchmarks as child processes).
 if (selected('ingest')) results.extra.push(await (await import('./ingest.mjs')).benchmark({ quick, progress }));
 if (selected('replies')) results.extra.push(await (await import('./replies.mjs')).benchmark({ quick, progress }));
+if (selected('classify')) results.extra.push(await (await import('./classify.mjs')).benchmark({ quick, progress }));
 if (selected('avatars', 'lists')) {
   const sections = await (await import('./external.mjs')).benchmarks({ quick, progress });
   results.extra.push(...sections.filter((s) => selected(s.id)));
@@ -123,6 +124,10 @@ for (const extra of results.extra) {
   console.log(extra.title);
   if (extra.error) console.log(`  failed: ${extra.error}`);
   if (extra.rows?.length) console.table(extra.rows);
+  for (const [title, table] of extra.tables ?? []) {
+    console.log(title);
+    console.table(table);
+  }
   for (const note of extra.notes ?? []) console.log(`  ${note}`);
 }
 const outDir = join(here, 'results');

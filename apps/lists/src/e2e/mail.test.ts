@@ -147,6 +147,22 @@ describe('posting and redistribution', () => {
     expect(events.map((e) => e.address)).toEqual([BOB]);
   });
 
+  it('a feedback report (complaint) to the list is dropped, never redistributed', async () => {
+    await startThread();
+    const sentBefore = h.sent().length;
+    await h.post({
+      from: 'Feedback Loop <fbl@isp.example>',
+      to: LIST,
+      subject: 'Abuse report',
+      text: 'A user of ours marked the attached message as spam.',
+      attachments: [{ filename: 'report.txt', contentType: 'message/feedback-report', content: 'Feedback-Type: abuse\nUser-Agent: IspFbl/1.0\nVersion: 1\n' }],
+    });
+    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored' });
+    expect((h.results.at(-1) as { reason: string }).reason).toMatch(/^complaint/);
+    expect(h.sent().length).toBe(sentBefore);
+    expect(await h.db.select().from(messages)).toHaveLength(1);
+  });
+
   it('drops mail carrying our own List-Id or loop marker', async () => {
     await h.post({ from: ALICE, to: LIST, subject: 'Echo', text: 'looped', headers: { 'List-Id': 'Dev <dev.lists.example.com>' } });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'loop: carries our own List-Id <dev.lists.example.com>' });

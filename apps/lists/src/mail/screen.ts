@@ -1,7 +1,8 @@
 /**
  * Checks every inbound email passes before anything else (first match decides): a bounce (it counts
- * against members only when it is provably about a list message we sent them; see dsn.ts), our own List-Id or loop marker (dropped), no sender, out-of-office and
- * auto-replies (recorded for the member, never redistributed).
+ * against members only when it is provably about a list message we sent them; see dsn.ts), a complaint (feedback
+ * report: dropped), our own List-Id or loop marker (dropped), no sender, out-of-office and auto-replies (recorded
+ * for the member, never redistributed).
  */
 import type { InboundEmail } from '@mailroom/core';
 import type { ResolvedConfig } from '../config.js';
@@ -13,6 +14,9 @@ import type { Inbound, InboundResult } from './types.js';
 export async function screen(inbound: Inbound, listOf: () => Promise<List | null>): Promise<InboundResult | null> {
   const { email, sender, tx, classification } = inbound;
   if (classification.kind === 'bounce') return handleDsn(inbound);
+  // Feedback reports (ARF) are never redistributed; unsubscribing the complainer is the Event Webhook's
+  // spamreport (SendGrid receives the providers' feedback loops for the mail it sent and names the member).
+  if (classification.kind === 'complaint') return { outcome: 'ignored', reason: `complaint: ${classification.reasons[0] ?? ''}`.trim() };
   const ownListId = ownListIdIn(email, inbound.services.config);
   if (ownListId) return { outcome: 'ignored', reason: `loop: carries our own List-Id <${ownListId}>` };
   if (classification.kind === 'loop') return { outcome: 'ignored', reason: `loop: ${classification.reasons.join('; ')}` };

@@ -152,6 +152,23 @@ describe('support by email, end to end over HTTP', () => {
     expect(sentTo('rita@customer.test').at(-1)!.subject).toBe(`[#${rows[1]!.number}] months later`);
   });
 
+  it('a feedback report (complaint) opens no ticket and gets no acknowledgement', async () => {
+    const before = h.sent.length;
+    const response = await h.post({
+      from: 'Feedback Loop <fbl@isp.test>',
+      to: SUPPORT,
+      subject: 'Abuse report',
+      text: 'A user of ours marked the attached message as spam.',
+      attachments: [
+        { filename: 'report.txt', contentType: 'message/feedback-report', content: 'Feedback-Type: abuse\nUser-Agent: IspFbl/1.0\nVersion: 1\nOriginal-Rcpt-To: reader@isp.test\n' },
+      ],
+    });
+    expect(response.status).toBe(200);
+    expect(h.results.at(-1)).toMatchObject({ action: 'ignored', reason: 'complaint (feedback report): not a customer message' });
+    expect(await db().select().from(tickets).where(eq(tickets.subject, 'Abuse report'))).toEqual([]);
+    expect(h.sent.length).toBe(before);
+  });
+
   it('marks the address undeliverable when our mail bounces (DSN), and from an Event Webhook bounce', async () => {
     const { ticket, ack } = await openByMail('gone@customer.test', 'Bounce test');
     const before = h.sent.length;

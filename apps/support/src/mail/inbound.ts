@@ -144,6 +144,8 @@ export async function handleInbound(inbound: Inbound, deps: MailDeps, token: Ver
   const { email } = ctx;
   const kind = email.classify({ ownDomains: ownDomains(deps.config) }).kind;
   if (kind === 'bounce') return handleDeliveryReport(inbound, deps);
+  // A mailbox provider's feedback report about our mail: never a ticket, never acknowledged.
+  if (kind === 'complaint') return ignore(ctx, 'complaint (feedback report): not a customer message');
   if (!email.from?.address?.includes('@')) return ignore(ctx, 'no sender address');
   const sender = normalizeEmail(email.from.address);
   if (kind === 'loop') return ignore(ctx, 'mail loop detected');

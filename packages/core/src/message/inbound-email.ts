@@ -6,11 +6,13 @@ import {
   classifyMessage,
   extractReply,
   parseDeliveryReport,
+  parseFeedbackReport,
   type AuthVerdict,
   type Classification,
   type ClassifyOptions,
   type DeliveryReport,
   type ExtractedReply,
+  type FeedbackReport,
   type ReplyOptions,
 } from '../text/index.js';
 
@@ -173,7 +175,10 @@ export class InboundEmail {
     return this.#defaultReply;
   }
 
-  /** What sent this message: a human, an auto-reply, an out-of-office notice, a bounce, a list, bulk mail or a loop. */
+  /**
+   * What sent this message: a human, an auto-reply, an out-of-office notice, a complaint (feedback report), a
+   * bounce, a list, bulk mail or a loop.
+   */
   classify(options?: ClassifyOptions): Classification {
     return classifyMessage(
       {
@@ -183,6 +188,7 @@ export class InboundEmail {
         envelopeFrom: this.envelope.from,
         messageId: this.messageId,
         attachments: this.attachments,
+        text: this.text,
       },
       options,
     );
@@ -193,13 +199,23 @@ export class InboundEmail {
    * plain-text bounces), or null when this is not a DSN. Async because report parts are attachments.
    */
   async deliveryReport(): Promise<DeliveryReport | null> {
-    const reportParts = this.attachments.filter((a) =>
-      /^(?:message\/(?:global-)?delivery-status|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i.test(a.contentType),
-    );
-    const parts = await Promise.all(
-      reportParts.map(async (a) => ({ contentType: a.contentType, content: (await a.content()).subarray(0, 512 * 1024).toString('utf8') })),
-    );
+    const parts = await this.#reportParts(/^(?:message\/(?:global-)?delivery-status|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i);
     return parseDeliveryReport({ headers: this.headers, text: this.text, parts });
+  }
+
+  /**
+   * The parsed feedback report (RFC 5965 ARF: `Feedback-Type`, `Original-Rcpt-To`, `Source-IP`, the reported
+   * message's Message-ID, …), or null when this is not one. Async because report parts are attachments.
+   */
+  async feedbackReport(): Promise<FeedbackReport | null> {
+    const parts = await this.#reportParts(/^(?:message\/feedback-report|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i);
+    return parseFeedbackReport({ headers: this.headers, text: this.text, parts });
+  }
+
+  /** Report parts of these types, decoded, each cut at 512 KiB. */
+  async #reportParts(types: RegExp): Promise<Array<{ contentType: string; content: string }>> {
+    const wanted = this.attachments.filter((a) => types.test(a.contentType));
+    return Promise.all(wanted.map(async (a) => ({ contentType: a.contentType, content: (await a.content()).subarray(0, 512 * 1024).toString('utf8') })));
   }
 
   /**

@@ -43,8 +43,10 @@ describe('classifyMessage signals', () => {
     expect(kind(input({ [name]: value }))).toBe(expected);
   });
 
-  it.each(['All', 'OOF, AutoReply', 'AutoReply'])('X-Auto-Response-Suppress: %s marks an auto-reply', (value) => {
-    expect(kind(input({ 'X-Auto-Response-Suppress': value }))).toBe('auto-reply');
+  it.each(['All', 'OOF, AutoReply', 'AutoReply'])('X-Auto-Response-Suppress: %s alone is a person (Outlook sets it on their mail too)', (value) => {
+    expect(kind(input({ 'X-Auto-Response-Suppress': value }))).toBe('human');
+    const r = classifyMessage(input({ 'X-Auto-Response-Suppress': value, 'Auto-Submitted': 'auto-generated' }));
+    expect(r).toMatchObject({ kind: 'auto-reply', reasons: expect.arrayContaining([`X-Auto-Response-Suppress: ${value}`]) });
   });
   it('X-Auto-Response-Suppress with an Exchange inbox-rule loop header is out-of-office', () => {
     expect(kind(input({ 'X-Auto-Response-Suppress': 'All', 'X-MS-Exchange-Inbox-Rules-Loop': 'bob@corp.example' }))).toBe('out-of-office');
@@ -78,8 +80,22 @@ describe('classifyMessage signals', () => {
     expect(kind(input({}, { from: { address: 'x@notreply.mailroom.example', name: '' } }), own)).toBe('human');
   });
 
-  it.each(['MAILER-DAEMON@mx.example.net', 'postmaster@corp.example', 'Mailer-Daemon@x.example'])('sender %s is a bounce', (address) => {
+  it.each(['MAILER-DAEMON@mx.example.net', 'Mailer-Daemon@x.example', 'mailer-daemon', 'Mail.Delivery.System@mx.example'])('sender %s is a bounce', (address) => {
     expect(kind(input({}, { from: { address, name: '' } }))).toBe('bounce');
+  });
+  it('a postmaster (a role account people use) is a bounce only with a second signal', () => {
+    const from = (address: string) => ({ from: { address, name: '' } });
+    expect(kind(input({}, { ...from('postmaster@corp.example'), subject: 'Please enjoy this link' }))).toBe('human');
+    expect(kind(input({}, { ...from('postmaster@corp.example'), subject: 'Undeliverable: plan' }))).toBe('bounce');
+    expect(kind({ ...input({}, { ...from('post_master@sms.example'), subject: 'Re:Test' }), text: 'Message could not be delivered to 5551234.' })).toBe('bounce');
+    expect(kind(input({ 'Return-Path': '<>' }, from('Postmaster@corp.example')))).toBe('bounce');
+  });
+  it('Return-Path MAILER-DAEMON, SES notifications and multipart/report without report-type are bounces', () => {
+    expect(kind(input({ 'Return-Path': '<MAILER-DAEMON>' }))).toBe('bounce');
+    const ses = { ...input({}, { from: { address: 'no-reply@sns.amazonaws.com', name: '' }, subject: 'AWS Notification Message' }) };
+    expect(kind({ ...ses, text: '{"Type" : "Notification", "Message" : {"notificationType":"Bounce","bounce":{}}}' })).toBe('bounce');
+    expect(kind({ ...ses, text: '{"notificationType":"Complaint","complaint":{}}' })).toBe('complaint');
+    expect(kind(input({ 'Content-Type': 'multipart/report; boundary="x"' }))).toBe('bounce');
   });
   it('multipart/report delivery-status, a delivery-status part and X-Failed-Recipients are bounces', () => {
     expect(kind(input({ 'Content-Type': 'multipart/report; report-type="delivery-status"; boundary=x' }))).toBe('bounce');
@@ -91,6 +107,14 @@ describe('classifyMessage signals', () => {
     expect(kind(input({ 'Return-Path': '<>' }))).toBe('bounce');
     expect(kind(input({}, { envelopeFrom: '' }))).toBe('bounce');
     expect(kind(input({ 'Return-Path': '<>', 'Auto-Submitted': 'auto-replied' }))).toBe('auto-reply');
+  });
+  it('a null sender whose text is no delivery report is an auto-responder; one that reads like a bounce is a bounce', () => {
+    const nul = input({ 'Return-Path': '<>' }, { subject: 'Thank you for your e-mail' });
+    expect(classifyMessage({ ...nul, text: 'Thanks, we will answer within two days.' })).toMatchObject({
+      kind: 'auto-reply',
+      reasons: ['null Return-Path <> on a message that is not a delivery report'],
+    });
+    expect(kind({ ...nul, text: 'This is the mail system at host mx.example.\nI am sorry: your message could not be delivered.' })).toBe('bounce');
   });
   it('no-reply senders are auto-replies', () => {
     expect(kind(input({}, { from: { address: 'no-reply@ci.example', name: '' } }))).toBe('auto-reply');
@@ -121,6 +145,44 @@ describe('classifyMessage signals', () => {
     '不在通知',
   ])('subject %j is out-of-office', (subject) => {
     expect(kind(input({}, { subject }))).toBe('out-of-office');
+  });
+  it.each([
+    'Auto reply: plan',
+    'Auto-Reply: plan',
+    'AutoReply: plan',
+    '[Automatyczna odpowiedź] test',
+    'Automātiskā atbilde: plāns',
+    'Automaattinen vastaus: suunnitelma',
+    'Ticket 42 - Automatic reply: plan',
+    '(Auto Response) plan',
+    '自動返信: 計画',
+    'Αυτόματη απάντηση: σχέδιο',
+  ])('subject %j is an automatic answer', (subject) => {
+    expect(['auto-reply', 'out-of-office']).toContain(kind(input({}, { subject })));
+  });
+  it.each(['Question about auto-reply settings', 'Re: Automatic reply: plan', 'Our autoresponder broke', 'AW: Automatische Antwort: Plan'])(
+    'subject %j is a person',
+    (subject) => expect(kind(input({}, { subject }))).toBe('human'),
+  );
+  it('challenge/response notices are auto-replies, even sent as a delivery-status report', () => {
+    expect(kind(input({ 'X-Bluebottle-Request': '<1234>' }))).toBe('auto-reply');
+    const dsn = input({ 'Content-Type': 'multipart/report; report-type=delivery-status; boundary=b' }, { subject: 'Re: news (Action Required)' });
+    expect(kind({ ...dsn, text: 'Your message about "news" has been waitlisted. Please add yourself to my Guest List.' })).toBe('auto-reply');
+    expect(kind({ ...dsn, text: 'The following address had permanent fatal errors' })).toBe('bounce');
+  });
+  it('feedback reports are complaints, before bounce and auto-reply signals', () => {
+    const arf = input({ 'Content-Type': 'multipart/report; report-type=feedback-report; boundary=b', 'Auto-Submitted': 'auto-generated', 'Return-Path': '<>' });
+    expect(classifyMessage(arf)).toMatchObject({ kind: 'complaint', reasons: expect.arrayContaining(['Content-Type: multipart/report; report-type=feedback-report', 'Auto-Submitted: auto-generated']) });
+    expect(kind(input({}, { attachments: [{ contentType: 'message/feedback-report' }] }))).toBe('complaint');
+    expect(kind({ ...input({ 'Content-Type': 'multipart/report; boundary=b' }), text: 'Feedback-Type: abuse\nUser-Agent: X' })).toBe('complaint');
+    expect(kind(input({ 'X-Apple-Unsubscribe': 'true', 'Auto-Submitted': 'auto-replied' }))).toBe('complaint');
+    expect(kind(input({}, { from: { address: 'staff@hotmail.com', name: '' }, subject: 'complaint about message from 192.0.2.22' }))).toBe('complaint');
+    expect(kind(input({}, { subject: 'complaint about message from 192.0.2.22' }))).toBe('human');
+    expect(kind({ ...input({}), text: 'Feedback-Type: abuse' })).toBe('human');
+  });
+  it('reads only the first MAX_CLASSIFY_TEXT characters of the text', () => {
+    const late = `${'x'.repeat(5000)}\nThis account is protected by a challenge system.`;
+    expect(kind({ ...input({}), text: late })).toBe('human');
   });
   it('a human subject mentioning the office is human', () => {
     expect(kind(input({}, { subject: 'Re: out of office plans for December?' }))).toBe('human');

@@ -1,16 +1,19 @@
 import type { EmailAddress, Header } from '../message/index.js';
+import { CHALLENGE_HEADERS, CHALLENGE_TEXT, isAutoReplySubject } from './autoreply.js';
+import { BOUNCE_SUBJECT, BOUNCE_TEXT } from './bounce-words.js';
 
 /**
  * What sent a message. Precedence when several apply (the first wins):
- * `bounce` > `loop` > `out-of-office` > `auto-reply` > `list` > `bulk` > `human`.
+ * `complaint` > `bounce` > `loop` > `out-of-office` > `auto-reply` > `list` > `bulk` > `human`.
  *
- * Bounce comes before loop because a DSN about our own outgoing mail is exactly what bounce handling
+ * A complaint is a mailbox provider's feedback report (ARF): one of its users marked our mail as spam or asked
+ * to stop; it is never answered and never a person's message, whatever else it carries. Bounce comes before loop because a DSN about our own outgoing mail is exactly what bounce handling
  * needs (disable the address, mark the delivery) and we never answer DSNs anyway; every other
  * automated message touching our own domains is a loop to drop silently. Out-of-office is a refinement
  * of auto-reply (the person exists but is away: no reopen, no auto-ack). List beats bulk because a
  * List-Id names a conversation someone joined, while bulk is one-way marketing.
  */
-export type MessageKind = 'human' | 'auto-reply' | 'out-of-office' | 'bounce' | 'bulk' | 'list' | 'loop';
+export type MessageKind = 'human' | 'auto-reply' | 'out-of-office' | 'complaint' | 'bounce' | 'bulk' | 'list' | 'loop';
 
 export interface Classification {
   kind: MessageKind;
@@ -37,34 +40,22 @@ export interface ClassifyInput {
   envelopeFrom?: string | null;
   messageId?: string | null;
   attachments?: ReadonlyArray<{ contentType: string }>;
+  /** The text body; only its first `MAX_CLASSIFY_TEXT` characters are read (report fields, challenge/response words). */
+  text?: string | null;
 }
 
-const ORDER: MessageKind[] = ['bounce', 'loop', 'out-of-office', 'auto-reply', 'list', 'bulk'];
-
-const OUT_OF_OFFICE_SUBJECT = new RegExp(
-  '^\\s*(?:out of (?:the )?office|automatic reply|auto(?:matic)? response|auto:|autoreply|auto-reply|' +
-    'abwesenheitsnotiz|automatische antwort|abwesend|absence|réponse automatique|reponse automatique|absent du bureau|' +
-    'respuesta automática|respuesta automatica|fuera de la oficina|fuera de oficina|risposta automatica|fuori sede|fuori ufficio|' +
-    'automatisch antwoord|afwezig|niet aanwezig|resposta automática|resposta automatica|fora do escritório|ausente|' +
-    'odpowiedź automatyczna|nieobecność|automatiskt svar|autosvar|frånvaro|automatisk svar|fraværende|ikke til stede|' +
-    'автоответ|автоматический ответ|вне офиса|不在|自动回复|自動回覆|自動応答|부재중)',
-  'i',
-);
-
-const BOUNCE_SUBJECT = new RegExp(
-  '^\\s*(?:undelivered mail returned to sender|delivery status notification \\((?:failure|delay)\\)|' +
-    'mail delivery failed|undeliverable:|undeliverable mail|failure notice|returned mail:|delivery failure|' +
-    'mail delivery failure|delivery has failed|message not delivered|warning: message .{0,80} delayed|' +
-    'unzustellbar:|nicht zustellbar|non remis|non distribuable|onbestelbaar:|no se puede entregar|' +
-    'não é possível entregar|non recapitabile|niedostarczalne|kan inte levereras|не доставлено)',
-  'i',
-);
+const ORDER: MessageKind[] = ['complaint', 'bounce', 'loop', 'out-of-office', 'auto-reply', 'list', 'bulk'];
+/** Characters of the text body classification reads. */
+export const MAX_CLASSIFY_TEXT = 4096;
 
 /** Signals reported at most, each at most this long: `reasons` quotes header values, which the sender chose. */
 const MAX_REASONS = 50;
 const MAX_REASON_CHARS = 200;
 
-const SYSTEM_SENDER = /^(?:mailer-daemon|postmaster)$/i;
+/** Mail systems: MAILER-DAEMON only ever sends reports. */
+const DAEMON_SENDER = /^(?:mailer[-_]?daemon|mail[-_.]?delivery[-_.]?(?:system|subsystem)|mdaemon)$/i;
+/** Postmaster mailboxes are also people (role accounts): a bounce only with a second signal. */
+const POSTMASTER_SENDER = /^post[-_.]?master$/i;
 const NO_REPLY_SENDER = /^(?:no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply)(?:[-_+.].*)?$/i;
 
 /** Classifies a message by its headers and subject; pure, no I/O. */
@@ -91,18 +82,45 @@ export function classifyMessage(input: ClassifyInput, options: ClassifyOptions =
     return (end < 0 ? value : value.slice(0, end)).toLowerCase();
   };
 
-  // Bounces
   const contentType = first('Content-Type') ?? '';
-  if (/multipart\/report/i.test(contentType) && /report-type\s*=\s*"?delivery-status/i.test(contentType)) {
-    add('bounce', 'Content-Type: multipart/report; report-type=delivery-status');
+  const text = (input.text ?? '').slice(0, MAX_CLASSIFY_TEXT);
+  const fromLocal = localPart(input.from?.address ?? '');
+  const returnPath = first('Return-Path') ?? input.envelopeFrom ?? null;
+  const nullSender = returnPath !== null && /^\s*(?:<\s*)?(?:>\s*)?$/.test(returnPath);
+  const isReport = /^\s*multipart\/report/i.test(contentType);
+  const reportType = /report-type\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase() ?? null;
+
+  // Complaints (feedback reports) and the two non-ARF forms providers send
+  if (isReport && reportType === 'feedback-report') add('complaint', 'Content-Type: multipart/report; report-type=feedback-report');
+  if (input.attachments?.some((a) => /^message\/feedback-report/i.test(a.contentType))) add('complaint', 'message/feedback-report part');
+  if (isReport && reportType === null && /^Feedback-Type[ \t]*:/im.test(text)) add('complaint', 'Feedback-Type field in a multipart/report');
+  if (/^X-HmXmrOriginalRecipient[ \t]*:/im.test(text)) add('complaint', 'Microsoft JMRP report (X-HmXmrOriginalRecipient)');
+  // Microsoft's JMRP: the attached message's X-HmXmrOriginalRecipient header is not in the parsed text (mailparser
+  // inlines message/rfc822 parts with four headers), so its fixed sender and subject are what is left.
+  if (input.from?.address.toLowerCase() === 'staff@hotmail.com' && /^\s*complaint about message from [\d.:a-f]{3,45}\s*$/i.test(input.subject)) {
+    add('complaint', 'Microsoft JMRP complaint (staff@hotmail.com)');
   }
+  if (/^true$/i.test(first('X-Apple-Unsubscribe') ?? '')) add('complaint', 'X-Apple-Unsubscribe: true (unsubscribe request)');
+  const sesType = /"notificationType"\s*:\s*"(Bounce|Complaint|Delivery)"/.exec(text)?.[1];
+  if (sesType === 'Complaint') add('complaint', 'Amazon SES complaint notification');
+
+  // Bounces
+  if (isReport && reportType === 'delivery-status') add('bounce', 'Content-Type: multipart/report; report-type=delivery-status');
   if (input.attachments?.some((a) => /^message\/(?:global-)?delivery-status/i.test(a.contentType))) {
     add('bounce', 'message/delivery-status part');
   }
+  if (isReport && reportType === null && !signals.has('complaint')) add('bounce', 'multipart/report without report-type');
+  if (sesType === 'Bounce' || sesType === 'Delivery') add('bounce', `Amazon SES ${sesType.toLowerCase()} notification`);
   if (first('X-Failed-Recipients') !== undefined) add('bounce', 'X-Failed-Recipients present');
-  const fromLocal = localPart(input.from?.address ?? '');
-  if (SYSTEM_SENDER.test(fromLocal)) add('bounce', `sender is ${fromLocal.toLowerCase()}`);
-  if (BOUNCE_SUBJECT.test(input.subject)) add('bounce', 'delivery-failure subject');
+  if (DAEMON_SENDER.test(fromLocal)) add('bounce', `sender is ${fromLocal.toLowerCase()}`);
+  const returnLocal = returnPath ? localPart(returnPath.replace(/^\s*<|>\s*$/g, '')) : '';
+  if (DAEMON_SENDER.test(returnLocal)) add('bounce', `Return-Path is ${returnLocal.toLowerCase()}`);
+  const bounceSubject = BOUNCE_SUBJECT.test(input.subject.slice(0, 300));
+  if (bounceSubject) add('bounce', 'delivery-failure subject');
+  const bounceText = BOUNCE_TEXT.test(text);
+  if (POSTMASTER_SENDER.test(fromLocal) && (bounceText || bounceSubject || nullSender || signals.has('bounce'))) {
+    add('bounce', `sender is ${fromLocal.toLowerCase()}`);
+  }
 
   // Loops
   const own = (options.ownDomains ?? []).map((d) => d.toLowerCase().replace(/^\.|\.$/g, '')).filter(Boolean);
@@ -118,14 +136,13 @@ export function classifyMessage(input: ClassifyInput, options: ClassifyOptions =
   }
   const fromDomain = domainPart(input.from?.address ?? '');
   if (fromDomain && onOwnDomain(fromDomain)) add('loop', `From is on our own domain ${fromDomain}`);
-  const returnPath = first('Return-Path') ?? input.envelopeFrom ?? null;
   const returnDomain = returnPath ? domainPart(returnPath) : '';
   if (returnDomain && onOwnDomain(returnDomain)) add('loop', `Return-Path is on our own domain ${returnDomain}`);
   const messageIdDomain = domainPart(input.messageId ?? first('Message-ID') ?? '');
   if (messageIdDomain && onOwnDomain(messageIdDomain)) add('loop', `Message-ID generated on our own domain ${messageIdDomain}`);
 
-  // Out of office
-  if (OUT_OF_OFFICE_SUBJECT.test(input.subject)) add('out-of-office', 'out-of-office subject');
+  // Out of office and auto-reply subjects
+  if (isAutoReplySubject(input.subject)) add('out-of-office', 'out-of-office subject');
   const autoSubmitted = first('Auto-Submitted');
   if (autoSubmitted && /vacation/i.test(autoSubmitted)) add('out-of-office', `Auto-Submitted: ${autoSubmitted}`);
   const suppress = first('X-Auto-Response-Suppress');
@@ -141,7 +158,14 @@ export function classifyMessage(input: ClassifyInput, options: ClassifyOptions =
   }
   const autogenerated = first('X-Autogenerated');
   if (autogenerated && /reply/i.test(autogenerated)) add('auto-reply', `X-Autogenerated: ${autogenerated}`);
-  if (suppress && /\b(?:all|oof|autoreply)\b/i.test(suppress)) add('auto-reply', `X-Auto-Response-Suppress: ${suppress}`);
+  // Outlook puts X-Auto-Response-Suppress on people's mail too: a weak signal, counted only beside another one.
+  if (suppress && /\b(?:all|oof|autoreply)\b/i.test(suppress) && (signals.has('auto-reply') || signals.has('out-of-office') || nullSender)) {
+    add('auto-reply', `X-Auto-Response-Suppress: ${suppress}`);
+  }
+  // Challenge/response: automatic, and not a bounce even when sent as a DSN (the message is held, not refused).
+  const challengeHeader = CHALLENGE_HEADERS.find((name) => first(name) !== undefined);
+  const challenge = challengeHeader ? `${challengeHeader} present` : CHALLENGE_TEXT.test(text) ? 'challenge/response text' : null;
+  if (challenge) add('auto-reply', `challenge/response: ${challenge}`);
   if (NO_REPLY_SENDER.test(fromLocal)) add('auto-reply', `no-reply sender ${input.from?.address}`);
 
   for (const name of ['Precedence', 'X-Precedence']) {
@@ -164,14 +188,14 @@ export function classifyMessage(input: ClassifyInput, options: ClassifyOptions =
     else add('bulk', 'List-Unsubscribe without List-Id (newsletter)');
   }
 
-  // The null reverse-path alone: RFC 3834 asks auto-responders to use it too, so it only means
-  // "bounce" when nothing marks the message as an auto-reply.
-  const nullSender = returnPath !== null && /^\s*(?:<\s*)?(?:>\s*)?$/.test(returnPath);
-  if (nullSender) {
-    if (!signals.has('auto-reply') && !signals.has('out-of-office')) add('bounce', 'null Return-Path <>');
+  // The null reverse-path: RFC 3834 asks auto-responders to use it too, so alone it means "bounce" only when the
+  // text reads like one (or nothing is known of the text); otherwise it is an auto-responder.
+  if (nullSender && !signals.has('auto-reply') && !signals.has('out-of-office') && !signals.has('complaint')) {
+    if (signals.has('bounce') || bounceText || !text.trim()) add('bounce', 'null Return-Path <>');
+    else add('auto-reply', 'null Return-Path <> on a message that is not a delivery report');
   }
 
-  const kind = ORDER.find((k) => signals.has(k)) ?? 'human';
+  const kind = signals.has('complaint') ? 'complaint' : challenge ? 'auto-reply' : (ORDER.find((k) => signals.has(k)) ?? 'human');
   const reasons = ORDER.flatMap((k) => signals.get(k) ?? []);
   return { kind, reasons };
 }

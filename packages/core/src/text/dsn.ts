@@ -1,9 +1,13 @@
 import type { Header } from '../message/index.js';
+import { BOUNCE_SUBJECT, BOUNCE_TEXT } from './bounce-words.js';
 
 export type DeliveryAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
 
-/** Where the report came from: an RFC 3464 `message/delivery-status` part or a plain-text MTA style. */
-export type DeliveryReportFormat = 'rfc3464' | 'qmail' | 'exim' | 'postfix' | 'exchange' | 'x-failed-recipients';
+/**
+ * Where the report came from: an RFC 3464 `message/delivery-status` part, a plain-text MTA style, `text` (any
+ * other MTA's prose: recipients and SMTP replies read from the lines before the returned copy), or the header.
+ */
+export type DeliveryReportFormat = 'rfc3464' | 'qmail' | 'exim' | 'postfix' | 'exchange' | 'text' | 'x-failed-recipients';
 
 export interface DeliveryRecipient {
   /** Final-Recipient (or the address named by a plain-text bounce). */
@@ -59,6 +63,10 @@ export function parseDeliveryReport(source: DeliveryReportSource): DeliveryRepor
   if (plain) return { ...plain, originalMessageId };
 
   const failed = source.headers.find((h) => h.name.toLowerCase() === 'x-failed-recipients');
+  if (!failed && looksReturned(source.headers, text)) {
+    const prose = parseProseBounce(text, source.headers, source.parts);
+    if (prose) return { ...prose, originalMessageId };
+  }
   if (failed) {
     const recipients = failed.value
       .split(',')
@@ -85,20 +93,23 @@ function recipient(address: string, action: DeliveryAction, diagnostic: string |
   };
 }
 
-/** RFC 3464 fields: a per-message block, then one block per recipient, separated by blank lines. */
+/**
+ * RFC 3464 fields: a per-message block, then one block per recipient, separated by blank lines. Some MTAs leave
+ * the blank lines out (AOL) or start each recipient's block with `Action:`: a recipient field seen again starts
+ * the next recipient's block either way.
+ */
 function parseDeliveryStatus(content: string): Omit<DeliveryReport, 'format' | 'originalMessageId'> {
-  const blocks = content.split(/\n[ \t]*\n/).map(parseFields).filter((b) => b.size > 0);
   let reportingMta: string | null = null;
   const recipients: DeliveryRecipient[] = [];
-  for (const fields of blocks) {
+  for (const fields of fieldGroups(content)) {
     if (fields.has('reporting-mta')) reportingMta = typedValue(fields.get('reporting-mta')!);
     const final = fields.get('final-recipient') ?? fields.get('original-recipient');
     if (!final) continue;
     if (recipients.length >= MAX_DSN_RECIPIENTS) break;
     const actionValue = (fields.get('action') ?? 'failed').toLowerCase().split(/[\s(]/)[0]!;
     const action: DeliveryAction = (['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const).find((a) => a === actionValue) ?? 'failed';
-    const status = ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? null;
     const diagnostic = fields.get('diagnostic-code');
+    const status = ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? (diagnostic ? (ENHANCED_STATUS.exec(diagnostic)?.[1] ?? null) : null);
     const original = fields.get('original-recipient');
     recipients.push({
       address: typedValue(final).replace(/^<|>$/g, '').toLowerCase(),
@@ -107,26 +118,44 @@ function parseDeliveryStatus(content: string): Omit<DeliveryReport, 'format' | '
       status,
       diagnostic: diagnostic ? typedValue(diagnostic) : null,
       remoteMta: fields.has('remote-mta') ? typedValue(fields.get('remote-mta')!) : null,
-      permanent: action === 'failed' && (status === null || status.startsWith('5.')),
+      permanent: action === 'failed' && (status === null ? !/^\s*(?:smtp;\s*)?4\d\d\b/i.test(diagnostic ?? '') : status.startsWith('5.')),
     });
   }
   return { reportingMta, recipients };
 }
 
-function parseFields(block: string): Map<string, string> {
-  const fields = new Map<string, string>();
+const RECIPIENT_FIELDS = new Set(['final-recipient', 'original-recipient', 'action', 'status', 'diagnostic-code', 'remote-mta']);
+
+/** The report's field blocks: split at blank lines and wherever a recipient field repeats. */
+function fieldGroups(content: string): Array<Map<string, string>> {
+  const groups: Array<Map<string, string>> = [];
+  let current = new Map<string, string>();
   let last: string | null = null;
-  for (const line of block.split('\n')) {
-    if (/^[ \t]/.test(line) && last) {
-      fields.set(last, `${fields.get(last)} ${line.trim()}`);
+  const close = () => {
+    if (current.size > 0) groups.push(current);
+    current = new Map();
+    last = null;
+  };
+  for (const line of content.split('\n')) {
+    if (/^[ \t]*$/.test(line)) {
+      close();
       continue;
     }
-    const match = /^([A-Za-z][\w-]{0,60})\s*:\s*(.*)$/.exec(line);
+    if (/^[ \t]/.test(line) && last) {
+      current.set(last, `${current.get(last)} ${line.trim()}`);
+      continue;
+    }
+    const match = /^([A-Za-z][\w-]{0,60})[ \t]*:(.*)$/.exec(line);
     if (!match) continue;
-    last = match[1]!.toLowerCase();
-    if (!fields.has(last)) fields.set(last, match[2]!.trim());
+    const name = match[1]!.toLowerCase();
+    // A recipient field seen twice begins the next recipient (Postfix writes Original- after Final-Recipient).
+    const identified = current.has('final-recipient') || current.has('original-recipient');
+    if (identified && RECIPIENT_FIELDS.has(name) && current.has(name)) close();
+    if (!current.has(name)) current.set(name, match[2]!.trim());
+    last = name;
   }
-  return fields;
+  close();
+  return groups;
 }
 
 /** `rfc822; bob@example.org` → `bob@example.org`; `dns; mx.example.org` → `mx.example.org`. */
@@ -264,4 +293,112 @@ function blocksAfterAddressLines(text: string, addressLine: RegExp): Array<[stri
 
 function remoteHost(diagnostic: string): string | null {
   return /\bhost ([\w.-]+\.[a-z]{2,})/i.exec(diagnostic)?.[1] ?? null;
+}
+
+const DAEMON_LOCAL = /^(?:mailer[-_]?daemon|post[-_.]?master|mail[-_.]?delivery[-_.]?(?:system|subsystem))$/i;
+
+/** Whether the message reads like returned mail: a daemon or postmaster sender, a bounce subject or MTA wording. */
+function looksReturned(headers: readonly Header[], text: string): boolean {
+  const value = (name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value ?? '';
+  const local = (address: string) => {
+    const at = address.lastIndexOf('@');
+    const before = at < 0 ? address : address.slice(0, at);
+    return before.slice(Math.max(before.lastIndexOf('<'), before.lastIndexOf(' '), before.lastIndexOf('"')) + 1).trim();
+  };
+  if (DAEMON_LOCAL.test(local(value('from'))) || DAEMON_LOCAL.test(local(value('return-path')))) return true;
+  return BOUNCE_SUBJECT.test(value('subject').slice(0, 300)) || BOUNCE_TEXT.test(text.slice(0, 8192));
+}
+
+/** Where an MTA's prose ends and the returned message (or its headers) begins. */
+const COPY_MARKER = new RegExp(
+  '^[ \\t>-]*(?:below this line is a copy of the message|this is a copy of the message|' +
+    'original message (?:follows|headers)|(?:the )?original message|undelivered message|unsent message follows|' +
+    'message headers follow|the header of the original message|below is a copy of the original message|' +
+    'included is a copy|a copy of the original message|returned message|headers of the original message|' +
+    '(?:original|returned) (?:mail|e-?mail) follows|content-type: message/rfc822)',
+  'im',
+);
+const HEADER_FIELD_LINE = /^[ \t]*(?:to|from|cc|subject|sent|date|reply-to|message-id|return-path|received|x-[\w-]{1,40})[ \t]*:/i;
+const SMTP_REPLY = /(?:^|[\s(:\[])([245])\d\d(?:[\s-]|$)/;
+const MAX_PROSE_LINES = 2000;
+
+/**
+ * Any other MTA's bounce (DragonFly, Yahoo, Exchange 2003, IMail, GMX, Zoho, OpenSMTPD, au/ezweb, …): every
+ * address named in the prose before the returned copy is a recipient (our own sender's address, the report's
+ * own addresses and header-like lines of the quoted original excepted), with the lines that follow it as its
+ * diagnostic; a report that names none gets the returned copy's To.
+ */
+function parseProseBounce(text: string, headers: readonly Header[], parts: DeliveryReportSource['parts']): Omit<DeliveryReport, 'originalMessageId'> | null {
+  const marker = COPY_MARKER.exec(text.slice(0, MAX_SCAN));
+  const prose = marker && marker.index > 0 ? text.slice(0, marker.index) : text.slice(0, 64 * 1024);
+  const ignored = new Set(
+    headers
+      .filter((h) => /^(?:to|from|return-path|reply-to|delivered-to|x-original-to|sender)$/i.test(h.name))
+      .flatMap((h) => (h.value.match(new RegExp(ADDRESS.source, 'gi')) ?? []).slice(0, 20).map((a) => a.toLowerCase())),
+  );
+  const lines = prose.split('\n').slice(0, MAX_PROSE_LINES);
+  const found: Array<{ address: string; line: number }> = [];
+  const seen = new Set<string>();
+  lines.forEach((line, index) => {
+    // A recipient's line is short; long lines are prose or quoted junk, never searched for addresses.
+    if (line.length > 300 || HEADER_FIELD_LINE.test(line) || found.length >= MAX_DSN_RECIPIENTS) return;
+    const address = ADDRESS.exec(line)?.[0]?.replace(/^mailto:/i, '').toLowerCase();
+    if (!address || seen.has(address) || ignored.has(address) || DAEMON_LOCAL.test(address.slice(0, address.lastIndexOf('@')))) return;
+    seen.add(address);
+    found.push({ address, line: index });
+  });
+  const temporary = /temporar|has not yet been delivered|will (?:continue|keep) trying|delayed|deferred|retry/i.test(prose.slice(0, 8192));
+  const recipients = found.map(({ address, line }, i) => {
+    const until = Math.min(found[i + 1]?.line ?? lines.length, line + 12);
+    const diagnostic = diagnosticFrom(lines.slice(line, until));
+    return proseRecipient(address, diagnostic, temporary);
+  });
+  if (recipients.length === 0) {
+    const to = returnedTo(text.slice(marker?.index ?? 0, (marker?.index ?? 0) + MAX_SCAN), parts);
+    if (!to) return null;
+    recipients.push(proseRecipient(to, diagnosticFrom(lines.slice(0, 40)), temporary));
+  }
+  // One recipient and no code beside it: the report's first enhanced status code is its.
+  if (recipients.length === 1 && recipients[0]!.status === null) {
+    const status = ENHANCED_STATUS.exec(prose.slice(0, 16 * 1024))?.[1] ?? null;
+    if (status) Object.assign(recipients[0]!, statusFields(status, recipients[0]!.diagnostic, temporary));
+  }
+  return { format: 'text', reportingMta: null, recipients };
+}
+
+/** The non-empty lines of a recipient's paragraph, joined, at most 1000 characters. */
+function diagnosticFrom(lines: string[]): string | null {
+  const kept: string[] = [];
+  for (const line of lines) {
+    if (COPY_MARKER.test(line)) break;
+    if (line.trim()) kept.push(line.trim());
+  }
+  return kept.join(' ').slice(0, 1000) || null;
+}
+
+function proseRecipient(address: string, diagnostic: string | null, temporary: boolean): DeliveryRecipient {
+  const status = diagnostic ? (ENHANCED_STATUS.exec(diagnostic)?.[1] ?? null) : null;
+  return { address, originalRecipient: null, remoteMta: diagnostic ? remoteHost(diagnostic) : null, diagnostic, ...statusFields(status, diagnostic, temporary) };
+}
+
+/** Action, status and permanence from the enhanced code, else the SMTP reply code, else the report's wording. */
+function statusFields(status: string | null, diagnostic: string | null, temporary: boolean): Pick<DeliveryRecipient, 'action' | 'status' | 'permanent'> {
+  const reply = diagnostic ? SMTP_REPLY.exec(diagnostic)?.[1] : undefined;
+  const klass = status?.[0] ?? reply ?? (temporary ? '4' : '5');
+  if (klass === '2') return { action: 'delivered', status, permanent: false };
+  return { action: klass === '4' ? 'delayed' : 'failed', status, permanent: klass === '5' };
+}
+
+/** The To of the returned message: its attached copy, or the header block after the copy marker. */
+function returnedTo(copy: string, parts: DeliveryReportSource['parts']): string | null {
+  const blocks = [
+    ...parts.filter((p) => /^(?:message\/rfc822|text\/rfc822-headers)/i.test(p.contentType)).map((p) => p.content.slice(0, MAX_SCAN)),
+    copy,
+  ];
+  for (const block of blocks) {
+    const to = /^To[ \t]*:(.{0,500})$/im.exec(block.replace(/\r\n?/g, '\n'))?.[1];
+    const address = to ? ADDRESS.exec(to)?.[0] : undefined;
+    if (address) return address.toLowerCase();
+  }
+  return null;
 }

@@ -1,10 +1,11 @@
 /**
- * Text algorithms for inbound mail: reply extraction, classification (auto-replies, bounces, lists,
- * loops), delivery status notifications and sender-authentication verdicts. `InboundEmail` exposes
- * them as `reply()`, `classify()`, `deliveryReport()` and `authVerdict()`.
+ * Text algorithms for inbound mail: reply extraction, classification (auto-replies, complaints, bounces, lists,
+ * loops), delivery status notifications, feedback reports and sender-authentication verdicts. `InboundEmail`
+ * exposes them as `reply()`, `classify()`, `deliveryReport()`, `feedbackReport()` and `authVerdict()`.
  *
- * `classify().kind` is one of `human`, `auto-reply`, `out-of-office`, `bounce`, `bulk`, `list`, `loop`;
- * when several signals apply the first of **bounce > loop > out-of-office > auto-reply > list > bulk > human**
+ * `classify().kind` is one of `human`, `auto-reply`, `out-of-office`, `complaint`, `bounce`, `bulk`, `list`, `loop`;
+ * when several signals apply the first of
+ * **complaint > bounce > loop > out-of-office > auto-reply > list > bulk > human**
  * wins (rationale on `MessageKind`), and `reasons` lists every signal found (at most 50, each cut at 200 characters).
  *
  * Every algorithm here is linear and bounded on any input (each regex passes `npm run check:regex`): `reply()` reads
@@ -21,6 +22,7 @@
  * const { kind, reasons } = email.classify({ ownDomains: ['reply.example.com'] });
  * if (kind !== 'human') return;                                    // never auto-answer machines
  * const dsn = await email.deliveryReport();                        // bounces: who failed and why
+ * const arf = await email.feedbackReport();                        // complaints: feedback type, who, which message
  * const verdict = email.authVerdict();                             // { aligned, rule, domain, reason }
  * const check = assertAuthenticatedSender(email, owner.address);   // before privileged actions
  * const safeHtml = limitHtmlDepth(email.html ?? '');               // before sanitize-html or any DOM
@@ -35,9 +37,11 @@ export { extractHtmlReply, MAX_HTML_SCAN_CHARS, MAX_HTML_TEXT_ELEMENTS } from '.
 export { limitHtml, limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
 export type { HtmlLimits, LimitedHtml } from './html-depth.js';
 export type { HtmlReply, HtmlReplyOptions } from './reply-html.js';
-export { classifyMessage } from './classify.js';
+export { classifyMessage, MAX_CLASSIFY_TEXT } from './classify.js';
 export type { Classification, ClassifyInput, ClassifyOptions, MessageKind } from './classify.js';
 export { parseDeliveryReport, MAX_DSN_RECIPIENTS } from './dsn.js';
+export { parseFeedbackReport, MAX_FEEDBACK_VALUES } from './feedback.js';
+export type { FeedbackReport, FeedbackReportSource } from './feedback.js';
 export type { DeliveryAction, DeliveryRecipient, DeliveryReport, DeliveryReportFormat, DeliveryReportSource } from './dsn.js';
 export { authVerdict, assertAuthenticatedSender, domainsAlign } from './auth.js';
 export type { AuthVerdict, SenderCheck, SenderEvidence } from './auth.js';
