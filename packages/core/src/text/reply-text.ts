@@ -41,14 +41,24 @@ export interface TextReply {
 }
 
 /**
- * Line kinds:
- * t text · e empty · q `>` quote · a attribution ("On … wrote:"), multi-line when wrapped ·
- * w weak attribution ("Alice wrote:"; only one when a quote follows) · h Outlook header block ·
- * o Original-Message line · f forward marker · d signature delimiter · m mobile signature · p separator line.
+ * What a line is. `attribution` ("On … wrote:") may span wrapped lines; `weakAttribution` ("Alice wrote:") counts
+ * only when a quote follows; `headerBlock` is an Outlook-style `From:/Sent:/To:` run; `separator` a line of
+ * dashes or underscores (a cut only next to history).
  */
-type Kind = 't' | 'e' | 'q' | 'a' | 'w' | 'h' | 'o' | 'f' | 'd' | 'm' | 'p';
+type Kind =
+  | 'text'
+  | 'empty'
+  | 'quote'
+  | 'attribution'
+  | 'weakAttribution'
+  | 'headerBlock'
+  | 'originalMessage'
+  | 'forward'
+  | 'signatureDelimiter'
+  | 'mobileSignature'
+  | 'separator';
 
-const CONTENT: ReadonlySet<Kind> = new Set<Kind>(['t']);
+const CONTENT: ReadonlySet<Kind> = new Set<Kind>(['text']);
 
 /** Only the first this many lines of a text are examined (the new content of a reply is at its top)… */
 export const MAX_REPLY_SCAN_LINES = 10_000;
@@ -93,7 +103,7 @@ function extractFromLines(lines: string[], options: TextReplyOptions, lastIsText
   const stripUnattributed = options.stripUnattributedQuotes ?? true;
 
   const kinds = classifyLines(lines);
-  if (lastIsText) kinds[kinds.length - 1] = 't';
+  if (lastIsText) kinds[kinds.length - 1] = 'text';
   let end = lines.length;
   let markerCut = false;
   if (marker) {
@@ -106,7 +116,7 @@ function extractFromLines(lines: string[], options: TextReplyOptions, lastIsText
 
   // A message that starts with a forward marker or a header block is a forward: keep it whole.
   const first = nextNonEmpty(kinds, 0, end);
-  if (first >= 0 && (kinds[first] === 'f' || kinds[first] === 'h' || kinds[first] === 'o') && !markerCut) {
+  if (first >= 0 && (kinds[first] === 'forward' || kinds[first] === 'headerBlock' || kinds[first] === 'originalMessage') && !markerCut) {
     return finish(lines, keepRange(0, end), lines.slice(end), null);
   }
 
@@ -117,7 +127,7 @@ function extractFromLines(lines: string[], options: TextReplyOptions, lastIsText
   let regionEnd = end;
   if (hard >= 0) {
     regionEnd = hard;
-    if (kinds[hard] === 'd') {
+    if (kinds[hard] === 'signatureDelimiter') {
       const sigEnd = signatureEnd(kinds, hard + 1, end);
       signature = trimBlock(lines.slice(hard + 1, sigEnd)) || null;
       elided.push(...lines.slice(sigEnd, end));
@@ -139,18 +149,18 @@ function extractFromLines(lines: string[], options: TextReplyOptions, lastIsText
     const last = prevNonEmpty(kinds, hi - 1, lo);
     if (last < 0) break;
     const kind = kinds[last]!;
-    if (kind === 'q') {
+    if (kind === 'quote') {
       // An unattributed trailing quote may be a user's own pasted quote (HTML path keeps it).
       if (!stripUnattributed && !hasAttributionAbove(kinds, last, lo)) break;
       const blockStart = quoteBlockStart(kinds, last, lo);
       trailingQuotedRanges.push([blockStart, hi]);
       hi = blockStart;
-    } else if (kind === 'a' || kind === 'w' || kind === 'p') {
-      if (kind === 'w' && !followedByQuote(kinds, last + 1, regionEnd)) break;
-      if (kind === 'p' && trailingQuotedRanges.length === 0 && hard < 0) break;
+    } else if (kind === 'attribution' || kind === 'weakAttribution' || kind === 'separator') {
+      if (kind === 'weakAttribution' && !followedByQuote(kinds, last + 1, regionEnd)) break;
+      if (kind === 'separator' && trailingQuotedRanges.length === 0 && hard < 0) break;
       trailingQuotedRanges.push([last, hi]);
       hi = last;
-    } else if (kind === 'm') {
+    } else if (kind === 'mobileSignature') {
       trailingSignatureRanges.push([last, hi]);
       hi = last;
     } else {
@@ -211,12 +221,12 @@ function classifyLines(lines: string[]): Kind[] {
     const line = lineHead(lines[i]!);
     if (FENCE_LINE.test(line)) {
       inFence = !inFence;
-      kinds[i] = 't';
+      kinds[i] = 'text';
       fenced[i] = 1;
       continue;
     }
     if (inFence) {
-      kinds[i] = 't';
+      kinds[i] = 'text';
       fenced[i] = 1;
       continue;
     }
@@ -238,41 +248,41 @@ function classifyLines(lines: string[]): Kind[] {
 }
 
 function classifyLine(line: string): Kind {
-  if (EMPTY_LINE.test(line)) return 'e';
-  if (QUOTED_LINE.test(line)) return 'q';
-  if (SIGNATURE_DELIMITER.test(line)) return 'd';
-  if (ORIGINAL_MESSAGE.test(line)) return 'o';
-  if (FORWARD_MARKER.test(line)) return 'f';
-  if (SEPARATOR_LINE.test(line)) return 'p';
-  if (isMobileSignature(line)) return 'm';
-  return 't';
+  if (EMPTY_LINE.test(line)) return 'empty';
+  if (QUOTED_LINE.test(line)) return 'quote';
+  if (SIGNATURE_DELIMITER.test(line)) return 'signatureDelimiter';
+  if (ORIGINAL_MESSAGE.test(line)) return 'originalMessage';
+  if (FORWARD_MARKER.test(line)) return 'forward';
+  if (SEPARATOR_LINE.test(line)) return 'separator';
+  if (isMobileSignature(line)) return 'mobileSignature';
+  return 'text';
 }
 
 /** Marks attribution lines, joining headers that clients wrapped over up to MAX_HEADER_LINES lines. */
 function markAttributions(lines: string[], kinds: Kind[], fenced: Uint8Array): void {
   for (let i = 0; i < lines.length; i++) {
-    if (kinds[i] !== 't' || fenced[i]) continue;
+    if (kinds[i] !== 'text' || fenced[i]) continue;
     const line = lineHead(lines[i]!).trim();
     if (line.length > MAX_HEADER_CHARS) continue;
     if (isStrongAttribution(line)) {
-      kinds[i] = 'a';
+      kinds[i] = 'attribution';
       continue;
     }
     if (HEADER_LEAD.test(line)) {
       let joined = line;
       for (let j = i + 1; j < lines.length && j < i + MAX_HEADER_LINES; j++) {
-        if (kinds[j] !== 't' || fenced[j]) break;
+        if (kinds[j] !== 'text' || fenced[j]) break;
         joined = `${joined} ${lineHead(lines[j]!).trim()}`;
         if (joined.length > MAX_HEADER_CHARS) break;
         if (isStrongAttribution(joined)) {
-          for (let k = i; k <= j; k++) kinds[k] = 'a';
+          for (let k = i; k <= j; k++) kinds[k] = 'attribution';
           i = j;
           break;
         }
       }
-      if (kinds[i] === 'a') continue;
+      if (kinds[i] === 'attribution') continue;
     }
-    if (line.length <= 100 && WROTE_END.test(line) && /[:：]\s*$/.test(line)) kinds[i] = 'w';
+    if (line.length <= 100 && WROTE_END.test(line) && /[:：]\s*$/.test(line)) kinds[i] = 'weakAttribution';
   }
 }
 
@@ -299,20 +309,20 @@ function trimTrailingDashes(raw: string): string {
 function markHeaderBlocks(lines: string[], kinds: Kind[], fenced: Uint8Array): void {
   let i = 0;
   while (i < lines.length) {
-    if (kinds[i] !== 't' || fenced[i] || headerLineKind(lineHead(lines[i]!)) === null) {
+    if (kinds[i] !== 'text' || fenced[i] || headerLineKind(lineHead(lines[i]!)) === null) {
       i++;
       continue;
     }
     const seen = new Set<HeaderKind>();
     let j = i;
-    while (j < lines.length && kinds[j] === 't' && !fenced[j]) {
+    while (j < lines.length && kinds[j] === 'text' && !fenced[j]) {
       const kind = headerLineKind(lineHead(lines[j]!));
       if (kind === null) break;
       seen.add(kind);
       j++;
     }
     if (seen.has('from') && seen.size >= 2) {
-      for (let k = i; k < j; k++) kinds[k] = 'h';
+      for (let k = i; k < j; k++) kinds[k] = 'headerBlock';
     }
     i = Math.max(j, i + 1);
   }
@@ -321,7 +331,7 @@ function markHeaderBlocks(lines: string[], kinds: Kind[], fenced: Uint8Array): v
 /** Apple Mail wraps long quoted URLs onto an unquoted line; a lone spaceless line between quotes is quoted. */
 function repairWrappedQuotes(lines: string[], kinds: Kind[]): void {
   for (let i = 1; i < lines.length - 1; i++) {
-    if (kinds[i] === 't' && kinds[i - 1] === 'q' && kinds[i + 1] === 'q' && !/\s/.test(lines[i]!.trim())) kinds[i] = 'q';
+    if (kinds[i] === 'text' && kinds[i - 1] === 'quote' && kinds[i + 1] === 'quote' && !/\s/.test(lines[i]!.trim())) kinds[i] = 'quote';
   }
 }
 
@@ -334,9 +344,9 @@ function findMarker(lines: string[], kinds: Kind[], marker: string): number {
       // The attribution line a client put right above the quoted marker belongs to the history.
       let cut = i;
       let k = i - 1;
-      while (k >= 0 && (kinds[k] === 'e' || kinds[k] === 'q')) k--;
-      if (k >= 0 && (kinds[k] === 'a' || kinds[k] === 'w')) {
-        while (k > 0 && kinds[k - 1] === 'a') k--;
+      while (k >= 0 && (kinds[k] === 'empty' || kinds[k] === 'quote')) k--;
+      if (k >= 0 && (kinds[k] === 'attribution' || kinds[k] === 'weakAttribution')) {
+        while (k > 0 && kinds[k - 1] === 'attribution') k--;
         cut = k;
       }
       return cut;
@@ -354,21 +364,21 @@ function findHardCut(lines: string[], kinds: Kind[], end: number): number {
   let seenText = false;
   for (let i = 0; i < end; i++) {
     const kind = kinds[i]!;
-    if (CONTENT.has(kind) || kind === 'm') {
-      seenText = seenText || kind === 't';
+    if (CONTENT.has(kind) || kind === 'mobileSignature') {
+      seenText = seenText || kind === 'text';
       continue;
     }
     if (!seenText) continue;
-    if (kind === 'd' || kind === 'o' || kind === 'f' || kind === 'h') return kind === 'h' ? separatorAbove(kinds, i) : i;
-    if (kind === 'a') {
+    if (kind === 'signatureDelimiter' || kind === 'originalMessage' || kind === 'forward' || kind === 'headerBlock') return kind === 'headerBlock' ? separatorAbove(kinds, i) : i;
+    if (kind === 'attribution') {
       const after = nextAfterAttribution(kinds, i);
       if (!followedByQuote(kinds, after, end)) return i;
       i = after - 1; // the rest of this attribution run has the same answer: skip it (else quadratic)
       continue;
     }
-    if (kind === 'p') {
+    if (kind === 'separator') {
       const next = nextNonEmpty(kinds, i + 1, end);
-      if (next >= 0 && (kinds[next] === 'h' || kinds[next] === 'a' || kinds[next] === 'o' || kinds[next] === 'f')) return i;
+      if (next >= 0 && (kinds[next] === 'headerBlock' || kinds[next] === 'attribution' || kinds[next] === 'originalMessage' || kinds[next] === 'forward')) return i;
     }
   }
   return -1;
@@ -376,44 +386,44 @@ function findHardCut(lines: string[], kinds: Kind[], end: number): number {
 
 function nextAfterAttribution(kinds: Kind[], i: number): number {
   let j = i;
-  while (j < kinds.length && kinds[j] === 'a') j++;
+  while (j < kinds.length && kinds[j] === 'attribution') j++;
   return j;
 }
 
 /** Outlook puts a line of underscores (or a blank line and one) above its header block. */
 function separatorAbove(kinds: Kind[], i: number): number {
   let k = i - 1;
-  while (k >= 0 && kinds[k] === 'e') k--;
-  return k >= 0 && (kinds[k] === 'p' || kinds[k] === 'o') ? k : i;
+  while (k >= 0 && kinds[k] === 'empty') k--;
+  return k >= 0 && (kinds[k] === 'separator' || kinds[k] === 'originalMessage') ? k : i;
 }
 
 function followedByQuote(kinds: Kind[], from: number, end: number): boolean {
   const next = nextNonEmpty(kinds, from, end);
-  return next >= 0 && kinds[next] === 'q';
+  return next >= 0 && kinds[next] === 'quote';
 }
 
 function hasAttributionAbove(kinds: Kind[], i: number, lo: number): boolean {
   const start = quoteBlockStart(kinds, i, lo);
   const above = prevNonEmpty(kinds, start - 1, lo);
-  return above >= 0 && (kinds[above] === 'a' || kinds[above] === 'w');
+  return above >= 0 && (kinds[above] === 'attribution' || kinds[above] === 'weakAttribution');
 }
 
 /** Start of the run of quote (and blank) lines ending at i. */
 function quoteBlockStart(kinds: Kind[], i: number, lo: number): number {
   let k = i;
-  while (k - 1 >= lo && (kinds[k - 1] === 'q' || kinds[k - 1] === 'e')) k--;
-  while (k < i && kinds[k] === 'e') k++;
+  while (k - 1 >= lo && (kinds[k - 1] === 'quote' || kinds[k - 1] === 'empty')) k--;
+  while (k < i && kinds[k] === 'empty') k++;
   return k;
 }
 
 /** Bottom-posting: an attribution and quotes at the top, then exactly one block of new text. */
 function leadingQuoteEnd(kinds: Kind[], lo: number, hi: number): number {
   let k = lo;
-  while (k < hi && (kinds[k] === 'e' || kinds[k] === 'q' || kinds[k] === 'a' || kinds[k] === 'w')) k++;
+  while (k < hi && (kinds[k] === 'empty' || kinds[k] === 'quote' || kinds[k] === 'attribution' || kinds[k] === 'weakAttribution')) k++;
   if (k === lo || k >= hi) return lo;
-  const hasQuote = kinds.slice(lo, k).includes('q');
+  const hasQuote = kinds.slice(lo, k).includes('quote');
   if (!hasQuote) return lo;
-  for (let j = k; j < hi; j++) if (kinds[j] === 'q') return lo; // another quote later: interleaved, keep all
+  for (let j = k; j < hi; j++) if (kinds[j] === 'quote') return lo; // another quote later: interleaved, keep all
   return k;
 }
 
@@ -421,23 +431,23 @@ function leadingQuoteEnd(kinds: Kind[], lo: number, hi: number): number {
 function signatureEnd(kinds: Kind[], from: number, end: number): number {
   for (let i = from; i < end; i++) {
     const kind = kinds[i]!;
-    if (kind === 'q' || kind === 'a' || kind === 'h' || kind === 'o' || kind === 'f' || kind === 'w') {
-      return kind === 'h' ? separatorAbove(kinds, i) : i;
+    if (kind === 'quote' || kind === 'attribution' || kind === 'headerBlock' || kind === 'originalMessage' || kind === 'forward' || kind === 'weakAttribution') {
+      return kind === 'headerBlock' ? separatorAbove(kinds, i) : i;
     }
-    if (kind === 'p') {
+    if (kind === 'separator') {
       const next = nextNonEmpty(kinds, i + 1, end);
-      if (next >= 0 && kinds[next] !== 't') return i;
+      if (next >= 0 && kinds[next] !== 'text') return i;
     }
   }
   return end;
 }
 
 function nextNonEmpty(kinds: Kind[], from: number, end: number): number {
-  for (let i = from; i < end; i++) if (kinds[i] !== 'e') return i;
+  for (let i = from; i < end; i++) if (kinds[i] !== 'empty') return i;
   return -1;
 }
 
 function prevNonEmpty(kinds: Kind[], from: number, lo: number): number {
-  for (let i = from; i >= lo; i--) if (kinds[i] !== 'e') return i;
+  for (let i = from; i >= lo; i--) if (kinds[i] !== 'empty') return i;
   return -1;
 }
