@@ -507,9 +507,10 @@ function trimTrailingDashes(raw: string): string {
  * (up to two lines between fields) stay in the block; unknown fields above the first known one only with a date.
  */
 function markHeaderBlocks(lines: string[], kinds: Kind[], fenced: Uint8Array): void {
+  const fields = lines.map((line, k) => (kinds[k] === 'text' && !fenced[k] ? fieldLineKind(lineHead(line)) : null));
   let i = 0;
   while (i < lines.length) {
-    if (kinds[i] !== 'text' || fenced[i] || fieldLineKind(lineHead(lines[i]!)) === null) {
+    if (fields[i] === null) {
       i++;
       continue;
     }
@@ -519,7 +520,7 @@ function markHeaderBlocks(lines: string[], kinds: Kind[], fenced: Uint8Array): v
     let lastField = i;
     let wrapped = 0;
     for (let j = i; j < lines.length && kinds[j] === 'text' && !fenced[j]; j++) {
-      const kind = fieldLineKind(lineHead(lines[j]!));
+      const kind = fields[j]!;
       if (kind === null) {
         if (++wrapped > 2) break;
         continue;
@@ -532,7 +533,7 @@ function markHeaderBlocks(lines: string[], kinds: Kind[], fenced: Uint8Array): v
     }
     if (seen.size >= 2 && (seen.has('from') || firstKind === 'date')) {
       let start = firstKnown;
-      while (start > i && fieldLineKind(lineHead(lines[start - 1]!)) === 'other' && /\d/.test(lineHead(lines[start - 1]!))) start--;
+      while (start > i && fields[start - 1] === 'other' && /\d/.test(lineHead(lines[start - 1]!))) start--;
       for (let k = start; k <= lastField; k++) kinds[k] = 'headerBlock';
     }
     i = lastField + 1;
@@ -571,8 +572,10 @@ function splitSharedAttributions(lines: string[], lastIsText: boolean): string[]
 
 /** Where the attribution inside a line starts, when text precedes it; else -1. */
 function sharedAttributionAt(line: string): number {
+  // Cheap tests first: most lines have no lead word inside them.
+  if (!HAS_INNER_LEAD.test(line)) return -1;
   const trimmed = line.trim();
-  if (!endsWithWroteVerb(trimmed) || HEADER_LEAD.test(trimmed) || /^-{2,}/.test(trimmed)) return -1;
+  if (!endsWithWroteVerb(trimmed) || HEADER_LEAD.test(trimmed) || trimmed.startsWith('--')) return -1;
   for (const match of line.matchAll(INNER_LEAD)) {
     const at = match.index!;
     const before = trimTrailingDashes(line.slice(0, at).trimEnd()).trim();
@@ -583,13 +586,13 @@ function sharedAttributionAt(line: string): number {
 
 /** A lead word of an attribution after a space or dashes, inside a line. */
 const INNER_LEAD = /(?<=[\s-])(?:On|Le|Am|El|Il|Em|Op) /g;
+const HAS_INNER_LEAD = /[\s-](?:On|Le|Am|El|Il|Em|Op) /;
 
 function findMarker(lines: string[], kinds: Kind[], marker: string): number {
-  const wanted = normalizeMarker(marker);
+  const wanted = markerPattern(marker);
   if (!wanted) return -1;
   for (let i = 0; i < lines.length; i++) {
-    const line = normalizeMarker(lineHead(lines[i]!).replace(/^[\s>]+/, ''));
-    if (line.includes(wanted)) {
+    if (wanted.test(lineHead(lines[i]!))) {
       // The attribution line a client put right above the quoted marker belongs to the history.
       let cut = i;
       let k = i - 1;
@@ -604,8 +607,14 @@ function findMarker(lines: string[], kinds: Kind[], marker: string): number {
   return -1;
 }
 
-function normalizeMarker(text: string): string {
-  return text.replace(/\s+/g, ' ').trim().toLowerCase();
+/**
+ * The marker as a case-insensitive pattern of its words with any whitespace between them (no line is copied to
+ * be normalised). Literal words joined by `\s+` match in linear time.
+ */
+function markerPattern(marker: string): RegExp | null {
+  const words = marker.trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return null;
+  return new RegExp(words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('\\s+'), 'i');
 }
 
 /** The first splitter that has new text above it and whose quoted part is not `>`-prefixed. */
