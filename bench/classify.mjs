@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Mail understanding on other projects' labelled mail: the classification confusion matrix, and bounce detection,
 // recipients, status and permanent/temporary rates, side by side with sisimai (Debian libsisimai-perl) when it is
-// installed. The corpus is an external folder built by bench/corpus/build.mjs (never committed), named by
+// installed. The corpus is an external folder built by bench/corpus/mail.mjs (never committed), named by
 // MAILROOM_MAIL_CORPUS; without it the section is skipped with a message. Also times classify(), deliveryReport()
 // and feedbackReport() on 1 MB bodies (target: no call over 50 ms).
 // Usage: npm run build && MAILROOM_MAIL_CORPUS=/tmp/corpus node bench/classify.mjs [--verbose]
@@ -162,7 +162,7 @@ export async function benchmark({ progress = () => {} } = {}) {
   const timing = await timeHugeBodies();
   const timingNote = `slowest call on a 1 MB body: ${timing.worst.call} on "${timing.worst.body}", ${timing.worst.ms.toFixed(1)} ms (target ≤ 50 ms)`;
   if (!dir) {
-    return { id: 'classify', title, rows: timing.rows, notes: ['MAILROOM_MAIL_CORPUS is not set: corpus figures skipped (build one with bench/corpus/build.mjs)', timingNote] };
+    return { id: 'classify', title, rows: timing.rows, notes: ['MAILROOM_MAIL_CORPUS is not set: corpus figures skipped (build one with bench/corpus/mail.mjs)', timingNote] };
   }
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const messages = manifest.messages.map((m) => ({ ...m, path: join(dir, m.file) }));

@@ -102,3 +102,51 @@ describe('extractReply', () => {
     expect(extractReply({ text: null, html: null })).toEqual({ text: '', html: null, quoted: '', signature: null });
   });
 });
+
+describe('extractTextReply on real-world shapes', () => {
+  it('files a Regards, / Name / Title block as the signature and a list footer as history', () => {
+    const r = extractTextReply('Report attached.\n\nRegards,\n\nKim Lee\nHead of Operations\n\n____________\ntools mailing list\nhttps://lists.example.org/mailman/listinfo/tools');
+    expect(r.text).toBe('Report attached.');
+    expect(r.signature).toBe('Regards,\n\nKim Lee\nHead of Operations');
+    expect(r.quoted).toContain('tools mailing list');
+  });
+
+  it('cuts at a mobile signature followed by unquoted text: the signature apart, the text as history', () => {
+    const r = extractTextReply('On my way.\n\nSent from my Wiko RIDGE 4G\n\nWhen do you arrive?');
+    expect(r).toEqual({ text: 'On my way.', signature: 'Sent from my Wiko RIDGE 4G', quoted: 'When do you arrive?' });
+  });
+
+  it('keeps a sign-off below a removed quote and reports the quote as history', () => {
+    const r = extractTextReply('Yes.\n\nOn 03/04/2026 07:10 AM, Pat Doe wrote:\n> Ready?\n\nRegards, Kim');
+    expect(r.text).toBe('Yes.\n\nRegards, Kim');
+    expect(r.quoted).toBe('On 03/04/2026 07:10 AM, Pat Doe wrote:\n> Ready?');
+  });
+
+  it('keeps the sender text above a split reply/attribution line', () => {
+    const r = extractTextReply('ok On Wed, Mar 4, 2026 at 3:59 PM, pat@partner.example wrote:\n> q');
+    expect(r.text).toBe('ok');
+    expect(r.quoted).toBe('On Wed, Mar 4, 2026 at 3:59 PM, pat@partner.example wrote:\n> q');
+  });
+
+  it('does not take a sign-off word inside the sender text for a signature', () => {
+    const body = 'Thanks for the quick fix.\nRegards to the team,\nwe are all happy with it.';
+    expect(extractTextReply(body).text).toBe(body);
+  });
+
+  it('gives bounded, sane answers on floods of the new shapes', () => {
+    const floods = [
+      'Risposta: x\nDato: 1\n'.repeat(20_000),
+      'x On '.repeat(30_000) + 'Mon, 1 Jan 2024 a@b.co wrote:',
+      '| a\n'.repeat(30_000),
+      '> quoted line that is long enough to have been wrapped by a client\nunquoted\n'.repeat(5_000),
+      'Regards,\n'.repeat(30_000),
+      `${'-'.repeat(50_000)}On 1 2 a@b.co wrote${'-'.repeat(50_000)}`,
+      `On 1 <${'a'.repeat(500)}@${'b'.repeat(300)}\n>:\n`.repeat(200),
+    ];
+    for (const body of floods) {
+      const r = extractTextReply(`Hello\n${body}`);
+      expect(r.text.startsWith('Hello')).toBe(true);
+      expect(r.text.length + r.quoted.length + (r.signature?.length ?? 0)).toBeLessThanOrEqual(body.length + 100);
+    }
+  });
+});

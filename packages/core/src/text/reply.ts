@@ -29,8 +29,10 @@ export interface ReplySource {
 
 /**
  * Extracts the new content of a reply. HTML is cut at the quoting markers of the major clients;
- * text is cut by line classification (attributions in 12+ languages, Outlook header blocks,
- * Original-Message lines, `>` quotes, `-- ` and mobile signatures), keeping interleaved replies and fenced code.
+ * text is cut by line classification (attributions in 12+ languages, also wrapped, framed in dashes, without their
+ * colon or sharing a line with the reply; header blocks of `Field: value` lines, known fields or not; Original-Message
+ * and framed separators; `>` and `|` quotes; `-- `, mobile and `Regards, / Name / Title` signatures; list footers),
+ * keeping interleaved replies (the sender's own text below a quote, not a sign-off) and fenced code.
  * Bounded work on any input: HTML past `MAX_HTML_SCAN_CHARS` (128 KiB) and text past `MAX_REPLY_SCAN_LINES` /
  * `MAX_REPLY_SCAN_CHARS` are not examined (kept as they are unless a cut above them removed them), HTML nested
  * deeper than `MAX_HTML_DEPTH` (100) is flattened before it is parsed.

@@ -4,7 +4,7 @@
 // Discourse's fixtures (discourse/email_reply_trimmer, discourse/discourse spec/fixtures/emails) are held out:
 // this script refuses them.
 //
-//   node bench/corpus/build.mjs <out-dir> sisimai=<git dir of sisimai/p5-sisimai> \
+//   node bench/corpus/mail.mjs <out-dir> sisimai=<git dir of sisimai/p5-sisimai> \
 //        bounceparser=<git dir of rjbs/Mail-DeliveryStatus-BounceParser> flanker=<git dir of mailgun/flanker> \
 //        talon=<git dir of mailgun/talon>
 //
@@ -16,7 +16,7 @@ import { SOURCES } from './sources.mjs';
 
 const [out, ...pairs] = process.argv.slice(2);
 if (!out || pairs.length === 0) {
-  console.error('usage: node bench/corpus/build.mjs <out-dir> sisimai=<git dir> bounceparser=<git dir> flanker=<git dir> talon=<git dir>');
+  console.error('usage: node bench/corpus/mail.mjs <out-dir> sisimai=<git dir> bounceparser=<git dir> flanker=<git dir> talon=<git dir>');
   process.exit(2);
 }
 const manifest = { builtAt: new Date().toISOString(), sources: [], messages: [] };
