@@ -98,6 +98,8 @@ export { MailroomConfigurationError } from './errors.js';
 export { EnvError, parseBasicCredentials, parseMaxAgeSeconds, portFromEnv, requireEnv, securityFromEnv, storeOptionsFromEnv } from './env.js';
 export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
+export { DkimLookupError } from './sender-auth.js';
+export type { MailroomSenderAuthOptions } from './sender-auth.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';
 export type {
   MailContext,
