@@ -15,6 +15,7 @@ export * from './text/index.js';
 export {
   createIngress,
   parseInboundBody,
+  rawMessageOf,
   IngressError,
   IngressConfigurationError,
   DEFAULT_LIMITS,

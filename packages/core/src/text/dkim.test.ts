@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { dkimSign } from 'mailauth';
 import { describe, expect, it } from 'vitest';
 import { authVerdict } from './auth.js';
 import { verifyDkim, withoutSignaturesPast, type DkimCheck, type TxtResolver } from './dkim.js';
@@ -60,5 +62,28 @@ describe('authVerdict with a dkimCheck', () => {
   it("still lets SendGrid's aligned SPF vouch (SPF is SendGrid's to check)", () => {
     const verdict = authVerdict({ from, auth: { spf: 'pass', dkim: [] }, envelope: { from: 'b@example.com' }, dkimCheck: check('temperror') });
     expect(verdict).toMatchObject({ aligned: true, rule: 'spf', dkimSource: 'mailroom' });
+  });
+});
+
+describe('verifyDkim line endings', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = { signingDomain: 'example.com', selector: 's', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const resolver: TxtResolver = async () => [[`v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`]];
+
+  it('verifies LF-only and mixed messages longer than a chunk, a CRLF split across chunks included', async () => {
+    const head = 'From: a@example.com\nSubject: lines\n\n';
+    const build = (fillerLength: number) => Buffer.from(`${head}${'x'.repeat(fillerLength)}\r\n${'line  with\tspace \n'.repeat(20_000)}end\n`);
+    const signedWith = async (fillerLength: number) => {
+      const lf = build(fillerLength);
+      const { signatures } = await dkimSign(lf, { ...key, signatureData: [key] });
+      return Buffer.concat([Buffer.from(signatures), lf]);
+    };
+    // The signature field's length does not depend on the filler: size the filler so the CR is the last byte of the first 64 KiB chunk.
+    const signatureLength = (await signedWith(10)).length - build(10).length;
+    const message = await signedWith(65_535 - signatureLength - head.length);
+    expect([message[65_535], message[65_536]]).toEqual([0x0d, 0x0a]);
+    expect((await verifyDkim(message, { resolver })).map((r) => r.result)).toEqual(['pass']);
+    const tampered = Buffer.from(message.toString('latin1').replace('end\n', 'End\n'), 'latin1');
+    expect((await verifyDkim(tampered, { resolver })).map((r) => r.comment)).toEqual(['body hash did not verify']);
   });
 });
