@@ -220,8 +220,9 @@ export class InboundEmail {
   }
 
   /**
-   * Whether DKIM or SPF vouches for the From domain (relaxed alignment); see `authVerdict`.
-   * `auth` holds SendGrid's raw results, which alone do not prove who sent the message.
+   * Whether DKIM or SPF vouches for the From domain (relaxed alignment); see `authVerdict`. DKIM results are
+   * `dkimCheck`'s (Mailroom's own verification) when set, else SendGrid's `auth.dkim`, which alone do not prove who
+   * sent the message.
    */
   authVerdict(): AuthVerdict {
     return authVerdict(this);
