@@ -128,6 +128,7 @@ describe('mailroom inspect', () => {
       aligned: false,
       rule: null,
       domain: null,
+      dkimSource: 'sendgrid',
       reason: expect.stringMatching(/^no passing DKIM signature aligned with From domain client\.example .*spf=softfail/),
     });
     expect(json.auth.dkim).toEqual([{ domain: 'mailer.other.example', result: 'pass' }]);

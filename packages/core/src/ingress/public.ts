@@ -2,6 +2,7 @@
 export { createIngress } from './ingress.js';
 export type { Ingress, ReceivedPost, ReceiveOptions } from './ingress.js';
 export { parseInboundBody } from './parse.js';
+export { rawMessageOf } from './raw-message.js';
 export { IngressError, IngressConfigurationError } from './errors.js';
 export type { IngressErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS } from './limits.js';

@@ -45,6 +45,10 @@
  * first three it throws MailroomConfigurationError.
  *
  * **Per-route middleware**: `{ use: requireAuthenticatedSender() }` as the route's options (or `mailroom.use`).
+ * **Sender authentication**: `createMailroom({ senderAuth: { dkim: 'verify' } })` verifies the DKIM signatures of
+ * raw-mode emails before routing (DNS budget 5 s per email, 5 signatures, DNS failures retried on 3 attempts, then
+ * `temperror`) and `email.authVerdict()` reads that instead of SendGrid's `dkim` field; the result is stored, so a
+ * replay has the same verdict. Parsed mode keeps SendGrid's field (`verdict.dkimSource` says which).
  * **Extending the context**: `createMailroom({ context: (ctx) => ({ … }) })` or
  * `mailroom.extend((ctx) => ({ … }))` adds typed fields to every handler's `ctx`.
  *
@@ -99,6 +103,8 @@ export { checkReadiness, healthRoutes, type HealthOptions, type Readiness, type 
 export { basicCredentialsFromEnv, parseBasicCredentials, parseMaxAgeSeconds, securityFromEnv } from './env.js';
 export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
+export { DkimLookupError } from './sender-auth.js';
+export type { MailroomSenderAuthOptions } from './sender-auth.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';
 export type {
   MailContext,

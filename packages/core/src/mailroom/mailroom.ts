@@ -18,6 +18,7 @@ import {
 import { compose } from './compose.js';
 import { MailroomConfigurationError } from './errors.js';
 import { createMailWiring, type MailroomMailOptions } from './mail.js';
+import { createSenderAuth, type MailroomSenderAuthOptions } from './sender-auth.js';
 import { replyTokenMiddleware, type ReplyTokenRouteOptions, type RouteFields } from './reply-token.js';
 import {
   createContext,
@@ -89,6 +90,12 @@ export interface MailroomOptions<E extends object = {}> {
   eventsSecurity?: MailroomEventsSecurity;
   /** Settings of the event dispatcher behind `mailroom.events` (attempts, backoff, polling). */
   eventDispatcher?: Omit<EventDispatcherOptions, 'store' | 'logger'>;
+  /**
+   * Sender authentication: `{ dkim: 'verify' }` verifies the DKIM signatures of raw-mode emails before routing
+   * (DNS with a timeout, a cap on signatures, DNS failures retried) and makes `email.authVerdict()` read that
+   * instead of SendGrid's `dkim` field. Default: SendGrid's fields. See `MailroomSenderAuthOptions`.
+   */
+  senderAuth?: MailroomSenderAuthOptions;
 }
 
 /** How Event Webhook posts are authenticated. */
@@ -219,8 +226,12 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   const mail = createMailWiring(store, logger, options.mail);
   const dispatcher = createEventDispatcher({ ...options.eventDispatcher, store, logger });
   let dispatcherWanted = Boolean(options.eventsSecurity);
+  const senderAuth = options.senderAuth
+    ? createSenderAuth(store, checkedSenderAuth(options.senderAuth), { limits: options.limits, maxAttempts: workerSettings.maxAttempts ?? 8 })
+    : null;
 
   async function processEmail({ record, email, attempt, tx, afterCommit }: ProcessContext): Promise<ProcessOutcome> {
+    await senderAuth?.record(tx, record.id, email);
     let match;
     try {
       match = router.match(email, { forcedRoute: record.forcedRoute });
@@ -260,6 +271,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     logger,
     ...(yieldAt > 0 ? { yieldWhile: () => receiving >= yieldAt || (receiving > 0 && saturated()) } : {}),
     ...(options.limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits: options.limits }) } : {}),
+    ...(senderAuth ? { prepare: senderAuth.prepare } : {}),
     ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'maxTakeovers', 'retention']),
   });
   let started = false;
@@ -437,6 +449,19 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     },
   } as Mailroom<E>;
   return mailroom;
+}
+
+function checkedSenderAuth(senderAuth: MailroomSenderAuthOptions): MailroomSenderAuthOptions {
+  if (senderAuth.dkim !== 'verify' && senderAuth.dkim !== 'sendgrid') {
+    throw new MailroomConfigurationError(`senderAuth.dkim must be 'verify' or 'sendgrid', not ${JSON.stringify(senderAuth.dkim)}`);
+  }
+  for (const name of ['timeoutMs', 'maxSignatures', 'dnsAttempts'] as const) {
+    const value = senderAuth[name];
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
+      throw new MailroomConfigurationError(`senderAuth.${name} must be a positive integer, not ${String(value)}`);
+    }
+  }
+  return senderAuth;
 }
 
 function unroutedNote(email: InboundEmail): string {

@@ -14,8 +14,9 @@ export interface RequireAuthenticatedSenderOptions {
 
 /**
  * Middleware for privileged mail actions (publishing, closing a ticket, changing an avatar): the From
- * address must be DKIM- or SPF-aligned (`email.authVerdict()`), and, with `expectedSender`, the expected
- * one. Otherwise the email is bounced (or ignored) with the reason and the handler does not run.
+ * address must be DKIM- or SPF-aligned (`email.authVerdict()`: Mailroom's own DKIM verification with
+ * `createMailroom({ senderAuth: { dkim: 'verify' } })` in raw mode, else SendGrid's fields), and, with
+ * `expectedSender`, the expected one. Otherwise the email is bounced (or ignored) with the reason and the handler does not run.
  *
  * @example
  * ```ts

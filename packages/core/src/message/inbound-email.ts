@@ -9,6 +9,7 @@ import {
   parseFeedbackReport,
   type AuthVerdict,
   type Classification,
+  type DkimCheck,
   type ClassifyOptions,
   type DeliveryReport,
   type ExtractedReply,
@@ -67,6 +68,8 @@ export interface InboundEmailInit {
   auth: AuthResults;
   spam: SpamCheck | null;
   senderIp: string | null;
+  /** Mailroom's own DKIM verification of the raw bytes (see `InboundEmail.dkimCheck`); default null. */
+  dkimCheck?: DkimCheck | null;
 }
 
 /** The JSON form of an InboundEmail: exactly these fields, used by the CLI, logs and the console. */
@@ -114,8 +117,16 @@ export class InboundEmail {
   readonly auth: Readonly<AuthResults>;
   readonly spam: Readonly<SpamCheck> | null;
   readonly senderIp: string | null;
+  /**
+   * DKIM as Mailroom verified it on this email's raw bytes (`createMailroom({ senderAuth: { dkim: 'verify' } })`),
+   * or null: parsed mode (no exact bytes to verify), or verification off. When set, `authVerdict()` reads it instead
+   * of `auth.dkim`.
+   */
+  readonly dkimCheck: Readonly<DkimCheck> | null;
+  readonly #init: InboundEmailInit;
 
   constructor(init: InboundEmailInit) {
+    this.#init = init;
     // NUL never means anything in mail text, and PostgreSQL text columns reject it: a sender must not be able
     // to make their own email unstorable (a 5xx SendGrid would retry for three days) with one encoded-word.
     const clean = withoutNul;
@@ -138,6 +149,12 @@ export class InboundEmail {
     this.auth = init.auth;
     this.spam = init.spam;
     this.senderIp = init.senderIp;
+    this.dkimCheck = init.dkimCheck ?? null;
+  }
+
+  /** This email with Mailroom's own DKIM verification attached (the worker does this before routing). */
+  withDkimCheck(check: DkimCheck): InboundEmail {
+    return new InboundEmail({ ...this.#init, dkimCheck: check });
   }
 
   /** The first header with this name (case-insensitive), or undefined. */
@@ -219,8 +236,9 @@ export class InboundEmail {
   }
 
   /**
-   * Whether DKIM or SPF vouches for the From domain (relaxed alignment); see `authVerdict`.
-   * `auth` holds SendGrid's raw results, which alone do not prove who sent the message.
+   * Whether DKIM or SPF vouches for the From domain (relaxed alignment); see `authVerdict`. DKIM results are
+   * `dkimCheck`'s (Mailroom's own verification) when set, else SendGrid's `auth.dkim`, which alone do not prove who
+   * sent the message.
    */
   authVerdict(): AuthVerdict {
     return authVerdict(this);

@@ -11,4 +11,4 @@
  */
 export { createWorker, HandlerTimeoutError, HandlerStallError } from './worker.js';
 export { eventLoopSaturation } from './saturation.js';
-export type { Reservation, Worker, WorkerOptions, Processor, ProcessContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';
+export type { Reservation, Worker, WorkerOptions, Processor, ProcessContext, PrepareContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';

@@ -43,6 +43,15 @@ export interface ProcessOutcome {
 }
 export type Processor = (ctx: ProcessContext) => Promise<ProcessOutcome>;
 
+/** What `WorkerOptions.prepare` gets: the email about to be processed, before its transaction exists. */
+export interface PrepareContext {
+  record: InboundRecord;
+  email: InboundEmail;
+  attempt: number;
+  /** The exact bytes SendGrid posted (read from storage unless the claim brought them). */
+  storedBody(): Promise<Buffer>;
+}
+
 export interface WorkerOptions {
   store: Store;
   processor: Processor;
@@ -85,6 +94,12 @@ export interface WorkerOptions {
    * answered first (stored, each answer after its commit) and processed in its gaps and as it passes.
    */
   yieldWhile?: () => boolean;
+  /**
+   * Runs before the processor's transaction opens and returns the email the processor gets: for work that waits on
+   * the network (the Mailroom's DKIM key lookups), which must not hold a transaction (on PGlite, the only
+   * connection). A throw is a failed attempt, retried with backoff like a processor's.
+   */
+  prepare?: (ctx: PrepareContext) => Promise<InboundEmail>;
   /** Periodic incineration while the worker runs. */
   retention?: { days?: number | Partial<Record<InboundRecord['status'], number>>; intervalMs?: number };
 }
@@ -444,7 +459,10 @@ export function createWorker(options: WorkerOptions): Worker {
     let outcome: ProcessOutcome;
     const hooks: Array<() => unknown> = [];
     try {
-      const email = await emailOf(claimed);
+      const parsed = await emailOf(claimed);
+      const email = options.prepare
+        ? await options.prepare({ record, email: parsed, attempt, storedBody: async () => claimed.body ?? (await storedBytes(record.id)) })
+        : parsed;
       if (store.closed) throw new StoreUnavailableError('the store is closed');
       // Begun by the handler's first write (if any) and committed together with the outcome: for a handler that
       // writes nothing, one statement. A handler's own network errors are not relabelled as a database outage.

@@ -18,6 +18,7 @@ describe('authVerdict', () => {
       aligned: true,
       rule: 'dkim',
       domain: 'example.com',
+      dkimSource: 'sendgrid',
       reason: 'dkim=pass for example.com aligns with From domain example.com',
     });
   });
@@ -53,6 +54,7 @@ describe('authVerdict', () => {
       aligned: true,
       rule: 'spf',
       domain: 'mail.example.com',
+      dkimSource: 'sendgrid',
       reason: 'spf=pass for envelope domain mail.example.com aligns with From domain example.com',
     });
   });
@@ -65,7 +67,7 @@ describe('authVerdict', () => {
 
   it('none: no DKIM, no SPF', () => {
     const v = authVerdict(evidence('alice@example.com', [], null));
-    expect(v).toEqual({ aligned: false, rule: null, domain: null, reason: 'no passing DKIM signature aligned with From domain example.com (dkim: none); spf=none' });
+    expect(v).toEqual({ aligned: false, rule: null, domain: null, dkimSource: 'sendgrid', reason: 'no passing DKIM signature aligned with From domain example.com (dkim: none); spf=none' });
   });
 
   it('no From address', () => {

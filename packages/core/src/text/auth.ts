@@ -1,5 +1,6 @@
 import { getDomain } from 'tldts';
 import type { DkimResult, EmailAddress } from '../message/index.js';
+import type { DkimCheck } from './dkim.js';
 
 /** Whether the From domain is vouched for by DKIM or SPF with DMARC-style relaxed alignment. */
 export interface AuthVerdict {
@@ -8,6 +9,11 @@ export interface AuthVerdict {
   rule: 'dkim' | 'spf' | null;
   /** The authenticated domain that aligned with From, or null. */
   domain: string | null;
+  /**
+   * Whose DKIM results were read: `mailroom` (verified on the raw bytes, `senderAuth: { dkim: 'verify' }`) or
+   * `sendgrid` (SendGrid's `dkim` field: parsed mode, or verification off). SPF is always SendGrid's.
+   */
+  dkimSource: 'mailroom' | 'sendgrid';
   /** Why: which rule passed, or why none did (for logs and rejection replies). */
   reason: string;
 }
@@ -17,6 +23,8 @@ export interface SenderEvidence {
   from: EmailAddress | null;
   auth: { spf: string | null; dkim: readonly DkimResult[] };
   envelope: { from: string | null };
+  /** Mailroom's own DKIM verification; when present it replaces `auth.dkim` (SendGrid's claim). */
+  dkimCheck?: DkimCheck | null;
 }
 
 /**
@@ -39,6 +47,8 @@ const MAX_DOMAIN_CHARS = 253;
 
 /** DKIM results looked at (SendGrid reports one per signature; a message has a handful). */
 const MAX_DKIM_RESULTS = 20;
+/** Characters of a verifier's comment quoted in a reason. */
+const MAX_COMMENT_CHARS = 100;
 
 function cleanDomain(value: string): string {
   const at = value.lastIndexOf('@');
@@ -54,25 +64,37 @@ function cleanDomain(value: string): string {
 /**
  * A passing DKIM signature whose domain aligns with the From domain, else a passing SPF whose
  * envelope-from domain aligns. SendGrid's `dkim`/`SPF` fields only say that *some* domain passed;
- * this is the check that ties them to the visible sender.
+ * this is the check that ties them to the visible sender. With `dkimCheck` (Mailroom's own verification of the
+ * raw bytes) its results are read and SendGrid's `dkim` field is ignored; only `pass` counts (`temperror`,
+ * `neutral`, `policy`, `fail` do not).
  */
 export function authVerdict(evidence: SenderEvidence): AuthVerdict {
+  const check = evidence.dkimCheck ?? null;
+  const dkimSource = check ? 'mailroom' : 'sendgrid';
   const fromDomain = cleanDomain(evidence.from?.address ?? '');
-  if (!fromDomain) return { aligned: false, rule: null, domain: null, reason: 'no From address' };
+  if (!fromDomain) return { aligned: false, rule: null, domain: null, dkimSource, reason: 'no From address' };
 
-  const dkim = evidence.auth.dkim.slice(0, MAX_DKIM_RESULTS).map((d) => ({ domain: cleanDomain(d.domain), result: d.result.trim().toLowerCase() }));
+  const reported = check ? check.results : evidence.auth.dkim;
+  const dkim = reported.slice(0, MAX_DKIM_RESULTS).map((d) => ({
+    domain: cleanDomain(d.domain),
+    result: d.result.trim().toLowerCase(),
+    comment: 'comment' in d && typeof d.comment === 'string' ? d.comment.slice(0, MAX_COMMENT_CHARS) : null,
+  }));
+  const by = check ? ' (verified by Mailroom)' : '';
   const alignedDkim = dkim.find((d) => d.result === 'pass' && domainsAlign(d.domain, fromDomain));
   if (alignedDkim) {
-    return { aligned: true, rule: 'dkim', domain: alignedDkim.domain, reason: `dkim=pass for ${alignedDkim.domain} aligns with From domain ${fromDomain}` };
+    const reason = `dkim=pass${by} for ${alignedDkim.domain} aligns with From domain ${fromDomain}`;
+    return { aligned: true, rule: 'dkim', domain: alignedDkim.domain, dkimSource, reason };
   }
 
   const spf = (evidence.auth.spf ?? 'none').trim().toLowerCase();
   const envelopeDomain = cleanDomain(evidence.envelope.from ?? '');
   if (spf === 'pass' && envelopeDomain && domainsAlign(envelopeDomain, fromDomain)) {
-    return { aligned: true, rule: 'spf', domain: envelopeDomain, reason: `spf=pass for envelope domain ${envelopeDomain} aligns with From domain ${fromDomain}` };
+    const reason = `spf=pass for envelope domain ${envelopeDomain} aligns with From domain ${fromDomain}`;
+    return { aligned: true, rule: 'spf', domain: envelopeDomain, dkimSource, reason };
   }
 
-  const dkimSummary = dkim.length ? dkim.map((d) => `${d.domain || '?'}=${d.result}`).join(', ') : 'none';
+  const dkimSummary = dkim.length ? dkim.map((d) => `${d.domain || '?'}=${d.result}${d.comment ? ` (${d.comment})` : ''}`).join(', ') : 'none';
   const spfSummary =
     spf === 'pass'
       ? envelopeDomain
@@ -83,7 +105,8 @@ export function authVerdict(evidence: SenderEvidence): AuthVerdict {
     aligned: false,
     rule: null,
     domain: null,
-    reason: `no passing DKIM signature aligned with From domain ${fromDomain} (dkim: ${dkimSummary}); ${spfSummary}`,
+    dkimSource,
+    reason: `no passing DKIM signature${by} aligned with From domain ${fromDomain} (dkim: ${dkimSummary}); ${spfSummary}`,
   };
 }
 

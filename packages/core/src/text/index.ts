@@ -45,5 +45,5 @@ export type { FeedbackReport, FeedbackReportSource } from './feedback.js';
 export type { DeliveryAction, DeliveryRecipient, DeliveryReport, DeliveryReportFormat, DeliveryReportSource } from './dsn.js';
 export { authVerdict, assertAuthenticatedSender, domainsAlign } from './auth.js';
 export type { AuthVerdict, SenderCheck, SenderEvidence } from './auth.js';
-export { verifyDkim } from './dkim.js';
-export type { DkimVerification, TxtResolver, VerifyDkimOptions } from './dkim.js';
+export { verifyDkim, isTemporaryDkimFailure, DEFAULT_DKIM_TIMEOUT_MS, DEFAULT_MAX_DKIM_SIGNATURES } from './dkim.js';
+export type { DkimCheck, DkimVerification, TxtResolver, VerifyDkimOptions } from './dkim.js';
