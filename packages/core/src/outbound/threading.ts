@@ -120,7 +120,8 @@ export interface CanAutoReplyOptions {
 /**
  * May we send an automatic reply to this email (RFC 3834)? Only to a human: `email.classify()` decides
  * (auto-replies, out-of-office notices, bounces, lists, bulk mail and loops with our own domains are
- * refused, with its reasons as `detail`), and there must be an address to answer.
+ * refused, with its reasons as `detail`), the sender must not have asked for none (`X-Auto-Response-Suppress`), and
+ * there must be an address to answer.
  */
 export function canAutoReply(inbound: InboundEmail, options: CanAutoReplyOptions = {}): AutoReplyVerdict {
   const sender = replyRecipients(inbound, true)[0]?.address;
@@ -131,8 +132,14 @@ export function canAutoReply(inbound: InboundEmail, options: CanAutoReplyOptions
     ownDomains: [...(options.ownDomains ?? [])],
     ...(options.loopMarkers ? { loopMarkers: [...options.loopMarkers] } : {}),
   });
-  if (kind === 'human') return { ok: true };
-  return { ok: false, reason: kind, detail: reasons.join('; ') };
+  if (kind !== 'human') return { ok: false, reason: kind, detail: reasons.join('; ') };
+  // Exchange's X-Auto-Response-Suppress is a weak sign that the mail itself is automatic, but a clear request
+  // not to be sent automatic replies: honoured here whatever the classification.
+  const suppress = inbound.header('x-auto-response-suppress') ?? '';
+  if (/(?:^|[\s,])(?:all|oof|autoreply)(?:$|[\s,])/i.test(suppress.slice(0, 200))) {
+    return { ok: false, reason: 'auto-reply', detail: `X-Auto-Response-Suppress: ${suppress.slice(0, 60)} asks for no automatic replies` };
+  }
+  return { ok: true };
 }
 
 export interface AutoReplyLimit {

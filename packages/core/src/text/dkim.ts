@@ -125,7 +125,8 @@ function withDeadline(resolver: TxtResolver, timeoutMs: number): TxtResolver {
   return async (name, rrtype) => {
     deadline ??= performance.now() + timeoutMs;
     const left = deadline - performance.now();
-    if (left <= 0) throw timeoutError(name, timeoutMs);
+    // Timers have millisecond granularity and may fire a fraction early: under 1 ms left is spent.
+    if (left < 1) throw timeoutError(name, timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(timeoutError(name, timeoutMs)), left);

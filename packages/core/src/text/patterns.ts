@@ -55,7 +55,8 @@ const WROTE_VERB =
   'написав\\(ла\\)|написав|пише|napsal\\(a\\)|napsal|kirjoitti|yazdı|đã viết|写道|寫道|書きました|작성|έγραψε)';
 
 /** A quote header that ends with a "wrote" verb ("… a écrit :", "… 写道："). */
-export const WROTE_END = new RegExp(`${WROTE_VERB}\\s*(?:[:：]\\s*)?$`, 'i');
+// Bounded gaps (not `\\s*`): an unanchored search ending in `\\s*…$` is quadratic in a run of spaces.
+export const WROTE_END = new RegExp(`${WROTE_VERB}\\s{0,8}(?:[:：]\\s{0,8})?$`, 'i');
 /** What may follow the address of a quote header ending in "<addr>:" (anchored both ends, so linear). */
 const ADDRESS_COLON_TAIL = /^\)?>?\)?\s*(?:(?:のメール|님이 작성)\s*)?[:：]\s*$/u;
 const ADDRESS_CHAR = /[^\s<>()@]/u;
@@ -214,7 +215,7 @@ export const MOBILE_SIGNATURE = new RegExp(
       '從我的[\\p{L}\\d_ .-]{1,30}傳送',
       '나의 [\\p{L}\\d_ .-]{1,30}에서 보냄',
     ].join('|') +
-    ')[.!。]?(?:\\s*<https?://[^>\\s]{1,200}>)?$',
+    ')[.!。]?(?:\\s{0,8}<https?://[^>\\s]{1,200}>)?\\s{0,8}$',
   'iu',
 );
 
