@@ -15,7 +15,7 @@ interface Outcome {
   stderr: string;
 }
 
-async function mailroom(argv: string[], stdin: Buffer[] = [], commands?: Command[]): Promise<Outcome> {
+async function mailroom(argv: string[], stdin: Buffer[] = [], commands?: Command[], env?: CliIO['env']): Promise<Outcome> {
   let stdout = '';
   let stderr = '';
   const io: CliIO = {
@@ -24,6 +24,7 @@ async function mailroom(argv: string[], stdin: Buffer[] = [], commands?: Command
     stdin: (async function* () {
       yield* stdin;
     })(),
+    ...(env ? { env } : {}),
   };
   const code = await run(argv, io, commands);
   return { code, stdout, stderr };
@@ -207,17 +208,7 @@ describe('parseCapturedRequest', () => {
 });
 
 describe('mailroom migrate against a database it cannot use', () => {
-  const migrateWith = (databaseUrl: string) => {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIO = {
-      stdout: { write: (text: string) => (stdout += text) },
-      stderr: { write: (text: string) => (stderr += text) },
-      stdin: (async function* () {})(),
-      env: { DATABASE_URL: databaseUrl },
-    };
-    return run(['migrate'], io).then((code) => ({ code, stdout, stderr }));
-  };
+  const migrateWith = (databaseUrl: string) => mailroom(['migrate'], [], undefined, { DATABASE_URL: databaseUrl });
 
   it('exits 2 with one line naming the server and the driver\'s cause (connection refused)', async () => {
     const outcome = await migrateWith('postgres://postgres:secret-pw@127.0.0.1:1/mailroom');
