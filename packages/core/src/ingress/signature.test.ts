@@ -137,7 +137,7 @@ describe('public keys', () => {
   });
 
   it('names a missing key (the README pattern `[process.env.SENDGRID_PARSE_PUBLIC_KEY!]` with the variable unset)', () => {
-    expect(() => parseSendGridPublicKey(undefined as unknown as string)).toThrow(/public key is undefined: set SENDGRID_PARSE_PUBLIC_KEY/);
+    expect(() => parseSendGridPublicKey(undefined)).toThrow(/public key is undefined: set SENDGRID_PARSE_PUBLIC_KEY/);
     expect(() => parseSendGridPublicKey('  ')).toThrow(IngressConfigurationError);
   });
 

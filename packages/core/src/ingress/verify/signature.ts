@@ -13,7 +13,7 @@ const KEY_CACHE_LIMIT = 64;
  * Turns SendGrid's public key (base64 DER SubjectPublicKeyInfo, no PEM armour; PEM is
  * tolerated) into a KeyObject. Anything that is not a P-256 key is a configuration error.
  */
-export function parseSendGridPublicKey(publicKey: string): KeyObject {
+export function parseSendGridPublicKey(publicKey: string | undefined): KeyObject {
   // `[process.env.SENDGRID_PARSE_PUBLIC_KEY!]` with the variable unset lands here as undefined.
   if (typeof publicKey !== 'string' || !publicKey.trim()) {
     throw new IngressConfigurationError(
