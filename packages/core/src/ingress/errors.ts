@@ -2,7 +2,7 @@
  * HTTP statuses an ingress rejection maps to. The 4xx are the sender's fault, never a retry request; 503 alone
  * (`receiver_busy`: too many body bytes in flight) asks for a retry, which SendGrid makes for 5xx.
  */
-export type IngressErrorStatus = 400 | 401 | 403 | 408 | 411 | 413 | 415 | 503;
+export type IngressErrorStatus = 400 | 401 | 403 | 408 | 411 | 413 | 415 | 422 | 503;
 
 /**
  * A post the ingress refuses. `status` is the HTTP status to answer with, `code` a stable

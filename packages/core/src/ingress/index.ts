@@ -36,6 +36,10 @@
  *   basic/bearer/insecure, the verified signature for signed posts): the Mailroom's worker yields only to those.
  * - `dkim` and `SPF` are read with a strict grammar (`{@domain : result}` groups; one RFC 7208 word); anything
  *   else, or the field sent twice, is no result, so free text never becomes a passing domain.
+ * - A body over `limits.parseOffThreadAboveBytes` (256 KiB) is parsed on a worker thread (one pool per process,
+ *   cores − 1 threads, started on demand), within `limits.parseTimeoutMs` (30 s; past it: 422 `parse_timeout`):
+ *   the event loop that answers webhooks only receives the finished email (no large or
+ *   hostile message stalls it; see `npm run bench -- --worst`).
  * - Nothing is hashed while parsing: `ReceivedPost.sha256` (the body) and `Attachment.sha256` are
  *   computed on first read and cached, so the cost lands where a digest is used (the inbox's
  *   ingest reads both for its dedupe key and body checksum).

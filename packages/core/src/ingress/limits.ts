@@ -31,6 +31,16 @@ export interface IngressLimits {
    * maxBodyBytes does not turn a handful of concurrent posts into 503s); never below maxBodyBytes. 0: off.
    */
   maxInFlightBytes?: number;
+  /**
+   * A body larger than this many bytes is parsed on a worker thread (a pool shared by the process), so a large or
+   * hostile message costs a thread, not the event loop; default 256 KiB. 0: always on the event loop.
+   */
+  parseOffThreadAboveBytes?: number;
+  /**
+   * How long a parse on a worker thread may take before the thread is stopped and the post refused with 422
+   * `parse_timeout` (not retried); default 30 s. 0: no limit.
+   */
+  parseTimeoutMs?: number;
 }
 
 export type ResolvedLimits = Required<IngressLimits>;
@@ -46,6 +56,8 @@ export const DEFAULT_LIMITS: Readonly<ResolvedLimits> = Object.freeze({
   minBodyBytesPerSecond: 16 * 1024,
   bodyRateGraceMs: 5_000,
   maxInFlightBytes: 4 * 40 * 1024 * 1024,
+  parseOffThreadAboveBytes: 256 * 1024,
+  parseTimeoutMs: 30_000,
 });
 
 export function resolveLimits(limits: IngressLimits | undefined): ResolvedLimits {

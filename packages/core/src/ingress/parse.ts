@@ -3,7 +3,9 @@ import { collectBody, type BodySource } from './body.js';
 import { IngressError } from './errors.js';
 import { FormData } from './form.js';
 import { resolveLimits, type IngressLimits, type ResolvedLimits } from './limits.js';
+import { emailFromData, type EmailData } from './email-data.js';
 import { formDataBoundary, splitFormData } from './multipart.js';
+import { parseOffThread } from './parse-pool.js';
 import { buildParsedEmail } from './parsed-mode.js';
 import { buildRawEmail } from './raw-mode.js';
 
@@ -28,8 +30,18 @@ export async function parseInboundBody(
   return parseFormBody(collected.body, boundary, limits);
 }
 
-/** Splits the form and picks the mode: `email` → raw; `headers`/`from`/`text` → parsed; neither → 400. */
+/**
+ * Parses a whole body into an email: on this thread up to `limits.parseOffThreadAboveBytes`, on a parse thread
+ * above it (within `limits.parseTimeoutMs`), so no message holds the event loop for longer than a small one does.
+ */
 export async function parseFormBody(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<InboundEmail> {
+  if (body.length === 0) throw new IngressError(400, 'empty_body', 'empty request body');
+  const offThread = limits.parseOffThreadAboveBytes > 0 && body.length > limits.parseOffThreadAboveBytes;
+  return emailFromData(await (offThread ? parseOffThread(body, boundary, limits) : parseFormData(body, boundary, limits)));
+}
+
+/** Splits the form and picks the mode: `email` → raw; `headers`/`from`/`text` → parsed; neither → 400. */
+export async function parseFormData(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<EmailData> {
   if (body.length === 0) throw new IngressError(400, 'empty_body', 'empty request body');
   const form = new FormData(splitFormData(body, boundary, limits));
   if (form.has('email')) return buildRawEmail(form, limits);

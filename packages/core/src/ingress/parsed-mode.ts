@@ -1,4 +1,5 @@
-import { Attachment, InboundEmail, parseAddressList, type EmailAddress } from '../message/index.js';
+import { parseAddressList, type AttachmentInit, type EmailAddress } from '../message/index.js';
+import type { EmailData } from './email-data.js';
 import { decodeCharset, decodeUnlabelledHeader, isValidUtf8 } from './charsets.js';
 import { IngressError } from './errors.js';
 import type { FormData } from './form.js';
@@ -12,7 +13,7 @@ import type { ResolvedLimits } from './limits.js';
  * and ids come from the raw `headers` field (RFC 2047-decoded here) when it is clean
  * UTF-8/ASCII, otherwise from SendGrid's decoded fields.
  */
-export function buildParsedEmail(form: FormData, limits: ResolvedLimits): InboundEmail {
+export function buildParsedEmail(form: FormData, limits: ResolvedLimits): EmailData {
   const charsets = readCharsets(form);
   const decoded = (name: string): string | undefined => {
     const bytes = form.bytes(name);
@@ -41,7 +42,7 @@ export function buildParsedEmail(form: FormData, limits: ResolvedLimits): Inboun
   const text = decoded('text');
   const html = decoded('html');
   const metadata = form.metadata();
-  return new InboundEmail({
+  return {
     mode: 'parsed',
     messageId: summary.messageId,
     date: summary.date,
@@ -60,7 +61,7 @@ export function buildParsedEmail(form: FormData, limits: ResolvedLimits): Inboun
     auth: metadata.auth,
     spam: metadata.spam,
     senderIp: metadata.senderIp,
-  });
+  };
 }
 
 /** The `charsets` field (field → charset label); invalid JSON is ignored, every field then UTF-8. */
@@ -88,7 +89,7 @@ function stripBrackets(contentId: string): string {
  * an info entry are kept; unreadable metadata JSON is ignored, the parts still kept.
  * Not hashed here: `Attachment.sha256` is computed from the part's bytes on first read.
  */
-function buildAttachments(form: FormData): Attachment[] {
+function buildAttachments(form: FormData): AttachmentInit[] {
   const infoValue = parseJsonLenient(form.text('attachment-info'));
   const info = isRecord(infoValue) ? infoValue : {};
   const contentIdsValue = parseJsonLenient(form.text('content-ids'));
@@ -102,13 +103,13 @@ function buildAttachments(form: FormData): Attachment[] {
     const meta = isRecord(info[part.name]) ? (info[part.name] as Record<string, unknown>) : {};
     const metaContentId = stringOf(meta['content-id']);
     const contentId = metaContentId ? stripBrackets(metaContentId) : (contentIdByPart.get(part.name) ?? null);
-    return new Attachment({
+    return {
       filename: stringOf(meta.filename) ?? stringOf(meta.name) ?? part.filename ?? part.name,
       contentType: stringOf(meta.type) ?? part.contentType?.trim() ?? 'application/octet-stream',
       size: part.data.length,
       contentId: contentId || null,
       inline: Boolean(contentId),
       source: { kind: 'buffer', data: part.data },
-    });
+    };
   });
 }

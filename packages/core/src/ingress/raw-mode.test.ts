@@ -349,10 +349,23 @@ describe('raw mode: large base64 attachments are decoded when read, not while pa
     const bytes = randomBytes(16 * 1024 * 1024);
     const { body, contentType } = rawPost(messageWithAttachment(bytes, 'big.bin'));
     const before = process.memoryUsage().arrayBuffers;
-    const email = await parseInboundBody(body, contentType);
+    const email = await parseInboundBody(body, contentType, { limits: { parseOffThreadAboveBytes: 0 } });
     const held = process.memoryUsage().arrayBuffers - before;
     // Decoded while parsing, the attachment alone would add 16 MiB that stay reachable from the email.
     expect(held).toBeLessThan(4 * 1024 * 1024);
+    expect(email.attachments[0]!.size).toBe(bytes.length);
+    expect((await email.attachments[0]!.content()).equals(bytes)).toBe(true);
+  });
+
+  it('parsed on a parse thread, the large attachment comes back as a place in the posted bytes, not a copy', async () => {
+    const bytes = randomBytes(16 * 1024 * 1024);
+    const { body, contentType } = rawPost(messageWithAttachment(bytes, 'big.bin'));
+    const before = process.memoryUsage().arrayBuffers;
+    const email = await parseInboundBody(body, contentType); // ~22 MB: above parseOffThreadAboveBytes (256 KiB)
+    const held = process.memoryUsage().arrayBuffers - before;
+    // The thread's copy of the body comes back moved, garbage until the next collection: at most one more body.
+    // The base64 text copied back would add another body's worth; decoded, 16 MiB.
+    expect(held).toBeLessThan(body.length + 4 * 1024 * 1024);
     expect(email.attachments[0]!.size).toBe(bytes.length);
     expect((await email.attachments[0]!.content()).equals(bytes)).toBe(true);
   });

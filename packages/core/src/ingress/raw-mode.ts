@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import { Attachment, InboundEmail } from '../message/index.js';
+import type { EmailData } from './email-data.js';
 import { decodeUnlabelledHeader } from './charsets.js';
 import { IngressError } from './errors.js';
 import type { FormData } from './form.js';
@@ -11,14 +11,14 @@ import { headerFromLine, summarizeHeaders, toHeaders, type HeaderField } from '.
 import type { ResolvedLimits } from './limits.js';
 import { checkMimeStructure, type LeafPart } from './mime-structure.js';
 import { parseContentType } from './multipart.js';
-import { deleteWhenReleased, openSpillFile, type SpillFile } from './spill.js';
+import { openSpillFile, type SpillFile } from './spill.js';
 
 /**
  * Raw mode ("POST the raw, full MIME message"): the `email` part holds the message bytes,
  * parsed by mailparser from a Buffer (never a string, so 8-bit bodies keep their charset).
  * SendGrid's metadata fields (envelope, dkim, SPF, spam, sender_ip) come from the form.
  */
-export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Promise<InboundEmail> {
+export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Promise<EmailData> {
   const email = form.bytes('email')!;
   const leaves = checkMimeStructure(email, limits);
   const options = {
@@ -57,7 +57,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   const summary = summarizeHeaders(headerFields);
   const html = typeof parsed.html === 'string' ? parsed.html : null;
   const metadata = form.metadata();
-  return new InboundEmail({
+  return {
     mode: 'raw',
     messageId: summary.messageId,
     date: summary.date,
@@ -81,16 +81,14 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
         contentId: contentId || null,
         inline: Boolean(attachment.related) || attachment.contentDisposition === 'inline' || referenced,
       };
-      if (attachment.encoded) return new Attachment({ ...fields, source: { kind: 'base64', encoded: attachment.encoded } });
-      if (!attachment.spilled) return new Attachment({ ...fields, size: attachment.size, source: { kind: 'chunks', chunks: attachment.chunks } });
-      const spilled = new Attachment({ ...fields, size: attachment.size, sha256: attachment.spilled.sha256, source: { kind: 'file', path: attachment.spilled.path } });
-      deleteWhenReleased(spilled, attachment.spilled.path);
-      return spilled;
+      if (attachment.encoded) return { ...fields, source: { kind: 'base64', encoded: attachment.encoded } };
+      if (!attachment.spilled) return { ...fields, size: attachment.size, source: { kind: 'chunks', chunks: attachment.chunks } };
+      return { ...fields, size: attachment.size, sha256: attachment.spilled.sha256, source: { kind: 'file', path: attachment.spilled.path } };
     }),
     auth: metadata.auth,
     spam: metadata.spam,
     senderIp: metadata.senderIp,
-  });
+  };
 }
 
 /** Address-list headers mailparser parses (nodemailer's addressparser, then HTML and text forms of the list). */

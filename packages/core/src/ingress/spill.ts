@@ -10,12 +10,21 @@ import { join } from 'node:path';
  */
 let folder: string | null = null;
 
-function spillFolder(): string {
+/** The folder spilled attachments go to (created on first use, removed when the process exits). */
+export function spillFolder(): string {
   if (folder) return folder;
   const created = mkdtempSync(join(tmpdir(), 'mailroom-spill-'));
   folder = created;
   process.once('exit', () => rmSync(created, { recursive: true, force: true }));
   return created;
+}
+
+/**
+ * A parse thread spills into the main thread's folder: the files outlive the thread (the Attachments that read
+ * them live on the main thread), so the thread must not create, or remove at its exit, a folder of its own.
+ */
+export function useSpillFolder(path: string): void {
+  folder = path;
 }
 
 const released = new FinalizationRegistry<string>((path) => unlink(path, () => undefined));

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { createIngress, IngressError, parseInboundBody } from './index.js';
+import { buildMultipart, postRequest } from './test-support.js';
+
+const CRLF = '\r\n';
+
+/** A raw post of `lines` short quoted lines: ~`size` bytes, well above the 256 KiB off-thread threshold. */
+function bigRawPost(size: number, extraHeaders = '') {
+  const line = `> quoted text of an earlier message${CRLF}`;
+  const mime = `From: Ann <ann@example.org>${CRLF}To: support@example.com${CRLF}Subject: long${CRLF}${extraHeaders}Content-Type: text/plain; charset=utf-8${CRLF}${CRLF}Hello${CRLF}${line.repeat(Math.ceil(size / line.length))}`;
+  return buildMultipart([
+    ['email', Buffer.from(mime)],
+    ['envelope', '{"to":["support@example.com"],"from":"ann@example.org"}'],
+  ]);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<IngressError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(IngressError);
+  return error as IngressError;
+}
+
+describe('parsing large posts on a parse thread', () => {
+  it('gives the same email as a parse on the event loop', async () => {
+    const { body, contentType } = bigRawPost(1024 * 1024, `Cc: Bob <bob@example.org>, carol@example.org${CRLF}`);
+    const offThread = await parseInboundBody(body, contentType);
+    const inline = await parseInboundBody(body, contentType, { limits: { parseOffThreadAboveBytes: 0 } });
+    expect(offThread.toJSON()).toEqual(inline.toJSON());
+    expect(offThread.text).toHaveLength(inline.text!.length);
+    expect(offThread.cc.map((a) => a.address)).toEqual(['bob@example.org', 'carol@example.org']);
+  });
+
+  it('rebuilds the thread’s rejections as the same IngressError (status, code, reason)', async () => {
+    const { body, contentType } = bigRawPost(512 * 1024);
+    const limits = { maxAttachments: 0 };
+    const tooDeep = `Content-Type: multipart/mixed; boundary="b"${CRLF}${CRLF}--b${CRLF}`;
+    const nested = buildMultipart([['email', Buffer.from(`From: a@example.com${CRLF}${tooDeep.repeat(60)}${'x'.repeat(300_000)}`)]]);
+    const offThread = await rejection(parseInboundBody(nested.body, nested.contentType, { limits }));
+    const inline = await rejection(parseInboundBody(nested.body, nested.contentType, { limits: { ...limits, parseOffThreadAboveBytes: 0 } }));
+    expect([offThread.status, offThread.code, offThread.message]).toEqual([inline.status, inline.code, inline.message]);
+    expect(offThread.code).toBe('mime_too_deep');
+    // And the pool goes on serving.
+    expect((await parseInboundBody(body, contentType)).subject).toBe('long');
+  });
+
+  it('stops a parse that passes limits.parseTimeoutMs: 422 parse_timeout, and the next post is parsed', async () => {
+    const ingress = createIngress({ security: { insecure: true }, limits: { parseTimeoutMs: 1 } });
+    const { body, contentType } = bigRawPost(8 * 1024 * 1024);
+    const error = await rejection(ingress.receive(postRequest(body, { contentType })));
+    expect([error.status, error.code]).toEqual([422, 'parse_timeout']);
+    expect(error.message).toContain('parseTimeoutMs');
+    const roomy = createIngress({ security: { insecure: true } });
+    expect((await roomy.receive(postRequest(body, { contentType }))).email.text).toContain('quoted text');
+  });
+
+  it('refuses a negative or non-numeric budget as a configuration error', () => {
+    expect(() => createIngress({ security: { insecure: true }, limits: { parseTimeoutMs: -1 } })).toThrow(RangeError);
+    expect(() => createIngress({ security: { insecure: true }, limits: { parseOffThreadAboveBytes: Number.NaN } })).toThrow(RangeError);
+  });
+});

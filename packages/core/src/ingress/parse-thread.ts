@@ -1,0 +1,39 @@
+/**
+ * The body of a parse thread (see parse-pool.ts): runs the ingress's parse on a worker thread, so a large or
+ * pathological message costs that thread's time and heap, never the event loop that answers webhooks.
+ */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
+import { detachedEmailData, type BodyView, type EmailData } from './email-data.js';
+import { IngressError, type IngressErrorStatus } from './errors.js';
+import type { ResolvedLimits } from './limits.js';
+import { parseFormData } from './parse.js';
+import { SpillError } from './raw-mode.js';
+import { useSpillFolder } from './spill.js';
+
+export interface ParseTask {
+  body: Uint8Array;
+  boundary: string;
+  limits: ResolvedLimits;
+  spillFolder: string | null;
+}
+
+/** Errors do not cross threads with their class and fields: they come back as data and are rebuilt. */
+export type ParseOutcome =
+  | { ok: true; data: EmailData; views: BodyView[] }
+  | { ok: false; kind: 'ingress'; status: IngressErrorStatus; code: string; message: string }
+  | { ok: false; kind: 'spill' | 'other'; message: string };
+
+export default async function parseTask(task: ParseTask): Promise<ParseOutcome | object> {
+  if (task.spillFolder) useSpillFolder(task.spillFolder);
+  const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
+  try {
+    const { data, views, transfer } = detachedEmailData(await parseFormData(body, task.boundary, task.limits), body);
+    const outcome: ParseOutcome = { ok: true, data, views };
+    // Moved, not copied: the thread hands its buffers over (transfer list), the body too, and keeps nothing
+    // (an idle thread may not collect garbage for a long time).
+    return move({ [transferableSymbol]: [...transfer, task.body.buffer], [valueSymbol]: outcome });
+  } catch (error) {
+    if (error instanceof IngressError) return { ok: false, kind: 'ingress', status: error.status, code: error.code, message: error.message };
+    return { ok: false, kind: error instanceof SpillError ? 'spill' : 'other', message: (error as Error)?.message ?? String(error) };
+  }
+}
