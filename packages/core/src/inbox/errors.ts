@@ -89,7 +89,7 @@ export function isUnavailableError(error: unknown): boolean {
       if (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;
     }
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /PGlite is closed|database is closed|write CONNECTION_CLOSED/i.test(message)) return true;
+    if (typeof message === 'string' && /PGlite is clos(?:ed|ing)|database is closed|write CONNECTION_CLOSED/i.test(message)) return true;
   }
   return false;
 }

@@ -232,7 +232,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
       const email = post.email;
       // Attachment digests feed the dedupe checksum; a large one (decoded on read) is hashed a block per turn.
       for (const attachment of email.attachments) await attachment.digest();
-      const { messageId, dedupeKey } = identify(email);
+      const { messageId, dedupeKey } = await identify(email);
       const body = Buffer.from(post.body.buffer, post.body.byteOffset, post.body.byteLength);
       const id = randomUUID();
       const bodyBlobKey = blobKeyOf(id);

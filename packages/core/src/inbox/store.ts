@@ -115,14 +115,35 @@ function postgresInsertText(count: number): string {
  * microtasks: a 2.2 MB body's Bind and Execute were one 60–100 ms macrotask. Giving a turn of the event loop before
  * each message bounds a stall by the largest single message (≈ 20–45 ms for that body), and lets webhook requests
  * in between. Wraps the instance's public `execProtocolRaw`, which every query, transaction and exec goes through.
+ * `close()` first refuses new messages and lets those waiting for their turn finish or fail (a message must never
+ * reach a module PGlite is shutting down), then closes with the original method.
  */
-function yieldBeforeEachMessage(client: PGlite): PGlite {
+function yieldingPglite(client: PGlite): { client: PGlite; close(): Promise<void> } {
   const send = client.execProtocolRaw.bind(client);
+  let closing = false;
+  let waiting = 0;
+  let drained: (() => void) | null = null;
+  const refuse = () => new Error('PGlite is closed');
   client.execProtocolRaw = async (...args) => {
-    await new Promise((resolve) => setImmediate(resolve));
-    return send(...args);
+    if (closing) throw refuse();
+    waiting++;
+    try {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (closing) throw refuse();
+      return await send(...args);
+    } finally {
+      if (--waiting === 0) drained?.();
+    }
   };
-  return client;
+  return {
+    client,
+    async close() {
+      closing = true;
+      if (waiting > 0) await new Promise<void>((resolve) => (drained = resolve));
+      client.execProtocolRaw = send;
+      await client.close();
+    },
+  };
 }
 
 // Any constant works; it only has to be the same in every process sharing the database.
@@ -216,9 +237,10 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
       await unlock();
       throw error;
     }
-    const pglite = yieldBeforeEachMessage(client);
+    const yielding = yieldingPglite(client);
+    const pglite = yielding.client;
     shutdown = async () => {
-      await pglite.close();
+      await yielding.close();
       await unlock();
     };
     const pgliteDb = drizzlePglite(client);

@@ -50,8 +50,9 @@ export async function collectBody(
     watch?.progress(chunk.byteLength);
     onChunk?.(chunk);
     if (!preallocated && expected > 0 && filled + chunk.byteLength >= PREALLOCATE_AFTER_BYTES && filled + chunk.byteLength < expected) {
-      // Several more chunks are coming: one buffer of the declared size, so the body exists once.
-      preallocated = Buffer.allocUnsafe(expected);
+      // Several more chunks are coming: one buffer of the declared size, so the body exists once. Shared memory,
+      // so a parse thread reads these very bytes (parse-pool.ts) instead of a copy.
+      preallocated = Buffer.from(new SharedArrayBuffer(expected));
       let at = 0;
       for (const previous of chunks) at += previous.copy(preallocated, at);
       chunks = [];

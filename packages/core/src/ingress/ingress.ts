@@ -76,8 +76,8 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
           authenticatedBy.unshift('signature');
           receiveOptions.onAuthenticated?.();
         }
-        const email = await parseFormBody(body, boundary, limits);
-        return receivedPost(email, body, contentType, authenticatedBy);
+        const { email, bodySha256 } = await parseFormBody(body, boundary, limits);
+        return receivedPost(email, body, contentType, authenticatedBy, bodySha256);
       } finally {
         lease.release();
       }
@@ -178,8 +178,8 @@ function unreadSync<T>(check: () => T): T {
   }
 }
 
-function receivedPost(email: InboundEmail, body: Buffer, contentType: string, authenticatedBy: AuthMethod[]): ReceivedPost {
-  let sha256: string | undefined;
+function receivedPost(email: InboundEmail, body: Buffer, contentType: string, authenticatedBy: AuthMethod[], known?: string): ReceivedPost {
+  let sha256 = known;
   return {
     email,
     body,

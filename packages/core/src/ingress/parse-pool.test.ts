@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createIngress, IngressError, parseInboundBody } from './index.js';
 import { buildMultipart, postRequest } from './test-support.js';
@@ -41,6 +42,26 @@ describe('parsing large posts on a parse thread', () => {
     expect(offThread.code).toBe('mime_too_deep');
     // And the pool goes on serving.
     expect((await parseInboundBody(body, contentType)).subject).toBe('long');
+  });
+
+  it('reads a streamed body in shared memory where it is: attachment, text and body digest as parsed inline', async () => {
+    const file = randomBytes(2 * 1024 * 1024);
+    const mime = [
+      'From: ann@example.org', 'To: support@example.com', 'Subject: file', 'Content-Type: multipart/mixed; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'see attached', '--b',
+      'Content-Type: application/octet-stream; name="f.bin"', 'Content-Disposition: attachment; filename="f.bin"', 'Content-Transfer-Encoding: base64', '',
+      ...file.toString('base64').match(/.{1,76}/g)!, '--b--', '',
+    ].join(CRLF);
+    const { body, contentType } = buildMultipart([['email', Buffer.from(mime)], ['envelope', '{"to":["support@example.com"],"from":"ann@example.org"}']]);
+    const ingress = createIngress({ security: { insecure: true } });
+    const post = await ingress.receive(postRequest(body, { contentType, chunkSize: 64 * 1024, headers: { 'content-length': String(body.length) } }));
+    expect(post.body.buffer).toBeInstanceOf(SharedArrayBuffer); // streamed past 1 MiB into one shared buffer
+    expect(post.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(post.email.text).toBe('see attached');
+    const [attachment] = post.email.attachments;
+    expect(attachment!.filename).toBe('f.bin');
+    expect((await attachment!.content()).equals(file)).toBe(true);
+    expect(attachment!.sha256).toBe(createHash('sha256').update(file).digest('hex'));
   });
 
   it('stops a parse that passes limits.parseTimeoutMs: 422 parse_timeout, and the next post is parsed', async () => {

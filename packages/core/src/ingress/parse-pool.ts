@@ -34,13 +34,16 @@ function parsePool(): Piscina<ParseTask, ParseOutcome> {
  * Parses a body on a parse thread within `limits.parseTimeoutMs`: past it the thread is stopped and the post
  * refused (422 `parse_timeout`), so no message can hold a thread, or be retried into the same wall, for longer.
  */
-export async function parseOffThread(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<EmailData> {
-  const copy = new Uint8Array(body); // the caller keeps its bytes (the inbox stores them); the copy is moved
-  const task: ParseTask = { body: copy, boundary, limits, spillFolder: limits.spillAttachmentsAboveBytes > 0 ? spillFolder() : null };
+export async function parseOffThread(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<{ data: EmailData; bodySha256: string }> {
+  // A body in shared memory (a streamed one, see body.ts) is read where it is; any other is copied and the copy
+  // moved (the caller keeps its bytes: the inbox stores them).
+  const shared = body.buffer instanceof SharedArrayBuffer;
+  const bytes = shared ? body : new Uint8Array(body);
+  const task: ParseTask = { body: bytes, boundary, limits, spillFolder: limits.spillAttachmentsAboveBytes > 0 ? spillFolder() : null };
   const signal = limits.parseTimeoutMs > 0 ? AbortSignal.timeout(limits.parseTimeoutMs) : null;
   let outcome: ParseOutcome;
   try {
-    outcome = await parsePool().run(task, { transferList: [copy.buffer], signal });
+    outcome = await parsePool().run(task, { transferList: shared ? [] : [bytes.buffer as ArrayBuffer], signal });
   } catch (error) {
     if (signal?.aborted) {
       throw new IngressError(422, 'parse_timeout', `the message could not be parsed within ${limits.parseTimeoutMs} ms (limits.parseTimeoutMs)`);
@@ -50,7 +53,7 @@ export async function parseOffThread(body: Buffer, boundary: string, limits: Res
     }
     throw error;
   }
-  if (outcome.ok) return withBodyViews(outcome.data, outcome.views, body);
+  if (outcome.ok) return { data: withBodyViews(outcome.data, outcome.views, body), bodySha256: outcome.bodySha256 };
   if (outcome.kind === 'ingress') throw new IngressError(outcome.status, outcome.code, outcome.message);
   if (outcome.kind === 'spill') throw new SpillError(outcome.message);
   throw new Error(`parse thread: ${outcome.message}`);

@@ -2,6 +2,7 @@
  * The body of a parse thread (see parse-pool.ts): runs the ingress's parse on a worker thread, so a large or
  * pathological message costs that thread's time and heap, never the event loop that answers webhooks.
  */
+import { createHash } from 'node:crypto';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { detachedEmailData, type BodyView, type EmailData } from './email-data.js';
 import { IngressError, type IngressErrorStatus } from './errors.js';
@@ -19,7 +20,7 @@ export interface ParseTask {
 
 /** Errors do not cross threads with their class and fields: they come back as data and are rebuilt. */
 export type ParseOutcome =
-  | { ok: true; data: EmailData; views: BodyView[] }
+  | { ok: true; data: EmailData; views: BodyView[]; bodySha256: string }
   | { ok: false; kind: 'ingress'; status: IngressErrorStatus; code: string; message: string }
   | { ok: false; kind: 'spill' | 'other'; message: string };
 
@@ -28,10 +29,12 @@ export default async function parseTask(task: ParseTask): Promise<ParseOutcome |
   const body = Buffer.from(task.body.buffer, task.body.byteOffset, task.body.byteLength);
   try {
     const { data, views, transfer } = detachedEmailData(await parseFormData(body, task.boundary, task.limits), body);
-    const outcome: ParseOutcome = { ok: true, data, views };
-    // Moved, not copied: the thread hands its buffers over (transfer list), the body too, and keeps nothing
-    // (an idle thread may not collect garbage for a long time).
-    return move({ [transferableSymbol]: [...transfer, task.body.buffer], [valueSymbol]: outcome });
+    // The body's digest (the inbox's checksum) is one more pass over bytes this thread holds anyway.
+    const outcome: ParseOutcome = { ok: true, data, views, bodySha256: createHash('sha256').update(body).digest('hex') };
+    // Moved, not copied: the thread hands its buffers over (transfer list), a copied body too, and keeps nothing
+    // (an idle thread may not collect garbage for a long time). A shared body stays where it is.
+    const ownBody = task.body.buffer instanceof ArrayBuffer ? [task.body.buffer] : [];
+    return move({ [transferableSymbol]: [...transfer, ...ownBody], [valueSymbol]: outcome });
   } catch (error) {
     if (error instanceof IngressError) return { ok: false, kind: 'ingress', status: error.status, code: error.code, message: error.message };
     return { ok: false, kind: error instanceof SpillError ? 'spill' : 'other', message: (error as Error)?.message ?? String(error) };

@@ -27,17 +27,21 @@ export async function parseInboundBody(
   const limits = resolveLimits(options?.limits);
   const boundary = formDataBoundary(contentType);
   const collected = await collectBody(body, { maxBytes: limits.maxBodyBytes });
-  return parseFormBody(collected.body, boundary, limits);
+  return (await parseFormBody(collected.body, boundary, limits)).email;
 }
 
 /**
  * Parses a whole body into an email: on this thread up to `limits.parseOffThreadAboveBytes`, on a parse thread
  * above it (within `limits.parseTimeoutMs`), so no message holds the event loop for longer than a small one does.
+ * A parse thread also hashes the body (`bodySha256`), which would otherwise be one long pass on this thread.
  */
-export async function parseFormBody(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<InboundEmail> {
+export async function parseFormBody(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<{ email: InboundEmail; bodySha256?: string }> {
   if (body.length === 0) throw new IngressError(400, 'empty_body', 'empty request body');
-  const offThread = limits.parseOffThreadAboveBytes > 0 && body.length > limits.parseOffThreadAboveBytes;
-  return emailFromData(await (offThread ? parseOffThread(body, boundary, limits) : parseFormData(body, boundary, limits)));
+  if (limits.parseOffThreadAboveBytes > 0 && body.length > limits.parseOffThreadAboveBytes) {
+    const { data, bodySha256 } = await parseOffThread(body, boundary, limits);
+    return { email: emailFromData(data), bodySha256 };
+  }
+  return { email: emailFromData(await parseFormData(body, boundary, limits)) };
 }
 
 /** Splits the form and picks the mode: `email` → raw; `headers`/`from`/`text` → parsed; neither → 400. */
