@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { and, desc, eq, ilike, inArray, isNotNull, isNull, lt, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { InboundEmail } from '../message/index.js';
-import type { BlobStore } from './blobs.js';
+import { BLOB_PART_BYTES, type BlobStore } from './blobs.js';
 import { rowsOf, type Database, type Queryable, type Transaction } from './database.js';
 import { identify } from './dedupe.js';
 import { InboundEmailNotFoundError, asStoreError, isUnavailableError, withDeadline } from './errors.js';
@@ -269,7 +269,7 @@ export function createInbox(deps: InboxDependencies): Inbox {
         return { duplicate: true, row };
       };
       const result = await withDeadline(deps.ingestTimeoutMs, 'ingest', async () => {
-        if (blobs.kind === 'database') {
+        if (blobs.kind === 'database' && body.length <= BLOB_PART_BYTES) {
           // One statement — row and bytes, atomic without BEGIN/COMMIT round trips: the webhook's hot path.
           // The blob insert selects from the row insert, so a duplicate (no row) writes no bytes.
           try {
@@ -312,14 +312,15 @@ export function createInbox(deps: InboxDependencies): Inbox {
               .returning();
             const row = inserted[0];
             if (!row) return existing(tx);
-            // Only now, after the dedupe check, do the bytes get written (before commit; removed if it fails).
-            wroteFile = true;
-            await blobs.put(bodyBlobKey, body);
+            // Only now, after the dedupe check, do the bytes get written: in this transaction for database blobs (a
+            // large body in pieces), before commit for the others (removed if it fails).
+            wroteFile = blobs.kind !== 'database';
+            await blobs.put(bodyBlobKey, body, blobs.kind === 'database' ? tx : undefined);
             return { duplicate: false, row };
           });
         } catch (error) {
           if (wroteFile) await blobs.delete(bodyBlobKey).catch(() => undefined);
-          throw error;
+          throw blobs.kind === 'database' ? asStoreError(error, 'ingest') : error;
         }
       });
       const record = toRecord(result.row);

@@ -242,8 +242,9 @@ export function createWorker(options: WorkerOptions): Worker {
 
   // With database blobs the claim also returns each email's stored bytes: a worker that did not receive the post
   // (a drain, a replay, another instance) needs no second and third round trip to load them. While emails handed
-  // over by kick() wait, the claimed rows are most likely those: no bytes then (a miss loads them separately).
-  const storedBody = sql<Uint8Array | null>`(select b.bytes from ${blobsTable} b where b.key = ${inboundEmails.bodyBlobKey})`;
+  // over by kick() wait, the claimed rows are most likely those: no bytes then (a miss loads them separately). A large
+  // body (in pieces, see BLOB_PART_BYTES) is never in the claim's answer: it is loaded piece by piece.
+  const storedBody = sql<Uint8Array | null>`(select b.bytes from ${blobsTable} b where b.key = ${inboundEmails.bodyBlobKey} and b.parts = 0)`;
   const noBody = sql<null>`null`;
   // One statement (atomic on its own): no BEGIN/COMMIT round trips on the path every email takes. Expired leases
   // first (their worker died; they were due before anything pending now), then the oldest pending. Each branch
