@@ -19,18 +19,19 @@ export function emailFromData(data: EmailData): InboundEmail {
   });
 }
 
-/** Where a base64 attachment's bytes lie in the posted body (a thread sends the place, not the bytes). */
+/** Where an attachment's bytes (base64 text, or its decoded bytes in parsed mode) lie in the posted body. */
 export interface BodyView {
   attachment: number;
+  kind: 'base64' | 'buffer';
   start: number;
   end: number;
 }
 
 /**
- * The same data, ready to leave a parse thread: a base64 attachment that is a view into the posted body becomes
- * its place in the body (`views`; the receiver has the same bytes), every other byte array is copied into a
- * buffer of its own and listed in `transfer`. A structured clone of a view would copy the view's whole
- * ArrayBuffer, and a base64 attachment would then carry the body across once more.
+ * The same data, ready to leave a parse thread: an attachment that is a view into the posted body (a large base64
+ * part in raw mode, every part in parsed mode) becomes its place in the body (`views`; the receiver has the same
+ * bytes), every other byte array is copied into a buffer of its own and listed in `transfer`. A structured clone
+ * of a view would copy the view's whole ArrayBuffer, and the receiver would hold those bytes twice.
  */
 export function detachedEmailData(data: EmailData, body: Uint8Array): { data: EmailData; views: BodyView[]; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
@@ -46,19 +47,26 @@ export function detachedEmailData(data: EmailData, body: Uint8Array): { data: Em
     transfer.push(copy.buffer);
     return copy;
   };
+  const placeIn = (view: Uint8Array): { start: number; end: number } | null => {
+    const start = view.byteOffset - body.byteOffset;
+    const inside = view.buffer === body.buffer && start >= 0 && start + view.byteLength <= body.byteLength;
+    return inside ? { start, end: start + view.byteLength } : null;
+  };
   const attachments = data.attachments.map((init, index): AttachmentInit => {
     const { source } = init;
-    if (source.kind === 'buffer' || source.kind === 'chunks') {
-      const bytes = source.kind === 'buffer' ? own(source.data) : own(...source.chunks);
-      return { ...init, size: bytes.byteLength, source: { kind: 'buffer', data: bytes } };
+    if (source.kind === 'file') return init;
+    const single = source.kind === 'buffer' ? source.data : source.kind === 'base64' ? source.encoded : null;
+    const place = single && placeIn(single);
+    if (place) {
+      const kind = source.kind === 'base64' ? 'base64' : 'buffer';
+      views.push({ attachment: index, kind, ...place });
+      return kind === 'base64'
+        ? { ...init, source: { kind: 'base64', encoded: new Uint8Array(0) } }
+        : { ...init, size: single.byteLength, source: { kind: 'buffer', data: new Uint8Array(0) } };
     }
-    if (source.kind !== 'base64') return init;
-    const start = source.encoded.byteOffset - body.byteOffset;
-    if (source.encoded.buffer === body.buffer && start >= 0 && start + source.encoded.byteLength <= body.byteLength) {
-      views.push({ attachment: index, start, end: start + source.encoded.byteLength });
-      return { ...init, source: { kind: 'base64', encoded: new Uint8Array(0) } };
-    }
-    return { ...init, source: { kind: 'base64', encoded: own(source.encoded) } };
+    if (source.kind === 'base64') return { ...init, source: { kind: 'base64', encoded: own(source.encoded) } };
+    const bytes = source.kind === 'buffer' ? own(source.data) : own(...source.chunks);
+    return { ...init, size: bytes.byteLength, source: { kind: 'buffer', data: bytes } };
   });
   return { data: { ...data, attachments }, views, transfer };
 }
@@ -66,8 +74,10 @@ export function detachedEmailData(data: EmailData, body: Uint8Array): { data: Em
 /** Undoes `detachedEmailData`'s views on the receiving side, over its own copy of the body. */
 export function withBodyViews(data: EmailData, views: readonly BodyView[], body: Uint8Array): EmailData {
   const attachments = [...data.attachments];
-  for (const { attachment, start, end } of views) {
-    attachments[attachment] = { ...attachments[attachment]!, source: { kind: 'base64', encoded: body.subarray(start, end) } };
+  for (const { attachment, kind, start, end } of views) {
+    const bytes = body.subarray(start, end);
+    const init = attachments[attachment]!;
+    attachments[attachment] = kind === 'base64' ? { ...init, source: { kind: 'base64', encoded: bytes } } : { ...init, size: bytes.byteLength, source: { kind: 'buffer', data: bytes } };
   }
   return { ...data, attachments };
 }

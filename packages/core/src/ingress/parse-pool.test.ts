@@ -31,6 +31,26 @@ describe('parsing large posts on a parse thread', () => {
     expect(offThread.cc.map((a) => a.address)).toEqual(['bob@example.org', 'carol@example.org']);
   });
 
+  it('hands parsed-mode attachments back as places in the posted bytes: same content, no second copy', async () => {
+    const file = randomBytes(1024 * 1024);
+    const { body, contentType } = buildMultipart([
+      ['headers', 'From: Ann <ann@example.org>\r\nSubject: file\r\n'],
+      ['from', 'Ann <ann@example.org>'],
+      ['text', 'see attached'],
+      ['envelope', '{"to":["support@example.com"],"from":"ann@example.org"}'],
+      ['attachments', '1'],
+      ['attachment-info', '{"attachment1":{"filename":"f.bin","type":"application/octet-stream"}}'],
+      ['attachment1', { data: file, filename: 'f.bin', contentType: 'application/octet-stream' }],
+    ]);
+    const before = process.memoryUsage().arrayBuffers;
+    const email = await parseInboundBody(body, contentType);
+    const held = process.memoryUsage().arrayBuffers - before;
+    expect(held).toBeLessThan(body.length + 512 * 1024); // the thread's moved copy of the body, and not the file again
+    const content = await email.attachments[0]!.content();
+    expect(content.equals(file)).toBe(true);
+    expect(content.buffer).toBe(body.buffer); // a view into the caller's body
+  });
+
   it('rebuilds the thread’s rejections as the same IngressError (status, code, reason)', async () => {
     const { body, contentType } = bigRawPost(512 * 1024);
     const limits = { maxAttachments: 0 };
