@@ -94,6 +94,20 @@ function bounceFigures(messages, verdictOf) {
   return f;
 }
 
+/** The --verbose lines for a detected bounce whose statuses or permanent/temporary decisions differ from the labels. */
+function bounceMisses(m, got) {
+  const expected = (key) => sorted(m.recipients.map((r) => r[key]));
+  const actual = (key) => sorted(got.recipients.map((r) => r[key]));
+  const out = [];
+  if (m.recipients.every((r) => r.status && m.raw.includes(r.status)) && actual('status') !== expected('status')) {
+    out.push(`status miss ${m.file}: expected ${expected('status')}, got ${actual('status')}`);
+  }
+  if (m.recipients.every((r) => r.permanent !== null) && actual('permanent') !== expected('permanent')) {
+    out.push(`permanent miss ${m.file}: expected ${expected('permanent')}, got ${actual('permanent')} (${m.recipients.map((r) => r.reason).join(',')})`);
+  }
+  return out;
+}
+
 function bounceRows(name, f) {
   return {
     parser: name,
@@ -198,6 +212,7 @@ export async function benchmark({ progress = () => {} } = {}) {
     for (const m of messages) {
       const got = ours.get(m.path);
       if (got.kind !== m.kind || (m.kind === 'bounce' && got.recipients.length === 0)) notes.push(`miss ${m.file}: ${m.kind} → ${got.kind} (${got.recipients.length} recipients)${got.error ? ` error ${got.error}` : ''}`);
+      else if (m.kind === 'bounce' && m.recipients) notes.push(...bounceMisses(m, got));
     }
   }
   return { id: 'classify', title, rows, tables: [['Bounces (sisimai-labelled statuses; status counted where every expected code appears literally)', bounceTable], ['1 MB bodies (max of 3 calls, ms)', timing.rows]], notes };

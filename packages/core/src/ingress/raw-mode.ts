@@ -12,6 +12,7 @@ import type { ResolvedLimits } from './limits.js';
 import { checkMimeStructure, type LeafPart } from './mime-structure.js';
 import { parseContentType } from './multipart.js';
 import { openSpillFile, type SpillFile } from './spill.js';
+import { withUnlabelledFallback, type BodyPart } from './undeclared-charset.js';
 
 /**
  * Raw mode ("POST the raw, full MIME message"): the `email` part holds the message bytes,
@@ -55,7 +56,10 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
     .map(({ line }) => headerFromLine(decodeUnlabelledHeader(Buffer.from(line, 'latin1'))))
     .filter((field): field is HeaderField => field !== null);
   const summary = summarizeHeaders(headerFields);
-  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const bodies = bodyParts(email, leaves, headerFields);
+  const html = withUnlabelledFallback(typeof parsed.html === 'string' ? parsed.html : null, email, bodies, 'text/html');
+  // With skipHtmlToText mailparser gives an HTML-only message the text "": no text/plain part means null.
+  const text = withUnlabelledFallback(parsed.text ? parsed.text : null, email, bodies, 'text/plain');
   const metadata = form.metadata();
   return {
     mode: 'raw',
@@ -69,7 +73,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
     envelope: metadata.envelope,
     inReplyTo: summary.inReplyTo,
     references: summary.references,
-    text: typeof parsed.text === 'string' ? normalizeLineEndings(parsed.text) : null,
+    text: text === null ? null : normalizeLineEndings(text),
     html: html === null ? null : normalizeLineEndings(html),
     headers: toHeaders(headerFields),
     attachments: parsed.attachments.map((attachment, index) => {
@@ -148,6 +152,15 @@ function elideAddressHeaders(email: Buffer) {
 function headerBlockEnd(email: Buffer): number {
   const ends = [email.indexOf('\n\n'), email.indexOf('\n\r\n')].filter((at) => at >= 0);
   return ends.length ? Math.min(...ends) + 1 : email.length;
+}
+
+/** The message's body parts outside attached messages: its leaves, or a single-part message's one body. */
+function bodyParts(email: Buffer, leaves: readonly LeafPart[], headers: readonly HeaderField[]): BodyPart[] {
+  if (leaves.length > 0) return leaves.filter((leaf) => !leaf.insideMessage);
+  const header = (name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
+  const blockEnd = headerBlockEnd(email);
+  const bodyStart = Math.min(email.length, blockEnd + (email[blockEnd] === 0x0d ? 2 : 1));
+  return [{ bodyStart, bodyEnd: email.length, contentType: header('content-type'), transferEncoding: header('content-transfer-encoding') }];
 }
 
 /** End (after its line break) of the header line at `start` with its continuation lines. */

@@ -33,3 +33,6 @@ export const BOUNCE_TEXT = new RegExp(
     'rejected by (?:a |the )?remote (?:mail )?server)',
   'i',
 );
+
+/** What a delay notice says besides "delayed": nothing was returned for good, so nothing needs to be sent again. */
+export const DELAY_NOTICE = /warning message only|only a warning|(?:do not|don.t|no) need to re-?send/i;

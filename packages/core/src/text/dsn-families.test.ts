@@ -106,3 +106,71 @@ describe('deliveryReport for delivery-status parts without blank lines', () => {
     expect(Math.max(...r!.recipients.map((x) => x.diagnostic?.length ?? 0))).toBeLessThanOrEqual(1000);
   });
 });
+
+describe('deliveryReport statuses and permanent/temporary', () => {
+  const statusPart = (content: string) => parseDeliveryReport({ headers: [], text: null, parts: [{ contentType: 'message/delivery-status', content }] });
+  const block = (status: string, diagnostic: string) =>
+    `Reporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; nia@example.org\nAction: failed\nStatus: ${status}\nDiagnostic-Code: smtp; ${diagnostic}\n`;
+
+  it('a generic Status field takes the remote reply\'s code; a specific one stays', () => {
+    expect(statusPart(block('5.0.0', '554 5.7.1 <nia@example.org>: Relay access denied'))?.recipients[0]).toMatchObject({ status: '5.7.1', permanent: true });
+    expect(statusPart(block('5.0.0', '550 #5.1.0 Address rejected.'))?.recipients[0]?.status).toBe('5.1.0');
+    expect(statusPart(block('5.2.2', '552 5.7.1 over quota, blocked'))?.recipients[0]?.status).toBe('5.2.2');
+  });
+
+  it('an expired delay (4.4.7) reports why the last attempt failed; the class stays temporary', () => {
+    const r = statusPart(block('4.4.7', '554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection timed out>'));
+    expect(r?.recipients[0]).toMatchObject({ status: '4.4.2', permanent: false });
+  });
+
+  it('X-Failed-Recipients (Exim, Gmail): each recipient\'s code from its paragraph, the report\'s code for a lone recipient', () => {
+    const gmail = parseDeliveryReport({
+      headers: [...headers('mailer-daemon@googlemail.example', 'Delivery Status Notification (Failure)'), { name: 'X-Failed-Recipients', value: 'oli@example.jp' }],
+      text: 'Delivery to the following recipient failed permanently:\n\n     oli@example.jp\n\nTechnical details of permanent failure:\nThe error that the other server returned was:\n550 5.1.1 <oli@example.jp>... User Unknown\n\n----- Original message -----\n\nTo: oli@example.jp\n',
+      parts: [],
+    });
+    expect(gmail).toMatchObject({ format: 'x-failed-recipients', recipients: [{ address: 'oli@example.jp', status: '5.1.1', permanent: true }] });
+    const exim = parseDeliveryReport({
+      headers: [...headers('Mail Delivery System <Mailer-Daemon@mx.example>', 'Mail delivery failed'), { name: 'X-Failed-Recipients', value: 'pat@example.ed.jp' }],
+      text: 'This message was created automatically by mail delivery software.\n\nThe following address(es) failed:\n\n  pat\n    host mx.example.jp [192.0.2.20]: 550 5.7.0 Please use the smtp server of your ISP.\n',
+      parts: [],
+    });
+    expect(exim?.recipients).toEqual([expect.objectContaining({ address: 'pat@example.ed.jp', status: '5.7.0', permanent: true })]);
+  });
+
+  it('a warning-only notice ("you do not need to resend") is temporary, and so is a Zoho-style ":421," reply', () => {
+    const warning = report('MAILER-DAEMON@zoho.example', 'Delivery Status Notification', 'THIS IS A WARNING MESSAGE ONLY.\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\n\nqui@example.co.jp\n    could not be reached for 4 hours\n');
+    expect(warning?.recipients).toEqual([expect.objectContaining({ address: 'qui@example.co.jp', action: 'delayed', permanent: false })]);
+    const zoho = report('MAILER-DAEMON@zoho.example', 'Undelivered Mail Returned to Sender', 'Unable to deliver your message.\n\nrae@example.jp Error, ERROR_CODE :421, ERROR_CODE :, Host not reachable.\n');
+    expect(zoho?.recipients).toEqual([expect.objectContaining({ address: 'rae@example.jp', action: 'delayed', permanent: false })]);
+  });
+
+  it('an SMTP transcript: the failing step decides, not the 250 of the accepted RCPT', () => {
+    const r = report(
+      'MAILER-DAEMON@mx.example',
+      'Undelivered Mail Returned to Sender',
+      'This is the mail system at host mx.example.\n\nTranscript of session follows.\n\n In:  MAIL\n     FROM:<sender@mailroom.example>\n Out: 250 2.1.0 Ok\n In:  RCPT TO:<sam@example.net>\n Out: 250 2.1.5 Ok\n In:  DATA\n Out: 451 4.3.0 Error: queue file write error\n',
+    );
+    expect(r?.recipients).toEqual([expect.objectContaining({ address: 'sam@example.net', status: '4.3.0', action: 'delayed', permanent: false })]);
+  });
+
+  it('prose: no recipient from a contact line, a link, a folded header line, a bracketed log field or after a boxed copy marker', () => {
+    const r = report(
+      'postmaster@mx.example',
+      'Undeliverable Mail',
+      [
+        'Your message could not be delivered.',
+        '',
+        'ted@example.org: 550 5.1.1 no such user',
+        'Log: 550-F=[sender@mailroom.example] T=[ted@example.org] rejected',
+        'For further assistance, please contact <help@mx.example>',
+        'Unsubscribe: https://sns.example.com/unsubscribe?endpoint=uma@example.jp',
+        'Received: from relay.example (relay.example [192.0.2.1])',
+        '    by mx.example; for <val@example.net>;',
+        '|------------------------- Message text follows: ------------------------|',
+        'Hi wes@example.com',
+      ].join('\n'),
+    );
+    expect(r?.recipients.map((x) => [x.address, x.status])).toEqual([['ted@example.org', '5.1.1']]);
+  });
+});

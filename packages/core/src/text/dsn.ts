@@ -1,5 +1,6 @@
 import type { Header } from '../message/index.js';
-import { BOUNCE_SUBJECT, BOUNCE_TEXT } from './bounce-words.js';
+import { BOUNCE_SUBJECT, BOUNCE_TEXT, DELAY_NOTICE } from './bounce-words.js';
+import { preferredStatus, replyClass, statusInText } from './status-codes.js';
 
 export type DeliveryAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded';
 
@@ -44,7 +45,8 @@ const MAX_SCAN = 256 * 1024;
 export const MAX_DSN_RECIPIENTS = 1000;
 // The lookbehind lets a match start only where a run of address characters starts, and "@" is in neither
 // part, so each run is read once (the old pattern was cubic on "a@a@a@…").
-const ADDRESS = /(?<![^\s<>()"';,:@])[^\s<>()"';,:@]+@[^\s<>()"';,:@]+\.[a-z0-9-]{2,}/i;
+// "[" and "]" are outside too: `F=[ann@example.org]` (an MTA's log line) names ann@example.org.
+const ADDRESS = /(?<![^\s<>()[\]"';,:@])[^\s<>()[\]"';,:@]+@[^\s<>()[\]"';,:@]+\.[a-z0-9-]{2,}/i;
 const ENHANCED_STATUS = /\b([245]\.\d{1,3}\.\d{1,3})\b/;
 
 /** Parses a delivery status notification, or returns null when the message is not one. */
@@ -68,19 +70,19 @@ export function parseDeliveryReport(source: DeliveryReportSource): DeliveryRepor
     if (prose) return { ...prose, originalMessageId };
   }
   if (failed) {
-    const recipients = failed.value
+    const named = failed.value
       .split(',')
-      .map((a) => a.trim().replace(/^<|>$/g, ''))
+      .map((a) => a.trim().replace(/^<|>$/g, '').toLowerCase())
       .filter((a) => ADDRESS.test(a))
-      .slice(0, MAX_DSN_RECIPIENTS)
-      .map((address) => recipient(address, 'failed', null));
-    if (recipients.length) return { format: 'x-failed-recipients', reportingMta: null, recipients, originalMessageId };
+      .slice(0, MAX_DSN_RECIPIENTS);
+    const report = named.length ? parseProseBounce(text, source.headers, source.parts, named) : null;
+    if (report) return { ...report, originalMessageId };
   }
   return null;
 }
 
 function recipient(address: string, action: DeliveryAction, diagnostic: string | null, remoteMta: string | null = null): DeliveryRecipient {
-  const status = diagnostic ? (ENHANCED_STATUS.exec(diagnostic)?.[1] ?? null) : null;
+  const status = statusInText(diagnostic);
   const finalAction: DeliveryAction = status?.startsWith('4.') && action === 'failed' ? 'delayed' : action;
   return {
     address: address.toLowerCase(),
@@ -109,7 +111,8 @@ function parseDeliveryStatus(content: string): Omit<DeliveryReport, 'format' | '
     const actionValue = (fields.get('action') ?? 'failed').toLowerCase().split(/[\s(]/)[0]!;
     const action: DeliveryAction = (['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const).find((a) => a === actionValue) ?? 'failed';
     const diagnostic = fields.get('diagnostic-code');
-    const status = ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? (diagnostic ? (ENHANCED_STATUS.exec(diagnostic)?.[1] ?? null) : null);
+    const reply = replyClass(diagnostic);
+    const status = preferredStatus(ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? null, statusInText(diagnostic, reply), reply);
     const original = fields.get('original-recipient');
     recipients.push({
       address: typedValue(final).replace(/^<|>$/g, '').toLowerCase(),
@@ -197,7 +200,8 @@ function messageIdIn(text: string): string | null {
 /** Plain-text ("non-RFC") bounces: qmail, Exim, Postfix and Exchange styles. */
 function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessageId'> | null {
   if (!text) return null;
-  const temporary = /temporary|has not yet been delivered|will (?:continue|keep) trying|delayed/i.test(text.slice(0, 4000));
+  const head = text.slice(0, 4000);
+  const temporary = /temporary|has not yet been delivered|will (?:continue|keep) trying|delayed/i.test(head) || DELAY_NOTICE.test(head);
 
   if (/qmail-send program|I'm afraid I wasn't able to deliver/i.test(text)) {
     const reportingMta = /qmail-send program at ([\w.-]+)/i.exec(text)?.[1] ?? null;
@@ -311,24 +315,29 @@ function looksReturned(headers: readonly Header[], text: string): boolean {
 
 /** Where an MTA's prose ends and the returned message (or its headers) begins. */
 const COPY_MARKER = new RegExp(
-  '^[ \\t>-]*(?:below this line is a copy of the message|this is a copy of the message|' +
+  '^[ \\t>|-]*(?:below this line is a copy of the message|this is a copy of the message|' +
     'original message (?:follows|headers)|(?:the )?original message|undelivered message|unsent message follows|' +
-    'message headers follow|the header of the original message|below is a copy of the original message|' +
+    'message headers follow|message text follows|the header of the original message|below is a copy of the original message|' +
     'included is a copy|a copy of the original message|returned message|headers of the original message|' +
     '(?:original|returned) (?:mail|e-?mail) follows|content-type: message/rfc822)',
   'im',
 );
 const HEADER_FIELD_LINE = /^[ \t]*(?:to|from|cc|subject|sent|date|reply-to|message-id|return-path|received|x-[\w-]{1,40})[ \t]*:/i;
-const SMTP_REPLY = /(?:^|[\s(:\[])([245])\d\d(?:[\s-]|$)/;
 const MAX_PROSE_LINES = 2000;
 
 /**
  * Any other MTA's bounce (DragonFly, Yahoo, Exchange 2003, IMail, GMX, Zoho, OpenSMTPD, au/ezweb, …): every
  * address named in the prose before the returned copy is a recipient (our own sender's address, the report's
  * own addresses and header-like lines of the quoted original excepted), with the lines that follow it as its
- * diagnostic; a report that names none gets the returned copy's To.
+ * diagnostic; a report that names none gets the returned copy's To. With `named` (X-Failed-Recipients: Exim,
+ * Gmail) the recipients are those, each with its paragraph of the prose where it names them.
  */
-function parseProseBounce(text: string, headers: readonly Header[], parts: DeliveryReportSource['parts']): Omit<DeliveryReport, 'originalMessageId'> | null {
+function parseProseBounce(
+  text: string,
+  headers: readonly Header[],
+  parts: DeliveryReportSource['parts'],
+  named?: readonly string[],
+): Omit<DeliveryReport, 'originalMessageId'> | null {
   const marker = COPY_MARKER.exec(text.slice(0, MAX_SCAN));
   const prose = marker && marker.index > 0 ? text.slice(0, marker.index) : text.slice(0, 64 * 1024);
   const ignored = new Set(
@@ -337,22 +346,14 @@ function parseProseBounce(text: string, headers: readonly Header[], parts: Deliv
       .flatMap((h) => (h.value.match(new RegExp(ADDRESS.source, 'gi')) ?? []).slice(0, 20).map((a) => a.toLowerCase())),
   );
   const lines = prose.split('\n').slice(0, MAX_PROSE_LINES);
-  const found: Array<{ address: string; line: number }> = [];
-  const seen = new Set<string>();
-  lines.forEach((line, index) => {
-    // A recipient's line is short; long lines are prose or quoted junk, never searched for addresses.
-    if (line.length > 300 || HEADER_FIELD_LINE.test(line) || found.length >= MAX_DSN_RECIPIENTS) return;
-    const address = ADDRESS.exec(line)?.[0]?.replace(/^mailto:/i, '').toLowerCase();
-    if (!address || seen.has(address) || ignored.has(address) || DAEMON_LOCAL.test(address.slice(0, address.lastIndexOf('@')))) return;
-    seen.add(address);
-    found.push({ address, line: index });
-  });
-  const temporary = /temporar|has not yet been delivered|will (?:continue|keep) trying|delayed|deferred|retry/i.test(prose.slice(0, 8192));
-  const recipients = found.map(({ address, line }, i) => {
-    const until = Math.min(found[i + 1]?.line ?? lines.length, line + 12);
-    const diagnostic = diagnosticFrom(lines.slice(line, until));
-    return proseRecipient(address, diagnostic, temporary);
-  });
+  const found = proseAddresses(lines, ignored);
+  const head = prose.slice(0, 8192);
+  const temporary = /temporar|has not yet been delivered|will (?:continue|keep) trying|delayed|deferred|retry/i.test(head) || DELAY_NOTICE.test(head);
+  const paragraph = (i: number) => diagnosticFrom(lines.slice(found[i]!.line, Math.min(found[i + 1]?.line ?? lines.length, found[i]!.line + 12)));
+  const foundAt = new Map(found.map(({ address }, i) => [address, i]));
+  const recipients = named
+    ? named.map((address) => proseRecipient(address, foundAt.has(address) ? paragraph(foundAt.get(address)!) : null, temporary))
+    : found.map(({ address }, i) => proseRecipient(address, paragraph(i), temporary));
   if (recipients.length === 0) {
     const to = returnedTo(text.slice(marker?.index ?? 0, (marker?.index ?? 0) + MAX_SCAN), parts);
     if (!to) return null;
@@ -360,10 +361,42 @@ function parseProseBounce(text: string, headers: readonly Header[], parts: Deliv
   }
   // One recipient and no code beside it: the report's first enhanced status code is its.
   if (recipients.length === 1 && recipients[0]!.status === null) {
-    const status = ENHANCED_STATUS.exec(prose.slice(0, 16 * 1024))?.[1] ?? null;
+    const status = statusInText(prose, null);
     if (status) Object.assign(recipients[0]!, statusFields(status, recipients[0]!.diagnostic, temporary));
   }
-  return { format: 'text', reportingMta: null, recipients };
+  return { format: named ? 'x-failed-recipients' : 'text', reportingMta: null, recipients };
+}
+
+const CONTACT_WORDS = /\b(?:contact|assistance)\b/i;
+
+/**
+ * The addresses the prose names as recipients, each with its line: not in a line of the quoted original's header
+ * (nor its folded continuation), not the report's own or contact addresses, not inside a link.
+ */
+function proseAddresses(lines: readonly string[], ignored: ReadonlySet<string>): Array<{ address: string; line: number }> {
+  const found: Array<{ address: string; line: number }> = [];
+  const seen = new Set<string>();
+  let inHeader = false;
+  for (let index = 0; index < lines.length && found.length < MAX_DSN_RECIPIENTS; index++) {
+    const line = lines[index]!;
+    const folded = /^[ \t]/.test(line);
+    // A field at the line's start opens a header block, its folded lines continue it; an indented "To:" is prose.
+    const field = HEADER_FIELD_LINE.test(line);
+    inHeader = (field && !folded) || (inHeader && folded && line.trim() !== '');
+    if (field) continue;
+    // A recipient's line is short; long lines are prose or quoted junk, never searched for addresses.
+    if (line.length > 300 || inHeader) continue;
+    const match = ADDRESS.exec(line);
+    if (!match) continue;
+    const address = match[0].replace(/^mailto:/i, '').toLowerCase();
+    if (seen.has(address) || ignored.has(address) || DAEMON_LOCAL.test(address.slice(0, address.lastIndexOf('@')))) continue;
+    const before = line.slice(0, match.index);
+    const word = line.slice(Math.max(before.lastIndexOf(' '), before.lastIndexOf('\t')) + 1, match.index + match[0].length);
+    if (CONTACT_WORDS.test(before) || word.includes('://')) continue;
+    seen.add(address);
+    found.push({ address, line: index });
+  }
+  return found;
 }
 
 /** The non-empty lines of a recipient's paragraph, joined, at most 1000 characters. */
@@ -377,13 +410,13 @@ function diagnosticFrom(lines: string[]): string | null {
 }
 
 function proseRecipient(address: string, diagnostic: string | null, temporary: boolean): DeliveryRecipient {
-  const status = diagnostic ? (ENHANCED_STATUS.exec(diagnostic)?.[1] ?? null) : null;
+  const status = statusInText(diagnostic);
   return { address, originalRecipient: null, remoteMta: diagnostic ? remoteHost(diagnostic) : null, diagnostic, ...statusFields(status, diagnostic, temporary) };
 }
 
 /** Action, status and permanence from the enhanced code, else the SMTP reply code, else the report's wording. */
 function statusFields(status: string | null, diagnostic: string | null, temporary: boolean): Pick<DeliveryRecipient, 'action' | 'status' | 'permanent'> {
-  const reply = diagnostic ? SMTP_REPLY.exec(diagnostic)?.[1] : undefined;
+  const reply = replyClass(diagnostic);
   const klass = status?.[0] ?? reply ?? (temporary ? '4' : '5');
   if (klass === '2') return { action: 'delivered', status, permanent: false };
   return { action: klass === '4' ? 'delayed' : 'failed', status, permanent: klass === '5' };
