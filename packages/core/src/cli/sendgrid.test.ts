@@ -1,16 +1,12 @@
 import { createPublicKey } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEventDispatcher, eventsTable, type BounceEvent } from '../events/index.js';
-import { openStore, silentLogger, type Store } from '../inbox/index.js';
-import { createTestDatabase } from '../testing/store.js';
+import { silentLogger, type Store } from '../inbox/index.js';
 import { generateTestKeyPair } from '../testing/keys.js';
-import { run, type CliIO } from './index.js';
+import { cliStoreEnv, expectOneLineReason, runCli, withCliStore } from './test-support.js';
 
 const API_KEY = 'SG.test-key-never-printed';
 
@@ -87,15 +83,7 @@ beforeAll(async () => {
   fake = new FakeSendGrid();
   await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
-  if (process.env.DATABASE_URL) {
-    const database = await createTestDatabase(process.env.DATABASE_URL);
-    storeEnv = { DATABASE_URL: database.url };
-    cleanup = database.drop;
-  } else {
-    const dir = await mkdtemp(join(tmpdir(), 'mailroom-cli-sendgrid-'));
-    storeEnv = { MAILROOM_DATA_DIR: dir };
-    cleanup = () => rm(dir, { recursive: true, force: true });
-  }
+  ({ env: storeEnv, cleanup } = await cliStoreEnv('mailroom-cli-sendgrid-'));
 });
 afterAll(async () => {
   await new Promise((resolve) => fake.server.close(resolve));
@@ -107,34 +95,13 @@ beforeEach(() => {
 });
 
 async function mailroom(argv: string[], env: Record<string, string> = { SENDGRID_API_KEY: API_KEY, SENDGRID_API_BASE: base, ...storeEnv }) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: (async function* () {})(),
-    env,
-  };
-  const code = await run(argv, io);
-  expect(stdout + stderr).not.toContain(API_KEY);
-  return { code, stdout, stderr };
+  const outcome = await runCli(argv, env);
+  expect(outcome.stdout + outcome.stderr).not.toContain(API_KEY);
+  return outcome;
 }
 
-function expectOneLine(outcome: { stdout: string; stderr: string }, pattern: RegExp) {
-  expect(outcome.stdout).toBe('');
-  expect(outcome.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(outcome.stderr).not.toMatch(/\n\s+at /);
-  expect(outcome.stderr).toMatch(pattern);
-}
-
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ databaseUrl: storeEnv.DATABASE_URL ?? '', dataDir: storeEnv.MAILROOM_DATA_DIR, migrate: false, logger: silentLogger });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+const expectOneLine = expectOneLineReason;
+const withStore = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withCliStore(storeEnv, fn);
 
 describe('mailroom sendgrid setup / status', () => {
   it('exits 2 with one line when SENDGRID_API_KEY is missing or the key is refused (401)', async () => {

@@ -1,21 +1,8 @@
 import { MailroomConfigurationError } from '../mailroom/index.js';
-import { sendgridErrorMessages, sendgridRetryAfterMs } from '../outbound/index.js';
+import { sendgridErrorMessages, sendgridRetryAfterMs, type SendGridTransportOptions } from '../outbound/index.js';
 
-export interface SendGridApiOptions {
-  apiKey: string;
-  /** Default `https://api.sendgrid.com`; `https://api.eu.sendgrid.com` for EU subusers; a local server in tests. */
-  baseUrl?: string;
-  fetch?: typeof globalThis.fetch;
-  /** Retries of one request after a 429, a 5xx or a network error; default 3. */
-  maxRetries?: number;
-  /** First backoff step without Retry-After; doubles each retry. Default 500 ms. */
-  retryBaseMs?: number;
-  /** Longest wait, also caps Retry-After / X-RateLimit-Reset; default 60 s. */
-  maxRetryDelayMs?: number;
-  /** Per request; default 30 s. */
-  timeoutMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-}
+/** The transport's HTTP knobs (key, base URL, fetch, retries, backoff, timeout); `sandbox` is Mail Send's only. */
+export type SendGridApiOptions = Omit<SendGridTransportOptions, 'sandbox'>;
 
 /** SendGrid answered with an error that retrying will not fix (or retries ran out). */
 export class SendGridApiError extends Error {
@@ -63,7 +50,7 @@ export function sendgridApiClient(options: SendGridApiOptions): SendGridApiClien
   const base = (options.baseUrl ?? 'https://api.sendgrid.com').replace(/(^|[^/])\/+$/, '$1');
   const maxRetries = options.maxRetries ?? 3;
   const retryBase = options.retryBaseMs ?? 500;
-  const maxDelay = options.maxRetryDelayMs ?? 60_000;
+  const maxDelay = options.maxRetryDelayMs ?? 30_000;
   const sleep = options.sleep ?? sleepFor;
 
   return {
