@@ -30,7 +30,7 @@ export async function runCli(argv: string[], env?: CliIO['env']): Promise<CliOut
 export function expectOneLineReason(outcome: { stdout: string; stderr: string }, pattern: RegExp): void {
   expect(outcome.stdout).toBe('');
   expect(outcome.stderr.trimEnd().split('\n')).toHaveLength(1);
-  expect(outcome.stderr).not.toMatch(/\n\s+at /);
+  expect(outcome.stderr).not.toMatch(/^[ \t]+at /m); // a stack frame line
   expect(outcome.stderr).toMatch(pattern);
 }
 
