@@ -24,7 +24,7 @@
  */
 export * from './public.js';
 // For other folders only: codec pieces, the poll loop (shared with the event dispatcher), the reply-token guard, tables.
-export { sendgridMailBody } from './transports/sendgrid.js';
+export { sendgridMailBody, errorMessages as sendgridErrorMessages, retryAfter as sendgridRetryAfterMs } from './transports/sendgrid.js';
 export { smtpApiHeader } from './transports/smtp.js';
 export { createPollLoop, defaultWorkerId, retryDelayMs, withTimeout } from './poll-loop.js';
 export type { PollLoop, PollLoopOptions } from './poll-loop.js';

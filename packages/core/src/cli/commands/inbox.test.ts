@@ -1,52 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inboundEmails, openStore, silentLogger, type InboundRecord, type Store } from '../../inbox/index.js';
+import { inboundEmails, type InboundRecord, type Store } from '../../inbox/index.js';
 import { storablePost, uniqueDescription } from '../../inbox/test-support/posts.js';
-import { createTestDatabase } from '../../testing/store.js';
-import { run, type CliIO } from '../index.js';
+import { cliStoreEnv, runCli, withCliStore } from '../test-support.js';
 
-// The commands read DATABASE_URL / MAILROOM_DATA_DIR like the server: a fresh PostgreSQL database
-// when DATABASE_URL is set, else a PGlite data directory (closed between commands: one process at a time).
+// The commands read DATABASE_URL / MAILROOM_DATA_DIR like the server (see cliStoreEnv).
 let env: Record<string, string>;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
-  if (process.env.DATABASE_URL) {
-    const database = await createTestDatabase(process.env.DATABASE_URL);
-    env = { DATABASE_URL: database.url };
-    cleanup = database.drop;
-  } else {
-    const dir = await mkdtemp(join(tmpdir(), 'mailroom-cli-store-'));
-    env = { MAILROOM_DATA_DIR: dir };
-    cleanup = () => rm(dir, { recursive: true, force: true });
-  }
+  ({ env, cleanup } = await cliStoreEnv('mailroom-cli-store-'));
 });
 afterAll(() => cleanup?.());
 
-async function mailroom(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: (async function* () {})(),
-    env,
-  };
-  const code = await run(argv, io);
-  return { code, stdout, stderr };
-}
-
-async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ databaseUrl: env.DATABASE_URL ?? '', dataDir: env.MAILROOM_DATA_DIR, migrate: false, logger: silentLogger });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
+const mailroom = (...argv: string[]) => runCli(argv, env);
+const withStore = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withCliStore(env, fn);
 
 describe('mailroom migrate / inbox list / replay / incinerate', () => {
   it('migrate lists, applies and then has nothing to apply', async () => {

@@ -4,6 +4,7 @@ import { inboxList } from './inbox.js';
 import { incinerate } from './incinerate.js';
 import { migrate } from './migrate.js';
 import { replay } from './replay.js';
+import { sendgridCommands } from './sendgrid.js';
 
 /** Every `mailroom` subcommand. Adding one: write `commands/<name>.ts` exporting a Command, list it here. */
-export const commands: Command[] = [inspect, migrate, inboxList, replay, incinerate];
+export const commands: Command[] = [inspect, migrate, inboxList, replay, incinerate, ...sendgridCommands];

@@ -146,7 +146,7 @@ export function sendgridMailBody(batch: readonly PreparedMessage[], options: { s
   return body;
 }
 
-async function errorMessages(response: Response): Promise<Array<{ message: string; field: string | null }>> {
+export async function errorMessages(response: Response): Promise<Array<{ message: string; field: string | null }>> {
   const text = await response.text().catch(() => '');
   try {
     const parsed = JSON.parse(text) as { errors?: Array<{ message?: unknown; field?: unknown }> };
@@ -161,7 +161,7 @@ async function errorMessages(response: Response): Promise<Array<{ message: strin
 }
 
 /** Retry-After as seconds or an HTTP date; SendGrid's X-RateLimit-Reset (epoch seconds) as a fallback. */
-function retryAfter(response: Response): number | null {
+export function retryAfter(response: Response): number | null {
   const header = response.headers.get('retry-after');
   if (header) {
     const seconds = Number(header);
