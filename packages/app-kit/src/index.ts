@@ -49,6 +49,7 @@ export {
   BUILT_IN_PASSWORDS,
   forbiddenPasswords,
   firstPassword,
+  createFirstAccount,
   secureCookieWarning,
   hostAllowlist,
   hostnameOf,
@@ -70,5 +71,7 @@ export {
   signingKeysFromEnv,
   webhooksFromEnv,
   transportFromEnv,
+  standaloneFromEnv,
+  openStandalone,
 } from './standalone/index.js';
-export type { StandaloneOptions, RunningStandalone, RunMainOptions, RunningMain, Env } from './standalone/index.js';
+export type { StandaloneOptions, RunningStandalone, RunMainOptions, RunningMain, Env, StandaloneSettings, OpenedStandalone } from './standalone/index.js';
