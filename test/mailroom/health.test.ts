@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthRoutes, openStore, silentLogger, type HealthOptions, type Mailroom, type Readiness, type Store } from '@mailroom/core';
-import { createTestDatabase, createTestStore, startTcpProxy, type TcpProxy, type TestStore } from '@mailroom/core/testing';
+import { createProxiedTestDatabase, createTestStore, type ProxiedTestDatabase, type TcpProxy, type TestStore } from '@mailroom/core/testing';
 import { testMailroom } from './support.js';
 
 /** Serves the health routes over real HTTP; returns a getter for `/readyz` and `/healthz`. */
@@ -75,21 +75,16 @@ describe('healthRoutes: /healthz and /readyz', () => {
 
 // A network between the app and PostgreSQL to cut: PostgreSQL only.
 describe.skipIf(!process.env.DATABASE_URL)('/readyz while the database is cut (TCP proxy)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: ProxiedTestDatabase;
   let proxy: TcpProxy;
   let store: Store;
   beforeAll(async () => {
-    database = await createTestDatabase(process.env.DATABASE_URL!);
-    const target = new URL(database.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    store = await openStore({ databaseUrl: viaProxy.toString(), logger: silentLogger, timeouts: { connectMs: 1000 } });
+    database = await createProxiedTestDatabase(process.env.DATABASE_URL!);
+    proxy = database.proxy;
+    store = await openStore({ databaseUrl: database.url, logger: silentLogger, timeouts: { connectMs: 1000 } });
   });
   afterAll(async () => {
     await store?.close();
-    await proxy?.close();
     await database?.drop();
   });
 

@@ -8,12 +8,11 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createMailroom, openStore, silentLogger, type Mailroom, type Store } from '@mailroom/core';
-import { createTestDatabase, TEST_KEY_PAIR } from '@mailroom/core/testing';
+import { createProxiedTestDatabase, TEST_KEY_PAIR } from '@mailroom/core/testing';
 import { postgresUrl } from './support/database.js';
 import { audit, ensureEffectsTable, recordEffect, storeCounts, total, type StoreCounts } from './support/effects.js';
 import { send, signedPosts, type SignedPost } from './support/posts.js';
 import { recordFigures, scaled } from './support/summary.js';
-import { startTcpProxy } from '@mailroom/core/testing';
 
 const PG = await postgresUrl();
 const INGEST_TIMEOUT_MS = 2000;
@@ -119,19 +118,15 @@ async function untilAcked(tally: Tally, count: number): Promise<void> {
 
 describe('database outage mid-load', () => {
   it.skipIf(!PG)('PostgreSQL behind a cut proxy: 503 without hanging, nothing lost or duplicated once it returns', async () => {
-    const database = await createTestDatabase(PG!);
-    const target = new URL(database.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const store = await openStore({ databaseUrl: viaProxy.toString(), logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: INGEST_TIMEOUT_MS } });
+    const database = await createProxiedTestDatabase(PG!);
+    const { proxy } = database;
+    const store = await openStore({ databaseUrl: database.url, logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: INGEST_TIMEOUT_MS } });
     await ensureEffectsTable(store.db);
     const mailroom = mailroomOn(store);
     mailroom.start();
     const server = await serverFor(() => mailroom);
     // Counted through a direct connection, not the proxy.
-    const direct = await openStore({ databaseUrl: database.url, logger: silentLogger, migrate: false });
+    const direct = await openStore({ databaseUrl: database.directUrl, logger: silentLogger, migrate: false });
     try {
       const post = signedPosts(randomBytes(4).toString('hex'));
       const posts = Array.from({ length: scaled(400, 60) }, (_, i) => post(i + 1));
@@ -163,7 +158,6 @@ describe('database outage mid-load', () => {
       await mailroom.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
       await direct.close();
-      await proxy.close();
       await database.drop();
     }
   });

@@ -1,27 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../testing/store.js';
 import { StoreUnavailableError, openStore, silentLogger, type Store } from './index.js';
-import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
+import { createProxiedTestDatabase, type ProxiedTestDatabase, type TcpProxy } from '../testing/tcp-proxy.js';
 import { storablePost, uniqueDescription } from './test-support/posts.js';
 
 // PostgreSQL only: PGlite has no network to lose (its closed-store case is in inbox.test.ts).
 describe.skipIf(!process.env.DATABASE_URL)('database outage between the app and PostgreSQL', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: ProxiedTestDatabase;
   let proxy: TcpProxy;
   let store: Store;
 
   beforeAll(async () => {
-    database = await createTestDatabase(process.env.DATABASE_URL!);
-    const target = new URL(database.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    store = await openStore({ databaseUrl: viaProxy.toString(), logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: 2000 } });
+    database = await createProxiedTestDatabase(process.env.DATABASE_URL!);
+    proxy = database.proxy;
+    store = await openStore({ databaseUrl: database.url, logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: 2000 } });
   });
   afterAll(async () => {
     await store?.close();
-    await proxy?.close();
     await database?.drop();
   });
 
