@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../../testing/store.js';
@@ -9,6 +7,7 @@ import { createMailer, getOutboundMessage } from '../outbox.js';
 import { replySubject } from '../threading.js';
 import { sendgridMailBody, sendgridTransport } from './sendgrid.js';
 import { smtpTransport } from './smtp.js';
+import { startSendGridStandIn, type SendGridStandIn } from './test-sendgrid-server.js';
 import { startTestSmtpServer, type TestSmtpServer } from './test-smtp-server.js';
 
 // What a hostile sender controls: a subject that decoded to CR/LF (`=?UTF-8?B?…?=`) and display names with CR/LF.
@@ -69,23 +68,18 @@ describe('display names and subjects from sender input', () => {
 });
 
 describe('through mailer.send and the SendGrid transport (a local HTTP server)', () => {
-  let server: Server;
+  let standIn: SendGridStandIn;
   const bodies: string[] = [];
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        bodies.push(Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(202, { 'x-message-id': 'sg-hostile' }).end();
-      });
+    standIn = await startSendGridStandIn((request) => {
+      bodies.push(request.body);
+      return { status: 202, headers: { 'x-message-id': 'sg-hostile' } };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => standIn.close());
 
   it('posts the sanitized names and subject', async () => {
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { baseUrl } = standIn;
     const { id } = await mailer().send(hostileReply);
     await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.test', baseUrl }) }).drain();
     expect((await getOutboundMessage(store.db, id))!.status).toBe('sent');
