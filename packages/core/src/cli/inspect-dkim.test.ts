@@ -3,19 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildInboundPost, httpRequestBytes } from '@mailroom/core/testing';
-import { run, type CliIO } from './index.js';
+import { runCli } from './test-support.js';
 
-async function inspect(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: (async function* () {})(),
-  };
-  const code = await run(['inspect', ...argv], io);
-  return { code, stdout, stderr };
-}
+const inspect = (argv: string[]) => runCli(['inspect', ...argv]);
 
 let dir: string;
 beforeAll(async () => {

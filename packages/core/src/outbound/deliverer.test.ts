@@ -11,7 +11,6 @@ import { startSendGridStandIn, type SendGridStandIn, type StandInReply } from '.
 
 let store: TestStore;
 let standIn: SendGridStandIn;
-let baseUrl: string;
 let requests: number[] = [];
 
 beforeAll(async () => {
@@ -25,7 +24,6 @@ beforeAll(async () => {
     const error = { message: 'Does not contain a valid address.', field: `personalizations.${bad}.to.0.email` };
     return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errors: [error] }) };
   });
-  baseUrl = standIn.baseUrl;
 });
 afterAll(async () => {
   await standIn.close();
@@ -69,7 +67,7 @@ describe('outbox deliverer and poison pills', () => {
   it('one copy SendGrid refuses does not fail the 40 copies batched with it', async () => {
     const copies = Array.from({ length: 41 }, (_, i) => copy(i === 17 ? 'mallory@bad.invalid' : `member${i}@example.com`, { batchKey: 'list:1' }));
     const results = await mailer().sendMany(copies);
-    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl, maxRetries: 0 }), ...fast }).drain();
+    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }), ...fast }).drain();
     const statuses = await Promise.all(results.map((r) => statusOf(r.id)));
     expect(statuses.filter((s) => s.status === 'sent')).toHaveLength(40);
     const failed = statuses[17]!;
@@ -82,7 +80,7 @@ describe('outbox deliverer and poison pills', () => {
 
   it('a batch-wide refusal fails the batch in two requests', async () => {
     const results = await mailer().sendMany([0, 1, 2, 3].map((i) => copy(`m${i}@bad.invalid`, { batchKey: 'list:2' })));
-    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl, maxRetries: 0 }), ...fast }).drain();
+    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }), ...fast }).drain();
     for (const r of results) expect((await statusOf(r.id)).status).toBe('failed');
     expect(requests).toEqual([4, 1]);
   });

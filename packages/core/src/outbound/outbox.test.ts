@@ -16,7 +16,6 @@ import { startSendGridStandIn, type SendGridStandIn } from './transports/test-se
 
 let store: TestStore;
 let standIn: SendGridStandIn;
-let baseUrl: string;
 let requests: any[] = [];
 let replies: Array<{ status: number; body?: string; messageId?: string }> = [];
 
@@ -29,7 +28,6 @@ beforeAll(async () => {
     const reply = replies.shift() ?? { status: 202 };
     return { status: reply.status, headers: { 'x-message-id': reply.messageId ?? `sg${requests.length}` }, body: reply.body ?? '' };
   });
-  baseUrl = standIn.baseUrl;
 });
 afterAll(async () => {
   await standIn.close();
@@ -41,7 +39,7 @@ beforeEach(async () => {
   await store.db.delete(outboundMessages);
 });
 
-const sendgrid = () => sendgridTransport({ apiKey: 'SG.x', baseUrl, maxRetries: 0 });
+const sendgrid = () => sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 });
 const message = (to: string, extra: Record<string, unknown> = {}) => ({
   from: 'Support <help@example.com>',
   to,

@@ -1,6 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { openStore, silentLogger, type Store } from '../inbox/index.js';
-import { createTestDatabase, type TestStore, type TestStoreOptions } from './store.js';
+import { silentLogger } from '../inbox/index.js';
+import { createTestDatabase, openOnTestDatabase, type TestStore, type TestStoreOptions } from './store.js';
 
 /**
  * A TCP proxy between your app and PostgreSQL that a test can break without touching the server: `cut()` drops
@@ -98,20 +98,5 @@ export interface ProxiedTestStore extends TestStore {
 /** A fresh, migrated store on `serverUrl` behind its own TCP proxy (silent unless `options.logger`). */
 export async function createProxiedTestStore(serverUrl: string, options: TestStoreOptions = {}): Promise<ProxiedTestStore> {
   const database = await createProxiedTestDatabase(serverUrl);
-  let store: Store;
-  try {
-    store = await openStore({ logger: silentLogger, ...options, databaseUrl: database.url });
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  const close = store.close.bind(store);
-  return Object.assign(store, {
-    databaseUrl: database.url,
-    proxy: database.proxy,
-    async close() {
-      await close();
-      await database.drop();
-    },
-  });
+  return Object.assign(await openOnTestDatabase(database, { logger: silentLogger, ...options }), { proxy: database.proxy });
 }

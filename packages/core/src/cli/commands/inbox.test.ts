@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inboundEmails, openStore, silentLogger, type InboundRecord, type Store } from '../../inbox/index.js';
 import { storablePost, uniqueDescription } from '../../inbox/test-support/posts.js';
 import { createTestDatabase } from '../../testing/store.js';
-import { run, type CliIO } from '../index.js';
+import { runCli } from '../test-support.js';
 
 // The commands read DATABASE_URL / MAILROOM_DATA_DIR like the server: a fresh PostgreSQL database
 // when DATABASE_URL is set, else a PGlite data directory (closed between commands: one process at a time).
@@ -26,18 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup?.());
 
-async function mailroom(...argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: (async function* () {})(),
-    env,
-  };
-  const code = await run(argv, io);
-  return { code, stdout, stderr };
-}
+const mailroom = (...argv: string[]) => runCli(argv, { env });
 
 async function withStore<T>(fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore({ databaseUrl: env.DATABASE_URL ?? '', dataDir: env.MAILROOM_DATA_DIR, migrate: false, logger: silentLogger });
