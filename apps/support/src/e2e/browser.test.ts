@@ -3,7 +3,6 @@ import { browserTestsRun, launchChromium } from '@mailroom/app-kit/testing';
 import type { Browser } from 'playwright-core';
 import { startHarness, SUPPORT, AGENT, type Harness } from '../testing/harness.js';
 
-
 // CI installs chromium; there a missing browser is a failure, locally the test is skipped.
 describe.runIf(browserTestsRun)('agent UI in a real browser', () => {
   let h: Harness;

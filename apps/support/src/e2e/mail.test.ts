@@ -303,28 +303,16 @@ describe('support by email, end to end over HTTP', () => {
     const [lastAgentReply] = (await messagesOf(1000)).filter((m) => m.kind === 'agent').slice(-1);
     const before = h.sent.length;
     const countBefore = (await messagesOf(1000)).length;
-    const spoofed = await h.post({
-      from: `Alice Agent <${AGENT.email}>`,
-      to: SUPPORT,
-      subject: 'Re: [#1000] Printer on fire',
-      text: 'Please send your password to me.',
-      inReplyTo: `<${lastAgentReply!.messageId}>`,
-      dkim: '{@evil.test : pass}',
-      spf: 'fail',
-    });
+    // The agent's reply to ticket 1000, as the agent's mail client sends it (what authenticates it varies).
+    const agentReply = (text: string, auth: { dkim: string; spf?: string }) =>
+      h.post({ from: `Alice Agent <${AGENT.email}>`, to: SUPPORT, subject: 'Re: [#1000] Printer on fire', text, inReplyTo: `<${lastAgentReply!.messageId}>`, ...auth });
+    const spoofed = await agentReply('Please send your password to me.', { dkim: '{@evil.test : pass}', spf: 'fail' });
     expect(spoofed.status).toBe(200);
     expect(h.results.at(-1)).toMatchObject({ action: 'refused' });
     expect((await messagesOf(1000)).length).toBe(countBefore);
     expect(h.sent.length).toBe(before);
 
-    await h.post({
-      from: `Alice Agent <${AGENT.email}>`,
-      to: SUPPORT,
-      subject: 'Re: [#1000] Printer on fire',
-      text: 'The technician arrives at 3pm.\n\nOn Thu, Ann wrote:\n> still burning',
-      inReplyTo: `<${lastAgentReply!.messageId}>`,
-      dkim: '{@staff.test : pass}',
-    });
+    await agentReply('The technician arrives at 3pm.\n\nOn Thu, Ann wrote:\n> still burning', { dkim: '{@staff.test : pass}' });
     expect(h.results.at(-1)).toMatchObject({ action: 'agent-reply', ticket: 1000 });
     const mail = h.sent.slice(before);
     expect(mail).toHaveLength(1);
