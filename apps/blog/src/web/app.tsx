@@ -179,15 +179,11 @@ function authorForms(deps: WebDeps): Hono<WebEnv> {
   const forms = new Hono<WebEnv>();
   forms.use(kit.formOriginCheck);
   forms.get('/login', (c) => (c.var.author ? c.redirect(`${base}/admin`, 303) : c.html(<LoginPage config={config} />)));
-  forms.post(
-    '/login',
-    formLogin(kit, {
-      authenticate: (email, password) => authenticateAuthor(db, email, password, kit.verifyPassword),
-      account: (author) => String(author.id),
-      page: (email, error) => <LoginPage config={config} email={email} error={error} />,
-      home: `${base}/admin`,
-    }),
-  );
+  forms.post('/login', formLogin(kit, {
+    authenticate: (email, password) => authenticateAuthor(db, email, password, kit.verifyPassword),
+    page: (email, error) => <LoginPage config={config} email={email} error={error} />,
+    home: `${base}/admin`,
+  }));
   forms.post('/logout', async (c) => {
     const form = await c.req.parseBody();
     if (c.var.session && !kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);

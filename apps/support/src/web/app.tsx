@@ -39,15 +39,11 @@ function loginPages({ services: { db }, config, kit }: Deps): Hono<WebEnv> {
   const base = config.basePath;
   const pages = new Hono<WebEnv>();
   pages.get('/login', (c) => c.html(<LoginPage base={base} />));
-  pages.post(
-    '/login',
-    formLogin(kit, {
-      authenticate: (email, password) => authenticateAgent(db, email, password, kit.verifyPassword),
-      account: (agent) => String(agent.id),
-      page: (email, error) => <LoginPage base={base} email={email} error={error} />,
-      home: `${base}/`,
-    }),
-  );
+  pages.post('/login', formLogin(kit, {
+    authenticate: (email, password) => authenticateAgent(db, email, password, kit.verifyPassword),
+    page: (email, error) => <LoginPage base={base} email={email} error={error} />,
+    home: `${base}/`,
+  }));
   pages.post('/logout', async (c) => {
     const session = await kit.sessions.read(c);
     const form = await c.req.parseBody();
