@@ -23,8 +23,8 @@
  * forms.post('/logout', async (c) => { await kit.sessions.end(c); return c.redirect('/blog', 303); });
  * ```
  */
-export { createAppKit, basicLogin, throttledJson, inTime, APP_KIT_MIGRATIONS } from './kit.js';
-export type { AppKit, AppKitOptions, PasswordChange, BasicLoginOptions } from './kit.js';
+export { createAppKit, kitDeployment, basicLogin, throttledJson, inTime, APP_KIT_MIGRATIONS } from './kit.js';
+export type { AppKit, AppKitOptions, KitDeployment, PasswordChange, BasicLoginOptions } from './kit.js';
 export { formLogin, type FormLoginOptions } from './form-login.js';
 export { createSessions, tokenDigest, type Session, type Sessions, type SessionOptions } from './sessions.js';
 export { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type LoginThrottle, type Attempt, type Limit, type ThrottleLimits, type ThrottleOptions } from './throttle.js';
