@@ -31,6 +31,7 @@ export type { InboundDescription, AttachmentDescription, BuiltPost, CharsetField
 export { inboundRequest, httpRequestBytes, signatureHeaders, DEFAULT_INBOUND_URL } from './request.js';
 export type { InboundRequestOptions, PostSource } from './request.js';
 export { eventWebhookRequest, DEFAULT_EVENTS_URL } from './events.js';
+export { rejectionOf } from './rejection.js';
 export type { EventWebhookRequestOptions } from './events.js';
 export { generateTestKeyPair, signBody, TEST_KEY_PAIR } from './keys.js';
 export type { TestKeyPair } from './keys.js';
