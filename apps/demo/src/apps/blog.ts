@@ -1,20 +1,13 @@
 /** Blog by email (`apps/blog`) at /blog: authors mail a post to post@<domain> (or their secret address). */
 import { createAuthor, createBlogApp, hasAdmin, upsertAuthor } from '@mailroom/app-blog';
-import { DEMO_PASSWORD, demoHost, demoModule, deploymentOf, type DemoAppModule } from './types.js';
+import { DEMO_PASSWORD, demoHost, demoModule, webConfigOf, type DemoAppModule } from './types.js';
 
 export const BLOG_AUTHOR = { email: 'grace@example.test', name: 'Grace Hopper', isAdmin: true };
 
 export const blogModule: DemoAppModule = demoModule('blog', async (ctx, domain) => {
   const blog = await createBlogApp({
     ...demoHost(ctx),
-    config: {
-      domain,
-      publicUrl: ctx.publicUrl,
-      keys: [{ id: 'demo', secret: ctx.secretFor('blog') }],
-      title: 'The Mailroom Blog',
-      tagline: 'Posted by email',
-      ...deploymentOf(ctx),
-    },
+    config: { ...webConfigOf(ctx, domain), keys: [{ id: 'demo', secret: ctx.secretFor('blog') }], title: 'The Mailroom Blog', tagline: 'Posted by email' },
   });
   const admin = { email: `admin@${domain}`, name: 'Admin', isAdmin: true };
   const plain = `${blog.config.postingLocalPart}@${domain}`;

@@ -1,6 +1,6 @@
 /** Mailing lists (`apps/lists`) at /lists: posts to <slug>@<domain> go to every member; replies thread. */
 import { ADMIN_ACCOUNT, createListsApp } from '@mailroom/app-lists';
-import { DEMO_PASSWORD, demoHost, demoModule, deploymentOf, type DemoAppModule } from './types.js';
+import { DEMO_PASSWORD, demoHost, demoModule, webConfigOf, type DemoAppModule } from './types.js';
 
 export const DEMO_LIST = {
   slug: 'friends',
@@ -16,13 +16,7 @@ export const DEMO_LIST = {
 export const listsModule: DemoAppModule = demoModule('lists', async (ctx, domain) => {
   const lists = await createListsApp({
     ...demoHost(ctx),
-    config: {
-      domain,
-      publicUrl: ctx.publicUrl,
-      basePath: ctx.mountPath,
-      keys: [{ id: 'demo', secret: ctx.secretFor('lists') }],
-      ...deploymentOf(ctx),
-    },
+    config: { ...webConfigOf(ctx, domain), basePath: ctx.mountPath, keys: [{ id: 'demo', secret: ctx.secretFor('lists') }] },
   });
   lists.registerEventHandlers(ctx.events);
   const listAddress = `${DEMO_LIST.slug}@${domain}`;

@@ -95,3 +95,8 @@ export function demoHost(context: DemoAppContext): { mailroom: Mailroom<any>; st
 export function deploymentOf(context: DemoAppContext): { secureCookies: boolean; production: boolean } {
   return { secureCookies: !context.config.development, production: !context.config.development };
 }
+
+/** A web app's config on `domain`: reachable at the mount's public URL, deployed as the demo is. */
+export function webConfigOf(context: DemoAppContext, domain: string): { domain: string; publicUrl: string; secureCookies: boolean; production: boolean } {
+  return { domain, publicUrl: context.publicUrl, ...deploymentOf(context) };
+}
