@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import postgres from 'postgres';
-import { buildInboundPost, signBody, TEST_KEY_PAIR } from '@mailroom/core/testing';
+import { buildInboundPost, createTestDatabase, signBody, TEST_KEY_PAIR } from '@mailroom/core/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SERVER = join(here, 'ingest-server.mjs');
@@ -138,46 +138,32 @@ async function measure(kind, env, { duration, progress, label, processed = null 
   }
 }
 
+/** The testing kit's fresh database (dropped afterwards), with the counts the bench reads from it. */
 async function createBenchDatabase(serverUrl) {
-  const name = `mailroom_bench_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-  try {
-    await admin.unsafe(`create database "${name}"`);
-  } finally {
-    await admin.end({ timeout: 5 });
-  }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
+  const database = await createTestDatabase(serverUrl);
+  const query = async (read) => {
+    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      return await read(sql);
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  };
   return {
-    url: url.toString(),
-    async counts() {
-      const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
-      try {
+    url: database.url,
+    counts: () =>
+      query(async (sql) => {
         const [stored] = await sql`select count(*)::int as n, count(distinct message_id)::int as distinct_ids from mailroom.inbound_emails`;
         const statuses = await sql`select status, count(*)::int as n from mailroom.inbound_emails group by status`;
         const [bare] = await sql`select count(*)::int as n from bench_bare_posts`;
         return { stored: stored.n, distinctMessageIds: stored.distinct_ids, statuses: Object.fromEntries(statuses.map((r) => [r.status, r.n])), bareRows: bare.n };
-      } finally {
-        await sql.end({ timeout: 5 });
-      }
-    },
-    async processed() {
-      const sql = postgres(url.toString(), { max: 1, onnotice: () => {} });
-      try {
+      }),
+    processed: () =>
+      query(async (sql) => {
         const [row] = await sql`select count(*)::int as n from mailroom.inbound_emails where status not in ('pending', 'processing')`;
         return row.n;
-      } finally {
-        await sql.end({ timeout: 5 });
-      }
-    },
-    async drop() {
-      const admin2 = postgres(serverUrl, { max: 1, onnotice: () => {}, connect_timeout: 5 });
-      try {
-        await admin2.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await admin2.end({ timeout: 5 });
-      }
-    },
+      }),
+    drop: () => database.drop(),
   };
 }
 

@@ -2,7 +2,7 @@
 // the ingress verifies the signature over the raw bytes. (express is not a dependency of this repo.)
 import express from 'express';
 import { openStore } from '@mailroom/core';
-import { createSupportMailroom } from './mailroom.js';
+import { createSupportMailroom } from '../support-mailroom.js';
 
 const mailroom = createSupportMailroom(await openStore()); // DATABASE_URL, else PGlite in ./.mailroom
 const app = express();

@@ -2,16 +2,11 @@
 import { once } from 'node:events';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createMailroom, openStore, securityFromEnv, type Store } from '@mailroom/core';
+import { openStore, type Store } from '@mailroom/core';
+import { createSupportMailroom } from '../support-mailroom.js';
 
 export async function start({ port = 3000, store }: { port?: number; store?: Store } = {}) {
-  const mailroom = createMailroom({
-    store: store ?? (await openStore()), // DATABASE_URL, else PGlite in ./.mailroom
-    ...securityFromEnv(process.env),
-  });
-  mailroom.route('support', 'support+{ticket}@example.com', ({ params, email, log }) => {
-    log.info('support_mail', { ticket: params.ticket, subject: email.subject });
-  });
+  const mailroom = createSupportMailroom(store ?? (await openStore())); // DATABASE_URL, else PGlite in ./.mailroom
   mailroom.fallback((ctx) => ctx.ignore('not an address of this app'));
 
   const app = new Hono();

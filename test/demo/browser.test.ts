@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsRun, launchChromium } from '@mailroom/app-kit/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { demoAppModules } from '../../apps/demo/src/apps/index.js';
 import { eventually, startTestDemo, type TestDemo } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const SCREENSHOTS = 'test-results/screenshots';
 const hasApp = (name: string) => demoAppModules.some((m) => m.name === name);
 
@@ -18,7 +16,7 @@ interface OutboxItem {
 }
 
 // CI installs chromium; there a missing browser is a failure, locally the suite is skipped.
-describe.runIf(hasChromium || !!process.env.CI)('demo in a real browser', () => {
+describe.runIf(browserTestsRun)('demo in a real browser', () => {
   let t: TestDemo;
   let browser: Browser;
   let context: BrowserContext;
@@ -26,13 +24,8 @@ describe.runIf(hasChromium || !!process.env.CI)('demo in a real browser', () => 
   let url: string;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`);
     await mkdir(SCREENSHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     t = await startTestDemo();
     url = t.demo.url;
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

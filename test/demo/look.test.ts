@@ -3,15 +3,13 @@
  * suite bar back to the console, a favicon), 404s are styled, and nothing is wider than the window at 1280 px
  * or 375 px. With MAILROOM_SCREENSHOTS=docs it refreshes docs/screenshots/<app>.png (one page per app, 1280 px).
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsRun, launchChromium } from '@mailroom/app-kit/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { demoAppModules } from '../../apps/demo/src/apps/index.js';
 import { startTestDemo, type TestDemo } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const SCREENSHOTS = process.env.MAILROOM_SCREENSHOTS === 'docs' ? 'docs/screenshots' : 'test-results/screenshots';
 const PASSWORD = 'mailroom-demo';
 const hasApp = (name: string) => demoAppModules.some((m) => m.name === name);
@@ -44,7 +42,7 @@ async function lookOf(page: Page): Promise<Look> {
   });
 }
 
-describe.runIf(hasChromium || !!process.env.CI)('one look across the demo', () => {
+describe.runIf(browserTestsRun)('one look across the demo', () => {
   let t: TestDemo;
   let browser: Browser;
   let context: BrowserContext;
@@ -53,13 +51,8 @@ describe.runIf(hasChromium || !!process.env.CI)('one look across the demo', () =
   const failed: string[] = [];
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`);
     await mkdir(SCREENSHOTS, { recursive: true });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     t = await startTestDemo();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();

@@ -73,7 +73,7 @@ describe('examples, each started on a free port and posted to over HTTP', () => 
   });
 
   it('Express: the mailroom it mounts, run by node:http (express is not installed here)', async () => {
-    const { createSupportMailroom } = await import('../../examples/express/mailroom.js');
+    const { createSupportMailroom } = await import('../../examples/support-mailroom.js');
     const mailroom = createSupportMailroom(store);
     // Same listener the Express example passes to app.post(); Express hands it the same IncomingMessage/ServerResponse.
     const server = createServer(mailroom.nodeHandler()).listen(0);

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthRoutes, openStore, silentLogger, type HealthOptions, type Mailroom, type Readiness, type Store } from '@mailroom/core';
-import { createTestDatabase, createTestStore, startTcpProxy, type TcpProxy, type TestStore } from '@mailroom/core/testing';
+import { healthRoutes, type HealthOptions, type Mailroom, type Readiness } from '@mailroom/core';
+import { createProxiedTestStore, createTestStore, type ProxiedTestStore, type TestStore } from '@mailroom/core/testing';
 import { testMailroom } from './support.js';
 
 /** Serves the health routes over real HTTP; returns a getter for `/readyz` and `/healthz`. */
@@ -75,41 +75,29 @@ describe('healthRoutes: /healthz and /readyz', () => {
 
 // A network between the app and PostgreSQL to cut: PostgreSQL only.
 describe.skipIf(!process.env.DATABASE_URL)('/readyz while the database is cut (TCP proxy)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let proxy: TcpProxy;
-  let store: Store;
+  let store: ProxiedTestStore;
   beforeAll(async () => {
-    database = await createTestDatabase(process.env.DATABASE_URL!);
-    const target = new URL(database.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    store = await openStore({ databaseUrl: viaProxy.toString(), logger: silentLogger, timeouts: { connectMs: 1000 } });
+    store = await createProxiedTestStore(process.env.DATABASE_URL!, { timeouts: { connectMs: 1000 } });
   });
-  afterAll(async () => {
-    await store?.close();
-    await proxy?.close();
-    await database?.drop();
-  });
+  afterAll(() => store?.close());
 
   it('answers 503 with the reason while cut or unresponsive, and 200 once restored', async () => {
-    const health = await serveHealth(testMailroom(store as TestStore), { timeoutMs: 1500 });
+    const health = await serveHealth(testMailroom(store), { timeoutMs: 1500 });
     try {
       expect((await health.readyz()).status).toBe(200);
-      proxy.cut();
+      store.proxy.cut();
       const cut = await health.readyz();
       expect(cut.status).toBe(503);
       expect(cut.body.checks.database.ok).toBe(false);
       expect(cut.body.checks.database.detail).toMatch(/connection|refused|closed|no answer|timeout/i);
       expect(cut.body.checks.migrations.detail).toMatch(/not checked/);
 
-      proxy.blackhole();
+      store.proxy.blackhole();
       const hung = await health.readyz();
       expect(hung.status).toBe(503);
       expect(hung.body.checks.database.detail).toMatch(/no answer within 1500 ms|timeout/);
 
-      proxy.restore();
+      store.proxy.restore();
       await expect.poll(async () => (await health.readyz()).status, { timeout: 15_000, interval: 250 }).toBe(200);
     } finally {
       await health.close();

@@ -53,6 +53,16 @@ async function startProductionDemo(extraEnv: Record<string, string>): Promise<De
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  // Ends the child (if it still runs), then removes its database and data folder.
+  const stop = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill(signal);
+      await exited;
+    }
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  };
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner within ${STARTUP_MS / 1000} s:\n${output}`)), STARTUP_MS);
     child.stdout!.on('data', () => {
@@ -65,28 +75,10 @@ async function startProductionDemo(extraEnv: Record<string, string>): Promise<De
     });
     child.once('exit', (code) => reject(Object.assign(new Error(`the demo exited with ${code}:\n${output}`), { exitCode: code, output })));
   }).catch(async (error: unknown) => {
-    if (child.exitCode === null) {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGKILL');
-      await exited;
-    }
-    await database?.drop();
-    await rm(dataDir, { recursive: true, force: true });
+    await stop('SIGKILL');
     throw error;
   });
-  return {
-    url,
-    output: () => output,
-    async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((done) => child.once('exit', done));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      await database?.drop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+  return { url, output: () => output, stop: () => stop('SIGTERM') };
 }
 
 /** A browser-like client for one app: same-origin form posts, one cookie jar. */

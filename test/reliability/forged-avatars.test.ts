@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listOutbound, type InboundRecord } from '@mailroom/core';
-import { createTestMailroom, inboundRequest, TEST_KEY_PAIR, type InboundDescription, type TestMailroom } from '@mailroom/core/testing';
+import { createTestMailroom, type InboundDescription, type TestMailroom } from '@mailroom/core/testing';
 import { createAvatarsApp } from '@mailroom/app-avatars';
+import { postAndSettle } from './support/settle.js';
 import { scaled } from './support/summary.js';
 
 // The avatars app against forged senders, over a real HTTP server with the Mailroom's worker and deliverer running
@@ -31,25 +31,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function settled(id: string): Promise<InboundRecord> {
-  let record: InboundRecord | null = null;
-  await vi.waitFor(
-    async () => {
-      record = await t.store.inbox.get(id);
-      expect(record?.status).toMatch(/^(delivered|bounced|ignored|failed|unrouted)$/);
-      expect((await listOutbound(t.store.db, { limit: 1000 })).every((m) => m.status === 'sent')).toBe(true);
-    },
-    { timeout: 30_000, interval: 25 },
-  );
-  return record!;
-}
-
 /** Posts through the webhook and waits until the running worker has processed it and the outbox is empty. */
-async function post(description: InboundDescription): Promise<InboundRecord> {
-  const response = await fetch(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${t.url}/webhooks/sendgrid/parse` }));
-  expect(response.status).toBe(200);
-  return settled(((await response.json()) as { id: string }).id);
-}
+const post = (description: InboundDescription) => postAndSettle(t, description);
 
 const api = (path: string, body: unknown, cookie?: string) =>
   fetch(`${t.url}/api${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) }, body: JSON.stringify(body) });

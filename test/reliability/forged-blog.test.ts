@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listOutbound, type InboundRecord } from '@mailroom/core';
-import { createTestMailroom, inboundRequest, TEST_KEY_PAIR, type InboundDescription, type TestMailroom } from '@mailroom/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestMailroom, type InboundDescription, type TestMailroom } from '@mailroom/core/testing';
 import { createAuthor, createBlogApp, type BlogApp } from '@mailroom/app-blog';
+import { postAndSettle } from './support/settle.js';
 import { scaled } from './support/summary.js';
 
 // The blog against forged senders, over a real HTTP server with the Mailroom's worker and deliverer running
@@ -32,21 +32,7 @@ afterAll(async () => {
 });
 
 /** Posts through the webhook and waits until the running worker has processed it and the outbox is empty. */
-async function post(description: InboundDescription): Promise<InboundRecord> {
-  const response = await fetch(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${t.url}/webhooks/sendgrid/parse` }));
-  expect(response.status).toBe(200);
-  const { id } = (await response.json()) as { id: string };
-  let record: InboundRecord | null = null;
-  await vi.waitFor(
-    async () => {
-      record = await t.store.inbox.get(id);
-      expect(record?.status).toMatch(/^(delivered|bounced|ignored|failed|unrouted)$/);
-      expect((await listOutbound(t.store.db, { limit: 1000 })).every((m) => m.status === 'sent')).toBe(true);
-    },
-    { timeout: 30_000, interval: 25 },
-  );
-  return record!;
-}
+const post = (description: InboundDescription) => postAndSettle(t, description);
 
 const mailTo = (address: string) => t.sent.filter((m) => m.to.some((to) => to.address === address));
 const publicPage = async (path: string) => (await fetch(`${t.url}/blog${path}`)).status;

@@ -8,12 +8,11 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createMailroom, openStore, silentLogger, type Mailroom, type Store } from '@mailroom/core';
-import { createTestDatabase, TEST_KEY_PAIR } from '@mailroom/core/testing';
+import { createProxiedTestDatabase, TEST_KEY_PAIR } from '@mailroom/core/testing';
 import { postgresUrl } from './support/database.js';
 import { audit, ensureEffectsTable, recordEffect, storeCounts, total, type StoreCounts } from './support/effects.js';
 import { send, signedPosts, type SignedPost } from './support/posts.js';
 import { recordFigures, scaled } from './support/summary.js';
-import { startTcpProxy } from '@mailroom/core/testing';
 
 const PG = await postgresUrl();
 const INGEST_TIMEOUT_MS = 2000;
@@ -117,37 +116,44 @@ async function untilAcked(tally: Tally, count: number): Promise<void> {
   while (tally.ok2xx < count) await sleep(5);
 }
 
+/**
+ * Posts `count` signed emails to `url` until each was acknowledged, while `outage` runs once a quarter of them
+ * were (mid-load by progress, not by the clock: ingest speed varies); the tally counts every answer.
+ */
+async function loadThroughOutage(url: string, count: number, outage: () => Promise<void>): Promise<{ posts: SignedPost[]; tally: Tally }> {
+  const post = signedPosts(randomBytes(4).toString('hex'));
+  const posts = Array.from({ length: count }, (_, i) => post(i + 1));
+  const tally: Tally = { attempts: 0, ok2xx: 0, unavailable503: 0, other: 0, slowest: 0, duringOutage: 0 };
+  const during = { active: false };
+  const breaker = (async () => {
+    await untilAcked(tally, posts.length / 4);
+    during.active = true;
+    await outage();
+    during.active = false;
+  })();
+  await Promise.all([breaker, loadUntilAcked(url, posts, tally, during)]);
+  return { posts, tally };
+}
+
 describe('database outage mid-load', () => {
   it.skipIf(!PG)('PostgreSQL behind a cut proxy: 503 without hanging, nothing lost or duplicated once it returns', async () => {
-    const database = await createTestDatabase(PG!);
-    const target = new URL(database.url);
-    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    const store = await openStore({ databaseUrl: viaProxy.toString(), logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: INGEST_TIMEOUT_MS } });
+    const database = await createProxiedTestDatabase(PG!);
+    const { proxy } = database;
+    const store = await openStore({ databaseUrl: database.url, logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: INGEST_TIMEOUT_MS } });
     await ensureEffectsTable(store.db);
     const mailroom = mailroomOn(store);
     mailroom.start();
     const server = await serverFor(() => mailroom);
     // Counted through a direct connection, not the proxy.
-    const direct = await openStore({ databaseUrl: database.url, logger: silentLogger, migrate: false });
+    const direct = await openStore({ databaseUrl: database.directUrl, logger: silentLogger, migrate: false });
     try {
-      const post = signedPosts(randomBytes(4).toString('hex'));
-      const posts = Array.from({ length: scaled(400, 60) }, (_, i) => post(i + 1));
-      const tally: Tally = { attempts: 0, ok2xx: 0, unavailable503: 0, other: 0, slowest: 0, duringOutage: 0 };
-      const outage = { active: false };
-      const breaker = (async () => {
-        await untilAcked(tally, posts.length / 4); // mid-load by progress, not by the clock: ingest speed varies
-        outage.active = true;
+      const { posts, tally } = await loadThroughOutage(server.url, scaled(400, 60), async () => {
         proxy.cut(); // connections refused
         await sleep(3000);
         proxy.blackhole(); // connections accepted, nothing answered
         await sleep(3000);
         proxy.restore();
-        outage.active = false;
-      })();
-      await Promise.all([breaker, loadUntilAcked(server.url, posts, tally, outage)]);
+      });
       const counts = await settle(() => storeCounts(direct.db), posts.length);
       const result = report('PostgreSQL via cut proxy', posts, tally, counts);
 
@@ -163,7 +169,6 @@ describe('database outage mid-load', () => {
       await mailroom.stop().catch(() => undefined);
       await store.close().catch(() => undefined);
       await direct.close();
-      await proxy.close();
       await database.drop();
     }
   });
@@ -176,13 +181,7 @@ describe('database outage mid-load', () => {
     mailroom.start();
     const server = await serverFor(() => mailroom);
     try {
-      const post = signedPosts(randomBytes(4).toString('hex'));
-      const posts = Array.from({ length: scaled(150, 30) }, (_, i) => post(i + 1));
-      const tally: Tally = { attempts: 0, ok2xx: 0, unavailable503: 0, other: 0, slowest: 0, duringOutage: 0 };
-      const outage = { active: false };
-      const breaker = (async () => {
-        await untilAcked(tally, posts.length / 4); // mid-load by progress, not by the clock: ingest speed varies
-        outage.active = true;
+      const { posts, tally } = await loadThroughOutage(server.url, scaled(150, 30), async () => {
         const gone = mailroom;
         await store.close(); // the database goes away under the running app and worker
         await sleep(2000);
@@ -190,9 +189,7 @@ describe('database outage mid-load', () => {
         mailroom = mailroomOn(store);
         mailroom.start();
         await gone.stop().catch(() => undefined);
-        outage.active = false;
-      })();
-      await Promise.all([breaker, loadUntilAcked(server.url, posts, tally, outage)]);
+      });
       const counts = await settle(() => storeCounts(store.db), posts.length);
       const result = report('PGlite store closed', posts, tally, counts);
 

@@ -7,12 +7,12 @@
  * and without a freshness window: only the genuine split is accepted, and it is deduplicated.
  */
 import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailroom, startServer, type Mailroom, type RunningServer } from '@mailroom/core';
-import { buildInboundPost, createTestStore, TEST_KEY_PAIR, type TestStore } from '@mailroom/core/testing';
+import { createMailroom } from '@mailroom/core';
+import { buildInboundPost, TEST_KEY_PAIR } from '@mailroom/core/testing';
 import { ensureEffectsTable, storeCounts, total } from './support/effects.js';
 import { RELIABILITY_DOMAIN, send, signedHeaders } from './support/posts.js';
+import { startWebhookServer, type WebhookServer } from './support/webhooks.js';
 import { recordFigures } from './support/summary.js';
 
 const SIGNATURE = 'x-twilio-email-event-webhook-signature';
@@ -22,28 +22,21 @@ describe.each([
   { window: undefined, name: 'no freshness window (the default)' },
   { window: 300, name: 'a 300 s freshness window' },
 ])('re-framed signed posts over real HTTP, $name', ({ window }) => {
-  let store: TestStore;
-  let mailroom: Mailroom;
-  let server: RunningServer;
-  let url: string;
+  let web: WebhookServer;
   const processed: string[] = [];
-
   beforeAll(async () => {
-    store = await createTestStore();
-    await ensureEffectsTable(store.db);
-    const security = { publicKeys: [TEST_KEY_PAIR.publicKey], ...(window ? { maxTimestampAgeSeconds: window } : {}) };
-    mailroom = createMailroom({ store, security, worker: { autoStart: false } });
-    mailroom.route('any', `*@${RELIABILITY_DOMAIN}`, (ctx) => void processed.push(ctx.id));
-    server = await startServer(new Hono().route('/webhooks/sendgrid', mailroom.app()).fetch, { hostname: '127.0.0.1' });
-    url = `${server.url}/webhooks/sendgrid/parse`;
+    web = await startWebhookServer(async (store) => {
+      await ensureEffectsTable(store.db);
+      const security = { publicKeys: [TEST_KEY_PAIR.publicKey], ...(window ? { maxTimestampAgeSeconds: window } : {}) };
+      const mailroom = createMailroom({ store, security, worker: { autoStart: false } });
+      mailroom.route('any', `*@${RELIABILITY_DOMAIN}`, (ctx) => void processed.push(ctx.id));
+      return mailroom;
+    });
   });
-  afterAll(async () => {
-    await server?.close();
-    await mailroom?.stop();
-    await store?.close();
-  });
+  afterAll(() => web?.close());
 
   it('accepts only the genuine split of timestamp || body, and stores and processes it once', async () => {
+    const { store, mailroom, url } = web;
     const runId = randomBytes(4).toString('hex');
     const genuine = buildInboundPost({
       mode: 'raw',

@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailroom, type Mailroom } from '@mailroom/core';
-import { createTestStore, generateTestKeyPair, signBody, TEST_KEY_PAIR, type TestStore } from '@mailroom/core/testing';
+import { createMailroom } from '@mailroom/core';
+import { generateTestKeyPair, signBody, TEST_KEY_PAIR } from '@mailroom/core/testing';
 import { ensureEffectsTable, storeCounts, total } from './support/effects.js';
 import { send, signedHeaders, signedPosts } from './support/posts.js';
+import { startWebhookServer, type WebhookServer } from './support/webhooks.js';
 import { recordFigures } from './support/summary.js';
 
 const WINDOW_SECONDS = 300;
@@ -14,27 +12,19 @@ const SIGNATURE = 'x-twilio-email-event-webhook-signature';
 const TIMESTAMP = 'x-twilio-email-event-webhook-timestamp';
 
 describe('signatures over real HTTP: forged, replayed or unsigned posts are rejected and nothing is stored', () => {
-  let store: TestStore;
-  let mailroom: Mailroom;
-  let server: ServerType;
-  let url: string;
-
+  let web: WebhookServer;
   beforeAll(async () => {
-    store = await createTestStore();
-    await ensureEffectsTable(store.db);
-    mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey], maxTimestampAgeSeconds: WINDOW_SECONDS } });
-    mailroom.route('any', '*@reliability.example.com', () => undefined);
-    server = serve({ fetch: new Hono().route('/webhooks/sendgrid', mailroom.app()).fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/sendgrid/parse`;
+    web = await startWebhookServer(async (store) => {
+      await ensureEffectsTable(store.db);
+      const mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey], maxTimestampAgeSeconds: WINDOW_SECONDS } });
+      mailroom.route('any', '*@reliability.example.com', () => undefined);
+      return mailroom;
+    });
   });
-  afterAll(async () => {
-    await new Promise((resolve) => server?.close(resolve));
-    await mailroom?.stop();
-    await store?.close();
-  });
+  afterAll(() => web?.close());
 
   it('answers 401/403 with a reason for every forgery and stores only the genuine control posts', async () => {
+    const { store, url } = web;
     const post = signedPosts(randomBytes(4).toString('hex'));
     const now = Math.floor(Date.now() / 1000);
     const otherKey = generateTestKeyPair();

@@ -7,12 +7,12 @@
  * memory must not grow with what the attackers declare.
  */
 import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailroom, startServer, type Mailroom, type RunningServer } from '@mailroom/core';
-import { createTestStore, generateTestKeyPair, TEST_KEY_PAIR, type TestStore } from '@mailroom/core/testing';
+import { createMailroom } from '@mailroom/core';
+import { generateTestKeyPair, TEST_KEY_PAIR } from '@mailroom/core/testing';
 import { rawPost, type RawExchange } from '../../packages/core/src/http/test-support.js';
 import { send, signedHeaders, signedPosts } from './support/posts.js';
+import { startWebhookServer, type WebhookServer } from './support/webhooks.js';
 import { recordFigures } from './support/summary.js';
 
 const BODY_TIMEOUT_MS = 8_000;
@@ -23,27 +23,20 @@ const RSS_GROWTH_BOUND_BYTES = 150 * 1024 * 1024;
 const DECLARED = 40 * 1024 * 1024;
 
 describe('slow unauthenticated bodies do not starve the worker or grow memory', () => {
-  let store: TestStore;
-  let mailroom: Mailroom;
-  let server: RunningServer;
-  let url: string;
+  let web: WebhookServer;
   const processedAt = new Map<string, number>();
-
   beforeAll(async () => {
-    store = await createTestStore();
-    mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey] }, limits: { bodyTimeoutMs: BODY_TIMEOUT_MS } });
-    mailroom.route('real', '*@reliability.example.com', (ctx) => void processedAt.set(ctx.email.messageId ?? '', performance.now()));
-    mailroom.start();
-    server = await startServer(new Hono().route('/webhooks/sendgrid', mailroom.app()).fetch, { hostname: '127.0.0.1' });
-    url = `${server.url}/webhooks/sendgrid/parse`;
+    web = await startWebhookServer((store) => {
+      const mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey] }, limits: { bodyTimeoutMs: BODY_TIMEOUT_MS } });
+      mailroom.route('real', '*@reliability.example.com', (ctx) => void processedAt.set(ctx.email.messageId ?? '', performance.now()));
+      mailroom.start();
+      return mailroom;
+    });
   });
-  afterAll(async () => {
-    await server?.close();
-    await mailroom?.stop();
-    await store?.close();
-  });
+  afterAll(() => web?.close());
 
   it('answers every attacker (401 at once, 408 by the deadline) and processes 10 real emails meanwhile in well under 3 s', async () => {
+    const { store, url } = web;
     const post = signedPosts(randomBytes(4).toString('hex'));
     expect((await send(url, post(0).headers, post(0).body)).status).toBe(200); // warm up: code paths, the store
     const rssStart = process.memoryUsage().rss;

@@ -13,7 +13,7 @@
  * ```
  */
 import { Hono } from 'hono';
-import { createAppKit, securityHeaders, type AppKit } from '@mailroom/app-kit';
+import { createAppKit, kitDeployment, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { Mailroom, Store } from '@mailroom/core';
 import { basePathOf, resolveConfig, sharedUploadAddress, type AvatarsConfig, type AvatarsConfigInput } from './config.js';
 import { avatarsMigrations } from './db/index.js';
@@ -56,9 +56,7 @@ export async function createAvatarsApp(options: CreateAvatarsAppOptions): Promis
     store,
     realm: 'avatars',
     secret: config.sessionSecret,
-    publicUrl: config.publicUrl,
-    production: config.production,
-    cookie: { name: SESSION_COOKIE, path: basePathOf(config) || '/', secure: config.secureCookies, ttlMs: config.sessionTtlMs },
+    ...kitDeployment({ ...config, basePath: basePathOf(config) }, { name: SESSION_COOKIE, ttlMs: config.sessionTtlMs }),
   });
   const deps = { store, mailer, config, blobs: store.blobs, kit };
   const web = new Hono();

@@ -18,7 +18,7 @@
  * ```
  */
 import type { Hono } from 'hono';
-import { createAppKit, type AppKit } from '@mailroom/app-kit';
+import { createAppKit, kitDeployment, type AppKit } from '@mailroom/app-kit';
 import type { Mailroom, Store } from '@mailroom/core';
 import { resolveConfig, type BlogConfig, type BlogConfigInput } from './config.js';
 import { blogMigrations, type BlogDb } from './db/index.js';
@@ -59,9 +59,7 @@ export async function createBlogApp(options: CreateBlogAppOptions): Promise<Blog
     store,
     realm: 'blog',
     secret: Buffer.from(config.keys[0]!.secret).toString('base64'),
-    publicUrl: config.publicUrl,
-    production: config.production,
-    cookie: { name: SESSION_COOKIE, path: config.basePath || '/', secure: config.secureCookies, ttlMs: SESSION_TTL_MS },
+    ...kitDeployment(config, { name: SESSION_COOKIE, ttlMs: SESSION_TTL_MS }),
     now: config.now,
   });
   const web = createWebApp({ db, blobs: store.blobs, config, kit });

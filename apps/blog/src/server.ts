@@ -2,20 +2,7 @@
  * Standalone blog: `npm start -w apps/blog`. Configuration from the environment (table in README.md).
  * Embedded PGlite by default (under MAILROOM_DATA_DIR, default `.mailroom`), PostgreSQL with DATABASE_URL.
  */
-import { createMailroom, openStore, type EnvSecurity, type StoreOptions } from '@mailroom/core';
-import {
-  EnvError,
-  firstPassword,
-  portFromEnv,
-  requireEnv,
-  runIfEntry,
-  serveStandalone,
-  signingKeysFromEnv,
-  storeOptionsFromEnv,
-  transportFromEnv,
-  webhooksFromEnv,
-  type Env,
-} from '@mailroom/app-kit';
+import { createFirstAccount, EnvError, openStandalone, portFromEnv, requireEnv, runIfEntry, serveStandalone, signingKeysFromEnv, standaloneFromEnv, type Env, type StandaloneSettings } from '@mailroom/app-kit';
 import { authorByEmail } from './domain/authors.js';
 import { createAuthor, createBlogApp, resolveConfig, type BlogApp, type BlogConfigInput } from './index.js';
 
@@ -31,10 +18,8 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new EnvError(`${name} must be 1 or 0`);
 }
 
-export interface ServerSettings extends EnvSecurity {
+export interface ServerSettings extends StandaloneSettings {
   app: BlogConfigInput;
-  port: number;
-  store: StoreOptions;
   /** The first administrator, created at start when no author has this email (its password is never reset). */
   admin: { email: string; name: string } | null;
   /** The environment, for the first password (BLOG_ADMIN_PASSWORD, else generated and printed once) and the transport. */
@@ -59,9 +44,7 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
   };
   return {
     app,
-    port,
-    ...webhooksFromEnv(env),
-    store: storeOptionsFromEnv(env),
+    ...standaloneFromEnv(env),
     admin: env.BLOG_ADMIN_EMAIL ? { email: env.BLOG_ADMIN_EMAIL, name: env.BLOG_ADMIN_NAME ?? 'Admin' } : null,
     env,
   };
@@ -69,15 +52,8 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
 
 export async function main(env: Env = process.env): Promise<{ port: number; close(): Promise<void> }> {
   const settings = configFromEnv(env);
-  const store = await openStore(settings.store);
-  const transport = transportFromEnv(settings.env);
   const config = resolveConfig(settings.app);
-  const mailroom = createMailroom({
-    store,
-    security: settings.security,
-    eventsSecurity: settings.eventsSecurity,
-    mail: { from: { address: config.fromAddress, name: config.title }, domain: config.domain, transport },
-  });
+  const { store, transport, mailroom } = await openStandalone(settings, settings.env, { from: { address: config.fromAddress, name: config.title }, domain: config.domain });
   const blog = await createBlogApp({ mailroom, store, config });
   await createFirstAdmin(blog, settings);
   return serveStandalone({
@@ -92,10 +68,11 @@ export async function main(env: Env = process.env): Promise<{ port: number; clos
 }
 
 async function createFirstAdmin(blog: BlogApp, settings: ServerSettings): Promise<void> {
-  if (!settings.admin || (await authorByEmail(blog.db, settings.admin.email))) return;
-  const first = firstPassword(settings.env, 'BLOG_ADMIN_PASSWORD', blog.config.production);
-  await createAuthor(blog.db, { ...settings.admin, password: first.take(settings.admin.email), isAdmin: true }, blog.kit.hashPassword);
-  for (const line of first.announcement()) console.log(line);
+  const admin = settings.admin;
+  if (!admin || (await authorByEmail(blog.db, admin.email))) return;
+  await createFirstAccount(settings.env, 'BLOG_ADMIN_PASSWORD', blog.config.production, admin.email, (password) =>
+    createAuthor(blog.db, { ...admin, password, isAdmin: true }, blog.kit.hashPassword),
+  );
 }
 
 runIfEntry(import.meta.url, () => main(), { label: 'blog' });

@@ -123,9 +123,77 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const secret = config.secret ?? devKeys.secret;
   const secretFor = (purpose: string) => createHmac('sha256', secret).update(`mailroom-demo:${purpose}`).digest('base64url');
 
-  // Listen first (a port of 0 is only known afterwards, and links in mail need the URL); answer 503 until ready.
-  // The node-server bindings (env.incoming) travel along: app-kit's throttle reads the client's address from them.
-  let handler: ((request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>) | null = null;
+  const listening = await listenFirst(config);
+  const url = config.publicUrl ?? `http://localhost:${listening.port}`;
+  const store = await openDemoStore(config, options.logger).catch(async (error: unknown) => {
+    await listening.close();
+    throw error;
+  });
+  try {
+    await store.migrate(demoMigrations);
+    const mailroom = demoMailroom(store, config, plan, secretFor);
+    const root = webhookRoot(mailroom, config);
+    const apps = await mountApps(root, options.modules ?? demoAppModules, { mailroom, store, config, url, secretFor, accountPassword });
+    const home: HomeProps = {
+      apps,
+      consoleEnabled: config.console.enabled,
+      security: plan.description,
+      transport: config.sendgridApiKey ? 'SendGrid v3 Mail Send (SENDGRID_API_KEY)' : 'outbox only (nothing leaves this machine; see the console Outbox)',
+      database: store.dialect === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`,
+    };
+    if (config.console.enabled) root.route('/console', await demoConsole({ root, store, mailroom, apps, config, devKeys, url, secretFor }));
+    root.get('/', securityHeaders(), (c) => c.html(HomePage(home)));
+    // Liveness and readiness (database answers, migrations applied, worker not shutting down), as in every app.
+    root.route('/', healthRoutes(mailroom, { migrationSets: [demoMigrations] }));
+    // Unknown paths, under an app's mount too (Hono answers with the outermost app's notFound).
+    root.notFound(notFoundHandler({ app: { name: 'Mailroom demo', home: '/', base: '' } }));
+
+    if (config.seed) await seedApps(store, apps, warn);
+    for (const app of apps) await app.ensureFirstAccount?.();
+
+    mailroom.start();
+    for (const app of apps) app.start?.();
+    listening.answer((request, env) => root.fetch(request, env));
+
+    for (const line of plan.warnings) warn(line);
+    const cookieWarning = secureCookieWarning({ production: !config.development, publicUrl: url, secureCookies: !config.development });
+    if (cookieWarning) warn(cookieWarning);
+    const banner = [bannerText({ ...home, url }), ...first.announcement().map((line) => `  ${line}`)].join('\n');
+    print(banner);
+
+    return {
+      url,
+      port: listening.port,
+      config,
+      store,
+      mailroom,
+      apps,
+      devKeys,
+      app: root,
+      banner,
+      async close() {
+        await listening.close();
+        // Apps' own loops queue mail: stop them before the Mailroom (its deliverer) stops.
+        for (const app of apps) await app.stop?.();
+        await mailroom.stop();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await listening.close();
+    await store.close();
+    throw error;
+  }
+}
+
+type FetchHandler = (request: Request, env: HttpBindings | Http2Bindings) => Response | Promise<Response>;
+
+/**
+ * Listen first (a port of 0 is only known afterwards, and links in mail need the URL); answer 503 until ready.
+ * The node-server bindings (env.incoming) travel along: app-kit's throttle reads the client's address from them.
+ */
+async function listenFirst(config: DemoConfig): Promise<{ port: number; answer(handler: FetchHandler): void; close(): Promise<void> }> {
+  let handler: FetchHandler | null = null;
   const server: ServerType = serve({
     fetch: (request, env) => (handler ? handler(request, env) : new Response('starting', { status: 503, headers: { 'retry-after': '1' } })),
     port: config.port,
@@ -136,152 +204,128 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     server.once('listening', resolve);
     server.once('error', reject);
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = config.publicUrl ?? `http://localhost:${port}`;
-  const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  return {
+    port: (server.address() as AddressInfo).port,
+    answer: (next) => (handler = next),
+    close: () => {
+      handler = null;
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
 
-  let store: Store;
-  try {
-    store = await openStore({
-      ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
-      ...(options.logger ? { logger: options.logger } : {}),
-    });
-  } catch (error) {
-    await closeServer();
-    throw error;
-  }
-  try {
-    await store.migrate(demoMigrations);
-    // Without eventsSecurity the Mailroom answers POST /events with 404 and a reason.
-    // One Mailroom owns the outbox for every app (one deliverer, SendGrid or outbox only) and the Event Webhook.
-    // The Mailroom's signers (lists' reply addresses, links and Message-IDs; its reply route is on the lists domain).
-    const signers = { keys: [{ id: 'demo', secret: secretFor('mailroom:signers') }], domain: config.domains.lists };
-    const demoSigners = { replyAddresses: signers, messageIds: signers };
-    const transport = config.sendgridApiKey ? sendgridTransport({ apiKey: config.sendgridApiKey }) : outboxOnlyTransport();
-    const mailroom = createMailroom({
-      store,
-      security: plan.parse,
-      worker: { autoStart: false },
-      ...(plan.events ? { eventsSecurity: plan.events } : {}),
-      // The apps give every message its own From; this one is only the fallback. 1,000 rows a round fill a list batch.
-      // Its signers sign every app's reply tokens and Message-IDs (each app has its own scopes; support and blog build
-      // reply addresses on their own domains, lists routes the Mailroom's reply domain).
-      mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 }, ...demoSigners },
-    });
+function openDemoStore(config: DemoConfig, logger: Logger | undefined): Promise<Store> {
+  return openStore({
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir }),
+    ...(logger ? { logger } : {}),
+  });
+}
 
-    // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
-    const root = new Hono({ strict: false });
-    // DNS rebinding: in development a page on any site can reach 127.0.0.1 under its own host name; only our names get in.
-    const hosts = [...LOCAL_HOSTS, ...(config.publicUrl ? [new URL(config.publicUrl).hostname] : []), ...config.allowedHosts];
-    if (config.development || config.allowedHosts.length) root.use(hostAllowlist(hosts));
-    const metrics = mailroomMetrics(mailroom);
-    root.use('/webhooks/sendgrid/*', metrics.observePosts);
-    root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
-    // Prometheus: open in development; in production only with METRICS_TOKEN (counts are not for strangers).
-    if (config.metricsToken) root.get('/metrics', bearerAuth({ token: config.metricsToken }), metrics.handler);
-    else if (config.development) root.get('/metrics', metrics.handler);
+/**
+ * One Mailroom owns the outbox for every app (one deliverer, SendGrid or outbox only) and the Event Webhook
+ * (without eventsSecurity it answers POST /events with 404 and a reason).
+ */
+function demoMailroom(store: Store, config: DemoConfig, plan: SecurityPlan, secretFor: (purpose: string) => string): Mailroom<any> {
+  // The Mailroom's signers (lists' reply addresses, links and Message-IDs; its reply route is on the lists domain).
+  const signers = { keys: [{ id: 'demo', secret: secretFor('mailroom:signers') }], domain: config.domains.lists };
+  const demoSigners = { replyAddresses: signers, messageIds: signers };
+  const transport = config.sendgridApiKey ? sendgridTransport({ apiKey: config.sendgridApiKey }) : outboxOnlyTransport();
+  return createMailroom({
+    store,
+    security: plan.parse,
+    worker: { autoStart: false },
+    ...(plan.events ? { eventsSecurity: plan.events } : {}),
+    // The apps give every message its own From; this one is only the fallback. 1,000 rows a round fill a list batch.
+    // Its signers sign every app's reply tokens and Message-IDs (each app has its own scopes; support and blog build
+    // reply addresses on their own domains, lists routes the Mailroom's reply domain).
+    mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 }, ...demoSigners },
+  });
+}
 
-    const apps: DemoApp[] = [];
-    // Every app's pages get the bar back to the home page, the other apps and the console.
-    root.use(suiteNav(() => [{ href: '/', label: 'Home' }, ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })), ...(config.console.enabled ? [{ href: '/console/inbox', label: 'Console' }] : [])]));
-    root.route('/', kitAssets());
-    for (const module of options.modules ?? demoAppModules) {
-      const app = await module.create({
-        mailroom,
-        store,
-        config,
-        mountPath: module.mountPath,
-        publicUrl: `${url}${module.mountPath}`,
-        secretFor: (purpose) => secretFor(`${module.name}:${purpose}`),
-        events: mailroom.events,
-        accountPassword,
-      });
-      root.route(module.mountPath, app.web);
-      apps.push(app);
-    }
+/** The root app with the host allowlist, both SendGrid webhooks and the metrics endpoint. */
+function webhookRoot(mailroom: Mailroom<any>, config: DemoConfig): Hono {
+  // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
+  const root = new Hono({ strict: false });
+  // DNS rebinding: in development a page on any site can reach 127.0.0.1 under its own host name; only our names get in.
+  const hosts = [...LOCAL_HOSTS, ...(config.publicUrl ? [new URL(config.publicUrl).hostname] : []), ...config.allowedHosts];
+  if (config.development || config.allowedHosts.length) root.use(hostAllowlist(hosts));
+  const metrics = mailroomMetrics(mailroom);
+  root.use('/webhooks/sendgrid/*', metrics.observePosts);
+  root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
+  // Prometheus: open in development; in production only with METRICS_TOKEN (counts are not for strangers).
+  if (config.metricsToken) root.get('/metrics', bearerAuth({ token: config.metricsToken }), metrics.handler);
+  else if (config.development) root.get('/metrics', metrics.handler);
+  return root;
+}
 
-    const home: HomeProps = {
-      apps,
-      consoleEnabled: config.console.enabled,
-      security: plan.description,
-      transport: config.sendgridApiKey ? 'SendGrid v3 Mail Send (SENDGRID_API_KEY)' : 'outbox only (nothing leaves this machine; see the console Outbox)',
-      database: store.dialect === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`,
-    };
-    if (config.console.enabled) {
-      const webhooks = createWebhookClient({
-        fetch: (request) => root.fetch(request),
-        baseUrl: () => url,
-        parseKey: devKeys.parse,
-        eventsKey: devKeys.events,
-        basic: config.parse.basic[0] ?? null,
-      });
-      root.route(
-        '/console',
-        createConsole({
-          store,
-          mailroom,
-          webhooks,
-          addresses: apps.flatMap((app) => app.addresses.filter((a) => !/[…<]/.test(a.address)).map((a) => ({ address: a.address, app: app.title }))),
-          ownDomains: Object.values(config.domains),
-          signing: `signed with the development key in ${devKeys.file}${config.parse.basic.length ? ' and sent with the first basic credential' : ''}`,
-          auth: config.console.password
-            ? await consoleAuth({ store, credentials: { username: config.console.username, password: config.console.password }, secret: secretFor('console'), production: !config.development })
-            : null,
-        }),
-      );
-    }
-    root.get('/', securityHeaders(), (c) => c.html(HomePage(home)));
-    // Liveness and readiness (database answers, migrations applied, worker not shutting down), as in every app.
-    root.route('/', healthRoutes(mailroom, { migrationSets: [demoMigrations] }));
-    // Unknown paths, under an app's mount too (Hono answers with the outermost app's notFound).
-    root.notFound(notFoundHandler({ app: { name: 'Mailroom demo', home: '/', base: '' } }));
+interface MountContext {
+  mailroom: Mailroom<any>;
+  store: Store;
+  config: DemoConfig;
+  url: string;
+  secretFor(purpose: string): string;
+  accountPassword(who: string): string;
+}
 
-    if (config.seed) {
-      for (const app of apps) {
-        if (!app.seed) continue;
-        try {
-          await seedOnce(store, `${app.name}:v1`, app.seed);
-        } catch (error) {
-          warn(`demo: seeding ${app.name} failed (the app still runs): ${(error as Error).message}`);
-        }
-      }
-    }
-
-    for (const app of apps) await app.ensureFirstAccount?.();
-
-    mailroom.start();
-    for (const app of apps) app.start?.();
-    handler = (request, env) => root.fetch(request, env);
-
-    for (const line of plan.warnings) warn(line);
-    const cookieWarning = secureCookieWarning({ production: !config.development, publicUrl: url, secureCookies: !config.development });
-    if (cookieWarning) warn(cookieWarning);
-    const banner = [bannerText({ ...home, url }), ...first.announcement().map((line) => `  ${line}`)].join('\n');
-    print(banner);
-
-    return {
-      url,
-      port,
-      config,
-      store,
+async function mountApps(root: Hono, modules: readonly DemoAppModule[], ctx: MountContext): Promise<DemoApp[]> {
+  const { mailroom, store, config, url } = ctx;
+  const apps: DemoApp[] = [];
+  // Every app's pages get the bar back to the home page, the other apps and the console.
+  root.use(suiteNav(() => [{ href: '/', label: 'Home' }, ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })), ...(config.console.enabled ? [{ href: '/console/inbox', label: 'Console' }] : [])]));
+  root.route('/', kitAssets());
+  for (const module of modules) {
+    const app = await module.create({
       mailroom,
-      apps,
-      devKeys,
-      app: root,
-      banner,
-      async close() {
-        handler = null;
-        await closeServer();
-        // Apps' own loops queue mail: stop them before the Mailroom (its deliverer) stops.
-        for (const app of apps) await app.stop?.();
-        await mailroom.stop();
-        await store.close();
-      },
-    };
-  } catch (error) {
-    await closeServer();
-    await store.close();
-    throw error;
+      store,
+      config,
+      mountPath: module.mountPath,
+      publicUrl: `${url}${module.mountPath}`,
+      secretFor: (purpose) => ctx.secretFor(`${module.name}:${purpose}`),
+      events: mailroom.events,
+      accountPassword: ctx.accountPassword,
+    });
+    root.route(module.mountPath, app.web);
+    apps.push(app);
+  }
+  return apps;
+}
+
+interface ConsoleContext extends Omit<MountContext, 'accountPassword'> {
+  root: Hono;
+  apps: DemoApp[];
+  devKeys: DevKeys;
+}
+
+/** The console posts through the root app itself, signed with the development keys, as SendGrid would. */
+async function demoConsole({ root, store, mailroom, apps, config, devKeys, url, secretFor }: ConsoleContext): Promise<Hono> {
+  const webhooks = createWebhookClient({
+    fetch: (request) => root.fetch(request),
+    baseUrl: () => url,
+    parseKey: devKeys.parse,
+    eventsKey: devKeys.events,
+    basic: config.parse.basic[0] ?? null,
+  });
+  return createConsole({
+    store,
+    mailroom,
+    webhooks,
+    addresses: apps.flatMap((app) => app.addresses.filter((a) => !/[…<]/.test(a.address)).map((a) => ({ address: a.address, app: app.title }))),
+    ownDomains: Object.values(config.domains),
+    signing: `signed with the development key in ${devKeys.file}${config.parse.basic.length ? ' and sent with the first basic credential' : ''}`,
+    auth: config.console.password
+      ? await consoleAuth({ store, credentials: { username: config.console.username, password: config.console.password }, secret: secretFor('console'), production: !config.development })
+      : null,
+  });
+}
+
+async function seedApps(store: Store, apps: DemoApp[], warn: (line: string) => void): Promise<void> {
+  for (const app of apps) {
+    if (!app.seed) continue;
+    try {
+      await seedOnce(store, `${app.name}:v1`, app.seed);
+    } catch (error) {
+      warn(`demo: seeding ${app.name} failed (the app still runs): ${(error as Error).message}`);
+    }
   }
 }
 

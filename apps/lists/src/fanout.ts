@@ -6,20 +6,14 @@
  * custom args) travels in the personalization.
  */
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
-import { attemptsUsedUp, decideRetry, sanitizeHeaderText, type Logger, type MailerMessage, type RetryPolicy, type Store, type Transaction } from '@mailroom/core';
+import { attemptsUsedUp, createPollLoop, decideRetry, sanitizeHeaderText, type Logger, type PollLoop, type MailerMessage, type RetryPolicy, type Store, type Transaction } from '@mailroom/core';
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';
 import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, threadAddress, unsubscribeToken, type List, type ListsServices, type Member, type Message, type Thread } from './domain/index.js';
 
-export interface Fanout {
-  /** Runs pending fan-outs now (after a commit); a no-op until start(). */
-  kick(): void;
-  /** Queues every pending distribution now (tests, CLI). */
-  drain(): Promise<void>;
-  start(): void;
-  stop(): Promise<void>;
-}
+/** The fan-out loop: core's poll loop (`kick` runs pending fan-outs after a commit, a no-op until `start`). */
+export type Fanout = PollLoop;
 
 export interface FanoutOptions {
   store: Store;
@@ -34,6 +28,7 @@ export interface FanoutOptions {
 }
 
 type Distribution = typeof distributions.$inferSelect;
+type AfterCommit = (fn: () => unknown) => void;
 
 /**
  * The fan-out loop. A distribution that fails is a poison pill for nobody: core's bounded-attempts rule
@@ -49,152 +44,117 @@ export function createFanout(options: FanoutOptions): Fanout {
     maxAttempts: options.maxAttempts ?? 8,
     backoff: { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 },
   };
-  let current: Promise<void> | null = null;
-  let again = false;
-  let timer: NodeJS.Timeout | null = null;
-  const db = store.db;
-
-  /** The next due distribution, its attempt counted (committed before the work, so a crash counts too). */
-  async function claim(): Promise<Distribution | null> {
-    const due = db
-      .select({ id: distributions.messageId })
-      .from(distributions)
-      .where(and(eq(distributions.status, 'pending'), lte(distributions.nextAttemptAt, sql`now()`)))
-      .orderBy(asc(distributions.nextAttemptAt), asc(distributions.createdAt))
-      .limit(1)
-      .for('update', { skipLocked: true });
-    const [job] = await db
-      .update(distributions)
-      .set({ attempts: sql`${distributions.attempts} + 1` })
-      .where(sql`${distributions.messageId} in (${due})`)
-      .returning();
-    return job ?? null;
-  }
-
-  /** One chunk of `job` in one transaction; the copies and the cursor commit together. */
-  async function chunk(claimed: Distribution, afterCommit: (fn: () => unknown) => void): Promise<void> {
-    await store.transaction(async (rawTx) => {
-      const tx: ListsDb = rawTx;
-      const [job] = await tx
-        .select()
-        .from(distributions)
-        .where(and(eq(distributions.messageId, claimed.messageId), eq(distributions.status, 'pending')))
-        .for('update', { skipLocked: true });
-      if (!job) return; // another fan-out has it
-      const [message] = await tx.select().from(messages).where(eq(messages.id, job.messageId));
-      const list = await listById(tx, job.listId);
-      const [thread] = message ? await tx.select().from(threads).where(eq(threads.id, message.threadId)) : [];
-      if (!message || !list || !thread) {
-        await tx.update(distributions).set({ status: 'done', finishedAt: sql`now()` }).where(eq(distributions.messageId, job.messageId));
-        return;
-      }
-      const recipients = await tx
-        .select()
-        .from(members)
-        .where(and(eq(members.listId, list.id), eq(members.status, 'active'), gt(members.id, job.cursor)))
-        .orderBy(asc(members.id))
-        .limit(services.config.fanoutChunk);
-      if (recipients.length > 0) {
-        const threading = await referencesFor(tx, thread.id, message);
-        // Fixed at publish time: the token embeds its expiry, and copies must be identical to share a request.
-        const replyTo = job.replyTo ?? threadAddress(services, list, thread);
-        const copies = recipients.map((member) => copyFor(services, list, thread, message, member, { ...threading, replyTo }));
-        await services.mailer.sendMany(copies, { tx: rawTx as Transaction, afterCommit });
-      }
-      const done = recipients.length < services.config.fanoutChunk;
-      await tx
-        .update(distributions)
-        .set({
-          cursor: recipients.at(-1)?.id ?? job.cursor,
-          queued: sql`${distributions.queued} + ${recipients.length}`,
-          attempts: 0, // the chunk went through: the next one starts afresh
-          lastError: null,
-          ...(done ? { status: 'done' as const, finishedAt: sql`now()` } : {}),
-        })
-        .where(eq(distributions.messageId, job.messageId));
-    });
-  }
-
-  async function recordFailure(job: Distribution, error: unknown): Promise<void> {
-    const decision = decideRetry(job.attempts, error, policy);
-    const lastError = reasonOf(error);
-    await db
-      .update(distributions)
-      .set(
-        decision.final
-          ? { status: 'failed', lastError, finishedAt: sql`now()` }
-          : { lastError, nextAttemptAt: sql`now() + ${`${decision.delayMs} milliseconds`}::interval` },
-      )
-      .where(eq(distributions.messageId, job.messageId));
-    logger[decision.final ? 'error' : 'warn'](decision.final ? 'lists_fanout_failed' : 'lists_fanout_retry', {
-      messageId: job.messageId,
-      listId: job.listId,
-      attempt: job.attempts,
-      error: lastError,
-    });
-  }
 
   /** One chunk of the next due distribution; false when nothing was due. */
-  async function step(afterCommit: (fn: () => unknown) => void): Promise<boolean> {
-    const job = await claim();
+  async function step(afterCommit: AfterCommit): Promise<boolean> {
+    const job = await claim(store.db);
     if (!job) return false;
     try {
       const usedUp = attemptsUsedUp(job.attempts, policy.maxAttempts);
       if (usedUp) throw Object.assign(new Error(usedUp), { permanent: true });
-      await chunk(job, afterCommit);
+      await chunk(store, services, job, afterCommit);
     } catch (error) {
-      await recordFailure(job, error);
+      await recordFailure(store.db, logger, policy, job, error);
     }
     return true;
   }
 
-  async function run(): Promise<void> {
-    for (;;) {
-      // The mailer's after-commit hook wakes the deliverer once the chunk is committed.
+  return createPollLoop({
+    pollMs: options.pollMs ?? 5000,
+    // One chunk a round; the mailer's after-commit hook wakes the deliverer once the chunk is committed.
+    round: async () => {
       const hooks: Array<() => unknown> = [];
       const more = await step((fn) => void hooks.push(fn));
       for (const hook of hooks) await hook();
-      if (!more) return;
-      options.onQueued?.();
-    }
-  }
+      if (more) options.onQueued?.();
+      return more ? 1 : 0;
+    },
+    onError: (error) => logger.error('lists_fanout_error', { error: error instanceof Error ? error.message : String(error) }),
+  });
+}
 
-  /** Like core's loops, a no-op until started: tests and the CLI run fan-outs with drain(). */
-  function kick(): void {
-    if (!timer) return;
-    if (current) {
-      again = true;
+/** The next due distribution, its attempt counted (committed before the work, so a crash counts too). */
+async function claim(db: ListsDb): Promise<Distribution | null> {
+  const due = db
+    .select({ id: distributions.messageId })
+    .from(distributions)
+    .where(and(eq(distributions.status, 'pending'), lte(distributions.nextAttemptAt, sql`now()`)))
+    .orderBy(asc(distributions.nextAttemptAt), asc(distributions.createdAt))
+    .limit(1)
+    .for('update', { skipLocked: true });
+  const [job] = await db
+    .update(distributions)
+    .set({ attempts: sql`${distributions.attempts} + 1` })
+    .where(sql`${distributions.messageId} in (${due})`)
+    .returning();
+  return job ?? null;
+}
+
+/** One chunk of `claimed` in one transaction; the copies and the cursor commit together. */
+async function chunk(store: Store, services: ListsServices, claimed: Distribution, afterCommit: AfterCommit): Promise<void> {
+  await store.transaction(async (rawTx) => {
+    const tx: ListsDb = rawTx;
+    const [job] = await tx
+      .select()
+      .from(distributions)
+      .where(and(eq(distributions.messageId, claimed.messageId), eq(distributions.status, 'pending')))
+      .for('update', { skipLocked: true });
+    if (!job) return; // another fan-out has it
+    const [message] = await tx.select().from(messages).where(eq(messages.id, job.messageId));
+    const list = await listById(tx, job.listId);
+    const [thread] = message ? await tx.select().from(threads).where(eq(threads.id, message.threadId)) : [];
+    if (!message || !list || !thread) {
+      await tx.update(distributions).set({ status: 'done', finishedAt: sql`now()` }).where(eq(distributions.messageId, job.messageId));
       return;
     }
-    current = run()
-      .catch((error) => logger.error('lists_fanout_error', { error: error instanceof Error ? error.message : String(error) }))
-      .finally(() => {
-        current = null;
-        if (again) {
-          again = false;
-          kick();
-        }
-      });
-  }
+    const recipients = await tx
+      .select()
+      .from(members)
+      .where(and(eq(members.listId, list.id), eq(members.status, 'active'), gt(members.id, job.cursor)))
+      .orderBy(asc(members.id))
+      .limit(services.config.fanoutChunk);
+    if (recipients.length > 0) {
+      const threading = await referencesFor(tx, thread.id, message);
+      // Fixed at publish time: the token embeds its expiry, and copies must be identical to share a request.
+      const replyTo = job.replyTo ?? threadAddress(services, list, thread);
+      const copies = recipients.map((member) => copyFor(services, list, thread, message, member, { ...threading, replyTo }));
+      await services.mailer.sendMany(copies, { tx: rawTx as Transaction, afterCommit });
+    }
+    await advance(tx, job, recipients.length, recipients.at(-1)?.id ?? job.cursor, recipients.length < services.config.fanoutChunk);
+  });
+}
 
-  return {
-    kick,
-    async drain() {
-      while (current) await current;
-      await run();
-    },
-    start() {
-      if (timer) return;
-      timer = setInterval(kick, options.pollMs ?? 5000);
-      timer.unref?.();
-      kick();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      while (current) await current;
-    },
-  };
+/** Moves the cursor past the chunk just queued; the last chunk finishes the distribution. */
+async function advance(tx: ListsDb, job: Distribution, queued: number, cursor: string, done: boolean): Promise<void> {
+  await tx
+    .update(distributions)
+    .set({
+      cursor,
+      queued: sql`${distributions.queued} + ${queued}`,
+      attempts: 0, // the chunk went through: the next one starts afresh
+      lastError: null,
+      ...(done ? { status: 'done' as const, finishedAt: sql`now()` } : {}),
+    })
+    .where(eq(distributions.messageId, job.messageId));
+}
+
+async function recordFailure(db: ListsDb, logger: Logger, policy: RetryPolicy, job: Distribution, error: unknown): Promise<void> {
+  const decision = decideRetry(job.attempts, error, policy);
+  const lastError = reasonOf(error);
+  await db
+    .update(distributions)
+    .set(
+      decision.final
+        ? { status: 'failed', lastError, finishedAt: sql`now()` }
+        : { lastError, nextAttemptAt: sql`now() + ${`${decision.delayMs} milliseconds`}::interval` },
+    )
+    .where(eq(distributions.messageId, job.messageId));
+  logger[decision.final ? 'error' : 'warn'](decision.final ? 'lists_fanout_failed' : 'lists_fanout_retry', {
+    messageId: job.messageId,
+    listId: job.listId,
+    attempt: job.attempts,
+    error: lastError,
+  });
 }
 
 /** An error and its causes in one line, the root cause first (a failed query's own message is mostly the query). */

@@ -25,7 +25,7 @@
  * ```
  */
 import type { Hono } from 'hono';
-import { createAppKit, type AppKit } from '@mailroom/app-kit';
+import { createAppKit, kitDeployment, type AppKit } from '@mailroom/app-kit';
 import type { EventHandlerRegistry, Mailer, Mailroom, Store } from '@mailroom/core';
 import { ListsConfigError, resolveConfig, type ListsConfig, type ResolvedConfig } from './config.js';
 import { LISTS_MIGRATIONS, type ListsDb } from './db/index.js';
@@ -100,9 +100,7 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
     store,
     realm: 'lists',
     secret: Buffer.from(config.keys[0]!.secret).toString('base64'),
-    publicUrl: config.publicUrl,
-    production: config.production,
-    cookie: { name: SESSION_COOKIE, path: config.basePath || '/', secure: config.secureCookies, ttlMs: SESSION_TTL_MS },
+    ...kitDeployment(config, { name: SESSION_COOKIE, ttlMs: SESSION_TTL_MS }),
   });
   if (config.adminPasswordHash) await kit.credentials.setIfMissing(ADMIN_ACCOUNT, config.adminPasswordHash);
   const web = createWebApp({ db: store.db, services, transaction: inTransaction, kit });

@@ -2,19 +2,7 @@
  * Standalone mailing lists: `npm start -w apps/lists`. Configuration from the environment (see README).
  * Embedded PGlite by default (in MAILROOM_DATA_DIR), PostgreSQL with DATABASE_URL.
  */
-import { createMailroom, openStore, type EnvSecurity } from '@mailroom/core';
-import {
-  EnvError,
-  firstPassword,
-  portFromEnv,
-  runIfEntry,
-  serveStandalone,
-  signingKeysFromEnv,
-  storeOptionsFromEnv,
-  transportFromEnv,
-  webhooksFromEnv,
-  type Env,
-} from '@mailroom/app-kit';
+import { createFirstAccount, EnvError, openStandalone, runIfEntry, serveStandalone, signingKeysFromEnv, standaloneFromEnv, type Env, type StandaloneSettings } from '@mailroom/app-kit';
 import { createListsApp, type ListsApp, type ListsConfig } from './index.js';
 import { ADMIN_ACCOUNT } from './web/auth.js';
 
@@ -28,20 +16,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
-export interface ServerSettings extends EnvSecurity {
+export interface ServerSettings extends StandaloneSettings {
   app: Omit<ListsConfig, 'adminPasswordHash'>;
   /** The first admin password: an scrypt hash, or a plain one hashed at startup; null: generated and printed once. */
   admin: { hash: string } | { password: string } | null;
-  port: number;
-  store: { databaseUrl?: string; dataDir?: string };
 }
 
 export function configFromEnv(env: Env = process.env): ServerSettings {
   const domain = env.LISTS_DOMAIN?.trim() || 'lists.example.com';
   const keys = signingKeysFromEnv(env, 'LISTS_SECRET', DOCS);
-  const port = portFromEnv(env);
+  const server = standaloneFromEnv(env);
   const basePath = env.LISTS_BASE_PATH ?? '/lists';
-  const webhooks = webhooksFromEnv(env);
   let admin: ServerSettings['admin'] = null;
   if (env.LISTS_ADMIN_PASSWORD_HASH) {
     if (!env.LISTS_ADMIN_PASSWORD_HASH.startsWith('scrypt$')) throw new EnvError('LISTS_ADMIN_PASSWORD_HASH must be an scrypt$… hash (see README)');
@@ -52,31 +37,29 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
   return {
     app: {
       domain,
-      publicUrl: env.LISTS_PUBLIC_URL ?? `http://localhost:${port || 3000}${basePath}`,
+      publicUrl: env.LISTS_PUBLIC_URL ?? `http://localhost:${server.port || 3000}${basePath}`,
       basePath,
       keys,
       bounceThreshold: integer(env, 'LISTS_BOUNCE_THRESHOLD', 3, 1, 1000),
       secureCookies: env.LISTS_INSECURE_COOKIES !== '1',
     },
     admin,
-    port,
-    ...webhooks,
-    store: storeOptionsFromEnv(env),
+    ...server,
   };
 }
 
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const settings = configFromEnv(env);
-  const store = await openStore(settings.store);
-  const transport = transportFromEnv(env);
   // The lists sign reply addresses, links and Message-IDs with the Mailroom's signers: LISTS_SECRET, on the lists' domain.
   const signers = { keys: settings.app.keys, domain: settings.app.domain ?? 'lists.example.com' };
-  const mailroom = createMailroom({
-    store,
-    security: settings.security,
-    eventsSecurity: settings.eventsSecurity, // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set
-    // 1,000 rows a round: a batch of list copies fills one SendGrid request.
-    mail: { from: `lists@${settings.app.domain}`, domain: settings.app.domain, transport, deliverer: { claimLimit: 1000 }, replyAddresses: signers, messageIds: signers },
+  // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set; 1,000 rows a round: a batch of list
+  // copies fills one SendGrid request.
+  const { store, transport, mailroom } = await openStandalone(settings, env, {
+    from: `lists@${settings.app.domain}`,
+    domain: settings.app.domain,
+    deliverer: { claimLimit: 1000 },
+    replyAddresses: signers,
+    messageIds: signers,
   });
   const production = settings.app.production ?? env.NODE_ENV === 'production';
   const adminPasswordHash = settings.admin && 'hash' in settings.admin ? settings.admin.hash : undefined;
@@ -97,9 +80,9 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
 
 async function setFirstAdminPassword(lists: ListsApp, env: Env, production: boolean): Promise<void> {
   if (await lists.kit.credentials.hashOf(ADMIN_ACCOUNT)) return;
-  const first = firstPassword(env, 'LISTS_ADMIN_PASSWORD', production);
-  await lists.kit.credentials.setIfMissing(ADMIN_ACCOUNT, await lists.kit.hashPassword(first.take('lists admin')));
-  for (const line of first.announcement()) console.log(line);
+  await createFirstAccount(env, 'LISTS_ADMIN_PASSWORD', production, 'lists admin', async (password) =>
+    lists.kit.credentials.setIfMissing(ADMIN_ACCOUNT, await lists.kit.hashPassword(password)),
+  );
 }
 
 runIfEntry(import.meta.url, () => main(), { label: 'lists' });

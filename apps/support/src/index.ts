@@ -24,7 +24,7 @@ import { resolveConfig, SupportConfigError, type ResolvedConfig, type SupportCon
 import { migrationsFolder } from './db/index.js';
 import type { AfterCommit, SupportServices } from './domain/services.js';
 import { registerBounceEvents, registerSupportRoutes, type InboundResult } from './mail/index.js';
-import { createAppKit, type AppKit } from '@mailroom/app-kit';
+import { createAppKit, kitDeployment, type AppKit } from '@mailroom/app-kit';
 import { SESSION_TTL_MS } from './domain/agents.js';
 import { createWebApp } from './web/app.js';
 import { SESSION_COOKIE } from './web/session.js';
@@ -90,8 +90,7 @@ export async function createSupportApp<E extends object>(options: SupportAppOpti
     store: options.store,
     realm: 'support',
     secret: Buffer.from(options.sessionSecret).toString('base64'),
-    production: config.production,
-    cookie: { name: SESSION_COOKIE, path: config.basePath || '/', secure: config.secureCookies, ttlMs: SESSION_TTL_MS },
+    ...kitDeployment(config, { name: SESSION_COOKIE, ttlMs: SESSION_TTL_MS }),
   });
   return {
     web: createWebApp(services, config, kit),

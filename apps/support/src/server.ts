@@ -2,20 +2,8 @@
  * Standalone help desk: `npm start -w apps/support`. Configuration from the environment (see README).
  * Embedded PGlite by default (in MAILROOM_DATA_DIR), PostgreSQL with DATABASE_URL.
  */
-import { createMailroom, openStore, type EnvSecurity, type SigningKey } from '@mailroom/core';
-import {
-  EnvError,
-  firstPassword,
-  portFromEnv,
-  requireEnv,
-  runIfEntry,
-  serveStandalone,
-  signingKeysFromEnv,
-  storeOptionsFromEnv,
-  transportFromEnv,
-  webhooksFromEnv,
-  type Env,
-} from '@mailroom/app-kit';
+import type { SigningKey } from '@mailroom/core';
+import { createFirstAccount, EnvError, openStandalone, requireEnv, runIfEntry, serveStandalone, signingKeysFromEnv, standaloneFromEnv, type Env, type StandaloneSettings } from '@mailroom/app-kit';
 import { agentByEmail, createAgent, createSupportApp, type SupportApp, type SupportAppConfig } from './index.js';
 
 const DOCS = 'apps/support/README.md';
@@ -34,12 +22,10 @@ export function parseQueues(value: string): SupportAppConfig['queues'] {
     });
 }
 
-export interface ServerSettings extends EnvSecurity {
+export interface ServerSettings extends StandaloneSettings {
   app: SupportAppConfig;
   /** Sign the Mailroom's reply addresses and Message-IDs (first signs, all verify). */
   keys: Array<SigningKey & { secret: string }>;
-  port: number;
-  store: { databaseUrl?: string; dataDir?: string };
   /** The first agent, created at start when no agent has this email (its password is never reset). */
   admin: { email: string; name: string } | null;
   /** The environment, for the first password (SUPPORT_ADMIN_PASSWORD, else generated and printed once) and the transport. */
@@ -63,9 +49,7 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
       secureCookies: env.SUPPORT_INSECURE_COOKIES !== '1',
     },
     keys,
-    port: portFromEnv(env),
-    ...webhooksFromEnv(env),
-    store: storeOptionsFromEnv(env),
+    ...standaloneFromEnv(env),
     admin: env.SUPPORT_ADMIN_EMAIL ? { email: env.SUPPORT_ADMIN_EMAIL, name: env.SUPPORT_ADMIN_NAME ?? 'Admin' } : null,
     env,
   };
@@ -73,14 +57,13 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
 
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const settings = configFromEnv(env);
-  const store = await openStore(settings.store);
-  const transport = transportFromEnv(settings.env);
   const signers = { keys: settings.keys, domain: settings.app.domain };
-  const mailroom = createMailroom({
-    store,
-    security: settings.security,
-    eventsSecurity: settings.eventsSecurity, // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set
-    mail: { from: settings.app.queues[0]?.address ?? `support@${settings.app.domain}`, domain: settings.app.domain, transport, replyAddresses: signers, messageIds: signers },
+  // POST /webhooks/sendgrid/events when SENDGRID_EVENTS_PUBLIC_KEY is set.
+  const { store, transport, mailroom } = await openStandalone(settings, settings.env, {
+    from: settings.app.queues[0]?.address ?? `support@${settings.app.domain}`,
+    domain: settings.app.domain,
+    replyAddresses: signers,
+    messageIds: signers,
   });
   const support = await createSupportApp({ mailroom, store, config: settings.app, sessionSecret: settings.keys[0]!.secret });
   await createFirstAgent(support, settings);
@@ -97,10 +80,11 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
 }
 
 async function createFirstAgent(support: SupportApp, settings: ServerSettings): Promise<void> {
-  if (!settings.admin || (await agentByEmail(support.services.db, settings.admin.email))) return;
-  const first = firstPassword(settings.env, 'SUPPORT_ADMIN_PASSWORD', support.config.production);
-  await createAgent(support.services.db, { ...settings.admin, password: first.take(settings.admin.email) }, support.kit.hashPassword);
-  for (const line of first.announcement()) console.log(line);
+  const admin = settings.admin;
+  if (!admin || (await agentByEmail(support.services.db, admin.email))) return;
+  await createFirstAccount(settings.env, 'SUPPORT_ADMIN_PASSWORD', support.config.production, admin.email, (password) =>
+    createAgent(support.services.db, { ...admin, password }, support.kit.hashPassword),
+  );
 }
 
 runIfEntry(import.meta.url, () => main(), { label: 'support' });

@@ -1,8 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MailroomConfigurationError } from '@mailroom/core';
+import { MailroomConfigurationError, startServer, type RunningServer } from '@mailroom/core';
 import { createTestStore, type TestStore } from '@mailroom/core/testing';
 import { clientAddress, createAppKit, parseTrustProxy, type TrustProxy } from './index.js';
 
@@ -27,7 +25,7 @@ describe('TRUST_PROXY', () => {
 
 /** A server answering with the address the throttle would key on, for one trust setting per path. */
 describe('clientAddress over real HTTP (the TCP peer is 127.0.0.1)', () => {
-  let server: ServerType;
+  let server: RunningServer;
   let url: string;
   const settings: Record<string, TrustProxy> = {
     default: null,
@@ -40,13 +38,10 @@ describe('clientAddress over real HTTP (the TCP peer is 127.0.0.1)', () => {
   beforeAll(async () => {
     const app = new Hono();
     app.get('/:setting', (c) => c.text(clientAddress(c, settings[c.req.param('setting')] ?? null)));
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startServer(app.fetch, { hostname: '127.0.0.1' });
+    url = server.url;
   });
-  afterAll(async () => {
-    if (server) await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => server?.close());
 
   const seen = async (setting: string, forwarded?: string) =>
     (await fetch(`${url}/${setting}`, { headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } })).text();
@@ -76,7 +71,7 @@ describe('clientAddress over real HTTP (the TCP peer is 127.0.0.1)', () => {
 /** The kit's throttle per address follows the setting: behind a trusted proxy each client has its own counter. */
 describe('login throttling behind a reverse proxy', () => {
   let store: TestStore;
-  let server: ServerType;
+  let server: RunningServer;
   let url: string;
 
   beforeAll(async () => {
@@ -96,12 +91,11 @@ describe('login throttling behind a reverse proxy', () => {
         return c.text(result.kind, result.kind === 'throttled' ? 429 : 401);
       });
     }
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startServer(app.fetch, { hostname: '127.0.0.1' });
+    url = server.url;
   });
   afterAll(async () => {
-    if (server) await new Promise((resolve) => server.close(resolve));
+    await server?.close();
     await store?.close();
   });
 

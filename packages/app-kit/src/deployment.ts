@@ -44,6 +44,23 @@ export function firstPassword(env: Record<string, string | undefined>, name: str
 }
 
 /**
+ * A standalone server's first account: created by `create` with the password from `name` (else one generated
+ * now), then the announcement printed once. `who` names the account in that announcement.
+ */
+export async function createFirstAccount(
+  env: Record<string, string | undefined>,
+  name: string,
+  production: boolean,
+  who: string,
+  create: (password: string) => Promise<unknown>,
+  print: (line: string) => void = console.log,
+): Promise<void> {
+  const first = firstPassword(env, name, production);
+  await create(first.take(who));
+  for (const line of first.announcement()) print(line);
+}
+
+/**
  * A line for the start-up log when session cookies in production could not or would not be `Secure`: not marked
  * Secure, or marked but served from a plain-http public URL (where browsers drop them). No public URL: only the flag.
  */

@@ -23,12 +23,11 @@
  * forms.post('/logout', async (c) => { await kit.sessions.end(c); return c.redirect('/blog', 303); });
  * ```
  */
-export { createAppKit, basicLogin, throttledJson, inTime, APP_KIT_MIGRATIONS } from './kit.js';
-export type { AppKit, AppKitOptions, PasswordChange, BasicLoginOptions } from './kit.js';
-export { createSessions, tokenDigest } from './sessions.js';
-export type { Session, Sessions, SessionOptions } from './sessions.js';
-export { createLoginThrottle, DEFAULT_THROTTLE_LIMITS } from './throttle.js';
-export type { LoginThrottle, Attempt, Limit, ThrottleLimits, ThrottleOptions } from './throttle.js';
+export { createAppKit, kitDeployment, basicLogin, throttledJson, inTime, APP_KIT_MIGRATIONS } from './kit.js';
+export type { AppKit, AppKitOptions, KitDeployment, PasswordChange, BasicLoginOptions } from './kit.js';
+export { formLogin, type FormLoginOptions } from './form-login.js';
+export { createSessions, tokenDigest, type Session, type Sessions, type SessionOptions } from './sessions.js';
+export { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type LoginThrottle, type Attempt, type Limit, type ThrottleLimits, type ThrottleOptions } from './throttle.js';
 export {
   hashPassword,
   verifyPassword,
@@ -40,23 +39,21 @@ export {
   PASSWORD_MIN_LENGTH,
   PASSWORD_MAX_LENGTH,
 } from './passwords.js';
-export { createCredentials } from './credentials.js';
-export type { Credentials } from './credentials.js';
+export { createCredentials, type Credentials } from './credentials.js';
 export { csrfToken, verifyCsrfToken, formOriginCheck } from './csrf.js';
-export { securityHeaders } from './headers.js';
-export type { SecurityHeaderOptions } from './headers.js';
+export { securityHeaders, type SecurityHeaderOptions } from './headers.js';
 export {
   BUILT_IN_PASSWORDS,
   forbiddenPasswords,
   firstPassword,
+  createFirstAccount,
   secureCookieWarning,
   hostAllowlist,
   hostnameOf,
   LOCAL_HOSTS,
+  type FirstPassword,
 } from './deployment.js';
-export type { FirstPassword } from './deployment.js';
-export { clientAddress, parseTrustProxy } from './client-ip.js';
-export type { TrustProxy } from './client-ip.js';
+export { clientAddress, parseTrustProxy, type TrustProxy } from './client-ip.js';
 export { PasswordChangeForm } from './views.js';
 export * from './look/index.js';
 export {
@@ -70,5 +67,7 @@ export {
   signingKeysFromEnv,
   webhooksFromEnv,
   transportFromEnv,
+  standaloneFromEnv,
+  openStandalone,
 } from './standalone/index.js';
-export type { StandaloneOptions, RunningStandalone, RunMainOptions, RunningMain, Env } from './standalone/index.js';
+export type { StandaloneOptions, RunningStandalone, RunMainOptions, RunningMain, Env, StandaloneSettings, OpenedStandalone } from './standalone/index.js';

@@ -33,6 +33,24 @@ export interface AppKitOptions {
   now?: () => Date;
 }
 
+/** How an app is deployed, as its kit needs it: its public URL, whether in production, its session cookie. */
+export interface KitDeployment {
+  publicUrl?: string;
+  production: boolean;
+  /** Where the app is mounted ('' = the root): the cookie's path. */
+  basePath: string;
+  secureCookies: boolean;
+}
+
+/** The kit's options for an app deployed so, its session cookie called `cookie.name` (Secure unless turned off). */
+export function kitDeployment(app: KitDeployment, cookie: { name: string; ttlMs: number }): Pick<AppKitOptions, 'publicUrl' | 'production' | 'cookie'> {
+  return {
+    ...(app.publicUrl !== undefined ? { publicUrl: app.publicUrl } : {}),
+    production: app.production,
+    cookie: { name: cookie.name, path: app.basePath || '/', secure: app.secureCookies, ttlMs: cookie.ttlMs },
+  };
+}
+
 export type PasswordChange = { ok: true } | { ok: false; status: 400 | 401 | 429; error: string; retryAfterSeconds?: number };
 
 /** Everything an app's web layer needs for accounts, bound to the app's realm. */

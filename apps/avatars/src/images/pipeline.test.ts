@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { rejectionOf } from '@mailroom/core/testing';
 import {
   animatedGif,
   heicBranded,
@@ -26,14 +27,7 @@ function rendition(list: Rendition[], size: number, format: 'webp' | 'jpeg'): Bu
   return found.data;
 }
 
-async function refusal(promise: Promise<unknown>): Promise<ImageRefusedError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImageRefusedError);
-  return error as ImageRefusedError;
-}
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, ImageRefusedError);
 
 const isRed = ([r, g, b]: number[]) => r! > 200 && g! < 60 && b! < 60;
 const isWhite = ([r, g, b]: number[]) => r! > 230 && g! > 230 && b! > 230;

@@ -1,26 +1,19 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsRun, launchChromium } from '@mailroom/app-kit/testing';
 import type { Browser } from 'playwright-core';
 import { ANN, startHarness, type Harness } from '../testing/harness.js';
 import { colourPng, rotatedJpegWithGps } from '../testing/images.js';
 import { XSS_CORPUS } from '../testing/xss-corpus.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const FROM = `${ANN.name} <${ANN.email}>`;
 
 // CI installs chromium: there a missing browser is a failure; locally the test is skipped.
-describe.runIf(hasChromium || !!process.env.CI)('the published post in a real browser', () => {
+describe.runIf(browserTestsRun)('the published post in a real browser', () => {
   let h: Harness;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser test`);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     h = await startHarness();
   }, 60_000);
   afterAll(async () => {

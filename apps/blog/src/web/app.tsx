@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { inTime, kitAssets, securityHeaders, type AppKit } from '@mailroom/app-kit';
+import { formLogin, kitAssets, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { BlobStore } from '@mailroom/core';
 import { plainPostingAddress, postingAddress, type BlogConfig } from '../config.js';
 import type { BlogDb } from '../db/index.js';
@@ -179,20 +179,11 @@ function authorForms(deps: WebDeps): Hono<WebEnv> {
   const forms = new Hono<WebEnv>();
   forms.use(kit.formOriginCheck);
   forms.get('/login', (c) => (c.var.author ? c.redirect(`${base}/admin`, 303) : c.html(<LoginPage config={config} />)));
-  forms.post('/login', async (c) => {
-    const form = await c.req.parseBody();
-    const email = typeof form.email === 'string' ? form.email.slice(0, 320) : '';
-    const password = typeof form.password === 'string' ? form.password : '';
-    if (!email || !password) return c.html(<LoginPage config={config} email={email} error="Enter your email and password." />, 400);
-    const result = await kit.login(c, email, () => authenticateAuthor(db, email, password, kit.verifyPassword));
-    if (result.kind === 'throttled') {
-      const error = `Too many sign-in attempts; try again ${inTime(result.retryAfterSeconds)}.`;
-      return c.html(<LoginPage config={config} email={email} error={error} />, 429, { 'Retry-After': String(result.retryAfterSeconds) });
-    }
-    if (result.kind === 'failed') return c.html(<LoginPage config={config} email={email} error="Wrong email or password." />, 401);
-    await kit.sessions.start(c, String(result.value.id));
-    return c.redirect(`${base}/admin`, 303);
-  });
+  forms.post('/login', formLogin(kit, {
+    authenticate: (email, password) => authenticateAuthor(db, email, password, kit.verifyPassword),
+    page: (email, error) => <LoginPage config={config} email={email} error={error} />,
+    home: `${base}/admin`,
+  }));
   forms.post('/logout', async (c) => {
     const form = await c.req.parseBody();
     if (c.var.session && !kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);
@@ -224,16 +215,19 @@ const NOTICES: Record<string, string> = {
 };
 
 /** The signed-in author's posts: list, edit, delete. */
+/** The admin forms' CSRF token, for the signed-in author's session. */
+const csrfOf = (kit: AppKit, c: Context<WebEnv>) => kit.csrfToken(c.var.session!);
+/** The notice a redirect after a change asks for (`?done=…`). */
+const noticeOf = (c: Context<WebEnv>) => NOTICES[c.req.query('done') ?? ''];
+
 function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
   const base = config.basePath;
   const admin = new Hono<WebEnv>();
-  const csrfOf = (c: Context<WebEnv>) => kit.csrfToken(c.var.session!);
-  const notices = NOTICES;
   admin.get('/', async (c) => {
     const author = c.var.author!;
     const posts = await authorPosts(db, author.id);
-    const notice = notices[c.req.query('done') ?? ''];
-    return c.html(<AdminPostsPage config={config} author={author} posts={posts} now={config.now()} csrf={csrfOf(c)} {...(notice ? { notice } : {})} />);
+    const notice = noticeOf(c);
+    return c.html(<AdminPostsPage config={config} author={author} posts={posts} now={config.now()} csrf={csrfOf(kit, c)} {...(notice ? { notice } : {})} />);
   });
 
   async function ownPost(c: Context<WebEnv>): Promise<Post | null> {
@@ -245,8 +239,8 @@ function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
   admin.get('/posts/:id', async (c) => {
     const post = await ownPost(c);
     if (!post) return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post of yours." />, 404);
-    const notice = notices[c.req.query('done') ?? ''];
-    return c.html(<EditPostPage config={config} author={c.var.author!} post={post} now={config.now()} csrf={csrfOf(c)} {...(notice ? { notice } : {})} />);
+    const notice = noticeOf(c);
+    return c.html(<EditPostPage config={config} author={c.var.author!} post={post} now={config.now()} csrf={csrfOf(kit, c)} {...(notice ? { notice } : {})} />);
   });
   admin.post('/posts/:id', async (c) => {
     const post = await ownPost(c);
@@ -257,7 +251,7 @@ function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
     const status = form.status === 'draft' || form.status === 'published' ? form.status : null;
     if (!title.trim() || source === null || !status) {
       return c.html(
-        <EditPostPage config={config} author={c.var.author!} post={post} now={config.now()} csrf={csrfOf(c)} error="Title, content and status are required." />,
+        <EditPostPage config={config} author={c.var.author!} post={post} now={config.now()} csrf={csrfOf(kit, c)} error="Title, content and status are required." />,
         400,
       );
     }
@@ -278,18 +272,16 @@ function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
 function adminAccount({ db, config, kit }: WebDeps): Hono<WebEnv> {
   const base = config.basePath;
   const admin = new Hono<WebEnv>();
-  const csrfOf = (c: Context<WebEnv>) => kit.csrfToken(c.var.session!);
-  const notices = NOTICES;
   admin.get('/address', async (c) => {
     const author = c.var.author!;
-    const notice = notices[c.req.query('done') ?? ''];
+    const notice = noticeOf(c);
     return c.html(
       <AddressPage
         config={config}
         author={author}
         address={postingAddress(config, author.postingToken)}
         plainAddress={config.allowPlainAddress ? plainPostingAddress(config) : null}
-        csrf={csrfOf(c)}
+        csrf={csrfOf(kit, c)}
         {...(notice ? { notice } : {})}
       />,
     );
@@ -304,8 +296,8 @@ function adminAccount({ db, config, kit }: WebDeps): Hono<WebEnv> {
   });
 
   admin.get('/password', (c) => {
-    const notice = notices[c.req.query('done') ?? ''];
-    return c.html(<PasswordPage config={config} author={c.var.author!} csrf={csrfOf(c)} {...(notice ? { notice } : {})} />);
+    const notice = noticeOf(c);
+    return c.html(<PasswordPage config={config} author={c.var.author!} csrf={csrfOf(kit, c)} {...(notice ? { notice } : {})} />);
   });
   admin.post('/password', async (c) => {
     const author = c.var.author!;
@@ -316,7 +308,7 @@ function adminAccount({ db, config, kit }: WebDeps): Hono<WebEnv> {
     });
     if (result.ok) return c.redirect(`${base}/admin/password?done=password`, 303);
     const headers: Record<string, string> = result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {};
-    return c.html(<PasswordPage config={config} author={author} csrf={csrfOf(c)} error={result.error} />, result.status, headers);
+    return c.html(<PasswordPage config={config} author={author} csrf={csrfOf(kit, c)} error={result.error} />, result.status, headers);
   });
 
   return admin;

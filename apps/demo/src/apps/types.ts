@@ -4,7 +4,7 @@
  */
 import type { Hono } from 'hono';
 import type { EventHandlerRegistry, Mailroom, Store } from '@mailroom/core';
-import type { DemoConfig } from '../config.js';
+import type { DemoConfig, DemoDomains } from '../config.js';
 
 /** The published password of the seeded development accounts (README, home page); production refuses it. */
 export const DEMO_PASSWORD = 'mailroom-demo';
@@ -79,4 +79,24 @@ export interface DemoAppModule {
   name: string;
   mountPath: string;
   create(context: DemoAppContext): Promise<DemoApp>;
+}
+
+/** The module of the app `name`: mounted at `/<name>`, its mail on the demo's domain for it. */
+export function demoModule(name: keyof DemoDomains, create: (context: DemoAppContext, domain: string) => Promise<DemoApp>): DemoAppModule {
+  return { name, mountPath: `/${name}`, create: (context) => create(context, context.config.domains[name]) };
+}
+
+/** What every app's factory takes from the demo: the shared Mailroom and its store. */
+export function demoHost(context: DemoAppContext): { mailroom: Mailroom<any>; store: Store } {
+  return { mailroom: context.mailroom, store: context.store };
+}
+
+/** Plain-HTTP localhost in development (cookies not Secure); behind TLS in production. */
+export function deploymentOf(context: DemoAppContext): { secureCookies: boolean; production: boolean } {
+  return { secureCookies: !context.config.development, production: !context.config.development };
+}
+
+/** A web app's config on `domain`: reachable at the mount's public URL, deployed as the demo is. */
+export function webConfigOf(context: DemoAppContext, domain: string): { domain: string; publicUrl: string; secureCookies: boolean; production: boolean } {
+  return { domain, publicUrl: context.publicUrl, ...deploymentOf(context) };
 }

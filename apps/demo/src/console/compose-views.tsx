@@ -32,13 +32,9 @@ export const EMPTY_COMPOSE: ComposeFormValues = {
   sample: '',
 };
 
-export function ComposePage(props: {
-  values: ComposeFormValues;
-  addresses: Array<{ address: string; app: string }>;
-  error?: string | null;
-  signing: string;
-}) {
-  const v = props.values;
+type Addresses = Array<{ address: string; app: string }>;
+
+export function ComposePage(props: { values: ComposeFormValues; addresses: Addresses; error?: string | null; signing: string }) {
   return (
     <Layout title="Compose" section="compose">
       <PageHead
@@ -51,88 +47,107 @@ export function ComposePage(props: {
         }
       />
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
-      <form class="card" method="post" action="/console/compose" enctype="multipart/form-data">
-        {v.inReplyTo ? (
-          <Notice>
-            Replying to <code>{v.inReplyTo}</code>
-          </Notice>
-        ) : null}
-        <div class="grid2">
-          <Field label="From" id="from" type="text" name="from" value={v.from} required />
-          <div>
-            <label for="to">To</label>
-            <input type="text" id="to" name="to" value={v.to} list="known-addresses" placeholder="support@support.example.test" />
-            <datalist id="known-addresses">
-              {props.addresses.map((a) => (
-                <option value={a.address}>{a.app}</option>
-              ))}
-            </datalist>
-          </div>
-          <Field label="Cc" id="cc" type="text" name="cc" value={v.cc} />
-          <Field label="Envelope recipients (Bcc)" id="bcc" type="text" name="bcc" value={v.bcc} placeholder="in the SMTP envelope, in no header" />
-        </div>
-        <label for="subject">Subject</label>
-        <input type="text" id="subject" name="subject" value={v.subject} />
-        <label for="text">Text</label>
-        <textarea id="text" name="text" rows={10}>
-          {v.text}
-        </textarea>
-        <label for="html">HTML (optional)</label>
-        <textarea id="html" name="html" rows={4}>
-          {v.html}
-        </textarea>
-        <div class="grid2">
-          <div>
-            <label for="attachments">Attachments</label>
-            <input type="file" id="attachments" name="attachments" multiple />
-            <label>
-              <input type="checkbox" name="sample" value="photo" checked={v.sample === 'photo'} /> attach a sample photo (PNG portrait)
-            </label>
-          </div>
-          <div>
-            <label for="mode">Parse mode</label>
-            <select id="mode" name="mode">
-              <option value="parsed" selected={v.mode === 'parsed'}>
-                parsed (SendGrid's decoded fields)
-              </option>
-              <option value="raw" selected={v.mode === 'raw'}>
-                raw (the full MIME message)
-              </option>
-            </select>
-            <label for="auth">Sender authentication (SPF and DKIM for the From domain)</label>
-            <select id="auth" name="auth">
-              {(['pass', 'fail', 'none'] as const).map((a) => (
-                <option value={a} selected={v.auth === a}>
-                  {a}
-                </option>
-              ))}
-            </select>
-          </div>
-        </div>
-        <details open={Boolean(v.inReplyTo || v.references)}>
-          <summary>Threading</summary>
-          <div class="grid2">
-            <Field label="In-Reply-To" id="inReplyTo" type="text" name="inReplyTo" value={v.inReplyTo} />
-            <Field label="References" id="references" type="text" name="references" value={v.references} />
-          </div>
-        </details>
-        <div class="actions">
-          <button type="submit">Send through the webhook</button>
-        </div>
-      </form>
+      <ComposeForm values={props.values} addresses={props.addresses} />
 
       <h2>Paste a raw .eml</h2>
-      <form class="card" method="post" action="/console/compose/eml" enctype="multipart/form-data">
-        <label for="eml">Message source</label>
-        <textarea id="eml" name="eml" rows={10} placeholder={'From: Ann <ann@example.test>\nTo: support@support.example.test\nSubject: Hello\n\nHi!'} />
-        <div class="grid2">
-          <Field label="…or an .eml file" id="emlfile" type="file" name="file" accept=".eml,message/rfc822" />
-          <Field label="Envelope recipients (default: To and Cc)" id="envelope" type="text" name="envelope" />
-        </div>
-        <div class="actions">
-          <button type="submit">Post in raw mode</button>
-        </div>
-      </form>
+      <EmlForm />
     </Layout>
+  );
+}
+
+function ComposeForm({ values: v, addresses }: { values: ComposeFormValues; addresses: Addresses }) {
+  return (
+    <form class="card" method="post" action="/console/compose" enctype="multipart/form-data">
+      {v.inReplyTo ? (
+        <Notice>
+          Replying to <code>{v.inReplyTo}</code>
+        </Notice>
+      ) : null}
+      <div class="grid2">
+        <Field label="From" id="from" type="text" name="from" value={v.from} required />
+        <div>
+          <label for="to">To</label>
+          <input type="text" id="to" name="to" value={v.to} list="known-addresses" placeholder="support@support.example.test" />
+          <datalist id="known-addresses">
+            {addresses.map((a) => (
+              <option value={a.address}>{a.app}</option>
+            ))}
+          </datalist>
+        </div>
+        <Field label="Cc" id="cc" type="text" name="cc" value={v.cc} />
+        <Field label="Envelope recipients (Bcc)" id="bcc" type="text" name="bcc" value={v.bcc} placeholder="in the SMTP envelope, in no header" />
+      </div>
+      <label for="subject">Subject</label>
+      <input type="text" id="subject" name="subject" value={v.subject} />
+      <label for="text">Text</label>
+      <textarea id="text" name="text" rows={10}>
+        {v.text}
+      </textarea>
+      <label for="html">HTML (optional)</label>
+      <textarea id="html" name="html" rows={4}>
+        {v.html}
+      </textarea>
+      <PostOptions values={v} />
+      <details open={Boolean(v.inReplyTo || v.references)}>
+        <summary>Threading</summary>
+        <div class="grid2">
+          <Field label="In-Reply-To" id="inReplyTo" type="text" name="inReplyTo" value={v.inReplyTo} />
+          <Field label="References" id="references" type="text" name="references" value={v.references} />
+        </div>
+      </details>
+      <div class="actions">
+        <button type="submit">Send through the webhook</button>
+      </div>
+    </form>
+  );
+}
+
+/** Attachments, the parse mode and the sender-authentication results the post claims. */
+function PostOptions({ values: v }: { values: ComposeFormValues }) {
+  return (
+    <div class="grid2">
+      <div>
+        <label for="attachments">Attachments</label>
+        <input type="file" id="attachments" name="attachments" multiple />
+        <label>
+          <input type="checkbox" name="sample" value="photo" checked={v.sample === 'photo'} /> attach a sample photo (PNG portrait)
+        </label>
+      </div>
+      <div>
+        <label for="mode">Parse mode</label>
+        <select id="mode" name="mode">
+          <option value="parsed" selected={v.mode === 'parsed'}>
+            parsed (SendGrid's decoded fields)
+          </option>
+          <option value="raw" selected={v.mode === 'raw'}>
+            raw (the full MIME message)
+          </option>
+        </select>
+        <label for="auth">Sender authentication (SPF and DKIM for the From domain)</label>
+        <select id="auth" name="auth">
+          {(['pass', 'fail', 'none'] as const).map((a) => (
+            <option value={a} selected={v.auth === a}>
+              {a}
+            </option>
+          ))}
+        </select>
+      </div>
+    </div>
+  );
+}
+
+function EmlForm() {
+  return (
+    <form class="card" method="post" action="/console/compose/eml" enctype="multipart/form-data">
+      <label for="eml">Message source</label>
+      <textarea id="eml" name="eml" rows={10} placeholder={'From: Ann <ann@example.test>\nTo: support@support.example.test\nSubject: Hello\n\nHi!'} />
+      <div class="grid2">
+        <Field label="…or an .eml file" id="emlfile" type="file" name="file" accept=".eml,message/rfc822" />
+        <Field label="Envelope recipients (default: To and Cc)" id="envelope" type="text" name="envelope" />
+      </div>
+      <div class="actions">
+        <button type="submit">Post in raw mode</button>
+      </div>
+    </form>
   );
 }

@@ -2,7 +2,7 @@
 import { INBOUND_STATUSES, type InboundRecord } from '@mailroom/core';
 import type { InboundDetail } from './data.js';
 import { PageHead, Select, Table } from '@mailroom/app-kit';
-import { Badge, Layout, MessageBody, Notice, Time } from './layout.js';
+import { Badge, ClipCell, Layout, MessageBody, Notice, OptionalFact, Time, WhenAndStatus } from './layout.js';
 
 export function InboxList(props: { records: InboundRecord[]; status: string; q: string; olderThan: string | null }) {
   const { records } = props;
@@ -31,21 +31,12 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
       >
         {records.map((r) => (
           <tr data-id={r.id}>
-            <td class="small">
-              <Time value={r.receivedAt} />
-            </td>
-            <td>
-              <Badge value={r.status} />
-            </td>
-            <td class="small">
-              <span class="clip" title={r.fromAddress ?? r.envelopeFrom ?? undefined}>{r.fromAddress ?? r.envelopeFrom ?? '—'}</span>
-            </td>
+            <WhenAndStatus at={r.receivedAt} status={r.status} />
+            <ClipCell value={r.fromAddress ?? r.envelopeFrom} fallback="—" />
             <td class="wrap-anywhere">
               <a href={`/console/inbox/${r.id}`}>{r.subject || '(no subject)'}</a>
             </td>
-            <td class="small">
-              <span class="clip" title={r.recipient ?? r.envelopeTo.join(', ')}>{r.recipient ?? r.envelopeTo.join(', ')}</span>
-            </td>
+            <ClipCell value={r.recipient ?? r.envelopeTo.join(', ')} />
             <td class="small mono wrap-anywhere">{r.route ?? '—'}</td>
             <td class="num">{r.attempts}</td>
             <td class="small wrap-anywhere">{r.lastError ?? r.note ?? ''}</td>
@@ -63,7 +54,11 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
 
 const RAW_PREVIEW_BYTES = 256 * 1024;
 
-export function InboxDetail(props: { detail: InboundDetail; routes: string[]; rawPost: Buffer | null; flash: string | null }) {
+type InboxDetailProps = { detail: InboundDetail; routes: string[]; rawPost: Buffer | null; flash: string | null };
+type Email = NonNullable<InboundDetail['email']>;
+type Analysis = NonNullable<InboundDetail['analysis']>;
+
+export function InboxDetail(props: InboxDetailProps) {
   const { record, email, analysis, loadError } = props.detail;
   const busy = record.status === 'pending' || record.status === 'processing';
   return (
@@ -71,55 +66,8 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
       <PageHead back={{ href: '/console/inbox', label: 'Inbox' }} title={record.subject || '(no subject)'} />
       {props.flash ? <Notice>{props.flash}</Notice> : null}
       <div class="card">
-        <dl class="facts">
-          <dt>Status</dt>
-          <dd>
-            <Badge value={record.status} /> {busy ? <span class="muted small">processing… this page refreshes</span> : null}
-          </dd>
-          <dt>Route</dt>
-          <dd class="mono">{record.route ?? '—'}</dd>
-          <dt>Recipient</dt>
-          <dd>{record.recipient ?? '—'}</dd>
-          <dt>Attempts</dt>
-          <dd>{record.attempts}</dd>
-          {record.lastError ? (
-            <>
-              <dt>Error</dt>
-              <dd class="mono">{record.lastError}</dd>
-            </>
-          ) : null}
-          {record.note ? (
-            <>
-              <dt>Note</dt>
-              <dd>{record.note}</dd>
-            </>
-          ) : null}
-          <dt>Received</dt>
-          <dd>
-            <Time value={record.receivedAt} /> · processed <Time value={record.processedAt} />
-          </dd>
-          <dt>Envelope</dt>
-          <dd>
-            {record.envelopeFrom ?? '—'} → {record.envelopeTo.join(', ')}
-          </dd>
-          <dt>Message-ID</dt>
-          <dd class="mono">{record.messageId}</dd>
-          <dt>Post</dt>
-          <dd>
-            {record.mode} mode, {record.size.toLocaleString('en')} bytes, id <span class="mono">{record.id}</span>
-          </dd>
-        </dl>
-        <div class="actions">
-          <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
-            <button type="submit">Replay</button>
-          </form>
-          <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
-            <Select name="route" label="Route" class="auto" options={props.routes} selected={record.route} />{' '}
-            <button type="submit" class="secondary">
-              Reroute
-            </button>
-          </form>
-        </div>
+        <RecordFacts record={record} busy={busy} />
+        <RecordActions record={record} routes={props.routes} />
       </div>
 
       {loadError ? <Notice kind="error">The email cannot be shown: {loadError}</Notice> : null}
@@ -127,124 +75,184 @@ export function InboxDetail(props: { detail: InboundDetail; routes: string[]; ra
         <>
           <h2>Email</h2>
           <div class="card">
-            <dl class="facts">
-              <dt>From</dt>
-              <dd>{email.from ? `${email.from.name ? `${email.from.name} ` : ''}<${email.from.address}>` : '—'}</dd>
-              <dt>To</dt>
-              <dd>{email.to.map((a) => a.address).join(', ') || '—'}</dd>
-              {email.cc.length ? (
-                <>
-                  <dt>Cc</dt>
-                  <dd>{email.cc.map((a) => a.address).join(', ')}</dd>
-                </>
-              ) : null}
-              {email.replyTo.length ? (
-                <>
-                  <dt>Reply-To</dt>
-                  <dd>{email.replyTo.map((a) => a.address).join(', ')}</dd>
-                </>
-              ) : null}
-              <dt>Date</dt>
-              <dd>
-                <Time value={email.date} />
-              </dd>
-              {email.inReplyTo ? (
-                <>
-                  <dt>In-Reply-To</dt>
-                  <dd class="mono">{email.inReplyTo}</dd>
-                </>
-              ) : null}
-              {email.references.length ? (
-                <>
-                  <dt>References</dt>
-                  <dd class="mono">{email.references.join(' ')}</dd>
-                </>
-              ) : null}
-              <dt>Sender check</dt>
-              <dd>
-                <Badge value={analysis.verdict.aligned ? 'ok' : 'bad'} /> {analysis.verdict.reason}
-                <span class="muted small">
-                  {' '}
-                  (SPF {email.auth.spf ?? 'none'}; DKIM {email.auth.dkim.map((d) => `${d.domain}: ${d.result}`).join(', ') || 'none'})
-                </span>
-              </dd>
-              <dt>Classification</dt>
-              <dd>
-                <Badge value={analysis.classification.kind} />{' '}
-                <span class="small muted">{analysis.classification.reasons.join('; ')}</span>
-              </dd>
-              <dt>Spam</dt>
-              <dd>{email.spam ? `score ${email.spam.score}` : 'not checked'}</dd>
-            </dl>
+            <EmailFacts email={email} analysis={analysis} />
           </div>
 
           <h2>Reply extraction</h2>
-          <div class="grid2">
-            <div>
-              <label>New text</label>
-              <pre class="light reply-text">{analysis.reply.text || ' '}</pre>
-            </div>
-            <div>
-              <label>Quoted history</label>
-              <pre class="light">{analysis.reply.quoted || '—'}</pre>
-              {analysis.reply.signature ? (
-                <>
-                  <label>Signature</label>
-                  <pre class="light">{analysis.reply.signature}</pre>
-                </>
-              ) : null}
-            </div>
-          </div>
+          <ReplyExtraction reply={analysis.reply} />
 
           <MessageBody text={email.text} html={email.html} textClass="email-text" />
 
           <h2>Attachments</h2>
-          <Table head={['File', 'Type', 'Size', 'Inline', 'SHA-256']} rows={email.attachments} empty="None.">
-            {email.attachments.map((a, index) => (
-              <tr>
-                <td class="wrap-anywhere">
-                  <a href={`/console/inbox/${record.id}/attachments/${index}`}>{a.filename}</a>
-                </td>
-                <td class="small mono">{a.contentType}</td>
-                <td class="num">{a.size.toLocaleString('en')}</td>
-                <td>{a.inline ? `yes${a.contentId ? ` (cid:${a.contentId})` : ''}` : 'no'}</td>
-                <td class="small mono">{a.sha256.slice(0, 16)}…</td>
-              </tr>
-            ))}
-          </Table>
-
-          <details>
-            <summary>Headers ({email.headers.length})</summary>
-            <div class="table">
-              <table>
-                <tbody>
-                  {email.headers.map((h) => (
-                    <tr>
-                      <td class="mono small nowrap">{h.name}</td>
-                      <td class="mono small wrap-anywhere">{h.value}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          </details>
+          <AttachmentTable id={record.id} attachments={email.attachments} />
+          <HeaderTable headers={email.headers} />
         </>
       ) : null}
 
-      <details>
-        <summary>Raw source (the post as received)</summary>
-        <p class="small">
-          <a href={`/console/inbox/${record.id}/raw`}>Download the post</a> · {record.contentType}
-        </p>
-        {props.rawPost ? (
-          <pre class="raw">
-            {props.rawPost.subarray(0, RAW_PREVIEW_BYTES).toString('latin1')}
-            {props.rawPost.length > RAW_PREVIEW_BYTES ? `\n… ${props.rawPost.length - RAW_PREVIEW_BYTES} more bytes` : ''}
-          </pre>
-        ) : (
-          <p class="muted">The bytes are gone (incinerated).</p>
-        )}
-      </details>
+      <RawSource record={record} rawPost={props.rawPost} />
     </Layout>
+  );
+}
+
+function RecordFacts({ record, busy }: { record: InboundRecord; busy: boolean }) {
+  return (
+    <dl class="facts">
+      <dt>Status</dt>
+      <dd>
+        <Badge value={record.status} /> {busy ? <span class="muted small">processing… this page refreshes</span> : null}
+      </dd>
+      <dt>Route</dt>
+      <dd class="mono">{record.route ?? '—'}</dd>
+      <dt>Recipient</dt>
+      <dd>{record.recipient ?? '—'}</dd>
+      <dt>Attempts</dt>
+      <dd>{record.attempts}</dd>
+      <OptionalFact term="Error" value={record.lastError} class="mono" />
+      <OptionalFact term="Note" value={record.note} />
+      <dt>Received</dt>
+      <dd>
+        <Time value={record.receivedAt} /> · processed <Time value={record.processedAt} />
+      </dd>
+      <dt>Envelope</dt>
+      <dd>
+        {record.envelopeFrom ?? '—'} → {record.envelopeTo.join(', ')}
+      </dd>
+      <dt>Message-ID</dt>
+      <dd class="mono">{record.messageId}</dd>
+      <dt>Post</dt>
+      <dd>
+        {record.mode} mode, {record.size.toLocaleString('en')} bytes, id <span class="mono">{record.id}</span>
+      </dd>
+    </dl>
+  );
+}
+
+function RecordActions({ record, routes }: { record: InboundRecord; routes: string[] }) {
+  return (
+    <div class="actions">
+      <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
+        <button type="submit">Replay</button>
+      </form>
+      <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
+        <Select name="route" label="Route" class="auto" options={routes} selected={record.route} />{' '}
+        <button type="submit" class="secondary">
+          Reroute
+        </button>
+      </form>
+    </div>
+  );
+}
+
+const addresses = (list: Email['to']) => list.map((a) => a.address).join(', ');
+
+function EmailFacts({ email, analysis }: { email: Email; analysis: Analysis }) {
+  return (
+    <dl class="facts">
+      <dt>From</dt>
+      <dd>{email.from ? `${email.from.name ? `${email.from.name} ` : ''}<${email.from.address}>` : '—'}</dd>
+      <dt>To</dt>
+      <dd>{addresses(email.to) || '—'}</dd>
+      <OptionalFact term="Cc" value={addresses(email.cc)} />
+      <OptionalFact term="Reply-To" value={addresses(email.replyTo)} />
+      <dt>Date</dt>
+      <dd>
+        <Time value={email.date} />
+      </dd>
+      <OptionalFact term="In-Reply-To" value={email.inReplyTo} class="mono" />
+      <OptionalFact term="References" value={email.references.join(' ')} class="mono" />
+      <dt>Sender check</dt>
+      <dd>
+        <Badge value={analysis.verdict.aligned ? 'ok' : 'bad'} /> {analysis.verdict.reason}
+        <span class="muted small">
+          {' '}
+          (SPF {email.auth.spf ?? 'none'}; DKIM {email.auth.dkim.map((d) => `${d.domain}: ${d.result}`).join(', ') || 'none'})
+        </span>
+      </dd>
+      <dt>Classification</dt>
+      <dd>
+        <Badge value={analysis.classification.kind} />{' '}
+        <span class="small muted">{analysis.classification.reasons.join('; ')}</span>
+      </dd>
+      <dt>Spam</dt>
+      <dd>{email.spam ? `score ${email.spam.score}` : 'not checked'}</dd>
+    </dl>
+  );
+}
+
+function ReplyExtraction({ reply }: { reply: Analysis['reply'] }) {
+  return (
+    <div class="grid2">
+      <div>
+        <label>New text</label>
+        <pre class="light reply-text">{reply.text || ' '}</pre>
+      </div>
+      <div>
+        <label>Quoted history</label>
+        <pre class="light">{reply.quoted || '—'}</pre>
+        {reply.signature ? (
+          <>
+            <label>Signature</label>
+            <pre class="light">{reply.signature}</pre>
+          </>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function AttachmentTable({ id, attachments }: { id: string; attachments: Email['attachments'] }) {
+  return (
+    <Table head={['File', 'Type', 'Size', 'Inline', 'SHA-256']} rows={attachments} empty="None.">
+      {attachments.map((a, index) => (
+        <tr>
+          <td class="wrap-anywhere">
+            <a href={`/console/inbox/${id}/attachments/${index}`}>{a.filename}</a>
+          </td>
+          <td class="small mono">{a.contentType}</td>
+          <td class="num">{a.size.toLocaleString('en')}</td>
+          <td>{a.inline ? `yes${a.contentId ? ` (cid:${a.contentId})` : ''}` : 'no'}</td>
+          <td class="small mono">{a.sha256.slice(0, 16)}…</td>
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
+function HeaderTable({ headers }: { headers: Email['headers'] }) {
+  return (
+    <details>
+      <summary>Headers ({headers.length})</summary>
+      <div class="table">
+        <table>
+          <tbody>
+            {headers.map((h) => (
+              <tr>
+                <td class="mono small nowrap">{h.name}</td>
+                <td class="mono small wrap-anywhere">{h.value}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </details>
+  );
+}
+
+function RawSource({ record, rawPost }: { record: InboundRecord; rawPost: Buffer | null }) {
+  return (
+    <details>
+      <summary>Raw source (the post as received)</summary>
+      <p class="small">
+        <a href={`/console/inbox/${record.id}/raw`}>Download the post</a> · {record.contentType}
+      </p>
+      {rawPost ? (
+        <pre class="raw">
+          {rawPost.subarray(0, RAW_PREVIEW_BYTES).toString('latin1')}
+          {rawPost.length > RAW_PREVIEW_BYTES ? `\n… ${rawPost.length - RAW_PREVIEW_BYTES} more bytes` : ''}
+        </pre>
+      ) : (
+        <p class="muted">The bytes are gone (incinerated).</p>
+      )}
+    </details>
   );
 }

@@ -8,7 +8,7 @@ import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { listEvents, listOutboundMessages, RouteNameError, type Mailroom, type InboundStatus, INBOUND_STATUSES, type Store } from '@mailroom/core';
 import { createConsoleApi } from './api.js';
-import { ComposeError, composeValuesFrom, describeRefusal, sendComposed, sendEml } from './compose.js';
+import { ComposeError, composeValuesFrom, describeRefusal, sendComposed, sendEml, type ComposeOutcome } from './compose.js';
 import { ComposePage, EMPTY_COMPOSE, type ComposeFormValues } from './compose-views.js';
 import { inboundDetail, outboundDetail, outboundRow, recipientsOf, type OutboundRow } from './data.js';
 import { InboxDetail, InboxList } from './inbox-views.js';
@@ -35,7 +35,7 @@ export interface ConsoleOptions {
 const PAGE = 50;
 
 export function createConsole(options: ConsoleOptions): Hono {
-  const { store, mailroom, webhooks } = options;
+  const { mailroom } = options;
   const app = new Hono();
   if (options.auth) app.use(options.auth);
   app.use(secureHeaders({ xFrameOptions: 'DENY' }));
@@ -45,10 +45,22 @@ export function createConsole(options: ConsoleOptions): Hono {
   const routeNames = () => [...mailroom.router.routes.map((r) => r.name), ...(mailroom.router.fallbackRoute ? ['fallback'] : [])];
 
   app.route('/api', createConsoleApi({ ...options, routeNames }));
-
   app.get('/', (c) => c.redirect('/console/inbox'));
+  app.route('/inbox', inboxPages(options, routeNames));
+  app.route('/compose', composePages(options));
+  app.route('/outbox', outboxPages(options));
+  app.get('/events', async (c) => {
+    const kind = c.req.query('event') ?? '';
+    const events = await listEvents(options.store.db, { ...(kind ? { event: kind } : {}), limit: 200 });
+    return c.html(<EventsPage events={events} kind={kind} />);
+  });
+  return app;
+}
 
-  app.get('/inbox', async (c) => {
+/** /console/inbox: the list, one email in full, its stored bytes and attachments, replay and reroute. */
+function inboxPages({ store, mailroom, ownDomains }: ConsoleOptions, routeNames: () => string[]): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => {
     const status = c.req.query('status') ?? '';
     const q = c.req.query('q') ?? '';
     const before = c.req.query('before');
@@ -61,15 +73,15 @@ export function createConsole(options: ConsoleOptions): Hono {
     return c.html(<InboxList records={records} status={status} q={q} olderThan={records.length === PAGE ? records.at(-1)!.id : null} />);
   });
 
-  app.get('/inbox/:id', async (c) => {
-    const detail = await inboundDetail(store, c.req.param('id'), options.ownDomains);
+  app.get('/:id', async (c) => {
+    const detail = await inboundDetail(store, c.req.param('id'), ownDomains);
     if (!detail) return notFound(c, 'No inbound email with that id.');
     const raw = await store.inbox.loadPost(detail.record.id);
     const flash = c.req.query('sent') ? 'Posted through the webhook.' : c.req.query('replayed') ? 'Queued again.' : null;
     return c.html(<InboxDetail detail={detail} routes={routeNames()} rawPost={raw?.body ?? null} flash={flash} />);
   });
 
-  app.get('/inbox/:id/raw', async (c) => {
+  app.get('/:id/raw', async (c) => {
     const post = await store.inbox.loadPost(c.req.param('id'));
     if (!post) return notFound(c, 'No stored post with that id (unknown or incinerated).');
     return c.body(new Uint8Array(post.body), 200, {
@@ -79,8 +91,8 @@ export function createConsole(options: ConsoleOptions): Hono {
     });
   });
 
-  app.get('/inbox/:id/attachments/:index', async (c) => {
-    const detail = await inboundDetail(store, c.req.param('id'), options.ownDomains);
+  app.get('/:id/attachments/:index', async (c) => {
+    const detail = await inboundDetail(store, c.req.param('id'), ownDomains);
     const attachment = detail?.email?.attachments[Number(c.req.param('index'))];
     if (!attachment) return notFound(c, 'No such attachment.');
     // Always a download, never rendered in the console's origin.
@@ -91,7 +103,7 @@ export function createConsole(options: ConsoleOptions): Hono {
     });
   });
 
-  app.post('/inbox/:id/replay', async (c) => {
+  app.post('/:id/replay', async (c) => {
     const form = await c.req.parseBody();
     const route = typeof form.route === 'string' && form.route ? form.route : undefined;
     try {
@@ -103,59 +115,67 @@ export function createConsole(options: ConsoleOptions): Hono {
     }
     return c.redirect(`/console/inbox/${c.req.param('id')}?replayed=1`, 303);
   });
+  return app;
+}
 
+/** /console/compose: the form, and posting it (or a pasted .eml) through the real webhook. */
+function composePages(options: ConsoleOptions): Hono {
+  const { webhooks } = options;
+  const app = new Hono();
   const composePage = (c: Context, values: ComposeFormValues, error: string | null = null, status: 200 | 400 | 401 | 403 | 413 | 422 | 502 = 200) =>
     c.html(<ComposePage values={values} addresses={options.addresses} error={error} signing={options.signing} />, status);
-
-  app.get('/compose', (c) => composePage(c, composeValuesFrom(c.req.query(), EMPTY_COMPOSE)));
-
-  app.post('/compose', async (c) => {
-    const form = await c.req.parseBody({ all: true });
-    const values = composeValuesFrom(Object.fromEntries(Object.entries(form).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])), EMPTY_COMPOSE);
+  // The form again with the webhook's refusal or the compose mistake; the stored email's page once it was accepted.
+  const answer = async (c: Context, values: ComposeFormValues, send: () => Promise<ComposeOutcome>) => {
     try {
-      const result = await sendComposed(webhooks, form, await filesOf(form.attachments));
+      const result = await send();
       if (!result.id) return composePage(c, values, describeRefusal(result.answer), webhookStatus(result.answer.status));
       return c.redirect(`/console/inbox/${result.id}?sent=1`, 303);
     } catch (error) {
       if (error instanceof ComposeError) return composePage(c, values, error.message, 400);
       throw error;
     }
+  };
+
+  app.get('/', (c) => composePage(c, composeValuesFrom(c.req.query(), EMPTY_COMPOSE)));
+
+  app.post('/', async (c) => {
+    const form = await c.req.parseBody({ all: true });
+    const values = composeValuesFrom(Object.fromEntries(Object.entries(form).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])), EMPTY_COMPOSE);
+    return answer(c, values, async () => sendComposed(webhooks, form, await filesOf(form.attachments)));
   });
 
-  app.post('/compose/eml', async (c) => {
+  app.post('/eml', async (c) => {
     const form = await c.req.parseBody();
     const file = form.file instanceof File && form.file.size > 0 ? Buffer.from(await form.file.arrayBuffer()) : null;
     const pasted = typeof form.eml === 'string' ? Buffer.from(form.eml.replace(/\r?\n/g, '\r\n'), 'utf8') : Buffer.alloc(0);
-    try {
-      const result = await sendEml(webhooks, file ?? pasted, form.envelope);
-      if (!result.id) return composePage(c, EMPTY_COMPOSE, describeRefusal(result.answer), webhookStatus(result.answer.status));
-      return c.redirect(`/console/inbox/${result.id}?sent=1`, 303);
-    } catch (error) {
-      if (error instanceof ComposeError) return composePage(c, EMPTY_COMPOSE, error.message, 400);
-      throw error;
-    }
+    return answer(c, EMPTY_COMPOSE, () => sendEml(webhooks, file ?? pasted, form.envelope));
   });
+  return app;
+}
 
-  app.get('/outbox', async (c) => {
+/** /console/outbox: what the apps sent, one message in full, "reply as recipient" and simulated events. */
+function outboxPages({ store, webhooks }: ConsoleOptions): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => {
     const before = c.req.query('before');
     const rows = await listOutboundMessages(store.db, { limit: PAGE, ...(before ? { before } : {}) });
     return c.html(<OutboxList messages={rows} olderThan={rows.length === PAGE ? rows.at(-1)!.id : null} />);
   });
 
-  app.get('/outbox/:id', async (c) => {
+  app.get('/:id', async (c) => {
     const detail = await outboundDetail(store, c.req.param('id'));
     if (!detail) return notFound(c, 'No outbox message with that id.');
     const flash = c.req.query('simulated') ? `Posted a signed "${c.req.query('simulated')}" event to the Event Webhook.` : null;
     return c.html(<OutboxDetail detail={detail} flash={flash} error={c.req.query('error') ?? null} />);
   });
 
-  app.get('/outbox/:id/reply', async (c) => {
+  app.get('/:id/reply', async (c) => {
     const message = await outboundRow(store, c.req.param('id'));
     if (!message) return notFound(c, 'No outbox message with that id.');
     return c.redirect(`/console/compose?${composeQuery(replyValues(message, EMPTY_COMPOSE, c.req.query('as')))}`, 303);
   });
 
-  app.post('/outbox/:id/events', async (c) => {
+  app.post('/:id/events', async (c) => {
     const message = await outboundRow(store, c.req.param('id'));
     if (!message) return notFound(c, 'No outbox message with that id.');
     const form = await c.req.parseBody();
@@ -165,13 +185,6 @@ export function createConsole(options: ConsoleOptions): Hono {
     const query = answer.status < 300 ? `simulated=${form.event}` : `error=${encodeURIComponent(describeRefusal(answer))}`;
     return c.redirect(`/console/outbox/${message.id}?${query}`, 303);
   });
-
-  app.get('/events', async (c) => {
-    const kind = c.req.query('event') ?? '';
-    const events = await listEvents(store.db, { ...(kind ? { event: kind } : {}), limit: 200 });
-    return c.html(<EventsPage events={events} kind={kind} />);
-  });
-
   return app;
 }
 

@@ -2,7 +2,9 @@
 import { Flash, Page, Time as KitTime } from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 
-export { Badge } from '@mailroom/app-kit';
+import { Badge } from '@mailroom/app-kit';
+
+export { Badge };
 
 const NAV = [
   ['inbox', 'Inbox'],
@@ -20,6 +22,40 @@ export function Layout(props: { title: string; section?: (typeof NAV)[number][0]
     <Page title={props.title} app={CONSOLE_APP} nav={nav} refresh={props.refresh}>
       {props.children}
     </Page>
+  );
+}
+
+/** A list row's first cells, the same in the inbox and the outbox: when, and its status. */
+export function WhenAndStatus(props: { at: Date | null | undefined; status: string }) {
+  return (
+    <>
+      <td class="small">
+        <Time value={props.at} />
+      </td>
+      <td>
+        <Badge value={props.status} />
+      </td>
+    </>
+  );
+}
+
+/** A small cell clipped to its column, the whole value in its title. */
+export function ClipCell(props: { value: string | null | undefined; fallback?: string }) {
+  return (
+    <td class="small">
+      <span class="clip" title={props.value ?? undefined}>{props.value ?? props.fallback}</span>
+    </td>
+  );
+}
+
+/** A `dt`/`dd` pair, left out when there is nothing to show. */
+export function OptionalFact(props: { term: string; value: string | null | undefined; class?: string }) {
+  if (!props.value) return null;
+  return (
+    <>
+      <dt>{props.term}</dt>
+      <dd class={props.class}>{props.value}</dd>
+    </>
   );
 }
 

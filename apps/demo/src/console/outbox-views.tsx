@@ -2,7 +2,7 @@
 import type { StoredEvent } from '@mailroom/core';
 import { recipientsOf, type OutboundDetail, type OutboundRow } from './data.js';
 import { PageHead, Select, Table } from '@mailroom/app-kit';
-import { Badge, Layout, MessageBody, Notice, Time } from './layout.js';
+import { Badge, ClipCell, Layout, MessageBody, Notice, OptionalFact, Time, WhenAndStatus } from './layout.js';
 import { SIMULATED_EVENTS } from './webhooks.js';
 
 const addresses = (list: Array<{ address: string; name: string }>) =>
@@ -15,18 +15,9 @@ export function OutboxList(props: { messages: OutboundRow[]; olderThan: string |
       <Table class="outbox" head={['Created', 'Status', 'From', 'To', 'Subject', 'Threading']} rows={props.messages} empty="Nothing sent yet.">
         {props.messages.map((m) => (
           <tr data-id={m.id}>
-            <td class="small">
-              <Time value={m.createdAt} />
-            </td>
-            <td>
-              <Badge value={m.status} />
-            </td>
-            <td class="small">
-              <span class="clip" title={m.from.address}>{m.from.address}</span>
-            </td>
-            <td class="small">
-              <span class="clip" title={m.to.map((a) => a.address).join(', ')}>{m.to.map((a) => a.address).join(', ')}</span>
-            </td>
+            <WhenAndStatus at={m.createdAt} status={m.status} />
+            <ClipCell value={m.from.address} />
+            <ClipCell value={m.to.map((a) => a.address).join(', ')} />
             <td class="wrap-anywhere">
               <a href={`/console/outbox/${m.id}`}>{m.subject}</a>
             </td>
@@ -68,24 +59,9 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
           <dd>{addresses([m.from])}</dd>
           <dt>To</dt>
           <dd>{addresses(m.to)}</dd>
-          {m.cc.length ? (
-            <>
-              <dt>Cc</dt>
-              <dd>{addresses(m.cc)}</dd>
-            </>
-          ) : null}
-          {m.bcc.length ? (
-            <>
-              <dt>Bcc</dt>
-              <dd>{addresses(m.bcc)}</dd>
-            </>
-          ) : null}
-          {m.replyTo.length ? (
-            <>
-              <dt>Reply-To</dt>
-              <dd class="reply-to">{addresses(m.replyTo)}</dd>
-            </>
-          ) : null}
+          <OptionalFact term="Cc" value={addresses(m.cc)} />
+          <OptionalFact term="Bcc" value={addresses(m.bcc)} />
+          <OptionalFact term="Reply-To" value={addresses(m.replyTo)} class="reply-to" />
           <dt>Message-ID</dt>
           <dd class="mono">&lt;{m.messageId}&gt;</dd>
           <dt>In-Reply-To</dt>
@@ -100,12 +76,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
           ))}
           <dt>Custom args</dt>
           <dd class="mono">{JSON.stringify(m.customArgs)}</dd>
-          {m.categories.length ? (
-            <>
-              <dt>Categories</dt>
-              <dd>{m.categories.join(', ')}</dd>
-            </>
-          ) : null}
+          <OptionalFact term="Categories" value={m.categories.join(', ')} />
         </dl>
       </div>
       <MessageBody text={m.text} html={m.html} />

@@ -14,31 +14,21 @@ export function normalizeEmail(address: string): string {
   return address.trim().toLowerCase();
 }
 
-export async function createAgent(
-  db: SupportDb,
-  input: { email: string; name: string; password: string },
-  hash: Hash = hashPassword,
-): Promise<PublicAgent> {
-  const passwordHash = await hash(input.password);
-  const [row] = await db
-    .insert(agents)
-    .values({ email: normalizeEmail(input.email), name: input.name, passwordHash })
-    .returning(publicColumns);
-  return row!;
+type AgentInput = { email: string; name: string; password: string };
+
+export async function createAgent(db: SupportDb, input: AgentInput, hash: Hash = hashPassword): Promise<PublicAgent> {
+  return insertAgent(db, input, hash, false);
 }
 
 /** Creates the agent, or updates name and password when the address exists (used by seeding). */
-export async function upsertAgent(
-  db: SupportDb,
-  input: { email: string; name: string; password: string },
-  hash: Hash = hashPassword,
-): Promise<PublicAgent> {
+export async function upsertAgent(db: SupportDb, input: AgentInput, hash: Hash = hashPassword): Promise<PublicAgent> {
+  return insertAgent(db, input, hash, true);
+}
+
+async function insertAgent(db: SupportDb, input: AgentInput, hash: Hash, update: boolean): Promise<PublicAgent> {
   const passwordHash = await hash(input.password);
-  const [row] = await db
-    .insert(agents)
-    .values({ email: normalizeEmail(input.email), name: input.name, passwordHash })
-    .onConflictDoUpdate({ target: agents.email, set: { name: input.name, passwordHash } })
-    .returning(publicColumns);
+  const insert = db.insert(agents).values({ email: normalizeEmail(input.email), name: input.name, passwordHash });
+  const [row] = await (update ? insert.onConflictDoUpdate({ target: agents.email, set: { name: input.name, passwordHash } }) : insert).returning(publicColumns);
   return row!;
 }
 

@@ -1,23 +1,15 @@
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsRun, launchChromium } from '@mailroom/app-kit/testing';
 import type { Browser } from 'playwright-core';
 import { startHarness, SUPPORT, AGENT, type Harness } from '../testing/harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-
 // CI installs chromium; there a missing browser is a failure, locally the test is skipped.
-describe.runIf(hasChromium || !!process.env.CI)('agent UI in a real browser', () => {
+describe.runIf(browserTestsRun)('agent UI in a real browser', () => {
   let h: Harness;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!hasChromium) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser test`);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     h = await startHarness();
   });
   afterAll(async () => {

@@ -38,6 +38,22 @@ async function openByMail(from: string, subject: string, extra: Record<string, u
   return { ticket: ticket!, ack, messageId };
 }
 
+/** A delivery report from `mta`'s mail system to the help desk: its delivery-status fields and the headers it cites. */
+function postDeliveryReport(mta: string, fields: string, citedHeaders: string, extra: Record<string, unknown> = {}) {
+  return h.post({
+    from: `Mail Delivery System <MAILER-DAEMON@${mta}>`,
+    to: SUPPORT,
+    subject: 'Undelivered Mail Returned to Sender',
+    text: 'This is the mail system.',
+    envelope: { from: '', to: [SUPPORT] },
+    ...extra,
+    attachments: [
+      { filename: 'details.txt', contentType: 'message/delivery-status', content: `Reporting-MTA: dns; ${mta}\n\n${fields}` },
+      { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: citedHeaders },
+    ],
+  });
+}
+
 describe('support by email, end to end over HTTP', () => {
   it('opens a ticket with participants and sends one acknowledgement', async () => {
     const before = h.sent.length;
@@ -172,22 +188,12 @@ describe('support by email, end to end over HTTP', () => {
   it('marks the address undeliverable when our mail bounces (DSN), and from an Event Webhook bounce', async () => {
     const { ticket, ack } = await openByMail('gone@customer.test', 'Bounce test');
     const before = h.sent.length;
-    const response = await h.post({
-      from: 'Mail Delivery System <MAILER-DAEMON@mx.customer.test>',
-      to: SUPPORT,
-      subject: 'Undelivered Mail Returned to Sender',
-      text: 'This is the mail system. Your message could not be delivered.',
-      envelope: { from: '', to: [SUPPORT] },
-      headers: { 'Auto-Submitted': 'auto-replied' },
-      attachments: [
-        {
-          filename: 'details.txt',
-          contentType: 'message/delivery-status',
-          content: 'Reporting-MTA: dns; mx.customer.test\n\nFinal-Recipient: rfc822; gone@customer.test\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <gone@customer.test>: user unknown\n',
-        },
-        { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: `From: ${SUPPORT}\nTo: gone@customer.test\nMessage-ID: <${ack.messageId}>\nSubject: ${ack.subject}\n` },
-      ],
-    });
+    const response = await postDeliveryReport(
+      'mx.customer.test',
+      'Final-Recipient: rfc822; gone@customer.test\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 <gone@customer.test>: user unknown\n',
+      `From: ${SUPPORT}\nTo: gone@customer.test\nMessage-ID: <${ack.messageId}>\nSubject: ${ack.subject}\n`,
+      { text: 'This is the mail system. Your message could not be delivered.', headers: { 'Auto-Submitted': 'auto-replied' } },
+    );
     expect(response.status).toBe(200);
     expect(h.results.at(-1)).toMatchObject({ action: 'bounce', ticket: ticket.number, addresses: ['gone@customer.test'] });
     const [status] = await db().select().from(addressStatus).where(eq(addressStatus.address, 'gone@customer.test'));
@@ -212,21 +218,7 @@ describe('support by email, end to end over HTTP', () => {
 
   it('ignores a forged delivery report that names no mail of ours', async () => {
     await openByMail('victim@customer.test', 'Forged bounce target');
-    const response = await h.post({
-      from: 'Mail Delivery System <MAILER-DAEMON@attacker.test>',
-      to: SUPPORT,
-      subject: 'Undelivered Mail Returned to Sender',
-      text: 'This is the mail system.',
-      envelope: { from: '', to: [SUPPORT] },
-      attachments: [
-        {
-          filename: 'details.txt',
-          contentType: 'message/delivery-status',
-          content: 'Reporting-MTA: dns; attacker.test\n\nFinal-Recipient: rfc822; victim@customer.test\nAction: failed\nStatus: 5.1.1\n',
-        },
-        { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: 'Message-ID: <made-up@attacker.test>\n' },
-      ],
-    });
+    const response = await postDeliveryReport('attacker.test', 'Final-Recipient: rfc822; victim@customer.test\nAction: failed\nStatus: 5.1.1\n', 'Message-ID: <made-up@attacker.test>\n');
     expect(response.status).toBe(200);
     const rows = await db().select().from(addressStatus).where(eq(addressStatus.address, 'victim@customer.test'));
     expect(rows.filter((r) => r.status === 'undeliverable')).toEqual([]);
@@ -236,21 +228,7 @@ describe('support by email, end to end over HTTP', () => {
     await openByMail('bystander@customer.test', 'Someone else');
     // The attacker opens a ticket and gets our acknowledgement: a real, signed Message-ID of ours.
     const { ticket, ack } = await openByMail('mallory@attacker.test', 'Hello');
-    const response = await h.post({
-      from: 'Mail Delivery System <MAILER-DAEMON@attacker.test>',
-      to: SUPPORT,
-      subject: 'Undelivered Mail Returned to Sender',
-      text: 'This is the mail system.',
-      envelope: { from: '', to: [SUPPORT] },
-      attachments: [
-        {
-          filename: 'details.txt',
-          contentType: 'message/delivery-status',
-          content: 'Reporting-MTA: dns; attacker.test\n\nFinal-Recipient: rfc822; bystander@customer.test\nAction: failed\nStatus: 5.1.1\n',
-        },
-        { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: `Message-ID: <${ack.messageId}>\n` },
-      ],
-    });
+    const response = await postDeliveryReport('attacker.test', 'Final-Recipient: rfc822; bystander@customer.test\nAction: failed\nStatus: 5.1.1\n', `Message-ID: <${ack.messageId}>\n`);
     expect(response.status).toBe(200);
     expect(h.results.at(-1)).toMatchObject({ action: 'ignored', reason: `delivery report names nobody we sent that message to (ticket #${ticket.number})` });
     const rows = await db().select().from(addressStatus).where(eq(addressStatus.address, 'bystander@customer.test'));
@@ -325,28 +303,16 @@ describe('support by email, end to end over HTTP', () => {
     const [lastAgentReply] = (await messagesOf(1000)).filter((m) => m.kind === 'agent').slice(-1);
     const before = h.sent.length;
     const countBefore = (await messagesOf(1000)).length;
-    const spoofed = await h.post({
-      from: `Alice Agent <${AGENT.email}>`,
-      to: SUPPORT,
-      subject: 'Re: [#1000] Printer on fire',
-      text: 'Please send your password to me.',
-      inReplyTo: `<${lastAgentReply!.messageId}>`,
-      dkim: '{@evil.test : pass}',
-      spf: 'fail',
-    });
+    // The agent's reply to ticket 1000, as the agent's mail client sends it (what authenticates it varies).
+    const agentReply = (text: string, auth: { dkim: string; spf?: string }) =>
+      h.post({ from: `Alice Agent <${AGENT.email}>`, to: SUPPORT, subject: 'Re: [#1000] Printer on fire', text, inReplyTo: `<${lastAgentReply!.messageId}>`, ...auth });
+    const spoofed = await agentReply('Please send your password to me.', { dkim: '{@evil.test : pass}', spf: 'fail' });
     expect(spoofed.status).toBe(200);
     expect(h.results.at(-1)).toMatchObject({ action: 'refused' });
     expect((await messagesOf(1000)).length).toBe(countBefore);
     expect(h.sent.length).toBe(before);
 
-    await h.post({
-      from: `Alice Agent <${AGENT.email}>`,
-      to: SUPPORT,
-      subject: 'Re: [#1000] Printer on fire',
-      text: 'The technician arrives at 3pm.\n\nOn Thu, Ann wrote:\n> still burning',
-      inReplyTo: `<${lastAgentReply!.messageId}>`,
-      dkim: '{@staff.test : pass}',
-    });
+    await agentReply('The technician arrives at 3pm.\n\nOn Thu, Ann wrote:\n> still burning', { dkim: '{@staff.test : pass}' });
     expect(h.results.at(-1)).toMatchObject({ action: 'agent-reply', ticket: 1000 });
     const mail = h.sent.slice(before);
     expect(mail).toHaveLength(1);

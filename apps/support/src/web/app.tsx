@@ -1,5 +1,5 @@
 import { Hono, type Context } from 'hono';
-import { inTime, kitAssets, securityHeaders, type AppKit } from '@mailroom/app-kit';
+import { formLogin, kitAssets, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { ResolvedConfig } from '../config.js';
 import { ActionError, parseStatus, parseTicketNumber, replyAsAgent, updateTicket } from '../domain/actions.js';
 import { agentPasswordHash, authenticateAgent, listAgents, setAgentPassword } from '../domain/agents.js';
@@ -39,20 +39,11 @@ function loginPages({ services: { db }, config, kit }: Deps): Hono<WebEnv> {
   const base = config.basePath;
   const pages = new Hono<WebEnv>();
   pages.get('/login', (c) => c.html(<LoginPage base={base} />));
-  pages.post('/login', async (c) => {
-    const form = await c.req.parseBody();
-    const email = typeof form.email === 'string' ? form.email.slice(0, 320) : '';
-    const password = typeof form.password === 'string' ? form.password : '';
-    if (!email || !password) return c.html(<LoginPage base={base} email={email} error="Enter your email and password." />, 400);
-    const result = await kit.login(c, email, () => authenticateAgent(db, email, password, kit.verifyPassword));
-    if (result.kind === 'throttled') {
-      const error = `Too many login attempts; try again ${inTime(result.retryAfterSeconds)}.`;
-      return c.html(<LoginPage base={base} email={email} error={error} />, 429, { 'Retry-After': String(result.retryAfterSeconds) });
-    }
-    if (result.kind === 'failed') return c.html(<LoginPage base={base} email={email} error="Wrong email or password." />, 401);
-    await kit.sessions.start(c, String(result.value.id));
-    return c.redirect(`${base}/`, 303);
-  });
+  pages.post('/login', formLogin(kit, {
+    authenticate: (email, password) => authenticateAgent(db, email, password, kit.verifyPassword),
+    page: (email, error) => <LoginPage base={base} email={email} error={error} />,
+    home: `${base}/`,
+  }));
   pages.post('/logout', async (c) => {
     const session = await kit.sessions.read(c);
     const form = await c.req.parseBody();

@@ -7,27 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInboundBody } from '@mailroom/core';
 import { buildInboundPost, fixtures, generateTestKeyPair, httpRequestBytes, TEST_KEY_PAIR } from '@mailroom/core/testing';
-import { parseCapturedRequest, run, type CliIO, type Command } from './index.js';
+import { parseCapturedRequest, type CliIO, type Command } from './index.js';
+import { runCli, type CliOutcome } from './test-support.js';
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type Outcome = CliOutcome;
 
-async function mailroom(argv: string[], stdin: Buffer[] = [], commands?: Command[], env?: CliIO['env']): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIO = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    stdin: (async function* () {
-      yield* stdin;
-    })(),
-    ...(env ? { env } : {}),
-  };
-  const code = await run(argv, io, commands);
-  return { code, stdout, stderr };
+function mailroom(argv: string[], stdin: Buffer[] = [], commands?: Command[], env?: CliIO['env']): Promise<Outcome> {
+  return runCli(argv, { stdin, ...(commands ? { commands } : {}), ...(env ? { env } : {}) });
 }
 
 /** A failure is one line on stderr, with no stack trace. */

@@ -95,7 +95,7 @@ beforeEach(() => {
 });
 
 async function mailroom(argv: string[], env: Record<string, string> = { SENDGRID_API_KEY: API_KEY, SENDGRID_API_BASE: base, ...storeEnv }) {
-  const outcome = await runCli(argv, env);
+  const outcome = await runCli(argv, { env });
   expect(outcome.stdout + outcome.stderr).not.toContain(API_KEY);
   return outcome;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { openStore, silentLogger, type Store } from '../inbox/index.js';
 import { createTestDatabase } from '../testing/store.js';
-import { run, type CliIO } from './index.js';
+import { run, type CliIO, type Command } from './index.js';
 
 export interface CliOutcome {
   code: number;
@@ -12,17 +12,20 @@ export interface CliOutcome {
   stderr: string;
 }
 
-/** Runs `mailroom ARGV…` in-process with captured output (no stdin). */
-export async function runCli(argv: string[], env?: CliIO['env']): Promise<CliOutcome> {
+/** Runs the CLI in this process with its output captured; stdin yields `stdin`'s chunks. */
+export async function runCli(argv: string[], options: { stdin?: Buffer[]; commands?: Command[]; env?: CliIO['env'] } = {}): Promise<CliOutcome> {
   let stdout = '';
   let stderr = '';
+  const chunks = options.stdin ?? [];
   const io: CliIO = {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-    stdin: (async function* () {})(),
-    ...(env ? { env } : {}),
+    stdin: (async function* () {
+      yield* chunks;
+    })(),
+    ...(options.env ? { env: options.env } : {}),
   };
-  const code = await run(argv, io);
+  const code = await run(argv, io, options.commands);
   return { code, stdout, stderr };
 }
 

@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Queryable, type Store, type Transaction } from '../inbox/index.js';
-import { attemptsUsedUp, createPollLoop, decideRetry, defaultWorkerId, withTimeout } from '../outbound/index.js';
+import { attemptsUsedUp, claimable, createPollLoop, decideRetry, defaultWorkerId, leaseTo, withTimeout } from '../outbound/index.js';
 import { events } from './schema.js';
 import { toStoredEvent } from './store.js';
 import type { EventKind, EventOfKind } from './types.js';
@@ -116,24 +116,14 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
       const due = await tx
         .select({ id: events.id })
         .from(events)
-        .where(
-          or(
-            and(eq(events.status, 'pending'), lte(events.nextAttemptAt, sql`now()`)),
-            and(eq(events.status, 'processing'), lt(events.leaseUntil, sql`now()`)),
-          ),
-        )
+        .where(claimable(events, 'pending', 'processing'))
         .orderBy(asc(events.nextAttemptAt), asc(events.receivedAt))
         .limit(options.claimLimit ?? 500)
         .for('update', { skipLocked: true });
       if (due.length === 0) return [];
       return tx
         .update(events)
-        .set({
-          status: 'processing',
-          leaseOwner: workerId,
-          leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
-          attempts: sql`${events.attempts} + 1`,
-        })
+        .set({ status: 'processing', ...leaseTo(events, workerId, leaseMs) })
         .where(inArray(events.id, due.map((d) => d.id)))
         .returning();
     });

@@ -1,29 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase } from '../testing/store.js';
-import { StoreUnavailableError, openStore, silentLogger, type Store } from './index.js';
-import { startTcpProxy, type TcpProxy } from '../testing/tcp-proxy.js';
+import { StoreUnavailableError } from './index.js';
+import { createProxiedTestStore, type ProxiedTestStore } from '../testing/tcp-proxy.js';
 import { storablePost, uniqueDescription } from './test-support/posts.js';
 
 // PostgreSQL only: PGlite has no network to lose (its closed-store case is in inbox.test.ts).
 describe.skipIf(!process.env.DATABASE_URL)('database outage between the app and PostgreSQL', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let proxy: TcpProxy;
-  let store: Store;
-
+  let store: ProxiedTestStore;
   beforeAll(async () => {
-    database = await createTestDatabase(process.env.DATABASE_URL!);
-    const target = new URL(database.url);
-    proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const viaProxy = new URL(database.url);
-    viaProxy.hostname = '127.0.0.1';
-    viaProxy.port = String(proxy.port);
-    store = await openStore({ databaseUrl: viaProxy.toString(), logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: 2000 } });
+    store = await createProxiedTestStore(process.env.DATABASE_URL!, { timeouts: { connectMs: 1000, ingestMs: 2000 } });
   });
-  afterAll(async () => {
-    await store?.close();
-    await proxy?.close();
-    await database?.drop();
-  });
+  afterAll(() => store?.close());
 
   it('rejects ingest quickly with StoreUnavailableError while cut or unresponsive, and loses nothing', async () => {
     const before = await storablePost(uniqueDescription());
@@ -31,17 +17,17 @@ describe.skipIf(!process.env.DATABASE_URL)('database outage between the app and 
     const duringHang = await storablePost(uniqueDescription());
     const stored = await store.inbox.ingest(before);
 
-    proxy.cut();
+    store.proxy.cut();
     let started = Date.now();
     await expect(store.inbox.ingest(duringCut)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(Date.now() - started).toBeLessThan(3000);
 
-    proxy.blackhole();
+    store.proxy.blackhole();
     started = Date.now();
     await expect(store.inbox.ingest(duringHang)).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(Date.now() - started).toBeLessThan(4000);
 
-    proxy.restore();
+    store.proxy.restore();
     // SendGrid retries after the 503s: both posts are stored now, the first one is still there.
     await expect.poll(async () => (await store.inbox.ingest(duringCut).catch(() => null))?.id, { timeout: 10_000 }).toBeTruthy();
     const hang = await store.inbox.ingest(duringHang);

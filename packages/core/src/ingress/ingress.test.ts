@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createIngress, IngressConfigurationError, IngressError, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './index.js';
+import { rejectionOf } from '../testing/rejection.js';
 import {
   basicAuthorization,
   buildMultipart,
@@ -16,14 +17,7 @@ const current = generateSendGridKeyPair();
 const previous = generateSendGridKeyPair();
 const stranger = generateSendGridKeyPair();
 
-async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(IngressError);
-  return error as IngressError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, IngressError);
 
 describe('createIngress configuration', () => {
   it('refuses to start without any mechanism unless insecure is explicit', () => {

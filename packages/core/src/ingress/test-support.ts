@@ -3,7 +3,8 @@
  * byte-exact multipart/form-data builder, P-256 key pairs in SendGrid's format, signing,
  * and Request construction (optionally streamed in tiny chunks).
  */
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { signBody } from '../testing/keys.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './verify/index.js';
 
 export type FormValue = string | Uint8Array | { data: string | Uint8Array; filename?: string; contentType?: string };
@@ -25,20 +26,12 @@ export function buildMultipart(fields: Array<[string, FormValue]>, boundary = 'x
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
-export interface TestKeyPair {
-  /** Base64 DER SPKI, as SendGrid shows it. */
-  publicKey: string;
-  privateKey: KeyObject;
-}
+// P-256 key pairs in SendGrid's format: the testing kit's.
+export { generateTestKeyPair as generateSendGridKeyPair, type TestKeyPair } from '../testing/keys.js';
 
-export function generateSendGridKeyPair(): TestKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return { publicKey: publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), privateKey };
-}
-
-/** SendGrid's scheme: ECDSA P-256 SHA-256 over timestamp + body, DER signature, base64. */
+/** SendGrid's scheme: ECDSA P-256 SHA-256 over timestamp + body, DER signature, base64 (the kit's, body first). */
 export function signSendGrid(privateKey: KeyObject, body: Uint8Array, timestamp: string): string {
-  return sign('sha256', Buffer.concat([Buffer.from(timestamp), body]), privateKey).toString('base64');
+  return signBody(privateKey, timestamp, body);
 }
 
 export function nowTimestamp(offsetSeconds = 0): string {

@@ -48,11 +48,10 @@ export interface SpamCheck {
   report: string | null;
 }
 
-/** Everything needed to construct an InboundEmail; produced by the ingress. */
-export interface InboundEmailInit {
+/** The fields an email has alike in its constructor's input and in its JSON form. */
+interface EmailFields {
   mode: InboundMode;
   messageId: string | null;
-  date: Date | null;
   subject: string;
   from: EmailAddress | null;
   to: EmailAddress[];
@@ -64,34 +63,23 @@ export interface InboundEmailInit {
   text: string | null;
   html: string | null;
   headers: Header[];
-  attachments: Attachment[];
   auth: AuthResults;
   spam: SpamCheck | null;
   senderIp: string | null;
+}
+
+/** Everything needed to construct an InboundEmail; produced by the ingress. */
+export interface InboundEmailInit extends EmailFields {
+  date: Date | null;
+  attachments: Attachment[];
   /** Mailroom's own DKIM verification of the raw bytes (see `InboundEmail.dkimCheck`); default null. */
   dkimCheck?: DkimCheck | null;
 }
 
 /** The JSON form of an InboundEmail: exactly these fields, used by the CLI, logs and the console. */
-export interface InboundEmailJSON {
-  mode: InboundMode;
-  messageId: string | null;
+export interface InboundEmailJSON extends EmailFields {
   date: string | null;
-  subject: string;
-  from: EmailAddress | null;
-  to: EmailAddress[];
-  cc: EmailAddress[];
-  replyTo: EmailAddress[];
-  envelope: Envelope;
-  inReplyTo: string | null;
-  references: string[];
-  text: string | null;
-  html: string | null;
-  headers: Header[];
   attachments: AttachmentJSON[];
-  auth: AuthResults;
-  spam: SpamCheck | null;
-  senderIp: string | null;
 }
 
 /**

@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../testing/store.js';
@@ -9,32 +7,26 @@ import { createMailer, getOutbound } from './outbox.js';
 import { outboundMessages } from './schema.js';
 import { TransportError, type Transport } from './transport.js';
 import { sendgridTransport } from './transports/sendgrid.js';
+import { startSendGridStandIn, type SendGridStandIn, type StandInReply } from './transports/test-sendgrid-server.js';
 
 let store: TestStore;
-let server: Server;
-let baseUrl: string;
+let standIn: SendGridStandIn;
 let requests: number[] = [];
 
 beforeAll(async () => {
   store = await createTestStore();
   // A stand-in for SendGrid that refuses (400, naming the personalization) any request carrying a `bad.invalid` address.
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { personalizations: Array<{ to: Array<{ email: string }> }> };
-      requests.push(body.personalizations.length);
-      const bad = body.personalizations.findIndex((p) => p.to.some((t) => t.email.endsWith('@bad.invalid')));
-      if (bad < 0) return void res.writeHead(202, { 'x-message-id': `sg${requests.length}` }).end();
-      const error = { message: 'Does not contain a valid address.', field: `personalizations.${bad}.to.0.email` };
-      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [error] }));
-    });
+  standIn = await startSendGridStandIn((request): StandInReply => {
+    const body = JSON.parse(request.body) as { personalizations: Array<{ to: Array<{ email: string }> }> };
+    requests.push(body.personalizations.length);
+    const bad = body.personalizations.findIndex((p) => p.to.some((t) => t.email.endsWith('@bad.invalid')));
+    if (bad < 0) return { status: 202, headers: { 'x-message-id': `sg${requests.length}` } };
+    const error = { message: 'Does not contain a valid address.', field: `personalizations.${bad}.to.0.email` };
+    return { status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ errors: [error] }) };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await standIn.close();
   await store.close();
 });
 beforeEach(async () => {
@@ -75,7 +67,7 @@ describe('outbox deliverer and poison pills', () => {
   it('one copy SendGrid refuses does not fail the 40 copies batched with it', async () => {
     const copies = Array.from({ length: 41 }, (_, i) => copy(i === 17 ? 'mallory@bad.invalid' : `member${i}@example.com`, { batchKey: 'list:1' }));
     const results = await mailer().sendMany(copies);
-    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl, maxRetries: 0 }), ...fast }).drain();
+    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }), ...fast }).drain();
     const statuses = await Promise.all(results.map((r) => statusOf(r.id)));
     expect(statuses.filter((s) => s.status === 'sent')).toHaveLength(40);
     const failed = statuses[17]!;
@@ -88,7 +80,7 @@ describe('outbox deliverer and poison pills', () => {
 
   it('a batch-wide refusal fails the batch in two requests', async () => {
     const results = await mailer().sendMany([0, 1, 2, 3].map((i) => copy(`m${i}@bad.invalid`, { batchKey: 'list:2' })));
-    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl, maxRetries: 0 }), ...fast }).drain();
+    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }), ...fast }).drain();
     for (const r of results) expect((await statusOf(r.id)).status).toBe('failed');
     expect(requests).toEqual([4, 1]);
   });

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, inArray, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Store } from '../inbox/index.js';
 import { isPermanentFailure } from '../message/index.js';
 import { prepareOutbound, type OutboundRow } from './outbox.js';
-import { attemptsUsedUp, createPollLoop, decideRetry, defaultWorkerId, withTimeout } from './poll-loop.js';
+import { attemptsUsedUp, claimable, createPollLoop, decideRetry, defaultWorkerId, leaseTo, withTimeout } from './poll-loop.js';
 import { outboundMessages } from './schema.js';
 import type { PreparedMessage } from './message.js';
 import { TransportError, type Transport } from './transport.js';
@@ -59,24 +59,14 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
       const due = await tx
         .select({ id: outboundMessages.id })
         .from(outboundMessages)
-        .where(
-          or(
-            and(eq(outboundMessages.status, 'queued'), lte(outboundMessages.nextAttemptAt, sql`now()`)),
-            and(eq(outboundMessages.status, 'sending'), lt(outboundMessages.leaseUntil, sql`now()`)),
-          ),
-        )
+        .where(claimable(outboundMessages, 'queued', 'sending'))
         .orderBy(asc(outboundMessages.nextAttemptAt), asc(outboundMessages.createdAt))
         .limit(claimLimit)
         .for('update', { skipLocked: true });
       if (due.length === 0) return [];
       return tx
         .update(outboundMessages)
-        .set({
-          status: 'sending',
-          leaseOwner: workerId,
-          leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
-          attempts: sql`${outboundMessages.attempts} + 1`,
-        })
+        .set({ status: 'sending', ...leaseTo(outboundMessages, workerId, leaseMs) })
         .where(inArray(outboundMessages.id, due.map((d) => d.id)))
         .returning();
     });

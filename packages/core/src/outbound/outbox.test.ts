@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestStore, type TestStore } from '../testing/store.js';
@@ -14,10 +12,10 @@ import { createOutboxDeliverer } from './deliverer.js';
 import { outboundMessages } from './schema.js';
 import { outboxOnlyTransport } from './transport.js';
 import { sendgridTransport } from './transports/sendgrid.js';
+import { startSendGridStandIn, type SendGridStandIn } from './transports/test-sendgrid-server.js';
 
 let store: TestStore;
-let server: Server;
-let baseUrl: string;
+let standIn: SendGridStandIn;
 let requests: any[] = [];
 let replies: Array<{ status: number; body?: string; messageId?: string }> = [];
 
@@ -25,20 +23,14 @@ beforeAll(async () => {
   store = await createTestStore();
   await store.migrate(outboundMigrationSet);
   await store.migrate(eventsMigrationSet);
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      requests.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      const reply = replies.shift() ?? { status: 202 };
-      res.writeHead(reply.status, { 'x-message-id': reply.messageId ?? `sg${requests.length}` }).end(reply.body ?? '');
-    });
+  standIn = await startSendGridStandIn((request) => {
+    requests.push(JSON.parse(request.body));
+    const reply = replies.shift() ?? { status: 202 };
+    return { status: reply.status, headers: { 'x-message-id': reply.messageId ?? `sg${requests.length}` }, body: reply.body ?? '' };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await standIn.close();
   await store.close();
 });
 beforeEach(async () => {
@@ -47,7 +39,7 @@ beforeEach(async () => {
   await store.db.delete(outboundMessages);
 });
 
-const sendgrid = () => sendgridTransport({ apiKey: 'SG.x', baseUrl, maxRetries: 0 });
+const sendgrid = () => sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 });
 const message = (to: string, extra: Record<string, unknown> = {}) => ({
   from: 'Support <help@example.com>',
   to,

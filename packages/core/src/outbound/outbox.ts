@@ -218,21 +218,12 @@ export interface OutboundAttachmentRecord {
  * An outbox message in full: everything it is sent with (addresses, bodies, headers, threading, custom
  * args, categories, attachment list) plus its delivery state. Lease bookkeeping is left out.
  */
-export interface OutboundMessageRecord extends Omit<OutboundRecord, 'from' | 'to'> {
-  from: EmailAddress;
-  to: EmailAddress[];
-  cc: EmailAddress[];
-  bcc: EmailAddress[];
-  replyTo: EmailAddress[];
+export interface OutboundMessageRecord
+  extends Omit<OutboundRecord, 'from' | 'to'>,
+    Pick<PreparedMessage, 'from' | 'to' | 'cc' | 'bcc' | 'replyTo' | 'text' | 'html' | 'headers' | 'customArgs' | 'categories' | 'references'> {
   /** Every to/cc/bcc address, normalized. */
   recipients: string[];
-  text: string | null;
-  html: string | null;
-  headers: Record<string, string>;
   attachments: OutboundAttachmentRecord[];
-  customArgs: Record<string, string>;
-  categories: string[];
-  references: string[];
 }
 
 export function toOutboundMessageRecord(row: OutboundRow): OutboundMessageRecord {

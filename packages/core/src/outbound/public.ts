@@ -11,8 +11,8 @@ export { createMailer, listOutbound, getOutbound, listOutboundMessages, getOutbo
 export type { Mailer, MailerOptions, MailerMessage, SendOptions, SendResult, OutboundRecord, OutboundMessageRecord, OutboundAttachmentRecord, OutboundFilter } from './outbox.js';
 export { createOutboxDeliverer } from './deliverer.js';
 export { JobTimeoutError } from './poll-loop.js';
-export { decideRetry, attemptsUsedUp } from './poll-loop.js';
-export type { RetryPolicy, RetryDecision } from './poll-loop.js';
+export { decideRetry, attemptsUsedUp, createPollLoop } from './poll-loop.js';
+export type { RetryPolicy, RetryDecision, PollLoop, PollLoopOptions } from './poll-loop.js';
 export type { OutboxDeliverer, OutboxDelivererOptions } from './deliverer.js';
 export { buildReply, conversationThreading, replySubject, replyRecipients, canAutoReply, reserveAutoReply } from './threading.js';
 export type { ReplyContent, BuildReplyOptions, AutoReplyVerdict, AutoReplyRefusal, CanAutoReplyOptions, AutoReplyLimit } from './threading.js';

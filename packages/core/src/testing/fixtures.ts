@@ -181,18 +181,8 @@ export function c6RawOutlook(): BuiltPost {
     'Content-Type: multipart/alternative;',
     `\tboundary="${alternative}"`,
     '',
-    `--${alternative}`,
-    'Content-Type: text/plain; charset="utf-8"',
-    'Content-Transfer-Encoding: base64',
-    '',
-    base64Lines(Buffer.from(plain, 'utf8')),
-    '',
-    `--${alternative}`,
-    'Content-Type: text/html; charset="utf-8"',
-    'Content-Transfer-Encoding: base64',
-    '',
-    base64Lines(Buffer.from(html, 'utf8')),
-    '',
+    ...base64TextPart(alternative, 'text/plain', plain),
+    ...base64TextPart(alternative, 'text/html', html),
     `--${alternative}--`,
     '',
     `--${related}`,
@@ -274,6 +264,11 @@ function bytes(name: string, value: Buffer): FormPart {
 
 function file(name: string, filename: string, contentType: string, value: Buffer): FormPart {
   return { name, value, filename, contentType };
+}
+
+/** One base64-encoded UTF-8 text part of the multipart `boundary`, as its lines (the blank line after it too). */
+function base64TextPart(boundary: string, type: 'text/plain' | 'text/html', text: string): string[] {
+  return [`--${boundary}`, `Content-Type: ${type}; charset="utf-8"`, 'Content-Transfer-Encoding: base64', '', base64Lines(Buffer.from(text, 'utf8')), ''];
 }
 
 function base64Lines(data: Buffer): string {

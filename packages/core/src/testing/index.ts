@@ -31,6 +31,7 @@ export type { InboundDescription, AttachmentDescription, BuiltPost, CharsetField
 export { inboundRequest, httpRequestBytes, signatureHeaders, DEFAULT_INBOUND_URL } from './request.js';
 export type { InboundRequestOptions, PostSource } from './request.js';
 export { eventWebhookRequest, DEFAULT_EVENTS_URL } from './events.js';
+export { rejectionOf } from './rejection.js';
 export type { EventWebhookRequestOptions } from './events.js';
 export { generateTestKeyPair, signBody, TEST_KEY_PAIR } from './keys.js';
 export type { TestKeyPair } from './keys.js';
@@ -39,8 +40,8 @@ export type { FormPart } from './multipart.js';
 export { encodeInCharset, encodedWords } from './charsets.js';
 export * as fixtures from './fixtures.js';
 export { createTestStore, createTestDatabase } from './store.js';
-export { startTcpProxy } from './tcp-proxy.js';
-export type { TcpProxy } from './tcp-proxy.js';
+export { startTcpProxy, createProxiedTestDatabase, createProxiedTestStore } from './tcp-proxy.js';
+export type { TcpProxy, ProxiedTestDatabase, ProxiedTestStore } from './tcp-proxy.js';
 export type { TestStore, TestStoreOptions } from './store.js';
 export { createTestMailroom } from './mailroom.js';
 export type { TestMailroom, TestMailroomOptions } from './mailroom.js';

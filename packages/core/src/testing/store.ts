@@ -28,7 +28,11 @@ export async function createTestStore(rawOptions: TestStoreOptions = {}): Promis
     const store = await openStore({ ...options, memory: true });
     return Object.assign(store, { databaseUrl: undefined });
   }
-  const database = await createTestDatabase(serverUrl);
+  return openOnTestDatabase(await createTestDatabase(serverUrl), options);
+}
+
+/** A store on a fresh test database; `close()` drops the database too (so does a failed open). */
+export async function openOnTestDatabase(database: { url: string; drop(): Promise<void> }, options: TestStoreOptions): Promise<TestStore> {
   let store: Store;
   try {
     store = await openStore({ ...options, databaseUrl: database.url });

@@ -1,4 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { silentLogger } from '../inbox/index.js';
+import { createTestDatabase, openOnTestDatabase, type TestStore, type TestStoreOptions } from './store.js';
 
 /**
  * A TCP proxy between your app and PostgreSQL that a test can break without touching the server: `cut()` drops
@@ -55,4 +57,46 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** A fresh test database behind its own TCP proxy: `url` goes through the proxy, `directUrl` around it. */
+export interface ProxiedTestDatabase {
+  url: string;
+  directUrl: string;
+  proxy: TcpProxy;
+  /** Closes the proxy, then drops the database. */
+  drop(): Promise<void>;
+}
+
+/** `createTestDatabase(serverUrl)` with a TCP proxy in front of it, to rehearse an outage on PostgreSQL. */
+export async function createProxiedTestDatabase(serverUrl: string): Promise<ProxiedTestDatabase> {
+  const database = await createTestDatabase(serverUrl);
+  const target = new URL(database.url);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) }).catch(async (error: unknown) => {
+    await database.drop();
+    throw error;
+  });
+  const viaProxy = new URL(database.url);
+  viaProxy.hostname = '127.0.0.1';
+  viaProxy.port = String(proxy.port);
+  return {
+    url: viaProxy.toString(),
+    directUrl: database.url,
+    proxy,
+    async drop() {
+      await proxy.close();
+      await database.drop();
+    },
+  };
+}
+
+/** A test store reached through a TCP proxy (`databaseUrl` is the proxy's); `close()` also drops the database. */
+export interface ProxiedTestStore extends TestStore {
+  readonly proxy: TcpProxy;
+}
+
+/** A fresh, migrated store on `serverUrl` behind its own TCP proxy (silent unless `options.logger`). */
+export async function createProxiedTestStore(serverUrl: string, options: TestStoreOptions = {}): Promise<ProxiedTestStore> {
+  const database = await createProxiedTestDatabase(serverUrl);
+  return Object.assign(await openOnTestDatabase(database, { logger: silentLogger, ...options }), { proxy: database.proxy });
 }

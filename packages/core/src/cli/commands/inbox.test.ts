@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup?.());
 
-const mailroom = (...argv: string[]) => runCli(argv, env);
+const mailroom = (...argv: string[]) => runCli(argv, { env });
 const withStore = <T>(fn: (store: Store) => Promise<T>): Promise<T> => withCliStore(env, fn);
 
 describe('mailroom migrate / inbox list / replay / incinerate', () => {

@@ -1,7 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStore, type TestStore } from '../../testing/store.js';
 import { createOutboxDeliverer } from '../deliverer.js';
@@ -10,6 +7,8 @@ import { createMailer, getOutboundMessage } from '../outbox.js';
 import { replySubject } from '../threading.js';
 import { sendgridMailBody, sendgridTransport } from './sendgrid.js';
 import { smtpTransport } from './smtp.js';
+import { startSendGridStandIn, type SendGridStandIn } from './test-sendgrid-server.js';
+import { startTestSmtpServer, type TestSmtpServer } from './test-smtp-server.js';
 
 // What a hostile sender controls: a subject that decoded to CR/LF (`=?UTF-8?B?…?=`) and display names with CR/LF.
 const HOSTILE_SUBJECT = 'Help\r\nBcc: victim@evil.example';
@@ -69,23 +68,18 @@ describe('display names and subjects from sender input', () => {
 });
 
 describe('through mailer.send and the SendGrid transport (a local HTTP server)', () => {
-  let server: Server;
+  let standIn: SendGridStandIn;
   const bodies: string[] = [];
   beforeAll(async () => {
-    server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        bodies.push(Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(202, { 'x-message-id': 'sg-hostile' }).end();
-      });
+    standIn = await startSendGridStandIn((request) => {
+      bodies.push(request.body);
+      return { status: 202, headers: { 'x-message-id': 'sg-hostile' } };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => standIn.close());
 
   it('posts the sanitized names and subject', async () => {
-    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { baseUrl } = standIn;
     const { id } = await mailer().send(hostileReply);
     await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.test', baseUrl }) }).drain();
     expect((await getOutboundMessage(store.db, id))!.status).toBe('sent');
@@ -100,35 +94,20 @@ describe('through mailer.send and the SendGrid transport (a local HTTP server)',
 });
 
 describe('through mailer.send and the SMTP transport (smtp-server receiving)', () => {
-  let server: SMTPServer;
-  const received: Array<{ rcpt: string[]; raw: Buffer }> = [];
+  let smtp: TestSmtpServer;
   beforeAll(async () => {
-    server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          received.push({ rcpt: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks) });
-          callback(null);
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    smtp = await startTestSmtpServer();
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => smtp.close());
 
   it('delivers headers with no injected line and no extra recipient', async () => {
-    const port = (server.server.address() as AddressInfo).port;
-    const transport = smtpTransport({ host: '127.0.0.1', port, nodemailer: { ignoreTLS: true } });
+    const transport = smtpTransport({ host: '127.0.0.1', port: smtp.port, nodemailer: { ignoreTLS: true } });
     const { id } = await mailer().send(hostileReply);
     await createOutboxDeliverer({ store, transport }).drain();
     await transport.close?.();
     expect((await getOutboundMessage(store.db, id))!.status).toBe('sent');
-    const [delivered] = received;
-    expect(delivered!.rcpt).toEqual(['mallory@example.net']);
+    const [delivered] = smtp.received;
+    expect(delivered!.to).toEqual(['mallory@example.net']);
     const head = delivered!.raw.toString('latin1').split('\r\n\r\n')[0]!;
     // Every header line is a header or a fold: nothing the sender wrote starts a line of its own.
     for (const line of head.split('\r\n')) expect(line).toMatch(/^([A-Za-z][A-Za-z0-9-]*:|[ \t])/);

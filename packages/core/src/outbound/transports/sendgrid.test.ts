@@ -1,8 +1,8 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedMessage } from '../message.js';
 import { SendGridError, sendgridTransport } from './sendgrid.js';
+import { startSendGridStandIn, type SendGridStandIn, type StandInReply } from './test-sendgrid-server.js';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -10,29 +10,21 @@ interface Received {
 }
 
 /** A stand-in for api.sendgrid.com: answers each request with the next scripted reply. */
-let server: Server;
+let standIn: SendGridStandIn;
 let baseUrl: string;
 let received: Received[] = [];
-let script: Array<{ status: number; headers?: Record<string, string>; body?: string }> = [];
+let script: StandInReply[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      if (req.method !== 'POST' || req.url !== '/v3/mail/send') {
-        res.writeHead(404).end();
-        return;
-      }
-      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      const reply = script.shift() ?? { status: 202, headers: { 'x-message-id': 'default-id' } };
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body ?? '');
-    });
+  standIn = await startSendGridStandIn((request) => {
+    if (request.method !== 'POST' || request.url !== '/v3/mail/send') return { status: 404 };
+    received.push({ headers: request.headers, body: JSON.parse(request.body) });
+    const reply = script.shift() ?? { status: 202, headers: { 'x-message-id': 'default-id' } };
+    return { status: reply.status, headers: { 'content-type': 'application/json', ...reply.headers }, body: reply.body ?? '' };
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  baseUrl = standIn.baseUrl;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => standIn.close());
 
 function prepared(id: string, to: string, extra: Partial<PreparedMessage> = {}): PreparedMessage {
   return {

@@ -1,44 +1,19 @@
-import type { AddressInfo } from 'node:net';
 import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PreparedMessage } from '../message.js';
 import { TransportError } from '../transport.js';
 import { smtpTransport } from './smtp.js';
+import { startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './test-smtp-server.js';
 
-let server: SMTPServer;
+let smtp: TestSmtpServer;
 let port: number;
-const received: Array<{ from: string; to: string[]; raw: Buffer }> = [];
-let rejectNext: { code: number; message: string } | null = null;
+let received: ReceivedMail[];
 
 beforeAll(async () => {
-  server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        if (rejectNext) {
-          const error = Object.assign(new Error(rejectNext.message), { responseCode: rejectNext.code });
-          rejectNext = null;
-          callback(error);
-          return;
-        }
-        received.push({
-          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks),
-        });
-        callback(null, 'Ok: queued as abcQUEUE123' as unknown as undefined);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  port = (server.server.address() as AddressInfo).port;
+  smtp = await startTestSmtpServer();
+  ({ port, received } = smtp);
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => smtp.close());
 
 const message: PreparedMessage = {
   id: 'm1',
@@ -102,11 +77,11 @@ describe('smtpTransport', () => {
 
   it('maps 4xx replies to retryable and 5xx to permanent errors', async () => {
     const transport = smtpTransport({ host: '127.0.0.1', port, nodemailer: { ignoreTLS: true } });
-    rejectNext = { code: 451, message: 'try again later' };
+    smtp.rejectNext(451, 'try again later');
     const transient = (await transport.deliver([message]).catch((e: unknown) => e)) as TransportError;
     expect(transient).toBeInstanceOf(TransportError);
     expect(transient.retryable).toBe(true);
-    rejectNext = { code: 550, message: 'no such user' };
+    smtp.rejectNext(550, 'no such user');
     const permanent = (await transport.deliver([message]).catch((e: unknown) => e)) as TransportError;
     expect(permanent.retryable).toBe(false);
     expect(permanent.message).toMatch(/no such user/);

@@ -1,4 +1,4 @@
-// The Mailroom the Express server mounts (kept apart so it can run under any Node server).
+// The one Mailroom every example mounts: a route for `support+{ticket}@example.com`, the key from the environment.
 import { createMailroom, securityFromEnv, type Store } from '@mailroom/core';
 
 export function createSupportMailroom(store: Store) {
