@@ -1,4 +1,7 @@
 import { Attachment, InboundEmail, type AttachmentInit, type InboundEmailInit } from '../message/index.js';
+import type { FormData } from './form.js';
+import { normalizeLineEndings } from './form-fields.js';
+import { toHeaders, type HeaderField, type summarizeHeaders } from './headers.js';
 import { deleteWhenReleased } from './spill.js';
 
 /**
@@ -7,6 +10,29 @@ import { deleteWhenReleased } from './spill.js';
  * deleted once the Attachment made from it is garbage-collected.
  */
 export type EmailData = Omit<InboundEmailInit, 'attachments' | 'dkimCheck'> & { attachments: AttachmentInit[] };
+
+/** The fields both modes read the same way: the header summary's threading fields, the bodies, SendGrid's metadata. */
+export function commonFields(
+  summary: ReturnType<typeof summarizeHeaders>,
+  metadata: ReturnType<FormData['metadata']>,
+  headerFields: HeaderField[],
+  bodies: { text: string | null; html: string | null },
+) {
+  return {
+    messageId: summary.messageId,
+    date: summary.date,
+    replyTo: summary.replyTo,
+    envelope: metadata.envelope,
+    inReplyTo: summary.inReplyTo,
+    references: summary.references,
+    text: bodies.text === null ? null : normalizeLineEndings(bodies.text),
+    html: bodies.html === null ? null : normalizeLineEndings(bodies.html),
+    headers: toHeaders(headerFields),
+    auth: metadata.auth,
+    spam: metadata.spam,
+    senderIp: metadata.senderIp,
+  };
+}
 
 export function emailFromData(data: EmailData): InboundEmail {
   return new InboundEmail({

@@ -1,10 +1,10 @@
 import { parseAddressList, type AttachmentInit, type EmailAddress } from '../message/index.js';
-import type { EmailData } from './email-data.js';
+import { commonFields, type EmailData } from './email-data.js';
 import { decodeCharset, decodeUnlabelledHeader, isValidUtf8 } from './charsets.js';
 import { IngressError } from './errors.js';
 import type { FormData } from './form.js';
-import { isRecord, normalizeLineEndings, parseJsonLenient } from './form-fields.js';
-import { parseHeaderBlock, summarizeHeaders, toHeaders } from './headers.js';
+import { isRecord, parseJsonLenient } from './form-fields.js';
+import { parseHeaderBlock, summarizeHeaders } from './headers.js';
 import type { ResolvedLimits } from './limits.js';
 
 /**
@@ -41,26 +41,14 @@ export function buildParsedEmail(form: FormData, limits: ResolvedLimits): EmailD
 
   const text = decoded('text');
   const html = decoded('html');
-  const metadata = form.metadata();
   return {
     mode: 'parsed',
-    messageId: summary.messageId,
-    date: summary.date,
+    ...commonFields(summary, form.metadata(), headerFields, { text: text ?? null, html: html ?? null }),
     subject: pick(summary.subject, decoded('subject'), ''),
     from: pick(summary.from ?? undefined, sendgridAddresses('from')?.[0], null),
     to: pick(summary.to, sendgridAddresses('to'), []),
     cc: pick(summary.cc, sendgridAddresses('cc'), []),
-    replyTo: summary.replyTo,
-    envelope: metadata.envelope,
-    inReplyTo: summary.inReplyTo,
-    references: summary.references,
-    text: text === undefined ? null : normalizeLineEndings(text),
-    html: html === undefined ? null : normalizeLineEndings(html),
-    headers: toHeaders(headerFields),
     attachments: buildAttachments(form),
-    auth: metadata.auth,
-    spam: metadata.spam,
-    senderIp: metadata.senderIp,
   };
 }
 

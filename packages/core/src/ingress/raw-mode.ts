@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { MailParser, type AttachmentStream, type MessageText } from 'mailparser';
-import type { EmailData } from './email-data.js';
+import { commonFields, type EmailData } from './email-data.js';
 import { decodeUnlabelledHeader } from './charsets.js';
 import { IngressError } from './errors.js';
 import type { FormData } from './form.js';
-import { normalizeLineEndings } from './form-fields.js';
-import { headerFromLine, summarizeHeaders, toHeaders, type HeaderField } from './headers.js';
+import { headerFromLine, summarizeHeaders, type HeaderField } from './headers.js';
 import type { ResolvedLimits } from './limits.js';
 import { checkMimeStructure, type LeafPart } from './mime-structure.js';
 import { parseContentType } from './multipart.js';
@@ -60,22 +59,13 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   const html = withUnlabelledFallback(typeof parsed.html === 'string' ? parsed.html : null, email, bodies, 'text/html');
   // With skipHtmlToText mailparser gives an HTML-only message the text "": no text/plain part means null.
   const text = withUnlabelledFallback(parsed.text ? parsed.text : null, email, bodies, 'text/plain');
-  const metadata = form.metadata();
   return {
     mode: 'raw',
-    messageId: summary.messageId,
-    date: summary.date,
+    ...commonFields(summary, form.metadata(), headerFields, { text, html }),
     subject: summary.subject ?? '',
     from: summary.from ?? null,
     to: summary.to ?? [],
     cc: summary.cc ?? [],
-    replyTo: summary.replyTo,
-    envelope: metadata.envelope,
-    inReplyTo: summary.inReplyTo,
-    references: summary.references,
-    text: text === null ? null : normalizeLineEndings(text),
-    html: html === null ? null : normalizeLineEndings(html),
-    headers: toHeaders(headerFields),
     attachments: parsed.attachments.map((attachment, index) => {
       const contentId = attachment.cid ?? attachment.contentId?.replace(/^<|>$/g, '') ?? null;
       const referenced = Boolean(contentId && html?.includes(`cid:${contentId}`));
@@ -89,9 +79,6 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
       if (!attachment.spilled) return { ...fields, size: attachment.size, source: { kind: 'chunks', chunks: attachment.chunks } };
       return { ...fields, size: attachment.size, sha256: attachment.spilled.sha256, source: { kind: 'file', path: attachment.spilled.path } };
     }),
-    auth: metadata.auth,
-    spam: metadata.spam,
-    senderIp: metadata.senderIp,
   };
 }
 
