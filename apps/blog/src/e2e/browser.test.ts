@@ -22,9 +22,7 @@ describe.runIf(browserTestsRun)('the published post in a real browser', () => {
   });
 
   it('shows the inline image and the gallery', async () => {
-    await h.post({
-      from: FROM,
-      to: h.secretAddress,
+    await h.publish({
       subject: 'Sunrise',
       html: '<p>The <b>sun</b> came up.</p><p><img src="cid:sun" alt="sunrise"></p><p>Then breakfast.</p>',
       text: 'The sun came up.\n[image: sunrise.jpg]\nThen breakfast.',

@@ -29,9 +29,7 @@ function lastMailTo(address: string) {
 
 describe('posting by email', () => {
   it('publishes a Markdown post with directives and confirms with the URL', async () => {
-    const response = await h.post({
-      from: FROM,
-      to: h.secretAddress,
+    const response = await h.publish({
       subject: 'A week in Rome',
       text: [
         '[category Travel]',
@@ -85,9 +83,7 @@ describe('posting by email', () => {
   });
 
   it('keeps a Gmail-like HTML post, without the quoted mail and the signature', async () => {
-    await h.post({
-      from: FROM,
-      to: h.secretAddress,
+    await h.publish({
       subject: 'Autumn colours',
       text: 'Leaves are turning.\n[tags autumn]\n\nOn Mon, Nov 23, 2026 at 10:00 AM Bob <bob@x.test> wrote:\n> old stuff\n',
       html:
@@ -117,9 +113,7 @@ describe('posting by email', () => {
       '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm"><p class="MsoNormal"><b>From:</b> Bob Builder &lt;bob@x.test&gt;<br>' +
       '<b>Sent:</b> Monday, November 23, 2026 10:00<br><b>To:</b> Ann Author &lt;ann@writers.test&gt;<br><b>Subject:</b> garden</p></div>' +
       '<p class="MsoNormal">Old message from Bob.</p></div></body></html>';
-    await h.post({
-      from: FROM,
-      to: h.secretAddress,
+    await h.publish({
       subject: 'Garden report',
       html: outlook,
       text: 'Quarterly garden report.\n[category Garden]\nTomatoes did well.\n\nFrom: Bob Builder <bob@x.test>\nSent: Monday, November 23, 2026 10:00\nTo: Ann Author <ann@writers.test>\nSubject: garden\n\nOld message from Bob.\n',
@@ -136,9 +130,7 @@ describe('posting by email', () => {
 
   it('places an inline image where it was and appends consecutive attachments as a gallery', async () => {
     const [inline, a, b, c] = await Promise.all([rotatedJpegWithGps(1200, 800), colourPng(640, 480, '#cc3300'), colourPng(640, 480, '#0033cc'), colourJpeg(500, 500)]);
-    await h.post({
-      from: FROM,
-      to: h.secretAddress,
+    await h.publish({
       subject: 'Photos from the coast',
       html: '<p>Before the picture <b>text</b>.</p><p><img src="cid:coast1" alt="coast"></p><p>After the picture.</p>',
       text: 'Before the picture text.\n[image: coast.jpg]\nAfter the picture.',
@@ -182,9 +174,7 @@ describe('posting by email', () => {
   });
 
   it('holds a spoofed post as a draft and tells the registered author in fixed words, never the forger', async () => {
-    const response = await h.post({
-      from: FROM,
-      to: h.secretAddress,
+    const response = await h.publish({
       subject: 'Totally legit',
       text: 'Buy cheap watches.',
       dkim: '{@attacker.test : pass}',

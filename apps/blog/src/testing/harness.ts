@@ -29,6 +29,8 @@ export interface Harness {
   clock: { now: Date };
   /** Posts like SendGrid (signed), then runs the worker and the deliverer. */
   post(description: InboundDescription): Promise<Response>;
+  /** Ann posts to her secret posting address (`from` and `to` filled in). */
+  publish(description: Omit<InboundDescription, 'from' | 'to'>): Promise<Response>;
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -54,6 +56,7 @@ export async function startHarness(config: Partial<BlogConfigInput> = {}): Promi
   });
   const author = await createAuthor(blog.db, { ...ANN, isAdmin: true });
   t.app.route('/blog', blog.web);
+  const secretAddress = `post+${author.postingToken}@${DOMAIN}`;
 
   return {
     origin,
@@ -62,12 +65,13 @@ export async function startHarness(config: Partial<BlogConfigInput> = {}): Promi
     mailroom: t.mailroom,
     blog,
     author,
-    secretAddress: `post+${author.postingToken}@${DOMAIN}`,
+    secretAddress,
     sent: t.sent,
     outcomes,
     clock,
     settle: t.drain,
     post: (description) => t.post(description),
+    publish: (description) => t.post({ from: `${ANN.name} <${ANN.email}>`, to: secretAddress, ...description }),
     close: t.close,
   };
 }
