@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseInboundBody } from '@mailroom/core';
+import { parseInboundBody } from '@mailroom/core/ingress';
 import { multipartBody, multipartContentType } from '@mailroom/core/testing';
 
 const LABELS = ['human', 'auto-reply', 'complaint', 'bounce'];

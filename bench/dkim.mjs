@@ -7,7 +7,8 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dkimSign } from 'mailauth';
-import { parseInboundBody, rawMessageOf, verifyDkim } from '@mailroom/core';
+import { parseInboundBody, rawMessageOf } from '@mailroom/core/ingress';
+import { verifyDkim } from '@mailroom/core/text';
 import { multipartBody, multipartContentType } from '@mailroom/core/testing';
 
 const quick = process.argv.includes('--quick');

@@ -1,5 +1,5 @@
 // The ways of turning a post into an email that the parse benchmark compares (see baselines.mjs).
-import { createIngress } from '@mailroom/core';
+import { createIngress } from '@mailroom/core/ingress';
 import { bareParse, framingParse, naiveParse } from './baselines.mjs';
 
 const ingress = createIngress({ security: { insecure: true } });

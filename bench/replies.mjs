@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { extractReply } from '@mailroom/core';
+import { extractReply } from '@mailroom/core/text';
 import { loadCorpus, normalizeVisible } from '../test/fixtures/replies/corpus.mjs';
 
 const require = createRequire(import.meta.url);

@@ -8,7 +8,9 @@
 // sampler runs (at most every 50 ms), {"e":"done",…} with the figures at the end.
 import { writeSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createIngress, createRouter, IngressError, recipientsOf } from '@mailroom/core';
+import { IngressError } from '@mailroom/core';
+import { createIngress } from '@mailroom/core/ingress';
+import { createRouter, recipientsOf } from '@mailroom/core/routing';
 import { warmUpPosts } from './worst-posts.mjs';
 // The apps' handling of sender HTML (built apps; the phase is skipped when they are not built).
 const appHtml = await import('../apps/blog/dist/content/pipeline.js')

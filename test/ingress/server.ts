@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
-import { inboundApp, type HttpLogger, type IngressLimits, type InboundEmailJSON } from '@mailroom/core';
+import { type IngressLimits, type InboundEmailJSON } from '@mailroom/core';
+import { inboundApp, type HttpLogger } from '@mailroom/core/http';
 import { inboundRequest, TEST_KEY_PAIR, type InboundRequestOptions, type PostSource } from '@mailroom/core/testing';
 
 export const BASIC = { username: 'sendgrid', password: 'correct horse battery staple' };

@@ -6,7 +6,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { dkimSign } from 'mailauth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMailroom, requireAuthenticatedSender, type AuthVerdict, type DkimCheck, type InboxEvent, type TxtResolver } from '@mailroom/core';
+import { createMailroom, requireAuthenticatedSender, type AuthVerdict } from '@mailroom/core';
+import { type InboxEvent } from '@mailroom/core/inbox';
+import { type DkimCheck, type TxtResolver } from '@mailroom/core/text';
 import {
   createTestMailroom,
   createTestStore,

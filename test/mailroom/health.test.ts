@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { healthRoutes, type HealthOptions, type Mailroom, type Readiness } from '@mailroom/core';
+import { type Mailroom } from '@mailroom/core';
+import { healthRoutes, type HealthOptions, type Readiness } from '@mailroom/core/http';
 import { createProxiedTestStore, createTestStore, type ProxiedTestStore, type TestStore } from '@mailroom/core/testing';
 import { testMailroom } from './support.js';
 

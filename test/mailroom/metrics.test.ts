@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailroomMetrics } from '@mailroom/core';
+import { mailroomMetrics } from '@mailroom/core/http';
 import { createTestStore, inboundRequest, type TestStore } from '@mailroom/core/testing';
 import { signedPost, testMailroom } from './support.js';
 

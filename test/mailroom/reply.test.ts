@@ -2,16 +2,13 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createMailroom,
-  getOutbound,
-  lastDeliveryStatus,
-  listOutbound,
   MailroomConfigurationError,
-  type BounceEvent,
   type Mailroom,
   type PreparedMessage,
-  type ReplyOutcome,
   type Transport,
 } from '@mailroom/core';
+import { lastDeliveryStatus, type BounceEvent } from '@mailroom/core/events';
+import { getOutbound, listOutbound, type ReplyOutcome } from '@mailroom/core/outbound';
 import { createTestStore, eventWebhookRequest, generateTestKeyPair, type TestStore } from '@mailroom/core/testing';
 import { security, signedPost } from './support.js';
 

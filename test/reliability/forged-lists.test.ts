@@ -1,6 +1,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listOutbound, type AutoReplyLimit, type PreparedMessage } from '@mailroom/core';
+import { type PreparedMessage } from '@mailroom/core';
+import { listOutbound, type AutoReplyLimit } from '@mailroom/core/outbound';
 import { createTestMailroom, inboundRequest, TEST_KEY_PAIR, type InboundDescription, type TestMailroom } from '@mailroom/core/testing';
 import { createList, createListsApp, listsSchema, upsertMember, type List, type ListsApp } from '@mailroom/app-lists';
 import { pool } from './support/posts.js';

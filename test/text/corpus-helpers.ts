@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Attachment, InboundEmail, parseAddress, parseAddressList, type Header } from '@mailroom/core';
+import { Attachment, InboundEmail, type Header } from '@mailroom/core';
+import { parseAddress, parseAddressList } from '@mailroom/core/text';
 // @ts-expect-error plain ESM helper without type declarations
 import { loadCorpus as loadCorpusUntyped, normalizeVisible as normalizeUntyped } from '../fixtures/replies/corpus.mjs';
 

@@ -3,12 +3,9 @@
  * `npm start` works on a fresh clone; production (`NODE_ENV=production`) refuses the insecure ones.
  */
 import { resolve } from 'node:path';
-import {
-  basicCredentialsFromEnv,
-  MailroomConfigurationError,
-  parseMaxAgeSeconds,
-  type BasicCredential,
-} from '@mailroom/core';
+import { MailroomConfigurationError } from '@mailroom/core';
+import { basicCredentialsFromEnv, parseMaxAgeSeconds } from '@mailroom/core/http';
+import { type BasicCredential } from '@mailroom/core/ingress';
 import { forbiddenPasswords, passwordProblem } from '@mailroom/app-kit';
 
 export class DemoConfigError extends MailroomConfigurationError {

@@ -11,17 +11,15 @@ import { DEMO_PASSWORD } from './apps/types.js';
 import { firstPassword, hostAllowlist, kitAssets, LOCAL_HOSTS, notFoundHandler, runIfEntry, secureCookieWarning, securityHeaders, suiteNav } from '@mailroom/app-kit';
 import {
   createMailroom,
-  healthRoutes,
-  mailroomMetrics,
   openStore,
   outboxOnlyTransport,
   sendgridTransport,
-  serverTimeoutOptions,
   type IngressSecurity,
   type Logger,
   type Mailroom,
   type Store,
 } from '@mailroom/core';
+import { healthRoutes, mailroomMetrics, serverTimeoutOptions } from '@mailroom/core/http';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { loadConfig, type DemoConfig } from './config.js';
 import { consoleAuth } from './console/auth.js';

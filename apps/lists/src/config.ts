@@ -1,4 +1,4 @@
-import { normalizeAddress } from '@mailroom/core';
+import { normalizeAddress } from '@mailroom/core/text';
 
 export interface ListsConfig {
   /** Domain of list addresses, reply addresses and Message-IDs (must receive mail via Inbound Parse). Default `lists.example.com`. */

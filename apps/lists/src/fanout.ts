@@ -6,7 +6,8 @@
  * custom args) travels in the personalization.
  */
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
-import { attemptsUsedUp, createPollLoop, decideRetry, sanitizeHeaderText, type Logger, type PollLoop, type MailerMessage, type RetryPolicy, type Store, type Transaction } from '@mailroom/core';
+import { type Logger, type Store, type Transaction } from '@mailroom/core';
+import { attemptsUsedUp, createPollLoop, decideRetry, sanitizeHeaderText, type PollLoop, type MailerMessage, type RetryPolicy } from '@mailroom/core/outbound';
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';

@@ -26,7 +26,8 @@
  */
 import type { Hono } from 'hono';
 import { createAppKit, kitDeployment, type AppKit } from '@mailroom/app-kit';
-import type { EventHandlerRegistry, Mailer, Mailroom, Store } from '@mailroom/core';
+import type { Mailer, Mailroom, Store } from '@mailroom/core';
+import type { EventHandlerRegistry } from '@mailroom/core/events';
 import { ListsConfigError, resolveConfig, type ListsConfig, type ResolvedConfig } from './config.js';
 import { LISTS_MIGRATIONS, type ListsDb } from './db/index.js';
 import { handleDeliveryEvent, type ListsServices } from './domain/index.js';

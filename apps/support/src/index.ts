@@ -19,7 +19,8 @@
  * ```
  */
 import type { Hono } from 'hono';
-import type { EventHandlerRegistry, Mailroom, Store } from '@mailroom/core';
+import type { Mailroom, Store } from '@mailroom/core';
+import type { EventHandlerRegistry } from '@mailroom/core/events';
 import { resolveConfig, SupportConfigError, type ResolvedConfig, type SupportConfig } from './config.js';
 import { migrationsFolder } from './db/index.js';
 import type { AfterCommit, SupportServices } from './domain/services.js';

@@ -2,73 +2,90 @@
  * @mailroom/core — receive email from SendGrid's Inbound Parse Webhook, store it durably, route it to
  * handlers, answer it and follow what happened to the answers (Event Webhook).
  *
- * Each folder's index.ts states what it offers the other folders; this file picks the package's public
- * API from them (a folder's `public.ts`, where it has one, is that pick; its index.ts re-exports it). Folder internals that other folders need (drizzle tables, migration sets, codec pieces,
- * the dedupe identity) stay out of it. `@mailroom/core/testing` is the testing kit.
+ * The root is the framework: `createMailroom`, `openStore`, `startServer`, the `InboundEmail` model, the handler
+ * context types, the transports a Mailroom is configured with and the errors it throws. The building blocks
+ * under it are subpaths, each with its own index doc (a folder's `public.ts`):
+ * `@mailroom/core/ingress` (verify and parse posts without a Mailroom), `/text` (reply extraction,
+ * classification, DSNs, addresses), `/inbox` (blob stores, statuses, idempotency), `/routing`, `/runtime` (the
+ * generic worker), `/outbound` (mailer, outbox, threading, signed reply addresses), `/events` (Event Webhook),
+ * `/http` (handlers, Node adapters, health, metrics, credentials from the environment) and `/testing`.
+ * `scripts/count-root-exports.mjs` (run by CI) keeps the root at 40 runtime values or fewer.
+ *
+ * @example
+ * ```ts
+ * import { createMailroom, openStore, securityFromEnv } from '@mailroom/core';
+ *
+ * const mailroom = createMailroom({ store: await openStore(), ...securityFromEnv(process.env) });
+ * mailroom.route('support', 'help@example.com', async (ctx) => {
+ *   await ctx.reply({ text: `We have your message "${ctx.email.subject}".` });
+ * });
+ * mailroom.start();
+ * ```
  */
 
-// The model every part shares, and the text algorithms behind its methods.
-export * from './message/index.js';
-export * from './text/index.js';
-
-// SendGrid Inbound Parse: verify and parse (the signature helpers are shared with the Event Webhook).
-export * from './ingress/public.js';
-
-// Durable inbox.
-export {
-  openStore,
-  rowsOf,
-  DEFAULT_RETENTION_DAYS,
-  INBOUND_STATUSES,
-  PROCESSED_STATUSES,
-  databaseBlobStore,
-  filesystemBlobStore,
-  assertBlobKey,
-  StoreUnavailableError,
-  DatabaseOpenError,
-  InvalidBlobKeyError,
-  InboundEmailNotFoundError,
-  isUnavailableError,
-  runOnce,
-  jsonLogger,
-  silentLogger,
-} from './inbox/index.js';
+// The Mailroom, its handler contract and its configuration.
+export { createMailroom, MailroomConfigurationError, isConfigurationError, requireAuthenticatedSender, DkimLookupError, securityFromEnv } from './mailroom/index.js';
 export type {
-  Store,
-  StoreOptions,
-  Database,
-  Transaction,
-  Queryable,
-  Inbox,
-  IngestOptions,
-  IngestResult,
-  ListFilter,
-  IncinerateOptions,
-  InboundRecord,
-  StorablePost,
-  StoredPostParser,
-  InboundStatus,
-  ProcessedStatus,
-  BlobStore,
-  BlobData,
-  MigrationSet,
-  AppliedMigration,
-  Logger,
-  InboxEvent,
-  InboxEventName,
-} from './inbox/index.js';
+  Mailroom,
+  MailroomOptions,
+  MailroomWorkerOptions,
+  MailroomEventsSecurity,
+  MailroomEvents,
+  MailroomMailOptions,
+  MailroomSenderAuthOptions,
+  RouteOptions,
+  ParamName,
+  RouteTarget,
+  MailFields,
+  VerifiedReplyToken,
+  ReplyTokenRouteOptions,
+  RouteFields,
+  RequireAuthenticatedSenderOptions,
+  MailContext,
+  RouteContext,
+  FallbackContext,
+  Handler,
+  FallbackHandler,
+  Middleware,
+  ContextExtension,
+  HandlerOutcome,
+  ReceiveResult,
+  EnvSecurity,
+  SecurityFromEnvOptions,
+} from './mailroom/index.js';
 
-// Routing and the generic worker.
-export * from './routing/public.js';
-export * from './runtime/index.js';
+// The model every handler receives.
+export { InboundEmail, Attachment, UnprocessableEmailError } from './message/index.js';
+export type {
+  InboundEmailInit,
+  InboundEmailJSON,
+  InboundMode,
+  Header,
+  Envelope,
+  DkimResult,
+  AuthResults,
+  SpamCheck,
+  AttachmentInit,
+  AttachmentJSON,
+  AttachmentSource,
+  EmailAddress,
+} from './message/index.js';
+export { assertAuthenticatedSender, authVerdict } from './text/index.js';
+export type { AuthVerdict, SenderCheck, SenderEvidence } from './text/index.js';
 
-// Outbound mail: mailer, transports, outbox, threading, signed reply addresses and Message-IDs, and the
-// bounded-attempts rule every queue follows (the sample apps' own queues use it too).
-export * from './outbound/public.js';
+// The durable store.
+export { openStore, StoreUnavailableError, DatabaseOpenError, InboundEmailNotFoundError, isUnavailableError, jsonLogger, silentLogger } from './inbox/index.js';
+export type { Store, StoreOptions, Database, Transaction, Queryable, Logger, InboundRecord, InboundStatus, MigrationSet } from './inbox/index.js';
 
-// SendGrid Event Webhook.
-export * from './events/public.js';
+// Routes and handlers.
+export { FALLBACK_ROUTE, RouteNameError, RoutePatternError } from './routing/public.js';
+export type { Route, RoutePattern, RouteMatcher, HeaderCondition, EmailPredicate, ParamsOf, NoParams, Params } from './routing/public.js';
+export { HandlerTimeoutError, HandlerStallError } from './runtime/index.js';
 
-// The Mailroom (composes all of the above) and the HTTP surfaces.
-export * from './mailroom/index.js';
-export * from './http/index.js';
+// What a Mailroom receives with and sends through.
+export { IngressError, IngressConfigurationError, DEFAULT_LIMITS } from './ingress/public.js';
+export type { IngressLimits, IngressSecurity, ReceivedPost } from './ingress/public.js';
+export { sendgridTransport, smtpTransport, outboxOnlyTransport, TransportError, OutboundMessageError, ReplyAddressError, JobTimeoutError } from './outbound/public.js';
+export type { Transport, DeliveryResult, SendGridTransportOptions, SmtpTransportOptions, Mailer, OutboundMessage, PreparedMessage, SigningKey } from './outbound/public.js';
+export { startServer } from './http/index.js';
+export type { StartServerOptions, RunningServer } from './http/index.js';

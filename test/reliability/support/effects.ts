@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { rowsOf, type Database, type Transaction } from '@mailroom/core';
+import { type Database, type Transaction } from '@mailroom/core';
+import { rowsOf } from '@mailroom/core/inbox';
 
 /** Handler effects live in their own table, written inside the processing transaction: one row per run that committed. */
 export async function ensureEffectsTable(db: Database): Promise<void> {

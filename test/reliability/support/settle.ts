@@ -1,5 +1,6 @@
 import { expect, vi } from 'vitest';
-import { listOutbound, type InboundRecord } from '@mailroom/core';
+import { type InboundRecord } from '@mailroom/core';
+import { listOutbound } from '@mailroom/core/outbound';
 import { inboundRequest, TEST_KEY_PAIR, type InboundDescription, type TestMailroom } from '@mailroom/core/testing';
 
 /** Posts through `t`'s webhook and waits until its running worker has processed the email and the outbox is empty. */

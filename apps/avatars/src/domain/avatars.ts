@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, desc, eq, lt, max } from 'drizzle-orm';
-import type { BlobStore, Queryable } from '@mailroom/core';
+import type { Queryable } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
 import { avatars, users, type Avatar, type RenditionKeys, type User } from '../db/index.js';
 import type { ProcessedAvatar, RenditionFormat } from '../images/index.js';
 

@@ -2,7 +2,7 @@
  * What the avatar service mails. Answers to inbound mail are `ReplyContent` for `ctx.autoReply` (threading, `Re:`
  * once and RFC 3834 headers come from core); refusals have a fixed subject and text: nothing the sender chose.
  */
-import type { MailerMessage, ReplyContent } from '@mailroom/core';
+import type { MailerMessage, ReplyContent } from '@mailroom/core/outbound';
 import { sharedUploadAddress, type AvatarsConfig } from '../config.js';
 import type { Avatar } from '../db/index.js';
 

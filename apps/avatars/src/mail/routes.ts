@@ -1,4 +1,6 @@
-import { assertAuthenticatedSender, type BlobStore, type MailContext, type Mailroom, type ReplyContent, type RouteContext } from '@mailroom/core';
+import { assertAuthenticatedSender, type MailContext, type Mailroom, type RouteContext } from '@mailroom/core';
+import { type BlobStore } from '@mailroom/core/inbox';
+import { type ReplyContent } from '@mailroom/core/outbound';
 import type { AvatarsConfig } from '../config.js';
 import type { User } from '../db/index.js';
 import { saveAvatar } from '../domain/avatars.js';

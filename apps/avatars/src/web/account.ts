@@ -1,5 +1,6 @@
 import { and, eq, gt } from 'drizzle-orm';
-import type { BlobStore, Mailer, Store } from '@mailroom/core';
+import type { Mailer, Store } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
 import { secretUploadAddress, sharedUploadAddress, type AvatarsConfig } from '../config.js';
 import { loginTokens, type Avatar, type User } from '../db/index.js';
 import { listAvatars, revertToPrevious, useVersion } from '../domain/avatars.js';

@@ -1,6 +1,6 @@
 import type { AppKit } from '@mailroom/app-kit';
 import { Hono, type Context } from 'hono';
-import type { BlobStore } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
 import { avatarJSON, BadRequest, makeCurrent, profile, redeemLink, regenerateUploadAddress, requestLink, revert, versionImage, type AccountDeps } from './account.js';
 import { endSession, sessionUserId, startSession } from './session.js';
 

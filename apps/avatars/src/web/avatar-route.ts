@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
-import type { BlobStore, Database } from '@mailroom/core';
+import type { Database } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
 import type { AvatarsConfig } from '../config.js';
 import { findRendition, nearestSize } from '../domain/avatars.js';
 import type { Rendition, RenditionFormat } from '../images/index.js';

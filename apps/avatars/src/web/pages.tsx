@@ -1,7 +1,7 @@
 import { ActionForm, Badge, ErrorPage, Field, Flash, kitAssets, Page, PageHead, Table, Time, type AppKit } from '@mailroom/app-kit';
 import { Hono, type Context } from 'hono';
 import type { FC, PropsWithChildren } from 'hono/jsx';
-import type { BlobStore } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
 import { basePathOf } from '../config.js';
 import { BadRequest, makeCurrent, profile, redeemLink, regenerateUploadAddress, requestLink, revert, type AccountDeps, type ProfileJSON } from './account.js';
 import { endSession, sessionUserId, startSession } from './session.js';

@@ -4,7 +4,7 @@
  * remote images do not. Links are limited to http(s) and mailto.
  */
 import sanitizeHtml from 'sanitize-html';
-import { limitHtml } from '@mailroom/core';
+import { limitHtml } from '@mailroom/core/text';
 
 /** `src` of a post image inside stored HTML: `blog-image:<position>`, resolved when rendering. */
 export const IMAGE_PLACEHOLDER = /^blog-image:(\d{1,4})$/;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { and, asc, count, desc, eq, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
-import type { BlobStore } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
 import { renderSource, type BuiltContent } from '../content/pipeline.js';
 import { slugify } from '../content/directives.js';
 import type { BlogDb } from '../db/index.js';

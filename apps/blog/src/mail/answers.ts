@@ -4,7 +4,8 @@
  * address, never to a From that may be forged. Text taken from an email (its title, tags, file names) appears
  * only in answers to a sender whose From is the author and DKIM/SPF-aligned; every other answer is fixed text.
  */
-import { sanitizeHeaderText, type MailContext, type ReplyOutcome } from '@mailroom/core';
+import { type MailContext } from '@mailroom/core';
+import { sanitizeHeaderText, type ReplyOutcome } from '@mailroom/core/outbound';
 import { postUrl, type BlogConfig } from '../config.js';
 import type { BuiltContent } from '../content/pipeline.js';
 import type { Author, Post } from '../db/schema.js';

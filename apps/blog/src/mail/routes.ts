@@ -1,4 +1,5 @@
-import type { Mailroom, MailContext, ReplyAddressOptions, RouteContext, RouteFields, Store } from '@mailroom/core';
+import type { Mailroom, MailContext, RouteContext, RouteFields, Store } from '@mailroom/core';
+import type { ReplyAddressOptions } from '@mailroom/core/outbound';
 import type { BlogConfig } from '../config.js';
 import type { Post } from '../db/schema.js';
 import { postToPlainAddress, postToSecretAddress } from './posting.js';

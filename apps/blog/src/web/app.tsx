@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { formLogin, kitAssets, securityHeaders, type AppKit } from '@mailroom/app-kit';
-import type { BlobStore } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
 import { plainPostingAddress, postingAddress, type BlogConfig } from '../config.js';
 import type { BlogDb } from '../db/index.js';
 import type { Post } from '../db/schema.js';

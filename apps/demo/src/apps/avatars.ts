@@ -1,7 +1,7 @@
 /** Avatars by email (`apps/avatars`) at /avatars: mail a photo to avatar@<domain>, get a Gravatar-style URL. */
 import { createHash } from 'node:crypto';
 import { createAvatarsApp } from '@mailroom/app-avatars';
-import { listOutboundMessages } from '@mailroom/core';
+import { listOutboundMessages } from '@mailroom/core/outbound';
 import { demoHost, demoModule, type DemoAppModule } from './types.js';
 
 export const AVATAR_USER = { address: 'ada@example.test', name: 'Ada Lovelace' };

@@ -3,7 +3,8 @@
  * a module that builds the app on the shared Mailroom and describes its addresses, logins and seed.
  */
 import type { Hono } from 'hono';
-import type { EventHandlerRegistry, Mailroom, Store } from '@mailroom/core';
+import type { Mailroom, Store } from '@mailroom/core';
+import type { EventHandlerRegistry } from '@mailroom/core/events';
 import type { DemoConfig, DemoDomains } from '../config.js';
 
 /** The published password of the seeded development accounts (README, home page); production refuses it. */

@@ -1,16 +1,9 @@
 /** The console's JSON API under /console/api (documented in apps/demo/README.md). */
 import { Hono, type Context } from 'hono';
-import {
-  EVENT_STATUSES,
-  INBOUND_STATUSES,
-  listEvents,
-  listOutboundMessages,
-  OUTBOUND_STATUSES,
-  RouteNameError,
-  type EventStatus,
-  type InboundStatus,
-  type OutboundStatus,
-} from '@mailroom/core';
+import { RouteNameError, type InboundStatus } from '@mailroom/core';
+import { EVENT_STATUSES, listEvents, type EventStatus } from '@mailroom/core/events';
+import { INBOUND_STATUSES } from '@mailroom/core/inbox';
+import { listOutboundMessages, OUTBOUND_STATUSES, type OutboundStatus } from '@mailroom/core/outbound';
 import { ComposeError, sendComposed, sendEml, type ComposeOutcome } from './compose.js';
 import { inboundDetail, outboundDetail, outboundRow, recipientsOf } from './data.js';
 import type { ConsoleOptions } from './index.js';

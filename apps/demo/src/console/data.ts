@@ -1,18 +1,8 @@
 /** The console's reads: the inbox, the outbox (full rows: headers, bodies, threading) and stored events. */
-import {
-  findEventsForMessage,
-  getOutboundMessage,
-  lastDeliveryStatus,
-  type AuthVerdict,
-  type Classification,
-  type DeliveryStatusResult,
-  type ExtractedReply,
-  type InboundEmail,
-  type InboundRecord,
-  type OutboundMessageRecord,
-  type Store,
-  type StoredEvent,
-} from '@mailroom/core';
+import { type AuthVerdict, type InboundEmail, type InboundRecord, type Store } from '@mailroom/core';
+import { findEventsForMessage, lastDeliveryStatus, type DeliveryStatusResult, type StoredEvent } from '@mailroom/core/events';
+import { getOutboundMessage, type OutboundMessageRecord } from '@mailroom/core/outbound';
+import { type Classification, type ExtractedReply } from '@mailroom/core/text';
 
 /** An outbox message in full (core's `getOutboundMessage`). */
 export type OutboundRow = OutboundMessageRecord;

@@ -1,5 +1,6 @@
 /** Inbox pages: every received post, and one post in full (parsed email, verdicts, raw source, actions). */
-import { INBOUND_STATUSES, type InboundRecord } from '@mailroom/core';
+import { type InboundRecord } from '@mailroom/core';
+import { INBOUND_STATUSES } from '@mailroom/core/inbox';
 import type { InboundDetail } from './data.js';
 import { PageHead, Select, Table } from '@mailroom/app-kit';
 import { Badge, ClipCell, Layout, MessageBody, Notice, OptionalFact, Time, WhenAndStatus } from './layout.js';

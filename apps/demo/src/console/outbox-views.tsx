@@ -1,5 +1,5 @@
 /** Outbox and Event Webhook pages: what the apps sent, its events, "reply as recipient" and "simulate event". */
-import type { StoredEvent } from '@mailroom/core';
+import type { StoredEvent } from '@mailroom/core/events';
 import { recipientsOf, type OutboundDetail, type OutboundRow } from './data.js';
 import { PageHead, Select, Table } from '@mailroom/app-kit';
 import { Badge, ClipCell, Layout, MessageBody, Notice, OptionalFact, Time, WhenAndStatus } from './layout.js';

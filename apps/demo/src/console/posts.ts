@@ -3,7 +3,7 @@
  * compose form's fields, or from a pasted .eml in raw mode.
  */
 import { randomUUID } from 'node:crypto';
-import { domainOf, parseAddressList } from '@mailroom/core';
+import { domainOf, parseAddressList } from '@mailroom/core/text';
 import { buildInboundPost, multipartBody, multipartContentType, type BuiltPost, type FormPart } from '@mailroom/core/testing';
 
 export type AuthResult = 'pass' | 'fail' | 'none';

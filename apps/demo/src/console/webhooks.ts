@@ -4,7 +4,7 @@
  * signed with the development keys, with basic credentials when the Parse URL has them.
  */
 import { randomBytes } from 'node:crypto';
-import type { BasicCredential } from '@mailroom/core';
+import type { BasicCredential } from '@mailroom/core/ingress';
 import { inboundRequest, signatureHeaders, type BuiltPost } from '@mailroom/core/testing';
 import type { SigningKeyPair } from '../dev-keys.js';
 

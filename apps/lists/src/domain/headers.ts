@@ -1,4 +1,4 @@
-import { sanitizeHeaderText } from '@mailroom/core';
+import { sanitizeHeaderText } from '@mailroom/core/outbound';
 import { listAddress, listIdOf, requestAddress, type ResolvedConfig } from '../config.js';
 import type { List } from './lists.js';
 

@@ -1,6 +1,6 @@
 /** The moderation queue: hold a submission, tell the moderators, approve (publish) or reject it. */
 import { and, eq, sql } from 'drizzle-orm';
-import { reserveAutoReply, sanitizeHeaderText, type AutoReplyLimit, type MailerMessage } from '@mailroom/core';
+import { reserveAutoReply, sanitizeHeaderText, type AutoReplyLimit, type MailerMessage } from '@mailroom/core/outbound';
 import { listAddress, normalize } from '../config.js';
 import type { ListsDb } from '../db/index.js';
 import { members, moderation, type Submission } from '../db/schema.js';

@@ -1,6 +1,6 @@
 /** Publishing: archive a submission in its thread and schedule its redistribution (the fan-out). */
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
-import { sanitizeHeaderText } from '@mailroom/core';
+import { sanitizeHeaderText } from '@mailroom/core/outbound';
 import { listAddress, normalize } from '../config.js';
 import type { ListsDb } from '../db/index.js';
 import { distributions, messages, threads, type Submission } from '../db/schema.js';

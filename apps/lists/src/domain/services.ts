@@ -1,4 +1,5 @@
-import type { Mailer, MessageIds, ReplyAddresses } from '@mailroom/core';
+import type { Mailer } from '@mailroom/core';
+import type { MessageIds, ReplyAddresses } from '@mailroom/core/outbound';
 import type { ResolvedConfig } from '../config.js';
 
 /** Registers work to run after the surrounding transaction committed. */

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listOutbound, type PreparedMessage } from '@mailroom/core';
+import { type PreparedMessage } from '@mailroom/core';
+import { listOutbound } from '@mailroom/core/outbound';
 import { distributions, memberEvents, members, messages, moderation } from '../db/schema.js';
 import { createList, threadMessages, upsertMember, type List } from '../domain/index.js';
 import { DOMAIN, startHarness, type Harness } from '../testing/harness.js';

@@ -5,7 +5,8 @@
  * sender-chosen subject or name) and go to the bare address. Membership never changes by email: the
  * answer carries a signed link, and only opening it (`web/confirm.tsx`) subscribes or unsubscribes.
  */
-import { sanitizeHeaderText, type InboundEmail, type ReplyOutcome } from '@mailroom/core';
+import { type InboundEmail } from '@mailroom/core';
+import { sanitizeHeaderText, type ReplyOutcome } from '@mailroom/core/outbound';
 import { requestAddress } from '../config.js';
 import {
   confirmationLink,

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { sentTo } from '@mailroom/core';
+import { sentTo } from '@mailroom/core/outbound';
 import { normalize } from '../config.js';
 import { messages } from '../db/schema.js';
 import { memberOf, registerMessageBounce } from '../domain/index.js';

@@ -1,6 +1,6 @@
 /** A post (to the list address, or through a thread's reply address): published, or held for moderation. */
 import { and, eq } from 'drizzle-orm';
-import { sanitizeHeaderText } from '@mailroom/core';
+import { sanitizeHeaderText } from '@mailroom/core/outbound';
 import { messages, type Submission } from '../db/schema.js';
 import { hold, memberOf, publish, type List, type Member } from '../domain/index.js';
 import { afterCommitOf, type Inbound, type InboundResult } from './types.js';

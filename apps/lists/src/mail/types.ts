@@ -1,4 +1,5 @@
-import type { AuthVerdict, Classification, InboundEmail, MailContext, Transaction } from '@mailroom/core';
+import type { AuthVerdict, InboundEmail, MailContext, Transaction } from '@mailroom/core';
+import type { Classification } from '@mailroom/core/text';
 import type { ListsServices } from '../domain/index.js';
 
 /** What an inbound email did; `ignored`/`bounced` are also the Mailroom outcome (with the reason as note). */

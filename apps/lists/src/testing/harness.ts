@@ -4,7 +4,8 @@
  * DATABASE_URL); the Mailroom's outbox deliverer over a transport that keeps every batch it was handed
  * (core's `createTestMailroom`).
  */
-import type { AutoReplyLimit, PreparedMessage } from '@mailroom/core';
+import type { PreparedMessage } from '@mailroom/core';
+import type { AutoReplyLimit } from '@mailroom/core/outbound';
 import { createTestMailroom, type InboundDescription, type TestMailroom, type TestStore } from '@mailroom/core/testing';
 import { createListsApp, type InboundResult, type ListsApp, type ListsConfig } from '../index.js';
 import type { ListsDb } from '../db/index.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { replySubject } from '@mailroom/core';
+import { replySubject } from '@mailroom/core/outbound';
 import { createTestStore, type TestStore } from '@mailroom/core/testing';
 import type { SupportDb } from '../db/index.js';
 import { SUPPORT_MIGRATIONS } from '../index.js';

@@ -1,4 +1,6 @@
-import { conversationThreading, DEFAULT_REPLY_ABOVE_MARKER, replySubject, type EmailAddress, type SendOptions } from '@mailroom/core';
+import { type EmailAddress } from '@mailroom/core';
+import { conversationThreading, replySubject, type SendOptions } from '@mailroom/core/outbound';
+import { DEFAULT_REPLY_ABOVE_MARKER } from '@mailroom/core/text';
 import { asc, eq } from 'drizzle-orm';
 import { isOwnAddress, type ResolvedConfig } from '../config.js';
 import type { SupportDb } from '../db/index.js';

@@ -1,4 +1,6 @@
-import type { BlobStore, Database, Mailer, MessageIds, ReplyAddresses, Transaction } from '@mailroom/core';
+import type { Database, Mailer, Transaction } from '@mailroom/core';
+import type { BlobStore } from '@mailroom/core/inbox';
+import type { MessageIds, ReplyAddresses } from '@mailroom/core/outbound';
 
 /** Registers a hook that runs once the transaction committed (wakes the deliverer for mail queued in it). */
 export type AfterCommit = (fn: () => unknown) => void;

@@ -1,4 +1,4 @@
-import { sanitizeHeaderText, type ReplyAddresses } from '@mailroom/core';
+import { sanitizeHeaderText, type ReplyAddresses } from '@mailroom/core/outbound';
 import type { SupportDb } from '../db/index.js';
 import type { Ticket } from '../db/schema.js';
 import { isParticipant, ticketByNumber, ticketsByMessageIds } from './tickets.js';

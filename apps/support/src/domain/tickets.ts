@@ -1,4 +1,4 @@
-import { sanitizeHeaderText } from '@mailroom/core';
+import { sanitizeHeaderText } from '@mailroom/core/outbound';
 import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { SupportDb } from '../db/index.js';
 import {

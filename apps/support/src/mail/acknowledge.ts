@@ -1,4 +1,4 @@
-import type { ReplyOutcome } from '@mailroom/core';
+import type { ReplyOutcome } from '@mailroom/core/outbound';
 import type { ResolvedConfig } from '../config.js';
 import type { Ticket } from '../db/schema.js';
 import { footer, REPLY_ABOVE_LINE } from '../domain/replies.js';

@@ -1,4 +1,7 @@
-import { normalizeAddress, sentTo, type EventHandlerRegistry, type Queryable } from '@mailroom/core';
+import { type Queryable } from '@mailroom/core';
+import { type EventHandlerRegistry } from '@mailroom/core/events';
+import { sentTo } from '@mailroom/core/outbound';
+import { normalizeAddress } from '@mailroom/core/text';
 import { markUndeliverable } from '../domain/addresses.js';
 import { storedSubject, ticketFromScope } from '../domain/threading.js';
 import { recordMessage, ticketByNumber } from '../domain/tickets.js';

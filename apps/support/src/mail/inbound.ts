@@ -2,7 +2,8 @@
  * What the help desk does with one inbound email, once routed. `index.ts` wires this onto the Mailroom;
  * everything here runs inside the handler's transaction (`ctx.once`'s `tx`).
  */
-import type { AuthVerdict, EmailAddress, MailContext, MessageKind, Transaction, VerifiedReplyToken } from '@mailroom/core';
+import type { AuthVerdict, EmailAddress, MailContext, Transaction, VerifiedReplyToken } from '@mailroom/core';
+import type { MessageKind } from '@mailroom/core/text';
 import { isOwnAddress, ownDomains, type QueueConfig, type ResolvedConfig } from '../config.js';
 import type { Ticket } from '../db/schema.js';
 import { clearUndeliverable } from '../domain/addresses.js';

@@ -3,7 +3,8 @@
  * a test store (PGlite, or a fresh PostgreSQL database with DATABASE_URL), the Mailroom's own outbox,
  * deliverer and event dispatcher with a transport that keeps what it was handed (core's `createTestMailroom`).
  */
-import type { AutoReplyLimit, Mailroom, PreparedMessage } from '@mailroom/core';
+import type { Mailroom, PreparedMessage } from '@mailroom/core';
+import type { AutoReplyLimit } from '@mailroom/core/outbound';
 import { createTestMailroom, type InboundDescription, type TestStore } from '@mailroom/core/testing';
 import { createSupportApp, type SupportApp, type SupportAppConfig, type InboundResult } from '../index.js';
 import { createAgent, issueApiToken } from '../domain/agents.js';

@@ -1,5 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
-import { limitHtml } from '@mailroom/core';
+import { limitHtml } from '@mailroom/core/text';
 
 /**
  * The most of a message's HTML the agent UI shows: sanitize-html costs some microseconds per element and per

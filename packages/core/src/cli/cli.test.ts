@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseInboundBody } from '@mailroom/core';
+import { parseInboundBody } from '@mailroom/core/ingress';
 import { buildInboundPost, fixtures, generateTestKeyPair, httpRequestBytes, TEST_KEY_PAIR } from '@mailroom/core/testing';
 import { parseCapturedRequest, type CliIO, type Command } from './index.js';
 import { runCli, type CliOutcome } from './test-support.js';

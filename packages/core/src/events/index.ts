@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { eventsHandler, createEventDispatcher, lastDeliveryStatus } from '@mailroom/core';
+ * import { eventsHandler, createEventDispatcher, lastDeliveryStatus } from '@mailroom/core/events';
  *
  * const dispatcher = createEventDispatcher({ store }).on('bounce', async (event, { tx }) => { … });
  * app.post('/sendgrid/events', (c) => handleEvents(c.req.raw));

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inboundApp, inboundHandler, serverTimeoutOptions, startServer, toNodeHandler, type HttpLogger } from '@mailroom/core';
+import { startServer } from '@mailroom/core';
+import { inboundApp, inboundHandler, serverTimeoutOptions, toNodeHandler, type HttpLogger } from '@mailroom/core/http';
 import type { ReceivedPost } from '../ingress/index.js';
 import { generateTestKeyPair, inboundRequest, TEST_KEY_PAIR } from '@mailroom/core/testing';
 

@@ -6,7 +6,8 @@
  * ```ts
  * import { Hono } from 'hono';
  * import { serve } from '@hono/node-server';
- * import { inboundApp, securityFromEnv } from '@mailroom/core';
+ * import { securityFromEnv } from '@mailroom/core';
+ * import { inboundApp } from '@mailroom/core/http';
  *
  * const app = new Hono();
  * app.route('/webhooks/sendgrid', inboundApp({

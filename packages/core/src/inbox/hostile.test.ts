@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIngress } from '@mailroom/core';
+import { createIngress } from '@mailroom/core/ingress';
 import { createTestStore, multipartBody, type TestStore } from '@mailroom/core/testing';
 
 // Mail a stranger can send must always be storable: a failure here is a 5xx that SendGrid retries for three

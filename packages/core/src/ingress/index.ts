@@ -5,7 +5,8 @@
  *
  * @example
  * ```ts
- * import { createIngress, IngressError } from '@mailroom/core';
+ * import { IngressError } from '@mailroom/core';
+ * import { createIngress } from '@mailroom/core/ingress';
  *
  * const ingress = createIngress({ security: { publicKeys: [process.env.SENDGRID_PARSE_KEY!] } });
  * async function handle(request: Request): Promise<Response> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MailroomConfigurationError, parseMaxAgeSeconds, securityFromEnv } from '../index.js';
+import { MailroomConfigurationError, securityFromEnv } from '../index.js';
+import { parseMaxAgeSeconds } from './env.js';
 import { TEST_KEY_PAIR } from '../testing/index.js';
 
 describe('securityFromEnv (the webhooks\' authentication from the environment)', () => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { Attachment, safeStorageName } from '@mailroom/core';
+import { Attachment } from '@mailroom/core';
+import { safeStorageName } from '@mailroom/core/text';
 
 describe('safeStorageName', () => {
   it.each([

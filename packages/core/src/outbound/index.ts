@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
- * import { createMailer, createOutboxDeliverer, sendgridTransport, createMessageIds, createReplyAddresses,
- *   createReplyHelpers, getOutboundMessage, sentTo } from '@mailroom/core';
+ * import { sendgridTransport } from '@mailroom/core';
+ * import { createMailer, createOutboxDeliverer, createMessageIds, createReplyAddresses,
+ *   createReplyHelpers, getOutboundMessage, sentTo } from '@mailroom/core/outbound';
  *
  * const keys = [{ id: '2026-11', secret: process.env.MAILROOM_SECRET! }];
  * const messageIds = createMessageIds({ keys, domain: 'mail.example.com' });

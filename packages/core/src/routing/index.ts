@@ -38,7 +38,7 @@
  *
  * @example
  * ```ts
- * import { createRouter } from '@mailroom/core';
+ * import { createRouter } from '@mailroom/core/routing';
  * const router = createRouter<string>();
  * router.add('posts', 'post+{token}@blog.example.com', 'posts-mailbox');
  * router.add({ to: '*@support.example.com', subject: /\[#(?<ticket>\d+)\]/ }, 'ticket-replies');

@@ -3,7 +3,8 @@
  *
  * @example
  * ```ts
- * import { createWorker, openStore } from '@mailroom/core';
+ * import { openStore } from '@mailroom/core';
+ * import { createWorker } from '@mailroom/core/runtime';
  * const store = await openStore();
  * const worker = createWorker({ store, processor: async ({ email }) => ({ status: 'delivered', route: 'log' }) });
  * worker.start();

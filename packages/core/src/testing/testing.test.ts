@@ -3,7 +3,7 @@ import busboy from 'busboy';
 import iconv from 'iconv-lite';
 import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
-import { parseInboundBody } from '@mailroom/core';
+import { parseInboundBody } from '@mailroom/core/ingress';
 import {
   buildInboundPost,
   fixtures,
@@ -445,7 +445,7 @@ describe('TEST_KEY_PAIR', () => {
   });
 
   it('is refused as a verification key in production (its private half is published)', async () => {
-    const { createIngress, IngressConfigurationError } = await import('@mailroom/core');
+    const { createIngress, IngressConfigurationError } = await import('@mailroom/core/ingress');
     const before = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
