@@ -35,7 +35,9 @@ function firstJsonObject(text) {
   for (let end = text.indexOf('\n}', start); end >= 0; end = text.indexOf('\n}', end + 1)) {
     try {
       return JSON.parse(text.slice(start, end + 2));
-    } catch {}
+    } catch {
+    // best effort
+  }
   }
   return null;
 }

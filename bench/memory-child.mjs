@@ -18,6 +18,8 @@ function highWaterMark() {
   try {
     const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
     if (kb) return Number(kb) * 1024;
-  } catch {}
+  } catch {
+    // best effort
+  }
   return process.resourceUsage().maxRSS * 1024;
 }

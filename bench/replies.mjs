@@ -10,7 +10,7 @@
 // lenient: equal once every run of whitespace is one space (line wrapping and trailing spaces ignored);
 // history kept: the text keeps the last line of the input, which the label leaves out (the whole quoted history
 //   is still there); reply lost: the first line of the label is not in the text.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { extractReply } from '@mailroom/core/text';

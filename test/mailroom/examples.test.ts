@@ -20,7 +20,7 @@ afterAll(async () => { await store?.close(); });
 const portOf = (server: Server) => (server.address() as AddressInfo).port;
 
 /** Posts a signed, kit-built email over real HTTP and waits until the worker (started by the example) processed it. */
-async function postOverHttp(url: string, mailroom: Mailroom<any>, to = 'support+42@example.com'): Promise<InboundRecord> {
+async function postOverHttp(url: string, mailroom: Mailroom<object>, to = 'support+42@example.com'): Promise<InboundRecord> {
   const request = signedPost({ to, subject: `Printer on fire ${Math.random()}` }, url);
   const response = await fetch(url, { method: 'POST', headers: request.headers, body: await request.arrayBuffer() });
   expect(response.status).toBe(200);

@@ -10,7 +10,7 @@ import { createProxiedTestStore, createTestStore, type ProxiedTestStore, type Te
 import { testMailroom } from './support.js';
 
 /** Serves the health routes over real HTTP; returns a getter for `/readyz` and `/healthz`. */
-async function serveHealth(mailroom: Mailroom<any>, options?: HealthOptions) {
+async function serveHealth(mailroom: Mailroom<object>, options?: HealthOptions) {
   const server: ServerType = await new Promise((listening) => {
     const s = serve({ fetch: healthRoutes(mailroom, options).fetch, port: 0, hostname: '127.0.0.1' }, () => listening(s));
   });

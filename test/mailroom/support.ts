@@ -20,7 +20,7 @@ export function signedPost(description: InboundDescription = {}, url?: string): 
 }
 
 /** Posts, checks the 200, drains the worker and returns the stored record. */
-export async function deliver(mailroom: Mailroom<any>, description: InboundDescription = {}) {
+export async function deliver(mailroom: Mailroom<object>, description: InboundDescription = {}) {
   const response = await mailroom.fetch(signedPost(description));
   if (response.status !== 200) throw new Error(`post answered ${response.status}: ${await response.text()}`);
   const { id } = (await response.json()) as { id: string; duplicate: boolean };

@@ -39,7 +39,6 @@ async function crashScenario(name: string, env: Record<string, string>, options:
   const queue = Array.from({ length: options.posts }, (_, i) => i + 1);
   const acked = new Set<number>();
   const tally = { attempts: 0, ok2xx: 0, duplicateAnswers: 0, noAnswer: 0, server5xx: 0, other: 0 };
-  let killing = true;
 
   const sender = async () => {
     while (acked.size < options.posts) {
@@ -75,7 +74,6 @@ async function crashScenario(name: string, env: Record<string, string>, options:
       await current!.kill('SIGKILL');
       current = await startServerChild(childEnv);
     }
-    killing = false;
   };
 
   await Promise.all([killer(), ...Array.from({ length: 8 }, sender)]);

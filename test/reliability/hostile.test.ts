@@ -77,7 +77,6 @@ describe('hostile input over real HTTP', () => {
         const json = email.toJSON();
         if (typeof json.subject !== 'string' || !Array.isArray(json.to) || !Array.isArray(json.headers)) throw new Error('incomplete JSON form');
         for (const attachment of email.attachments) {
-          // eslint-disable-next-line no-control-regex
           if (/[\\/\u0000-\u001f\u007f]/.test(attachment.storageName) || attachment.storageName === '..' || attachment.storageName.length > 255) {
             throw new Error(`unsafe storage name ${JSON.stringify(attachment.storageName)}`);
           }

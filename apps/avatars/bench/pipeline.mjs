@@ -31,7 +31,9 @@ function peakRssMb() {
   try {
     const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
     if (match) return Number(match[1]) / 1024;
-  } catch {}
+  } catch {
+    // best effort
+  }
   return process.resourceUsage().maxRSS / 1024;
 }
 

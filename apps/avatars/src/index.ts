@@ -25,7 +25,7 @@ import { createPages } from './web/pages.js';
 import { SESSION_COOKIE } from './web/session.js';
 
 export interface CreateAvatarsAppOptions {
-  mailroom: Mailroom<any>;
+  mailroom: Mailroom<object>;
   store: Store;
   config: AvatarsConfig | AvatarsConfigInput;
 }

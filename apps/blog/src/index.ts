@@ -28,8 +28,7 @@ import { createWebApp } from './web/app.js';
 import { SESSION_COOKIE } from './web/session.js';
 
 export interface CreateBlogAppOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  mailroom: Mailroom<any>;
+  mailroom: Mailroom<object>;
   store: Store;
   config: BlogConfigInput | BlogConfig;
   /** Called with what each inbound email did (logs, tests). */

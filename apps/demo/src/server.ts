@@ -50,7 +50,7 @@ export interface RunningDemo {
   port: number;
   config: DemoConfig;
   store: Store;
-  mailroom: Mailroom<any>;
+  mailroom: Mailroom<object>;
   apps: DemoApp[];
   devKeys: DevKeys;
   /** The root Hono app (the server's fetch handler). */
@@ -223,7 +223,7 @@ function openDemoStore(config: DemoConfig, logger: Logger | undefined): Promise<
  * One Mailroom owns the outbox for every app (one deliverer, SendGrid or outbox only) and the Event Webhook
  * (without eventsSecurity it answers POST /events with 404 and a reason).
  */
-function demoMailroom(store: Store, config: DemoConfig, plan: SecurityPlan, secretFor: (purpose: string) => string): Mailroom<any> {
+function demoMailroom(store: Store, config: DemoConfig, plan: SecurityPlan, secretFor: (purpose: string) => string): Mailroom<object> {
   // The Mailroom's signers (lists' reply addresses, links and Message-IDs; its reply route is on the lists domain).
   const signers = { keys: [{ id: 'demo', secret: secretFor('mailroom:signers') }], domain: config.domains.lists };
   const demoSigners = { replyAddresses: signers, messageIds: signers };
@@ -241,7 +241,7 @@ function demoMailroom(store: Store, config: DemoConfig, plan: SecurityPlan, secr
 }
 
 /** The root app with the host allowlist, both SendGrid webhooks and the metrics endpoint. */
-function webhookRoot(mailroom: Mailroom<any>, config: DemoConfig): Hono {
+function webhookRoot(mailroom: Mailroom<object>, config: DemoConfig): Hono {
   // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
   const root = new Hono({ strict: false });
   // DNS rebinding: in development a page on any site can reach 127.0.0.1 under its own host name; only our names get in.
@@ -257,7 +257,7 @@ function webhookRoot(mailroom: Mailroom<any>, config: DemoConfig): Hono {
 }
 
 interface MountContext {
-  mailroom: Mailroom<any>;
+  mailroom: Mailroom<object>;
   store: Store;
   config: DemoConfig;
   url: string;

@@ -24,7 +24,7 @@
  * lists.start();                                  // the fan-out loop
  * ```
  */
-import type { Hono } from 'hono';
+import { Hono } from 'hono';
 import { createAppKit, kitDeployment, type AppKit } from '@mailroom/app-kit';
 import type { Mailer, Mailroom, Store } from '@mailroom/core';
 import type { EventHandlerRegistry } from '@mailroom/core/events';
@@ -37,8 +37,7 @@ import { createWebApp } from './web/app.js';
 import { ADMIN_ACCOUNT, SESSION_COOKIE, SESSION_TTL_MS } from './web/auth.js';
 
 export interface ListsAppOptions {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  mailroom: Mailroom<any>;
+  mailroom: Mailroom<object>;
   store: Store;
   config: ListsConfig;
   /**
@@ -54,8 +53,7 @@ export interface ListsAppOptions {
 
 export interface ListsApp {
   /** Archive, admin UI, unsubscribe/confirm pages and, under `/api`, the JSON API. Mount at `config.basePath`. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  web: Hono<any>;
+  web: Hono;
   config: ResolvedConfig;
   services: ListsServices;
   /** Admin sessions, login throttling and the admin password (`kit.credentials`, account `admin`). */
@@ -104,7 +102,8 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
     ...kitDeployment(config, { name: SESSION_COOKIE, ttlMs: SESSION_TTL_MS }),
   });
   if (config.adminPasswordHash) await kit.credentials.setIfMissing(ADMIN_ACCOUNT, config.adminPasswordHash);
-  const web = createWebApp({ db: store.db, services, transaction: inTransaction, kit });
+  // Mounted as a plain Hono: the admin session variable is the web app's own business.
+  const web = new Hono().route('/', createWebApp({ db: store.db, services, transaction: inTransaction, kit }));
 
   return {
     web,

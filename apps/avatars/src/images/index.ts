@@ -15,11 +15,9 @@
  * ```
  */
 export { processAvatar } from './pipeline.js';
-export type { ProcessedAvatar, Rendition, RenditionFormat, CropBox, ProcessOptions } from './pipeline.js';
+export type { ProcessedAvatar, Rendition, RenditionFormat } from './pipeline.js';
 export { inspectImage, assertByteSize } from './inspect.js';
-export type { ImageFacts } from './inspect.js';
 export { renderDefaultAvatar } from './default-avatar.js';
-export { ImageRefusedError, HEIC_ADVICE } from './refusal.js';
-export type { ImageRefusalCode } from './refusal.js';
-export { DEFAULT_IMAGE_POLICY, AVATAR_SIZES, LARGEST_AVATAR_SIZE, ACCEPTED_MIME_TYPES } from './policy.js';
-export type { ImagePolicy, AvatarSize } from './policy.js';
+export { ImageRefusedError } from './refusal.js';
+export { DEFAULT_IMAGE_POLICY } from './policy.js';
+export type { ImagePolicy } from './policy.js';

@@ -24,7 +24,7 @@ export interface MailRouteDeps {
  * An unaligned sender that is not a confirmed user gets no answer at all (no backscatter); others get at
  * most one refusal a day, in fixed words.
  */
-export function registerMailRoutes(mailroom: Mailroom<any>, deps: MailRouteDeps): void {
+export function registerMailRoutes(mailroom: Mailroom<object>, deps: MailRouteDeps): void {
   const { config } = deps;
   mailroom.route('avatars-secret-upload', `${config.uploadLocalPart}+{secret}@${config.domain}`, (ctx: RouteContext<{ secret: string }>) =>
     uploadToSecretAddress(ctx, deps),

@@ -16,7 +16,6 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 /** The JSON API (documented in the README). Authenticated by the same signed session cookie as the pages. */
 export function createApi(deps: AccountDeps & { blobs: BlobStore; kit: AppKit }): Hono {
   const api = new Hono();
-  const { config } = deps;
 
   api.onError((error, c) => {
     if (error instanceof BadRequest) return c.json({ error: error.code, message: error.message }, 400);

@@ -5,7 +5,7 @@
  * no database, no network; the caller stores the result.
  */
 import { marked } from 'marked';
-import { cutAtEnd, extractDirectives, type Directives } from './directives.js';
+import { extractDirectives, type Directives } from './directives.js';
 import { classifyAttachment, DEFAULT_MEDIA_POLICY, ImageUnreadableError, processImage, type MediaPolicy, type ProcessedImage } from './media.js';
 import { exceedsPostHtmlLimits, sanitizePostHtml } from './sanitize.js';
 
@@ -311,4 +311,3 @@ function decodeEntities(text: string): string {
     .replace(/&amp;/g, '&');
 }
 
-export { cutAtEnd };

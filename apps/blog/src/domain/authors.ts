@@ -10,23 +10,12 @@ export const SESSION_TTL_MS = 14 * 24 * 3600 * 1000;
 /** 26 base32 characters = 130 bits: unguessable, and short enough for a local part. */
 const POSTING_TOKEN_CHARS = 26;
 
-export interface PublicAuthor {
-  id: number;
-  email: string;
-  name: string;
-  isAdmin: boolean;
-}
-
 export class AuthorInputError extends Error {
   override name = 'AuthorInputError';
 }
 
 export function normalizeEmail(address: string): string {
   return address.trim().replace(/^<|>$/g, '').toLowerCase();
-}
-
-export function toPublicAuthor(author: Author): PublicAuthor {
-  return { id: author.id, email: author.email, name: author.name, isAdmin: author.isAdmin };
 }
 
 function newPostingToken(): { postingToken: string; postingTokenHash: string } {

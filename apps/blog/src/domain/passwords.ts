@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 // Passwords follow the kit's one policy (scrypt, 12+ characters).
-export { hashPassword, verifyPassword, WeakPasswordError, DUMMY_PASSWORD_HASH } from '@mailroom/app-kit';
+export { hashPassword, verifyPassword, WeakPasswordError } from '@mailroom/app-kit';
 
 /** Random token for URLs and addresses: lower-case base32-like (survives case-folding MTAs). */
 export function randomToken(bytes = 16): string {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, asc, count, desc, eq, inArray, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
 import type { BlobStore } from '@mailroom/core/inbox';
 import { renderSource, type BuiltContent } from '../content/pipeline.js';
 import { slugify } from '../content/directives.js';
@@ -241,15 +241,6 @@ export async function publicPosts(db: BlogDb, query: PageQuery): Promise<{ items
 /** Every post of one author (drafts too), newest first. */
 export async function authorPosts(db: BlogDb, authorId: number): Promise<Post[]> {
   return db.select().from(posts).where(eq(posts.authorId, authorId)).orderBy(desc(posts.createdAt), desc(posts.id));
-}
-
-export async function categoriesInUse(db: BlogDb, now: Date): Promise<string[]> {
-  const rows = await db
-    .selectDistinct({ category: posts.category })
-    .from(posts)
-    .where(and(publicWhere(now), ne(posts.category, '')))
-    .orderBy(asc(posts.category));
-  return rows.map((r) => r.category).filter((c): c is string => !!c);
 }
 
 export async function postMedia(db: BlogDb, postIds: number[]): Promise<{ images: Image[]; downloads: Download[] }> {

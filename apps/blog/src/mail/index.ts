@@ -10,5 +10,5 @@
  * registerBlogRoutes(mailroom, { config: resolveConfig({ domain: 'blog.example.com', publicUrl, keys }), store });
  * ```
  */
-export { registerBlogRoutes, ROUTES } from './routes.js';
-export type { MailDeps, MailOutcome } from './routes.js';
+export { registerBlogRoutes } from './routes.js';
+export type {  MailOutcome } from './routes.js';

@@ -32,7 +32,7 @@ export type ReplyContext = RouteContext<{ token: string }, RouteFields<'token'>>
  * blog's own keys and domain, so the blog can share a Mailroom with other apps): a forged, expired or foreign
  * token, or a sender other than the one it was issued to, bounces before the handler runs.
  */
-export function registerBlogRoutes(mailroom: Mailroom<any>, deps: MailDeps): void {
+export function registerBlogRoutes(mailroom: Mailroom<object>, deps: MailDeps): void {
   const { config } = deps;
   const replyAddresses: ReplyAddressOptions = { keys: config.keys, domain: config.domain, localPrefix: REPLY_LOCAL_PART };
   const local = config.postingLocalPart;

@@ -40,7 +40,7 @@ export interface DemoLogin {
 
 export interface DemoAppContext {
   /** The shared Mailroom: it owns the outbox (`mailroom.mailer`, one deliverer) and the Event Webhook. */
-  mailroom: Mailroom<any>;
+  mailroom: Mailroom<object>;
   store: Store;
   config: DemoConfig;
   /** Where the app is mounted, e.g. `/support`. */
@@ -88,7 +88,7 @@ export function demoModule(name: keyof DemoDomains, create: (context: DemoAppCon
 }
 
 /** What every app's factory takes from the demo: the shared Mailroom and its store. */
-export function demoHost(context: DemoAppContext): { mailroom: Mailroom<any>; store: Store } {
+export function demoHost(context: DemoAppContext): { mailroom: Mailroom<object>; store: Store } {
   return { mailroom: context.mailroom, store: context.store };
 }
 

@@ -13,7 +13,7 @@ import { listOutboundMessages } from '@mailroom/core/outbound';
 import { createConsoleApi } from './api.js';
 import { ComposeError, composeValuesFrom, describeRefusal, sendComposed, sendEml, type ComposeOutcome } from './compose.js';
 import { ComposePage, EMPTY_COMPOSE, type ComposeFormValues } from './compose-views.js';
-import { inboundDetail, outboundDetail, outboundRow, recipientsOf, type OutboundRow } from './data.js';
+import { inboundDetail, outboundDetail, outboundRow, recipientsOf } from './data.js';
 import { InboxDetail, InboxList } from './inbox-views.js';
 import { CONSOLE_APP } from './layout.js';
 import { EventsPage, OutboxDetail, OutboxList } from './outbox-views.js';
@@ -23,7 +23,7 @@ import type { ComposeAttachment } from './posts.js';
 
 export interface ConsoleOptions {
   store: Store;
-  mailroom: Mailroom<any>;
+  mailroom: Mailroom<object>;
   webhooks: WebhookClient;
   /** Known addresses (compose suggestions). */
   addresses: Array<{ address: string; app: string }>;

@@ -11,15 +11,11 @@
  */
 export type { AfterCommit, ListsServices } from './services.js';
 export { scopes, splitScope } from './services.js';
-export type { List, Member, Message, Thread, ModerationItem, NewList } from './lists.js';
+export type { List, Member, Message, Thread, ModerationItem } from './lists.js';
 export { createList, listById, listBySlug, memberById, memberOf, recordEvent, setMemberStatus, upsertMember } from './lists.js';
 export { listHeaders, requestFrom } from './headers.js';
-export { archiveAccessToken, confirmationLink, CONFIRMATION_TTL_SECONDS, memberForToken, memberForUnsubscribeToken, unsubscribeToken } from './tokens.js';
-export type { PublishResult } from './publish.js';
+export { archiveAccessToken, confirmationLink, memberForToken, memberForUnsubscribeToken, unsubscribeToken } from './tokens.js';
 export { publish, referencesFor, threadAddress, threadMessages } from './publish.js';
-export type { Decision, HoldResult } from './moderation.js';
-export { decide, hold, MODERATION_NOTICE_LIMIT } from './moderation.js';
-export { confirmMember, helpText, markPending, registerBounce, registerMessageBounce, subscriptionCandidate, unsubscribe } from './membership.js';
-export type { DeliveryEvent } from './delivery-events.js';
+export { decide, hold } from './moderation.js';
+export { confirmMember, helpText, markPending, registerMessageBounce, subscriptionCandidate, unsubscribe } from './membership.js';
 export { handleDeliveryEvent } from './delivery-events.js';
-export { shortId } from './ids.js';

@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { SupportDb } from '../db/index.js';
 import { addressStatus } from '../db/schema.js';
 import { normalizeEmail } from './agents.js';
@@ -27,14 +27,6 @@ export async function markUndeliverable(
         ticketNumber: sql`coalesce(${values.ticketNumber}::integer, ${addressStatus.ticketNumber})`,
       },
     });
-}
-
-/** Undeliverable addresses among these, with the reason. */
-export async function undeliverable(db: SupportDb, addresses: string[]): Promise<Map<string, string>> {
-  const wanted = [...new Set(addresses.map(normalizeEmail))];
-  if (!wanted.length) return new Map();
-  const rows = await db.select().from(addressStatus).where(inArray(addressStatus.address, wanted));
-  return new Map(rows.map((r) => [r.address, r.reason]));
 }
 
 /** A new message from the address proves it works again. */

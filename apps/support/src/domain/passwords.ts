@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 // Passwords follow the kit's one policy (scrypt, 12+ characters).
-export { hashPassword, verifyPassword, WeakPasswordError } from '@mailroom/app-kit';
+export { hashPassword, verifyPassword } from '@mailroom/app-kit';
 
 /** A random URL-safe token (API tokens). */
 export function randomToken(bytes = 32): string {

@@ -180,10 +180,6 @@ export async function setMessageBody(db: SupportDb, messageId: string, bodyText:
   await db.update(messages).set({ bodyText }).where(eq(messages.id, messageId));
 }
 
-export async function setMessageOutboundId(db: SupportDb, messageId: string, outboundId: string): Promise<void> {
-  await db.update(messages).set({ outboundId }).where(eq(messages.id, messageId));
-}
-
 export async function recordAttachment(
   db: SupportDb,
   input: Omit<AttachmentRow, 'id'>,

@@ -15,7 +15,7 @@ import { isThrottled } from '../domain/throttle.js';
 import { addParticipants, openTicket, setStatus, type Person } from '../domain/tickets.js';
 import { acknowledge } from './acknowledge.js';
 import { handleDeliveryReport } from './bounces.js';
-import { newText, recordInbound } from './record.js';
+import { recordInbound } from './record.js';
 
 export interface MailDeps {
   services: SupportServices;

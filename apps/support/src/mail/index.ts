@@ -13,7 +13,7 @@
 import type { MailContext, Mailroom, VerifiedReplyToken } from '@mailroom/core';
 import { handleInbound, type InboundResult, type MailDeps } from './inbound.js';
 
-export { registerBounceEvents, handleBounceEvent, type BounceEventInput } from './bounces.js';
+export { registerBounceEvents } from './bounces.js';
 export type { InboundResult, MailDeps } from './inbound.js';
 
 /**

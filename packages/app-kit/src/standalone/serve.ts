@@ -1,12 +1,13 @@
-import { Hono } from 'hono';
+import { Hono, type Env } from 'hono';
 import { startServer, type Mailroom, type Store } from '@mailroom/core';
 import { secureCookieWarning } from '../deployment.js';
 
-export interface StandaloneOptions {
+/** `E`: the app's Hono environment (its context variables); the standalone root mounts it as it is. */
+export interface StandaloneOptions<E extends Env = Env> {
   store: Store;
-  mailroom: Pick<Mailroom<any>, 'app' | 'start' | 'stop'>;
+  mailroom: Pick<Mailroom<object>, 'app' | 'start' | 'stop'>;
   /** The app's pages, mounted at `basePath` ('' or '/' = the root; with a path, `/` redirects there). */
-  web: Hono<any>;
+  web: Hono<E>;
   basePath: string;
   port: number;
   /** Default all interfaces. */
@@ -32,7 +33,7 @@ export interface RunningStandalone {
  * `<host>/webhooks/sendgrid/parse`), `/healthz`, the app's pages at its base path; the Mailroom and the app's
  * loops start once the port is bound, and `close()` stops everything in the order that loses no queued mail.
  */
-export async function serveStandalone(options: StandaloneOptions): Promise<RunningStandalone> {
+export async function serveStandalone<E extends Env>(options: StandaloneOptions<E>): Promise<RunningStandalone> {
   const { store, mailroom, loops } = options;
   const warning = secureCookieWarning(options.cookies);
   if (warning) (options.warn ?? console.warn)(warning);
@@ -52,7 +53,7 @@ export async function serveStandalone(options: StandaloneOptions): Promise<Runni
   };
 }
 
-function standaloneRoutes(options: StandaloneOptions): Hono {
+function standaloneRoutes<E extends Env>(options: StandaloneOptions<E>): Hono {
   const base = options.basePath === '/' ? '' : options.basePath;
   const app = new Hono();
   app.route('/webhooks/sendgrid', options.mailroom.app());

@@ -13,8 +13,5 @@
  * ```
  */
 export { run } from './run.js';
-export { UsageError } from './command.js';
 export type { Command, CliIO } from './command.js';
-export { commands } from './commands/index.js';
-export { parseCapturedRequest, CaptureError } from './captured-request.js';
-export type { CapturedRequest } from './captured-request.js';
+export { parseCapturedRequest } from './captured-request.js';

@@ -18,7 +18,5 @@
  * `ctx.afterCommit(fn)` runs after it commits: `mailer.send(message, { tx, afterCommit })` sends promptly.
  */
 export * from './public.js';
-export { parseEvent, customArgsOf } from './parse.js';
-export { SENDGRID_EVENT_KEYS } from './known-keys.js';
+export { parseEvent } from './parse.js';
 export { storeEvents } from './store.js';
-export { eventsMigrationSet } from './migrations.js';

@@ -204,7 +204,7 @@ function sanitizedStorageName(filename: string): string | null {
   let name = lastSegment
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
-    .replace(/[^\w.\-]+/g, '_')
+    .replace(/[^\w.-]+/g, '_')
     .replace(/_+/g, '_')
     .replace(/^[._]+/, '')
     .replace(/\.{2,}/g, '.');

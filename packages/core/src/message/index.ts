@@ -20,8 +20,8 @@ export type {
   AuthResults,
   SpamCheck,
 } from './inbound-email.js';
-export { Attachment, safeStorageName } from './attachment.js';
+export { Attachment } from './attachment.js';
 export type { AttachmentInit, AttachmentJSON, AttachmentSource } from './attachment.js';
-export { parseAddressList, parseAddress, normalizeAddress, domainOf, MAX_ADDRESSES, MAX_ADDRESS_CHARS } from './address.js';
-export type { EmailAddress, AddressListLimits } from './address.js';
+export { parseAddressList, parseAddress, normalizeAddress, domainOf, MAX_ADDRESS_CHARS } from './address.js';
+export type { EmailAddress } from './address.js';
 export { UnprocessableEmailError, isPermanentFailure } from './errors.js';

@@ -25,10 +25,6 @@
  */
 export * from './public.js';
 // For other folders only: codec pieces, the poll loop (shared with the event dispatcher), the reply-token guard, tables.
-export { sendgridMailBody, errorMessages as sendgridErrorMessages, retryAfter as sendgridRetryAfterMs } from './transports/sendgrid.js';
-export { smtpApiHeader } from './transports/smtp.js';
-export { claimable, createPollLoop, defaultWorkerId, leaseTo, retryDelayMs, withTimeout } from './poll-loop.js';
-export type { LeaseColumns, PollLoop, PollLoopOptions } from './poll-loop.js';
-export { replyTokenGuard } from './reply-helpers.js';
-export { outboundMessages as outboundMessagesTable, autoReplyLog as autoReplyLogTable } from './schema.js';
-export { outboundMigrationSet } from './migrations.js';
+export {  errorMessages as sendgridErrorMessages, retryAfter as sendgridRetryAfterMs } from './transports/sendgrid.js';
+export { claimable, createPollLoop, defaultWorkerId, leaseTo, withTimeout } from './poll-loop.js';
+export { outboundMessages as outboundMessagesTable } from './schema.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { and, arrayOverlaps, desc, eq, inArray, lt, or, sql, type SQL } from 'drizzle-orm';
-import type { BlobStore, Queryable, Store, Transaction } from '../inbox/index.js';
-import { normalizeAddress, type EmailAddress } from '../message/index.js';
+import type { BlobStore, Queryable, Store } from '../inbox/index.js';
+import { normalizeAddress } from '../message/index.js';
 import { base32Encode } from './base32.js';
 import {
   MAILROOM_ID_ARG,

@@ -47,7 +47,4 @@
  * ```
  */
 export * from './public.js';
-export { compilePattern, describePattern } from './matchers.js';
-export type { CompiledConditions } from './matchers.js';
 export { compileAddressPattern } from './pattern.js';
-export type { CompiledAddressPattern } from './pattern.js';

@@ -11,9 +11,7 @@
  * const { stored } = await syncSuppressionList(api, store, 'bounces');   // as `bounce` events, deduplicated
  * ```
  */
-export { sendgridApiClient, sendgridApiFromEnv, SendGridApiError, SendGridAccessError } from './client.js';
-export type { SendGridApiClient, SendGridApiOptions, ApiRequest } from './client.js';
+export {  sendgridApiFromEnv, SendGridApiError } from './client.js';
 export { listParseSettings, saveParseSetting, createSignaturePolicy, getSecurityPolicy, listEventWebhooks } from './settings.js';
-export type { ParseSetting, ParseSettingInput, SecurityPolicy, EventWebhook } from './settings.js';
-export { syncSuppressionList, suppressionEvent, SUPPRESSION_LISTS, SUPPRESSION_ARG } from './suppressions.js';
-export type { SuppressionList, SuppressionSyncOptions, SuppressionSyncResult } from './suppressions.js';
+export { syncSuppressionList, SUPPRESSION_LISTS } from './suppressions.js';
+export type { SuppressionList } from './suppressions.js';

@@ -20,7 +20,7 @@ const SCOPES: Record<SuppressionList, string> = {
 };
 
 /** The custom arg a synced event carries (`event.customArgs.mailroom_suppression`): which list it came from. */
-export const SUPPRESSION_ARG = 'mailroom_suppression';
+const SUPPRESSION_ARG = 'mailroom_suppression';
 
 export interface SuppressionSyncResult {
   list: SuppressionList;

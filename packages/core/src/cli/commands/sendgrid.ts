@@ -11,7 +11,7 @@ import {
   syncSuppressionList,
   type SuppressionList,
 } from '../../sendgrid-api/index.js';
-import { UsageError, type CliIO, type Command } from '../command.js';
+import { UsageError, type Command } from '../command.js';
 import { openCliStore } from './migrate.js';
 
 const ENV_HELP = `Environment:
