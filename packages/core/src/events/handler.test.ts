@@ -81,6 +81,37 @@ describe('eventsHandler', () => {
     expect(() => eventsHandler({ store, publicKeys: ['bm90IGEga2V5'] })).toThrow(/public key/);
   });
 
+  it('reads a streamed body chunk by chunk: verifies it across chunks, 413 past maxBodyBytes (the rest unread), 400 when it breaks', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const bytes = Buffer.from('[{"event":"open","sg_event_id":"streamed-1","email":"a@x.com"}]\r\n');
+    const signature = signBody(keys.privateKey, timestamp, bytes);
+    let pulled = 0;
+    const streamed = (from: Buffer, failAt = Infinity) =>
+      new Request('http://localhost/sendgrid/events', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature, [TIMESTAMP_HEADER]: timestamp },
+        duplex: 'half',
+        body: new ReadableStream<Uint8Array>({
+          pull(controller) {
+            const at = pulled++ * 7;
+            if (at >= failAt) return controller.error(new Error('connection reset'));
+            if (at >= from.length) return controller.close();
+            controller.enqueue(new Uint8Array(from.subarray(at, at + 7)));
+          },
+        }),
+      } as RequestInit);
+    const handle = eventsHandler({ store, publicKeys: [keys.publicKey], maxBodyBytes: 100 });
+    expect((await handle(streamed(bytes))).status).toBe(200);
+    pulled = 0;
+    const large = Buffer.concat([bytes, Buffer.alloc(10_000, 0x20)]);
+    expect((await handle(streamed(large))).status).toBe(413);
+    expect(pulled).toBeLessThan(30); // stopped a little past 100 bytes, not read to the end (1,400+ chunks)
+    pulled = 0;
+    const broken = await handle(streamed(bytes, 21));
+    expect(broken.status).toBe(400);
+    expect(((await broken.json()) as { error: string }).error).toMatch(/connection reset/);
+  });
+
   it('stores each sg_event_id once however often SendGrid repeats it', async () => {
     const handle = eventsHandler({ store, publicKeys: [keys.publicKey] });
     const body = `[${[1, 2, 2].map((n) => JSON.stringify({ email: 'a@x.com', event: 'delivered', sg_event_id: `dup-${n}`, timestamp: 1700000000 })).join(',\r\n')}]\r\n`;

@@ -58,20 +58,14 @@ export function eventsHandler(options: EventsHandlerOptions): (request: Request)
       check = createSignatureCheck(publicKeys, signature, timestamp);
     }
 
-    const chunks: Uint8Array[] = [];
-    let size = 0;
+    let chunks: Uint8Array[] | null;
     try {
-      if (request.body) {
-        for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-          size += chunk.byteLength;
-          if (size > maxBodyBytes) return json(413, { error: `body larger than ${maxBodyBytes} bytes` });
-          check?.update(chunk);
-          chunks.push(chunk);
-        }
-      }
+      chunks = request.body ? await readChunks(request.body, maxBodyBytes, (chunk) => check?.update(chunk)) : [];
     } catch (error) {
       return json(400, { error: `could not read the body: ${(error as Error).message}` });
     }
+    if (!chunks) return json(413, { error: `body larger than ${maxBodyBytes} bytes` });
+    const size = chunks.reduce((total, chunk) => total + chunk.byteLength, 0);
     if (check && !check.verify()) {
       logger.warn('events_bad_signature', { size });
       return json(403, { error: 'signature does not match the body' });
@@ -108,4 +102,25 @@ export function eventsHandler(options: EventsHandlerOptions): (request: Request)
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+}
+
+/** The body's chunks, each handed to `onChunk` as it arrives; null (and the rest cancelled, unread) past `maxBytes`. */
+async function readChunks(body: ReadableStream<Uint8Array>, maxBytes: number, onChunk: (chunk: Uint8Array) => void): Promise<Uint8Array[] | null> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      size += read.value.byteLength;
+      if (size > maxBytes) {
+        reader.cancel().catch(() => {}); // not awaited: a stalled sender may never settle it
+        return null;
+      }
+      onChunk(read.value);
+      chunks.push(read.value);
+    }
+    return chunks;
+  } finally {
+    reader.releaseLock();
+  }
 }

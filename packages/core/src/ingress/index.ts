@@ -47,7 +47,8 @@
  * - All configured mechanisms must pass. `basic` and `bearer` together are a configuration error
  *   (both need the Authorization header). `insecure` only allows having no mechanism at all.
  * - Multipart framing works on the buffered bytes (views, no copies) because busboy 1.6 decodes
- *   and truncates non-file fields; busboy's header grammar is still used for part headers.
+ *   and truncates non-file fields; part headers are read with jshttp's content-type / content-disposition
+ *   (quoted file names as UTF-8, RFC 2231 `filename*` in its own charset; a malformed name never drops the file).
  * - Parsed mode: an unreadable `charsets`, `attachment-info` or `content-ids` field is ignored
  *   (UTF-8 / no metadata) rather than losing the mail; an unreadable `envelope` is a 400.
  *   `us-ascii` and `iso-8859-1` decode as windows-1252; unknown labels as UTF-8.

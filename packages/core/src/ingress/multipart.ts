@@ -1,20 +1,12 @@
-import { createRequire } from 'node:module';
+import { parse as parseDispositionHeader } from 'content-disposition';
+import { parse as parseContentTypeHeader } from 'content-type';
+import { decodeCharset } from './charsets.js';
 import { IngressError } from './errors.js';
 import type { ResolvedLimits } from './limits.js';
 
-const require = createRequire(import.meta.url);
-// busboy's own RFC 7578 / RFC 2231 grammar for Content-Type and Content-Disposition values
-// (quoted strings, filename*). busboy's streaming parser itself decodes non-file fields to
+// Part header values (quoted strings, RFC 2231 `filename*`) are read with jshttp's content-type and
+// content-disposition parsers. busboy's streaming parser is not used: it decodes non-file fields to
 // strings and copies them, which loses bytes; so framing is done here on the buffered body.
-const busboyUtils = require('busboy/lib/utils.js') as {
-  parseContentType(value: string): { type: string; subtype: string; params: Record<string, string> } | undefined;
-  parseDisposition(
-    value: string,
-    decoder: (data: string, hint: number) => string,
-  ): { type: string; params: Record<string, string> | null } | undefined;
-  getDecoder(charset: string): (data: string, hint: number) => string;
-};
-const utf8ParamDecoder = busboyUtils.getDecoder('utf8');
 
 /** One form part: its name, the file name and Content-Type if given, and its bytes (a view into the body). */
 export interface FormPart {
@@ -24,11 +16,16 @@ export interface FormPart {
   data: Buffer;
 }
 
-/** A parsed Content-Type value (type/subtype lower-cased) or undefined when unparsable. */
+const MIME_TYPE = /^[!#$%&'*+.^_`|~0-9a-z-]+\/[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/**
+ * A parsed Content-Type value (type/subtype lower-cased, parameter names too; values as written,
+ * unquoted) or undefined when the type is not `token/token`.
+ */
 export function parseContentType(value: string): { mimeType: string; params: Record<string, string> } | undefined {
-  const parsed = busboyUtils.parseContentType(value);
-  if (!parsed) return undefined;
-  return { mimeType: `${parsed.type}/${parsed.subtype}`.toLowerCase(), params: parsed.params ?? {} };
+  const parsed = parseContentTypeHeader(value);
+  if (!MIME_TYPE.test(parsed.type)) return undefined;
+  return { mimeType: parsed.type, params: parsed.parameters };
 }
 
 /** The multipart boundary of a request Content-Type; 415 when not multipart/form-data, 400 without a boundary. */
@@ -154,22 +151,32 @@ function describePart(headerBlock: string, data: Buffer): FormPart | null {
 const SIMPLE_DISPOSITION = /^form-data; name="([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?:; filename="([\x20\x21\x23-\x5b\x5d-\x7e]*)")?$/;
 
 /**
- * Content-Disposition parameters of a form-data part. busboy's strict grammar first; a
- * value it rejects (e.g. a control character in a quoted file name) falls back to a loose
- * reading so that an attachment is not dropped over its name.
+ * Content-Disposition parameters of a form-data part, or null for another disposition type.
+ * Quoted and token values are UTF-8 (RFC 7578 §5.1: the header block was read as latin1, so
+ * the bytes are re-read); an RFC 2231 `name*` / `filename*` value is decoded with its own charset.
+ * The parser is forgiving (a control character in a quoted file name still reads), so an
+ * attachment is not dropped over its name.
  */
 function dispositionParams(disposition: string): Record<string, string> | null {
-  // Fast path for what SendGrid sends: printable ASCII without quotes or backslashes reads the
-  // same under busboy's grammar, so the general parser only runs for anything else.
+  // Fast path for what SendGrid sends: printable ASCII without quotes or backslashes, where
+  // every reading agrees, so the general parser only runs for anything else.
   const simple = SIMPLE_DISPOSITION.exec(disposition);
   if (simple) return simple[2] === undefined ? { name: simple[1]! } : { name: simple[1]!, filename: simple[2] };
-  const parsed = busboyUtils.parseDisposition(disposition, utf8ParamDecoder);
-  if (parsed) return parsed.type === 'form-data' ? (parsed.params ?? null) : null;
-  if (!/^\s*form-data\s*;/i.test(disposition)) return null;
+  const parsed = parseDispositionHeader(disposition, { extended: false });
+  if (parsed.type !== 'form-data') return null;
   const params: Record<string, string> = {};
-  for (const match of disposition.matchAll(/;\s*([\w*-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/g)) {
-    const key = match[1]!.toLowerCase();
-    if (params[key] === undefined) params[key] = utf8ParamDecoder((match[2] ?? match[3] ?? '').replace(/\\(.)/g, '$1'), 0);
+  for (const [key, value] of Object.entries(parsed.parameters)) {
+    params[key] = key.endsWith('*') ? decodeExtendedValue(value) : Buffer.from(value, 'latin1').toString('utf8');
   }
   return params;
+}
+
+const EXTENDED_VALUE = /^([^']*)'[^']*'(.*)$/s;
+
+/** An RFC 2231 `charset'language'percent-encoded` value as text; without the two quotes it is taken as UTF-8 bytes. */
+function decodeExtendedValue(value: string): string {
+  const match = EXTENDED_VALUE.exec(value);
+  const [charset, encoded] = match ? [match[1]!, match[2]!] : ['utf-8', value];
+  const bytes = Buffer.from(encoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  return decodeCharset(bytes, charset);
 }

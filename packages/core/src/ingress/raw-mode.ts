@@ -39,7 +39,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
       discardSpills(parsed);
       parsed = await parseMime(chunked(head.pieces([email])), limits.spillAttachmentsAboveBytes, options);
     }
-    parsed.headerLines = head.restore(parsed.headerLines);
+    parsed.topHeaders = head.restore(parsed.topHeaders);
   } catch (error) {
     if (error instanceof SpillError) throw error; // our disk, not the sender's message: a 5xx, SendGrid retries
     const err = error as Error & { code?: string };
@@ -51,7 +51,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
     throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
   }
 
-  const headerFields = (parsed.headerLines ?? [])
+  const headerFields = parsed.topHeaders
     .map(({ line }) => headerFromLine(decodeUnlabelledHeader(Buffer.from(line, 'latin1'))))
     .filter((field): field is HeaderField => field !== null);
   const summary = summarizeHeaders(headerFields);
@@ -91,8 +91,8 @@ const MAILPARSER_ADDRESS_BUDGET = 16 * 1024;
  * mailparser parses every address header of the top-level block in one synchronous call and builds HTML and
  * text forms of each list (a 768 KB To header held the event loop for seconds), yet raw mode reads addresses
  * from the header lines itself (bounded, see `parseAddressList`). So address and List-* headers past
- * MAILPARSER_ADDRESS_BUDGET bytes are left out of what mailparser is given, and put back into its `headerLines`
- * at their place afterwards: the email's headers are exactly the posted ones.
+ * MAILPARSER_ADDRESS_BUDGET bytes are left out of what mailparser is given, and put back among the raw header
+ * lines it reports at their place afterwards: the email's headers are exactly the posted ones.
  */
 function elideAddressHeaders(email: Buffer) {
   const elided: Array<{ index: number; start: number; end: number }> = [];
@@ -123,7 +123,7 @@ function elideAddressHeaders(email: Buffer) {
       return [...head, first.subarray(at), ...pieces.slice(1)];
     },
     /** mailparser's header lines with the elided ones back in place (as mailsplit writes them: CRLF between folds). */
-    restore(lines: ParsedMime['headerLines']): ParsedMime['headerLines'] {
+    restore(lines: ParsedMime['topHeaders']): ParsedMime['topHeaders'] {
       if (elided.length === 0) return lines;
       const out = [...lines];
       for (const line of elided) {
@@ -245,7 +245,8 @@ export class SpillError extends Error {
 }
 
 interface ParsedMime {
-  headerLines: Array<{ key: string; line: string }>;
+  /** The top-level header block, one raw line (folds joined by CRLF) per field, in order. */
+  topHeaders: ReadonlyArray<{ key: string; line: string }>;
   text?: string;
   html?: string | false;
   attachments: ParsedAttachment[];
@@ -261,7 +262,7 @@ function parseMime(
   options: ConstructorParameters<typeof MailParser>[0],
 ): Promise<ParsedMime> {
   return new Promise((resolve, reject) => {
-    const mail: ParsedMime = { headerLines: [], attachments: [] };
+    const mail: ParsedMime = { topHeaders: [], attachments: [] };
     const parser = new MailParser(options);
     const spills: SpillFile[] = [];
     let settled = false;
@@ -274,14 +275,15 @@ function parseMime(
     };
     parser.on('error', fail);
     input.on('error', fail);
-    parser.on('headers', () => {
-      mail.headerLines = (parser as unknown as { headerLines: ParsedMime['headerLines'] }).headerLines ?? [];
+    // Emitted once, for the top-level block only (mailparser-contract.test.ts pins that).
+    parser.on('headerLines', (lines) => {
+      mail.topHeaders = lines;
     });
     let reading = false;
     const read = () => {
       reading = true;
       for (;;) {
-        const data = parser.read() as (AttachmentStream | MessageText) | null;
+        const data = parser.read() as AttachmentStream | MessageText | null;
         if (data === null) {
           reading = false;
           return;
@@ -292,14 +294,24 @@ function parseMime(
           continue;
         }
         // An attachment: collect its chunks, then let the parser go on (it waits for release()).
-        const stream = data as AttachmentStream & { cid?: string; related?: boolean };
+        const stream = data;
         let chunks: Buffer[] = [];
         let kept = 0;
         let spill: SpillFile | null = null;
-        const attachment = stream as unknown as ParsedAttachment;
+        const attachment: ParsedAttachment = {
+          filename: stream.filename,
+          contentType: stream.contentType,
+          contentDisposition: stream.contentDisposition,
+          contentId: stream.contentId,
+          cid: stream.cid,
+          related: stream.related,
+          size: 0,
+          chunks: [],
+        };
         mail.attachments.push(attachment);
         stream.content.on('data', (chunk: Buffer) => {
           if (settled) return;
+          attachment.size += chunk.byteLength;
           try {
             if (spill) return spill.write(chunk);
             chunks.push(chunk);

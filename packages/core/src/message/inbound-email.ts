@@ -48,10 +48,14 @@ export interface SpamCheck {
   report: string | null;
 }
 
-/** The fields an email has alike in its constructor's input and in its JSON form. */
-interface EmailFields {
+/**
+ * An email's fields, declared once for its three forms: the class, its constructor's input and its JSON form.
+ * `When` is how the date is held (a Date; ISO text in JSON) and `Files` the attachments.
+ */
+interface EmailFields<When, Files> {
   mode: InboundMode;
   messageId: string | null;
+  date: When;
   subject: string;
   from: EmailAddress | null;
   to: EmailAddress[];
@@ -63,23 +67,36 @@ interface EmailFields {
   text: string | null;
   html: string | null;
   headers: Header[];
+  attachments: Files;
   auth: AuthResults;
   spam: SpamCheck | null;
   senderIp: string | null;
 }
 
+type ObjectFields = EmailFields<Date | null, Attachment[]>;
+
 /** Everything needed to construct an InboundEmail; produced by the ingress. */
-export interface InboundEmailInit extends EmailFields {
-  date: Date | null;
-  attachments: Attachment[];
+export interface InboundEmailInit extends ObjectFields {
   /** Mailroom's own DKIM verification of the raw bytes (see `InboundEmail.dkimCheck`); default null. */
   dkimCheck?: DkimCheck | null;
 }
 
 /** The JSON form of an InboundEmail: exactly these fields, used by the CLI, logs and the console. */
-export interface InboundEmailJSON extends EmailFields {
-  date: string | null;
-  attachments: AttachmentJSON[];
+export type InboundEmailJSON = EmailFields<string | null, AttachmentJSON[]>;
+
+/** A field as the class exposes it: read-only, and so are its array or object (one level down). */
+type ReadonlyValue<V> = V extends readonly (infer E)[] ? readonly E[] : V extends Date ? V : V extends object ? Readonly<V> : V;
+
+type ReadonlyFields = { readonly [K in keyof ObjectFields]: ReadonlyValue<ObjectFields[K]> };
+
+// The class's fields are EmailFields, merged in through this interface and set by the constructor.
+export interface InboundEmail extends ReadonlyFields {
+  /**
+   * DKIM as Mailroom verified it on this email's raw bytes (`createMailroom({ senderAuth: { dkim: 'verify' } })`),
+   * or null: parsed mode (no exact bytes to verify), or verification off. When set, `authVerdict()` reads it instead
+   * of `auth.dkim`.
+   */
+  readonly dkimCheck: Readonly<DkimCheck> | null;
 }
 
 /**
@@ -87,30 +104,8 @@ export interface InboundEmailJSON extends EmailFields {
  * Immutable; text bodies use LF line endings; Message-IDs carry no angle brackets.
  */
 export class InboundEmail {
-  readonly mode: InboundMode;
-  readonly messageId: string | null;
-  readonly date: Date | null;
-  readonly subject: string;
-  readonly from: EmailAddress | null;
-  readonly to: readonly EmailAddress[];
-  readonly cc: readonly EmailAddress[];
-  readonly replyTo: readonly EmailAddress[];
-  readonly envelope: Readonly<Envelope>;
-  readonly inReplyTo: string | null;
-  readonly references: readonly string[];
-  readonly text: string | null;
-  readonly html: string | null;
-  readonly headers: readonly Header[];
-  readonly attachments: readonly Attachment[];
-  readonly auth: Readonly<AuthResults>;
-  readonly spam: Readonly<SpamCheck> | null;
-  readonly senderIp: string | null;
-  /**
-   * DKIM as Mailroom verified it on this email's raw bytes (`createMailroom({ senderAuth: { dkim: 'verify' } })`),
-   * or null: parsed mode (no exact bytes to verify), or verification off. When set, `authVerdict()` reads it instead
-   * of `auth.dkim`.
-   */
-  readonly dkimCheck: Readonly<DkimCheck> | null;
+  /** The fields as set (NUL removed), for toJSON. */
+  readonly #fields: ObjectFields;
   readonly #init: InboundEmailInit;
 
   constructor(init: InboundEmailInit) {
@@ -119,25 +114,27 @@ export class InboundEmail {
     // to make their own email unstorable (a 5xx SendGrid would retry for three days) with one encoded-word.
     const clean = withoutNul;
     const cleanAddress = (a: EmailAddress): EmailAddress => ({ address: clean(a.address), name: clean(a.name) });
-    this.mode = init.mode;
-    this.messageId = init.messageId === null ? null : clean(init.messageId);
-    this.date = init.date;
-    this.subject = clean(init.subject);
-    this.from = init.from ? cleanAddress(init.from) : null;
-    this.to = init.to.map(cleanAddress);
-    this.cc = init.cc.map(cleanAddress);
-    this.replyTo = init.replyTo.map(cleanAddress);
-    this.envelope = { from: init.envelope.from === null ? null : clean(init.envelope.from), to: init.envelope.to.map(clean) };
-    this.inReplyTo = init.inReplyTo === null ? null : clean(init.inReplyTo);
-    this.references = init.references.map(clean);
-    this.text = init.text === null ? null : clean(init.text);
-    this.html = init.html === null ? null : clean(init.html);
-    this.headers = init.headers.map((h) => ({ name: clean(h.name), value: clean(h.value) }));
-    this.attachments = init.attachments;
-    this.auth = init.auth;
-    this.spam = init.spam;
-    this.senderIp = init.senderIp;
-    this.dkimCheck = init.dkimCheck ?? null;
+    this.#fields = {
+      mode: init.mode,
+      messageId: init.messageId === null ? null : clean(init.messageId),
+      date: init.date,
+      subject: clean(init.subject),
+      from: init.from ? cleanAddress(init.from) : null,
+      to: init.to.map(cleanAddress),
+      cc: init.cc.map(cleanAddress),
+      replyTo: init.replyTo.map(cleanAddress),
+      envelope: { from: init.envelope.from === null ? null : clean(init.envelope.from), to: init.envelope.to.map(clean) },
+      inReplyTo: init.inReplyTo === null ? null : clean(init.inReplyTo),
+      references: init.references.map(clean),
+      text: init.text === null ? null : clean(init.text),
+      html: init.html === null ? null : clean(init.html),
+      headers: init.headers.map((h) => ({ name: clean(h.name), value: clean(h.value) })),
+      attachments: init.attachments,
+      auth: init.auth,
+      spam: init.spam,
+      senderIp: init.senderIp,
+    };
+    Object.assign(this, this.#fields, { dkimCheck: init.dkimCheck ?? null });
   }
 
   /** This email with Mailroom's own DKIM verification attached (the worker does this before routing). */
@@ -233,25 +230,12 @@ export class InboundEmail {
   }
 
   toJSON(): InboundEmailJSON {
+    // A deep copy (the caller may change it; structuredClone keeps the key order), with the date as ISO text and
+    // each attachment as its JSON.
     return {
-      mode: this.mode,
-      messageId: this.messageId,
+      ...structuredClone({ ...this.#fields, attachments: [] }),
       date: this.date ? this.date.toISOString() : null,
-      subject: this.subject,
-      from: this.from,
-      to: [...this.to],
-      cc: [...this.cc],
-      replyTo: [...this.replyTo],
-      envelope: { from: this.envelope.from, to: [...this.envelope.to] },
-      inReplyTo: this.inReplyTo,
-      references: [...this.references],
-      text: this.text,
-      html: this.html,
-      headers: [...this.headers],
       attachments: this.attachments.map((a) => a.toJSON()),
-      auth: { spf: this.auth.spf, dkim: [...this.auth.dkim] },
-      spam: this.spam,
-      senderIp: this.senderIp,
     };
   }
 }

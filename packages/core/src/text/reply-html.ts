@@ -339,7 +339,7 @@ function nodeText(node: AnyNode): string | null {
   let out = '';
   let nodes = 0;
   let over = false;
-  walk({ children: [node] } as unknown as Document, (n) => {
+  walkNodes([node], (n) => {
     if (isText(n)) out += n.data;
     over = ++nodes > MAX_NODE_TEXT_NODES || out.length > MAX_NODE_TEXT_CHARS;
     if (over) return STOP;

@@ -1,8 +1,10 @@
-import nodemailer from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import nodemailer, { type SentMessageInfo, type Transporter } from 'nodemailer';
 import type { EmailAddress } from '../../message/index.js';
 import { sanitizeHeaderText, type PreparedMessage } from '../message.js';
 import { TransportError, type Transport } from '../transport.js';
+
+/** nodemailer's SMTP options, from its root exports: createTransport's SMTP overload (the last) returns a Transporter over them. */
+type NodemailerSmtpOptions = ReturnType<typeof nodemailer.createTransport> extends Transporter<SentMessageInfo, infer Options> ? Options : never;
 
 export interface SmtpTransportOptions {
   host: string;
@@ -16,7 +18,7 @@ export interface SmtpTransportOptions {
    */
   sendgridHeaders?: boolean;
   /** Further nodemailer SMTP options (tls, pool, timeouts, …). */
-  nodemailer?: SMTPTransport.Options;
+  nodemailer?: NodemailerSmtpOptions;
 }
 
 /**
