@@ -17,9 +17,7 @@ export {
   parseSendGridPublicKey,
 } from './signature.js';
 export type { SignatureCheck } from './signature.js';
-export { parseBasicAuthorization } from './basic.js';
 export type { BasicCredential } from './basic.js';
-export { parseBearerAuthorization } from './bearer.js';
 
 /** How an ingress authenticates SendGrid. Every configured mechanism must pass. */
 export interface IngressSecurity {
