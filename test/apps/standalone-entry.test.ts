@@ -61,7 +61,7 @@ describe.each(Object.keys(APPS))('%s server.ts from a path with a space', (app) 
       void exited.then((code) => reject(new Error(`${app} exited (${code}) before listening:\n${output}`)));
     });
     try {
-      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).text()).toBe('ok');
+      expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
     } finally {
       child.kill('SIGTERM');
     }

@@ -68,7 +68,8 @@ describe('standalone server', () => {
   });
 
   it('serves the blog under its base path and publishes mail posted to the webhook', async () => {
-    expect(await (await fetch(`${origin}/healthz`)).text()).toBe('ok');
+    expect(await (await fetch(`${origin}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${origin}/readyz`)).json()).toMatchObject({ status: 'ready' });
     const root = await fetch(`${origin}/`, { redirect: 'manual' });
     expect(root.headers.get('location')).toBe('/blog');
     expect(await (await fetch(`${origin}/blog`)).text()).toContain('Standalone Notes');

@@ -32,7 +32,8 @@ describe('standalone server', () => {
     const running = await main({ ...base, PORT: '0', MAILROOM_DATA_DIR: dataDir, LISTS_ADMIN_PASSWORD: 'admin password', DATABASE_URL: database?.url });
     try {
       const url = `http://127.0.0.1:${running.port}`;
-      expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok');
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
       expect((await fetch(`${url}/lists`)).status).toBe(200);
       expect((await fetch(`${url}/lists/login`)).status).toBe(200);
       const login = await fetch(`${url}/lists/login`, { method: 'POST', body: new URLSearchParams({ password: 'admin password' }), headers: { origin: url }, redirect: 'manual' });

@@ -38,7 +38,8 @@ describe('standalone server', () => {
     const running = await main(env);
     try {
       const url = `http://127.0.0.1:${running.port}`;
-      expect(await (await fetch(`${url}/healthz`)).text()).toBe('ok');
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
       expect((await fetch(`${url}/login`)).status).toBe(200);
       const posted = await fetch(inboundRequest({ from: 'ann@customer.test', to: 'support@support.example.com', subject: 'Standalone' }, { url: `${url}/webhooks/sendgrid/parse` }));
       expect(posted.status).toBe(200);

@@ -1,11 +1,14 @@
 import { Hono, type Env } from 'hono';
-import { startServer, type Mailroom, type Store } from '@mailroom/core';
+import { startServer, type Mailroom, type MigrationSet, type Store } from '@mailroom/core';
+import { healthRoutes } from '@mailroom/core/http';
 import { secureCookieWarning } from '../deployment.js';
 
 /** `E`: the app's Hono environment (its context variables); the standalone root mounts it as it is. */
 export interface StandaloneOptions<E extends Env = Env> {
   store: Store;
-  mailroom: Pick<Mailroom<object>, 'app' | 'start' | 'stop'>;
+  mailroom: Pick<Mailroom<object>, 'app' | 'start' | 'stop' | 'store' | 'state'>;
+  /** The app's migrations: `/readyz` answers 503 while one is pending. */
+  migrationSets?: MigrationSet[];
   /** The app's pages, mounted at `basePath` ('' or '/' = the root; with a path, `/` redirects there). */
   web: Hono<E>;
   basePath: string;
@@ -57,7 +60,9 @@ function standaloneRoutes<E extends Env>(options: StandaloneOptions<E>): Hono {
   const base = options.basePath === '/' ? '' : options.basePath;
   const app = new Hono();
   app.route('/webhooks/sendgrid', options.mailroom.app());
-  app.get('/healthz', (c) => c.text('ok'));
+  // /healthz: the process answers; /readyz: the database answers and no migration is pending (503 with the
+  // reason otherwise), for a load balancer's or an orchestrator's checks.
+  app.route('/', healthRoutes(options.mailroom, { migrationSets: options.migrationSets ?? [] }));
   if (base) {
     app.get('/', (c) => c.redirect(base, 302));
     app.get(`${base}/`, (c) => c.redirect(base, 301));
