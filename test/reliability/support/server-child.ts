@@ -7,9 +7,8 @@
  * (PostgreSQL) or DATA_DIR (PGlite data directory), PUBLIC_KEY, LEASE_MS, HANDLER_DELAY_MS, PORT.
  * Prints `listening <port>`. GET /counts answers what the store holds.
  */
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createMailroom, openStore, silentLogger } from '@mailroom/core';
+import { createMailroom, openStore, silentLogger, startServer } from '@mailroom/core';
 import { ensureEffectsTable, recordEffect, storeCounts } from './effects.js';
 
 const store = await openStore({
@@ -41,11 +40,13 @@ const app = new Hono();
 app.get('/counts', async (c) => c.json(await storeCounts(store.db)));
 app.route('/webhooks/sendgrid', mailroom.app());
 
-serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 0), hostname: '127.0.0.1' }, (info) => {
-  process.stdout.write(`listening ${info.port}\n`);
-});
+const server = await startServer(app.fetch, { port: Number(process.env.PORT ?? 0), hostname: '127.0.0.1' });
+process.stdout.write(`listening ${server.port}\n`);
 
+// The orderly stop a deployment's SIGTERM gets: no new connections, the posts in flight answered (each 2xx only
+// after its commit), then the worker drained and the store closed.
 process.on('SIGTERM', async () => {
+  await server.close().catch(() => {});
   await mailroom.stop().catch(() => {});
   await store.close().catch(() => {});
   process.exit(0);
