@@ -179,7 +179,7 @@ function postgresBackend(databaseUrl: string, maxConnections: number, timeouts: 
   });
   const db = drizzlePostgres(client);
   return {
-    db: db as unknown as Database,
+    db,
     dialect: 'postgres',
     // The webhook's hot statement through postgres.js directly: prepared once per connection and batch size,
     // where drizzle's raw SQL is parsed and planned by the server on every post (about 2× the time).
@@ -220,7 +220,7 @@ async function pgliteBackend(options: StoreOptions): Promise<Backend> {
   const yielding = yieldingPglite(client);
   const db = drizzlePglite(client);
   return {
-    db: db as unknown as Database,
+    db,
     dialect: 'pglite',
     insertRows: insertRowsWith(async (statement) => (await client.query<InsertedRowText>(statement.text, statement.params)).rows),
     ingestParallel: 1,
