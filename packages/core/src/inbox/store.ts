@@ -16,7 +16,7 @@ import { insertRowsWith, type InsertRows, type InsertedRowText } from './ingest-
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
 import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
 import type { StoredPostParser } from './post.js';
-import { pgliteUnitOfWork, postgresUnitOfWork, type UnitOfWork } from './work.js';
+import { pgliteUnitsOfWork, postgresUnitsOfWork, type UnitOfWork } from './work.js';
 
 export interface StoreOptions {
   /** PostgreSQL URL; default `process.env.DATABASE_URL`. Set → postgres.js pool, unset → PGlite. */
@@ -185,7 +185,7 @@ function postgresBackend(databaseUrl: string, maxConnections: number, timeouts: 
     // where drizzle's raw SQL is parsed and planned by the server on every post (about 2× the time).
     insertRows: insertRowsWith((statement) => client.unsafe<InsertedRowText[]>(statement.text, statement.params as never[], { prepare: true })),
     ingestParallel: INGEST_PARALLEL,
-    openUnitOfWork: () => postgresUnitOfWork(client),
+    openUnitOfWork: postgresUnitsOfWork(client),
     runMigrator: (set) => migratePostgres(db, migratorConfig(set)),
     async withMigrationLock(fn) {
       const session = await client.reserve();
@@ -224,7 +224,7 @@ async function pgliteBackend(options: StoreOptions): Promise<Backend> {
     dialect: 'pglite',
     insertRows: insertRowsWith(async (statement) => (await client.query<InsertedRowText>(statement.text, statement.params)).rows),
     ingestParallel: 1,
-    openUnitOfWork: () => pgliteUnitOfWork(client),
+    openUnitOfWork: pgliteUnitsOfWork(client),
     runMigrator: (set) => migratePglite(db, migratorConfig(set)),
     // One PGlite instance is one connection in one process: nothing to serialise against.
     withMigrationLock: (fn) => fn(),

@@ -86,6 +86,42 @@ function replacing<T extends object>(client: T, key: keyof T, value: unknown): T
   });
 }
 
+/**
+ * How one drizzle database serves every unit of work on a client: the client's replaced method runs the unit's own
+ * implementation, handed over just before the unit calls `db.transaction()`, from which drizzle calls the client
+ * at once (synchronously). Should drizzle ever stop doing so, the unit fails loudly instead of running elsewhere.
+ */
+function handoff<A extends unknown[], R>() {
+  let next: ((...args: A) => R) | null = null;
+  return {
+    take(...args: A): R {
+      const own = next;
+      next = null;
+      if (!own) throw new Error('unit of work: drizzle called the client outside db.transaction()');
+      return own(...args);
+    },
+    during<T>(own: (...args: A) => R, start: () => T): T {
+      next = own;
+      try {
+        return start();
+      } finally {
+        const unused = next !== null;
+        next = null;
+        if (unused) throw new Error('unit of work: drizzle did not begin its transaction through the client');
+      }
+    },
+  };
+}
+
+type PostgresBegin = (fn: (sql: DeferredTransactionSql) => Promise<unknown>) => Promise<unknown>;
+
+/** Opens units of work on postgres.js (see postgresUnitOfWork), all through one drizzle database. */
+export function postgresUnitsOfWork(client: postgres.Sql): () => Promise<UnitOfWork> {
+  const begin = handoff<Parameters<PostgresBegin>, ReturnType<PostgresBegin>>();
+  const db = drizzlePostgres(replacing(client, 'begin', begin.take));
+  return () => postgresUnitOfWork(client, (own, until) => begin.during(own, () => drizzleTransaction(db, until)));
+}
+
 /** The part of a postgres.js transaction drizzle's postgres-js driver calls. */
 interface DeferredTransactionSql {
   unsafe(query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions): PromiseLike<unknown> & { values(): PromiseLike<unknown> };
@@ -131,7 +167,10 @@ function deferredTransactionSql(connection: () => Promise<postgres.TransactionSq
  * connection lost mid-transaction) when the handler first uses `tx`; a handler that never does costs one
  * autocommit statement.
  */
-export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWork> {
+async function postgresUnitOfWork(
+  client: postgres.Sql,
+  transaction: (begin: PostgresBegin, until: Promise<unknown>) => Promise<Transaction>,
+): Promise<UnitOfWork> {
   let finished = false;
   const end = closing();
   let opened: Promise<postgres.TransactionSql> | undefined;
@@ -148,8 +187,7 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
     });
     return opened;
   };
-  const deferredBegin = (fn: (sql: DeferredTransactionSql) => Promise<unknown>) => fn(deferredTransactionSql(connection));
-  const tx = await drizzleTransaction(drizzlePostgres(replacing(client, 'begin', deferredBegin)), end.decided);
+  const tx = await transaction((fn) => fn(deferredTransactionSql(connection)), end.decided);
 
   return {
     tx,
@@ -179,7 +217,16 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
  * after the end are refused: PGlite closes a transaction it rolled back after a throw only for its lock, and would
  * run a late statement of a timed-out handler outside any transaction.
  */
-export async function pgliteUnitOfWork(client: PGlite): Promise<UnitOfWork> {
+type PgliteBegin = (fn: (connection: PgliteConnection) => Promise<unknown>) => Promise<unknown>;
+
+/** Opens units of work on PGlite (see pgliteUnitOfWork), all through one drizzle database. */
+export function pgliteUnitsOfWork(client: PGlite): () => Promise<UnitOfWork> {
+  const begin = handoff<Parameters<PgliteBegin>, ReturnType<PgliteBegin>>();
+  const db = drizzlePglite(replacing(client, 'transaction', begin.take));
+  return () => pgliteUnitOfWork(client, (own) => begin.during(own, () => drizzleTransaction(db, Promise.resolve())));
+}
+
+async function pgliteUnitOfWork(client: PGlite, transaction: (begin: PgliteBegin) => Promise<Transaction>): Promise<UnitOfWork> {
   const end = closing();
   let finished = false;
   let outcome: Promise<boolean> | undefined;
@@ -193,7 +240,7 @@ export async function pgliteUnitOfWork(client: PGlite): Promise<UnitOfWork> {
       return finished || connection.closed;
     },
   });
-  const transaction = <T>(fn: (connection: PgliteConnection) => Promise<T>) => {
+  const begin: PgliteBegin = (fn) => {
     const result = client.transaction(async (connection) => {
       await fn(guarded(connection));
       return end.finish(async (statement) => (await connection.query(statement.text, statement.params)).rows);
@@ -202,7 +249,7 @@ export async function pgliteUnitOfWork(client: PGlite): Promise<UnitOfWork> {
     outcome.catch(() => undefined);
     return result;
   };
-  const tx = await drizzleTransaction(drizzlePglite(replacing(client, 'transaction', transaction)), Promise.resolve());
+  const tx = await transaction(begin);
   const settled = outcome!;
   return {
     tx,
