@@ -80,6 +80,7 @@ describe('ingest', () => {
     } finally {
       if (reader !== store) await reader.close();
     }
+    expect(result.record).toEqual(await store.inbox.get(result.id));
     const email = await store.inbox.loadEmail(result.id);
     expect(email.subject).toBe(post.email.subject);
     expect(email.envelope.to).toEqual(post.email.envelope.to);
@@ -288,6 +289,8 @@ describe('filesystem blobs', () => {
   it('stores a row born leased with filesystem blobs too', async () => {
     const { id, record } = await fsStore.inbox.ingest(await storablePost(uniqueDescription()), { lease: { owner: 'fs-worker', ms: 30_000 } });
     expect(record).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'fs-worker' });
+    // The record an ingest answers is built from what it sent and what the statement returned: the row as stored.
+    expect(record).toEqual(await fsStore.inbox.get(id));
     expect(await fsStore.inbox.get(id)).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'fs-worker' });
     expect((await fsStore.inbox.get(id))!.leaseUntil!.getTime()).toBeGreaterThan(Date.now() + 20_000);
   });

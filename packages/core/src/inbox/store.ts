@@ -11,11 +11,12 @@ import { parseInboundBody } from '../ingress/index.js';
 import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.js';
 import type { Database, Transaction } from './database.js';
 import { DatabaseOpenError, StoreUnavailableError, asStoreError, describeDatabaseError, isDatabaseOpenFailure } from './errors.js';
-import { INSERT_COLUMNS, INSERT_SELECT, alignInserted, createInbox, type Inbox, type InsertRows, type InsertedRowText } from './inbox.js';
+import { createInbox, type Inbox } from './inbox.js';
+import { insertRowsWith, type InsertRows, type InsertedRowText } from './ingest-statement.js';
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
 import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
 import type { StoredPostParser } from './post.js';
-import { pgliteUnitOfWork, postgresUnitOfWork, type UnitOfWork } from './work.js';
+import { pgliteUnitsOfWork, postgresUnitsOfWork, type UnitOfWork } from './work.js';
 
 export interface StoreOptions {
   /** PostgreSQL URL; default `process.env.DATABASE_URL`. Set → postgres.js pool, unset → PGlite. */
@@ -79,36 +80,6 @@ export interface Store {
 // Ingest statements in flight at once on PostgreSQL (group commit): two keep the pipe full while the
 // other pool connections serve the worker and the apps.
 const INGEST_PARALLEL = 2;
-const INGEST_COLUMNS = 15;
-const insertTexts = new Map<number, string>();
-
-/** The multi-row ingest statement for `count` rows (the same text per count, so it is prepared once). */
-function postgresInsertText(count: number): string {
-  let text = insertTexts.get(count);
-  if (text) return text;
-  const rows: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const p = (n: number) => `$${i * INGEST_COLUMNS + n}`;
-    rows.push(`(${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::text, ` +
-      `${p(8)}::text, ${p(9)}::text, ${p(10)}::jsonb, ${p(11)}::text, ${p(12)}::text, decode(${p(13)}::text, 'base64'), ` +
-      `${p(14)}::text, ${p(15)}::int)`);
-  }
-  text = `with input (id, mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
-      envelope_to, from_address, subject, bytes, lease_owner, lease_ms) as (values ${rows.join(', ')}
-    ), inserted as (
-      insert into mailroom.inbound_emails (${INSERT_COLUMNS})
-      select ${INSERT_SELECT}
-      from input
-      on conflict (dedupe_key) do nothing
-      returning id, received_at, next_attempt_at, lease_until
-    ), stored as (
-      insert into mailroom.blobs (key, bytes, size, sha256)
-      select input.body_blob_key, input.bytes, input.size, input.body_sha256 from input join inserted using (id)
-    )
-    select id, received_at, next_attempt_at, lease_until from inserted`;
-  insertTexts.set(count, text);
-  return text;
-}
 
 /**
  * PGlite runs each protocol message synchronously on this thread (WASM), and the messages of one query follow in
@@ -152,6 +123,22 @@ const MIGRATION_LOCK = 7_361_905_118;
 // Stored bytes are re-parsed exactly as the webhook parsed them (the ingress depends on message/ only).
 const defaultParser: StoredPostParser = (body, contentType) => parseInboundBody(body, contentType);
 
+/** What a driver brings to the store: its drizzle database and the statements it runs faster itself. */
+interface Backend {
+  db: Database;
+  dialect: Store['dialect'];
+  /** The ingest statement through the driver (prepared on postgres.js). */
+  insertRows: InsertRows;
+  ingestParallel: number;
+  openUnitOfWork(): Promise<UnitOfWork>;
+  runMigrator(set: MigrationSet): Promise<void>;
+  /** Serialises migrations across processes sharing the database. */
+  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
+  shutdown(): Promise<void>;
+}
+
+type Timeouts = Required<NonNullable<StoreOptions['timeouts']>>;
+
 /**
  * Opens the store: PostgreSQL when `DATABASE_URL` (or `databaseUrl`) is set, else PGlite on disk
  * (or in memory), and applies the core migrations.
@@ -164,53 +151,43 @@ const defaultParser: StoredPostParser = (body, contentType) => parseInboundBody(
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const databaseUrl = options.memory ? undefined : (options.databaseUrl ?? process.env.DATABASE_URL) || undefined;
-  const logger = options.logger ?? jsonLogger();
-  const timeouts = { connectMs: 5_000, statementMs: 30_000, ingestMs: 10_000, idleInTransactionMs: 300_000, ...options.timeouts };
+  const timeouts: Timeouts = { connectMs: 5_000, statementMs: 30_000, ingestMs: 10_000, idleInTransactionMs: 300_000, ...options.timeouts };
+  const backend = databaseUrl ? postgresBackend(databaseUrl, options.maxConnections ?? 10, timeouts) : await pgliteBackend(options);
+  const store = new OpenStore(backend, options, timeouts);
+  // Fail fast on an unusable database instead of at the first webhook.
+  try {
+    if (options.migrate !== false) await store.migrateCore();
+    else await backend.db.execute(sql`select 1`);
+  } catch (error) {
+    await backend.shutdown().catch(() => undefined);
+    throw openFailure(error, databaseUrl);
+  }
+  return store;
+}
 
-  let db: Database;
-  let shutdown: () => Promise<void>;
-  let runMigrator: (set: MigrationSet) => Promise<void>;
-  let withMigrationLock: <T>(fn: () => Promise<T>) => Promise<T>;
-  let dialect: Store['dialect'];
-  let insertRows: InsertRows | undefined;
-  let openUnitOfWork: () => Promise<UnitOfWork>;
-
-  if (databaseUrl) {
-    dialect = 'postgres';
-    const client = postgres(databaseUrl, {
-      max: options.maxConnections ?? 10,
-      connect_timeout: Math.max(1, Math.ceil(timeouts.connectMs / 1000)),
-      idle_timeout: 60,
-      onnotice: () => undefined,
-      connection: {
-        statement_timeout: timeouts.statementMs,
-        idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
-        application_name: 'mailroom',
-      },
-    });
-    const postgresDb = drizzlePostgres(client);
-    db = postgresDb as unknown as Database;
+function postgresBackend(databaseUrl: string, maxConnections: number, timeouts: Timeouts): Backend {
+  const client = postgres(databaseUrl, {
+    max: maxConnections,
+    connect_timeout: Math.max(1, Math.ceil(timeouts.connectMs / 1000)),
+    idle_timeout: 60,
+    onnotice: () => undefined,
+    connection: {
+      statement_timeout: timeouts.statementMs,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+      application_name: 'mailroom',
+    },
+  });
+  const db = drizzlePostgres(client);
+  return {
+    db,
+    dialect: 'postgres',
     // The webhook's hot statement through postgres.js directly: prepared once per connection and batch size,
-    // where drizzle's raw SQL is parsed and planned by the server on every post (about 2× the time). postgres.js
-    // sends parameters as text, where a bytea is hex (2× the body); base64 is 1.33× and decoded by the server.
-    insertRows = async (items) => {
-      const params: unknown[] = [];
-      for (const { row, body } of items) {
-        params.push(row.id, row.mode, row.contentType, row.bodyBlobKey, row.size, row.bodySha256, row.dedupeKey,
-          row.messageId, row.envelopeFrom, JSON.stringify(row.envelopeTo), row.fromAddress, row.subject, body.toString('base64'),
-          row.leaseOwner, row.leaseMs);
-      }
-      const rows = await client.unsafe<InsertedRowText[]>(
-        postgresInsertText(items.length),
-        params as never[],
-        { prepare: true },
-      );
-      return alignInserted(items, rows);
-    };
-    openUnitOfWork = () => postgresUnitOfWork(client);
-    shutdown = () => client.end({ timeout: 5 });
-    runMigrator = (set) => migratePostgres(postgresDb, migratorConfig(set));
-    withMigrationLock = async (fn) => {
+    // where drizzle's raw SQL is parsed and planned by the server on every post (about 2× the time).
+    insertRows: insertRowsWith((statement) => client.unsafe<InsertedRowText[]>(statement.text, statement.params as never[], { prepare: true })),
+    ingestParallel: INGEST_PARALLEL,
+    openUnitOfWork: postgresUnitsOfWork(client),
+    runMigrator: (set) => migratePostgres(db, migratorConfig(set)),
+    async withMigrationLock(fn) {
       const session = await client.reserve();
       try {
         await session`select pg_advisory_lock(${MIGRATION_LOCK})`;
@@ -219,142 +196,153 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
         await session`select pg_advisory_unlock(${MIGRATION_LOCK})`.catch(() => undefined);
         session.release();
       }
-    };
-  } else {
-    dialect = 'pglite';
-    let client: PGlite;
-    let unlock = async () => {};
-    if (options.memory) client = new PGlite();
-    else {
-      const dir = join(resolve(options.dataDir ?? process.env.MAILROOM_DATA_DIR ?? '.mailroom'), 'pglite');
-      await mkdir(dir, { recursive: true });
-      unlock = await lockDataDir(dir);
-      client = new PGlite(dir);
-    }
-    try {
-      await client.waitReady;
-    } catch (error) {
-      await unlock();
-      throw error;
-    }
-    const yielding = yieldingPglite(client);
-    const pglite = yielding.client;
-    shutdown = async () => {
+    },
+    shutdown: () => client.end({ timeout: 5 }),
+  };
+}
+
+async function pgliteBackend(options: StoreOptions): Promise<Backend> {
+  let client: PGlite;
+  let unlock = async () => {};
+  if (options.memory) client = new PGlite();
+  else {
+    const dir = join(resolve(options.dataDir ?? process.env.MAILROOM_DATA_DIR ?? '.mailroom'), 'pglite');
+    await mkdir(dir, { recursive: true });
+    unlock = await lockDataDir(dir);
+    client = new PGlite(dir);
+  }
+  try {
+    await client.waitReady;
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+  const yielding = yieldingPglite(client);
+  const db = drizzlePglite(client);
+  return {
+    db,
+    dialect: 'pglite',
+    insertRows: insertRowsWith(async (statement) => (await client.query<InsertedRowText>(statement.text, statement.params)).rows),
+    ingestParallel: 1,
+    openUnitOfWork: pgliteUnitsOfWork(client),
+    runMigrator: (set) => migratePglite(db, migratorConfig(set)),
+    // One PGlite instance is one connection in one process: nothing to serialise against.
+    withMigrationLock: (fn) => fn(),
+    async shutdown() {
       await yielding.close();
       await unlock();
-    };
-    const pgliteDb = drizzlePglite(client);
-    db = pgliteDb as unknown as Database;
-    openUnitOfWork = () => pgliteUnitOfWork(pglite);
-    runMigrator = (set) => migratePglite(pgliteDb, migratorConfig(set));
-    // One PGlite instance is one connection in one process: nothing to serialise against.
-    withMigrationLock = (fn) => fn();
+    },
+  };
+}
+
+/** The store over a backend: its inbox, transactions, migrations, events and lifecycle. */
+class OpenStore implements Store {
+  readonly db: Database;
+  readonly dialect: Store['dialect'];
+  readonly blobs: BlobStore;
+  readonly inbox: Inbox;
+  readonly logger: Logger;
+  readonly #backend: Backend;
+  readonly #listeners = new Set<(event: InboxEvent) => void>();
+  #closed = false;
+
+  constructor(backend: Backend, options: StoreOptions, timeouts: Timeouts) {
+    this.#backend = backend;
+    this.db = backend.db;
+    this.dialect = backend.dialect;
+    this.logger = options.logger ?? jsonLogger();
+    this.blobs = blobStoreOf(options.blobs, backend.db);
+    this.inbox = createInbox({
+      db: backend.db,
+      blobs: this.blobs,
+      transaction: (fn) => this.transaction(fn),
+      emit: (event, fields) => this.emit(event, fields),
+      ensureOpen: () => this.#ensureOpen(),
+      ingestTimeoutMs: timeouts.ingestMs,
+      parser: options.parser ?? defaultParser,
+      insertRows: backend.insertRows,
+      ingestParallel: backend.ingestParallel,
+    });
   }
 
-  const blobs = !options.blobs
-    ? databaseBlobStore(db)
-    : 'put' in options.blobs
-      ? options.blobs
-      : options.blobs.kind === 'filesystem'
-        ? filesystemBlobStore(options.blobs.dir)
-        : databaseBlobStore(db);
-  const listeners = new Set<(event: InboxEvent) => void>();
-  let closed = false;
+  get closed(): boolean {
+    return this.#closed;
+  }
 
-  const ensureOpen = () => {
-    if (closed) throw new StoreUnavailableError('the store is closed');
-  };
-  const transaction = async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
-    ensureOpen();
+  #ensureOpen(): void {
+    if (this.#closed) throw new StoreUnavailableError('the store is closed');
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    this.#ensureOpen();
     try {
-      return await db.transaction(fn);
+      return await this.db.transaction(fn);
     } catch (error) {
       throw asStoreError(error, 'transaction');
     }
-  };
-  const emit: Store['emit'] = (event, fields, via = logger) => {
-    const payload = { event, ...fields } as InboxEvent;
-    const level = event === 'failed' ? 'error' : event === 'retry' ? 'warn' : 'info';
-    via[level](event, fields);
-    for (const listener of listeners) {
-      try {
-        listener(payload);
-      } catch (error) {
-        logger.error('listener_error', { error });
-      }
-    }
-  };
-  const migrate = async (set: MigrationSet): Promise<string[]> => {
-    ensureOpen();
+  }
+
+  async unitOfWork(): Promise<UnitOfWork> {
+    this.#ensureOpen();
     try {
-      return await withMigrationLock(async () => {
-        const pending = await pendingMigrations(db, set);
-        if (pending.length > 0) await runMigrator(set);
+      return await this.#backend.openUnitOfWork();
+    } catch (error) {
+      throw asStoreError(error, 'transaction');
+    }
+  }
+
+  async migrate(set: MigrationSet): Promise<string[]> {
+    this.#ensureOpen();
+    try {
+      return await this.#backend.withMigrationLock(async () => {
+        const pending = await pendingMigrations(this.db, set);
+        if (pending.length > 0) await this.#backend.runMigrator(set);
         return pending;
       });
     } catch (error) {
       throw asStoreError(error, `migrate ${set.name}`);
     }
-  };
-  const migrateCore = async () => {
-    const applied: AppliedMigration[] = [];
-    for (const set of coreMigrationSets) for (const tag of await migrate(set)) applied.push({ set: set.name, tag });
-    return applied;
-  };
-
-  const inbox = createInbox({
-    db,
-    blobs,
-    transaction,
-    emit,
-    ensureOpen,
-    ingestTimeoutMs: timeouts.ingestMs,
-    parser: options.parser ?? defaultParser,
-    ...(insertRows ? { insertRows, ingestParallel: INGEST_PARALLEL } : {}),
-  });
-
-  const store: Store = {
-    db,
-    dialect,
-    blobs,
-    inbox,
-    logger,
-    transaction,
-    async unitOfWork() {
-      ensureOpen();
-      try {
-        return await openUnitOfWork();
-      } catch (error) {
-        throw asStoreError(error, 'transaction');
-      }
-    },
-    migrate,
-    migrateCore,
-    pendingMigrations: (set) => pendingMigrations(db, set),
-    onEvent(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    emit,
-    get closed() {
-      return closed;
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await shutdown();
-    },
-  };
-
-  // Fail fast on an unusable database instead of at the first webhook.
-  try {
-    if (options.migrate !== false) await migrateCore();
-    else await db.execute(sql`select 1`);
-  } catch (error) {
-    await shutdown().catch(() => undefined);
-    throw openFailure(error, databaseUrl);
   }
-  return store;
+
+  async migrateCore(): Promise<AppliedMigration[]> {
+    const applied: AppliedMigration[] = [];
+    for (const set of coreMigrationSets) for (const tag of await this.migrate(set)) applied.push({ set: set.name, tag });
+    return applied;
+  }
+
+  pendingMigrations(set: MigrationSet): Promise<string[]> {
+    return pendingMigrations(this.db, set);
+  }
+
+  onEvent(listener: (event: InboxEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(event: InboxEventName, fields: Omit<InboxEvent, 'event'>, via: Logger = this.logger): void {
+    const payload = { event, ...fields } as InboxEvent;
+    const level = event === 'failed' ? 'error' : event === 'retry' ? 'warn' : 'info';
+    via[level](event, fields);
+    for (const listener of this.#listeners) {
+      try {
+        listener(payload);
+      } catch (error) {
+        this.logger.error('listener_error', { error });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#backend.shutdown();
+  }
+}
+
+function blobStoreOf(option: StoreOptions['blobs'], db: Database): BlobStore {
+  if (!option) return databaseBlobStore(db);
+  if ('put' in option) return option;
+  return option.kind === 'filesystem' ? filesystemBlobStore(option.dir) : databaseBlobStore(db);
 }
 
 /** An open-time failure about the URL becomes one line naming the server (never its password) and the cause. */

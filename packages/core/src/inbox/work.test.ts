@@ -85,6 +85,20 @@ describe('unit of work', () => {
     expect(await notes(id)).toEqual([]);
   });
 
+  it('refuses statements after commitIf, and after a closing statement that changed no row', async () => {
+    const id = await newItem();
+    const work = await store.unitOfWork();
+    await work.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'kept')`);
+    expect(await work.commitIf(finish(id))).toBe(true);
+    const late = await work.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'late')`).catch((error: Error) => error);
+    expect((late as Error & { cause?: Error }).cause?.message).toMatch(/already finished/);
+    const rolledBack = await store.unitOfWork();
+    await rolledBack.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'lost')`);
+    expect(await rolledBack.commitIf(finish(id))).toBe(false);
+    await expect(rolledBack.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'late')`)).rejects.toThrow();
+    expect(await notes(id)).toEqual(['kept']);
+  });
+
   it.runIf(process.env.DATABASE_URL)('begins the transaction only when tx is first used (PostgreSQL)', async () => {
     const id = await newItem();
     const openTransactions = async () =>

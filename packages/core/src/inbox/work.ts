@@ -1,7 +1,6 @@
-import type { PGlite } from '@electric-sql/pglite';
-import { PgDialect } from 'drizzle-orm/pg-core';
-import { PgliteSession, PgliteTransaction } from 'drizzle-orm/pglite';
-import { PostgresJsSession, PostgresJsTransaction } from 'drizzle-orm/postgres-js';
+import type { PGlite, Transaction as PgliteConnection } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
 import type { Transaction } from './database.js';
 
@@ -42,6 +41,8 @@ function closing() {
   const rolledBack = new Error('rolled back');
   return {
     decide,
+    /** Resolves once decided, whichever way. */
+    decided: decision,
     /** Inside the transaction: runs the closing statement; throws (so the transaction rolls back) when it should. */
     async finish(run: (statement: Statement) => Promise<readonly unknown[]>): Promise<true> {
       const statement = await decision;
@@ -61,18 +62,78 @@ function closing() {
   };
 }
 
-/** The part of a postgres.js client drizzle's session and transaction call. */
-interface DrizzleClient {
-  unsafe(query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions): PromiseLike<unknown> & { values(): PromiseLike<unknown> };
-  savepoint(fn: (client: DrizzleClient) => unknown): Promise<unknown>;
+/**
+ * A drizzle transaction through drizzle's public API (`drizzle(client).transaction(…)`) over `client`, handed out
+ * as soon as drizzle calls back: the callback then waits until `until` settles (the unit of work is decided).
+ */
+function drizzleTransaction(db: { transaction(fn: (tx: Transaction) => Promise<unknown>): Promise<unknown> }, until: Promise<unknown>) {
+  return new Promise<Transaction>((resolve, reject) => {
+    db.transaction(async (tx) => {
+      resolve(tx);
+      await until;
+    }).catch(reject);
+  });
+}
+
+/** `client` with one member replaced (methods of the rest bound to `client`, whose private state they use). */
+function replacing<T extends object>(client: T, key: keyof T, value: unknown): T {
+  return new Proxy(client, {
+    get(target, property) {
+      if (property === key) return value;
+      const member: unknown = Reflect.get(target, property);
+      return typeof member === 'function' ? member.bind(target) : member;
+    },
+  });
 }
 
 /**
- * drizzle's view of a transaction that does not exist yet: the first statement waits for `connection()` (which
- * begins it) and every statement goes out prepared (named, once per connection): postgres.js sends an unnamed
- * statement with parameters as two round trips (describe, then execute).
+ * How one drizzle database serves every unit of work on a client: the client's replaced method runs the unit's own
+ * implementation, handed over just before the unit calls `db.transaction()`, from which drizzle calls the client
+ * at once (synchronously). Should drizzle ever stop doing so, the unit fails loudly instead of running elsewhere.
  */
-function lazyClient(connection: () => Promise<postgres.TransactionSql>): DrizzleClient {
+function handoff<A extends unknown[], R>() {
+  let next: ((...args: A) => R) | null = null;
+  return {
+    take(...args: A): R {
+      const own = next;
+      next = null;
+      if (!own) throw new Error('unit of work: drizzle called the client outside db.transaction()');
+      return own(...args);
+    },
+    during<T>(own: (...args: A) => R, start: () => T): T {
+      next = own;
+      try {
+        return start();
+      } finally {
+        const unused = next !== null;
+        next = null;
+        if (unused) throw new Error('unit of work: drizzle did not begin its transaction through the client');
+      }
+    },
+  };
+}
+
+type PostgresBegin = (fn: (sql: DeferredTransactionSql) => Promise<unknown>) => Promise<unknown>;
+
+/** Opens units of work on postgres.js (see postgresUnitOfWork), all through one drizzle database. */
+export function postgresUnitsOfWork(client: postgres.Sql): () => Promise<UnitOfWork> {
+  const begin = handoff<Parameters<PostgresBegin>, ReturnType<PostgresBegin>>();
+  const db = drizzlePostgres(replacing(client, 'begin', begin.take));
+  return () => postgresUnitOfWork(client, (own, until) => begin.during(own, () => drizzleTransaction(db, until)));
+}
+
+/** The part of a postgres.js transaction drizzle's postgres-js driver calls. */
+interface DeferredTransactionSql {
+  unsafe(query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions): PromiseLike<unknown> & { values(): PromiseLike<unknown> };
+  savepoint(fn: (sql: DeferredTransactionSql) => unknown): Promise<unknown>;
+}
+
+/**
+ * A postgres.js transaction that does not exist yet: its first statement waits for `connection()` (which begins
+ * it), and every statement goes out prepared (named, once per connection): postgres.js sends an unnamed statement
+ * with parameters as two round trips (describe, then execute), and drizzle asks for unnamed ones.
+ */
+function deferredTransactionSql(connection: () => Promise<postgres.TransactionSql>): DeferredTransactionSql {
   return {
     unsafe(query, params, options) {
       let raw = false;
@@ -82,29 +143,34 @@ function lazyClient(connection: () => Promise<postgres.TransactionSql>): Drizzle
           const pending = sql.unsafe(query, params as never[], { ...options, prepare: true });
           return raw ? pending.values() : pending;
         }));
-      const lazy = {
+      const deferred = {
         values() {
           raw = true;
-          return lazy;
+          return deferred;
         },
         then<A, B>(resolve?: (value: unknown) => A | PromiseLike<A>, reject?: (reason: unknown) => B | PromiseLike<B>) {
           return run().then(resolve, reject);
         },
       };
-      return lazy;
+      return deferred;
     },
     async savepoint(fn) {
       const sql = await connection();
-      return sql.savepoint((inner) => fn(lazyClient(async () => inner)));
+      return sql.savepoint((inner) => fn(deferredTransactionSql(async () => inner)));
     },
   };
 }
 
 /**
- * A unit of work on postgres.js. BEGIN is sent when the handler first uses `tx` (postgres.js' own `begin`, which
- * also handles a connection lost mid-transaction); a handler that never does costs one autocommit statement.
+ * A unit of work on postgres.js. `tx` is drizzle's own transaction over the pool with `begin` replaced: drizzle's
+ * driver gets a deferred transaction at once, and BEGIN is sent (postgres.js' own `begin`, which also handles a
+ * connection lost mid-transaction) when the handler first uses `tx`; a handler that never does costs one
+ * autocommit statement.
  */
-export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWork> {
+async function postgresUnitOfWork(
+  client: postgres.Sql,
+  transaction: (begin: PostgresBegin, until: Promise<unknown>) => Promise<Transaction>,
+): Promise<UnitOfWork> {
   let finished = false;
   const end = closing();
   let opened: Promise<postgres.TransactionSql> | undefined;
@@ -121,9 +187,7 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
     });
     return opened;
   };
-  const dialect = new PgDialect();
-  const session = new PostgresJsSession(lazyClient(connection) as unknown as postgres.Sql, dialect, undefined);
-  const tx = new PostgresJsTransaction(dialect, session as never, undefined) as unknown as Transaction;
+  const tx = await transaction((fn) => fn(deferredTransactionSql(connection)), end.decided);
 
   return {
     tx,
@@ -131,6 +195,7 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
       if (finished) throw new Error(FINISHED);
       finished = true;
       if (!opened) {
+        end.decide(null); // lets drizzle's callback end: nothing began
         const rows = await client.unsafe(statement.text, statement.params as never[], { prepare: true });
         return rows.length > 0;
       }
@@ -140,38 +205,52 @@ export async function postgresUnitOfWork(client: postgres.Sql): Promise<UnitOfWo
     async rollback() {
       if (finished) return;
       finished = true;
-      if (!opened) return;
       end.decide(null);
-      await end.settle(outcome);
+      if (opened) await end.settle(outcome);
     },
   };
 }
 
 /**
- * A unit of work on PGlite: one connection in this process, so nothing is saved by pipelining; BEGIN runs at once
- * and the closing statement and COMMIT follow when asked. Statements after the end are refused (PGlite would
- * otherwise run a late statement of a timed-out handler outside any transaction).
+ * A unit of work on PGlite: one connection in this process, so nothing is saved by deferring; BEGIN runs at once
+ * (PGlite's own `transaction`, under drizzle's) and the closing statement and COMMIT follow when asked. Statements
+ * after the end are refused: PGlite closes a transaction it rolled back after a throw only for its lock, and would
+ * run a late statement of a timed-out handler outside any transaction.
  */
-export async function pgliteUnitOfWork(client: PGlite): Promise<UnitOfWork> {
+type PgliteBegin = (fn: (connection: PgliteConnection) => Promise<unknown>) => Promise<unknown>;
+
+/** Opens units of work on PGlite (see pgliteUnitOfWork), all through one drizzle database. */
+export function pgliteUnitsOfWork(client: PGlite): () => Promise<UnitOfWork> {
+  const begin = handoff<Parameters<PgliteBegin>, ReturnType<PgliteBegin>>();
+  const db = drizzlePglite(replacing(client, 'transaction', begin.take));
+  return () => pgliteUnitOfWork(client, (own) => begin.during(own, () => drizzleTransaction(db, Promise.resolve())));
+}
+
+async function pgliteUnitOfWork(client: PGlite, transaction: (begin: PgliteBegin) => Promise<Transaction>): Promise<UnitOfWork> {
   const end = closing();
-  let opened!: (tx: Transaction) => void;
-  const ready = new Promise<Transaction>((resolve) => (opened = resolve));
   let finished = false;
-  const outcome = client.transaction(async (connection) => {
-    const guarded = {
-      query: (...args: Parameters<typeof connection.query>) => {
-        if (finished) return Promise.reject(new Error(FINISHED));
-        return connection.query(...args);
-      },
-    };
-    const dialect = new PgDialect();
-    const session = new PgliteSession(guarded as never, dialect, undefined);
-    opened(new PgliteTransaction(dialect, session as never, undefined) as unknown as Transaction);
-    return end.finish(async (statement) => (await connection.query(statement.text, statement.params)).rows);
+  let outcome: Promise<boolean> | undefined;
+  const guarded = (connection: PgliteConnection): PgliteConnection => ({
+    query: (...args) => (finished ? Promise.reject(new Error(FINISHED)) : connection.query(...args)),
+    sql: (...args) => (finished ? Promise.reject(new Error(FINISHED)) : connection.sql(...args)),
+    exec: (...args) => (finished ? Promise.reject(new Error(FINISHED)) : connection.exec(...args)),
+    rollback: () => connection.rollback(),
+    listen: (...args) => connection.listen(...args),
+    get closed() {
+      return finished || connection.closed;
+    },
   });
-  const settled = end.settle(outcome);
-  settled.catch(() => undefined);
-  const tx = await Promise.race([ready, settled.then(() => Promise.reject(new Error('transaction ended before it began')))]);
+  const begin: PgliteBegin = (fn) => {
+    const result = client.transaction(async (connection) => {
+      await fn(guarded(connection));
+      return end.finish(async (statement) => (await connection.query(statement.text, statement.params)).rows);
+    });
+    outcome = end.settle(result);
+    outcome.catch(() => undefined);
+    return result;
+  };
+  const tx = await transaction(begin);
+  const settled = outcome!;
   return {
     tx,
     async commitIf(statement) {

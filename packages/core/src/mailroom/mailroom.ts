@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
-import type { InboundEmail } from '../message/index.js';
 import { parseInboundBody, type IngressLimits, type IngressSecurity, type ReceivedPost } from '../ingress/index.js';
 import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
-import { createWorker, eventLoopSaturation, type ProcessContext, type ProcessOutcome, type WorkerOptions } from '../runtime/index.js';
-import { createRouter, recipientsOf, RouteNameError, type Params, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
+import { createWorker, eventLoopSaturation, type Processor, type Worker, type WorkerOptions } from '../runtime/index.js';
+import { createRouter, RouteNameError, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
 import type { Mailer, MessageIds, ReplyAddresses, ReplyAddressOptions } from '../outbound/index.js';
 import {
   createEventDispatcher,
@@ -17,12 +16,12 @@ import {
 } from '../events/index.js';
 import { compose } from './compose.js';
 import { MailroomConfigurationError } from './errors.js';
-import { createMailWiring, type MailroomMailOptions } from './mail.js';
-import { createSenderAuth, type MailroomSenderAuthOptions } from './sender-auth.js';
+import { createMailWiring, type MailWiring, type MailroomMailOptions } from './mail.js';
+import { BackgroundWork } from './lifecycle.js';
+import { emailProcessor, type RouteTarget } from './processing.js';
+import { createSenderAuth, type MailroomSenderAuthOptions, type SenderAuth } from './sender-auth.js';
 import { replyTokenMiddleware, type ReplyTokenRouteOptions, type RouteFields } from './reply-token.js';
 import {
-  createContext,
-  withFields,
   type ContextExtension,
   type FallbackHandler,
   type Handler,
@@ -135,8 +134,7 @@ export interface RouteOptions<E = unknown, Param extends string = string> extend
 /** The names a route's `replyToken` option may take: the pattern's params. */
 export type ParamName<P> = keyof ParamsOf<P> & string;
 
-/** What the router leads to: a route handler or the fallback. */
-export type RouteTarget = (ctx: MailContext) => unknown;
+export type { RouteTarget } from './processing.js';
 
 export interface Mailroom<E extends object = {}> {
   readonly store: Store;
@@ -222,155 +220,39 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   const router = createRouter<RouteTarget>();
   const middleware: Array<Middleware<any>> = [];
   const extensions: Array<ContextExtension<any, object>> = options.context ? [options.context] : [];
-  const workerSettings = options.worker ?? {};
   const mail = createMailWiring(store, logger, options.mail);
-  const dispatcher = createEventDispatcher({ ...options.eventDispatcher, store, logger });
-  let dispatcherWanted = Boolean(options.eventsSecurity);
   const senderAuth = options.senderAuth
-    ? createSenderAuth(store, checkedSenderAuth(options.senderAuth), { limits: options.limits, maxAttempts: workerSettings.maxAttempts ?? 8 })
+    ? createSenderAuth(store, checkedSenderAuth(options.senderAuth), { limits: options.limits, maxAttempts: options.worker?.maxAttempts ?? 8 })
     : null;
-
-  async function processEmail({ record, email, attempt, tx, afterCommit }: ProcessContext): Promise<ProcessOutcome> {
-    await senderAuth?.record(tx, record.id, email);
-    let match;
-    try {
-      match = router.match(email, { forcedRoute: record.forcedRoute });
-    } catch (error) {
-      // A replay forced a route that no longer exists: a configuration problem retries cannot fix.
-      if (error instanceof RouteNameError) return { status: 'unrouted', note: error.message };
-      throw error;
-    }
-    if (!match) return { status: 'unrouted', note: unroutedNote(email) };
-    const route = match.route.name;
-    const ctx = createContext({
-      record, email, attempt, tx, store,
-      route, params: match.params, recipient: match.recipient, forced: match.forced,
-      log: withFields(logger, { id: record.id, route }),
-      afterCommit,
-      mail: mail.fieldsFor,
-    });
-    for (const extension of extensions) addFields(ctx, await extension(ctx));
-    await compose(middleware, match.route.target)(ctx);
-    const outcome = ctx.outcome;
-    return {
-      status: outcome.status,
-      route,
-      recipient: match.recipient?.address ?? null,
-      note: outcome.status === 'delivered' ? null : outcome.reason,
-    };
-  }
-
-  let receiving = 0;
-  const yieldAt = workerSettings.yieldToWebhookAt ?? 8;
-  // Posts queue in the socket rather than in `fetch` when the event loop is what is full (PGlite's queries run on
-  // it), so a saturated loop with any post being received counts as busy too.
-  const saturated = eventLoopSaturation();
-  const worker = createWorker({
+  const receiving = receivingCounter();
+  const dispatcher = createEventDispatcher({ ...options.eventDispatcher, store, logger });
+  const work = new BackgroundWork({
     store,
-    processor: processEmail,
-    logger,
-    ...(yieldAt > 0 ? { yieldWhile: () => receiving >= yieldAt || (receiving > 0 && saturated()) } : {}),
-    ...(options.limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits: options.limits }) } : {}),
-    ...(senderAuth ? { prepare: senderAuth.prepare } : {}),
-    ...pick(workerSettings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'maxTakeovers', 'retention']),
+    worker: mailroomWorker(options, logger, emailProcessor({ store, logger, router, middleware, extensions, mail, senderAuth }), receiving, senderAuth),
+    mail,
+    dispatcher,
+    autoStart: options.worker?.autoStart !== false,
+    dispatcherWanted: Boolean(options.eventsSecurity),
   });
-  let started = false;
-  let stopped = false;
-
-  async function ingest(post: ReceivedPost): Promise<ReceiveResult> {
-    // With a slot free in this process's worker, the row is stored leased to it and processed from the email just
-    // parsed: no claim, no re-read. Otherwise it is stored pending and claimed in turn.
-    const reservation = started ? worker.reserve() : null;
-    let result;
-    try {
-      result = await store.inbox.ingest(post, reservation ? { lease: reservation } : {});
-    } catch (error) {
-      if (reservation) worker.release(reservation);
-      throw error;
-    }
-    const { id, duplicate, record } = result;
-    autoStart();
-    if (reservation && !duplicate) worker.take(reservation, record, post.email);
-    else {
-      if (reservation) worker.release(reservation);
-      if (started) worker.kick(id, duplicate ? undefined : post.email); // no re-parse for the email just received
-    }
-    return { id, duplicate };
-  }
-
-  function autoStart(): void {
-    if (!started && !stopped && workerSettings.autoStart !== false) mailroom.start(); // not after stop(): shutting down
-  }
-
-  const eventsFetch = options.eventsSecurity
-    ? eventsHandler({
-        store,
-        logger,
-        ...options.eventsSecurity,
-        onStored: () => {
-          autoStart();
-          dispatcher.kick(); // a no-op until started
-        },
-      })
-    : async () =>
-        Response.json(
-          { error: 'events_not_configured', reason: 'the Event Webhook is not enabled: createMailroom({ eventsSecurity })' },
-          { status: 404 },
-        );
-
-  function declare(name: string | null, pattern: RoutePattern, handler: RouteTarget, routeOptions: RouteOptions<any> = {}): void {
-    const chain: Array<Middleware<any>> = [];
-    const own = routeOptions.replyAddresses ? mail.withReplyAddresses(routeOptions.replyAddresses) : null;
-    if (own) {
-      chain.push(async (ctx, next) => {
-        const fields = own.fieldsFor(ctx);
-        Object.assign(ctx, { reply: fields.reply, autoReply: fields.autoReply });
-        await next();
-      });
-    }
-    if (routeOptions.replyToken !== undefined) {
-      const signer = own?.replyAddresses ?? mail.replyAddresses;
-      if (!signer) {
-        throw new MailroomConfigurationError(`route ${name ?? String(pattern)}: replyToken needs createMailroom({ mail: { replyAddresses } }) or the route's replyAddresses`);
-      }
-      chain.push(replyTokenMiddleware(signer, routeOptions));
-    }
-    const use = routeOptions.use;
-    if (use) chain.push(...(typeof use === 'function' ? [use] : use));
-    const target: RouteTarget = chain.length ? compose(chain, handler) : handler;
-    if (name === null) router.add(pattern, target);
-    else router.add(name, pattern, target);
-  }
-
-  // Posts being received right now that are known to be SendGrid's: the worker yields to them (yieldToWebhookAt).
-  // A post counts from the moment it authenticated (headers for basic/bearer, the verified signature for signed
-  // posts) until it is answered, so unauthenticated or forged posts, however slow, never hold the worker back.
-  const counted = new WeakSet<Request>();
-  const inbound = inboundHandler({
+  const fetch = receiving.fetch(inboundHandler({
     security: options.security,
     ...(options.limits ? { limits: options.limits } : {}),
     logger: httpLoggerFor(logger),
-    onAuthenticated: (request) => {
-      counted.add(request);
-      receiving++;
-    },
-    onEmail: (post) => answerStored(() => ingest(post), logger),
-  });
-  const fetch = async (request: Request): Promise<Response> => {
-    try {
-      return await inbound(request);
-    } finally {
-      if (counted.delete(request)) receiving--;
-    }
-  };
+    onAuthenticated: receiving.authenticated,
+    onEmail: (post) => answerStored(() => work.ingest(post), logger),
+  }));
+  const eventsFetch = eventsFetchOf(options, logger, () => work.eventsStored());
 
   const mailroom: Mailroom<E> = {
     store,
     router,
     route(...args: unknown[]) {
       // (name, pattern, handler, options?) has a function third; (pattern, handler, options?) does not.
-      if (typeof args[2] === 'function') declare(args[0] as string, args[1] as RoutePattern, args[2] as RouteTarget, args[3] as RouteOptions);
-      else declare(null, args[0] as RoutePattern, args[1] as RouteTarget, args[2] as RouteOptions);
+      const named = typeof args[2] === 'function';
+      const [name, pattern, handler, routeOptions] = (named ? args : [null, ...args]) as [string | null, RoutePattern, RouteTarget, RouteOptions?];
+      const target = routeTarget(name ?? String(pattern), handler, routeOptions ?? {}, mail);
+      if (name === null) router.add(pattern, target);
+      else router.add(name, pattern, target);
       return this;
     },
     fallback(handler) {
@@ -385,7 +267,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       extensions.push(extension as ContextExtension<any, object>);
       return this as never;
     },
-    ingest,
+    ingest: (post) => work.ingest(post),
     fetch,
     eventsFetch,
     mailer: mail.mailer,
@@ -394,57 +276,24 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     events: {
       on(kind, handler) {
         dispatcher.on(kind, handler);
-        if (!dispatcherWanted) {
-          dispatcherWanted = true;
-          if (started) dispatcher.start();
-        }
+        work.wantDispatcher();
         return this;
       },
     },
-    app() {
-      const app = new Hono();
-      app.all('/parse', (c) => fetch(c.req.raw)); // other methods: 405 from the handler
-      app.all('/events', (c) => eventsFetch(c.req.raw));
-      return app;
-    },
-    nodeHandler() {
-      return toNodeHandler(fetch);
-    },
+    app: () => sendgridApp(fetch, eventsFetch),
+    nodeHandler: () => toNodeHandler(fetch),
     get state() {
-      return started ? 'running' : stopped ? 'stopped' : 'idle';
+      return work.state;
     },
-    start() {
-      if (started) return;
-      started = true;
-      stopped = false;
-      worker.start();
-      mail.deliverer?.start();
-      if (dispatcherWanted) dispatcher.start();
-    },
-    async stop() {
-      if (!started) return;
-      started = false;
-      stopped = true;
-      // Handlers queue mail and mail causes events: stop in that order so nothing is left half-done.
-      await worker.stop();
-      await mail.deliverer?.stop();
-      await dispatcher.stop();
-    },
-    async drain() {
-      await worker.drain();
-      await mail.deliverer?.drain();
-      // Only a dispatcher with handlers (or the Event Webhook) claims events: another dispatcher may own them.
-      if (dispatcherWanted) {
-        await dispatcher.drain();
-        await mail.deliverer?.drain();
-      }
-    },
+    start: () => work.start(),
+    stop: () => work.stop(),
+    drain: () => work.drain(),
     async replay(target, replayOptions = {}) {
       if (replayOptions.route && !router.has(replayOptions.route)) {
         throw new RouteNameError(`no route named "${replayOptions.route}"`);
       }
       const count = await store.inbox.replay(target, replayOptions);
-      if (started) worker.kick(typeof target === 'string' ? target : undefined);
+      work.kick(typeof target === 'string' ? target : undefined);
       return count;
     },
   } as Mailroom<E>;
@@ -464,16 +313,95 @@ function checkedSenderAuth(senderAuth: MailroomSenderAuthOptions): MailroomSende
   return senderAuth;
 }
 
-function unroutedNote(email: InboundEmail): string {
-  const candidates = recipientsOf(email).map((r) => r.address);
-  return candidates.length ? `no route matched ${candidates.slice(0, 5).join(', ')}` : 'no recipients';
+/**
+ * Counts the authenticated posts being received right now (the worker yields to them, `yieldToWebhookAt`): from the
+ * moment a post authenticated (headers for basic/bearer, the verified signature for signed posts) until it is
+ * answered, so unauthenticated or forged posts, however slow, never hold the worker back.
+ */
+function receivingCounter() {
+  const counted = new WeakSet<Request>();
+  let receiving = 0;
+  return {
+    get count() {
+      return receiving;
+    },
+    authenticated(request: Request) {
+      counted.add(request);
+      receiving++;
+    },
+    fetch(inbound: (request: Request) => Promise<Response>) {
+      return async (request: Request): Promise<Response> => {
+        try {
+          return await inbound(request);
+        } finally {
+          if (counted.delete(request)) receiving--;
+        }
+      };
+    },
+  };
 }
 
-function addFields(ctx: MailContext<Params>, extra: object): void {
-  for (const key of Object.keys(extra)) {
-    if (key in ctx) throw new Error(`context extension cannot replace ctx.${key}`);
+function mailroomWorker(
+  options: MailroomOptions<any>,
+  logger: Logger,
+  processor: Processor,
+  receiving: { readonly count: number },
+  senderAuth: SenderAuth | null,
+): Worker {
+  const settings = options.worker ?? {};
+  const yieldAt = settings.yieldToWebhookAt ?? 8;
+  // Posts queue in the socket rather than in `fetch` when the event loop is what is full (PGlite's queries run on
+  // it), so a saturated loop with any post being received counts as busy too.
+  const saturated = eventLoopSaturation();
+  const limits = options.limits;
+  return createWorker({
+    store: options.store,
+    processor,
+    logger,
+    ...(yieldAt > 0 ? { yieldWhile: () => receiving.count >= yieldAt || (receiving.count > 0 && saturated()) } : {}),
+    ...(limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits }) } : {}),
+    ...(senderAuth ? { prepare: senderAuth.prepare } : {}),
+    ...pick(settings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'maxTakeovers', 'retention']),
+  });
+}
+
+function eventsFetchOf(options: MailroomOptions<any>, logger: Logger, onStored: () => void): (request: Request) => Promise<Response> {
+  if (options.eventsSecurity) return eventsHandler({ store: options.store, logger, ...options.eventsSecurity, onStored });
+  return async () =>
+    Response.json(
+      { error: 'events_not_configured', reason: 'the Event Webhook is not enabled: createMailroom({ eventsSecurity })' },
+      { status: 404 },
+    );
+}
+
+/** A route's handler behind its own chain: its reply addresses, its reply token check, its `use` middleware. */
+function routeTarget(label: string, handler: RouteTarget, routeOptions: RouteOptions<any>, mail: MailWiring): RouteTarget {
+  const chain: Array<Middleware<any>> = [];
+  const own = routeOptions.replyAddresses ? mail.withReplyAddresses(routeOptions.replyAddresses) : null;
+  if (own) {
+    chain.push(async (ctx, next) => {
+      const fields = own.fieldsFor(ctx);
+      Object.assign(ctx, { reply: fields.reply, autoReply: fields.autoReply });
+      await next();
+    });
   }
-  Object.assign(ctx, extra);
+  if (routeOptions.replyToken !== undefined) {
+    const signer = own?.replyAddresses ?? mail.replyAddresses;
+    if (!signer) {
+      throw new MailroomConfigurationError(`route ${label}: replyToken needs createMailroom({ mail: { replyAddresses } }) or the route's replyAddresses`);
+    }
+    chain.push(replyTokenMiddleware(signer, routeOptions));
+  }
+  const use = routeOptions.use;
+  if (use) chain.push(...(typeof use === 'function' ? [use] : use));
+  return chain.length ? compose(chain, handler) : handler;
+}
+
+function sendgridApp(fetch: (request: Request) => Promise<Response>, eventsFetch: (request: Request) => Promise<Response>): Hono {
+  const app = new Hono();
+  app.all('/parse', (c) => fetch(c.req.raw)); // other methods: 405 from the handler
+  app.all('/events', (c) => eventsFetch(c.req.raw));
+  return app;
 }
 
 function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
