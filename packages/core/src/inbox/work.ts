@@ -102,13 +102,17 @@ function handoff<A extends unknown[], R>() {
     },
     during<T>(own: (...args: A) => R, start: () => T): T {
       next = own;
+      let result: T;
       try {
-        return start();
-      } finally {
-        const unused = next !== null;
+        result = start();
+      } catch (error) {
         next = null;
-        if (unused) throw new Error('unit of work: drizzle did not begin its transaction through the client');
+        throw error;
       }
+      const unused = next !== null;
+      next = null;
+      if (unused) throw new Error('unit of work: drizzle did not begin its transaction through the client');
+      return result;
     },
   };
 }

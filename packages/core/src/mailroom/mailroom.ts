@@ -30,6 +30,10 @@ import {
 } from './context.js';
 import { answerStored, httpLoggerFor, type ReceiveResult } from './respond.js';
 
+// Inside, the Mailroom keeps its context extension's middleware and options erased; `Mailroom<E>` is the typed face.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- erased on purpose (E is contravariant in a middleware)
+type ErasedExtension = any;
+
 /** Worker settings; see `createWorker` in runtime/. */
 export interface MailroomWorkerOptions {
   concurrency?: number;
@@ -218,8 +222,8 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   const { store } = options;
   const logger = options.logger ?? store.logger;
   const router = createRouter<RouteTarget>();
-  const middleware: Array<Middleware<any>> = [];
-  const extensions: Array<ContextExtension<any, object>> = options.context ? [options.context] : [];
+  const middleware: Array<Middleware<ErasedExtension>> = [];
+  const extensions: Array<ContextExtension<ErasedExtension, object>> = options.context ? [options.context] : [];
   const mail = createMailWiring(store, logger, options.mail);
   const senderAuth = options.senderAuth
     ? createSenderAuth(store, checkedSenderAuth(options.senderAuth), { limits: options.limits, maxAttempts: options.worker?.maxAttempts ?? 8 })
@@ -264,7 +268,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       return this;
     },
     extend(extension) {
-      extensions.push(extension as ContextExtension<any, object>);
+      extensions.push(extension as ContextExtension<ErasedExtension, object>);
       return this as never;
     },
     ingest: (post) => work.ingest(post),
@@ -342,7 +346,7 @@ function receivingCounter() {
 }
 
 function mailroomWorker(
-  options: MailroomOptions<any>,
+  options: MailroomOptions<ErasedExtension>,
   logger: Logger,
   processor: Processor,
   receiving: { readonly count: number },
@@ -365,7 +369,7 @@ function mailroomWorker(
   });
 }
 
-function eventsFetchOf(options: MailroomOptions<any>, logger: Logger, onStored: () => void): (request: Request) => Promise<Response> {
+function eventsFetchOf(options: MailroomOptions<ErasedExtension>, logger: Logger, onStored: () => void): (request: Request) => Promise<Response> {
   if (options.eventsSecurity) return eventsHandler({ store: options.store, logger, ...options.eventsSecurity, onStored });
   return async () =>
     Response.json(
@@ -375,8 +379,8 @@ function eventsFetchOf(options: MailroomOptions<any>, logger: Logger, onStored: 
 }
 
 /** A route's handler behind its own chain: its reply addresses, its reply token check, its `use` middleware. */
-function routeTarget(label: string, handler: RouteTarget, routeOptions: RouteOptions<any>, mail: MailWiring): RouteTarget {
-  const chain: Array<Middleware<any>> = [];
+function routeTarget(label: string, handler: RouteTarget, routeOptions: RouteOptions<ErasedExtension>, mail: MailWiring): RouteTarget {
+  const chain: Array<Middleware<ErasedExtension>> = [];
   const own = routeOptions.replyAddresses ? mail.withReplyAddresses(routeOptions.replyAddresses) : null;
   if (own) {
     chain.push(async (ctx, next) => {

@@ -90,6 +90,7 @@ type ReadonlyValue<V> = V extends readonly (infer E)[] ? readonly E[] : V extend
 type ReadonlyFields = { readonly [K in keyof ObjectFields]: ReadonlyValue<ObjectFields[K]> };
 
 // The class's fields are EmailFields, merged in through this interface and set by the constructor.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- the constructor sets every field
 export interface InboundEmail extends ReadonlyFields {
   /**
    * DKIM as Mailroom verified it on this email's raw bytes (`createMailroom({ senderAuth: { dkim: 'verify' } })`),
@@ -103,6 +104,7 @@ export interface InboundEmail extends ReadonlyFields {
  * One email received through the Inbound Parse Webhook: the one object handlers see.
  * Immutable; text bodies use LF line endings; Message-IDs carry no angle brackets.
  */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- see the interface above
 export class InboundEmail {
   /** The fields as set (NUL removed), for toJSON. */
   readonly #fields: ObjectFields;
