@@ -120,46 +120,33 @@ async function crashScenario(
   expect(tally.noAnswer + tally.server5xx).toBeGreaterThan(0);
 }
 
-describe('crash: the server SIGKILLed at random moments under load and restarted', () => {
-  it.skipIf(!PG)('PostgreSQL: every post stored once and processed once', async () => {
+/** The scenario on PostgreSQL (when it runs here) and on a PGlite data directory. */
+function onBothStores(signal: 'SIGKILL' | 'SIGTERM', sizes: { pg: [number, number]; pglite: [number, number] }, seed: number) {
+  const claim = signal === 'SIGKILL' ? 'every post stored once and processed once' : 'every post answered 2xx is stored and processed, none lost';
+  it.skipIf(!PG)(`PostgreSQL: ${claim}`, async () => {
     const database = await createTestDatabase(PG!);
     try {
-      await crashScenario('PostgreSQL', { DATABASE_URL: database.url }, { posts: scaled(600, 60), kills: Math.max(10, scaled(12)), seed: 11 });
+      await crashScenario('PostgreSQL', { DATABASE_URL: database.url }, { posts: sizes.pg[0], kills: sizes.pg[1], seed, signal });
     } finally {
       await current?.kill();
       await database.drop();
     }
   });
-
-  it('PGlite data directory: every post stored once and processed once', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'mailroom-reliability-crash-'));
+  it(`PGlite data directory: ${claim}`, async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), `mailroom-reliability-${signal.toLowerCase()}-`));
     try {
-      await crashScenario('PGlite data dir', { DATABASE_URL: '', DATA_DIR: dataDir }, { posts: scaled(200, 30), kills: 10, seed: 12 });
+      await crashScenario('PGlite data dir', { DATABASE_URL: '', DATA_DIR: dataDir }, { posts: sizes.pglite[0], kills: sizes.pglite[1], seed: seed + 1, signal });
     } finally {
       await current?.kill();
       await rm(dataDir, { recursive: true, force: true });
     }
   });
+}
+
+describe('crash: the server SIGKILLed at random moments under load and restarted', () => {
+  onBothStores('SIGKILL', { pg: [scaled(600, 60), Math.max(10, scaled(12))], pglite: [scaled(200, 30), 10] }, 11);
 });
 
 describe('stop: the server SIGTERMed under load (an orderly stop, as a deploy does) and restarted', () => {
-  it.skipIf(!PG)('PostgreSQL: every post answered 2xx is stored and processed, none lost', async () => {
-    const database = await createTestDatabase(PG!);
-    try {
-      await crashScenario('PostgreSQL', { DATABASE_URL: database.url }, { posts: scaled(400, 40), kills: 6, seed: 21, signal: 'SIGTERM' });
-    } finally {
-      await current?.kill();
-      await database.drop();
-    }
-  });
-
-  it('PGlite data directory: every post answered 2xx is stored and processed, none lost', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'mailroom-reliability-stop-'));
-    try {
-      await crashScenario('PGlite data dir', { DATABASE_URL: '', DATA_DIR: dataDir }, { posts: scaled(150, 30), kills: 5, seed: 22, signal: 'SIGTERM' });
-    } finally {
-      await current?.kill();
-      await rm(dataDir, { recursive: true, force: true });
-    }
-  });
+  onBothStores('SIGTERM', { pg: [scaled(400, 40), 6], pglite: [scaled(150, 30), 5] }, 21);
 });

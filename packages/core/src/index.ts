@@ -25,51 +25,11 @@
 
 // The Mailroom, its handler contract and its configuration.
 export { createMailroom, MailroomConfigurationError, isConfigurationError, requireAuthenticatedSender, DkimLookupError, securityFromEnv } from './mailroom/index.js';
-export type {
-  Mailroom,
-  MailroomOptions,
-  MailroomWorkerOptions,
-  MailroomEventsSecurity,
-  MailroomEvents,
-  MailroomMailOptions,
-  MailroomSenderAuthOptions,
-  RouteOptions,
-  ParamName,
-  RouteTarget,
-  MailFields,
-  VerifiedReplyToken,
-  ReplyTokenRouteOptions,
-  RouteFields,
-  RequireAuthenticatedSenderOptions,
-  MailContext,
-  RouteContext,
-  FallbackContext,
-  Handler,
-  FallbackHandler,
-  Middleware,
-  ContextExtension,
-  HandlerOutcome,
-  ReceiveResult,
-  EnvSecurity,
-  SecurityFromEnvOptions,
-} from './mailroom/index.js';
+export type { Mailroom, MailroomOptions, MailroomWorkerOptions, MailroomEventsSecurity, MailroomEvents, MailroomMailOptions, MailroomSenderAuthOptions, RouteOptions, ParamName, RouteTarget, MailFields, VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields, RequireAuthenticatedSenderOptions, MailContext, RouteContext, FallbackContext, Handler, FallbackHandler, Middleware, ContextExtension, HandlerOutcome, ReceiveResult, EnvSecurity, SecurityFromEnvOptions } from './mailroom/index.js';
 
 // The model every handler receives.
 export { InboundEmail, Attachment, UnprocessableEmailError } from './message/index.js';
-export type {
-  InboundEmailInit,
-  InboundEmailJSON,
-  InboundMode,
-  Header,
-  Envelope,
-  DkimResult,
-  AuthResults,
-  SpamCheck,
-  AttachmentInit,
-  AttachmentJSON,
-  AttachmentSource,
-  EmailAddress,
-} from './message/index.js';
+export type { InboundEmailInit, InboundEmailJSON, InboundMode, Header, Envelope, DkimResult, AuthResults, SpamCheck, AttachmentInit, AttachmentJSON, AttachmentSource, EmailAddress } from './message/index.js';
 export { assertAuthenticatedSender, authVerdict } from './text/index.js';
 export type { AuthVerdict, SenderCheck, SenderEvidence } from './text/index.js';
 
