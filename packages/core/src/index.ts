@@ -6,7 +6,8 @@
  * context types, the transports a Mailroom is configured with and the errors it throws. The building blocks
  * under it are subpaths, each with its own index doc (a folder's `public.ts`):
  * `@mailroom/core/ingress` (verify and parse posts without a Mailroom), `/text` (reply extraction,
- * classification, DSNs, addresses), `/inbox` (blob stores, statuses, idempotency), `/routing`, `/runtime` (the
+ * classification, DSNs, addresses), `/inbox` (blob stores, statuses, idempotency), `/routing`, `/queue` (lease
+ * queues: claim, lease, backoff, bounded attempts), `/runtime` (the
  * generic worker), `/outbound` (mailer, outbox, threading, signed reply addresses), `/events` (Event Webhook),
  * `/http` (handlers, Node adapters, health, metrics, credentials from the environment) and `/testing`.
  * `scripts/count-root-exports.mjs` (run by CI) keeps the root at 40 runtime values or fewer.
@@ -45,7 +46,8 @@ export { HandlerTimeoutError, HandlerStallError } from './runtime/index.js';
 // What a Mailroom receives with and sends through.
 export { IngressError, IngressConfigurationError, DEFAULT_LIMITS } from './ingress/public.js';
 export type { IngressLimits, IngressSecurity, ReceivedPost } from './ingress/public.js';
-export { sendgridTransport, smtpTransport, outboxOnlyTransport, TransportError, OutboundMessageError, ReplyAddressError, JobTimeoutError } from './outbound/public.js';
+export { sendgridTransport, smtpTransport, outboxOnlyTransport, TransportError, OutboundMessageError, ReplyAddressError } from './outbound/public.js';
+export { JobTimeoutError } from './queue/public.js';
 export type { Transport, DeliveryResult, SendGridTransportOptions, SmtpTransportOptions, Mailer, OutboundMessage, PreparedMessage, SigningKey } from './outbound/public.js';
 export { startServer } from './http/index.js';
 export type { StartServerOptions, RunningServer } from './http/index.js';

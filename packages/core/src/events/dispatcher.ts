@@ -1,6 +1,6 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Queryable, type Store, type Transaction } from '../inbox/index.js';
-import { attemptsUsedUp, claimable, createPollLoop, decideRetry, defaultWorkerId, leaseTo, withTimeout } from '../outbound/index.js';
+import { createLeaseQueue, withTimeout } from '../queue/index.js';
 import { events } from './schema.js';
 import { toStoredEvent } from './store.js';
 import type { EventKind, EventOfKind } from './types.js';
@@ -102,44 +102,32 @@ export async function requeueEvent(db: Queryable, id: string): Promise<boolean> 
  */
 export function createEventDispatcher(options: EventDispatcherOptions): EventDispatcher {
   const { store } = options;
-  const workerId = options.workerId ?? defaultWorkerId();
-  const leaseMs = options.leaseMs ?? 5 * 60_000;
-  const maxAttempts = options.maxAttempts ?? 8;
-  const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
-  const policy = { maxAttempts, backoff };
-  const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, leaseMs));
   const logger = options.logger ?? store.logger;
+  const queue = createLeaseQueue({
+    db: store.db,
+    table: events,
+    key: events.id,
+    waiting: 'pending',
+    leased: 'processing',
+    failed: 'failed',
+    tieBreak: [events.receivedAt],
+    workerId: options.workerId,
+    leaseMs: options.leaseMs,
+    maxAttempts: options.maxAttempts,
+    backoff: options.backoff,
+    failedColumns: () => ({ processedAt: sql`now()`, nextAttemptAt: sql`now()` }),
+    describeError,
+    isOutage: isUnavailableError,
+  });
+  const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, queue.leaseMs));
   const handlers = new Map<string, Array<EventHandler<any>>>();
-
-  async function claim() {
-    return store.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: events.id })
-        .from(events)
-        .where(claimable(events, 'pending', 'processing'))
-        .orderBy(asc(events.nextAttemptAt), asc(events.receivedAt))
-        .limit(options.claimLimit ?? 500)
-        .for('update', { skipLocked: true });
-      if (due.length === 0) return [];
-      return tx
-        .update(events)
-        .set({ status: 'processing', ...leaseTo(events, workerId, leaseMs) })
-        .where(inArray(events.id, due.map((d) => d.id)))
-        .returning();
-    });
-  }
 
   /** Runs the event's handlers in its transaction (nothing, when another dispatcher took the event over). */
   async function run(row: EventRow, hooks: Array<() => unknown>): Promise<void> {
     const stored = storedEvent(row);
     const list = [...(handlers.get(stored.event.kind) ?? []), ...(handlers.get('*') ?? [])];
     await store.transaction(async (tx) => {
-      const [lease] = await tx
-        .select({ owner: events.leaseOwner })
-        .from(events)
-        .where(and(eq(events.id, row.id), eq(events.status, 'processing')))
-        .for('update');
-      if (lease?.owner !== workerId) return; // another dispatcher took it over
+      if (!(await queue.holds(row, tx))) return; // another dispatcher took it over
       const ctx: EventHandlerContext = {
         tx,
         attempt: row.attempts,
@@ -153,23 +141,17 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
       };
       // A throw (sync or async) or a handler that never settles rolls the transaction back.
       await withTimeout(all(), handlerTimeoutMs, `event handlers for ${row.event}`);
-      await tx
-        .update(events)
-        .set({ status: 'done', processedAt: sql`now()`, leaseOwner: null, leaseUntil: null, lastError: null })
-        .where(eq(events.id, row.id));
+      await queue.finish([row], { status: 'done', processedAt: sql`now()`, lastError: null }, tx);
     });
   }
 
+  /** One event, poison-pill safe (a database outage ends the round; the lease brings the event back later). */
   async function handle(row: EventRow): Promise<void> {
     const hooks: Array<() => unknown> = [];
-    try {
-      const usedUp = attemptsUsedUp(row.attempts, maxAttempts);
-      if (usedUp) throw Object.assign(new Error(usedUp), { permanent: true });
-      await run(row, hooks);
-    } catch (error) {
-      // A database outage ends the round; the lease brings the event back later.
-      if (isUnavailableError(error)) throw error;
-      await recordFailure(row, error);
+    const failure = await queue.attempt(row, () => run(row, hooks));
+    if (failure) {
+      const { decision, lastError } = failure;
+      logger[decision.final ? 'error' : 'warn'](decision.final ? 'event_failed' : 'event_retry', { id: row.id, event: row.event, attempt: row.attempts, error: lastError });
       return;
     }
     for (const hook of hooks) {
@@ -181,33 +163,12 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
     }
   }
 
-  async function recordFailure(row: EventRow, error: unknown): Promise<void> {
-    const decision = decideRetry(row.attempts, error, policy);
-    await store.transaction((tx) =>
-      tx
-        .update(events)
-        .set({
-          status: decision.final ? 'failed' : 'pending',
-          lastError: describeError(error),
-          leaseOwner: null,
-          leaseUntil: null,
-          ...(decision.final ? { processedAt: sql`now()` } : {}),
-          nextAttemptAt: sql`now() + ${`${decision.final ? 0 : decision.delayMs} milliseconds`}::interval`,
-        })
-        .where(and(eq(events.id, row.id), eq(events.leaseOwner, workerId))),
-    );
-    logger[decision.final ? 'error' : 'warn'](decision.final ? 'event_failed' : 'event_retry', { id: row.id, event: row.event, attempt: row.attempts, error: describeError(error) });
-  }
-
-  async function round(): Promise<number> {
-    const rows = await claim();
-    for (const row of rows) await handle(row);
-    return rows.length;
-  }
-
-  const loop = createPollLoop({
-    round,
+  const loop = queue.loop({
     pollMs: options.pollMs ?? 1000,
+    claimLimit: options.claimLimit ?? 500,
+    handle: async (rows) => {
+      for (const row of rows) await handle(row);
+    },
     onError: (error) => logger.error('event_dispatcher_error', { error: describeError(error) }),
   });
 

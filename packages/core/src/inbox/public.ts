@@ -13,5 +13,5 @@ export type { BlobStore, BlobData } from './blobs.js';
 export type { MigrationSet, AppliedMigration } from './migrations.js';
 export { StoreUnavailableError, DatabaseOpenError, InvalidBlobKeyError, InboundEmailNotFoundError, isUnavailableError } from './errors.js';
 export { runOnce } from './idempotency.js';
-export { jsonLogger, silentLogger } from './log.js';
+export { jsonLogger, silentLogger, describeError } from './log.js';
 export type { Logger, InboxEvent, InboxEventName } from './log.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Store } from '../inbox/index.js';
 import { isPermanentFailure } from '../message/index.js';
 import { prepareOutbound, type OutboundRow } from './outbox.js';
-import { attemptsUsedUp, claimable, createPollLoop, decideRetry, defaultWorkerId, leaseTo, withTimeout } from './poll-loop.js';
+import { createLeaseQueue, withTimeout } from '../queue/index.js';
 import { outboundMessages } from './schema.js';
 import type { PreparedMessage } from './message.js';
 import { TransportError, type Transport } from './transport.js';
@@ -46,31 +46,24 @@ export interface OutboxDeliverer {
  */
 export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDeliverer {
   const { store, transport } = options;
-  const workerId = options.workerId ?? defaultWorkerId();
-  const leaseMs = options.leaseMs ?? 5 * 60_000;
-  const maxAttempts = options.maxAttempts ?? 8;
-  const backoff = { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 };
-  const policy = { maxAttempts, backoff };
   const claimLimit = options.claimLimit ?? 200;
   const logger = options.logger ?? store.logger;
-
-  async function claim(): Promise<OutboundRow[]> {
-    return store.transaction(async (tx) => {
-      const due = await tx
-        .select({ id: outboundMessages.id })
-        .from(outboundMessages)
-        .where(claimable(outboundMessages, 'queued', 'sending'))
-        .orderBy(asc(outboundMessages.nextAttemptAt), asc(outboundMessages.createdAt))
-        .limit(claimLimit)
-        .for('update', { skipLocked: true });
-      if (due.length === 0) return [];
-      return tx
-        .update(outboundMessages)
-        .set({ status: 'sending', ...leaseTo(outboundMessages, workerId, leaseMs) })
-        .where(inArray(outboundMessages.id, due.map((d) => d.id)))
-        .returning();
-    });
-  }
+  const queue = createLeaseQueue({
+    db: store.db,
+    table: outboundMessages,
+    key: outboundMessages.id,
+    waiting: 'queued',
+    leased: 'sending',
+    failed: 'failed',
+    tieBreak: [outboundMessages.createdAt],
+    workerId: options.workerId,
+    leaseMs: options.leaseMs,
+    maxAttempts: options.maxAttempts,
+    backoff: options.backoff,
+    failedColumns: () => ({ nextAttemptAt: sql`now()` }),
+    describeError,
+  });
+  const { leaseMs } = queue;
 
   function groups(rows: OutboundRow[]): OutboundRow[][] {
     const byKey = new Map<string, OutboundRow[]>();
@@ -117,14 +110,12 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
       if (!(error instanceof TransportError) && isUnavailableError(error)) throw error;
       return error ?? new Error('transport failed without an error');
     }
-    const updated = await store.transaction((tx) =>
-      tx
-        .update(outboundMessages)
-        .set({ status: 'sent', sentAt: sql`now()`, providerMessageId, transport: transport.name, leaseOwner: null, leaseUntil: null, lastError: null })
-        .where(and(inArray(outboundMessages.id, ids), eq(outboundMessages.leaseOwner, workerId)))
-        .returning({ id: outboundMessages.id }),
+    const sent = { status: 'sent', sentAt: sql`now()`, providerMessageId, transport: transport.name, lastError: null };
+    const updated = await queue.finish(
+      batch.map((b) => b.row),
+      sent,
     );
-    if (updated.length < ids.length) logger.warn('outbound_lease_lost', { ids, workerId });
+    if (updated.length < ids.length) logger.warn('outbound_lease_lost', { ids, workerId: queue.workerId });
     logger.info('outbound_sent', { ids, transport: transport.name, providerMessageId });
     return null;
   }
@@ -172,56 +163,39 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
   }
 
   async function recordFailure(rows: OutboundRow[], error: unknown): Promise<void> {
-    const retryAfterMs = error instanceof TransportError ? (error.retryAfterMs ?? 0) : 0;
-    const message = describeError(error);
-    await store.transaction(async (tx) => {
-      for (const row of rows) {
-        const decision = permanent(error) ? ({ final: true } as const) : decideRetry(row.attempts, error, policy, retryAfterMs);
-        await tx
-          .update(outboundMessages)
-          .set({
-            status: decision.final ? 'failed' : 'queued',
-            lastError: message,
-            leaseOwner: null,
-            leaseUntil: null,
-            nextAttemptAt: decision.final ? sql`now()` : sql`now() + ${`${decision.delayMs} milliseconds`}::interval`,
-          })
-          .where(and(eq(outboundMessages.id, row.id), eq(outboundMessages.leaseOwner, workerId)));
-        logger[decision.final ? 'error' : 'warn'](decision.final ? 'outbound_failed' : 'outbound_retry', {
-          id: row.id,
-          attempt: row.attempts,
-          error: message,
-          ...(decision.final ? {} : { delayMs: decision.delayMs }),
-        });
-      }
-    });
+    const minDelayMs = error instanceof TransportError ? (error.retryAfterMs ?? 0) : 0;
+    const recorded = await store.transaction((tx) => queue.fail(rows, error, { final: permanent(error), minDelayMs, db: tx }));
+    for (const { row, decision, lastError } of recorded) {
+      logger[decision.final ? 'error' : 'warn'](decision.final ? 'outbound_failed' : 'outbound_retry', {
+        id: row.id,
+        attempt: row.attempts,
+        error: lastError,
+        ...(decision.final ? {} : { delayMs: decision.delayMs }),
+      });
+    }
   }
 
   /** Rows whose earlier attempts all ended with the deliverer gone (lease expired): set aside, not sent again. */
   async function setAsideUsedUp(rows: OutboundRow[]): Promise<OutboundRow[]> {
     const live: OutboundRow[] = [];
     for (const row of rows) {
-      const reason = attemptsUsedUp(row.attempts, maxAttempts);
-      if (reason) await recordFailure([row], Object.assign(new Error(reason), { permanent: true }));
+      const usedUp = queue.usedUp(row);
+      if (usedUp) await recordFailure([row], usedUp);
       else live.push(row);
     }
     return live;
   }
 
-  async function round(): Promise<number> {
-    const rows = await claim();
-    for (const group of groups(await setAsideUsedUp(rows))) await deliverGroup(group);
-    return rows.length;
-  }
-
-  const loop = createPollLoop({
-    round,
+  const loop = queue.loop({
     pollMs: options.pollMs ?? 1000,
+    claimLimit,
+    handle: async (rows) => {
+      for (const group of groups(await setAsideUsedUp(rows))) await deliverGroup(group);
+    },
     onError: (error) => logger.error('outbound_deliverer_error', { error: describeError(error) }),
   });
-  return { workerId, ...loop };
+  return { workerId: queue.workerId, ...loop };
 }
-
 function contentFingerprint(row: OutboundRow): string {
   return createHash('sha256')
     .update(JSON.stringify([row.from, row.replyTo, row.subject, row.text, row.html, row.attachments, row.categories]))

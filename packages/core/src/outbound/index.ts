@@ -24,7 +24,6 @@
  * `mailroom.mailer` and `ctx.reply()` rather than a second mailer and deliverer on the same outbox.
  */
 export * from './public.js';
-// For other folders only: codec pieces, the poll loop (shared with the event dispatcher), the reply-token guard, tables.
+// For other folders only: codec pieces, tables.
 export {  errorMessages as sendgridErrorMessages, retryAfter as sendgridRetryAfterMs } from './transports/sendgrid.js';
-export { claimable, createPollLoop, defaultWorkerId, leaseTo, withTimeout } from './poll-loop.js';
 export { outboundMessages as outboundMessagesTable } from './schema.js';

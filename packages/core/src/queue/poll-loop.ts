@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { and, eq, lt, lte, or, sql, type Column, type SQL } from 'drizzle-orm';
 import { isPermanentFailure } from '../message/index.js';
 
 /**
- * The loop shared by the background workers that drain a table (outbox deliverer, event dispatcher):
+ * The loop shared by the background queues that drain a table (outbox deliverer, event dispatcher, lists fan-out):
  * one round at a time, repeated while rounds find work; woken by `kick()` and by a poll timer once
  * started. A kick during a round schedules one more run rather than a concurrent one.
  */
@@ -75,24 +74,6 @@ export function createPollLoop(options: PollLoopOptions): PollLoop {
       await drain();
     },
   };
-}
-
-/** The columns of a table of leased jobs (the outbox, the events) that claiming reads and writes. */
-export interface LeaseColumns {
-  status: Column;
-  nextAttemptAt: Column;
-  leaseUntil: Column;
-  attempts: Column;
-}
-
-/** Rows a claim may take: `waiting` ones that are due, and `leased` ones whose lease ran out (their worker died). */
-export function claimable(table: LeaseColumns, waiting: string, leased: string): SQL | undefined {
-  return or(and(eq(table.status, waiting), lte(table.nextAttemptAt, sql`now()`)), and(eq(table.status, leased), lt(table.leaseUntil, sql`now()`)));
-}
-
-/** What a claim sets on a row besides its status: the lease to `workerId` for `leaseMs`, one more attempt. */
-export function leaseTo(table: LeaseColumns, workerId: string, leaseMs: number) {
-  return { leaseOwner: workerId, leaseUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`, attempts: sql`${table.attempts} + 1` };
 }
 
 /** `host:pid:random`: who holds a lease, in logs and in the lease column. */
