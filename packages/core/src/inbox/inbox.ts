@@ -8,6 +8,7 @@ import type { InboxEvent, InboxEventName } from './log.js';
 import type { StorablePost, StoredPostParser } from './post.js';
 import { toRecord, type InboundRecord } from './records.js';
 import { PROCESSED_STATUSES, inboundEmails, type InboundStatus, type ProcessedStatus } from './schema.js';
+import { replayFields } from './status.js';
 
 export type { IngestOptions, IngestResult } from './ingest.js';
 
@@ -147,20 +148,7 @@ async function replayEmails(
   if (!which) return 0;
   const replayed = await deps.db
     .update(inboundEmails)
-    .set({
-      status: 'pending',
-      attempts: 0,
-      takeovers: 0,
-      nextAttemptAt: sql`now()`,
-      leaseOwner: null,
-      leaseUntil: null,
-      lastError: null,
-      processedAt: null,
-      route: null,
-      recipient: null,
-      note: null,
-      forcedRoute: options.route ?? null,
-    })
+    .set(replayFields(options.route ?? null))
     // A row being processed right now is left alone; incinerated rows have nothing left to process.
     .where(and(which, ne(inboundEmails.status, 'processing'), isNull(inboundEmails.incineratedAt)))
     .returning({ id: inboundEmails.id });

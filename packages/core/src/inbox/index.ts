@@ -20,6 +20,9 @@ export { DEFAULT_RETENTION_DAYS } from './inbox.js';
 export type { InboundRecord } from './records.js';
 /** Row → InboundRecord, for the worker that claims rows with its own query. */
 export { toRecord } from './records.js';
+/** The inbound status machine's transitions (the worker asks these; nothing else writes the status). */
+export { inboundTransitions } from './status.js';
+export type { InboundTransitions, ClaimedInbound } from './status.js';
 export { INBOUND_STATUSES, PROCESSED_STATUSES, inboundEmails, blobs as blobsTable, handlerEffects } from './schema.js';
 export type { InboundStatus } from './schema.js';
 export {  filesystemBlobStore } from './blobs.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, sql } from 'drizzle-orm';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { describeError, isUnavailableError, StoreUnavailableError } from '../inbox/index.js';
+import { describeError, inboundEmails, isUnavailableError, StoreUnavailableError } from '../inbox/index.js';
 import { createTestStore, type TestStore } from '../testing/store.js';
 import { createLeaseQueue, type LeaseQueueOptions } from './lease.js';
 
@@ -158,7 +158,7 @@ describe('lease queue', () => {
   });
 
   it('refuses a key that is not a column of the table, and a status that could not be written into SQL', () => {
-    expect(() => queueOf({ key: integer('elsewhere') })).toThrow(/key/);
+    expect(() => queueOf({ key: inboundEmails.id })).toThrow(/key/);
     expect(() => queueOf({ waiting: "x' or 1=1" })).toThrow(/status/);
   });
 });

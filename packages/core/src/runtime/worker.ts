@@ -1,23 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
-import { and, asc, eq, fillPlaceholders, getTableColumns, lt, lte, sql } from 'drizzle-orm';
-import { isPermanentFailure, UnprocessableEmailError, type InboundEmail } from '../message/index.js';
+import { UnprocessableEmailError, type InboundEmail } from '../message/index.js';
 import {
   DEFAULT_RETENTION_DAYS,
-  InboundEmailNotFoundError,
   StoreUnavailableError,
-  asStoreError,
-  blobsTable,
   describeError,
-  inboundEmails,
+  inboundTransitions,
   isUnavailableError,
   type InboundRecord,
+  type InboundTransitions,
   type InboxEvent,
   type Logger,
   type Store,
   type Transaction,
 } from '../inbox/index.js';
-import { toRecord } from '../inbox/index.js';
+import { attemptsUsedUp, decideRetry, defaultWorkerId, type RetryPolicy } from '../queue/index.js';
+import { EmailSource, type Claimed } from './emails.js';
+import { AttemptTracker } from './stall.js';
+
+export { HandlerStallError, HandlerTimeoutError } from './stall.js';
 
 export interface ProcessContext {
   record: InboundRecord;
@@ -141,40 +140,37 @@ const OUTCOMES = new Set<ProcessedOutcomeStatus>(['delivered', 'bounced', 'ignor
 
 class LeaseLostError extends Error {}
 
-/** A claimed email and, with database blobs, its stored bytes (null: load them, or they were incinerated). */
-interface Claimed {
-  record: InboundRecord;
-  /** Times this email was taken over from a worker whose lease expired (0 for a born-leased row). */
-  takeovers: number;
-  body: Buffer | null;
-  /** Already parsed (an email the webhook just stored leased to this worker). */
-  email?: InboundEmail;
+/** WorkerOptions with the defaults applied. */
+interface Settings {
+  leaseMs: number;
+  pollMs: number;
+  concurrency: number;
+  /** While emails are in flight, claim again only once this many slots are free (one claim per few emails). */
+  refillAt: number;
+  policy: RetryPolicy;
+  maxTakeovers: number;
+  /** On PGlite every query settles without I/O: the next claim waits for a turn of the event loop (see #launch). */
+  yieldsToEventLoop: boolean;
+  logger: Logger;
 }
 
-/** Parsed emails kept for kick(); beyond this the oldest are dropped (and loaded from storage when claimed). */
-const MAX_FRESH = 256;
-
-export class HandlerTimeoutError extends Error {
-  override readonly name: string = 'HandlerTimeoutError';
-}
-
-/**
- * The handler kept the event loop blocked past its timeout (the timer fired that late, or its synchronous part
- * alone ran that long). `certain`: nothing else ran beside it, so the stall was this email's.
- */
-export class HandlerStallError extends HandlerTimeoutError {
-  override readonly name = 'HandlerStallError';
-  constructor(
-    readonly blockedMs: number,
-    timeoutMs: number,
-    readonly certain: boolean,
-  ) {
-    super(`handler blocked the event loop for ${blockedMs} ms (past its ${timeoutMs} ms timeout)`);
-  }
-  /** Only a stall pinned on this email is permanent; a shared one is retried alone. */
-  get permanent(): boolean {
-    return this.certain;
-  }
+function settingsOf(options: WorkerOptions): Settings {
+  const { store } = options;
+  const leaseMs = options.leaseMs ?? 300_000;
+  const concurrency = Math.max(1, options.concurrency ?? (store.dialect === 'pglite' ? 1 : 4));
+  return {
+    leaseMs,
+    pollMs: options.pollMs ?? 1_000,
+    concurrency,
+    refillAt: Math.ceil(concurrency / 2),
+    policy: {
+      maxAttempts: Math.max(1, options.maxAttempts ?? 8),
+      backoff: { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 },
+    },
+    maxTakeovers: Math.max(0, options.maxTakeovers ?? 1),
+    yieldsToEventLoop: store.dialect === 'pglite',
+    logger: options.logger ?? store.logger,
+  };
 }
 
 /**
@@ -191,341 +187,267 @@ export class HandlerStallError extends HandlerTimeoutError {
  * ```
  */
 export function createWorker(options: WorkerOptions): Worker {
-  const { store, processor } = options;
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const leaseMs = options.leaseMs ?? 300_000;
-  const pollMs = options.pollMs ?? 1_000;
-  const concurrency = Math.max(1, options.concurrency ?? (store.dialect === 'pglite' ? 1 : 4));
-  const refillAt = Math.ceil(concurrency / 2);
-  const maxAttempts = Math.max(1, options.maxAttempts ?? 8);
-  const baseMs = options.backoff?.baseMs ?? 30_000;
-  const maxMs = options.backoff?.maxMs ?? 3_600_000;
-  const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, leaseMs));
-  // A timeout firing this late means the event loop was blocked past it (not merely busy).
-  const stallToleranceMs = Math.min(1_000, Math.max(100, handlerTimeoutMs / 2));
-  const maxTakeovers = Math.max(0, options.maxTakeovers ?? 1);
+  return new InboundWorker(options);
+}
 
-  const parse = options.parse ?? ((body: Buffer, contentType: string) => store.inbox.parseStored(body, contentType));
-  const storedBytes = async (id: string) => {
-    const post = await store.inbox.loadPost(id);
-    if (!post) throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${id} (unknown or incinerated)`);
-    return post.body;
-  };
-  const inFlight = new Set<Promise<void>>();
-  const yieldsToEventLoop = store.dialect === 'pglite';
+/**
+ * The worker's parts: scheduling (slots, batched claims, yielding to the webhook, reservations for born-leased
+ * rows) here; the email's source (`EmailSource`), stall detection (`AttemptTracker`) and the status transitions
+ * (`inbox/status.ts`) beside it.
+ */
+class InboundWorker implements Worker {
+  readonly workerId: string;
+  readonly #options: WorkerOptions;
+  readonly #settings: Settings;
+  readonly #store: Store;
+  readonly #status: InboundTransitions;
+  readonly #emails: EmailSource;
+  readonly #attempts: AttemptTracker;
+  readonly #inFlight = new Set<Promise<void>>();
   // Slots promised to emails being stored right now (reserve → take/release); stop() waits for them to settle.
-  const reservations = new Map<Reservation, { settled: Promise<void>; settle: () => void }>();
-  const busy = () => inFlight.size + reservations.size;
-  // Emails just parsed by the ingress, handed over with kick(): processing them right after commit needs no
-  // blob read and no second parse. Bounded; anything not found here is loaded from the stored bytes.
-  const fresh = new Map<string, InboundEmail>();
-  const takeFresh = (id: string) => {
-    const email = fresh.get(id);
-    fresh.delete(id);
-    return email;
-  };
-  // Behind a backlog, claims return older emails than the ones kicked: keeping those parsed only costs memory,
-  // and claiming without bytes would cost a load per email. Set when a claim missed `fresh`, cleared when a claim
-  // found less than it asked for (caught up).
-  let behind = false;
-  let started = false;
-  let stopped = false;
-  let pollTimer: NodeJS.Timeout | undefined;
-  let retentionTimer: NodeJS.Timeout | undefined;
-  let filling: Promise<void> | undefined;
-  let refill = false;
+  readonly #reservations = new Map<Reservation, { settled: Promise<void>; settle: () => void }>();
+  #started = false;
+  #stopped = false;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #retentionTimer: NodeJS.Timeout | undefined;
+  #filling: Promise<void> | undefined;
+  #refill = false;
+  // While yielding: no new email, except one per pollMs (the guarantee of progress under endless work).
+  #lastLaunch = Number.NEGATIVE_INFINITY;
+  // The last round claimed nothing because yielding left no slot (not because nothing was due).
+  #yieldLimited = false;
 
-  const emit = (event: InboxEvent['event'], fields: Omit<InboxEvent, 'event'>) => {
-    store.emit(event, { workerId, ...fields }, options.logger);
-    options.onEvent?.({ event, workerId, ...fields } as InboxEvent);
-  };
+  constructor(options: WorkerOptions) {
+    this.#options = options;
+    this.#store = options.store;
+    this.#settings = settingsOf(options);
+    this.workerId = options.workerId ?? defaultWorkerId();
+    this.#status = inboundTransitions(this.#store.db, this.workerId, this.#settings.leaseMs);
+    this.#emails = new EmailSource(this.#store, options.parse);
+    this.#attempts = new AttemptTracker(Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, this.#settings.leaseMs)));
+  }
 
-  // With database blobs the claim also returns each email's stored bytes: a worker that did not receive the post
-  // (a drain, a replay, another instance) needs no second and third round trip to load them. While emails handed
-  // over by kick() wait, the claimed rows are most likely those: no bytes then (a miss loads them separately). A large
-  // body (in pieces, see BLOB_PART_BYTES) is never in the claim's answer: it is loaded piece by piece.
-  const storedBody = sql<Uint8Array | null>`(select b.bytes from ${blobsTable} b where b.key = ${inboundEmails.bodyBlobKey} and b.parts = 0)`;
-  const noBody = sql<null>`null`;
-  // One statement (atomic on its own): no BEGIN/COMMIT round trips on the path every email takes. Expired leases
-  // first (their worker died; they were due before anything pending now), then the oldest pending. Each branch
-  // walks its own partial index and stops after `limit` unlocked rows: one OR'd condition would make PostgreSQL
-  // scan and sort the whole backlog on every claim (milliseconds per claim with thousands waiting).
-  // Built once per batch size and prepared: drizzle's query building costs more CPU than the statement, and with
-  // the limit written in (not a parameter) PostgreSQL plans it once per connection instead of on every claim.
-  const claimQuery = (limit: number, withBody: boolean) => {
-    const branch = (status: 'pending' | 'processing', dueAt: typeof inboundEmails.nextAttemptAt) =>
-      store.db
-        .select({ id: inboundEmails.id })
-        .from(inboundEmails)
-        // The status written in, so a generic plan can still use the partial index for it.
-        .where(and(eq(inboundEmails.status, sql.raw(`'${status}'`)), status === 'pending' ? lte(dueAt, sql`now()`) : lt(dueAt, sql`now()`)))
-        .orderBy(asc(dueAt))
-        .limit(sql.raw(String(limit)) as unknown as number)
-        .for('update', { skipLocked: true });
-    const candidates = sql`select id from (${branch('processing', inboundEmails.leaseUntil)}) expired
-      union all select id from (${branch('pending', inboundEmails.nextAttemptAt)}) pending limit ${sql.raw(String(limit))}`;
-    return store.db
-      .update(inboundEmails)
-      .set({
-        status: 'processing',
-        leaseOwner: workerId,
-        leaseUntil: sql`now() + ${leaseMs} * interval '1 millisecond'`,
-        attempts: sql`${inboundEmails.attempts} + 1`,
-        // A row still `processing` here is one whose worker stopped mid-attempt: a takeover.
-        takeovers: sql`${inboundEmails.takeovers} + (case when ${inboundEmails.status} = 'processing' then 1 else 0 end)`,
-      })
-      .where(sql`${inboundEmails.id} in (${candidates})`)
-      .returning({ ...getTableColumns(inboundEmails), storedBody: withBody ? storedBody : noBody })
-      .prepare(`mailroom_claim_${limit}${withBody ? '_with_body' : ''}`);
-  };
-  type ClaimQuery = ReturnType<typeof claimQuery>;
-  const claimQueries = new Map<string, ClaimQuery>();
-  const claimQueryFor = (limit: number, withBody: boolean) => {
-    const key = `${limit}:${withBody}`;
-    let query = claimQueries.get(key);
-    if (!query) claimQueries.set(key, (query = claimQuery(limit, withBody)));
-    return query;
-  };
+  start(): void {
+    if (this.#started || this.#stopped) return;
+    this.#started = true;
+    this.#pollTimer = setInterval(() => void this.#schedule(), this.#settings.pollMs);
+    this.#pollTimer.unref();
+    const { retention } = this.#options;
+    if (retention) {
+      this.#retentionTimer = setInterval(() => void this.#incinerate(), retention.intervalMs ?? 3_600_000);
+      this.#retentionTimer.unref();
+      setImmediate(() => void this.#incinerate());
+    }
+    void this.#schedule();
+  }
 
-  async function claim(count: number): Promise<Claimed[]> {
-    if (count <= 0 || store.closed) return [];
-    try {
-      const withBody = store.blobs.kind === 'database' && (fresh.size === 0 || behind);
-      const rows = await claimQueryFor(count, withBody).execute();
-      if (rows.length < count) behind = false;
-      else if (rows.some((row) => !fresh.has(row.id))) {
-        behind = true;
-        fresh.clear();
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#pollTimer);
+    clearInterval(this.#retentionTimer);
+    await this.#filling;
+    await Promise.all([...this.#reservations.values()].map((r) => r.settled));
+    await Promise.all([...this.#inFlight]);
+  }
+
+  reserve(): Reservation | null {
+    if (!this.#started || this.#stopped || this.#store.closed || this.#busy() >= this.#slots()) return null;
+    const reservation: Reservation = Object.freeze({ owner: this.workerId, ms: this.#settings.leaseMs });
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.#reservations.set(reservation, { settled, settle });
+    return reservation;
+  }
+
+  take(reservation: Reservation, record: InboundRecord, email: InboundEmail): void {
+    const entry = this.#reservations.get(reservation);
+    if (!entry) throw new Error('worker.take: unknown reservation, or one already taken or released');
+    this.#reservations.delete(reservation);
+    // Launched even while stopping: the row is leased to this worker, and stop() waits for it.
+    this.#launch([{ record, takeovers: 0, body: null, email }]);
+    entry.settle();
+  }
+
+  release(reservation: Reservation): void {
+    const entry = this.#reservations.get(reservation);
+    if (!entry) return;
+    this.#reservations.delete(reservation);
+    entry.settle();
+    if (this.#started && !this.#stopped) void this.#schedule();
+  }
+
+  kick(id?: string, email?: InboundEmail): void {
+    if (this.#stopped) return;
+    if (id && email) this.#emails.remember(id, email);
+    void this.#schedule();
+  }
+
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.#settings.yieldsToEventLoop) await new Promise((resolve) => setImmediate(resolve)); // see #launch()
+      await this.#schedule();
+      if (this.#inFlight.size === 0) {
+        // Nothing claimed: done, unless yielding kept the worker from claiming at all (then it may again soon).
+        if (this.#stopped || !this.#yieldLimited) return;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, this.#lastLaunch + this.#settings.pollMs - performance.now())));
+        continue;
       }
-      return rows.map(({ storedBody: body, ...row }) => ({
-        record: toRecord(row),
-        takeovers: row.takeovers,
-        body: body ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : null,
-      }));
-    } catch (error) {
-      throw asStoreError(error, 'claim');
+      await Promise.race([...this.#inFlight]);
     }
   }
 
-  // The outcome, recorded only while this worker still holds the lease (else the handler's writes roll back).
-  const outcomeQuery = store.db
-    .update(inboundEmails)
-    .set({
-      status: sql`${sql.placeholder('status')}`,
-      route: sql`${sql.placeholder('route')}`,
-      recipient: sql`${sql.placeholder('recipient')}`,
-      note: sql`${sql.placeholder('note')}`,
-      processedAt: sql`now()`,
-      leaseOwner: null,
-      leaseUntil: null,
-      nextAttemptAt: null,
-      lastError: null,
-    })
-    .where(and(eq(inboundEmails.id, sql.placeholder('id')), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, workerId)))
-    .returning({ id: inboundEmails.id })
-    .toSQL();
-  const outcomeStatement = (id: string, outcome: ProcessOutcome) => ({
-    text: outcomeQuery.sql,
-    params: fillPlaceholders(outcomeQuery.params, {
-      id,
-      status: outcome.status,
-      route: outcome.route ?? null,
-      recipient: outcome.recipient ?? null,
-      note: outcome.note ?? null,
-    }),
-  });
-
-  function backoffMs(attempt: number): number {
-    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-    return Math.round(ceiling * (0.5 + Math.random() * 0.5));
+  #busy(): number {
+    return this.#inFlight.size + this.#reservations.size;
   }
 
-  // Attempts parsing or running a processor right now, and when the last one ended: what tells a stall that was
-  // one email's from one that several shared.
-  let active = 0;
-  let lastActiveEnd = Number.NEGATIVE_INFINITY;
-  const idleWaiters: Array<() => void> = [];
-  const endActive = () => {
-    active--;
-    lastActiveEnd = performance.now();
-    if (active === 0) for (const wake of idleWaiters.splice(0)) wake();
-  };
-  // Retries of a shared stall run alone, one at a time; while one waits or runs the worker starts nothing else.
-  let soloWanted = 0;
-  let soloTurn: Promise<void> = Promise.resolve();
-  async function alone<T>(fn: () => Promise<T>): Promise<T> {
-    soloWanted++;
-    const previous = soloTurn;
-    let done!: () => void;
-    soloTurn = new Promise<void>((resolve) => (done = resolve));
-    try {
-      await previous;
-      while (active > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
-      return await fn();
-    } finally {
-      soloWanted--;
-      done();
+  /** Emails that may run at once now: none while a stalled email's retry waits to run alone, one per pollMs while yielding. */
+  #slots(): number {
+    if (this.#attempts.soloWanted) return 0;
+    if (!this.#options.yieldWhile?.()) return this.#settings.concurrency;
+    return performance.now() - this.#lastLaunch >= this.#settings.pollMs ? 1 : 0;
+  }
+
+  /** Claim in batches: while emails are in flight, wait until half the slots are free. */
+  #worthClaiming(): boolean {
+    return !this.#stopped && (this.#busy() === 0 || this.#slots() - this.#busy() >= this.#settings.refillAt);
+  }
+
+  /** Claims as much as capacity allows; concurrent calls coalesce into one more round. */
+  #schedule(): Promise<void> {
+    if (this.#filling) {
+      this.#refill = true;
+      return this.#filling;
+    }
+    // Decided before `#filling` is set: an IIFE that returned without awaiting would clear `#filling` before
+    // the assignment below, leaving a settled promise there that blocks every later round.
+    if (!this.#worthClaiming()) return Promise.resolve();
+    this.#filling = (async () => {
+      try {
+        do {
+          this.#refill = false;
+          if (!this.#worthClaiming()) return;
+          const wanted = this.#slots() - this.#busy();
+          this.#yieldLimited = wanted <= 0;
+          this.#launch(await this.#claim(wanted));
+        } while (this.#refill);
+      } catch (error) {
+        this.#yieldLimited = false;
+        this.#settings.logger.error('claim_error', { workerId: this.workerId, error: describeError(error) });
+      } finally {
+        this.#filling = undefined;
+      }
+    })();
+    return this.#filling;
+  }
+
+  async #claim(count: number): Promise<Claimed[]> {
+    if (count <= 0 || this.#store.closed) return [];
+    const rows = await this.#status.claim(count, this.#emails.claimWithBodies);
+    this.#emails.claimed(rows, count);
+    return rows;
+  }
+
+  #launch(claimed: Claimed[]): void {
+    if (claimed.length > 0) this.#lastLaunch = performance.now();
+    for (const item of claimed) {
+      const task = this.#handle(item).finally(() => {
+        this.#inFlight.delete(task);
+        if (!this.#started || this.#stopped) return;
+        // On PGlite every query settles without I/O: claiming straight from here would chain email after email in
+        // microtasks and starve the webhook's sockets, so the next claim waits for a turn of the event loop.
+        if (this.#settings.yieldsToEventLoop) setImmediate(() => void this.#schedule());
+        else void this.#schedule();
+      });
+      this.#inFlight.add(task);
     }
   }
 
   /** Why an email is not attempted again, if it is not: its attempts or takeovers were used up by workers that stopped. */
-  function usedUp({ record, takeovers }: Claimed): string | null {
-    if (record.attempts > maxAttempts) return `gave up: the worker processing attempt ${record.attempts - 1} stopped (lease expired)`;
-    if (takeovers > maxTakeovers) {
-      return `gave up: the worker processing this email stopped mid-attempt ${takeovers} times (lease expired: a crash or a freeze, e.g. a handler blocking the event loop)`;
-    }
-    return null;
+  #usedUp({ record, takeovers }: Claimed): string | null {
+    const { policy, maxTakeovers } = this.#settings;
+    const attemptsGone = attemptsUsedUp(record.attempts, policy.maxAttempts);
+    if (attemptsGone || takeovers <= maxTakeovers) return attemptsGone;
+    return `gave up: the worker processing this email stopped mid-attempt ${takeovers} times (lease expired: a crash or a freeze, e.g. a handler blocking the event loop)`;
   }
 
-  /** The email to process; stored bytes that cannot be parsed now never will be (permanent), an outage is retried. */
-  async function emailOf({ record, body, email }: Claimed): Promise<InboundEmail> {
-    if (email) return email;
-    const fresh = takeFresh(record.id);
-    if (fresh) return fresh;
-    let bytes: Buffer;
-    try {
-      bytes = body ?? (await storedBytes(record.id));
-    } catch (error) {
-      if (error instanceof InboundEmailNotFoundError) throw new UnprocessableEmailError(error.message, { cause: error });
-      throw error;
-    }
-    try {
-      return await parse(bytes, record.contentType);
-    } catch (error) {
-      if (isUnavailableError(error) || isSystemError(error) || isPermanentFailure(error)) throw error;
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new UnprocessableEmailError(`the stored post cannot be parsed: ${detail}`, { cause: error });
-    }
-  }
-
-  /**
-   * The processor under the handler timeout. The timer starts before the processor is called, so a synchronous
-   * part that outlasts it counts; a timer that fires late means the event loop was blocked (HandlerStallError).
-   */
-  async function runProcessor(ctx: ProcessContext): Promise<ProcessOutcome> {
-    const begin = performance.now();
-    const deadline = begin + handlerTimeoutMs;
-    const othersAtStart = active > 1;
-    let syncMs = 0;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const lateMs = performance.now() - deadline;
-        if (lateMs < stallToleranceMs) return reject(new HandlerTimeoutError(`handler did not finish within ${handlerTimeoutMs} ms`));
-        // Ours for certain when the synchronous part alone ran past the timeout, or nothing else ran meanwhile.
-        const certain = syncMs >= handlerTimeoutMs || (!othersAtStart && active <= 1 && lastActiveEnd < deadline);
-        reject(new HandlerStallError(Math.round(Math.max(syncMs, handlerTimeoutMs + lateMs)), handlerTimeoutMs, certain));
-      }, handlerTimeoutMs);
-    });
-    timeout.catch(() => undefined);
-    try {
-      let work: Promise<ProcessOutcome>;
-      try {
-        work = Promise.resolve(processor(ctx));
-      } catch (error) {
-        work = Promise.reject(error);
-      }
-      syncMs = performance.now() - begin;
-      work.catch(() => undefined); // the losing side's rejection (its transaction is gone)
-      return await Promise.race([work, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  async function handle(claimed: Claimed): Promise<void> {
+  async #handle(claimed: Claimed): Promise<void> {
     const { record } = claimed;
-    const started = performance.now();
-    const attempt = record.attempts;
-    const elapsed = () => Math.round(performance.now() - started);
+    const began = performance.now();
+    const elapsed = () => Math.round(performance.now() - began);
     try {
-      const gaveUp = usedUp(claimed);
+      const gaveUp = this.#usedUp(claimed);
       if (gaveUp) throw new UnprocessableEmailError(gaveUp);
       // The last attempt stalled beside others: run this one alone, so a second stall is pinned on it.
-      const attemptIt = () => attemptOnce(claimed, attempt, elapsed);
-      if (record.lastError?.startsWith('HandlerStallError')) await alone(attemptIt);
+      const attemptIt = () => this.#attemptOnce(claimed, elapsed);
+      if (record.lastError?.startsWith('HandlerStallError')) await this.#attempts.alone(attemptIt);
       else await attemptIt();
     } catch (error) {
       if (error instanceof LeaseLostError) {
-        (options.logger ?? store.logger).warn('lease_lost', { id: record.id, workerId });
+        this.#settings.logger.warn('lease_lost', { id: record.id, workerId: this.workerId });
         return;
       }
-      await recordFailure(record, attempt, error, elapsed());
+      await this.#recordFailure(record, error, elapsed());
     }
   }
 
-  async function attemptOnce(claimed: Claimed, attempt: number, elapsed: () => number): Promise<void> {
+  async #attemptOnce(claimed: Claimed, elapsed: () => number): Promise<void> {
     const { record } = claimed;
-    active++;
-    let outcome: ProcessOutcome;
     const hooks: Array<() => unknown> = [];
-    try {
-      const parsed = await emailOf(claimed);
-      const email = options.prepare
-        ? await options.prepare({ record, email: parsed, attempt, storedBody: async () => claimed.body ?? (await storedBytes(record.id)) })
-        : parsed;
-      if (store.closed) throw new StoreUnavailableError('the store is closed');
-      // Begun by the handler's first write (if any) and committed together with the outcome: for a handler that
-      // writes nothing, one statement. A handler's own network errors are not relabelled as a database outage.
-      const work = await store.unitOfWork();
-      try {
-        outcome = await runProcessor({ record, email, attempt, tx: work.tx, workerId, afterCommit: (fn) => hooks.push(fn) });
-        if (!outcome || !OUTCOMES.has(outcome.status)) {
-          throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(outcome)}`);
-        }
-        // The lease keeps other workers off this email (handlers time out before it expires); the outcome is
-        // recorded only while we still own it, else everything the handler wrote rolls back.
-        if (!(await work.commitIf(outcomeStatement(record.id, outcome)))) throw new LeaseLostError();
-      } catch (error) {
-        await work.rollback().catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      endActive();
-    }
-    const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt };
-    if (outcome.route) emit('routed', fields);
-    emit(outcome.status, { ...fields, note: outcome.note ?? null, durationMs: elapsed() });
+    const outcome = await this.#attempts.track(() => this.#processInTransaction(claimed, hooks));
+    const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt: record.attempts };
+    if (outcome.route) this.#emit('routed', fields);
+    this.#emit(outcome.status, { ...fields, note: outcome.note ?? null, durationMs: elapsed() });
     for (const hook of hooks) {
       try {
         await hook();
       } catch (error) {
-        (options.logger ?? store.logger).error('after_commit_error', { id: record.id, error: describeError(error) });
+        this.#settings.logger.error('after_commit_error', { id: record.id, error: describeError(error) });
       }
     }
   }
 
-  async function recordFailure(record: InboundRecord, attempt: number, error: unknown, durationMs: number) {
+  /** Parse, prepare, then the processor in the unit of work that records its outcome (while the lease holds). */
+  async #processInTransaction(claimed: Claimed, hooks: Array<() => unknown>): Promise<ProcessOutcome> {
+    const { record } = claimed;
+    const attempt = record.attempts;
+    const parsed = await this.#emails.emailOf(claimed);
+    const { prepare, processor } = this.#options;
+    const email = prepare ? await prepare({ record, email: parsed, attempt, storedBody: () => this.#emails.storedBody(claimed) }) : parsed;
+    if (this.#store.closed) throw new StoreUnavailableError('the store is closed');
+    // Begun by the handler's first write (if any) and committed together with the outcome: for a handler that
+    // writes nothing, one statement. A handler's own network errors are not relabelled as a database outage.
+    const work = await this.#store.unitOfWork();
+    try {
+      const ctx: ProcessContext = { record, email, attempt, tx: work.tx, workerId: this.workerId, afterCommit: (fn) => void hooks.push(fn) };
+      const outcome = await this.#attempts.timed(() => processor(ctx));
+      if (!outcome || !OUTCOMES.has(outcome.status)) {
+        throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(outcome)}`);
+      }
+      // The lease keeps other workers off this email (handlers time out before it expires); the outcome is
+      // recorded only while we still own it, else everything the handler wrote rolls back.
+      if (!(await work.commitIf(this.#status.outcome(record.id, outcome)))) throw new LeaseLostError();
+      return outcome;
+    } catch (error) {
+      await work.rollback().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async #recordFailure(record: InboundRecord, error: unknown, durationMs: number): Promise<void> {
+    const attempt = record.attempts;
     const lastError = describeError(error);
     // A permanent failure (UnprocessableEmailError, a stall pinned on this email, an unsendable reply) would hit
     // the same wall again: failed at once, its reason as the note.
-    const final = attempt >= maxAttempts || isPermanentFailure(error);
-    const delay = backoffMs(attempt);
+    const decision = decideRetry(attempt, error, this.#settings.policy);
     try {
-      const updated = await store.transaction((tx) =>
-        tx
-          .update(inboundEmails)
-          .set(
-            final
-              ? { status: 'failed', processedAt: sql`now()`, lastError, note: failureNote(error), leaseOwner: null, leaseUntil: null, nextAttemptAt: null }
-              : {
-                  status: 'pending',
-                  lastError,
-                  leaseOwner: null,
-                  leaseUntil: null,
-                  nextAttemptAt: sql`now() + ${delay} * interval '1 millisecond'`,
-                },
-          )
-          .where(and(eq(inboundEmails.id, record.id), eq(inboundEmails.leaseOwner, workerId)))
-          .returning({ id: inboundEmails.id }),
-      );
-      if (updated.length === 0) return;
+      const recorded = await this.#store.transaction((tx) => this.#status.fail(tx, record.id, decision, lastError, failureNote(error)));
+      if (!recorded) return;
       const fields = { id: record.id, messageId: record.messageId, attempt, error: lastError, durationMs };
-      if (final) emit('failed', fields);
-      else emit('retry', { ...fields, retryInMs: delay });
+      if (decision.final) this.#emit('failed', fields);
+      else this.#emit('retry', { ...fields, retryInMs: decision.delayMs });
     } catch (recordError) {
       // The database is gone: the lease runs out and a worker picks the email up again later.
-      (options.logger ?? store.logger).error('record_failure_error', {
+      this.#settings.logger.error('record_failure_error', {
         id: record.id,
         error: lastError,
         cause: describeError(recordError),
@@ -534,145 +456,18 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  function launch(claimed: Claimed[]) {
-    if (claimed.length > 0) lastLaunch = performance.now();
-    for (const item of claimed) {
-      const task = handle(item).finally(() => {
-        inFlight.delete(task);
-        if (!started || stopped) return;
-        // On PGlite every query settles without I/O: claiming straight from here would chain email after email in
-        // microtasks and starve the webhook's sockets, so the next claim waits for a turn of the event loop.
-        if (yieldsToEventLoop) setImmediate(() => void schedule());
-        else void schedule();
-      });
-      inFlight.add(task);
-    }
+  #emit(event: InboxEvent['event'], fields: Omit<InboxEvent, 'event'>): void {
+    this.#store.emit(event, { workerId: this.workerId, ...fields }, this.#options.logger);
+    this.#options.onEvent?.({ event, workerId: this.workerId, ...fields } as InboxEvent);
   }
 
-  // While yielding: no new email, except one per pollMs (the guarantee of progress under endless work).
-  let lastLaunch = Number.NEGATIVE_INFINITY;
-  // The last round claimed nothing because yielding left no slot (not because nothing was due).
-  let yieldLimited = false;
-  const slots = () => {
-    if (soloWanted > 0) return 0; // a stalled email's retry is about to run alone
-    if (!options.yieldWhile?.()) return concurrency;
-    return performance.now() - lastLaunch >= pollMs ? 1 : 0;
-  };
-  /**
-   * Claim in batches: while emails are in flight, wait until half the slots are free, so a busy worker pays
-   * one claim per few emails instead of one per email.
-   */
-  const worthClaiming = () => !stopped && (busy() === 0 || slots() - busy() >= refillAt);
-
-  /** Claims as much as capacity allows; concurrent calls coalesce into one more round. */
-  function schedule(): Promise<void> {
-    if (filling) {
-      refill = true;
-      return filling;
-    }
-    // Decided before `filling` is set: an IIFE that returned without awaiting would clear `filling` before
-    // the assignment below, leaving a settled promise there that blocks every later round.
-    if (!worthClaiming()) return Promise.resolve();
-    filling = (async () => {
-      try {
-        do {
-          refill = false;
-          if (!worthClaiming()) return;
-          const wanted = slots() - busy();
-          yieldLimited = wanted <= 0;
-          launch(await claim(wanted));
-        } while (refill);
-      } catch (error) {
-        yieldLimited = false;
-        (options.logger ?? store.logger).error('claim_error', { workerId, error: describeError(error) });
-      } finally {
-        filling = undefined;
-      }
-    })();
-    return filling;
-  }
-
-  async function incinerate() {
+  async #incinerate(): Promise<void> {
     try {
-      await store.inbox.incinerate({ olderThanDays: options.retention?.days ?? DEFAULT_RETENTION_DAYS });
+      await this.#store.inbox.incinerate({ olderThanDays: this.#options.retention?.days ?? DEFAULT_RETENTION_DAYS });
     } catch (error) {
-      (options.logger ?? store.logger).error('retention_error', { error: describeError(error) });
+      this.#settings.logger.error('retention_error', { error: describeError(error) });
     }
   }
-
-  return {
-    workerId,
-    start() {
-      if (started || stopped) return;
-      started = true;
-      pollTimer = setInterval(() => void schedule(), pollMs);
-      pollTimer.unref();
-      if (options.retention) {
-        retentionTimer = setInterval(() => void incinerate(), options.retention.intervalMs ?? 3_600_000);
-        retentionTimer.unref();
-        setImmediate(() => void incinerate());
-      }
-      void schedule();
-    },
-    async stop() {
-      stopped = true;
-      clearInterval(pollTimer);
-      clearInterval(retentionTimer);
-      await filling;
-      await Promise.all([...reservations.values()].map((r) => r.settled));
-      await Promise.all([...inFlight]);
-    },
-    reserve() {
-      if (!started || stopped || store.closed || busy() >= slots()) return null;
-      const reservation: Reservation = Object.freeze({ owner: workerId, ms: leaseMs });
-      let settle!: () => void;
-      const settled = new Promise<void>((resolve) => (settle = resolve));
-      reservations.set(reservation, { settled, settle });
-      return reservation;
-    },
-    take(reservation, record, email) {
-      const entry = reservations.get(reservation);
-      if (!entry) throw new Error('worker.take: unknown reservation, or one already taken or released');
-      reservations.delete(reservation);
-      // Launched even while stopping: the row is leased to this worker, and stop() waits for it.
-      launch([{ record, takeovers: 0, body: null, email }]);
-      entry.settle();
-    },
-    release(reservation) {
-      const entry = reservations.get(reservation);
-      if (!entry) return;
-      reservations.delete(reservation);
-      entry.settle();
-      if (started && !stopped) void schedule();
-    },
-    kick(id, email) {
-      if (stopped) return;
-      if (id && email && !behind) {
-        fresh.set(id, email);
-        if (fresh.size > MAX_FRESH) fresh.delete(fresh.keys().next().value!);
-      }
-      void schedule();
-    },
-    async drain() {
-      for (;;) {
-        if (yieldsToEventLoop) await new Promise((resolve) => setImmediate(resolve)); // see launch()
-        await schedule();
-        if (inFlight.size === 0) {
-          // Nothing claimed: done, unless yielding kept the worker from claiming at all (then it may again soon).
-          if (stopped || !yieldLimited) return;
-          await new Promise((resolve) => setTimeout(resolve, Math.max(1, lastLaunch + pollMs - performance.now())));
-          continue;
-        }
-        await Promise.race([...inFlight]);
-      }
-    },
-  };
-}
-
-/** A Node.js system error (ENOSPC, EMFILE, ENOMEM…): the machine's trouble, not the email's. */
-function isSystemError(error: unknown): boolean {
-  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown };
-  return typeof code === 'string' && typeof syscall === 'string';
 }
 
 /** The reason a failed email shows (`note`): the error's message, one line, bounded. */
