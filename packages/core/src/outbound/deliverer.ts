@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Store } from '../inbox/index.js';
 import { isPermanentFailure } from '../message/index.js';
 import { prepareOutbound, type OutboundRow } from './outbox.js';
-import { createLeaseQueue, withTimeout } from '../queue/index.js';
+import { createLeaseQueue, withTimeout, type LeaseQueue } from '../queue/index.js';
 import { outboundMessages } from './schema.js';
 import type { PreparedMessage } from './message.js';
 import { TransportError, type Transport } from './transport.js';
@@ -46,7 +46,6 @@ export interface OutboxDeliverer {
  */
 export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDeliverer {
   const { store, transport } = options;
-  const claimLimit = options.claimLimit ?? 200;
   const logger = options.logger ?? store.logger;
   const queue = createLeaseQueue({
     db: store.db,
@@ -63,74 +62,114 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
     failedColumns: () => ({ nextAttemptAt: sql`now()` }),
     describeError,
   });
-  const { leaseMs } = queue;
+  const delivery = new Delivery(store, transport, queue, logger);
+  const loop = queue.loop({
+    pollMs: options.pollMs ?? 1000,
+    claimLimit: options.claimLimit ?? 200,
+    handle: async (rows) => {
+      for (const group of batchesOf(await delivery.setAsideUsedUp(rows), transport.maxBatchSize)) await delivery.deliver(group);
+    },
+    onError: (error) => logger.error('outbound_deliverer_error', { error: describeError(error) }),
+  });
+  return { workerId: queue.workerId, ...loop };
+}
 
-  function groups(rows: OutboundRow[]): OutboundRow[][] {
-    const byKey = new Map<string, OutboundRow[]>();
-    const out: OutboundRow[][] = [];
+type Ready = { row: OutboundRow; message: PreparedMessage };
+
+/** Rows that may share one transport call: same batchKey and same content, at most `maxBatchSize`; others alone. */
+function batchesOf(rows: OutboundRow[], maxBatchSize: number): OutboundRow[][] {
+  const byKey = new Map<string, OutboundRow[]>();
+  const out: OutboundRow[][] = [];
+  for (const row of rows) {
+    if (!row.batchKey || maxBatchSize <= 1) {
+      out.push([row]);
+      continue;
+    }
+    // Same batchKey but different content must not share a request (the first row's content would win).
+    const key = `${row.batchKey}\u0000${contentFingerprint(row)}`;
+    const list = byKey.get(key) ?? [];
+    list.push(row);
+    byKey.set(key, list);
+  }
+  for (const list of byKey.values()) {
+    for (let i = 0; i < list.length; i += maxBatchSize) out.push(list.slice(i, i + maxBatchSize));
+  }
+  return out;
+}
+
+const permanent = (error: unknown) => isPermanentFailure(error) || (error instanceof TransportError && !error.retryable);
+// A refusal for good, or a transport that broke on the data itself (not a TransportError): maybe one row's fault.
+const maybeOneRow = (error: unknown) => permanent(error) || !(error instanceof TransportError);
+
+/** Sending claimed rows through the transport, and narrowing a refused batch down to the rows at fault. */
+class Delivery {
+  readonly #store: Store;
+  readonly #transport: Transport;
+  readonly #queue: LeaseQueue<OutboundRow>;
+  readonly #logger: Logger;
+
+  constructor(store: Store, transport: Transport, queue: LeaseQueue<OutboundRow>, logger: Logger) {
+    this.#store = store;
+    this.#transport = transport;
+    this.#queue = queue;
+    this.#logger = logger;
+  }
+
+  /** One batch of rows: prepared, sent, its refusals narrowed down or recorded. */
+  async deliver(rows: OutboundRow[]): Promise<void> {
+    const batch = await this.#prepareEach(rows);
+    if (batch.length === 0) return;
+    const error = await this.#send(batch);
+    if (error === null) return;
+    if (batch.length > 1 && maybeOneRow(error)) await this.#isolate(batch, error);
+    else await this.#recordFailure(batch.map((b) => b.row), error);
+  }
+
+  /** Rows whose earlier attempts all ended with the deliverer gone (lease expired): set aside, not sent again. */
+  async setAsideUsedUp(rows: OutboundRow[]): Promise<OutboundRow[]> {
+    const live: OutboundRow[] = [];
     for (const row of rows) {
-      if (!row.batchKey || transport.maxBatchSize <= 1) {
-        out.push([row]);
-        continue;
-      }
-      // Same batchKey but different content must not share a request (the first row's content would win).
-      const key = `${row.batchKey}\u0000${contentFingerprint(row)}`;
-      const list = byKey.get(key) ?? [];
-      list.push(row);
-      byKey.set(key, list);
+      const usedUp = this.#queue.usedUp(row);
+      if (usedUp) await this.#recordFailure([row], usedUp);
+      else live.push(row);
     }
-    for (const list of byKey.values()) {
-      for (let i = 0; i < list.length; i += transport.maxBatchSize) out.push(list.slice(i, i + transport.maxBatchSize));
-    }
-    return out;
+    return live;
   }
 
   /** Each row prepared on its own: a row whose stored data cannot be used fails alone, not its whole batch. */
-  async function prepareEach(rows: OutboundRow[]): Promise<Array<{ row: OutboundRow; message: PreparedMessage }>> {
-    const settled = await Promise.allSettled(rows.map((row) => prepareOutbound(store.blobs, row)));
-    const ready: Array<{ row: OutboundRow; message: PreparedMessage }> = [];
+  async #prepareEach(rows: OutboundRow[]): Promise<Ready[]> {
+    const settled = await Promise.allSettled(rows.map((row) => prepareOutbound(this.#store.blobs, row)));
+    const ready: Ready[] = [];
     for (const [i, result] of settled.entries()) {
       if (result.status === 'fulfilled') ready.push({ row: rows[i]!, message: result.value });
       else if (isUnavailableError(result.reason)) throw result.reason;
       // The same row prepares the same way next time (a missing attachment, unusable stored fields): set it aside.
-      else await recordFailure([rows[i]!], unusableRow(rows[i]!, result.reason));
+      else await this.#recordFailure([rows[i]!], unusableRow(rows[i]!, result.reason));
     }
     return ready;
   }
 
   /** One transport call; null when it was sent (and recorded), else the error. A database outage is thrown. */
-  async function send(batch: Array<{ row: OutboundRow; message: PreparedMessage }>): Promise<unknown> {
+  async #send(batch: Ready[]): Promise<unknown> {
+    const transport = this.#transport;
+    const queue = this.#queue;
+    const logger = this.#logger;
     const ids = batch.map((b) => b.row.id);
     let providerMessageId: string | null;
     try {
       // Synchronous throws land here too; a transport that never answers gives its rows back after the lease.
-      ({ providerMessageId } = await withTimeout(Promise.resolve().then(() => transport.deliver(batch.map((b) => b.message))), leaseMs, 'transport.deliver'));
+      const call = Promise.resolve().then(() => transport.deliver(batch.map((b) => b.message)));
+      ({ providerMessageId } = await withTimeout(call, queue.leaseMs, 'transport.deliver'));
     } catch (error) {
       // A transport's own network errors (SMTP/SendGrid unreachable) are not a database outage.
       if (!(error instanceof TransportError) && isUnavailableError(error)) throw error;
       return error ?? new Error('transport failed without an error');
     }
     const sent = { status: 'sent', sentAt: sql`now()`, providerMessageId, transport: transport.name, lastError: null };
-    const updated = await queue.finish(
-      batch.map((b) => b.row),
-      sent,
-    );
+    const updated = await queue.finish(batch.map((b) => b.row), sent);
     if (updated.length < ids.length) logger.warn('outbound_lease_lost', { ids, workerId: queue.workerId });
     logger.info('outbound_sent', { ids, transport: transport.name, providerMessageId });
     return null;
-  }
-
-  const permanent = (error: unknown) => isPermanentFailure(error) || (error instanceof TransportError && !error.retryable);
-  // A refusal for good, or a transport that broke on the data itself (not a TransportError): maybe one row's fault.
-  const maybeOneRow = (error: unknown) => permanent(error) || !(error instanceof TransportError);
-
-  async function deliverGroup(rows: OutboundRow[]): Promise<void> {
-    const batch = await prepareEach(rows);
-    if (batch.length === 0) return;
-    const error = await send(batch);
-    if (error === null) return;
-    if (batch.length > 1 && maybeOneRow(error)) await isolate(batch, error);
-    else await recordFailure(batch.map((b) => b.row), error);
   }
 
   /**
@@ -138,35 +177,35 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
    * The first row alone tells a batch-wide refusal (the same message: bad key, unverified sender) from a row's;
    * a row's is narrowed down by halving, so a 1,000-copy batch with one bad copy costs about 20 requests.
    */
-  async function isolate(batch: Array<{ row: OutboundRow; message: PreparedMessage }>, error: unknown): Promise<void> {
+  async #isolate(batch: Ready[], error: unknown): Promise<void> {
     const [first, ...rest] = batch;
-    const alone = await send([first!]);
+    const alone = await this.#send([first!]);
     if (alone !== null && maybeOneRow(alone) && describeMessage(alone) === describeMessage(error)) {
-      await recordFailure(batch.map((b) => b.row), error);
+      await this.#recordFailure(batch.map((b) => b.row), error);
       return;
     }
-    if (alone !== null) await recordFailure([first!.row], alone);
-    await bisect(rest);
+    if (alone !== null) await this.#recordFailure([first!.row], alone);
+    await this.#bisect(rest);
   }
 
-  async function bisect(batch: Array<{ row: OutboundRow; message: PreparedMessage }>): Promise<void> {
+  async #bisect(batch: Ready[]): Promise<void> {
     if (batch.length === 0) return;
-    const error = await send(batch);
+    const error = await this.#send(batch);
     if (error === null) return;
     if (batch.length === 1 || !maybeOneRow(error)) {
-      await recordFailure(batch.map((b) => b.row), error);
+      await this.#recordFailure(batch.map((b) => b.row), error);
       return;
     }
     const middle = Math.ceil(batch.length / 2);
-    await bisect(batch.slice(0, middle));
-    await bisect(batch.slice(middle));
+    await this.#bisect(batch.slice(0, middle));
+    await this.#bisect(batch.slice(middle));
   }
 
-  async function recordFailure(rows: OutboundRow[], error: unknown): Promise<void> {
+  async #recordFailure(rows: OutboundRow[], error: unknown): Promise<void> {
     const minDelayMs = error instanceof TransportError ? (error.retryAfterMs ?? 0) : 0;
-    const recorded = await store.transaction((tx) => queue.fail(rows, error, { final: permanent(error), minDelayMs, db: tx }));
+    const recorded = await this.#store.transaction((tx) => this.#queue.fail(rows, error, { final: permanent(error), minDelayMs, db: tx }));
     for (const { row, decision, lastError } of recorded) {
-      logger[decision.final ? 'error' : 'warn'](decision.final ? 'outbound_failed' : 'outbound_retry', {
+      this.#logger[decision.final ? 'error' : 'warn'](decision.final ? 'outbound_failed' : 'outbound_retry', {
         id: row.id,
         attempt: row.attempts,
         error: lastError,
@@ -174,28 +213,8 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
       });
     }
   }
-
-  /** Rows whose earlier attempts all ended with the deliverer gone (lease expired): set aside, not sent again. */
-  async function setAsideUsedUp(rows: OutboundRow[]): Promise<OutboundRow[]> {
-    const live: OutboundRow[] = [];
-    for (const row of rows) {
-      const usedUp = queue.usedUp(row);
-      if (usedUp) await recordFailure([row], usedUp);
-      else live.push(row);
-    }
-    return live;
-  }
-
-  const loop = queue.loop({
-    pollMs: options.pollMs ?? 1000,
-    claimLimit,
-    handle: async (rows) => {
-      for (const group of groups(await setAsideUsedUp(rows))) await deliverGroup(group);
-    },
-    onError: (error) => logger.error('outbound_deliverer_error', { error: describeError(error) }),
-  });
-  return { workerId: queue.workerId, ...loop };
 }
+
 function contentFingerprint(row: OutboundRow): string {
   return createHash('sha256')
     .update(JSON.stringify([row.from, row.replyTo, row.subject, row.text, row.html, row.attachments, row.categories]))
