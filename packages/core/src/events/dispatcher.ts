@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Queryable, type Store, type Transaction } from '../inbox/index.js';
-import { createLeaseQueue, withTimeout } from '../queue/index.js';
+import { createLeaseQueue, leaseTuning, withTimeout, type LeaseSpec } from '../queue/index.js';
 import { events } from './schema.js';
 import { toStoredEvent } from './store.js';
 import type { EventKind, EventOfKind } from './types.js';
@@ -86,6 +86,9 @@ export async function requeueEvent(db: Queryable, id: string): Promise<boolean> 
   return updated.length > 0;
 }
 
+/** The events as a lease queue: pending → processing (leased) → done, or back to pending, or failed; in the order they came and happened. */
+const EVENT_LEASES = { table: events, key: events.id, waiting: 'pending', leased: 'processing', failed: 'failed', tieBreak: [events.receivedAt, events.timestamp] } satisfies LeaseSpec;
+
 /**
  * Runs handlers for stored Event Webhook events, each event in its own transaction, with retries.
  * Events without a handler are marked done. A poison pill never wedges the queue: an event that keeps failing
@@ -104,17 +107,9 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
   const { store } = options;
   const logger = options.logger ?? store.logger;
   const queue = createLeaseQueue({
+    ...EVENT_LEASES,
+    ...leaseTuning(options),
     db: store.db,
-    table: events,
-    key: events.id,
-    waiting: 'pending',
-    leased: 'processing',
-    failed: 'failed',
-    tieBreak: [events.receivedAt],
-    workerId: options.workerId,
-    leaseMs: options.leaseMs,
-    maxAttempts: options.maxAttempts,
-    backoff: options.backoff,
     failedColumns: () => ({ processedAt: sql`now()`, nextAttemptAt: sql`now()` }),
     describeError,
     isOutage: isUnavailableError,

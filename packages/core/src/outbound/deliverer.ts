@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Store } from '../inbox/index.js';
 import { isPermanentFailure } from '../message/index.js';
 import { prepareOutbound, type OutboundRow } from './outbox.js';
-import { createLeaseQueue, withTimeout, type LeaseQueue } from '../queue/index.js';
+import { createLeaseQueue, leaseTuning, withTimeout, type LeaseSpec, type LeaseQueue } from '../queue/index.js';
 import { outboundMessages } from './schema.js';
 import type { PreparedMessage } from './message.js';
 import { TransportError, type Transport } from './transport.js';
@@ -36,6 +36,9 @@ export interface OutboxDeliverer {
   drain(): Promise<void>;
 }
 
+/** The outbox as a lease queue: queued → sending (leased) → sent, or back to queued, or failed. */
+const OUTBOX_LEASES = { table: outboundMessages, key: outboundMessages.id, waiting: 'queued', leased: 'sending', failed: 'failed', tieBreak: [outboundMessages.createdAt] } satisfies LeaseSpec;
+
 /**
  * Sends queued outbox rows: claims due rows (`FOR UPDATE SKIP LOCKED`, so several deliverers share
  * the queue), groups rows with the same batchKey and content into one transport call, records the
@@ -48,17 +51,9 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
   const { store, transport } = options;
   const logger = options.logger ?? store.logger;
   const queue = createLeaseQueue({
+    ...OUTBOX_LEASES,
+    ...leaseTuning(options),
     db: store.db,
-    table: outboundMessages,
-    key: outboundMessages.id,
-    waiting: 'queued',
-    leased: 'sending',
-    failed: 'failed',
-    tieBreak: [outboundMessages.createdAt],
-    workerId: options.workerId,
-    leaseMs: options.leaseMs,
-    maxAttempts: options.maxAttempts,
-    backoff: options.backoff,
     failedColumns: () => ({ nextAttemptAt: sql`now()` }),
     describeError,
   });

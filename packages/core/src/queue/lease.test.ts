@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeError, inboundEmails, isUnavailableError, StoreUnavailableError } from '../inbox/index.js';
@@ -66,6 +66,15 @@ describe('lease queue', () => {
     expect(await queueOf({ workerId: 'w2' }).claim(10)).toEqual([]);
     expect(await queue.finish(claimed, done)).toHaveLength(2);
     expect(await jobNamed('a')).toMatchObject({ status: 'done', leaseOwner: null, leaseUntil: null });
+  });
+
+  it('hands claimed jobs out in due order, then by the tie-break columns', async () => {
+    const ids = await addJobs('e', 'd', 'c', 'b', 'a');
+    for (const [i, id] of ids.entries()) await store.db.update(jobs).set({ nextAttemptAt: sql`now() - ${i} * interval '1 minute'` }).where(eq(jobs.id, id));
+    // a and b due at the same moment (one statement's now()); b created later, so a comes first.
+    await store.db.update(jobs).set({ nextAttemptAt: sql`now() - interval '10 minutes'` }).where(inArray(jobs.name, ['a', 'b']));
+    await store.db.update(jobs).set({ createdAt: sql`now() + interval '1 second'` }).where(eq(jobs.name, 'b'));
+    expect((await queueOf().claim(10)).map((j) => j.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
   it('two workers claiming at once share the jobs without overlap (SKIP LOCKED)', async () => {

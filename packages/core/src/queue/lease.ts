@@ -72,14 +72,32 @@ export function stillLeased(spec: LeaseSpec, keys: SQL, workerId: string): SQL |
   return and(sql`${spec.key} in ${keys}`, eq(spec.table.status, spec.leased), eq(spec.table.leaseOwner, workerId));
 }
 
+/** Sorts rows by these properties (dates, numbers, strings), in place; ties keep their order. */
+function inDueOrder(properties: string[]) {
+  const compare = (a: unknown, b: unknown) => {
+    const x = a instanceof Date ? a.getTime() : a;
+    const y = b instanceof Date ? b.getTime() : b;
+    if (x === y || x === null || x === undefined || y === null || y === undefined) return 0;
+    return (x as number | string) < (y as number | string) ? -1 : 1;
+  };
+  return <Row>(rows: Row[]): Row[] =>
+    rows.sort((a, b) => {
+      for (const property of properties) {
+        const order = compare((a as Record<string, unknown>)[property], (b as Record<string, unknown>)[property]);
+        if (order !== 0) return order;
+      }
+      return 0;
+    });
+}
+
 /** A status (or other constant) written into the statement rather than passed: what lets a partial index match. */
 function literal(value: string): SQL {
   if (!/^[a-z_]+$/.test(value)) throw new RangeError(`lease queue: a status is lowercase letters and _, got ${JSON.stringify(value)}`);
   return sql.raw(`'${value}'`);
 }
 
-export interface LeaseQueueOptions<T extends LeaseTable> extends LeaseSpec<T> {
-  db: Queryable;
+/** What a queue's user may tune: who holds leases, how long, how many attempts, how far apart. */
+export interface LeaseQueueTuning {
   workerId?: string;
   /** How long a claim holds before another worker may take the job over (default 5 min). */
   leaseMs?: number;
@@ -87,6 +105,15 @@ export interface LeaseQueueOptions<T extends LeaseTable> extends LeaseSpec<T> {
   maxAttempts?: number;
   /** Delay before attempt n+1: min(maxMs, baseMs·2^(n-1)), jittered to 50–100 % (default 30 s … 1 h). */
   backoff?: { baseMs?: number; maxMs?: number };
+}
+
+/** Just the tuning of a loop's options (which carry more): what it passes on to its queue. */
+export function leaseTuning({ workerId, leaseMs, maxAttempts, backoff }: LeaseQueueTuning): LeaseQueueTuning {
+  return { workerId, leaseMs, maxAttempts, backoff };
+}
+
+export interface LeaseQueueOptions<T extends LeaseTable> extends LeaseSpec<T>, LeaseQueueTuning {
+  db: Queryable;
   /** Further columns a job set aside gets (e.g. `{ processedAt: sql\`now()\` }`). */
   failedColumns?: () => Record<string, unknown>;
   /** The error as stored in `last_error` (e.g. core's `describeError`). */
@@ -158,8 +185,14 @@ export function createLeaseQueue<T extends LeaseTable>(options: LeaseQueueOption
     backoff: { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 },
   };
   for (const status of [options.waiting, options.leased, options.failed]) literal(status);
-  const keyName = Object.entries(getTableColumns(table)).find(([, column]) => column === options.key)?.[0];
-  if (!keyName) throw new RangeError('lease queue: `key` must be a column of `table`');
+  const columns = Object.entries(getTableColumns(table));
+  const nameOf = (wanted: PgColumn, what: string) => {
+    const name = columns.find(([, column]) => column === wanted)?.[0];
+    if (!name) throw new RangeError(`lease queue: \`${what}\` must name columns of \`table\``);
+    return name;
+  };
+  const keyName = nameOf(options.key, 'key');
+  const dueOrder = inDueOrder(['nextAttemptAt', ...(options.tieBreak ?? []).map((column) => nameOf(column, 'tieBreak'))]);
   const keyOf = (row: Row) => (row as Record<string, unknown>)[keyName];
   const keys = (rows: readonly Row[]) => sql`(${sql.join(rows.map((row) => sql`${keyOf(row)}`), sql`, `)})`;
   const update = (db: Queryable, columns: Record<string, unknown>, where: SQL | undefined): Promise<Row[]> =>
@@ -173,7 +206,9 @@ export function createLeaseQueue<T extends LeaseTable>(options: LeaseQueueOption
     workerId,
     leaseMs,
     policy,
-    claim: (limit, db = options.db) => update(db, leaseFields(options, workerId, leaseMs), sql`${options.key} in (${claimCandidates(options, limit)})`),
+    // The UPDATE returns its rows in no particular order: handed out in due order, as they were chosen.
+    claim: async (limit, db = options.db) =>
+      dueOrder(await update(db, leaseFields(options, workerId, leaseMs), sql`${options.key} in (${claimCandidates(options, limit)})`)),
     async finish(rows, columns, db = options.db) {
       if (rows.length === 0) return [];
       return update(db, { ...columns, leaseOwner: null, leaseUntil: null }, stillLeased(options, keys(rows), workerId));
