@@ -112,6 +112,14 @@ describe('fan-out poison pills', () => {
     expect(failed.lastError).toContain('gave up: the worker running attempt 3 of 3 stopped before finishing');
   });
 
+  it('a distribution whose fan-out died mid-chunk (lease expired) is taken over and finished, not sent twice', async () => {
+    const id = await publish(dev, 'Orphaned post');
+    await db.update(distributions).set({ status: 'processing', attempts: 1, leaseOwner: 'dead-fanout', leaseUntil: sql`now() - interval '1 second'` }).where(eq(distributions.messageId, id));
+    await settle();
+    expect(copiesOf('Orphaned post')).toEqual(MEMBERS);
+    expect(await distribution(id)).toMatchObject({ status: 'done', queued: 3, leaseOwner: null, leaseUntil: null });
+  });
+
   it('a subject that decoded to CR/LF goes out on one line instead of failing every copy', async () => {
     const id = await publish(dev, 'Plain subject');
     await db.update(messages).set({ subject: 'Hello\r\nBcc: victim@evil.example' }).where(eq(messages.id, id));

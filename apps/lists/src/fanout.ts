@@ -5,9 +5,10 @@
  * SendGrid request; what differs per member (To, List-Post reply address, List-Unsubscribe link,
  * custom args) travels in the personalization.
  */
-import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
-import { type Logger, type Store, type Transaction } from '@mailroom/core';
-import { attemptsUsedUp, createPollLoop, decideRetry, sanitizeHeaderText, type PollLoop, type MailerMessage, type RetryPolicy } from '@mailroom/core/outbound';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { isUnavailableError, type Logger, type Store, type Transaction } from '@mailroom/core';
+import { sanitizeHeaderText, type MailerMessage } from '@mailroom/core/outbound';
+import { createLeaseQueue, leaseTuning, type LeaseQueue, type LeaseQueueTuning, type PollLoop } from '@mailroom/core/queue';
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';
@@ -16,96 +17,82 @@ import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, threa
 /** The fan-out loop: core's poll loop (`kick` runs pending fan-outs after a commit, a no-op until `start`). */
 export type Fanout = PollLoop;
 
-export interface FanoutOptions {
+export interface FanoutOptions extends LeaseQueueTuning {
   store: Store;
   services: ListsServices;
   logger?: Logger;
   pollMs?: number;
   onQueued?: () => void;
-  /** Attempts per chunk before a distribution is set aside as `failed` (default 8). */
-  maxAttempts?: number;
-  /** Delay before attempt n+1: min(maxMs, baseMs·2^(n-1)), jittered (default 30 s … 1 h). */
-  backoff?: { baseMs?: number; maxMs?: number };
 }
 
 type Distribution = typeof distributions.$inferSelect;
 type AfterCommit = (fn: () => unknown) => void;
+type DistributionQueue = LeaseQueue<Distribution>;
 
 /**
- * The fan-out loop. A distribution that fails is a poison pill for nobody: core's bounded-attempts rule
- * (`decideRetry`) sets it aside as `failed` (its reason in `last_error`) at once when the error is permanent
- * (a copy that can never be sent) or after `maxAttempts`, and backoff moves its due time behind the other
- * distributions meanwhile, so later posts on every list go out. Attempts are counted before a chunk runs:
- * a chunk that crashes the process every time is set aside too.
+ * The fan-out loop, on core's lease queue: each round claims the next due distribution (leased to this process,
+ * its attempt counted before the chunk runs, so a chunk that crashes the process every time is set aside too) and
+ * queues one chunk of its copies. A distribution that fails is a poison pill for nobody: the queue's bounded-attempts
+ * rule sets it aside as `failed` (its reason in `last_error`) at once when the error is permanent (a copy that can
+ * never be sent) or after `maxAttempts` (per chunk), and backoff moves its due time behind the other distributions
+ * meanwhile, so later posts on every list go out. A fan-out that died mid-chunk leaves its lease to run out.
  */
 export function createFanout(options: FanoutOptions): Fanout {
   const { store, services } = options;
   const logger = options.logger ?? store.logger;
-  const policy: RetryPolicy = {
-    maxAttempts: options.maxAttempts ?? 8,
-    backoff: { baseMs: options.backoff?.baseMs ?? 30_000, maxMs: options.backoff?.maxMs ?? 3_600_000 },
-  };
+  const queue = createLeaseQueue({
+    ...leaseTuning(options),
+    db: store.db,
+    table: distributions,
+    key: distributions.messageId,
+    waiting: 'pending',
+    leased: 'processing',
+    failed: 'failed',
+    tieBreak: [distributions.createdAt],
+    failedColumns: () => ({ finishedAt: sql`now()` }),
+    describeError: reasonOf,
+    isOutage: isUnavailableError,
+  });
 
-  /** One chunk of the next due distribution; false when nothing was due. */
-  async function step(afterCommit: AfterCommit): Promise<boolean> {
-    const job = await claim(store.db);
-    if (!job) return false;
-    try {
-      const usedUp = attemptsUsedUp(job.attempts, policy.maxAttempts);
-      if (usedUp) throw Object.assign(new Error(usedUp), { permanent: true });
-      await chunk(store, services, job, afterCommit);
-    } catch (error) {
-      await recordFailure(store.db, logger, policy, job, error);
+  /** One chunk of `job`; its after-commit hooks (waking the deliverer) once the chunk committed. */
+  async function step(job: Distribution): Promise<void> {
+    const hooks: Array<() => unknown> = [];
+    const failure = await queue.attempt(job, () => chunk(store, services, queue, job, (fn) => void hooks.push(fn)));
+    if (failure) {
+      const { decision, lastError } = failure;
+      logger[decision.final ? 'error' : 'warn'](decision.final ? 'lists_fanout_failed' : 'lists_fanout_retry', {
+        messageId: job.messageId,
+        listId: job.listId,
+        attempt: job.attempts,
+        error: lastError,
+      });
+      return;
     }
-    return true;
+    for (const hook of hooks) await hook();
   }
 
-  return createPollLoop({
+  return queue.loop({
     pollMs: options.pollMs ?? 5000,
     // One chunk a round; the mailer's after-commit hook wakes the deliverer once the chunk is committed.
-    round: async () => {
-      const hooks: Array<() => unknown> = [];
-      const more = await step((fn) => void hooks.push(fn));
-      for (const hook of hooks) await hook();
-      if (more) options.onQueued?.();
-      return more ? 1 : 0;
+    claimLimit: 1,
+    handle: async (jobs) => {
+      for (const job of jobs) await step(job);
+      options.onQueued?.();
     },
     onError: (error) => logger.error('lists_fanout_error', { error: error instanceof Error ? error.message : String(error) }),
   });
 }
 
-/** The next due distribution, its attempt counted (committed before the work, so a crash counts too). */
-async function claim(db: ListsDb): Promise<Distribution | null> {
-  const due = db
-    .select({ id: distributions.messageId })
-    .from(distributions)
-    .where(and(eq(distributions.status, 'pending'), lte(distributions.nextAttemptAt, sql`now()`)))
-    .orderBy(asc(distributions.nextAttemptAt), asc(distributions.createdAt))
-    .limit(1)
-    .for('update', { skipLocked: true });
-  const [job] = await db
-    .update(distributions)
-    .set({ attempts: sql`${distributions.attempts} + 1` })
-    .where(sql`${distributions.messageId} in (${due})`)
-    .returning();
-  return job ?? null;
-}
-
-/** One chunk of `claimed` in one transaction; the copies and the cursor commit together. */
-async function chunk(store: Store, services: ListsServices, claimed: Distribution, afterCommit: AfterCommit): Promise<void> {
+/** One chunk of `job` in one transaction; the copies and the cursor commit together (while the lease holds). */
+async function chunk(store: Store, services: ListsServices, queue: DistributionQueue, job: Distribution, afterCommit: AfterCommit): Promise<void> {
   await store.transaction(async (rawTx) => {
     const tx: ListsDb = rawTx;
-    const [job] = await tx
-      .select()
-      .from(distributions)
-      .where(and(eq(distributions.messageId, claimed.messageId), eq(distributions.status, 'pending')))
-      .for('update', { skipLocked: true });
-    if (!job) return; // another fan-out has it
+    if (!(await queue.holds(job, tx))) return; // another fan-out took it over
     const [message] = await tx.select().from(messages).where(eq(messages.id, job.messageId));
     const list = await listById(tx, job.listId);
     const [thread] = message ? await tx.select().from(threads).where(eq(threads.id, message.threadId)) : [];
     if (!message || !list || !thread) {
-      await tx.update(distributions).set({ status: 'done', finishedAt: sql`now()` }).where(eq(distributions.messageId, job.messageId));
+      await queue.finish([job], { status: 'done', finishedAt: sql`now()` }, tx);
       return;
     }
     const recipients = await tx
@@ -121,40 +108,19 @@ async function chunk(store: Store, services: ListsServices, claimed: Distributio
       const copies = recipients.map((member) => copyFor(services, list, thread, message, member, { ...threading, replyTo }));
       await services.mailer.sendMany(copies, { tx: rawTx as Transaction, afterCommit });
     }
-    await advance(tx, job, recipients.length, recipients.at(-1)?.id ?? job.cursor, recipients.length < services.config.fanoutChunk);
-  });
-}
-
-/** Moves the cursor past the chunk just queued; the last chunk finishes the distribution. */
-async function advance(tx: ListsDb, job: Distribution, queued: number, cursor: string, done: boolean): Promise<void> {
-  await tx
-    .update(distributions)
-    .set({
-      cursor,
-      queued: sql`${distributions.queued} + ${queued}`,
-      attempts: 0, // the chunk went through: the next one starts afresh
-      lastError: null,
-      ...(done ? { status: 'done' as const, finishedAt: sql`now()` } : {}),
-    })
-    .where(eq(distributions.messageId, job.messageId));
-}
-
-async function recordFailure(db: ListsDb, logger: Logger, policy: RetryPolicy, job: Distribution, error: unknown): Promise<void> {
-  const decision = decideRetry(job.attempts, error, policy);
-  const lastError = reasonOf(error);
-  await db
-    .update(distributions)
-    .set(
-      decision.final
-        ? { status: 'failed', lastError, finishedAt: sql`now()` }
-        : { lastError, nextAttemptAt: sql`now() + ${`${decision.delayMs} milliseconds`}::interval` },
-    )
-    .where(eq(distributions.messageId, job.messageId));
-  logger[decision.final ? 'error' : 'warn'](decision.final ? 'lists_fanout_failed' : 'lists_fanout_retry', {
-    messageId: job.messageId,
-    listId: job.listId,
-    attempt: job.attempts,
-    error: lastError,
+    const done = recipients.length < services.config.fanoutChunk;
+    // Past the chunk just queued; the next chunk starts afresh (attempts 0), due now; the last one finishes it.
+    await queue.finish(
+      [job],
+      {
+        cursor: recipients.at(-1)?.id ?? job.cursor,
+        queued: sql`${distributions.queued} + ${recipients.length}`,
+        attempts: 0,
+        lastError: null,
+        ...(done ? { status: 'done', finishedAt: sql`now()` } : { status: 'pending', nextAttemptAt: sql`now()` }),
+      },
+      tx,
+    );
   });
 }
 
@@ -172,7 +138,7 @@ function reasonOf(error: unknown): string {
 export async function requeueDistribution(db: ListsDb, messageId: string): Promise<boolean> {
   const updated = await db
     .update(distributions)
-    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lastError: null, finishedAt: null })
+    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lastError: null, finishedAt: null, leaseOwner: null, leaseUntil: null })
     .where(and(eq(distributions.messageId, messageId), eq(distributions.status, 'failed')))
     .returning({ id: distributions.messageId });
   return updated.length > 0;

@@ -47,8 +47,8 @@ export interface ListsAppOptions {
   mailer?: Mailer;
   /** Called with what each inbound email did (logging, tests). */
   onInbound?: (result: InboundResult) => void;
-  /** The fan-out loop: attempts per chunk before a distribution is set aside (default 8), backoff (30 s … 1 h), polling (5 s). */
-  fanout?: { maxAttempts?: number; backoff?: { baseMs?: number; maxMs?: number }; pollMs?: number };
+  /** The fan-out loop: attempts per chunk before a distribution is set aside (default 8), backoff (30 s … 1 h), polling (5 s), lease (5 min). */
+  fanout?: { maxAttempts?: number; backoff?: { baseMs?: number; maxMs?: number }; pollMs?: number; leaseMs?: number };
 }
 
 export interface ListsApp {

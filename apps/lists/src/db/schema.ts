@@ -167,13 +167,18 @@ export const distributions = listsSchema.table(
   {
     messageId: text('message_id').primaryKey().references(() => messages.id, { onDelete: 'cascade' }),
     listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
-    /** `failed`: set aside after a permanent error or its attempts (`last_error` says why); requeue to retry. */
-    status: text('status').$type<'pending' | 'done' | 'failed'>().notNull().default('pending'),
+    /**
+     * `processing`: a fan-out holds it (until `lease_until`; an expired lease is taken over). `failed`: set aside
+     * after a permanent error or its attempts (`last_error` says why); requeue to retry.
+     */
+    status: text('status').$type<'pending' | 'processing' | 'done' | 'failed'>().notNull().default('pending'),
     cursor: text('cursor').notNull().default(''),
     /** Attempts at the current chunk (reset when a chunk commits), counted before the chunk runs so crashes count. */
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
     lastError: text('last_error'),
+    leaseOwner: text('lease_owner'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     /** The thread reply address every copy carries, fixed once so all chunks batch alike. */
     replyTo: text('reply_to'),
     queued: integer('queued').notNull().default(0),
@@ -181,5 +186,9 @@ export const distributions = listsSchema.table(
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },
   // Due order: a distribution that failed waits for its backoff behind the others.
-  (t) => [index('distributions_due_idx').on(t.nextAttemptAt, t.createdAt).where(sql`${t.status} = 'pending'`)],
+  (t) => [
+    index('distributions_due_idx').on(t.nextAttemptAt, t.createdAt).where(sql`${t.status} = 'pending'`),
+    // Core's lease queue claims expired leases first, through this index.
+    index('distributions_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'processing'`),
+  ],
 );
