@@ -8,7 +8,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { isUnavailableError, type Logger, type Store, type Transaction } from '@mailroom/core';
 import { sanitizeHeaderText, type MailerMessage } from '@mailroom/core/outbound';
-import { createLeaseQueue, leaseTuning, type LeaseQueue, type LeaseQueueTuning, type PollLoop } from '@mailroom/core/queue';
+import { createLeaseQueue, leaseTuning, requeueFailed, type LeaseQueue, type LeaseQueueTuning, type LeaseSpec, type PollLoop } from '@mailroom/core/queue';
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';
@@ -29,6 +29,16 @@ type Distribution = typeof distributions.$inferSelect;
 type AfterCommit = (fn: () => unknown) => void;
 type DistributionQueue = LeaseQueue<Distribution>;
 
+/** Distributions as a lease queue: pending → processing (leased, one chunk) → pending (next chunk) … → done, or failed. */
+const DISTRIBUTION_LEASES = {
+  table: distributions,
+  key: distributions.messageId,
+  waiting: 'pending',
+  leased: 'processing',
+  failed: 'failed',
+  tieBreak: [distributions.createdAt],
+} satisfies LeaseSpec;
+
 /**
  * The fan-out loop, on core's lease queue: each round claims the next due distribution (leased to this process,
  * its attempt counted before the chunk runs, so a chunk that crashes the process every time is set aside too) and
@@ -42,13 +52,8 @@ export function createFanout(options: FanoutOptions): Fanout {
   const logger = options.logger ?? store.logger;
   const queue = createLeaseQueue({
     ...leaseTuning(options),
+    ...DISTRIBUTION_LEASES,
     db: store.db,
-    table: distributions,
-    key: distributions.messageId,
-    waiting: 'pending',
-    leased: 'processing',
-    failed: 'failed',
-    tieBreak: [distributions.createdAt],
     failedColumns: () => ({ finishedAt: sql`now()` }),
     describeError: reasonOf,
     isOutage: isUnavailableError,
@@ -136,12 +141,7 @@ function reasonOf(error: unknown): string {
 
 /** Puts a failed distribution back in the queue now (after a fix); it resumes at its cursor. */
 export async function requeueDistribution(db: ListsDb, messageId: string): Promise<boolean> {
-  const updated = await db
-    .update(distributions)
-    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lastError: null, finishedAt: null, leaseOwner: null, leaseUntil: null })
-    .where(and(eq(distributions.messageId, messageId), eq(distributions.status, 'failed')))
-    .returning({ id: distributions.messageId });
-  return updated.length > 0;
+  return requeueFailed(db, DISTRIBUTION_LEASES, messageId, { finishedAt: null });
 }
 
 /** One member's copy: the message as written, from the list (DMARC-safe), with list headers. */

@@ -1,6 +1,6 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { describeError, isUnavailableError, type Logger, type Queryable, type Store, type Transaction } from '../inbox/index.js';
-import { createLeaseQueue, leaseTuning, withTimeout, type LeaseSpec } from '../queue/index.js';
+import { createLeaseQueue, leaseTuning, requeueFailed, withTimeout, type LeaseSpec } from '../queue/index.js';
 import { events } from './schema.js';
 import { toStoredEvent } from './store.js';
 import type { EventKind, EventOfKind } from './types.js';
@@ -75,19 +75,15 @@ function storedEvent(row: EventRow) {
   }
 }
 
+/** The events as a lease queue: pending → processing (leased) → done, or back to pending, or failed; in the order they came and happened. */
+const EVENT_LEASES = { table: events, key: events.id, waiting: 'pending', leased: 'processing', failed: 'failed', tieBreak: [events.receivedAt, events.timestamp] } satisfies LeaseSpec;
+
 /** Puts a failed event back in the queue now, attempts reset (after a fix); false when there is no such failed event. */
 export async function requeueEvent(db: Queryable, id: string): Promise<boolean> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return false;
-  const updated = await db
-    .update(events)
-    .set({ status: 'pending', attempts: 0, nextAttemptAt: sql`now()`, lastError: null, leaseOwner: null, leaseUntil: null, processedAt: null })
-    .where(and(eq(events.id, id), eq(events.status, 'failed')))
-    .returning({ id: events.id });
-  return updated.length > 0;
+  return requeueFailed(db, EVENT_LEASES, id, { processedAt: null });
 }
 
-/** The events as a lease queue: pending → processing (leased) → done, or back to pending, or failed; in the order they came and happened. */
-const EVENT_LEASES = { table: events, key: events.id, waiting: 'pending', leased: 'processing', failed: 'failed', tieBreak: [events.receivedAt, events.timestamp] } satisfies LeaseSpec;
 
 /**
  * Runs handlers for stored Event Webhook events, each event in its own transaction, with retries.

@@ -4,7 +4,7 @@ import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeError, inboundEmails, isUnavailableError, StoreUnavailableError } from '../inbox/index.js';
 import { createTestStore, type TestStore } from '../testing/store.js';
-import { createLeaseQueue, type LeaseQueueOptions } from './lease.js';
+import { createLeaseQueue, requeueFailed, type LeaseQueueOptions, type LeaseSpec } from './lease.js';
 
 // A table of jobs of the shape every queue has (the lease columns), created for this file only.
 const jobs = pgTable('lease_queue_test_jobs', {
@@ -30,15 +30,11 @@ beforeAll(async () => {
 afterAll(() => store.close());
 beforeEach(() => store.db.delete(jobs));
 
+const queueSpec = { table: jobs, key: jobs.id, waiting: 'pending', leased: 'running', failed: 'failed', tieBreak: [jobs.createdAt] } satisfies LeaseSpec;
 const queueOf = (options: Partial<LeaseQueueOptions<typeof jobs>> = {}) =>
   createLeaseQueue({
+    ...queueSpec,
     db: store.db,
-    table: jobs,
-    key: jobs.id,
-    waiting: 'pending',
-    leased: 'running',
-    failed: 'failed',
-    tieBreak: [jobs.createdAt],
     backoff: { baseMs: 0, maxMs: 0 },
     failedColumns: () => ({ finishedAt: sql`now()` }),
     describeError,
@@ -144,6 +140,10 @@ describe('lease queue', () => {
     expect(due.nextAttemptAt.getTime() - Date.now()).toBeGreaterThan(25_000);
     expect(await jobNamed('broken')).toMatchObject({ status: 'failed', attempts: 1 });
     expect(await queue.claim(5)).toEqual([]);
+    // Set aside, not lost: a requeue (after a fix) makes it due now with fresh attempts; only a failed job requeues.
+    expect(await requeueFailed(store.db, queueSpec, broken!.id, { finishedAt: null })).toBe(true);
+    expect(await requeueFailed(store.db, queueSpec, flaky!.id)).toBe(false);
+    expect(await queue.claim(5)).toMatchObject([{ name: 'broken', attempts: 1, status: 'running', lastError: null, finishedAt: null }]);
   });
 
   it('a job whose attempts were used up by workers that stopped is set aside without running', async () => {

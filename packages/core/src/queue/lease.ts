@@ -90,6 +90,20 @@ function inDueOrder(properties: string[]) {
     });
 }
 
+/**
+ * Puts a job set aside (`failed`) back in the queue, due now with its attempts reset (after a fix), plus `columns`
+ * (e.g. clearing when it finished); false when there is no such failed job.
+ */
+export async function requeueFailed(db: Queryable, spec: LeaseSpec, key: unknown, columns: Record<string, unknown> = {}): Promise<boolean> {
+  const requeued = { ...columns, status: spec.waiting, attempts: 0, nextAttemptAt: sql`now()`, lastError: null, leaseOwner: null, leaseUntil: null };
+  const updated = await db
+    .update(spec.table)
+    .set(requeued as PgUpdateSetSource<LeaseTable>)
+    .where(and(eq(spec.key, key), eq(spec.table.status, spec.failed)))
+    .returning({ key: spec.key });
+  return updated.length > 0;
+}
+
 /** A status (or other constant) written into the statement rather than passed: what lets a partial index match. */
 function literal(value: string): SQL {
   if (!/^[a-z_]+$/.test(value)) throw new RangeError(`lease queue: a status is lowercase letters and _, got ${JSON.stringify(value)}`);
