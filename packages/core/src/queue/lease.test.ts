@@ -73,6 +73,12 @@ describe('lease queue', () => {
     expect((await queueOf().claim(10)).map((j) => j.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
+  it('jobs due at the same moment are handed out in the order they were stored', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `same${String(i).padStart(2, '0')}`);
+    await addJobs(...names); // one statement: one now() for every due time and creation time
+    expect((await queueOf().claim(30)).map((j) => j.name)).toEqual(names);
+  });
+
   it('two workers claiming at once share the jobs without overlap (SKIP LOCKED)', async () => {
     await addJobs(...Array.from({ length: 40 }, (_, i) => `job${i}`));
     const [first, second] = await Promise.all([queueOf({ workerId: 'w1' }).claim(25), queueOf({ workerId: 'w2' }).claim(25)]);

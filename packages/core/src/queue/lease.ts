@@ -43,16 +43,17 @@ export function msFromNow(ms: number): SQL {
  * jobs that are due, oldest first. Each branch walks its own partial index (`status = leased` on `lease_until`,
  * `status = waiting` on `next_attempt_at`) and stops after `limit` unlocked rows: one OR'd condition would make
  * PostgreSQL scan and sort the whole backlog on every claim. Statuses and limit are written in, so a prepared
- * statement keeps a plan that uses those indexes.
+ * statement keeps a plan that uses those indexes. Ties are broken by the row's place in the table (`ctid`): the
+ * order jobs due at the same moment were stored in.
  */
 export function claimCandidates(spec: LeaseSpec, limit: number): SQL {
   const { table, key } = spec;
   const n = sql.raw(String(Math.max(1, Math.floor(limit))));
   const ties = (spec.tieBreak ?? []).map((column) => sql`, ${column}`);
   const expired = sql`select ${key} from ${table} where ${table.status} = ${literal(spec.leased)} and ${table.leaseUntil} < now()
-    order by ${table.leaseUntil} limit ${n} for update skip locked`;
+    order by ${table.leaseUntil}, ctid limit ${n} for update skip locked`;
   const due = sql`select ${key} from ${table} where ${table.status} = ${literal(spec.waiting)} and ${table.nextAttemptAt} <= now()
-    order by ${table.nextAttemptAt}${sql.join(ties)} limit ${n} for update skip locked`;
+    order by ${table.nextAttemptAt}${sql.join(ties)}, ctid limit ${n} for update skip locked`;
   return sql`select * from (${expired}) expired union all select * from (${due}) due limit ${n}`;
 }
 
@@ -70,24 +71,6 @@ export function failureFields(spec: LeaseSpec, decision: RetryDecision, lastErro
 /** The rows with these keys that are still leased to `workerId` (a worker whose lease was taken over writes nothing). */
 export function stillLeased(spec: LeaseSpec, keys: SQL, workerId: string): SQL | undefined {
   return and(sql`${spec.key} in ${keys}`, eq(spec.table.status, spec.leased), eq(spec.table.leaseOwner, workerId));
-}
-
-/** Sorts rows by these properties (dates, numbers, strings), in place; ties keep their order. */
-function inDueOrder(properties: string[]) {
-  const compare = (a: unknown, b: unknown) => {
-    const x = a instanceof Date ? a.getTime() : a;
-    const y = b instanceof Date ? b.getTime() : b;
-    if (x === y || x === null || x === undefined || y === null || y === undefined) return 0;
-    return (x as number | string) < (y as number | string) ? -1 : 1;
-  };
-  return <Row>(rows: Row[]): Row[] =>
-    rows.sort((a, b) => {
-      for (const property of properties) {
-        const order = compare((a as Record<string, unknown>)[property], (b as Record<string, unknown>)[property]);
-        if (order !== 0) return order;
-      }
-      return 0;
-    });
 }
 
 /**
@@ -206,7 +189,6 @@ export function createLeaseQueue<T extends LeaseTable>(options: LeaseQueueOption
     return name;
   };
   const keyName = nameOf(options.key, 'key');
-  const dueOrder = inDueOrder(['nextAttemptAt', ...(options.tieBreak ?? []).map((column) => nameOf(column, 'tieBreak'))]);
   const keyOf = (row: Row) => (row as Record<string, unknown>)[keyName];
   const keys = (rows: readonly Row[]) => sql`(${sql.join(rows.map((row) => sql`${keyOf(row)}`), sql`, `)})`;
   const update = (db: Queryable, columns: Record<string, unknown>, where: SQL | undefined): Promise<Row[]> =>
@@ -216,13 +198,24 @@ export function createLeaseQueue<T extends LeaseTable>(options: LeaseQueueOption
       .where(where)
       .returning() as Promise<Row[]>;
 
+  // The UPDATE returns its rows in no particular order: each candidate's place in the claim's order comes back
+  // with it, so jobs are handed out in due order (ties: the order they were stored in).
+  const claimInOrder = async (db: Queryable, limit: number): Promise<Row[]> => {
+    const picked = sql`(select key, row_number() over () as place from (${claimCandidates(options, limit)}) candidates (key)) picked`;
+    const rows = (await db
+      .update(table)
+      .set(leaseFields(options, workerId, leaseMs) as PgUpdateSetSource<T>)
+      .from(picked)
+      .where(sql`${options.key} = picked.key`)
+      .returning({ ...getTableColumns(table), claimPlace: sql<number>`picked.place`.mapWith(Number) })) as Array<Row & { claimPlace: number }>;
+    return rows.sort((a, b) => a.claimPlace - b.claimPlace).map(({ claimPlace: _, ...row }) => row as Row);
+  };
+
   const queue: LeaseQueue<Row> = {
     workerId,
     leaseMs,
     policy,
-    // The UPDATE returns its rows in no particular order: handed out in due order, as they were chosen.
-    claim: async (limit, db = options.db) =>
-      dueOrder(await update(db, leaseFields(options, workerId, leaseMs), sql`${options.key} in (${claimCandidates(options, limit)})`)),
+    claim: (limit, db = options.db) => claimInOrder(db, limit),
     async finish(rows, columns, db = options.db) {
       if (rows.length === 0) return [];
       return update(db, { ...columns, leaseOwner: null, leaseUntil: null }, stillLeased(options, keys(rows), workerId));
