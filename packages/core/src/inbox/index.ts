@@ -18,8 +18,6 @@ export type {  Statement } from './work.js';
 export { rowsOf } from './database.js';
 export { DEFAULT_RETENTION_DAYS } from './inbox.js';
 export type { InboundRecord } from './records.js';
-/** Row → InboundRecord, for the worker that claims rows with its own query. */
-export { toRecord } from './records.js';
 /** The inbound status machine's transitions (the worker asks these; nothing else writes the status). */
 export { inboundTransitions } from './status.js';
 export type { InboundTransitions, ClaimedInbound } from './status.js';
@@ -29,7 +27,7 @@ export {  filesystemBlobStore } from './blobs.js';
 export type { BlobStore } from './blobs.js';
 export { coreMigrationSets } from './migrations.js';
 export type { MigrationSet } from './migrations.js';
-export { StoreUnavailableError, DatabaseOpenError, InvalidBlobKeyError, InboundEmailNotFoundError, isUnavailableError, asStoreError, describeDatabaseError } from './errors.js';
+export { StoreUnavailableError, DatabaseOpenError, InvalidBlobKeyError, InboundEmailNotFoundError, isUnavailableError, describeDatabaseError } from './errors.js';
 export { runOnce } from './idempotency.js';
 export { jsonLogger, silentLogger, describeError } from './log.js';
 export type { Logger, InboxEvent } from './log.js';

@@ -9,7 +9,7 @@
  *   poison-pill safe, and `loop` it (start/stop/kick/drain).
  * - The pieces, for a queue with its own claim statement: `claimCandidates`, `leaseFields`, `failureFields`,
  *   `stillLeased`, `msFromNow` (the one interval syntax).
- * - The rule: `decideRetry`, `attemptsUsedUp`, `retryDelayMs`; `withTimeout`; `createPollLoop`; `defaultWorkerId`.
+ * - The rule: `decideRetry`, `attemptsUsedUp`; `withTimeout`; `createPollLoop`; `defaultWorkerId`.
  *
  * @example
  * ```ts
@@ -24,5 +24,5 @@
  * ```
  */
 export * from './public.js';
-export { claimCandidates, leaseFields, failureFields, stillLeased, msFromNow } from './lease.js';
-export { defaultWorkerId, retryDelayMs, withTimeout } from './poll-loop.js';
+export { claimCandidates, leaseFields, failureFields, stillLeased } from './lease.js';
+export { defaultWorkerId } from './poll-loop.js';
