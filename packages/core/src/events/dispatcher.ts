@@ -22,6 +22,10 @@ export interface EventHandlerContext {
   afterCommit(fn: () => unknown): void;
 }
 
+// Handlers are kept per kind, each erased to one type (a handler's event type is contravariant in its kind).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- erased on purpose; on(kind, handler) is the typed face
+type ErasedKind = any;
+
 export type EventHandler<K extends EventKind | '*'> = (
   event: K extends EventKind ? EventOfKind<K> : EventOfKind<EventKind>,
   ctx: EventHandlerContext,
@@ -111,7 +115,7 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
     isOutage: isUnavailableError,
   });
   const handlerTimeoutMs = Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, queue.leaseMs));
-  const handlers = new Map<string, Array<EventHandler<any>>>();
+  const handlers = new Map<string, Array<EventHandler<ErasedKind>>>();
 
   /** Runs the event's handlers in its transaction (nothing, when another dispatcher took the event over). */
   async function run(row: EventRow, hooks: Array<() => unknown>): Promise<void> {
@@ -166,7 +170,7 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
   const dispatcher: EventDispatcher = {
     on(kind, handler) {
       const list = handlers.get(kind) ?? [];
-      list.push(handler as EventHandler<any>);
+      list.push(handler as EventHandler<ErasedKind>);
       handlers.set(kind, list);
       return dispatcher;
     },

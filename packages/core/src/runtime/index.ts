@@ -12,4 +12,4 @@
  */
 export { createWorker, HandlerTimeoutError, HandlerStallError } from './worker.js';
 export { eventLoopSaturation } from './saturation.js';
-export type { Reservation, Worker, WorkerOptions, Processor, ProcessContext, PrepareContext, ProcessOutcome, ProcessedOutcomeStatus } from './worker.js';
+export type { Worker, WorkerOptions, Processor, ProcessContext, PrepareContext, ProcessOutcome } from './worker.js';
