@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
-import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { SendMailOptions } from 'nodemailer';
 
 const require = createRequire(import.meta.url);
-const MailComposer = require('nodemailer/lib/mail-composer') as new (mail: Mail.Options) => { compile(): MimeTreeNode };
-const base64 = require('nodemailer/lib/base64') as { encode(buffer: Buffer): string; wrap(text: string, lineLength?: number): string };
-const qp = require('nodemailer/lib/qp') as { encode(buffer: Buffer): string; wrap(text: string, lineLength?: number): string };
+const MailComposer = require('nodemailer/lib/mail-composer') as new (mail: SendMailOptions) => { compile(): MimeTreeNode };
+// libbase64 and libqp are the published packages nodemailer's own encoders were made from (same output, tested).
+const base64 = require('libbase64') as { encode(buffer: Buffer): string; wrap(text: string, lineLength?: number): string };
+const qp = require('libqp') as { encode(buffer: Buffer): string; wrap(text: string, lineLength?: number): string };
 
 /** The parts of nodemailer's MimeNode this module reads (its build() is stream-based, hence async). */
 interface MimeTreeNode {
@@ -23,7 +24,7 @@ interface MimeTreeNode {
  * kit's builders can return bytes (and `Request`s) without a promise. The output is byte-for-byte
  * what `MimeNode.build()` produces for in-memory content (checked in mime.test.ts).
  */
-export function composeMessage(mail: Mail.Options): Buffer {
+export function composeMessage(mail: SendMailOptions): Buffer {
   const root = new MailComposer(mail).compile();
   const out: Buffer[] = [];
   writeNode(root, out, true);
@@ -33,7 +34,7 @@ export function composeMessage(mail: Mail.Options): Buffer {
 }
 
 /** The same message through nodemailer's own asynchronous builder (for comparison in tests). */
-export function composeMessageAsync(mail: Mail.Options): Promise<Buffer> {
+export function composeMessageAsync(mail: SendMailOptions): Promise<Buffer> {
   return new MailComposer(mail).compile().build();
 }
 

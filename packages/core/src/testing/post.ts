@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type Mail from 'nodemailer/lib/mailer/index.js';
+import type { SendMailOptions } from 'nodemailer';
+
+type MailAttachment = NonNullable<SendMailOptions['attachments']>[number];
 import { parseAddressList } from '../message/index.js';
 import { encodedWords, encodeInCharset } from './charsets.js';
 import { composeMessage } from './mime.js';
 import { multipartBody, multipartContentType, SENDGRID_BOUNDARY, type FormPart } from './multipart.js';
 
 const require = createRequire(import.meta.url);
-const mimeFuncs = require('nodemailer/lib/mime-funcs') as { detectMimeType(filename: string): string };
+const mimeTypes = require('mime-types') as { lookup(filename: string): string | false };
 
 /** The decoded fields whose bytes SendGrid declares in `charsets`. */
 export type CharsetField = 'subject' | 'text' | 'html' | 'from' | 'to' | 'cc';
@@ -138,7 +140,7 @@ function resolve(d: InboundDescription): ResolvedEmail {
   const charsets = resolveCharsets(d.charset);
   const attachments = (d.attachments ?? []).map((a) => ({
     filename: a.filename,
-    contentType: a.contentType ?? mimeFuncs.detectMimeType(a.filename),
+    contentType: a.contentType ?? (mimeTypes.lookup(a.filename) || 'application/octet-stream'),
     content: typeof a.content === 'string' ? Buffer.from(a.content, 'utf8') : a.content,
     ...(a.contentId !== undefined ? { contentId: a.contentId.replace(/^<|>$/g, '') } : {}),
   }));
@@ -154,7 +156,7 @@ function resolve(d: InboundDescription): ResolvedEmail {
   };
 
   // baseBoundary is a MailComposer option missing from @types/nodemailer.
-  const mail: Mail.Options & { baseBoundary: string } = {
+  const mail: SendMailOptions & { baseBoundary: string } = {
     date,
     messageId,
     baseBoundary: `mailroom-${fingerprint.slice(0, 16)}`,
@@ -307,7 +309,7 @@ function displayName(name: string, charset: string): string {
 }
 
 /** A body part: nodemailer's default (UTF-8) or, for other charsets, a pre-encoded raw part. */
-function textPart(content: string, type: 'text/plain' | 'text/html', charset: string): string | Mail.Attachment {
+function textPart(content: string, type: 'text/plain' | 'text/html', charset: string): string | MailAttachment {
   if (/^utf-?8$/i.test(charset)) return content;
   const bytes = encodeInCharset(crlf(content), charset);
   // ISO-2022-JP is 7-bit by design and conventionally sent as is; other charsets go as base64.
