@@ -6,7 +6,16 @@ import globals from 'globals';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/.turbo/**', '**/.mailroom/**', 'bench/results/**', 'bench/.scratch/**', 'test-results/**', 'coverage/**'],
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      '**/.turbo/**',
+      '**/.mailroom/**',
+      'bench/results/**',
+      'bench/.scratch/**',
+      'test-results/**',
+      'coverage/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -19,13 +28,20 @@ export default tseslint.config(
       // Mail is full of control characters; the patterns that strip or refuse them are deliberate.
       'no-control-regex': 'off',
       // `_`-prefixed names are deliberately unused (a signature's position, a destructured rest).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
+      ],
     },
   },
   {
     // Tests and benches build hostile input on purpose (control characters, NULs), read loosely typed JSON
     // bodies back, and stub with empty functions.
     files: ['**/*.test.ts', '**/*.test.tsx', 'test/**', '**/testing/**', 'bench/**', '**/bench/**'],
-    rules: { 'no-control-regex': 'off', '@typescript-eslint/no-empty-function': 'off', '@typescript-eslint/no-explicit-any': 'off' },
+    rules: {
+      'no-control-regex': 'off',
+      '@typescript-eslint/no-empty-function': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
   },
 );

@@ -16,7 +16,13 @@ import { simpleParser } from 'mailparser';
 
 // The options Mailroom's raw mode passes to mailparser (ingress/raw-mode.ts), so both do the same work — except
 // checksumAlgo: Mailroom passes false and hashes on first read; bare keeps mailparser's sha256 of every attachment.
-const MAILPARSER_OPTIONS = { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, keepCidLinks: true, checksumAlgo: 'sha256' };
+const MAILPARSER_OPTIONS = {
+  skipHtmlToText: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  keepCidLinks: true,
+  checksumAlgo: 'sha256',
+};
 const DECODED_FIELDS = ['subject', 'text', 'html', 'from', 'to', 'cc'];
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 
@@ -62,14 +68,20 @@ export async function bareParse(body, contentType) {
   const fields = {};
   for (const name of DECODED_FIELDS) {
     const part = parts.get(name);
-    if (part) fields[name] = iconv.decode(part.data, iconv.encodingExists(charsets[name] ?? '') ? charsets[name] : 'utf-8');
+    if (part)
+      fields[name] = iconv.decode(part.data, iconv.encodingExists(charsets[name] ?? '') ? charsets[name] : 'utf-8');
   }
   const headerBytes = parts.get('headers')?.data;
   const headers = headerBytes ? await simpleParser(Buffer.concat([headerBytes, CRLF_CRLF]), MAILPARSER_OPTIONS) : null;
   const info = json(parts.get('attachment-info')) ?? {};
   const attachments = [...parts.entries()]
     .filter(([name]) => /^attachment\d+$/.test(name))
-    .map(([name, part]) => ({ name, meta: info[name], size: part.data.length, sha256: createHash('sha256').update(part.data).digest('hex') }));
+    .map(([name, part]) => ({
+      name,
+      meta: info[name],
+      size: part.data.length,
+      sha256: createHash('sha256').update(part.data).digest('hex'),
+    }));
   return { subject: headers?.subject ?? fields.subject ?? null, envelope, fields, headers, attachments };
 }
 

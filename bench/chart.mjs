@@ -4,11 +4,27 @@ const COLORS = { mailroom: '#2563eb', bare: '#9ca3af', naive: '#f59e0b', framing
 
 export function renderChart(results) {
   const groups = [
-    ...results.parse.map((r) => ({ title: `time: ${r.label}`, values: { mailroom: r.mailroomMs, bare: r.bareMs, naive: r.naiveMs }, unit: 'ms' })),
-    ...results.memory.map((r) => ({ title: `peak RSS: ${r.label}`, values: { mailroom: r.mailroomPeakMB, bare: r.barePeakMB, naive: r.naivePeakMB }, unit: 'MB' })),
+    ...results.parse.map((r) => ({
+      title: `time: ${r.label}`,
+      values: { mailroom: r.mailroomMs, bare: r.bareMs, naive: r.naiveMs },
+      unit: 'ms',
+    })),
+    ...results.memory.map((r) => ({
+      title: `peak RSS: ${r.label}`,
+      values: { mailroom: r.mailroomPeakMB, bare: r.barePeakMB, naive: r.naivePeakMB },
+      unit: 'MB',
+    })),
     ...(results.extra.find((e) => e.id === 'ingest')?.results ?? []).flatMap((r) => [
-      { title: `HTTP ingest throughput, ${r.database} (higher is better)`, values: { mailroom: r.mailroom.max.rps, bare: r.bare.max.rps }, unit: 'req/s' },
-      { title: `HTTP ingest p99 latency at half rate, ${r.database}`, values: { mailroom: r.mailroom.atHalf.p99, bare: r.bare.atHalf.p99 }, unit: 'ms' },
+      {
+        title: `HTTP ingest throughput, ${r.database} (higher is better)`,
+        values: { mailroom: r.mailroom.max.rps, bare: r.bare.max.rps },
+        unit: 'req/s',
+      },
+      {
+        title: `HTTP ingest p99 latency at half rate, ${r.database}`,
+        values: { mailroom: r.mailroom.atHalf.p99, bare: r.bare.atHalf.p99 },
+        unit: 'ms',
+      },
     ]),
   ];
   const rowHeight = 22;
@@ -27,8 +43,12 @@ export function renderChart(results) {
     for (const [name, value] of Object.entries(group.values)) {
       const w = Math.max(1, ((value || 0) / max) * barMax);
       parts.push(`<text x="20" y="${y + 14}" font-size="12">${name}</text>`);
-      parts.push(`<rect x="${labelWidth}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${COLORS[name] ?? '#6b7280'}"/>`);
-      parts.push(`<text x="${labelWidth + w + 6}" y="${y + 14}" font-size="12">${(value ?? 0).toFixed(2)} ${group.unit}</text>`);
+      parts.push(
+        `<rect x="${labelWidth}" y="${y + 2}" width="${w.toFixed(1)}" height="${rowHeight - 6}" fill="${COLORS[name] ?? '#6b7280'}"/>`,
+      );
+      parts.push(
+        `<text x="${labelWidth + w + 6}" y="${y + 14}" font-size="12">${(value ?? 0).toFixed(2)} ${group.unit}</text>`,
+      );
       y += rowHeight;
     }
     y += groupGap;

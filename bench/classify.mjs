@@ -35,7 +35,13 @@ async function mailroomVerdict(bytes) {
   const email = await emailFromEml(bytes);
   const { kind } = email.classify();
   const report = await email.deliveryReport();
-  return { kind: column(kind), recipients: (report?.recipients ?? []).map((r) => ({ status: r.status ?? '', permanent: r.action === 'delivered' ? null : r.permanent })) };
+  return {
+    kind: column(kind),
+    recipients: (report?.recipients ?? []).map((r) => ({
+      status: r.status ?? '',
+      permanent: r.action === 'delivered' ? null : r.permanent,
+    })),
+  };
 }
 
 const SISIMAI = String.raw`
@@ -55,14 +61,28 @@ while (my $file = <STDIN>) {
 function sisimaiVerdicts(files) {
   const probe = spawnSync('perl', ['-MSisimai', '-e', 'print $Sisimai::VERSION'], { encoding: 'utf8' });
   if (probe.status !== 0) return null;
-  const run = spawnSync('perl', ['-e', SISIMAI], { input: files.join('\n') + '\n', encoding: 'utf8', maxBuffer: 1 << 28 });
+  const run = spawnSync('perl', ['-e', SISIMAI], {
+    input: files.join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
   if (run.status !== 0) throw new Error(`sisimai failed: ${run.stderr.slice(-500)}`);
   const byFile = new Map();
   for (const line of run.stdout.split('\n').filter(Boolean)) {
     const { file, recipients } = JSON.parse(line);
     const reasons = recipients.map((r) => r.reason);
-    const kind = recipients.length === 0 ? 'human' : reasons.every((r) => r === 'feedback') ? 'complaint' : reasons.every((r) => r === 'vacation') ? 'auto-reply' : 'bounce';
-    const rows = recipients.map((r) => ({ status: r.status, permanent: r.status.startsWith('5') ? true : r.status.startsWith('4') ? false : null }));
+    const kind =
+      recipients.length === 0
+        ? 'human'
+        : reasons.every((r) => r === 'feedback')
+          ? 'complaint'
+          : reasons.every((r) => r === 'vacation')
+            ? 'auto-reply'
+            : 'bounce';
+    const rows = recipients.map((r) => ({
+      status: r.status,
+      permanent: r.status.startsWith('5') ? true : r.status.startsWith('4') ? false : null,
+    }));
     byFile.set(file, { kind, recipients: kind === 'bounce' ? rows : [] });
   }
   return { version: probe.stdout.trim(), byFile };
@@ -72,7 +92,16 @@ const sorted = (xs) => [...xs].map(String).sort().join(',');
 
 /** Bounce figures for one parser over the bounce-labelled messages. */
 function bounceFigures(messages, verdictOf) {
-  const f = { bounces: 0, detected: 0, withExpected: 0, recipientsRight: 0, statusCases: 0, statusRight: 0, permanentCases: 0, permanentRight: 0 };
+  const f = {
+    bounces: 0,
+    detected: 0,
+    withExpected: 0,
+    recipientsRight: 0,
+    statusCases: 0,
+    statusRight: 0,
+    permanentCases: 0,
+    permanentRight: 0,
+  };
   for (const m of messages) {
     if (m.kind !== 'bounce') continue;
     const got = verdictOf(m);
@@ -88,7 +117,8 @@ function bounceFigures(messages, verdictOf) {
     }
     if (m.recipients.every((r) => r.permanent !== null)) {
       f.permanentCases++;
-      if (sorted(got.recipients.map((r) => r.permanent)) === sorted(m.recipients.map((r) => r.permanent))) f.permanentRight++;
+      if (sorted(got.recipients.map((r) => r.permanent)) === sorted(m.recipients.map((r) => r.permanent)))
+        f.permanentRight++;
     }
   }
   return f;
@@ -103,7 +133,9 @@ function bounceMisses(m, got) {
     out.push(`status miss ${m.file}: expected ${expected('status')}, got ${actual('status')}`);
   }
   if (m.recipients.every((r) => r.permanent !== null) && actual('permanent') !== expected('permanent')) {
-    out.push(`permanent miss ${m.file}: expected ${expected('permanent')}, got ${actual('permanent')} (${m.recipients.map((r) => r.reason).join(',')})`);
+    out.push(
+      `permanent miss ${m.file}: expected ${expected('permanent')}, got ${actual('permanent')} (${m.recipients.map((r) => r.reason).join(',')})`,
+    );
   }
   return out;
 }
@@ -148,9 +180,15 @@ async function timeHugeBodies() {
   let worst = { ms: 0, body: '', call: '' };
   const rows = [];
   for (const [name, text] of Object.entries(bodies)) {
-    const eml = Buffer.from(`From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail Returned to Sender\r\nContent-Type: text/plain\r\n\r\n${text.replace(/\n/g, '\r\n')}`);
+    const eml = Buffer.from(
+      `From: MAILER-DAEMON@mx.example\r\nSubject: Undelivered Mail Returned to Sender\r\nContent-Type: text/plain\r\n\r\n${text.replace(/\n/g, '\r\n')}`,
+    );
     const email = await emailFromEml(eml);
-    const calls = { classify: () => email.classify(), deliveryReport: () => email.deliveryReport(), ...(email.feedbackReport ? { feedbackReport: () => email.feedbackReport() } : {}) };
+    const calls = {
+      classify: () => email.classify(),
+      deliveryReport: () => email.deliveryReport(),
+      ...(email.feedbackReport ? { feedbackReport: () => email.feedbackReport() } : {}),
+    };
     const row = { body: name };
     for (const [call, run] of Object.entries(calls)) {
       await run();
@@ -172,11 +210,20 @@ async function timeHugeBodies() {
 /** Runs the section; returns it for bench/run.mjs. */
 export async function benchmark({ progress = () => {} } = {}) {
   const dir = process.env.MAILROOM_MAIL_CORPUS;
-  const title = 'Mail understanding on other projects\' labelled mail (classification, bounces), side by side with sisimai';
+  const title =
+    "Mail understanding on other projects' labelled mail (classification, bounces), side by side with sisimai";
   const timing = await timeHugeBodies();
   const timingNote = `slowest call on a 1 MB body: ${timing.worst.call} on "${timing.worst.body}", ${timing.worst.ms.toFixed(1)} ms (target ≤ 50 ms)`;
   if (!dir) {
-    return { id: 'classify', title, rows: timing.rows, notes: ['MAILROOM_MAIL_CORPUS is not set: corpus figures skipped (build one with bench/corpus/mail.mjs)', timingNote] };
+    return {
+      id: 'classify',
+      title,
+      rows: timing.rows,
+      notes: [
+        'MAILROOM_MAIL_CORPUS is not set: corpus figures skipped (build one with bench/corpus/mail.mjs)',
+        timingNote,
+      ],
+    };
   }
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   const messages = manifest.messages.map((m) => ({ ...m, path: join(dir, m.file) }));
@@ -194,10 +241,16 @@ export async function benchmark({ progress = () => {} } = {}) {
   progress('classify: sisimai');
   const sisimai = sisimaiVerdicts(messages.map((m) => m.path));
   const parsers = [['mailroom', (m) => ours.get(m.path)]];
-  if (sisimai) parsers.push([`sisimai ${sisimai.version}`, (m) => sisimai.byFile.get(m.path) ?? { kind: 'human', recipients: [] }]);
+  if (sisimai)
+    parsers.push([
+      `sisimai ${sisimai.version}`,
+      (m) => sisimai.byFile.get(m.path) ?? { kind: 'human', recipients: [] },
+    ]);
 
   const rows = [];
-  const notes = [`corpus ${dir}: ${manifest.sources.map((s) => `${s.repository}@${s.commit.slice(0, 12)} (${s.messages})`).join(', ')}`];
+  const notes = [
+    `corpus ${dir}: ${manifest.sources.map((s) => `${s.repository}@${s.commit.slice(0, 12)} (${s.messages})`).join(', ')}`,
+  ];
   for (const [name, verdictOf] of parsers) {
     const matrix = confusion(messages, verdictOf);
     rows.push(...classificationRows(name, matrix));
@@ -211,11 +264,23 @@ export async function benchmark({ progress = () => {} } = {}) {
   if (process.argv.includes('--verbose')) {
     for (const m of messages) {
       const got = ours.get(m.path);
-      if (got.kind !== m.kind || (m.kind === 'bounce' && got.recipients.length === 0)) notes.push(`miss ${m.file}: ${m.kind} → ${got.kind} (${got.recipients.length} recipients)${got.error ? ` error ${got.error}` : ''}`);
+      if (got.kind !== m.kind || (m.kind === 'bounce' && got.recipients.length === 0))
+        notes.push(
+          `miss ${m.file}: ${m.kind} → ${got.kind} (${got.recipients.length} recipients)${got.error ? ` error ${got.error}` : ''}`,
+        );
       else if (m.kind === 'bounce' && m.recipients) notes.push(...bounceMisses(m, got));
     }
   }
-  return { id: 'classify', title, rows, tables: [['Bounces (sisimai-labelled statuses; status counted where every expected code appears literally)', bounceTable], ['1 MB bodies (max of 3 calls, ms)', timing.rows]], notes };
+  return {
+    id: 'classify',
+    title,
+    rows,
+    tables: [
+      ['Bounces (sisimai-labelled statuses; status counted where every expected code appears literally)', bounceTable],
+      ['1 MB bodies (max of 3 calls, ms)', timing.rows],
+    ],
+    notes,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -26,7 +26,9 @@ const resolver = async (name) => {
 
 /** A 30 MB raw message: a text part and one 22 MB base64 attachment (random bytes), like the P1 raw-30m case. */
 function bigMessage() {
-  const attachment = randomBytes(22 * 1024 * 1024).toString('base64').replace(/.{76}/g, '$&\r\n');
+  const attachment = randomBytes(22 * 1024 * 1024)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
   return Buffer.from(
     'From: Ann <ann@author.example>\r\nTo: post@blog.example\r\nSubject: Big\r\nDate: Wed, 2 Dec 2026 10:00:00 +0000\r\n' +
       'Message-ID: <big@author.example>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b1"\r\n\r\n' +
@@ -43,7 +45,11 @@ async function signed(raw) {
 }
 
 const post = (email) => ({
-  body: multipartBody([{ name: 'email', value: email }, { name: 'to', value: Buffer.from('post@blog.example') }, { name: 'dkim', value: Buffer.from('none') }]),
+  body: multipartBody([
+    { name: 'email', value: email },
+    { name: 'to', value: Buffer.from('post@blog.example') },
+    { name: 'dkim', value: Buffer.from('none') },
+  ]),
   contentType: multipartContentType(),
 });
 
@@ -94,29 +100,59 @@ async function row(label, baseline, contender) {
 progress('building a signed 30 MB raw message');
 const message = await signed(bigMessage());
 const stored = post(message);
-const verify = (bytes, options = {}) => async () => (await verifyDkim(bytes, { resolver, ...options })).map((r) => `${r.domain}=${r.result}`).join(' ');
+const verify =
+  (bytes, options = {}) =>
+  async () =>
+    (await verifyDkim(bytes, { resolver, ...options })).map((r) => `${r.domain}=${r.result}`).join(' ');
 const parse = () => parseInboundBody(stored.body, stored.contentType);
 
-const junk = Array.from({ length: 200 }, (_, i) => `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=junk${i}.example; s=s; l=${1_000_000 + i}; bh=AAAA; h=from; b=AAAA\r\n`);
+const junk = Array.from(
+  { length: 200 },
+  (_, i) =>
+    `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=junk${i}.example; s=s; l=${1_000_000 + i}; bh=AAAA; h=from; b=AAAA\r\n`,
+);
 const piled = Buffer.concat([Buffer.from(junk.join('')), message]);
 
 // LF-only lines: mailauth turns every bare LF into its own CRLF chunk (a buffer and an await per line), the most
 // work per byte it has; five signatures with distinct l= make five hashers read all of it.
-const lfMessage = Buffer.from(`From: Ann <ann@author.example>\nTo: post@blog.example\nSubject: LF\n\n${'a\n'.repeat(15 * 1024 * 1024)}`);
-const fiveHashers = Array.from({ length: 5 }, (_, i) => `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=junk${i}.example; s=s; l=${40_000_000 + i}; bh=AAAA; h=from; b=AAAA\n`);
+const lfMessage = Buffer.from(
+  `From: Ann <ann@author.example>\nTo: post@blog.example\nSubject: LF\n\n${'a\n'.repeat(15 * 1024 * 1024)}`,
+);
+const fiveHashers = Array.from(
+  { length: 5 },
+  (_, i) =>
+    `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=junk${i}.example; s=s; l=${40_000_000 + i}; bh=AAAA; h=from; b=AAAA\n`,
+);
 const lfPiled = Buffer.concat([Buffer.from(fiveHashers.join('')), lfMessage]);
 
 const rows = [];
-rows.push(await row('30 MB signed: rawMessageOf + verifyDkim', parse, async () => verify(rawMessageOf(stored.body, stored.contentType))()));
+rows.push(
+  await row('30 MB signed: rawMessageOf + verifyDkim', parse, async () =>
+    verify(rawMessageOf(stored.body, stored.contentType))(),
+  ),
+);
 rows.push(await row('30 MB + 200 junk l= signatures, cap 5 (default)', parse, verify(piled)));
 rows.push(await row('30 MB of LF-only lines, 5 signatures (5 hashers)', parse, verify(lfPiled)));
-if (!quick) rows.push(await row('30 MB + 200 junk l= signatures, no cap (maxSignatures 200)', parse, verify(piled, { maxSignatures: 200 })));
+if (!quick)
+  rows.push(
+    await row(
+      '30 MB + 200 junk l= signatures, no cap (maxSignatures 200)',
+      parse,
+      verify(piled, { maxSignatures: 200 }),
+    ),
+  );
 
 const f = (n) => n.toFixed(1);
-console.log(`\nDKIM verification vs the ingress parse of the same ${f(stored.body.length / 1e6)} MB post (median of ${runs}; baseline = parseInboundBody)\n`);
-console.log('| case | parse ms | verify ms | verify/parse | parse longest stall ms | verify longest stall ms | result |');
+console.log(
+  `\nDKIM verification vs the ingress parse of the same ${f(stored.body.length / 1e6)} MB post (median of ${runs}; baseline = parseInboundBody)\n`,
+);
+console.log(
+  '| case | parse ms | verify ms | verify/parse | parse longest stall ms | verify longest stall ms | result |',
+);
 console.log('|---|---|---|---|---|---|---|');
 for (const r of rows) {
   const result = r.outcome.length > 60 ? `${r.outcome.slice(0, 60)}…` : r.outcome;
-  console.log(`| ${r.label} | ${f(r.baselineMs)} | ${f(r.ms)} | ${(r.ms / r.baselineMs).toFixed(2)} | ${f(r.baselineStallMs)} | ${f(r.stallMs)} | ${result} |`);
+  console.log(
+    `| ${r.label} | ${f(r.baselineMs)} | ${f(r.ms)} | ${(r.ms / r.baselineMs).toFixed(2)} | ${f(r.baselineStallMs)} | ${f(r.stallMs)} | ${result} |`,
+  );
 }

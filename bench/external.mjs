@@ -9,13 +9,30 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const APP_BENCHES = [
-  { id: 'avatars', title: 'P4 avatars pipeline (apps/avatars/bench/pipeline.mjs)', script: 'apps/avatars/bench/pipeline.mjs', args: [], quickArgs: ['3'] },
-  { id: 'lists', title: 'P4 list redistribution (apps/lists/bench/redistribute.mjs)', script: 'apps/lists/bench/redistribute.mjs', args: [], quickArgs: [], quickEnv: { MEMBERS: '1000' } },
+  {
+    id: 'avatars',
+    title: 'P4 avatars pipeline (apps/avatars/bench/pipeline.mjs)',
+    script: 'apps/avatars/bench/pipeline.mjs',
+    args: [],
+    quickArgs: ['3'],
+  },
+  {
+    id: 'lists',
+    title: 'P4 list redistribution (apps/lists/bench/redistribute.mjs)',
+    script: 'apps/lists/bench/redistribute.mjs',
+    args: [],
+    quickArgs: [],
+    quickEnv: { MEMBERS: '1000' },
+  },
 ];
 
 function run(script, args, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(root, script), ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(root, script), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -36,8 +53,8 @@ function firstJsonObject(text) {
     try {
       return JSON.parse(text.slice(start, end + 2));
     } catch {
-    // best effort
-  }
+      // best effort
+    }
   }
   return null;
 }
@@ -46,9 +63,16 @@ function firstJsonObject(text) {
 function markdownRows(text) {
   const lines = text.split('\n').filter((line) => line.trim().startsWith('|') && !/^\|[-\s|]+\|$/.test(line.trim()));
   if (lines.length < 2) return [];
-  const cells = (line) => line.trim().slice(1, -1).split('|').map((cell) => cell.trim());
+  const cells = (line) =>
+    line
+      .trim()
+      .slice(1, -1)
+      .split('|')
+      .map((cell) => cell.trim());
   const header = cells(lines[0]);
-  return lines.slice(1).map((line) => Object.fromEntries(cells(line).map((value, i) => [header[i] ?? `col${i}`, value])));
+  return lines
+    .slice(1)
+    .map((line) => Object.fromEntries(cells(line).map((value, i) => [header[i] ?? `col${i}`, value])));
 }
 
 export async function benchmarks({ quick = false, progress = () => {} } = {}) {
@@ -76,7 +100,10 @@ export async function benchmarks({ quick = false, progress = () => {} } = {}) {
 
 /** The line that says what went wrong (an Error line), else the last lines. */
 function reason(output) {
-  const lines = output.trim().split('\n').filter((line) => line.trim() && !/^\s+at /.test(line));
+  const lines = output
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() && !/^\s+at /.test(line));
   return lines.find((line) => /\b\w*Error\b|Cannot|not found/i.test(line))?.trim() ?? lines.slice(-2).join(' / ');
 }
 

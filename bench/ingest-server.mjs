@@ -27,10 +27,13 @@ if (processes > 1 && cluster.isPrimary) {
   process.stdout.write(`listening ${port}\n`);
   process.on('SIGTERM', async () => {
     const stats = await Promise.all(
-      workers.map((worker) => new Promise((resolve) => {
-        worker.on('message', (m) => m.stats && resolve(m.stats));
-        worker.send('stop');
-      })),
+      workers.map(
+        (worker) =>
+          new Promise((resolve) => {
+            worker.on('message', (m) => m.stats && resolve(m.stats));
+            worker.send('stop');
+          }),
+      ),
     );
     process.stdout.write(`stats ${JSON.stringify({ handled: stats.reduce((n, s) => n + s.handled, 0), processes })}\n`);
     process.exit(0);
@@ -76,12 +79,14 @@ async function runServer() {
       // The same pool size as the store's default (10 connections).
       const sql = postgres(databaseUrl, { max: 10, onnotice: () => {} });
       await sql.unsafe(BARE_TABLE);
-      insert = (contentType, body) => sql`insert into bench_bare_posts (content_type, body) values (${contentType}, ${body})`;
+      insert = (contentType, body) =>
+        sql`insert into bench_bare_posts (content_type, body) values (${contentType}, ${body})`;
       close = () => sql.end({ timeout: 5 });
     } else {
       const db = await PGlite.create(`${pgliteDir}/bare`);
       await db.exec(BARE_TABLE);
-      insert = (contentType, body) => db.query('insert into bench_bare_posts (content_type, body) values ($1, $2)', [contentType, body]);
+      insert = (contentType, body) =>
+        db.query('insert into bench_bare_posts (content_type, body) values ($1, $2)', [contentType, body]);
       close = () => db.close();
     }
     app = new Hono().post('/webhooks/sendgrid/parse', async (c) => {

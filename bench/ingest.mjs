@@ -34,7 +34,8 @@ export function signedPostSource(keyPair = TEST_KEY_PAIR, runId = randomBytes(4)
     html: `<div>${PARAGRAPH.repeat(45)}</div>`,
   });
   const offsets = [];
-  for (let at = template.body.indexOf(placeholder); at >= 0; at = template.body.indexOf(placeholder, at + 1)) offsets.push(at);
+  for (let at = template.body.indexOf(placeholder); at >= 0; at = template.body.indexOf(placeholder, at + 1))
+    offsets.push(at);
   if (offsets.length === 0) throw new Error('Message-ID placeholder not found in the template post');
   let counter = 0;
   return {
@@ -99,7 +100,13 @@ function load(port, source, { duration, overallRate }) {
         connections: CONNECTIONS,
         duration,
         ...(overallRate ? { overallRate } : {}),
-        requests: [{ method: 'POST', path: PATH, setupRequest: (request) => ({ ...request, method: 'POST', path: PATH, ...source.next() }) }],
+        requests: [
+          {
+            method: 'POST',
+            path: PATH,
+            setupRequest: (request) => ({ ...request, method: 'POST', path: PATH, ...source.next() }),
+          },
+        ],
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
@@ -153,14 +160,21 @@ async function createBenchDatabase(serverUrl) {
     url: database.url,
     counts: () =>
       query(async (sql) => {
-        const [stored] = await sql`select count(*)::int as n, count(distinct message_id)::int as distinct_ids from mailroom.inbound_emails`;
+        const [stored] =
+          await sql`select count(*)::int as n, count(distinct message_id)::int as distinct_ids from mailroom.inbound_emails`;
         const statuses = await sql`select status, count(*)::int as n from mailroom.inbound_emails group by status`;
         const [bare] = await sql`select count(*)::int as n from bench_bare_posts`;
-        return { stored: stored.n, distinctMessageIds: stored.distinct_ids, statuses: Object.fromEntries(statuses.map((r) => [r.status, r.n])), bareRows: bare.n };
+        return {
+          stored: stored.n,
+          distinctMessageIds: stored.distinct_ids,
+          statuses: Object.fromEntries(statuses.map((r) => [r.status, r.n])),
+          bareRows: bare.n,
+        };
       }),
     processed: () =>
       query(async (sql) => {
-        const [row] = await sql`select count(*)::int as n from mailroom.inbound_emails where status not in ('pending', 'processing')`;
+        const [row] =
+          await sql`select count(*)::int as n from mailroom.inbound_emails where status not in ('pending', 'processing')`;
         return row.n;
       }),
     drop: () => database.drop(),
@@ -188,7 +202,11 @@ function row(database, bare, mailroom, receiveOnly, scaled = null) {
 }
 
 /** Runs P3 on PostgreSQL (when reachable) and PGlite; returns a section for bench/run.mjs. */
-export async function benchmark({ quick = false, progress = () => {}, serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' } = {}) {
+export async function benchmark({
+  quick = false,
+  progress = () => {},
+  serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+} = {}) {
   const duration = quick ? 3 : 10;
   const rows = [];
   const notes = [];
@@ -203,12 +221,21 @@ export async function benchmark({ quick = false, progress = () => {}, serverUrl 
     try {
       const env = { DATABASE_URL: database.url };
       const bare = await measure('bare', env, { duration, progress, label: 'PostgreSQL' });
-      const mailroom = await measure('mailroom', env, { duration, progress, label: 'PostgreSQL', processed: database.processed });
+      const mailroom = await measure('mailroom', env, {
+        duration,
+        progress,
+        label: 'PostgreSQL',
+        processed: database.processed,
+      });
       const receiveOnly = await measure('mailroom-receive', env, { duration, progress, label: 'PostgreSQL' });
       // The scale-out shape on this machine: two receiver processes on one port (node:cluster), against two bare ones.
       const scaled = {
         bare: await measure('bare', { ...env, PROCESSES: 2 }, { duration, progress, label: 'PostgreSQL' }),
-        receive: await measure('mailroom-receive', { ...env, PROCESSES: 2 }, { duration, progress, label: 'PostgreSQL' }),
+        receive: await measure(
+          'mailroom-receive',
+          { ...env, PROCESSES: 2 },
+          { duration, progress, label: 'PostgreSQL' },
+        ),
       };
       const result = row('PostgreSQL', bare, mailroom, receiveOnly, scaled);
       result.database_counts = await database.counts();
@@ -221,8 +248,16 @@ export async function benchmark({ quick = false, progress = () => {}, serverUrl 
   const dir = mkdtempSync(join(tmpdir(), 'mailroom-bench-pglite-'));
   try {
     const bare = await measure('bare', { DATABASE_URL: '', PGLITE_DIR: dir }, { duration, progress, label: 'PGlite' });
-    const mailroom = await measure('mailroom', { DATABASE_URL: '', PGLITE_DIR: dir }, { duration, progress, label: 'PGlite' });
-    const receiveOnly = await measure('mailroom-receive', { DATABASE_URL: '', PGLITE_DIR: dir }, { duration, progress, label: 'PGlite' });
+    const mailroom = await measure(
+      'mailroom',
+      { DATABASE_URL: '', PGLITE_DIR: dir },
+      { duration, progress, label: 'PGlite' },
+    );
+    const receiveOnly = await measure(
+      'mailroom-receive',
+      { DATABASE_URL: '', PGLITE_DIR: dir },
+      { duration, progress, label: 'PGlite' },
+    );
     rows.push(row('PGlite (data dir)', bare, mailroom, receiveOnly));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -235,28 +270,40 @@ export async function benchmark({ quick = false, progress = () => {}, serverUrl 
     results: rows,
     notes,
     rows: rows.flatMap((r) => [
-      ...['bare', 'mailroom', 'mailroom-receive', 'bare ×2', 'mailroom-receive ×2'].filter((kind) => r[kind]).map((kind) => ({
-        database: r.database,
-        server: kind,
-        'max req/s': fmt(r[kind].max.rps),
-        'p50 ms': fmt(r[kind].max.p50),
-        'p99 ms': fmt(r[kind].max.p99),
-        'half-rate req/s': fmt(r[kind].atHalf.rps),
-        'p50 @half': fmt(r[kind].atHalf.p50),
-        'p99 @half': fmt(r[kind].atHalf.p99),
-        'processed during max': r[kind].max.processedDuringLoad ?? '',
-        'non-2xx': r[kind].max.non2xx + r[kind].atHalf.non2xx + r[kind].max.errors + r[kind].atHalf.errors,
-        'mailroom/bare (≥0.5)': kind.startsWith('bare')
-          ? ''
-          : fmt(kind === 'mailroom' ? r.throughputRatio : kind === 'mailroom-receive' ? r.receiveOnlyRatio : r.scaledReceiveRatio, 2),
-        'p99/p50 @half (≤5)': fmt(r[kind].atHalf.p99 / Math.max(r[kind].atHalf.p50, 1e-9), 2),
-      })),
+      ...['bare', 'mailroom', 'mailroom-receive', 'bare ×2', 'mailroom-receive ×2']
+        .filter((kind) => r[kind])
+        .map((kind) => ({
+          database: r.database,
+          server: kind,
+          'max req/s': fmt(r[kind].max.rps),
+          'p50 ms': fmt(r[kind].max.p50),
+          'p99 ms': fmt(r[kind].max.p99),
+          'half-rate req/s': fmt(r[kind].atHalf.rps),
+          'p50 @half': fmt(r[kind].atHalf.p50),
+          'p99 @half': fmt(r[kind].atHalf.p99),
+          'processed during max': r[kind].max.processedDuringLoad ?? '',
+          'non-2xx': r[kind].max.non2xx + r[kind].atHalf.non2xx + r[kind].max.errors + r[kind].atHalf.errors,
+          'mailroom/bare (≥0.5)': kind.startsWith('bare')
+            ? ''
+            : fmt(
+                kind === 'mailroom'
+                  ? r.throughputRatio
+                  : kind === 'mailroom-receive'
+                    ? r.receiveOnlyRatio
+                    : r.scaledReceiveRatio,
+                2,
+              ),
+          'p99/p50 @half (≤5)': fmt(r[kind].atHalf.p99 / Math.max(r[kind].atHalf.p50, 1e-9), 2),
+        })),
     ]),
   };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const section = await benchmark({ quick: process.argv.includes('--quick'), progress: (m) => process.stderr.write(`… ${m}\n`) });
+  const section = await benchmark({
+    quick: process.argv.includes('--quick'),
+    progress: (m) => process.stderr.write(`… ${m}\n`),
+  });
   console.log(section.title);
   console.table(section.rows);
   for (const note of section.notes) console.log(note);

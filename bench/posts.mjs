@@ -7,7 +7,9 @@ function pseudoRandom(size, seed) {
   const out = Buffer.allocUnsafe(size);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < size; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     out[i] = x & 0xff;
   }
   return out;
@@ -48,7 +50,13 @@ export const CASES = {
         subject: 'The full archive',
         text: paragraph.repeat(20),
         // 22 MB of attachment → ~30 MB once base64-encoded inside the MIME message.
-        attachments: [{ filename: 'archive.bin', contentType: 'application/octet-stream', content: pseudoRandom(22 * 1024 * 1024, 7) }],
+        attachments: [
+          {
+            filename: 'archive.bin',
+            contentType: 'application/octet-stream',
+            content: pseudoRandom(22 * 1024 * 1024, 7),
+          },
+        ],
       }),
   },
 };

@@ -24,7 +24,11 @@ const CALL_BUDGET_MS = 50;
 const pad = (s, n) => String(s).padEnd(n);
 const percent = (n, d) => (d ? `${((100 * n) / d).toFixed(1)}%` : '-');
 const lenient = (text) => normalizeVisible(text).replace(/\s+/g, ' ').trim();
-const nonEmptyLines = (text) => normalizeVisible(text).split('\n').map((l) => l.trim()).filter(Boolean);
+const nonEmptyLines = (text) =>
+  normalizeVisible(text)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
 
 async function extractors() {
   const { default: EmailReplyParser } = await import('email-reply-parser');
@@ -42,7 +46,8 @@ export function judge(input, got, label) {
   const labelLines = nonEmptyLines(label);
   const gotText = normalizeVisible(got);
   const lastInput = nonEmptyLines(input).at(-1);
-  const historyKept = !exact && lastInput !== undefined && !labelLines.includes(lastInput) && gotText.includes(lastInput);
+  const historyKept =
+    !exact && lastInput !== undefined && !labelLines.includes(lastInput) && gotText.includes(lastInput);
   const lost = labelLines.length > 0 && !gotText.includes(labelLines[0]);
   return { exact, lenient: exact || lenient(got) === lenient(label), historyKept, lost };
 }
@@ -59,7 +64,10 @@ function score(cases, extract) {
     }
     const verdict = judge(c.text, got, c.reply);
     for (const key of ['exact', 'lenient', 'historyKept', 'lost']) if (verdict[key]) totals[key]++;
-    if (!verdict.exact) totals.misses.push(`${c.name}${verdict.historyKept ? ' [history kept]' : ''}${verdict.lost ? ' [reply lost]' : ''}`);
+    if (!verdict.exact)
+      totals.misses.push(
+        `${c.name}${verdict.historyKept ? ' [history kept]' : ''}${verdict.lost ? ' [reply lost]' : ''}`,
+      );
   }
   totals.ms = Number(process.hrtime.bigint() - started) / 1e6;
   return totals;
@@ -67,7 +75,9 @@ function score(cases, extract) {
 
 /** The external folder's sources: each sub-folder holding .case files, or the folder itself. */
 function externalSources(dir) {
-  const subdirs = readdirSync(dir).filter((d) => statSync(join(dir, d)).isDirectory()).sort();
+  const subdirs = readdirSync(dir)
+    .filter((d) => statSync(join(dir, d)).isDirectory())
+    .sort();
   const folders = subdirs.length ? subdirs.map((d) => [d, join(dir, d)]) : [['external', dir]];
   return folders.map(([id, folder]) => {
     const cases = loadCorpus(folder).filter((c) => c.text !== null && c.reply !== null);
@@ -80,7 +90,10 @@ function externalSources(dir) {
 function largeBodies() {
   const fill = (unit) => unit.repeat(Math.ceil(MiB / unit.length)).slice(0, MiB);
   return [
-    ['long quoted history', `Thanks!\n\nOn Tue, Nov 3, 2026 at 10:00 AM Alice <alice@example.com> wrote:\n${fill('> earlier text of the thread\n')}`],
+    [
+      'long quoted history',
+      `Thanks!\n\nOn Tue, Nov 3, 2026 at 10:00 AM Alice <alice@example.com> wrote:\n${fill('> earlier text of the thread\n')}`,
+    ],
     ['one 1 MB line', `Hi ${'x'.repeat(MiB)}`],
     ['attribution / quote pairs', `Hi\n${fill('On Mon, 1 Jan 2024 at 10:00, a@b.co wrote:\n> x\n')}`],
     ['header-block flood', `Hi\n${fill('From: a@b.co\nSent: Monday\nTo: c@d.co\nSubject: x\n\n')}`],
@@ -118,10 +131,17 @@ function timeLargeBodies(extract) {
 /** Runs every extractor over the labelled corpora; returns a section for bench/run.mjs. */
 export async function benchmark({ progress = () => {} } = {}) {
   const all = await extractors();
-  const corpora = [{ id: 'mailroom (own cases)', origin: 'test/fixtures/replies', cases: loadCorpus().filter((c) => c.text !== null && c.reply !== null) }];
+  const corpora = [
+    {
+      id: 'mailroom (own cases)',
+      origin: 'test/fixtures/replies',
+      cases: loadCorpus().filter((c) => c.text !== null && c.reply !== null),
+    },
+  ];
   const externalDir = process.env[CORPUS_ENV];
   let skipped = null;
-  if (!externalDir) skipped = `${CORPUS_ENV} is unset: external corpora skipped (build one with node bench/corpus/replies.mjs <dir>)`;
+  if (!externalDir)
+    skipped = `${CORPUS_ENV} is unset: external corpora skipped (build one with node bench/corpus/replies.mjs <dir>)`;
   else if (!existsSync(externalDir)) skipped = `${CORPUS_ENV}=${externalDir} does not exist: external corpora skipped`;
   else corpora.push(...externalSources(externalDir));
   if (skipped) progress(skipped);
@@ -129,17 +149,34 @@ export async function benchmark({ progress = () => {} } = {}) {
   const results = [];
   for (const corpus of corpora) {
     progress(`reply extraction: ${corpus.id}, ${corpus.cases.length} labelled cases`);
-    for (const [name, extract] of all) results.push({ corpus: corpus.id, origin: corpus.origin, name, cases: corpus.cases.length, ...score(corpus.cases, extract) });
+    for (const [name, extract] of all)
+      results.push({
+        corpus: corpus.id,
+        origin: corpus.origin,
+        name,
+        cases: corpus.cases.length,
+        ...score(corpus.cases, extract),
+      });
   }
   const external = corpora.slice(1);
   if (external.length) {
     const cases = external.flatMap((c) => c.cases);
-    for (const [name, extract] of all) results.push({ corpus: 'all external', origin: `${external.length} sources`, name, cases: cases.length, ...score(cases, extract) });
+    for (const [name, extract] of all)
+      results.push({
+        corpus: 'all external',
+        origin: `${external.length} sources`,
+        name,
+        cases: cases.length,
+        ...score(cases, extract),
+      });
   }
   const timing = timeLargeBodies(all[0][1]);
   const timingNotes = [
     ...(skipped ? [skipped] : []),
-    ...timing.map((t) => `1 MB ${t.shape}: ${t.ms.toFixed(1)} ms per call (budget ${CALL_BUDGET_MS} ms), ×${(t.ms / t.baseline).toFixed(1)} a one-regex line scan`),
+    ...timing.map(
+      (t) =>
+        `1 MB ${t.shape}: ${t.ms.toFixed(1)} ms per call (budget ${CALL_BUDGET_MS} ms), ×${(t.ms / t.baseline).toFixed(1)} a one-regex line scan`,
+    ),
   ];
   return {
     id: 'replies',
@@ -164,17 +201,26 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const verbose = process.argv.includes('--verbose');
   const section = await benchmark({ progress: (m) => console.error(m) });
   console.log(`${section.title}\n`);
-  console.log(`| corpus | source | extractor | exact | lenient | history kept | reply lost | time ms |\n|---|---|---|---|---|---|---|---|`);
+  console.log(
+    `| corpus | source | extractor | exact | lenient | history kept | reply lost | time ms |\n|---|---|---|---|---|---|---|---|`,
+  );
   for (const r of section.results) {
-    console.log(`| ${r.corpus} | ${r.origin} | ${r.name} | ${r.exact}/${r.cases} (${percent(r.exact, r.cases)}) | ${r.lenient}/${r.cases} (${percent(r.lenient, r.cases)}) | ${r.historyKept} | ${r.lost} | ${r.ms.toFixed(1)} |`);
+    console.log(
+      `| ${r.corpus} | ${r.origin} | ${r.name} | ${r.exact}/${r.cases} (${percent(r.exact, r.cases)}) | ${r.lenient}/${r.cases} (${percent(r.lenient, r.cases)}) | ${r.historyKept} | ${r.lost} | ${r.ms.toFixed(1)} |`,
+    );
   }
-  console.log(`\nmailroom, one call on a 1 MB text body (worst of 3 after a warm-up; budget ${CALL_BUDGET_MS} ms), and the ratio to a`);
+  console.log(
+    `\nmailroom, one call on a 1 MB text body (worst of 3 after a warm-up; budget ${CALL_BUDGET_MS} ms), and the ratio to a`,
+  );
   console.log('one-regex line scan of the same body in the same run:');
   for (const t of section.timing) {
     const over = t.ms > CALL_BUDGET_MS ? '  OVER BUDGET' : '';
-    console.log(`  ${pad(t.shape, 28)} ${t.ms.toFixed(1).padStart(8)} ms  (line scan ${t.baseline.toFixed(1)} ms, ×${(t.ms / t.baseline).toFixed(1)})${over}`);
+    console.log(
+      `  ${pad(t.shape, 28)} ${t.ms.toFixed(1).padStart(8)} ms  (line scan ${t.baseline.toFixed(1)} ms, ×${(t.ms / t.baseline).toFixed(1)})${over}`,
+    );
   }
   if (verbose) {
-    for (const r of section.results) if (r.misses.length) console.log(`\n${r.corpus} / ${r.name} misses (${r.misses.length}): ${r.misses.join(', ')}`);
+    for (const r of section.results)
+      if (r.misses.length) console.log(`\n${r.corpus} / ${r.name} misses (${r.misses.length}): ${r.misses.join(', ')}`);
   }
 }

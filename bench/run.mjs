@@ -20,7 +20,11 @@ if (process.argv.includes('--worst')) {
   process.exit(0);
 }
 const quick = process.argv.includes('--quick');
-const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').filter(Boolean);
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice(7)
+  .split(',')
+  .filter(Boolean);
 const progress = (message) => process.stderr.write(`… ${message}\n`);
 /** True when the section (and case) is selected by --only. */
 const selected = (...ids) => !only || only.some((o) => ids.some((id) => id.includes(o)));
@@ -64,7 +68,9 @@ for (const [caseId, spec] of Object.entries(CASES)) {
   const file = join(tmpdir(), `mailroom-bench-${process.pid}-${caseId}.bin`);
   writeFileSync(file, post.body);
   const peakOf = (name, warm = 'cold') => {
-    const child = spawnSync(process.execPath, [join(here, 'memory-child.mjs'), file, post.contentType, name, warm], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [join(here, 'memory-child.mjs'), file, post.contentType, name, warm], {
+      encoding: 'utf8',
+    });
     if (child.status !== 0) throw new Error(`memory child failed: ${child.stderr}`);
     return JSON.parse(child.stdout.trim().split('\n').pop());
   };
@@ -105,25 +111,42 @@ if (selected('avatars', 'lists')) {
 // Output: table, JSON, chart.
 const fmt = (n, d = 2) => (n === undefined ? '—' : Number(n).toFixed(d));
 if (results.parse.length > 0) {
-  console.log('\nP1 parse time (median ms; lower is better). bare = busboy + mailparser doing the same work; framing = busboy alone;');
-  console.log('mailroom+sha256 = mailroom, then reading the body and attachment digests it hashes on first read (the inbox does at ingest)');
+  console.log(
+    '\nP1 parse time (median ms; lower is better). bare = busboy + mailparser doing the same work; framing = busboy alone;',
+  );
+  console.log(
+    'mailroom+sha256 = mailroom, then reading the body and attachment digests it hashes on first read (the inbox does at ingest)',
+  );
   console.table(
     results.parse.map((r) => ({
-      case: r.label, size: `${fmt(r.bytes / 1e6, 2)} MB`, runs: r.runs,
-      mailroom: fmt(r.mailroomMs), 'mailroom+sha256': fmt(r['mailroom+sha256Ms']), bare: fmt(r.bareMs), naive: fmt(r.naiveMs), framing: fmt(r.framingMs),
-      'mailroom/bare (≤1.25)': fmt(r.vsBare), 'naive/mailroom (≥1.5)': fmt(r.naiveSpeedup),
+      case: r.label,
+      size: `${fmt(r.bytes / 1e6, 2)} MB`,
+      runs: r.runs,
+      mailroom: fmt(r.mailroomMs),
+      'mailroom+sha256': fmt(r['mailroom+sha256Ms']),
+      bare: fmt(r.bareMs),
+      naive: fmt(r.naiveMs),
+      framing: fmt(r.framingMs),
+      'mailroom/bare (≤1.25)': fmt(r.vsBare),
+      'naive/mailroom (≥1.5)': fmt(r.naiveSpeedup),
       'naive/(mailroom+sha256)': fmt(r.naiveSpeedupWithDigests),
     })),
   );
 }
 if (results.memory.length > 0) {
-  console.log('P2 peak RSS above the no-parse baseline (MB; lower is better); mailroom against a baseline whose parse thread');
+  console.log(
+    'P2 peak RSS above the no-parse baseline (MB; lower is better); mailroom against a baseline whose parse thread',
+  );
   console.log('is already up (a server after its first large post); that thread, once per process, is "parse thread"');
   console.table(
     results.memory.map((r) => ({
-      case: r.label, mailroom: fmt(r.mailroomPeakMB, 1), bare: fmt(r.barePeakMB, 1), naive: fmt(r.naivePeakMB, 1),
+      case: r.label,
+      mailroom: fmt(r.mailroomPeakMB, 1),
+      bare: fmt(r.barePeakMB, 1),
+      naive: fmt(r.naivePeakMB, 1),
       'parse thread (once)': fmt(r.parseThreadMB, 1),
-      'mailroom / post size (≤2.5)': fmt(r.mailroomPerPostSize), 'mailroom/naive (≤0.5)': fmt(r.vsNaive),
+      'mailroom / post size (≤2.5)': fmt(r.mailroomPerPostSize),
+      'mailroom/naive (≤0.5)': fmt(r.vsNaive),
     })),
   );
 }

@@ -14,7 +14,10 @@ import { createRouter, recipientsOf } from '@mailroom/core/routing';
 import { warmUpPosts } from './worst-posts.mjs';
 // The apps' handling of sender HTML (built apps; the phase is skipped when they are not built).
 const appHtml = await import('../apps/blog/dist/content/pipeline.js')
-  .then(async (blog) => ({ buildContent: blog.buildContent, ...(await import('../apps/support/dist/web/sanitize.js')) }))
+  .then(async (blog) => ({
+    buildContent: blog.buildContent,
+    ...(await import('../apps/support/dist/web/sanitize.js')),
+  }))
   .catch(() => null);
 
 const [file, contentType, limitsJson] = process.argv.slice(2);
@@ -117,7 +120,13 @@ async function processPost(bytes, type, step) {
     // What blog (a post from the reply) and support (the agent's view of the message) do with the sender's HTML.
     await step('app-html', async () => {
       const reply = email.reply();
-      const post = await appHtml.buildContent({ subject: email.subject, text: reply.text || null, html: reply.html, attachments: [], now: new Date(0) });
+      const post = await appHtml.buildContent({
+        subject: email.subject,
+        text: reply.text || null,
+        html: reply.html,
+        attachments: [],
+        now: new Date(0),
+      });
       return post.html.length + appHtml.sanitizeMessageHtml(email.html, () => null).length;
     });
   }
@@ -138,13 +147,25 @@ async function measure() {
     .filter(([name]) => name !== 'measured')
     .reduce((a, b) => (b[1] > a[1] ? b : a), ['—', 0]);
   const stallCpuMs = cpuStalls[stallPhase] ?? 0;
-  return { totalMs, maxStallMs, stallCpuMs, stallPhase, times, stalls, errors, outcome: outcomeOf(email, errors), attachments: email?.attachments.length ?? null };
+  return {
+    totalMs,
+    maxStallMs,
+    stallCpuMs,
+    stallPhase,
+    times,
+    stalls,
+    errors,
+    outcome: outcomeOf(email, errors),
+    attachments: email?.attachments.length ?? null,
+  };
 }
 
 function outcomeOf(email, errors) {
   if (!email) {
     const error = errors.ingress ?? '';
-    return error.startsWith('IngressError') ? `rejected ${error.slice(13, 90)}` : `ingress failed: ${error.slice(0, 90)}`;
+    return error.startsWith('IngressError')
+      ? `rejected ${error.slice(13, 90)}`
+      : `ingress failed: ${error.slice(0, 90)}`;
   }
   const failed = Object.keys(errors);
   return failed.length ? failed.map((name) => `${name}: ${errors[name].split(':')[0]}`).join(', ') : 'ok';
@@ -167,5 +188,10 @@ emit({
   maxStallMs: byStall.maxStallMs,
   stallCpuMs: byStall.stallCpuMs,
   stallPhase: byStall.stallPhase,
-  allPasses: passes.map((p) => ({ totalMs: p.totalMs, maxStallMs: p.maxStallMs, stallCpuMs: p.stallCpuMs, stallPhase: p.stallPhase })),
+  allPasses: passes.map((p) => ({
+    totalMs: p.totalMs,
+    maxStallMs: p.maxStallMs,
+    stallCpuMs: p.stallCpuMs,
+    stallPhase: p.stallPhase,
+  })),
 });

@@ -54,14 +54,31 @@ export function runCase(post, { capMs, limits } = {}) {
       if (done) return resolve(done);
       if (killedAt !== null) {
         // Nothing came out of the child since lastSign: its event loop was blocked at least that long.
-        return resolve({ killed: true, bytes: post.body.length, phase, stallAtLeastMs: killedAt - lastSign, outcome: `killed in ${phase}` });
+        return resolve({
+          killed: true,
+          bytes: post.body.length,
+          phase,
+          stallAtLeastMs: killedAt - lastSign,
+          outcome: `killed in ${phase}`,
+        });
       }
-      resolve({ failed: true, bytes: post.body.length, phase, outcome: `child exited ${code} in ${phase}: ${lastLine(stderr)}` });
+      resolve({
+        failed: true,
+        bytes: post.body.length,
+        phase,
+        outcome: `child exited ${code} in ${phase}: ${lastLine(stderr)}`,
+      });
     });
   });
 }
 
-const lastLine = (text) => text.trim().split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).pop()?.slice(0, 160) ?? '';
+const lastLine = (text) =>
+  text
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() && !/^\s+at /.test(l))
+    .pop()
+    ?.slice(0, 160) ?? '';
 
 /** n, 2n and the ordinary email of the 2n post's size, for one family. */
 async function measureFamily(family, { capMs, progress, ordinaryCache }) {
@@ -85,18 +102,33 @@ async function measureFamily(family, { capMs, progress, ordinaryCache }) {
   return { family, mode, atN, at2n, ordinary: ordinaryCache.get(key) };
 }
 
-const ms = (r) => (r.killed ? `> ${(r.capMs / 1000).toFixed(0)} s (killed)` : r.skipped || r.failed ? '—' : fmtMs(r.totalMs));
+const ms = (r) =>
+  r.killed ? `> ${(r.capMs / 1000).toFixed(0)} s (killed)` : r.skipped || r.failed ? '—' : fmtMs(r.totalMs);
 const fmtMs = (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
-const stall = (r) => (r.killed ? `≥ ${fmtMs(r.stallAtLeastMs)} (${r.phase})` : r.skipped || r.failed ? '—' : `${fmtMs(r.maxStallMs)} (${r.stallPhase})`);
+const stall = (r) =>
+  r.killed
+    ? `≥ ${fmtMs(r.stallAtLeastMs)} (${r.phase})`
+    : r.skipped || r.failed
+      ? '—'
+      : `${fmtMs(r.maxStallMs)} (${r.stallPhase})`;
 /** How much of the longest stall was this process's own CPU (the rest: not scheduled, on a loaded machine). */
-const cpuShare = (r) => (r.killed || r.skipped || r.failed || !(r.maxStallMs > 0) ? '—' : `${Math.round((100 * r.stallCpuMs) / r.maxStallMs)} %`);
+const cpuShare = (r) =>
+  r.killed || r.skipped || r.failed || !(r.maxStallMs > 0)
+    ? '—'
+    : `${Math.round((100 * r.stallCpuMs) / r.maxStallMs)} %`;
 const mb = (b) => (b >= 1e6 ? `${(b / 1e6).toFixed(1)} MB` : `${(b / 1e3).toFixed(0)} KB`);
 
 function row({ family, mode, atN, at2n, ordinary }) {
   const measured = (r) => !r.killed && !r.skipped && !r.failed;
-  const growth = measured(atN) && measured(at2n) && at2n.totalMs >= RATIO_FLOOR_MS ? (at2n.totalMs / atN.totalMs).toFixed(1) : '—';
+  const growth =
+    measured(atN) && measured(at2n) && at2n.totalMs >= RATIO_FLOOR_MS ? (at2n.totalMs / atN.totalMs).toFixed(1) : '—';
   const worst = at2n.killed || atN.killed ? Infinity : Math.max(atN.maxStallMs ?? 0, at2n.maxStallMs ?? 0);
-  const vsOrdinary = measured(at2n) && measured(ordinary) ? (at2n.totalMs / ordinary.totalMs).toFixed(1) : atN.killed || at2n.killed ? '∞' : '—';
+  const vsOrdinary =
+    measured(at2n) && measured(ordinary)
+      ? (at2n.totalMs / ordinary.totalMs).toFixed(1)
+      : atN.killed || at2n.killed
+        ? '∞'
+        : '—';
   const failed = [atN, at2n].some((r) => r.failed);
   return {
     family: family.id,
@@ -119,13 +151,25 @@ function row({ family, mode, atN, at2n, ordinary }) {
 function markdown(rows) {
   const keys = Object.keys(rows[0]);
   const line = (cells) => `| ${cells.join(' | ')} |`;
-  return [line(keys), line(keys.map(() => '---')), ...rows.map((r) => line(keys.map((k) => String(r[k]).replaceAll('|', '\\|'))))].join('\n');
+  return [
+    line(keys),
+    line(keys.map(() => '---')),
+    ...rows.map((r) => line(keys.map((k) => String(r[k]).replaceAll('|', '\\|')))),
+  ].join('\n');
 }
 
-const legend = (families) => families.map((f) => `- ${f.id}: ${f.label}${f.limits ? ` (limits: ${JSON.stringify(f.limits)})` : ''}`).join('\n');
+const legend = (families) =>
+  families.map((f) => `- ${f.id}: ${f.label}${f.limits ? ` (limits: ${JSON.stringify(f.limits)})` : ''}`).join('\n');
 
-export async function runWorst(argv = process.argv.slice(2), { progress = (m) => process.stderr.write(`… ${m}\n`) } = {}) {
-  const only = argv.find((a) => a.startsWith('--only='))?.slice(7).split(',').filter(Boolean);
+export async function runWorst(
+  argv = process.argv.slice(2),
+  { progress = (m) => process.stderr.write(`… ${m}\n`) } = {},
+) {
+  const only = argv
+    .find((a) => a.startsWith('--only='))
+    ?.slice(7)
+    .split(',')
+    .filter(Boolean);
   const capMs = 1000 * Number(argv.find((a) => a.startsWith('--cap='))?.slice(6) ?? 20);
   const families = FAMILIES.filter((f) => !only || only.some((o) => f.id.includes(o)));
   const startedAt = new Date();
@@ -138,11 +182,15 @@ export async function runWorst(argv = process.argv.slice(2), { progress = (m) =>
   }
   const rows = results.map(row);
   const elapsed = ((Date.now() - startedAt.getTime()) / 1000).toFixed(0);
-  console.log(`\nW --worst: adversarial families at n and 2n vs an ordinary email of the 2n post's size (cap ${capMs / 1000} s per case, ${elapsed} s in all)`);
+  console.log(
+    `\nW --worst: adversarial families at n and 2n vs an ordinary email of the 2n post's size (cap ${capMs / 1000} s per case, ${elapsed} s in all)`,
+  );
   console.log(markdown(rows));
   console.log(`\n${legend(families)}`);
   const failing = rows.filter((r) => r[`stall ≤ ${STALL_BUDGET_MS} ms`] !== 'ok').map((r) => r.family);
-  console.log(`\n${rows.length - failing.length}/${rows.length} families keep every stall ≤ ${STALL_BUDGET_MS} ms${failing.length ? `; not: ${failing.join(', ')}` : ''}`);
+  console.log(
+    `\n${rows.length - failing.length}/${rows.length} families keep every stall ≤ ${STALL_BUDGET_MS} ms${failing.length ? `; not: ${failing.join(', ')}` : ''}`,
+  );
   const outDir = join(here, 'results');
   mkdirSync(outDir, { recursive: true });
   const report = {
@@ -151,7 +199,16 @@ export async function runWorst(argv = process.argv.slice(2), { progress = (m) =>
     capMs,
     stallBudgetMs: STALL_BUDGET_MS,
     rows,
-    cases: results.map(({ family, mode, atN, at2n, ordinary }) => ({ id: family.id, label: family.label, mode, n: family.n, limits: family.limits ?? null, atN, at2n, ordinary })),
+    cases: results.map(({ family, mode, atN, at2n, ordinary }) => ({
+      id: family.id,
+      label: family.label,
+      mode,
+      n: family.n,
+      limits: family.limits ?? null,
+      atN,
+      at2n,
+      ordinary,
+    })),
   };
   const stamp = report.startedAt.replace(/[:.]/g, '-');
   writeFileSync(join(outDir, `worst-${stamp}.json`), JSON.stringify(report, null, 2));

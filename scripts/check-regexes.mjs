@@ -51,11 +51,16 @@ function regexesOf(file) {
       const text = node.getText(sf);
       const slash = text.lastIndexOf('/');
       found.push({ line, source: text.slice(1, slash), flags: text.slice(slash + 1) });
-    } else if ((ts.isNewExpression(node) || ts.isCallExpression(node)) && ts.isIdentifier(node.expression) && node.expression.text === 'RegExp') {
+    } else if (
+      (ts.isNewExpression(node) || ts.isCallExpression(node)) &&
+      ts.isIdentifier(node.expression) &&
+      node.expression.text === 'RegExp'
+    ) {
       const [patternArg, flagsArg] = node.arguments ?? [];
       const source = patternArg ? constantString(patternArg, constants) : undefined;
       const flags = flagsArg ? constantString(flagsArg, constants) : '';
-      if (source === undefined || flags === undefined) found.push({ line, dynamic: patternArg ? patternArg.getText(sf).slice(0, 80) : '(none)' });
+      if (source === undefined || flags === undefined)
+        found.push({ line, dynamic: patternArg ? patternArg.getText(sf).slice(0, 80) : '(none)' });
       else found.push({ line, source, flags });
     }
     ts.forEachChild(node, visit);
@@ -89,7 +94,11 @@ function constantString(node, constants, depth = 0) {
     return out;
   }
   if (ts.isIdentifier(node) && constants.has(node.text)) return recur(constants.get(node.text));
-  if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 'join') {
+  if (
+    ts.isCallExpression(node) &&
+    ts.isPropertyAccessExpression(node.expression) &&
+    node.expression.name.text === 'join'
+  ) {
     const array = node.expression.expression;
     const separator = node.arguments.length ? recur(node.arguments[0]) : ',';
     if (separator === undefined || !ts.isArrayLiteralExpression(array)) return undefined;
@@ -100,18 +109,22 @@ function constantString(node, constants, depth = 0) {
 }
 
 const files = sourceFiles();
-const found = files.flatMap((file) => regexesOf(file).map((regex) => ({ ...regex, where: `${relative(root, file)}:${regex.line}` })));
+const found = files.flatMap((file) =>
+  regexesOf(file).map((regex) => ({ ...regex, where: `${relative(root, file)}:${regex.line}` })),
+);
 const dynamic = found.filter((regex) => 'dynamic' in regex);
 const literal = found.filter((regex) => !('dynamic' in regex));
 // Two checks at a time (the native agent is one process; the machine has two cores).
 const results = new Array(literal.length);
 let next = 0;
-await Promise.all([0, 1].map(async () => {
-  while (next < literal.length) {
-    const index = next++;
-    results[index] = await check(literal[index].source, literal[index].flags, { timeout: 20_000 });
-  }
-}));
+await Promise.all(
+  [0, 1].map(async () => {
+    while (next < literal.length) {
+      const index = next++;
+      results[index] = await check(literal[index].source, literal[index].flags, { timeout: 20_000 });
+    }
+  }),
+);
 for (const regex of dynamic) console.log(`${regex.where}  (pattern built at run time, not checked: ${regex.dynamic})`);
 const counts = { safe: 0, vulnerable: 0, unknown: 0 };
 literal.forEach((regex, index) => {
@@ -122,10 +135,13 @@ literal.forEach((regex, index) => {
     if (verbose) console.log(`${regex.where}  safe  ${shown}`);
     return;
   }
-  const detail = result.status === 'vulnerable'
-    ? `${result.complexity.summary}; attack: ${JSON.stringify(result.attack.pattern)}`
-    : `could not decide: ${result.error?.kind ?? 'unknown'}`;
+  const detail =
+    result.status === 'vulnerable'
+      ? `${result.complexity.summary}; attack: ${JSON.stringify(result.attack.pattern)}`
+      : `could not decide: ${result.error?.kind ?? 'unknown'}`;
   console.log(`${regex.where}  ${result.status.toUpperCase()}  ${shown}\n    ${detail}`);
 });
-console.log(`\n${literal.length} regexes in ${files.length} files: ${counts.safe} safe, ${counts.vulnerable} vulnerable, ${counts.unknown} undecided; ${dynamic.length} built at run time (not checked)`);
+console.log(
+  `\n${literal.length} regexes in ${files.length} files: ${counts.safe} safe, ${counts.vulnerable} vulnerable, ${counts.unknown} undecided; ${dynamic.length} built at run time (not checked)`,
+);
 process.exit(counts.vulnerable + counts.unknown > 0 ? 1 : 0);

@@ -9,12 +9,17 @@ const pkg = JSON.parse(readFileSync(new URL('../packages/core/package.json', imp
 const rows = [];
 for (const subpath of Object.keys(pkg.exports).filter((s) => s !== './package.json')) {
   const mod = await import(new URL(`../packages/core/${pkg.exports[subpath].default}`, import.meta.url).href);
-  rows.push({ subpath: subpath === '.' ? '@mailroom/core' : `@mailroom/core/${subpath.slice(2)}`, values: Object.keys(mod).length });
+  rows.push({
+    subpath: subpath === '.' ? '@mailroom/core' : `@mailroom/core/${subpath.slice(2)}`,
+    values: Object.keys(mod).length,
+  });
 }
 console.table(rows);
 const root = rows[0].values;
 if (root > max) {
-  console.error(`The root of @mailroom/core exports ${root} runtime values (limit ${max}): move building blocks to a subpath.`);
+  console.error(
+    `The root of @mailroom/core exports ${root} runtime values (limit ${max}): move building blocks to a subpath.`,
+  );
   process.exit(1);
 }
 console.log(`root of @mailroom/core: ${root} runtime values (limit ${max})`);

@@ -36,7 +36,11 @@ for (const root of roots.length ? roots : ['apps']) {
       if (ts.isFunctionLike(node) && 'body' in node && node.body) {
         const first = source.getLineAndCharacterOfPosition(node.getStart(source)).line;
         const last = source.getLineAndCharacterOfPosition(node.getEnd()).line;
-        found.push({ lines: last - first + 1, where: `${relative(process.cwd(), file)}:${first + 1}`, name: nameOf(node) });
+        found.push({
+          lines: last - first + 1,
+          where: `${relative(process.cwd(), file)}:${first + 1}`,
+          name: nameOf(node),
+        });
       }
       ts.forEachChild(node, visit);
     };
@@ -44,4 +48,5 @@ for (const root of roots.length ? roots : ['apps']) {
   }
 }
 found.sort((a, b) => b.lines - a.lines);
-for (const f of found.filter((f) => f.lines > over).slice(0, over ? undefined : 15)) console.log(`${String(f.lines).padStart(4)}  ${f.name}  ${f.where}`);
+for (const f of found.filter((f) => f.lines > over).slice(0, over ? undefined : 15))
+  console.log(`${String(f.lines).padStart(4)}  ${f.name}  ${f.where}`);

@@ -2,7 +2,7 @@
 // the labels a test asserts become the expected reply of a case. Only literals are decoded; anything computed
 // is left out (the caller skips that assertion).
 
-const SIMPLE_ESCAPES = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", '`': '`', $: '$', '0': '\0' };
+const SIMPLE_ESCAPES = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'", '`': '`', $: '$', 0: '\0' };
 
 /**
  * Decodes the literal that starts at `at` in `src`: '…', "…", PHP heredoc/nowdoc (<<<NAME … NAME), or a named
@@ -31,7 +31,8 @@ function readQuoted(src, at, lang) {
     }
     const next = src[++i];
     if (raw) value += next === quote || next === '\\' ? next : `\\${next}`;
-    else if (next === '\n') continue; // a JavaScript line continuation
+    else if (next === '\n')
+      continue; // a JavaScript line continuation
     else if (next === 'u' && src[i + 1] === '{') {
       const close = src.indexOf('}', i);
       value += String.fromCodePoint(parseInt(src.slice(i + 2, close), 16));

@@ -16,7 +16,9 @@ import { SOURCES } from './sources.mjs';
 
 const [out, ...pairs] = process.argv.slice(2);
 if (!out || pairs.length === 0) {
-  console.error('usage: node bench/corpus/mail.mjs <out-dir> sisimai=<git dir> bounceparser=<git dir> flanker=<git dir> talon=<git dir>');
+  console.error(
+    'usage: node bench/corpus/mail.mjs <out-dir> sisimai=<git dir> bounceparser=<git dir> flanker=<git dir> talon=<git dir>',
+  );
   process.exit(2);
 }
 const manifest = { builtAt: new Date().toISOString(), sources: [], messages: [] };
@@ -31,7 +33,8 @@ for (const pair of pairs) {
     console.error('Discourse fixtures are the held-out test: not used');
     process.exit(2);
   }
-  const git = (...args) => execFileSync('git', ['--git-dir', gitDir, ...args], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
+  const git = (...args) =>
+    execFileSync('git', ['--git-dir', gitDir, ...args], { maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'ignore'] });
   const commit = git('rev-parse', 'HEAD').toString().trim();
   const files = git('ls-tree', '-r', '--name-only', 'HEAD').toString().split('\n').filter(Boolean);
   const read = (path) => git('show', `HEAD:${path}`);

@@ -16,11 +16,42 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /** Each source: where its tests and fixtures are, and how its assertions are read. */
 export const SOURCES = [
-  { id: 'github-erp', repo: 'github/email_reply_parser', lang: 'ruby', tests: ['test/email_reply_parser_test.rb'], fixtures: 'test/emails/' },
-  { id: 'crisp-erp', repo: 'crisp-oss/email-reply-parser', lang: 'js', tests: ['test/test.js'], fixtures: 'test/fixtures/' },
-  { id: 'willdurand-erp', repo: 'willdurand/EmailReplyParser', lang: 'php', tests: ['tests/EmailReplyParser/Tests/EmailReplyParserTest.php'], fixtures: 'tests/Fixtures/' },
-  { id: 'zapier-erp', repo: 'zapier/email-reply-parser', lang: 'python', tests: ['test/test_email_reply_parser.py'], fixtures: 'test/emails/' },
-  { id: 'talon', repo: 'mailgun/talon', lang: 'python', tests: ['tests/text_quotations_test.py'], fixtures: 'tests/fixtures/', eml: 'tests/fixtures/standard_replies/' },
+  {
+    id: 'github-erp',
+    repo: 'github/email_reply_parser',
+    lang: 'ruby',
+    tests: ['test/email_reply_parser_test.rb'],
+    fixtures: 'test/emails/',
+  },
+  {
+    id: 'crisp-erp',
+    repo: 'crisp-oss/email-reply-parser',
+    lang: 'js',
+    tests: ['test/test.js'],
+    fixtures: 'test/fixtures/',
+  },
+  {
+    id: 'willdurand-erp',
+    repo: 'willdurand/EmailReplyParser',
+    lang: 'php',
+    tests: ['tests/EmailReplyParser/Tests/EmailReplyParserTest.php'],
+    fixtures: 'tests/Fixtures/',
+  },
+  {
+    id: 'zapier-erp',
+    repo: 'zapier/email-reply-parser',
+    lang: 'python',
+    tests: ['test/test_email_reply_parser.py'],
+    fixtures: 'test/emails/',
+  },
+  {
+    id: 'talon',
+    repo: 'mailgun/talon',
+    lang: 'python',
+    tests: ['tests/text_quotations_test.py'],
+    fixtures: 'tests/fixtures/',
+    eml: 'tests/fixtures/standard_replies/',
+  },
 ];
 
 function git(gitDir, args, encoding = 'utf8') {
@@ -45,7 +76,10 @@ function scriptLabels(src, lang) {
       const literal = readLiteral(block, head.index + head[0].length, { lang, constants });
       if (!literal) continue;
       const target = /^\s*,\s*([^\n]{0,120})/.exec(block.slice(literal.end))?.[1] ?? '';
-      const whole = /^(?:email\.getVisibleText|reply\.visible_text|EmailReplyParser(?:\.|::)parse_?[rR]eply|reply\)|text\))/.test(target);
+      const whole =
+        /^(?:email\.getVisibleText|reply\.visible_text|EmailReplyParser(?:\.|::)parse_?[rR]eply|reply\)|text\))/.test(
+          target,
+        );
       const first = /^(?:reply\.)?fragments\[0\]/.test(target) && !laterFragments;
       if (whole || first) {
         labels.push({ name, fixture: fixture.endsWith('.txt') ? fixture : `${fixture}.txt`, reply: literal.value });
@@ -58,7 +92,10 @@ function scriptLabels(src, lang) {
 
 function pythonLabels(src) {
   const out = execFileSync('python3', [join(here, 'python-labels.py')], { input: src, encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
 }
 
 /** talon's standard_replies: each .eml's text part, labelled by its `_reply_text` file or talon's default "Hello". */
@@ -139,6 +176,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   for (const row of await build(outDir, mirrorRoot)) {
-    console.log(`${row.source.padEnd(16)} ${row.repo.padEnd(30)} ${row.commit ?? '-'} ${row.cases} cases${row.note ? ` (${row.note})` : ''}`);
+    console.log(
+      `${row.source.padEnd(16)} ${row.repo.padEnd(30)} ${row.commit ?? '-'} ${row.cases} cases${row.note ? ` (${row.note})` : ''}`,
+    );
   }
 }

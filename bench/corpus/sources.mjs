@@ -16,9 +16,22 @@ function sisimai({ files, read }) {
       const path = `set-of-emails/maildir/bsd/${prefix}${engine.toLowerCase()}-${index}.eml`;
       if (!emails.has(path)) continue;
       const reasons = results.map((r) => r.reason);
-      const kind = reasons.every((r) => r === 'feedback') ? 'complaint' : reasons.every((r) => r === 'vacation') ? 'auto-reply' : 'bounce';
-      const recipients = results.map((r) => ({ status: r.status, reason: r.reason, permanent: r.status.startsWith('5') ? true : r.status.startsWith('4') ? false : null }));
-      out.push({ path, kind, ...(kind === 'bounce' ? { recipients } : {}), ...(kind === 'complaint' ? { feedbackTypes: results.map((r) => r.feedbackType) } : {}) });
+      const kind = reasons.every((r) => r === 'feedback')
+        ? 'complaint'
+        : reasons.every((r) => r === 'vacation')
+          ? 'auto-reply'
+          : 'bounce';
+      const recipients = results.map((r) => ({
+        status: r.status,
+        reason: r.reason,
+        permanent: r.status.startsWith('5') ? true : r.status.startsWith('4') ? false : null,
+      }));
+      out.push({
+        path,
+        kind,
+        ...(kind === 'bounce' ? { recipients } : {}),
+        ...(kind === 'complaint' ? { feedbackTypes: results.map((r) => r.feedbackType) } : {}),
+      });
     }
   }
   return out;
@@ -29,8 +42,13 @@ function expectations(source) {
   const out = [];
   const block = /'(\d{2,5})'\s*=>\s*\[((?:\s*\[[^\]]*\],?)+)\s*\]/g;
   for (const match of source.matchAll(block)) {
-    const rows = [...match[2].matchAll(/\[\s*'([^']*)'\s*,\s*'([^']*)'\s*,\s*'([^']*)'\s*,\s*(\d)\s*(?:,\s*'([^']*)'\s*)?\]/g)];
-    out.push([match[1], rows.map((r) => ({ status: r[1], code: r[2], reason: r[3], hard: r[4] === '1', feedbackType: r[5] ?? null }))]);
+    const rows = [
+      ...match[2].matchAll(/\[\s*'([^']*)'\s*,\s*'([^']*)'\s*,\s*'([^']*)'\s*,\s*(\d)\s*(?:,\s*'([^']*)'\s*)?\]/g),
+    ];
+    out.push([
+      match[1],
+      rows.map((r) => ({ status: r[1], code: r[2], reason: r[3], hard: r[4] === '1', feedbackType: r[5] ?? null })),
+    ]);
   }
   return out;
 }
@@ -40,10 +58,23 @@ function expectations(source) {
  * spam-* messages whose tests describe them as "a non-bounce spam message" (people's mail for us); whitelist.msg (a
  * challenge/response notice sent as a Postfix DSN) and spam-with-badly-parsed-email.msg (no test says) are left out. */
 function bounceparser({ files }) {
-  const automatic = new Set(['autoreply.msg', 'aol-vacation.msg', 'polish-autoreply.msg', 'bluebottle.msg', 'boxbe-cr.msg', 'boxbe-cr2.msg', 'warning-6.msg']);
+  const automatic = new Set([
+    'autoreply.msg',
+    'aol-vacation.msg',
+    'polish-autoreply.msg',
+    'bluebottle.msg',
+    'boxbe-cr.msg',
+    'boxbe-cr2.msg',
+    'warning-6.msg',
+  ]);
   const spam = new Set(['spam-bogus-email-in-report.msg', 'spam-lots-of-bogus-addresses.msg', 'spam-with-image.msg']);
   return files
-    .filter((f) => f.startsWith('t/corpus/') && f.endsWith('.msg') && !/\/(?:whitelist|spam-with-badly-parsed-email)\.msg$/.test(f))
+    .filter(
+      (f) =>
+        f.startsWith('t/corpus/') &&
+        f.endsWith('.msg') &&
+        !/\/(?:whitelist|spam-with-badly-parsed-email)\.msg$/.test(f),
+    )
     .map((path) => {
       const name = path.slice('t/corpus/'.length);
       return { path, kind: automatic.has(name) ? 'auto-reply' : spam.has(name) ? 'human' : 'bounce' };
@@ -66,7 +97,9 @@ function flanker({ files }) {
 
 /** mailgun/talon tests/fixtures: replies people sent from common clients. */
 function talon({ files }) {
-  return files.filter((f) => /^tests\/fixtures\/(?:standard_replies\/.*|[^/]*)\.eml$/.test(f)).map((path) => ({ path, kind: 'human' }));
+  return files
+    .filter((f) => /^tests\/fixtures\/(?:standard_replies\/.*|[^/]*)\.eml$/.test(f))
+    .map((path) => ({ path, kind: 'human' }));
 }
 
 export const SOURCES = {

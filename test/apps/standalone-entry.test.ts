@@ -30,7 +30,8 @@ beforeAll(async () => {
   checkout = join(await mkdtemp(join(cache, 'entry-')), 'mail room');
   dataRoot = await mkdtemp(join(tmpdir(), 'entry-data-'));
   for (const app of Object.keys(APPS)) {
-    for (const part of ['src', 'drizzle', 'package.json']) await cp(join(REPO_ROOT, 'apps', app, part), join(checkout, app, part), { recursive: true });
+    for (const part of ['src', 'drizzle', 'package.json'])
+      await cp(join(REPO_ROOT, 'apps', app, part), join(checkout, app, part), { recursive: true });
   }
 });
 

@@ -47,7 +47,10 @@ describe.runIf(browserTestsRun)('demo in a real browser', () => {
   }
 
   async function sendComposed(): Promise<string> {
-    await Promise.all([page.waitForURL(/\/console\/inbox\/[0-9a-f-]+\?sent=1$/), page.click('button:text("Send through the webhook")')]);
+    await Promise.all([
+      page.waitForURL(/\/console\/inbox\/[0-9a-f-]+\?sent=1$/),
+      page.click('button:text("Send through the webhook")'),
+    ]);
     const id = /inbox\/([0-9a-f-]+)/.exec(page.url())![1]!;
     // The page refreshes itself while the email is pending or processing.
     await page.locator('dl.facts .badge.delivered').first().waitFor({ timeout: 20_000 });
@@ -55,31 +58,38 @@ describe.runIf(browserTestsRun)('demo in a real browser', () => {
   }
 
   async function outboxMessage(match: (m: OutboxItem) => boolean, what: string): Promise<OutboxItem> {
-    return eventually(async () => {
-      const body = (await (await t.get('/console/api/outbox?limit=500')).json()) as { items: OutboxItem[] };
-      return body.items.find(match);
-    }, what, 20_000);
+    return eventually(
+      async () => {
+        const body = (await (await t.get('/console/api/outbox?limit=500')).json()) as { items: OutboxItem[] };
+        return body.items.find(match);
+      },
+      what,
+      20_000,
+    );
   }
 
-  it.runIf(hasApp('support'))('composes a mail to the support address and the ticket appears in the support UI', async () => {
-    await page.goto(`${url}/`);
-    await shot('home');
-    await tryIt('support', async () => {
-      expect(await page.inputValue('#to')).toBe('support@support.example.test');
-      await shot('console-compose');
-    });
-    expect(await page.textContent('dl.facts')).toContain('support@support.example.test');
-    await shot('console-inbox-detail');
-    await page.goto(`${url}/console/inbox`);
-    await shot('console-inbox');
+  it.runIf(hasApp('support'))(
+    'composes a mail to the support address and the ticket appears in the support UI',
+    async () => {
+      await page.goto(`${url}/`);
+      await shot('home');
+      await tryIt('support', async () => {
+        expect(await page.inputValue('#to')).toBe('support@support.example.test');
+        await shot('console-compose');
+      });
+      expect(await page.textContent('dl.facts')).toContain('support@support.example.test');
+      await shot('console-inbox-detail');
+      await page.goto(`${url}/console/inbox`);
+      await shot('console-inbox');
 
-    await page.goto(`${url}/support/login`);
-    await page.fill('input[name=email]', 'agent@example.test');
-    await page.fill('input[name=password]', 'mailroom-demo');
-    await Promise.all([page.waitForURL(`${url}/support/`), page.click('button[type=submit]')]);
-    expect(await page.textContent('body')).toContain('My order has not arrived');
-    await shot('support-queue');
-  });
+      await page.goto(`${url}/support/login`);
+      await page.fill('input[name=email]', 'agent@example.test');
+      await page.fill('input[name=password]', 'mailroom-demo');
+      await Promise.all([page.waitForURL(`${url}/support/`), page.click('button[type=submit]')]);
+      expect(await page.textContent('body')).toContain('My order has not arrived');
+      await shot('support-queue');
+    },
+  );
 
   it.runIf(hasApp('support'))('replies as the recipient from the outbox and the ticket thread grows', async () => {
     const ack = await outboxMessage((m) => m.to[0]?.address === 'casey@customer.example', 'the acknowledgement');
@@ -100,7 +110,9 @@ describe.runIf(browserTestsRun)('demo in a real browser', () => {
     await eventually(async () => {
       await page.reload();
       const conversation = (await page.textContent('.conversation')) ?? '';
-      return conversation.includes('It arrived this morning, thank you!') && conversation.includes('I ordered a teapot');
+      return (
+        conversation.includes('It arrived this morning, thank you!') && conversation.includes('I ordered a teapot')
+      );
     }, 'the reply on the ticket');
     await shot('support-ticket-thread');
   });
@@ -129,7 +141,10 @@ describe.runIf(browserTestsRun)('demo in a real browser', () => {
 
   it.runIf(hasApp('lists'))("simulates a bounce for a list message and the member's bounce count changes", async () => {
     await tryIt('lists');
-    const copy = await outboxMessage((m) => m.subject.includes('Hello, friends') && m.to.some((a) => a.address === 'bob@example.test'), "bob's copy");
+    const copy = await outboxMessage(
+      (m) => m.subject.includes('Hello, friends') && m.to.some((a) => a.address === 'bob@example.test'),
+      "bob's copy",
+    );
     await page.goto(`${url}/console/outbox/${copy.id}`);
     await page.selectOption('select[name=event]', 'bounce');
     await page.selectOption('select[name=email]', 'bob@example.test');

@@ -47,7 +47,9 @@ describe('demo server: console JSON API through the real webhooks', () => {
       subject: 'Teapot missing',
       text: 'Where is my teapot?',
       html: '<p>Where is my <b>teapot</b>?</p>',
-      attachments: [{ filename: 'receipt.txt', contentType: 'text/plain', content: Buffer.from('order 42').toString('base64') }],
+      attachments: [
+        { filename: 'receipt.txt', contentType: 'text/plain', content: Buffer.from('order 42').toString('base64') },
+      ],
     });
     expect(response.status).toBe(201);
     const created = (await response.json()) as { id: string; duplicate: boolean; webhook: { status: number } };
@@ -56,7 +58,12 @@ describe('demo server: console JSON API through the real webhooks', () => {
 
     const detail = (await delivered(created.id)) as {
       record: InboundItem;
-      email: { subject: string; envelope: { to: string[] }; attachments: Array<{ filename: string; size: number }>; html: string };
+      email: {
+        subject: string;
+        envelope: { to: string[] };
+        attachments: Array<{ filename: string; size: number }>;
+        html: string;
+      };
       authVerdict: { aligned: boolean };
       classification: { kind: string };
       reply: { text: string };
@@ -76,7 +83,13 @@ describe('demo server: console JSON API through the real webhooks', () => {
     // The help desk acknowledged the ticket through the outbox, with a signed reply address.
     const outbox = await eventually(async () => {
       const body = (await (await t.get('/console/api/outbox')).json()) as {
-        items: Array<{ id: string; subject: string; to: Array<{ address: string }>; replyTo: Array<{ address: string }>; status: string }>;
+        items: Array<{
+          id: string;
+          subject: string;
+          to: Array<{ address: string }>;
+          replyTo: Array<{ address: string }>;
+          status: string;
+        }>;
       };
       return body.items.find((m) => m.to[0]?.address === 'casey@customer.example');
     }, 'the acknowledgement');
@@ -127,14 +140,22 @@ describe('demo server: console JSON API through the real webhooks', () => {
     const noRecipient = await t.postJSON('/console/api/compose', { from: 'a@example.test', subject: 'x' });
     expect(noRecipient.status).toBe(400);
     expect(((await noRecipient.json()) as { reason: string }).reason).toMatch(/recipient/);
-    const notJson = await t.get('/console/api/compose', { method: 'POST', body: '<x/>', headers: { 'content-type': 'application/xml' } });
+    const notJson = await t.get('/console/api/compose', {
+      method: 'POST',
+      body: '<x/>',
+      headers: { 'content-type': 'application/xml' },
+    });
     expect(notJson.status).toBe(400);
     const badEml = await t.postJSON('/console/api/compose', { eml: 'no headers here' });
     expect(badEml.status).toBe(400);
   });
 
   it('lists unrouted mail and replays or reroutes it', async () => {
-    const response = await t.postJSON('/console/api/compose', { from: 'x@customer.example', to: 'nobody@nowhere.example', subject: 'Lost' });
+    const response = await t.postJSON('/console/api/compose', {
+      from: 'x@customer.example',
+      to: 'nobody@nowhere.example',
+      subject: 'Lost',
+    });
     const { id } = (await response.json()) as { id: string };
     await eventually(async () => {
       const body = (await (await t.get('/console/api/inbound?status=unrouted')).json()) as { items: InboundItem[] };
@@ -153,7 +174,9 @@ describe('demo server: console JSON API through the real webhooks', () => {
   });
 
   it('simulates signed Event Webhook events for an outbox message', async () => {
-    const outbox = (await (await t.get('/console/api/outbox')).json()) as { items: Array<{ id: string; to: Array<{ address: string }> }> };
+    const outbox = (await (await t.get('/console/api/outbox')).json()) as {
+      items: Array<{ id: string; to: Array<{ address: string }> }>;
+    };
     const message = outbox.items.find((m) => m.to[0]?.address === 'casey@customer.example')!;
     const delivered = await t.postJSON(`/console/api/outbox/${message.id}/events`, { event: 'delivered' });
     expect(delivered.status, await delivered.clone().text()).toBe(201);
@@ -163,7 +186,10 @@ describe('demo server: console JSON API through the real webhooks', () => {
 
     const bad = await t.postJSON(`/console/api/outbox/${message.id}/events`, { event: 'teleported' });
     expect(bad.status).toBe(400);
-    const stranger = await t.postJSON(`/console/api/outbox/${message.id}/events`, { event: 'open', email: 'stranger@example.test' });
+    const stranger = await t.postJSON(`/console/api/outbox/${message.id}/events`, {
+      event: 'open',
+      email: 'stranger@example.test',
+    });
     expect(stranger.status).toBe(400);
 
     const detail = await eventually(async () => {
@@ -174,7 +200,9 @@ describe('demo server: console JSON API through the real webhooks', () => {
       return body.events.length === 1 && body.events[0]!.status === 'done' ? body : null;
     }, 'the event to be handled');
     expect(detail.delivery?.status).toBe('delivered');
-    const events = (await (await t.get('/console/api/events?event=delivered')).json()) as { items: Array<{ outboundMessageId: string }> };
+    const events = (await (await t.get('/console/api/events?event=delivered')).json()) as {
+      items: Array<{ outboundMessageId: string }>;
+    };
     expect(events.items.map((e) => e.outboundMessageId)).toContain(message.id);
     expect((await t.get('/console/events')).status).toBe(200);
     expect((await t.get(`/console/outbox/${message.id}`)).status).toBe(200);
@@ -186,7 +214,9 @@ describe('demo server: console JSON API through the real webhooks', () => {
     const after = (await (await t.get('/console/api/outbox?limit=500')).json()) as { items: unknown[] };
     expect(after.items.length).toBe(before.items.length);
     const members = await t.demo.app.fetch(
-      new Request(`${t.demo.url}/lists/api/lists/friends/members`, { headers: { authorization: `Basic ${Buffer.from('admin:mailroom-demo').toString('base64')}` } }),
+      new Request(`${t.demo.url}/lists/api/lists/friends/members`, {
+        headers: { authorization: `Basic ${Buffer.from('admin:mailroom-demo').toString('base64')}` },
+      }),
     );
     expect(((await members.json()) as { members: unknown[] }).members).toHaveLength(3);
   });

@@ -65,9 +65,11 @@ describe.runIf(browserTestsRun)('one look across the demo', () => {
     // Mail first, so the pages show rows (and the console's long reply+ addresses), not empty states.
     for (const app of ['support', 'blog']) if (hasApp(app)) await tryIt(app);
     // Sign in to the apps that have one, so their signed-in pages are checked too.
-    if (hasApp('support')) await signIn('/support/login', { email: 'agent@example.test', password: PASSWORD }, /\/support\/$/);
+    if (hasApp('support'))
+      await signIn('/support/login', { email: 'agent@example.test', password: PASSWORD }, /\/support\/$/);
     if (hasApp('lists')) await signIn('/lists/login', { password: PASSWORD }, /\/lists\/admin/);
-    if (hasApp('blog')) await signIn('/blog/login', { email: 'grace@example.test', password: PASSWORD }, /\/blog\/admin/);
+    if (hasApp('blog'))
+      await signIn('/blog/login', { email: 'grace@example.test', password: PASSWORD }, /\/blog\/admin/);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -78,7 +80,10 @@ describe.runIf(browserTestsRun)('one look across the demo', () => {
   async function tryIt(app: string) {
     await page.goto(`${t.url}/`);
     await Promise.all([page.waitForURL(/\/console\/compose\?/), page.click(`#${app} a.try-it`)]);
-    await Promise.all([page.waitForURL(/\/console\/inbox\/[0-9a-f-]+\?sent=1$/), page.click('button:text("Send through the webhook")')]);
+    await Promise.all([
+      page.waitForURL(/\/console\/inbox\/[0-9a-f-]+\?sent=1$/),
+      page.click('button:text("Send through the webhook")'),
+    ]);
     await page.locator('dl.facts .badge.delivered').first().waitFor({ timeout: 20_000 });
   }
 
@@ -113,7 +118,14 @@ describe.runIf(browserTestsRun)('one look across the demo', () => {
         const response = await page.goto(`${t.url}${path}`);
         expect(response?.status(), path).toBe(200);
         const look = await lookOf(page);
-        expect({ path, width, ...look }).toMatchObject({ path, width, stylesheet: true, appbar: APPBAR_BACKGROUND, suiteConsole: true, overflow: 0 });
+        expect({ path, width, ...look }).toMatchObject({
+          path,
+          width,
+          stylesheet: true,
+          appbar: APPBAR_BACKGROUND,
+          suiteConsole: true,
+          overflow: 0,
+        });
         expect(look.favicon, path).toMatch(/\/favicon\.svg\?v=/);
         if (width === 1280) expect(look.tableOverflow, `${path}: a table scrolls sideways at 1280 px`).toBe(0);
         if (shot && width === 1280) await page.screenshot({ path: `${SCREENSHOTS}/${shot}.png` });
@@ -132,7 +144,12 @@ describe.runIf(browserTestsRun)('one look across the demo', () => {
   });
 
   it('answers unknown paths with a styled 404, in an app and outside any', async () => {
-    for (const path of ['/no-such-page', ...(hasApp('lists') ? ['/lists/archive/no-such-list', '/lists/no/such/page'] : []), ...(hasApp('support') ? ['/support/tickets/999999'] : []), '/console/inbox/00000000-0000-0000-0000-000000000000']) {
+    for (const path of [
+      '/no-such-page',
+      ...(hasApp('lists') ? ['/lists/archive/no-such-list', '/lists/no/such/page'] : []),
+      ...(hasApp('support') ? ['/support/tickets/999999'] : []),
+      '/console/inbox/00000000-0000-0000-0000-000000000000',
+    ]) {
       const response = await page.goto(`${t.url}${path}`);
       expect(response?.status(), path).toBe(404);
       expect(await page.locator('.error-page h1').textContent(), path).toBe('Not found');

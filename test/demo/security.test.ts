@@ -29,7 +29,11 @@ describe('demo server: security by configuration', () => {
     expect(forged.status).toBe(403);
     const rotated = await fetch(inboundRequest({ to, subject: 'signed by SendGrid' }, { url, sign: sendgrid }));
     expect(rotated.status).toBe(200);
-    const composed = await t.postJSON('/console/api/compose', { from: 'a@customer.example', to, subject: 'from the console' });
+    const composed = await t.postJSON('/console/api/compose', {
+      from: 'a@customer.example',
+      to,
+      subject: 'from the console',
+    });
     expect(composed.status).toBe(201);
     expect((await t.get('/')).status).toBe(200);
     expect(await (await t.get('/')).text()).toContain('2 configured key(s) + the console dev key');
@@ -40,12 +44,18 @@ describe('demo server: security by configuration', () => {
     t = await startTestDemo({ SENDGRID_PARSE_PUBLIC_KEY: sendgrid.publicKey, SENDGRID_PARSE_MAX_AGE_SECONDS: '600' });
     const url = `${t.url}/webhooks/sendgrid/parse`;
     const to = 'support@support.example.test';
-    const stale = await fetch(inboundRequest({ to }, { url, sign: sendgrid, timestamp: Math.floor(Date.now() / 1000) - 3600 }));
+    const stale = await fetch(
+      inboundRequest({ to }, { url, sign: sendgrid, timestamp: Math.floor(Date.now() / 1000) - 3600 }),
+    );
     expect(stale.status).toBe(401);
     expect((await stale.json()).error).toBe('timestamp_stale');
     expect((await fetch(inboundRequest({ to }, { url, sign: sendgrid }))).status).toBe(200);
-    expect((await t.postJSON('/console/api/compose', { from: 'a@customer.example', to, subject: 'console' })).status).toBe(201);
-    expect(() => loadConfig({ SENDGRID_PARSE_PUBLIC_KEY: sendgrid.publicKey, SENDGRID_PARSE_MAX_AGE_SECONDS: 'soon' })).toThrow(DemoConfigError);
+    expect(
+      (await t.postJSON('/console/api/compose', { from: 'a@customer.example', to, subject: 'console' })).status,
+    ).toBe(201);
+    expect(() =>
+      loadConfig({ SENDGRID_PARSE_PUBLIC_KEY: sendgrid.publicKey, SENDGRID_PARSE_MAX_AGE_SECONDS: 'soon' }),
+    ).toThrow(DemoConfigError);
     expect(() => loadConfig({ SENDGRID_PARSE_MAX_AGE_SECONDS: '600' })).toThrow(/needs SENDGRID_PARSE_PUBLIC_KEY/);
   });
 
@@ -54,20 +64,34 @@ describe('demo server: security by configuration', () => {
     const url = `${t.url}/webhooks/sendgrid/parse`;
     const anonymous = await fetch(inboundRequest({ subject: 'anonymous' }, { url }));
     expect(anonymous.status).toBe(401);
-    const wrong = await fetch(inboundRequest({ subject: 'wrong' }, { url, basic: { username: 'sendgrid', password: 'nope' } }));
+    const wrong = await fetch(
+      inboundRequest({ subject: 'wrong' }, { url, basic: { username: 'sendgrid', password: 'nope' } }),
+    );
     expect(wrong.status).toBe(401);
-    const right = await fetch(inboundRequest({ subject: 'right' }, { url, basic: { username: 'sendgrid', password: 's3cret:with:colons' } }));
+    const right = await fetch(
+      inboundRequest({ subject: 'right' }, { url, basic: { username: 'sendgrid', password: 's3cret:with:colons' } }),
+    );
     expect(right.status).toBe(200);
-    const composed = await t.postJSON('/console/api/compose', { from: 'a@customer.example', to: 'x@support.example.test', subject: 'console' });
+    const composed = await t.postJSON('/console/api/compose', {
+      from: 'a@customer.example',
+      to: 'x@support.example.test',
+      subject: 'console',
+    });
     expect(composed.status).toBe(201);
   });
 
   it('verifies Event Webhook signatures with the configured key and the console key', async () => {
     const sendgrid = generateTestKeyPair();
     t = await startTestDemo({ SENDGRID_EVENTS_PUBLIC_KEY: sendgrid.publicKey });
-    const body = JSON.stringify([{ email: 'a@example.test', event: 'open', timestamp: 1795690000, sg_event_id: 'evt-1' }]);
+    const body = JSON.stringify([
+      { email: 'a@example.test', event: 'open', timestamp: 1795690000, sg_event_id: 'evt-1' },
+    ]);
     const post = (headers: Record<string, string>) =>
-      fetch(`${t!.url}/webhooks/sendgrid/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      fetch(`${t!.url}/webhooks/sendgrid/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
     expect((await post({})).status).toBe(401);
     expect((await post(eventSignatureHeaders(generateTestKeyPair(), body))).status).toBe(403);
     expect((await post(eventSignatureHeaders(sendgrid, body))).status).toBe(200);
@@ -76,11 +100,20 @@ describe('demo server: security by configuration', () => {
 
   it('in production: the console is off without CONSOLE_PASSWORD and behind basic auth with it; the dev key is not accepted', async () => {
     const sendgrid = generateTestKeyPair();
-    const production = { NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_PUBLIC_KEY: sendgrid.publicKey, HOST: '127.0.0.1' };
+    const production = {
+      NODE_ENV: 'production',
+      MAILROOM_SECRET: SECRET,
+      SENDGRID_PARSE_PUBLIC_KEY: sendgrid.publicKey,
+      HOST: '127.0.0.1',
+    };
     t = await startTestDemo(production);
     expect((await t.get('/console/inbox')).status).toBe(404);
     expect((await t.get('/')).status).toBe(200);
-    const events = await t.get('/webhooks/sendgrid/events', { method: 'POST', body: '[]', headers: { 'content-type': 'application/json' } });
+    const events = await t.get('/webhooks/sendgrid/events', {
+      method: 'POST',
+      body: '[]',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(events.status).toBe(404); // no SENDGRID_EVENTS_PUBLIC_KEY: the Event Webhook is off
     await t.close();
 
@@ -89,7 +122,11 @@ describe('demo server: security by configuration', () => {
     const auth = { authorization: `Basic ${Buffer.from('admin:let-me-in, console').toString('base64')}` };
     expect((await t.get('/console/inbox', { headers: auth })).status).toBe(200);
     // Compose signs with the development key, which production does not trust: the webhook's 403 comes back.
-    const composed = await t.postJSON('/console/api/compose', { from: 'a@customer.example', to: 'x@support.example.test' }, auth);
+    const composed = await t.postJSON(
+      '/console/api/compose',
+      { from: 'a@customer.example', to: 'x@support.example.test' },
+      auth,
+    );
     expect(composed.status).toBe(422);
     expect(((await composed.json()) as { webhook: { status: number } }).webhook.status).toBe(403);
   });
@@ -123,17 +160,36 @@ describe('demo server: security by configuration', () => {
     expect(() => loadConfig({ SUPPORT_DOMAIN: 'not a domain' })).toThrow(/SUPPORT_DOMAIN/);
     const config = loadConfig({ MAILROOM_DATA_DIR: 'data', SUPPORT_DOMAIN: 'Help.Example.com' }, '/srv/app');
     expect(config.dataDir).toBe('/srv/app/data');
-    expect(config.domains).toEqual({ blog: 'blog.example.test', lists: 'lists.example.test', avatars: 'avatars.example.test', support: 'help.example.com' });
+    expect(config.domains).toEqual({
+      blog: 'blog.example.test',
+      lists: 'lists.example.test',
+      avatars: 'avatars.example.test',
+      support: 'help.example.com',
+    });
     expect(config.console.enabled).toBe(true);
     expect(loadConfig({}, '/srv/app').dataDir).toBe('/srv/app/.mailroom');
     expect(config.seed).toBe(true);
-    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b' }).seed).toBe(false);
-    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b', MAILROOM_SEED: '1' }).seed).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b' }).seed).toBe(
+      false,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b', MAILROOM_SEED: '1' })
+        .seed,
+    ).toBe(true);
     // The console's password follows the accounts' policy in production: no published one, 12+ characters.
-    const productionWith = (password: string) => loadConfig({ NODE_ENV: 'production', MAILROOM_SECRET: SECRET, SENDGRID_PARSE_BASIC: 'a:b', CONSOLE_PASSWORD: password });
+    const productionWith = (password: string) =>
+      loadConfig({
+        NODE_ENV: 'production',
+        MAILROOM_SECRET: SECRET,
+        SENDGRID_PARSE_BASIC: 'a:b',
+        CONSOLE_PASSWORD: password,
+      });
     expect(() => productionWith('mailroom-demo')).toThrow(/CONSOLE_PASSWORD: that password is published/);
     expect(() => productionWith('let-me-in')).toThrow(/CONSOLE_PASSWORD: passwords need at least 12 characters/);
-    expect(productionWith('a long console password').console).toMatchObject({ enabled: true, password: 'a long console password' });
+    expect(productionWith('a long console password').console).toMatchObject({
+      enabled: true,
+      password: 'a long console password',
+    });
     expect(loadConfig({ CONSOLE_PASSWORD: 'mailroom-demo' }).console.password).toBe('mailroom-demo'); // development: any
   });
 
@@ -143,9 +199,13 @@ describe('demo server: security by configuration', () => {
     process.on('warning', onWarning);
     try {
       expect(loadConfig({ SENDGRID_PARSE_BASIC: 'new:pw' }).parse.basic).toEqual([{ username: 'new', password: 'pw' }]);
-      expect(loadConfig({ SENDGRID_PARSE_BASIC_AUTH: 'old:pw' }).parse.basic).toEqual([{ username: 'old', password: 'pw' }]);
+      expect(loadConfig({ SENDGRID_PARSE_BASIC_AUTH: 'old:pw' }).parse.basic).toEqual([
+        { username: 'old', password: 'pw' },
+      ]);
       // The documented name wins when both are set.
-      expect(loadConfig({ SENDGRID_PARSE_BASIC: 'new:pw', SENDGRID_PARSE_BASIC_AUTH: 'old:pw' }).parse.basic[0]?.username).toBe('new');
+      expect(
+        loadConfig({ SENDGRID_PARSE_BASIC: 'new:pw', SENDGRID_PARSE_BASIC_AUTH: 'old:pw' }).parse.basic[0]?.username,
+      ).toBe('new');
       await new Promise((resolve) => setImmediate(resolve)); // 'warning' is emitted on the next tick
     } finally {
       process.off('warning', onWarning);

@@ -20,7 +20,10 @@ export interface TestDemo {
   close(): Promise<void>;
 }
 
-export async function startTestDemo(env: Record<string, string> = {}, shared?: { dataDir: string; databaseUrl?: string; drop?: () => Promise<void> }): Promise<TestDemo> {
+export async function startTestDemo(
+  env: Record<string, string> = {},
+  shared?: { dataDir: string; databaseUrl?: string; drop?: () => Promise<void> },
+): Promise<TestDemo> {
   const dataDir = shared?.dataDir ?? (await mkdtemp(join(tmpdir(), 'mailroom-demo-')));
   let databaseUrl = shared?.databaseUrl;
   let drop = shared?.drop;
@@ -56,7 +59,11 @@ export async function startTestDemo(env: Record<string, string> = {}, shared?: {
     dataDir,
     get: (path, init) => fetch(`${url}${path}`, init),
     postJSON: (path, body, headers = {}) =>
-      fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) }),
+      fetch(`${url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      }),
     stop,
     restart: async () => {
       await stop();
@@ -72,7 +79,11 @@ export async function startTestDemo(env: Record<string, string> = {}, shared?: {
 }
 
 /** Polls `probe` until it returns a value (not undefined/null/false) or the time is up. */
-export async function eventually<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -82,7 +93,8 @@ export async function eventually<T>(probe: () => Promise<T | null | undefined | 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -35,7 +35,11 @@ function batch(offset: number): Request {
   });
 }
 
-for (const [label, offset] of [['fresh', 0], ['fresh', 10_000], ['all duplicates', 10_000]] as const) {
+for (const [label, offset] of [
+  ['fresh', 0],
+  ['fresh', 10_000],
+  ['all duplicates', 10_000],
+] as const) {
   const request = batch(offset);
   const size = Number((await request.clone().arrayBuffer()).byteLength);
   (globalThis as { gc?: () => void }).gc?.();

@@ -72,7 +72,10 @@ describe.each(['parsed', 'raw'] as const)('%s mode round trip', (mode) => {
       ],
       cc: [{ address: 'carol@example.org', name: 'Carol' }],
       replyTo: [{ address: 'replies@sender.example', name: 'Replies' }],
-      envelope: { from: 'zoe@sender.example', to: ['support@inbound.example.com', 'sales@inbound.example.com', 'archive@inbound.example.com'] },
+      envelope: {
+        from: 'zoe@sender.example',
+        to: ['support@inbound.example.com', 'sales@inbound.example.com', 'archive@inbound.example.com'],
+      },
       inReplyTo: 'order-41@inbound.example.com',
       references: ['order-40@inbound.example.com', 'order-41@inbound.example.com'],
       auth: { spf: 'softfail', dkim: [{ domain: 'sender.example', result: 'pass' }] },
@@ -85,20 +88,46 @@ describe.each(['parsed', 'raw'] as const)('%s mode round trip', (mode) => {
     expect(email.headers).toContainEqual({ name: 'X-Order', value: '42' });
     expect(email.headers.find((h) => h.name.toLowerCase() === 'subject')?.value).toBe('Order #42 — status?');
     expect(email.attachments).toEqual([
-      { filename: 'logo.png', contentType: 'image/png', size: fixtures.TINY_PNG.length, contentId: 'logo@sender.example', inline: true, sha256: sha256(fixtures.TINY_PNG) },
-      { filename: 'invoice.pdf', contentType: 'application/pdf', size: pdf.length, contentId: null, inline: false, sha256: sha256(pdf) },
+      {
+        filename: 'logo.png',
+        contentType: 'image/png',
+        size: fixtures.TINY_PNG.length,
+        contentId: 'logo@sender.example',
+        inline: true,
+        sha256: sha256(fixtures.TINY_PNG),
+      },
+      {
+        filename: 'invoice.pdf',
+        contentType: 'application/pdf',
+        size: pdf.length,
+        contentId: null,
+        inline: false,
+        sha256: sha256(pdf),
+      },
     ]);
   });
 
   it('takes defaults: no Cc, no spam check, text only', async () => {
     const reply = await server.post('signed', { mode, spamScore: null }, sign);
     expect(reply.status).toBe(200);
-    expect(reply.body.email).toMatchObject({ cc: [], replyTo: [], html: null, spam: null, attachments: [], inReplyTo: null, references: [] });
+    expect(reply.body.email).toMatchObject({
+      cc: [],
+      replyTo: [],
+      html: null,
+      spam: null,
+      attachments: [],
+      inReplyTo: null,
+      references: [],
+    });
     expect(reply.body.email!.text).toContain('This message was built by @mailroom/core/testing.');
   });
 
   it('routes Bcc recipients through the envelope only', async () => {
-    const reply = await server.post('signed', { mode, to: 'list@inbound.example.com', bcc: ['hidden@inbound.example.com'] }, sign);
+    const reply = await server.post(
+      'signed',
+      { mode, to: 'list@inbound.example.com', bcc: ['hidden@inbound.example.com'] },
+      sign,
+    );
     const email = reply.body.email!;
     expect(email.envelope.to).toEqual(['list@inbound.example.com', 'hidden@inbound.example.com']);
     expect([...email.to, ...email.cc].map((a) => a.address)).not.toContain('hidden@inbound.example.com');
@@ -114,7 +143,18 @@ describe.each(['parsed', 'raw'] as const)('%s mode round trip', (mode) => {
       ['gb18030', '测试邮件，谢谢'],
     ];
     it.each(samples)('%s', async (charset, sample) => {
-      const reply = await server.post('signed', { mode, charset, subject: sample, text: `${sample}\n`, html: `<p>${sample}</p>`, from: `"${sample}" <x@sender.example>` }, sign);
+      const reply = await server.post(
+        'signed',
+        {
+          mode,
+          charset,
+          subject: sample,
+          text: `${sample}\n`,
+          html: `<p>${sample}</p>`,
+          from: `"${sample}" <x@sender.example>`,
+        },
+        sign,
+      );
       expect(reply.body.error).toBeUndefined();
       const email = reply.body.email!;
       expect(email.subject).toBe(sample);
@@ -126,15 +166,30 @@ describe.each(['parsed', 'raw'] as const)('%s mode round trip', (mode) => {
 
   it('posts over 1 MiB', async () => {
     const big = randomBytes(1_500_000);
-    const reply = await server.post('signed', { mode, attachments: [{ filename: 'big.bin', contentType: 'application/octet-stream', content: big }] }, sign);
+    const reply = await server.post(
+      'signed',
+      { mode, attachments: [{ filename: 'big.bin', contentType: 'application/octet-stream', content: big }] },
+      sign,
+    );
     expect(reply.status).toBe(200);
     expect(reply.body.email!.attachments).toEqual([
-      { filename: 'big.bin', contentType: 'application/octet-stream', size: big.length, contentId: null, inline: false, sha256: sha256(big) },
+      {
+        filename: 'big.bin',
+        contentType: 'application/octet-stream',
+        size: big.length,
+        contentId: null,
+        inline: false,
+        sha256: sha256(big),
+      },
     ]);
   });
 
   it('accepts a chunked request', async () => {
-    const post = buildInboundPost({ mode, subject: 'chunked', attachments: [{ filename: 'a.bin', content: randomBytes(100_000) }] });
+    const post = buildInboundPost({
+      mode,
+      subject: 'chunked',
+      attachments: [{ filename: 'a.bin', content: randomBytes(100_000) }],
+    });
     const reply = await server.post('signed', post, { ...sign, chunked: true, chunkSize: 7_000 });
     expect(reply.status).toBe(200);
     expect(reply.body.email!.subject).toBe('chunked');
@@ -159,7 +214,11 @@ describe('windows-1252 0x92', () => {
 
 describe('attachments', () => {
   it('keeps numeric order through attachment10 and beyond, whatever the field order', async () => {
-    const attachments = Array.from({ length: 12 }, (_, i) => ({ filename: `part-${i + 1}.txt`, contentType: 'text/plain', content: `part ${i + 1}` }));
+    const attachments = Array.from({ length: 12 }, (_, i) => ({
+      filename: `part-${i + 1}.txt`,
+      contentType: 'text/plain',
+      content: `part ${i + 1}`,
+    }));
     const reply = await server.post('signed', { attachments, fieldOrder: 'shuffled', seed: 7 }, sign);
     expect(reply.status).toBe(200);
     expect(reply.body.email!.attachments.map((a) => a.filename)).toEqual(attachments.map((a) => a.filename));
@@ -170,8 +229,22 @@ describe('attachments', () => {
     expect(reply.status).toBe(200);
     const email = reply.body.email!;
     expect(email.attachments).toEqual([
-      { filename: 'image001.png', contentType: 'image/png', size: fixtures.TINY_PNG.length, contentId: 'image001.png@01D85101.00357470', inline: true, sha256: sha256(fixtures.TINY_PNG) },
-      { filename: '001.jpg', contentType: 'image/jpeg', size: fixtures.TINY_JPEG.length, contentId: null, inline: false, sha256: sha256(fixtures.TINY_JPEG) },
+      {
+        filename: 'image001.png',
+        contentType: 'image/png',
+        size: fixtures.TINY_PNG.length,
+        contentId: 'image001.png@01D85101.00357470',
+        inline: true,
+        sha256: sha256(fixtures.TINY_PNG),
+      },
+      {
+        filename: '001.jpg',
+        contentType: 'image/jpeg',
+        size: fixtures.TINY_JPEG.length,
+        contentId: null,
+        inline: false,
+        sha256: sha256(fixtures.TINY_JPEG),
+      },
     ]);
     expect(email.from).toEqual({ address: 'myemailaddress@hotmail.com', name: 'Jérémie Desautels' });
     expect(email.spam?.score).toBe(2.7);
@@ -184,7 +257,14 @@ describe('attachments', () => {
     expect(email.mode).toBe('raw');
     expect(email.subject).toBe('Inbound email in raw format');
     expect(email.attachments).toEqual([
-      { filename: 'Frangipani Flowers.jpg', contentType: 'image/jpeg', size: fixtures.TINY_JPEG.length, contentId: fixtures.C6_RAW_INLINE_CID, inline: true, sha256: sha256(fixtures.TINY_JPEG) },
+      {
+        filename: 'Frangipani Flowers.jpg',
+        contentType: 'image/jpeg',
+        size: fixtures.TINY_JPEG.length,
+        contentId: fixtures.C6_RAW_INLINE_CID,
+        inline: true,
+        sha256: sha256(fixtures.TINY_JPEG),
+      },
     ]);
     expect(email.html).toContain(`cid:${fixtures.C6_RAW_INLINE_CID}`);
     expect(email.text).toContain('This is a test 💀');
@@ -221,7 +301,11 @@ describe('security over HTTP', () => {
 
     const flipped = Buffer.from(original.body);
     flipped[flipped.length - 30]! ^= 0x01;
-    const flippedReply = await server.post('signed', { ...original, body: flipped }, { headers: signatureHeaders(TEST_KEY_PAIR, original.body) });
+    const flippedReply = await server.post(
+      'signed',
+      { ...original, body: flipped },
+      { headers: signatureHeaders(TEST_KEY_PAIR, original.body) },
+    );
     expect(flippedReply.status).toBe(403);
 
     const wrongKey = await server.post('signed', {}, { sign: generateTestKeyPair() });
@@ -258,7 +342,10 @@ describe('security over HTTP', () => {
 
   it('rejects a request that is not multipart with a 4xx reason', async () => {
     const reply = await server.send(
-      inboundRequest({ body: Buffer.from('{"hello":"world"}'), contentType: 'application/json', headers: {} }, { url: `${server.base}/open/parse` }),
+      inboundRequest(
+        { body: Buffer.from('{"hello":"world"}'), contentType: 'application/json', headers: {} },
+        { url: `${server.base}/open/parse` },
+      ),
     );
     expect(reply.status).toBe(415);
     expect(reply.body.reason).toBeTruthy();

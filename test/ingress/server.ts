@@ -28,8 +28,15 @@ export interface Reply {
 export async function startInboundServer(options: { limits?: IngressLimits } = {}) {
   const serverFaults: unknown[][] = [];
   const logger: HttpLogger = { warn: () => undefined, error: (...args) => serverFaults.push(args) };
-  const onEmail = ({ email, sha256, authenticatedBy }: { email: { toJSON(): InboundEmailJSON }; sha256: string; authenticatedBy: string[] }) =>
-    Response.json({ email: email.toJSON(), sha256, authenticatedBy });
+  const onEmail = ({
+    email,
+    sha256,
+    authenticatedBy,
+  }: {
+    email: { toJSON(): InboundEmailJSON };
+    sha256: string;
+    authenticatedBy: string[];
+  }) => Response.json({ email: email.toJSON(), sha256, authenticatedBy });
   const common = { logger, onEmail, ...(options.limits ? { limits: options.limits } : {}) };
 
   const app = new Hono();
@@ -47,7 +54,11 @@ export async function startInboundServer(options: { limits?: IngressLimits } = {
     base,
     serverFaults,
     /** Posts through real HTTP to `/<endpoint>/parse`. */
-    async post(endpoint: 'signed' | 'basic' | 'bearer' | 'open', source: PostSource, requestOptions: InboundRequestOptions = {}): Promise<Reply> {
+    async post(
+      endpoint: 'signed' | 'basic' | 'bearer' | 'open',
+      source: PostSource,
+      requestOptions: InboundRequestOptions = {},
+    ): Promise<Reply> {
       const request = inboundRequest(source, { ...requestOptions, url: `${base}/${endpoint}/parse` });
       return send(request);
     },

@@ -42,7 +42,8 @@ function dns(records: Record<string, string>) {
   };
   return { resolver, lookups };
 }
-const published = () => dns({ 'sel._domainkey.author.example': author.txt, 'sel._domainkey.attacker.example': attacker.txt });
+const published = () =>
+  dns({ 'sel._domainkey.author.example': author.txt, 'sel._domainkey.attacker.example': attacker.txt });
 
 function message(from: string, body = 'Please publish this.\r\n', extraHeaders = ''): Buffer {
   return Buffer.from(
@@ -66,7 +67,10 @@ function rawPost(email: Buffer, claims: { dkim?: string; spf?: string; envelopeF
     field('dkim', claims.dkim ?? 'none'),
     field('SPF', claims.spf ?? 'none'),
     field('to', 'post@blog.example'),
-    field('envelope', JSON.stringify({ from: claims.envelopeFrom ?? 'bounce@relay.example', to: ['post@blog.example'] })),
+    field(
+      'envelope',
+      JSON.stringify({ from: claims.envelopeFrom ?? 'bounce@relay.example', to: ['post@blog.example'] }),
+    ),
     field('sender_ip', '192.0.2.25'),
   ];
   return { body: multipartBody(parts), contentType: multipartContentType(), headers: {} };
@@ -96,9 +100,14 @@ interface Seen {
 async function blog(options: TestMailroomOptions = {}) {
   const seen: Seen[] = [];
   t = await createTestMailroom({ ...options, store, worker: { backoff: { baseMs: 0, maxMs: 0 }, ...options.worker } });
-  t.mailroom.route('publish', 'post@blog.example', (ctx) => void seen.push({ verdict: ctx.email.authVerdict(), check: ctx.email.dkimCheck }), {
-    use: requireAuthenticatedSender(),
-  });
+  t.mailroom.route(
+    'publish',
+    'post@blog.example',
+    (ctx) => void seen.push({ verdict: ctx.email.authVerdict(), check: ctx.email.dkimCheck }),
+    {
+      use: requireAuthenticatedSender(),
+    },
+  );
   const post = async (body: BuiltPost) => {
     const response = await t!.post(body);
     expect(response.status).toBe(200);
@@ -112,22 +121,40 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
   it('a valid signature aligned with From is aligned, by Mailroom’s own verification', async () => {
     const { resolver, lookups } = published();
     const { seen, post } = await blog({ senderAuth: { dkim: 'verify', resolver } });
-    const { record } = await post(rawPost(await sign(message('Ann <ann@author.example>'), 'author.example', author.pem)));
+    const { record } = await post(
+      rawPost(await sign(message('Ann <ann@author.example>'), 'author.example', author.pem)),
+    );
     expect(record).toMatchObject({ status: 'delivered', attempts: 1, note: null });
     expect(lookups).toEqual(['sel._domainkey.author.example']);
-    expect(seen[0]!.verdict).toMatchObject({ aligned: true, rule: 'dkim', domain: 'author.example', dkimSource: 'mailroom' });
-    expect(seen[0]!.verdict.reason).toBe('dkim=pass (verified by Mailroom) for author.example aligns with From domain author.example');
-    expect(seen[0]!.check).toMatchObject({ status: 'verified', results: [{ domain: 'author.example', result: 'pass', selector: 'sel' }] });
+    expect(seen[0]!.verdict).toMatchObject({
+      aligned: true,
+      rule: 'dkim',
+      domain: 'author.example',
+      dkimSource: 'mailroom',
+    });
+    expect(seen[0]!.verdict.reason).toBe(
+      'dkim=pass (verified by Mailroom) for author.example aligns with From domain author.example',
+    );
+    expect(seen[0]!.check).toMatchObject({
+      status: 'verified',
+      results: [{ domain: 'author.example', result: 'pass', selector: 'sel' }],
+    });
   });
 
   it('a body altered after signing is not aligned, though SendGrid’s field claims a pass', async () => {
     const { resolver } = published();
     const { seen, post } = await blog({ senderAuth: { dkim: 'verify', resolver } });
-    const signed = await sign(message('Ann <ann@author.example>', 'Pay invoice 1 to account A.\r\n'), 'author.example', author.pem);
+    const signed = await sign(
+      message('Ann <ann@author.example>', 'Pay invoice 1 to account A.\r\n'),
+      'author.example',
+      author.pem,
+    );
     const altered = Buffer.from(signed.toString('latin1').replace('account A', 'account Z'), 'latin1');
     const { record } = await post(rawPost(altered, { dkim: '{@author.example : pass}' }));
     expect(record.status).toBe('bounced');
-    expect(record.note).toMatch(/^sender not authenticated: no passing DKIM signature \(verified by Mailroom\) aligned with From domain author\.example/);
+    expect(record.note).toMatch(
+      /^sender not authenticated: no passing DKIM signature \(verified by Mailroom\) aligned with From domain author\.example/,
+    );
     expect(record.note).toContain('author.example=neutral (body hash did not verify)');
     expect(seen).toEqual([]);
   });
@@ -157,7 +184,9 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
     const raw = message('Ann <ann@author.example>');
     const key = { signingDomain: 'author.example', selector: 'forged', privateKey: attacker.pem };
     const { signatures } = await dkimSign(raw, { ...key, signatureData: [key] });
-    const { record } = await post(rawPost(Buffer.concat([Buffer.from(signatures), raw]), { dkim: '{@author.example : pass}' }));
+    const { record } = await post(
+      rawPost(Buffer.concat([Buffer.from(signatures), raw]), { dkim: '{@author.example : pass}' }),
+    );
     expect(lookups).toEqual(['forged._domainkey.author.example']);
     expect(record.status).toBe('bounced');
     expect(record.note).toContain('author.example=neutral (no key)');
@@ -169,7 +198,9 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
       lookups.push(name);
       return new Promise(() => undefined); // never answers
     };
-    const { post, t: running } = await blog({ senderAuth: { dkim: 'verify', resolver: hanging, timeoutMs: 50, dnsAttempts: 3 } });
+    const { post, t: running } = await blog({
+      senderAuth: { dkim: 'verify', resolver: hanging, timeoutMs: 50, dnsAttempts: 3 },
+    });
     const retries: InboxEvent[] = [];
     const unsubscribe = running.store.onEvent((event) => void (event.event === 'retry' && retries.push(event)));
     const { id } = await post(rawPost(await sign(message('Ann <ann@author.example>'), 'author.example', author.pem)));
@@ -179,7 +210,9 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
     expect(record).toMatchObject({ status: 'bounced', attempts: 3 });
     unsubscribe();
     expect(retries.filter((r) => r.id === id)).toHaveLength(2);
-    expect(JSON.stringify(retries.at(-1))).toMatch(/DKIM key lookup failed \(author\.example: DNS failure: ETIMEOUT\); retried with backoff \(attempt 2 of 3/);
+    expect(JSON.stringify(retries.at(-1))).toMatch(
+      /DKIM key lookup failed \(author\.example: DNS failure: ETIMEOUT\); retried with backoff \(attempt 2 of 3/,
+    );
     expect(record.note).toContain('author.example=temperror (DNS failure: ETIMEOUT)');
     expect(lookups).toHaveLength(3);
   });
@@ -216,7 +249,11 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
     const { resolver, lookups } = published();
     const { post } = await blog({ senderAuth: { dkim: 'verify', resolver } });
     const genuine = await sign(message('Ann <ann@author.example>'), 'author.example', author.pem);
-    const junk = Array.from({ length: 200 }, (_, i) => `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=junk${i}.example; s=s${i}; l=${i}; bh=AAAA; h=from; b=AAAA\r\n`);
+    const junk = Array.from(
+      { length: 200 },
+      (_, i) =>
+        `DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=junk${i}.example; s=s${i}; l=${i}; bh=AAAA; h=from; b=AAAA\r\n`,
+    );
     const { record } = await post(rawPost(Buffer.concat([Buffer.from(junk.join('')), genuine])));
     // Junk on top pushes the genuine signature past the cap: the sender only hurt itself.
     expect(record.status).toBe('bounced');
@@ -227,7 +264,9 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
   it('a signature with l= covering only part of the body does not pass (an appended body is unsigned)', async () => {
     const { resolver } = published();
     const { post } = await blog({ senderAuth: { dkim: 'verify', resolver } });
-    const signed = await sign(message('Ann <ann@author.example>', 'Hi.\r\n'), 'author.example', author.pem, { maxBodyLength: 5 });
+    const signed = await sign(message('Ann <ann@author.example>', 'Hi.\r\n'), 'author.example', author.pem, {
+      maxBodyLength: 5,
+    });
     const { record } = await post(rawPost(Buffer.concat([signed, Buffer.from('Also wire $10,000 to account Z.\r\n')])));
     expect(record.status).toBe('bounced');
     expect(record.note).toMatch(/author\.example=policy \(l= leaves \d+ bytes of the body unsigned\)/);
@@ -238,7 +277,10 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
     const { post, seen } = await blog({ senderAuth: { dkim: 'verify', resolver } });
     const field = (name: string, value: string) => ({ name, value: Buffer.from(value) });
     const parsed = multipartBody([
-      field('headers', `From: Ann <ann@author.example>\r\nTo: post@blog.example\r\nSubject: Parsed\r\nMessage-ID: <${randomUUID()}@author.example>\r\n`),
+      field(
+        'headers',
+        `From: Ann <ann@author.example>\r\nTo: post@blog.example\r\nSubject: Parsed\r\nMessage-ID: <${randomUUID()}@author.example>\r\n`,
+      ),
       field('from', 'Ann <ann@author.example>'),
       field('to', 'post@blog.example'),
       field('subject', 'Parsed'),
@@ -255,7 +297,11 @@ describe("senderAuth: { dkim: 'verify' } (raw mode)", () => {
 
   it('refuses a bad senderAuth option with a specific configuration error', async () => {
     const security = { publicKeys: [TEST_KEY_PAIR.publicKey] };
-    expect(() => createMailroom({ store, security, senderAuth: { dkim: 'yes' as never } })).toThrow("senderAuth.dkim must be 'verify' or 'sendgrid', not \"yes\"");
-    expect(() => createMailroom({ store, security, senderAuth: { dkim: 'verify', timeoutMs: 0 } })).toThrow('senderAuth.timeoutMs must be a positive integer, not 0');
+    expect(() => createMailroom({ store, security, senderAuth: { dkim: 'yes' as never } })).toThrow(
+      "senderAuth.dkim must be 'verify' or 'sendgrid', not \"yes\"",
+    );
+    expect(() => createMailroom({ store, security, senderAuth: { dkim: 'verify', timeoutMs: 0 } })).toThrow(
+      'senderAuth.timeoutMs must be a positive integer, not 0',
+    );
   });
 });

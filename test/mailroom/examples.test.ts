@@ -14,13 +14,21 @@ import { signedPost } from './support.js';
 process.env.SENDGRID_PARSE_PUBLIC_KEY = TEST_KEY_PAIR.publicKey;
 
 let store: TestStore;
-beforeAll(async () => { store = await createTestStore(); });
-afterAll(async () => { await store?.close(); });
+beforeAll(async () => {
+  store = await createTestStore();
+});
+afterAll(async () => {
+  await store?.close();
+});
 
 const portOf = (server: Server) => (server.address() as AddressInfo).port;
 
 /** Posts a signed, kit-built email over real HTTP and waits until the worker (started by the example) processed it. */
-async function postOverHttp(url: string, mailroom: Mailroom<object>, to = 'support+42@example.com'): Promise<InboundRecord> {
+async function postOverHttp(
+  url: string,
+  mailroom: Mailroom<object>,
+  to = 'support+42@example.com',
+): Promise<InboundRecord> {
   const request = signedPost({ to, subject: `Printer on fire ${Math.random()}` }, url);
   const response = await fetch(url, { method: 'POST', headers: request.headers, body: await request.arrayBuffer() });
   expect(response.status).toBe(200);
@@ -51,8 +59,14 @@ describe('examples, each started on a free port and posted to over HTTP', () => 
     try {
       const base = `http://127.0.0.1:${portOf(server as Server)}`;
       expect(await (await fetch(`${base}/`)).text()).toBe('ok');
-      expect(await postOverHttp(`${base}/webhooks/sendgrid/parse`, mailroom)).toMatchObject({ status: 'delivered', route: 'support' });
-      expect(await postOverHttp(`${base}/webhooks/sendgrid/parse`, mailroom, 'sales@example.com')).toMatchObject({ status: 'ignored', route: 'fallback' });
+      expect(await postOverHttp(`${base}/webhooks/sendgrid/parse`, mailroom)).toMatchObject({
+        status: 'delivered',
+        route: 'support',
+      });
+      expect(await postOverHttp(`${base}/webhooks/sendgrid/parse`, mailroom, 'sales@example.com')).toMatchObject({
+        status: 'ignored',
+        route: 'fallback',
+      });
       expect((await fetch(`${base}/webhooks/sendgrid/parse`)).status).toBe(405);
     } finally {
       await mailroom.stop();
@@ -79,7 +93,10 @@ describe('examples, each started on a free port and posted to over HTTP', () => 
     const server = createServer(mailroom.nodeHandler()).listen(0);
     await once(server, 'listening');
     try {
-      expect(await postOverHttp(`http://127.0.0.1:${portOf(server)}/webhooks/sendgrid/parse`, mailroom)).toMatchObject({ status: 'delivered', route: 'support' });
+      expect(await postOverHttp(`http://127.0.0.1:${portOf(server)}/webhooks/sendgrid/parse`, mailroom)).toMatchObject({
+        status: 'delivered',
+        route: 'support',
+      });
     } finally {
       await mailroom.stop();
       await closeServer(server);
@@ -101,7 +118,10 @@ describe('examples, each started on a free port and posted to over HTTP', () => 
     const server = serve({ fetch: example.default.fetch, port: 0 }) as Server;
     await once(server, 'listening');
     try {
-      expect(await postOverHttp(`http://127.0.0.1:${portOf(server)}/`, example.mailroom)).toMatchObject({ status: 'delivered', route: 'support' });
+      expect(await postOverHttp(`http://127.0.0.1:${portOf(server)}/`, example.mailroom)).toMatchObject({
+        status: 'delivered',
+        route: 'support',
+      });
     } finally {
       await example.mailroom.stop();
       await closeServer(server);

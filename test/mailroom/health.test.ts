@@ -12,7 +12,9 @@ import { testMailroom } from './support.js';
 /** Serves the health routes over real HTTP; returns a getter for `/readyz` and `/healthz`. */
 async function serveHealth(mailroom: Mailroom<object>, options?: HealthOptions) {
   const server: ServerType = await new Promise((listening) => {
-    const s = serve({ fetch: healthRoutes(mailroom, options).fetch, port: 0, hostname: '127.0.0.1' }, () => listening(s));
+    const s = serve({ fetch: healthRoutes(mailroom, options).fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      listening(s),
+    );
   });
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
@@ -29,7 +31,14 @@ async function serveHealth(mailroom: Mailroom<object>, options?: HealthOptions) 
 async function unappliedMigrationSet(dir: string) {
   const folder = join(dir, 'never-applied');
   await mkdir(join(folder, 'meta'), { recursive: true });
-  await writeFile(join(folder, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'postgresql', entries: [{ idx: 0, version: '7', when: 1_700_000_000_000, tag: '0000_widgets', breakpoints: true }] }));
+  await writeFile(
+    join(folder, 'meta', '_journal.json'),
+    JSON.stringify({
+      version: '7',
+      dialect: 'postgresql',
+      entries: [{ idx: 0, version: '7', when: 1_700_000_000_000, tag: '0000_widgets', breakpoints: true }],
+    }),
+  );
   await writeFile(join(folder, '0000_widgets.sql'), 'create table widgets (id int);');
   return { name: 'widgets', folder };
 }
@@ -54,11 +63,21 @@ describe('healthRoutes: /healthz and /readyz', () => {
       expect((await health.healthz()).status).toBe(200);
       const ready = await health.readyz();
       expect(ready.status).toBe(200);
-      expect(ready.body).toMatchObject({ status: 'ready', checks: { database: { ok: true }, migrations: { ok: true }, worker: { ok: true, detail: 'idle (starts with the first post)' } } });
+      expect(ready.body).toMatchObject({
+        status: 'ready',
+        checks: {
+          database: { ok: true },
+          migrations: { ok: true },
+          worker: { ok: true, detail: 'idle (starts with the first post)' },
+        },
+      });
 
       const unmigrated = await pending.readyz();
       expect(unmigrated.status).toBe(503);
-      expect(unmigrated.body.checks.migrations).toEqual({ ok: false, detail: 'pending: widgets/0000_widgets (run mailroom migrate)' });
+      expect(unmigrated.body.checks.migrations).toEqual({
+        ok: false,
+        detail: 'pending: widgets/0000_widgets (run mailroom migrate)',
+      });
 
       mailroom.start();
       expect((await health.readyz()).body.checks.worker).toEqual({ ok: true, detail: 'running' });

@@ -26,7 +26,9 @@ async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
 
 /** The email's body key (kept after incineration, when its blob is gone). */
 async function keyOf(id: string): Promise<string> {
-  const [row] = await rows<{ key: string }>(sql`select body_blob_key as key from mailroom.inbound_emails where id = ${id}`);
+  const [row] = await rows<{ key: string }>(
+    sql`select body_blob_key as key from mailroom.inbound_emails where id = ${id}`,
+  );
   return row!.key;
 }
 
@@ -36,7 +38,9 @@ async function piecesOf(key: string): Promise<number> {
 }
 
 async function blobOf(id: string) {
-  const [row] = await rows<{ parts: number; size: number }>(sql`select parts, size from mailroom.blobs where key = ${await keyOf(id)}`);
+  const [row] = await rows<{ parts: number; size: number }>(
+    sql`select parts, size from mailroom.blobs where key = ${await keyOf(id)}`,
+  );
   return row!;
 }
 
@@ -47,7 +51,11 @@ describe('large posts are stored in pieces', () => {
     const mailroom = testMailroom(store).route('files', 'files@example.com', async (ctx) => {
       seen.push(sha256(await ctx.email.attachments[0]!.content()));
     });
-    const description = { to: 'files@example.com', messageId: `${randomBytes(6).toString('hex')}@large.example`, attachments: [{ filename: 'f.bin', content: file }] };
+    const description = {
+      to: 'files@example.com',
+      messageId: `${randomBytes(6).toString('hex')}@large.example`,
+      attachments: [{ filename: 'f.bin', content: file }],
+    };
     const record = await deliver(mailroom, description);
     expect(record.status).toBe('delivered');
     const key = await keyOf(record.id);
@@ -77,7 +85,10 @@ describe('large posts are stored in pieces', () => {
 
   it('keeps a small post in one row (the one-statement ingest), with no pieces', async () => {
     const mailroom = testMailroom(store).route('small', 'small@example.com', () => undefined);
-    const record = await deliver(mailroom, { to: 'small@example.com', messageId: `${randomBytes(6).toString('hex')}@small.example` });
+    const record = await deliver(mailroom, {
+      to: 'small@example.com',
+      messageId: `${randomBytes(6).toString('hex')}@small.example`,
+    });
     expect((await blobOf(record.id)).parts).toBe(0);
     expect(await piecesOf(await keyOf(record.id))).toBe(0);
   });

@@ -8,9 +8,13 @@ let store: TestStore;
 beforeAll(async () => {
   store = await createTestStore();
   await store.db.execute(sql`create schema if not exists lifecycle_app`);
-  await store.db.execute(sql`create table lifecycle_app.notes (id serial primary key, inbound_id text not null, body text not null)`);
+  await store.db.execute(
+    sql`create table lifecycle_app.notes (id serial primary key, inbound_id text not null, body text not null)`,
+  );
 });
-afterAll(async () => { await store?.close(); });
+afterAll(async () => {
+  await store?.close();
+});
 
 async function notesFor(id: string): Promise<string[]> {
   const result = await store.db.execute(sql`select body from lifecycle_app.notes where inbound_id = ${id} order by id`);
@@ -29,17 +33,26 @@ describe('handler outcomes', () => {
     const bounced = await deliver(mailroom, { to: 'bounce@example.com' });
     expect(bounced).toMatchObject({ status: 'bounced', note: 'unknown sender', route: 'bounce' });
     expect(await notesFor(bounced.id)).toEqual(['seen']);
-    expect(await deliver(mailroom, { to: 'ignore@example.com' })).toMatchObject({ status: 'ignored', note: 'auto-reply' });
+    expect(await deliver(mailroom, { to: 'ignore@example.com' })).toMatchObject({
+      status: 'ignored',
+      note: 'auto-reply',
+    });
   });
 
   it('a throwing handler rolls back its writes, retries, ends failed, and a replay succeeds', async () => {
     let broken = true;
     const attempts: number[] = [];
-    const mailroom = testMailroom(store, { worker: { maxAttempts: 3 } }).route('flaky', 'flaky@example.com', async (ctx) => {
-      attempts.push(ctx.attempt);
-      await ctx.tx.execute(sql`insert into lifecycle_app.notes (inbound_id, body) values (${ctx.id}, ${`attempt ${ctx.attempt}`})`);
-      if (broken) throw new Error('downstream is down');
-    });
+    const mailroom = testMailroom(store, { worker: { maxAttempts: 3 } }).route(
+      'flaky',
+      'flaky@example.com',
+      async (ctx) => {
+        attempts.push(ctx.attempt);
+        await ctx.tx.execute(
+          sql`insert into lifecycle_app.notes (inbound_id, body) values (${ctx.id}, ${`attempt ${ctx.attempt}`})`,
+        );
+        if (broken) throw new Error('downstream is down');
+      },
+    );
     const failed = await deliver(mailroom, { to: 'flaky@example.com' });
     expect(failed).toMatchObject({ status: 'failed', attempts: 3 });
     expect(failed.lastError).toContain('downstream is down');
@@ -88,7 +101,10 @@ describe('replay keeps the outcome decided inside ctx.once', () => {
       });
     });
     const first = await deliver(mailroom, { to });
-    expect(first).toMatchObject({ status, note: status === 'ignored' ? 'mail loop detected' : 'sender not authenticated' });
+    expect(first).toMatchObject({
+      status,
+      note: status === 'ignored' ? 'mail loop detected' : 'sender not authenticated',
+    });
     await mailroom.replay(first.id);
     await mailroom.drain();
     const again = await mailroom.store.inbox.get(first.id);
@@ -101,24 +117,38 @@ describe('middleware and context extensions', () => {
   it('runs middleware in registration order around the handler, and can stop the chain', async () => {
     const trace: string[] = [];
     const mailroom = testMailroom(store)
-      .use(async (ctx, next) => { trace.push(`a> ${ctx.route}`); await next(); trace.push('a<'); })
+      .use(async (ctx, next) => {
+        trace.push(`a> ${ctx.route}`);
+        await next();
+        trace.push('a<');
+      })
       .use(async (ctx, next) => {
         if (ctx.email.subject.includes('Out of office')) return ctx.ignore('auto-reply');
-        trace.push('b>'); await next(); trace.push('b<');
+        trace.push('b>');
+        await next();
+        trace.push('b<');
       })
-      .route('support', 'support@example.com', () => { trace.push('handler'); });
+      .route('support', 'support@example.com', () => {
+        trace.push('handler');
+      });
     expect((await deliver(mailroom, { to: 'support@example.com' })).status).toBe('delivered');
     expect(trace).toEqual(['a> support', 'b>', 'handler', 'b<', 'a<']);
     trace.length = 0;
-    expect(await deliver(mailroom, { to: 'support@example.com', subject: 'Out of office' })).toMatchObject({ status: 'ignored', note: 'auto-reply' });
+    expect(await deliver(mailroom, { to: 'support@example.com', subject: 'Out of office' })).toMatchObject({
+      status: 'ignored',
+      note: 'auto-reply',
+    });
     expect(trace).toEqual(['a> support', 'a<']);
   });
 
   it('adds typed fields to every context through `context` and `extend`', async () => {
     const seen: string[] = [];
-    const mailroom = testMailroom(store, { context: (ctx) => ({ shout: (text: string) => `${text.toUpperCase()} (${ctx.route})` }) })
-      .extend((ctx) => ({ greeting: ctx.shout('hello') }));
-    mailroom.route('hi', 'hi@example.com', (ctx) => { seen.push(ctx.greeting, ctx.shout('x')); });
+    const mailroom = testMailroom(store, {
+      context: (ctx) => ({ shout: (text: string) => `${text.toUpperCase()} (${ctx.route})` }),
+    }).extend((ctx) => ({ greeting: ctx.shout('hello') }));
+    mailroom.route('hi', 'hi@example.com', (ctx) => {
+      seen.push(ctx.greeting, ctx.shout('x'));
+    });
     await deliver(mailroom, { to: 'hi@example.com' });
     expect(seen).toEqual(['HELLO (hi)', 'X (hi)']);
   });
@@ -127,7 +157,9 @@ describe('middleware and context extensions', () => {
 describe('the HTTP contract', () => {
   it('answers a duplicate post 200 with the same id and processes it once', async () => {
     let calls = 0;
-    const mailroom = testMailroom(store).route('dup', 'dup@example.com', () => { calls += 1; });
+    const mailroom = testMailroom(store).route('dup', 'dup@example.com', () => {
+      calls += 1;
+    });
     const description = { to: 'dup@example.com', messageId: 'same-message@test.example', subject: 'twice' };
     const first = await mailroom.fetch(inboundRequest(description, { sign: TEST_KEY_PAIR }));
     const second = await mailroom.fetch(inboundRequest(description, { sign: TEST_KEY_PAIR }));
@@ -144,7 +176,10 @@ describe('the HTTP contract', () => {
   it('rejects a forged signature with its 4xx and a reason, and stores nothing', async () => {
     const mailroom = testMailroom(store);
     const before = (await store.inbox.list({ limit: 1000 })).length;
-    const request = inboundRequest({ to: 'x@example.com' }, { sign: TEST_KEY_PAIR, headers: { 'X-Twilio-Email-Event-Webhook-Timestamp': '1700000000' } });
+    const request = inboundRequest(
+      { to: 'x@example.com' },
+      { sign: TEST_KEY_PAIR, headers: { 'X-Twilio-Email-Event-Webhook-Timestamp': '1700000000' } },
+    );
     const response = await mailroom.fetch(request);
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: 'signature_invalid' });
@@ -166,10 +201,21 @@ describe('the HTTP contract', () => {
 
   it('answers 500 for any other server fault (SendGrid retries), logging it', async () => {
     const events: string[] = [];
-    const logger = { info() {}, warn() {}, error: (event: string) => { events.push(event); } };
+    const logger = {
+      info() {},
+      warn() {},
+      error: (event: string) => {
+        events.push(event);
+      },
+    };
     // Fault injection: the real store, with ingest failing like a bug would.
     const faulty = Object.assign(Object.create(store) as TestStore, {
-      inbox: { ...store.inbox, ingest: async () => { throw new TypeError('bug in a plugin'); } },
+      inbox: {
+        ...store.inbox,
+        ingest: async () => {
+          throw new TypeError('bug in a plugin');
+        },
+      },
     });
     const response = await testMailroom(faulty, { logger }).fetch(signedPost({ to: 'x@example.com' }));
     expect(response.status).toBe(500);
@@ -178,8 +224,12 @@ describe('the HTTP contract', () => {
 
   it('processes right after the commit when the worker runs (no drain)', async () => {
     let handledId: (id: string) => void = () => {};
-    const handled = new Promise<string>((resolve) => { handledId = resolve; });
-    const mailroom = testMailroom(store, { worker: { autoStart: true } }).route('live', 'live@example.com', (ctx) => handledId(ctx.id));
+    const handled = new Promise<string>((resolve) => {
+      handledId = resolve;
+    });
+    const mailroom = testMailroom(store, { worker: { autoStart: true } }).route('live', 'live@example.com', (ctx) =>
+      handledId(ctx.id),
+    );
     const response = await mailroom.fetch(signedPost({ to: 'live@example.com' }));
     const { id } = (await response.json()) as { id: string };
     expect(await handled).toBe(id);
@@ -196,8 +246,12 @@ describe('receiving comes first', () => {
     // Basic auth: a post counts as being received once authenticated, which basic auth is by its headers alone
     // (a signed post counts only once its whole body verified, so a held signed body would not count).
     const basic = { username: 'sendgrid', password: 'lifecycle-secret' };
-    const post = () => inboundRequest({ to: 'burst@example.com', messageId: `${randomUUID()}@test.example` }, { basic });
-    const mailroom = testMailroom(store, { security: { basic: [basic] }, worker: { concurrency: 4, yieldToWebhookAt: 1, pollMs: 50 } }).route('burst', 'burst@example.com', async () => {
+    const post = () =>
+      inboundRequest({ to: 'burst@example.com', messageId: `${randomUUID()}@test.example` }, { basic });
+    const mailroom = testMailroom(store, {
+      security: { basic: [basic] },
+      worker: { concurrency: 4, yieldToWebhookAt: 1, pollMs: 50 },
+    }).route('burst', 'burst@example.com', async () => {
       running++;
       const phase = held ? 'held' : 'released';
       peak[phase] = Math.max(peak[phase], running);
@@ -226,7 +280,9 @@ describe('receiving comes first', () => {
     });
     const headers = new Headers(slow.headers);
     headers.delete('content-length');
-    const answer = mailroom.fetch(new Request(slow.url, { method: 'POST', headers, body, duplex: 'half' } as RequestInit));
+    const answer = mailroom.fetch(
+      new Request(slow.url, { method: 'POST', headers, body, duplex: 'half' } as RequestInit),
+    );
     await new Promise((resolve) => setTimeout(resolve, 10)); // its headers checked: it counts from now on
 
     mailroom.start();

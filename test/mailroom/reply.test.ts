@@ -100,13 +100,16 @@ describe('reply → threaded outbound → token route → Event Webhook bounce',
     const app = new Hono().route('/webhooks/sendgrid', mailroom.app());
 
     // 1. A signed Inbound Parse post; the handler replies with a scope.
-    const first = await post(app, signedPost({
-      from: 'Alice <alice@client.example>',
-      to: 'help@support.example',
-      subject: 'Printer on fire',
-      messageId: 'CAB-first@mail.client.example',
-      references: ['CAB-root@mail.client.example'],
-    }));
+    const first = await post(
+      app,
+      signedPost({
+        from: 'Alice <alice@client.example>',
+        to: 'help@support.example',
+        subject: 'Printer on fire',
+        messageId: 'CAB-first@mail.client.example',
+        references: ['CAB-root@mail.client.example'],
+      }),
+    );
     expect(first).toMatchObject({ status: 200, body: { duplicate: false } });
     await mailroom.drain(); // inbound worker, then the outbox
     expect(seen.replies).toEqual([{ sent: true, id: expect.any(String), messageId: expect.any(String) }]);
@@ -127,22 +130,35 @@ describe('reply → threaded outbound → token route → Event Webhook bounce',
     expect(message.replyTo).toHaveLength(1);
     const replyTo = message.replyTo[0]!.address;
     expect(replyTo).toMatch(/^reply\+[a-z2-7]+@replies\.support\.example$/);
-    expect(mailroom.replyAddresses!.verify(replyTo, { recipient: 'alice@client.example' })).toMatchObject({ ok: true, scope: 't:42' });
-    expect(await getOutbound(store.db, outboxId)).toMatchObject({ status: 'sent', providerMessageId: 'sgmsg1', transport: 'capture' });
+    expect(mailroom.replyAddresses!.verify(replyTo, { recipient: 'alice@client.example' })).toMatchObject({
+      ok: true,
+      scope: 't:42',
+    });
+    expect(await getOutbound(store.db, outboxId)).toMatchObject({
+      status: 'sent',
+      providerMessageId: 'sgmsg1',
+      transport: 'capture',
+    });
 
     // 3. Alice answers the Reply-To address: the token route gets the verified scope (and the signed
     //    Message-ID leads to the same scope through In-Reply-To).
-    const answer = await post(app, signedPost({
-      from: 'Alice <alice@client.example>',
-      to: replyTo,
-      subject: 'Re: Printer on fire',
-      inReplyTo: message.messageId,
-      references: [...message.references, message.messageId],
-    }));
+    const answer = await post(
+      app,
+      signedPost({
+        from: 'Alice <alice@client.example>',
+        to: replyTo,
+        subject: 'Re: Printer on fire',
+        inReplyTo: message.messageId,
+        references: [...message.references, message.messageId],
+      }),
+    );
     expect(answer.status).toBe(200);
     await mailroom.drain();
     expect(seen.tokens).toEqual([{ scope: 't:42', recipient: 'alice@client.example', threadScopes: ['t:42'] }]);
-    expect(await store.inbox.get(answer.body.id as string)).toMatchObject({ status: 'delivered', route: 'ticket-reply' });
+    expect(await store.inbox.get(answer.body.id as string)).toMatchObject({
+      status: 'delivered',
+      route: 'ticket-reply',
+    });
 
     // 4. The Event Webhook reports a bounce for that message, with the custom args we sent.
     const bounce = {
@@ -163,7 +179,10 @@ describe('reply → threaded outbound → token route → Event Webhook bounce',
     expect(again.body).toMatchObject({ stored: 0, duplicates: 1 });
     await mailroom.drain();
     expect(seen.bounces).toHaveLength(1);
-    expect(seen.bounces[0]).toMatchObject({ outboundMessageId: outboxId, event: { kind: 'bounce', email: 'alice@client.example', status: '5.1.1' } });
+    expect(seen.bounces[0]).toMatchObject({
+      outboundMessageId: outboxId,
+      event: { kind: 'bounce', email: 'alice@client.example', status: '5.1.1' },
+    });
     expect(await lastDeliveryStatus(store.db, outboxId)).toMatchObject({ status: 'bounced', detail: bounce.reason });
   });
 
@@ -194,13 +213,17 @@ describe('reply → threaded outbound → token route → Event Webhook bounce',
     const { transport, sent } = capturingTransport();
     const seen = newSeen();
     const mailroom = supportMailroom(store, transport, seen);
-    await mailroom.fetch(signedPost({
-      from: 'Carol <carol@client.example>',
-      to: 'ack@support.example',
-      subject: 'Out of Office: back on Monday',
-      headers: { 'Auto-Submitted': 'auto-replied' },
-    }));
-    await mailroom.fetch(signedPost({ from: 'Dan <dan@client.example>', to: 'ack@support.example', subject: 'Question' }));
+    await mailroom.fetch(
+      signedPost({
+        from: 'Carol <carol@client.example>',
+        to: 'ack@support.example',
+        subject: 'Out of Office: back on Monday',
+        headers: { 'Auto-Submitted': 'auto-replied' },
+      }),
+    );
+    await mailroom.fetch(
+      signedPost({ from: 'Dan <dan@client.example>', to: 'ack@support.example', subject: 'Question' }),
+    );
     await mailroom.drain();
     expect(seen.acks).toEqual([
       { sent: false, reason: 'out-of-office', detail: expect.stringContaining('out-of-office subject') },
@@ -237,13 +260,25 @@ describe('reply → threaded outbound → token route → Event Webhook bounce',
     const mailroom = supportMailroom(store, transport, seen, true);
     const app = new Hono().route('/webhooks/sendgrid', mailroom.app());
     try {
-      const first = await post(app, signedPost({ from: 'erin@client.example', to: 'help@support.example', subject: 'Live' }));
+      const first = await post(
+        app,
+        signedPost({ from: 'erin@client.example', to: 'help@support.example', subject: 'Live' }),
+      );
       expect(first.status).toBe(200); // the first post starts everything (autoStart)
       await vi.waitFor(() => expect(sent).toHaveLength(1), { timeout: 10_000, interval: 50 });
       const outboxId = sent[0]!.id;
-      const bounce = { event: 'bounce', type: 'bounce', email: 'erin@client.example', sg_event_id: `live-${outboxId}`, ...sent[0]!.customArgs };
+      const bounce = {
+        event: 'bounce',
+        type: 'bounce',
+        email: 'erin@client.example',
+        sg_event_id: `live-${outboxId}`,
+        ...sent[0]!.customArgs,
+      };
       expect((await post(app, eventWebhookRequest([bounce], { sign: EVENTS_KEY }))).status).toBe(200);
-      await vi.waitFor(() => expect(seen.bounces.map((b) => b.outboundMessageId)).toEqual([outboxId]), { timeout: 10_000, interval: 50 });
+      await vi.waitFor(() => expect(seen.bounces.map((b) => b.outboundMessageId)).toEqual([outboxId]), {
+        timeout: 10_000,
+        interval: 50,
+      });
     } finally {
       await mailroom.stop();
     }
@@ -258,10 +293,16 @@ describe('reply → threaded outbound → token route → Event Webhook bounce',
     expect((await app.fetch(eventWebhookRequest(event, { sign: generateTestKeyPair() }))).status).toBe(403);
 
     const plain = createMailroom({ store, security, worker: { autoStart: false } });
-    const response = await new Hono().route('/webhooks/sendgrid', plain.app()).fetch(eventWebhookRequest(event, { sign: EVENTS_KEY }));
+    const response = await new Hono()
+      .route('/webhooks/sendgrid', plain.app())
+      .fetch(eventWebhookRequest(event, { sign: EVENTS_KEY }));
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: 'events_not_configured' });
-    await expect(plain.mailer.send({ to: 'a@client.example', subject: 'x', text: 'x' })).rejects.toThrow(/mail: \{ from \}/);
-    expect(() => plain.route('r', 'reply+{token}@replies.example', () => {}, { replyToken: 'token' })).toThrow(MailroomConfigurationError);
+    await expect(plain.mailer.send({ to: 'a@client.example', subject: 'x', text: 'x' })).rejects.toThrow(
+      /mail: \{ from \}/,
+    );
+    expect(() => plain.route('r', 'reply+{token}@replies.example', () => {}, { replyToken: 'token' })).toThrow(
+      MailroomConfigurationError,
+    );
   });
 });

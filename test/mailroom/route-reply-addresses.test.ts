@@ -29,18 +29,28 @@ describe('a route with its own replyAddresses', () => {
     const scopes: string[] = [];
     const blog = { keys: blogKeys, domain: 'blog.example' };
     const mailroom = testMailroom(store, { mail: { from: 'apps@mail.example', transport } })
-      .route('blog-post', 'post@blog.example', (ctx) => ctx.autoReply({ text: 'saved' }, { scope: 'p:1' }), { replyAddresses: blog })
-      .route('blog-reply', 'reply+{token}@blog.example', (ctx) => void scopes.push(`blog ${ctx.replyToken.scope}`), { replyToken: 'token', replyAddresses: blog })
+      .route('blog-post', 'post@blog.example', (ctx) => ctx.autoReply({ text: 'saved' }, { scope: 'p:1' }), {
+        replyAddresses: blog,
+      })
+      .route('blog-reply', 'reply+{token}@blog.example', (ctx) => void scopes.push(`blog ${ctx.replyToken.scope}`), {
+        replyToken: 'token',
+        replyAddresses: blog,
+      })
       .route('shop-reply', 'reply+{token}@shop.example', (ctx) => void scopes.push(`shop ${ctx.replyToken.scope}`), {
         replyToken: 'token',
         replyAddresses: { keys: shopKeys, domain: 'shop.example' },
       });
 
-    expect(await deliver(mailroom, { from: 'ann@writers.example', to: 'post@blog.example' })).toMatchObject({ status: 'delivered' });
+    expect(await deliver(mailroom, { from: 'ann@writers.example', to: 'post@blog.example' })).toMatchObject({
+      status: 'delivered',
+    });
     const replyTo = sent[0]!.replyTo[0]!.address;
     expect(replyTo).toMatch(/^reply\+[a-z2-7]+@blog\.example$/);
 
-    expect(await deliver(mailroom, { from: 'ann@writers.example', to: replyTo })).toMatchObject({ status: 'delivered', route: 'blog-reply' });
+    expect(await deliver(mailroom, { from: 'ann@writers.example', to: replyTo })).toMatchObject({
+      status: 'delivered',
+      route: 'blog-reply',
+    });
     expect(scopes).toEqual(['blog p:1']);
     // The blog's token on the shop's domain is not the shop's: its key is unknown there.
     const foreign = replyTo.replace('@blog.example', '@shop.example');
@@ -54,8 +64,11 @@ describe('a route with its own replyAddresses', () => {
 
   it('needs outbound mail configured', () => {
     const mailroom = testMailroom(store);
-    expect(() => mailroom.route('r', 'reply+{token}@x.example', () => {}, { replyToken: 'token', replyAddresses: { keys: blogKeys, domain: 'x.example' } })).toThrow(
-      MailroomConfigurationError,
-    );
+    expect(() =>
+      mailroom.route('r', 'reply+{token}@x.example', () => {}, {
+        replyToken: 'token',
+        replyAddresses: { keys: blogKeys, domain: 'x.example' },
+      }),
+    ).toThrow(MailroomConfigurationError);
   });
 });

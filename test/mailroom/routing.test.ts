@@ -4,13 +4,19 @@ import { createTestStore, type TestStore } from '@mailroom/core/testing';
 import { deliver, testMailroom } from './support.js';
 
 let store: TestStore;
-beforeAll(async () => { store = await createTestStore(); });
-afterAll(async () => { await store?.close(); });
+beforeAll(async () => {
+  store = await createTestStore();
+});
+afterAll(async () => {
+  await store?.close();
+});
 
 /** Records what each handler saw. */
 function recorder() {
   const seen: Array<{ route: string; params: unknown; recipient: unknown }> = [];
-  const handler = (ctx: MailContext<any>) => { seen.push({ route: ctx.route, params: { ...ctx.params }, recipient: ctx.recipient }); };
+  const handler = (ctx: MailContext<any>) => {
+    seen.push({ route: ctx.route, params: { ...ctx.params }, recipient: ctx.recipient });
+  };
   return { seen, handler };
 }
 
@@ -20,7 +26,9 @@ describe('routing through a Mailroom (signed post → store → worker → handl
     const mailroom = testMailroom(store).route('support', 'support@example.com', handler);
     const record = await deliver(mailroom, { to: 'Support@EXAMPLE.com' });
     expect(record).toMatchObject({ status: 'delivered', route: 'support', recipient: 'Support@EXAMPLE.com' });
-    expect(seen).toEqual([{ route: 'support', params: {}, recipient: { address: 'Support@EXAMPLE.com', source: 'envelope' } }]);
+    expect(seen).toEqual([
+      { route: 'support', params: {}, recipient: { address: 'Support@EXAMPLE.com', source: 'envelope' } },
+    ]);
   });
 
   it('captures {param} placeholders in the local part and the domain', async () => {
@@ -52,10 +60,17 @@ describe('routing through a Mailroom (signed post → store → worker → handl
       .route('tickets', { to: 'help@example.com', from: '*@partner.test', subject: /\[#(?<ticket>\d+)\]/ }, handler)
       .route('lists', { header: { name: 'List-Id', value: /<(?<list>[^.]+)\.lists\.example\.com>/ } }, handler)
       .route('urgent', (email) => email.subject.startsWith('URGENT'), handler);
-    expect((await deliver(mailroom, { to: 'help@example.com', from: 'Ann <ann@partner.test>', subject: 'Re: [#7] printer' })).route).toBe('tickets');
+    expect(
+      (await deliver(mailroom, { to: 'help@example.com', from: 'Ann <ann@partner.test>', subject: 'Re: [#7] printer' }))
+        .route,
+    ).toBe('tickets');
     // Same subject from another sender: the from condition fails, nothing else matches.
-    expect((await deliver(mailroom, { to: 'help@example.com', from: 'eve@evil.test', subject: '[#7]' })).status).toBe('unrouted');
-    expect((await deliver(mailroom, { to: 'someone@x.test', headers: { 'List-Id': 'Dev <dev.lists.example.com>' } })).route).toBe('lists');
+    expect((await deliver(mailroom, { to: 'help@example.com', from: 'eve@evil.test', subject: '[#7]' })).status).toBe(
+      'unrouted',
+    );
+    expect(
+      (await deliver(mailroom, { to: 'someone@x.test', headers: { 'List-Id': 'Dev <dev.lists.example.com>' } })).route,
+    ).toBe('lists');
     expect((await deliver(mailroom, { to: 'someone@x.test', subject: 'URGENT: disk' })).route).toBe('urgent');
     expect(seen.map((s) => s.params)).toEqual([{ ticket: '7' }, { list: 'dev' }, {}]);
   });
@@ -71,8 +86,16 @@ describe('routing through a Mailroom (signed post → store → worker → handl
   it('routes forwarded mail by X-Forwarded-To and Delivered-To', async () => {
     const { seen, handler } = recorder();
     const mailroom = testMailroom(store).route('team', '{team}@teams.example.com', handler);
-    await deliver(mailroom, { to: 'old@legacy.test', envelope: { to: ['relay@gw.test'] }, headers: { 'X-Forwarded-To': 'ops@teams.example.com' } });
-    await deliver(mailroom, { to: 'old@legacy.test', envelope: { to: ['relay@gw.test'] }, headers: { 'Delivered-To': 'dev@teams.example.com' } });
+    await deliver(mailroom, {
+      to: 'old@legacy.test',
+      envelope: { to: ['relay@gw.test'] },
+      headers: { 'X-Forwarded-To': 'ops@teams.example.com' },
+    });
+    await deliver(mailroom, {
+      to: 'old@legacy.test',
+      envelope: { to: ['relay@gw.test'] },
+      headers: { 'Delivered-To': 'dev@teams.example.com' },
+    });
     expect(seen.map((s) => [s.params, s.recipient])).toEqual([
       [{ team: 'ops' }, { address: 'ops@teams.example.com', source: 'x-forwarded-to' }],
       [{ team: 'dev' }, { address: 'dev@teams.example.com', source: 'delivered-to' }],
@@ -96,7 +119,9 @@ describe('routing through a Mailroom (signed post → store → worker → handl
     const seen: unknown[] = [];
     const mailroom = testMailroom(store)
       .route('support', 'support@example.com', () => {})
-      .fallback((ctx) => { seen.push([ctx.route, ctx.recipient, ctx.params]); });
+      .fallback((ctx) => {
+        seen.push([ctx.route, ctx.recipient, ctx.params]);
+      });
     const record = await deliver(mailroom, { to: 'nobody@example.com' });
     expect(record).toMatchObject({ status: 'delivered', route: 'fallback', recipient: null });
     expect(seen).toEqual([['fallback', null, {}]]);

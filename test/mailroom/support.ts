@@ -5,7 +5,10 @@ import { inboundRequest, TEST_KEY_PAIR, type InboundDescription, type TestStore 
 export const security = { publicKeys: [TEST_KEY_PAIR.publicKey] };
 
 /** A Mailroom on the given store whose worker runs only when the test drains it. */
-export function testMailroom<E extends object = {}>(store: TestStore, options: Partial<MailroomOptions<E>> = {}): Mailroom<E> {
+export function testMailroom<E extends object = {}>(
+  store: TestStore,
+  options: Partial<MailroomOptions<E>> = {},
+): Mailroom<E> {
   return createMailroom<E>({
     store,
     security,
@@ -16,7 +19,10 @@ export function testMailroom<E extends object = {}>(store: TestStore, options: P
 
 /** A unique, signed Inbound Parse request (unique Message-ID so tests never collide on dedupe). */
 export function signedPost(description: InboundDescription = {}, url?: string): Request {
-  return inboundRequest({ messageId: `${randomUUID()}@test.example`, ...description }, { sign: TEST_KEY_PAIR, ...(url ? { url } : {}) });
+  return inboundRequest(
+    { messageId: `${randomUUID()}@test.example`, ...description },
+    { sign: TEST_KEY_PAIR, ...(url ? { url } : {}) },
+  );
 }
 
 /** Posts, checks the 200, drains the worker and returns the stored record. */

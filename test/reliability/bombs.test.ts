@@ -28,9 +28,14 @@ const FINAL = new Set(['delivered', 'failed', 'ignored', 'bounced']);
 /** A raw-mode post: the MIME message in the `email` field, as SendGrid's "POST the raw, full MIME message". */
 function rawPost(mime: string) {
   const boundary = `bombs${Math.random().toString(36).slice(2)}`;
-  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const field = (name: string, value: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const body = Buffer.from(
-    field('email', mime) + field('envelope', JSON.stringify({ to: ['support@bombs.example'], from: '' })) + field('SPF', 'pass') + field('dkim', '{@example.org : pass}') + `--${boundary}--\r\n`,
+    field('email', mime) +
+      field('envelope', JSON.stringify({ to: ['support@bombs.example'], from: '' })) +
+      field('SPF', 'pass') +
+      field('dkim', '{@example.org : pass}') +
+      `--${boundary}--\r\n`,
     'latin1',
   );
   const contentType = `multipart/form-data; boundary=${boundary}`;
@@ -45,19 +50,35 @@ const BOMBS = {
   dsn: (scale = 1) => {
     const a = 'a@'.repeat(4000 * scale); // 8 KB lines: the old ADDRESS regex took ~75 s on one of these
     const body = [
-      'Delivery has failed to these recipients or groups:', ...Array(60).fill(a), 'bob@example.org', '',
-      'This is the mail system at host mx.example.net.', ...Array(20).fill(`<${a}>: ${a}`), '',
-      "Hi. This is the qmail-send program at mx.example.net.", ...Array(20).fill(`<${a}`), '',
+      'Delivery has failed to these recipients or groups:',
+      ...Array(60).fill(a),
+      'bob@example.org',
+      '',
+      'This is the mail system at host mx.example.net.',
+      ...Array(20).fill(`<${a}>: ${a}`),
+      '',
+      'Hi. This is the qmail-send program at mx.example.net.',
+      ...Array(20).fill(`<${a}`),
+      '',
       `Message-ID: ${'@'.repeat(8000)}`,
     ].join('\r\n');
-    return message('From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\nTo: support@bombs.example\r\n', 'text/plain; charset=us-ascii', body);
+    return message(
+      'From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\r\nTo: support@bombs.example\r\n',
+      'text/plain; charset=us-ascii',
+      body,
+    );
   },
   html: (scale = 1) => {
     const depth = 200_000 * scale;
     const html = `<html><body>${'<div>'.repeat(depth)}<p>deep reply</p>${'</div>'.repeat(depth)}</body></html>`; // ~2.2 MB
     return message('From: Ann <ann@example.org>\r\nTo: support@bombs.example\r\n', 'text/html; charset=utf-8', html);
   },
-  longTo: (scale = 1) => message(`From: Ann <ann@example.org>\r\nTo: ${'a,'.repeat(384 * 1024 * scale)}\r\nCc: ${Array.from({ length: 10_000 * scale }, (_, i) => `u${i}@example.org`).join(', ')}\r\n`, 'text/plain', 'hello'),
+  longTo: (scale = 1) =>
+    message(
+      `From: Ann <ann@example.org>\r\nTo: ${'a,'.repeat(384 * 1024 * scale)}\r\nCc: ${Array.from({ length: 10_000 * scale }, (_, i) => `u${i}@example.org`).join(', ')}\r\n`,
+      'text/plain',
+      'hello',
+    ),
 };
 
 describe('emails built to stall the event loop', () => {
@@ -143,10 +164,22 @@ describe('emails built to stall the event loop', () => {
     const stallMs = Math.max(...Object.values(stalls));
     const finished = Object.values(outcomes).filter((o) => FINAL.has(o.status)).length;
     recordFigures({
-      scenario: 'bombs (DSN, HTML depth, long To)', sent: mimes.length, ok2xx: mimes.length, stored: mimes.length, processed: finished,
-      lost: mimes.length - finished, duplicates: 0, stallMs: Math.round(stallMs), longestHealthzMs: Math.round(longestTrip), healthzTrips: trips,
-      stalls: Object.entries(stalls).map(([kind, ms]) => `${kind}=${ms}`).join(' '),
-      statuses: Object.entries(outcomes).map(([kind, o]) => `${kind}=${o.status}`).join(' '),
+      scenario: 'bombs (DSN, HTML depth, long To)',
+      sent: mimes.length,
+      ok2xx: mimes.length,
+      stored: mimes.length,
+      processed: finished,
+      lost: mimes.length - finished,
+      duplicates: 0,
+      stallMs: Math.round(stallMs),
+      longestHealthzMs: Math.round(longestTrip),
+      healthzTrips: trips,
+      stalls: Object.entries(stalls)
+        .map(([kind, ms]) => `${kind}=${ms}`)
+        .join(' '),
+      statuses: Object.entries(outcomes)
+        .map(([kind, o]) => `${kind}=${o.status}`)
+        .join(' '),
     });
 
     for (const [kind, outcome] of Object.entries(outcomes)) {

@@ -111,7 +111,11 @@ async function crashScenario(
   expect(acked.size).toBe(options.posts);
   expect(tally.other).toBe(0);
   expect({ lost, duplicates, unprocessed, processedTwice, statuses: final.statuses }).toEqual({
-    lost: 0, duplicates: 0, unprocessed: 0, processedTwice: 0, statuses: { delivered: options.posts },
+    lost: 0,
+    duplicates: 0,
+    unprocessed: 0,
+    processedTwice: 0,
+    statuses: { delivered: options.posts },
   });
   expect(stored).toBe(options.posts);
   expect(final.statuses).toEqual({ delivered: options.posts });
@@ -121,12 +125,23 @@ async function crashScenario(
 }
 
 /** The scenario on PostgreSQL (when it runs here) and on a PGlite data directory. */
-function onBothStores(signal: 'SIGKILL' | 'SIGTERM', sizes: { pg: [number, number]; pglite: [number, number] }, seed: number) {
-  const claim = signal === 'SIGKILL' ? 'every post stored once and processed once' : 'every post answered 2xx is stored and processed, none lost';
+function onBothStores(
+  signal: 'SIGKILL' | 'SIGTERM',
+  sizes: { pg: [number, number]; pglite: [number, number] },
+  seed: number,
+) {
+  const claim =
+    signal === 'SIGKILL'
+      ? 'every post stored once and processed once'
+      : 'every post answered 2xx is stored and processed, none lost';
   it.skipIf(!PG)(`PostgreSQL: ${claim}`, async () => {
     const database = await createTestDatabase(PG!);
     try {
-      await crashScenario('PostgreSQL', { DATABASE_URL: database.url }, { posts: sizes.pg[0], kills: sizes.pg[1], seed, signal });
+      await crashScenario(
+        'PostgreSQL',
+        { DATABASE_URL: database.url },
+        { posts: sizes.pg[0], kills: sizes.pg[1], seed, signal },
+      );
     } finally {
       await current?.kill();
       await database.drop();
@@ -135,7 +150,11 @@ function onBothStores(signal: 'SIGKILL' | 'SIGTERM', sizes: { pg: [number, numbe
   it(`PGlite data directory: ${claim}`, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), `mailroom-reliability-${signal.toLowerCase()}-`));
     try {
-      await crashScenario('PGlite data dir', { DATABASE_URL: '', DATA_DIR: dataDir }, { posts: sizes.pglite[0], kills: sizes.pglite[1], seed: seed + 1, signal });
+      await crashScenario(
+        'PGlite data dir',
+        { DATABASE_URL: '', DATA_DIR: dataDir },
+        { posts: sizes.pglite[0], kills: sizes.pglite[1], seed: seed + 1, signal },
+      );
     } finally {
       await current?.kill();
       await rm(dataDir, { recursive: true, force: true });

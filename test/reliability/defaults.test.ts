@@ -64,7 +64,10 @@ async function startProductionDemo(extraEnv: Record<string, string>): Promise<De
     await rm(dataDir, { recursive: true, force: true });
   };
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within ${STARTUP_MS / 1000} s:\n${output}`)), STARTUP_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`no banner within ${STARTUP_MS / 1000} s:\n${output}`)),
+      STARTUP_MS,
+    );
     child.stdout!.on('data', () => {
       // The banner is printed in one piece, the generated password (if any) at its end.
       const match = /Mailroom demo on (http:\/\/\S+)[\s\S]*Database /.exec(output);
@@ -73,7 +76,9 @@ async function startProductionDemo(extraEnv: Record<string, string>): Promise<De
         resolve(match[1]!.replace('localhost', '127.0.0.1'));
       }
     });
-    child.once('exit', (code) => reject(Object.assign(new Error(`the demo exited with ${code}:\n${output}`), { exitCode: code, output })));
+    child.once('exit', (code) =>
+      reject(Object.assign(new Error(`the demo exited with ${code}:\n${output}`), { exitCode: code, output })),
+    );
   }).catch(async (error: unknown) => {
     await stop('SIGKILL');
     throw error;
@@ -92,7 +97,11 @@ class Client {
     const response = await fetch(`${this.url}${path}`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: this.url, ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: this.url,
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+      },
       body: new URLSearchParams(fields),
     });
     const set = response.headers.get('set-cookie');
@@ -109,9 +118,30 @@ class Client {
 
 /** Each app's login: where, with which fields, what its first admin is called, and where signed-in pages live. */
 const APPS = {
-  blog: { login: '/blog/login', admin: 'admin@blog.example.test', seeded: 'grace@example.test', home: '/blog/admin', password: '/blog/admin/password', logoutToken: ['/blog/admin', '_csrf'] },
-  support: { login: '/support/login', admin: 'admin@support.example.test', seeded: 'agent@example.test', home: '/support/', password: '/support/password', logoutToken: ['/support/', '_csrf'] },
-  lists: { login: '/lists/login', admin: 'admin', seeded: 'admin', home: '/lists/admin', password: '/lists/admin/password', logoutToken: ['/lists/admin', 'csrf'] },
+  blog: {
+    login: '/blog/login',
+    admin: 'admin@blog.example.test',
+    seeded: 'grace@example.test',
+    home: '/blog/admin',
+    password: '/blog/admin/password',
+    logoutToken: ['/blog/admin', '_csrf'],
+  },
+  support: {
+    login: '/support/login',
+    admin: 'admin@support.example.test',
+    seeded: 'agent@example.test',
+    home: '/support/',
+    password: '/support/password',
+    logoutToken: ['/support/', '_csrf'],
+  },
+  lists: {
+    login: '/lists/login',
+    admin: 'admin',
+    seeded: 'admin',
+    home: '/lists/admin',
+    password: '/lists/admin/password',
+    logoutToken: ['/lists/admin', 'csrf'],
+  },
 } as const;
 type AppName = keyof typeof APPS;
 
@@ -157,7 +187,9 @@ describe('production defaults of the demo server', () => {
         expect((await client.get(APPS[app].home)).status, `${app} stays signed out`).toBe(303);
       }
     }
-    const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${BUILT_IN}`).toString('base64')}` });
+    const basic = (user: string) => ({
+      authorization: `Basic ${Buffer.from(`${user}:${BUILT_IN}`).toString('base64')}`,
+    });
     expect((await fetch(`${demo.url}/blog/api/me`, { headers: basic(APPS.blog.admin) })).status).toBe(401);
     expect((await fetch(`${demo.url}/lists/api/lists`, { headers: basic('admin') })).status).toBe(401);
   });
@@ -171,10 +203,20 @@ describe('production defaults of the demo server', () => {
 
       const newPassword = `${app} changed password 2026`;
       const token = await client.csrf(spec.password);
-      expect((await client.form(spec.password, { _csrf: token, current: firstPassword, next: BUILT_IN, confirm: BUILT_IN })).status).toBe(400);
-      const changed = await client.form(spec.password, { _csrf: token, current: firstPassword, next: newPassword, confirm: newPassword });
+      expect(
+        (await client.form(spec.password, { _csrf: token, current: firstPassword, next: BUILT_IN, confirm: BUILT_IN }))
+          .status,
+      ).toBe(400);
+      const changed = await client.form(spec.password, {
+        _csrf: token,
+        current: firstPassword,
+        next: newPassword,
+        confirm: newPassword,
+      });
       expect(changed.status, `${app} change`).toBe(303);
-      expect((await signIn(new Client(demo.url), app, spec.admin, firstPassword)).status, `${app} old password`).toBe(401);
+      expect((await signIn(new Client(demo.url), app, spec.admin, firstPassword)).status, `${app} old password`).toBe(
+        401,
+      );
       const again = new Client(demo.url);
       expect((await signIn(again, app, spec.admin, newPassword)).status, `${app} new password`).toBe(303);
 
@@ -188,10 +230,15 @@ describe('production defaults of the demo server', () => {
   });
 
   it('throttles 30 rapid wrong guesses (429 with Retry-After) while a signed webhook post still answers promptly', async () => {
-    const guesses = Array.from({ length: 30 }, (_, i) => signIn(new Client(demo.url), 'blog', APPS.blog.admin, `wrong guess number ${i}`));
+    const guesses = Array.from({ length: 30 }, (_, i) =>
+      signIn(new Client(demo.url), 'blog', APPS.blog.admin, `wrong guess number ${i}`),
+    );
     const started = performance.now();
     const webhook = await fetch(
-      inboundRequest({ to: 'support@support.example.test', subject: 'During a guessing burst', text: 'still here' }, { url: `${demo.url}/webhooks/sendgrid/parse`, sign: PARSE_KEYS }),
+      inboundRequest(
+        { to: 'support@support.example.test', subject: 'During a guessing burst', text: 'still here' },
+        { url: `${demo.url}/webhooks/sendgrid/parse`, sign: PARSE_KEYS },
+      ),
     );
     const webhookMs = performance.now() - started;
     const answers = await Promise.all(guesses);
@@ -221,14 +268,31 @@ describe('production defaults of the demo server', () => {
 });
 
 /** A Basic-auth GET from a chosen loopback source address (127.0.0.2 is another client to the server). */
-function basicGet(url: string, user: string, password: string, localAddress = '127.0.0.1'): Promise<{ status: number; retryAfter: string | null }> {
+function basicGet(
+  url: string,
+  user: string,
+  password: string,
+  localAddress = '127.0.0.1',
+): Promise<{ status: number; retryAfter: string | null }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const req = request(
-      { host: target.hostname, port: target.port, path: target.pathname, localAddress, agent: false, headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` } },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        localAddress,
+        agent: false,
+        headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+      },
       (response) => {
         response.resume();
-        response.on('end', () => resolve({ status: response.statusCode!, retryAfter: (response.headers['retry-after'] as string | undefined) ?? null }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode!,
+            retryAfter: (response.headers['retry-after'] as string | undefined) ?? null,
+          }),
+        );
       },
     );
     req.on('error', reject);
@@ -241,7 +305,11 @@ describe('production first password from MAILROOM_ADMIN_PASSWORD, console behind
   const password = 'an operator chosen password';
   const consolePassword = 'the console password 2026';
   beforeAll(async () => {
-    demo = await startProductionDemo({ MAILROOM_ADMIN_PASSWORD: password, CONSOLE_USER: 'ops', CONSOLE_PASSWORD: consolePassword });
+    demo = await startProductionDemo({
+      MAILROOM_ADMIN_PASSWORD: password,
+      CONSOLE_USER: 'ops',
+      CONSOLE_PASSWORD: consolePassword,
+    });
   }, STARTUP_MS + 30_000);
   afterAll(async () => {
     await demo?.stop();
@@ -257,7 +325,9 @@ describe('production first password from MAILROOM_ADMIN_PASSWORD, console behind
   it('throttles 30 parallel wrong console guesses (429 with Retry-After); the right password from another address still works', async () => {
     const inbox = `${demo.url}/console/inbox`;
     expect((await basicGet(inbox, 'ops', consolePassword)).status).toBe(200);
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => basicGet(inbox, 'ops', `console guess ${i}`)));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => basicGet(inbox, 'ops', `console guess ${i}`)),
+    );
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(5);
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(25);
@@ -267,7 +337,16 @@ describe('production first password from MAILROOM_ADMIN_PASSWORD, console behind
     expect((await basicGet(inbox, 'ops', consolePassword, '127.0.0.2')).status).toBe(200);
     // The user name counts too: the right password under another name is refused.
     expect((await basicGet(inbox, 'admin', consolePassword, '127.0.0.3')).status).toBe(401);
-    recordFigures({ scenario: 'defaults: 30 parallel console guesses', sent: 30, ok2xx: 0, stored: 0, processed: 0, lost: 0, duplicates: 0, throttled429: statuses.filter((s) => s === 429).length });
+    recordFigures({
+      scenario: 'defaults: 30 parallel console guesses',
+      sent: 30,
+      ok2xx: 0,
+      stored: 0,
+      processed: 0,
+      lost: 0,
+      duplicates: 0,
+      throttled429: statuses.filter((s) => s === 429).length,
+    });
   });
 });
 

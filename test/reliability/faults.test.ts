@@ -60,7 +60,9 @@ describe('handler faults: handlers throwing at random', () => {
 
     let ok2xx = 0;
     for (const p of posts) {
-      const response = await mailroom.fetch(new Request('http://localhost/parse', { method: 'POST', headers: p.headers, body: new Uint8Array(p.body) }));
+      const response = await mailroom.fetch(
+        new Request('http://localhost/parse', { method: 'POST', headers: p.headers, body: new Uint8Array(p.body) }),
+      );
       if (response.status === 200) ok2xx++;
     }
     expect(ok2xx).toBe(count);

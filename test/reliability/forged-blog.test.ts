@@ -20,7 +20,11 @@ beforeAll(async () => {
   blog = await createBlogApp({
     mailroom: t.mailroom,
     store: t.store,
-    config: { domain: DOMAIN, publicUrl: `${t.url}/blog`, keys: [{ id: 'k1', secret: 'reliability secret for the blog app keys' }] },
+    config: {
+      domain: DOMAIN,
+      publicUrl: `${t.url}/blog`,
+      keys: [{ id: 'k1', secret: 'reliability secret for the blog app keys' }],
+    },
   });
   t.app.route('/blog', blog.web);
   const author = await createAuthor(blog.db, { email: ANN, name: 'Ann', password: 'ann password 123' });
@@ -39,7 +43,14 @@ const publicPage = async (path: string) => (await fetch(`${t.url}/blog${path}`))
 
 describe('blog: forged senders over the real webhook', () => {
   it('holds a forged post to the secret address as a draft and tells only the author, in fixed words', async () => {
-    const record = await post({ from: `Ann <${ANN}>`, to: secretAddress, subject: 'Forged post', text: 'Spam.', replyTo: 'x@attacker.test', ...FORGED });
+    const record = await post({
+      from: `Ann <${ANN}>`,
+      to: secretAddress,
+      subject: 'Forged post',
+      text: 'Spam.',
+      replyTo: 'x@attacker.test',
+      ...FORGED,
+    });
     expect(record).toMatchObject({ status: 'delivered', route: 'blog-post' });
     expect(await publicPage('/posts/forged-post')).toBe(404);
     expect(t.sent.map((m) => m.to[0]!.address)).toEqual([ANN]);
@@ -55,7 +66,11 @@ describe('blog: forged senders over the real webhook', () => {
     expect(real.status).toBe('delivered');
     const replyTo = mailTo(ANN).at(-1)!.replyTo[0]!.address;
     const reply = await post({ from: ANN, to: replyTo, subject: 'Re: Real post', text: 'Defaced.', ...FORGED });
-    expect(reply).toMatchObject({ status: 'bounced', route: 'blog-reply', note: expect.stringMatching(/^unauthenticated update/) });
+    expect(reply).toMatchObject({
+      status: 'bounced',
+      route: 'blog-reply',
+      note: expect.stringMatching(/^unauthenticated update/),
+    });
     expect(await (await fetch(`${t.url}/blog/posts/real-post`)).text()).not.toContain('Defaced');
   });
 
@@ -63,7 +78,13 @@ describe('blog: forged senders over the real webhook', () => {
     const before = t.sent.length;
     const count = scaled(40, 20);
     for (let i = 0; i < count; i++) {
-      await post({ from: `forger${i}@spam${i}.test`, to: `post@${DOMAIN}`, subject: `Spam ${i}`, text: 'x', ...FORGED });
+      await post({
+        from: `forger${i}@spam${i}.test`,
+        to: `post@${DOMAIN}`,
+        subject: `Spam ${i}`,
+        text: 'x',
+        ...FORGED,
+      });
       await post({ from: ANN, to: `post@${DOMAIN}`, subject: `As Ann ${i}`, text: 'x', ...FORGED });
     }
     expect(t.sent.slice(before).every((m) => m.to[0]!.address === ANN)).toBe(true);
@@ -75,7 +96,13 @@ describe('blog: forged senders over the real webhook', () => {
     await post({ from: 'bo@writers.test', to: `post+${bo.postingToken}@${DOMAIN}`, subject: 'Ping', text: 'First.' });
     for (let round = 1; round <= 8; round++) {
       const ours = mailTo('bo@writers.test').at(-1)!;
-      await post({ from: 'bo@writers.test', to: ours.replyTo[0]!.address, inReplyTo: `<${ours.messageId}>`, subject: `Re: ${ours.subject}`, text: `Thanks (${round}), I will reply soon.` });
+      await post({
+        from: 'bo@writers.test',
+        to: ours.replyTo[0]!.address,
+        inReplyTo: `<${ours.messageId}>`,
+        subject: `Re: ${ours.subject}`,
+        text: `Thanks (${round}), I will reply soon.`,
+      });
     }
     expect(mailTo('bo@writers.test')).toHaveLength(3);
   });

@@ -6,7 +6,13 @@ import { pool, prng, send, signedHeaders } from './support/posts.js';
 import { startWebhookServer, type WebhookServer } from './support/webhooks.js';
 import { recordFigures, scaled } from './support/summary.js';
 
-const LIMITS = { maxBodyBytes: 1024 * 1024, maxHeaderBytes: 64 * 1024, maxMimeDepth: 30, maxAttachments: 20, maxFields: 50 };
+const LIMITS = {
+  maxBodyBytes: 1024 * 1024,
+  maxHeaderBytes: 64 * 1024,
+  maxMimeDepth: 30,
+  maxAttachments: 20,
+  maxFields: 50,
+};
 /** Generous: posts are at most ~1.1 MiB and 8 are in flight; a leak over 10,000 posts would blow well past it. */
 const RSS_BOUND_BYTES = 400 * 1024 * 1024;
 const SEED = Number(process.env.RELIABILITY_SEED ?? 20261126);
@@ -15,7 +21,12 @@ describe('hostile input over real HTTP', () => {
   let web: WebhookServer;
   beforeAll(async () => {
     web = await startWebhookServer((store) => {
-      const mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey] }, limits: LIMITS, worker: { autoStart: false } });
+      const mailroom = createMailroom({
+        store,
+        security: { publicKeys: [TEST_KEY_PAIR.publicKey] },
+        limits: LIMITS,
+        worker: { autoStart: false },
+      });
       mailroom.fallback((ctx) => ctx.ignore('hostile input bench'));
       return mailroom;
     });
@@ -75,9 +86,14 @@ describe('hostile input over real HTTP', () => {
       try {
         const email = await store.inbox.loadEmail(id);
         const json = email.toJSON();
-        if (typeof json.subject !== 'string' || !Array.isArray(json.to) || !Array.isArray(json.headers)) throw new Error('incomplete JSON form');
+        if (typeof json.subject !== 'string' || !Array.isArray(json.to) || !Array.isArray(json.headers))
+          throw new Error('incomplete JSON form');
         for (const attachment of email.attachments) {
-          if (/[\\/\u0000-\u001f\u007f]/.test(attachment.storageName) || attachment.storageName === '..' || attachment.storageName.length > 255) {
+          if (
+            /[\\/\u0000-\u001f\u007f]/.test(attachment.storageName) ||
+            attachment.storageName === '..' ||
+            attachment.storageName.length > 255
+          ) {
             throw new Error(`unsafe storage name ${JSON.stringify(attachment.storageName)}`);
           }
         }

@@ -95,7 +95,10 @@ async function settle(read: () => Promise<StoreCounts>, expected: number): Promi
 }
 
 function report(name: string, posts: SignedPost[], tally: Tally, counts: StoreCounts) {
-  const result = audit(counts, posts.map((p) => p.messageId));
+  const result = audit(
+    counts,
+    posts.map((p) => p.messageId),
+  );
   recordFigures({
     scenario: `database outage (${name})`,
     sent: tally.attempts,
@@ -120,7 +123,11 @@ async function untilAcked(tally: Tally, count: number): Promise<void> {
  * Posts `count` signed emails to `url` until each was acknowledged, while `outage` runs once a quarter of them
  * were (mid-load by progress, not by the clock: ingest speed varies); the tally counts every answer.
  */
-async function loadThroughOutage(url: string, count: number, outage: () => Promise<void>): Promise<{ posts: SignedPost[]; tally: Tally }> {
+async function loadThroughOutage(
+  url: string,
+  count: number,
+  outage: () => Promise<void>,
+): Promise<{ posts: SignedPost[]; tally: Tally }> {
   const post = signedPosts(randomBytes(4).toString('hex'));
   const posts = Array.from({ length: count }, (_, i) => post(i + 1));
   const tally: Tally = { attempts: 0, ok2xx: 0, unavailable503: 0, other: 0, slowest: 0, duringOutage: 0 };
@@ -136,42 +143,54 @@ async function loadThroughOutage(url: string, count: number, outage: () => Promi
 }
 
 describe('database outage mid-load', () => {
-  it.skipIf(!PG)('PostgreSQL behind a cut proxy: 503 without hanging, nothing lost or duplicated once it returns', async () => {
-    const database = await createProxiedTestDatabase(PG!);
-    const { proxy } = database;
-    const store = await openStore({ databaseUrl: database.url, logger: silentLogger, timeouts: { connectMs: 1000, ingestMs: INGEST_TIMEOUT_MS } });
-    await ensureEffectsTable(store.db);
-    const mailroom = mailroomOn(store);
-    mailroom.start();
-    const server = await serverFor(() => mailroom);
-    // Counted through a direct connection, not the proxy.
-    const direct = await openStore({ databaseUrl: database.directUrl, logger: silentLogger, migrate: false });
-    try {
-      const { posts, tally } = await loadThroughOutage(server.url, scaled(400, 60), async () => {
-        proxy.cut(); // connections refused
-        await sleep(3000);
-        proxy.blackhole(); // connections accepted, nothing answered
-        await sleep(3000);
-        proxy.restore();
+  it.skipIf(!PG)(
+    'PostgreSQL behind a cut proxy: 503 without hanging, nothing lost or duplicated once it returns',
+    async () => {
+      const database = await createProxiedTestDatabase(PG!);
+      const { proxy } = database;
+      const store = await openStore({
+        databaseUrl: database.url,
+        logger: silentLogger,
+        timeouts: { connectMs: 1000, ingestMs: INGEST_TIMEOUT_MS },
       });
-      const counts = await settle(() => storeCounts(direct.db), posts.length);
-      const result = report('PostgreSQL via cut proxy', posts, tally, counts);
+      await ensureEffectsTable(store.db);
+      const mailroom = mailroomOn(store);
+      mailroom.start();
+      const server = await serverFor(() => mailroom);
+      // Counted through a direct connection, not the proxy.
+      const direct = await openStore({ databaseUrl: database.directUrl, logger: silentLogger, migrate: false });
+      try {
+        const { posts, tally } = await loadThroughOutage(server.url, scaled(400, 60), async () => {
+          proxy.cut(); // connections refused
+          await sleep(3000);
+          proxy.blackhole(); // connections accepted, nothing answered
+          await sleep(3000);
+          proxy.restore();
+        });
+        const counts = await settle(() => storeCounts(direct.db), posts.length);
+        const result = report('PostgreSQL via cut proxy', posts, tally, counts);
 
-      expect(tally.unavailable503).toBeGreaterThan(0);
-      expect(tally.other).toBe(0); // no 500s, no unanswered requests: the outage is always a 503
-      expect(tally.slowest).toBeLessThan(MAX_ANSWER_MS);
-      const stuck = await direct.inbox.list({ status: ['pending', 'processing', 'failed'], limit: 20 });
-      expect({ ...result, stuck: stuck.map((r) => `${r.status} attempts=${r.attempts} lease=${r.leaseOwner}/${r.leaseUntil?.toISOString()} next=${r.nextAttemptAt?.toISOString()} now=${new Date().toISOString()} ${r.lastError ?? ''}`) })
-        .toEqual({ lost: 0, duplicates: 0, unprocessed: 0, processedTwice: 0, stuck: [] });
-      expect(counts.statuses).toEqual({ delivered: posts.length });
-    } finally {
-      await server.close();
-      await mailroom.stop().catch(() => undefined);
-      await store.close().catch(() => undefined);
-      await direct.close();
-      await database.drop();
-    }
-  });
+        expect(tally.unavailable503).toBeGreaterThan(0);
+        expect(tally.other).toBe(0); // no 500s, no unanswered requests: the outage is always a 503
+        expect(tally.slowest).toBeLessThan(MAX_ANSWER_MS);
+        const stuck = await direct.inbox.list({ status: ['pending', 'processing', 'failed'], limit: 20 });
+        expect({
+          ...result,
+          stuck: stuck.map(
+            (r) =>
+              `${r.status} attempts=${r.attempts} lease=${r.leaseOwner}/${r.leaseUntil?.toISOString()} next=${r.nextAttemptAt?.toISOString()} now=${new Date().toISOString()} ${r.lastError ?? ''}`,
+          ),
+        }).toEqual({ lost: 0, duplicates: 0, unprocessed: 0, processedTwice: 0, stuck: [] });
+        expect(counts.statuses).toEqual({ delivered: posts.length });
+      } finally {
+        await server.close();
+        await mailroom.stop().catch(() => undefined);
+        await store.close().catch(() => undefined);
+        await direct.close();
+        await database.drop();
+      }
+    },
+  );
 
   it('PGlite: the store closed mid-load answers 503; reopened, nothing is lost or duplicated', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'mailroom-reliability-outage-'));

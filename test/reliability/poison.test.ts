@@ -6,7 +6,14 @@ import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMailroom, type Mailroom } from '@mailroom/core';
 import { getOutboundMessage, listOutboundMessages } from '@mailroom/core/outbound';
-import { buildInboundPost, createTestMailroom, createTestStore, TEST_KEY_PAIR, type TestMailroom, type TestStore } from '@mailroom/core/testing';
+import {
+  buildInboundPost,
+  createTestMailroom,
+  createTestStore,
+  TEST_KEY_PAIR,
+  type TestMailroom,
+  type TestStore,
+} from '@mailroom/core/testing';
 import { createList, createListsApp, listsSchema, upsertMember, type ListsApp } from '@mailroom/app-lists';
 import { pool, send, signedHeaders } from './support/posts.js';
 import { recordFigures } from './support/summary.js';
@@ -53,7 +60,13 @@ describe('poison pills never wedge the inbound queue (real webhook, real server)
       store,
       security: { publicKeys: [TEST_KEY_PAIR.publicKey] },
       mail: { from: `Help desk <help@${DOMAIN}>` },
-      worker: { autoStart: false, maxAttempts: MAX_ATTEMPTS, handlerTimeoutMs: HANDLER_TIMEOUT_MS, pollMs: 50, backoff: { baseMs: 50, maxMs: 200 } },
+      worker: {
+        autoStart: false,
+        maxAttempts: MAX_ATTEMPTS,
+        handlerTimeoutMs: HANDLER_TIMEOUT_MS,
+        pollMs: 50,
+        backoff: { baseMs: 50, maxMs: 200 },
+      },
     });
     mailroom.route('throws', `throws@${DOMAIN}`, () => {
       throw new Error('this handler always throws');
@@ -66,7 +79,11 @@ describe('poison pills never wedge the inbound queue (real webhook, real server)
       await ctx.reply({ text: 'We got your message.' });
     });
     mailroom.route('ordinary', `inbox@${DOMAIN}`, (ctx) => void effects.add(ctx.email.messageId ?? ''));
-    server = serve({ fetch: new Hono().route('/webhooks/sendgrid', mailroom.app()).fetch, port: 0, hostname: '127.0.0.1' });
+    server = serve({
+      fetch: new Hono().route('/webhooks/sendgrid', mailroom.app()).fetch,
+      port: 0,
+      hostname: '127.0.0.1',
+    });
     await new Promise((resolve) => server.once('listening', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/sendgrid/parse`;
     mailroom.start();
@@ -78,7 +95,9 @@ describe('poison pills never wedge the inbound queue (real webhook, real server)
   });
 
   it('a handler that always throws and one that blocks the event loop end failed with a reason; 50 ordinary emails around them are delivered', async () => {
-    const ordinary = Array.from({ length: 50 }, (_, i) => rawPost({ to: `inbox@${DOMAIN}`, subject: `Ordinary ${i}`, messageId: `<ordinary-${i}@senders.test>` }));
+    const ordinary = Array.from({ length: 50 }, (_, i) =>
+      rawPost({ to: `inbox@${DOMAIN}`, subject: `Ordinary ${i}`, messageId: `<ordinary-${i}@senders.test>` }),
+    );
     const poison = [
       rawPost({ to: `throws@${DOMAIN}`, subject: 'Throws', messageId: '<throws@senders.test>' }),
       rawPost({ to: `blocks@${DOMAIN}`, subject: 'Blocks', messageId: '<blocks@senders.test>' }),
@@ -101,7 +120,9 @@ describe('poison pills never wedge the inbound queue (real webhook, real server)
     expect(throws).toMatchObject({ status: 'failed', attempts: MAX_ATTEMPTS, note: 'this handler always throws' });
     const blocks = await byMessageId('blocks@senders.test');
     expect(blocks.status).toBe('failed');
-    expect(blocks.note).toMatch(new RegExp(`^handler blocked the event loop for \\d+ ms \\(past its ${HANDLER_TIMEOUT_MS} ms timeout\\)$`));
+    expect(blocks.note).toMatch(
+      new RegExp(`^handler blocked the event loop for \\d+ ms \\(past its ${HANDLER_TIMEOUT_MS} ms timeout\\)$`),
+    );
     // Pinned at once when it ran alone; when others shared the stall, its one retry ran alone.
     expect(blocks.attempts).toBeLessThanOrEqual(2);
     recordFigures({
@@ -118,16 +139,28 @@ describe('poison pills never wedge the inbound queue (real webhook, real server)
 
   it('a subject decoding to CR/LF and a CR/LF display name reach ctx.reply: delivered, the reply queued on one line', async () => {
     const b64 = (text: string) => `=?UTF-8?B?${Buffer.from(text, 'utf8').toString('base64')}?=`;
-    const post = rawPost({ from: 'Mallory <mallory@senders.test>', to: `help@${DOMAIN}`, subject: 'SUBJECTMARK', messageId: '<crlf@senders.test>' }, (mime) =>
-      mime
-        .replace('Subject: SUBJECTMARK', `Subject: ${b64('Help\r\nBcc: victim@evil.example')}`)
-        .replace('From: Mallory <mallory@senders.test>', `From: ${b64('Mallory\r\nBcc: victim@evil.example')} <mallory@senders.test>`),
+    const post = rawPost(
+      {
+        from: 'Mallory <mallory@senders.test>',
+        to: `help@${DOMAIN}`,
+        subject: 'SUBJECTMARK',
+        messageId: '<crlf@senders.test>',
+      },
+      (mime) =>
+        mime
+          .replace('Subject: SUBJECTMARK', `Subject: ${b64('Help\r\nBcc: victim@evil.example')}`)
+          .replace(
+            'From: Mallory <mallory@senders.test>',
+            `From: ${b64('Mallory\r\nBcc: victim@evil.example')} <mallory@senders.test>`,
+          ),
     );
     expect((await send(url, post.headers, post.body)).status).toBe(200);
     await mailroom.drain();
     const record = (await store.inbox.list({ limit: 500 })).find((r) => r.messageId === 'crlf@senders.test')!;
     expect(record).toMatchObject({ status: 'delivered', route: 'replies', attempts: 1 });
-    const [reply] = (await listOutboundMessages(store.db, { limit: 500 })).filter((m) => m.inReplyTo === 'crlf@senders.test');
+    const [reply] = (await listOutboundMessages(store.db, { limit: 500 })).filter(
+      (m) => m.inReplyTo === 'crlf@senders.test',
+    );
     expect(reply).toBeDefined();
     expect(reply!.subject).toBe('Re: Help Bcc: victim@evil.example');
     expect(reply!.to).toEqual([{ address: 'mallory@senders.test', name: 'Mallory Bcc: victim@evil.example' }]);
@@ -143,7 +176,12 @@ describe('a list post whose redistribution always fails does not hold back later
     const keys = [{ id: 'k1', secret: 'reliability poison scenario key' }];
     const signers = { keys, domain: 'lists.poison.example.com' };
     t = await createTestMailroom({
-      mail: { from: 'lists@lists.poison.example.com', deliverer: { claimLimit: 1000 }, replyAddresses: signers, messageIds: signers },
+      mail: {
+        from: 'lists@lists.poison.example.com',
+        deliverer: { claimLimit: 1000 },
+        replyAddresses: signers,
+        messageIds: signers,
+      },
       maxBatchSize: 1000,
     });
     lists = await createListsApp({
@@ -168,22 +206,37 @@ describe('a list post whose redistribution always fails does not hold back later
     }
     // Every copy of this post is refused by the database (an operator's constraint, a broken row): not permanent,
     // so it is retried with backoff behind the others, then set aside.
-    await t.store.db.execute(sql.raw(`create or replace function refuse_doomed() returns trigger language plpgsql as $$
-      begin if new.subject = 'Doomed post' then raise exception 'the outbox refuses this copy'; end if; return new; end $$`));
-    await t.store.db.execute(sql.raw('create trigger refuse_doomed before insert on mailroom.outbound_messages for each row execute function refuse_doomed()'));
-    const post = (slug: string, subject: string) => t.post({ from: 'ann@members.test', to: `${slug}@lists.poison.example.com`, subject, text: `${subject}\n` });
+    await t.store.db.execute(
+      sql.raw(`create or replace function refuse_doomed() returns trigger language plpgsql as $$
+      begin if new.subject = 'Doomed post' then raise exception 'the outbox refuses this copy'; end if; return new; end $$`),
+    );
+    await t.store.db.execute(
+      sql.raw(
+        'create trigger refuse_doomed before insert on mailroom.outbound_messages for each row execute function refuse_doomed()',
+      ),
+    );
+    const post = (slug: string, subject: string) =>
+      t.post({ from: 'ann@members.test', to: `${slug}@lists.poison.example.com`, subject, text: `${subject}\n` });
     expect((await post('dev', 'Doomed post')).status).toBe(200);
     for (let i = 0; i < 3; i++) {
       expect((await post('dev', `Dev post ${i}`)).status).toBe(200);
       expect((await post('ops', `Ops post ${i}`)).status).toBe(200);
     }
     const { distributions, messages } = listsSchema;
-    await until(async () => {
-      await t.drain();
-      const open = await t.store.db.select().from(distributions).where(eq(distributions.status, 'pending'));
-      return open.length === 0;
-    }, 'every distribution to settle', 60_000);
-    const copies = (subject: string) => t.sent.filter((m) => m.subject === subject).map((m) => m.to[0]!.address).sort();
+    await until(
+      async () => {
+        await t.drain();
+        const open = await t.store.db.select().from(distributions).where(eq(distributions.status, 'pending'));
+        return open.length === 0;
+      },
+      'every distribution to settle',
+      60_000,
+    );
+    const copies = (subject: string) =>
+      t.sent
+        .filter((m) => m.subject === subject)
+        .map((m) => m.to[0]!.address)
+        .sort();
     for (let i = 0; i < 3; i++) {
       expect(copies(`Dev post ${i}`)).toEqual(members);
       expect(copies(`Ops post ${i}`)).toEqual(members);

@@ -58,11 +58,21 @@ describe.each([
       if (shift === 0) continue;
       const timestamp = signed.toString('latin1', 0, stampLength + shift);
       const body = signed.subarray(stampLength + shift);
-      const answer = await send(url, { 'content-type': genuine.contentType, [SIGNATURE]: headers[SIGNATURE], [TIMESTAMP]: timestamp }, body);
-      answers.push({ shift, status: answer.status, error: 'body' in answer ? JSON.parse(answer.body).error : 'no answer' });
+      const answer = await send(
+        url,
+        { 'content-type': genuine.contentType, [SIGNATURE]: headers[SIGNATURE], [TIMESTAMP]: timestamp },
+        body,
+      );
+      answers.push({
+        shift,
+        status: answer.status,
+        error: 'body' in answer ? JSON.parse(answer.body).error : 'no answer',
+      });
     }
     // Digits moved out leave a timestamp 10× (or more) older: a window refuses it first, else the body's framing.
-    const shortened = window ? { status: 401, error: 'timestamp_stale' } : { status: 400, error: 'signed_body_framing' };
+    const shortened = window
+      ? { status: 401, error: 'timestamp_stale' }
+      : { status: 400, error: 'signed_body_framing' };
     for (const answer of answers) {
       const expected = answer.shift < 0 ? shortened : { status: 401, error: 'timestamp_invalid' };
       expect({ status: answer.status, error: answer.error }, `shift ${answer.shift}`).toEqual(expected);
@@ -70,11 +80,19 @@ describe.each([
     // The exact issue case, and the same bytes with the boundary of the unsigned Content-Type changed.
     const issueCase = await send(
       url,
-      { 'content-type': genuine.contentType, [SIGNATURE]: headers[SIGNATURE], [TIMESTAMP]: headers[TIMESTAMP].slice(0, -1) },
+      {
+        'content-type': genuine.contentType,
+        [SIGNATURE]: headers[SIGNATURE],
+        [TIMESTAMP]: headers[TIMESTAMP].slice(0, -1),
+      },
       Buffer.concat([Buffer.from(headers[TIMESTAMP].slice(-1)), genuine.body]),
     );
     expect(issueCase.status).toBe(shortened.status);
-    const reBoundary = await send(url, { ...headers, 'content-type': 'multipart/form-data; boundary=xYz' }, genuine.body);
+    const reBoundary = await send(
+      url,
+      { ...headers, 'content-type': 'multipart/form-data; boundary=xYz' },
+      genuine.body,
+    );
     expect(reBoundary.status).toBe(400);
 
     // The genuine post again (SendGrid retrying): deduplicated, the same id.

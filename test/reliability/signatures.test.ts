@@ -16,7 +16,10 @@ describe('signatures over real HTTP: forged, replayed or unsigned posts are reje
   beforeAll(async () => {
     web = await startWebhookServer(async (store) => {
       await ensureEffectsTable(store.db);
-      const mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey], maxTimestampAgeSeconds: WINDOW_SECONDS } });
+      const mailroom = createMailroom({
+        store,
+        security: { publicKeys: [TEST_KEY_PAIR.publicKey], maxTimestampAgeSeconds: WINDOW_SECONDS },
+      });
       mailroom.route('any', '*@reliability.example.com', () => undefined);
       return mailroom;
     });
@@ -30,60 +33,124 @@ describe('signatures over real HTTP: forged, replayed or unsigned posts are reje
     const otherKey = generateTestKeyPair();
     let n = 0;
     const fresh = () => post(++n);
-    const cases: Array<{ name: string; expect: number[]; build: () => { headers: Record<string, string>; body: Buffer } }> = [
-      { name: 'replayed: valid signature, timestamp beyond the window', expect: [401], build: () => {
-        const p = fresh();
-        return { body: p.body, headers: signedHeaders(p.body, p.headers['content-type']!, TEST_KEY_PAIR, now - WINDOW_SECONDS - 3600) };
-      } },
-      { name: 'timestamp from the future beyond the window', expect: [401], build: () => {
-        const p = fresh();
-        return { body: p.body, headers: signedHeaders(p.body, p.headers['content-type']!, TEST_KEY_PAIR, now + WINDOW_SECONDS + 3600) };
-      } },
-      { name: 'tampered body (one byte changed after signing)', expect: [403], build: () => {
-        const p = fresh();
-        const body = Buffer.from(p.body);
-        body[Math.floor(body.length / 2)] ^= 0x01;
-        return { body, headers: p.headers };
-      } },
-      { name: 'tampered body (bytes appended)', expect: [403], build: () => {
-        const p = fresh();
-        return { body: Buffer.concat([p.body, Buffer.from('\r\n')]), headers: p.headers };
-      } },
-      { name: 'timestamp header changed after signing', expect: [403], build: () => {
-        const p = fresh();
-        return { body: p.body, headers: { ...p.headers, [TIMESTAMP]: String(now - 1) } };
-      } },
-      { name: 'signed with another key', expect: [403], build: () => {
-        const p = fresh();
-        return { body: p.body, headers: signedHeaders(p.body, p.headers['content-type']!, otherKey) };
-      } },
-      { name: 'signature is not base64', expect: [403], build: () => {
-        const p = fresh();
-        return { body: p.body, headers: { ...p.headers, [SIGNATURE]: '!!not-a-signature!!' } };
-      } },
-      { name: 'signature of another post', expect: [403], build: () => {
-        const p = fresh();
-        const other = fresh();
-        return { body: p.body, headers: { ...p.headers, [SIGNATURE]: signBody(TEST_KEY_PAIR.privateKey, p.headers[TIMESTAMP]!, other.body) } };
-      } },
-      { name: 'missing signature header', expect: [401], build: () => {
-        const p = fresh();
-        const { [SIGNATURE]: _dropped, ...headers } = p.headers;
-        return { body: p.body, headers };
-      } },
-      { name: 'missing timestamp header', expect: [401], build: () => {
-        const p = fresh();
-        const { [TIMESTAMP]: _dropped, ...headers } = p.headers;
-        return { body: p.body, headers };
-      } },
-      { name: 'no signature headers at all', expect: [401], build: () => {
-        const p = fresh();
-        return { body: p.body, headers: { 'content-type': p.headers['content-type']! } };
-      } },
-      { name: 'timestamp not a number', expect: [401], build: () => {
-        const p = fresh();
-        return { body: p.body, headers: { ...p.headers, [TIMESTAMP]: 'yesterday' } };
-      } },
+    const cases: Array<{
+      name: string;
+      expect: number[];
+      build: () => { headers: Record<string, string>; body: Buffer };
+    }> = [
+      {
+        name: 'replayed: valid signature, timestamp beyond the window',
+        expect: [401],
+        build: () => {
+          const p = fresh();
+          return {
+            body: p.body,
+            headers: signedHeaders(p.body, p.headers['content-type']!, TEST_KEY_PAIR, now - WINDOW_SECONDS - 3600),
+          };
+        },
+      },
+      {
+        name: 'timestamp from the future beyond the window',
+        expect: [401],
+        build: () => {
+          const p = fresh();
+          return {
+            body: p.body,
+            headers: signedHeaders(p.body, p.headers['content-type']!, TEST_KEY_PAIR, now + WINDOW_SECONDS + 3600),
+          };
+        },
+      },
+      {
+        name: 'tampered body (one byte changed after signing)',
+        expect: [403],
+        build: () => {
+          const p = fresh();
+          const body = Buffer.from(p.body);
+          body[Math.floor(body.length / 2)] ^= 0x01;
+          return { body, headers: p.headers };
+        },
+      },
+      {
+        name: 'tampered body (bytes appended)',
+        expect: [403],
+        build: () => {
+          const p = fresh();
+          return { body: Buffer.concat([p.body, Buffer.from('\r\n')]), headers: p.headers };
+        },
+      },
+      {
+        name: 'timestamp header changed after signing',
+        expect: [403],
+        build: () => {
+          const p = fresh();
+          return { body: p.body, headers: { ...p.headers, [TIMESTAMP]: String(now - 1) } };
+        },
+      },
+      {
+        name: 'signed with another key',
+        expect: [403],
+        build: () => {
+          const p = fresh();
+          return { body: p.body, headers: signedHeaders(p.body, p.headers['content-type']!, otherKey) };
+        },
+      },
+      {
+        name: 'signature is not base64',
+        expect: [403],
+        build: () => {
+          const p = fresh();
+          return { body: p.body, headers: { ...p.headers, [SIGNATURE]: '!!not-a-signature!!' } };
+        },
+      },
+      {
+        name: 'signature of another post',
+        expect: [403],
+        build: () => {
+          const p = fresh();
+          const other = fresh();
+          return {
+            body: p.body,
+            headers: {
+              ...p.headers,
+              [SIGNATURE]: signBody(TEST_KEY_PAIR.privateKey, p.headers[TIMESTAMP]!, other.body),
+            },
+          };
+        },
+      },
+      {
+        name: 'missing signature header',
+        expect: [401],
+        build: () => {
+          const p = fresh();
+          const { [SIGNATURE]: _dropped, ...headers } = p.headers;
+          return { body: p.body, headers };
+        },
+      },
+      {
+        name: 'missing timestamp header',
+        expect: [401],
+        build: () => {
+          const p = fresh();
+          const { [TIMESTAMP]: _dropped, ...headers } = p.headers;
+          return { body: p.body, headers };
+        },
+      },
+      {
+        name: 'no signature headers at all',
+        expect: [401],
+        build: () => {
+          const p = fresh();
+          return { body: p.body, headers: { 'content-type': p.headers['content-type']! } };
+        },
+      },
+      {
+        name: 'timestamp not a number',
+        expect: [401],
+        build: () => {
+          const p = fresh();
+          return { body: p.body, headers: { ...p.headers, [TIMESTAMP]: 'yesterday' } };
+        },
+      },
     ];
 
     let sent = 0;

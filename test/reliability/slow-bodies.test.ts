@@ -27,8 +27,16 @@ describe('slow unauthenticated bodies do not starve the worker or grow memory', 
   const processedAt = new Map<string, number>();
   beforeAll(async () => {
     web = await startWebhookServer((store) => {
-      const mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey] }, limits: { bodyTimeoutMs: BODY_TIMEOUT_MS } });
-      mailroom.route('real', '*@reliability.example.com', (ctx) => void processedAt.set(ctx.email.messageId ?? '', performance.now()));
+      const mailroom = createMailroom({
+        store,
+        security: { publicKeys: [TEST_KEY_PAIR.publicKey] },
+        limits: { bodyTimeoutMs: BODY_TIMEOUT_MS },
+      });
+      mailroom.route(
+        'real',
+        '*@reliability.example.com',
+        (ctx) => void processedAt.set(ctx.email.messageId ?? '', performance.now()),
+      );
       mailroom.start();
       return mailroom;
     });
@@ -57,7 +65,11 @@ describe('slow unauthenticated bodies do not starve the worker or grow memory', 
         unauthenticated.sent++;
         const answer = await rawPost(url, {
           headers: { 'content-type': 'multipart/form-data; boundary=xYzZY', 'content-length': String(DECLARED) },
-          body: filler, firstBytes: 1024, chunkBytes: 1024, intervalMs: 100, timeoutMs: 5_000,
+          body: filler,
+          firstBytes: 1024,
+          chunkBytes: 1024,
+          intervalMs: 100,
+          timeoutMs: 5_000,
         });
         if (answer.status === 401 && answer.closedByServer) unauthenticated.answered401++;
         else unauthenticated.other++;
@@ -67,10 +79,24 @@ describe('slow unauthenticated bodies do not starve the worker or grow memory', 
     });
     // 24 KiB/s: above the 16 KiB/s minimum, so only the deadline ends them.
     const tricklers: Array<Promise<RawExchange>> = Array.from({ length: 16 }, () =>
-      rawPost(url, { headers: forgedHeaders(DECLARED), body: filler, firstBytes: 4096, chunkBytes: 2400, intervalMs: 100, timeoutMs: 30_000 }),
+      rawPost(url, {
+        headers: forgedHeaders(DECLARED),
+        body: filler,
+        firstBytes: 4096,
+        chunkBytes: 2400,
+        intervalMs: 100,
+        timeoutMs: 30_000,
+      }),
     );
     const stallers: Array<Promise<RawExchange>> = Array.from({ length: 4 }, () =>
-      rawPost(url, { headers: forgedHeaders(1024 * 1024), body: filler, firstBytes: 100, chunkBytes: 0, intervalMs: 1_000, timeoutMs: 30_000 }),
+      rawPost(url, {
+        headers: forgedHeaders(1024 * 1024),
+        body: filler,
+        firstBytes: 100,
+        chunkBytes: 0,
+        intervalMs: 1_000,
+        timeoutMs: 30_000,
+      }),
     );
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // the attack is established
 
@@ -78,10 +104,18 @@ describe('slow unauthenticated bodies do not starve the worker or grow memory', 
     const postedAt = performance.now();
     const answers = await Promise.all(real.map((p) => send(url, p.headers, p.body)));
     expect(answers.map((a) => a.status)).toEqual(real.map(() => 200));
-    while (real.some((p) => !processedAt.has(`<${p.messageId}>`) && !processedAt.has(p.messageId)) && performance.now() - postedAt < 20_000) {
+    while (
+      real.some((p) => !processedAt.has(`<${p.messageId}>`) && !processedAt.has(p.messageId)) &&
+      performance.now() - postedAt < 20_000
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
-    const processedMs = Math.max(...real.map((p) => processedAt.get(`<${p.messageId}>`) ?? processedAt.get(p.messageId) ?? Number.POSITIVE_INFINITY)) - postedAt;
+    const processedMs =
+      Math.max(
+        ...real.map(
+          (p) => processedAt.get(`<${p.messageId}>`) ?? processedAt.get(p.messageId) ?? Number.POSITIVE_INFINITY,
+        ),
+      ) - postedAt;
 
     const trickled = await Promise.all(tricklers);
     const stalled = await Promise.all(stallers);

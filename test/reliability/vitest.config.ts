@@ -20,9 +20,12 @@ export default defineConfig({
     // kills the process — which the crash scenario shows loses nothing. The outage scenario provokes it on
     // purpose, so exactly this error is reported as a warning instead of failing the run; any other is fatal.
     onUnhandledError(error) {
-      const known = error.message?.includes("reading 'write'") && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '');
+      const known =
+        error.message?.includes("reading 'write'") && /postgres[\\/]src[\\/]connection\.js/.test(error.stack ?? '');
       if (!known) return;
-      console.warn(`reliability: known postgres.js crash on a cut connection (porsager/postgres#1208): ${error.message}`);
+      console.warn(
+        `reliability: known postgres.js crash on a cut connection (porsager/postgres#1208): ${error.message}`,
+      );
       return false;
     },
   },

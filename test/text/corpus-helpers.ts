@@ -35,7 +35,10 @@ export function emailFromCase(c: ReplyCase): InboundEmail {
     to: parseAddressList(header(c.headers, 'To') ?? 'inbox@mailroom.example'),
     cc: [],
     replyTo: [],
-    envelope: { from: returnPath === undefined ? null : returnPath.replace(/^<|>$/g, ''), to: ['inbox@mailroom.example'] },
+    envelope: {
+      from: returnPath === undefined ? null : returnPath.replace(/^<|>$/g, ''),
+      to: ['inbox@mailroom.example'],
+    },
     inReplyTo: null,
     references: [],
     text: c.text,

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { emailFromCase, loadCorpus, normalizeVisible } from './corpus-helpers.js';
 
 const corpus = loadCorpus();
-const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+const list = (value: string | undefined) =>
+  value
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 
 describe('reply corpus', () => {
   it('has at least 80 labelled messages, with DSNs from at least 3 MTA styles', () => {
@@ -22,7 +28,10 @@ describe('reply corpus', () => {
   describe('classification', () => {
     for (const c of corpus.filter((c) => c.meta.kind)) {
       it(`${c.name} is ${c.meta.kind}`, () => {
-        const result = emailFromCase(c).classify({ ownDomains: list(c.meta['own-domains']), loopMarkers: ['mailroom-support'] });
+        const result = emailFromCase(c).classify({
+          ownDomains: list(c.meta['own-domains']),
+          loopMarkers: ['mailroom-support'],
+        });
         expect(result.kind, result.reasons.join('; ')).toBe(c.meta.kind);
         if (c.meta.kind !== 'human') expect(result.reasons.length).toBeGreaterThan(0);
       });

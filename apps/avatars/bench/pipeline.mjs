@@ -55,8 +55,14 @@ const variants = {
   async naive(sharp, input) {
     await Promise.all(
       [64, 128, 256, 512].flatMap((size) => {
-        const one = () => sharp(input, { limitInputPixels: 40_000_000 }).rotate().resize(size, size, { fit: 'cover', position: sharp.strategy.attention });
-        return [one().webp({ quality: 82 }).toBuffer(), one().flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer()];
+        const one = () =>
+          sharp(input, { limitInputPixels: 40_000_000 })
+            .rotate()
+            .resize(size, size, { fit: 'cover', position: sharp.strategy.attention });
+        return [
+          one().webp({ quality: 82 }).toBuffer(),
+          one().flatten({ background: '#fff' }).jpeg({ quality: 85 }).toBuffer(),
+        ];
       }),
     );
   },
@@ -79,7 +85,16 @@ async function worker(name, file, iterations) {
     times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
   times.sort((a, b) => a - b);
-  process.stdout.write(JSON.stringify({ median: times[Math.floor(times.length / 2)], min: times[0], p90: times[Math.floor(times.length * 0.9)], idleRssMb, firstRssMb, maxRssMb: mb() }));
+  process.stdout.write(
+    JSON.stringify({
+      median: times[Math.floor(times.length / 2)],
+      min: times[0],
+      p90: times[Math.floor(times.length * 0.9)],
+      idleRssMb,
+      firstRssMb,
+      maxRssMb: mb(),
+    }),
+  );
 }
 
 async function main() {
@@ -93,19 +108,31 @@ async function main() {
     // iPhone-style: portrait orientation tag, so the pipeline has to rotate.
     writeFileSync(file, await sharp(jpeg).withMetadata({ orientation: 6 }).jpeg({ quality: 88 }).toBuffer());
     const meta = await sharp(file).metadata();
-    console.log(`input: ${meta.width}×${meta.height} JPEG, orientation ${meta.orientation}, ${(readFileSync(file).length / 1e6).toFixed(1)} MB; ${iterations} iterations after 2 warm-ups (the first measured for memory); UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 'default'}, sharp concurrency ${sharp.concurrency()}`);
+    console.log(
+      `input: ${meta.width}×${meta.height} JPEG, orientation ${meta.orientation}, ${(readFileSync(file).length / 1e6).toFixed(1)} MB; ${iterations} iterations after 2 warm-ups (the first measured for memory); UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE ?? 'default'}, sharp concurrency ${sharp.concurrency()}`,
+    );
     const results = {};
     for (const name of Object.keys(variants)) {
-      const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--worker', name, file, String(iterations)], { encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), '--worker', name, file, String(iterations)],
+        { encoding: 'utf8' },
+      );
       results[name] = JSON.parse(out);
     }
     const base = results.single.median;
     console.log('');
-    console.log('| variant  | outputs | median ms | min ms | p90 ms | × single | RSS idle MB | peak 1st image MB | peak all runs MB |');
-    console.log('|----------|---------|-----------|--------|--------|----------|-------------|-------------------|------------------|');
+    console.log(
+      '| variant  | outputs | median ms | min ms | p90 ms | × single | RSS idle MB | peak 1st image MB | peak all runs MB |',
+    );
+    console.log(
+      '|----------|---------|-----------|--------|--------|----------|-------------|-------------------|------------------|',
+    );
     const outputs = { single: 1, pipeline: 8, naive: 8 };
     for (const [name, r] of Object.entries(results)) {
-      console.log(`| ${name.padEnd(8)} | ${String(outputs[name]).padStart(7)} | ${r.median.toFixed(1).padStart(9)} | ${r.min.toFixed(1).padStart(6)} | ${r.p90.toFixed(1).padStart(6)} | ${(r.median / base).toFixed(2).padStart(8)} | ${r.idleRssMb.toFixed(0).padStart(11)} | ${r.firstRssMb.toFixed(0).padStart(17)} | ${r.maxRssMb.toFixed(0).padStart(16)} |`);
+      console.log(
+        `| ${name.padEnd(8)} | ${String(outputs[name]).padStart(7)} | ${r.median.toFixed(1).padStart(9)} | ${r.min.toFixed(1).padStart(6)} | ${r.p90.toFixed(1).padStart(6)} | ${(r.median / base).toFixed(2).padStart(8)} | ${r.idleRssMb.toFixed(0).padStart(11)} | ${r.firstRssMb.toFixed(0).padStart(17)} | ${r.maxRssMb.toFixed(0).padStart(16)} |`,
+      );
     }
     const ratio = results.pipeline.median / base;
     console.log('');

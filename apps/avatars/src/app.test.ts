@@ -1,10 +1,26 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Mailroom, PreparedMessage } from '@mailroom/core';
-import { createTestMailroom, inboundRequest, TEST_KEY_PAIR, type TestMailroom, type TestStore } from '@mailroom/core/testing';
+import {
+  createTestMailroom,
+  inboundRequest,
+  TEST_KEY_PAIR,
+  type TestMailroom,
+  type TestStore,
+} from '@mailroom/core/testing';
 import { addressHash } from './domain/secrets.js';
 import { createAvatarsApp } from './index.js';
-import { animatedGif, heicBranded, jpegWithGps, orientedJpeg, pdfDocument, photoJpeg, plainPng, pngBomb, svgWithScript } from './test-support/images.js';
+import {
+  animatedGif,
+  heicBranded,
+  jpegWithGps,
+  orientedJpeg,
+  pdfDocument,
+  photoJpeg,
+  plainPng,
+  pngBomb,
+  svgWithScript,
+} from './test-support/images.js';
 
 const DOMAIN = 'avatars.example.com';
 let t: TestMailroom;
@@ -25,7 +41,12 @@ beforeAll(async () => {
     mailroom,
     store,
     // 1 MB instead of the default 10 MB keeps the oversize post small (the 10 MB default is covered by the pipeline tests).
-    config: { domain: DOMAIN, publicUrl: base, sessionSecret: 'test-session-secret-that-is-long-enough!!', imagePolicy: { maxBytes: 1024 * 1024 } },
+    config: {
+      domain: DOMAIN,
+      publicUrl: base,
+      sessionSecret: 'test-session-secret-that-is-long-enough!!',
+      imagePolicy: { maxBytes: 1024 * 1024 },
+    },
   });
   t.app.route('/', avatars.web);
 });
@@ -38,7 +59,9 @@ type Description = Parameters<typeof inboundRequest>[0];
 
 /** Posts like SendGrid (signed), waits for processing, returns the stored record. */
 async function deliver(description: Description) {
-  const response = await fetch(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${base}/webhooks/sendgrid/parse` }));
+  const response = await fetch(
+    inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${base}/webhooks/sendgrid/parse` }),
+  );
   expect(response.status).toBe(200);
   const { id } = (await response.json()) as { id: string };
   await mailroom.drain();
@@ -47,11 +70,19 @@ async function deliver(description: Description) {
 
 /** Registers and confirms an address through the JSON API; returns the session cookie. */
 async function signUp(address: string): Promise<string> {
-  const register = await fetch(`${base}/api/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ address }) });
+  const register = await fetch(`${base}/api/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ address }),
+  });
   expect(register.status).toBe(202);
   const mail = (await sent()).findLast((m) => m.to[0]!.address === address.toLowerCase());
   const token = /\/confirm\/([0-9a-f]{64})/.exec(mail!.text!)![1];
-  const session = await fetch(`${base}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  const session = await fetch(`${base}/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+  });
   expect(session.status).toBe(200);
   return session.headers.get('set-cookie')!.split(';')[0]!;
 }
@@ -122,8 +153,16 @@ describe('uploading by mail', () => {
 
   it('strips GPS from every stored rendition and keeps the previous avatar for one-click revert', async () => {
     const cookie = await signUp('gps@example.com');
-    await deliver({ from: 'gps@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await plainPng(400, 400, '#00aa00'), 'green.png', 'image/png')] });
-    await deliver({ from: 'gps@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await jpegWithGps(), 'gps.jpg')] });
+    await deliver({
+      from: 'gps@example.com',
+      to: `avatar@${DOMAIN}`,
+      attachments: [photo(await plainPng(400, 400, '#00aa00'), 'green.png', 'image/png')],
+    });
+    await deliver({
+      from: 'gps@example.com',
+      to: `avatar@${DOMAIN}`,
+      attachments: [photo(await jpegWithGps(), 'gps.jpg')],
+    });
     const hash = addressHash('gps@example.com');
     for (const size of [64, 128, 256, 512]) {
       for (const accept of ['image/webp', 'image/jpeg']) {
@@ -133,9 +172,15 @@ describe('uploading by mail', () => {
         expect(body.includes(Buffer.from('GPS-1'))).toBe(false);
       }
     }
-    expect((await me(cookie)).history.map((a) => [a.version, a.current])).toEqual([[2, true], [1, false]]);
+    expect((await me(cookie)).history.map((a) => [a.version, a.current])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
 
-    const revert = await fetch(`${base}/api/revert`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } });
+    const revert = await fetch(`${base}/api/revert`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+    });
     expect(revert.status).toBe(200);
     expect(((await revert.json()) as { current: { version: number } }).current.version).toBe(1);
     const { body } = await avatarBytes(hash, 64);
@@ -143,7 +188,10 @@ describe('uploading by mail', () => {
     expect([data[0], data[1], data[2]]).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
     expect(data[1]!).toBeGreaterThan(150); // green again
     expect(data[0]!).toBeLessThan(40);
-    const again = await fetch(`${base}/api/revert`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } });
+    const again = await fetch(`${base}/api/revert`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+    });
     expect(again.status).toBe(409);
   });
 
@@ -151,7 +199,11 @@ describe('uploading by mail', () => {
     const cookie = await signUp('secret@example.com');
     const { uploadAddress } = await me(cookie);
     delivered.length = 0;
-    const ok = await deliver({ from: 'someone@elsewhere.example', to: uploadAddress, attachments: [photo(await animatedGif(), 'wave.gif', 'image/gif')] });
+    const ok = await deliver({
+      from: 'someone@elsewhere.example',
+      to: uploadAddress,
+      attachments: [photo(await animatedGif(), 'wave.gif', 'image/gif')],
+    });
     expect(ok.status).toBe('delivered');
     expect(ok.route).toBe('avatars-secret-upload');
     expect((await sent())[0]!.to[0]!.address).toBe('secret@example.com'); // the owner is told
@@ -160,10 +212,17 @@ describe('uploading by mail', () => {
     expect(data[0]!).toBeGreaterThan(200); // first frame is red
     expect((await sharp(body).metadata()).pages ?? 1).toBe(1);
 
-    const regenerated = await fetch(`${base}/api/upload-address`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' } });
+    const regenerated = await fetch(`${base}/api/upload-address`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+    });
     const fresh = ((await regenerated.json()) as { uploadAddress: string }).uploadAddress;
     expect(fresh).not.toBe(uploadAddress);
-    const stale = await deliver({ from: 'someone@elsewhere.example', to: uploadAddress, attachments: [photo(await photoJpeg(300, 300))] });
+    const stale = await deliver({
+      from: 'someone@elsewhere.example',
+      to: uploadAddress,
+      attachments: [photo(await photoJpeg(300, 300))],
+    });
     expect(stale.status).toBe('bounced');
     expect(stale.note).toContain('unknown-upload-address');
   });
@@ -190,13 +249,23 @@ describe('uploading by mail', () => {
   });
 
   it('refuses unknown senders politely, at most once a day per address', async () => {
-    const first = await deliver({ from: 'stranger@example.org', to: `avatar@${DOMAIN}`, subject: 'me', attachments: [photo(await photoJpeg(300, 300))] });
+    const first = await deliver({
+      from: 'stranger@example.org',
+      to: `avatar@${DOMAIN}`,
+      subject: 'me',
+      attachments: [photo(await photoJpeg(300, 300))],
+    });
     expect(first.status).toBe('bounced');
     expect(first.note).toBe('not-registered');
     expect(await sent()).toHaveLength(1);
     expect(delivered[0]!.text).toContain('not registered');
     expect(delivered[0]!.headers['Auto-Submitted']).toBe('auto-replied');
-    const second = await deliver({ from: 'Stranger@Example.org', to: `avatar@${DOMAIN}`, subject: 'me again', attachments: [photo(await photoJpeg(300, 300))] });
+    const second = await deliver({
+      from: 'Stranger@Example.org',
+      to: `avatar@${DOMAIN}`,
+      subject: 'me again',
+      attachments: [photo(await photoJpeg(300, 300))],
+    });
     expect(second.status).toBe('bounced');
     expect(second.note).toContain('refusal already sent');
     expect(await sent()).toHaveLength(1);
@@ -269,7 +338,11 @@ describe('uploading by mail', () => {
 describe('GET /avatar/<hash>', () => {
   it('serves the nearest size with ETag, Cache-Control and 304, WebP or JPEG by Accept, and a default', async () => {
     await signUp('etag@example.com');
-    await deliver({ from: 'etag@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(800, 800))] });
+    await deliver({
+      from: 'etag@example.com',
+      to: `avatar@${DOMAIN}`,
+      attachments: [photo(await photoJpeg(800, 800))],
+    });
     const hash = addressHash(' ETag@Example.com ');
     const webp = await fetch(`${base}/avatar/${hash}?s=100`, { headers: { accept: 'image/avif,image/webp,*/*' } });
     expect(webp.status).toBe(200);
@@ -279,7 +352,9 @@ describe('GET /avatar/<hash>', () => {
     expect((await sharp(Buffer.from(await webp.arrayBuffer())).metadata()).width).toBe(128);
     const etag = webp.headers.get('etag')!;
     expect(etag).toMatch(/^"a\d+-128-webp"$/);
-    const cached = await fetch(`${base}/avatar/${hash}?s=100`, { headers: { accept: 'image/webp', 'if-none-match': `W/"x", ${etag}` } });
+    const cached = await fetch(`${base}/avatar/${hash}?s=100`, {
+      headers: { accept: 'image/webp', 'if-none-match': `W/"x", ${etag}` },
+    });
     expect(cached.status).toBe(304);
     expect(cached.headers.get('etag')).toBe(etag);
     expect((await cached.arrayBuffer()).byteLength).toBe(0);
@@ -287,7 +362,9 @@ describe('GET /avatar/<hash>', () => {
     const jpeg = await fetch(`${base}/avatar/${hash}?s=2048`, { headers: { accept: 'image/png,image/*;q=0.8' } });
     expect(jpeg.headers.get('content-type')).toBe('image/jpeg');
     expect((await sharp(Buffer.from(await jpeg.arrayBuffer())).metadata()).width).toBe(512);
-    expect((await fetch(`${base}/avatar/${hash}.jpg`, { headers: { accept: 'image/webp' } })).headers.get('content-type')).toBe('image/jpeg');
+    expect(
+      (await fetch(`${base}/avatar/${hash}.jpg`, { headers: { accept: 'image/webp' } })).headers.get('content-type'),
+    ).toBe('image/jpeg');
 
     const nobody = addressHash('nobody@example.com');
     const fallback = await fetch(`${base}/avatar/${nobody}?s=64`);
@@ -330,14 +407,30 @@ describe('profile pages', () => {
     expect(html).toMatch(/avatar\+[0-9a-f]{24}@avatars\.example\.com/);
     expect(html).toContain('No avatar yet');
     // The token is single-use; a cross-site form post is refused.
-    const reuse = await fetch(`${base}/confirm`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: `token=${token}` });
+    const reuse = await fetch(`${base}/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+      body: `token=${token}`,
+    });
     expect(reuse.status).toBe(400);
-    const forged = await fetch(`${base}/profile/revert`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example', cookie: cookie.split(';')[0]! } });
+    const forged = await fetch(`${base}/profile/revert`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://evil.example',
+        cookie: cookie.split(';')[0]!,
+      },
+    });
     expect(forged.status).toBe(403);
     expect((await fetch(`${base}/api/me`)).status).toBe(401);
     // API calls without a JSON content type are treated like cross-site form posts.
-    expect((await fetch(`${base}/api/revert`, { method: 'POST', headers: { cookie: cookie.split(';')[0]! } })).status).toBe(403);
-    const signOut = await fetch(`${base}/api/session`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
+    expect(
+      (await fetch(`${base}/api/revert`, { method: 'POST', headers: { cookie: cookie.split(';')[0]! } })).status,
+    ).toBe(403);
+    const signOut = await fetch(`${base}/api/session`, {
+      method: 'DELETE',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(signOut.status).toBe(204);
     expect(signOut.headers.get('set-cookie')).toMatch(/avatars_session=;/);
   });
@@ -348,7 +441,11 @@ describe('profile pages', () => {
     expect(home.headers.get('content-security-policy')).toContain("form-action 'self'");
     const cookie = await signUp('replay@example.com');
     expect((await fetch(`${base}/api/me`, { headers: { cookie } })).status).toBe(200);
-    const logout = await fetch(`${base}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' } });
+    const logout = await fetch(`${base}/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(logout.status).toBe(303);
     expect((await fetch(`${base}/api/me`, { headers: { cookie } })).status).toBe(401);
     expect((await fetch(`${base}/profile`, { headers: { cookie }, redirect: 'manual' })).status).toBe(303);
@@ -359,27 +456,56 @@ describe('senders, loops and replays', () => {
   const FORGED = { dkim: 'none', spf: 'fail' };
 
   it('answers no unauthenticated stranger, at either address (no backscatter)', async () => {
-    const shared = await deliver({ from: 'victim@example.net', to: `avatar@${DOMAIN}`, subject: 'Buy now', ...FORGED, attachments: [photo(await photoJpeg(300, 300))] });
-    expect(shared).toMatchObject({ status: 'bounced', note: 'not-registered (sender not authenticated: not answered)' });
-    const secret = await deliver({ from: 'victim@example.net', to: `avatar+0123456789abcdef01234567@${DOMAIN}`, ...FORGED });
-    expect(secret).toMatchObject({ status: 'bounced', note: 'unknown-upload-address (sender not authenticated: not answered)' });
+    const shared = await deliver({
+      from: 'victim@example.net',
+      to: `avatar@${DOMAIN}`,
+      subject: 'Buy now',
+      ...FORGED,
+      attachments: [photo(await photoJpeg(300, 300))],
+    });
+    expect(shared).toMatchObject({
+      status: 'bounced',
+      note: 'not-registered (sender not authenticated: not answered)',
+    });
+    const secret = await deliver({
+      from: 'victim@example.net',
+      to: `avatar+0123456789abcdef01234567@${DOMAIN}`,
+      ...FORGED,
+    });
+    expect(secret).toMatchObject({
+      status: 'bounced',
+      note: 'unknown-upload-address (sender not authenticated: not answered)',
+    });
     expect(await sent()).toEqual([]);
   });
 
   it('answers a subject that decodes to CR/LF with a one-line subject, and updates the avatar', async () => {
     await signUp('crlf@example.com');
     delivered.length = 0;
-    const record = await deliver({ mode: 'raw', from: 'crlf@example.com', to: `avatar@${DOMAIN}`, subject: 'me\r\nBcc: other@example.net', attachments: [photo(await photoJpeg(300, 300))] });
+    const record = await deliver({
+      mode: 'raw',
+      from: 'crlf@example.com',
+      to: `avatar@${DOMAIN}`,
+      subject: 'me\r\nBcc: other@example.net',
+      attachments: [photo(await photoJpeg(300, 300))],
+    });
     expect(record.status).toBe('delivered');
     const mails = await sent();
-    expect(mails.map((m) => [m.subject, m.to[0]!.address, m.bcc.length])).toEqual([['Re: me Bcc: other@example.net', 'crlf@example.com', 0]]);
+    expect(mails.map((m) => [m.subject, m.to[0]!.address, m.bcc.length])).toEqual([
+      ['Re: me Bcc: other@example.net', 'crlf@example.com', 0],
+    ]);
   });
 
   it('stops answering an auto-responder that does not mark its mail after 3 answers (8 rounds)', async () => {
     await signUp('away@example.com');
     delivered.length = 0;
     for (let round = 1; round <= 8; round++) {
-      await deliver({ from: 'away@example.com', to: `avatar@${DOMAIN}`, subject: `Re: Your avatar was not changed`, text: `Thanks for your mail (${round}), I will answer soon.` });
+      await deliver({
+        from: 'away@example.com',
+        to: `avatar@${DOMAIN}`,
+        subject: `Re: Your avatar was not changed`,
+        text: `Thanks for your mail (${round}), I will answer soon.`,
+      });
     }
     expect(await sent()).toHaveLength(3);
   });
@@ -388,11 +514,29 @@ describe('senders, loops and replays', () => {
     const cookie = await signUp('replayed@example.com');
     delivered.length = 0;
     const rows = [
-      await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(300, 300))] }),
-      await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, subject: 'Out of office', headers: { 'Auto-Submitted': 'auto-replied' } }),
+      await deliver({
+        from: 'replayed@example.com',
+        to: `avatar@${DOMAIN}`,
+        attachments: [photo(await photoJpeg(300, 300))],
+      }),
+      await deliver({
+        from: 'replayed@example.com',
+        to: `avatar@${DOMAIN}`,
+        subject: 'Out of office',
+        headers: { 'Auto-Submitted': 'auto-replied' },
+      }),
       await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, subject: 'nothing attached' }),
-      await deliver({ from: 'newcomer@example.com', to: `avatar@${DOMAIN}`, attachments: [photo(await photoJpeg(300, 300))] }),
-      await deliver({ from: 'replayed@example.com', to: `avatar@${DOMAIN}`, ...FORGED, attachments: [photo(await photoJpeg(300, 300))] }),
+      await deliver({
+        from: 'newcomer@example.com',
+        to: `avatar@${DOMAIN}`,
+        attachments: [photo(await photoJpeg(300, 300))],
+      }),
+      await deliver({
+        from: 'replayed@example.com',
+        to: `avatar@${DOMAIN}`,
+        ...FORGED,
+        attachments: [photo(await photoJpeg(300, 300))],
+      }),
     ];
     expect(rows.map((r) => r.status)).toEqual(['delivered', 'ignored', 'bounced', 'bounced', 'bounced']);
     const before = { mails: (await sent()).length, history: (await me(cookie)).history };

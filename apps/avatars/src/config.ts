@@ -38,9 +38,11 @@ export type AvatarsConfigInput = Partial<Omit<AvatarsConfig, 'imagePolicy' | 'fr
 
 export function resolveConfig(input: AvatarsConfigInput): AvatarsConfig {
   const domain = (input.domain ?? 'avatars.example.com').toLowerCase();
-  if (!input.sessionSecret || input.sessionSecret.length < 32) throw new MailroomConfigurationError('sessionSecret (AVATARS_SESSION_SECRET) must be at least 32 characters');
+  if (!input.sessionSecret || input.sessionSecret.length < 32)
+    throw new MailroomConfigurationError('sessionSecret (AVATARS_SESSION_SECRET) must be at least 32 characters');
   const uploadLocalPart = (input.uploadLocalPart ?? 'avatar').toLowerCase();
-  if (!/^[a-z0-9._-]+$/.test(uploadLocalPart)) throw new MailroomConfigurationError(`invalid uploadLocalPart ${JSON.stringify(uploadLocalPart)}`);
+  if (!/^[a-z0-9._-]+$/.test(uploadLocalPart))
+    throw new MailroomConfigurationError(`invalid uploadLocalPart ${JSON.stringify(uploadLocalPart)}`);
   const publicUrl = (input.publicUrl ?? 'http://localhost:3000').replace(/(^|[^/])\/+$/, '$1');
   new URL(publicUrl); // throws on a malformed URL
   const production = input.production ?? process.env.NODE_ENV === 'production';
@@ -70,7 +72,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): AvatarsConf
     const value = env[name];
     if (value === undefined || value === '') return undefined;
     const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new MailroomConfigurationError(`${name} must be a positive number`);
+    if (!Number.isFinite(parsed) || parsed <= 0)
+      throw new MailroomConfigurationError(`${name} must be a positive number`);
     return parsed;
   };
   const maxBytes = number('AVATARS_MAX_BYTES');

@@ -15,7 +15,13 @@
 import { Hono } from 'hono';
 import { createAppKit, kitDeployment, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import type { Mailroom, Store } from '@mailroom/core';
-import { basePathOf, resolveConfig, sharedUploadAddress, type AvatarsConfig, type AvatarsConfigInput } from './config.js';
+import {
+  basePathOf,
+  resolveConfig,
+  sharedUploadAddress,
+  type AvatarsConfig,
+  type AvatarsConfigInput,
+} from './config.js';
 import { avatarsMigrations } from './db/index.js';
 import { renderDefaultAvatar } from './images/index.js';
 import { registerMailRoutes } from './mail/routes.js';

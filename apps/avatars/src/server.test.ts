@@ -34,12 +34,19 @@ it('serves the web side under the public URL path and accepts Inbound Parse post
   expect(avatar.status).toBe(200);
   expect(avatar.headers.get('etag')).toBe('"default-128-jpeg"');
   expect((await fetch(`${base}/pictures`)).status).toBe(200);
-  const post = await fetch(inboundRequest({ from: 'x@example.com', to: 'avatar@avatars.example.com' }, { url: `${base}/webhooks/sendgrid/parse` }));
+  const post = await fetch(
+    inboundRequest(
+      { from: 'x@example.com', to: 'avatar@avatars.example.com' },
+      { url: `${base}/webhooks/sendgrid/parse` },
+    ),
+  );
   expect(post.status).toBe(200);
 });
 
 it('refuses to start without a way to authenticate SendGrid', () => {
   expect(() => securityFromEnv({})).toThrow(/SENDGRID_PARSE_PUBLIC_KEY/);
   expect(securityFromEnv({ SENDGRID_PARSE_PUBLIC_KEY: 'a,b' }).security.publicKeys).toEqual(['a', 'b']);
-  expect(securityFromEnv({ SENDGRID_PARSE_BASIC: 'u:p:q' }).security.basic).toEqual([{ username: 'u', password: 'p:q' }]);
+  expect(securityFromEnv({ SENDGRID_PARSE_BASIC: 'u:p:q' }).security.basic).toEqual([
+    { username: 'u', password: 'p:q' },
+  ]);
 });

@@ -9,7 +9,10 @@ import { createAvatarsApp } from './index.js';
 export async function main(env: Env = process.env): Promise<{ close(): Promise<void>; port: number }> {
   const config = configFromEnv(env);
   const settings = standaloneFromEnv(env);
-  const { store, transport, mailroom } = await openStandalone(settings, env, { from: config.from, domain: config.domain });
+  const { store, transport, mailroom } = await openStandalone(settings, env, {
+    from: config.from,
+    domain: config.domain,
+  });
   const avatars = await createAvatarsApp({ mailroom, store, config });
   return serveStandalone({
     store,
@@ -19,7 +22,13 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
     port: settings.port,
     hostname: env.HOST ?? '0.0.0.0',
     cookies: config,
-    announce: { event: 'avatars.listening', publicUrl: config.publicUrl, upload: `${config.uploadLocalPart}@${config.domain}`, transport: transport.name, database: store.dialect },
+    announce: {
+      event: 'avatars.listening',
+      publicUrl: config.publicUrl,
+      upload: `${config.uploadLocalPart}@${config.domain}`,
+      transport: transport.name,
+      database: store.dialect,
+    },
   });
 }
 

@@ -53,11 +53,18 @@ export class BlogConfigError extends Error {
 }
 
 export function resolveConfig(input: BlogConfigInput | BlogConfig): BlogConfig {
-  if ('basePath' in input && 'media' in input && 'now' in input && typeof input.now === 'function' && 'postsPerPage' in input) {
+  if (
+    'basePath' in input &&
+    'media' in input &&
+    'now' in input &&
+    typeof input.now === 'function' &&
+    'postsPerPage' in input
+  ) {
     return input as BlogConfig;
   }
   const domain = input.domain?.trim().toLowerCase();
-  if (!domain || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain)) throw new BlogConfigError(`domain "${input.domain}" is not a domain name`);
+  if (!domain || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain))
+    throw new BlogConfigError(`domain "${input.domain}" is not a domain name`);
   let url: URL;
   try {
     url = new URL(input.publicUrl);
@@ -70,12 +77,14 @@ export function resolveConfig(input: BlogConfigInput | BlogConfig): BlogConfig {
     throw new BlogConfigError('at least one signing key with a secret of 16+ characters is required');
   }
   const local = (input.postingLocalPart ?? 'post').toLowerCase();
-  if (!/^[a-z0-9][a-z0-9._-]*$/.test(local) || local === 'reply') throw new BlogConfigError(`postingLocalPart "${local}" is not usable`);
+  if (!/^[a-z0-9][a-z0-9._-]*$/.test(local) || local === 'reply')
+    throw new BlogConfigError(`postingLocalPart "${local}" is not usable`);
   const timeZone = input.timeZone ?? 'UTC';
   if (!isTimeZone(timeZone)) throw new BlogConfigError(`timeZone "${timeZone}" is not an IANA time zone`);
   const postsPerPage = input.postsPerPage ?? 10;
   const production = input.production ?? process.env.NODE_ENV === 'production';
-  if (!Number.isInteger(postsPerPage) || postsPerPage < 1 || postsPerPage > 100) throw new BlogConfigError('postsPerPage must be 1-100');
+  if (!Number.isInteger(postsPerPage) || postsPerPage < 1 || postsPerPage > 100)
+    throw new BlogConfigError('postsPerPage must be 1-100');
   return {
     domain,
     publicUrl: `${url.origin}${basePath}`,

@@ -69,6 +69,12 @@ export { resolveConfig, postingAddress, plainPostingAddress, postUrl, BlogConfig
 export type { BlogConfig, BlogConfigInput } from './config.js';
 export type { MailOutcome } from './mail/index.js';
 export { blogMigrations } from './db/index.js';
-export { createAuthor, upsertAuthor, hasAdmin, regeneratePostingAddress, setPostingAddressRevoked } from './domain/authors.js';
+export {
+  createAuthor,
+  upsertAuthor,
+  hasAdmin,
+  regeneratePostingAddress,
+  setPostingAddressRevoked,
+} from './domain/authors.js';
 export { buildContent } from './content/pipeline.js';
 export * as blogSchema from './db/schema.js';

@@ -26,7 +26,14 @@ describe('configFromEnv', () => {
       BLOG_ADMIN_PASSWORD: 'long enough password',
     });
     expect(settings.port).toBe(8080);
-    expect(settings.app).toMatchObject({ domain: 'blog.example.com', publicUrl: 'https://example.com/blog', title: 'Notes', allowPlainAddress: false, timeZone: 'Europe/Paris', postsPerPage: 5 });
+    expect(settings.app).toMatchObject({
+      domain: 'blog.example.com',
+      publicUrl: 'https://example.com/blog',
+      title: 'Notes',
+      allowPlainAddress: false,
+      timeZone: 'Europe/Paris',
+      postsPerPage: 5,
+    });
     expect(settings.store).toEqual({ databaseUrl: 'postgres://db/blog' });
     expect(settings.admin).toEqual({ email: 'ann@example.com', name: 'Admin' });
   });
@@ -35,7 +42,9 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ ...BASE_ENV, BLOG_DOMAIN: '' })).toThrow(/BLOG_DOMAIN is required/);
     expect(() => configFromEnv({ ...BASE_ENV, BLOG_SECRET: 'short' })).toThrow(/at least 32/);
     expect(() => configFromEnv({ ...BASE_ENV, SENDGRID_PARSE_PUBLIC_KEY: undefined })).toThrow(EnvError);
-    expect(configFromEnv({ ...BASE_ENV, SENDGRID_PARSE_PUBLIC_KEY: undefined, MAILROOM_INSECURE: '1' }).security).toEqual({ insecure: true });
+    expect(
+      configFromEnv({ ...BASE_ENV, SENDGRID_PARSE_PUBLIC_KEY: undefined, MAILROOM_INSECURE: '1' }).security,
+    ).toEqual({ insecure: true });
     expect(() => configFromEnv({ ...BASE_ENV, BLOG_ALLOW_PLAIN_ADDRESS: 'maybe' })).toThrow(/must be 1 or 0/);
   });
 });
@@ -69,7 +78,7 @@ describe('standalone server', () => {
 
   it('serves the blog under its base path and publishes mail posted to the webhook', async () => {
     expect(await (await fetch(`${origin}/healthz`)).json()).toEqual({ status: 'ok' });
-      expect(await (await fetch(`${origin}/readyz`)).json()).toMatchObject({ status: 'ready' });
+    expect(await (await fetch(`${origin}/readyz`)).json()).toMatchObject({ status: 'ready' });
     const root = await fetch(`${origin}/`, { redirect: 'manual' });
     expect(root.headers.get('location')).toBe('/blog');
     expect(await (await fetch(`${origin}/blog`)).text()).toContain('Standalone Notes');
@@ -77,7 +86,10 @@ describe('standalone server', () => {
     const auth = `Basic ${Buffer.from('ann@writers.test:ann password 123').toString('base64')}`;
     const me = await (await fetch(`${origin}/blog/api/me`, { headers: { authorization: auth } })).json();
     const posted = await fetch(
-      inboundRequest({ from: 'Ann <ann@writers.test>', to: me.postingAddress, subject: 'Hello standalone', text: 'It *works*.' }, { sign: TEST_KEY_PAIR, url: `${origin}/webhooks/sendgrid/parse` }),
+      inboundRequest(
+        { from: 'Ann <ann@writers.test>', to: me.postingAddress, subject: 'Hello standalone', text: 'It *works*.' },
+        { sign: TEST_KEY_PAIR, url: `${origin}/webhooks/sendgrid/parse` },
+      ),
     );
     expect(posted.status).toBe(200);
     let items: Array<{ title: string; html: string }> = [];

@@ -2,7 +2,19 @@
  * Standalone blog: `npm start -w apps/blog`. Configuration from the environment (table in README.md).
  * Embedded PGlite by default (under MAILROOM_DATA_DIR, default `.mailroom`), PostgreSQL with DATABASE_URL.
  */
-import { createFirstAccount, EnvError, openStandalone, portFromEnv, requireEnv, runIfEntry, serveStandalone, signingKeysFromEnv, standaloneFromEnv, type Env, type StandaloneSettings } from '@mailroom/app-kit';
+import {
+  createFirstAccount,
+  EnvError,
+  openStandalone,
+  portFromEnv,
+  requireEnv,
+  runIfEntry,
+  serveStandalone,
+  signingKeysFromEnv,
+  standaloneFromEnv,
+  type Env,
+  type StandaloneSettings,
+} from '@mailroom/app-kit';
 import { authorByEmail } from './domain/authors.js';
 import { createAuthor, createBlogApp, resolveConfig, type BlogApp, type BlogConfigInput } from './index.js';
 
@@ -53,7 +65,10 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
 export async function main(env: Env = process.env): Promise<{ port: number; close(): Promise<void> }> {
   const settings = configFromEnv(env);
   const config = resolveConfig(settings.app);
-  const { store, transport, mailroom } = await openStandalone(settings, settings.env, { from: { address: config.fromAddress, name: config.title }, domain: config.domain });
+  const { store, transport, mailroom } = await openStandalone(settings, settings.env, {
+    from: { address: config.fromAddress, name: config.title },
+    domain: config.domain,
+  });
   const blog = await createBlogApp({ mailroom, store, config });
   await createFirstAdmin(blog, settings);
   return serveStandalone({

@@ -86,7 +86,8 @@ function parseMaxAge(value: string | undefined): number | null {
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): DemoConfig {
   const development = env.NODE_ENV !== 'production';
   const port = Number(env.PORT ?? 3000);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new DemoConfigError(`PORT=${env.PORT} is not a port number`);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new DemoConfigError(`PORT=${env.PORT} is not a port number`);
   const publicUrl = env.PUBLIC_URL?.trim().replace(/(^|[^/])\/+$/, '$1') || null;
   if (publicUrl) {
     try {
@@ -97,7 +98,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
   const secret = env.MAILROOM_SECRET?.trim() || null;
   if (secret && secret.length < 32) throw new DemoConfigError('MAILROOM_SECRET must be at least 32 characters');
-  if (!development && !secret) throw new DemoConfigError('MAILROOM_SECRET is required in production (32+ random characters)');
+  if (!development && !secret)
+    throw new DemoConfigError('MAILROOM_SECRET is required in production (32+ random characters)');
 
   const parse = {
     publicKeys: list(env.SENDGRID_PARSE_PUBLIC_KEY),
@@ -105,7 +107,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     maxAgeSeconds: parseMaxAge(env.SENDGRID_PARSE_MAX_AGE_SECONDS),
   };
   if (parse.maxAgeSeconds !== null && parse.publicKeys.length === 0) {
-    throw new DemoConfigError('SENDGRID_PARSE_MAX_AGE_SECONDS needs SENDGRID_PARSE_PUBLIC_KEY (it bounds the signed timestamp)');
+    throw new DemoConfigError(
+      'SENDGRID_PARSE_MAX_AGE_SECONDS needs SENDGRID_PARSE_PUBLIC_KEY (it bounds the signed timestamp)',
+    );
   }
   if (!development && parse.publicKeys.length === 0 && parse.basic.length === 0) {
     throw new DemoConfigError(
@@ -115,7 +119,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const consolePassword = env.CONSOLE_PASSWORD || null;
   // The console is the whole inbox and outbox: in production its password follows the accounts' policy (12+
   // characters, never a published one).
-  const consoleProblem = consolePassword && !development ? passwordProblem(consolePassword, forbiddenPasswords(true)) : null;
+  const consoleProblem =
+    consolePassword && !development ? passwordProblem(consolePassword, forbiddenPasswords(true)) : null;
   if (consoleProblem) throw new DemoConfigError(`CONSOLE_PASSWORD: ${consoleProblem}`);
   return {
     development,

@@ -46,7 +46,9 @@ function generatePair(): StoredPair {
 function isStoredKeys(value: unknown): value is StoredKeys {
   const v = value as StoredKeys | null;
   const pair = (p: StoredPair | undefined) => typeof p?.publicKey === 'string' && typeof p.privateKeyPem === 'string';
-  return !!v && v.version === 1 && pair(v.parse) && pair(v.events) && typeof v.secret === 'string' && v.secret.length >= 32;
+  return (
+    !!v && v.version === 1 && pair(v.parse) && pair(v.events) && typeof v.secret === 'string' && v.secret.length >= 32
+  );
 }
 
 export async function loadDevKeys(dataDir: string): Promise<DevKeys> {
@@ -55,13 +57,19 @@ export async function loadDevKeys(dataDir: string): Promise<DevKeys> {
   let created = false;
   try {
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (!isStoredKeys(parsed)) throw new Error(`${file} is not a Mailroom dev-keys file; move it away to generate new keys`);
+    if (!isStoredKeys(parsed))
+      throw new Error(`${file} is not a Mailroom dev-keys file; move it away to generate new keys`);
     stored = parsed;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (!stored) {
-    stored = { version: 1, parse: generatePair(), events: generatePair(), secret: randomBytes(32).toString('base64url') };
+    stored = {
+      version: 1,
+      parse: generatePair(),
+      events: generatePair(),
+      secret: randomBytes(32).toString('base64url'),
+    };
     await mkdir(dataDir, { recursive: true });
     // Write then rename, so a crash never leaves half a file behind.
     const temporary = `${file}.${process.pid}.tmp`;
@@ -69,6 +77,9 @@ export async function loadDevKeys(dataDir: string): Promise<DevKeys> {
     await rename(temporary, file);
     created = true;
   }
-  const pair = (p: StoredPair): SigningKeyPair => ({ publicKey: p.publicKey, privateKey: createPrivateKey(p.privateKeyPem) });
+  const pair = (p: StoredPair): SigningKeyPair => ({
+    publicKey: p.publicKey,
+    privateKey: createPrivateKey(p.privateKeyPem),
+  });
   return { parse: pair(stored.parse), events: pair(stored.events), secret: stored.secret, file, created };
 }

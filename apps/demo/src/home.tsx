@@ -25,9 +25,9 @@ export function HomePage(props: HomeProps) {
     <Page title="Mailroom demo" app={{ name: 'Mailroom demo', home: '/', base: '' }} nav={nav} suite={false}>
       <PageHead title="Mailroom demo" />
       <p>
-        Sample apps that receive email through SendGrid's Inbound Parse Webhook, on one server. Write to the addresses below from the
-        console's Compose form (it posts to <code>/webhooks/sendgrid/parse</code> exactly as SendGrid would), then follow the mail
-        through the Inbox, the apps and the Outbox.
+        Sample apps that receive email through SendGrid's Inbound Parse Webhook, on one server. Write to the addresses
+        below from the console's Compose form (it posts to <code>/webhooks/sendgrid/parse</code> exactly as SendGrid
+        would), then follow the mail through the Inbox, the apps and the Outbox.
       </p>
       {props.consoleEnabled ? null : (
         <Flash kind="warn">The developer console is off (production without CONSOLE_PASSWORD).</Flash>
@@ -99,10 +99,15 @@ export function bannerText(props: HomeProps & { url: string }): string {
   for (const app of props.apps) {
     lines.push(`  ${app.title.padEnd(8)} ${props.url}${app.mountPath}/`);
     for (const a of app.addresses) lines.push(`    write to ${a.address}: ${a.description}`);
-    for (const l of app.logins) lines.push(`    sign in ${props.url}${l.url} as ${l.username}${l.password ? ` / ${l.password}` : ''}`);
+    for (const l of app.logins)
+      lines.push(`    sign in ${props.url}${l.url} as ${l.username}${l.password ? ` / ${l.password}` : ''}`);
   }
   lines.push('');
-  lines.push(props.consoleEnabled ? `  Console  ${props.url}/console/compose (try-it links on ${props.url}/)` : '  Console  off (set CONSOLE_PASSWORD to enable)');
+  lines.push(
+    props.consoleEnabled
+      ? `  Console  ${props.url}/console/compose (try-it links on ${props.url}/)`
+      : '  Console  off (set CONSOLE_PASSWORD to enable)',
+  );
   lines.push(`  Webhooks POST ${props.url}/webhooks/sendgrid/parse · POST ${props.url}/webhooks/sendgrid/events`);
   for (const line of props.security) lines.push(`  Security ${line}`);
   lines.push(`  Mail     ${props.transport}`, `  Database ${props.database}`);

@@ -8,7 +8,17 @@ import { serve, type Http2Bindings, type HttpBindings, type ServerType } from '@
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
 import { DEMO_PASSWORD } from './apps/types.js';
-import { firstPassword, hostAllowlist, kitAssets, LOCAL_HOSTS, notFoundHandler, runIfEntry, secureCookieWarning, securityHeaders, suiteNav } from '@mailroom/app-kit';
+import {
+  firstPassword,
+  hostAllowlist,
+  kitAssets,
+  LOCAL_HOSTS,
+  notFoundHandler,
+  runIfEntry,
+  secureCookieWarning,
+  securityHeaders,
+  suiteNav,
+} from '@mailroom/app-kit';
 import {
   createMailroom,
   openStore,
@@ -74,7 +84,9 @@ export function planSecurity(config: DemoConfig, devKeys: DevKeys): SecurityPlan
   const { publicKeys, basic, maxAgeSeconds } = config.parse;
   if (publicKeys.length) {
     parse.publicKeys = config.development ? [...publicKeys, devKeys.parse.publicKey] : publicKeys;
-    description.push(`Parse: signed posts (${publicKeys.length} configured key(s)${config.development ? ' + the console dev key' : ''})`);
+    description.push(
+      `Parse: signed posts (${publicKeys.length} configured key(s)${config.development ? ' + the console dev key' : ''})`,
+    );
     if (maxAgeSeconds !== null) {
       parse.maxTimestampAgeSeconds = maxAgeSeconds;
       description.push(`Parse: signed timestamps within ${maxAgeSeconds} s (SENDGRID_PARSE_MAX_AGE_SECONDS)`);
@@ -94,12 +106,20 @@ export function planSecurity(config: DemoConfig, devKeys: DevKeys): SecurityPlan
 
   let events: SecurityPlan['events'];
   if (config.events.publicKeys.length) {
-    events = { publicKeys: config.development ? [...config.events.publicKeys, devKeys.events.publicKey] : config.events.publicKeys };
-    description.push(`Events: signed posts (${config.events.publicKeys.length} configured key(s)${config.development ? ' + the console dev key' : ''})`);
+    events = {
+      publicKeys: config.development
+        ? [...config.events.publicKeys, devKeys.events.publicKey]
+        : config.events.publicKeys,
+    };
+    description.push(
+      `Events: signed posts (${config.events.publicKeys.length} configured key(s)${config.development ? ' + the console dev key' : ''})`,
+    );
   } else if (config.development) {
     events = { insecure: true };
     description.push('Events: INSECURE development mode (no SENDGRID_EVENTS_PUBLIC_KEY)');
-    warnings.push('WARNING: the Event Webhook accepts unsigned posts. Set SENDGRID_EVENTS_PUBLIC_KEY before exposing this server.');
+    warnings.push(
+      'WARNING: the Event Webhook accepts unsigned posts. Set SENDGRID_EVENTS_PUBLIC_KEY before exposing this server.',
+    );
   } else {
     events = null;
     description.push('Events: off (set SENDGRID_EVENTS_PUBLIC_KEY)');
@@ -119,7 +139,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const first = firstPassword(options.env ?? process.env, 'MAILROOM_ADMIN_PASSWORD', !config.development);
   const accountPassword = (who: string) => (config.development && config.seed ? DEMO_PASSWORD : first.take(who));
   const secret = config.secret ?? devKeys.secret;
-  const secretFor = (purpose: string) => createHmac('sha256', secret).update(`mailroom-demo:${purpose}`).digest('base64url');
+  const secretFor = (purpose: string) =>
+    createHmac('sha256', secret).update(`mailroom-demo:${purpose}`).digest('base64url');
 
   const listening = await listenFirst(config);
   const url = config.publicUrl ?? `http://localhost:${listening.port}`;
@@ -131,15 +152,25 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     await store.migrate(demoMigrations);
     const mailroom = demoMailroom(store, config, plan, secretFor);
     const root = webhookRoot(mailroom, config);
-    const apps = await mountApps(root, options.modules ?? demoAppModules, { mailroom, store, config, url, secretFor, accountPassword });
+    const apps = await mountApps(root, options.modules ?? demoAppModules, {
+      mailroom,
+      store,
+      config,
+      url,
+      secretFor,
+      accountPassword,
+    });
     const home: HomeProps = {
       apps,
       consoleEnabled: config.console.enabled,
       security: plan.description,
-      transport: config.sendgridApiKey ? 'SendGrid v3 Mail Send (SENDGRID_API_KEY)' : 'outbox only (nothing leaves this machine; see the console Outbox)',
+      transport: config.sendgridApiKey
+        ? 'SendGrid v3 Mail Send (SENDGRID_API_KEY)'
+        : 'outbox only (nothing leaves this machine; see the console Outbox)',
       database: store.dialect === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`,
     };
-    if (config.console.enabled) root.route('/console', await demoConsole({ root, store, mailroom, apps, config, devKeys, url, secretFor }));
+    if (config.console.enabled)
+      root.route('/console', await demoConsole({ root, store, mailroom, apps, config, devKeys, url, secretFor }));
     root.get('/', securityHeaders(), (c) => c.html(HomePage(home)));
     // Liveness and readiness (database answers, migrations applied, worker not shutting down), as in every app.
     root.route('/', healthRoutes(mailroom, { migrationSets: [demoMigrations] }));
@@ -154,7 +185,11 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     listening.answer((request, env) => root.fetch(request, env));
 
     for (const line of plan.warnings) warn(line);
-    const cookieWarning = secureCookieWarning({ production: !config.development, publicUrl: url, secureCookies: !config.development });
+    const cookieWarning = secureCookieWarning({
+      production: !config.development,
+      publicUrl: url,
+      secureCookies: !config.development,
+    });
     if (cookieWarning) warn(cookieWarning);
     const banner = [bannerText({ ...home, url }), ...first.announcement().map((line) => `  ${line}`)].join('\n');
     print(banner);
@@ -190,10 +225,13 @@ type FetchHandler = (request: Request, env: HttpBindings | Http2Bindings) => Res
  * Listen first (a port of 0 is only known afterwards, and links in mail need the URL); answer 503 until ready.
  * The node-server bindings (env.incoming) travel along: app-kit's throttle reads the client's address from them.
  */
-async function listenFirst(config: DemoConfig): Promise<{ port: number; answer(handler: FetchHandler): void; close(): Promise<void> }> {
+async function listenFirst(
+  config: DemoConfig,
+): Promise<{ port: number; answer(handler: FetchHandler): void; close(): Promise<void> }> {
   let handler: FetchHandler | null = null;
   const server: ServerType = serve({
-    fetch: (request, env) => (handler ? handler(request, env) : new Response('starting', { status: 503, headers: { 'retry-after': '1' } })),
+    fetch: (request, env) =>
+      handler ? handler(request, env) : new Response('starting', { status: 503, headers: { 'retry-after': '1' } }),
     port: config.port,
     hostname: config.host,
     serverOptions: serverTimeoutOptions(), // Node's 300 s requestTimeout would let a trickling post live that long
@@ -223,11 +261,18 @@ function openDemoStore(config: DemoConfig, logger: Logger | undefined): Promise<
  * One Mailroom owns the outbox for every app (one deliverer, SendGrid or outbox only) and the Event Webhook
  * (without eventsSecurity it answers POST /events with 404 and a reason).
  */
-function demoMailroom(store: Store, config: DemoConfig, plan: SecurityPlan, secretFor: (purpose: string) => string): Mailroom<object> {
+function demoMailroom(
+  store: Store,
+  config: DemoConfig,
+  plan: SecurityPlan,
+  secretFor: (purpose: string) => string,
+): Mailroom<object> {
   // The Mailroom's signers (lists' reply addresses, links and Message-IDs; its reply route is on the lists domain).
   const signers = { keys: [{ id: 'demo', secret: secretFor('mailroom:signers') }], domain: config.domains.lists };
   const demoSigners = { replyAddresses: signers, messageIds: signers };
-  const transport = config.sendgridApiKey ? sendgridTransport({ apiKey: config.sendgridApiKey }) : outboxOnlyTransport();
+  const transport = config.sendgridApiKey
+    ? sendgridTransport({ apiKey: config.sendgridApiKey })
+    : outboxOnlyTransport();
   return createMailroom({
     store,
     security: plan.parse,
@@ -236,7 +281,12 @@ function demoMailroom(store: Store, config: DemoConfig, plan: SecurityPlan, secr
     // The apps give every message its own From; this one is only the fallback. 1,000 rows a round fill a list batch.
     // Its signers sign every app's reply tokens and Message-IDs (each app has its own scopes; support and blog build
     // reply addresses on their own domains, lists routes the Mailroom's reply domain).
-    mail: { from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' }, transport, deliverer: { claimLimit: 1000 }, ...demoSigners },
+    mail: {
+      from: { address: `no-reply@${config.domains.support}`, name: 'Mailroom demo' },
+      transport,
+      deliverer: { claimLimit: 1000 },
+      ...demoSigners,
+    },
   });
 }
 
@@ -245,7 +295,11 @@ function webhookRoot(mailroom: Mailroom<object>, config: DemoConfig): Hono {
   // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
   const root = new Hono({ strict: false });
   // DNS rebinding: in development a page on any site can reach 127.0.0.1 under its own host name; only our names get in.
-  const hosts = [...LOCAL_HOSTS, ...(config.publicUrl ? [new URL(config.publicUrl).hostname] : []), ...config.allowedHosts];
+  const hosts = [
+    ...LOCAL_HOSTS,
+    ...(config.publicUrl ? [new URL(config.publicUrl).hostname] : []),
+    ...config.allowedHosts,
+  ];
   if (config.development || config.allowedHosts.length) root.use(hostAllowlist(hosts));
   const metrics = mailroomMetrics(mailroom);
   root.use('/webhooks/sendgrid/*', metrics.observePosts);
@@ -269,7 +323,13 @@ async function mountApps(root: Hono, modules: readonly DemoAppModule[], ctx: Mou
   const { mailroom, store, config, url } = ctx;
   const apps: DemoApp[] = [];
   // Every app's pages get the bar back to the home page, the other apps and the console.
-  root.use(suiteNav(() => [{ href: '/', label: 'Home' }, ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })), ...(config.console.enabled ? [{ href: '/console/inbox', label: 'Console' }] : [])]));
+  root.use(
+    suiteNav(() => [
+      { href: '/', label: 'Home' },
+      ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })),
+      ...(config.console.enabled ? [{ href: '/console/inbox', label: 'Console' }] : []),
+    ]),
+  );
   root.route('/', kitAssets());
   for (const module of modules) {
     const app = await module.create({
@@ -295,7 +355,16 @@ interface ConsoleContext extends Omit<MountContext, 'accountPassword'> {
 }
 
 /** The console posts through the root app itself, signed with the development keys, as SendGrid would. */
-async function demoConsole({ root, store, mailroom, apps, config, devKeys, url, secretFor }: ConsoleContext): Promise<Hono> {
+async function demoConsole({
+  root,
+  store,
+  mailroom,
+  apps,
+  config,
+  devKeys,
+  url,
+  secretFor,
+}: ConsoleContext): Promise<Hono> {
   const webhooks = createWebhookClient({
     fetch: (request) => root.fetch(request),
     baseUrl: () => url,
@@ -307,11 +376,18 @@ async function demoConsole({ root, store, mailroom, apps, config, devKeys, url, 
     store,
     mailroom,
     webhooks,
-    addresses: apps.flatMap((app) => app.addresses.filter((a) => !/[…<]/.test(a.address)).map((a) => ({ address: a.address, app: app.title }))),
+    addresses: apps.flatMap((app) =>
+      app.addresses.filter((a) => !/[…<]/.test(a.address)).map((a) => ({ address: a.address, app: app.title })),
+    ),
     ownDomains: Object.values(config.domains),
     signing: `signed with the development key in ${devKeys.file}${config.parse.basic.length ? ' and sent with the first basic credential' : ''}`,
     auth: config.console.password
-      ? await consoleAuth({ store, credentials: { username: config.console.username, password: config.console.password }, secret: secretFor('console'), production: !config.development })
+      ? await consoleAuth({
+          store,
+          credentials: { username: config.console.username, password: config.console.password },
+          secret: secretFor('console'),
+          production: !config.development,
+        })
       : null,
   });
 }

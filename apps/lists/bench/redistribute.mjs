@@ -53,7 +53,14 @@ const mailroom = createMailroom({
   worker: { autoStart: false },
   // The Mailroom owns the outbox deliverer; 1,000 rows a round fill one SendGrid request.
   // The lists sign reply addresses, links and Message-IDs with the Mailroom's signers.
-  mail: { from: `lists@${DOMAIN}`, domain: DOMAIN, transport: sendgridTransport({ apiKey: 'bench-key', baseUrl }), deliverer: { claimLimit: 1000 }, replyAddresses: SIGNERS, messageIds: SIGNERS },
+  mail: {
+    from: `lists@${DOMAIN}`,
+    domain: DOMAIN,
+    transport: sendgridTransport({ apiKey: 'bench-key', baseUrl }),
+    deliverer: { claimLimit: 1000 },
+    replyAddresses: SIGNERS,
+    messageIds: SIGNERS,
+  },
 });
 const lists = await createListsApp({
   mailroom,
@@ -68,8 +75,15 @@ let handlerDoneAt = 0;
 
 // Warm-up: the same path on a 3-member list, so one-time costs (module loading, JIT) are not measured.
 const warm = await createList(store.db, { slug: 'warm', name: 'Warm-up' });
-await store.db.insert(listsSchema.members).values(['a', 'b', 'c'].map((x) => ({ id: `w${x}`, listId: warm.id, address: `${x}@members.test` })));
-await mailroom.fetch(inboundRequest({ from: 'a@members.test', to: `warm@${DOMAIN}`, subject: 'warm', text: 'warm-up' }, { sign: TEST_KEY_PAIR }));
+await store.db
+  .insert(listsSchema.members)
+  .values(['a', 'b', 'c'].map((x) => ({ id: `w${x}`, listId: warm.id, address: `${x}@members.test` })));
+await mailroom.fetch(
+  inboundRequest(
+    { from: 'a@members.test', to: `warm@${DOMAIN}`, subject: 'warm', text: 'warm-up' },
+    { sign: TEST_KEY_PAIR },
+  ),
+);
 await mailroom.drain();
 await lists.drain();
 requests.length = 0;
@@ -77,12 +91,19 @@ const list = await createList(store.db, { slug: 'big', name: 'Big list' });
 for (let i = 0; i < MEMBERS; i += 1000) {
   const rows = [];
   for (let j = i; j < Math.min(MEMBERS, i + 1000); j++) {
-    rows.push({ id: `m${String(j).padStart(7, '0')}`, listId: list.id, address: `member${j}@members.test`, name: `Member ${j}` });
+    rows.push({
+      id: `m${String(j).padStart(7, '0')}`,
+      listId: list.id,
+      address: `member${j}@members.test`,
+      name: `Member ${j}`,
+    });
   }
   await store.db.insert(listsSchema.members).values(rows);
 }
 // The poster is a member too.
-await store.db.insert(listsSchema.members).values({ id: "poster", listId: list.id, address: "poster@members.test", name: "Poster" });
+await store.db
+  .insert(listsSchema.members)
+  .values({ id: 'poster', listId: list.id, address: 'poster@members.test', name: 'Poster' });
 sample();
 const baseline = process.memoryUsage();
 peakRss = baseline.rss;
@@ -91,7 +112,10 @@ peakHeap = baseline.heapUsed;
 const text = 'Hello everyone,\n\nthis is a post of typical length for a discussion list. '.repeat(20);
 const t0 = performance.now();
 const response = await mailroom.fetch(
-  inboundRequest({ from: 'Poster <poster@members.test>', to: `big@${DOMAIN}`, subject: 'Benchmark post', text }, { sign: TEST_KEY_PAIR }),
+  inboundRequest(
+    { from: 'Poster <poster@members.test>', to: `big@${DOMAIN}`, subject: 'Benchmark post', text },
+    { sign: TEST_KEY_PAIR },
+  ),
 );
 const tAck = performance.now();
 if (response.status !== 200) throw new Error(`webhook answered ${response.status}: ${await response.text()}`);

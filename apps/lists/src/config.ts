@@ -42,10 +42,12 @@ export class ListsConfigError extends Error {
 
 export function resolveConfig(config: ListsConfig): ResolvedConfig {
   const domain = (config.domain ?? 'lists.example.com').trim().toLowerCase();
-  if (!/^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain)) throw new ListsConfigError(`domain "${config.domain}" is not a domain name`);
+  if (!/^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain))
+    throw new ListsConfigError(`domain "${config.domain}" is not a domain name`);
   if (!config.keys?.length) throw new ListsConfigError('at least one signing key is required');
   for (const key of config.keys) {
-    if (!key.id || !key.secret || key.secret.length < 16) throw new ListsConfigError(`signing key "${key.id}" needs an id and a secret of at least 16 characters`);
+    if (!key.id || !key.secret || key.secret.length < 16)
+      throw new ListsConfigError(`signing key "${key.id}" needs an id and a secret of at least 16 characters`);
   }
   const basePath = (config.basePath ?? '/lists').replace(/(^|[^/])\/+$/, '$1');
   if (basePath && !basePath.startsWith('/')) throw new ListsConfigError('basePath must start with "/"');

@@ -16,7 +16,12 @@ let ops: List;
 
 beforeEach(async () => {
   t = await createTestMailroom({
-    mail: { from: `lists@${DOMAIN}`, deliverer: { claimLimit: 1000 }, replyAddresses: { keys: KEYS, domain: DOMAIN }, messageIds: { keys: KEYS, domain: DOMAIN } },
+    mail: {
+      from: `lists@${DOMAIN}`,
+      deliverer: { claimLimit: 1000 },
+      replyAddresses: { keys: KEYS, domain: DOMAIN },
+      messageIds: { keys: KEYS, domain: DOMAIN },
+    },
     maxBatchSize: 1000,
   });
   lists = await createListsApp({
@@ -39,23 +44,36 @@ afterEach(async () => {
 
 /** Posts to a list (the handler publishes and records a distribution; the fan-out runs later) and returns the message id. */
 async function publish(list: List, subject: string): Promise<string> {
-  expect((await t.post({ from: 'ann@members.test', to: `${list.slug}@${DOMAIN}`, subject, text: `${subject}\n` })).status).toBe(200);
+  expect(
+    (await t.post({ from: 'ann@members.test', to: `${list.slug}@${DOMAIN}`, subject, text: `${subject}\n` })).status,
+  ).toBe(200);
   const [row] = await db.select({ id: messages.id }).from(messages).where(eq(messages.subject, subject));
   return row!.id;
 }
-const distribution = async (messageId: string) => (await db.select().from(distributions).where(eq(distributions.messageId, messageId)))[0]!;
+const distribution = async (messageId: string) =>
+  (await db.select().from(distributions).where(eq(distributions.messageId, messageId)))[0]!;
 /** Fan-outs until none is due, retries included (1 ms backoff), then delivery. */
 async function settle() {
   await expect
-    .poll(async () => {
-      await lists.drain();
-      const open = await db.select().from(distributions).where(sql`${distributions.status} = 'pending'`);
-      return open.length;
-    }, { timeout: 10_000, interval: 20 })
+    .poll(
+      async () => {
+        await lists.drain();
+        const open = await db
+          .select()
+          .from(distributions)
+          .where(sql`${distributions.status} = 'pending'`);
+        return open.length;
+      },
+      { timeout: 10_000, interval: 20 },
+    )
     .toBe(0);
   await t.drain();
 }
-const copiesOf = (subject: string) => t.sent.filter((m) => m.subject === subject).map((m) => m.to[0]!.address).sort();
+const copiesOf = (subject: string) =>
+  t.sent
+    .filter((m) => m.subject === subject)
+    .map((m) => m.to[0]!.address)
+    .sort();
 const MEMBERS = ['ann@members.test', 'bob@members.test', 'cy@members.test'];
 
 describe('fan-out poison pills', () => {
@@ -77,13 +95,19 @@ describe('fan-out poison pills', () => {
   it('a distribution that keeps failing is retried with backoff behind the others, then set aside; a requeue resumes it', async () => {
     const poison = await publish(dev, 'Doomed post');
     // The database refuses its copies (say a constraint an operator added): an error that is not permanent.
-    await t.store.db.execute(sql.raw(`
+    await t.store.db.execute(
+      sql.raw(`
       create or replace function reject_doomed() returns trigger language plpgsql as $$
       begin
         if new.subject = 'Doomed post' then raise exception 'outbox refuses this copy'; end if;
         return new;
-      end $$`));
-    await t.store.db.execute(sql.raw('create trigger reject_doomed before insert on mailroom.outbound_messages for each row execute function reject_doomed()'));
+      end $$`),
+    );
+    await t.store.db.execute(
+      sql.raw(
+        'create trigger reject_doomed before insert on mailroom.outbound_messages for each row execute function reject_doomed()',
+      ),
+    );
     await publish(ops, 'Ops post');
     await publish(dev, 'Dev post');
     await settle();
@@ -114,7 +138,15 @@ describe('fan-out poison pills', () => {
 
   it('a distribution whose fan-out died mid-chunk (lease expired) is taken over and finished, not sent twice', async () => {
     const id = await publish(dev, 'Orphaned post');
-    await db.update(distributions).set({ status: 'processing', attempts: 1, leaseOwner: 'dead-fanout', leaseUntil: sql`now() - interval '1 second'` }).where(eq(distributions.messageId, id));
+    await db
+      .update(distributions)
+      .set({
+        status: 'processing',
+        attempts: 1,
+        leaseOwner: 'dead-fanout',
+        leaseUntil: sql`now() - interval '1 second'`,
+      })
+      .where(eq(distributions.messageId, id));
     await settle();
     expect(copiesOf('Orphaned post')).toEqual(MEMBERS);
     expect(await distribution(id)).toMatchObject({ status: 'done', queued: 3, leaseOwner: null, leaseUntil: null });
@@ -124,7 +156,12 @@ describe('fan-out poison pills', () => {
     const id = await publish(dev, 'Plain subject');
     await db.update(messages).set({ subject: 'Hello\r\nBcc: victim@evil.example' }).where(eq(messages.id, id));
     await settle();
-    expect(t.sent.filter((m) => m.subject === 'Hello Bcc: victim@evil.example').map((m) => m.to[0]!.address).sort()).toEqual(MEMBERS);
+    expect(
+      t.sent
+        .filter((m) => m.subject === 'Hello Bcc: victim@evil.example')
+        .map((m) => m.to[0]!.address)
+        .sort(),
+    ).toEqual(MEMBERS);
     expect(await distribution(id)).toMatchObject({ status: 'done' });
   });
 });

@@ -8,11 +8,32 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { isUnavailableError, type Logger, type Store, type Transaction } from '@mailroom/core';
 import { sanitizeHeaderText, type MailerMessage } from '@mailroom/core/outbound';
-import { createLeaseQueue, leaseTuning, requeueFailed, type LeaseQueue, type LeaseQueueTuning, type LeaseSpec, type PollLoop } from '@mailroom/core/queue';
+import {
+  createLeaseQueue,
+  leaseTuning,
+  requeueFailed,
+  type LeaseQueue,
+  type LeaseQueueTuning,
+  type LeaseSpec,
+  type PollLoop,
+} from '@mailroom/core/queue';
 import { listAddress } from './config.js';
 import type { ListsDb } from './db/index.js';
 import { distributions, members, messages, threads } from './db/schema.js';
-import { archiveAccessToken, listById, listHeaders, referencesFor, scopes, threadAddress, unsubscribeToken, type List, type ListsServices, type Member, type Message, type Thread } from './domain/index.js';
+import {
+  archiveAccessToken,
+  listById,
+  listHeaders,
+  referencesFor,
+  scopes,
+  threadAddress,
+  unsubscribeToken,
+  type List,
+  type ListsServices,
+  type Member,
+  type Message,
+  type Thread,
+} from './domain/index.js';
 
 /** The fan-out loop: core's poll loop (`kick` runs pending fan-outs after a commit, a no-op until `start`). */
 export type Fanout = PollLoop;
@@ -84,12 +105,19 @@ export function createFanout(options: FanoutOptions): Fanout {
       for (const job of jobs) await step(job);
       options.onQueued?.();
     },
-    onError: (error) => logger.error('lists_fanout_error', { error: error instanceof Error ? error.message : String(error) }),
+    onError: (error) =>
+      logger.error('lists_fanout_error', { error: error instanceof Error ? error.message : String(error) }),
   });
 }
 
 /** One chunk of `job` in one transaction; the copies and the cursor commit together (while the lease holds). */
-async function chunk(store: Store, services: ListsServices, queue: DistributionQueue, job: Distribution, afterCommit: AfterCommit): Promise<void> {
+async function chunk(
+  store: Store,
+  services: ListsServices,
+  queue: DistributionQueue,
+  job: Distribution,
+  afterCommit: AfterCommit,
+): Promise<void> {
   await store.transaction(async (rawTx) => {
     const tx: ListsDb = rawTx;
     if (!(await queue.holds(job, tx))) return; // another fan-out took it over
@@ -110,7 +138,9 @@ async function chunk(store: Store, services: ListsServices, queue: DistributionQ
       const threading = await referencesFor(tx, thread.id, message);
       // Fixed at publish time: the token embeds its expiry, and copies must be identical to share a request.
       const replyTo = job.replyTo ?? threadAddress(services, list, thread);
-      const copies = recipients.map((member) => copyFor(services, list, thread, message, member, { ...threading, replyTo }));
+      const copies = recipients.map((member) =>
+        copyFor(services, list, thread, message, member, { ...threading, replyTo }),
+      );
       await services.mailer.sendMany(copies, { tx: rawTx as Transaction, afterCommit });
     }
     const done = recipients.length < services.config.fanoutChunk;
@@ -132,7 +162,11 @@ async function chunk(store: Store, services: ListsServices, queue: DistributionQ
 /** An error and its causes in one line, the root cause first (a failed query's own message is mostly the query). */
 function reasonOf(error: unknown): string {
   const parts: string[] = [];
-  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = error, depth = 0;
+    e !== undefined && e !== null && depth < 4;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     parts.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
   }
   const reason = parts.reverse().join(' — in ');
@@ -170,7 +204,11 @@ export function copyFor(
       ...listHeaders(config, list, unsubscribeToken(services, member)),
       // Per member: replies to this address are bound to the member it was issued to.
       'List-Post': `<mailto:${personal}>`,
-      ...(list.archive === 'members' ? { 'List-Archive': `<${config.publicUrl}/archive/${list.slug}?access=${archiveAccessToken(services, member)}>` } : {}),
+      ...(list.archive === 'members'
+        ? {
+            'List-Archive': `<${config.publicUrl}/archive/${list.slug}?access=${archiveAccessToken(services, member)}>`,
+          }
+        : {}),
     },
     messageId: message.messageId,
     inReplyTo: threading.inReplyTo,

@@ -74,7 +74,9 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
   const { store } = options;
   const { replyAddresses, messageIds } = options.mailroom;
   if (!replyAddresses || !messageIds) {
-    throw new ListsConfigError('lists signs reply addresses, links and Message-IDs with the Mailroom\'s signers: createMailroom({ mail: { replyAddresses, messageIds } })');
+    throw new ListsConfigError(
+      "lists signs reply addresses, links and Message-IDs with the Mailroom's signers: createMailroom({ mail: { replyAddresses, messageIds } })",
+    );
   }
   await store.migrate(LISTS_MIGRATIONS);
   const mailer = options.mailer ?? options.mailroom.mailer;
@@ -89,7 +91,9 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
   fanout = createFanout({ store, services, ...options.fanout });
   registerListRoutes(options.mailroom, services, options.onInbound);
   // Web actions run in a transaction whose after-commit hooks wake the fan-out and the deliverer.
-  const inTransaction = async <T>(fn: (tx: ListsDb, afterCommit: (f: () => unknown) => void) => Promise<T>): Promise<T> => {
+  const inTransaction = async <T>(
+    fn: (tx: ListsDb, afterCommit: (f: () => unknown) => void) => Promise<T>,
+  ): Promise<T> => {
     const hooks: Array<() => unknown> = [];
     const result = await store.transaction((tx) => fn(tx, (f) => hooks.push(f)));
     for (const hook of hooks) await hook();
@@ -116,9 +120,17 @@ export async function createListsApp(options: ListsAppOptions): Promise<ListsApp
         events.on(kind, async (event, { tx, afterCommit }) => {
           // `blocked` bounces are usually about our reputation or content, not a dead mailbox.
           if (event.kind === 'bounce' && event.type === 'blocked') return;
-          const detail = event.kind === 'spamreport' ? 'spam report' : `${event.reason ?? ''}${'status' in event && event.status ? ` (${event.status})` : ''}`;
+          const detail =
+            event.kind === 'spamreport'
+              ? 'spam report'
+              : `${event.reason ?? ''}${'status' in event && event.status ? ` (${event.status})` : ''}`;
           // Mail queued here (a probe, a goodbye) goes out once the event's transaction committed.
-          await handleDeliveryEvent(tx, services, { kind, email: event.email, detail, customArgs: event.customArgs }, afterCommit);
+          await handleDeliveryEvent(
+            tx,
+            services,
+            { kind, email: event.email, detail, customArgs: event.customArgs },
+            afterCommit,
+          );
         });
       on('bounce');
       on('dropped');

@@ -9,8 +9,17 @@ const base = { LISTS_SECRET: 'x'.repeat(40), MAILROOM_INSECURE: '1' };
 
 describe('configuration from the environment', () => {
   it('reads defaults, keys and security', () => {
-    const config = configFromEnv({ ...base, LISTS_SECRET_PREVIOUS: 'an older secret of enough length', LISTS_ADMIN_PASSWORD: 'admin password' });
-    expect(config.app).toMatchObject({ domain: 'lists.example.com', basePath: '/lists', publicUrl: 'http://localhost:3000/lists', bounceThreshold: 3 });
+    const config = configFromEnv({
+      ...base,
+      LISTS_SECRET_PREVIOUS: 'an older secret of enough length',
+      LISTS_ADMIN_PASSWORD: 'admin password',
+    });
+    expect(config.app).toMatchObject({
+      domain: 'lists.example.com',
+      basePath: '/lists',
+      publicUrl: 'http://localhost:3000/lists',
+      bounceThreshold: 3,
+    });
     expect(config.app.keys.map((k) => k.id)).toEqual(['current', 'previous']);
     expect(config.security).toEqual({ insecure: true });
     expect(config.admin).toEqual({ password: 'admin password' });
@@ -29,16 +38,32 @@ describe('standalone server', () => {
   it('starts (PGlite in a data dir, or a fresh PostgreSQL database), takes mail and serves the archive and login', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'lists-server-'));
     const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : null;
-    const running = await main({ ...base, PORT: '0', MAILROOM_DATA_DIR: dataDir, LISTS_ADMIN_PASSWORD: 'admin password', DATABASE_URL: database?.url });
+    const running = await main({
+      ...base,
+      PORT: '0',
+      MAILROOM_DATA_DIR: dataDir,
+      LISTS_ADMIN_PASSWORD: 'admin password',
+      DATABASE_URL: database?.url,
+    });
     try {
       const url = `http://127.0.0.1:${running.port}`;
       expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
       expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
       expect((await fetch(`${url}/lists`)).status).toBe(200);
       expect((await fetch(`${url}/lists/login`)).status).toBe(200);
-      const login = await fetch(`${url}/lists/login`, { method: 'POST', body: new URLSearchParams({ password: 'admin password' }), headers: { origin: url }, redirect: 'manual' });
+      const login = await fetch(`${url}/lists/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ password: 'admin password' }),
+        headers: { origin: url },
+        redirect: 'manual',
+      });
       expect(login.status).toBe(303);
-      const posted = await fetch(inboundRequest({ from: 'x@y.test', to: 'nobody@lists.example.com', subject: 's', text: 't' }, { url: `${url}/webhooks/sendgrid/parse` }));
+      const posted = await fetch(
+        inboundRequest(
+          { from: 'x@y.test', to: 'nobody@lists.example.com', subject: 's', text: 't' },
+          { url: `${url}/webhooks/sendgrid/parse` },
+        ),
+      );
       expect(posted.status).toBe(200);
     } finally {
       await running.close();

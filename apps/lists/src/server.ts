@@ -2,7 +2,17 @@
  * Standalone mailing lists: `npm start -w apps/lists`. Configuration from the environment (see README).
  * Embedded PGlite by default (in MAILROOM_DATA_DIR), PostgreSQL with DATABASE_URL.
  */
-import { createFirstAccount, EnvError, openStandalone, runIfEntry, serveStandalone, signingKeysFromEnv, standaloneFromEnv, type Env, type StandaloneSettings } from '@mailroom/app-kit';
+import {
+  createFirstAccount,
+  EnvError,
+  openStandalone,
+  runIfEntry,
+  serveStandalone,
+  signingKeysFromEnv,
+  standaloneFromEnv,
+  type Env,
+  type StandaloneSettings,
+} from '@mailroom/app-kit';
 import { createListsApp, type ListsApp, type ListsConfig } from './index.js';
 import { ADMIN_ACCOUNT } from './web/auth.js';
 
@@ -12,7 +22,8 @@ export { EnvError };
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const value = Number(env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < min || value > max) throw new EnvError(`${name} must be an integer from ${min} to ${max}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new EnvError(`${name} must be an integer from ${min} to ${max}`);
   return value;
 }
 
@@ -29,7 +40,8 @@ export function configFromEnv(env: Env = process.env): ServerSettings {
   const basePath = env.LISTS_BASE_PATH ?? '/lists';
   let admin: ServerSettings['admin'] = null;
   if (env.LISTS_ADMIN_PASSWORD_HASH) {
-    if (!env.LISTS_ADMIN_PASSWORD_HASH.startsWith('scrypt$')) throw new EnvError('LISTS_ADMIN_PASSWORD_HASH must be an scrypt$… hash (see README)');
+    if (!env.LISTS_ADMIN_PASSWORD_HASH.startsWith('scrypt$'))
+      throw new EnvError('LISTS_ADMIN_PASSWORD_HASH must be an scrypt$… hash (see README)');
     admin = { hash: env.LISTS_ADMIN_PASSWORD_HASH };
   } else if (env.LISTS_ADMIN_PASSWORD) {
     admin = { password: env.LISTS_ADMIN_PASSWORD };
@@ -63,7 +75,11 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   });
   const production = settings.app.production ?? env.NODE_ENV === 'production';
   const adminPasswordHash = settings.admin && 'hash' in settings.admin ? settings.admin.hash : undefined;
-  const lists = await createListsApp({ mailroom, store, config: { ...settings.app, ...(adminPasswordHash ? { adminPasswordHash } : {}) } });
+  const lists = await createListsApp({
+    mailroom,
+    store,
+    config: { ...settings.app, ...(adminPasswordHash ? { adminPasswordHash } : {}) },
+  });
   await setFirstAdminPassword(lists, env, production);
   lists.registerEventHandlers(mailroom.events);
   return serveStandalone({

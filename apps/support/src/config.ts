@@ -52,16 +52,20 @@ export class SupportConfigError extends Error {
 
 export function resolveConfig(config: SupportConfig): ResolvedConfig {
   const domain = config.domain?.trim().toLowerCase();
-  if (!domain || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain)) throw new SupportConfigError(`domain "${config.domain}" is not a domain name`);
+  if (!domain || !/^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain))
+    throw new SupportConfigError(`domain "${config.domain}" is not a domain name`);
   if (!config.queues?.length) throw new SupportConfigError('at least one support address (queue) is required');
   const queues = config.queues.map((q) => {
-    if (!/^[^@\s]+@[^@\s]+$/.test(q.address)) throw new SupportConfigError(`queue address "${q.address}" is not an address`);
+    if (!/^[^@\s]+@[^@\s]+$/.test(q.address))
+      throw new SupportConfigError(`queue address "${q.address}" is not an address`);
     return { address: normalizeEmail(q.address), name: q.name || 'general' };
   });
   const throttle = config.throttle ?? { maxTickets: 5, windowMinutes: 60 };
-  if (!(throttle.maxTickets >= 1) || !(throttle.windowMinutes > 0)) throw new SupportConfigError('throttle needs maxTickets ≥ 1 and windowMinutes > 0');
+  if (!(throttle.maxTickets >= 1) || !(throttle.windowMinutes > 0))
+    throw new SupportConfigError('throttle needs maxTickets ≥ 1 and windowMinutes > 0');
   const maxParticipants = config.maxParticipants ?? 50;
-  if (!Number.isInteger(maxParticipants) || maxParticipants < 1) throw new SupportConfigError('maxParticipants must be a whole number ≥ 1');
+  if (!Number.isInteger(maxParticipants) || maxParticipants < 1)
+    throw new SupportConfigError('maxParticipants must be a whole number ≥ 1');
   const basePath = (config.basePath ?? '').replace(/(^|[^/])\/+$/, '$1');
   if (basePath && !basePath.startsWith('/')) throw new SupportConfigError('basePath must start with "/"');
   return {

@@ -63,7 +63,9 @@ export const SUPPORT_MIGRATIONS = { name: 'support', folder: migrationsFolder };
 function servicesOf(mailroom: Mailroom<object>, store: Store): SupportServices {
   const { replyAddresses, messageIds } = mailroom;
   if (!replyAddresses || !messageIds) {
-    throw new SupportConfigError('support: the Mailroom needs mail.replyAddresses and mail.messageIds (createMailroom({ mail: { from, replyAddresses, messageIds } }))');
+    throw new SupportConfigError(
+      'support: the Mailroom needs mail.replyAddresses and mail.messageIds (createMailroom({ mail: { from, replyAddresses, messageIds } }))',
+    );
   }
   return {
     db: store.db,

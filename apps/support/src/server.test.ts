@@ -34,14 +34,26 @@ describe('standalone server', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'support-server-'));
     // With DATABASE_URL the server gets its own new database, never the shared one.
     const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : null;
-    const env = { ...base, PORT: '0', MAILROOM_DATA_DIR: dataDir, SUPPORT_ADMIN_EMAIL: 'admin@staff.test', SUPPORT_ADMIN_PASSWORD: 'admin password', DATABASE_URL: database?.url };
+    const env = {
+      ...base,
+      PORT: '0',
+      MAILROOM_DATA_DIR: dataDir,
+      SUPPORT_ADMIN_EMAIL: 'admin@staff.test',
+      SUPPORT_ADMIN_PASSWORD: 'admin password',
+      DATABASE_URL: database?.url,
+    };
     const running = await main(env);
     try {
       const url = `http://127.0.0.1:${running.port}`;
       expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
       expect(await (await fetch(`${url}/readyz`)).json()).toMatchObject({ status: 'ready' });
       expect((await fetch(`${url}/login`)).status).toBe(200);
-      const posted = await fetch(inboundRequest({ from: 'ann@customer.test', to: 'support@support.example.com', subject: 'Standalone' }, { url: `${url}/webhooks/sendgrid/parse` }));
+      const posted = await fetch(
+        inboundRequest(
+          { from: 'ann@customer.test', to: 'support@support.example.com', subject: 'Standalone' },
+          { url: `${url}/webhooks/sendgrid/parse` },
+        ),
+      );
       expect(posted.status).toBe(200);
       const login = await fetch(`${url}/login`, {
         method: 'POST',

@@ -3,7 +3,18 @@
  * Embedded PGlite by default (in MAILROOM_DATA_DIR), PostgreSQL with DATABASE_URL.
  */
 import type { SigningKey } from '@mailroom/core';
-import { createFirstAccount, EnvError, openStandalone, requireEnv, runIfEntry, serveStandalone, signingKeysFromEnv, standaloneFromEnv, type Env, type StandaloneSettings } from '@mailroom/app-kit';
+import {
+  createFirstAccount,
+  EnvError,
+  openStandalone,
+  requireEnv,
+  runIfEntry,
+  serveStandalone,
+  signingKeysFromEnv,
+  standaloneFromEnv,
+  type Env,
+  type StandaloneSettings,
+} from '@mailroom/app-kit';
 import { agentByEmail, createAgent, createSupportApp, type SupportApp, type SupportAppConfig } from './index.js';
 
 const DOCS = 'apps/support/README.md';
@@ -65,7 +76,12 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
     replyAddresses: signers,
     messageIds: signers,
   });
-  const support = await createSupportApp({ mailroom, store, config: settings.app, sessionSecret: settings.keys[0]!.secret });
+  const support = await createSupportApp({
+    mailroom,
+    store,
+    config: settings.app,
+    sessionSecret: settings.keys[0]!.secret,
+  });
   await createFirstAgent(support, settings);
   support.registerEventHandlers(mailroom.events);
   return serveStandalone({

@@ -44,7 +44,9 @@ describe('clientAddress over real HTTP (the TCP peer is 127.0.0.1)', () => {
   afterAll(() => server?.close());
 
   const seen = async (setting: string, forwarded?: string) =>
-    (await fetch(`${url}/${setting}`, { headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } })).text();
+    (
+      await fetch(`${url}/${setting}`, { headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } })
+    ).text();
 
   it('ignores X-Forwarded-For from a peer that is not a trusted proxy', async () => {
     expect(await seen('default', '203.0.113.9')).toBe('127.0.0.1');
@@ -77,7 +79,10 @@ describe('login throttling behind a reverse proxy', () => {
   beforeAll(async () => {
     store = await createTestStore();
     const app = new Hono();
-    for (const [realm, trustProxy] of [['direct', null], ['proxied', parseTrustProxy('loopback')]] as const) {
+    for (const [realm, trustProxy] of [
+      ['direct', null],
+      ['proxied', parseTrustProxy('loopback')],
+    ] as const) {
       const kit = await createAppKit({
         store,
         realm,

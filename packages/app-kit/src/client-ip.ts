@@ -22,17 +22,24 @@ export function parseTrustProxy(value: string | undefined, name = 'TRUST_PROXY')
   const text = (value ?? '').trim().toLowerCase();
   if (text === '' || text === '0' || text === 'false') return null;
   if (text === 'true') {
-    throw new MailroomConfigurationError(`${name}=true would believe any client's X-Forwarded-For; give the number of proxies in front of the server or their addresses`);
+    throw new MailroomConfigurationError(
+      `${name}=true would believe any client's X-Forwarded-For; give the number of proxies in front of the server or their addresses`,
+    );
   }
   if (HOPS.test(text)) {
     const hops = Number(text);
     return (_address, hop) => hop < hops;
   }
-  const entries = text.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   try {
     return proxyAddr.compile(entries);
   } catch (error) {
-    throw new MailroomConfigurationError(`${name}: ${(error as Error).message} (expected a number of proxies, or addresses/CIDRs such as 10.0.0.0/8, loopback)`);
+    throw new MailroomConfigurationError(
+      `${name}: ${(error as Error).message} (expected a number of proxies, or addresses/CIDRs such as 10.0.0.0/8, loopback)`,
+    );
   }
 }
 

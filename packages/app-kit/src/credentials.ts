@@ -18,14 +18,21 @@ export function createCredentials(db: Database, realm: string): Credentials {
       return row?.hash ?? null;
     },
     async setIfMissing(account, hash) {
-      const rows = await db.insert(credentials).values({ realm, account, passwordHash: hash }).onConflictDoNothing().returning({ account: credentials.account });
+      const rows = await db
+        .insert(credentials)
+        .values({ realm, account, passwordHash: hash })
+        .onConflictDoNothing()
+        .returning({ account: credentials.account });
       return rows.length > 0;
     },
     async set(account, hash) {
       await db
         .insert(credentials)
         .values({ realm, account, passwordHash: hash })
-        .onConflictDoUpdate({ target: [credentials.realm, credentials.account], set: { passwordHash: hash, updatedAt: sql`now()` } });
+        .onConflictDoUpdate({
+          target: [credentials.realm, credentials.account],
+          set: { passwordHash: hash, updatedAt: sql`now()` },
+        });
     },
   };
 }

@@ -19,7 +19,11 @@ export interface FirstPassword {
   announcement(): string[];
 }
 
-export function firstPassword(env: Record<string, string | undefined>, name: string, production: boolean): FirstPassword {
+export function firstPassword(
+  env: Record<string, string | undefined>,
+  name: string,
+  production: boolean,
+): FirstPassword {
   const fromEnv = env[name];
   if (fromEnv !== undefined && fromEnv !== '') {
     const problem = passwordProblem(fromEnv, forbiddenPasswords(production));
@@ -64,9 +68,14 @@ export async function createFirstAccount(
  * A line for the start-up log when session cookies in production could not or would not be `Secure`: not marked
  * Secure, or marked but served from a plain-http public URL (where browsers drop them). No public URL: only the flag.
  */
-export function secureCookieWarning(options: { production: boolean; publicUrl?: string | undefined; secureCookies: boolean }): string | null {
+export function secureCookieWarning(options: {
+  production: boolean;
+  publicUrl?: string | undefined;
+  secureCookies: boolean;
+}): string | null {
   if (!options.production) return null;
-  if (!options.secureCookies) return 'WARNING: session cookies are not marked Secure in production: they travel in clear text over HTTP.';
+  if (!options.secureCookies)
+    return 'WARNING: session cookies are not marked Secure in production: they travel in clear text over HTTP.';
   if (options.publicUrl !== undefined && !options.publicUrl.startsWith('https:')) {
     return `WARNING: the public URL ${options.publicUrl} is not https: browsers send the Secure session cookies only over HTTPS. Serve behind TLS and set the public URL (PUBLIC_URL) to https://…`;
   }
@@ -94,7 +103,11 @@ export function hostAllowlist(hosts: readonly string[]): MiddlewareHandler {
     // An in-process Request (the console posting to its own webhook) has no Host header: its URL's host counts.
     const host = hostnameOf(c.req.header('host') ?? new URL(c.req.url).host);
     if (host === null) return c.text('400: the request has no valid Host header', 400);
-    if (!allowed.has(host)) return c.text(`421: ${host} is not served here (allowed hosts: ${[...allowed].join(', ')}; see ALLOWED_HOSTS)`, 421);
+    if (!allowed.has(host))
+      return c.text(
+        `421: ${host} is not served here (allowed hosts: ${[...allowed].join(', ')}; see ALLOWED_HOSTS)`,
+        421,
+      );
     await next();
   };
 }

@@ -27,7 +27,15 @@ export { createAppKit, kitDeployment, basicLogin, throttledJson, inTime, APP_KIT
 export type { AppKit, AppKitOptions, KitDeployment, PasswordChange, BasicLoginOptions } from './kit.js';
 export { formLogin, type FormLoginOptions } from './form-login.js';
 export { createSessions, tokenDigest, type Session, type Sessions, type SessionOptions } from './sessions.js';
-export { createLoginThrottle, DEFAULT_THROTTLE_LIMITS, type LoginThrottle, type Attempt, type Limit, type ThrottleLimits, type ThrottleOptions } from './throttle.js';
+export {
+  createLoginThrottle,
+  DEFAULT_THROTTLE_LIMITS,
+  type LoginThrottle,
+  type Attempt,
+  type Limit,
+  type ThrottleLimits,
+  type ThrottleOptions,
+} from './throttle.js';
 export {
   hashPassword,
   verifyPassword,
@@ -70,4 +78,12 @@ export {
   standaloneFromEnv,
   openStandalone,
 } from './standalone/index.js';
-export type { StandaloneOptions, RunningStandalone, RunMainOptions, RunningMain, Env, StandaloneSettings, OpenedStandalone } from './standalone/index.js';
+export type {
+  StandaloneOptions,
+  RunningStandalone,
+  RunMainOptions,
+  RunningMain,
+  Env,
+  StandaloneSettings,
+  OpenedStandalone,
+} from './standalone/index.js';

@@ -50,7 +50,9 @@ describe('passwords: one scrypt policy', () => {
 
 describe('deployment defaults', () => {
   it('takes the first password from the environment, else generates one, announced only when used', () => {
-    expect(() => firstPassword({ ADMIN_PASSWORD: 'mailroom-demo' }, 'ADMIN_PASSWORD', true)).toThrow(/ADMIN_PASSWORD: .*published/);
+    expect(() => firstPassword({ ADMIN_PASSWORD: 'mailroom-demo' }, 'ADMIN_PASSWORD', true)).toThrow(
+      /ADMIN_PASSWORD: .*published/,
+    );
     expect(() => firstPassword({ ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD', false)).toThrow(/at least 12/);
     const fromEnv = firstPassword({ ADMIN_PASSWORD: PASSWORD }, 'ADMIN_PASSWORD', true);
     expect(fromEnv.announcement()).toEqual([]);
@@ -65,8 +67,12 @@ describe('deployment defaults', () => {
   it('warns when production cookies are not Secure or the public URL is plain http', () => {
     expect(secureCookieWarning({ production: false, publicUrl: 'http://localhost', secureCookies: false })).toBeNull();
     expect(secureCookieWarning({ production: true, publicUrl: 'https://example.com', secureCookies: true })).toBeNull();
-    expect(secureCookieWarning({ production: true, publicUrl: 'http://localhost:3000', secureCookies: true })).toMatch(/not https/);
-    expect(secureCookieWarning({ production: true, publicUrl: 'https://example.com', secureCookies: false })).toMatch(/not marked Secure/);
+    expect(secureCookieWarning({ production: true, publicUrl: 'http://localhost:3000', secureCookies: true })).toMatch(
+      /not https/,
+    );
+    expect(secureCookieWarning({ production: true, publicUrl: 'https://example.com', secureCookies: false })).toMatch(
+      /not marked Secure/,
+    );
   });
 
   it('answers 421 to a foreign Host and 400 to a malformed one', async () => {
@@ -113,8 +119,11 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
     app.post('/login', async (c) => {
       const form = await c.req.parseBody();
       const name = String(form.user ?? '');
-      const result = await kit.login(c, name, async () => (name === 'ann' && (await kit.verifyPassword(String(form.password), hash)) ? name : null));
-      if (result.kind === 'throttled') return c.text('slow down', 429, { 'Retry-After': String(result.retryAfterSeconds) });
+      const result = await kit.login(c, name, async () =>
+        name === 'ann' && (await kit.verifyPassword(String(form.password), hash)) ? name : null,
+      );
+      if (result.kind === 'throttled')
+        return c.text('slow down', 429, { 'Retry-After': String(result.retryAfterSeconds) });
       if (result.kind === 'failed') return c.text('wrong', 401);
       await kit.sessions.start(c, result.value);
       return c.text('in');
@@ -131,13 +140,27 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
     });
     app.post('/password', async (c) => {
       const form = await c.req.parseBody();
-      const result = await kit.changePassword(c, c.var.session!.account, c.var.session, { current: form.current, next: form.next, confirm: form.next }, {
-        verifyCurrent: (p) => kit.verifyPassword(p, hash),
-        save: async (h) => void (hash = h),
-      });
+      const result = await kit.changePassword(
+        c,
+        c.var.session!.account,
+        c.var.session,
+        { current: form.current, next: form.next, confirm: form.next },
+        {
+          verifyCurrent: (p) => kit.verifyPassword(p, hash),
+          save: async (h) => void (hash = h),
+        },
+      );
       return result.ok ? c.text('changed') : c.text(result.error, result.status);
     });
-    app.get('/api', basicLogin(kit, { realm: 'test', verify: async (u, p) => (u === 'api' && (await kit.verifyPassword(p, hash)) ? u : null), onSuccess: () => undefined }), (c) => c.text('api ok'));
+    app.get(
+      '/api',
+      basicLogin(kit, {
+        realm: 'test',
+        verify: async (u, p) => (u === 'api' && (await kit.verifyPassword(p, hash)) ? u : null),
+        onSuccess: () => undefined,
+      }),
+      (c) => c.text('api ok'),
+    );
     server = await startServer(app.fetch, { hostname: '127.0.0.1' });
     url = server.url;
   });
@@ -147,23 +170,37 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
   });
 
   const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url, ...headers }, body: new URLSearchParams(fields) });
+    fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url, ...headers },
+      body: new URLSearchParams(fields),
+    });
   const cookieOf = (response: Response) => response.headers.get('set-cookie')!.split(';')[0]!;
 
   it('sends a strict CSP and the other security headers', async () => {
     const response = await fetch(`${url}/me`);
     const csp = response.headers.get('content-security-policy')!;
-    for (const part of ["default-src 'none'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"]) expect(csp).toContain(part);
+    for (const part of ["default-src 'none'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"])
+      expect(csp).toContain(part);
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(response.headers.get('x-frame-options')).toBe('DENY');
     expect(response.headers.get('strict-transport-security')).toContain('max-age=');
   });
 
   it('refuses cross-origin and origin-less form posts (login CSRF) with 403', async () => {
-    expect((await post('/login', { user: 'ann', password: PASSWORD }, { origin: 'https://evil.example' })).status).toBe(403);
-    const bare = await fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user=ann' });
+    expect((await post('/login', { user: 'ann', password: PASSWORD }, { origin: 'https://evil.example' })).status).toBe(
+      403,
+    );
+    const bare = await fetch(`${url}/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'user=ann',
+    });
     expect(bare.status).toBe(403);
-    expect((await post('/login', { user: 'ann', password: PASSWORD }, { origin: 'null', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
+    expect(
+      (await post('/login', { user: 'ann', password: PASSWORD }, { origin: 'null', 'sec-fetch-site': 'cross-site' }))
+        .status,
+    ).toBe(403);
   });
 
   it('opens a session, refuses a form without the token, and refuses the replayed cookie after logout', async () => {
@@ -179,7 +216,13 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
     expect((await post('/act', { _csrf: token }, { cookie })).status).toBe(200);
     // A tampered signature is refused without a lookup; a forged token has no row. The changed character is inside
     // the signature, not its last one (whose low bits may be base64 padding and decode the same).
-    expect((await fetch(`${url}/me`, { headers: { cookie: cookie.replace(/.(?=.{10}$)/, (ch) => (ch === 'A' ? 'B' : 'A')) } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${url}/me`, {
+          headers: { cookie: cookie.replace(/.(?=.{10}$)/, (ch) => (ch === 'A' ? 'B' : 'A')) },
+        })
+      ).status,
+    ).toBe(401);
 
     expect((await post('/logout', {}, { cookie })).status).toBe(200);
     expect((await fetch(`${url}/me`, { headers: { cookie } })).status).toBe(401);
@@ -189,9 +232,14 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
   it('changes the password: the old one stops working and other sessions are revoked', async () => {
     const first = cookieOf(await post('/login', { user: 'ann', password: PASSWORD }));
     const second = cookieOf(await post('/login', { user: 'ann', password: PASSWORD }));
-    expect((await post('/password', { current: 'not the password', next: 'a brand new password' }, { cookie: first })).status).toBe(401);
+    expect(
+      (await post('/password', { current: 'not the password', next: 'a brand new password' }, { cookie: first }))
+        .status,
+    ).toBe(401);
     expect((await post('/password', { current: PASSWORD, next: 'mailroom-demo' }, { cookie: first })).status).toBe(400);
-    expect((await post('/password', { current: PASSWORD, next: 'a brand new password' }, { cookie: first })).status).toBe(200);
+    expect(
+      (await post('/password', { current: PASSWORD, next: 'a brand new password' }, { cookie: first })).status,
+    ).toBe(200);
     expect((await fetch(`${url}/me`, { headers: { cookie: first } })).status).toBe(200);
     expect((await fetch(`${url}/me`, { headers: { cookie: second } })).status).toBe(401);
     expect((await post('/login', { user: 'ann', password: PASSWORD })).status).toBe(401);
@@ -201,7 +249,8 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
 
   it('throttles guessing: 5 wrong answers, then 429 with Retry-After even for the right password (lockout)', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await post('/login', { user: 'bob', password: `guess number ${i}` })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await post('/login', { user: 'bob', password: `guess number ${i}` })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
     const locked = await post('/login', { user: 'bob', password: PASSWORD });
     expect(locked.status).toBe(429);
@@ -211,14 +260,17 @@ describe('kit over real HTTP: login, throttle, sessions, CSRF, headers', () => {
   });
 
   it('counts a burst of parallel guesses before checking any of them', async () => {
-    const burst = await Promise.all(Array.from({ length: 12 }, (_, i) => post('/login', { user: 'carol', password: `parallel guess ${i}` })));
+    const burst = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => post('/login', { user: 'carol', password: `parallel guess ${i}` })),
+    );
     const statuses = burst.map((r) => r.status);
     expect(statuses.filter((s) => s === 401)).toHaveLength(5);
     expect(statuses.filter((s) => s === 429)).toHaveLength(7);
   });
 
   it('throttles HTTP Basic the same way (hono/basic-auth)', async () => {
-    const basic = (password: string) => fetch(`${url}/api`, { headers: { authorization: `Basic ${Buffer.from(`api:${password}`).toString('base64')}` } });
+    const basic = (password: string) =>
+      fetch(`${url}/api`, { headers: { authorization: `Basic ${Buffer.from(`api:${password}`).toString('base64')}` } });
     expect((await basic(PASSWORD)).status).toBe(200);
     for (let i = 0; i < 5; i++) expect((await basic(`wrong guess ${i}`)).status).toBe(401);
     const throttled = await basic(PASSWORD);

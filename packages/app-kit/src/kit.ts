@@ -11,7 +11,10 @@ import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { createSessions, type Session, type Sessions } from './sessions.js';
 import { createLoginThrottle, type Attempt, type ThrottleLimits } from './throttle.js';
 
-export const APP_KIT_MIGRATIONS: MigrationSet = { name: 'app_kit', folder: fileURLToPath(new URL('../drizzle', import.meta.url)) };
+export const APP_KIT_MIGRATIONS: MigrationSet = {
+  name: 'app_kit',
+  folder: fileURLToPath(new URL('../drizzle', import.meta.url)),
+};
 
 export interface AppKitOptions {
   store: Pick<Store, 'db' | 'migrate'>;
@@ -43,7 +46,10 @@ export interface KitDeployment {
 }
 
 /** The kit's options for an app deployed so, its session cookie called `cookie.name` (Secure unless turned off). */
-export function kitDeployment(app: KitDeployment, cookie: { name: string; ttlMs: number }): Pick<AppKitOptions, 'publicUrl' | 'production' | 'cookie'> {
+export function kitDeployment(
+  app: KitDeployment,
+  cookie: { name: string; ttlMs: number },
+): Pick<AppKitOptions, 'publicUrl' | 'production' | 'cookie'> {
   return {
     ...(app.publicUrl !== undefined ? { publicUrl: app.publicUrl } : {}),
     production: app.production,
@@ -51,7 +57,8 @@ export function kitDeployment(app: KitDeployment, cookie: { name: string; ttlMs:
   };
 }
 
-export type PasswordChange = { ok: true } | { ok: false; status: 400 | 401 | 429; error: string; retryAfterSeconds?: number };
+export type PasswordChange =
+  { ok: true } | { ok: false; status: 400 | 401 | 429; error: string; retryAfterSeconds?: number };
 
 /** Everything an app's web layer needs for accounts, bound to the app's realm. */
 export interface AppKit {
@@ -88,9 +95,21 @@ export async function createAppKit(options: AppKitOptions): Promise<AppKit> {
   await store.migrate(APP_KIT_MIGRATIONS);
   const production = options.production ?? process.env.NODE_ENV === 'production';
   const forbidden = forbiddenPasswords(production);
-  const sessions = createSessions({ db: store.db, realm, secret: options.secret, ...options.cookie, cookie: options.cookie.name, ...(options.now ? { now: options.now } : {}) });
+  const sessions = createSessions({
+    db: store.db,
+    realm,
+    secret: options.secret,
+    ...options.cookie,
+    cookie: options.cookie.name,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const trustProxy = options.trustProxy !== undefined ? options.trustProxy : parseTrustProxy(process.env.TRUST_PROXY);
-  const throttle = createLoginThrottle({ db: store.db, realm, trustProxy, ...(options.throttle ? { limits: options.throttle } : {}) });
+  const throttle = createLoginThrottle({
+    db: store.db,
+    realm,
+    trustProxy,
+    ...(options.throttle ? { limits: options.throttle } : {}),
+  });
   const verify = async (password: string, hash: string | null | undefined) => {
     const ok = await verifyPassword(password, hash);
     return ok && !forbidden.includes(password);
@@ -107,13 +126,23 @@ export async function createAppKit(options: AppKitOptions): Promise<AppKit> {
     verifyPassword: verify,
     login: (c, account, check) => throttle.attempt(c, account, check),
     async changePassword(c, accountName, keep, form, store) {
-      const [current, next, confirm] = [form.current, form.next, form.confirm].map((v) => (typeof v === 'string' ? v : ''));
+      const [current, next, confirm] = [form.current, form.next, form.confirm].map((v) =>
+        typeof v === 'string' ? v : '',
+      );
       if (!current) return { ok: false, status: 400, error: 'Enter your current password.' };
       if (next !== confirm) return { ok: false, status: 400, error: 'The new password and its confirmation differ.' };
       const problem = passwordProblem(next, forbidden);
       if (problem) return { ok: false, status: 400, error: `${problem[0]!.toUpperCase()}${problem.slice(1)}.` };
-      const checked = await throttle.attempt(c, accountName, async () => ((await store.verifyCurrent(current!)) ? true : null));
-      if (checked.kind === 'throttled') return { ok: false, status: 429, error: `Too many attempts; try again ${inTime(checked.retryAfterSeconds)}.`, retryAfterSeconds: checked.retryAfterSeconds };
+      const checked = await throttle.attempt(c, accountName, async () =>
+        (await store.verifyCurrent(current!)) ? true : null,
+      );
+      if (checked.kind === 'throttled')
+        return {
+          ok: false,
+          status: 429,
+          error: `Too many attempts; try again ${inTime(checked.retryAfterSeconds)}.`,
+          retryAfterSeconds: checked.retryAfterSeconds,
+        };
       if (checked.kind === 'failed') return { ok: false, status: 401, error: 'The current password is wrong.' };
       await store.save(await hashPassword(next!, forbidden));
       await sessions.revokeAll(accountName, keep);
@@ -131,7 +160,9 @@ export function inTime(seconds: number): string {
 
 /** The 429 of a throttled sign-in, with Retry-After (JSON for APIs). */
 export function throttledJson(c: Context, retryAfterSeconds: number): Response {
-  return c.json({ error: `too many sign-in attempts; try again ${inTime(retryAfterSeconds)}` }, 429, { 'Retry-After': String(retryAfterSeconds) });
+  return c.json({ error: `too many sign-in attempts; try again ${inTime(retryAfterSeconds)}` }, 429, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 }
 
 export interface BasicLoginOptions<T> {

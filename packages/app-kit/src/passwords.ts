@@ -32,7 +32,8 @@ const waiting: Array<() => void> = [];
 
 async function withHashSlot<T>(fn: () => Promise<T>): Promise<T> {
   if (running >= MAX_CONCURRENT_HASHES) {
-    if (waiting.length >= MAX_WAITING_HASHES) throw new PasswordCheckBusyError('too many sign-ins at once; try again shortly');
+    if (waiting.length >= MAX_WAITING_HASHES)
+      throw new PasswordCheckBusyError('too many sign-ins at once; try again shortly');
     await new Promise<void>((resolve) => waiting.push(resolve));
   } else running++;
   try {
@@ -48,7 +49,9 @@ function derive(password: string, salt: Buffer): Promise<Buffer> {
   return withHashSlot(
     () =>
       new Promise((resolve, reject) => {
-        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r: R, p: P, maxmem: MAX_MEMORY }, (error, key) => (error ? reject(error) : resolve(key)));
+        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { N, r: R, p: P, maxmem: MAX_MEMORY }, (error, key) =>
+          error ? reject(error) : resolve(key),
+        );
       }),
   );
 }
@@ -78,7 +81,13 @@ export async function verifyPassword(password: string, stored: string | null | u
   const expected = Buffer.from(key!, 'base64');
   // Same work for every refusal, so timing tells nothing about which accounts exist.
   const actual = await derive(password.slice(0, PASSWORD_MAX_LENGTH), Buffer.from(salt!, 'base64'));
-  return stored !== null && stored !== undefined && password.length <= PASSWORD_MAX_LENGTH && expected.length === KEY_LENGTH && timingSafeEqual(actual, expected);
+  return (
+    stored !== null &&
+    stored !== undefined &&
+    password.length <= PASSWORD_MAX_LENGTH &&
+    expected.length === KEY_LENGTH &&
+    timingSafeEqual(actual, expected)
+  );
 }
 
 /** Verified against when the account does not exist (never matches: its key is all zeroes). */

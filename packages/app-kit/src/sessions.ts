@@ -53,19 +53,32 @@ export function createSessions(options: SessionOptions): Sessions {
       const token = randomBytes(32).toString('base64url');
       const at = now();
       await db.delete(sessions).where(lt(sessions.expiresAt, at));
-      await db.insert(sessions).values({ tokenHash: tokenDigest(token), realm, account, createdAt: at, expiresAt: new Date(at.getTime() + options.ttlMs) });
-      await setSignedCookie(c, cookie, token, signingKey, { ...cookieOptions, maxAge: Math.floor(options.ttlMs / 1000) });
+      await db.insert(sessions).values({
+        tokenHash: tokenDigest(token),
+        realm,
+        account,
+        createdAt: at,
+        expiresAt: new Date(at.getTime() + options.ttlMs),
+      });
+      await setSignedCookie(c, cookie, token, signingKey, {
+        ...cookieOptions,
+        maxAge: Math.floor(options.ttlMs / 1000),
+      });
       return { account, token };
     },
     async read(c) {
       const token = await getSignedCookie(c, signingKey, cookie);
       if (typeof token !== 'string' || token.length !== 43) return null;
-      const [row] = await db.select({ account: sessions.account, expiresAt: sessions.expiresAt }).from(sessions).where(and(eq(sessions.tokenHash, tokenDigest(token)), eq(sessions.realm, realm)));
+      const [row] = await db
+        .select({ account: sessions.account, expiresAt: sessions.expiresAt })
+        .from(sessions)
+        .where(and(eq(sessions.tokenHash, tokenDigest(token)), eq(sessions.realm, realm)));
       return row && row.expiresAt > now() ? { account: row.account, token } : null;
     },
     async end(c) {
       const token = await getSignedCookie(c, signingKey, cookie);
-      if (typeof token === 'string') await db.delete(sessions).where(and(eq(sessions.tokenHash, tokenDigest(token)), eq(sessions.realm, realm)));
+      if (typeof token === 'string')
+        await db.delete(sessions).where(and(eq(sessions.tokenHash, tokenDigest(token)), eq(sessions.realm, realm)));
       deleteCookie(c, cookie, cookieOptions);
     },
     async revokeAll(account, except) {

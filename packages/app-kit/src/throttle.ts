@@ -27,7 +27,8 @@ export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
   account: { points: 50, durationSeconds: 24 * 3600, blockSeconds: 3600 },
 };
 
-export type Attempt<T> = { kind: 'ok'; value: T } | { kind: 'failed' } | { kind: 'throttled'; retryAfterSeconds: number };
+export type Attempt<T> =
+  { kind: 'ok'; value: T } | { kind: 'failed' } | { kind: 'throttled'; retryAfterSeconds: number };
 
 /** Login throttling and lockout (rate-limiter-flexible, counters in `app_kit.rate_limits`). */
 export interface LoginThrottle {
@@ -47,9 +48,19 @@ export interface ThrottleOptions {
 }
 
 function limiter(db: Database, prefix: string, limit: Limit): RateLimiterAbstract {
-  const shape = { keyPrefix: prefix, points: limit.points, duration: limit.durationSeconds, blockDuration: limit.blockSeconds };
+  const shape = {
+    keyPrefix: prefix,
+    points: limit.points,
+    duration: limit.durationSeconds,
+    blockDuration: limit.blockSeconds,
+  };
   // The in-memory insurance keeps throttling (per process) while the database is unreachable.
-  return new RateLimiterDrizzle({ ...shape, storeClient: db, schema: rateLimits, insuranceLimiter: new RateLimiterMemory(shape) });
+  return new RateLimiterDrizzle({
+    ...shape,
+    storeClient: db,
+    schema: rateLimits,
+    insuranceLimiter: new RateLimiterMemory(shape),
+  });
 }
 
 export function createLoginThrottle(options: ThrottleOptions): LoginThrottle {
@@ -69,7 +80,8 @@ export function createLoginThrottle(options: ThrottleOptions): LoginThrottle {
         await byAddress.consume(address);
         await byAccount.consume(name);
       } catch (refusal) {
-        if (refusal instanceof RateLimiterRes) return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
+        if (refusal instanceof RateLimiterRes)
+          return { kind: 'throttled', retryAfterSeconds: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
         throw refusal;
       }
       let value: T | null;

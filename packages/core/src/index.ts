@@ -25,29 +25,119 @@
  */
 
 // The Mailroom, its handler contract and its configuration.
-export { createMailroom, MailroomConfigurationError, isConfigurationError, requireAuthenticatedSender, DkimLookupError, securityFromEnv } from './mailroom/index.js';
-export type { Mailroom, MailroomOptions, MailroomWorkerOptions, MailroomEventsSecurity, MailroomEvents, MailroomMailOptions, MailroomSenderAuthOptions, RouteOptions, ParamName, RouteTarget, MailFields, VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields, RequireAuthenticatedSenderOptions, MailContext, RouteContext, FallbackContext, Handler, FallbackHandler, Middleware, ContextExtension, HandlerOutcome, ReceiveResult, EnvSecurity, SecurityFromEnvOptions } from './mailroom/index.js';
+export {
+  createMailroom,
+  MailroomConfigurationError,
+  isConfigurationError,
+  requireAuthenticatedSender,
+  DkimLookupError,
+  securityFromEnv,
+} from './mailroom/index.js';
+export type {
+  Mailroom,
+  MailroomOptions,
+  MailroomWorkerOptions,
+  MailroomEventsSecurity,
+  MailroomEvents,
+  MailroomMailOptions,
+  MailroomSenderAuthOptions,
+  RouteOptions,
+  ParamName,
+  RouteTarget,
+  MailFields,
+  VerifiedReplyToken,
+  ReplyTokenRouteOptions,
+  RouteFields,
+  RequireAuthenticatedSenderOptions,
+  MailContext,
+  RouteContext,
+  FallbackContext,
+  Handler,
+  FallbackHandler,
+  Middleware,
+  ContextExtension,
+  HandlerOutcome,
+  ReceiveResult,
+  EnvSecurity,
+  SecurityFromEnvOptions,
+} from './mailroom/index.js';
 
 // The model every handler receives.
 export { InboundEmail, Attachment, UnprocessableEmailError } from './message/index.js';
-export type { InboundEmailInit, InboundEmailJSON, InboundMode, Header, Envelope, DkimResult, AuthResults, SpamCheck, AttachmentInit, AttachmentJSON, AttachmentSource, EmailAddress } from './message/index.js';
+export type {
+  InboundEmailInit,
+  InboundEmailJSON,
+  InboundMode,
+  Header,
+  Envelope,
+  DkimResult,
+  AuthResults,
+  SpamCheck,
+  AttachmentInit,
+  AttachmentJSON,
+  AttachmentSource,
+  EmailAddress,
+} from './message/index.js';
 export { assertAuthenticatedSender, authVerdict } from './text/index.js';
 export type { AuthVerdict, SenderCheck, SenderEvidence } from './text/index.js';
 
 // The durable store.
-export { openStore, StoreUnavailableError, DatabaseOpenError, InboundEmailNotFoundError, isUnavailableError, jsonLogger, silentLogger } from './inbox/index.js';
-export type { Store, StoreOptions, Database, Transaction, Queryable, Logger, InboundRecord, InboundStatus, MigrationSet } from './inbox/index.js';
+export {
+  openStore,
+  StoreUnavailableError,
+  DatabaseOpenError,
+  InboundEmailNotFoundError,
+  isUnavailableError,
+  jsonLogger,
+  silentLogger,
+} from './inbox/index.js';
+export type {
+  Store,
+  StoreOptions,
+  Database,
+  Transaction,
+  Queryable,
+  Logger,
+  InboundRecord,
+  InboundStatus,
+  MigrationSet,
+} from './inbox/index.js';
 
 // Routes and handlers.
 export { FALLBACK_ROUTE, RouteNameError, RoutePatternError } from './routing/public.js';
-export type { Route, RoutePattern, RouteMatcher, HeaderCondition, EmailPredicate, ParamsOf, NoParams, Params } from './routing/public.js';
+export type {
+  Route,
+  RoutePattern,
+  RouteMatcher,
+  HeaderCondition,
+  EmailPredicate,
+  ParamsOf,
+  NoParams,
+  Params,
+} from './routing/public.js';
 export { HandlerTimeoutError, HandlerStallError } from './runtime/index.js';
 
 // What a Mailroom receives with and sends through.
 export { IngressError, IngressConfigurationError, DEFAULT_LIMITS } from './ingress/public.js';
 export type { IngressLimits, IngressSecurity, ReceivedPost } from './ingress/public.js';
-export { sendgridTransport, smtpTransport, outboxOnlyTransport, TransportError, OutboundMessageError, ReplyAddressError } from './outbound/public.js';
+export {
+  sendgridTransport,
+  smtpTransport,
+  outboxOnlyTransport,
+  TransportError,
+  OutboundMessageError,
+  ReplyAddressError,
+} from './outbound/public.js';
 export { JobTimeoutError } from './queue/public.js';
-export type { Transport, DeliveryResult, SendGridTransportOptions, SmtpTransportOptions, Mailer, OutboundMessage, PreparedMessage, SigningKey } from './outbound/public.js';
+export type {
+  Transport,
+  DeliveryResult,
+  SendGridTransportOptions,
+  SmtpTransportOptions,
+  Mailer,
+  OutboundMessage,
+  PreparedMessage,
+  SigningKey,
+} from './outbound/public.js';
 export { startServer } from './http/index.js';
 export type { StartServerOptions, RunningServer } from './http/index.js';

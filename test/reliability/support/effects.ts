@@ -25,7 +25,9 @@ export interface StoreCounts {
 
 export async function storeCounts(db: Database): Promise<StoreCounts> {
   const inbox = rowsOf<{ message_id: string; n: number; attempts: number }>(
-    await db.execute(sql`select message_id, count(*)::int as n, max(attempts)::int as attempts from mailroom.inbound_emails group by message_id`),
+    await db.execute(
+      sql`select message_id, count(*)::int as n, max(attempts)::int as attempts from mailroom.inbound_emails group by message_id`,
+    ),
   );
   const statuses = rowsOf<{ status: string; n: number }>(
     await db.execute(sql`select status, count(*)::int as n from mailroom.inbound_emails group by status`),

@@ -22,16 +22,26 @@ export function signedPosts(runId: string, keyPair: TestKeyPair = TEST_KEY_PAIR)
     text: 'Please process me exactly once.\n'.repeat(40),
   });
   const offsets: number[] = [];
-  for (let at = template.body.indexOf(placeholder); at >= 0; at = template.body.indexOf(placeholder, at + 1)) offsets.push(at);
+  for (let at = template.body.indexOf(placeholder); at >= 0; at = template.body.indexOf(placeholder, at + 1))
+    offsets.push(at);
   return (index: number): SignedPost => {
     const body = Buffer.from(template.body);
     const digits = String(index).padStart(placeholder.length, '0');
     for (const at of offsets) body.write(digits, at, 'latin1');
-    return { messageId: `rel-${runId}-${digits}@${RELIABILITY_DOMAIN}`, body, headers: signedHeaders(body, template.contentType, keyPair) };
+    return {
+      messageId: `rel-${runId}-${digits}@${RELIABILITY_DOMAIN}`,
+      body,
+      headers: signedHeaders(body, template.contentType, keyPair),
+    };
   };
 }
 
-export function signedHeaders(body: Buffer, contentType: string, keyPair: TestKeyPair = TEST_KEY_PAIR, timestamp = Math.floor(Date.now() / 1000)) {
+export function signedHeaders(
+  body: Buffer,
+  contentType: string,
+  keyPair: TestKeyPair = TEST_KEY_PAIR,
+  timestamp = Math.floor(Date.now() / 1000),
+) {
   const stamp = String(timestamp);
   return {
     'content-type': contentType,
@@ -43,10 +53,20 @@ export function signedHeaders(body: Buffer, contentType: string, keyPair: TestKe
 export type Answer = { status: number; body: string; ms: number } | { status: 0; error: string; ms: number };
 
 /** One POST; a connection error or timeout is "no answer" (status 0), as SendGrid would see it. */
-export async function send(url: string, headers: Record<string, string>, body: Uint8Array, timeoutMs = 20_000): Promise<Answer> {
+export async function send(
+  url: string,
+  headers: Record<string, string>,
+  body: Uint8Array,
+  timeoutMs = 20_000,
+): Promise<Answer> {
   const started = performance.now();
   try {
-    const response = await fetch(url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: body as Uint8Array<ArrayBuffer>,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     const text = await response.text();
     return { status: response.status, body: text, ms: performance.now() - started };
   } catch (error) {
@@ -55,7 +75,11 @@ export async function send(url: string, headers: Record<string, string>, body: U
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight. */
-export async function pool<T>(items: T[], concurrency: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function pool<T>(
+  items: T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, items.length) }, async () => {

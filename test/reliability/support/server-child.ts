@@ -27,7 +27,14 @@ const mailroom = createMailroom({
   // Every SIGKILL mid-handler costs the email an attempt and a takeover (a mail that crashes the process must not
   // crash-loop it forever); random kills are not the mail's fault, so both budgets are generous here: with rows
   // born leased, one email caught by two of the 12 kills ended `failed` after its one default takeover.
-  worker: { leaseMs: Number(process.env.LEASE_MS ?? 2000), pollMs: 200, concurrency: 4, backoff: { baseMs: 100, maxMs: 500 }, maxAttempts: 100, maxTakeovers: 100 },
+  worker: {
+    leaseMs: Number(process.env.LEASE_MS ?? 2000),
+    pollMs: 200,
+    concurrency: 4,
+    backoff: { baseMs: 100, maxMs: 500 },
+    maxAttempts: 100,
+    maxTakeovers: 100,
+  },
 });
 mailroom.route('reliability', '*@reliability.example.com', async (ctx) => {
   await recordEffect(ctx.tx, ctx.record.id, ctx.email.messageId);

@@ -5,7 +5,9 @@ import { inboundRequest, TEST_KEY_PAIR, type InboundDescription, type TestMailro
 
 /** Posts through `t`'s webhook and waits until its running worker has processed the email and the outbox is empty. */
 export async function postAndSettle(t: TestMailroom, description: InboundDescription): Promise<InboundRecord> {
-  const response = await fetch(inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${t.url}/webhooks/sendgrid/parse` }));
+  const response = await fetch(
+    inboundRequest(description, { sign: TEST_KEY_PAIR, url: `${t.url}/webhooks/sendgrid/parse` }),
+  );
   expect(response.status).toBe(200);
   const { id } = (await response.json()) as { id: string };
   let record: InboundRecord | null = null;

@@ -3,7 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where each scenario appends its figures; the global teardown prints them as one table. */
-export const SUMMARY_FILE = join(fileURLToPath(new URL('../../../', import.meta.url)), 'test-results', 'reliability', 'summary.jsonl');
+export const SUMMARY_FILE = join(
+  fileURLToPath(new URL('../../../', import.meta.url)),
+  'test-results',
+  'reliability',
+  'summary.jsonl',
+);
 
 /** How many posts/kills a scenario uses: its default × RELIABILITY_SCALE (never below `min`). */
 export function scaled(count: number, min = 1): number {

@@ -12,10 +12,14 @@ export interface WebhookServer {
 }
 
 /** Serves the Mailroom `build` makes on a fresh test store, its webhooks at /webhooks/sendgrid as in production. */
-export async function startWebhookServer(build: (store: TestStore) => Mailroom | Promise<Mailroom>): Promise<WebhookServer> {
+export async function startWebhookServer(
+  build: (store: TestStore) => Mailroom | Promise<Mailroom>,
+): Promise<WebhookServer> {
   const store = await createTestStore();
   const mailroom = await build(store);
-  const server = await startServer(new Hono().route('/webhooks/sendgrid', mailroom.app()).fetch, { hostname: '127.0.0.1' });
+  const server = await startServer(new Hono().route('/webhooks/sendgrid', mailroom.app()).fetch, {
+    hostname: '127.0.0.1',
+  });
   return {
     store,
     mailroom,

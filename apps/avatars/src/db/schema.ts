@@ -58,7 +58,9 @@ export const avatars = avatarsSchema.table(
   (t) => [
     uniqueIndex('avatars_user_version_key').on(t.userId, t.version),
     // At most one current avatar per user.
-    uniqueIndex('avatars_one_current_key').on(t.userId).where(sql`${t.current}`),
+    uniqueIndex('avatars_one_current_key')
+      .on(t.userId)
+      .where(sql`${t.current}`),
   ],
 );
 

@@ -24,8 +24,14 @@ export async function saveAvatar(
     await blobs.put(key, rendition.data, tx);
     (keys[String(rendition.size)] ??= {})[rendition.format] = key;
   }
-  const [latest] = await tx.select({ version: max(avatars.version) }).from(avatars).where(eq(avatars.userId, user.id));
-  await tx.update(avatars).set({ current: false }).where(and(eq(avatars.userId, user.id), eq(avatars.current, true)));
+  const [latest] = await tx
+    .select({ version: max(avatars.version) })
+    .from(avatars)
+    .where(eq(avatars.userId, user.id));
+  await tx
+    .update(avatars)
+    .set({ current: false })
+    .where(and(eq(avatars.userId, user.id), eq(avatars.current, true)));
   const [row] = await tx
     .insert(avatars)
     .values({
@@ -65,16 +71,25 @@ export function listAvatars(db: Queryable, userId: number): Promise<Avatar[]> {
 }
 
 export async function currentAvatar(db: Queryable, userId: number): Promise<Avatar | null> {
-  const [row] = await db.select().from(avatars).where(and(eq(avatars.userId, userId), eq(avatars.current, true)));
+  const [row] = await db
+    .select()
+    .from(avatars)
+    .where(and(eq(avatars.userId, userId), eq(avatars.current, true)));
   return row ?? null;
 }
 
 /** Makes a kept version current again; null when the user has no such version. */
 export async function useVersion(tx: Queryable, userId: number, version: number): Promise<Avatar | null> {
-  const [target] = await tx.select().from(avatars).where(and(eq(avatars.userId, userId), eq(avatars.version, version)));
+  const [target] = await tx
+    .select()
+    .from(avatars)
+    .where(and(eq(avatars.userId, userId), eq(avatars.version, version)));
   if (!target) return null;
   if (target.current) return target;
-  await tx.update(avatars).set({ current: false }).where(and(eq(avatars.userId, userId), eq(avatars.current, true)));
+  await tx
+    .update(avatars)
+    .set({ current: false })
+    .where(and(eq(avatars.userId, userId), eq(avatars.current, true)));
   const [row] = await tx.update(avatars).set({ current: true }).where(eq(avatars.id, target.id)).returning();
   return row ?? null;
 }
@@ -117,7 +132,9 @@ export async function findRendition(
     .innerJoin(users, eq(users.id, avatars.userId))
     .where(and(eq(users.addressHash, hash), eq(users.confirmed, true), eq(avatars.current, true)));
   if (!row) return null;
-  const sizes = Object.keys(row.renditions).map(Number).filter((size) => row.renditions[String(size)]?.[format]);
+  const sizes = Object.keys(row.renditions)
+    .map(Number)
+    .filter((size) => row.renditions[String(size)]?.[format]);
   const size = nearestSize(sizes, requested);
   if (size === null) return null;
   const key = row.renditions[String(size)]![format]!;

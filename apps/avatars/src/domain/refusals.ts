@@ -7,7 +7,13 @@ import { canonicalAddress } from './secrets.js';
  * Records a refusal for `address` and says whether to mail it: true at most once per `intervalMs`
  * per address (the row is claimed atomically, so two concurrent emails cannot both send).
  */
-export async function claimRefusal(db: Queryable, address: string, reason: string, intervalMs: number, now = new Date()): Promise<boolean> {
+export async function claimRefusal(
+  db: Queryable,
+  address: string,
+  reason: string,
+  intervalMs: number,
+  now = new Date(),
+): Promise<boolean> {
   const key = canonicalAddress(address);
   const cutoff = new Date(now.getTime() - intervalMs);
   const claimed = await db

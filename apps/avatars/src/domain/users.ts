@@ -12,7 +12,10 @@ export async function findUserById(db: Queryable, id: number): Promise<User | nu
 }
 
 export async function findUserByAddress(db: Queryable, address: string): Promise<User | null> {
-  const [row] = await db.select().from(users).where(eq(users.address, canonicalAddress(address)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(users.address, canonicalAddress(address)));
   return row ?? null;
 }
 
@@ -20,7 +23,10 @@ export async function findUserByAddress(db: Queryable, address: string): Promise
 export async function findUserByUploadSecret(db: Queryable, secret: string): Promise<User | null> {
   const candidate = secret.toLowerCase();
   if (!/^[0-9a-f]{8,64}$/.test(candidate)) return null;
-  const [row] = await db.select().from(users).where(eq(users.uploadSecretHash, sha256Hex(candidate)));
+  const [row] = await db
+    .select()
+    .from(users)
+    .where(eq(users.uploadSecretHash, sha256Hex(candidate)));
   return row && sameSecret(row.uploadSecret, candidate) ? row : null;
 }
 
@@ -30,7 +36,12 @@ export async function findOrCreateUser(db: Queryable, address: string): Promise<
   const secret = randomToken(UPLOAD_SECRET_BYTES);
   const [inserted] = await db
     .insert(users)
-    .values({ address: canonical, addressHash: addressHash(canonical), uploadSecret: secret, uploadSecretHash: sha256Hex(secret) })
+    .values({
+      address: canonical,
+      addressHash: addressHash(canonical),
+      uploadSecret: secret,
+      uploadSecretHash: sha256Hex(secret),
+    })
     .onConflictDoNothing({ target: users.address })
     .returning();
   if (inserted) return { user: inserted, created: true };
@@ -52,9 +63,17 @@ export async function regenerateUploadSecret(db: Queryable, userId: number): Pro
 }
 
 /** Creates a single-use link token (only its hash is stored) and returns the token. */
-export async function createLinkToken(db: Queryable, userId: number, purpose: TokenPurpose, ttlMs: number, now = new Date()): Promise<string> {
+export async function createLinkToken(
+  db: Queryable,
+  userId: number,
+  purpose: TokenPurpose,
+  ttlMs: number,
+  now = new Date(),
+): Promise<string> {
   const token = randomToken(32);
-  await db.insert(loginTokens).values({ tokenHash: sha256Hex(token), userId, purpose, expiresAt: new Date(now.getTime() + ttlMs) });
+  await db
+    .insert(loginTokens)
+    .values({ tokenHash: sha256Hex(token), userId, purpose, expiresAt: new Date(now.getTime() + ttlMs) });
   return token;
 }
 

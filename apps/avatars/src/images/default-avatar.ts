@@ -14,12 +14,24 @@ export async function renderDefaultAvatar(): Promise<Rendition[]> {
       <path d="M76 512c0-110 80-180 180-180s180 70 180 180z" fill="#9aa5b1"/>
     </svg>`,
   );
-  const master = await sharp(svg, { density: 72 }).resize(512, 512).flatten({ background: '#e4e7eb' }).raw().toBuffer({ resolveWithObject: true });
+  const master = await sharp(svg, { density: 72 })
+    .resize(512, 512)
+    .flatten({ background: '#e4e7eb' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const raw = { width: master.info.width, height: master.info.height, channels: master.info.channels };
   return Promise.all(
     AVATAR_SIZES.flatMap((size) => [
-      sharp(master.data, { raw }).resize(size, size).webp({ quality: 90 }).toBuffer().then((data): Rendition => ({ size, format: 'webp', data })),
-      sharp(master.data, { raw }).resize(size, size).jpeg({ quality: 90 }).toBuffer().then((data): Rendition => ({ size, format: 'jpeg', data })),
+      sharp(master.data, { raw })
+        .resize(size, size)
+        .webp({ quality: 90 })
+        .toBuffer()
+        .then((data): Rendition => ({ size, format: 'webp', data })),
+      sharp(master.data, { raw })
+        .resize(size, size)
+        .jpeg({ quality: 90 })
+        .toBuffer()
+        .then((data): Rendition => ({ size, format: 'jpeg', data })),
     ]),
   );
 }

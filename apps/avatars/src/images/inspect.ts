@@ -32,19 +32,32 @@ export async function inspectImage(bytes: Uint8Array, policy: ImagePolicy = DEFA
 
   const detected = await fileTypeFromBuffer(bytes);
   // file-type reports an SVG with an XML prolog as application/xml and one without as nothing.
-  const mime = (!detected || detected.mime === 'application/xml') && looksLikeSvg(bytes) ? 'image/svg+xml' : detected?.mime;
+  const mime =
+    (!detected || detected.mime === 'application/xml') && looksLikeSvg(bytes) ? 'image/svg+xml' : detected?.mime;
   if (mime === 'image/svg+xml') {
-    throw new ImageRefusedError('svg', 'SVG drawings are not accepted as avatars. Please send a photo (JPEG, PNG, GIF or WebP).');
+    throw new ImageRefusedError(
+      'svg',
+      'SVG drawings are not accepted as avatars. Please send a photo (JPEG, PNG, GIF or WebP).',
+    );
   }
   if (mime === 'application/pdf') {
-    throw new ImageRefusedError('pdf', 'The attachment is a PDF document, not an image. Please send a photo (JPEG, PNG, GIF or WebP).');
+    throw new ImageRefusedError(
+      'pdf',
+      'The attachment is a PDF document, not an image. Please send a photo (JPEG, PNG, GIF or WebP).',
+    );
   }
   if (mime && HEIF_MIME_TYPES.has(mime)) throw new ImageRefusedError('heic', HEIC_ADVICE);
   if (!mime) {
-    throw new ImageRefusedError('unknown-type', 'The attachment is not an image we recognise. Please send a photo (JPEG, PNG, GIF or WebP).');
+    throw new ImageRefusedError(
+      'unknown-type',
+      'The attachment is not an image we recognise. Please send a photo (JPEG, PNG, GIF or WebP).',
+    );
   }
   if (!ACCEPTED_MIME_TYPES.has(mime)) {
-    throw new ImageRefusedError('unsupported-type', `Files of type ${mime} are not accepted. Please send a JPEG, PNG, GIF or WebP image.`);
+    throw new ImageRefusedError(
+      'unsupported-type',
+      `Files of type ${mime} are not accepted. Please send a JPEG, PNG, GIF or WebP image.`,
+    );
   }
 
   let meta: sharp.Metadata;
@@ -67,7 +80,15 @@ export async function inspectImage(bytes: Uint8Array, policy: ImagePolicy = DEFA
       `The image is only ${width}×${height} pixels; avatars need at least ${policy.minSide}×${policy.minSide}. Please send a larger photo.`,
     );
   }
-  return { mime, width, height, orientation, pages: meta.pages ?? 1, hasAlpha: meta.hasAlpha ?? false, bytes: bytes.byteLength };
+  return {
+    mime,
+    width,
+    height,
+    orientation,
+    pages: meta.pages ?? 1,
+    hasAlpha: meta.hasAlpha ?? false,
+    bytes: bytes.byteLength,
+  };
 }
 
 /** The first check, usable before the bytes are even read (e.g. with an attachment's declared size). */
@@ -90,7 +111,8 @@ export function refusalFromSharpError(error: unknown, policy: ImagePolicy): Imag
       `The image declares more than ${megapixels(policy.maxPixels)} megapixels, the limit. Please send a smaller photo.`,
     );
   }
-  if (/heif|hevc|compression format has not been built in/i.test(message)) return new ImageRefusedError('heic', HEIC_ADVICE);
+  if (/heif|hevc|compression format has not been built in/i.test(message))
+    return new ImageRefusedError('heic', HEIC_ADVICE);
   return new ImageRefusedError(
     'unreadable',
     'The image could not be read: it looks damaged or truncated. Please send the photo again, as JPEG or PNG.',

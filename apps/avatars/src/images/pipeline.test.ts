@@ -45,7 +45,8 @@ describe('processAvatar', () => {
     const meta = await sharp(largest).metadata();
     expect([meta.width, meta.height, meta.orientation]).toEqual([512, 512, undefined]);
     // Map displayed source points into the 512 square with the reported crop.
-    const toOutput = (x: number, y: number) => [Math.round((x - avatar.crop.left) * 0.64), Math.round((y - avatar.crop.top) * 0.64)] as const;
+    const toOutput = (x: number, y: number) =>
+      [Math.round((x - avatar.crop.left) * 0.64), Math.round((y - avatar.crop.top) * 0.64)] as const;
     expect(avatar.crop.top).toBeLessThan(100);
     const [rx, ry] = toOutput(760, 120);
     expect(isRed(await pixel(largest, rx, ry))).toBe(true); // top-right: upright
@@ -98,9 +99,16 @@ describe('processAvatar', () => {
 
   it('makes four square sizes in WebP and JPEG and never enlarges', async () => {
     const big = await processAvatar(await photoJpeg(1600, 1200));
-    expect(big.renditions.map((r) => `${r.size}${r.format}`).sort()).toEqual(
-      ['128jpeg', '128webp', '256jpeg', '256webp', '512jpeg', '512webp', '64jpeg', '64webp'],
-    );
+    expect(big.renditions.map((r) => `${r.size}${r.format}`).sort()).toEqual([
+      '128jpeg',
+      '128webp',
+      '256jpeg',
+      '256webp',
+      '512jpeg',
+      '512webp',
+      '64jpeg',
+      '64webp',
+    ]);
     for (const { data, size, format } of big.renditions) {
       const meta = await sharp(data).metadata();
       expect([meta.format, meta.width, meta.height]).toEqual([format, size, size]);
@@ -112,7 +120,15 @@ describe('processAvatar', () => {
 
   it('reports the attention crop in source pixels', async () => {
     // Flat grey 2000×1000 with a busy, saturated patch near the right edge.
-    const patch = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 90 } } })
+    const patch = await sharp({
+      create: {
+        width: 200,
+        height: 200,
+        channels: 3,
+        background: '#000000',
+        noise: { type: 'gaussian', mean: 128, sigma: 90 },
+      },
+    })
       .png()
       .toBuffer();
     const input = await sharp({ create: { width: 2000, height: 1000, channels: 3, background: '#808080' } })
@@ -134,7 +150,9 @@ describe('refusals', () => {
     const error = await refusal(processAvatar(tooBig));
     expect(error.code).toBe('too-many-bytes');
     expect(error.reason).toContain('10 MB');
-    const custom = await refusal(processAvatar(await photoJpeg(800, 800), { policy: { ...DEFAULT_IMAGE_POLICY, maxBytes: 1000 } }));
+    const custom = await refusal(
+      processAvatar(await photoJpeg(800, 800), { policy: { ...DEFAULT_IMAGE_POLICY, maxBytes: 1000 } }),
+    );
     expect(custom.code).toBe('too-many-bytes');
   });
 
@@ -160,7 +178,9 @@ describe('refusals', () => {
     expect(heic.reason).toMatch(/JPEG/);
     expect(heic.reason).toMatch(/Most Compatible/);
     expect((await refusal(processAvatar(Buffer.from('hello, this is not an image at all')))).code).toBe('unknown-type');
-    const tiff = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#000' } }).tiff().toBuffer();
+    const tiff = await sharp({ create: { width: 200, height: 200, channels: 3, background: '#000' } })
+      .tiff()
+      .toBuffer();
     expect((await refusal(processAvatar(tiff))).code).toBe('unsupported-type');
     expect((await refusal(processAvatar(Buffer.alloc(0)))).code).toBe('empty');
   });

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { inspectImage, refusalFromSharpError, type ImageFacts } from './inspect.js';
-import { AVATAR_SIZES, DEFAULT_IMAGE_POLICY, LARGEST_AVATAR_SIZE, type AvatarSize, type ImagePolicy } from './policy.js';
+import {
+  AVATAR_SIZES,
+  DEFAULT_IMAGE_POLICY,
+  LARGEST_AVATAR_SIZE,
+  type AvatarSize,
+  type ImagePolicy,
+} from './policy.js';
 
 export type RenditionFormat = 'webp' | 'jpeg';
 
@@ -72,8 +78,15 @@ export async function processAvatar(bytes: Uint8Array, options: ProcessOptions =
         return size === master ? image : image.resize(size, size, { kernel: sharp.kernel.lanczos3 });
       };
       return [
-        pixels().webp(WEBP_OPTIONS).toBuffer().then((data): Rendition => ({ size, format: 'webp', data })),
-        pixels().flatten({ background }).jpeg(JPEG_OPTIONS).toBuffer().then((data): Rendition => ({ size, format: 'jpeg', data })),
+        pixels()
+          .webp(WEBP_OPTIONS)
+          .toBuffer()
+          .then((data): Rendition => ({ size, format: 'webp', data })),
+        pixels()
+          .flatten({ background })
+          .jpeg(JPEG_OPTIONS)
+          .toBuffer()
+          .then((data): Rendition => ({ size, format: 'jpeg', data })),
       ];
     }),
   );

@@ -9,7 +9,8 @@ import type { Avatar } from '../db/index.js';
 const PREVIEW_CID = 'avatar-preview@avatars';
 
 /** Why a sender may not upload; each has a reply of its own. */
-export type SenderRefusal = 'not-registered' | 'unconfirmed' | 'not-authenticated' | 'secret-not-authenticated' | 'unknown-upload-address';
+export type SenderRefusal =
+  'not-registered' | 'unconfirmed' | 'not-authenticated' | 'secret-not-authenticated' | 'unknown-upload-address';
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -24,13 +25,21 @@ export function avatarUrl(config: AvatarsConfig, hash: string): string {
 }
 
 /** "Your avatar was updated", with the new avatar inline (256 px JPEG: every mail client shows JPEG). */
-export function confirmationMail(config: AvatarsConfig, addressHash: string, avatar: Avatar, preview: Buffer, pickedFilename: string): ReplyContent {
+export function confirmationMail(
+  config: AvatarsConfig,
+  addressHash: string,
+  avatar: Avatar,
+  preview: Buffer,
+  pickedFilename: string,
+): ReplyContent {
   const url = avatarUrl(config, addressHash);
   const text = [
     `Your avatar is updated (version ${avatar.version}), made from "${pickedFilename}".`,
     '',
     `It is served at ${url}?s=256`,
-    avatar.version > 1 ? `Not what you wanted? Revert to the previous one in one click: ${profileUrl(config)}` : `Your profile: ${profileUrl(config)}`,
+    avatar.version > 1
+      ? `Not what you wanted? Revert to the previous one in one click: ${profileUrl(config)}`
+      : `Your profile: ${profileUrl(config)}`,
     '',
     `The square was cropped at ${avatar.cropLeft},${avatar.cropTop} (${avatar.cropSize}×${avatar.cropSize} px of your ${avatar.sourceWidth}×${avatar.sourceHeight} photo).`,
     avatar.animated ? 'Your image was animated; the avatar uses its first frame.' : '',
@@ -46,7 +55,9 @@ export function confirmationMail(config: AvatarsConfig, addressHash: string, ava
   return {
     text,
     html,
-    attachments: [{ filename: 'avatar.jpg', contentType: 'image/jpeg', content: preview, contentId: PREVIEW_CID, inline: true }],
+    attachments: [
+      { filename: 'avatar.jpg', contentType: 'image/jpeg', content: preview, contentId: PREVIEW_CID, inline: true },
+    ],
   };
 }
 
@@ -77,7 +88,9 @@ export function senderRefusedMail(config: AvatarsConfig, to: string, why: Sender
 
 /** The link that confirms an address (or signs in), sent from the web side. */
 export function linkMail(config: AvatarsConfig, to: string, link: string, confirmed: boolean): MailerMessage {
-  const intro = confirmed ? 'Here is your sign-in link for the avatar service:' : 'Please confirm your address for the avatar service:';
+  const intro = confirmed
+    ? 'Here is your sign-in link for the avatar service:'
+    : 'Please confirm your address for the avatar service:';
   const after = confirmed
     ? ''
     : `\nOnce confirmed, send a photo to ${sharedUploadAddress(config)} and it becomes your avatar.`;

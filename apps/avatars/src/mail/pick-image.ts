@@ -1,5 +1,11 @@
 import type { Attachment, InboundEmail } from '@mailroom/core';
-import { assertByteSize, ImageRefusedError, processAvatar, type ImagePolicy, type ProcessedAvatar } from '../images/index.js';
+import {
+  assertByteSize,
+  ImageRefusedError,
+  processAvatar,
+  type ImagePolicy,
+  type ProcessedAvatar,
+} from '../images/index.js';
 
 export interface SkippedPart {
   filename: string;
@@ -26,8 +32,12 @@ export async function pickAvatarImage(email: InboundEmail, policy: ImagePolicy):
   const ordered = [...email.attachments.filter((a) => !a.inline), ...email.attachments.filter((a) => a.inline)];
 
   for (const attachment of ordered) {
-    const claimsImage = /^image\//i.test(attachment.contentType) || /^application\/octet-stream/i.test(attachment.contentType);
-    if (attachment.inline && ((shaCounts.get(attachment.sha256) ?? 0) > 1 || (cidReferences.get(attachment.contentId ?? '') ?? 0) > 1)) {
+    const claimsImage =
+      /^image\//i.test(attachment.contentType) || /^application\/octet-stream/i.test(attachment.contentType);
+    if (
+      attachment.inline &&
+      ((shaCounts.get(attachment.sha256) ?? 0) > 1 || (cidReferences.get(attachment.contentId ?? '') ?? 0) > 1)
+    ) {
       skipped.push({ filename: attachment.filename, why: 'repeated inline image (signature decoration)' });
       continue;
     }
@@ -38,7 +48,12 @@ export async function pickAvatarImage(email: InboundEmail, policy: ImagePolicy):
     } catch (error) {
       if (!(error instanceof ImageRefusedError)) throw error;
       skipped.push({ filename: attachment.filename, why: error.reason });
-      const rank = !claimsImage && (error.code === 'unknown-type' || error.code === 'unsupported-type') ? 2 : error.code === 'too-small' ? 1 : 0;
+      const rank =
+        !claimsImage && (error.code === 'unknown-type' || error.code === 'unsupported-type')
+          ? 2
+          : error.code === 'too-small'
+            ? 1
+            : 0;
       refusals.push({ refusal: error, rank });
     }
   }

@@ -6,7 +6,13 @@ import type { User } from '../db/index.js';
 import { saveAvatar } from '../domain/avatars.js';
 import { claimRefusal } from '../domain/refusals.js';
 import { findUserByAddress, findUserByUploadSecret } from '../domain/users.js';
-import { confirmationMail, imageRefusedMail, NO_IMAGE_REASON, senderRefusedMail, type SenderRefusal } from './messages.js';
+import {
+  confirmationMail,
+  imageRefusedMail,
+  NO_IMAGE_REASON,
+  senderRefusedMail,
+  type SenderRefusal,
+} from './messages.js';
 import { pickAvatarImage } from './pick-image.js';
 
 export interface MailRouteDeps {
@@ -26,10 +32,14 @@ export interface MailRouteDeps {
  */
 export function registerMailRoutes(mailroom: Mailroom<object>, deps: MailRouteDeps): void {
   const { config } = deps;
-  mailroom.route('avatars-secret-upload', `${config.uploadLocalPart}+{secret}@${config.domain}`, (ctx: RouteContext<{ secret: string }>) =>
-    uploadToSecretAddress(ctx, deps),
+  mailroom.route(
+    'avatars-secret-upload',
+    `${config.uploadLocalPart}+{secret}@${config.domain}`,
+    (ctx: RouteContext<{ secret: string }>) => uploadToSecretAddress(ctx, deps),
   );
-  mailroom.route('avatars-upload', `${config.uploadLocalPart}@${config.domain}`, (ctx: RouteContext<{}>) => uploadToSharedAddress(ctx, deps));
+  mailroom.route('avatars-upload', `${config.uploadLocalPart}@${config.domain}`, (ctx: RouteContext<{}>) =>
+    uploadToSharedAddress(ctx, deps),
+  );
 }
 
 async function uploadToSecretAddress(ctx: RouteContext<{ secret: string }>, deps: MailRouteDeps): Promise<void> {
@@ -73,7 +83,13 @@ function ignoreMachines(ctx: MailContext, config: AvatarsConfig): boolean {
  * `to` is null for an unaligned sender nobody registered: we do not answer forgeable addresses.
  * Inside `ctx.once`: a replay ends with the same note and mails nothing again.
  */
-async function refuseSender(ctx: MailContext, deps: MailRouteDeps, to: string | null, why: SenderRefusal, detail?: string): Promise<void> {
+async function refuseSender(
+  ctx: MailContext,
+  deps: MailRouteDeps,
+  to: string | null,
+  why: SenderRefusal,
+  detail?: string,
+): Promise<void> {
   const note = detail ? `${why}: ${detail}` : why;
   await ctx.once('refusal', async (tx) => {
     if (!to) return ctx.bounce(`${note} (sender not authenticated: not answered)`);
@@ -91,10 +107,19 @@ async function acceptUpload(ctx: MailContext, deps: MailRouteDeps, user: User): 
       await answer(ctx, deps, user.address, imageRefusedMail(deps.config, choice.refusal?.reason ?? NO_IMAGE_REASON));
       return ctx.bounce(`no usable image: ${choice.refusal?.code ?? 'none'}`);
     }
-    const avatar = await saveAvatar(tx, deps.blobs, user, choice.avatar, { messageId: ctx.email.messageId, historyLimit: deps.config.historyLimit });
+    const avatar = await saveAvatar(tx, deps.blobs, user, choice.avatar, {
+      messageId: ctx.email.messageId,
+      historyLimit: deps.config.historyLimit,
+    });
     const preview =
-      choice.avatar.renditions.find((r) => r.format === 'jpeg' && r.size === 256) ?? choice.avatar.renditions.filter((r) => r.format === 'jpeg').at(-1)!;
-    await answer(ctx, deps, user.address, confirmationMail(deps.config, user.addressHash, avatar, preview.data, choice.attachment.filename || 'your image'));
+      choice.avatar.renditions.find((r) => r.format === 'jpeg' && r.size === 256) ??
+      choice.avatar.renditions.filter((r) => r.format === 'jpeg').at(-1)!;
+    await answer(
+      ctx,
+      deps,
+      user.address,
+      confirmationMail(deps.config, user.addressHash, avatar, preview.data, choice.attachment.filename || 'your image'),
+    );
     ctx.log.info('avatar_updated', { user: user.id, version: avatar.version, skipped: choice.skipped.length });
   });
 }

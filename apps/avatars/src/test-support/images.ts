@@ -6,7 +6,9 @@ import sharp from 'sharp';
 
 /** A white landscape JPEG with a red block in its stored top-left corner, tagged EXIF orientation 6 (rotate 90° clockwise to display). */
 export async function orientedJpeg(width = 1200, height = 800): Promise<Buffer> {
-  const red = await sharp({ create: { width: width / 4, height: height / 4, channels: 3, background: '#ff0000' } }).png().toBuffer();
+  const red = await sharp({ create: { width: width / 4, height: height / 4, channels: 3, background: '#ff0000' } })
+    .png()
+    .toBuffer();
   return sharp({ create: { width, height, channels: 3, background: '#ffffff' } })
     .composite([{ input: red, left: 0, top: 0 }])
     .jpeg({ quality: 90 })
@@ -16,11 +18,18 @@ export async function orientedJpeg(width = 1200, height = 800): Promise<Buffer> 
 
 /** A JPEG carrying GPS coordinates and camera details in EXIF. */
 export async function jpegWithGps(width = 600, height = 600): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+  return sharp({
+    create: { width, height, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  })
     .jpeg()
     .withExif({
       IFD0: { Make: 'TestCam', Model: 'GPS-1' },
-      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2981/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4021/100' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '48/1 51/1 2981/100',
+        GPSLongitudeRef: 'E',
+        GPSLongitude: '2/1 17/1 4021/100',
+      },
     })
     .toBuffer();
 }
@@ -37,9 +46,15 @@ export async function pngWithAlpha(size = 400): Promise<Buffer> {
 export async function animatedGif(width = 300, height = 200): Promise<Buffer> {
   const colours = ['#ff0000', '#00ff00', '#0000ff'];
   const frames = await Promise.all(
-    colours.map((background) => sharp({ create: { width, height, channels: 3, background } }).raw().toBuffer()),
+    colours.map((background) =>
+      sharp({ create: { width, height, channels: 3, background } })
+        .raw()
+        .toBuffer(),
+    ),
   );
-  return sharp(Buffer.concat(frames), { raw: { width, height: height * colours.length, channels: 3, pageHeight: height } })
+  return sharp(Buffer.concat(frames), {
+    raw: { width, height: height * colours.length, channels: 3, pageHeight: height },
+  })
     .gif({ loop: 0, delay: colours.map(() => 200) })
     .toBuffer();
 }
@@ -53,15 +68,22 @@ export async function photoJpeg(width: number, height: number, quality = 88): Pr
       <rect x="${width * 0.1}" y="${height * 0.6}" width="${width * 0.3}" height="${height * 0.3}" fill="#2e8b57"/>
     </svg>`,
   );
-  const noise = await sharp({ create: { width, height, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 30 } } })
+  const noise = await sharp({
+    create: { width, height, channels: 3, background: '#000000', noise: { type: 'gaussian', mean: 128, sigma: 30 } },
+  })
     .png({ compressionLevel: 0 })
     .toBuffer();
-  return sharp(shapes).composite([{ input: noise, blend: 'soft-light' }]).jpeg({ quality }).toBuffer();
+  return sharp(shapes)
+    .composite([{ input: noise, blend: 'soft-light' }])
+    .jpeg({ quality })
+    .toBuffer();
 }
 
 /** A plain single-colour PNG. */
 export async function plainPng(width: number, height: number, background = '#336699'): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
 }
 
 /**
@@ -87,7 +109,9 @@ export function pngBomb(width = 100_000, height = 100_000): Buffer {
  * AV1 pixels) whose `ftyp` major brand is rewritten to `heic`, exactly what an iPhone file starts with.
  */
 export async function heicBranded(): Promise<Buffer> {
-  const avif = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#aa8844' } }).avif().toBuffer();
+  const avif = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#aa8844' } })
+    .avif()
+    .toBuffer();
   const out = Buffer.from(avif);
   if (out.toString('latin1', 4, 8) !== 'ftyp') throw new Error('unexpected AVIF layout');
   out.write('heic', 8, 'latin1');

@@ -5,7 +5,13 @@ import { secretUploadAddress, sharedUploadAddress, type AvatarsConfig } from '..
 import { loginTokens, type Avatar, type User } from '../db/index.js';
 import { listAvatars, revertToPrevious, useVersion } from '../domain/avatars.js';
 import { canonicalAddress, isPlausibleAddress } from '../domain/secrets.js';
-import { consumeLinkToken, createLinkToken, findOrCreateUser, findUserById, regenerateUploadSecret } from '../domain/users.js';
+import {
+  consumeLinkToken,
+  createLinkToken,
+  findOrCreateUser,
+  findUserById,
+  regenerateUploadSecret,
+} from '../domain/users.js';
 import { avatarUrl, linkMail } from '../mail/messages.js';
 
 export interface AccountDeps {
@@ -38,11 +44,25 @@ export async function requestLink(deps: AccountDeps, rawAddress: unknown, now = 
     const recent = await tx
       .select({ tokenHash: loginTokens.tokenHash })
       .from(loginTokens)
-      .where(and(eq(loginTokens.userId, user.id), gt(loginTokens.createdAt, new Date(now.getTime() - LINK_MAIL_INTERVAL_MS))))
+      .where(
+        and(
+          eq(loginTokens.userId, user.id),
+          gt(loginTokens.createdAt, new Date(now.getTime() - LINK_MAIL_INTERVAL_MS)),
+        ),
+      )
       .limit(1);
     if (recent.length > 0) return;
-    const token = await createLinkToken(tx, user.id, user.confirmed ? 'sign-in' : 'confirm', deps.config.linkTtlMs, now);
-    await deps.mailer.send(linkMail(deps.config, user.address, `${deps.config.publicUrl}/confirm/${token}`, user.confirmed), { tx });
+    const token = await createLinkToken(
+      tx,
+      user.id,
+      user.confirmed ? 'sign-in' : 'confirm',
+      deps.config.linkTtlMs,
+      now,
+    );
+    await deps.mailer.send(
+      linkMail(deps.config, user.address, `${deps.config.publicUrl}/confirm/${token}`, user.confirmed),
+      { tx },
+    );
   });
 }
 
@@ -78,8 +98,15 @@ export function avatarJSON(avatar: Avatar): AvatarJSON {
     current: avatar.current,
     createdAt: avatar.createdAt.toISOString(),
     crop: { left: avatar.cropLeft, top: avatar.cropTop, size: avatar.cropSize },
-    source: { width: avatar.sourceWidth, height: avatar.sourceHeight, mime: avatar.sourceMime, animated: avatar.animated },
-    sizes: Object.keys(avatar.renditions).map(Number).sort((a, b) => a - b),
+    source: {
+      width: avatar.sourceWidth,
+      height: avatar.sourceHeight,
+      mime: avatar.sourceMime,
+      animated: avatar.animated,
+    },
+    sizes: Object.keys(avatar.renditions)
+      .map(Number)
+      .sort((a, b) => a - b),
   };
 }
 
@@ -121,7 +148,9 @@ export async function versionImage(
 ): Promise<Buffer | null> {
   const avatar = (await listAvatars(deps.store.db, userId)).find((a) => a.version === version);
   if (!avatar) return null;
-  const sizes = Object.keys(avatar.renditions).map(Number).sort((a, b) => a - b);
+  const sizes = Object.keys(avatar.renditions)
+    .map(Number)
+    .sort((a, b) => a - b);
   const chosen = sizes.find((s) => s >= size) ?? sizes.at(-1);
   const key = chosen === undefined ? undefined : avatar.renditions[String(chosen)]?.webp;
   return key ? deps.blobs.get(key) : null;

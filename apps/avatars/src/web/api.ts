@@ -1,15 +1,28 @@
 import type { AppKit } from '@mailroom/app-kit';
 import { Hono, type Context } from 'hono';
 import type { BlobStore } from '@mailroom/core/inbox';
-import { avatarJSON, BadRequest, makeCurrent, profile, redeemLink, regenerateUploadAddress, requestLink, revert, versionImage, type AccountDeps } from './account.js';
+import {
+  avatarJSON,
+  BadRequest,
+  makeCurrent,
+  profile,
+  redeemLink,
+  regenerateUploadAddress,
+  requestLink,
+  revert,
+  versionImage,
+  type AccountDeps,
+} from './account.js';
 import { endSession, sessionUserId, startSession } from './session.js';
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw new BadRequest('bad-content-type', 'send application/json');
+  if (!/^application\/json\b/i.test(c.req.header('content-type') ?? ''))
+    throw new BadRequest('bad-content-type', 'send application/json');
   const body: unknown = await c.req.json().catch(() => {
     throw new BadRequest('bad-json', 'the body is not valid JSON');
   });
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new BadRequest('bad-json', 'expected a JSON object');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new BadRequest('bad-json', 'expected a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -25,7 +38,13 @@ export function createApi(deps: AccountDeps & { blobs: BlobStore; kit: AppKit })
   api.post('/register', async (c) => {
     const body = await jsonBody(c);
     await requestLink(deps, body.address);
-    return c.json({ status: 'link-sent', message: 'If the address can receive mail, a confirmation or sign-in link is on its way.' }, 202);
+    return c.json(
+      {
+        status: 'link-sent',
+        message: 'If the address can receive mail, a confirmation or sign-in link is on its way.',
+      },
+      202,
+    );
   });
 
   api.post('/session', async (c) => {
@@ -68,14 +87,19 @@ export function createApi(deps: AccountDeps & { blobs: BlobStore; kit: AppKit })
     }
     const image = await versionImage(deps, c.get('userId'), version, size);
     if (!image) return c.json({ error: 'not-found', message: `no version ${version}` }, 404);
-    return c.body(new Uint8Array(image), 200, { 'Content-Type': 'image/webp', 'Cache-Control': 'private, max-age=3600' });
+    return c.body(new Uint8Array(image), 200, {
+      'Content-Type': 'image/webp',
+      'Cache-Control': 'private, max-age=3600',
+    });
   });
 
   signedIn.post('/avatars/:version/current', async (c) => {
     const version = Number(c.req.param('version'));
     if (!Number.isInteger(version)) return c.json({ error: 'bad-version', message: 'version must be an integer' }, 400);
     const avatar = await makeCurrent(deps, c.get('userId'), version);
-    return avatar ? c.json({ current: avatarJSON(avatar) }) : c.json({ error: 'not-found', message: `no version ${version}` }, 404);
+    return avatar
+      ? c.json({ current: avatarJSON(avatar) })
+      : c.json({ error: 'not-found', message: `no version ${version}` }, 404);
   });
 
   signedIn.post('/revert', async (c) => {

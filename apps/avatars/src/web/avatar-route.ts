@@ -22,7 +22,11 @@ const FILE = /^([0-9a-f]{64})(?:\.(jpg|jpeg|webp))?$/;
 export function registerAvatarRoute(app: Hono, deps: AvatarRouteDeps): void {
   app.get('/avatar/:file', async (c) => {
     const file = FILE.exec(c.req.param('file').toLowerCase());
-    if (!file) return c.json({ error: 'bad-hash', message: 'expected /avatar/<64 hex characters: sha256 of the lower-cased address>' }, 400);
+    if (!file)
+      return c.json(
+        { error: 'bad-hash', message: 'expected /avatar/<64 hex characters: sha256 of the lower-cased address>' },
+        400,
+      );
     const hash = file[1]!;
     const sizeParam = c.req.query('s') ?? c.req.query('size');
     const requested = sizeParam === undefined ? 80 : Number(sizeParam);
@@ -30,7 +34,8 @@ export function registerAvatarRoute(app: Hono, deps: AvatarRouteDeps): void {
       return c.json({ error: 'bad-size', message: 's must be an integer from 1 to 2048' }, 400);
     }
     const fallback = c.req.query('d') ?? c.req.query('default') ?? 'mp';
-    if (fallback !== 'mp' && fallback !== '404') return c.json({ error: 'bad-default', message: 'd must be mp or 404' }, 400);
+    if (fallback !== 'mp' && fallback !== '404')
+      return c.json({ error: 'bad-default', message: 'd must be mp or 404' }, 400);
 
     const byExtension = file[2] ? (file[2] === 'webp' ? 'webp' : 'jpeg') : null;
     const format: RenditionFormat = byExtension ?? (acceptsWebp(c.req.header('accept')) ? 'webp' : 'jpeg');
@@ -43,7 +48,10 @@ export function registerAvatarRoute(app: Hono, deps: AvatarRouteDeps): void {
       etag = found.etag;
     } else {
       if (fallback === '404') return c.json({ error: 'not-found', message: 'no avatar for this address' }, 404);
-      const size = nearestSize(deps.defaults.filter((d) => d.format === format).map((d) => d.size), requested)!;
+      const size = nearestSize(
+        deps.defaults.filter((d) => d.format === format).map((d) => d.size),
+        requested,
+      )!;
       body = deps.defaults.find((d) => d.format === format && d.size === size)!.data;
       etag = `"default-${size}-${format}"`;
     }

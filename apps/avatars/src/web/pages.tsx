@@ -1,15 +1,46 @@
-import { ActionForm, Badge, ErrorPage, Field, Flash, kitAssets, Page, PageHead, Table, Time, type AppKit } from '@mailroom/app-kit';
+import {
+  ActionForm,
+  Badge,
+  ErrorPage,
+  Field,
+  Flash,
+  kitAssets,
+  Page,
+  PageHead,
+  Table,
+  Time,
+  type AppKit,
+} from '@mailroom/app-kit';
 import { Hono, type Context } from 'hono';
 import type { FC, PropsWithChildren } from 'hono/jsx';
 import type { BlobStore } from '@mailroom/core/inbox';
 import { basePathOf } from '../config.js';
-import { BadRequest, makeCurrent, profile, redeemLink, regenerateUploadAddress, requestLink, revert, type AccountDeps, type ProfileJSON } from './account.js';
+import {
+  BadRequest,
+  makeCurrent,
+  profile,
+  redeemLink,
+  regenerateUploadAddress,
+  requestLink,
+  revert,
+  type AccountDeps,
+  type ProfileJSON,
+} from './account.js';
 import { endSession, sessionUserId, startSession } from './session.js';
 
 /** The kit's page frame for avatars; signed in, the profile link and a sign-out form. */
-const Layout: FC<PropsWithChildren<{ title: string; base: string; me?: ProfileJSON; narrow?: boolean }>> = ({ title, base, me, narrow, children }) => {
+const Layout: FC<PropsWithChildren<{ title: string; base: string; me?: ProfileJSON; narrow?: boolean }>> = ({
+  title,
+  base,
+  me,
+  narrow,
+  children,
+}) => {
   const home = base || '/';
-  const nav = [{ href: home, label: 'Home' }, ...(me ? [{ href: `${base}/profile`, label: 'Your avatar', current: true }] : [])];
+  const nav = [
+    { href: home, label: 'Home' },
+    ...(me ? [{ href: `${base}/profile`, label: 'Your avatar', current: true }] : []),
+  ];
   const account = me ? (
     <>
       <span class="address">{me.address}</span>
@@ -17,7 +48,13 @@ const Layout: FC<PropsWithChildren<{ title: string; base: string; me?: ProfileJS
     </>
   ) : undefined;
   return (
-    <Page title={title} app={{ name: 'Avatars', home, base }} nav={nav} account={account} width={narrow === false ? 'wide' : 'narrow'}>
+    <Page
+      title={title}
+      app={{ name: 'Avatars', home, base }}
+      nav={nav}
+      account={account}
+      width={narrow === false ? 'wide' : 'narrow'}
+    >
       <PageHead title={title} />
       {children}
     </Page>
@@ -32,7 +69,15 @@ const Home: FC<{ base: string; uploadAddress: string; error?: string }> = ({ bas
     </p>
     <Flash kind="error">{error}</Flash>
     <form class="card" method="post" action={`${base}/register`}>
-      <Field label="Your email address" type="email" name="address" required placeholder="you@example.com" autocomplete="email" hint="Register or sign in: we mail you a link." />
+      <Field
+        label="Your email address"
+        type="email"
+        name="address"
+        required
+        placeholder="you@example.com"
+        autocomplete="email"
+        hint="Register or sign in: we mail you a link."
+      />
       <button type="submit">Send me a link</button>
     </form>
   </Layout>
@@ -55,9 +100,10 @@ const Profile: FC<{ base: string; me: ProfileJSON }> = ({ base, me }) => (
     </section>
     <h2>Send a photo</h2>
     <p>
-      From <strong>{me.address}</strong> to <code>{me.sharedUploadAddress}</code> (your mail must be DKIM/SPF authenticated), or from
-      any other DKIM/SPF-authenticated address to your secret address <code>{me.uploadAddress}</code>. Keep the secret address private:
-      anyone who has it can change your avatar (you will get a confirmation each time).
+      From <strong>{me.address}</strong> to <code>{me.sharedUploadAddress}</code> (your mail must be DKIM/SPF
+      authenticated), or from any other DKIM/SPF-authenticated address to your secret address{' '}
+      <code>{me.uploadAddress}</code>. Keep the secret address private: anyone who has it can change your avatar (you
+      will get a confirmation each time).
     </p>
     <ActionForm action={`${base}/profile/upload-address`} submit="Make a new secret address" variant="secondary" />
     <h2>History</h2>
@@ -66,7 +112,13 @@ const Profile: FC<{ base: string; me: ProfileJSON }> = ({ base, me }) => (
         <tr>
           <td class="num">{a.version}</td>
           <td>
-            <img class="avatar" src={`${base}/api/avatars/${a.version}/image?s=64`} width={64} height={64} alt={`Version ${a.version}`} />
+            <img
+              class="avatar"
+              src={`${base}/api/avatars/${a.version}/image?s=64`}
+              width={64}
+              height={64}
+              alt={`Version ${a.version}`}
+            />
           </td>
           <td>
             {a.crop.size}×{a.crop.size} at {a.crop.left},{a.crop.top} of {a.source.width}×{a.source.height}
@@ -76,7 +128,15 @@ const Profile: FC<{ base: string; me: ProfileJSON }> = ({ base, me }) => (
             <Time value={a.createdAt} />
           </td>
           <td class="controls">
-            {a.current ? <Badge value="current" tone="ok" /> : <ActionForm action={`${base}/profile/avatars/${a.version}/use`} submit="Use this one" variant="secondary" />}
+            {a.current ? (
+              <Badge value="current" tone="ok" />
+            ) : (
+              <ActionForm
+                action={`${base}/profile/avatars/${a.version}/use`}
+                submit="Use this one"
+                variant="secondary"
+              />
+            )}
           </td>
         </tr>
       ))}
@@ -106,7 +166,8 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore; kit: AppKit 
     try {
       await requestLink(deps, form.address);
     } catch (error) {
-      if (error instanceof BadRequest) return c.html(<Home base={base} uploadAddress={uploadAddress} error={error.message} />, 400);
+      if (error instanceof BadRequest)
+        return c.html(<Home base={base} uploadAddress={uploadAddress} error={error.message} />, 400);
       throw error;
     }
     return c.html(
@@ -134,7 +195,12 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore; kit: AppKit 
     const user = await redeemLink(deps, form.token);
     if (!user) {
       return c.html(
-        <ErrorPage app={app} status={400} title="Link not valid" message="This link is unknown, already used or expired.">
+        <ErrorPage
+          app={app}
+          status={400}
+          title="Link not valid"
+          message="This link is unknown, already used or expired."
+        >
           <p>
             <a href={home}>Ask for a new one.</a>
           </p>
@@ -171,7 +237,11 @@ export function createPages(deps: AccountDeps & { blobs: BlobStore; kit: AppKit 
     const userId = await requireUser(c);
     if (userId === null) return c.redirect(home, 303);
     const version = Number(c.req.param('version'));
-    if (!Number.isInteger(version)) return c.html(<ErrorPage app={app} status={400} title="Request refused" message="version must be an integer" />, 400);
+    if (!Number.isInteger(version))
+      return c.html(
+        <ErrorPage app={app} status={400} title="Request refused" message="version must be an integer" />,
+        400,
+      );
     await makeCurrent(deps, userId, version);
     return c.redirect(`${base}/profile`, 303);
   });

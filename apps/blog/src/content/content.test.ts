@@ -11,14 +11,29 @@ const NOW = new Date('2026-11-26T10:00:00Z');
 describe('directives', () => {
   it('applies known directives on their own lines and removes them', () => {
     const result = extractDirectives(
-      ['Intro line', '[category Travel Notes]', '[tags Rome,  food, rome ]', '[status draft]', '[slug Día de Roma!]',
-        '[comments off]', '[title A better title]', '[delay +2h]', '', 'Body text.'].join('\n'),
+      [
+        'Intro line',
+        '[category Travel Notes]',
+        '[tags Rome,  food, rome ]',
+        '[status draft]',
+        '[slug Día de Roma!]',
+        '[comments off]',
+        '[title A better title]',
+        '[delay +2h]',
+        '',
+        'Body text.',
+      ].join('\n'),
       { now: NOW },
     );
     expect(result.text).toBe('Intro line\n\nBody text.');
     expect(result.directives).toEqual({
-      category: 'Travel Notes', tags: ['rome', 'food'], status: 'draft', slug: 'dia-de-roma', comments: false,
-      title: 'A better title', publishAt: new Date('2026-11-26T12:00:00Z'),
+      category: 'Travel Notes',
+      tags: ['rome', 'food'],
+      status: 'draft',
+      slug: 'dia-de-roma',
+      comments: false,
+      title: 'A better title',
+      publishAt: new Date('2026-11-26T12:00:00Z'),
     });
     expect(result.problems).toEqual([]);
   });
@@ -41,7 +56,9 @@ describe('directives', () => {
     const one = extractDirectives('[excerpt]Short  summary[/excerpt]\nBody', { now: NOW });
     expect(one.directives.excerpt).toBe('Short summary');
     expect(one.text).toBe('Body');
-    const many = extractDirectives('Body\n[excerpt]\nline one\nline two\n[/excerpt]\nMore\n\n[end]\nfooter\n[tags x]', { now: NOW });
+    const many = extractDirectives('Body\n[excerpt]\nline one\nline two\n[/excerpt]\nMore\n\n[end]\nfooter\n[tags x]', {
+      now: NOW,
+    });
     expect(many.directives.excerpt).toBe('line one line two');
     expect(many.text).toBe('Body\nMore');
     expect(many.directives.tags).toBeUndefined();
@@ -70,20 +87,46 @@ describe('sanitizer', () => {
         '<a href="javascript:alert(1)">js</a> <a href="https://ok.test/">ok</a></p><script>alert(1)</script>' +
         '<img src="https://tracker.test/p.gif"><svg onload="alert(1)"><circle/></svg><iframe src="https://x.test"></iframe>',
     );
-    expect(html).toBe('<h2>T</h2><p><strong>bold</strong> red <a rel="nofollow ugc noopener">js</a> <a href="https://ok.test/" rel="nofollow ugc noopener">ok</a></p>');
+    expect(html).toBe(
+      '<h2>T</h2><p><strong>bold</strong> red <a rel="nofollow ugc noopener">js</a> <a href="https://ok.test/" rel="nofollow ugc noopener">ok</a></p>',
+    );
   });
 });
 
 describe('attachments', () => {
   it('recognises types by magic bytes, not by name or declared type', async () => {
-    expect(await classifyAttachment(await colourPng(10, 10), 'photo.pdf')).toEqual({ kind: 'image', mime: 'image/png' });
-    expect(await classifyAttachment(tinyPdf(), 'paper.jpg')).toMatchObject({ kind: 'download', mime: 'application/pdf' });
-    expect(await classifyAttachment(Buffer.from('<svg onload="x()"></svg>'), 'a.svg')).toMatchObject({ kind: 'refused' });
-    expect(await classifyAttachment(Buffer.from('<html><script>x()</script>'), 'notes.txt')).toMatchObject({ kind: 'refused' });
-    expect(await classifyAttachment(Buffer.from('hello, world\n'), 'notes.txt')).toMatchObject({ kind: 'download', mime: 'text/plain' });
-    expect(await classifyAttachment(Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'), 'setup.exe')).toMatchObject({ kind: 'refused' });
-    expect(await classifyAttachment(tinyPdf(), 'big.pdf', { maxImageBytes: 1e6, maxPixels: 1e6, maxDownloadBytes: 10, maxAttachments: 5 }))
-      .toMatchObject({ kind: 'refused', reason: expect.stringMatching(/at most/) });
+    expect(await classifyAttachment(await colourPng(10, 10), 'photo.pdf')).toEqual({
+      kind: 'image',
+      mime: 'image/png',
+    });
+    expect(await classifyAttachment(tinyPdf(), 'paper.jpg')).toMatchObject({
+      kind: 'download',
+      mime: 'application/pdf',
+    });
+    expect(await classifyAttachment(Buffer.from('<svg onload="x()"></svg>'), 'a.svg')).toMatchObject({
+      kind: 'refused',
+    });
+    expect(await classifyAttachment(Buffer.from('<html><script>x()</script>'), 'notes.txt')).toMatchObject({
+      kind: 'refused',
+    });
+    expect(await classifyAttachment(Buffer.from('hello, world\n'), 'notes.txt')).toMatchObject({
+      kind: 'download',
+      mime: 'text/plain',
+    });
+    expect(
+      await classifyAttachment(
+        Buffer.from('MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff', 'latin1'),
+        'setup.exe',
+      ),
+    ).toMatchObject({ kind: 'refused' });
+    expect(
+      await classifyAttachment(tinyPdf(), 'big.pdf', {
+        maxImageBytes: 1e6,
+        maxPixels: 1e6,
+        maxDownloadBytes: 10,
+        maxAttachments: 5,
+      }),
+    ).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/at most/) });
   });
 
   it('applies EXIF orientation, strips metadata and never enlarges', async () => {
@@ -130,7 +173,11 @@ describe('buildContent', () => {
   });
 
   it('keeps formatted HTML, removes directives from it and places cid images; appends a gallery', async () => {
-    const [inline, g1, g2] = await Promise.all([colourJpeg(600, 400), colourPng(300, 300, '#111111'), colourPng(300, 300, '#222222')]);
+    const [inline, g1, g2] = await Promise.all([
+      colourJpeg(600, 400),
+      colourPng(300, 300, '#111111'),
+      colourPng(300, 300, '#222222'),
+    ]);
     const built = await buildContent({
       subject: 'Pictures',
       text: 'Look\n[category Photos]\n[image: sunset.jpg]\nEnd',
@@ -164,11 +211,19 @@ describe('buildContent', () => {
 
   it('cuts an HTML body at [end] and at a -- signature line', async () => {
     const built = await buildContent({
-      subject: 's', text: null, html: '<p><strong>Keep</strong></p><p>[end]</p><p>drop</p>', attachments: [], now: NOW,
+      subject: 's',
+      text: null,
+      html: '<p><strong>Keep</strong></p><p>[end]</p><p>drop</p>',
+      attachments: [],
+      now: NOW,
     });
     expect(built.html).toBe('<p><strong>Keep</strong></p>');
     const sig = await buildContent({
-      subject: 's', text: null, html: '<div><em>Keep</em></div><div>-- </div><div>Ann, CEO</div>', attachments: [], now: NOW,
+      subject: 's',
+      text: null,
+      html: '<div><em>Keep</em></div><div>-- </div><div>Ann, CEO</div>',
+      attachments: [],
+      now: NOW,
     });
     expect(sig.html).toBe('<div><em>Keep</em></div>');
   });

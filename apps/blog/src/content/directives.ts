@@ -78,7 +78,14 @@ export function extractDirectives(input: string, options: DirectiveOptions): Dir
         continue;
       }
       directives.excerpt = collapse(lines.slice(i + 1, end).join('\n'));
-      applied.push('[excerpt]', '[/excerpt]', ...lines.slice(i + 1, end).map((l) => l.trim()).filter(Boolean));
+      applied.push(
+        '[excerpt]',
+        '[/excerpt]',
+        ...lines
+          .slice(i + 1, end)
+          .map((l) => l.trim())
+          .filter(Boolean),
+      );
       i = end;
       continue;
     }
@@ -114,7 +121,14 @@ function applyDirective(name: string, value: string, d: Directives, options: Dir
       d.category = value.split(',')[0]!.trim().slice(0, 80);
       return 'applied';
     case 'tags': {
-      const tags = [...new Set(value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean))];
+      const tags = [
+        ...new Set(
+          value
+            .split(',')
+            .map((t) => t.trim().toLowerCase())
+            .filter(Boolean),
+        ),
+      ];
       if (!tags.length) return 'no tags given';
       d.tags = tags.slice(0, MAX_TAGS).map((t) => t.slice(0, 60));
       return 'applied';
@@ -157,15 +171,30 @@ function applyDirective(name: string, value: string, d: Directives, options: Dir
 }
 
 const UNIT_MS: Record<string, number> = {
-  m: 60_000, min: 60_000, mins: 60_000, minute: 60_000, minutes: 60_000,
-  h: 3_600_000, hr: 3_600_000, hrs: 3_600_000, hour: 3_600_000, hours: 3_600_000,
-  d: 86_400_000, day: 86_400_000, days: 86_400_000,
-  w: 604_800_000, week: 604_800_000, weeks: 604_800_000,
+  m: 60_000,
+  min: 60_000,
+  mins: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hrs: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  w: 604_800_000,
+  week: 604_800_000,
+  weeks: 604_800_000,
 };
 
 /** `+2h`, `+1d2h30m`, `+1 day 2 hours`, `2 hours` → milliseconds; null when not understood. */
 export function parseDelay(value: string): number | null {
-  const text = value.trim().replace(/^\+\s*/, '').toLowerCase();
+  const text = value
+    .trim()
+    .replace(/^\+\s*/, '')
+    .toLowerCase();
   if (!text) return null;
   const part = /(\d{1,4})\s*([a-z]+)\s*(?:,\s*)?/gy;
   let total = 0;
@@ -183,9 +212,13 @@ export function parseDelay(value: string): number | null {
 
 /** `2026-12-24`, `2026-12-24 09:00`, `2026-12-24T09:00:00+01:00`; local times are in `timeZone`. */
 export function parsePublishDate(value: string, timeZone: string): Date | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(value.trim());
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i.exec(
+    value.trim(),
+  );
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(Number) as number[];
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4] ?? '0', m[5] ?? '0', m[6] ?? '0'].map(
+    Number,
+  ) as number[];
   if (month! < 1 || month! > 12 || day! < 1 || day! > 31 || hour! > 23 || minute! > 59 || second! > 59) return null;
   const offset = m[7];
   if (offset) {
@@ -194,7 +227,10 @@ export function parsePublishDate(value: string, timeZone: string): Date | null {
     return Number.isNaN(date.getTime()) ? null : date;
   }
   if (new Date(Date.UTC(year!, month! - 1, day!)).getUTCDate() !== day) return null; // 2026-02-30
-  return zonedTimeToUtc({ year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! }, timeZone);
+  return zonedTimeToUtc(
+    { year: year!, month: month!, day: day!, hour: hour!, minute: minute!, second: second! },
+    timeZone,
+  );
 }
 
 /** URL slug: lower-case ASCII letters, digits and dashes (accents folded), at most 80 characters. */

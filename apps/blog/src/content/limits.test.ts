@@ -18,7 +18,13 @@ describe('oversized sender HTML', () => {
   it('1 MB of nested inline tags: published from the text part, with a note', async () => {
     const html = `<p><b>Big news</b></p>${'<b><i><u><span a="1" b="2">x</span></u></i></b>'.repeat(20_000)}`;
     expect(html.length).toBeGreaterThan(MAX_POST_HTML_CHARS);
-    const response = await h.post({ from: FROM, to: h.secretAddress, subject: 'Huge formatting', html, text: 'Big news, in plain words.' });
+    const response = await h.post({
+      from: FROM,
+      to: h.secretAddress,
+      subject: 'Huge formatting',
+      html,
+      text: 'Big news, in plain words.',
+    });
     expect(response.status).toBe(200);
     expect(h.outcomes.at(-1)).toMatchObject({ kind: 'created', status: 'published' });
     const mail = confirmation();
@@ -27,7 +33,7 @@ describe('oversized sender HTML', () => {
     expect(await page(`${h.url}/posts/huge-formatting`)).toContain('Big news, in plain words.');
   });
 
-  it('many small <img> elements (under the byte limit): posted from core\'s text of the HTML when there is no text part', async () => {
+  it("many small <img> elements (under the byte limit): posted from core's text of the HTML when there is no text part", async () => {
     const html = `<p>Gallery day</p>${'<img src="cid:a@b">'.repeat(MAX_POST_HTML_ELEMENTS + 10)}`;
     expect(html.length).toBeLessThan(MAX_POST_HTML_CHARS);
     const response = await h.post({ from: FROM, to: h.secretAddress, subject: 'Many images', html });
@@ -38,7 +44,13 @@ describe('oversized sender HTML', () => {
   });
 
   it('HTML within the limits is still posted as HTML', async () => {
-    const response = await h.post({ from: FROM, to: h.secretAddress, subject: 'Small formatting', html: '<p><b>Bold</b> words</p>', text: 'Bold words' });
+    const response = await h.post({
+      from: FROM,
+      to: h.secretAddress,
+      subject: 'Small formatting',
+      html: '<p><b>Bold</b> words</p>',
+      text: 'Bold words',
+    });
     expect(response.status).toBe(200);
     expect(await page(`${h.url}/posts/small-formatting`)).toContain('<strong>Bold</strong>');
     expect(confirmation().text).not.toContain('too large');

@@ -28,7 +28,15 @@ export const DEFAULT_MEDIA_POLICY: MediaPolicy = {
 export const IMAGE_WIDTHS = { small: 480, medium: 960, large: 1600 } as const;
 export type ImageSizeName = keyof typeof IMAGE_WIDTHS;
 
-const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/tiff', 'image/bmp']);
+const IMAGE_TYPES = new Set([
+  'image/jpeg',
+  'image/png',
+  'image/gif',
+  'image/webp',
+  'image/avif',
+  'image/tiff',
+  'image/bmp',
+]);
 const HEIF_TYPES = new Set(['image/heic', 'image/heif', 'image/heic-sequence', 'image/heif-sequence']);
 
 /** Downloads we list, by detected type. Executables, scripts, HTML and SVG are never offered. */
@@ -51,7 +59,12 @@ const DOWNLOAD_TYPES = new Map<string, string>([
   ['text/plain', 'text file'],
   ['text/csv', 'CSV table'],
 ]);
-const TEXT_EXTENSIONS: Record<string, string> = { txt: 'text/plain', md: 'text/plain', csv: 'text/csv', log: 'text/plain' };
+const TEXT_EXTENSIONS: Record<string, string> = {
+  txt: 'text/plain',
+  md: 'text/plain',
+  csv: 'text/csv',
+  log: 'text/plain',
+};
 
 export type AttachmentKind =
   | { kind: 'image'; mime: string }
@@ -59,24 +72,41 @@ export type AttachmentKind =
   | { kind: 'refused'; reason: string };
 
 /** Decides what an attachment is from its bytes (and, for text without magic bytes, its extension). */
-export async function classifyAttachment(bytes: Buffer, filename: string, policy: MediaPolicy = DEFAULT_MEDIA_POLICY): Promise<AttachmentKind> {
+export async function classifyAttachment(
+  bytes: Buffer,
+  filename: string,
+  policy: MediaPolicy = DEFAULT_MEDIA_POLICY,
+): Promise<AttachmentKind> {
   if (bytes.length === 0) return { kind: 'refused', reason: `${filename} is empty` };
   const detected = await fileTypeFromBuffer(bytes);
   let mime = detected?.mime as string | undefined;
   if (!mime || mime === 'application/xml') {
-    if (looksLikeMarkup(bytes)) return { kind: 'refused', reason: `${filename} is HTML/SVG/XML, which is not published for safety` };
+    if (looksLikeMarkup(bytes))
+      return { kind: 'refused', reason: `${filename} is HTML/SVG/XML, which is not published for safety` };
     const ext = filename.toLowerCase().split('.').pop() ?? '';
     if (!mime && TEXT_EXTENSIONS[ext] && isUtf8(bytes)) mime = TEXT_EXTENSIONS[ext];
   }
   if (!mime) return { kind: 'refused', reason: `${filename} is of a type we do not publish` };
-  if (HEIF_TYPES.has(mime)) return { kind: 'refused', reason: `${filename} is a HEIC photo; please send it as JPEG (iPhone: Settings › Camera › Formats › Most Compatible)` };
+  if (HEIF_TYPES.has(mime))
+    return {
+      kind: 'refused',
+      reason: `${filename} is a HEIC photo; please send it as JPEG (iPhone: Settings › Camera › Formats › Most Compatible)`,
+    };
   if (IMAGE_TYPES.has(mime)) {
-    if (bytes.length > policy.maxImageBytes) return { kind: 'refused', reason: `${filename} is ${formatBytes(bytes.length)}; images may be at most ${formatBytes(policy.maxImageBytes)}` };
+    if (bytes.length > policy.maxImageBytes)
+      return {
+        kind: 'refused',
+        reason: `${filename} is ${formatBytes(bytes.length)}; images may be at most ${formatBytes(policy.maxImageBytes)}`,
+      };
     return { kind: 'image', mime };
   }
   const label = DOWNLOAD_TYPES.get(mime);
   if (!label) return { kind: 'refused', reason: `${filename} (${mime}) is of a type we do not publish` };
-  if (bytes.length > policy.maxDownloadBytes) return { kind: 'refused', reason: `${filename} is ${formatBytes(bytes.length)}; downloads may be at most ${formatBytes(policy.maxDownloadBytes)}` };
+  if (bytes.length > policy.maxDownloadBytes)
+    return {
+      kind: 'refused',
+      reason: `${filename} is ${formatBytes(bytes.length)}; downloads may be at most ${formatBytes(policy.maxDownloadBytes)}`,
+    };
   return { kind: 'download', mime, label };
 }
 
@@ -120,7 +150,11 @@ export async function processImage(bytes: Buffer, policy: MediaPolicy = DEFAULT_
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new ImageUnreadableError(/pixel limit/i.test(message) ? 'the image has too many pixels' : 'the image could not be read (damaged or unsupported)');
+    throw new ImageUnreadableError(
+      /pixel limit/i.test(message)
+        ? 'the image has too many pixels'
+        : 'the image could not be read (damaged or unsupported)',
+    );
   }
   const { width, height, channels } = oriented.info;
   const renditions: Partial<Record<ImageSizeName, Rendition>> = {};

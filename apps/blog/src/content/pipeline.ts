@@ -6,7 +6,14 @@
  */
 import { marked } from 'marked';
 import { extractDirectives, type Directives } from './directives.js';
-import { classifyAttachment, DEFAULT_MEDIA_POLICY, ImageUnreadableError, processImage, type MediaPolicy, type ProcessedImage } from './media.js';
+import {
+  classifyAttachment,
+  DEFAULT_MEDIA_POLICY,
+  ImageUnreadableError,
+  processImage,
+  type MediaPolicy,
+  type ProcessedImage,
+} from './media.js';
 import { exceedsPostHtmlLimits, sanitizePostHtml } from './sanitize.js';
 
 export interface ContentAttachment {
@@ -118,7 +125,15 @@ export async function buildContent(input: ContentInput): Promise<BuiltContent> {
   }
   const downloads = media.flatMap((item, index) =>
     item.kind === 'download'
-      ? [{ position: index, filename: item.attachment.filename, mime: item.mime, label: item.label, content: item.attachment.content }]
+      ? [
+          {
+            position: index,
+            filename: item.attachment.filename,
+            mime: item.mime,
+            label: item.label,
+            content: item.attachment.content,
+          },
+        ]
       : [],
   );
 
@@ -140,7 +155,11 @@ type PreparedMedia =
   | { kind: 'download'; position: number; attachment: ContentAttachment; mime: string; label: string }
   | { kind: 'skipped'; position: number; attachment: ContentAttachment };
 
-async function prepareAttachments(attachments: ContentAttachment[], policy: MediaPolicy, notes: string[]): Promise<PreparedMedia[]> {
+async function prepareAttachments(
+  attachments: ContentAttachment[],
+  policy: MediaPolicy,
+  notes: string[],
+): Promise<PreparedMedia[]> {
   const out: PreparedMedia[] = [];
   const seenImages = new Map<string, number>();
   for (const [position, attachment] of attachments.entries()) {
@@ -180,13 +199,19 @@ function markdownBody(text: string, media: PreparedMedia[], input: ContentInput,
   const found = extractDirectives(text, { now: input.now, ...(input.timeZone ? { timeZone: input.timeZone } : {}) });
   notes.push(...found.problems);
   const placed = new Set<number>();
-  const named = media.flatMap((item) => (item.kind === 'image' ? [{ position: item.position, filename: item.attachment.filename }] : []));
+  const named = media.flatMap((item) =>
+    item.kind === 'image' ? [{ position: item.position, filename: item.attachment.filename }] : [],
+  );
   const html = renderMarkdown(found.text, named, placed);
   return { source: found.text, html, directives: found.directives, placed };
 }
 
 /** Markdown → sanitized HTML. Gmail's text part marks inline pictures as `[image: name.jpg]`: the picture goes there. */
-function renderMarkdown(text: string, named: Array<{ position: number; filename: string }>, placed = new Set<number>()): string {
+function renderMarkdown(
+  text: string,
+  named: Array<{ position: number; filename: string }>,
+  placed = new Set<number>(),
+): string {
   const byName = new Map(named.map((i) => [i.filename.toLowerCase(), i.position]));
   const withImages = text.replace(/^[ \t]*\[image: ([^\]\r\n\u2028\u2029]+)\][ \t]*$/gim, (line, name: string) => {
     const position = byName.get(name.trim().toLowerCase());
@@ -199,19 +224,27 @@ function renderMarkdown(text: string, named: Array<{ position: number; filename:
 }
 
 /** A stored source (edited in the UI) rendered again: Markdown, or HTML re-sanitized. */
-export function renderSource(format: 'markdown' | 'html', source: string, named: Array<{ position: number; filename: string }>): string {
+export function renderSource(
+  format: 'markdown' | 'html',
+  source: string,
+  named: Array<{ position: number; filename: string }>,
+): string {
   return format === 'markdown' ? renderMarkdown(source, named) : tidyHtml(sanitizePostHtml(source));
 }
 
 function htmlBody(rawHtml: string, media: PreparedMedia[], input: ContentInput, notes: string[]) {
   const cut = cutHtmlAtDashSignature(cutHtmlAtEnd(rawHtml));
   // Directives are read from the text of the HTML, line by line as the author saw them.
-  const found = extractDirectives(htmlToLines(cut), { now: input.now, ...(input.timeZone ? { timeZone: input.timeZone } : {}) });
+  const found = extractDirectives(htmlToLines(cut), {
+    now: input.now,
+    ...(input.timeZone ? { timeZone: input.timeZone } : {}),
+  });
   notes.push(...found.problems);
 
   const byCid = new Map<string, number>();
   for (const item of media) {
-    if (item.kind === 'image' && item.attachment.contentId) byCid.set(normalizeCid(item.attachment.contentId), item.position);
+    if (item.kind === 'image' && item.attachment.contentId)
+      byCid.set(normalizeCid(item.attachment.contentId), item.position);
   }
   const placed = new Set<number>();
   let html = sanitizePostHtml(cut, {
@@ -236,7 +269,10 @@ export function cutHtmlAtEnd(html: string): string {
 
 /** A `-- ` signature separator on its own line in HTML (the extractor handles Gmail's marked-up ones). */
 export function cutHtmlAtDashSignature(html: string): string {
-  const match = /(?:<br\s*\/?>|<div[^<>]*>|<p[^<>]*>)\s*(?:<span[^<>]*>\s*)?--(?:\s|&nbsp;|&#160;)*(?:<\/span>\s*)?(?=<br|<\/div|<\/p)/i.exec(html);
+  const match =
+    /(?:<br\s*\/?>|<div[^<>]*>|<p[^<>]*>)\s*(?:<span[^<>]*>\s*)?--(?:\s|&nbsp;|&#160;)*(?:<\/span>\s*)?(?=<br|<\/div|<\/p)/i.exec(
+      html,
+    );
   return match ? html.slice(0, match.index) : html;
 }
 
@@ -244,7 +280,10 @@ export function cutHtmlAtDashSignature(html: string): string {
 export function htmlToLines(html: string): string {
   return decodeEntities(
     html
-      .replace(/<(?:script|style|head|title)\b[^<]*(?:<(?!\/?(?:script|style|head|title)\b)[^<]*)*<\/(?:script|style|head|title)>/gi, '')
+      .replace(
+        /<(?:script|style|head|title)\b[^<]*(?:<(?!\/?(?:script|style|head|title)\b)[^<]*)*<\/(?:script|style|head|title)>/gi,
+        '',
+      )
       .replace(/<br\s*\/?>/gi, '\n')
       .replace(/<\/(?:p|div|li|h[1-6]|blockquote|tr|pre)>/gi, '\n')
       .replace(/<(?:p|div|li|h[1-6]|blockquote|tr|pre)\b[^<>]*>/gi, '\n')
@@ -259,10 +298,7 @@ export function removeDirectivesFromHtml(html: string, applied: string[]): strin
   if (applied.includes('[excerpt]')) out = out.replace(excerpt, '');
   for (const directive of applied) {
     if (/^\[\/?excerpt\]$/i.test(directive) || !directive.startsWith('[')) continue;
-    const pattern = escapeHtmlText(directive)
-      .split(/\s+/)
-      .map(escapeRegExp)
-      .join('(?:\\s|&nbsp;|&#160;)+');
+    const pattern = escapeHtmlText(directive).split(/\s+/).map(escapeRegExp).join('(?:\\s|&nbsp;|&#160;)+');
     out = out.replace(new RegExp(`${pattern}(?:\\s*<br\\s*/?>)?`, 'i'), '');
   }
   return out;
@@ -274,7 +310,10 @@ function tidyHtml(html: string): string {
   for (let i = 0; i < 3; i++) {
     out = out.replace(/<(p|div)>(?:\s|&nbsp;|<br\s*\/?>)*<\/\1>/gi, '');
   }
-  return out.replace(/(?<!\s|<br\s*\/?>)(?:\s|<br\s*\/?>)+$/i, '').replace(/^(?:\s|<br\s*\/?>)+/i, '').trim();
+  return out
+    .replace(/(?<!\s|<br\s*\/?>)(?:\s|<br\s*\/?>)+$/i, '')
+    .replace(/^(?:\s|<br\s*\/?>)+/i, '')
+    .trim();
 }
 
 function normalizeCid(cid: string): string {
@@ -282,11 +321,21 @@ function normalizeCid(cid: string): string {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.replace(/<[^<>]*>|[#*_>`]/g, '').trim()).find(Boolean)?.slice(0, 120) ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.replace(/<[^<>]*>|[#*_>`]/g, '').trim())
+      .find(Boolean)
+      ?.slice(0, 120) ?? ''
+  );
 }
 
 export function altFromFilename(filename: string): string {
-  return filename.replace(/\.[a-z0-9]{2,5}$/i, '').replace(/[_-]+/g, ' ').trim().slice(0, 120);
+  return filename
+    .replace(/\.[a-z0-9]{2,5}$/i, '')
+    .replace(/[_-]+/g, ' ')
+    .trim()
+    .slice(0, 120);
 }
 
 function escapeRegExp(text: string): string {
@@ -310,4 +359,3 @@ function decodeEntities(text: string): string {
     .replace(/&#39;|&#x27;/g, "'")
     .replace(/&amp;/g, '&');
 }
-

@@ -18,9 +18,38 @@ export interface SanitizeOptions {
 }
 
 const ALLOWED_TAGS = [
-  'p', 'div', 'br', 'h2', 'h3', 'h4', 'h5', 'h6', 'strong', 'em', 'u', 's', 'del', 'sup', 'sub',
-  'blockquote', 'ul', 'ol', 'li', 'a', 'code', 'pre', 'hr', 'img', 'figure', 'figcaption',
-  'table', 'thead', 'tbody', 'tr', 'th', 'td',
+  'p',
+  'div',
+  'br',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'strong',
+  'em',
+  'u',
+  's',
+  'del',
+  'sup',
+  'sub',
+  'blockquote',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'code',
+  'pre',
+  'hr',
+  'img',
+  'figure',
+  'figcaption',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
 ];
 
 /**
@@ -33,8 +62,10 @@ export const MAX_POST_HTML_ELEMENTS = 3000;
 
 /** Why `html` is too large to be a post body (a sentence for the author), or null when it fits. */
 export function exceedsPostHtmlLimits(html: string): string | null {
-  if (html.length > MAX_POST_HTML_CHARS) return `${Math.ceil(html.length / 1024)} KiB of HTML (at most ${MAX_POST_HTML_CHARS / 1024} KiB)`;
-  if (limitHtml(html, { maxElements: MAX_POST_HTML_ELEMENTS }).truncated) return `more than ${MAX_POST_HTML_ELEMENTS.toLocaleString('en-US')} HTML elements`;
+  if (html.length > MAX_POST_HTML_CHARS)
+    return `${Math.ceil(html.length / 1024)} KiB of HTML (at most ${MAX_POST_HTML_CHARS / 1024} KiB)`;
+  if (limitHtml(html, { maxElements: MAX_POST_HTML_ELEMENTS }).truncated)
+    return `more than ${MAX_POST_HTML_ELEMENTS.toLocaleString('en-US')} HTML elements`;
   return null;
 }
 
@@ -57,7 +88,20 @@ export function sanitizePostHtml(html: string, options: SanitizeOptions = {}): s
     allowProtocolRelative: false,
     disallowedTagsMode: 'discard',
     // Content of these is never text a reader should see.
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'title', 'head', 'svg', 'math', 'template', 'iframe', 'object'],
+    nonTextTags: [
+      'script',
+      'style',
+      'textarea',
+      'option',
+      'noscript',
+      'title',
+      'head',
+      'svg',
+      'math',
+      'template',
+      'iframe',
+      'object',
+    ],
     transformTags: {
       h1: 'h2', // the post title is the page's h1
       b: 'strong',
@@ -89,7 +133,13 @@ function boundedHtml(html: string): string {
 
 /** Plain text of a fragment (titles, excerpts, feed summaries). */
 export function htmlToPlainText(html: string): string {
-  const text = sanitizeHtml(boundedHtml(html).replace(/<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^<>]*>|<(?:ul|ol|table|blockquote)\b[^<>]*>/gi, ' $& '), { allowedTags: [], allowedAttributes: {} });
+  const text = sanitizeHtml(
+    boundedHtml(html).replace(
+      /<(?:br|\/p|\/div|\/li|\/h\d|\/blockquote|\/pre|\/td|\/th|\/tr|\/figure)\b[^<>]*>|<(?:ul|ol|table|blockquote)\b[^<>]*>/gi,
+      ' $& ',
+    ),
+    { allowedTags: [], allowedAttributes: {} },
+  );
   return decodeEntities(text).replace(/\s+/g, ' ').trim();
 }
 

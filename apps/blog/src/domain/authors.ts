@@ -32,14 +32,21 @@ export interface NewAuthor {
 
 export async function createAuthor(db: BlogDb, input: NewAuthor, hash: Hash = hashPassword): Promise<Author> {
   const email = normalizeEmail(input.email);
-  if (!/^[^@\s]+@(?=[^@\s]+$)[^@\s]+\.[^@\s]+$/.test(email)) throw new AuthorInputError(`"${input.email}" is not an email address`);
+  if (!/^[^@\s]+@(?=[^@\s]+$)[^@\s]+\.[^@\s]+$/.test(email))
+    throw new AuthorInputError(`"${input.email}" is not an email address`);
   const name = input.name.trim();
   if (!name || name.length > 100) throw new AuthorInputError('a name of 1 to 100 characters is required');
   const existing = await authorByEmail(db, email);
   if (existing) throw new AuthorInputError(`an author with ${email} exists already`);
   const [author] = await db
     .insert(authors)
-    .values({ email, name, passwordHash: await hash(input.password), isAdmin: input.isAdmin ?? false, ...newPostingToken() })
+    .values({
+      email,
+      name,
+      passwordHash: await hash(input.password),
+      isAdmin: input.isAdmin ?? false,
+      ...newPostingToken(),
+    })
     .returning();
   return author!;
 }
@@ -50,14 +57,21 @@ export async function upsertAuthor(db: BlogDb, input: NewAuthor, hash: Hash = ha
   if (!existing) return createAuthor(db, input, hash);
   const [author] = await db
     .update(authors)
-    .set({ name: input.name.trim(), passwordHash: await hash(input.password), isAdmin: input.isAdmin ?? existing.isAdmin })
+    .set({
+      name: input.name.trim(),
+      passwordHash: await hash(input.password),
+      isAdmin: input.isAdmin ?? existing.isAdmin,
+    })
     .where(eq(authors.id, existing.id))
     .returning();
   return author!;
 }
 
 export async function authorByEmail(db: BlogDb, email: string): Promise<Author | null> {
-  const [row] = await db.select().from(authors).where(eq(authors.email, normalizeEmail(email)));
+  const [row] = await db
+    .select()
+    .from(authors)
+    .where(eq(authors.email, normalizeEmail(email)));
   return row ?? null;
 }
 
@@ -90,7 +104,11 @@ export async function regeneratePostingAddress(db: BlogDb, authorId: number): Pr
   const author = await authorById(db, authorId);
   if (!author) throw new AuthorInputError('no such author');
   await db.insert(retiredTokens).values({ tokenHash: author.postingTokenHash, authorId }).onConflictDoNothing();
-  const [updated] = await db.update(authors).set({ ...newPostingToken(), revoked: false }).where(eq(authors.id, authorId)).returning();
+  const [updated] = await db
+    .update(authors)
+    .set({ ...newPostingToken(), revoked: false })
+    .where(eq(authors.id, authorId))
+    .returning();
   return updated!;
 }
 
@@ -100,7 +118,12 @@ export async function setPostingAddressRevoked(db: BlogDb, authorId: number, rev
 }
 
 /** Constant work whether or not the email exists (an unknown one is checked against the dummy hash). */
-export async function authenticateAuthor(db: BlogDb, email: string, password: string, verify: Verify = verifyPassword): Promise<Author | null> {
+export async function authenticateAuthor(
+  db: BlogDb,
+  email: string,
+  password: string,
+  verify: Verify = verifyPassword,
+): Promise<Author | null> {
   const author = await authorByEmail(db, email);
   const ok = await verify(password, author?.passwordHash ?? null);
   return ok && author ? author : null;
@@ -122,7 +145,10 @@ export async function listAuthors(db: BlogDb, now: Date): Promise<Array<{ id: nu
     .select({
       id: authors.id,
       name: authors.name,
-      posts: sql<number>`count(${posts.id}) filter (where ${posts.status} in ('published', 'scheduled') and ${posts.publishAt} <= ${now.toISOString()}::timestamptz)`.mapWith(Number),
+      posts:
+        sql<number>`count(${posts.id}) filter (where ${posts.status} in ('published', 'scheduled') and ${posts.publishAt} <= ${now.toISOString()}::timestamptz)`.mapWith(
+          Number,
+        ),
     })
     .from(authors)
     .leftJoin(posts, eq(posts.authorId, authors.id))

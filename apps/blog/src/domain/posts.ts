@@ -4,7 +4,17 @@ import type { BlobStore } from '@mailroom/core/inbox';
 import { renderSource, type BuiltContent } from '../content/pipeline.js';
 import { slugify } from '../content/directives.js';
 import type { BlogDb } from '../db/index.js';
-import { authors, downloads, images, posts, type Download, type Image, type ImageRendition, type Post, type PostStatus } from '../db/schema.js';
+import {
+  authors,
+  downloads,
+  images,
+  posts,
+  type Download,
+  type Image,
+  type ImageRendition,
+  type Post,
+  type PostStatus,
+} from '../db/schema.js';
 
 /** A post as readers and the API see it: a due scheduled post is published. */
 export function effectiveStatus(post: Pick<Post, 'status' | 'publishAt'>, now: Date): PostStatus {
@@ -43,7 +53,8 @@ export interface Placement {
 export function placement(built: BuiltContent, now: Date, refusal: string | null): Placement {
   const publishAt = built.directives.publishAt ?? now;
   if (refusal) return { status: 'draft', publishAt, draftReason: refusal };
-  if (built.directives.status === 'draft') return { status: 'draft', publishAt, draftReason: 'you asked for a draft ([status draft])' };
+  if (built.directives.status === 'draft')
+    return { status: 'draft', publishAt, draftReason: 'you asked for a draft ([status draft])' };
   return { status: publishAt.getTime() > now.getTime() ? 'scheduled' : 'published', publishAt, draftReason: null };
 }
 
@@ -87,7 +98,13 @@ export async function createPost(db: BlogDb, blobs: BlobStore, input: NewPost): 
  * New content for an existing post (a reply to the confirmation): body, and whatever the directives
  * say. New images replace the old ones; without new images the old ones stay (appended).
  */
-export async function updatePostContent(db: BlogDb, blobs: BlobStore, post: Post, built: BuiltContent, now: Date): Promise<Post> {
+export async function updatePostContent(
+  db: BlogDb,
+  blobs: BlobStore,
+  post: Post,
+  built: BuiltContent,
+  now: Date,
+): Promise<Post> {
   const d = built.directives;
   const changes: Partial<typeof posts.$inferInsert> = {
     html: built.html,
@@ -105,7 +122,7 @@ export async function updatePostContent(db: BlogDb, blobs: BlobStore, post: Post
     changes.status = 'draft';
     changes.draftReason = 'you asked for a draft ([status draft])';
   } else if (d.status === 'publish' || d.publishAt) {
-    const publishAt = d.publishAt ?? (post.status === 'draft' ? now : post.publishAt ?? now);
+    const publishAt = d.publishAt ?? (post.status === 'draft' ? now : (post.publishAt ?? now));
     changes.publishAt = publishAt;
     changes.status = publishAt.getTime() > now.getTime() ? 'scheduled' : 'published';
     changes.draftReason = null;
@@ -172,7 +189,11 @@ export async function editPost(db: BlogDb, post: Post, edit: PostEdit, now: Date
   if (edit.source !== undefined) {
     const postImages = await db.select().from(images).where(eq(images.postId, post.id));
     changes.source = edit.source;
-    changes.html = renderSource(post.sourceFormat, edit.source, postImages.map((i) => ({ position: i.position, filename: i.filename })));
+    changes.html = renderSource(
+      post.sourceFormat,
+      edit.source,
+      postImages.map((i) => ({ position: i.position, filename: i.filename })),
+    );
   }
   if (edit.status === 'draft' && post.status !== 'draft') {
     changes.status = 'draft';
@@ -194,7 +215,10 @@ export async function postById(db: BlogDb, id: number): Promise<Post | null> {
 }
 
 export async function postBySourceMessage(db: BlogDb, authorId: number, messageId: string): Promise<Post | null> {
-  const [row] = await db.select().from(posts).where(and(eq(posts.authorId, authorId), eq(posts.sourceMessageId, messageId)));
+  const [row] = await db
+    .select()
+    .from(posts)
+    .where(and(eq(posts.authorId, authorId), eq(posts.sourceMessageId, messageId)));
   return row ?? null;
 }
 
@@ -247,13 +271,21 @@ export async function postMedia(db: BlogDb, postIds: number[]): Promise<{ images
   if (!postIds.length) return { images: [], downloads: [] };
   const [imageRows, downloadRows] = await Promise.all([
     db.select().from(images).where(inArray(images.postId, postIds)).orderBy(asc(images.postId), asc(images.position)),
-    db.select().from(downloads).where(inArray(downloads.postId, postIds)).orderBy(asc(downloads.postId), asc(downloads.position)),
+    db
+      .select()
+      .from(downloads)
+      .where(inArray(downloads.postId, postIds))
+      .orderBy(asc(downloads.postId), asc(downloads.position)),
   ]);
   return { images: imageRows, downloads: downloadRows };
 }
 
 export async function imageById(db: BlogDb, id: number): Promise<{ image: Image; post: Post } | null> {
-  const [row] = await db.select({ image: images, post: posts }).from(images).innerJoin(posts, eq(posts.id, images.postId)).where(eq(images.id, id));
+  const [row] = await db
+    .select({ image: images, post: posts })
+    .from(images)
+    .innerJoin(posts, eq(posts.id, images.postId))
+    .where(eq(images.id, id));
   return row ?? null;
 }
 

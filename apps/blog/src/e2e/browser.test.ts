@@ -27,7 +27,12 @@ describe.runIf(browserTestsRun)('the published post in a real browser', () => {
       html: '<p>The <b>sun</b> came up.</p><p><img src="cid:sun" alt="sunrise"></p><p>Then breakfast.</p>',
       text: 'The sun came up.\n[image: sunrise.jpg]\nThen breakfast.',
       attachments: [
-        { filename: 'sunrise.jpg', contentType: 'image/jpeg', content: await rotatedJpegWithGps(1200, 800), contentId: 'sun' },
+        {
+          filename: 'sunrise.jpg',
+          contentType: 'image/jpeg',
+          content: await rotatedJpegWithGps(1200, 800),
+          contentId: 'sun',
+        },
         { filename: 'eggs.png', contentType: 'image/png', content: await colourPng(800, 600, '#ffcc00') },
         { filename: 'toast.png', contentType: 'image/png', content: await colourPng(800, 600, '#aa6633') },
       ],
@@ -48,7 +53,12 @@ describe.runIf(browserTestsRun)('the published post in a real browser', () => {
       return imgs.length === 3 && imgs.every((img) => img.complete);
     });
     const sizes = await page.$$eval('.content img', (imgs) =>
-      (imgs as HTMLImageElement[]).map((img) => ({ cls: img.className, natural: img.naturalWidth, naturalHeight: img.naturalHeight, shown: img.getBoundingClientRect().width })),
+      (imgs as HTMLImageElement[]).map((img) => ({
+        cls: img.className,
+        natural: img.naturalWidth,
+        naturalHeight: img.naturalHeight,
+        shown: img.getBoundingClientRect().width,
+      })),
     );
     expect(sizes).toHaveLength(3);
     for (const size of sizes) {
@@ -63,7 +73,13 @@ describe.runIf(browserTestsRun)('the published post in a real browser', () => {
   });
 
   it('runs nothing from the XSS corpus', async () => {
-    await h.post({ from: FROM, to: h.secretAddress, subject: 'Corpus', html: `<p><b>corpus</b></p>${XSS_CORPUS.join('<br>')}`, text: 'corpus' });
+    await h.post({
+      from: FROM,
+      to: h.secretAddress,
+      subject: 'Corpus',
+      html: `<p><b>corpus</b></p>${XSS_CORPUS.join('<br>')}`,
+      text: 'corpus',
+    });
     const page = await browser.newPage();
     const dialogs: string[] = [];
     page.on('dialog', async (dialog) => {

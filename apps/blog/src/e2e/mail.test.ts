@@ -53,7 +53,9 @@ describe('posting by email', () => {
       ].join('\n'),
     });
     expect(response.status).toBe(200);
-    expect(h.outcomes).toEqual([{ kind: 'created', postId: expect.any(Number), status: 'published', draftReason: null }]);
+    expect(h.outcomes).toEqual([
+      { kind: 'created', postId: expect.any(Number), status: 'published', draftReason: null },
+    ]);
 
     const html = await page(`${h.url}/posts/rome-week`);
     expect(html).toContain('<h1>A week in Rome</h1>');
@@ -129,7 +131,12 @@ describe('posting by email', () => {
   });
 
   it('places an inline image where it was and appends consecutive attachments as a gallery', async () => {
-    const [inline, a, b, c] = await Promise.all([rotatedJpegWithGps(1200, 800), colourPng(640, 480, '#cc3300'), colourPng(640, 480, '#0033cc'), colourJpeg(500, 500)]);
+    const [inline, a, b, c] = await Promise.all([
+      rotatedJpegWithGps(1200, 800),
+      colourPng(640, 480, '#cc3300'),
+      colourPng(640, 480, '#0033cc'),
+      colourJpeg(500, 500),
+    ]);
     await h.publish({
       subject: 'Photos from the coast',
       html: '<p>Before the picture <b>text</b>.</p><p><img src="cid:coast1" alt="coast"></p><p>After the picture.</p>',
@@ -183,7 +190,11 @@ describe('posting by email', () => {
       replyTo: 'attacker@attacker.test',
     });
     expect(await stored(response)).toMatchObject({ status: 'delivered', route: 'blog-post' });
-    expect(h.outcomes[0]).toMatchObject({ kind: 'created', status: 'draft', draftReason: expect.stringContaining('not proven to come from') });
+    expect(h.outcomes[0]).toMatchObject({
+      kind: 'created',
+      status: 'draft',
+      draftReason: expect.stringContaining('not proven to come from'),
+    });
     await page(`${h.url}/posts/totally-legit`, 404);
     expect(await page(h.url)).not.toContain('Totally legit');
     // The author hears of it at the registered address, in the blog's words only: nothing the forger chose.
@@ -205,10 +216,21 @@ describe('posting by email', () => {
     expect(row?.status).toBe('bounced');
 
     const renewed = await regeneratePostingAddress(h.blog.db, h.author.id);
-    await h.post({ from: FROM, to: h.secretAddress, subject: 'Old address', text: 'Nope.', messageId: '<old-2@writers.test>' });
+    await h.post({
+      from: FROM,
+      to: h.secretAddress,
+      subject: 'Old address',
+      text: 'Nope.',
+      messageId: '<old-2@writers.test>',
+    });
     expect(h.outcomes[1]).toMatchObject({ kind: 'refused', notified: true });
     expect(lastMailTo(ANN.email).text).toContain('replaced by a new one');
-    await h.post({ from: FROM, to: `post+${renewed.postingToken}@${DOMAIN}`, subject: 'New address works', text: 'Yes.' });
+    await h.post({
+      from: FROM,
+      to: `post+${renewed.postingToken}@${DOMAIN}`,
+      subject: 'New address works',
+      text: 'Yes.',
+    });
     expect(h.outcomes[2]).toMatchObject({ kind: 'created', status: 'published' });
     expect(await page(h.url)).not.toContain('Should not appear');
 
@@ -219,7 +241,13 @@ describe('posting by email', () => {
   });
 
   it('creates one post when the same email arrives twice (also via both addresses)', async () => {
-    const description = { from: FROM, to: h.secretAddress, subject: 'Only once', text: 'Hello.', messageId: '<once-1@writers.test>' };
+    const description = {
+      from: FROM,
+      to: h.secretAddress,
+      subject: 'Only once',
+      text: 'Hello.',
+      messageId: '<once-1@writers.test>',
+    };
     const first = await h.post(description);
     const second = await h.post(description);
     expect(first.status).toBe(200);
@@ -252,7 +280,13 @@ describe('posting by email', () => {
   });
 
   it('updates the post when the author replies to the confirmation', async () => {
-    await h.post({ from: FROM, to: h.secretAddress, subject: 'Draft thoughts', text: 'First version.', messageId: '<v1@writers.test>' });
+    await h.post({
+      from: FROM,
+      to: h.secretAddress,
+      subject: 'Draft thoughts',
+      text: 'First version.',
+      messageId: '<v1@writers.test>',
+    });
     const confirmation = lastMailTo(ANN.email);
     const replyAddress = confirmation.replyTo[0]!.address;
     await h.post({
@@ -272,10 +306,29 @@ describe('posting by email', () => {
 
     // The same signed address used by someone else (refused by core's token check before the handler), or a
     // forged From, changes nothing.
-    const stranger = await h.post({ from: 'Mallory <mallory@evil.test>', to: replyAddress, subject: 'Re: x', text: 'Defaced!' });
-    expect(await stored(stranger)).toMatchObject({ status: 'bounced', route: 'blog-reply', note: 'reply token rejected: wrong-recipient' });
-    const forged = await h.post({ from: FROM, to: replyAddress, subject: 'Re: x', text: 'Defaced too!', dkim: '{@evil.test : pass}', spf: 'softfail' });
-    expect(await stored(forged)).toMatchObject({ status: 'bounced', note: expect.stringMatching(/^unauthenticated update: /) });
+    const stranger = await h.post({
+      from: 'Mallory <mallory@evil.test>',
+      to: replyAddress,
+      subject: 'Re: x',
+      text: 'Defaced!',
+    });
+    expect(await stored(stranger)).toMatchObject({
+      status: 'bounced',
+      route: 'blog-reply',
+      note: 'reply token rejected: wrong-recipient',
+    });
+    const forged = await h.post({
+      from: FROM,
+      to: replyAddress,
+      subject: 'Re: x',
+      text: 'Defaced too!',
+      dkim: '{@evil.test : pass}',
+      spf: 'softfail',
+    });
+    expect(await stored(forged)).toMatchObject({
+      status: 'bounced',
+      note: expect.stringMatching(/^unauthenticated update: /),
+    });
     expect(h.outcomes.slice(2).map((o) => o.kind)).toEqual(['refused']);
     expect(await page(`${h.url}/posts/draft-thoughts`)).not.toContain('Defaced');
     const notice = lastMailTo(ANN.email);
@@ -283,7 +336,13 @@ describe('posting by email', () => {
     expect(notice.text).not.toContain('Defaced');
 
     // An out-of-office answer to the confirmation is not content.
-    await h.post({ from: FROM, to: replyAddress, subject: 'Automatic reply: Published', text: 'I am away.', headers: { 'Auto-Submitted': 'auto-replied' } });
+    await h.post({
+      from: FROM,
+      to: replyAddress,
+      subject: 'Automatic reply: Published',
+      text: 'I am away.',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
     expect(h.outcomes[3]).toMatchObject({ kind: 'ignored' });
   });
 
@@ -301,8 +360,18 @@ describe('senders, loops and hostile input', () => {
   const FORGED = { dkim: 'none', spf: 'fail' };
 
   it('refuses a forged From at the public address: nothing saved, a fixed-text notice to the registered author', async () => {
-    const response = await h.post({ from: `Evil Twin <${ANN.email}>`, to: `post@${DOMAIN}`, subject: 'Click here', text: 'Spam, spam.', ...FORGED });
-    expect(await stored(response)).toMatchObject({ status: 'bounced', route: 'blog-plain', note: expect.stringMatching(/^sender not authenticated: /) });
+    const response = await h.post({
+      from: `Evil Twin <${ANN.email}>`,
+      to: `post@${DOMAIN}`,
+      subject: 'Click here',
+      text: 'Spam, spam.',
+      ...FORGED,
+    });
+    expect(await stored(response)).toMatchObject({
+      status: 'bounced',
+      route: 'blog-plain',
+      note: expect.stringMatching(/^sender not authenticated: /),
+    });
     expect(await postCount()).toBe(0);
     const notice = lastMailTo(ANN.email);
     expect(notice.subject).toBe('Not published: your email could not be verified');
@@ -329,7 +398,13 @@ describe('senders, loops and hostile input', () => {
 
   it('keeps a post whose encoded subject decodes to CR/LF, and answers with a one-line subject', async () => {
     const subject = 'Line one\r\nBcc: victim@else.test\r\n';
-    const response = await h.post({ mode: 'raw', from: FROM, to: h.secretAddress, subject, text: '[status draft]\nA body.' });
+    const response = await h.post({
+      mode: 'raw',
+      from: FROM,
+      to: h.secretAddress,
+      subject,
+      text: '[status draft]\nA body.',
+    });
     expect(await stored(response)).toMatchObject({ status: 'delivered', route: 'blog-post' });
     expect(h.outcomes[0]).toMatchObject({ kind: 'created', status: 'draft' });
     const confirmation = lastMailTo(ANN.email);
@@ -337,7 +412,14 @@ describe('senders, loops and hostile input', () => {
     expect(confirmation.to.map((t) => t.address)).toEqual([ANN.email]);
     expect(confirmation.bcc).toEqual([]);
 
-    const forged = await h.post({ mode: 'raw', from: FROM, to: h.secretAddress, subject, text: 'Another body.', ...FORGED });
+    const forged = await h.post({
+      mode: 'raw',
+      from: FROM,
+      to: h.secretAddress,
+      subject,
+      text: 'Another body.',
+      ...FORGED,
+    });
     expect(await stored(forged)).toMatchObject({ status: 'delivered' });
     expect(h.outcomes[1]).toMatchObject({ kind: 'created', status: 'draft' });
   });
@@ -353,16 +435,31 @@ describe('senders, loops and hostile input', () => {
       forgedPlain: await h.post({ from: FROM, to: `post@${DOMAIN}`, subject: 'Forged', text: 'x', ...FORGED }),
     };
     const confirmation = h.sent.find((m) => m.subject === 'Published: Kept once')!;
-    const update = await h.post({ from: FROM, to: confirmation.replyTo[0]!.address, subject: 'Re: Kept once', text: 'Hello again.' });
+    const update = await h.post({
+      from: FROM,
+      to: confirmation.replyTo[0]!.address,
+      subject: 'Re: Kept once',
+      text: 'Hello again.',
+    });
     const rows = await Promise.all([...Object.values(cases), update].map(stored));
-    expect(rows.map((r) => r.status)).toEqual(['delivered', 'delivered', 'ignored', 'bounced', 'bounced', 'bounced', 'delivered']);
+    expect(rows.map((r) => r.status)).toEqual([
+      'delivered',
+      'delivered',
+      'ignored',
+      'bounced',
+      'bounced',
+      'bounced',
+      'delivered',
+    ]);
     const before = { sent: h.sent.length, posts: await postCount(), html: await page(`${h.url}/posts/kept-once`) };
 
     for (const row of rows) {
       expect(await replay(row.id)).toBe(1);
       expect(await h.store.inbox.get(row.id)).toMatchObject({ status: row.status, note: row.note, route: row.route });
     }
-    expect({ sent: h.sent.length, posts: await postCount(), html: await page(`${h.url}/posts/kept-once`) }).toEqual(before);
+    expect({ sent: h.sent.length, posts: await postCount(), html: await page(`${h.url}/posts/kept-once`) }).toEqual(
+      before,
+    );
   });
 });
 

@@ -15,7 +15,11 @@ class Browser {
     const response = await fetch(`${this.h.url}${path}`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin, ...(this.cookie ? { cookie: this.cookie } : {}) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin,
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+      },
       body: new URLSearchParams(fields),
     });
     const set = response.headers.get('set-cookie');
@@ -33,7 +37,12 @@ describe('web: public blog, author UI and JSON API', () => {
     h = await startHarness({ postsPerPage: 2 });
     for (const [i, title] of ['First light', 'Second wind', 'Third time'].entries()) {
       h.clock.now = new Date(Date.UTC(2026, 10, 26, 10 + i));
-      await h.post({ from: FROM, to: h.secretAddress, subject: title, text: `Post number ${i + 1}.\n[category Notes]` });
+      await h.post({
+        from: FROM,
+        to: h.secretAddress,
+        subject: title,
+        text: `Post number ${i + 1}.\n[category Notes]`,
+      });
     }
     await h.post({ from: FROM, to: h.secretAddress, subject: 'Secret draft', text: '[status draft]\nNot yet.' });
   }, 60_000);
@@ -98,7 +107,12 @@ describe('web: public blog, author UI and JSON API', () => {
     const csrf = Browser.csrf(edit);
     const noToken = await b.form(`/admin/posts/${id}`, { title: 'x', source: 'x', status: 'published' });
     expect(noToken.status).toBe(403);
-    const saved = await b.form(`/admin/posts/${id}`, { _csrf: csrf, title: 'Now public', source: 'Ready **now**.', status: 'published' });
+    const saved = await b.form(`/admin/posts/${id}`, {
+      _csrf: csrf,
+      title: 'Now public',
+      source: 'Ready **now**.',
+      status: 'published',
+    });
     expect(saved.status).toBe(303);
     const post = await page(`${h.url}/posts/secret-draft`);
     expect(post).toContain('<h1>Now public</h1>');
@@ -131,7 +145,11 @@ describe('web: public blog, author UI and JSON API', () => {
   it('answers the JSON API', async () => {
     const list = await (await fetch(`${h.url}/api/posts?perPage=2`)).json();
     expect(list).toMatchObject({ page: 1, perPage: 2, total: expect.any(Number) });
-    expect(list.items[0]).toMatchObject({ title: expect.any(String), url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/blog\/posts\//), status: 'published' });
+    expect(list.items[0]).toMatchObject({
+      title: expect.any(String),
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/blog\/posts\//),
+      status: 'published',
+    });
     const byTag = await (await fetch(`${h.url}/api/posts?category=notes`)).json();
     expect(byTag.total).toBe(3);
 
@@ -140,10 +158,16 @@ describe('web: public blog, author UI and JSON API', () => {
     expect(JSON.stringify(authors)).not.toContain(ANN.email);
 
     expect((await fetch(`${h.url}/api/me`)).status).toBe(401);
-    expect((await fetch(`${h.url}/api/me`, { headers: { authorization: basic(ANN.email, 'nope nope nope') } })).status).toBe(401);
+    expect(
+      (await fetch(`${h.url}/api/me`, { headers: { authorization: basic(ANN.email, 'nope nope nope') } })).status,
+    ).toBe(401);
     const auth = { authorization: basic(ANN.email, ANN.password) };
     const me = await (await fetch(`${h.url}/api/me`, { headers: auth })).json();
-    expect(me).toMatchObject({ email: ANN.email, postingAddress: expect.stringMatching(/^post\+/), postingAddressEnabled: false });
+    expect(me).toMatchObject({
+      email: ANN.email,
+      postingAddress: expect.stringMatching(/^post\+/),
+      postingAddressEnabled: false,
+    });
 
     const mine = await (await fetch(`${h.url}/api/me/posts`, { headers: auth })).json();
     const target = mine.items.find((p: { title: string }) => p.title === 'Third time');
@@ -180,7 +204,10 @@ describe('web: public blog, author UI and JSON API', () => {
     });
     expect(created.status).toBe(201);
     const bo = await created.json();
-    expect(bo).toMatchObject({ email: 'bo@writers.test', postingAddress: expect.stringMatching(/^post\+[a-z2-7]{26}@/) });
+    expect(bo).toMatchObject({
+      email: 'bo@writers.test',
+      postingAddress: expect.stringMatching(/^post\+[a-z2-7]{26}@/),
+    });
     const notAdmin = await fetch(`${h.url}/api/authors`, {
       method: 'POST',
       headers: { authorization: basic('bo@writers.test', 'bo password 123'), 'content-type': 'application/json' },
@@ -201,17 +228,42 @@ describe('web: public blog, author UI and JSON API', () => {
     expect((await two.form('/login', bo)).status).toBe(303);
     const form = await (await one.get('/admin/password')).text();
     const csrf = Browser.csrf(form);
-    const wrong = await one.form('/admin/password', { _csrf: csrf, current: 'not my password', next: 'bo new password 1', confirm: 'bo new password 1' });
+    const wrong = await one.form('/admin/password', {
+      _csrf: csrf,
+      current: 'not my password',
+      next: 'bo new password 1',
+      confirm: 'bo new password 1',
+    });
     expect(wrong.status).toBe(401);
-    const short = await one.form('/admin/password', { _csrf: csrf, current: bo.password, next: 'short', confirm: 'short' });
+    const short = await one.form('/admin/password', {
+      _csrf: csrf,
+      current: bo.password,
+      next: 'short',
+      confirm: 'short',
+    });
     expect(short.status).toBe(400);
-    expect((await one.form('/admin/password', { current: bo.password, next: 'bo new password 1', confirm: 'bo new password 1' })).status).toBe(403);
-    const changed = await one.form('/admin/password', { _csrf: csrf, current: bo.password, next: 'bo new password 1', confirm: 'bo new password 1' });
+    expect(
+      (
+        await one.form('/admin/password', {
+          current: bo.password,
+          next: 'bo new password 1',
+          confirm: 'bo new password 1',
+        })
+      ).status,
+    ).toBe(403);
+    const changed = await one.form('/admin/password', {
+      _csrf: csrf,
+      current: bo.password,
+      next: 'bo new password 1',
+      confirm: 'bo new password 1',
+    });
     expect(changed.headers.get('location')).toBe('/blog/admin/password?done=password');
     expect((await one.get('/admin')).status).toBe(200);
     expect((await two.get('/admin')).headers.get('location')).toBe('/blog/login');
     expect((await new Browser(h).form('/login', bo)).status).toBe(401);
-    expect((await fetch(`${h.url}/api/me`, { headers: { authorization: basic(bo.email, bo.password) } })).status).toBe(401);
+    expect((await fetch(`${h.url}/api/me`, { headers: { authorization: basic(bo.email, bo.password) } })).status).toBe(
+      401,
+    );
 
     const stolen = one.cookie;
     const logoutPage = await (await one.get('/admin')).text();
@@ -222,12 +274,17 @@ describe('web: public blog, author UI and JSON API', () => {
 
   it('throttles password guessing on the form and on HTTP Basic (429 with Retry-After)', async () => {
     const guesser = new Browser(h);
-    for (let i = 0; i < 5; i++) expect((await guesser.form('/login', { email: 'c@writers.test', password: `guess number ${i}` })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await guesser.form('/login', { email: 'c@writers.test', password: `guess number ${i}` })).status).toBe(
+        401,
+      );
     const locked = await guesser.form('/login', { email: 'c@writers.test', password: 'guess number 6' });
     expect(locked.status).toBe(429);
     expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await locked.text()).toContain('Too many sign-in attempts');
-    const api = await fetch(`${h.url}/api/me`, { headers: { authorization: basic('c@writers.test', 'guess number 7') } });
+    const api = await fetch(`${h.url}/api/me`, {
+      headers: { authorization: basic('c@writers.test', 'guess number 7') },
+    });
     expect(api.status).toBe(429);
   });
 });

@@ -4,7 +4,11 @@ import { tinyPdf } from '../testing/images.js';
 import { assertNoActiveContent, XSS_CORPUS } from '../testing/xss-corpus.js';
 
 function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 }
 
 describe('XSS corpus sent by mail', () => {
@@ -18,7 +22,9 @@ describe('XSS corpus sent by mail', () => {
       subject: 'XSS html <script>alert("subject")</script>',
       html: `<p><b>HTML corpus</b></p>\n${corpus}\n<p>[category <img src=x onerror=alert(1)>]</p><p>[tags <svg onload=alert(1)>, "><script>alert(1)</script>]</p>`,
       text: 'HTML corpus',
-      attachments: [{ filename: '"><img src=x onerror=alert(1)>.pdf', contentType: 'application/pdf', content: tinyPdf() }],
+      attachments: [
+        { filename: '"><img src=x onerror=alert(1)>.pdf', contentType: 'application/pdf', content: tinyPdf() },
+      ],
     });
     // 2. As plain text, i.e. Markdown (which passes raw HTML through to the sanitizer).
     await h.publish({
@@ -71,7 +77,13 @@ describe('XSS corpus sent by mail', () => {
     const api = await (await fetch(`${h.url}/api/posts`)).json();
     expect(api.items).toHaveLength(3);
     const pages = [h.url];
-    for (const post of api.items as Array<{ slug: string; category: string | null; tags: string[]; html: string; title: string }>) {
+    for (const post of api.items as Array<{
+      slug: string;
+      category: string | null;
+      tags: string[];
+      html: string;
+      title: string;
+    }>) {
       pages.push(`${h.url}/posts/${encodeURIComponent(post.slug)}`);
       if (post.category) pages.push(`${h.url}/category/${encodeURIComponent(post.category.toLowerCase())}`);
       for (const tag of post.tags) pages.push(`${h.url}/tag/${encodeURIComponent(tag)}`);
@@ -80,7 +92,9 @@ describe('XSS corpus sent by mail', () => {
     expect(pages.length).toBeGreaterThan(5);
     for (const url of pages) assertNoActiveContent(await page(url), url);
 
-    const htmlPost = await page(`${h.url}/posts/${encodeURIComponent((api.items as Array<{ slug: string; title: string }>).find((p) => p.title.startsWith('XSS html'))!.slug)}`);
+    const htmlPost = await page(
+      `${h.url}/posts/${encodeURIComponent((api.items as Array<{ slug: string; title: string }>).find((p) => p.title.startsWith('XSS html'))!.slug)}`,
+    );
     // The text survives, escaped: the reader sees what was written, nothing runs.
     expect(htmlPost).toContain('XSS html &lt;script&gt;alert(&quot;subject&quot;)&lt;/script&gt;');
     expect(htmlPost).toContain('HTML corpus');

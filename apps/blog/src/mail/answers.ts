@@ -21,10 +21,20 @@ export function postScope(postId: number): string {
 }
 
 /** Sends `answer` to the author's registered address (threaded; with a post, a signed Reply-To for updates). */
-export async function answerAuthor(ctx: MailContext, config: BlogConfig, author: Author, answer: Answer, postId?: number): Promise<ReplyOutcome> {
+export async function answerAuthor(
+  ctx: MailContext,
+  config: BlogConfig,
+  author: Author,
+  answer: Answer,
+  postId?: number,
+): Promise<ReplyOutcome> {
   const outcome = await ctx.autoReply(
     { subject: sanitizeHeaderText(answer.subject, 200), text: answer.text },
-    { to: author.email, from: { address: config.fromAddress, name: config.title }, ...(postId !== undefined ? { scope: postScope(postId) } : {}) },
+    {
+      to: author.email,
+      from: { address: config.fromAddress, name: config.title },
+      ...(postId !== undefined ? { scope: postScope(postId) } : {}),
+    },
   );
   if (!outcome.sent) ctx.log.info('blog.answer_skipped', { reason: outcome.reason, detail: outcome.detail });
   return outcome;
@@ -32,7 +42,9 @@ export async function answerAuthor(ctx: MailContext, config: BlogConfig, author:
 
 function describeSchedule(post: Post, config: BlogConfig): string {
   const when = post.publishAt
-    ? new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: config.timeZone }).format(post.publishAt)
+    ? new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: config.timeZone }).format(
+        post.publishAt,
+      )
     : '';
   if (post.status === 'draft') return `Saved as a DRAFT (not public): ${post.draftReason ?? 'draft'}.`;
   if (post.status === 'scheduled') return `Scheduled: it will appear on ${when} (${config.timeZone}).`;
@@ -46,12 +58,20 @@ function headline(post: Post, update: boolean): string {
 }
 
 /** "Published: <title>" & co. for an authenticated author: where the post is and what the directives did. */
-export function confirmation(config: BlogConfig, post: Post, built: BuiltContent, extraNotes: string[], update = false): Answer {
+export function confirmation(
+  config: BlogConfig,
+  post: Post,
+  built: BuiltContent,
+  extraNotes: string[],
+  update = false,
+): Answer {
   const lines = [
     headline(post, update),
     '',
     describeSchedule(post, config),
-    post.status === 'draft' ? `Review and publish it at ${config.publicUrl}/admin/posts/${post.id}` : postUrl(config, post.slug),
+    post.status === 'draft'
+      ? `Review and publish it at ${config.publicUrl}/admin/posts/${post.id}`
+      : postUrl(config, post.slug),
     '',
     post.category ? `Category: ${post.category}` : null,
     post.tags.length ? `Tags: ${post.tags.join(', ')}` : null,
@@ -85,7 +105,11 @@ export function retiredAddressNotice(config: BlogConfig, why: 'revoked' | 'repla
   const state = why === 'revoked' ? 'has been switched off' : 'has been replaced by a new one';
   return {
     subject: 'Not published: your old posting address was used',
-    text: [`An email sent to a posting address of yours was not published: that address ${state}.`, '', `Your current posting address is shown at ${config.publicUrl}/admin/address`].join('\n'),
+    text: [
+      `An email sent to a posting address of yours was not published: that address ${state}.`,
+      '',
+      `Your current posting address is shown at ${config.publicUrl}/admin/address`,
+    ].join('\n'),
   };
 }
 
@@ -94,7 +118,7 @@ export function unauthenticatedPlainNotice(config: BlogConfig): Answer {
   return {
     subject: 'Not published: your email could not be verified',
     text: [
-      'An email from your address to the blog\'s public posting address was not published: it was not proven to come',
+      "An email from your address to the blog's public posting address was not published: it was not proven to come",
       'from you (no DKIM signature or SPF result aligned with its From). Nothing was saved.',
       '',
       `If you sent it, send it to your secret posting address instead (shown at ${config.publicUrl}/admin/address).`,

@@ -3,7 +3,12 @@ import type { BlogConfig } from '../config.js';
 import { buildContent, type BuiltContent } from '../content/pipeline.js';
 
 /** A post's content from an email: the new text (quotes and signature removed), its attachments, the directives. */
-export async function buildFromEmail(email: InboundEmail, subject: string | null, config: BlogConfig, now: Date): Promise<BuiltContent> {
+export async function buildFromEmail(
+  email: InboundEmail,
+  subject: string | null,
+  config: BlogConfig,
+  now: Date,
+): Promise<BuiltContent> {
   const extracted = email.reply();
   const attachments = await Promise.all(
     email.attachments.map(async (a) => ({
@@ -28,7 +33,9 @@ export async function buildFromEmail(email: InboundEmail, subject: string | null
 /** True when a reply carries nothing new: no text, no HTML text, no attachment. */
 export function hasNoNewContent(email: InboundEmail): boolean {
   const extracted = email.reply();
-  return !extracted.text.trim() && !(extracted.html ?? '').replace(/<[^<>]*>|&nbsp;|\s/g, '') && !email.attachments.length;
+  return (
+    !extracted.text.trim() && !(extracted.html ?? '').replace(/<[^<>]*>|&nbsp;|\s/g, '') && !email.attachments.length
+  );
 }
 
 /** Machines (auto-replies, bounces, lists, loops) never post or update: the reason, or null for a human. */

@@ -11,4 +11,4 @@
  * ```
  */
 export { registerBlogRoutes } from './routes.js';
-export type {  MailOutcome } from './routes.js';
+export type { MailOutcome } from './routes.js';

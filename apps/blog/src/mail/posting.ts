@@ -10,7 +10,14 @@ import type { BlogConfig } from '../config.js';
 import type { Author } from '../db/schema.js';
 import { authorByEmail, authorByPostingToken } from '../domain/authors.js';
 import { createPost, placement, postBySourceMessage } from '../domain/posts.js';
-import { answerAuthor, confirmation, heldNotice, retiredAddressNotice, unauthenticatedPlainNotice, type Answer } from './answers.js';
+import {
+  answerAuthor,
+  confirmation,
+  heldNotice,
+  retiredAddressNotice,
+  unauthenticatedPlainNotice,
+  type Answer,
+} from './answers.js';
 import { buildFromEmail, machineReason } from './content.js';
 import { ROUTES, type MailDeps, type MailOutcome, type PostingContext } from './routes.js';
 
@@ -20,8 +27,17 @@ export async function postToSecretAddress(ctx: PostingContext, token: string, de
   const found = await authorByPostingToken(ctx.tx, token);
   if (found.kind === 'unknown') return { kind: 'refused', reason: 'unknown posting address', notified: false };
   if (found.kind !== 'active') {
-    const why = found.kind === 'revoked' ? 'this posting address has been switched off' : 'this posting address has been replaced by a new one';
-    return refuseWithNotice(ctx, deps, found.author, `${why} (author ${found.author.id})`, retiredAddressNotice(deps.config, found.kind === 'revoked' ? 'revoked' : 'replaced'));
+    const why =
+      found.kind === 'revoked'
+        ? 'this posting address has been switched off'
+        : 'this posting address has been replaced by a new one';
+    return refuseWithNotice(
+      ctx,
+      deps,
+      found.author,
+      `${why} (author ${found.author.id})`,
+      retiredAddressNotice(deps.config, found.kind === 'revoked' ? 'revoked' : 'replaced'),
+    );
   }
   return newPost(ctx, deps, found.author);
 }
@@ -34,12 +50,25 @@ export async function postToPlainAddress(ctx: PostingContext, deps: MailDeps): P
   // Strangers get no answer (no backscatter): the plain address is public.
   if (!author) return { kind: 'ignored', reason: `${from ?? 'no sender'} is not a registered author` };
   const check = assertAuthenticatedSender(ctx.email, author.email);
-  if (!check.ok) return refuseWithNotice(ctx, deps, author, `sender not authenticated: ${check.reason}`, unauthenticatedPlainNotice(deps.config));
+  if (!check.ok)
+    return refuseWithNotice(
+      ctx,
+      deps,
+      author,
+      `sender not authenticated: ${check.reason}`,
+      unauthenticatedPlainNotice(deps.config),
+    );
   return newPost(ctx, deps, author);
 }
 
 /** Refuses the email and tells the author, once: a replay ends with the same note and sends nothing more. */
-export async function refuseWithNotice(ctx: MailContext, deps: MailDeps, author: Author, reason: string, notice: Answer): Promise<MailOutcome> {
+export async function refuseWithNotice(
+  ctx: MailContext,
+  deps: MailDeps,
+  author: Author,
+  reason: string,
+  notice: Answer,
+): Promise<MailOutcome> {
   const outcome = await ctx.once('notice', async (): Promise<MailOutcome> => {
     const sent = await answerAuthor(ctx, deps.config, author, notice);
     return { kind: 'refused', reason, notified: sent.sent };
@@ -56,7 +85,9 @@ async function newPost(ctx: PostingContext, deps: MailDeps, author: Author): Pro
     if (existing) return { kind: 'duplicate', postId: existing.id };
   }
   const check = assertAuthenticatedSender(ctx.email, author.email);
-  const held = check.ok ? null : `the email was not proven to come from your registered address ${author.email}: ${check.reason}`;
+  const held = check.ok
+    ? null
+    : `the email was not proven to come from your registered address ${author.email}: ${check.reason}`;
   const now = config.now();
   const outcome = await ctx.once('post', async (tx): Promise<MailOutcome> => {
     const built = await buildFromEmail(ctx.email, ctx.email.subject, config, now);
@@ -78,7 +109,9 @@ async function newPost(ctx: PostingContext, deps: MailDeps, author: Author): Pro
 /** The secret address is a bearer secret: if others could see it (Cc, several recipients), say so. */
 function leakedSecretWarning(ctx: PostingContext, config: BlogConfig): string | null {
   if (ctx.route !== ROUTES.secret) return null;
-  const others = [...ctx.email.to, ...ctx.email.cc].filter((a) => !a.address.toLowerCase().endsWith(`@${config.domain}`));
+  const others = [...ctx.email.to, ...ctx.email.cc].filter(
+    (a) => !a.address.toLowerCase().endsWith(`@${config.domain}`),
+  );
   if (ctx.recipient.source === 'cc' || others.length) {
     return 'Your secret posting address was visible to other recipients of this email. Consider regenerating it.';
   }

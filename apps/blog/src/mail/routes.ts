@@ -34,22 +34,37 @@ export type ReplyContext = RouteContext<{ token: string }, RouteFields<'token'>>
  */
 export function registerBlogRoutes(mailroom: Mailroom<object>, deps: MailDeps): void {
   const { config } = deps;
-  const replyAddresses: ReplyAddressOptions = { keys: config.keys, domain: config.domain, localPrefix: REPLY_LOCAL_PART };
+  const replyAddresses: ReplyAddressOptions = {
+    keys: config.keys,
+    domain: config.domain,
+    localPrefix: REPLY_LOCAL_PART,
+  };
   const local = config.postingLocalPart;
-  mailroom.route(ROUTES.reply, `${REPLY_LOCAL_PART}+{token}@${config.domain}`, async (ctx: ReplyContext) => report(ctx, deps, await updateFromReply(ctx, deps)), {
-    replyToken: 'token',
-    replyAddresses,
-  });
+  mailroom.route(
+    ROUTES.reply,
+    `${REPLY_LOCAL_PART}+{token}@${config.domain}`,
+    async (ctx: ReplyContext) => report(ctx, deps, await updateFromReply(ctx, deps)),
+    {
+      replyToken: 'token',
+      replyAddresses,
+    },
+  );
   mailroom.route(
     ROUTES.secret,
     `${local}+{token}@${config.domain}`,
-    async (ctx: RouteContext<{ token: string }>) => report(ctx, deps, await postToSecretAddress(ctx, ctx.params.token, deps)),
+    async (ctx: RouteContext<{ token: string }>) =>
+      report(ctx, deps, await postToSecretAddress(ctx, ctx.params.token, deps)),
     { replyAddresses },
   );
   if (config.allowPlainAddress) {
-    mailroom.route(ROUTES.plain, `${local}@${config.domain}`, async (ctx: RouteContext<{}>) => report(ctx, deps, await postToPlainAddress(ctx, deps)), {
-      replyAddresses,
-    });
+    mailroom.route(
+      ROUTES.plain,
+      `${local}@${config.domain}`,
+      async (ctx: RouteContext<{}>) => report(ctx, deps, await postToPlainAddress(ctx, deps)),
+      {
+        replyAddresses,
+      },
+    );
   }
 }
 

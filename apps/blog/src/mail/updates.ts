@@ -18,10 +18,18 @@ export async function updateFromReply(ctx: ReplyContext, deps: MailDeps): Promis
   const author = post ? await authorById(ctx.tx, post.authorId) : null;
   if (!post || !author) return { kind: 'refused', reason: 'the post no longer exists', notified: false };
   // The author's address changed since the confirmation: it was issued to someone who no longer owns the post.
-  if (normalizeEmail(author.email) !== ctx.replyToken.recipient) return { kind: 'refused', reason: 'reply address was issued to someone else', notified: false };
+  if (normalizeEmail(author.email) !== ctx.replyToken.recipient)
+    return { kind: 'refused', reason: 'reply address was issued to someone else', notified: false };
 
   const check = assertAuthenticatedSender(ctx.email, author.email);
-  if (!check.ok) return refuseWithNotice(ctx, deps, author, `unauthenticated update: ${check.reason}`, unauthenticatedUpdateNotice(deps.config, post));
+  if (!check.ok)
+    return refuseWithNotice(
+      ctx,
+      deps,
+      author,
+      `unauthenticated update: ${check.reason}`,
+      unauthenticatedUpdateNotice(deps.config, post),
+    );
   if (hasNoNewContent(ctx.email)) return { kind: 'ignored', reason: 'the reply has no new content' };
 
   const now = deps.config.now();

@@ -80,6 +80,7 @@ export async function startHarness(config: Partial<BlogConfigInput> = {}): Promi
 export async function page(url: string, status = 200, init: RequestInit = {}): Promise<string> {
   const response = await fetch(url, { redirect: 'manual', ...init });
   const body = await response.text();
-  if (response.status !== status) throw new Error(`GET ${url}: expected ${status}, got ${response.status}: ${body.slice(0, 300)}`);
+  if (response.status !== status)
+    throw new Error(`GET ${url}: expected ${status}, got ${response.status}: ${body.slice(0, 300)}`);
   return body;
 }

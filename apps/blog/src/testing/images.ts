@@ -8,19 +8,28 @@ export async function rotatedJpegWithGps(width = 1200, height = 800): Promise<Bu
     .withMetadata({ orientation: 6 })
     .withExifMerge({
       IFD0: { Make: 'TestCam', Model: 'GPS-1' },
-      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2981/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 17/1 4021/100' },
+      IFD3: {
+        GPSLatitudeRef: 'N',
+        GPSLatitude: '48/1 51/1 2981/100',
+        GPSLongitudeRef: 'E',
+        GPSLongitude: '2/1 17/1 4021/100',
+      },
     })
     .toBuffer();
 }
 
 /** A plain coloured PNG. */
 export async function colourPng(width: number, height: number, background = '#e07050'): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background } }).png().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background } })
+    .png()
+    .toBuffer();
 }
 
 /** A small JPEG. */
 export async function colourJpeg(width: number, height: number, background = '#50a070'): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background } }).jpeg().toBuffer();
+  return sharp({ create: { width, height, channels: 3, background } })
+    .jpeg()
+    .toBuffer();
 }
 
 /** A minimal valid PDF (magic bytes are what matters). */

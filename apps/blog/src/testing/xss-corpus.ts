@@ -53,7 +53,25 @@ export function assertNoActiveContent(html: string, where: string): void {
   const tags = html.match(/<[a-zA-Z][^<>]*/g) ?? [];
   for (const tag of tags) {
     const name = /^<([a-zA-Z][\w:-]*)/.exec(tag)![1]!.toLowerCase();
-    if (['script', 'svg', 'iframe', 'object', 'embed', 'style', 'base', 'math', 'video', 'audio', 'marquee', 'input', 'details', 'body', 'x'].includes(name)) {
+    if (
+      [
+        'script',
+        'svg',
+        'iframe',
+        'object',
+        'embed',
+        'style',
+        'base',
+        'math',
+        'video',
+        'audio',
+        'marquee',
+        'input',
+        'details',
+        'body',
+        'x',
+      ].includes(name)
+    ) {
       // The page's own <body> (the kit's frame gives it a width class); any other attribute is sender-made.
       if (!(name === 'body' && /^<body(?: class="[a-z -]{1,40}")?$/.test(tag))) problems.push(`forbidden tag ${tag}`);
     }
@@ -61,14 +79,24 @@ export function assertNoActiveContent(html: string, where: string): void {
     const names = tag.replace(/"[^"]*"|'[^']*'/g, '""');
     if (/[\s"'/]on[a-z]+\s*=/i.test(names)) problems.push(`event handler in ${tag}`);
     if (/\sstyle\s*=/i.test(names)) problems.push(`style attribute in ${tag}`);
-    if (/\s(?:href|src|srcset|action|formaction|data|background|xlink:href|poster)\s*=[\s\x00-\x1f]*(?:["'][\s\x00-\x1f]*)?(?:javascript|vbscript|data):/i.test(tag)) {
+    if (
+      /\s(?:href|src|srcset|action|formaction|data|background|xlink:href|poster)\s*=[\s\x00-\x1f]*(?:["'][\s\x00-\x1f]*)?(?:javascript|vbscript|data):/i.test(
+        tag,
+      )
+    ) {
       problems.push(`script URL in ${tag}`);
     }
-    if (/\s(?:src|srcset)\s*=\s*["']?(?:https?:)?\/\/(?!127\.0\.0\.1)/i.test(tag)) problems.push(`remote resource in ${tag}`);
+    if (/\s(?:src|srcset)\s*=\s*["']?(?:https?:)?\/\/(?!127\.0\.0\.1)/i.test(tag))
+      problems.push(`remote resource in ${tag}`);
     if (name === 'meta' && /http-equiv/i.test(tag)) problems.push(`meta refresh ${tag}`);
     // Our own links only: the blog's stylesheet and feed, the kit's stylesheet and favicon (content-hashed).
-    if (name === 'link' && !/href="\/blog\/(?:assets\/blog\.css|feed\.xml|assets\/kit\.css\?v=[0-9a-f]{1,16}|favicon\.svg\?v=[0-9a-f]{1,16})"/.test(tag)) problems.push(`foreign link ${tag}`);
+    if (
+      name === 'link' &&
+      !/href="\/blog\/(?:assets\/blog\.css|feed\.xml|assets\/kit\.css\?v=[0-9a-f]{1,16}|favicon\.svg\?v=[0-9a-f]{1,16})"/.test(
+        tag,
+      )
+    )
+      problems.push(`foreign link ${tag}`);
   }
   expect(problems, `${where}:\n${problems.join('\n')}`).toEqual([]);
 }
-

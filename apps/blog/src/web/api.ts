@@ -5,14 +5,38 @@
 import { Hono, type Context } from 'hono';
 import { postingAddress, postUrl, type BlogConfig } from '../config.js';
 import type { Author, Download, Image, Post } from '../db/schema.js';
-import { AuthorInputError, authorById, createAuthor, listAuthors, regeneratePostingAddress, setAuthorPassword, setPostingAddressRevoked } from '../domain/authors.js';
+import {
+  AuthorInputError,
+  authorById,
+  createAuthor,
+  listAuthors,
+  regeneratePostingAddress,
+  setAuthorPassword,
+  setPostingAddressRevoked,
+} from '../domain/authors.js';
 import { WeakPasswordError } from '../domain/passwords.js';
-import { authorPosts, deletePost, editPost, effectiveStatus, isPublic, postById, postMedia, publicPosts } from '../domain/posts.js';
+import {
+  authorPosts,
+  deletePost,
+  editPost,
+  effectiveStatus,
+  isPublic,
+  postById,
+  postMedia,
+  publicPosts,
+} from '../domain/posts.js';
 import { imageUrl, renderPostBody, teaser } from './render.js';
 import { requireApiAuthor, type WebEnv } from './session.js';
 import type { WebDeps } from './app.js';
 
-export function postJson(config: BlogConfig, post: Post, authorName: string, images: Image[], downloads: Download[], now: Date) {
+export function postJson(
+  config: BlogConfig,
+  post: Post,
+  authorName: string,
+  images: Image[],
+  downloads: Download[],
+  now: Date,
+) {
   return {
     id: post.id,
     title: post.title,
@@ -79,10 +103,20 @@ export function createApi(deps: WebDeps): Hono<WebEnv> {
 
 /** Posts as JSON with their images and downloads (one query for all of them). */
 async function postsJson({ db, config }: WebDeps, rows: Array<{ post: Post; authorName: string }>) {
-  const media = await postMedia(db, rows.map((r) => r.post.id));
+  const media = await postMedia(
+    db,
+    rows.map((r) => r.post.id),
+  );
   const now = config.now();
   return rows.map(({ post, authorName }) =>
-    postJson(config, post, authorName, media.images.filter((i) => i.postId === post.id), media.downloads.filter((d) => d.postId === post.id), now),
+    postJson(
+      config,
+      post,
+      authorName,
+      media.images.filter((i) => i.postId === post.id),
+      media.downloads.filter((d) => d.postId === post.id),
+      now,
+    ),
   );
 }
 
@@ -93,13 +127,20 @@ function publicApi(deps: WebDeps): Hono<WebEnv> {
 
   api.get('/posts', async (c) => {
     const page = Math.max(1, Number.parseInt(c.req.query('page') ?? '1', 10) || 1);
-    const perPage = Math.min(100, Math.max(1, Number.parseInt(c.req.query('perPage') ?? String(config.postsPerPage), 10) || config.postsPerPage));
+    const perPage = Math.min(
+      100,
+      Math.max(1, Number.parseInt(c.req.query('perPage') ?? String(config.postsPerPage), 10) || config.postsPerPage),
+    );
     const category = c.req.query('category');
     const tag = c.req.query('tag');
     const authorId = c.req.query('author') ? Number(c.req.query('author')) : undefined;
     const { items, total } = await publicPosts(db, {
-      now: config.now(), page, perPage,
-      ...(category ? { category } : {}), ...(tag ? { tag } : {}), ...(authorId && Number.isSafeInteger(authorId) ? { authorId } : {}),
+      now: config.now(),
+      page,
+      perPage,
+      ...(category ? { category } : {}),
+      ...(tag ? { tag } : {}),
+      ...(authorId && Number.isSafeInteger(authorId) ? { authorId } : {}),
     });
     return c.json({ page, perPage, total, items: await withMedia(items) });
   });
@@ -146,9 +187,10 @@ function authorApi(deps: WebDeps): Hono<WebEnv> {
   });
   me.post('/me/address', async (c) => {
     const body = (await readJson(c)) ?? {};
-    const author = body.enabled === false
-      ? (await setPostingAddressRevoked(db, c.var.author!.id, true), await authorById(db, c.var.author!.id))!
-      : await regeneratePostingAddress(db, c.var.author!.id);
+    const author =
+      body.enabled === false
+        ? (await setPostingAddressRevoked(db, c.var.author!.id, true), await authorById(db, c.var.author!.id))!
+        : await regeneratePostingAddress(db, c.var.author!.id);
     return c.json(meJson(config, author));
   });
 
@@ -156,12 +198,22 @@ function authorApi(deps: WebDeps): Hono<WebEnv> {
     const body = await readJson(c);
     if (!body) return c.json({ error: 'send a JSON object {"current", "new"} (Content-Type: application/json)' }, 400);
     const author = c.var.author!;
-    const result = await deps.kit.changePassword(c, String(author.id), c.var.session, { current: body.current, next: body.new, confirm: body.new }, {
-      verifyCurrent: (password) => deps.kit.verifyPassword(password, author.passwordHash),
-      save: (hash) => setAuthorPassword(db, author.id, hash),
-    });
+    const result = await deps.kit.changePassword(
+      c,
+      String(author.id),
+      c.var.session,
+      { current: body.current, next: body.new, confirm: body.new },
+      {
+        verifyCurrent: (password) => deps.kit.verifyPassword(password, author.passwordHash),
+        save: (hash) => setAuthorPassword(db, author.id, hash),
+      },
+    );
     if (result.ok) return c.body(null, 204);
-    return c.json({ error: result.error }, result.status, result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {});
+    return c.json(
+      { error: result.error },
+      result.status,
+      result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {},
+    );
   });
 
   me.patch('/posts/:id{[0-9]+}', async (c) => {
@@ -190,10 +242,15 @@ function authorApi(deps: WebDeps): Hono<WebEnv> {
       return c.json({ error: 'email, name and password (strings) are required' }, 400);
     }
     try {
-      const author = await createAuthor(db, { email: body.email, name: body.name, password: body.password, isAdmin: body.isAdmin === true }, deps.kit.hashPassword);
+      const author = await createAuthor(
+        db,
+        { email: body.email, name: body.name, password: body.password, isAdmin: body.isAdmin === true },
+        deps.kit.hashPassword,
+      );
       return c.json(meJson(config, author), 201);
     } catch (error) {
-      if (error instanceof AuthorInputError || error instanceof WeakPasswordError) return c.json({ error: error.message }, 400);
+      if (error instanceof AuthorInputError || error instanceof WeakPasswordError)
+        return c.json({ error: error.message }, 400);
       throw error;
     }
   });

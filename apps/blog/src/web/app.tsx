@@ -4,7 +4,13 @@ import type { BlobStore } from '@mailroom/core/inbox';
 import { plainPostingAddress, postingAddress, type BlogConfig } from '../config.js';
 import type { BlogDb } from '../db/index.js';
 import type { Post } from '../db/schema.js';
-import { authenticateAuthor, authorById, regeneratePostingAddress, setAuthorPassword, setPostingAddressRevoked } from '../domain/authors.js';
+import {
+  authenticateAuthor,
+  authorById,
+  regeneratePostingAddress,
+  setAuthorPassword,
+  setPostingAddressRevoked,
+} from '../domain/authors.js';
 import {
   authorPosts,
   deletePost,
@@ -23,7 +29,16 @@ import { atomFeed } from './feed.js';
 import { coverImage, renderPostBody, teaser } from './render.js';
 import { loadSession, requirePageAuthor, type WebEnv } from './session.js';
 import { BLOG_CSS } from './styles.js';
-import { AddressPage, AdminPostsPage, EditPostPage, IndexPage, LoginPage, NotFoundPage, PasswordPage, PostPage } from './views.js';
+import {
+  AddressPage,
+  AdminPostsPage,
+  EditPostPage,
+  IndexPage,
+  LoginPage,
+  NotFoundPage,
+  PasswordPage,
+  PostPage,
+} from './views.js';
 
 export interface WebDeps {
   db: BlogDb;
@@ -68,7 +83,12 @@ function canSee(c: Context<WebEnv>, config: BlogConfig, post: Post): boolean {
 function publicPages({ db, config }: WebDeps): Hono<WebEnv> {
   const base = config.basePath;
   const pages = new Hono<WebEnv>();
-  async function listing(c: Context<WebEnv>, filter: Pick<PageQuery, 'category' | 'tag'>, heading: string | undefined, pagePath: string) {
+  async function listing(
+    c: Context<WebEnv>,
+    filter: Pick<PageQuery, 'category' | 'tag'>,
+    heading: string | undefined,
+    pagePath: string,
+  ) {
     const page = Math.max(1, Math.min(10_000, Number.parseInt(c.req.query('page') ?? '1', 10) || 1));
     const now = config.now();
     const { items, total } = await publicPosts(db, { now, page, perPage: config.postsPerPage, ...filter });
@@ -76,7 +96,10 @@ function publicPages({ db, config }: WebDeps): Hono<WebEnv> {
     if ((filter.category || filter.tag) && total === 0) {
       return c.html(<NotFoundPage config={config} author={c.var.author} message="No posts here." />, 404);
     }
-    const media = await postMedia(db, items.map((i) => i.post.id));
+    const media = await postMedia(
+      db,
+      items.map((i) => i.post.id),
+    );
     const cards = items.map(({ post, authorName }) => ({
       post,
       authorName,
@@ -84,7 +107,15 @@ function publicPages({ db, config }: WebDeps): Hono<WebEnv> {
       cover: coverImage(media.images.filter((i) => i.postId === post.id)),
     }));
     return c.html(
-      <IndexPage config={config} author={c.var.author} cards={cards} page={page} pages={pages} pagePath={pagePath} {...(heading ? { heading } : {})} />,
+      <IndexPage
+        config={config}
+        author={c.var.author}
+        cards={cards}
+        page={page}
+        pages={pages}
+        pagePath={pagePath}
+        {...(heading ? { heading } : {})}
+      />,
     );
   }
 
@@ -100,19 +131,31 @@ function publicPages({ db, config }: WebDeps): Hono<WebEnv> {
 
   pages.get('/posts/:slug', async (c) => {
     const post = await postBySlug(db, c.req.param('slug'));
-    if (!post || !canSee(c, config, post)) return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post." />, 404);
+    if (!post || !canSee(c, config, post))
+      return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post." />, 404);
     const [author, media] = await Promise.all([authorById(db, post.authorId), postMedia(db, [post.id])]);
     const body = renderPostBody(post.html, media.images, media.downloads, base);
     if (!isPublic(post, config.now())) c.header('Cache-Control', 'private, no-store');
     return c.html(
-      <PostPage config={config} author={c.var.author} post={post} authorName={author?.name ?? ''} body={body} now={config.now()} teaser={teaser(post.excerpt, post.html)} />,
+      <PostPage
+        config={config}
+        author={c.var.author}
+        post={post}
+        authorName={author?.name ?? ''}
+        body={body}
+        now={config.now()}
+        teaser={teaser(post.excerpt, post.html)}
+      />,
     );
   });
 
   pages.get('/feed.xml', async (c) => {
     const now = config.now();
     const { items } = await publicPosts(db, { now, page: 1, perPage: 20 });
-    const media = await postMedia(db, items.map((i) => i.post.id));
+    const media = await postMedia(
+      db,
+      items.map((i) => i.post.id),
+    );
     const entries = items.map(({ post, authorName }) => ({
       post,
       authorName,
@@ -133,7 +176,12 @@ function mediaRoutes({ db, blobs, config }: WebDeps): Hono<WebEnv> {
     const id = Number(c.req.param('id'));
     const found = Number.isSafeInteger(id) ? await imageById(db, id) : null;
     const rendition = found?.image.renditions[c.req.param('size')];
-    if (!found || !rendition || !Object.hasOwn(found.image.renditions, c.req.param('size')) || !canSee(c, config, found.post)) {
+    if (
+      !found ||
+      !rendition ||
+      !Object.hasOwn(found.image.renditions, c.req.param('size')) ||
+      !canSee(c, config, found.post)
+    ) {
       return c.text('no such image', 404);
     }
     const etag = `"${rendition.key.split('/').slice(-2).join('-')}"`;
@@ -179,14 +227,18 @@ function authorForms(deps: WebDeps): Hono<WebEnv> {
   const forms = new Hono<WebEnv>();
   forms.use(kit.formOriginCheck);
   forms.get('/login', (c) => (c.var.author ? c.redirect(`${base}/admin`, 303) : c.html(<LoginPage config={config} />)));
-  forms.post('/login', formLogin(kit, {
-    authenticate: (email, password) => authenticateAuthor(db, email, password, kit.verifyPassword),
-    page: (email, error) => <LoginPage config={config} email={email} error={error} />,
-    home: `${base}/admin`,
-  }));
+  forms.post(
+    '/login',
+    formLogin(kit, {
+      authenticate: (email, password) => authenticateAuthor(db, email, password, kit.verifyPassword),
+      page: (email, error) => <LoginPage config={config} email={email} error={error} />,
+      home: `${base}/admin`,
+    }),
+  );
   forms.post('/logout', async (c) => {
     const form = await c.req.parseBody();
-    if (c.var.session && !kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);
+    if (c.var.session && !kit.verifyCsrf(c.var.session, form._csrf))
+      return c.text('invalid or missing CSRF token; reload the page', 403);
     await kit.sessions.end(c);
     return c.redirect(base || '/', 303);
   });
@@ -197,7 +249,8 @@ function authorForms(deps: WebDeps): Hono<WebEnv> {
   admin.use(async (c, next) => {
     if (c.req.method !== 'POST') return next();
     const form = await c.req.parseBody();
-    if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid or missing CSRF token; reload the page', 403);
+    if (!kit.verifyCsrf(c.var.session, form._csrf))
+      return c.text('invalid or missing CSRF token; reload the page', 403);
     return next();
   });
   admin.route('/', adminPosts(deps));
@@ -227,7 +280,16 @@ function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
     const author = c.var.author!;
     const posts = await authorPosts(db, author.id);
     const notice = noticeOf(c);
-    return c.html(<AdminPostsPage config={config} author={author} posts={posts} now={config.now()} csrf={csrfOf(kit, c)} {...(notice ? { notice } : {})} />);
+    return c.html(
+      <AdminPostsPage
+        config={config}
+        author={author}
+        posts={posts}
+        now={config.now()}
+        csrf={csrfOf(kit, c)}
+        {...(notice ? { notice } : {})}
+      />,
+    );
   });
 
   async function ownPost(c: Context<WebEnv>): Promise<Post | null> {
@@ -238,20 +300,38 @@ function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
 
   admin.get('/posts/:id', async (c) => {
     const post = await ownPost(c);
-    if (!post) return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post of yours." />, 404);
+    if (!post)
+      return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post of yours." />, 404);
     const notice = noticeOf(c);
-    return c.html(<EditPostPage config={config} author={c.var.author!} post={post} now={config.now()} csrf={csrfOf(kit, c)} {...(notice ? { notice } : {})} />);
+    return c.html(
+      <EditPostPage
+        config={config}
+        author={c.var.author!}
+        post={post}
+        now={config.now()}
+        csrf={csrfOf(kit, c)}
+        {...(notice ? { notice } : {})}
+      />,
+    );
   });
   admin.post('/posts/:id', async (c) => {
     const post = await ownPost(c);
-    if (!post) return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post of yours." />, 404);
+    if (!post)
+      return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post of yours." />, 404);
     const form = await c.req.parseBody();
     const title = typeof form.title === 'string' ? form.title : '';
     const source = typeof form.source === 'string' ? form.source : null;
     const status = form.status === 'draft' || form.status === 'published' ? form.status : null;
     if (!title.trim() || source === null || !status) {
       return c.html(
-        <EditPostPage config={config} author={c.var.author!} post={post} now={config.now()} csrf={csrfOf(kit, c)} error="Title, content and status are required." />,
+        <EditPostPage
+          config={config}
+          author={c.var.author!}
+          post={post}
+          now={config.now()}
+          csrf={csrfOf(kit, c)}
+          error="Title, content and status are required."
+        />,
         400,
       );
     }
@@ -260,7 +340,8 @@ function adminPosts({ db, config, kit }: WebDeps): Hono<WebEnv> {
   });
   admin.post('/posts/:id/delete', async (c) => {
     const post = await ownPost(c);
-    if (!post) return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post of yours." />, 404);
+    if (!post)
+      return c.html(<NotFoundPage config={config} author={c.var.author} message="No such post of yours." />, 404);
     await deletePost(db, post.id);
     return c.redirect(`${base}/admin?done=deleted`, 303);
   });
@@ -297,18 +378,32 @@ function adminAccount({ db, config, kit }: WebDeps): Hono<WebEnv> {
 
   admin.get('/password', (c) => {
     const notice = noticeOf(c);
-    return c.html(<PasswordPage config={config} author={c.var.author!} csrf={csrfOf(kit, c)} {...(notice ? { notice } : {})} />);
+    return c.html(
+      <PasswordPage config={config} author={c.var.author!} csrf={csrfOf(kit, c)} {...(notice ? { notice } : {})} />,
+    );
   });
   admin.post('/password', async (c) => {
     const author = c.var.author!;
     const form = await c.req.parseBody();
-    const result = await kit.changePassword(c, String(author.id), c.var.session, { current: form.current, next: form.next, confirm: form.confirm }, {
-      verifyCurrent: (password) => kit.verifyPassword(password, author.passwordHash),
-      save: (hash) => setAuthorPassword(db, author.id, hash),
-    });
+    const result = await kit.changePassword(
+      c,
+      String(author.id),
+      c.var.session,
+      { current: form.current, next: form.next, confirm: form.confirm },
+      {
+        verifyCurrent: (password) => kit.verifyPassword(password, author.passwordHash),
+        save: (hash) => setAuthorPassword(db, author.id, hash),
+      },
+    );
     if (result.ok) return c.redirect(`${base}/admin/password?done=password`, 303);
-    const headers: Record<string, string> = result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {};
-    return c.html(<PasswordPage config={config} author={author} csrf={csrfOf(kit, c)} error={result.error} />, result.status, headers);
+    const headers: Record<string, string> = result.retryAfterSeconds
+      ? { 'Retry-After': String(result.retryAfterSeconds) }
+      : {};
+    return c.html(
+      <PasswordPage config={config} author={author} csrf={csrfOf(kit, c)} error={result.error} />,
+      result.status,
+      headers,
+    );
   });
 
   return admin;

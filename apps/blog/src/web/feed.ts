@@ -5,13 +5,15 @@ import type { Image, Download, Post } from '../db/schema.js';
 import { renderPostBody, teaser } from './render.js';
 
 function xml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    // Characters XML 1.0 forbids (control characters other than tab/newline/CR).
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
+  return (
+    text
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      // Characters XML 1.0 forbids (control characters other than tab/newline/CR).
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+  );
 }
 
 export interface FeedEntry {
@@ -22,7 +24,9 @@ export interface FeedEntry {
 }
 
 export function atomFeed(config: BlogConfig, entries: FeedEntry[], now: Date): string {
-  const updated = entries.reduce((latest, e) => Math.max(latest, (e.post.publishAt ?? e.post.updatedAt).getTime()), 0) || now.getTime();
+  const updated =
+    entries.reduce((latest, e) => Math.max(latest, (e.post.publishAt ?? e.post.updatedAt).getTime()), 0) ||
+    now.getTime();
   const host = new URL(config.publicUrl).host;
   const items = entries.map(({ post, authorName, images, downloads }) => {
     const url = postUrl(config, post.slug);

@@ -10,7 +10,12 @@ import { htmlToPlainText } from '../content/sanitize.js';
 const SIZE_ORDER = ['small', 'medium', 'large'] as const;
 
 export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 export function imageUrl(base: string, image: Image, size: string): string {
@@ -31,17 +36,23 @@ function imgTag(base: string, image: Image, alt: string, className: string): str
 /** The post body: `base` is the path prefix for pages, or the absolute public URL for the feed. */
 export function renderPostBody(html: string, images: Image[], downloads: Download[], base: string): string {
   const byPosition = new Map(images.map((i) => [i.position, i]));
-  let body = html.replace(/<img src="blog-image:(\d+)"(?: alt="([^"]*)")? \/>/g, (_m, position: string, alt: string | undefined) => {
-    const image = byPosition.get(Number(position));
-    return image ? imgTag(base, image, alt ?? escapeHtml(image.alt), 'inline') : '';
-  });
+  let body = html.replace(
+    /<img src="blog-image:(\d+)"(?: alt="([^"]*)")? \/>/g,
+    (_m, position: string, alt: string | undefined) => {
+      const image = byPosition.get(Number(position));
+      return image ? imgTag(base, image, alt ?? escapeHtml(image.alt), 'inline') : '';
+    },
+  );
 
   const appended = images.filter((i) => !i.placed || !html.includes(`blog-image:${i.position}"`));
   const runs = new Map<number, Image[]>();
   for (const image of appended) runs.set(image.run, [...(runs.get(image.run) ?? []), image]);
   for (const run of runs.values()) {
     const figures = run.map((i) => `<figure>${imgTag(base, i, escapeHtml(i.alt), 'photo')}</figure>`).join('');
-    body += run.length > 1 ? `<div class="gallery" data-count="${run.length}">${figures}</div>` : figures.replace('<figure>', '<figure class="single">');
+    body +=
+      run.length > 1
+        ? `<div class="gallery" data-count="${run.length}">${figures}</div>`
+        : figures.replace('<figure>', '<figure class="single">');
   }
   if (downloads.length) {
     body +=

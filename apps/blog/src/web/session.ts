@@ -43,8 +43,14 @@ export function requireApiAuthor(db: BlogDb, kit: AppKit): MiddlewareHandler<Web
   });
   return async (c, next) => {
     if (c.req.header('authorization') !== undefined) return basic(c, next);
-    if (!c.var.author) return c.json({ error: 'authentication required (HTTP Basic or a session)' }, 401, { 'WWW-Authenticate': 'Basic realm="blog"' });
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && !kit.verifyCsrf(c.var.session, c.req.header('x-csrf-token'))) {
+    if (!c.var.author)
+      return c.json({ error: 'authentication required (HTTP Basic or a session)' }, 401, {
+        'WWW-Authenticate': 'Basic realm="blog"',
+      });
+    if (
+      !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) &&
+      !kit.verifyCsrf(c.var.session, c.req.header('x-csrf-token'))
+    ) {
       return c.json({ error: 'missing or invalid X-CSRF-Token' }, 403);
     }
     return next();

@@ -1,5 +1,19 @@
 /** Server-rendered pages (hono/jsx escapes every interpolated value; post bodies come from render.ts). */
-import { ActionForm, Badge, CsrfInput, Empty, ErrorPage, Field, Flash, Flashes, Page, PageHead, SelectField, Table, TextField } from '@mailroom/app-kit';
+import {
+  ActionForm,
+  Badge,
+  CsrfInput,
+  Empty,
+  ErrorPage,
+  Field,
+  Flash,
+  Flashes,
+  Page,
+  PageHead,
+  SelectField,
+  Table,
+  TextField,
+} from '@mailroom/app-kit';
 import { PasswordChangeForm } from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 import type { BlogConfig } from '../config.js';
@@ -19,7 +33,11 @@ function formatDate(date: Date | null, config: BlogConfig): string {
 
 function formatDateTime(date: Date | null, config: BlogConfig): string {
   if (!date) return '';
-  return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: config.timeZone }).format(date);
+  return new Intl.DateTimeFormat('en-GB', {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    timeZone: config.timeZone,
+  }).format(date);
 }
 
 /** The blog's home: `/blog` when mounted there (a sub-app does not answer `/blog/`), `/` at the root. */
@@ -60,7 +78,9 @@ export interface PostCard {
   cover: Image | null;
 }
 
-export function IndexPage(props: PageChrome & { heading?: string; cards: PostCard[]; page: number; pages: number; pagePath: string }) {
+export function IndexPage(
+  props: PageChrome & { heading?: string; cards: PostCard[]; page: number; pages: number; pagePath: string },
+) {
   const { config } = props;
   const base = config.basePath;
   return (
@@ -85,7 +105,12 @@ export function IndexPage(props: PageChrome & { heading?: string; cards: PostCar
           </h2>
           {cover ? (
             <a href={`${base}/posts/${encodeURIComponent(post.slug)}`}>
-              <img class="cover" src={imageUrl(base, cover, cover.renditions.medium ? 'medium' : 'small')} alt={cover.alt} loading="lazy" />
+              <img
+                class="cover"
+                src={imageUrl(base, cover, cover.renditions.medium ? 'medium' : 'small')}
+                alt={cover.alt}
+                loading="lazy"
+              />
             </a>
           ) : null}
           <p>{teaser}</p>
@@ -94,18 +119,32 @@ export function IndexPage(props: PageChrome & { heading?: string; cards: PostCar
       ))}
       {props.pages > 1 ? (
         <nav class="pager" aria-label="Pages">
-          {props.page > 1 ? <a rel="prev" href={`${props.pagePath}?page=${props.page - 1}`}>← Newer posts</a> : <span />}
+          {props.page > 1 ? (
+            <a rel="prev" href={`${props.pagePath}?page=${props.page - 1}`}>
+              ← Newer posts
+            </a>
+          ) : (
+            <span />
+          )}
           <span class="meta">
             Page {props.page} of {props.pages}
           </span>
-          {props.page < props.pages ? <a rel="next" href={`${props.pagePath}?page=${props.page + 1}`}>Older posts →</a> : <span />}
+          {props.page < props.pages ? (
+            <a rel="next" href={`${props.pagePath}?page=${props.page + 1}`}>
+              Older posts →
+            </a>
+          ) : (
+            <span />
+          )}
         </nav>
       ) : null}
     </Layout>
   );
 }
 
-export function PostPage(props: PageChrome & { post: Post; authorName: string; body: string; now: Date; teaser: string }) {
+export function PostPage(
+  props: PageChrome & { post: Post; authorName: string; body: string; now: Date; teaser: string },
+) {
   const { config, post } = props;
   const base = config.basePath;
   const status = effectiveStatus(post, props.now);
@@ -149,7 +188,12 @@ export function NotFoundPage(props: PageChrome & { message?: string }) {
   const { config } = props;
   const home = homePath(config);
   return (
-    <ErrorPage app={{ name: config.title, home, base: config.basePath }} status={404} title="Not found" message={props.message ?? 'There is nothing here.'}>
+    <ErrorPage
+      app={{ name: config.title, home, base: config.basePath }}
+      status={404}
+      title="Not found"
+      message={props.message ?? 'There is nothing here.'}
+    >
       <p>
         <a href={home}>Back to the blog</a>
       </p>
@@ -163,8 +207,23 @@ export function LoginPage(props: PageChrome & { email?: string; error?: string }
       <h1>Sign in</h1>
       <Flash kind="error">{props.error}</Flash>
       <form class="card" method="post" action={`${props.config.basePath}/login`}>
-        <Field label="Email" id="email" type="email" name="email" value={props.email ?? ''} required autocomplete="username" />
-        <Field label="Password" id="password" type="password" name="password" required autocomplete="current-password" />
+        <Field
+          label="Email"
+          id="email"
+          type="email"
+          name="email"
+          value={props.email ?? ''}
+          required
+          autocomplete="username"
+        />
+        <Field
+          label="Password"
+          id="password"
+          type="password"
+          name="password"
+          required
+          autocomplete="current-password"
+        />
         <button type="submit">Sign in</button>
       </form>
     </Layout>
@@ -175,7 +234,12 @@ export function PasswordPage(props: PageChrome & { author: Author; csrf: string;
   return (
     <Layout config={props.config} author={props.author} title="Change password" admin>
       <h1>Change password</h1>
-      <PasswordChangeForm action={`${props.config.basePath}/admin/password`} csrf={props.csrf} error={props.error} notice={props.notice} />
+      <PasswordChangeForm
+        action={`${props.config.basePath}/admin/password`}
+        csrf={props.csrf}
+        error={props.error}
+        notice={props.notice}
+      />
     </Layout>
   );
 }
@@ -184,16 +248,21 @@ function StatusBadge(props: { status: string }) {
   return <Badge value={props.status} />;
 }
 
-export function AdminPostsPage(props: PageChrome & { author: Author; posts: Post[]; now: Date; csrf: string; notice?: string }) {
+export function AdminPostsPage(
+  props: PageChrome & { author: Author; posts: Post[]; now: Date; csrf: string; notice?: string },
+) {
   const { config } = props;
   const base = config.basePath;
   return (
     <Layout config={config} author={props.author} title="Your posts" admin>
-      <PageHead title="Your posts" actions={<ActionForm action={`${base}/logout`} csrf={props.csrf} submit="Sign out" variant="secondary" />} />
+      <PageHead
+        title="Your posts"
+        actions={<ActionForm action={`${base}/logout`} csrf={props.csrf} submit="Sign out" variant="secondary" />}
+      />
       <Flash kind="ok">{props.notice}</Flash>
       <p>
-        Email a post to your secret address (<a href={`${base}/admin/address`}>show it</a>). The subject becomes the title.{' '}
-        <a href={`${base}/admin/password`}>Change your password</a>.
+        Email a post to your secret address (<a href={`${base}/admin/address`}>show it</a>). The subject becomes the
+        title. <a href={`${base}/admin/password`}>Change your password</a>.
       </p>
       <Table head={['Title', 'Status', 'Date']} rows={props.posts} empty="No posts yet.">
         {props.posts.map((post) => (
@@ -213,7 +282,9 @@ export function AdminPostsPage(props: PageChrome & { author: Author; posts: Post
   );
 }
 
-export function EditPostPage(props: PageChrome & { author: Author; post: Post; now: Date; csrf: string; notice?: string; error?: string }) {
+export function EditPostPage(
+  props: PageChrome & { author: Author; post: Post; now: Date; csrf: string; notice?: string; error?: string },
+) {
   const { config, post } = props;
   const base = config.basePath;
   const status = effectiveStatus(post, props.now);
@@ -233,22 +304,38 @@ export function EditPostPage(props: PageChrome & { author: Author; post: Post; n
       <form class="card" method="post" action={`${base}/admin/posts/${post.id}`}>
         <CsrfInput token={props.csrf} />
         <Field label="Title" id="title" type="text" name="title" value={post.title} required maxlength={200} />
-        <TextField label={`Content (${post.sourceFormat === 'markdown' ? 'Markdown' : 'HTML'})`} id="source" name="source" value={post.source} tall />
+        <TextField
+          label={`Content (${post.sourceFormat === 'markdown' ? 'Markdown' : 'HTML'})`}
+          id="source"
+          name="source"
+          value={post.source}
+          tall
+        />
         <SelectField
           label="Status"
           id="status"
           name="status"
-          options={[['published', status === 'scheduled' ? 'Scheduled' : 'Published'], ['draft', 'Draft']]}
+          options={[
+            ['published', status === 'scheduled' ? 'Scheduled' : 'Published'],
+            ['draft', 'Draft'],
+          ]}
           selected={status === 'draft' ? 'draft' : 'published'}
         />
         <button type="submit">Save</button>
       </form>
-      <ActionForm action={`${base}/admin/posts/${post.id}/delete`} csrf={props.csrf} submit="Delete post" variant="danger" />
+      <ActionForm
+        action={`${base}/admin/posts/${post.id}/delete`}
+        csrf={props.csrf}
+        submit="Delete post"
+        variant="danger"
+      />
     </Layout>
   );
 }
 
-export function AddressPage(props: PageChrome & { author: Author; address: string; plainAddress: string | null; csrf: string; notice?: string }) {
+export function AddressPage(
+  props: PageChrome & { author: Author; address: string; plainAddress: string | null; csrf: string; notice?: string },
+) {
   const { config, author } = props;
   const base = config.basePath;
   return (
@@ -256,11 +343,14 @@ export function AddressPage(props: PageChrome & { author: Author; address: strin
       <PageHead back={{ href: `${base}/admin`, label: 'Your posts' }} title="Your posting address" />
       <Flash kind="ok">{props.notice}</Flash>
       <p>
-        Send an email to this address to publish a post. Keep it secret: mail to it must also come from <strong>{author.email}</strong>{' '}
-        (signed by your provider), otherwise it is kept as a draft.
+        Send an email to this address to publish a post. Keep it secret: mail to it must also come from{' '}
+        <strong>{author.email}</strong> (signed by your provider), otherwise it is kept as a draft.
       </p>
       <p>
-        <code class="address" id="posting-address">{props.address}</code> {author.revoked ? <StatusBadge status="disabled" /> : null}
+        <code class="address" id="posting-address">
+          {props.address}
+        </code>{' '}
+        {author.revoked ? <StatusBadge status="disabled" /> : null}
       </p>
       {props.plainAddress ? (
         <p class="meta">
@@ -269,7 +359,14 @@ export function AddressPage(props: PageChrome & { author: Author; address: strin
       ) : null}
       <div class="actions">
         <ActionForm action={`${base}/admin/address/regenerate`} csrf={props.csrf} submit="Make a new address" />
-        {!author.revoked ? <ActionForm action={`${base}/admin/address/disable`} csrf={props.csrf} submit="Switch this address off" variant="secondary" /> : null}
+        {!author.revoked ? (
+          <ActionForm
+            action={`${base}/admin/address/disable`}
+            csrf={props.csrf}
+            submit="Switch this address off"
+            variant="secondary"
+          />
+        ) : null}
       </div>
       <h2>Directives</h2>
       <p>Put these on their own lines anywhere in the email; they are removed from the post.</p>

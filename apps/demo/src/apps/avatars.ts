@@ -10,7 +10,13 @@ export const avatarsModule: DemoAppModule = demoModule('avatars', async (ctx, do
   const from = { address: `no-reply@${domain}`, name: 'Demo Avatars' };
   const avatars = await createAvatarsApp({
     ...demoHost(ctx),
-    config: { domain, publicUrl: ctx.publicUrl, sessionSecret: ctx.secretFor('avatars'), from, production: !ctx.config.development },
+    config: {
+      domain,
+      publicUrl: ctx.publicUrl,
+      sessionSecret: ctx.secretFor('avatars'),
+      from,
+      production: !ctx.config.development,
+    },
   });
   const upload = `${avatars.config.uploadLocalPart}@${domain}`;
   const hash = createHash('sha256').update(AVATAR_USER.address.toLowerCase()).digest('hex');
@@ -28,7 +34,8 @@ export const avatarsModule: DemoAppModule = demoModule('avatars', async (ctx, do
         }),
       );
     const registered = await api('/register', { address: AVATAR_USER.address });
-    if (registered.status !== 202) throw new Error(`avatars seed: register answered ${registered.status} ${await registered.text()}`);
+    if (registered.status !== 202)
+      throw new Error(`avatars seed: register answered ${registered.status} ${await registered.text()}`);
     const mails = await listOutboundMessages(ctx.store.db, { limit: 20 });
     const link = mails
       .filter((m) => m.to.some((to) => to.address.toLowerCase() === AVATAR_USER.address))
@@ -36,13 +43,15 @@ export const avatarsModule: DemoAppModule = demoModule('avatars', async (ctx, do
       .find(Boolean);
     if (!link) throw new Error('avatars seed: no confirmation link was mailed');
     const confirmed = await api('/session', { token: link });
-    if (confirmed.status !== 200) throw new Error(`avatars seed: confirming answered ${confirmed.status} ${await confirmed.text()}`);
+    if (confirmed.status !== 200)
+      throw new Error(`avatars seed: confirming answered ${confirmed.status} ${await confirmed.text()}`);
   }
 
   return {
     name: 'avatars',
     title: 'Avatars',
-    summary: 'Email a photo and it becomes your avatar, served like Gravatar at /avatars/avatar/<sha256 of the address>.',
+    summary:
+      'Email a photo and it becomes your avatar, served like Gravatar at /avatars/avatar/<sha256 of the address>.',
     mountPath: ctx.mountPath,
     web: avatars.web,
     addresses: [

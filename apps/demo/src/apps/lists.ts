@@ -16,7 +16,11 @@ export const DEMO_LIST = {
 export const listsModule: DemoAppModule = demoModule('lists', async (ctx, domain) => {
   const lists = await createListsApp({
     ...demoHost(ctx),
-    config: { ...webConfigOf(ctx, domain), basePath: ctx.mountPath, keys: [{ id: 'demo', secret: ctx.secretFor('lists') }] },
+    config: {
+      ...webConfigOf(ctx, domain),
+      basePath: ctx.mountPath,
+      keys: [{ id: 'demo', secret: ctx.secretFor('lists') }],
+    },
   });
   lists.registerEventHandlers(ctx.events);
   const listAddress = `${DEMO_LIST.slug}@${domain}`;
@@ -35,7 +39,8 @@ export const listsModule: DemoAppModule = demoModule('lists', async (ctx, domain
           body: JSON.stringify(body),
         }),
       );
-      if (!accept.includes(response.status)) throw new Error(`lists seed: POST ${path} answered ${response.status} ${await response.text()}`);
+      if (!accept.includes(response.status))
+        throw new Error(`lists seed: POST ${path} answered ${response.status} ${await response.text()}`);
     };
     // 409: the list exists already (a seed interrupted after it); members are upserts.
     await api('/lists', { slug: DEMO_LIST.slug, name: DEMO_LIST.name, description: DEMO_LIST.description }, [201, 409]);
@@ -45,7 +50,8 @@ export const listsModule: DemoAppModule = demoModule('lists', async (ctx, domain
   return {
     name: 'lists',
     title: 'Lists',
-    summary: 'Mailing lists: a post to the list address goes to every member, replies thread, bounces count against members.',
+    summary:
+      'Mailing lists: a post to the list address goes to every member, replies thread, bounces count against members.',
     mountPath: ctx.mountPath,
     web: lists.web,
     addresses: [
@@ -62,12 +68,28 @@ export const listsModule: DemoAppModule = demoModule('lists', async (ctx, domain
       { address: `${DEMO_LIST.slug}-request@${domain}`, description: 'list commands (subscribe, unsubscribe, help)' },
     ],
     logins: ctx.config.development
-      ? [{ url: `${ctx.mountPath}/login`, username: 'admin', password: DEMO_PASSWORD, note: 'list admin (password only), when seeded' }]
-      : [{ url: `${ctx.mountPath}/login`, username: 'admin', note: 'list admin (password only): printed at first start, or MAILROOM_ADMIN_PASSWORD' }],
+      ? [
+          {
+            url: `${ctx.mountPath}/login`,
+            username: 'admin',
+            password: DEMO_PASSWORD,
+            note: 'list admin (password only), when seeded',
+          },
+        ]
+      : [
+          {
+            url: `${ctx.mountPath}/login`,
+            username: 'admin',
+            note: 'list admin (password only): printed at first start, or MAILROOM_ADMIN_PASSWORD',
+          },
+        ],
     seed,
     async ensureFirstAccount() {
       if (await lists.kit.credentials.hashOf(ADMIN_ACCOUNT)) return;
-      await lists.kit.credentials.setIfMissing(ADMIN_ACCOUNT, await lists.kit.hashPassword(ctx.accountPassword('lists admin')));
+      await lists.kit.credentials.setIfMissing(
+        ADMIN_ACCOUNT,
+        await lists.kit.hashPassword(ctx.accountPassword('lists admin')),
+      );
     },
     start: () => lists.start(),
     stop: () => lists.stop(),

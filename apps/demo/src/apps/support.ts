@@ -43,14 +43,35 @@ export const supportModule: DemoAppModule = demoModule('support', async (ctx, do
       { address: `reply+…@${domain}`, description: 'signed reply addresses: answers to our mail land on their ticket' },
     ],
     logins: ctx.config.development
-      ? [{ url: `${ctx.mountPath}/login`, username: SUPPORT_AGENT.email, password: DEMO_PASSWORD, note: 'support agent, when seeded' }]
-      : [{ url: `${ctx.mountPath}/login`, username: admin.email, note: 'first agent: the password printed at first start, or MAILROOM_ADMIN_PASSWORD' }],
+      ? [
+          {
+            url: `${ctx.mountPath}/login`,
+            username: SUPPORT_AGENT.email,
+            password: DEMO_PASSWORD,
+            note: 'support agent, when seeded',
+          },
+        ]
+      : [
+          {
+            url: `${ctx.mountPath}/login`,
+            username: admin.email,
+            note: 'first agent: the password printed at first start, or MAILROOM_ADMIN_PASSWORD',
+          },
+        ],
     async seed() {
-      await upsertAgent(support.services.db, { ...SUPPORT_AGENT, password: ctx.accountPassword(`support ${SUPPORT_AGENT.email}`) }, support.kit.hashPassword);
+      await upsertAgent(
+        support.services.db,
+        { ...SUPPORT_AGENT, password: ctx.accountPassword(`support ${SUPPORT_AGENT.email}`) },
+        support.kit.hashPassword,
+      );
     },
     async ensureFirstAccount() {
       if ((await agentCount(support.services.db)) > 0) return;
-      await createAgent(support.services.db, { ...admin, password: ctx.accountPassword(`support ${admin.email}`) }, support.kit.hashPassword);
+      await createAgent(
+        support.services.db,
+        { ...admin, password: ctx.accountPassword(`support ${admin.email}`) },
+        support.kit.hashPassword,
+      );
     },
   };
 });

@@ -83,7 +83,10 @@ export interface DemoAppModule {
 }
 
 /** The module of the app `name`: mounted at `/<name>`, its mail on the demo's domain for it. */
-export function demoModule(name: keyof DemoDomains, create: (context: DemoAppContext, domain: string) => Promise<DemoApp>): DemoAppModule {
+export function demoModule(
+  name: keyof DemoDomains,
+  create: (context: DemoAppContext, domain: string) => Promise<DemoApp>,
+): DemoAppModule {
   return { name, mountPath: `/${name}`, create: (context) => create(context, context.config.domains[name]) };
 }
 
@@ -98,6 +101,9 @@ export function deploymentOf(context: DemoAppContext): { secureCookies: boolean;
 }
 
 /** A web app's config on `domain`: reachable at the mount's public URL, deployed as the demo is. */
-export function webConfigOf(context: DemoAppContext, domain: string): { domain: string; publicUrl: string; secureCookies: boolean; production: boolean } {
+export function webConfigOf(
+  context: DemoAppContext,
+  domain: string,
+): { domain: string; publicUrl: string; secureCookies: boolean; production: boolean } {
   return { domain, publicUrl: context.publicUrl, ...deploymentOf(context) };
 }

@@ -16,7 +16,8 @@ function limitOf(c: Context, max: number): number {
   const raw = c.req.query('limit');
   if (raw === undefined) return 50;
   const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new BadRequest(`limit must be an integer from 1 to ${max}`);
+  if (!Number.isInteger(limit) || limit < 1 || limit > max)
+    throw new BadRequest(`limit must be an integer from 1 to ${max}`);
   return limit;
 }
 
@@ -27,7 +28,8 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 }
 
 async function jsonBody(c: Context): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw new BadRequest('send Content-Type: application/json');
+  if (!/^application\/json\b/i.test(c.req.header('content-type') ?? ''))
+    throw new BadRequest('send Content-Type: application/json');
   const body: unknown = await c.req.json().catch(() => {
     throw new BadRequest('the body is not valid JSON');
   });
@@ -52,17 +54,26 @@ function attachmentsOf(value: unknown): ComposeAttachment[] {
 }
 
 function composeAnswer(c: Context, result: ComposeOutcome) {
-  if (result.id) return c.json({ id: result.id, duplicate: result.duplicate, url: `/console/inbox/${result.id}`, webhook: result.answer }, 201);
+  if (result.id)
+    return c.json(
+      { id: result.id, duplicate: result.duplicate, url: `/console/inbox/${result.id}`, webhook: result.answer },
+      201,
+    );
   const status = result.answer.status >= 400 && result.answer.status < 500 ? 422 : 502;
-  return c.json({ error: 'webhook_refused', reason: `the webhook answered ${result.answer.status}`, webhook: result.answer }, status);
+  return c.json(
+    { error: 'webhook_refused', reason: `the webhook answered ${result.answer.status}`, webhook: result.answer },
+    status,
+  );
 }
 
 export function createConsoleApi(options: ConsoleOptions & { routeNames: () => string[] }): Hono {
   const { store, mailroom, webhooks } = options;
   const api = new Hono();
   api.onError((error, c) => {
-    if (error instanceof BadRequest || error instanceof ComposeError) return c.json({ error: 'bad_request', reason: error.message }, 400);
-    if (error instanceof RouteNameError) return c.json({ error: 'unknown_route', reason: error.message, routes: options.routeNames() }, 400);
+    if (error instanceof BadRequest || error instanceof ComposeError)
+      return c.json({ error: 'bad_request', reason: error.message }, 400);
+    if (error instanceof RouteNameError)
+      return c.json({ error: 'unknown_route', reason: error.message, routes: options.routeNames() }, 400);
     throw error;
   });
 
@@ -70,7 +81,12 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
     const status = oneOf<InboundStatus>(c.req.query('status'), INBOUND_STATUSES, 'status');
     const q = c.req.query('q');
     const before = c.req.query('before');
-    const items = await store.inbox.list({ limit: limitOf(c, 1000), ...(status ? { status } : {}), ...(q ? { search: q } : {}), ...(before ? { before } : {}) });
+    const items = await store.inbox.list({
+      limit: limitOf(c, 1000),
+      ...(status ? { status } : {}),
+      ...(q ? { search: q } : {}),
+      ...(before ? { before } : {}),
+    });
     return c.json({ items });
   });
 
@@ -102,7 +118,11 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
     let replayed: number;
     if (typeof body.id === 'string') replayed = await mailroom.replay(body.id, route ? { route } : {});
     else {
-      const status = oneOf<InboundStatus>(typeof body.status === 'string' ? body.status : undefined, INBOUND_STATUSES, 'status');
+      const status = oneOf<InboundStatus>(
+        typeof body.status === 'string' ? body.status : undefined,
+        INBOUND_STATUSES,
+        'status',
+      );
       if (!status) throw new BadRequest('give id (one email) or status (every email with that status)');
       replayed = await mailroom.replay({ status }, route ? { route } : {});
     }
@@ -111,14 +131,19 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
 
   api.post('/compose', async (c) => {
     const body = await jsonBody(c);
-    if (typeof body.eml === 'string') return composeAnswer(c, await sendEml(webhooks, Buffer.from(body.eml, 'utf8'), body.envelope, body.auth));
+    if (typeof body.eml === 'string')
+      return composeAnswer(c, await sendEml(webhooks, Buffer.from(body.eml, 'utf8'), body.envelope, body.auth));
     return composeAnswer(c, await sendComposed(webhooks, body, attachmentsOf(body.attachments)));
   });
 
   api.get('/outbox', async (c) => {
     const status = oneOf<OutboundStatus>(c.req.query('status'), OUTBOUND_STATUSES, 'status');
     const before = c.req.query('before');
-    const items = await listOutboundMessages(store.db, { limit: limitOf(c, 500), ...(status ? { status } : {}), ...(before ? { before } : {}) });
+    const items = await listOutboundMessages(store.db, {
+      limit: limitOf(c, 500),
+      ...(status ? { status } : {}),
+      ...(before ? { before } : {}),
+    });
     return c.json({ items });
   });
 
@@ -145,7 +170,11 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
   api.get('/events', async (c) => {
     const status = oneOf<EventStatus>(c.req.query('status'), EVENT_STATUSES, 'status');
     const event = c.req.query('event');
-    const items = await listEvents(store.db, { limit: limitOf(c, 1000), ...(status ? { status } : {}), ...(event ? { event } : {}) });
+    const items = await listEvents(store.db, {
+      limit: limitOf(c, 1000),
+      ...(status ? { status } : {}),
+      ...(event ? { event } : {}),
+    });
     return c.json({ items });
   });
 

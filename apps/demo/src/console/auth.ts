@@ -19,7 +19,12 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-export async function consoleAuth(options: { store: Store; credentials: ConsoleCredentials; secret: string; production: boolean }): Promise<MiddlewareHandler> {
+export async function consoleAuth(options: {
+  store: Store;
+  credentials: ConsoleCredentials;
+  secret: string;
+  production: boolean;
+}): Promise<MiddlewareHandler> {
   const { credentials } = options;
   // The kit's throttle counters live in app_kit.rate_limits under the realm "console"; the console keeps no sessions.
   const kit = await createAppKit({

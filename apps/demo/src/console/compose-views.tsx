@@ -34,14 +34,20 @@ export const EMPTY_COMPOSE: ComposeFormValues = {
 
 type Addresses = Array<{ address: string; app: string }>;
 
-export function ComposePage(props: { values: ComposeFormValues; addresses: Addresses; error?: string | null; signing: string }) {
+export function ComposePage(props: {
+  values: ComposeFormValues;
+  addresses: Addresses;
+  error?: string | null;
+  signing: string;
+}) {
   return (
     <Layout title="Compose" section="compose">
       <PageHead
         title="Compose"
         sub={
           <>
-            Posted to <code>POST /webhooks/sendgrid/parse</code> exactly as SendGrid's Inbound Parse would: multipart/form-data,
+            Posted to <code>POST /webhooks/sendgrid/parse</code> exactly as SendGrid's Inbound Parse would:
+            multipart/form-data,
             {` ${props.signing}.`}
           </>
         }
@@ -67,7 +73,14 @@ function ComposeForm({ values: v, addresses }: { values: ComposeFormValues; addr
         <Field label="From" id="from" type="text" name="from" value={v.from} required />
         <div>
           <label for="to">To</label>
-          <input type="text" id="to" name="to" value={v.to} list="known-addresses" placeholder="support@support.example.test" />
+          <input
+            type="text"
+            id="to"
+            name="to"
+            value={v.to}
+            list="known-addresses"
+            placeholder="support@support.example.test"
+          />
           <datalist id="known-addresses">
             {addresses.map((a) => (
               <option value={a.address}>{a.app}</option>
@@ -75,7 +88,14 @@ function ComposeForm({ values: v, addresses }: { values: ComposeFormValues; addr
           </datalist>
         </div>
         <Field label="Cc" id="cc" type="text" name="cc" value={v.cc} />
-        <Field label="Envelope recipients (Bcc)" id="bcc" type="text" name="bcc" value={v.bcc} placeholder="in the SMTP envelope, in no header" />
+        <Field
+          label="Envelope recipients (Bcc)"
+          id="bcc"
+          type="text"
+          name="bcc"
+          value={v.bcc}
+          placeholder="in the SMTP envelope, in no header"
+        />
       </div>
       <label for="subject">Subject</label>
       <input type="text" id="subject" name="subject" value={v.subject} />
@@ -110,7 +130,8 @@ function PostOptions({ values: v }: { values: ComposeFormValues }) {
         <label for="attachments">Attachments</label>
         <input type="file" id="attachments" name="attachments" multiple />
         <label>
-          <input type="checkbox" name="sample" value="photo" checked={v.sample === 'photo'} /> attach a sample photo (PNG portrait)
+          <input type="checkbox" name="sample" value="photo" checked={v.sample === 'photo'} /> attach a sample photo
+          (PNG portrait)
         </label>
       </div>
       <div>
@@ -140,7 +161,12 @@ function EmlForm() {
   return (
     <form class="card" method="post" action="/console/compose/eml" enctype="multipart/form-data">
       <label for="eml">Message source</label>
-      <textarea id="eml" name="eml" rows={10} placeholder={'From: Ann <ann@example.test>\nTo: support@support.example.test\nSubject: Hello\n\nHi!'} />
+      <textarea
+        id="eml"
+        name="eml"
+        rows={10}
+        placeholder={'From: Ann <ann@example.test>\nTo: support@support.example.test\nSubject: Hello\n\nHi!'}
+      />
       <div class="grid2">
         <Field label="…or an .eml file" id="emlfile" type="file" name="file" accept=".eml,message/rfc822" />
         <Field label="Envelope recipients (default: To and Cc)" id="envelope" type="text" name="envelope" />

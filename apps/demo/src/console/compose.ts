@@ -25,7 +25,10 @@ function outcome(answer: WebhookAnswer): ComposeOutcome {
 }
 
 /** Compose-form values from query parameters (the "try it" and "reply as recipient" links). */
-export function composeValuesFrom(query: Record<string, string | undefined>, defaults: ComposeFormValues): ComposeFormValues {
+export function composeValuesFrom(
+  query: Record<string, string | undefined>,
+  defaults: ComposeFormValues,
+): ComposeFormValues {
   const pick = (name: keyof ComposeFormValues) => query[name] ?? defaults[name];
   const auth = query.auth as AuthResult | undefined;
   return {
@@ -60,11 +63,18 @@ export interface ComposeFields {
 }
 
 /** Sends one composed email: `fields` from the form or the JSON API, `attachments` already read. */
-export async function sendComposed(webhooks: WebhookClient, fields: ComposeFields, attachments: ComposeAttachment[]): Promise<ComposeOutcome> {
+export async function sendComposed(
+  webhooks: WebhookClient,
+  fields: ComposeFields,
+  attachments: ComposeAttachment[],
+): Promise<ComposeOutcome> {
   const auth = text(fields.auth) as AuthResult;
-  const references = text(fields.references).split(/[\s,]+/).filter(Boolean);
+  const references = text(fields.references)
+    .split(/[\s,]+/)
+    .filter(Boolean);
   const files = [...attachments];
-  if (text(fields.sample) === 'photo') files.push({ filename: 'portrait.png', contentType: 'image/png', content: samplePhoto() });
+  if (text(fields.sample) === 'photo')
+    files.push({ filename: 'portrait.png', contentType: 'image/png', content: samplePhoto() });
   const post = composePost({
     mode: text(fields.mode) === 'raw' ? 'raw' : 'parsed',
     from: text(fields.from).trim(),
@@ -83,7 +93,12 @@ export async function sendComposed(webhooks: WebhookClient, fields: ComposeField
 }
 
 /** Posts a pasted .eml in raw mode. */
-export async function sendEml(webhooks: WebhookClient, eml: Buffer, envelopeTo: unknown, auth?: unknown): Promise<ComposeOutcome> {
+export async function sendEml(
+  webhooks: WebhookClient,
+  eml: Buffer,
+  envelopeTo: unknown,
+  auth?: unknown,
+): Promise<ComposeOutcome> {
   if (eml.length === 0) throw new ComposeError('paste a message or choose an .eml file');
   const result = text(auth) as AuthResult;
   const envelope = addressList(envelopeTo).map((a) => /<([^<>]+)>$/.exec(a)?.[1] ?? a);
@@ -94,7 +109,8 @@ export async function sendEml(webhooks: WebhookClient, eml: Buffer, envelopeTo: 
 /** A human sentence for a webhook refusal. */
 export function describeRefusal(answer: WebhookAnswer): string {
   const body = answer.body as { error?: unknown; reason?: unknown } | string | null;
-  const reason = typeof body === 'string' ? body : [body?.error, body?.reason].filter((x) => typeof x === 'string').join(': ');
+  const reason =
+    typeof body === 'string' ? body : [body?.error, body?.reason].filter((x) => typeof x === 'string').join(': ');
   return `The webhook answered ${answer.status}${reason ? ` — ${reason}` : ''}`;
 }
 

@@ -1,6 +1,11 @@
 /** The console's reads: the inbox, the outbox (full rows: headers, bodies, threading) and stored events. */
 import { type AuthVerdict, type InboundEmail, type InboundRecord, type Store } from '@mailroom/core';
-import { findEventsForMessage, lastDeliveryStatus, type DeliveryStatusResult, type StoredEvent } from '@mailroom/core/events';
+import {
+  findEventsForMessage,
+  lastDeliveryStatus,
+  type DeliveryStatusResult,
+  type StoredEvent,
+} from '@mailroom/core/events';
 import { getOutboundMessage, type OutboundMessageRecord } from '@mailroom/core/outbound';
 import { type Classification, type ExtractedReply } from '@mailroom/core/text';
 
@@ -28,7 +33,9 @@ export async function inboundDetail(store: Store, id: string, ownDomains: string
       loadError = (error as Error).message;
     }
   }
-  const analysis = email ? { verdict: email.authVerdict(), classification: email.classify({ ownDomains }), reply: email.reply() } : null;
+  const analysis = email
+    ? { verdict: email.authVerdict(), classification: email.classify({ ownDomains }), reply: email.reply() }
+    : null;
   return { record, email, loadError, analysis };
 }
 

@@ -46,7 +46,11 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
       </Table>
       {props.olderThan ? (
         <p>
-          <a href={`/console/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`}>Older →</a>
+          <a
+            href={`/console/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`}
+          >
+            Older →
+          </a>
         </p>
       ) : null}
     </Layout>
@@ -166,7 +170,8 @@ function EmailFacts({ email, analysis }: { email: Email; analysis: Analysis }) {
         <Badge value={analysis.verdict.aligned ? 'ok' : 'bad'} /> {analysis.verdict.reason}
         <span class="muted small">
           {' '}
-          (SPF {email.auth.spf ?? 'none'}; DKIM {email.auth.dkim.map((d) => `${d.domain}: ${d.result}`).join(', ') || 'none'})
+          (SPF {email.auth.spf ?? 'none'}; DKIM{' '}
+          {email.auth.dkim.map((d) => `${d.domain}: ${d.result}`).join(', ') || 'none'})
         </span>
       </dd>
       <dt>Classification</dt>

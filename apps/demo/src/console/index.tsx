@@ -11,7 +11,14 @@ import { listEvents } from '@mailroom/core/events';
 import { INBOUND_STATUSES } from '@mailroom/core/inbox';
 import { listOutboundMessages } from '@mailroom/core/outbound';
 import { createConsoleApi } from './api.js';
-import { ComposeError, composeValuesFrom, describeRefusal, sendComposed, sendEml, type ComposeOutcome } from './compose.js';
+import {
+  ComposeError,
+  composeValuesFrom,
+  describeRefusal,
+  sendComposed,
+  sendEml,
+  type ComposeOutcome,
+} from './compose.js';
 import { ComposePage, EMPTY_COMPOSE, type ComposeFormValues } from './compose-views.js';
 import { inboundDetail, outboundDetail, outboundRow, recipientsOf } from './data.js';
 import { InboxDetail, InboxList } from './inbox-views.js';
@@ -45,7 +52,10 @@ export function createConsole(options: ConsoleOptions): Hono {
   app.use(csrf());
   app.route('/', kitAssets());
 
-  const routeNames = () => [...mailroom.router.routes.map((r) => r.name), ...(mailroom.router.fallbackRoute ? ['fallback'] : [])];
+  const routeNames = () => [
+    ...mailroom.router.routes.map((r) => r.name),
+    ...(mailroom.router.fallbackRoute ? ['fallback'] : []),
+  ];
 
   app.route('/api', createConsoleApi({ ...options, routeNames }));
   app.get('/', (c) => c.redirect('/console/inbox'));
@@ -73,14 +83,25 @@ function inboxPages({ store, mailroom, ownDomains }: ConsoleOptions, routeNames:
       ...(before ? { before } : {}),
       limit: PAGE,
     });
-    return c.html(<InboxList records={records} status={status} q={q} olderThan={records.length === PAGE ? records.at(-1)!.id : null} />);
+    return c.html(
+      <InboxList
+        records={records}
+        status={status}
+        q={q}
+        olderThan={records.length === PAGE ? records.at(-1)!.id : null}
+      />,
+    );
   });
 
   app.get('/:id', async (c) => {
     const detail = await inboundDetail(store, c.req.param('id'), ownDomains);
     if (!detail) return notFound(c, 'No inbound email with that id.');
     const raw = await store.inbox.loadPost(detail.record.id);
-    const flash = c.req.query('sent') ? 'Posted through the webhook.' : c.req.query('replayed') ? 'Queued again.' : null;
+    const flash = c.req.query('sent')
+      ? 'Posted through the webhook.'
+      : c.req.query('replayed')
+        ? 'Queued again.'
+        : null;
     return c.html(<InboxDetail detail={detail} routes={routeNames()} rawPost={raw?.body ?? null} flash={flash} />);
   });
 
@@ -125,13 +146,22 @@ function inboxPages({ store, mailroom, ownDomains }: ConsoleOptions, routeNames:
 function composePages(options: ConsoleOptions): Hono {
   const { webhooks } = options;
   const app = new Hono();
-  const composePage = (c: Context, values: ComposeFormValues, error: string | null = null, status: 200 | 400 | 401 | 403 | 413 | 422 | 502 = 200) =>
-    c.html(<ComposePage values={values} addresses={options.addresses} error={error} signing={options.signing} />, status);
+  const composePage = (
+    c: Context,
+    values: ComposeFormValues,
+    error: string | null = null,
+    status: 200 | 400 | 401 | 403 | 413 | 422 | 502 = 200,
+  ) =>
+    c.html(
+      <ComposePage values={values} addresses={options.addresses} error={error} signing={options.signing} />,
+      status,
+    );
   // The form again with the webhook's refusal or the compose mistake; the stored email's page once it was accepted.
   const answer = async (c: Context, values: ComposeFormValues, send: () => Promise<ComposeOutcome>) => {
     try {
       const result = await send();
-      if (!result.id) return composePage(c, values, describeRefusal(result.answer), webhookStatus(result.answer.status));
+      if (!result.id)
+        return composePage(c, values, describeRefusal(result.answer), webhookStatus(result.answer.status));
       return c.redirect(`/console/inbox/${result.id}?sent=1`, 303);
     } catch (error) {
       if (error instanceof ComposeError) return composePage(c, values, error.message, 400);
@@ -143,14 +173,18 @@ function composePages(options: ConsoleOptions): Hono {
 
   app.post('/', async (c) => {
     const form = await c.req.parseBody({ all: true });
-    const values = composeValuesFrom(Object.fromEntries(Object.entries(form).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])), EMPTY_COMPOSE);
+    const values = composeValuesFrom(
+      Object.fromEntries(Object.entries(form).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])),
+      EMPTY_COMPOSE,
+    );
     return answer(c, values, async () => sendComposed(webhooks, form, await filesOf(form.attachments)));
   });
 
   app.post('/eml', async (c) => {
     const form = await c.req.parseBody();
     const file = form.file instanceof File && form.file.size > 0 ? Buffer.from(await form.file.arrayBuffer()) : null;
-    const pasted = typeof form.eml === 'string' ? Buffer.from(form.eml.replace(/\r?\n/g, '\r\n'), 'utf8') : Buffer.alloc(0);
+    const pasted =
+      typeof form.eml === 'string' ? Buffer.from(form.eml.replace(/\r?\n/g, '\r\n'), 'utf8') : Buffer.alloc(0);
     return answer(c, EMPTY_COMPOSE, () => sendEml(webhooks, file ?? pasted, form.envelope));
   });
   return app;
@@ -168,7 +202,9 @@ function outboxPages({ store, webhooks }: ConsoleOptions): Hono {
   app.get('/:id', async (c) => {
     const detail = await outboundDetail(store, c.req.param('id'));
     if (!detail) return notFound(c, 'No outbox message with that id.');
-    const flash = c.req.query('simulated') ? `Posted a signed "${c.req.query('simulated')}" event to the Event Webhook.` : null;
+    const flash = c.req.query('simulated')
+      ? `Posted a signed "${c.req.query('simulated')}" event to the Event Webhook.`
+      : null;
     return c.html(<OutboxDetail detail={detail} flash={flash} error={c.req.query('error') ?? null} />);
   });
 
@@ -182,10 +218,15 @@ function outboxPages({ store, webhooks }: ConsoleOptions): Hono {
     const message = await outboundRow(store, c.req.param('id'));
     if (!message) return notFound(c, 'No outbox message with that id.');
     const form = await c.req.parseBody();
-    if (!isSimulatedEvent(form.event)) return c.html(<Message title="Unknown event" text="Choose one of the listed events." />, 400);
-    const recipient = typeof form.email === 'string' && recipientsOf(message).includes(form.email) ? form.email : recipientsOf(message)[0]!;
+    if (!isSimulatedEvent(form.event))
+      return c.html(<Message title="Unknown event" text="Choose one of the listed events." />, 400);
+    const recipient =
+      typeof form.email === 'string' && recipientsOf(message).includes(form.email)
+        ? form.email
+        : recipientsOf(message)[0]!;
     const answer = await webhooks.postEvents([simulatedEvent(form.event, message, recipient)]);
-    const query = answer.status < 300 ? `simulated=${form.event}` : `error=${encodeURIComponent(describeRefusal(answer))}`;
+    const query =
+      answer.status < 300 ? `simulated=${form.event}` : `error=${encodeURIComponent(describeRefusal(answer))}`;
     return c.redirect(`/console/outbox/${message.id}?${query}`, 303);
   });
   return app;
@@ -208,6 +249,10 @@ async function filesOf(value: unknown): Promise<ComposeAttachment[]> {
   const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
   const files = list.filter((f): f is File => f instanceof File && f.size > 0);
   return Promise.all(
-    files.map(async (f) => ({ filename: f.name, ...(f.type ? { contentType: f.type } : {}), content: Buffer.from(await f.arrayBuffer()) })),
+    files.map(async (f) => ({
+      filename: f.name,
+      ...(f.type ? { contentType: f.type } : {}),
+      content: Buffer.from(await f.arrayBuffer()),
+    })),
   );
 }

@@ -16,7 +16,12 @@ const NAV = [
 /** The console is served at /console (its stylesheet and favicon too: it may sit behind its own basic auth). */
 export const CONSOLE_APP = { name: 'Mailroom console', home: '/console/inbox', base: '/console' };
 
-export function Layout(props: { title: string; section?: (typeof NAV)[number][0]; refresh?: number | undefined; children?: Child }) {
+export function Layout(props: {
+  title: string;
+  section?: (typeof NAV)[number][0];
+  refresh?: number | undefined;
+  children?: Child;
+}) {
   const nav = NAV.map(([key, label]) => ({ href: `/console/${key}`, label, current: props.section === key }));
   return (
     <Page title={props.title} app={CONSOLE_APP} nav={nav} refresh={props.refresh}>
@@ -43,7 +48,9 @@ export function WhenAndStatus(props: { at: Date | null | undefined; status: stri
 export function ClipCell(props: { value: string | null | undefined; fallback?: string }) {
   return (
     <td class="small">
-      <span class="clip" title={props.value ?? undefined}>{props.value ?? props.fallback}</span>
+      <span class="clip" title={props.value ?? undefined}>
+        {props.value ?? props.fallback}
+      </span>
     </td>
   );
 }
@@ -67,11 +74,17 @@ export function Time(props: { value: Date | null | undefined }) {
 /** A sandboxed preview of untrusted HTML: srcdoc is an escaped attribute, the frame may run nothing and load nothing remote. */
 export function HtmlPreview(props: { html: string; title: string }) {
   const policy = `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`;
-  return <iframe class="preview" sandbox="" title={props.title} srcdoc={policy + props.html} referrerpolicy="no-referrer" />;
+  return (
+    <iframe class="preview" sandbox="" title={props.title} srcdoc={policy + props.html} referrerpolicy="no-referrer" />
+  );
 }
 
 /** An email's text part, and its HTML part in a sandboxed preview. */
-export function MessageBody(props: { text: string | null | undefined; html: string | null | undefined; textClass?: string }) {
+export function MessageBody(props: {
+  text: string | null | undefined;
+  html: string | null | undefined;
+  textClass?: string;
+}) {
   return (
     <>
       <h2>Text</h2>

@@ -11,8 +11,16 @@ const addresses = (list: Array<{ address: string; name: string }>) =>
 export function OutboxList(props: { messages: OutboundRow[]; olderThan: string | null }) {
   return (
     <Layout title="Outbox" section="outbox">
-      <PageHead title="Outbox" sub="Every message the apps sent (queued in the handler's transaction, delivered after commit)." />
-      <Table class="outbox" head={['Created', 'Status', 'From', 'To', 'Subject', 'Threading']} rows={props.messages} empty="Nothing sent yet.">
+      <PageHead
+        title="Outbox"
+        sub="Every message the apps sent (queued in the handler's transaction, delivered after commit)."
+      />
+      <Table
+        class="outbox"
+        head={['Created', 'Status', 'From', 'To', 'Subject', 'Threading']}
+        rows={props.messages}
+        empty="Nothing sent yet."
+      >
         {props.messages.map((m) => (
           <tr data-id={m.id}>
             <WhenAndStatus at={m.createdAt} status={m.status} />
@@ -51,7 +59,8 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
         <dl class="facts">
           <dt>Status</dt>
           <dd>
-            <Badge value={m.status} /> via {m.transport ?? '—'}, {m.attempts} attempt(s){m.lastError ? ` — ${m.lastError}` : ''}
+            <Badge value={m.status} /> via {m.transport ?? '—'}, {m.attempts} attempt(s)
+            {m.lastError ? ` — ${m.lastError}` : ''}
           </dd>
           <dt>Delivery</dt>
           <dd>{delivery ? <Badge value={delivery.status} /> : <span class="muted">no delivery events</span>}</dd>
@@ -86,7 +95,10 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
           <ul>
             {m.attachments.map((a) => (
               <li>
-                {a.filename} <span class="muted small">({a.contentType}, {a.size.toLocaleString('en')} bytes)</span>
+                {a.filename}{' '}
+                <span class="muted small">
+                  ({a.contentType}, {a.size.toLocaleString('en')} bytes)
+                </span>
               </li>
             ))}
           </ul>
@@ -114,7 +126,9 @@ export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean
     <Table class="events" head={head} rows={props.events} empty="No events.">
       {props.events.map((e) => {
         const p = e.event.payload;
-        const detail = [p.type, p.status, p.reason, p.response, p.url].filter((x) => typeof x === 'string' && x).join(' · ');
+        const detail = [p.type, p.status, p.reason, p.response, p.url]
+          .filter((x) => typeof x === 'string' && x)
+          .join(' · ');
         return (
           <tr>
             <td class="small">
@@ -124,10 +138,18 @@ export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean
               <Badge value={e.event.event} />
             </td>
             <td class="small">
-              <span class="clip" title={e.event.email ?? undefined}>{e.event.email ?? '—'}</span>
+              <span class="clip" title={e.event.email ?? undefined}>
+                {e.event.email ?? '—'}
+              </span>
             </td>
             {props.showMessage ? (
-              <td class="small">{e.outboundMessageId ? <a href={`/console/outbox/${e.outboundMessageId}`}>outbox message</a> : 'not ours'}</td>
+              <td class="small">
+                {e.outboundMessageId ? (
+                  <a href={`/console/outbox/${e.outboundMessageId}`}>outbox message</a>
+                ) : (
+                  'not ours'
+                )}
+              </td>
             ) : null}
             <td class="small wrap-anywhere">{detail}</td>
             <td class="small">
@@ -148,7 +170,8 @@ export function EventsPage(props: { events: StoredEvent[]; kind: string }) {
         title="Event Webhook log"
         sub={
           <>
-            Events posted to <code>POST /webhooks/sendgrid/events</code> (by SendGrid, or simulated from an outbox message).
+            Events posted to <code>POST /webhooks/sendgrid/events</code> (by SendGrid, or simulated from an outbox
+            message).
           </>
         }
       />

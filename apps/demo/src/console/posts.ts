@@ -4,7 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { domainOf, parseAddressList } from '@mailroom/core/text';
-import { buildInboundPost, multipartBody, multipartContentType, type BuiltPost, type FormPart } from '@mailroom/core/testing';
+import {
+  buildInboundPost,
+  multipartBody,
+  multipartContentType,
+  type BuiltPost,
+  type FormPart,
+} from '@mailroom/core/testing';
 
 export type AuthResult = 'pass' | 'fail' | 'none';
 
@@ -50,7 +56,8 @@ function dkimField(fromAddress: string, auth: AuthResult): string {
 export function composePost(input: ComposeInput): BuiltPost {
   const from = parseAddressList(input.from)[0];
   if (!from) throw new ComposeError('From must be an email address');
-  if (input.to.length === 0 && input.cc.length === 0 && input.bcc.length === 0) throw new ComposeError('give at least one recipient');
+  if (input.to.length === 0 && input.cc.length === 0 && input.bcc.length === 0)
+    throw new ComposeError('give at least one recipient');
   const auth = input.auth ?? 'pass';
   return buildInboundPost({
     mode: input.mode,
@@ -67,7 +74,11 @@ export function composePost(input: ComposeInput): BuiltPost {
     ...(input.text || input.html ? {} : { text: '' }),
     ...(input.inReplyTo ? { inReplyTo: input.inReplyTo } : {}),
     ...(input.references?.length ? { references: input.references } : {}),
-    attachments: input.attachments.map((a) => ({ filename: a.filename, content: a.content, ...(a.contentType ? { contentType: a.contentType } : {}) })),
+    attachments: input.attachments.map((a) => ({
+      filename: a.filename,
+      content: a.content,
+      ...(a.contentType ? { contentType: a.contentType } : {}),
+    })),
     dkim: dkimField(from.address, auth),
     spf: auth === 'none' ? 'none' : auth,
   });
@@ -94,7 +105,8 @@ function headerFields(message: Buffer): Map<string, string[]> {
  */
 export function emlPost(eml: Buffer, options: { envelopeTo?: string[]; auth?: AuthResult } = {}): BuiltPost {
   const fields = headerFields(eml);
-  if (fields.size === 0) throw new ComposeError('that does not look like an email: no header lines before the first empty line');
+  if (fields.size === 0)
+    throw new ComposeError('that does not look like an email: no header lines before the first empty line');
   const first = (name: string) => fields.get(name)?.[0] ?? '';
   const from = first('from');
   const fromAddress = parseAddressList(from)[0]?.address;
@@ -104,9 +116,13 @@ export function emlPost(eml: Buffer, options: { envelopeTo?: string[]; auth?: Au
   const envelopeTo = options.envelopeTo?.length
     ? options.envelopeTo
     : [...parseAddressList(to), ...parseAddressList(cc)].map((a) => a.address);
-  if (envelopeTo.length === 0) throw new ComposeError('no recipients: the message has no To or Cc; give envelope recipients');
+  if (envelopeTo.length === 0)
+    throw new ComposeError('no recipients: the message has no To or Cc; give envelope recipients');
   const auth = options.auth ?? 'pass';
-  const field = (name: string, value: string | Buffer): FormPart => ({ name, value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value });
+  const field = (name: string, value: string | Buffer): FormPart => ({
+    name,
+    value: typeof value === 'string' ? Buffer.from(value, 'utf8') : value,
+  });
   const received = `Received: from console.mailroom.test (console.mailroom.test [192.0.2.25]) by mx.sendgrid.net with ESMTP for <${envelopeTo[0]}>; ${new Date().toUTCString()}\r\n`;
   const parts: FormPart[] = [
     field('email', Buffer.concat([Buffer.from(received, 'latin1'), eml])),
@@ -124,5 +140,9 @@ export function emlPost(eml: Buffer, options: { envelopeTo?: string[]; auth?: Au
   const boundary = eml.includes('--xYzZY') ? `mailroom-${randomUUID()}` : 'xYzZY';
   const body = multipartBody(parts, boundary);
   const contentType = multipartContentType(boundary);
-  return { body, contentType, headers: { 'content-type': contentType, 'content-length': String(body.length), 'user-agent': 'Sendlib/1.0' } };
+  return {
+    body,
+    contentType,
+    headers: { 'content-type': contentType, 'content-length': String(body.length), 'user-agent': 'Sendlib/1.0' },
+  };
 }

@@ -35,9 +35,12 @@ export function samplePhoto(size = 320): Buffer {
       const dx = (x - centre) / size;
       const dy = (y - centre * 0.9) / size;
       const face = dx * dx + dy * dy < 0.07;
-      const eye = ((x - size * 0.4) ** 2 + (y - size * 0.4) ** 2 < (size * 0.03) ** 2) || ((x - size * 0.6) ** 2 + (y - size * 0.4) ** 2 < (size * 0.03) ** 2);
+      const eye =
+        (x - size * 0.4) ** 2 + (y - size * 0.4) ** 2 < (size * 0.03) ** 2 ||
+        (x - size * 0.6) ** 2 + (y - size * 0.4) ** 2 < (size * 0.03) ** 2;
       const mouth = Math.abs(dy - 0.12) < 0.012 && Math.abs(dx) < 0.1;
-      const [r, g, b] = eye || mouth ? [40, 30, 30] : face ? [240, 200, 160] : [30 + (120 * y) / size, 90, 160 + (80 * x) / size];
+      const [r, g, b] =
+        eye || mouth ? [40, 30, 30] : face ? [240, 200, 160] : [30 + (120 * y) / size, 90, 160 + (80 * x) / size];
       row.writeUInt8(Math.round(r), 1 + x * 3);
       row.writeUInt8(Math.round(g), 2 + x * 3);
       row.writeUInt8(Math.round(b), 3 + x * 3);

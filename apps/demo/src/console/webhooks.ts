@@ -51,7 +51,11 @@ export function createWebhookClient(options: {
       const body = Buffer.from(JSON.stringify(events), 'utf8');
       const request = new Request(`${options.baseUrl()}${EVENTS_PATH}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'SendGrid Event API', ...signatureHeaders(options.eventsKey, body) },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'SendGrid Event API',
+          ...signatureHeaders(options.eventsKey, body),
+        },
         body: new Uint8Array(body),
       });
       return answer(await options.fetch(request));
@@ -59,7 +63,17 @@ export function createWebhookClient(options: {
   };
 }
 
-export const SIMULATED_EVENTS = ['processed', 'delivered', 'deferred', 'bounce', 'dropped', 'open', 'click', 'spamreport', 'unsubscribe'] as const;
+export const SIMULATED_EVENTS = [
+  'processed',
+  'delivered',
+  'deferred',
+  'bounce',
+  'dropped',
+  'open',
+  'click',
+  'spamreport',
+  'unsubscribe',
+] as const;
 export type SimulatedEvent = (typeof SIMULATED_EVENTS)[number];
 
 export function isSimulatedEvent(value: unknown): value is SimulatedEvent {
@@ -72,7 +86,12 @@ export function isSimulatedEvent(value: unknown): value is SimulatedEvent {
  */
 export function simulatedEvent(
   kind: SimulatedEvent,
-  message: { messageId: string; providerMessageId: string | null; customArgs: Record<string, string>; categories: string[] },
+  message: {
+    messageId: string;
+    providerMessageId: string | null;
+    customArgs: Record<string, string>;
+    categories: string[];
+  },
   recipient: string,
   now = new Date(),
 ): Record<string, unknown> {
@@ -100,7 +119,12 @@ export function simulatedEvent(
     },
     dropped: { reason: 'Bounced Address (simulated)' },
     open: { useragent: 'Mozilla/5.0 (simulated)', ip: '198.51.100.7', sg_machine_open: false },
-    click: { url: 'https://example.test/clicked', url_offset: { index: 0, type: 'html' }, useragent: 'Mozilla/5.0 (simulated)', ip: '198.51.100.7' },
+    click: {
+      url: 'https://example.test/clicked',
+      url_offset: { index: 0, type: 'html' },
+      useragent: 'Mozilla/5.0 (simulated)',
+      ip: '198.51.100.7',
+    },
     spamreport: {},
     unsubscribe: {},
   };

@@ -39,7 +39,9 @@ export const members = listsSchema.table(
   'members',
   {
     id: text('id').primaryKey(),
-    listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
+    listId: text('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
     /** Normalized (lower-case) address. */
     address: text('address').notNull(),
     name: text('name').notNull().default(''),
@@ -64,7 +66,9 @@ export const threads = listsSchema.table(
   'threads',
   {
     id: text('id').primaryKey(),
-    listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
+    listId: text('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
     subject: text('subject').notNull(),
     messageCount: integer('message_count').notNull().default(0),
     lastPostAt: timestamp('last_post_at', { withTimezone: true }).notNull().defaultNow(),
@@ -77,8 +81,12 @@ export const messages = listsSchema.table(
   'messages',
   {
     id: text('id').primaryKey(),
-    threadId: text('thread_id').notNull().references(() => threads.id, { onDelete: 'cascade' }),
-    listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
+    threadId: text('thread_id')
+      .notNull()
+      .references(() => threads.id, { onDelete: 'cascade' }),
+    listId: text('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
     authorAddress: text('author_address').notNull(),
     authorName: text('author_name').notNull().default(''),
     subject: text('subject').notNull(),
@@ -122,7 +130,9 @@ export const moderation = listsSchema.table(
   'moderation',
   {
     id: text('id').primaryKey(),
-    listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
+    listId: text('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
     inboundId: text('inbound_id'),
     sender: text('sender').notNull(),
     subject: text('subject').notNull(),
@@ -146,7 +156,9 @@ export const memberEvents = listsSchema.table(
   'member_events',
   {
     id: serial('id').primaryKey(),
-    listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
+    listId: text('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
     memberId: text('member_id').references(() => members.id, { onDelete: 'set null' }),
     address: text('address').notNull(),
     kind: text('kind').notNull(),
@@ -154,7 +166,10 @@ export const memberEvents = listsSchema.table(
     inboundId: text('inbound_id'),
     createdAt: created(),
   },
-  (t) => [index('member_events_list_idx').on(t.listId, t.createdAt), index('member_events_member_idx').on(t.memberId, t.createdAt)],
+  (t) => [
+    index('member_events_list_idx').on(t.listId, t.createdAt),
+    index('member_events_member_idx').on(t.memberId, t.createdAt),
+  ],
 );
 
 /**
@@ -165,8 +180,12 @@ export const memberEvents = listsSchema.table(
 export const distributions = listsSchema.table(
   'distributions',
   {
-    messageId: text('message_id').primaryKey().references(() => messages.id, { onDelete: 'cascade' }),
-    listId: text('list_id').notNull().references(() => lists.id, { onDelete: 'cascade' }),
+    messageId: text('message_id')
+      .primaryKey()
+      .references(() => messages.id, { onDelete: 'cascade' }),
+    listId: text('list_id')
+      .notNull()
+      .references(() => lists.id, { onDelete: 'cascade' }),
     /**
      * `processing`: a fan-out holds it (until `lease_until`; an expired lease is taken over). `failed`: set aside
      * after a permanent error or its attempts (`last_error` says why); requeue to retry.
@@ -187,8 +206,12 @@ export const distributions = listsSchema.table(
   },
   // Due order: a distribution that failed waits for its backoff behind the others.
   (t) => [
-    index('distributions_due_idx').on(t.nextAttemptAt, t.createdAt).where(sql`${t.status} = 'pending'`),
+    index('distributions_due_idx')
+      .on(t.nextAttemptAt, t.createdAt)
+      .where(sql`${t.status} = 'pending'`),
     // Core's lease queue claims expired leases first, through this index.
-    index('distributions_lease_idx').on(t.leaseUntil).where(sql`${t.status} = 'processing'`),
+    index('distributions_lease_idx')
+      .on(t.leaseUntil)
+      .where(sql`${t.status} = 'processing'`),
   ],
 );

@@ -12,7 +12,12 @@ export interface DeliveryEvent {
 }
 
 /** Event Webhook: bounce/dropped raise the score; spam reports unsubscribe (no notice: they asked us to stop). */
-export async function handleDeliveryEvent(tx: ListsDb, services: ListsServices, event: DeliveryEvent, afterCommit: AfterCommit): Promise<string> {
+export async function handleDeliveryEvent(
+  tx: ListsDb,
+  services: ListsServices,
+  event: DeliveryEvent,
+  afterCommit: AfterCommit,
+): Promise<string> {
   const memberArg = event.customArgs.lists_member;
   const listArg = event.customArgs.lists_list;
   let member: Member | null = typeof memberArg === 'string' ? await memberById(tx, memberArg) : null;
@@ -20,7 +25,13 @@ export async function handleDeliveryEvent(tx: ListsDb, services: ListsServices, 
   if (!member) return 'no member';
   if (event.email && normalize(event.email) !== member.address) return 'event address does not match the member';
   if (event.kind === 'spamreport') {
-    await recordEvent(tx, { listId: member.listId, memberId: member.id, address: member.address, kind: 'spam-report', detail: event.detail });
+    await recordEvent(tx, {
+      listId: member.listId,
+      memberId: member.id,
+      address: member.address,
+      kind: 'spam-report',
+      detail: event.detail,
+    });
     await unsubscribe(tx, member, 'spam report');
     return 'unsubscribed';
   }

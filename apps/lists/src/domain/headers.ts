@@ -3,7 +3,11 @@ import { listAddress, listIdOf, requestAddress, type ResolvedConfig } from '../c
 import type { List } from './lists.js';
 
 /** The headers every message leaving a list carries (RFC 2369, 2919, 8058; loop marker). */
-export function listHeaders(config: ResolvedConfig, list: List, unsubscribeToken: string | null): Record<string, string> {
+export function listHeaders(
+  config: ResolvedConfig,
+  list: List,
+  unsubscribeToken: string | null,
+): Record<string, string> {
   const request = requestAddress(config, list.slug);
   const unsubscribe = unsubscribeToken
     ? `<${config.publicUrl}/unsubscribe/${unsubscribeToken}>, <mailto:${request}?subject=unsubscribe>`

@@ -2,7 +2,16 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { normalize } from '../config.js';
 import type { ListsDb } from '../db/index.js';
-import { lists, memberEvents, members, messages, moderation, threads, type MemberStatus, type Role } from '../db/schema.js';
+import {
+  lists,
+  memberEvents,
+  members,
+  messages,
+  moderation,
+  threads,
+  type MemberStatus,
+  type Role,
+} from '../db/schema.js';
 import { shortId } from './ids.js';
 
 export type List = typeof lists.$inferSelect;
@@ -22,7 +31,10 @@ export async function listById(db: ListsDb, id: string): Promise<List | null> {
 }
 
 export async function memberOf(db: ListsDb, listId: string, address: string): Promise<Member | null> {
-  const [row] = await db.select().from(members).where(and(eq(members.listId, listId), eq(members.address, normalize(address))));
+  const [row] = await db
+    .select()
+    .from(members)
+    .where(and(eq(members.listId, listId), eq(members.address, normalize(address))));
   return row ?? null;
 }
 
@@ -33,7 +45,14 @@ export async function memberById(db: ListsDb, id: string): Promise<Member | null
 
 export async function recordEvent(
   db: ListsDb,
-  event: { listId: string; memberId?: string | null; address: string; kind: string; detail?: string; inboundId?: string | null },
+  event: {
+    listId: string;
+    memberId?: string | null;
+    address: string;
+    kind: string;
+    detail?: string;
+    inboundId?: string | null;
+  },
 ): Promise<void> {
   await db.insert(memberEvents).values({
     listId: event.listId,
@@ -77,7 +96,14 @@ export async function upsertMember(
   const address = normalize(input.address);
   const [row] = await db
     .insert(members)
-    .values({ id: shortId(), listId, address, name: input.name ?? '', role: input.role ?? 'member', status: input.status ?? 'active' })
+    .values({
+      id: shortId(),
+      listId,
+      address,
+      name: input.name ?? '',
+      role: input.role ?? 'member',
+      status: input.status ?? 'active',
+    })
     .onConflictDoUpdate({
       target: [members.listId, members.address],
       set: {
@@ -92,7 +118,13 @@ export async function upsertMember(
   return row!;
 }
 
-export async function setMemberStatus(db: ListsDb, member: Member, status: MemberStatus, kind: string, detail = ''): Promise<void> {
+export async function setMemberStatus(
+  db: ListsDb,
+  member: Member,
+  status: MemberStatus,
+  kind: string,
+  detail = '',
+): Promise<void> {
   await db
     .update(members)
     .set({ status, updatedAt: sql`now()`, ...(status === 'active' ? { bounceScore: 0 } : {}) })

@@ -13,18 +13,34 @@ import { scopes, type AfterCommit, type ListsServices } from './services.js';
  * pending row is written only once the confirmation mail was queued (`markPending`), so requests our
  * automatic-reply limits refuse leave nothing behind.
  */
-export async function subscriptionCandidate(db: ListsDb, list: List, address: string): Promise<{ member: Pick<Member, 'id' | 'address'>; existing: Member | null }> {
+export async function subscriptionCandidate(
+  db: ListsDb,
+  list: List,
+  address: string,
+): Promise<{ member: Pick<Member, 'id' | 'address'>; existing: Member | null }> {
   const existing = await memberOf(db, list.id, address);
   return { member: existing ?? { id: shortId(), address: normalize(address) }, existing };
 }
 
 /** Records a subscription waiting for its link to be opened (a suspended member stays suspended until then). */
-export async function markPending(tx: ListsDb, list: List, candidate: { member: Pick<Member, 'id' | 'address'>; existing: Member | null }, name: string): Promise<void> {
+export async function markPending(
+  tx: ListsDb,
+  list: List,
+  candidate: { member: Pick<Member, 'id' | 'address'>; existing: Member | null },
+  name: string,
+): Promise<void> {
   const { member, existing } = candidate;
   if (existing) {
-    if (existing.status === 'unsubscribed') await tx.update(members).set({ status: 'pending', updatedAt: sql`now()` }).where(eq(members.id, existing.id));
+    if (existing.status === 'unsubscribed')
+      await tx
+        .update(members)
+        .set({ status: 'pending', updatedAt: sql`now()` })
+        .where(eq(members.id, existing.id));
   } else {
-    await tx.insert(members).values({ id: member.id, listId: list.id, address: member.address, name, status: 'pending' }).onConflictDoNothing();
+    await tx
+      .insert(members)
+      .values({ id: member.id, listId: list.id, address: member.address, name, status: 'pending' })
+      .onConflictDoNothing();
   }
   await recordEvent(tx, { listId: list.id, memberId: member.id, address: member.address, kind: 'subscribe-requested' });
 }
@@ -32,8 +48,17 @@ export async function markPending(tx: ListsDb, list: List, candidate: { member: 
 /** Activates a pending (or suspended) subscription; false when there was nothing to confirm. */
 export async function confirmMember(tx: ListsDb, member: Member, how: string): Promise<boolean> {
   if (member.status !== 'pending' && member.status !== 'suspended') return false;
-  await tx.update(members).set({ status: 'active', bounceScore: 0, updatedAt: sql`now()` }).where(eq(members.id, member.id));
-  await recordEvent(tx, { listId: member.listId, memberId: member.id, address: member.address, kind: 'confirmed', detail: how });
+  await tx
+    .update(members)
+    .set({ status: 'active', bounceScore: 0, updatedAt: sql`now()` })
+    .where(eq(members.id, member.id));
+  await recordEvent(tx, {
+    listId: member.listId,
+    memberId: member.id,
+    address: member.address,
+    kind: 'confirmed',
+    detail: how,
+  });
   return true;
 }
 
@@ -58,10 +83,23 @@ export async function registerBounce(
     .set({ bounceScore: sql`${members.bounceScore} + 1`, lastBounceAt: sql`now()`, updatedAt: sql`now()` })
     .where(eq(members.id, member.id))
     .returning();
-  await recordEvent(tx, { listId: member.listId, memberId: member.id, address: member.address, kind: 'bounce', detail, inboundId });
+  await recordEvent(tx, {
+    listId: member.listId,
+    memberId: member.id,
+    address: member.address,
+    kind: 'bounce',
+    detail,
+    inboundId,
+  });
   const { bounceThreshold } = services.config;
   if (updated!.status !== 'active' || updated!.bounceScore < bounceThreshold) return updated!;
-  await setMemberStatus(tx, updated!, 'suspended', 'suspended', `bounce score ${updated!.bounceScore} ≥ ${bounceThreshold}`);
+  await setMemberStatus(
+    tx,
+    updated!,
+    'suspended',
+    'suspended',
+    `bounce score ${updated!.bounceScore} ≥ ${bounceThreshold}`,
+  );
   const list = await listById(tx, member.listId);
   if (list) await sendProbe(tx, services, list, updated!, afterCommit);
   return { ...updated!, status: 'suspended' };
@@ -86,14 +124,26 @@ export async function registerMessageBounce(
   const [seen] = await tx
     .select({ id: memberEvents.id })
     .from(memberEvents)
-    .where(and(eq(memberEvents.memberId, member.id), eq(memberEvents.kind, 'bounce'), like(memberEvents.detail, `${tag.replace(/[\\%_]/g, '\\$&')}%`)))
+    .where(
+      and(
+        eq(memberEvents.memberId, member.id),
+        eq(memberEvents.kind, 'bounce'),
+        like(memberEvents.detail, `${tag.replace(/[\\%_]/g, '\\$&')}%`),
+      ),
+    )
     .limit(1);
   if (seen) return null;
   return registerBounce(tx, services, member, `${tag} ${detail}`, afterCommit, inboundId);
 }
 
 /** The suspension notice: replying to it (signed address, scope `s:`) resumes the subscription. */
-async function sendProbe(tx: ListsDb, services: ListsServices, list: List, member: Member, afterCommit: AfterCommit): Promise<void> {
+async function sendProbe(
+  tx: ListsDb,
+  services: ListsServices,
+  list: List,
+  member: Member,
+  afterCommit: AfterCommit,
+): Promise<void> {
   await services.mailer.send(
     {
       from: requestFrom(services.config, list),
@@ -108,7 +158,13 @@ async function sendProbe(tx: ListsDb, services: ListsServices, list: List, membe
     },
     { tx, afterCommit },
   );
-  await recordEvent(tx, { listId: list.id, memberId: member.id, address: member.address, kind: 'probe', detail: 'suspension notice sent' });
+  await recordEvent(tx, {
+    listId: list.id,
+    memberId: member.id,
+    address: member.address,
+    kind: 'probe',
+    detail: 'suspension notice sent',
+  });
 }
 
 export function helpText(config: ResolvedConfig, list: List): string {

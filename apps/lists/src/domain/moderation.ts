@@ -25,18 +25,38 @@ export interface HoldResult {
 }
 
 /** Holds a submission for moderation and notifies the list's moderators (each with a personal reply address). */
-export async function hold(tx: ListsDb, services: ListsServices, list: List, submission: Submission, reason: string, afterCommit: AfterCommit): Promise<HoldResult> {
+export async function hold(
+  tx: ListsDb,
+  services: ListsServices,
+  list: List,
+  submission: Submission,
+  reason: string,
+  afterCommit: AfterCommit,
+): Promise<HoldResult> {
   const [item] = await tx
     .insert(moderation)
-    .values({ id: shortId(), listId: list.id, inboundId: submission.inboundId, sender: normalize(submission.address), subject: sanitizeHeaderText(submission.subject, 998), reason, submission })
+    .values({
+      id: shortId(),
+      listId: list.id,
+      inboundId: submission.inboundId,
+      sender: normalize(submission.address),
+      subject: sanitizeHeaderText(submission.subject, 998),
+      reason,
+      submission,
+    })
     .returning();
   const moderators = await tx
     .select()
     .from(members)
-    .where(and(eq(members.listId, list.id), eq(members.status, 'active'), sql`${members.role} in ('moderator', 'owner')`));
+    .where(
+      and(eq(members.listId, list.id), eq(members.status, 'active'), sql`${members.role} in ('moderator', 'owner')`),
+    );
   const notified: string[] = [];
   for (const moderator of moderators) {
-    if (!(await reserveAutoReply(tx, moderator.address, MODERATION_NOTICE_LIMIT, { scope: scopes.moderation(item!.id) }))) continue;
+    if (
+      !(await reserveAutoReply(tx, moderator.address, MODERATION_NOTICE_LIMIT, { scope: scopes.moderation(item!.id) }))
+    )
+      continue;
     await services.mailer.send(moderationNotice(services, list, item!, moderator), { tx, afterCommit });
     notified.push(moderator.address);
   }
@@ -46,7 +66,8 @@ export async function hold(tx: ListsDb, services: ListsServices, list: List, sub
 function moderationNotice(services: ListsServices, list: List, item: ModerationItem, moderator: Member): MailerMessage {
   const { config } = services;
   const submission = item.submission;
-  const text = submission.newText.length > EXCERPT_CHARS ? `${submission.newText.slice(0, EXCERPT_CHARS)}…` : submission.newText;
+  const text =
+    submission.newText.length > EXCERPT_CHARS ? `${submission.newText.slice(0, EXCERPT_CHARS)}…` : submission.newText;
   const name = sanitizeHeaderText(submission.name);
   return {
     from: requestFrom(config, list),
@@ -83,7 +104,12 @@ export async function decide(
   const published = decision === 'approve' ? await publish(tx, services, list, item.submission, afterCommit) : null;
   const [updated] = await tx
     .update(moderation)
-    .set({ status: decision === 'approve' ? 'approved' : 'rejected', decidedBy, decidedAt: sql`now()`, messageId: published?.message.id ?? null })
+    .set({
+      status: decision === 'approve' ? 'approved' : 'rejected',
+      decidedBy,
+      decidedAt: sql`now()`,
+      messageId: published?.message.id ?? null,
+    })
     .where(eq(moderation.id, item.id))
     .returning();
   return { ok: true, item: updated!, published };

@@ -22,7 +22,13 @@ export interface PublishResult {
  * Subject and author name are the sender's: they become header text of every copy, so controls
  * (a `=?UTF-8?B?…?=` subject decoding to CR/LF) collapse here, once, before anything is stored.
  */
-export async function publish(tx: ListsDb, services: ListsServices, list: List, submission: Submission, afterCommit: AfterCommit): Promise<PublishResult> {
+export async function publish(
+  tx: ListsDb,
+  services: ListsServices,
+  list: List,
+  submission: Submission,
+  afterCommit: AfterCommit,
+): Promise<PublishResult> {
   const subject = sanitizeHeaderText(submission.subject, MAX_SUBJECT);
   const thread = await threadFor(tx, list, submission.threadId, subject);
   const id = shortId();
@@ -49,28 +55,43 @@ export async function publish(tx: ListsDb, services: ListsServices, list: List, 
     .set({ messageCount: sql`${threads.messageCount} + 1`, lastPostAt: sql`now()` })
     .where(eq(threads.id, thread.id))
     .returning();
-  await tx.insert(distributions).values({ messageId: id, listId: list.id, replyTo: threadAddress(services, list, updated!) });
+  await tx
+    .insert(distributions)
+    .values({ messageId: id, listId: list.id, replyTo: threadAddress(services, list, updated!) });
   afterCommit(() => services.kickFanout());
   return { message: message!, thread: updated! };
 }
 
 async function threadFor(tx: ListsDb, list: List, threadId: string | null, subject: string): Promise<Thread> {
   if (threadId) {
-    const [row] = await tx.select().from(threads).where(and(eq(threads.id, threadId), eq(threads.listId, list.id)));
+    const [row] = await tx
+      .select()
+      .from(threads)
+      .where(and(eq(threads.id, threadId), eq(threads.listId, list.id)));
     if (row) return row;
   }
-  const [row] = await tx.insert(threads).values({ id: shortId(), listId: list.id, subject: subject || '(no subject)' }).returning();
+  const [row] = await tx
+    .insert(threads)
+    .values({ id: shortId(), listId: list.id, subject: subject || '(no subject)' })
+    .returning();
   return row!;
 }
 
 /** The thread's shared reply address (bound to the list address, so it identifies no member). */
 export function threadAddress(services: ListsServices, list: List, thread: Thread): string {
-  return services.replyAddresses.create({ scope: scopes.thread(thread.id), recipient: listAddress(services.config, list.slug) });
+  return services.replyAddresses.create({
+    scope: scopes.thread(thread.id),
+    recipient: listAddress(services.config, list.slug),
+  });
 }
 
 /** Messages of a thread, oldest first. */
 export async function threadMessages(db: ListsDb, threadId: string): Promise<Message[]> {
-  return db.select().from(messages).where(eq(messages.threadId, threadId)).orderBy(asc(messages.createdAt), asc(messages.id));
+  return db
+    .select()
+    .from(messages)
+    .where(eq(messages.threadId, threadId))
+    .orderBy(asc(messages.createdAt), asc(messages.id));
 }
 
 /** References a copy carries (RFC 5322 §3.6.4 allows trimming): the thread's root and the most recent messages. */
@@ -80,12 +101,28 @@ const REFERENCED_MESSAGES = 10;
  * The Message-IDs a new message in `thread` refers to: the root first, then the most recent ones
  * (two bounded queries, however long the thread).
  */
-export async function referencesFor(db: ListsDb, threadId: string, before: Message): Promise<{ inReplyTo: string | null; references: string[] }> {
+export async function referencesFor(
+  db: ListsDb,
+  threadId: string,
+  before: Message,
+): Promise<{ inReplyTo: string | null; references: string[] }> {
   const others = and(eq(messages.threadId, threadId), ne(messages.id, before.id));
   const pick = { id: messages.id, messageId: messages.messageId };
-  const [root] = await db.select(pick).from(messages).where(others).orderBy(asc(messages.createdAt), asc(messages.id)).limit(1);
+  const [root] = await db
+    .select(pick)
+    .from(messages)
+    .where(others)
+    .orderBy(asc(messages.createdAt), asc(messages.id))
+    .limit(1);
   if (!root) return { inReplyTo: null, references: [] };
-  const recent = (await db.select(pick).from(messages).where(others).orderBy(desc(messages.createdAt), desc(messages.id)).limit(REFERENCED_MESSAGES)).reverse();
+  const recent = (
+    await db
+      .select(pick)
+      .from(messages)
+      .where(others)
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(REFERENCED_MESSAGES)
+  ).reverse();
   const ids = recent[0]?.id === root.id ? recent : [root, ...recent.slice(1)];
   return { inReplyTo: recent.at(-1)!.messageId, references: ids.map((m) => m.messageId) };
 }

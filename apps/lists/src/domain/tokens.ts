@@ -15,7 +15,12 @@ export const CONFIRMATION_TTL_SECONDS = 7 * DAY;
 type LinkScope = 'join' | 'leave' | 'unsubscribe' | 'archive';
 const PREFIX: Record<LinkScope, string> = { join: 'j', leave: 'l', unsubscribe: 'u', archive: 'a' };
 
-function token(services: ListsServices, kind: LinkScope, member: Pick<Member, 'id' | 'address'>, ttlSeconds: number): string {
+function token(
+  services: ListsServices,
+  kind: LinkScope,
+  member: Pick<Member, 'id' | 'address'>,
+  ttlSeconds: number,
+): string {
   return services.replyAddresses.createToken({ scope: scopes[kind](member.id), recipient: member.address, ttlSeconds });
 }
 
@@ -29,12 +34,20 @@ export function archiveAccessToken(services: ListsServices, member: Member): str
 }
 
 /** The link that confirms a subscription (`join`) or an unsubscribe request (`leave`) for one address. */
-export function confirmationLink(services: ListsServices, kind: 'join' | 'leave', member: Pick<Member, 'id' | 'address'>): string {
+export function confirmationLink(
+  services: ListsServices,
+  kind: 'join' | 'leave',
+  member: Pick<Member, 'id' | 'address'>,
+): string {
   return `${services.config.publicUrl}/confirm/${token(services, kind, member, CONFIRMATION_TTL_SECONDS)}`;
 }
 
 /** What a valid link token stands for: its kind and the member it was issued to. */
-export async function memberForToken(db: ListsDb, services: ListsServices, value: string): Promise<{ kind: LinkScope; member: Member } | null> {
+export async function memberForToken(
+  db: ListsDb,
+  services: ListsServices,
+  value: string,
+): Promise<{ kind: LinkScope; member: Member } | null> {
   const bare = services.replyAddresses.verify(value);
   if (!bare.ok) return null;
   const [prefix, id] = splitScope(bare.scope);
@@ -46,7 +59,11 @@ export async function memberForToken(db: ListsDb, services: ListsServices, value
 }
 
 /** The member a one-click unsubscribe token was issued to, or null when it is not valid. */
-export async function memberForUnsubscribeToken(db: ListsDb, services: ListsServices, value: string): Promise<Member | null> {
+export async function memberForUnsubscribeToken(
+  db: ListsDb,
+  services: ListsServices,
+  value: string,
+): Promise<Member | null> {
   const found = await memberForToken(db, services, value);
   return found?.kind === 'unsubscribe' ? found.member : null;
 }

@@ -28,7 +28,8 @@ afterEach(async () => h.close());
 const header = (m: PreparedMessage, name: string) => m.headers[name];
 const memberRow = async (address: string) => (await h.db.select().from(members).where(eq(members.address, address)))[0];
 /** The confirmation link in a message's text. */
-const linkIn = (m: PreparedMessage) => /https:\/\/example\.com\/lists\/confirm\/[a-z0-9]+/.exec(m.text ?? '')?.[0] ?? '';
+const linkIn = (m: PreparedMessage) =>
+  /https:\/\/example\.com\/lists\/confirm\/[a-z0-9]+/.exec(m.text ?? '')?.[0] ?? '';
 /** Opens a confirmation link like a person: GET shows the question, POST applies it. */
 async function openLink(link: string, question: string): Promise<void> {
   expect(link).not.toBe('');
@@ -45,7 +46,13 @@ const mailto = (value: string | undefined) => /<mailto:([^>?]+)/.exec(value ?? '
 
 async function startThread(): Promise<{ copies: PreparedMessage[] }> {
   const before = h.sent().length;
-  const response = await h.post({ from: `Alice <${ALICE}>`, to: LIST, subject: 'Release plan', text: 'Shall we release on Friday?\n', messageId: '<first@members.test>' });
+  const response = await h.post({
+    from: `Alice <${ALICE}>`,
+    to: LIST,
+    subject: 'Release plan',
+    text: 'Shall we release on Friday?\n',
+    messageId: '<first@members.test>',
+  });
   expect(response.status).toBe(200);
   return { copies: h.sent().slice(before) };
 }
@@ -68,19 +75,37 @@ describe('posting and redistribution', () => {
     expect(header(bob, 'List-Id')).toBe('Dev <dev.lists.example.com>');
     expect(header(bob, 'List-Archive')).toBe('<https://example.com/lists/archive/dev>');
     expect(header(bob, 'List-Help')).toBe(`<mailto:dev-request@${DOMAIN}?subject=help>`);
-    expect(header(bob, 'List-Unsubscribe')).toMatch(new RegExp(`^<https://example\\.com/lists/unsubscribe/[a-z0-9]+>, <mailto:dev-request@${DOMAIN}\\?subject=unsubscribe>$`));
+    expect(header(bob, 'List-Unsubscribe')).toMatch(
+      new RegExp(
+        `^<https://example\\.com/lists/unsubscribe/[a-z0-9]+>, <mailto:dev-request@${DOMAIN}\\?subject=unsubscribe>$`,
+      ),
+    );
     expect(header(bob, 'List-Unsubscribe-Post')).toBe('List-Unsubscribe=One-Click');
     expect(header(bob, 'Precedence')).toBe('list');
     expect(header(bob, 'X-Loop')).toBe(LIST);
     // The personal reply address is bound to Bob; the shared Reply-To leads to the thread.
     const personal = mailto(header(bob, 'List-Post'));
-    expect(h.lists.services.replyAddresses.verify(personal, { recipient: BOB })).toMatchObject({ ok: true, scope: `t:${stored!.threadId}` });
-    expect(h.lists.services.replyAddresses.verify(personal, { recipient: CAROL })).toMatchObject({ ok: false, reason: 'wrong-recipient' });
+    expect(h.lists.services.replyAddresses.verify(personal, { recipient: BOB })).toMatchObject({
+      ok: true,
+      scope: `t:${stored!.threadId}`,
+    });
+    expect(h.lists.services.replyAddresses.verify(personal, { recipient: CAROL })).toMatchObject({
+      ok: false,
+      reason: 'wrong-recipient',
+    });
     expect(mailto(header(copyTo(copies, CAROL)!, 'List-Post'))).not.toBe(personal);
     expect(bob.replyTo[0]!.address).toBe(copyTo(copies, CAROL)!.replyTo[0]!.address);
-    expect(h.lists.services.replyAddresses.verify(bob.replyTo[0]!.address)).toMatchObject({ ok: true, scope: `t:${stored!.threadId}` });
+    expect(h.lists.services.replyAddresses.verify(bob.replyTo[0]!.address)).toMatchObject({
+      ok: true,
+      scope: `t:${stored!.threadId}`,
+    });
     const bobMember = (await h.db.select().from(members).where(eq(members.address, BOB)))[0]!;
-    expect(bob.customArgs).toMatchObject({ lists_list: list.id, lists_thread: stored!.threadId, lists_member: bobMember.id, lists_message: stored!.id });
+    expect(bob.customArgs).toMatchObject({
+      lists_list: list.id,
+      lists_thread: stored!.threadId,
+      lists_member: bobMember.id,
+      lists_message: stored!.id,
+    });
     expect(bob.customArgs.mailroom_id).toBe(bob.id);
     // The outbox holds them as sent, with the same batch key.
     const outbox = await listOutbound(h.store.db, { limit: 10 });
@@ -91,7 +116,13 @@ describe('posting and redistribution', () => {
     const { copies } = await startThread();
     const toBob = copyTo(copies, BOB)!;
     const replyText = 'Friday works for me.\n\nOn Mon, Alice wrote:\n> Shall we release on Friday?\n';
-    await h.post({ from: `Bob <${BOB}>`, to: mailto(header(toBob, 'List-Post')), subject: 'Re: Release plan', text: replyText, inReplyTo: `<${toBob.messageId}>` });
+    await h.post({
+      from: `Bob <${BOB}>`,
+      to: mailto(header(toBob, 'List-Post')),
+      subject: 'Re: Release plan',
+      text: replyText,
+      inReplyTo: `<${toBob.messageId}>`,
+    });
     const result = h.results.at(-1)!;
     expect(result).toMatchObject({ outcome: 'published' });
     const [first] = await h.db.select().from(messages).where(eq(messages.sourceMessageId, 'first@members.test'));
@@ -109,7 +140,14 @@ describe('posting and redistribution', () => {
   it('a reply to the list address with In-Reply-To of our Message-ID joins the thread', async () => {
     const { copies } = await startThread();
     const toCarol = copyTo(copies, CAROL)!;
-    await h.post({ from: CAROL, to: LIST, subject: 'Re: Release plan', text: 'Fine by me.\n\n> Shall we release on Friday?\n', inReplyTo: `<${toCarol.messageId}>`, references: [`<${toCarol.messageId}>`] });
+    await h.post({
+      from: CAROL,
+      to: LIST,
+      subject: 'Re: Release plan',
+      text: 'Fine by me.\n\n> Shall we release on Friday?\n',
+      inReplyTo: `<${toCarol.messageId}>`,
+      references: [`<${toCarol.messageId}>`],
+    });
     const [first] = await h.db.select().from(messages).where(eq(messages.sourceMessageId, 'first@members.test'));
     const thread = await threadMessages(h.db, first!.threadId);
     expect(thread).toHaveLength(2);
@@ -119,8 +157,16 @@ describe('posting and redistribution', () => {
   it('a reply from someone else than the address the reply address was issued to is held for moderation', async () => {
     const { copies } = await startThread();
     const sentBefore = h.sent().length;
-    await h.post({ from: CAROL, to: mailto(header(copyTo(copies, BOB)!, 'List-Post')), subject: 'Re: Release plan', text: 'I am Bob, honestly.' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'held', reason: 'reply address was issued to a different address than the sender' });
+    await h.post({
+      from: CAROL,
+      to: mailto(header(copyTo(copies, BOB)!, 'List-Post')),
+      subject: 'Re: Release plan',
+      text: 'I am Bob, honestly.',
+    });
+    expect(h.results.at(-1)).toMatchObject({
+      outcome: 'held',
+      reason: 'reply address was issued to a different address than the sender',
+    });
     expect(await h.db.select().from(messages)).toHaveLength(1);
     // Only the moderation notice went out, to the moderator.
     const after = h.sent().slice(sentBefore);
@@ -156,7 +202,13 @@ describe('posting and redistribution', () => {
       to: LIST,
       subject: 'Abuse report',
       text: 'A user of ours marked the attached message as spam.',
-      attachments: [{ filename: 'report.txt', contentType: 'message/feedback-report', content: 'Feedback-Type: abuse\nUser-Agent: IspFbl/1.0\nVersion: 1\n' }],
+      attachments: [
+        {
+          filename: 'report.txt',
+          contentType: 'message/feedback-report',
+          content: 'Feedback-Type: abuse\nUser-Agent: IspFbl/1.0\nVersion: 1\n',
+        },
+      ],
     });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored' });
     expect((h.results.at(-1) as { reason: string }).reason).toMatch(/^complaint/);
@@ -165,8 +217,17 @@ describe('posting and redistribution', () => {
   });
 
   it('drops mail carrying our own List-Id or loop marker', async () => {
-    await h.post({ from: ALICE, to: LIST, subject: 'Echo', text: 'looped', headers: { 'List-Id': 'Dev <dev.lists.example.com>' } });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'loop: carries our own List-Id <dev.lists.example.com>' });
+    await h.post({
+      from: ALICE,
+      to: LIST,
+      subject: 'Echo',
+      text: 'looped',
+      headers: { 'List-Id': 'Dev <dev.lists.example.com>' },
+    });
+    expect(h.results.at(-1)).toMatchObject({
+      outcome: 'ignored',
+      reason: 'loop: carries our own List-Id <dev.lists.example.com>',
+    });
     await h.post({ from: ALICE, to: LIST, subject: 'Echo 2', text: 'looped', headers: { 'X-Loop': LIST } });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored' });
     expect((h.results.at(-1) as { reason: string }).reason).toMatch(/^loop/);
@@ -183,7 +244,12 @@ describe('fan-out in chunks', () => {
     const addresses = Array.from({ length: 8 }, (_, i) => `m${i}@members.test`);
     for (const address of addresses) await upsertMember(h.db, list.id, { address });
     await h.post({ from: addresses[0]!, to: LIST, subject: 'Chunked', text: 'to everyone' });
-    expect(h.sent().map((m) => m.to[0]!.address).sort()).toEqual(addresses);
+    expect(
+      h
+        .sent()
+        .map((m) => m.to[0]!.address)
+        .sort(),
+    ).toEqual(addresses);
     const [distribution] = await h.db.select().from(distributions);
     expect(distribution).toMatchObject({ status: 'done', queued: 8 });
     // Chunks are queued in separate transactions, but the copies are identical apart from the personalization,
@@ -206,7 +272,11 @@ describe('bounces', () => {
         contentType: 'message/delivery-status',
         content: `Reporting-MTA: dns; mx.members.test\n\nFinal-Recipient: rfc822; ${address}\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 user unknown\n`,
       },
-      { filename: 'headers.txt', contentType: 'text/rfc822-headers', content: `From: ${LIST}\nTo: ${address}\nMessage-ID: <${originalMessageId}>\nSubject: Release plan\n` },
+      {
+        filename: 'headers.txt',
+        contentType: 'text/rfc822-headers',
+        content: `From: ${LIST}\nTo: ${address}\nMessage-ID: <${originalMessageId}>\nSubject: Release plan\n`,
+      },
     ],
   });
 
@@ -214,7 +284,13 @@ describe('bounces', () => {
     const ids: string[] = [];
     for (let i = 1; i <= 3; i++) {
       const before = h.sent().length;
-      await h.post({ from: `Alice <${ALICE}>`, to: LIST, subject: `Post ${i}`, text: 'hello\n', messageId: `<post-${i}@members.test>` });
+      await h.post({
+        from: `Alice <${ALICE}>`,
+        to: LIST,
+        subject: `Post ${i}`,
+        text: 'hello\n',
+        messageId: `<post-${i}@members.test>`,
+      });
       ids.push(copyTo(h.sent().slice(before), BOB)!.messageId);
     }
     // A second report about the same message counts once.
@@ -233,12 +309,21 @@ describe('bounces', () => {
 
     const before = h.sent().length;
     await h.post({ from: ALICE, to: LIST, subject: 'Next', text: 'another post' });
-    expect(h.sent().slice(before).map((m) => m.to[0]!.address).sort()).toEqual([ALICE, CAROL, MOD].sort());
+    expect(
+      h
+        .sent()
+        .slice(before)
+        .map((m) => m.to[0]!.address)
+        .sort(),
+    ).toEqual([ALICE, CAROL, MOD].sort());
 
     // Replying to the probe resumes the subscription.
     await h.post({ from: BOB, to: probe!.replyTo[0]!.address, subject: 'Re: suspended', text: 'I am here' });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'confirm', detail: 'subscription active' });
-    expect((await h.db.select().from(members).where(eq(members.address, BOB)))[0]).toMatchObject({ status: 'active', bounceScore: 0 });
+    expect((await h.db.select().from(members).where(eq(members.address, BOB)))[0]).toMatchObject({
+      status: 'active',
+      bounceScore: 0,
+    });
   });
 
   it('a DSN without our signed Message-ID, or naming someone we did not send the message to, counts nothing', async () => {
@@ -246,13 +331,26 @@ describe('bounces', () => {
     const id = copyTo(copies, BOB)!.messageId;
     await upsertMember(h.db, list.id, { address: 'late@members.test' });
     await h.post({ ...dsn(BOB, 'forged-1@members.test'), messageId: '<f1@mx.members.test>' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'bounce ignored: it names no signed Message-ID of a list message of ours' });
+    expect(h.results.at(-1)).toMatchObject({
+      outcome: 'ignored',
+      reason: 'bounce ignored: it names no signed Message-ID of a list message of ours',
+    });
     // A signed-looking id on our domain whose signature does not verify.
-    await h.post({ ...dsn(BOB, `${id.slice(0, 5)}${id[5] === 'a' ? 'b' : 'a'}${id.slice(6)}`), messageId: '<f2@mx.members.test>' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'bounce ignored: it names no signed Message-ID of a list message of ours' });
+    await h.post({
+      ...dsn(BOB, `${id.slice(0, 5)}${id[5] === 'a' ? 'b' : 'a'}${id.slice(6)}`),
+      messageId: '<f2@mx.members.test>',
+    });
+    expect(h.results.at(-1)).toMatchObject({
+      outcome: 'ignored',
+      reason: 'bounce ignored: it names no signed Message-ID of a list message of ours',
+    });
     await h.post({ ...dsn('late@members.test', id), messageId: '<f3@mx.members.test>' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: '1 failed recipient(s) ignored: we did not send them this message' });
-    for (const address of [BOB, 'late@members.test']) expect(await memberRow(address)).toMatchObject({ status: 'active', bounceScore: 0 });
+    expect(h.results.at(-1)).toMatchObject({
+      outcome: 'ignored',
+      reason: '1 failed recipient(s) ignored: we did not send them this message',
+    });
+    for (const address of [BOB, 'late@members.test'])
+      expect(await memberRow(address)).toMatchObject({ status: 'active', bounceScore: 0 });
   });
 
   it('Event Webhook bounce/dropped events suspend at the threshold; a spam report unsubscribes', async () => {
@@ -272,25 +370,46 @@ describe('bounces', () => {
       event(2, 'dropped', { reason: 'Bounced Address' }),
     ]);
     expect(response.status).toBe(200);
-    expect((await h.db.select().from(members).where(eq(members.address, CAROL)))[0]).toMatchObject({ status: 'active', bounceScore: 2 });
+    expect((await h.db.select().from(members).where(eq(members.address, CAROL)))[0]).toMatchObject({
+      status: 'active',
+      bounceScore: 2,
+    });
     // A block is about us, not Carol's mailbox: no point.
     await h.postEvents([event(3, 'bounce', { type: 'blocked', reason: 'blocked by policy' })]);
     expect((await h.db.select().from(members).where(eq(members.address, CAROL)))[0]!.bounceScore).toBe(2);
     await h.postEvents([event(4, 'bounce', { type: 'bounce', reason: 'mailbox gone', status: '5.1.1' })]);
-    expect((await h.db.select().from(members).where(eq(members.address, CAROL)))[0]).toMatchObject({ status: 'suspended', bounceScore: 3 });
+    expect((await h.db.select().from(members).where(eq(members.address, CAROL)))[0]).toMatchObject({
+      status: 'suspended',
+      bounceScore: 3,
+    });
     expect(h.sent().some((m) => m.customArgs.lists_notice === 'probe' && m.to[0]!.address === CAROL)).toBe(true);
 
     const bob = copyTo(copies, BOB)!;
-    await h.postEvents([{ email: BOB, event: 'spamreport', timestamp: 1_790_000_100, sg_event_id: 'evt-spam', ...bob.customArgs }]);
+    await h.postEvents([
+      { email: BOB, event: 'spamreport', timestamp: 1_790_000_100, sg_event_id: 'evt-spam', ...bob.customArgs },
+    ]);
     expect((await h.db.select().from(members).where(eq(members.address, BOB)))[0]!.status).toBe('unsubscribed');
     const kinds = (await h.db.select().from(memberEvents)).map((e) => `${e.address} ${e.kind}`);
-    expect(kinds).toEqual(expect.arrayContaining([`${CAROL} bounce`, `${CAROL} suspended`, `${CAROL} probe`, `${BOB} spam-report`, `${BOB} unsubscribed`]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        `${CAROL} bounce`,
+        `${CAROL} suspended`,
+        `${CAROL} probe`,
+        `${BOB} spam-report`,
+        `${BOB} unsubscribed`,
+      ]),
+    );
   });
 });
 
 describe('moderation and commands', () => {
   it('a non-member post is held, and the moderator approves it by replying to the notice', async () => {
-    await h.post({ from: 'Stranger <stranger@elsewhere.test>', to: LIST, subject: 'Hello list', text: 'May I join the discussion?' });
+    await h.post({
+      from: 'Stranger <stranger@elsewhere.test>',
+      to: LIST,
+      subject: 'Hello list',
+      text: 'May I join the discussion?',
+    });
     const held = h.results.at(-1)!;
     expect(held).toMatchObject({ outcome: 'held', reason: 'sender is not a member' });
     const notice = h.sent().at(-1)!;
@@ -300,20 +419,44 @@ describe('moderation and commands', () => {
 
     // Someone else answering with the moderator's notice address is not obeyed.
     await h.post({ from: ALICE, to: notice.replyTo[0]!.address, subject: 'Re: held', text: 'approve' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'moderation reply from an address the notice was not sent to' });
+    expect(h.results.at(-1)).toMatchObject({
+      outcome: 'ignored',
+      reason: 'moderation reply from an address the notice was not sent to',
+    });
 
     const before = h.sent().length;
-    await h.post({ from: MOD, to: notice.replyTo[0]!.address, subject: `Re: ${notice.subject}`, text: 'Approve\n\nOn Tue, Dev list wrote:\n> A message was held' });
+    await h.post({
+      from: MOD,
+      to: notice.replyTo[0]!.address,
+      subject: `Re: ${notice.subject}`,
+      text: 'Approve\n\nOn Tue, Dev list wrote:\n> A message was held',
+    });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'moderated', decision: 'approve' });
     const [item] = await h.db.select().from(moderation);
     expect(item).toMatchObject({ status: 'approved', decidedBy: MOD });
     const [published] = await h.db.select().from(messages);
-    expect(published).toMatchObject({ authorAddress: 'stranger@elsewhere.test', subject: 'Hello list', newText: 'May I join the discussion?' });
-    expect(h.sent().slice(before).map((m) => m.to[0]!.address).sort()).toEqual([ALICE, BOB, CAROL, MOD].sort());
+    expect(published).toMatchObject({
+      authorAddress: 'stranger@elsewhere.test',
+      subject: 'Hello list',
+      newText: 'May I join the discussion?',
+    });
+    expect(
+      h
+        .sent()
+        .slice(before)
+        .map((m) => m.to[0]!.address)
+        .sort(),
+    ).toEqual([ALICE, BOB, CAROL, MOD].sort());
     expect(h.sent().at(-1)!.from.name).toBe('Stranger via Dev');
 
     // A second decision is refused.
-    await h.post({ from: MOD, to: notice.replyTo[0]!.address, subject: 'Re: again', text: 'reject', messageId: '<again@members.test>' });
+    await h.post({
+      from: MOD,
+      to: notice.replyTo[0]!.address,
+      subject: 'Re: again',
+      text: 'reject',
+      messageId: '<again@members.test>',
+    });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'ignored', reason: 'already approved' });
   });
 
@@ -323,13 +466,21 @@ describe('moderation and commands', () => {
     await upsertMember(db, news.id, { address: ALICE });
     await upsertMember(db, news.id, { address: MOD, role: 'owner' });
     await h.post({ from: ALICE, to: `news@${DOMAIN}`, subject: 'Hi', text: 'member post' });
-    expect(h.results.at(-1)).toMatchObject({ outcome: 'held', reason: 'announce-only list: only moderators and owners post' });
+    expect(h.results.at(-1)).toMatchObject({
+      outcome: 'held',
+      reason: 'announce-only list: only moderators and owners post',
+    });
     await h.post({ from: MOD, to: `news@${DOMAIN}`, subject: 'Announcement', text: 'owner post' });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'published' });
   });
 
   it('subscribe and unsubscribe by email mail a confirmation link; the membership changes only when it is opened', async () => {
-    await h.post({ from: 'New Person <new@members.test>', to: `dev-request@${DOMAIN}`, subject: 'subscribe', text: '' });
+    await h.post({
+      from: 'New Person <new@members.test>',
+      to: `dev-request@${DOMAIN}`,
+      subject: 'subscribe',
+      text: '',
+    });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'subscribe', detail: 'confirmation sent' });
     expect((await memberRow('new@members.test'))!.status).toBe('pending');
     const confirmation = h.sent().at(-1)!;
@@ -337,7 +488,12 @@ describe('moderation and commands', () => {
     expect(confirmation.subject).toBe('[dev] Confirm your subscription');
     expect(confirmation.headers['Auto-Submitted']).toBe('auto-replied');
     // Replying to the confirmation does nothing: only the link confirms.
-    await h.post({ from: 'new@members.test', to: `dev-request@${DOMAIN}`, subject: `Re: ${confirmation.subject}`, text: 'yes' });
+    await h.post({
+      from: 'new@members.test',
+      to: `dev-request@${DOMAIN}`,
+      subject: `Re: ${confirmation.subject}`,
+      text: 'yes',
+    });
     expect((await memberRow('new@members.test'))!.status).toBe('pending');
     await openLink(linkIn(confirmation), 'Subscribe new@members.test to Dev?');
     expect((await memberRow('new@members.test'))!.status).toBe('active');
@@ -350,7 +506,12 @@ describe('moderation and commands', () => {
     await openLink(linkIn(leave), `Unsubscribe ${CAROL} from Dev?`);
     expect((await memberRow(CAROL))!.status).toBe('unsubscribed');
 
-    await h.post({ from: 'curious@elsewhere.test', to: `dev-request@${DOMAIN}`, subject: 'what is this?', text: 'help' });
+    await h.post({
+      from: 'curious@elsewhere.test',
+      to: `dev-request@${DOMAIN}`,
+      subject: 'what is this?',
+      text: 'help',
+    });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'command', command: 'help', detail: 'help sent' });
     expect(h.sent().at(-1)!.text).toContain(`Post: write to ${LIST}`);
   });
@@ -363,12 +524,19 @@ describe('moderation and commands', () => {
     expect((await fetch(tampered.replace('https://example.com', h.url), { method: 'POST' })).status).toBe(404);
     // A token for another member's scope, bound to this address, is refused too.
     const bob = (await memberRow(BOB))!;
-    const foreign = h.lists.services.replyAddresses.createToken({ scope: `l:${bob.id}`, recipient: 'new@members.test' });
+    const foreign = h.lists.services.replyAddresses.createToken({
+      scope: `l:${bob.id}`,
+      recipient: 'new@members.test',
+    });
     expect((await fetch(`${h.url}/lists/confirm/${foreign}`, { method: 'POST' })).status).toBe(404);
     expect((await memberRow(BOB))!.status).toBe('active');
     // An expired one (the mailed links live 7 days).
     const pending = (await memberRow('new@members.test'))!;
-    const expired = h.lists.services.replyAddresses.createToken({ scope: `j:${pending.id}`, recipient: pending.address, ttlSeconds: 1 });
+    const expired = h.lists.services.replyAddresses.createToken({
+      scope: `j:${pending.id}`,
+      recipient: pending.address,
+      ttlSeconds: 1,
+    });
     await new Promise((resolve) => setTimeout(resolve, 2100));
     expect((await fetch(`${h.url}/lists/confirm/${expired}`, { method: 'POST' })).status).toBe(404);
     expect((await memberRow('new@members.test'))!.status).toBe('pending');
@@ -393,7 +561,9 @@ describe('forged senders (From not aligned with DKIM or SPF)', () => {
     await h.post({ from: `Bob <${BOB}>`, to: LIST, subject: 'Urgent: new bank details', text: 'Pay here.', ...FORGED });
     const held = h.results.at(-1)!;
     expect(held).toMatchObject({ outcome: 'held' });
-    expect((held as { reason: string }).reason).toMatch(/^sender not authenticated: no passing DKIM signature aligned with From domain members\.test/);
+    expect((held as { reason: string }).reason).toMatch(
+      /^sender not authenticated: no passing DKIM signature aligned with From domain members\.test/,
+    );
     expect(await h.db.select().from(messages)).toHaveLength(0);
     expect(h.sent().map((m) => m.to[0]!.address)).toEqual([MOD]);
     // The moderation flow decides, as for any held post.
@@ -406,7 +576,15 @@ describe('forged senders (From not aligned with DKIM or SPF)', () => {
   it('a DKIM pass for another domain, or SPF for a foreign envelope, does not make From authentic', async () => {
     await h.post({ from: ALICE, to: LIST, subject: 'a', text: 'x', dkim: '{@evil.test : pass}', spf: 'fail' });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
-    await h.post({ from: ALICE, to: LIST, subject: 'b', text: 'y', dkim: 'none', spf: 'pass', envelope: { from: 'bounce@evil.test', to: [LIST] } });
+    await h.post({
+      from: ALICE,
+      to: LIST,
+      subject: 'b',
+      text: 'y',
+      dkim: 'none',
+      spf: 'pass',
+      envelope: { from: 'bounce@evil.test', to: [LIST] },
+    });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
     // Aligned by SPF alone is enough.
     await h.post({ from: ALICE, to: LIST, subject: 'c', text: 'z', dkim: 'none', spf: 'pass' });
@@ -424,9 +602,15 @@ describe('forged senders (From not aligned with DKIM or SPF)', () => {
     expect(h.sent().some((m) => m.subject === 'Still there?' && m.to[0]!.address === BOB)).toBe(true);
   });
 
-  it('a forged reply through a member\'s personal reply address is held; a forged moderation answer is ignored', async () => {
+  it("a forged reply through a member's personal reply address is held; a forged moderation answer is ignored", async () => {
     const { copies } = await startThread();
-    await h.post({ from: BOB, to: mailto(header(copyTo(copies, BOB)!, 'List-Post')), subject: 'Re: Release plan', text: 'Cancel it.', ...FORGED });
+    await h.post({
+      from: BOB,
+      to: mailto(header(copyTo(copies, BOB)!, 'List-Post')),
+      subject: 'Re: Release plan',
+      text: 'Cancel it.',
+      ...FORGED,
+    });
     expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
     const notice = h.sent().at(-1)!;
     expect(notice.to[0]!.address).toBe(MOD);
@@ -443,7 +627,14 @@ describe('backscatter: what forged requests can make us send', () => {
     const victim = 'victim@elsewhere.test';
     for (let i = 0; i < 20; i++) {
       const subject = i % 2 ? 'subscribe' : 'help BUY CHEAP PILLS http://spam.test';
-      await h.post({ from: `BUY CHEAP PILLS http://spam.test <${victim}>`, to: `dev-request@${DOMAIN}`, subject, text: 'http://spam.test', messageId: `<forged-${i}@spam.test>`, ...FORGED });
+      await h.post({
+        from: `BUY CHEAP PILLS http://spam.test <${victim}>`,
+        to: `dev-request@${DOMAIN}`,
+        subject,
+        text: 'http://spam.test',
+        messageId: `<forged-${i}@spam.test>`,
+        ...FORGED,
+      });
     }
     const answers = h.sent().filter((m) => m.to[0]!.address === victim);
     expect(answers).toHaveLength(3);
@@ -453,7 +644,9 @@ describe('backscatter: what forged requests can make us send', () => {
       expect(`${answer.subject}\n${answer.text}`).not.toMatch(/PILLS|spam\.test/);
     }
     expect(h.results).toHaveLength(20);
-    expect(h.results.filter((r) => r.outcome === 'command' && r.detail.startsWith('no answer sent (rate-limited'))).toHaveLength(17);
+    expect(
+      h.results.filter((r) => r.outcome === 'command' && r.detail.startsWith('no answer sent (rate-limited')),
+    ).toHaveLength(17);
     expect((await memberRow(victim))?.status ?? 'none').not.toBe('active');
   });
 
@@ -461,7 +654,14 @@ describe('backscatter: what forged requests can make us send', () => {
     await h.close();
     h = await startHarness({}, { autoReplyLimit: { globalMax: 5 } });
     list = await createList(h.db, { slug: 'dev', name: 'Dev' });
-    for (let i = 0; i < 12; i++) await h.post({ from: `victim${i}@elsewhere.test`, to: `dev-request@${DOMAIN}`, subject: 'subscribe', text: '', ...FORGED });
+    for (let i = 0; i < 12; i++)
+      await h.post({
+        from: `victim${i}@elsewhere.test`,
+        to: `dev-request@${DOMAIN}`,
+        subject: 'subscribe',
+        text: '',
+        ...FORGED,
+      });
     expect(h.sent()).toHaveLength(5);
     // Refused requests leave no pending member behind.
     expect(await h.db.select().from(members)).toHaveLength(5);
@@ -474,8 +674,17 @@ describe('auto-responders that do not mark their mail', () => {
     let subject = 'Question about the list';
     for (let round = 1; round <= 8; round++) {
       // No Auto-Submitted, no Precedence, no threading headers: it looks like a person writing.
-      await h.post({ from: `Vendor Helpdesk <${bot}>`, to: `dev-request@${DOMAIN}`, subject, text: 'Thank you for your message. We will get back to you shortly.\n', messageId: `<round-${round}@vendor.test>` });
-      const ours = h.sent().filter((m) => m.to[0]!.address === bot).at(-1);
+      await h.post({
+        from: `Vendor Helpdesk <${bot}>`,
+        to: `dev-request@${DOMAIN}`,
+        subject,
+        text: 'Thank you for your message. We will get back to you shortly.\n',
+        messageId: `<round-${round}@vendor.test>`,
+      });
+      const ours = h
+        .sent()
+        .filter((m) => m.to[0]!.address === bot)
+        .at(-1);
       if (ours) subject = `Re: ${ours.subject}`;
     }
     expect(h.results).toHaveLength(8);
@@ -498,11 +707,20 @@ describe('subjects that decode to line breaks', () => {
   });
 
   it('a held post with such a subject notifies the moderator (the email does not fail)', async () => {
-    const response = await h.post({ mode: 'raw', from: 'Stranger\r\nX: y <stranger@elsewhere.test>', to: LIST, subject: SUBJECT, text: 'hi' });
+    const response = await h.post({
+      mode: 'raw',
+      from: 'Stranger\r\nX: y <stranger@elsewhere.test>',
+      to: LIST,
+      subject: SUBJECT,
+      text: 'hi',
+    });
     const { id } = (await response.json()) as { id: string };
     expect((await h.store.inbox.get(id))!.status).toBe('delivered');
     expect(h.results.at(-1)).toMatchObject({ outcome: 'held' });
-    expect(h.sent().at(-1)).toMatchObject({ to: [{ address: MOD }], subject: '[dev] Held for moderation: Release Bcc: victim@evil.test' });
+    expect(h.sent().at(-1)).toMatchObject({
+      to: [{ address: MOD }],
+      subject: '[dev] Held for moderation: Release Bcc: victim@evil.test',
+    });
   });
 });
 

@@ -47,7 +47,13 @@ export function commandIn(email: InboundEmail, requestAddress: boolean): Command
 
 export async function runCommand(inbound: Inbound, list: List, command: Command): Promise<InboundResult> {
   const done = (detail: string): InboundResult => ({ outcome: 'command', listId: list.id, command, detail });
-  if (command === 'help') return done(describe(await answer(inbound, list, helpRecipient(inbound), 'help', 'Help', helpText(inbound.services.config, list)), 'help sent'));
+  if (command === 'help')
+    return done(
+      describe(
+        await answer(inbound, list, helpRecipient(inbound), 'help', 'Help', helpText(inbound.services.config, list)),
+        'help sent',
+      ),
+    );
   if (command === 'subscribe') return done(await requestSubscription(inbound, list));
   return done(await requestUnsubscribe(inbound, list));
 }
@@ -61,7 +67,15 @@ async function requestSubscription(inbound: Inbound, list: List): Promise<string
     `To confirm, open this link within 7 days:\n${confirmationLink(inbound.services, 'join', candidate.member)}\n\n` +
     `If you did not ask for this, ignore this message: nothing changes.\n` +
     `About this list: send "help" to ${requestAddress(config, list.slug)}.\n`;
-  const outcome = await answer(inbound, list, candidate.member.address, 'confirm', 'Confirm your subscription', text, candidate.member.id);
+  const outcome = await answer(
+    inbound,
+    list,
+    candidate.member.address,
+    'confirm',
+    'Confirm your subscription',
+    text,
+    candidate.member.id,
+  );
   if (outcome.sent) await markPending(inbound.tx, list, candidate, sanitizeHeaderText(inbound.email.from?.name ?? ''));
   return describe(outcome, 'confirmation sent');
 }
@@ -73,7 +87,10 @@ async function requestUnsubscribe(inbound: Inbound, list: List): Promise<string>
     `Someone (hopefully you) asked to unsubscribe ${member.address} from ${list.name}.\n\n` +
     `To confirm, open this link within 7 days:\n${confirmationLink(inbound.services, 'leave', member)}\n\n` +
     `If you did not ask for this, ignore this message: you stay subscribed.\n`;
-  return describe(await answer(inbound, list, member.address, 'unsubscribe', 'Confirm that you want to leave', text, member.id), 'confirmation sent');
+  return describe(
+    await answer(inbound, list, member.address, 'unsubscribe', 'Confirm that you want to leave', text, member.id),
+    'confirmation sent',
+  );
 }
 
 /** RFC 3834: automatic answers go to the envelope sender (bare: the display name is the sender's choice). */
@@ -82,7 +99,15 @@ function helpRecipient(inbound: Inbound): string {
 }
 
 /** An automatic reply from the list's `-request` address with a fixed subject. */
-function answer(inbound: Inbound, list: List, to: string, kind: string, subject: string, text: string, memberId?: string): Promise<ReplyOutcome> {
+function answer(
+  inbound: Inbound,
+  list: List,
+  to: string,
+  kind: string,
+  subject: string,
+  text: string,
+  memberId?: string,
+): Promise<ReplyOutcome> {
   const { config } = inbound.services;
   return inbound.ctx.autoReply(
     {

@@ -18,11 +18,19 @@ export async function handleDsn(inbound: Inbound): Promise<InboundResult> {
   const report = await inbound.email.deliveryReport();
   if (!report) return { outcome: 'ignored', reason: 'bounce without a readable delivery report' };
   const failed = report.recipients.filter((r) => r.action === 'failed');
-  if (!failed.length) return { outcome: 'ignored', reason: 'bounce without a failed recipient (delays are not failures)' };
+  if (!failed.length)
+    return { outcome: 'ignored', reason: 'bounce without a failed recipient (delays are not failures)' };
   const message = await bouncedMessage(inbound, report.originalMessageId);
-  if (!message) return { outcome: 'ignored', reason: 'bounce ignored: it names no signed Message-ID of a list message of ours' };
+  if (!message)
+    return { outcome: 'ignored', reason: 'bounce ignored: it names no signed Message-ID of a list message of ours' };
 
-  const proven = new Set(await sentTo(inbound.tx, message.messageId, failed.map((r) => r.address)));
+  const proven = new Set(
+    await sentTo(
+      inbound.tx,
+      message.messageId,
+      failed.map((r) => r.address),
+    ),
+  );
   const counted: string[] = [];
   const repeated: string[] = [];
   for (const recipient of failed) {
@@ -30,7 +38,15 @@ export async function handleDsn(inbound: Inbound): Promise<InboundResult> {
     const member = proven.has(address) ? await memberOf(inbound.tx, message.listId, address) : null;
     if (!member) continue;
     const detail = `DSN ${recipient.status ?? ''} ${recipient.diagnostic ?? ''}`.trim();
-    const updated = await registerMessageBounce(inbound.tx, inbound.services, member, message.id, detail, afterCommitOf(inbound), inbound.ctx.id);
+    const updated = await registerMessageBounce(
+      inbound.tx,
+      inbound.services,
+      member,
+      message.id,
+      detail,
+      afterCommitOf(inbound),
+      inbound.ctx.id,
+    );
     (updated ? counted : repeated).push(member.address);
   }
   return { outcome: 'ignored', reason: outcomeOf(counted, repeated, failed.length) };
@@ -49,7 +65,9 @@ function outcomeOf(counted: string[], repeated: string[], failed: number): strin
 /** The list message a report is about: the first of its ids that is our signed `m:` Message-ID of a stored message. */
 async function bouncedMessage(inbound: Inbound, originalMessageId: string | null): Promise<BouncedMessage | null> {
   const { email, services, tx } = inbound;
-  const ids = [originalMessageId, email.inReplyTo, ...[...email.references].reverse()].filter((id): id is string => !!id).slice(0, 20);
+  const ids = [originalMessageId, email.inReplyTo, ...[...email.references].reverse()]
+    .filter((id): id is string => !!id)
+    .slice(0, 20);
   for (const id of ids) {
     const verified = services.messageIds.verifyMessageId(id);
     if (!verified?.scope.startsWith('m:')) continue;

@@ -27,13 +27,19 @@ export async function handleReply(inbound: Inbound, token: string, scope: string
 async function moderationReply(inbound: Inbound, itemId: string, bound: boolean): Promise<InboundResult> {
   const { tx, sender, verdict } = inbound;
   if (!bound) return { outcome: 'ignored', reason: 'moderation reply from an address the notice was not sent to' };
-  if (!verdict.aligned) return { outcome: 'ignored', reason: `moderation reply from an unauthenticated sender: ${verdict.reason}` };
+  if (!verdict.aligned)
+    return { outcome: 'ignored', reason: `moderation reply from an unauthenticated sender: ${verdict.reason}` };
   const [item] = await tx.select().from(moderation).where(eq(moderation.id, itemId));
   if (!item) return { outcome: 'ignored', reason: 'unknown moderation item' };
   const moderator = await memberOf(tx, item.listId, sender!);
-  if (!moderator || moderator.status !== 'active' || moderator.role === 'member') return { outcome: 'ignored', reason: 'sender is not a moderator of this list' };
+  if (!moderator || moderator.status !== 'active' || moderator.role === 'member')
+    return { outcome: 'ignored', reason: 'sender is not a moderator of this list' };
   const word = firstWord(inbound.email.reply().text || inbound.email.text || '');
-  if (word !== 'approve' && word !== 'reject') return { outcome: 'ignored', reason: `moderation reply must start with "approve" or "reject" (got "${word.slice(0, 20)}")` };
+  if (word !== 'approve' && word !== 'reject')
+    return {
+      outcome: 'ignored',
+      reason: `moderation reply must start with "approve" or "reject" (got "${word.slice(0, 20)}")`,
+    };
   const result = await decide(tx, inbound.services, item.id, word, sender!, afterCommitOf(inbound));
   if (!result.ok) return { outcome: 'ignored', reason: result.reason };
   return { outcome: 'moderated', moderationId: item.id, decision: word };
@@ -42,10 +48,17 @@ async function moderationReply(inbound: Inbound, itemId: string, bound: boolean)
 /** An answer to the bounce probe resumes a suspended subscription: from its member, authenticated. */
 async function probeReply(inbound: Inbound, memberId: string, bound: boolean): Promise<InboundResult> {
   const member = await memberById(inbound.tx, memberId);
-  if (!member || !bound || member.address !== inbound.sender) return { outcome: 'ignored', reason: 'confirmation from an address it was not sent to' };
-  if (!inbound.verdict.aligned) return { outcome: 'ignored', reason: `probe answer from an unauthenticated sender: ${inbound.verdict.reason}` };
+  if (!member || !bound || member.address !== inbound.sender)
+    return { outcome: 'ignored', reason: 'confirmation from an address it was not sent to' };
+  if (!inbound.verdict.aligned)
+    return { outcome: 'ignored', reason: `probe answer from an unauthenticated sender: ${inbound.verdict.reason}` };
   const confirmed = await confirmMember(inbound.tx, member, 'reply');
-  return { outcome: 'command', listId: member.listId, command: 'confirm', detail: confirmed ? 'subscription active' : `nothing to confirm (${member.status})` };
+  return {
+    outcome: 'command',
+    listId: member.listId,
+    command: 'confirm',
+    detail: confirmed ? 'subscription active' : `nothing to confirm (${member.status})`,
+  };
 }
 
 /** A reply into a thread: the member's personal address, or the thread's shared one; anyone else's is held. */
@@ -53,7 +66,9 @@ async function threadReply(inbound: Inbound, token: string, threadId: string, bo
   const [thread] = await inbound.tx.select().from(threads).where(eq(threads.id, threadId));
   if (!thread) return { outcome: 'bounced', reason: 'thread no longer exists' };
   const list = (await listById(inbound.tx, thread.listId))!;
-  const shared = !bound && inbound.services.replyAddresses.verify(token, { recipient: listAddress(inbound.services.config, list.slug) }).ok;
+  const shared =
+    !bound &&
+    inbound.services.replyAddresses.verify(token, { recipient: listAddress(inbound.services.config, list.slug) }).ok;
   const forcedHold = bound || shared ? null : 'reply address was issued to a different address than the sender';
   const command = forcedHold ? null : commandIn(inbound.email, false);
   if (command) return runCommand(inbound, list, command);

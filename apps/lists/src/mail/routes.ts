@@ -11,7 +11,11 @@ import type { Inbound, InboundResult } from './types.js';
  * addresses (`<list>@domain`). Each email is handled once (`ctx.once`) inside the handler's
  * transaction; its outcome is decided in there too, so a replay ends with the same status and note.
  */
-export function registerListRoutes<E extends object>(mailroom: Mailroom<E>, services: ListsServices, onResult?: (result: InboundResult) => void): void {
+export function registerListRoutes<E extends object>(
+  mailroom: Mailroom<E>,
+  services: ListsServices,
+  onResult?: (result: InboundResult) => void,
+): void {
   const { domain } = services.config;
   const { localPrefix, domain: replyDomain } = services.replyAddresses;
 
@@ -27,13 +31,22 @@ export function registerListRoutes<E extends object>(mailroom: Mailroom<E>, serv
     onResult?.(result);
   };
 
-  mailroom.route('lists-reply', `${localPrefix}+{token}@${replyDomain}`, (ctx) => run(ctx, (inbound) => handleReply(inbound, ctx.params.token, ctx.replyToken.scope)), {
-    replyToken: 'token',
-    // A thread's shared Reply-To is bound to the list address: the binding is checked per scope in handleReply.
-    requireSender: false,
-  });
-  mailroom.route('lists-request', `{list}-request@${domain}`, (ctx) => run(ctx, (inbound) => handleListMail(inbound, ctx.params.list.toLowerCase(), true)));
-  mailroom.route('lists-post', `{list}@${domain}`, (ctx) => run(ctx, (inbound) => handleListMail(inbound, ctx.params.list.toLowerCase(), false)));
+  mailroom.route(
+    'lists-reply',
+    `${localPrefix}+{token}@${replyDomain}`,
+    (ctx) => run(ctx, (inbound) => handleReply(inbound, ctx.params.token, ctx.replyToken.scope)),
+    {
+      replyToken: 'token',
+      // A thread's shared Reply-To is bound to the list address: the binding is checked per scope in handleReply.
+      requireSender: false,
+    },
+  );
+  mailroom.route('lists-request', `{list}-request@${domain}`, (ctx) =>
+    run(ctx, (inbound) => handleListMail(inbound, ctx.params.list.toLowerCase(), true)),
+  );
+  mailroom.route('lists-post', `{list}@${domain}`, (ctx) =>
+    run(ctx, (inbound) => handleListMail(inbound, ctx.params.list.toLowerCase(), false)),
+  );
 }
 
 function inboundOf(ctx: MailContext<unknown>, tx: Transaction, services: ListsServices): Inbound {
@@ -46,6 +59,8 @@ function inboundOf(ctx: MailContext<unknown>, tx: Transaction, services: ListsSe
     email,
     sender: email.from?.address ? normalize(email.from.address) : null,
     verdict: email.authVerdict(),
-    classification: email.classify({ ownDomains: [...new Set([config.domain, messageIds.domain, replyAddresses.domain])] }),
+    classification: email.classify({
+      ownDomains: [...new Set([config.domain, messageIds.domain, replyAddresses.domain])],
+    }),
   };
 }

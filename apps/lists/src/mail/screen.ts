@@ -16,16 +16,25 @@ export async function screen(inbound: Inbound, listOf: () => Promise<List | null
   if (classification.kind === 'bounce') return handleDsn(inbound);
   // Feedback reports (ARF) are never redistributed; unsubscribing the complainer is the Event Webhook's
   // spamreport (SendGrid receives the providers' feedback loops for the mail it sent and names the member).
-  if (classification.kind === 'complaint') return { outcome: 'ignored', reason: `complaint: ${classification.reasons[0] ?? ''}`.trim() };
+  if (classification.kind === 'complaint')
+    return { outcome: 'ignored', reason: `complaint: ${classification.reasons[0] ?? ''}`.trim() };
   const ownListId = ownListIdIn(email, inbound.services.config);
   if (ownListId) return { outcome: 'ignored', reason: `loop: carries our own List-Id <${ownListId}>` };
-  if (classification.kind === 'loop') return { outcome: 'ignored', reason: `loop: ${classification.reasons.join('; ')}` };
+  if (classification.kind === 'loop')
+    return { outcome: 'ignored', reason: `loop: ${classification.reasons.join('; ')}` };
   if (!sender) return { outcome: 'ignored', reason: 'no sender address' };
   if (classification.kind === 'out-of-office' || classification.kind === 'auto-reply') {
     const list = await listOf();
     const member = list ? await memberOf(tx, list.id, sender) : null;
     if (list && member) {
-      await recordEvent(tx, { listId: list.id, memberId: member.id, address: sender, kind: classification.kind, detail: email.subject.slice(0, 500), inboundId: inbound.ctx.id });
+      await recordEvent(tx, {
+        listId: list.id,
+        memberId: member.id,
+        address: sender,
+        kind: classification.kind,
+        detail: email.subject.slice(0, 500),
+        inboundId: inbound.ctx.id,
+      });
     }
     return { outcome: 'ignored', reason: `${classification.kind}: ${classification.reasons[0] ?? ''}`.trim() };
   }

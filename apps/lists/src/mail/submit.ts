@@ -33,16 +33,25 @@ function holdReason(inbound: Inbound, list: List, member: Member | null): string
   if (!member) return 'sender is not a member';
   if (member.status !== 'active') return `sender's membership is ${member.status}`;
   if (!inbound.verdict.aligned) return `sender not authenticated: ${inbound.verdict.reason}`;
-  if (list.policy === 'announce' && member.role === 'member') return 'announce-only list: only moderators and owners post';
+  if (list.policy === 'announce' && member.role === 'member')
+    return 'announce-only list: only moderators and owners post';
   if (list.policy === 'moderated' && member.role === 'member') return 'moderated list';
   return null;
 }
 
 /** Posting policy; `forcedHold` sends it to moderation whatever the policy (e.g. a reply address issued to someone else). */
-export async function submit(inbound: Inbound, list: List, submission: Submission, forcedHold: string | null = null): Promise<InboundResult> {
+export async function submit(
+  inbound: Inbound,
+  list: List,
+  submission: Submission,
+  forcedHold: string | null = null,
+): Promise<InboundResult> {
   const { tx, services } = inbound;
   if (submission.sourceMessageId) {
-    const [seen] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.listId, list.id), eq(messages.sourceMessageId, submission.sourceMessageId)));
+    const [seen] = await tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.listId, list.id), eq(messages.sourceMessageId, submission.sourceMessageId)));
     if (seen) return { outcome: 'ignored', reason: `duplicate of message ${seen.id}` };
   }
   const member = await memberOf(tx, list.id, submission.address);

@@ -3,7 +3,18 @@ import { Hono, type Context } from 'hono';
 import { Field, Flash, inTime, kitAssets, PasswordChangeForm, securityHeaders, type AppKit } from '@mailroom/app-kit';
 import { normalize, SLUG } from '../config.js';
 import type { ListsDb } from '../db/index.js';
-import { ARCHIVES, lists, memberEvents, members, moderation, POLICIES, ROLES, threads, type MemberStatus, type Role } from '../db/schema.js';
+import {
+  ARCHIVES,
+  lists,
+  memberEvents,
+  members,
+  moderation,
+  POLICIES,
+  ROLES,
+  threads,
+  type MemberStatus,
+  type Role,
+} from '../db/schema.js';
 import {
   createList,
   decide,
@@ -18,9 +29,26 @@ import {
   type List,
   type ListsServices,
 } from '../domain/index.js';
-import { ADMIN_ACCOUNT, loadSession, requireAdminApi, requireAdminPage, verifyAdminPassword, type AdminEnv } from './auth.js';
+import {
+  ADMIN_ACCOUNT,
+  loadSession,
+  requireAdminApi,
+  requireAdminPage,
+  verifyAdminPassword,
+  type AdminEnv,
+} from './auth.js';
 import { confirmRoutes } from './confirm.js';
-import { AdminHome, AdminList, ListIndex, ModerationQueue, Outcome, Page, Refusal, ThreadIndex, ThreadView } from './views.js';
+import {
+  AdminHome,
+  AdminList,
+  ListIndex,
+  ModerationQueue,
+  Outcome,
+  Page,
+  Refusal,
+  ThreadIndex,
+  ThreadView,
+} from './views.js';
 
 export interface WebDeps {
   db: ListsDb;
@@ -34,7 +62,11 @@ const MEMBER_STATUSES_SETTABLE: MemberStatus[] = ['active', 'suspended', 'unsubs
 
 class BadRequest extends Error {}
 
-function field(form: Record<string, unknown>, name: string, options: { required?: boolean; max?: number } = {}): string {
+function field(
+  form: Record<string, unknown>,
+  name: string,
+  options: { required?: boolean; max?: number } = {},
+): string {
   const value = form[name];
   const text = typeof value === 'string' ? value.trim() : '';
   if (options.required && !text) throw new BadRequest(`${name} is required`);
@@ -44,13 +76,15 @@ function field(form: Record<string, unknown>, name: string, options: { required?
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], name: string, fallback?: T): T {
   if (!value && fallback !== undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new BadRequest(`${name} must be one of ${allowed.join(', ')}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new BadRequest(`${name} must be one of ${allowed.join(', ')}`);
   return value as T;
 }
 
 function listInput(form: Record<string, unknown>) {
   const slug = field(form, 'slug', { required: true, max: 41 }).toLowerCase();
-  if (!SLUG.test(slug) || slug.endsWith('-request') || slug === 'reply') throw new BadRequest('slug must be lower-case letters, digits and dashes (not "reply", not ending in "-request")');
+  if (!SLUG.test(slug) || slug.endsWith('-request') || slug === 'reply')
+    throw new BadRequest('slug must be lower-case letters, digits and dashes (not "reply", not ending in "-request")');
   return {
     slug,
     name: field(form, 'name', { required: true, max: 200 }),
@@ -62,8 +96,13 @@ function listInput(form: Record<string, unknown>) {
 
 function memberInput(form: Record<string, unknown>) {
   const address = normalize(field(form, 'address', { required: true, max: 320 }));
-  if (!/^[^@\s<>]+@(?=[^@\s<>]+$)[^@\s<>]+\.[^@\s<>]+$/.test(address)) throw new BadRequest('address is not an email address');
-  return { address, name: field(form, 'name', { max: 200 }), role: oneOf(field(form, 'role'), ROLES, 'role', 'member') };
+  if (!/^[^@\s<>]+@(?=[^@\s<>]+$)[^@\s<>]+\.[^@\s<>]+$/.test(address))
+    throw new BadRequest('address is not an email address');
+  return {
+    address,
+    name: field(form, 'name', { max: 200 }),
+    role: oneOf(field(form, 'role'), ROLES, 'role', 'member'),
+  };
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -81,7 +120,10 @@ export function createWebApp(deps: WebDeps): Hono<AdminEnv> {
   app.route('/', kitAssets());
   app.use('*', loadSession(kit));
   app.onError((error, c) => {
-    if (error instanceof BadRequest) return c.req.path.includes('/api/') ? c.json({ error: error.message }, 400) : c.html(<Refusal base={base} status={400} message={error.message} />, 400);
+    if (error instanceof BadRequest)
+      return c.req.path.includes('/api/')
+        ? c.json({ error: error.message }, 400)
+        : c.html(<Refusal base={base} status={400} message={error.message} />, 400);
     throw error;
   });
   app.route('/', archivePages(deps));
@@ -99,7 +141,16 @@ const isAdmin = (c: Context<AdminEnv>) => c.var.session !== null;
 function refusal({ services, kit }: Pick<WebDeps, 'services' | 'kit'>) {
   const base = services.config.basePath;
   return (c: Context<AdminEnv>, status: 403 | 404 | 409, message: string) =>
-    c.html(<Refusal base={base} status={status} message={message} admin={isAdmin(c)} csrf={c.var.session ? kit.csrfToken(c.var.session) : ''} />, status);
+    c.html(
+      <Refusal
+        base={base}
+        status={status}
+        message={message}
+        admin={isAdmin(c)}
+        csrf={c.var.session ? kit.csrfToken(c.var.session) : ''}
+      />,
+      status,
+    );
 }
 
 /** Members-only archives: an admin session, or a member's signed access token (`?access=`). */
@@ -110,9 +161,13 @@ async function canRead(c: Context<AdminEnv>, { db, services }: WebDeps, list: Li
   const verified = services.replyAddresses.verify(access);
   if (!verified.ok || !verified.scope.startsWith('a:')) return false;
   const member = await memberById(db, verified.scope.slice(2));
-  return !!member && member.listId === list.id && member.status === 'active' && services.replyAddresses.verify(access, { recipient: member.address }).ok;
+  return (
+    !!member &&
+    member.listId === list.id &&
+    member.status === 'active' &&
+    services.replyAddresses.verify(access, { recipient: member.address }).ok
+  );
 }
-
 
 /** The public (or members-only) archive: lists, threads, messages. */
 function archivePages(deps: WebDeps): Hono<AdminEnv> {
@@ -134,7 +189,12 @@ function archivePages(deps: WebDeps): Hono<AdminEnv> {
     const list = await listBySlug(db, c.req.param('slug'));
     if (!list) return refuse(c, 404, 'no such list');
     if (!(await canRead(c, deps, list))) return refuse(c, 403, 'this archive is for members only');
-    const rows = await db.select().from(threads).where(eq(threads.listId, list.id)).orderBy(desc(threads.lastPostAt)).limit(200);
+    const rows = await db
+      .select()
+      .from(threads)
+      .where(eq(threads.listId, list.id))
+      .orderBy(desc(threads.lastPostAt))
+      .limit(200);
     const access = c.req.query('access') ? `?access=${encodeURIComponent(c.req.query('access')!)}` : '';
     return c.html(
       <Page title={list.name} base={base} admin={isAdmin(c)} csrf={csrfOf(c)}>
@@ -147,11 +207,20 @@ function archivePages(deps: WebDeps): Hono<AdminEnv> {
     const list = await listBySlug(db, c.req.param('slug'));
     if (!list) return refuse(c, 404, 'no such list');
     if (!(await canRead(c, deps, list))) return refuse(c, 403, 'this archive is for members only');
-    const [thread] = await db.select().from(threads).where(and(eq(threads.id, c.req.param('thread')), eq(threads.listId, list.id)));
+    const [thread] = await db
+      .select()
+      .from(threads)
+      .where(and(eq(threads.id, c.req.param('thread')), eq(threads.listId, list.id)));
     if (!thread) return refuse(c, 404, 'no such thread');
     const access = c.req.query('access') ? `?access=${encodeURIComponent(c.req.query('access')!)}` : '';
     return c.html(
-      <Page title={thread.subject} base={base} admin={isAdmin(c)} csrf={csrfOf(c)} back={{ href: `${base}/archive/${list.slug}${access}`, label: list.name }}>
+      <Page
+        title={thread.subject}
+        base={base}
+        admin={isAdmin(c)}
+        csrf={csrfOf(c)}
+        back={{ href: `${base}/archive/${list.slug}${access}`, label: list.name }}
+      >
         <ThreadView messages={await threadMessages(db, thread.id)} />
       </Page>,
     );
@@ -215,9 +284,13 @@ function adminSession({ services, kit }: WebDeps): Hono<AdminEnv> {
     const form = await c.req.parseBody();
     const password = typeof form.password === 'string' ? form.password : '';
     if (!password) return c.html(loginPage('Enter the admin password.'), 400);
-    const result = await kit.login(c, ADMIN_ACCOUNT, async () => ((await verifyAdminPassword(kit, password)) ? true : null));
+    const result = await kit.login(c, ADMIN_ACCOUNT, async () =>
+      (await verifyAdminPassword(kit, password)) ? true : null,
+    );
     if (result.kind === 'throttled') {
-      return c.html(loginPage(`Too many login attempts; try again ${inTime(result.retryAfterSeconds)}.`), 429, { 'Retry-After': String(result.retryAfterSeconds) });
+      return c.html(loginPage(`Too many login attempts; try again ${inTime(result.retryAfterSeconds)}.`), 429, {
+        'Retry-After': String(result.retryAfterSeconds),
+      });
     }
     if (result.kind === 'failed') return c.html(loginPage('Wrong password.'), 401);
     await kit.sessions.start(c, ADMIN_ACCOUNT);
@@ -263,7 +336,6 @@ async function pendingCounts(db: WebDeps['db']): Promise<Record<string, number>>
     .groupBy(moderation.listId);
   return Object.fromEntries(rows.map((r) => [r.listId, r.n]));
 }
-
 
 /** Lists, members and moderation. */
 function adminListPages(deps: WebDeps): Hono<AdminEnv> {
@@ -317,7 +389,10 @@ function adminListPages(deps: WebDeps): Hono<AdminEnv> {
     const form = await c.req.parseBody();
     const role = oneOf(field(form, 'role'), ROLES, 'role', member.role);
     const status = oneOf(field(form, 'status'), MEMBER_STATUSES_SETTABLE, 'status', member.status);
-    await db.update(members).set({ role, updatedAt: sql`now()` }).where(eq(members.id, member.id));
+    await db
+      .update(members)
+      .set({ role, updatedAt: sql`now()` })
+      .where(eq(members.id, member.id));
     if (status !== member.status) await setMemberStatus(db, member, status, `admin-${status}`);
     return c.redirect(`${base}/admin/lists/${list.slug}`, 303);
   });
@@ -325,7 +400,12 @@ function adminListPages(deps: WebDeps): Hono<AdminEnv> {
   admin.get('/lists/:slug/moderation', async (c) => {
     const list = await listBySlug(db, c.req.param('slug'));
     if (!list) return refuse(c, 404, 'no such list');
-    const items = await db.select().from(moderation).where(eq(moderation.listId, list.id)).orderBy(desc(moderation.createdAt)).limit(200);
+    const items = await db
+      .select()
+      .from(moderation)
+      .where(eq(moderation.listId, list.id))
+      .orderBy(desc(moderation.createdAt))
+      .limit(200);
     const csrf = kit.csrfToken(c.var.session!);
     return c.html(
       <Page title={`${list.name}: moderation`} base={base} admin csrf={csrf}>
@@ -336,7 +416,9 @@ function adminListPages(deps: WebDeps): Hono<AdminEnv> {
 
   admin.post('/moderation/:id', async (c) => {
     const decision = oneOf(field(await c.req.parseBody(), 'decision'), ['approve', 'reject'] as const, 'decision');
-    const result = await deps.transaction((tx, afterCommit) => decide(tx, services, c.req.param('id'), decision, 'admin (web)', afterCommit));
+    const result = await deps.transaction((tx, afterCommit) =>
+      decide(tx, services, c.req.param('id'), decision, 'admin (web)', afterCommit),
+    );
     if (!result.ok) return refuse(c, result.reason.startsWith('no such') ? 404 : 409, result.reason);
     const list = await db.select({ slug: lists.slug }).from(lists).where(eq(lists.id, result.item.listId));
     return c.redirect(`${base}/admin/lists/${list[0]?.slug ?? ''}/moderation`, 303);
@@ -349,18 +431,40 @@ function adminPasswordPage({ services, kit }: WebDeps): Hono<AdminEnv> {
   const admin = new Hono<AdminEnv>();
   const passwordPage = (c: Context<AdminEnv>, extra: { error?: string; notice?: string } = {}) => (
     <Page title="Change the admin password" base={base} admin csrf={kit.csrfToken(c.var.session!)}>
-      <PasswordChangeForm action={`${base}/admin/password`} csrf={kit.csrfToken(c.var.session!)} error={extra.error} notice={extra.notice} />
+      <PasswordChangeForm
+        action={`${base}/admin/password`}
+        csrf={kit.csrfToken(c.var.session!)}
+        error={extra.error}
+        notice={extra.notice}
+      />
     </Page>
   );
-  admin.get('/password', (c) => c.html(passwordPage(c, c.req.query('done') ? { notice: 'Password changed. Every other admin session is logged out.' } : {})));
+  admin.get('/password', (c) =>
+    c.html(
+      passwordPage(
+        c,
+        c.req.query('done') ? { notice: 'Password changed. Every other admin session is logged out.' } : {},
+      ),
+    ),
+  );
   admin.post('/password', async (c) => {
     const form = await c.req.parseBody();
-    const result = await kit.changePassword(c, ADMIN_ACCOUNT, c.var.session, { current: form.current, next: form.next, confirm: form.confirm }, {
-      verifyCurrent: (password) => verifyAdminPassword(kit, password),
-      save: (hash) => kit.credentials.set(ADMIN_ACCOUNT, hash),
-    });
+    const result = await kit.changePassword(
+      c,
+      ADMIN_ACCOUNT,
+      c.var.session,
+      { current: form.current, next: form.next, confirm: form.confirm },
+      {
+        verifyCurrent: (password) => verifyAdminPassword(kit, password),
+        save: (hash) => kit.credentials.set(ADMIN_ACCOUNT, hash),
+      },
+    );
     if (result.ok) return c.redirect(`${base}/admin/password?done=1`, 303);
-    return c.html(passwordPage(c, { error: result.error }), result.status, result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {});
+    return c.html(
+      passwordPage(c, { error: result.error }),
+      result.status,
+      result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {},
+    );
   });
   return admin;
 }
@@ -430,25 +534,49 @@ function membersApi({ db }: WebDeps): Hono<AdminEnv> {
   api.get('/lists/:slug/members', async (c) => {
     const list = await listOr404(db, c);
     const status = c.req.query('status');
-    const where = status ? and(eq(members.listId, list.id), eq(members.status, oneOf(status, ['active', 'pending', 'suspended', 'unsubscribed'] as const, 'status'))) : eq(members.listId, list.id);
-    const rows = await db.select().from(members).where(where).orderBy(asc(members.address)).limit(Math.min(Number(c.req.query('limit') ?? 1000) || 1000, 10_000));
+    const where = status
+      ? and(
+          eq(members.listId, list.id),
+          eq(members.status, oneOf(status, ['active', 'pending', 'suspended', 'unsubscribed'] as const, 'status')),
+        )
+      : eq(members.listId, list.id);
+    const rows = await db
+      .select()
+      .from(members)
+      .where(where)
+      .orderBy(asc(members.address))
+      .limit(Math.min(Number(c.req.query('limit') ?? 1000) || 1000, 10_000));
     return c.json({ members: rows.map(({ confirmationTokenHash: _hidden, ...m }) => m) });
   });
   api.post('/lists/:slug/members', async (c) => {
     const list = await listOr404(db, c);
-    const { confirmationTokenHash: _hidden, ...member } = await upsertMember(db, list.id, memberInput(await jsonBody(c)));
+    const { confirmationTokenHash: _hidden, ...member } = await upsertMember(
+      db,
+      list.id,
+      memberInput(await jsonBody(c)),
+    );
     return c.json({ member }, 201);
   });
   api.patch('/lists/:slug/members/:address', async (c) => {
     const list = await listOr404(db, c);
-    const member = await db.select().from(members).where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address')))));
+    const member = await db
+      .select()
+      .from(members)
+      .where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address')))));
     if (!member[0]) return c.json({ error: 'no such member' }, 404);
     const input = await jsonBody(c);
     if (input.role !== undefined) {
       const role: Role = oneOf(field(input, 'role'), ROLES, 'role');
-      await db.update(members).set({ role, updatedAt: sql`now()` }).where(eq(members.id, member[0].id));
+      await db
+        .update(members)
+        .set({ role, updatedAt: sql`now()` })
+        .where(eq(members.id, member[0].id));
     }
-    if (input.name !== undefined) await db.update(members).set({ name: field(input, 'name', { max: 200 }) }).where(eq(members.id, member[0].id));
+    if (input.name !== undefined)
+      await db
+        .update(members)
+        .set({ name: field(input, 'name', { max: 200 }) })
+        .where(eq(members.id, member[0].id));
     if (input.status !== undefined) {
       const status = oneOf(field(input, 'status'), MEMBER_STATUSES_SETTABLE, 'status');
       if (status !== member[0].status) await setMemberStatus(db, member[0], status, `admin-${status}`);
@@ -458,12 +586,22 @@ function membersApi({ db }: WebDeps): Hono<AdminEnv> {
   });
   api.delete('/lists/:slug/members/:address', async (c) => {
     const list = await listOr404(db, c);
-    const deleted = await db.delete(members).where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address'))))).returning({ id: members.id });
+    const deleted = await db
+      .delete(members)
+      .where(and(eq(members.listId, list.id), eq(members.address, normalize(c.req.param('address')))))
+      .returning({ id: members.id });
     return deleted.length ? c.body(null, 204) : c.json({ error: 'no such member' }, 404);
   });
   api.get('/lists/:slug/events', async (c) => {
     const list = await listOr404(db, c);
-    return c.json({ events: await db.select().from(memberEvents).where(eq(memberEvents.listId, list.id)).orderBy(desc(memberEvents.id)).limit(500) });
+    return c.json({
+      events: await db
+        .select()
+        .from(memberEvents)
+        .where(eq(memberEvents.listId, list.id))
+        .orderBy(desc(memberEvents.id))
+        .limit(500),
+    });
   });
 
   return api;
@@ -474,10 +612,20 @@ function threadsApi(deps: WebDeps): Hono<AdminEnv> {
   const api = new Hono<AdminEnv>();
   api.get('/lists/:slug/threads', async (c) => {
     const list = await listOr404(db, c);
-    return c.json({ threads: await db.select().from(threads).where(eq(threads.listId, list.id)).orderBy(desc(threads.lastPostAt)).limit(500) });
+    return c.json({
+      threads: await db
+        .select()
+        .from(threads)
+        .where(eq(threads.listId, list.id))
+        .orderBy(desc(threads.lastPostAt))
+        .limit(500),
+    });
   });
   api.get('/threads/:id', async (c) => {
-    const [thread] = await db.select().from(threads).where(eq(threads.id, c.req.param('id')));
+    const [thread] = await db
+      .select()
+      .from(threads)
+      .where(eq(threads.id, c.req.param('id')));
     if (!thread) return c.json({ error: 'no such thread' }, 404);
     return c.json({ thread, messages: await threadMessages(db, thread.id) });
   });
@@ -485,13 +633,29 @@ function threadsApi(deps: WebDeps): Hono<AdminEnv> {
   api.get('/lists/:slug/moderation', async (c) => {
     const list = await listOr404(db, c);
     const status = oneOf(c.req.query('status') ?? 'pending', ['pending', 'approved', 'rejected'] as const, 'status');
-    return c.json({ items: await db.select().from(moderation).where(and(eq(moderation.listId, list.id), eq(moderation.status, status))).orderBy(asc(moderation.createdAt)) });
+    return c.json({
+      items: await db
+        .select()
+        .from(moderation)
+        .where(and(eq(moderation.listId, list.id), eq(moderation.status, status)))
+        .orderBy(asc(moderation.createdAt)),
+    });
   });
   api.post('/moderation/:id', async (c) => {
-    const decision = oneOf(field(await jsonBody(c), 'decision', { required: true }), ['approve', 'reject'] as const, 'decision');
-    const result = await deps.transaction((tx, afterCommit) => decide(tx, services, c.req.param('id'), decision, 'admin (api)', afterCommit));
+    const decision = oneOf(
+      field(await jsonBody(c), 'decision', { required: true }),
+      ['approve', 'reject'] as const,
+      'decision',
+    );
+    const result = await deps.transaction((tx, afterCommit) =>
+      decide(tx, services, c.req.param('id'), decision, 'admin (api)', afterCommit),
+    );
     if (!result.ok) return c.json({ error: result.reason }, result.reason.startsWith('no such') ? 404 : 409);
-    return c.json({ item: result.item, messageId: result.published?.message.id ?? null, threadId: result.published?.thread.id ?? null });
+    return c.json({
+      item: result.item,
+      messageId: result.published?.message.id ?? null,
+      threadId: result.published?.thread.id ?? null,
+    });
   });
   return api;
 }

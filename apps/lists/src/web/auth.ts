@@ -45,7 +45,10 @@ export function requireAdminApi(kit: AppKit): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
     if (c.req.header('authorization') !== undefined) return basic(c, next);
     const session = c.var.session ?? (await kit.sessions.read(c));
-    if (!session) return c.json({ error: 'authentication required (Basic admin password or session)' }, 401, { 'WWW-Authenticate': 'Basic realm="lists admin"' });
+    if (!session)
+      return c.json({ error: 'authentication required (Basic admin password or session)' }, 401, {
+        'WWW-Authenticate': 'Basic realm="lists admin"',
+      });
     if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && !kit.verifyCsrf(session, c.req.header('x-csrf-token'))) {
       return c.json({ error: 'missing or invalid X-CSRF-Token' }, 403);
     }

@@ -6,7 +6,16 @@
  */
 import { Hono, type Context } from 'hono';
 import type { ListsDb } from '../db/index.js';
-import { confirmMember, listById, memberById, memberForToken, unsubscribe, type AfterCommit, type ListsServices, type Member } from '../domain/index.js';
+import {
+  confirmMember,
+  listById,
+  memberById,
+  memberForToken,
+  unsubscribe,
+  type AfterCommit,
+  type ListsServices,
+  type Member,
+} from '../domain/index.js';
 import { Outcome, Page, Refusal } from './views.js';
 
 export interface ConfirmDeps {
@@ -18,7 +27,8 @@ export interface ConfirmDeps {
 const INVALID = 'this confirmation link is not valid or has expired';
 
 /** Whether the link still has something to do for this member. */
-const pending = (kind: 'join' | 'leave', member: Member) => (kind === 'join' ? member.status === 'pending' || member.status === 'suspended' : member.status !== 'unsubscribed');
+const pending = (kind: 'join' | 'leave', member: Member) =>
+  kind === 'join' ? member.status === 'pending' || member.status === 'suspended' : member.status !== 'unsubscribed';
 
 export function confirmRoutes(deps: ConfirmDeps): Hono {
   const { db, services } = deps;
@@ -37,8 +47,17 @@ export function confirmRoutes(deps: ConfirmDeps): Hono {
     const found = await resolve(c.req.param('token'));
     if (!found) return c.html(<Refusal base={base} status={404} message={INVALID} />, 404);
     const { kind, member, list } = found;
-    if (!pending(kind, member)) return outcome(c, kind === 'join' ? `${member.address} is subscribed to ${list.name}.` : `${member.address} is not subscribed to ${list.name}.`);
-    const question = kind === 'join' ? `Subscribe ${member.address} to ${list.name}?` : `Unsubscribe ${member.address} from ${list.name}?`;
+    if (!pending(kind, member))
+      return outcome(
+        c,
+        kind === 'join'
+          ? `${member.address} is subscribed to ${list.name}.`
+          : `${member.address} is not subscribed to ${list.name}.`,
+      );
+    const question =
+      kind === 'join'
+        ? `Subscribe ${member.address} to ${list.name}?`
+        : `Unsubscribe ${member.address} from ${list.name}?`;
     return c.html(
       <Page title={kind === 'join' ? 'Confirm subscription' : 'Confirm unsubscribe'} base={base}>
         <form class="card" method="post">
@@ -59,8 +78,15 @@ export function confirmRoutes(deps: ConfirmDeps): Hono {
       return kind === 'join' ? confirmMember(tx, member, 'web link') : unsubscribe(tx, member, 'confirmed by link');
     });
     const address = found.member.address;
-    if (kind === 'join') return outcome(c, changed ? `${address} is subscribed to ${list.name}.` : `${address} was already subscribed to ${list.name}.`);
-    return outcome(c, changed ? `${address} is unsubscribed from ${list.name}.` : `${address} was not subscribed to ${list.name}.`);
+    if (kind === 'join')
+      return outcome(
+        c,
+        changed ? `${address} is subscribed to ${list.name}.` : `${address} was already subscribed to ${list.name}.`,
+      );
+    return outcome(
+      c,
+      changed ? `${address} is unsubscribed from ${list.name}.` : `${address} was not subscribed to ${list.name}.`,
+    );
   });
 
   return app;

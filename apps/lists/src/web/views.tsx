@@ -1,5 +1,18 @@
 /** Server-rendered pages: plain, readable HTML; every value is escaped by hono/jsx, message HTML is sanitized. */
-import { ActionForm, Badge, Empty, ErrorPage, Field, Flash, Page as KitPage, PageHead, Select, SelectField, Table, Time } from '@mailroom/app-kit';
+import {
+  ActionForm,
+  Badge,
+  Empty,
+  ErrorPage,
+  Field,
+  Flash,
+  Page as KitPage,
+  PageHead,
+  Select,
+  SelectField,
+  Table,
+  Time,
+} from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
 import sanitizeHtml from 'sanitize-html';
@@ -8,15 +21,39 @@ import type { List, Member, Message, ModerationItem, Thread } from '../domain/in
 /** The app bar of every lists page: the lists nav; signed in, the admin links and a log-out form. */
 function frame(base: string, admin = false, csrf = '') {
   const home = base || '/';
-  const nav = [{ href: home, label: 'Lists' }, ...(admin ? [{ href: `${base}/admin`, label: 'Admin' }, { href: `${base}/admin/password`, label: 'Password' }] : [])];
-  const account = admin ? <ActionForm action={`${base}/logout`} csrf={csrf} csrfName="csrf" submit="Log out" /> : <a href={`${base}/login`}>Admin login</a>;
+  const nav = [
+    { href: home, label: 'Lists' },
+    ...(admin
+      ? [
+          { href: `${base}/admin`, label: 'Admin' },
+          { href: `${base}/admin/password`, label: 'Password' },
+        ]
+      : []),
+  ];
+  const account = admin ? (
+    <ActionForm action={`${base}/logout`} csrf={csrf} csrfName="csrf" submit="Log out" />
+  ) : (
+    <a href={`${base}/login`}>Admin login</a>
+  );
   return { app: { name: 'Lists', home, base }, nav, account };
 }
 
 /** The kit's page frame for lists; `heading: false` leaves the h1 to the page. */
-export function Page(props: { title: string; base: string; admin?: boolean; csrf?: string; heading?: boolean; back?: { href: string; label: string }; children?: Child }) {
+export function Page(props: {
+  title: string;
+  base: string;
+  admin?: boolean;
+  csrf?: string;
+  heading?: boolean;
+  back?: { href: string; label: string };
+  children?: Child;
+}) {
   return (
-    <KitPage title={props.title} {...frame(props.base, props.admin, props.csrf)} width={props.admin ? 'wide' : 'narrow'}>
+    <KitPage
+      title={props.title}
+      {...frame(props.base, props.admin, props.csrf)}
+      width={props.admin ? 'wide' : 'narrow'}
+    >
       {props.heading === false ? null : <PageHead title={props.title} {...(props.back ? { back: props.back } : {})} />}
       {props.children}
     </KitPage>
@@ -26,7 +63,14 @@ export function Page(props: { title: string; base: string; admin?: boolean; csrf
 /** A refusal or a missing page (404, 403, 409…) in the lists frame, with the reason. */
 export function Refusal(props: { base: string; status: number; message: string; admin?: boolean; csrf?: string }) {
   const title = props.status === 404 ? 'Not found' : props.status === 403 ? 'Not allowed' : 'Not possible';
-  return <ErrorPage {...frame(props.base, props.admin, props.csrf)} status={props.status} title={title} message={props.message} />;
+  return (
+    <ErrorPage
+      {...frame(props.base, props.admin, props.csrf)}
+      status={props.status}
+      title={title}
+      message={props.message}
+    />
+  );
 }
 
 /** A one-line outcome ("x is unsubscribed") in the lists frame. */
@@ -44,11 +88,42 @@ export function Outcome(props: { base: string; title: string; text: string }) {
 /** A message's original HTML as the archive may show it: formatting and links only, no images, scripts or styles. */
 export function sanitizeMessageHtml(html: string): string {
   return sanitizeHtml(html, {
-    allowedTags: ['p', 'br', 'div', 'span', 'b', 'strong', 'i', 'em', 'u', 's', 'a', 'ul', 'ol', 'li', 'blockquote', 'pre', 'code', 'h1', 'h2', 'h3', 'h4', 'hr', 'table', 'thead', 'tbody', 'tr', 'th', 'td'],
+    allowedTags: [
+      'p',
+      'br',
+      'div',
+      'span',
+      'b',
+      'strong',
+      'i',
+      'em',
+      'u',
+      's',
+      'a',
+      'ul',
+      'ol',
+      'li',
+      'blockquote',
+      'pre',
+      'code',
+      'h1',
+      'h2',
+      'h3',
+      'h4',
+      'hr',
+      'table',
+      'thead',
+      'tbody',
+      'tr',
+      'th',
+      'td',
+    ],
     allowedAttributes: { a: ['href', 'title'] },
     allowedSchemes: ['http', 'https', 'mailto'],
     allowProtocolRelative: false,
-    transformTags: { a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow' } }) },
+    transformTags: {
+      a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow' } }),
+    },
   });
 }
 
@@ -121,11 +196,21 @@ export function Form(props: { action: string; csrf: string; children?: Child; su
   );
 }
 
-export function AdminHome(props: { base: string; csrf: string; lists: List[]; pending: Record<string, number>; error?: string }) {
+export function AdminHome(props: {
+  base: string;
+  csrf: string;
+  lists: List[];
+  pending: Record<string, number>;
+  error?: string;
+}) {
   return (
     <>
       <Flash kind="error">{props.error}</Flash>
-      <Table head={['List', 'Policy', 'Archive', 'Moderation']} rows={props.lists} empty="No lists yet: create the first one below.">
+      <Table
+        head={['List', 'Policy', 'Archive', 'Moderation']}
+        rows={props.lists}
+        empty="No lists yet: create the first one below."
+      >
         {props.lists.map((l) => (
           <tr>
             <td>
@@ -147,8 +232,23 @@ export function AdminHome(props: { base: string; csrf: string; lists: List[]; pe
         </div>
         <Field label="Description" name="description" />
         <div class="row">
-          <SelectField label="Policy" name="policy" options={[['members', 'members post'], ['moderated', 'moderated'], ['announce', 'announce-only']]} />
-          <SelectField label="Archive" name="archive" options={[['public', 'public'], ['members', 'members only']]} />
+          <SelectField
+            label="Policy"
+            name="policy"
+            options={[
+              ['members', 'members post'],
+              ['moderated', 'moderated'],
+              ['announce', 'announce-only'],
+            ]}
+          />
+          <SelectField
+            label="Archive"
+            name="archive"
+            options={[
+              ['public', 'public'],
+              ['members', 'members only'],
+            ]}
+          />
         </div>
       </Form>
     </>
@@ -162,7 +262,8 @@ export function AdminList(props: { base: string; csrf: string; list: List; membe
       <Flash kind="error">{props.error}</Flash>
       <p>
         Policy: <strong>{list.policy}</strong> · Archive: <strong>{list.archive}</strong> ·{' '}
-        <a href={`${base}/admin/lists/${list.slug}/moderation`}>Moderation queue</a> · <a href={`${base}/archive/${list.slug}`}>Archive</a>
+        <a href={`${base}/admin/lists/${list.slug}/moderation`}>Moderation queue</a> ·{' '}
+        <a href={`${base}/archive/${list.slug}`}>Archive</a>
       </p>
       <h2>Members ({props.members.length})</h2>
       <Table head={['Address', 'Name', 'Role', 'Status', 'Bounces', '']} rows={props.members} empty="No members yet.">
@@ -180,7 +281,9 @@ export function AdminList(props: { base: string; csrf: string; list: List; membe
                 <input type="hidden" name="csrf" value={csrf} />
                 <Select name="role" label={`Role of ${m.address}`} options={ROLES} selected={m.role} />{' '}
                 <Select name="status" label={`Status of ${m.address}`} options={STATUSES} selected={m.status} />{' '}
-                <button class="small" type="submit">Save</button>
+                <button class="small" type="submit">
+                  Save
+                </button>
               </form>
             </td>
           </tr>
@@ -205,7 +308,8 @@ export function ModerationQueue(props: { base: string; csrf: string; list: List;
       {props.items.map((item) => (
         <article class="message">
           <p class="meta">
-            From <strong>{item.sender}</strong> · <Time value={item.createdAt} /> · held because: {item.reason} · <Badge value={item.status} />
+            From <strong>{item.sender}</strong> · <Time value={item.createdAt} /> · held because: {item.reason} ·{' '}
+            <Badge value={item.status} />
           </p>
           <h3>{item.subject}</h3>
           <div class="body">{item.submission.newText}</div>

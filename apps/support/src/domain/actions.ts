@@ -35,13 +35,17 @@ export async function replyAsAgent(
   input: { ticketNumber: number; agent: PublicAgent; text: unknown; status?: TicketStatus },
 ): Promise<{ ticket: Ticket; message: Message }> {
   if (typeof input.text !== 'string' || !input.text.trim()) throw new ActionError(400, 'reply text is empty');
-  if (input.text.length > MAX_REPLY_CHARS) throw new ActionError(400, `reply text is longer than ${MAX_REPLY_CHARS} characters`);
+  if (input.text.length > MAX_REPLY_CHARS)
+    throw new ActionError(400, `reply text is longer than ${MAX_REPLY_CHARS} characters`);
   const text = input.text;
   return services.transaction(async (tx, afterCommit) => {
     const ticket = await ticketByNumber(tx, input.ticketNumber);
     if (!ticket) throw new ActionError(404, `no ticket #${input.ticketNumber}`);
     const message = await sendAgentReply(services, config, { ticket, agent: input.agent, text }, { tx, afterCommit });
-    const updated = input.status && input.status !== ticket.status ? await setStatus(tx, ticket.number, input.status) : await ticketByNumber(tx, ticket.number);
+    const updated =
+      input.status && input.status !== ticket.status
+        ? await setStatus(tx, ticket.number, input.status)
+        : await ticketByNumber(tx, ticket.number);
     return { ticket: updated!, message };
   });
 }
@@ -56,11 +60,13 @@ export async function updateTicket(
     if (!ticket) throw new ActionError(404, `no ticket #${input.ticketNumber}`);
     if (input.assigneeId !== undefined && input.assigneeId !== null) {
       const agents = await listAgents(tx);
-      if (!agents.some((a) => a.id === input.assigneeId)) throw new ActionError(422, `no agent with id ${input.assigneeId}`);
+      if (!agents.some((a) => a.id === input.assigneeId))
+        throw new ActionError(422, `no agent with id ${input.assigneeId}`);
     }
     let current = ticket;
     if (input.status && input.status !== ticket.status) current = (await setStatus(tx, ticket.number, input.status))!;
-    if (input.assigneeId !== undefined && input.assigneeId !== ticket.assigneeId) current = (await assignTicket(tx, ticket.number, input.assigneeId))!;
+    if (input.assigneeId !== undefined && input.assigneeId !== ticket.assigneeId)
+      current = (await assignTicket(tx, ticket.number, input.assigneeId))!;
     return current;
   });
 }

@@ -28,13 +28,23 @@ export async function upsertAgent(db: SupportDb, input: AgentInput, hash: Hash =
 async function insertAgent(db: SupportDb, input: AgentInput, hash: Hash, update: boolean): Promise<PublicAgent> {
   const passwordHash = await hash(input.password);
   const insert = db.insert(agents).values({ email: normalizeEmail(input.email), name: input.name, passwordHash });
-  const [row] = await (update ? insert.onConflictDoUpdate({ target: agents.email, set: { name: input.name, passwordHash } }) : insert).returning(publicColumns);
+  const [row] = await (
+    update ? insert.onConflictDoUpdate({ target: agents.email, set: { name: input.name, passwordHash } }) : insert
+  ).returning(publicColumns);
   return row!;
 }
 
 /** Constant work whether or not the address is an agent's (an unknown one is checked against the dummy hash). */
-export async function authenticateAgent(db: SupportDb, email: string, password: string, verify: Verify = verifyPassword): Promise<PublicAgent | null> {
-  const [row] = await db.select().from(agents).where(eq(agents.email, normalizeEmail(email)));
+export async function authenticateAgent(
+  db: SupportDb,
+  email: string,
+  password: string,
+  verify: Verify = verifyPassword,
+): Promise<PublicAgent | null> {
+  const [row] = await db
+    .select()
+    .from(agents)
+    .where(eq(agents.email, normalizeEmail(email)));
   if (!(await verify(password, row?.passwordHash ?? null)) || !row) return null;
   return { id: row.id, email: row.email, name: row.name };
 }
@@ -64,20 +74,29 @@ export async function listAgents(db: SupportDb): Promise<PublicAgent[]> {
 }
 
 export async function agentByEmail(db: SupportDb, email: string): Promise<PublicAgent | null> {
-  const [row] = await db.select(publicColumns).from(agents).where(eq(agents.email, normalizeEmail(email)));
+  const [row] = await db
+    .select(publicColumns)
+    .from(agents)
+    .where(eq(agents.email, normalizeEmail(email)));
   return row ?? null;
 }
 
 /** Issues a new API bearer token for the agent (replacing any previous one); returned once. */
 export async function issueApiToken(db: SupportDb, agentId: number): Promise<string> {
   const token = `sk_${randomToken()}`;
-  await db.update(agents).set({ apiTokenHash: tokenHash(token) }).where(eq(agents.id, agentId));
+  await db
+    .update(agents)
+    .set({ apiTokenHash: tokenHash(token) })
+    .where(eq(agents.id, agentId));
   return token;
 }
 
 export async function agentByApiToken(db: SupportDb, token: string): Promise<PublicAgent | null> {
   // Looked up by hash: equality on a digest leaks nothing useful about the token.
-  const [row] = await db.select(publicColumns).from(agents).where(eq(agents.apiTokenHash, tokenHash(token)));
+  const [row] = await db
+    .select(publicColumns)
+    .from(agents)
+    .where(eq(agents.apiTokenHash, tokenHash(token)));
   return row ?? null;
 }
 

@@ -3,7 +3,15 @@ import { replySubject } from '@mailroom/core/outbound';
 import { createTestStore, type TestStore } from '@mailroom/core/testing';
 import type { SupportDb } from '../db/index.js';
 import { SUPPORT_MIGRATIONS } from '../index.js';
-import { openTicket, recordMessage, listTickets, setStatus, assignTicket, ticketConversation, addParticipants } from './tickets.js';
+import {
+  openTicket,
+  recordMessage,
+  listTickets,
+  setStatus,
+  assignTicket,
+  ticketConversation,
+  addParticipants,
+} from './tickets.js';
 import { findReplyTicket, followUp, subjectTag, taggedSubject, cleanSubject, storedSubject } from './threading.js';
 import { isThrottled } from './throttle.js';
 import { createAgent, authenticateAgent, agentById, issueApiToken, agentByApiToken } from './agents.js';
@@ -25,7 +33,11 @@ const base = { queue: 'general', supportAddress: 'support@support.example.com' }
 
 describe('tickets', () => {
   it('numbers start at 1000 and increase', async () => {
-    const a = await openTicket(t.db, { ...base, subject: 'First', requester: { address: 'Ann@Example.com', name: 'Ann' } });
+    const a = await openTicket(t.db, {
+      ...base,
+      subject: 'First',
+      requester: { address: 'Ann@Example.com', name: 'Ann' },
+    });
     const b = await openTicket(t.db, { ...base, subject: '  ', requester: { address: 'bob@example.com', name: '' } });
     expect(a.number).toBe(1000);
     expect(b.number).toBe(1001);
@@ -38,7 +50,11 @@ describe('tickets', () => {
       ...base,
       subject: 'CCs',
       requester: { address: 'carol@example.com', name: 'Carol' },
-      cc: [{ address: 'dave@example.com', name: 'Dave' }, { address: 'DAVE@example.com', name: '' }, { address: 'carol@example.com', name: '' }],
+      cc: [
+        { address: 'dave@example.com', name: 'Dave' },
+        { address: 'DAVE@example.com', name: '' },
+        { address: 'carol@example.com', name: '' },
+      ],
     });
     expect(await addParticipants(t.db, ticket.number, [{ address: 'erin@example.com', name: 'Erin' }])).toBe(1);
     const conv = await ticketConversation(t.db, ticket.number);
@@ -51,43 +67,121 @@ describe('tickets', () => {
 
   it('caps participants: the requester counts, people already on the ticket take no room, and names are one line', async () => {
     const many = Array.from({ length: 5000 }, (_, i) => ({ address: `cc${i}@example.com`, name: `CC\r\nBcc: x ${i}` }));
-    const ticket = await openTicket(t.db, { ...base, subject: 'Many', requester: { address: 'req@example.com', name: 'Req' }, cc: many, maxParticipants: 4 });
+    const ticket = await openTicket(t.db, {
+      ...base,
+      subject: 'Many',
+      requester: { address: 'req@example.com', name: 'Req' },
+      cc: many,
+      maxParticipants: 4,
+    });
     const people = (await ticketConversation(t.db, ticket.number))!.participants;
-    expect(people.map((p) => p.address).sort()).toEqual(['cc0@example.com', 'cc1@example.com', 'cc2@example.com', 'req@example.com']);
+    expect(people.map((p) => p.address).sort()).toEqual([
+      'cc0@example.com',
+      'cc1@example.com',
+      'cc2@example.com',
+      'req@example.com',
+    ]);
     expect(people.find((p) => p.address === 'cc0@example.com')!.name).toBe('CC Bcc: x 0');
     // Full: nobody else gets in, however the list is ordered.
-    expect(await addParticipants(t.db, ticket.number, [{ address: 'cc0@example.com', name: '' }, { address: 'late@example.com', name: '' }], { max: 4 })).toBe(0);
-    const other = await openTicket(t.db, { ...base, subject: 'Room', requester: { address: 'req2@example.com', name: '' }, maxParticipants: 3 });
-    expect(await addParticipants(t.db, other.number, [{ address: 'req2@example.com', name: '' }, { address: 'a@example.com', name: '' }, { address: 'b@example.com', name: '' }, { address: 'c@example.com', name: '' }], { max: 3 })).toBe(2);
+    expect(
+      await addParticipants(
+        t.db,
+        ticket.number,
+        [
+          { address: 'cc0@example.com', name: '' },
+          { address: 'late@example.com', name: '' },
+        ],
+        { max: 4 },
+      ),
+    ).toBe(0);
+    const other = await openTicket(t.db, {
+      ...base,
+      subject: 'Room',
+      requester: { address: 'req2@example.com', name: '' },
+      maxParticipants: 3,
+    });
+    expect(
+      await addParticipants(
+        t.db,
+        other.number,
+        [
+          { address: 'req2@example.com', name: '' },
+          { address: 'a@example.com', name: '' },
+          { address: 'b@example.com', name: '' },
+          { address: 'c@example.com', name: '' },
+        ],
+        { max: 3 },
+      ),
+    ).toBe(2);
   });
 
   it('records one message per inbound email and ticket', async () => {
-    const ticket = await openTicket(t.db, { ...base, subject: 'Dup', requester: { address: 'fay@example.com', name: '' } });
-    const first = await recordMessage(t.db, { ticketNumber: ticket.number, direction: 'inbound', kind: 'customer', bodyText: 'hi', inboundId: 'in-1' });
-    const again = await recordMessage(t.db, { ticketNumber: ticket.number, direction: 'inbound', kind: 'customer', bodyText: 'hi', inboundId: 'in-1' });
+    const ticket = await openTicket(t.db, {
+      ...base,
+      subject: 'Dup',
+      requester: { address: 'fay@example.com', name: '' },
+    });
+    const first = await recordMessage(t.db, {
+      ticketNumber: ticket.number,
+      direction: 'inbound',
+      kind: 'customer',
+      bodyText: 'hi',
+      inboundId: 'in-1',
+    });
+    const again = await recordMessage(t.db, {
+      ticketNumber: ticket.number,
+      direction: 'inbound',
+      kind: 'customer',
+      bodyText: 'hi',
+      inboundId: 'in-1',
+    });
     expect(first).not.toBeNull();
     expect(again).toBeNull();
     expect((await ticketConversation(t.db, ticket.number))!.messages).toHaveLength(1);
   });
 
   it('lists by status, mine, and search by number, requester or subject', async () => {
-    const agent = await createAgent(t.db, { email: 'agent1@support.example.com', name: 'Agent One', password: 'correct horse' });
-    const ticket = await openTicket(t.db, { ...base, subject: 'Printer on fire', requester: { address: 'gus@example.com', name: 'Gus Grey' } });
+    const agent = await createAgent(t.db, {
+      email: 'agent1@support.example.com',
+      name: 'Agent One',
+      password: 'correct horse',
+    });
+    const ticket = await openTicket(t.db, {
+      ...base,
+      subject: 'Printer on fire',
+      requester: { address: 'gus@example.com', name: 'Gus Grey' },
+    });
     await assignTicket(t.db, ticket.number, agent.id);
     await setStatus(t.db, ticket.number, 'pending');
     expect((await listTickets(t.db, { filter: 'pending' })).map((x) => x.number)).toEqual([ticket.number]);
-    expect((await listTickets(t.db, { filter: 'mine', agentId: agent.id })).map((x) => x.number)).toEqual([ticket.number]);
-    expect((await listTickets(t.db, { filter: 'all', query: `#${ticket.number}` })).map((x) => x.number)).toEqual([ticket.number]);
-    expect((await listTickets(t.db, { filter: 'all', query: 'gus grey' })).map((x) => x.number)).toEqual([ticket.number]);
-    expect((await listTickets(t.db, { filter: 'all', query: 'ON FIRE' })).map((x) => x.number)).toEqual([ticket.number]);
+    expect((await listTickets(t.db, { filter: 'mine', agentId: agent.id })).map((x) => x.number)).toEqual([
+      ticket.number,
+    ]);
+    expect((await listTickets(t.db, { filter: 'all', query: `#${ticket.number}` })).map((x) => x.number)).toEqual([
+      ticket.number,
+    ]);
+    expect((await listTickets(t.db, { filter: 'all', query: 'gus grey' })).map((x) => x.number)).toEqual([
+      ticket.number,
+    ]);
+    expect((await listTickets(t.db, { filter: 'all', query: 'ON FIRE' })).map((x) => x.number)).toEqual([
+      ticket.number,
+    ]);
     expect(await listTickets(t.db, { filter: 'all', query: '100%_' })).toEqual([]);
     await setStatus(t.db, ticket.number, 'closed');
     expect(await listTickets(t.db, { filter: 'mine', agentId: agent.id })).toEqual([]);
   });
 
   it('marks undeliverable addresses on the ticket', async () => {
-    const ticket = await openTicket(t.db, { ...base, subject: 'Bounce', requester: { address: 'hal@example.com', name: '' } });
-    await markUndeliverable(t.db, { address: 'HAL@example.com', reason: '550 5.1.1 no such user', ticketNumber: ticket.number });
+    const ticket = await openTicket(t.db, {
+      ...base,
+      subject: 'Bounce',
+      requester: { address: 'hal@example.com', name: '' },
+    });
+    await markUndeliverable(t.db, {
+      address: 'HAL@example.com',
+      reason: '550 5.1.1 no such user',
+      ticketNumber: ticket.number,
+    });
     await markUndeliverable(t.db, { address: 'hal@example.com', reason: '550 5.1.1 still no such user' });
     const conv = await ticketConversation(t.db, ticket.number);
     expect(conv!.participants[0]!.undeliverable).toBe('550 5.1.1 still no such user');
@@ -109,7 +203,12 @@ describe('threading', () => {
     expect(taggedSubject('Re: Invoice\r\n\r\nBcc: x', 7)).toBe('[#7] Invoice Bcc: x');
     expect(taggedSubject('x'.repeat(5000), 7).length).toBeLessThanOrEqual(206);
     // Hostile shapes for the tag and prefix patterns: long runs that never match (quadratic regexes stall here).
-    for (const hostile of [' '.repeat(200_000), 're:'.repeat(100_000), '[#1'.repeat(100_000), `Re${' '.repeat(100_000)}x`]) {
+    for (const hostile of [
+      ' '.repeat(200_000),
+      're:'.repeat(100_000),
+      '[#1'.repeat(100_000),
+      `Re${' '.repeat(100_000)}x`,
+    ]) {
       expect(cleanSubject(hostile).length).toBeLessThanOrEqual(998);
       expect(subjectTag(hostile)).toBeNull();
     }
@@ -122,24 +221,57 @@ describe('threading', () => {
       requester: { address: 'ivy@example.com', name: '' },
       cc: [{ address: 'jon@example.com', name: '' }],
     });
-    await recordMessage(t.db, { ticketNumber: ticket.number, direction: 'inbound', kind: 'customer', bodyText: 'x', messageId: 'orig@mail.example.com' });
-    const none = { tokenTicket: null, signedTickets: [], referencedIds: [], subject: 'hello', sender: 'ivy@example.com', aligned: true };
+    await recordMessage(t.db, {
+      ticketNumber: ticket.number,
+      direction: 'inbound',
+      kind: 'customer',
+      bodyText: 'x',
+      messageId: 'orig@mail.example.com',
+    });
+    const none = {
+      tokenTicket: null,
+      signedTickets: [],
+      referencedIds: [],
+      subject: 'hello',
+      sender: 'ivy@example.com',
+      aligned: true,
+    };
     expect(await findReplyTicket(t.db, none)).toBeNull();
-    expect((await findReplyTicket(t.db, { ...none, tokenTicket: ticket.number, sender: 'anyone@else.com' }))!.via).toBe('token');
+    expect((await findReplyTicket(t.db, { ...none, tokenTicket: ticket.number, sender: 'anyone@else.com' }))!.via).toBe(
+      'token',
+    );
     expect((await findReplyTicket(t.db, { ...none, signedTickets: [999_999, ticket.number] }))!.via).toBe('message-id');
-    expect((await findReplyTicket(t.db, { ...none, referencedIds: ['<orig@mail.example.com>'], sender: 'JON@example.com' }))!.via).toBe('known-message-id');
-    expect(await findReplyTicket(t.db, { ...none, referencedIds: ['orig@mail.example.com'], sender: 'mallory@evil.test' })).toBeNull();
+    expect(
+      (await findReplyTicket(t.db, { ...none, referencedIds: ['<orig@mail.example.com>'], sender: 'JON@example.com' }))!
+        .via,
+    ).toBe('known-message-id');
+    expect(
+      await findReplyTicket(t.db, { ...none, referencedIds: ['orig@mail.example.com'], sender: 'mallory@evil.test' }),
+    ).toBeNull();
     const tagged = { ...none, subject: `Re: [#${ticket.number}] Match me` };
     expect((await findReplyTicket(t.db, tagged))!.ticket.number).toBe(ticket.number);
     expect(await findReplyTicket(t.db, { ...tagged, sender: 'mallory@evil.test' })).toBeNull();
     // An unauthenticated sender (From may be forged) joins by nothing anyone can copy: tag, known ids.
     expect(await findReplyTicket(t.db, { ...tagged, aligned: false })).toBeNull();
-    expect(await findReplyTicket(t.db, { ...none, referencedIds: ['orig@mail.example.com'], sender: 'jon@example.com', aligned: false })).toBeNull();
-    expect((await findReplyTicket(t.db, { ...none, signedTickets: [ticket.number], aligned: false }))!.via).toBe('message-id');
+    expect(
+      await findReplyTicket(t.db, {
+        ...none,
+        referencedIds: ['orig@mail.example.com'],
+        sender: 'jon@example.com',
+        aligned: false,
+      }),
+    ).toBeNull();
+    expect((await findReplyTicket(t.db, { ...none, signedTickets: [ticket.number], aligned: false }))!.via).toBe(
+      'message-id',
+    );
   });
 
   it('reopens a recently closed ticket and links a new one after the age limit', async () => {
-    const ticket = await openTicket(t.db, { ...base, subject: 'Old', requester: { address: 'kim@example.com', name: '' } });
+    const ticket = await openTicket(t.db, {
+      ...base,
+      subject: 'Old',
+      requester: { address: 'kim@example.com', name: '' },
+    });
     const now = new Date('2026-11-26T12:00:00Z');
     expect(followUp(ticket, 30, now)).toBe('append');
     const pending = (await setStatus(t.db, ticket.number, 'pending', now))!;

@@ -41,7 +41,9 @@ async function recipientsOf(tx: SupportDb, config: ResolvedConfig, ticket: Ticke
   const people = await participantsOf(tx, ticket.number);
   const mailable = (p: { address: string }) => !isOwnAddress(config, p.address) && p.address !== agent.email;
   const requester = people.find((p) => p.role === 'requester' && mailable(p));
-  const cc: EmailAddress[] = people.filter((p) => p.role === 'cc' && mailable(p)).map((p) => ({ address: p.address, name: p.name }));
+  const cc: EmailAddress[] = people
+    .filter((p) => p.role === 'cc' && mailable(p))
+    .map((p) => ({ address: p.address, name: p.name }));
   const to: EmailAddress[] = requester ? [{ address: requester.address, name: requester.name }] : cc.splice(0, 1);
   return { to, cc: cc.slice(0, Math.max(0, config.maxParticipants - 1)) };
 }
@@ -68,7 +70,10 @@ export async function sendAgentReply(
       from: { address: ticket.supportAddress, name: `${agent.name} (${config.helpdeskName})` },
       to,
       cc,
-      replyTo: { address: ticketReplyAddress(services.replyAddresses, config.domain, ticket.number, to[0]!.address), name: config.helpdeskName },
+      replyTo: {
+        address: ticketReplyAddress(services.replyAddresses, config.domain, ticket.number, to[0]!.address),
+        name: config.helpdeskName,
+      },
       subject,
       text,
       threadScope: ticketScope(ticket.number),

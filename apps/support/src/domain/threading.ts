@@ -47,7 +47,12 @@ export function ticketFromScope(scope: string): number | null {
  * addresses: the token is theirs, the domain is the help desk's (which routes it back here, also when the
  * Mailroom's own reply domain belongs to another app).
  */
-export function ticketReplyAddress(replyAddresses: ReplyAddresses, domain: string, ticket: number, recipient: string): string {
+export function ticketReplyAddress(
+  replyAddresses: ReplyAddresses,
+  domain: string,
+  ticket: number,
+  recipient: string,
+): string {
   return `${replyAddresses.localPrefix}+${replyAddresses.createToken({ scope: ticketScope(ticket), recipient })}@${domain}`;
 }
 

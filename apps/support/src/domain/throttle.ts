@@ -13,7 +13,12 @@ export interface ThrottleConfig {
  * The loop breaker: true when the sender already opened `maxTickets` tickets in the last
  * `windowMinutes` (throttled tickets count too, so a looping robot stays throttled).
  */
-export async function isThrottled(db: SupportDb, address: string, config: ThrottleConfig, now = new Date()): Promise<boolean> {
+export async function isThrottled(
+  db: SupportDb,
+  address: string,
+  config: ThrottleConfig,
+  now = new Date(),
+): Promise<boolean> {
   const since = new Date(now.getTime() - config.windowMinutes * 60_000);
   const [row] = await db
     .select({ n: count() })

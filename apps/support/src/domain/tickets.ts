@@ -68,7 +68,10 @@ export async function openTicket(db: SupportDb, input: OpenTicketInput): Promise
     role: 'requester',
     addedAt: now,
   });
-  await addParticipants(db, ticket!.number, input.cc ?? [], { now, ...(input.maxParticipants ? { max: input.maxParticipants } : {}) });
+  await addParticipants(db, ticket!.number, input.cc ?? [], {
+    now,
+    ...(input.maxParticipants ? { max: input.maxParticipants } : {}),
+  });
   await db.insert(senderLog).values({ address: requester, ticketNumber: ticket!.number, at: now });
   return ticket!;
 }
@@ -89,7 +92,10 @@ export async function addParticipants(
   let room = Number.POSITIVE_INFINITY;
   if (options.max !== undefined) {
     await db.select({ n: tickets.number }).from(tickets).where(eq(tickets.number, ticketNumber)).for('update');
-    const rows = await db.select({ address: participants.address }).from(participants).where(eq(participants.ticketNumber, ticketNumber));
+    const rows = await db
+      .select({ address: participants.address })
+      .from(participants)
+      .where(eq(participants.ticketNumber, ticketNumber));
     for (const row of rows) present.add(row.address);
     room = Math.max(0, options.max - present.size);
   }
@@ -102,7 +108,11 @@ export async function addParticipants(
     rows.push({ ticketNumber, address, name: personName(person.name), role: 'cc' as const, addedAt: now });
   }
   if (!rows.length) return 0;
-  const added = await db.insert(participants).values(rows).onConflictDoNothing().returning({ address: participants.address });
+  const added = await db
+    .insert(participants)
+    .values(rows)
+    .onConflictDoNothing()
+    .returning({ address: participants.address });
   return added.length;
 }
 
@@ -180,15 +190,15 @@ export async function setMessageBody(db: SupportDb, messageId: string, bodyText:
   await db.update(messages).set({ bodyText }).where(eq(messages.id, messageId));
 }
 
-export async function recordAttachment(
-  db: SupportDb,
-  input: Omit<AttachmentRow, 'id'>,
-): Promise<AttachmentRow> {
+export async function recordAttachment(db: SupportDb, input: Omit<AttachmentRow, 'id'>): Promise<AttachmentRow> {
   const [row] = await db.insert(attachments).values(input).returning();
   return row!;
 }
 
-export async function attachmentById(db: SupportDb, id: string): Promise<(AttachmentRow & { ticketNumber: number }) | null> {
+export async function attachmentById(
+  db: SupportDb,
+  id: string,
+): Promise<(AttachmentRow & { ticketNumber: number }) | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const [row] = await db
     .select({ attachment: attachments, ticketNumber: messages.ticketNumber })
@@ -209,7 +219,12 @@ export async function ticketsByMessageIds(db: SupportDb, ids: string[]): Promise
   return rows.map((r) => r.n);
 }
 
-export async function setStatus(db: SupportDb, number: number, status: TicketStatus, now = new Date()): Promise<Ticket | null> {
+export async function setStatus(
+  db: SupportDb,
+  number: number,
+  status: TicketStatus,
+  now = new Date(),
+): Promise<Ticket | null> {
   const [row] = await db
     .update(tickets)
     .set({ status, updatedAt: now, closedAt: status === 'closed' ? now : null })
@@ -218,7 +233,12 @@ export async function setStatus(db: SupportDb, number: number, status: TicketSta
   return row ?? null;
 }
 
-export async function assignTicket(db: SupportDb, number: number, agentId: number | null, now = new Date()): Promise<Ticket | null> {
+export async function assignTicket(
+  db: SupportDb,
+  number: number,
+  agentId: number | null,
+  now = new Date(),
+): Promise<Ticket | null> {
   const [row] = await db
     .update(tickets)
     .set({ assigneeId: agentId, updatedAt: now })
@@ -286,11 +306,27 @@ export async function ticketConversation(db: SupportDb, number: number): Promise
     .where(eq(messages.ticketNumber, number))
     .orderBy(asc(messages.createdAt), asc(messages.id));
   const files = rows.length
-    ? await db.select().from(attachments).where(inArray(attachments.messageId, rows.map((m) => m.id)))
+    ? await db
+        .select()
+        .from(attachments)
+        .where(
+          inArray(
+            attachments.messageId,
+            rows.map((m) => m.id),
+          ),
+        )
     : [];
   const people = await participantsOf(db, number);
   const statuses = people.length
-    ? await db.select().from(addressStatus).where(inArray(addressStatus.address, people.map((p) => p.address)))
+    ? await db
+        .select()
+        .from(addressStatus)
+        .where(
+          inArray(
+            addressStatus.address,
+            people.map((p) => p.address),
+          ),
+        )
     : [];
   return {
     ticket,

@@ -5,7 +5,13 @@ import { WebClient } from '../testing/web-client.js';
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
-  await h.post({ from: 'Ann <ann@customer.test>', to: SUPPORT, cc: 'bob@customer.test', subject: 'API ticket', text: 'Hello API.' });
+  await h.post({
+    from: 'Ann <ann@customer.test>',
+    to: SUPPORT,
+    cc: 'bob@customer.test',
+    subject: 'API ticket',
+    text: 'Hello API.',
+  });
   await h.post({ from: 'zed@customer.test', to: SUPPORT, subject: 'Another one', text: 'Second.' });
 });
 afterAll(async () => {
@@ -15,7 +21,11 @@ afterAll(async () => {
 const api = (path: string, init: RequestInit = {}, token: string | null = h.apiToken) =>
   fetch(`${h.url}/api${path}`, {
     ...init,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.body ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...init.headers,
+    },
   });
 
 describe('JSON API', () => {
@@ -27,9 +37,13 @@ describe('JSON API', () => {
   });
 
   it('lists and searches tickets', async () => {
-    const all = (await (await api('/tickets')).json()) as { tickets: { number: number; subject: string; requester: { address: string } }[] };
+    const all = (await (await api('/tickets')).json()) as {
+      tickets: { number: number; subject: string; requester: { address: string } }[];
+    };
     expect(all.tickets.map((t) => t.number).sort()).toEqual([1000, 1001]);
-    const found = (await (await api('/tickets?status=all&q=ann%40customer')).json()) as { tickets: { number: number }[] };
+    const found = (await (await api('/tickets?status=all&q=ann%40customer')).json()) as {
+      tickets: { number: number }[];
+    };
     expect(found.tickets.map((t) => t.number)).toEqual([1000]);
     const byNumber = (await (await api('/tickets?status=all&q=%231001')).json()) as { tickets: { number: number }[] };
     expect(byNumber.tickets.map((t) => t.number)).toEqual([1001]);
@@ -40,7 +54,11 @@ describe('JSON API', () => {
   it('gets a ticket with its messages and participants', async () => {
     const response = await api('/tickets/1000');
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { ticket: { subject: string; status: string }; messages: { kind: string; text: string }[]; participants: { address: string; role: string }[] };
+    const body = (await response.json()) as {
+      ticket: { subject: string; status: string };
+      messages: { kind: string; text: string }[];
+      participants: { address: string; role: string }[];
+    };
     expect(body.ticket).toMatchObject({ subject: 'API ticket', status: 'open' });
     expect(body.messages.map((m) => m.kind)).toEqual(['customer', 'ack']);
     expect(body.messages[0]!.text).toBe('Hello API.');
@@ -51,22 +69,40 @@ describe('JSON API', () => {
 
   it('replies (mail to requester and CCs) and changes status and assignee', async () => {
     const before = h.sent.length;
-    const reply = await api('/tickets/1000/replies', { method: 'POST', body: JSON.stringify({ text: 'Answer from the API.', status: 'pending' }) });
+    const reply = await api('/tickets/1000/replies', {
+      method: 'POST',
+      body: JSON.stringify({ text: 'Answer from the API.', status: 'pending' }),
+    });
     expect(reply.status).toBe(201);
-    const body = (await reply.json()) as { ticket: { status: string }; message: { kind: string; recipients: string[] } };
+    const body = (await reply.json()) as {
+      ticket: { status: string };
+      message: { kind: string; recipients: string[] };
+    };
     expect(body.ticket.status).toBe('pending');
     expect(body.message).toMatchObject({ kind: 'agent', recipients: ['ann@customer.test', 'bob@customer.test'] });
     await h.settle();
     expect(h.sent.slice(before).map((m) => m.subject)).toEqual(['Re: [#1000] API ticket']);
 
-    expect((await api('/tickets/1000/replies', { method: 'POST', body: JSON.stringify({ text: '   ' }) })).status).toBe(400);
+    expect((await api('/tickets/1000/replies', { method: 'POST', body: JSON.stringify({ text: '   ' }) })).status).toBe(
+      400,
+    );
     expect((await api('/tickets/1000/replies', { method: 'POST', body: 'not json' })).status).toBe(400);
 
-    const patched = await api('/tickets/1000', { method: 'PATCH', body: JSON.stringify({ status: 'closed', assignee: AGENT.email }) });
+    const patched = await api('/tickets/1000', {
+      method: 'PATCH',
+      body: JSON.stringify({ status: 'closed', assignee: AGENT.email }),
+    });
     expect(patched.status).toBe(200);
-    expect(((await patched.json()) as { ticket: unknown }).ticket).toMatchObject({ status: 'closed', assignee: AGENT.email });
-    expect((await api('/tickets/1000', { method: 'PATCH', body: JSON.stringify({ status: 'solved' }) })).status).toBe(400);
-    expect((await api('/tickets/1000', { method: 'PATCH', body: JSON.stringify({ assignee: 'nobody@staff.test' }) })).status).toBe(422);
+    expect(((await patched.json()) as { ticket: unknown }).ticket).toMatchObject({
+      status: 'closed',
+      assignee: AGENT.email,
+    });
+    expect((await api('/tickets/1000', { method: 'PATCH', body: JSON.stringify({ status: 'solved' }) })).status).toBe(
+      400,
+    );
+    expect(
+      (await api('/tickets/1000', { method: 'PATCH', body: JSON.stringify({ assignee: 'nobody@staff.test' }) })).status,
+    ).toBe(422);
     const mine = (await (await api('/tickets?status=mine')).json()) as { tickets: unknown[] };
     expect(mine.tickets).toEqual([]); // closed tickets are not in "mine"
   });
@@ -80,7 +116,11 @@ describe('JSON API', () => {
     const body = JSON.stringify({ status: 'pending' });
     const headers = { cookie: web.cookie, 'content-type': 'application/json' };
     expect((await fetch(`${h.url}/api/tickets/1001`, { method: 'PATCH', headers, body })).status).toBe(403);
-    const ok = await fetch(`${h.url}/api/tickets/1001`, { method: 'PATCH', headers: { ...headers, 'x-csrf-token': WebClient.csrfOf(html) }, body });
+    const ok = await fetch(`${h.url}/api/tickets/1001`, {
+      method: 'PATCH',
+      headers: { ...headers, 'x-csrf-token': WebClient.csrfOf(html) },
+      body,
+    });
     expect(ok.status).toBe(200);
   });
 });
@@ -89,7 +129,10 @@ describe('agent login', () => {
   it('rejects wrong passwords and cross-site login posts, sets a HttpOnly SameSite cookie', async () => {
     const web = new WebClient(h.url);
     expect((await web.login(AGENT.email, 'wrong password')).status).toBe(401);
-    expect((await web.postForm('/login', { email: AGENT.email, password: AGENT.password }, { origin: 'https://evil.test' })).status).toBe(403);
+    expect(
+      (await web.postForm('/login', { email: AGENT.email, password: AGENT.password }, { origin: 'https://evil.test' }))
+        .status,
+    ).toBe(403);
     const ok = await fetch(`${h.url}/login`, {
       method: 'POST',
       redirect: 'manual',
@@ -97,7 +140,9 @@ describe('agent login', () => {
       body: new URLSearchParams({ email: AGENT.email, password: AGENT.password }).toString(),
     });
     expect(ok.status).toBe(303);
-    expect(ok.headers.get('set-cookie')).toMatch(/^support_session=[^;]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(ok.headers.get('set-cookie')).toMatch(
+      /^support_session=[^;]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Lax$/,
+    );
     expect((await new WebClient(h.url).get('/')).status).toBe(303);
   });
 
@@ -109,9 +154,35 @@ describe('agent login', () => {
     expect((await one.login('pat@staff.test', 'pat password 12')).status).toBe(303);
     expect((await two.login('pat@staff.test', 'pat password 12')).status).toBe(303);
     const csrf = WebClient.csrfOf(await (await one.get('/password')).text());
-    expect((await one.postForm('/password', { _csrf: csrf, current: 'pat password 12', next: 'mismatch one!!', confirm: 'mismatch two!!' })).status).toBe(400);
-    expect((await one.postForm('/password', { current: 'pat password 12', next: 'pat new password', confirm: 'pat new password' })).status).toBe(403);
-    expect((await one.postForm('/password', { _csrf: csrf, current: 'pat password 12', next: 'pat new password', confirm: 'pat new password' })).status).toBe(303);
+    expect(
+      (
+        await one.postForm('/password', {
+          _csrf: csrf,
+          current: 'pat password 12',
+          next: 'mismatch one!!',
+          confirm: 'mismatch two!!',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await one.postForm('/password', {
+          current: 'pat password 12',
+          next: 'pat new password',
+          confirm: 'pat new password',
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await one.postForm('/password', {
+          _csrf: csrf,
+          current: 'pat password 12',
+          next: 'pat new password',
+          confirm: 'pat new password',
+        })
+      ).status,
+    ).toBe(303);
     expect((await one.get('/')).status).toBe(200);
     expect((await two.get('/')).status).toBe(303);
     expect((await new WebClient(h.url).login('pat@staff.test', 'pat password 12')).status).toBe(401);

@@ -30,15 +30,25 @@ function fixedText(config: ResolvedConfig, ticket: Ticket): string {
  * on what forged senders can make us send). Threaded under the customer's mail, Message-ID signed with
  * the ticket, a reply address issued to the requester. Recorded on the ticket when queued.
  */
-export async function acknowledge(inbound: Inbound, deps: MailDeps, ticket: Ticket, aligned: boolean): Promise<ReplyOutcome> {
+export async function acknowledge(
+  inbound: Inbound,
+  deps: MailDeps,
+  ticket: Ticket,
+  aligned: boolean,
+): Promise<ReplyOutcome> {
   const { config, services } = deps;
-  const subject = aligned ? taggedSubject(ticket.subject, ticket.number) : `[#${ticket.number}] We received your message`;
+  const subject = aligned
+    ? taggedSubject(ticket.subject, ticket.number)
+    : `[#${ticket.number}] We received your message`;
   const text = aligned ? personalText(config, ticket) : fixedText(config, ticket);
   const outcome = await inbound.ctx.autoReply(
     {
       subject,
       text,
-      replyTo: { address: ticketReplyAddress(services.replyAddresses, config.domain, ticket.number, ticket.requesterAddress), name: config.helpdeskName },
+      replyTo: {
+        address: ticketReplyAddress(services.replyAddresses, config.domain, ticket.number, ticket.requesterAddress),
+        name: config.helpdeskName,
+      },
       customArgs: { support_ticket: String(ticket.number) },
     },
     {

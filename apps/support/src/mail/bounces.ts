@@ -11,8 +11,14 @@ import type { Inbound, InboundResult, MailDeps } from './inbound.js';
  * The ticket and message a delivery report is about: the first of its ids (returned headers, In-Reply-To,
  * References) that is a signed Message-ID of ours naming an existing ticket (anyone can forge a DSN).
  */
-async function reportedMessage({ ctx, tx }: Inbound, deps: MailDeps, originalMessageId: string | null): Promise<{ ticket: number; messageId: string } | null> {
-  const ids = [originalMessageId, ctx.email.inReplyTo, ...[...ctx.email.references].reverse()].filter((x): x is string => !!x).slice(0, 20);
+async function reportedMessage(
+  { ctx, tx }: Inbound,
+  deps: MailDeps,
+  originalMessageId: string | null,
+): Promise<{ ticket: number; messageId: string } | null> {
+  const ids = [originalMessageId, ctx.email.inReplyTo, ...[...ctx.email.references].reverse()]
+    .filter((x): x is string => !!x)
+    .slice(0, 20);
   for (const id of ids) {
     const verified = deps.services.messageIds.verifyMessageId(id);
     const ticket = verified ? ticketFromScope(verified.scope) : null;
@@ -38,11 +44,22 @@ export async function handleDeliveryReport(inbound: Inbound, deps: MailDeps): Pr
   const { ticket } = about;
   // Only permanent failures: a delay or a 4.x.x will be retried by the MTA.
   const permanent = (report?.recipients ?? []).filter((r) => r.permanent).slice(0, deps.config.maxParticipants);
-  const proven = new Set(await sentTo(tx, about.messageId, permanent.map((r) => r.address)));
+  const proven = new Set(
+    await sentTo(
+      tx,
+      about.messageId,
+      permanent.map((r) => r.address),
+    ),
+  );
   const failed = permanent.filter((r) => proven.has(normalizeAddress(r.address)));
-  if (permanent.length && !failed.length) return ignore(inbound, `delivery report names nobody we sent that message to (ticket #${ticket})`);
+  if (permanent.length && !failed.length)
+    return ignore(inbound, `delivery report names nobody we sent that message to (ticket #${ticket})`);
   for (const r of failed) {
-    await markUndeliverable(tx, { address: r.address, reason: r.diagnostic || r.status || 'delivery failed', ticketNumber: ticket });
+    await markUndeliverable(tx, {
+      address: r.address,
+      reason: r.diagnostic || r.status || 'delivery failed',
+      ticketNumber: ticket,
+    });
   }
   const lines = failed.length
     ? failed.map((r) => `Delivery to ${r.address} failed: ${r.diagnostic || r.status || 'no reason given'}`)
@@ -77,7 +94,12 @@ export async function handleBounceEvent(tx: Queryable, event: BounceEventInput):
   const reason = event.reason || event.status || 'bounced';
   await markUndeliverable(tx, { address: event.email, reason, ticketNumber: ticket });
   if (ticket !== null && (await ticketByNumber(tx, ticket))) {
-    await recordMessage(tx, { ticketNumber: ticket, direction: 'system', kind: 'bounce', bodyText: `Delivery to ${event.email} failed: ${reason} (Event Webhook)` });
+    await recordMessage(tx, {
+      ticketNumber: ticket,
+      direction: 'system',
+      kind: 'bounce',
+      bodyText: `Delivery to ${event.email} failed: ${reason} (Event Webhook)`,
+    });
   }
 }
 
@@ -86,10 +108,19 @@ export function registerBounceEvents(events: EventHandlerRegistry): void {
   events.on('bounce', async (event, { tx }) => {
     // `blocked` is usually our reputation or content, not a dead mailbox.
     if (event.type !== 'bounce' || !event.email) return;
-    await handleBounceEvent(tx, { email: event.email, reason: event.reason, status: event.status, ticket: event.customArgs?.support_ticket });
+    await handleBounceEvent(tx, {
+      email: event.email,
+      reason: event.reason,
+      status: event.status,
+      ticket: event.customArgs?.support_ticket,
+    });
   });
   events.on('dropped', async (event, { tx }) => {
     if (!event.email) return;
-    await handleBounceEvent(tx, { email: event.email, reason: `dropped: ${event.reason ?? 'no reason'}`, ticket: event.customArgs?.support_ticket });
+    await handleBounceEvent(tx, {
+      email: event.email,
+      reason: `dropped: ${event.reason ?? 'no reason'}`,
+      ticket: event.customArgs?.support_ticket,
+    });
   });
 }

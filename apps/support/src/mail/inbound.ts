@@ -29,8 +29,22 @@ export interface Inbound {
 }
 
 export type InboundResult =
-  | { action: 'opened'; ticket: number; acknowledged: boolean; throttled: boolean; linkedTo: number | null; authenticated: boolean }
-  | { action: 'appended'; ticket: number; reopened: boolean; via: string; authenticated: boolean; participantsAdded: number }
+  | {
+      action: 'opened';
+      ticket: number;
+      acknowledged: boolean;
+      throttled: boolean;
+      linkedTo: number | null;
+      authenticated: boolean;
+    }
+  | {
+      action: 'appended';
+      ticket: number;
+      reopened: boolean;
+      via: string;
+      authenticated: boolean;
+      participantsAdded: number;
+    }
   | { action: 'auto-reply-recorded'; ticket: number }
   | { action: 'agent-reply'; ticket: number }
   | { action: 'bounce'; ticket: number | null; addresses: string[] }
@@ -61,7 +75,12 @@ function ccPeople(email: MailContext['email'], config: ResolvedConfig, verdict: 
 }
 
 function queueFor(config: ResolvedConfig, email: MailContext['email'], recipient: string): QueueConfig {
-  const candidates = [recipient, ...email.envelope.to, ...email.to.map((a) => a.address), ...email.cc.map((a) => a.address)].map(normalizeEmail);
+  const candidates = [
+    recipient,
+    ...email.envelope.to,
+    ...email.to.map((a) => a.address),
+    ...email.cc.map((a) => a.address),
+  ].map(normalizeEmail);
   for (const address of candidates) {
     const queue = config.queues.find((q) => q.address === address);
     if (queue) return queue;
@@ -69,12 +88,20 @@ function queueFor(config: ResolvedConfig, email: MailContext['email'], recipient
   return config.queues[0]!;
 }
 
-async function openNewTicket(inbound: Inbound, deps: MailDeps, kind: MessageKind, verdict: AuthVerdict, linkedTo: Ticket | null): Promise<InboundResult> {
+async function openNewTicket(
+  inbound: Inbound,
+  deps: MailDeps,
+  kind: MessageKind,
+  verdict: AuthVerdict,
+  linkedTo: Ticket | null,
+): Promise<InboundResult> {
   const { ctx, tx } = inbound;
   const { config } = deps;
   const sender = ctx.email.from!;
   const throttled = await isThrottled(tx, sender.address, config.throttle);
-  const queue = linkedTo ? { name: linkedTo.queue, address: linkedTo.supportAddress } : queueFor(config, ctx.email, ctx.recipient?.address ?? '');
+  const queue = linkedTo
+    ? { name: linkedTo.queue, address: linkedTo.supportAddress }
+    : queueFor(config, ctx.email, ctx.recipient?.address ?? '');
   const ticket = await openTicket(tx, {
     queue: queue.name,
     supportAddress: queue.address,
@@ -92,24 +119,56 @@ async function openNewTicket(inbound: Inbound, deps: MailDeps, kind: MessageKind
   if (!automatic && !throttled) {
     const outcome = await acknowledge(inbound, deps, ticket, verdict.aligned);
     acknowledged = outcome.sent;
-    if (!outcome.sent) ctx.log.info('support.ack_refused', { ticket: ticket.number, reason: outcome.reason, detail: outcome.detail });
+    if (!outcome.sent)
+      ctx.log.info('support.ack_refused', { ticket: ticket.number, reason: outcome.reason, detail: outcome.detail });
   }
-  ctx.log.info('support.ticket_opened', { ticket: ticket.number, throttled, acknowledged, kind, authenticated: verdict.aligned });
-  return { action: 'opened', ticket: ticket.number, acknowledged, throttled, linkedTo: linkedTo?.number ?? null, authenticated: verdict.aligned };
+  ctx.log.info('support.ticket_opened', {
+    ticket: ticket.number,
+    throttled,
+    acknowledged,
+    kind,
+    authenticated: verdict.aligned,
+  });
+  return {
+    action: 'opened',
+    ticket: ticket.number,
+    acknowledged,
+    throttled,
+    linkedTo: linkedTo?.number ?? null,
+    authenticated: verdict.aligned,
+  };
 }
 
 /** An agent answering by email: accepted only with an aligned verdict, then mailed like a web reply. */
-async function agentReply(inbound: Inbound, deps: MailDeps, agent: PublicAgent, match: ReplyMatch, verdict: AuthVerdict): Promise<InboundResult> {
+async function agentReply(
+  inbound: Inbound,
+  deps: MailDeps,
+  agent: PublicAgent,
+  match: ReplyMatch,
+  verdict: AuthVerdict,
+): Promise<InboundResult> {
   const { ctx, tx } = inbound;
-  if (!verdict.aligned) return refuse(ctx, `agent reply from ${agent.email} refused: sender not authenticated (${verdict.reason})`);
+  if (!verdict.aligned)
+    return refuse(ctx, `agent reply from ${agent.email} refused: sender not authenticated (${verdict.reason})`);
   const text = ctx.email.reply().text.trim();
   if (!text) return ignore(ctx, 'agent reply without new text');
-  await sendAgentReply(deps.services, deps.config, { ticket: match.ticket, agent, text, inboundId: ctx.id }, { tx, afterCommit: ctx.afterCommit });
+  await sendAgentReply(
+    deps.services,
+    deps.config,
+    { ticket: match.ticket, agent, text, inboundId: ctx.id },
+    { tx, afterCommit: ctx.afterCommit },
+  );
   return { action: 'agent-reply', ticket: match.ticket.number };
 }
 
 /** A customer's (or participant's) reply on a ticket they found by `match`. */
-async function followUpOn(inbound: Inbound, deps: MailDeps, kind: MessageKind, verdict: AuthVerdict, match: ReplyMatch): Promise<InboundResult> {
+async function followUpOn(
+  inbound: Inbound,
+  deps: MailDeps,
+  kind: MessageKind,
+  verdict: AuthVerdict,
+  match: ReplyMatch,
+): Promise<InboundResult> {
   const { ctx, tx } = inbound;
   const { ticket } = match;
   if (AUTOMATIC.includes(kind)) {
@@ -121,26 +180,48 @@ async function followUpOn(inbound: Inbound, deps: MailDeps, kind: MessageKind, v
   if (next === 'new-linked') return openNewTicket(inbound, deps, kind, verdict, ticket);
   await recordInbound(inbound, deps, ticket.number, 'customer');
   const cc = ccPeople(ctx.email, deps.config, verdict, ticket.requesterAddress);
-  const participantsAdded = cc.length ? await addParticipants(tx, ticket.number, cc, { max: deps.config.maxParticipants }) : 0;
+  const participantsAdded = cc.length
+    ? await addParticipants(tx, ticket.number, cc, { max: deps.config.maxParticipants })
+    : 0;
   // Only an authenticated sender proves the address works again (a forged From proves nothing).
   if (verdict.aligned) await clearUndeliverable(tx, ctx.email.from!.address);
   if (next === 'reopen') await setStatus(tx, ticket.number, 'open');
-  ctx.log.info('support.reply_added', { ticket: ticket.number, via: match.via, reopened: next === 'reopen', authenticated: verdict.aligned, participantsAdded });
-  return { action: 'appended', ticket: ticket.number, reopened: next === 'reopen', via: match.via, authenticated: verdict.aligned, participantsAdded };
+  ctx.log.info('support.reply_added', {
+    ticket: ticket.number,
+    via: match.via,
+    reopened: next === 'reopen',
+    authenticated: verdict.aligned,
+    participantsAdded,
+  });
+  return {
+    action: 'appended',
+    ticket: ticket.number,
+    reopened: next === 'reopen',
+    via: match.via,
+    authenticated: verdict.aligned,
+    participantsAdded,
+  };
 }
 
 /** The ticket a verified reply token names; a token that does not name one, or conflicts with In-Reply-To, is refused. */
 function tokenTicket(inbound: Inbound, deps: MailDeps, token: VerifiedReplyToken): number | string {
   const ticket = ticketFromScope(token.scope);
   if (ticket === null) return 'reply token is not for a ticket';
-  const answered = inbound.ctx.email.inReplyTo ? deps.services.messageIds.verifyMessageId(inbound.ctx.email.inReplyTo) : null;
+  const answered = inbound.ctx.email.inReplyTo
+    ? deps.services.messageIds.verifyMessageId(inbound.ctx.email.inReplyTo)
+    : null;
   const answeredTicket = answered ? ticketFromScope(answered.scope) : null;
-  if (answeredTicket !== null && answeredTicket !== ticket) return `reply token is for ticket #${ticket}, but the message answers ticket #${answeredTicket}`;
+  if (answeredTicket !== null && answeredTicket !== ticket)
+    return `reply token is for ticket #${ticket}, but the message answers ticket #${answeredTicket}`;
   return ticket;
 }
 
 /** Handles one email to a support address or (with its verified token) to a reply address. */
-export async function handleInbound(inbound: Inbound, deps: MailDeps, token: VerifiedReplyToken | null): Promise<InboundResult> {
+export async function handleInbound(
+  inbound: Inbound,
+  deps: MailDeps,
+  token: VerifiedReplyToken | null,
+): Promise<InboundResult> {
   const { ctx, tx } = inbound;
   const { email } = ctx;
   const kind = email.classify({ ownDomains: ownDomains(deps.config) }).kind;
@@ -160,9 +241,17 @@ export async function handleInbound(inbound: Inbound, deps: MailDeps, token: Ver
     .map((v) => ticketFromScope(v.scope))
     .filter((n): n is number => n !== null);
   const referencedIds = [...(email.inReplyTo ? [email.inReplyTo] : []), ...[...email.references].reverse()];
-  const match = await findReplyTicket(tx, { tokenTicket: fromToken, signedTickets, referencedIds, subject: email.subject, sender, aligned: verdict.aligned });
+  const match = await findReplyTicket(tx, {
+    tokenTicket: fromToken,
+    signedTickets,
+    referencedIds,
+    subject: email.subject,
+    sender,
+    aligned: verdict.aligned,
+  });
 
-  if (fromToken !== null && match?.via !== 'token') return refuse(ctx, `reply token names ticket #${fromToken}, which does not exist`);
+  if (fromToken !== null && match?.via !== 'token')
+    return refuse(ctx, `reply token names ticket #${fromToken}, which does not exist`);
 
   const agent = match ? await agentByEmail(tx, sender) : null;
   if (agent && match) return agentReply(inbound, deps, agent, match, verdict);

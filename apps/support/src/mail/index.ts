@@ -22,12 +22,19 @@ export type { InboundResult, MailDeps } from './inbound.js';
  * is handled once (`ctx.once`), inside the handler's transaction, so a replay creates nothing twice and
  * ends with the same status and note.
  */
-export function registerSupportRoutes<E extends object>(mailroom: Mailroom<E>, deps: MailDeps, onResult?: (result: InboundResult) => void): void {
+export function registerSupportRoutes<E extends object>(
+  mailroom: Mailroom<E>,
+  deps: MailDeps,
+  onResult?: (result: InboundResult) => void,
+): void {
   const run = async (ctx: MailContext, token: VerifiedReplyToken | null) => {
     const result = await ctx.once('support.inbound', (tx) => handleInbound({ ctx, tx }, deps, token));
     if (result && onResult) onResult(result);
   };
-  for (const queue of deps.config.queues) mailroom.route(`support:${queue.address}`, queue.address, (ctx) => run(ctx, null));
+  for (const queue of deps.config.queues)
+    mailroom.route(`support:${queue.address}`, queue.address, (ctx) => run(ctx, null));
   const prefix = deps.services.replyAddresses.localPrefix;
-  mailroom.route('support-reply', `${prefix}+{token}@${deps.config.domain}`, (ctx) => run(ctx, ctx.replyToken), { replyToken: 'token' });
+  mailroom.route('support-reply', `${prefix}+{token}@${deps.config.domain}`, (ctx) => run(ctx, ctx.replyToken), {
+    replyToken: 'token',
+  });
 }

@@ -15,7 +15,9 @@ async function keepAttachments({ ctx, tx }: Inbound, deps: MailDeps, messageId: 
       continue;
     }
     if (attachment.size > maxBytes) {
-      notes.push(`[attachment "${attachment.filename}" not kept: larger than ${Math.round(maxBytes / 1024 / 1024)} MB]`);
+      notes.push(
+        `[attachment "${attachment.filename}" not kept: larger than ${Math.round(maxBytes / 1024 / 1024)} MB]`,
+      );
       continue;
     }
     const content = await attachment.content();

@@ -41,7 +41,10 @@ export interface HarnessOptions {
   autoReplyLimit?: AutoReplyLimit;
 }
 
-export async function startHarness(config: Partial<SupportAppConfig> = {}, options: HarnessOptions = {}): Promise<Harness> {
+export async function startHarness(
+  config: Partial<SupportAppConfig> = {},
+  options: HarnessOptions = {},
+): Promise<Harness> {
   const t = await createTestMailroom({
     mail: {
       from: SUPPORT,

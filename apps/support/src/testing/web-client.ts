@@ -7,7 +7,11 @@ export class WebClient {
     return fetch(`${this.base}${path}`, { headers: this.cookie ? { cookie: this.cookie } : {}, redirect: 'manual' });
   }
 
-  async postForm(path: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  async postForm(
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Response> {
     const response = await fetch(`${this.base}${path}`, {
       method: 'POST',
       redirect: 'manual',

@@ -26,7 +26,9 @@ function ticketJson(ticket: Ticket, assignee: string | null) {
   };
 }
 
-function messageJson(m: Message & { attachments?: { id: string; filename: string; contentType: string; size: number; inline: boolean }[] }) {
+function messageJson(
+  m: Message & { attachments?: { id: string; filename: string; contentType: string; size: number; inline: boolean }[] },
+) {
   return {
     id: m.id,
     direction: m.direction,
@@ -39,7 +41,13 @@ function messageJson(m: Message & { attachments?: { id: string; filename: string
     messageId: m.messageId,
     recipients: m.recipients,
     createdAt: m.createdAt.toISOString(),
-    attachments: (m.attachments ?? []).map((a) => ({ id: a.id, filename: a.filename, contentType: a.contentType, size: a.size, inline: a.inline })),
+    attachments: (m.attachments ?? []).map((a) => ({
+      id: a.id,
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+      inline: a.inline,
+    })),
   };
 }
 
@@ -50,7 +58,8 @@ async function jsonBody(c: { req: { json(): Promise<unknown> } }): Promise<Recor
   } catch {
     throw new ActionError(400, 'body must be JSON');
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ActionError(400, 'body must be a JSON object');
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new ActionError(400, 'body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -72,12 +81,19 @@ export function createApi(services: SupportServices, config: ResolvedConfig, kit
 
   api.get('/tickets', async (c) => {
     const requested = c.req.query('status') ?? 'open';
-    if (!FILTERS.includes(requested as QueueFilter)) throw new ActionError(400, `status must be one of ${FILTERS.join(', ')}`);
+    if (!FILTERS.includes(requested as QueueFilter))
+      throw new ActionError(400, `status must be one of ${FILTERS.join(', ')}`);
     const limit = Number(c.req.query('limit') ?? 50);
     const offset = Number(c.req.query('offset') ?? 0);
     if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new ActionError(400, 'limit must be 1..200');
     if (!Number.isInteger(offset) || offset < 0) throw new ActionError(400, 'offset must be ≥ 0');
-    const tickets = await listTickets(db, { filter: requested as QueueFilter, agentId: c.var.agent.id, query: c.req.query('q'), limit, offset });
+    const tickets = await listTickets(db, {
+      filter: requested as QueueFilter,
+      agentId: c.var.agent.id,
+      query: c.req.query('q'),
+      limit,
+      offset,
+    });
     const emailOf = await assigneeEmail();
     return c.json({ tickets: tickets.map((t) => ticketJson(t, emailOf(t.assigneeId))) });
   });
@@ -89,7 +105,12 @@ export function createApi(services: SupportServices, config: ResolvedConfig, kit
     const emailOf = await assigneeEmail();
     return c.json({
       ticket: ticketJson(conversation.ticket, emailOf(conversation.ticket.assigneeId)),
-      participants: conversation.participants.map((p) => ({ address: p.address, name: p.name, role: p.role, undeliverable: p.undeliverable })),
+      participants: conversation.participants.map((p) => ({
+        address: p.address,
+        name: p.name,
+        role: p.role,
+        undeliverable: p.undeliverable,
+      })),
       messages: conversation.messages.map(messageJson),
     });
   });
@@ -98,7 +119,12 @@ export function createApi(services: SupportServices, config: ResolvedConfig, kit
     const number = parseTicketNumber(c.req.param('number'));
     const body = await jsonBody(c);
     const status = body.status === undefined ? undefined : parseStatus(body.status);
-    const { ticket, message } = await replyAsAgent(services, config, { ticketNumber: number, agent: c.var.agent, text: body.text, status });
+    const { ticket, message } = await replyAsAgent(services, config, {
+      ticketNumber: number,
+      agent: c.var.agent,
+      text: body.text,
+      status,
+    });
     const emailOf = await assigneeEmail();
     return c.json({ ticket: ticketJson(ticket, emailOf(ticket.assigneeId)), message: messageJson(message) }, 201);
   });
@@ -114,7 +140,8 @@ export function createApi(services: SupportServices, config: ResolvedConfig, kit
       if (!agent) throw new ActionError(422, `no agent ${body.assignee}`);
       assigneeId = agent.id;
     } else if (body.assignee !== undefined) throw new ActionError(400, 'assignee must be an agent email or null');
-    if (status === undefined && assigneeId === undefined) throw new ActionError(400, 'nothing to change: give status and/or assignee');
+    if (status === undefined && assigneeId === undefined)
+      throw new ActionError(400, 'nothing to change: give status and/or assignee');
     const ticket = await updateTicket(services, { ticketNumber: number, status, assigneeId });
     const emailOf = await assigneeEmail();
     return c.json({ ticket: ticketJson(ticket, emailOf(ticket.assigneeId)) });

@@ -39,11 +39,14 @@ function loginPages({ services: { db }, config, kit }: Deps): Hono<WebEnv> {
   const base = config.basePath;
   const pages = new Hono<WebEnv>();
   pages.get('/login', (c) => c.html(<LoginPage base={base} />));
-  pages.post('/login', formLogin(kit, {
-    authenticate: (email, password) => authenticateAgent(db, email, password, kit.verifyPassword),
-    page: (email, error) => <LoginPage base={base} email={email} error={error} />,
-    home: `${base}/`,
-  }));
+  pages.post(
+    '/login',
+    formLogin(kit, {
+      authenticate: (email, password) => authenticateAgent(db, email, password, kit.verifyPassword),
+      page: (email, error) => <LoginPage base={base} email={email} error={error} />,
+      home: `${base}/`,
+    }),
+  );
   pages.post('/logout', async (c) => {
     const session = await kit.sessions.read(c);
     const form = await c.req.parseBody();
@@ -65,16 +68,48 @@ function ticketPages({ services, config, kit }: Deps): Hono<WebEnv> {
     const requested = c.req.query('filter') as QueueFilter | undefined;
     const filter = requested && FILTERS.includes(requested) ? requested : 'open';
     const query = (c.req.query('q') ?? '').slice(0, 200);
-    const [tickets, agents] = await Promise.all([listTickets(db, { filter, agentId: agent.id, query }), listAgents(db)]);
-    return c.html(<QueuePage base={base} agent={agent} csrf={kit.csrfToken(c.var.session!)} filter={filter} query={query} tickets={tickets} agents={agents} />);
+    const [tickets, agents] = await Promise.all([
+      listTickets(db, { filter, agentId: agent.id, query }),
+      listAgents(db),
+    ]);
+    return c.html(
+      <QueuePage
+        base={base}
+        agent={agent}
+        csrf={kit.csrfToken(c.var.session!)}
+        filter={filter}
+        query={query}
+        tickets={tickets}
+        agents={agents}
+      />,
+    );
   });
 
-  async function ticketPage(c: Context<WebEnv>, number: number, status: 200 | 400 | 404 = 200, extra: { notice?: string; error?: string } = {}) {
+  async function ticketPage(
+    c: Context<WebEnv>,
+    number: number,
+    status: 200 | 400 | 404 = 200,
+    extra: { notice?: string; error?: string } = {},
+  ) {
     const csrfToken = kit.csrfToken(c.var.session!);
     const conversation = await ticketConversation(db, number);
-    if (!conversation) return c.html(<NotFoundPage base={base} agent={c.var.agent} csrf={csrfToken} what={`No ticket #${number}.`} />, 404);
+    if (!conversation)
+      return c.html(
+        <NotFoundPage base={base} agent={c.var.agent} csrf={csrfToken} what={`No ticket #${number}.`} />,
+        404,
+      );
     const agents = await listAgents(db);
-    return c.html(<TicketPage base={base} agent={c.var.agent} csrf={csrfToken} conversation={conversation} agents={agents} {...extra} />, status);
+    return c.html(
+      <TicketPage
+        base={base}
+        agent={c.var.agent}
+        csrf={csrfToken}
+        conversation={conversation}
+        agents={agents}
+        {...extra}
+      />,
+      status,
+    );
   }
 
   /** A ticket form's post: CSRF checked, the ticket number parsed; an ActionError shows the ticket with the reason. */
@@ -87,7 +122,8 @@ function ticketPages({ services, config, kit }: Deps): Hono<WebEnv> {
         number = parseTicketNumber(c.req.param('number') ?? '');
         return await act(c, form, number);
       } catch (error) {
-        if (error instanceof ActionError) return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
+        if (error instanceof ActionError)
+          return ticketPage(c, number, error.status === 404 ? 404 : 400, { error: error.message });
         throw error;
       }
     };
@@ -112,8 +148,10 @@ function ticketPages({ services, config, kit }: Deps): Hono<WebEnv> {
     '/tickets/:number/update',
     ticketAction(async (c, form, number) => {
       const status = form.status ? parseStatus(form.status) : undefined;
-      const assignee = typeof form.assignee === 'string' ? (form.assignee === '' ? null : Number(form.assignee)) : undefined;
-      if (assignee !== undefined && assignee !== null && !Number.isSafeInteger(assignee)) throw new ActionError(400, 'assignee must be an agent id');
+      const assignee =
+        typeof form.assignee === 'string' ? (form.assignee === '' ? null : Number(form.assignee)) : undefined;
+      if (assignee !== undefined && assignee !== null && !Number.isSafeInteger(assignee))
+        throw new ActionError(400, 'assignee must be an agent id');
       await updateTicket(services, { ticketNumber: number, status, assigneeId: assignee });
       return c.redirect(`${base}/tickets/${number}`, 303);
     }),
@@ -127,19 +165,38 @@ function accountPages({ services, config, kit }: Deps): Hono<WebEnv> {
   const { db } = services;
   const signedIn = new Hono<WebEnv>();
   signedIn.get('/password', (c) =>
-    c.html(<PasswordPage base={base} agent={c.var.agent} csrf={kit.csrfToken(c.var.session!)} {...(c.req.query('done') ? { notice: 'Password changed. Your other sessions are logged out.' } : {})} />),
+    c.html(
+      <PasswordPage
+        base={base}
+        agent={c.var.agent}
+        csrf={kit.csrfToken(c.var.session!)}
+        {...(c.req.query('done') ? { notice: 'Password changed. Your other sessions are logged out.' } : {})}
+      />,
+    ),
   );
   signedIn.post('/password', async (c) => {
     const agent = c.var.agent;
     const form = await c.req.parseBody();
     if (!kit.verifyCsrf(c.var.session, form._csrf)) return c.text('invalid CSRF token', 403);
-    const result = await kit.changePassword(c, String(agent.id), c.var.session, { current: form.current, next: form.next, confirm: form.confirm }, {
-      verifyCurrent: async (password) => kit.verifyPassword(password, await agentPasswordHash(db, agent.id)),
-      save: (hash) => setAgentPassword(db, agent.id, hash),
-    });
+    const result = await kit.changePassword(
+      c,
+      String(agent.id),
+      c.var.session,
+      { current: form.current, next: form.next, confirm: form.confirm },
+      {
+        verifyCurrent: async (password) => kit.verifyPassword(password, await agentPasswordHash(db, agent.id)),
+        save: (hash) => setAgentPassword(db, agent.id, hash),
+      },
+    );
     if (result.ok) return c.redirect(`${base}/password?done=1`, 303);
-    const headers: Record<string, string> = result.retryAfterSeconds ? { 'Retry-After': String(result.retryAfterSeconds) } : {};
-    return c.html(<PasswordPage base={base} agent={agent} csrf={kit.csrfToken(c.var.session!)} error={result.error} />, result.status, headers);
+    const headers: Record<string, string> = result.retryAfterSeconds
+      ? { 'Retry-After': String(result.retryAfterSeconds) }
+      : {};
+    return c.html(
+      <PasswordPage base={base} agent={agent} csrf={kit.csrfToken(c.var.session!)} error={result.error} />,
+      result.status,
+      headers,
+    );
   });
 
   signedIn.get('/attachments/:id', async (c) => {

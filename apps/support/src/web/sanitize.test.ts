@@ -18,7 +18,10 @@ describe('sanitizeMessageHtml', () => {
   });
 
   it('rewrites cid: images and drops remote images', () => {
-    const out = sanitizeMessageHtml('<img src="cid:logo@x" alt="logo"><img src="https://tracker.example/p.gif" alt="pixel"><img src="cid:unknown">', cid);
+    const out = sanitizeMessageHtml(
+      '<img src="cid:logo@x" alt="logo"><img src="https://tracker.example/p.gif" alt="pixel"><img src="cid:unknown">',
+      cid,
+    );
     expect(out).toContain('<img alt="logo" src="/attachments/abc" />');
     expect(out).not.toContain('tracker');
     expect(out.match(/<img/g)).toHaveLength(1);

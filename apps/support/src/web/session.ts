@@ -9,7 +9,11 @@ export const SESSION_COOKIE = 'support_session';
 
 export type WebEnv = { Variables: { agent: PublicAgent; session: Session | null } };
 
-async function sessionAgent(db: SupportDb, kit: AppKit, c: Context): Promise<{ agent: PublicAgent; session: Session } | null> {
+async function sessionAgent(
+  db: SupportDb,
+  kit: AppKit,
+  c: Context,
+): Promise<{ agent: PublicAgent; session: Session } | null> {
   const session = await kit.sessions.read(c);
   const agent = session ? await agentById(db, Number(session.account)) : null;
   return agent && session ? { agent, session } : null;
@@ -46,8 +50,14 @@ export function requireApiAgent(db: SupportDb, kit: AppKit): MiddlewareHandler<W
   return async (c, next) => {
     if (c.req.header('authorization') !== undefined) return bearer(c, next);
     const found = await sessionAgent(db, kit, c);
-    if (!found) return c.json({ error: 'authentication required (Bearer token or session)' }, 401, { 'WWW-Authenticate': 'Bearer' });
-    if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && !kit.verifyCsrf(found.session, c.req.header('x-csrf-token'))) {
+    if (!found)
+      return c.json({ error: 'authentication required (Bearer token or session)' }, 401, {
+        'WWW-Authenticate': 'Bearer',
+      });
+    if (
+      !['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) &&
+      !kit.verifyCsrf(found.session, c.req.header('x-csrf-token'))
+    ) {
       return c.json({ error: 'missing or invalid X-CSRF-Token' }, 403);
     }
     c.set('agent', found.agent);

@@ -1,4 +1,18 @@
-import { ActionForm, Badge, CsrfInput, ErrorPage, Field, Flashes, Flash, Page, PageHead, SelectField, Table, TextField, Time } from '@mailroom/app-kit';
+import {
+  ActionForm,
+  Badge,
+  CsrfInput,
+  ErrorPage,
+  Field,
+  Flashes,
+  Flash,
+  Page,
+  PageHead,
+  SelectField,
+  Table,
+  TextField,
+  Time,
+} from '@mailroom/app-kit';
 import { PasswordChangeForm } from '@mailroom/app-kit';
 import type { Child, FC } from 'hono/jsx';
 import { raw } from 'hono/html';
@@ -46,7 +60,9 @@ export const LoginPage: FC<{ base: string; error?: string; email?: string }> = (
   </Layout>
 );
 
-export const PasswordPage: FC<{ base: string; agent: PublicAgent; csrf: string; error?: string; notice?: string }> = (props) => (
+export const PasswordPage: FC<{ base: string; agent: PublicAgent; csrf: string; error?: string; notice?: string }> = (
+  props,
+) => (
   <Layout title="Change password" base={props.base} agent={props.agent} csrf={props.csrf} narrow>
     <h1>Change password</h1>
     <PasswordChangeForm action={`${props.base}/password`} csrf={props.csrf} error={props.error} notice={props.notice} />
@@ -82,7 +98,11 @@ export const QueuePage: FC<{
         <button type="submit">Search</button>
       </form>
     </div>
-    <Table head={['#', 'Subject', 'Requester', 'Status', 'Assignee', 'Updated']} rows={tickets} empty={query ? `No tickets match “${query}”.` : 'No tickets.'}>
+    <Table
+      head={['#', 'Subject', 'Requester', 'Status', 'Assignee', 'Updated']}
+      rows={tickets}
+      empty={query ? `No tickets match “${query}”.` : 'No tickets.'}
+    >
       {tickets.map((t) => (
         <tr>
           <td>
@@ -91,7 +111,9 @@ export const QueuePage: FC<{
           <td class="wrap-anywhere">
             <a href={`${base}/tickets/${t.number}`}>{t.subject}</a> {t.throttled ? <Badge value="throttled" /> : null}
           </td>
-          <td class="wrap-anywhere">{t.requesterName ? `${t.requesterName} <${t.requesterAddress}>` : t.requesterAddress}</td>
+          <td class="wrap-anywhere">
+            {t.requesterName ? `${t.requesterName} <${t.requesterAddress}>` : t.requesterAddress}
+          </td>
           <td>
             <StatusBadge status={t.status} />
           </td>
@@ -118,14 +140,20 @@ const MessageView: FC<{ base: string; message: MessageWithAttachments }> = ({ ba
     const file = message.attachments.find((a) => a.contentId === cid);
     return file ? `${base}/attachments/${file.id}` : null;
   };
-  const css = ['message', message.direction, message.kind === 'auto-reply' || message.kind === 'bounce' ? 'quiet' : ''].join(' ');
+  const css = [
+    'message',
+    message.direction,
+    message.kind === 'auto-reply' || message.kind === 'bounce' ? 'quiet' : '',
+  ].join(' ');
   const files = message.attachments.filter((a) => !a.inline);
-  const hasOriginal = (message.fullHtml ?? '') !== '' || ((message.fullText ?? '') !== '' && message.fullText !== message.bodyText);
+  const hasOriginal =
+    (message.fullHtml ?? '') !== '' || ((message.fullText ?? '') !== '' && message.fullText !== message.bodyText);
   return (
     <article class={css} id={`m-${message.id}`}>
       <p class="meta">
         <strong>{message.authorName || message.authorAddress || 'system'}</strong>
-        {message.authorName && message.authorAddress ? ` <${message.authorAddress}>` : ''} · <Time value={message.createdAt} />
+        {message.authorName && message.authorAddress ? ` <${message.authorAddress}>` : ''} ·{' '}
+        <Time value={message.createdAt} />
         {KIND_LABEL[message.kind] ? ` · ${KIND_LABEL[message.kind]}` : ''}
         {message.recipients.length ? ` · to ${message.recipients.join(', ')}` : ''}
       </p>
@@ -142,7 +170,11 @@ const MessageView: FC<{ base: string; message: MessageWithAttachments }> = ({ ba
       {hasOriginal ? (
         <details>
           <summary>Full original</summary>
-          {message.fullHtml ? <div class="html">{raw(sanitizeMessageHtml(message.fullHtml, cidUrl))}</div> : <pre>{message.fullText}</pre>}
+          {message.fullHtml ? (
+            <div class="html">{raw(sanitizeMessageHtml(message.fullHtml, cidUrl))}</div>
+          ) : (
+            <pre>{message.fullText}</pre>
+          )}
         </details>
       ) : null}
     </article>
@@ -173,10 +205,16 @@ export const TicketPage: FC<{
             Queue <strong>{ticket.queue}</strong>
             {ticket.linkedTicket ? (
               <>
-                {' '}· follows up <a href={`${base}/tickets/${ticket.linkedTicket}`}>#{ticket.linkedTicket}</a>
+                {' '}
+                · follows up <a href={`${base}/tickets/${ticket.linkedTicket}`}>#{ticket.linkedTicket}</a>
               </>
             ) : null}
-            {ticket.throttled ? <> · <Badge value="throttled: not acknowledged" tone="bad" /></> : null}
+            {ticket.throttled ? (
+              <>
+                {' '}
+                · <Badge value="throttled: not acknowledged" tone="bad" />
+              </>
+            ) : null}
           </>
         }
       />
@@ -186,14 +224,31 @@ export const TicketPage: FC<{
           {participants.map((p) => (
             <li class="address">
               {p.name ? `${p.name} <${p.address}>` : p.address} <span class="muted">({p.role})</span>
-              {p.undeliverable ? <> <Badge value="undeliverable" tone="bad" title={p.undeliverable} /></> : null}
+              {p.undeliverable ? (
+                <>
+                  {' '}
+                  <Badge value="undeliverable" tone="bad" title={p.undeliverable} />
+                </>
+              ) : null}
             </li>
           ))}
         </ul>
         <form method="post" action={`${base}/tickets/${ticket.number}/update`} class="row">
           <CsrfInput token={csrf} />
-          <SelectField label="Status" name="status" class="shrink" options={STATUSES.map((s) => [s, s] as const)} selected={ticket.status} />
-          <SelectField label="Assignee" name="assignee" class="shrink" options={[['', 'nobody'], ...agents.map((a) => [String(a.id), a.name] as const)]} selected={ticket.assigneeId === null ? '' : String(ticket.assigneeId)} />
+          <SelectField
+            label="Status"
+            name="status"
+            class="shrink"
+            options={STATUSES.map((s) => [s, s] as const)}
+            selected={ticket.status}
+          />
+          <SelectField
+            label="Assignee"
+            name="assignee"
+            class="shrink"
+            options={[['', 'nobody'], ...agents.map((a) => [String(a.id), a.name] as const)]}
+            selected={ticket.assigneeId === null ? '' : String(ticket.assigneeId)}
+          />
           <button type="submit">Update</button>
         </form>
       </div>
@@ -206,7 +261,16 @@ export const TicketPage: FC<{
         <CsrfInput token={csrf} />
         <TextField label="Reply to requester and CCs" id="reply-text" name="text" required />
         <div class="row">
-          <SelectField label="then set status" name="status" class="shrink" options={[['pending', 'pending'], ['open', 'open'], ['closed', 'closed']]} />
+          <SelectField
+            label="then set status"
+            name="status"
+            class="shrink"
+            options={[
+              ['pending', 'pending'],
+              ['open', 'open'],
+              ['closed', 'closed'],
+            ]}
+          />
           <button type="submit">Send reply</button>
         </div>
       </form>
@@ -216,6 +280,9 @@ export const TicketPage: FC<{
 
 const STATUSES = ['open', 'pending', 'closed'] as const;
 
-export const NotFoundPage: FC<{ base: string; agent?: PublicAgent | null; csrf?: string; what: string }> = ({ base, agent, csrf, what }) => (
-  <ErrorPage {...frame(base, agent, csrf)} status={404} title="Not found" message={what} />
-);
+export const NotFoundPage: FC<{ base: string; agent?: PublicAgent | null; csrf?: string; what: string }> = ({
+  base,
+  agent,
+  csrf,
+  what,
+}) => <ErrorPage {...frame(base, agent, csrf)} status={404} title="Not found" message={what} />;

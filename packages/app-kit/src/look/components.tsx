@@ -2,7 +2,12 @@
 import type { Child } from 'hono/jsx';
 
 /** The page's h1 with an optional line under it and actions on the right. */
-export function PageHead(props: { title: Child; sub?: Child; actions?: Child; back?: { href: string; label: string } }) {
+export function PageHead(props: {
+  title: Child;
+  sub?: Child;
+  actions?: Child;
+  back?: { href: string; label: string };
+}) {
   return (
     <>
       {props.back ? (
@@ -49,7 +54,11 @@ export function Empty(props: { children?: Child }) {
 }
 
 /** A status word as a coloured pill; the colour comes from the value (delivered, pending, failed…) or `tone`. */
-export function Badge(props: { value: string | null | undefined; tone?: 'ok' | 'warn' | 'bad' | 'muted'; title?: string }) {
+export function Badge(props: {
+  value: string | null | undefined;
+  tone?: 'ok' | 'warn' | 'bad' | 'muted';
+  title?: string;
+}) {
   return (
     <span class={`badge ${props.tone ?? props.value ?? ''}`} title={props.title}>
       {props.value ?? '—'}
@@ -58,7 +67,13 @@ export function Badge(props: { value: string | null | undefined; tone?: 'ok' | '
 }
 
 /** A table in a card that scrolls inside itself on a narrow screen; `empty` shows instead when there are no rows. */
-export function Table(props: { head: Child[]; rows: readonly unknown[]; empty?: Child; class?: string; children?: Child }) {
+export function Table(props: {
+  head: Child[];
+  rows: readonly unknown[];
+  empty?: Child;
+  class?: string;
+  children?: Child;
+}) {
   if (props.rows.length === 0 && props.empty) return <Empty>{props.empty}</Empty>;
   return (
     <div class="table">
@@ -86,7 +101,9 @@ export function Time(props: { value: Date | string | null | undefined; seconds?:
 type InputAttributes = Record<string, string | number | boolean | undefined>;
 
 /** A labelled input; every other attribute (type, required, autocomplete, value…) goes to the input. */
-export function Field(props: { label: Child; name: string; id?: string; hint?: Child; class?: string } & InputAttributes) {
+export function Field(
+  props: { label: Child; name: string; id?: string; hint?: Child; class?: string } & InputAttributes,
+) {
   const { label, hint, class: className, ...input } = props;
   const id = props.id ?? `field-${props.name}`;
   return (
@@ -101,7 +118,14 @@ export function Field(props: { label: Child; name: string; id?: string; hint?: C
 type Options = readonly (string | readonly [string, string])[];
 
 /** A select of options, each a value or `[value, text]`; `label` is its accessible name when no visible label goes with it. */
-export function Select(props: { name: string; id?: string; options: Options; selected?: string | null; label?: string; class?: string }) {
+export function Select(props: {
+  name: string;
+  id?: string;
+  options: Options;
+  selected?: string | null;
+  label?: string;
+  class?: string;
+}) {
   return (
     <select id={props.id} name={props.name} aria-label={props.label} class={props.class}>
       {props.options.map((option) => {
@@ -117,7 +141,14 @@ export function Select(props: { name: string; id?: string; options: Options; sel
 }
 
 /** A labelled select (see Select). */
-export function SelectField(props: { label: Child; name: string; id?: string; options: Options; selected?: string | null; class?: string }) {
+export function SelectField(props: {
+  label: Child;
+  name: string;
+  id?: string;
+  options: Options;
+  selected?: string | null;
+  class?: string;
+}) {
   const id = props.id ?? `field-${props.name}`;
   return (
     <div class={props.class ? `field ${props.class}` : 'field'}>
@@ -127,7 +158,15 @@ export function SelectField(props: { label: Child; name: string; id?: string; op
   );
 }
 
-export function TextField(props: { label: Child; name: string; id?: string; value?: string; required?: boolean; tall?: boolean; hint?: Child }) {
+export function TextField(props: {
+  label: Child;
+  name: string;
+  id?: string;
+  value?: string;
+  required?: boolean;
+  tall?: boolean;
+  hint?: Child;
+}) {
   const id = props.id ?? `field-${props.name}`;
   return (
     <div class="field">

@@ -3,7 +3,12 @@ import type { Context, NotFoundHandler } from 'hono';
 import type { Child } from 'hono/jsx';
 import { Page, type PageProps } from './layout.js';
 
-export type ErrorPageProps = Omit<PageProps, 'title' | 'children'> & { status: number; title: string; message?: Child; children?: Child };
+export type ErrorPageProps = Omit<PageProps, 'title' | 'children'> & {
+  status: number;
+  title: string;
+  message?: Child;
+  children?: Child;
+};
 
 export function ErrorPage(props: ErrorPageProps) {
   const { status, title, message, children, ...frame } = props;
@@ -24,10 +29,18 @@ export function ErrorPage(props: ErrorPageProps) {
 }
 
 export function NotFoundPage(props: Omit<ErrorPageProps, 'status' | 'title'> & { title?: string }) {
-  return <ErrorPage {...props} status={404} title={props.title ?? 'Not found'} message={props.message ?? 'There is nothing at this address.'} />;
+  return (
+    <ErrorPage
+      {...props}
+      status={404}
+      title={props.title ?? 'Not found'}
+      message={props.message ?? 'There is nothing at this address.'}
+    />
+  );
 }
 
-const wantsJson = (c: Context) => !(c.req.header('accept') ?? '').includes('text/html') && (c.req.header('accept') ?? '').includes('json');
+const wantsJson = (c: Context) =>
+  !(c.req.header('accept') ?? '').includes('text/html') && (c.req.header('accept') ?? '').includes('json');
 
 /** `app.notFound(...)`: the styled 404 page, or `{ error }` JSON for a client that asks for JSON. */
 export function notFoundHandler(frame: Pick<PageProps, 'app' | 'nav'>): NotFoundHandler {

@@ -4,7 +4,21 @@
  */
 export { Page } from './layout.js';
 export type { PageProps, NavItem } from './layout.js';
-export { PageHead, Flash, Flashes, Empty, Badge, Table, Time, Field, Select, SelectField, TextField, CsrfInput, ActionForm } from './components.js';
+export {
+  PageHead,
+  Flash,
+  Flashes,
+  Empty,
+  Badge,
+  Table,
+  Time,
+  Field,
+  Select,
+  SelectField,
+  TextField,
+  CsrfInput,
+  ActionForm,
+} from './components.js';
 export type { FlashKind } from './components.js';
 export { ErrorPage, NotFoundPage, notFoundHandler } from './errors.js';
 export type { ErrorPageProps } from './errors.js';

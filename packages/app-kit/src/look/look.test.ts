@@ -22,7 +22,10 @@ describe('the kit look over HTTP', () => {
           title: c.req.query('t') ?? '',
           app: APP,
           nav: [{ href: '/demo', label: 'Home', current: true }],
-          children: [Table({ head: ['Name'], rows: [], empty: 'Nothing yet.' }), Field({ label: 'Address', name: 'address', type: 'email', required: true })],
+          children: [
+            Table({ head: ['Name'], rows: [], empty: 'Nothing yet.' }),
+            Field({ label: 'Address', name: 'address', type: 'email', required: true }),
+          ],
         }),
       ),
     );
@@ -61,14 +64,18 @@ describe('the kit look over HTTP', () => {
     expect(html).not.toMatch(/<script|<style| style=/);
     expect(html).toContain('<a href="/demo" aria-current="page">Home</a>');
     expect(html).toContain('<div class="empty">Nothing yet.</div>');
-    expect(html).toContain('<label for="field-address">Address</label><input name="address" type="email" required="" id="field-address"/>');
+    expect(html).toContain(
+      '<label for="field-address">Address</label><input name="address" type="email" required="" id="field-address"/>',
+    );
     const csp = response.headers.get('content-security-policy') ?? '';
     expect(csp).toContain("style-src 'self'");
     expect(csp).not.toContain('unsafe-inline');
   });
 
   it('shows the suite bar only below suiteNav', async () => {
-    expect(await (await fetch(`${url}/demo/page`)).text()).toContain('<nav class="suite" aria-label="Demo"><div class="wrap"><span class="label">Mailroom demo</span><a href="/console/inbox">Console</a>');
+    expect(await (await fetch(`${url}/demo/page`)).text()).toContain(
+      '<nav class="suite" aria-label="Demo"><div class="wrap"><span class="label">Mailroom demo</span><a href="/console/inbox">Console</a>',
+    );
     expect(await (await fetch(`${url}/bare`)).text()).toContain('class="suite"');
     expect(await (await fetch(`${url}/alone/page`)).text()).not.toContain('class="suite"');
   });

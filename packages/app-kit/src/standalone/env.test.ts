@@ -2,7 +2,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { MailroomConfigurationError, TransportError, type PreparedMessage } from '@mailroom/core';
-import { EnvError, portFromEnv, requireEnv, signingKeysFromEnv, storeOptionsFromEnv, transportFromEnv, webhooksFromEnv } from './index.js';
+import {
+  EnvError,
+  portFromEnv,
+  requireEnv,
+  signingKeysFromEnv,
+  storeOptionsFromEnv,
+  transportFromEnv,
+  webhooksFromEnv,
+} from './index.js';
 
 const MESSAGE: PreparedMessage = {
   id: 'm1',
@@ -36,7 +44,8 @@ describe('environment helpers for standalone servers', () => {
     expect(portFromEnv({})).toBe(3000);
     expect(portFromEnv({ PORT: '0' })).toBe(0);
     expect(portFromEnv({ PORT: ' 8080 ' }, 80)).toBe(8080);
-    for (const bad of ['http', '70000', '-1', '80.5']) expect(() => portFromEnv({ PORT: bad })).toThrow(/PORT must be a port number/);
+    for (const bad of ['http', '70000', '-1', '80.5'])
+      expect(() => portFromEnv({ PORT: bad })).toThrow(/PORT must be a port number/);
   });
 
   it('storeOptionsFromEnv maps DATABASE_URL and MAILROOM_DATA_DIR, leaving blanks out (PGlite in .mailroom)', () => {
@@ -55,14 +64,21 @@ describe('environment helpers for standalone servers', () => {
       { id: 'current', secret },
       { id: 'previous', secret: 'old' },
     ]);
-    expect(() => signingKeysFromEnv({}, 'APP_SECRET', 'apps/x/README.md')).toThrow(new EnvError('APP_SECRET is required (see apps/x/README.md)'));
-    expect(() => signingKeysFromEnv({ APP_SECRET: 'short' }, 'APP_SECRET')).toThrow(new EnvError('APP_SECRET must be at least 32 characters'));
+    expect(() => signingKeysFromEnv({}, 'APP_SECRET', 'apps/x/README.md')).toThrow(
+      new EnvError('APP_SECRET is required (see apps/x/README.md)'),
+    );
+    expect(() => signingKeysFromEnv({ APP_SECRET: 'short' }, 'APP_SECRET')).toThrow(
+      new EnvError('APP_SECRET must be at least 32 characters'),
+    );
   });
 
   it('webhooksFromEnv turns a webhook-security mistake into an EnvError (exit 2)', () => {
     expect(() => webhooksFromEnv({})).toThrow(EnvError);
     expect(() => webhooksFromEnv({ SENDGRID_PARSE_BASIC: 'nocolon' })).toThrow(/user:password/);
-    expect(webhooksFromEnv({ MAILROOM_INSECURE: '1' })).toEqual({ security: { insecure: true }, eventsSecurity: undefined });
+    expect(webhooksFromEnv({ MAILROOM_INSECURE: '1' })).toEqual({
+      security: { insecure: true },
+      eventsSecurity: undefined,
+    });
   });
 
   it('transportFromEnv: SendGrid with SENDGRID_API_KEY (to SENDGRID_API_URL when set), else outbox only', async () => {
@@ -75,7 +91,10 @@ describe('environment helpers for standalone servers', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const transport = transportFromEnv({ SENDGRID_API_KEY: 'SG.test', SENDGRID_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` });
+      const transport = transportFromEnv({
+        SENDGRID_API_KEY: 'SG.test',
+        SENDGRID_API_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+      });
       expect(transport.name).toBe('sendgrid');
       await expect(transport.deliver([MESSAGE])).rejects.toBeInstanceOf(TransportError);
       expect(seen).toEqual(['POST /v3/mail/send Bearer SG.test']);
@@ -84,7 +103,7 @@ describe('environment helpers for standalone servers', () => {
     }
   });
 
-  it('every helper\'s error is a MailroomConfigurationError', () => {
+  it("every helper's error is a MailroomConfigurationError", () => {
     expect(() => portFromEnv({ PORT: 'x' })).toThrow(MailroomConfigurationError);
   });
 });

@@ -26,7 +26,8 @@ export function requireEnv(env: Env, name: string, documentedIn?: string): strin
 export function portFromEnv(env: Env, fallback = 3000): number {
   const raw = env.PORT?.trim();
   const port = raw ? Number(raw) : fallback;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new EnvError(`PORT must be a port number from 0 to 65535, not ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new EnvError(`PORT must be a port number from 0 to 65535, not ${JSON.stringify(raw)}`);
   return port;
 }
 
@@ -42,7 +43,11 @@ export function storeOptionsFromEnv(env: Env): { databaseUrl?: string; dataDir?:
  * An app's signing keys from `NAME` (required, at least 32 characters: it signs reply addresses, links and
  * cookies) and `NAME_PREVIOUS` (optional, still verifies during a rotation): first signs, all verify.
  */
-export function signingKeysFromEnv(env: Env, name: string, documentedIn?: string): Array<SigningKey & { secret: string }> {
+export function signingKeysFromEnv(
+  env: Env,
+  name: string,
+  documentedIn?: string,
+): Array<SigningKey & { secret: string }> {
   const secret = requireEnv(env, name, documentedIn);
   if (secret.length < 32) throw new EnvError(`${name} must be at least 32 characters`);
   const keys = [{ id: 'current', secret }];

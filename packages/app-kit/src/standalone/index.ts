@@ -7,7 +7,15 @@ export { serveStandalone } from './serve.js';
 export type { StandaloneOptions, RunningStandalone } from './serve.js';
 export { runMain, runIfEntry } from './run-main.js';
 export type { RunMainOptions, RunningMain } from './run-main.js';
-export { EnvError, requireEnv, portFromEnv, storeOptionsFromEnv, signingKeysFromEnv, webhooksFromEnv, transportFromEnv } from './env.js';
+export {
+  EnvError,
+  requireEnv,
+  portFromEnv,
+  storeOptionsFromEnv,
+  signingKeysFromEnv,
+  webhooksFromEnv,
+  transportFromEnv,
+} from './env.js';
 export type { Env } from './env.js';
 export { standaloneFromEnv, openStandalone } from './open.js';
 export type { StandaloneSettings, OpenedStandalone } from './open.js';

@@ -1,4 +1,13 @@
-import { createMailroom, openStore, type EnvSecurity, type Mailroom, type MailroomMailOptions, type Store, type StoreOptions, type Transport } from '@mailroom/core';
+import {
+  createMailroom,
+  openStore,
+  type EnvSecurity,
+  type Mailroom,
+  type MailroomMailOptions,
+  type Store,
+  type StoreOptions,
+  type Transport,
+} from '@mailroom/core';
 import { portFromEnv, storeOptionsFromEnv, transportFromEnv, webhooksFromEnv, type Env } from './env.js';
 
 /** What every standalone server reads from the environment besides its app's own settings. */
@@ -22,9 +31,18 @@ export interface OpenedStandalone {
  * The store and the one Mailroom a standalone app runs on: its webhooks secured as `settings` say, its mail
  * sent through the environment's transport (SendGrid with SENDGRID_API_KEY, else outbox only).
  */
-export async function openStandalone(settings: StandaloneSettings, env: Env, mail: Omit<MailroomMailOptions, 'transport'>): Promise<OpenedStandalone> {
+export async function openStandalone(
+  settings: StandaloneSettings,
+  env: Env,
+  mail: Omit<MailroomMailOptions, 'transport'>,
+): Promise<OpenedStandalone> {
   const store = await openStore(settings.store);
   const transport = transportFromEnv(env);
-  const mailroom = createMailroom({ store, security: settings.security, eventsSecurity: settings.eventsSecurity, mail: { ...mail, transport } });
+  const mailroom = createMailroom({
+    store,
+    security: settings.security,
+    eventsSecurity: settings.eventsSecurity,
+    mail: { ...mail, transport },
+  });
   return { store, transport, mailroom };
 }

@@ -38,7 +38,10 @@ describe('runMain', () => {
     class EnvError extends MailroomConfigurationError {}
     const fake = fakeProcess();
     const reported: unknown[] = [];
-    await runMain(() => Promise.reject(new EnvError('APP_SECRET is required')), { process: fake.proc, report: (m) => reported.push(m) });
+    await runMain(() => Promise.reject(new EnvError('APP_SECRET is required')), {
+      process: fake.proc,
+      report: (m) => reported.push(m),
+    });
     expect(fake.exits).toEqual([2]);
     expect(reported).toEqual(['APP_SECRET is required']);
   });

@@ -32,7 +32,11 @@ export function runMain(main: () => Promise<RunningMain>, options: RunMainOption
   const proc = options.process ?? process;
   const print = options.report ?? ((message: unknown) => console.error(message));
   const report = (message: unknown) =>
-    print(options.label ? `${options.label}: ${typeof message === 'string' ? message : ((message as Error)?.stack ?? String(message))}` : message);
+    print(
+      options.label
+        ? `${options.label}: ${typeof message === 'string' ? message : ((message as Error)?.stack ?? String(message))}`
+        : message,
+    );
   return main().then(
     (running) => {
       let stopping = false;
@@ -57,7 +61,11 @@ export function runMain(main: () => Promise<RunningMain>, options: RunMainOption
  * with, and does nothing when it is imported (tests, the demo). Compares real file paths, not URL text: a checkout
  * path with a space (`%20` in the URL) or reached through a symlink still counts as the entry.
  */
-export function runIfEntry(moduleUrl: string, main: () => Promise<RunningMain>, options: RunMainOptions & { argv?: readonly string[] } = {}): Promise<void> | undefined {
+export function runIfEntry(
+  moduleUrl: string,
+  main: () => Promise<RunningMain>,
+  options: RunMainOptions & { argv?: readonly string[] } = {},
+): Promise<void> | undefined {
   const script = (options.argv ?? process.argv)[1];
   if (!script || realPath(script) !== realPath(fileURLToPath(moduleUrl))) return undefined;
   return runMain(main, options);

@@ -40,7 +40,10 @@ export async function serveStandalone<E extends Env>(options: StandaloneOptions<
   const { store, mailroom, loops } = options;
   const warning = secureCookieWarning(options.cookies);
   if (warning) (options.warn ?? console.warn)(warning);
-  const server = await startServer(standaloneRoutes(options).fetch, { port: options.port, ...(options.hostname ? { hostname: options.hostname } : {}) });
+  const server = await startServer(standaloneRoutes(options).fetch, {
+    port: options.port,
+    ...(options.hostname ? { hostname: options.hostname } : {}),
+  });
   mailroom.start();
   loops?.start();
   const { event, ...fields } = options.announce;

@@ -13,10 +13,18 @@ export const browserTestsRun = hasChromium || !!process.env.CI || process.env.MA
 
 /** Headless chromium, or an error saying what to install. */
 export async function launchChromium(): Promise<Browser> {
-  if (!hasChromium) throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`);
+  if (!hasChromium)
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package to run the browser tests`);
   const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

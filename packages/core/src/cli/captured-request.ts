@@ -43,15 +43,23 @@ export function parseCapturedRequest(bytes: Buffer): Promise<CapturedRequest> {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const headers: Array<[string, string]> = [];
-        for (let i = 0; i < request.rawHeaders.length; i += 2) headers.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
-        captured ??= { method: request.method ?? 'GET', target: request.url ?? '/', headers, body: Buffer.concat(chunks) };
+        for (let i = 0; i < request.rawHeaders.length; i += 2)
+          headers.push([request.rawHeaders[i]!, request.rawHeaders[i + 1]!]);
+        captured ??= {
+          method: request.method ?? 'GET',
+          target: request.url ?? '/',
+          headers,
+          body: Buffer.concat(chunks),
+        };
         // Let the parser look at what follows: trailing bytes mean the framing was wrong.
         setImmediate(() => finish(null));
       });
     };
     server.on('request', onRequest);
     server.on('checkContinue', onRequest);
-    server.on('clientError', (error: Error & { code?: string }) => finish(new CaptureError(describeParseError(error, sawRequest))));
+    server.on('clientError', (error: Error & { code?: string }) =>
+      finish(new CaptureError(describeParseError(error, sawRequest))),
+    );
 
     const socket = new Duplex({
       read() {},

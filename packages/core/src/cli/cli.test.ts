@@ -6,7 +6,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseInboundBody } from '@mailroom/core/ingress';
-import { buildInboundPost, fixtures, generateTestKeyPair, httpRequestBytes, TEST_KEY_PAIR } from '@mailroom/core/testing';
+import {
+  buildInboundPost,
+  fixtures,
+  generateTestKeyPair,
+  httpRequestBytes,
+  TEST_KEY_PAIR,
+} from '@mailroom/core/testing';
 import { parseCapturedRequest, type CliIO, type Command } from './index.js';
 import { runCli, type CliOutcome } from './test-support.js';
 
@@ -37,7 +43,11 @@ describe('mailroom (dispatcher)', () => {
     expect(overview.code).toBe(0);
     expect(overview.stdout).toMatch(/Usage: mailroom <command>/);
     expect(overview.stdout).toMatch(/^\s+inspect\s+parse a captured/m);
-    for (const argv of [['help', 'inspect'], ['inspect', '--help'], ['inspect', '-h']]) {
+    for (const argv of [
+      ['help', 'inspect'],
+      ['inspect', '--help'],
+      ['inspect', '-h'],
+    ]) {
       const help = await mailroom(argv);
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/^mailroom inspect \[--public-key KEY\]\.\.\. FILE/);
@@ -59,15 +69,30 @@ describe('mailroom (dispatcher)', () => {
 
   it('dispatches multi-word commands to the longest match, and registering one is a one-liner', async () => {
     const calls: string[][] = [];
-    const make = (name: string): Command => ({ name, summary: name, usage: `mailroom ${name}`, run: (argv) => (calls.push([name, ...argv]), 0) });
+    const make = (name: string): Command => ({
+      name,
+      summary: name,
+      usage: `mailroom ${name}`,
+      run: (argv) => (calls.push([name, ...argv]), 0),
+    });
     const extra = [make('inbox'), make('inbox list')];
     expect((await mailroom(['inbox', 'list', '--limit', '5'], [], extra)).code).toBe(0);
     expect((await mailroom(['inbox', 'show'], [], extra)).code).toBe(0);
-    expect(calls).toEqual([['inbox list', '--limit', '5'], ['inbox', 'show']]);
+    expect(calls).toEqual([
+      ['inbox list', '--limit', '5'],
+      ['inbox', 'show'],
+    ]);
   });
 
   it('turns a thrown error into exit 1 and one line', async () => {
-    const broken: Command = { name: 'boom', summary: '', usage: '', run: () => { throw new Error('first line\nsecond line'); } };
+    const broken: Command = {
+      name: 'boom',
+      summary: '',
+      usage: '',
+      run: () => {
+        throw new Error('first line\nsecond line');
+      },
+    };
     const outcome = await mailroom(['boom'], [], [broken]);
     expect(outcome.code).toBe(1);
     expectOneLineReason(outcome, /^mailroom boom: first line$/m);
@@ -76,7 +101,11 @@ describe('mailroom (dispatcher)', () => {
 
 describe('mailroom inspect', () => {
   it('prints the InboundEmail JSON of a captured request', async () => {
-    const post = buildInboundPost({ subject: 'Captured', cc: 'Carol <carol@example.org>', attachments: [{ filename: 'a.txt', content: 'hi' }] });
+    const post = buildInboundPost({
+      subject: 'Captured',
+      cc: 'Carol <carol@example.org>',
+      attachments: [{ filename: 'a.txt', content: 'hi' }],
+    });
     await writeFile(file('plain.http'), httpRequestBytes(post));
     const outcome = await mailroom(['inspect', file('plain.http')]);
     expect(outcome.stderr).toBe('');
@@ -110,13 +139,17 @@ describe('mailroom inspect', () => {
       signature: expect.stringContaining('Bob Example'),
     });
     expect(json.classification.kind).toBe('out-of-office');
-    expect(json.classification.reasons).toEqual(expect.arrayContaining(['out-of-office subject', 'Auto-Submitted: auto-replied']));
+    expect(json.classification.reasons).toEqual(
+      expect.arrayContaining(['out-of-office subject', 'Auto-Submitted: auto-replied']),
+    );
     expect(json.auth.verdict).toEqual({
       aligned: false,
       rule: null,
       domain: null,
       dkimSource: 'sendgrid',
-      reason: expect.stringMatching(/^no passing DKIM signature aligned with From domain client\.example .*spf=softfail/),
+      reason: expect.stringMatching(
+        /^no passing DKIM signature aligned with From domain client\.example .*spf=softfail/,
+      ),
     });
     expect(json.auth.dkim).toEqual([{ domain: 'mailer.other.example', result: 'pass' }]);
   });
@@ -136,13 +169,23 @@ describe('mailroom inspect', () => {
     await writeFile(file('c7.body'), post.body);
     const outcome = await mailroom(['inspect', '--content-type', post.contentType, file('c7.body')]);
     expect(outcome.code).toBe(0);
-    expect(JSON.parse(outcome.stdout)).toMatchObject({ subject: 'Como usted pidió', text: 'Test the ESP’s inbound charset handling…' });
+    expect(JSON.parse(outcome.stdout)).toMatchObject({
+      subject: 'Como usted pidió',
+      text: 'Test the ESP’s inbound charset handling…',
+    });
   });
 
   it('verifies signatures with --public-key', async () => {
     const signedCapture = httpRequestBytes({ subject: 'signed' }, { sign: TEST_KEY_PAIR, timestamp: 1_700_000_000 });
     await writeFile(file('signed.http'), signedCapture);
-    const ok = await mailroom(['inspect', '--public-key', generateTestKeyPair().publicKey, '--public-key', TEST_KEY_PAIR.publicKey, file('signed.http')]);
+    const ok = await mailroom([
+      'inspect',
+      '--public-key',
+      generateTestKeyPair().publicKey,
+      '--public-key',
+      TEST_KEY_PAIR.publicKey,
+      file('signed.http'),
+    ]);
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout).subject).toBe('signed');
 
@@ -184,22 +227,38 @@ describe('mailroom inspect', () => {
 
 describe('parseCapturedRequest', () => {
   it('reads method, target, headers in order, and tolerates bare LF line endings', async () => {
-    const captured = await parseCapturedRequest(Buffer.from('POST /p?q=1 HTTP/1.1\nHost: h\nX-A: 1\nContent-Length: 5\n\nhello'));
-    expect(captured).toEqual({ method: 'POST', target: '/p?q=1', headers: [['Host', 'h'], ['X-A', '1'], ['Content-Length', '5']], body: Buffer.from('hello') });
+    const captured = await parseCapturedRequest(
+      Buffer.from('POST /p?q=1 HTTP/1.1\nHost: h\nX-A: 1\nContent-Length: 5\n\nhello'),
+    );
+    expect(captured).toEqual({
+      method: 'POST',
+      target: '/p?q=1',
+      headers: [
+        ['Host', 'h'],
+        ['X-A', '1'],
+        ['Content-Length', '5'],
+      ],
+      body: Buffer.from('hello'),
+    });
   });
 
   it('refuses bytes after the body (a missing Content-Length)', async () => {
-    await expect(parseCapturedRequest(Buffer.from('POST /p HTTP/1.1\r\nHost: h\r\n\r\nbody without length'))).rejects.toThrow(/bytes follow the end/);
+    await expect(
+      parseCapturedRequest(Buffer.from('POST /p HTTP/1.1\r\nHost: h\r\n\r\nbody without length')),
+    ).rejects.toThrow(/bytes follow the end/);
   });
 });
 
 describe('mailroom migrate against a database it cannot use', () => {
   const migrateWith = (databaseUrl: string) => mailroom(['migrate'], [], undefined, { DATABASE_URL: databaseUrl });
 
-  it('exits 2 with one line naming the server and the driver\'s cause (connection refused)', async () => {
+  it("exits 2 with one line naming the server and the driver's cause (connection refused)", async () => {
     const outcome = await migrateWith('postgres://postgres:secret-pw@127.0.0.1:1/mailroom');
     expect(outcome.code).toBe(2);
-    expectOneLineReason(outcome, /^mailroom migrate: cannot open PostgreSQL at 127\.0\.0\.1:1\/mailroom: connection refused\n$/);
+    expectOneLineReason(
+      outcome,
+      /^mailroom migrate: cannot open PostgreSQL at 127\.0\.0\.1:1\/mailroom: connection refused\n$/,
+    );
     expect(outcome.stderr).not.toContain('secret-pw');
   });
 

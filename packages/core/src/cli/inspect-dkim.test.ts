@@ -17,7 +17,12 @@ describe('mailroom inspect --verify-dkim', () => {
   it("raw mode: prints Mailroom's own DKIM results, and the verdict reads them instead of SendGrid's claim", async () => {
     // SendGrid's field claims a pass for the From domain; the message itself carries no signature (no DNS needed).
     const file = join(dir, 'raw.http');
-    await writeFile(file, httpRequestBytes(buildInboundPost({ mode: 'raw', from: 'ann@author.example', dkim: '{@author.example : pass}', spf: 'fail' })));
+    await writeFile(
+      file,
+      httpRequestBytes(
+        buildInboundPost({ mode: 'raw', from: 'ann@author.example', dkim: '{@author.example : pass}', spf: 'fail' }),
+      ),
+    );
     const plain = JSON.parse((await inspect([file])).stdout);
     expect(plain.auth).not.toHaveProperty('dkimCheck');
     expect(plain.auth.verdict).toMatchObject({ aligned: true, dkimSource: 'sendgrid' });
@@ -27,12 +32,17 @@ describe('mailroom inspect --verify-dkim', () => {
     const json = JSON.parse(outcome.stdout);
     expect(json.auth.dkimCheck).toMatchObject({ status: 'verified', results: [] });
     expect(json.auth.verdict).toMatchObject({ aligned: false, dkimSource: 'mailroom' });
-    expect(json.auth.verdict.reason).toMatch(/^no passing DKIM signature \(verified by Mailroom\) aligned with From domain author\.example \(dkim: none\); spf=fail/);
+    expect(json.auth.verdict.reason).toMatch(
+      /^no passing DKIM signature \(verified by Mailroom\) aligned with From domain author\.example \(dkim: none\); spf=fail/,
+    );
   });
 
   it('parsed mode cannot be verified: dkimCheck is null and SendGrid’s field decides', async () => {
     const file = join(dir, 'parsed.http');
-    await writeFile(file, httpRequestBytes(buildInboundPost({ from: 'ann@author.example', dkim: '{@author.example : pass}' })));
+    await writeFile(
+      file,
+      httpRequestBytes(buildInboundPost({ from: 'ann@author.example', dkim: '{@author.example : pass}' })),
+    );
     const json = JSON.parse((await inspect(['--verify-dkim', file])).stdout);
     expect(json.auth.dkimCheck).toBeNull();
     expect(json.auth.verdict).toMatchObject({ aligned: true, dkimSource: 'sendgrid' });

@@ -73,7 +73,10 @@ function usageFailure(io: CliIO, message: string, commandName?: string): number 
 }
 
 function isParseArgsError(error: unknown): boolean {
-  return typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('ERR_PARSE_ARGS');
+  return (
+    typeof (error as { code?: unknown })?.code === 'string' &&
+    (error as { code: string }).code.startsWith('ERR_PARSE_ARGS')
+  );
 }
 
 /** One line, no stack: the reason a user can act on. */

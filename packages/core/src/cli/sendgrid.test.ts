@@ -14,7 +14,12 @@ const API_KEY = 'SG.test-key-never-printed';
 class FakeSendGrid {
   parse = new Map<string, Record<string, unknown>>();
   policies = new Map<string, Record<string, unknown>>();
-  suppressions: Record<string, Array<Record<string, unknown>>> = { bounces: [], blocks: [], spam_reports: [], unsubscribes: [] };
+  suppressions: Record<string, Array<Record<string, unknown>>> = {
+    bounces: [],
+    blocks: [],
+    spam_reports: [],
+    unsubscribes: [],
+  };
   /** Path prefixes answered 403 (a key without that scope). */
   forbidden: string[] = [];
   /** Paths answered 429 with Retry-After: 1 once. */
@@ -30,17 +35,25 @@ class FakeSendGrid {
     const send = (status: number, value: unknown, headers: Record<string, string> = {}) => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(value));
     };
-    const error = (status: number, message: string, field: string | null = null) => send(status, { errors: [{ field, message }] });
+    const error = (status: number, message: string, field: string | null = null) =>
+      send(status, { errors: [{ field, message }] });
     if (req.headers.authorization !== `Bearer ${API_KEY}`) return error(401, 'authorization required');
     if (this.forbidden.some((p) => url.pathname.startsWith(p))) return error(403, 'access forbidden');
-    if (this.rateLimitOnce.delete(url.pathname)) return send(429, { errors: [{ field: null, message: 'too many requests' }] }, { 'retry-after': '1' });
+    if (this.rateLimitOnce.delete(url.pathname))
+      return send(429, { errors: [{ field: null, message: 'too many requests' }] }, { 'retry-after': '1' });
     const json = body ? (JSON.parse(body) as Record<string, unknown>) : {};
     const route = `${req.method} ${url.pathname}`;
     if (route === 'GET /v3/user/webhooks/parse/settings') return send(200, { result: [...this.parse.values()] });
     if (route === 'POST /v3/user/webhooks/parse/settings') {
       const hostname = String(json.hostname);
       if (this.parse.has(hostname)) return error(400, 'A setting for this hostname already exists', 'hostname');
-      this.parse.set(hostname, { hostname, url: json.url, spam_check: json.spam_check, send_raw: json.send_raw, security_policy: json.security_policy });
+      this.parse.set(hostname, {
+        hostname,
+        url: json.url,
+        spam_check: json.spam_check,
+        send_raw: json.send_raw,
+        security_policy: json.security_policy,
+      });
       return send(201, this.parse.get(hostname));
     }
     const patch = /^PATCH \/v3\/user\/webhooks\/parse\/settings\/([^/]+)$/.exec(route);
@@ -57,11 +70,26 @@ class FakeSendGrid {
       return send(201, { policy });
     }
     const policy = /^GET \/v3\/user\/webhooks\/security\/policies\/([^/]+)$/.exec(route);
-    if (policy) return this.policies.has(policy[1]!) ? send(200, { policy: this.policies.get(policy[1]!) }) : error(404, 'not found');
+    if (policy)
+      return this.policies.has(policy[1]!)
+        ? send(200, { policy: this.policies.get(policy[1]!) })
+        : error(404, 'not found');
     if (route === 'GET /v3/user/webhooks/event/settings/all') {
       return send(200, {
         max_allowed: 5,
-        webhooks: [{ id: 'ew-1', enabled: true, url: 'https://app.example.com/webhooks/sendgrid/events', friendly_name: 'prod', bounce: true, delivered: true, spam_report: true, open: false, public_key: 'MFkw…' }],
+        webhooks: [
+          {
+            id: 'ew-1',
+            enabled: true,
+            url: 'https://app.example.com/webhooks/sendgrid/events',
+            friendly_name: 'prod',
+            bounce: true,
+            delivered: true,
+            spam_report: true,
+            open: false,
+            public_key: 'MFkw…',
+          },
+        ],
       });
     }
     const list = /^GET \/v3\/suppression\/(bounces|blocks|spam_reports|unsubscribes)$/.exec(route);
@@ -94,7 +122,10 @@ beforeEach(() => {
   fake.log = [];
 });
 
-async function mailroom(argv: string[], env: Record<string, string> = { SENDGRID_API_KEY: API_KEY, SENDGRID_API_BASE: base, ...storeEnv }) {
+async function mailroom(
+  argv: string[],
+  env: Record<string, string> = { SENDGRID_API_KEY: API_KEY, SENDGRID_API_BASE: base, ...storeEnv },
+) {
   const outcome = await runCli(argv, { env });
   expect(outcome.stdout + outcome.stderr).not.toContain(API_KEY);
   return outcome;
@@ -116,9 +147,19 @@ describe('mailroom sendgrid setup / status', () => {
 
   it('exits 2 naming the scope the key lacks (403)', async () => {
     fake.forbidden = ['/v3/user/webhooks/security/policies'];
-    const outcome = await mailroom(['sendgrid', 'setup', '--hostname', 'parse.example.com', '--url', 'https://app.example.com/webhooks/sendgrid/parse']);
+    const outcome = await mailroom([
+      'sendgrid',
+      'setup',
+      '--hostname',
+      'parse.example.com',
+      '--url',
+      'https://app.example.com/webhooks/sendgrid/parse',
+    ]);
     expect(outcome.code).toBe(2);
-    expectOneLine(outcome, /the API key lacks the scope user\.webhooks\.security\.policies\.create \(403 access forbidden/);
+    expectOneLine(
+      outcome,
+      /the API key lacks the scope user\.webhooks\.security\.policies\.create \(403 access forbidden/,
+    );
     expect(fake.parse.size).toBe(0);
   });
 
@@ -137,30 +178,72 @@ describe('mailroom sendgrid setup / status', () => {
   });
 
   it('creates the parse setting and a signature policy, prints the public key; a second run updates and keeps the key', async () => {
-    const created = await mailroom(['sendgrid', 'setup', '--hostname', 'Parse.Example.com', '--url', 'https://app.example.com/webhooks/sendgrid/parse', '--raw']);
+    const created = await mailroom([
+      'sendgrid',
+      'setup',
+      '--hostname',
+      'Parse.Example.com',
+      '--url',
+      'https://app.example.com/webhooks/sendgrid/parse',
+      '--raw',
+    ]);
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const setting = fake.parse.get('parse.example.com');
-    expect(setting).toEqual({ hostname: 'parse.example.com', url: 'https://app.example.com/webhooks/sendgrid/parse', spam_check: false, send_raw: true, security_policy: 'policy-1' });
+    expect(setting).toEqual({
+      hostname: 'parse.example.com',
+      url: 'https://app.example.com/webhooks/sendgrid/parse',
+      spam_check: false,
+      send_raw: true,
+      security_policy: 'policy-1',
+    });
     const key = (fake.policies.get('policy-1')!.signature as { public_key: string }).public_key;
-    expect(created.stdout).toContain('created Inbound Parse setting parse.example.com → https://app.example.com/webhooks/sendgrid/parse (raw yes, spam check no)\n');
+    expect(created.stdout).toContain(
+      'created Inbound Parse setting parse.example.com → https://app.example.com/webhooks/sendgrid/parse (raw yes, spam check no)\n',
+    );
     expect(created.stdout).toContain('signature policy policy-1 (created)\n');
     expect(created.stdout).toContain(`\nSENDGRID_PARSE_PUBLIC_KEY=${key}\n`);
-    expect(createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType).toBe('ec');
+    expect(createPublicKey({ key: Buffer.from(key, 'base64'), format: 'der', type: 'spki' }).asymmetricKeyType).toBe(
+      'ec',
+    );
     expect(fake.policies.get('policy-1')!.name).toBe('mailroom parse.example.com');
 
-    const updated = await mailroom(['sendgrid', 'setup', '--hostname', 'parse.example.com', '--url', 'https://new.example.com/parse', '--spam-check']);
+    const updated = await mailroom([
+      'sendgrid',
+      'setup',
+      '--hostname',
+      'parse.example.com',
+      '--url',
+      'https://new.example.com/parse',
+      '--spam-check',
+    ]);
     expect(updated.code).toBe(0);
-    expect(updated.stdout).toContain('updated Inbound Parse setting parse.example.com → https://new.example.com/parse (raw no, spam check yes)\n');
+    expect(updated.stdout).toContain(
+      'updated Inbound Parse setting parse.example.com → https://new.example.com/parse (raw no, spam check yes)\n',
+    );
     expect(updated.stdout).toContain('signature policy policy-1 (kept)\n');
     expect(updated.stdout).toContain(`SENDGRID_PARSE_PUBLIC_KEY=${key}\n`);
     expect(fake.policies.size).toBe(1);
     expect(fake.log).toContain('PATCH /v3/user/webhooks/parse/settings/parse.example.com');
-    expect(fake.parse.get('parse.example.com')).toMatchObject({ url: 'https://new.example.com/parse', spam_check: true, send_raw: false, security_policy: 'policy-1' });
+    expect(fake.parse.get('parse.example.com')).toMatchObject({
+      url: 'https://new.example.com/parse',
+      spam_check: true,
+      send_raw: false,
+      security_policy: 'policy-1',
+    });
   });
 
   it('puts --basic credentials into the URL SendGrid posts to, and never prints the password', async () => {
-    const outcome = await mailroom(['sendgrid', 'setup', '--hostname', 'in.example.org', '--url', 'https://app.example.org/parse', '--basic', 'sendgrid:s3cret:pw']);
+    const outcome = await mailroom([
+      'sendgrid',
+      'setup',
+      '--hostname',
+      'in.example.org',
+      '--url',
+      'https://app.example.org/parse',
+      '--basic',
+      'sendgrid:s3cret:pw',
+    ]);
     expect(outcome.code).toBe(0);
     expect(fake.parse.get('in.example.org')!.url).toBe('https://sendgrid:s3cret%3Apw@app.example.org/parse');
     expect(outcome.stdout).toContain('https://sendgrid:***@app.example.org/parse');
@@ -177,16 +260,28 @@ describe('mailroom sendgrid setup / status', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900); // Retry-After: 1
     expect(fake.log.filter((l) => l.startsWith('GET /v3/user/webhooks/event/settings/all'))).toHaveLength(2);
     expect(status.stdout).toMatch(/^Inbound Parse settings \(2\):\n/);
-    expect(status.stdout).toContain('  parse.example.com → https://new.example.com/parse  raw no, spam check yes, security policy policy-1\n');
+    expect(status.stdout).toContain(
+      '  parse.example.com → https://new.example.com/parse  raw no, spam check yes, security policy policy-1\n',
+    );
     expect(status.stdout).toContain('Event Webhooks (1, at most 5 enabled):\n');
-    expect(status.stdout).toContain('  ew-1 "prod" enabled → https://app.example.com/webhooks/sendgrid/events  signed yes, events: delivered, bounce, spam_report\n');
+    expect(status.stdout).toContain(
+      '  ew-1 "prod" enabled → https://app.example.com/webhooks/sendgrid/events  signed yes, events: delivered, bounce, spam_report\n',
+    );
   });
 });
 
 describe('mailroom sendgrid suppressions sync', () => {
   beforeAll(() => {
-    fake.suppressions.bounces = Array.from({ length: 5 }, (_, i) => ({ created: 1_700_000_000 + i, email: `Gone${i}@Example.com`, reason: '550 5.1.1 no such user', status: '5.1.1' }));
-    fake.suppressions.blocks = [{ created: 1_700_000_100, email: 'blocked@example.net', reason: '554 listed', status: '5.7.1' }, { created: 1_700_000_101, email: '' }];
+    fake.suppressions.bounces = Array.from({ length: 5 }, (_, i) => ({
+      created: 1_700_000_000 + i,
+      email: `Gone${i}@Example.com`,
+      reason: '550 5.1.1 no such user',
+      status: '5.1.1',
+    }));
+    fake.suppressions.blocks = [
+      { created: 1_700_000_100, email: 'blocked@example.net', reason: '554 listed', status: '5.7.1' },
+      { created: 1_700_000_101, email: '' },
+    ];
     fake.suppressions.spam_reports = [{ created: 1_700_000_200, email: 'angry@example.com', ip: '192.0.2.1' }];
     fake.suppressions.unsubscribes = [{ created: 1_700_000_300, email: 'bye@example.com' }];
   });
@@ -213,9 +308,23 @@ describe('mailroom sendgrid suppressions sync', () => {
     expect(second.stdout).toMatch(/stored 0 new events\n$/);
 
     const rows = await withStore((store) => store.db.select().from(eventsTable));
-    expect(rows.map((r) => r.event).sort()).toEqual(['bounce', 'bounce', 'bounce', 'bounce', 'bounce', 'bounce', 'spamreport', 'unsubscribe']);
+    expect(rows.map((r) => r.event).sort()).toEqual([
+      'bounce',
+      'bounce',
+      'bounce',
+      'bounce',
+      'bounce',
+      'bounce',
+      'spamreport',
+      'unsubscribe',
+    ]);
     const blocked = rows.find((r) => r.email === 'blocked@example.net')!;
-    expect(blocked.payload).toMatchObject({ event: 'bounce', type: 'blocked', reason: '554 listed', timestamp: 1_700_000_100 });
+    expect(blocked.payload).toMatchObject({
+      event: 'bounce',
+      type: 'blocked',
+      reason: '554 listed',
+      timestamp: 1_700_000_100,
+    });
     expect(blocked.customArgs).toEqual({ mailroom_suppression: 'blocks' });
     expect(blocked.sgEventId).toMatch(/^mailroom:suppression:blocks:[\w-]{43}$/);
   });
@@ -223,14 +332,23 @@ describe('mailroom sendgrid suppressions sync', () => {
   it("a synced bounce reaches the app's registered bounce handler", async () => {
     const seen: BounceEvent[] = [];
     await withStore(async (store) => {
-      const dispatcher = createEventDispatcher({ store, logger: silentLogger }).on('bounce', (event) => void seen.push(event));
+      const dispatcher = createEventDispatcher({ store, logger: silentLogger }).on(
+        'bounce',
+        (event) => void seen.push(event),
+      );
       await dispatcher.drain();
       const pending = await store.db.select().from(eventsTable).where(eq(eventsTable.status, 'pending'));
       expect(pending).toEqual([]);
     });
     expect(seen).toHaveLength(6);
     const gone = seen.find((e) => e.email === 'gone0@example.com' || e.email === 'Gone0@Example.com')!;
-    expect(gone).toMatchObject({ kind: 'bounce', type: 'bounce', reason: '550 5.1.1 no such user', status: '5.1.1', customArgs: { mailroom_suppression: 'bounces' } });
+    expect(gone).toMatchObject({
+      kind: 'bounce',
+      type: 'bounce',
+      reason: '550 5.1.1 no such user',
+      status: '5.1.1',
+      customArgs: { mailroom_suppression: 'bounces' },
+    });
     expect(gone.timestamp).toEqual(new Date(1_700_000_000_000));
     expect(seen.filter((e) => e.type === 'blocked').map((e) => e.email)).toEqual(['blocked@example.net']);
   });

@@ -13,7 +13,10 @@ export interface CliOutcome {
 }
 
 /** Runs the CLI in this process with its output captured; stdin yields `stdin`'s chunks. */
-export async function runCli(argv: string[], options: { stdin?: Buffer[]; commands?: Command[]; env?: CliIO['env'] } = {}): Promise<CliOutcome> {
+export async function runCli(
+  argv: string[],
+  options: { stdin?: Buffer[]; commands?: Command[]; env?: CliIO['env'] } = {},
+): Promise<CliOutcome> {
   let stdout = '';
   let stderr = '';
   const chunks = options.stdin ?? [];
@@ -41,7 +44,9 @@ export function expectOneLineReason(outcome: { stdout: string; stderr: string },
  * Where the store commands write, as the server reads it: a fresh PostgreSQL database when DATABASE_URL is set,
  * else a PGlite data directory (closed between commands: one process at a time).
  */
-export async function cliStoreEnv(prefix: string): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+export async function cliStoreEnv(
+  prefix: string,
+): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
   if (process.env.DATABASE_URL) {
     const database = await createTestDatabase(process.env.DATABASE_URL);
     return { env: { DATABASE_URL: database.url }, cleanup: database.drop };
@@ -52,7 +57,12 @@ export async function cliStoreEnv(prefix: string): Promise<{ env: Record<string,
 
 /** Opens the store those commands wrote to, runs `fn`, closes it. */
 export async function withCliStore<T>(env: Record<string, string>, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ databaseUrl: env.DATABASE_URL ?? '', dataDir: env.MAILROOM_DATA_DIR, migrate: false, logger: silentLogger });
+  const store = await openStore({
+    databaseUrl: env.DATABASE_URL ?? '',
+    dataDir: env.MAILROOM_DATA_DIR,
+    migrate: false,
+    logger: silentLogger,
+  });
   try {
     return await fn(store);
   } finally {

@@ -1,5 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { describeError, isUnavailableError, type Logger, type Queryable, type Store, type Transaction } from '../inbox/index.js';
+import {
+  describeError,
+  isUnavailableError,
+  type Logger,
+  type Queryable,
+  type Store,
+  type Transaction,
+} from '../inbox/index.js';
 import { createLeaseQueue, leaseTuning, requeueFailed, withTimeout, type LeaseSpec } from '../queue/index.js';
 import { events } from './schema.js';
 import { toStoredEvent } from './store.js';
@@ -75,19 +82,27 @@ function storedEvent(row: EventRow) {
     return toStoredEvent(row);
   } catch (cause) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    throw Object.assign(new Error(`stored event ${row.id} cannot be parsed: ${detail}`, { cause }), { permanent: true });
+    throw Object.assign(new Error(`stored event ${row.id} cannot be parsed: ${detail}`, { cause }), {
+      permanent: true,
+    });
   }
 }
 
 /** The events as a lease queue: pending → processing (leased) → done, or back to pending, or failed; in the order they came and happened. */
-const EVENT_LEASES = { table: events, key: events.id, waiting: 'pending', leased: 'processing', failed: 'failed', tieBreak: [events.receivedAt, events.timestamp] } satisfies LeaseSpec;
+const EVENT_LEASES = {
+  table: events,
+  key: events.id,
+  waiting: 'pending',
+  leased: 'processing',
+  failed: 'failed',
+  tieBreak: [events.receivedAt, events.timestamp],
+} satisfies LeaseSpec;
 
 /** Puts a failed event back in the queue now, attempts reset (after a fix); false when there is no such failed event. */
 export async function requeueEvent(db: Queryable, id: string): Promise<boolean> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return false;
   return requeueFailed(db, EVENT_LEASES, id, { processedAt: null });
 }
-
 
 /**
  * Runs handlers for stored Event Webhook events, each event in its own transaction, with retries.
@@ -146,7 +161,12 @@ export function createEventDispatcher(options: EventDispatcherOptions): EventDis
     const failure = await queue.attempt(row, () => run(row, hooks));
     if (failure) {
       const { decision, lastError } = failure;
-      logger[decision.final ? 'error' : 'warn'](decision.final ? 'event_failed' : 'event_retry', { id: row.id, event: row.event, attempt: row.attempts, error: lastError });
+      logger[decision.final ? 'error' : 'warn'](decision.final ? 'event_failed' : 'event_retry', {
+        id: row.id,
+        event: row.event,
+        attempt: row.attempts,
+        error: lastError,
+      });
       return;
     }
     for (const hook of hooks) {

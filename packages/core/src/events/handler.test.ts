@@ -29,7 +29,10 @@ function post(body: string | Uint8Array, headers: Record<string, string>): Reque
 
 function signed(body: string, timestamp = String(Math.floor(Date.now() / 1000))): Request {
   const bytes = Buffer.from(body, 'utf8');
-  return post(bytes, { [SIGNATURE_HEADER]: signBody(keys.privateKey, timestamp, bytes), [TIMESTAMP_HEADER]: timestamp });
+  return post(bytes, {
+    [SIGNATURE_HEADER]: signBody(keys.privateKey, timestamp, bytes),
+    [TIMESTAMP_HEADER]: timestamp,
+  });
 }
 
 async function count(): Promise<number> {
@@ -41,7 +44,9 @@ describe('eventsHandler', () => {
   it("accepts SendGrid's two published signature vectors and stores their events", async () => {
     const handle = eventsHandler({ store, publicKeys: [SINGLE_EVENT.publicKey, TWO_EVENTS.publicKey] });
     for (const vector of [SINGLE_EVENT, TWO_EVENTS]) {
-      const response = await handle(post(vector.body, { [SIGNATURE_HEADER]: vector.signature, [TIMESTAMP_HEADER]: vector.timestamp }));
+      const response = await handle(
+        post(vector.body, { [SIGNATURE_HEADER]: vector.signature, [TIMESTAMP_HEADER]: vector.timestamp }),
+      );
       expect(response.status).toBe(200);
     }
     const rows = await store.db.select({ event: events.event, id: events.sgEventId }).from(events);
@@ -120,7 +125,10 @@ describe('eventsHandler', () => {
     const again = await handle(signed(body));
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ received: 3, stored: 0, duplicates: 3 });
-    const rows = await store.db.select().from(events).where(sql`${events.sgEventId} like 'dup-%'`);
+    const rows = await store.db
+      .select()
+      .from(events)
+      .where(sql`${events.sgEventId} like 'dup-%'`);
     expect(rows).toHaveLength(2);
   });
 
@@ -160,7 +168,10 @@ describe('eventsHandler', () => {
     const response = await handle(signed(body));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ received: 10_000, stored: 10_000, duplicates: 0 });
-    const [row] = await store.db.select({ n: sql<number>`count(*)::int` }).from(events).where(sql`${events.sgEventId} like 'bulk-%'`);
+    const [row] = await store.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(events)
+      .where(sql`${events.sgEventId} like 'bulk-%'`);
     expect(row!.n).toBe(10_000);
   });
 });

@@ -1,4 +1,10 @@
-import { createSignatureCheck, parseSendGridPublicKey, SIGNATURE_HEADER, TIMESTAMP_HEADER, type SignatureCheck } from '../ingress/index.js';
+import {
+  createSignatureCheck,
+  parseSendGridPublicKey,
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  type SignatureCheck,
+} from '../ingress/index.js';
 import { describeError, isUnavailableError, silentLogger, type Logger, type Store } from '../inbox/index.js';
 import { EventParseError, parseEventBody } from './parse.js';
 import { storeEvents, type StoreEventsResult } from './store.js';
@@ -105,7 +111,11 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 }
 
 /** The body's chunks, each handed to `onChunk` as it arrives; null (and the rest cancelled, unread) past `maxBytes`. */
-async function readChunks(body: ReadableStream<Uint8Array>, maxBytes: number, onChunk: (chunk: Uint8Array) => void): Promise<Uint8Array[] | null> {
+async function readChunks(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<Uint8Array[] | null> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

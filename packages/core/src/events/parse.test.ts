@@ -21,19 +21,72 @@ describe('parseEventBody', () => {
   it('tolerates documented quirks and separates custom args from SendGrid keys', () => {
     const events = parseEventBody(
       JSON.stringify([
-        { event: 'Processed', email: 'a@x.com', timestamp: '123456789', category: 'welcome', sg_event_id: 'e1', mailroom_id: 'm-1', ticket: '42', pool: { name: 'p', id: 210 } },
-        { event: 'deferred', email: 'a@x.com', timestamp: 1591726752372, attempt: '5', response: '400 try later', category: ['a', 'b'], sg_event_id: 'e2' },
-        { event: 'open', email: 'a@x.com', timestamp: 1, sg_machine_open: true, useragent: 'Mozilla', sg_event_id: 'e3', singlesend_id: 's', marketing_campaign_name: 'm' },
-        { event: 'click', email: 'a@x.com', url: 'https://x', url_offset: { index: 2, type: 'html' }, sg_event_id: 'e4' },
-        { event: 'bounce', email: 'a@x.com', type: 'bounce', bounce_classification: 'Invalid Address', sg_event_id: 'e5' },
+        {
+          event: 'Processed',
+          email: 'a@x.com',
+          timestamp: '123456789',
+          category: 'welcome',
+          sg_event_id: 'e1',
+          mailroom_id: 'm-1',
+          ticket: '42',
+          pool: { name: 'p', id: 210 },
+        },
+        {
+          event: 'deferred',
+          email: 'a@x.com',
+          timestamp: 1591726752372,
+          attempt: '5',
+          response: '400 try later',
+          category: ['a', 'b'],
+          sg_event_id: 'e2',
+        },
+        {
+          event: 'open',
+          email: 'a@x.com',
+          timestamp: 1,
+          sg_machine_open: true,
+          useragent: 'Mozilla',
+          sg_event_id: 'e3',
+          singlesend_id: 's',
+          marketing_campaign_name: 'm',
+        },
+        {
+          event: 'click',
+          email: 'a@x.com',
+          url: 'https://x',
+          url_offset: { index: 2, type: 'html' },
+          sg_event_id: 'e4',
+        },
+        {
+          event: 'bounce',
+          email: 'a@x.com',
+          type: 'bounce',
+          bounce_classification: 'Invalid Address',
+          sg_event_id: 'e5',
+        },
         { event: 'group_unsubscribe', asm_group_id: 7, sg_event_id: 'e6' },
         { event: 'account_status_change', type: 'compliance_suspend', sg_event_id: 'e7' },
         { event: 'delivered', unique_args: { legacy: 'yes' }, sg_event_id: 'e8', tls: 0 },
       ]),
     );
-    expect(events.map((e) => e.kind)).toEqual(['processed', 'deferred', 'open', 'click', 'bounce', 'group_unsubscribe', 'unknown', 'delivered']);
+    expect(events.map((e) => e.kind)).toEqual([
+      'processed',
+      'deferred',
+      'open',
+      'click',
+      'bounce',
+      'group_unsubscribe',
+      'unknown',
+      'delivered',
+    ]);
     const [processed, deferred, open, click, bounce, group, unknown, delivered] = events as any[];
-    expect(processed).toMatchObject({ event: 'processed', categories: ['welcome'], timestamp: new Date(123456789_000), customArgs: { mailroom_id: 'm-1', ticket: '42' }, pool: { name: 'p', id: 210 } });
+    expect(processed).toMatchObject({
+      event: 'processed',
+      categories: ['welcome'],
+      timestamp: new Date(123456789_000),
+      customArgs: { mailroom_id: 'm-1', ticket: '42' },
+      pool: { name: 'p', id: 210 },
+    });
     expect(deferred).toMatchObject({ attempt: 5, categories: ['a', 'b'], timestamp: new Date(1591726752372) });
     expect(open).toMatchObject({ machineOpen: true, useragent: 'Mozilla', customArgs: {} });
     expect(click).toMatchObject({ url: 'https://x', urlOffset: { index: 2, type: 'html' } });

@@ -11,7 +11,8 @@ const KNOWN = new Set<string>(KNOWN_EVENT_KINDS);
 
 /** Parses the raw body of an Event Webhook post (a JSON array of events). Verify the signature first. */
 export function parseEventBody(body: Uint8Array | string): SendGridEvent[] {
-  let text = typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  let text =
+    typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let value: unknown;
   try {
@@ -56,7 +57,13 @@ export function parseEvent(payload: Record<string, unknown>): SendGridEvent {
     case 'delivered':
       return { ...base, kind, response: str(payload.response), tls: toBool(payload.tls) };
     case 'deferred':
-      return { ...base, kind, response: str(payload.response), reason: str(payload.reason), attempt: toInt(payload.attempt) };
+      return {
+        ...base,
+        kind,
+        response: str(payload.response),
+        reason: str(payload.reason),
+        attempt: toInt(payload.attempt),
+      };
     case 'bounce':
       return {
         ...base,
@@ -136,7 +143,12 @@ function toStringList(value: unknown): string[] {
  * Values above 10^11 cannot be seconds before the year 5138, so they are milliseconds.
  */
 export function toDate(value: unknown): Date | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value)
+        ? Number(value)
+        : NaN;
   if (!Number.isFinite(n) || n < 0) return null;
   const ms = n > 1e11 ? n : n * 1000;
   const date = new Date(Math.round(ms));

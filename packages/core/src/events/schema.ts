@@ -35,8 +35,12 @@ export const events = mailroomSchema.table(
   },
   (t) => [
     check('events_status_check', sql.raw(`"status" in (${EVENT_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
-    index('events_due_idx').on(t.nextAttemptAt).where(sql`"status" = 'pending'`),
-    index('events_lease_idx').on(t.leaseUntil).where(sql`"status" = 'processing'`),
+    index('events_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`"status" = 'pending'`),
+    index('events_lease_idx')
+      .on(t.leaseUntil)
+      .where(sql`"status" = 'processing'`),
     index('events_outbound_idx').on(t.outboundMessageId, t.timestamp),
     index('events_provider_idx').on(t.providerMessageId, t.email),
   ],

@@ -45,13 +45,15 @@ export async function storeEvents(db: Queryable, batch: readonly SendGridEvent[]
   let stored = 0;
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
     const chunk = rows.slice(start, start + INSERT_CHUNK);
-    const inserted = await db
-      .insert(events)
-      .values(chunk)
-      .onConflictDoNothing({ target: events.sgEventId })
-      .returning({ id: events.id, outboundMessageId: events.outboundMessageId, providerMessageId: events.providerMessageId });
+    const inserted = await db.insert(events).values(chunk).onConflictDoNothing({ target: events.sgEventId }).returning({
+      id: events.id,
+      outboundMessageId: events.outboundMessageId,
+      providerMessageId: events.providerMessageId,
+    });
     stored += inserted.length;
-    const unlinked = inserted.filter((r) => r.outboundMessageId === null && r.providerMessageId !== null).map((r) => r.id);
+    const unlinked = inserted
+      .filter((r) => r.outboundMessageId === null && r.providerMessageId !== null)
+      .map((r) => r.id);
     if (unlinked.length > 0) await linkByProviderId(db, unlinked);
   }
   return { received: batch.length, stored, duplicates: batch.length - stored };
@@ -122,7 +124,14 @@ export interface DeliveryStatusResult {
 }
 
 // Later stages win over earlier ones whatever the timestamps say (events can arrive out of order).
-const STAGE: Record<DeliveryStatus, number> = { processed: 0, deferred: 1, delivered: 2, bounced: 3, blocked: 3, dropped: 3 };
+const STAGE: Record<DeliveryStatus, number> = {
+  processed: 0,
+  deferred: 1,
+  delivered: 2,
+  bounced: 3,
+  blocked: 3,
+  dropped: 3,
+};
 const DELIVERY_EVENTS = ['processed', 'deferred', 'delivered', 'bounce', 'dropped'];
 
 /**
@@ -130,7 +139,10 @@ const DELIVERY_EVENTS = ['processed', 'deferred', 'delivered', 'bounce', 'droppe
  * overall, a failure (bounced/blocked/dropped) if any recipient failed, else the least advanced
  * recipient. Null when no delivery event arrived yet. Engagement events (open, click) are ignored.
  */
-export async function lastDeliveryStatus(db: Queryable, outboundMessageId: string): Promise<DeliveryStatusResult | null> {
+export async function lastDeliveryStatus(
+  db: Queryable,
+  outboundMessageId: string,
+): Promise<DeliveryStatusResult | null> {
   if (!UUID.test(outboundMessageId)) return null;
   const rows = await db
     .select({ event: events.event, email: events.email, timestamp: events.timestamp, payload: events.payload })

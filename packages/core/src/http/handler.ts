@@ -1,4 +1,10 @@
-import { createIngress, IngressError, type IngressLimits, type IngressSecurity, type ReceivedPost } from '../ingress/index.js';
+import {
+  createIngress,
+  IngressError,
+  type IngressLimits,
+  type IngressSecurity,
+  type ReceivedPost,
+} from '../ingress/index.js';
 
 /** Where the HTTP layer reports what it cannot answer with a 4xx (defaults to `console`). */
 export interface HttpLogger {
@@ -34,16 +40,25 @@ export function inboundHandler(options: InboundHandlerOptions): (request: Reques
   const ingress = createIngress({ security: options.security, ...(options.limits ? { limits: options.limits } : {}) });
   const basicConfigured = (options.security.basic?.length ?? 0) > 0;
   if (options.security.insecure) {
-    logger.warn('mailroom: the inbound endpoint accepts unauthenticated posts (security.insecure); use it only for local development');
+    logger.warn(
+      'mailroom: the inbound endpoint accepts unauthenticated posts (security.insecure); use it only for local development',
+    );
   }
 
   return async (request) => {
     if (request.method !== 'POST') {
-      return json(405, { error: 'method_not_allowed', reason: `${request.method} is not allowed; SendGrid posts` }, { allow: 'POST' });
+      return json(
+        405,
+        { error: 'method_not_allowed', reason: `${request.method} is not allowed; SendGrid posts` },
+        { allow: 'POST' },
+      );
     }
     try {
       const onAuthenticated = options.onAuthenticated;
-      const post = await ingress.receive(request, onAuthenticated ? { onAuthenticated: () => onAuthenticated(request) } : {});
+      const post = await ingress.receive(
+        request,
+        onAuthenticated ? { onAuthenticated: () => onAuthenticated(request) } : {},
+      );
       return (await options.onEmail(post)) ?? json(200, { ok: true });
     } catch (error) {
       if (error instanceof IngressError) return rejection(error, basicConfigured);
@@ -66,5 +81,8 @@ function rejection(error: IngressError, basicConfigured: boolean): Response {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 }

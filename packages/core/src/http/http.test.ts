@@ -29,7 +29,10 @@ describe('inboundHandler', () => {
   });
 
   it('answers with the Response onEmail returns', async () => {
-    const handle = inboundHandler({ ...signed, onEmail: ({ email }) => new Response(`got ${email.subject}`, { status: 202 }) });
+    const handle = inboundHandler({
+      ...signed,
+      onEmail: ({ email }) => new Response(`got ${email.subject}`, { status: 202 }),
+    });
     const response = await handle(inboundRequest({ subject: 'x' }, { sign: TEST_KEY_PAIR }));
     expect(response.status).toBe(202);
     expect(await response.text()).toBe('got x');
@@ -48,13 +51,22 @@ describe('inboundHandler', () => {
     expect(wrongKey.status).toBe(403);
     expect((await wrongKey.json()).error).toBe('signature_invalid');
 
-    const notForm = await handle(new Request('http://localhost/parse', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }));
+    const notForm = await handle(
+      new Request('http://localhost/parse', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
+    );
     expect(notForm.status).toBeGreaterThanOrEqual(400);
     expect(notForm.status).toBeLessThan(500);
   });
 
   it('challenges with Basic realm="mailroom" when basic auth is configured', async () => {
-    const handle = inboundHandler({ security: { basic: [{ username: 'sendgrid', password: 's3cret' }] }, onEmail: () => undefined });
+    const handle = inboundHandler({
+      security: { basic: [{ username: 'sendgrid', password: 's3cret' }] },
+      onEmail: () => undefined,
+    });
     const missing = await handle(inboundRequest({}));
     expect(missing.status).toBe(401);
     expect(missing.headers.get('www-authenticate')).toMatch(/^Basic realm="mailroom"/);
@@ -76,7 +88,13 @@ describe('inboundHandler', () => {
 
   it('answers 500 {error:"internal"} and logs when onEmail fails, so SendGrid retries', async () => {
     const { logger, errors } = recordingLogger();
-    const handle = inboundHandler({ ...signed, logger, onEmail: () => { throw new Error('database down'); } });
+    const handle = inboundHandler({
+      ...signed,
+      logger,
+      onEmail: () => {
+        throw new Error('database down');
+      },
+    });
     const response = await handle(inboundRequest({}, { sign: TEST_KEY_PAIR }));
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: 'internal' });
@@ -107,12 +125,18 @@ describe('inboundApp', () => {
   it('mounts POST /parse under the chosen prefix', async () => {
     const subjects: string[] = [];
     const app = new Hono();
-    app.route('/webhooks/sendgrid', inboundApp({ ...signed, onEmail: ({ email }) => void subjects.push(email.subject) }));
+    app.route(
+      '/webhooks/sendgrid',
+      inboundApp({ ...signed, onEmail: ({ email }) => void subjects.push(email.subject) }),
+    );
     const url = 'http://localhost/webhooks/sendgrid/parse';
     expect((await app.fetch(inboundRequest({ subject: 'mounted' }, { url, sign: TEST_KEY_PAIR }))).status).toBe(200);
     expect(subjects).toEqual(['mounted']);
     expect((await app.fetch(new Request(url))).status).toBe(405);
-    expect((await app.fetch(inboundRequest({}, { url: 'http://localhost/webhooks/sendgrid/other', sign: TEST_KEY_PAIR }))).status).toBe(404);
+    expect(
+      (await app.fetch(inboundRequest({}, { url: 'http://localhost/webhooks/sendgrid/other', sign: TEST_KEY_PAIR })))
+        .status,
+    ).toBe(404);
   });
 });
 
@@ -125,7 +149,10 @@ describe('toNodeHandler', () => {
     server = createServer(toNodeHandler(inboundHandler({ ...signed, onEmail: (post) => void seen.push(post) })));
     await new Promise<void>((ready) => server!.listen(0, '127.0.0.1', ready));
     const { port } = server.address() as AddressInfo;
-    const request = inboundRequest({ text: 'y'.repeat(200_000) }, { url: `http://127.0.0.1:${port}/parse`, sign: TEST_KEY_PAIR, chunked: true });
+    const request = inboundRequest(
+      { text: 'y'.repeat(200_000) },
+      { url: `http://127.0.0.1:${port}/parse`, sign: TEST_KEY_PAIR, chunked: true },
+    );
     const response = await fetch(request);
     expect(response.status).toBe(200);
     expect(seen[0]!.email.text).toBe('y'.repeat(200_000));
@@ -133,17 +160,31 @@ describe('toNodeHandler', () => {
 });
 
 describe('startServer timeouts', () => {
-  it('sets Node\'s headersTimeout/requestTimeout (checked often enough to matter) and refuses impossible ones', () => {
-    expect(serverTimeoutOptions()).toEqual({ headersTimeout: 20_000, requestTimeout: 120_000, connectionsCheckingInterval: 2_000 });
-    expect(serverTimeoutOptions({ headersTimeoutMs: 1_000, requestTimeoutMs: 3_000 })).toEqual({ headersTimeout: 1_000, requestTimeout: 3_000, connectionsCheckingInterval: 250 });
+  it("sets Node's headersTimeout/requestTimeout (checked often enough to matter) and refuses impossible ones", () => {
+    expect(serverTimeoutOptions()).toEqual({
+      headersTimeout: 20_000,
+      requestTimeout: 120_000,
+      connectionsCheckingInterval: 2_000,
+    });
+    expect(serverTimeoutOptions({ headersTimeoutMs: 1_000, requestTimeoutMs: 3_000 })).toEqual({
+      headersTimeout: 1_000,
+      requestTimeout: 3_000,
+      connectionsCheckingInterval: 250,
+    });
     expect(() => serverTimeoutOptions({ headersTimeoutMs: 5_000, requestTimeoutMs: 1_000 })).toThrow(RangeError);
   });
 
   it('answers a request whose headers never finish 408 and closes it, instead of holding it for minutes', async () => {
-    const running = await startServer(() => new Response('never reached'), { hostname: '127.0.0.1', headersTimeoutMs: 500, requestTimeoutMs: 1_000 });
+    const running = await startServer(() => new Response('never reached'), {
+      hostname: '127.0.0.1',
+      headersTimeoutMs: 500,
+      requestTimeoutMs: 1_000,
+    });
     try {
       const answer = await new Promise<{ text: string; closed: boolean }>((resolve) => {
-        const socket = connect(running.port, '127.0.0.1', () => socket.write('POST /parse HTTP/1.1\r\nhost: x\r\nx-slow: '));
+        const socket = connect(running.port, '127.0.0.1', () =>
+          socket.write('POST /parse HTTP/1.1\r\nhost: x\r\nx-slow: '),
+        );
         let text = '';
         const giveUp = setTimeout(() => socket.destroy(), 10_000);
         socket.on('data', (data) => (text += data));

@@ -12,7 +12,10 @@ export interface ServerTimeouts {
   requestTimeoutMs?: number;
 }
 
-export const DEFAULT_SERVER_TIMEOUTS: Readonly<Required<ServerTimeouts>> = Object.freeze({ headersTimeoutMs: 20_000, requestTimeoutMs: 120_000 });
+export const DEFAULT_SERVER_TIMEOUTS: Readonly<Required<ServerTimeouts>> = Object.freeze({
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 120_000,
+});
 
 /**
  * `node:http` server options with sane timeouts (Node's defaults let a request take 300 s, checked every 30 s):
@@ -23,10 +26,16 @@ export function serverTimeoutOptions(timeouts: ServerTimeouts = {}): ServerOptio
   const headersTimeout = timeouts.headersTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.headersTimeoutMs;
   const requestTimeout = timeouts.requestTimeoutMs ?? DEFAULT_SERVER_TIMEOUTS.requestTimeoutMs;
   if (!(headersTimeout > 0 && requestTimeout >= headersTimeout)) {
-    throw new RangeError(`server timeouts: need 0 < headersTimeoutMs (${headersTimeout}) <= requestTimeoutMs (${requestTimeout})`);
+    throw new RangeError(
+      `server timeouts: need 0 < headersTimeoutMs (${headersTimeout}) <= requestTimeoutMs (${requestTimeout})`,
+    );
   }
   // Node checks both timeouts every connectionsCheckingInterval (default 30 s): a tenth of the shorter one.
-  return { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(headersTimeout / 10))) };
+  return {
+    headersTimeout,
+    requestTimeout,
+    connectionsCheckingInterval: Math.max(250, Math.min(5_000, Math.floor(headersTimeout / 10))),
+  };
 }
 
 export interface StartServerOptions extends ServerTimeouts {
@@ -72,7 +81,8 @@ export async function startServer(
     });
   }
   const port = (server.address() as AddressInfo).port;
-  const host = !options.hostname || options.hostname === '0.0.0.0' || options.hostname === '::' ? 'localhost' : options.hostname;
+  const host =
+    !options.hostname || options.hostname === '0.0.0.0' || options.hostname === '::' ? 'localhost' : options.hostname;
   return {
     port,
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,

@@ -35,7 +35,11 @@ export interface RawExchange {
 /** Sends one POST to `url` pacing its body; stops writing once an answer arrives, like a client reading early. */
 export function rawPost(url: string, options: RawPostOptions): Promise<RawExchange> {
   const { hostname, port, pathname } = new URL(url);
-  const head = [`POST ${pathname} HTTP/1.1`, `host: ${hostname}:${port}`, ...Object.entries(options.headers).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `POST ${pathname} HTTP/1.1`,
+    `host: ${hostname}:${port}`,
+    ...Object.entries(options.headers).map(([k, v]) => `${k}: ${v}`),
+  ];
   const { body, chunkBytes = 1, intervalMs = 100, timeoutMs = 10_000 } = options;
   return new Promise((resolve) => {
     const socket = connect(Number(port), hostname);
@@ -56,7 +60,10 @@ export function rawPost(url: string, options: RawPostOptions): Promise<RawExchan
       socket.write(`${head.join('\r\n')}\r\n\r\n`);
       write(options.firstBytes ?? 0);
       // Started once connected: a write queued before the head would go out first.
-      ticker = setInterval(() => (answeredAt === null && sent < body.length ? write(chunkBytes) : clearInterval(ticker)), intervalMs);
+      ticker = setInterval(
+        () => (answeredAt === null && sent < body.length ? write(chunkBytes) : clearInterval(ticker)),
+        intervalMs,
+      );
     });
     socket.on('data', (data) => {
       if (answeredAt === null) {
@@ -72,12 +79,14 @@ export function rawPost(url: string, options: RawPostOptions): Promise<RawExchan
     socket.on('close', () => {
       clearInterval(ticker);
       clearTimeout(giveUp);
-      resolve(parseExchange(response, {
-        bodyBytesSent: answeredAt === null ? sent : sentWhenAnswered,
-        complete: (answeredAt === null ? sent : sentWhenAnswered) >= body.length,
-        closedByServer,
-        answeredAfterMs: (answeredAt ?? performance.now()) - started,
-      }));
+      resolve(
+        parseExchange(response, {
+          bodyBytesSent: answeredAt === null ? sent : sentWhenAnswered,
+          complete: (answeredAt === null ? sent : sentWhenAnswered) >= body.length,
+          closedByServer,
+          answeredAfterMs: (answeredAt ?? performance.now()) - started,
+        }),
+      );
     });
   });
 }

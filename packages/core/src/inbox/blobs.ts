@@ -25,7 +25,8 @@ export interface BlobStore {
 const KEY_PATTERN = /^[a-z0-9_-]+(?:\/[a-z0-9_-]+)*$/;
 
 export function assertBlobKey(key: string): void {
-  if (key.length > 200 || !KEY_PATTERN.test(key)) throw new InvalidBlobKeyError(`invalid blob key: ${JSON.stringify(key)}`);
+  if (key.length > 200 || !KEY_PATTERN.test(key))
+    throw new InvalidBlobKeyError(`invalid blob key: ${JSON.stringify(key)}`);
 }
 
 async function collect(data: BlobData): Promise<Buffer> {
@@ -65,7 +66,12 @@ export function databaseBlobStore(db: Queryable): BlobStore {
         .values({ key, bytes: parts ? sql`''::bytea` : decoded(bytes), size: bytes.length, sha256, parts })
         .onConflictDoUpdate({
           target: blobs.key,
-          set: { bytes: sql`excluded.bytes`, size: sql`excluded.size`, sha256: sql`excluded.sha256`, parts: sql`excluded.parts` },
+          set: {
+            bytes: sql`excluded.bytes`,
+            size: sql`excluded.size`,
+            sha256: sql`excluded.sha256`,
+            parts: sql`excluded.parts`,
+          },
         });
       await tx.delete(blobParts).where(eq(blobParts.key, key));
       for (let seq = 0; seq < parts; seq++) {

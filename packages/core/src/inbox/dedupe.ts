@@ -22,7 +22,11 @@ export async function contentChecksum(email: InboundEmail): Promise<string> {
   await field(email.attachments.map((a) => a.sha256).join(','));
   // Without a Message-ID the content alone would merge distinct messages (a UPS alerting "on battery"
   // twice a week): the Date and the other headers tell them apart, and a retry repeats them exactly.
-  await field(email.messageId ? null : JSON.stringify([email.date?.toISOString() ?? null, email.headers.map((h) => [h.name.toLowerCase(), h.value])]));
+  await field(
+    email.messageId
+      ? null
+      : JSON.stringify([email.date?.toISOString() ?? null, email.headers.map((h) => [h.name.toLowerCase(), h.value])]),
+  );
   return hash.digest('hex');
 }
 
@@ -37,7 +41,7 @@ async function hashText(hash: Hash, value: string): Promise<void> {
     return;
   }
   const slices: string[] = [];
-  for (let start = 0; start < value.length; ) {
+  for (let start = 0; start < value.length;) {
     let end = Math.min(start + SLICE_CHARS, value.length);
     const last = value.charCodeAt(end - 1);
     if (end < value.length && last >= 0xd800 && last <= 0xdbff) end--; // keep a high surrogate with its pair

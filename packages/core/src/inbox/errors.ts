@@ -23,7 +23,9 @@ const OPEN_SQLSTATES = new Set(['3D000', '28P01', '28000', '42501', '3F000']);
 
 /** Whether an error raised while opening the store is about the URL (unreachable, no database, bad credentials). */
 export function isDatabaseOpenFailure(error: unknown): boolean {
-  return isUnavailableError(error) || causes(error).some((e) => OPEN_SQLSTATES.has(String((e as { code?: unknown }).code)));
+  return (
+    isUnavailableError(error) || causes(error).some((e) => OPEN_SQLSTATES.has(String((e as { code?: unknown }).code)))
+  );
 }
 
 /** The driver's reason in a few words: `connection refused`, `database "x" does not exist`, … */
@@ -89,7 +91,11 @@ export function isUnavailableError(error: unknown): boolean {
       if (CONNECTION_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08')) return true;
     }
     const message = (e as { message?: unknown }).message;
-    if (typeof message === 'string' && /PGlite is clos(?:ed|ing)|database is closed|write CONNECTION_CLOSED/i.test(message)) return true;
+    if (
+      typeof message === 'string' &&
+      /PGlite is clos(?:ed|ing)|database is closed|write CONNECTION_CLOSED/i.test(message)
+    )
+      return true;
   }
   return false;
 }
@@ -108,7 +114,10 @@ export function asStoreError(error: unknown, what: string): unknown {
 export async function withDeadline<T>(ms: number, what: string, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StoreUnavailableError(`${what}: no answer from the database within ${ms} ms`)), ms);
+    timer = setTimeout(
+      () => reject(new StoreUnavailableError(`${what}: no answer from the database within ${ms} ms`)),
+      ms,
+    );
   });
   try {
     return await Promise.race([work(), deadline]);

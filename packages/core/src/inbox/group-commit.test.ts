@@ -27,7 +27,12 @@ describe('groupCommit', () => {
 
   it('caps a statement by items and by bytes (never below one item)', async () => {
     const { statements, write } = recordingWriter();
-    const submit = groupCommit(write, { ...options, maxItems: 3, maxBytes: 250, sizeOf: (n: number) => (n === 9 ? 1_000 : 100) });
+    const submit = groupCommit(write, {
+      ...options,
+      maxItems: 3,
+      maxBytes: 250,
+      sizeOf: (n: number) => (n === 9 ? 1_000 : 100),
+    });
     await Promise.all([1, 2, 3, 4, 5, 6, 9, 7].map((n) => submit(n)));
     expect(statements).toEqual([[1], [2, 3], [4, 5], [6], [9], [7]]);
   });
@@ -43,11 +48,16 @@ describe('groupCommit', () => {
     const { statements, write } = recordingWriter((items) => (items.includes(3) ? new Error('bad item 3') : null));
     const submit = groupCommit(write, options);
     const settled = await Promise.allSettled([1, 2, 3, 4].map((n) => submit(n)));
-    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([10, 20, 'bad item 3', 40]);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([
+      10,
+      20,
+      'bad item 3',
+      40,
+    ]);
     expect(statements).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
 
-  it('fails the whole batch at once when the error is not one item\'s fault (database down)', async () => {
+  it("fails the whole batch at once when the error is not one item's fault (database down)", async () => {
     const down = new Error('connection refused');
     const { statements, write } = recordingWriter((items) => (items.length > 1 ? down : null));
     const submit = groupCommit(write, { ...options, isolate: (error) => error !== down });

@@ -28,7 +28,10 @@ interface Waiting<I, O> {
 }
 
 /** Wraps `write` (one statement for many items, results in input order) into a per-item function. */
-export function groupCommit<I, O>(write: (items: I[]) => Promise<O[]>, options: GroupCommitOptions<I>): GroupCommit<I, O> {
+export function groupCommit<I, O>(
+  write: (items: I[]) => Promise<O[]>,
+  options: GroupCommitOptions<I>,
+): GroupCommit<I, O> {
   const queue: Array<Waiting<I, O>> = [];
   let running = 0;
 

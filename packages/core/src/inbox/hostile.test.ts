@@ -39,7 +39,11 @@ describe('hostile but valid mail is stored', () => {
       { name: 'envelope', value: Buffer.from('{"to":["inbox@example.com"],"from":"a@example.net"}') },
       { name: 'charsets', value: Buffer.from('{"subject":"utf-16le","text":"utf-8"}') },
     ]);
-    const request = new Request('http://test.local/parse', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=xYzZY' }, body: new Uint8Array(bytes) });
+    const request = new Request('http://test.local/parse', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xYzZY' },
+      body: new Uint8Array(bytes),
+    });
     const result = await ingest(request);
     expect(result.duplicate).toBe(false);
     expect(result.record.subject).not.toMatch(/[\ud800-\udfff]/);
@@ -47,7 +51,9 @@ describe('hostile but valid mail is stored', () => {
   });
 
   it('strips NUL characters smuggled in through an encoded-word subject and the body', async () => {
-    const result = await ingest(rawPost('From: a@example.net\r\nSubject: =?utf-8?B?YQBi?=\r\nMessage-ID: <nul-1@example.net>', 'x\u0000y\r\n'));
+    const result = await ingest(
+      rawPost('From: a@example.net\r\nSubject: =?utf-8?B?YQBi?=\r\nMessage-ID: <nul-1@example.net>', 'x\u0000y\r\n'),
+    );
     expect(result.duplicate).toBe(false);
     expect(result.record.subject).toBe('ab');
     const email = await store.inbox.loadEmail(result.id);

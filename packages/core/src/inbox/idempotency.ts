@@ -14,7 +14,11 @@ import { handlerEffects } from './schema.js';
  * await runOnce(ctx.tx, `ticket:${ctx.record.id}`, (tx) => tx.insert(tickets).values({...}).returning());
  * ```
  */
-export async function runOnce<T>(tx: Queryable, key: string, fn: (tx: Transaction) => Promise<T>): Promise<T | undefined> {
+export async function runOnce<T>(
+  tx: Queryable,
+  key: string,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T | undefined> {
   return tx.transaction(async (inner) => {
     const claimed = await inner
       .insert(handlerEffects)
@@ -22,7 +26,10 @@ export async function runOnce<T>(tx: Queryable, key: string, fn: (tx: Transactio
       .onConflictDoNothing({ target: handlerEffects.key })
       .returning({ key: handlerEffects.key });
     if (claimed.length === 0) {
-      const [done] = await inner.select({ result: handlerEffects.result }).from(handlerEffects).where(eq(handlerEffects.key, key));
+      const [done] = await inner
+        .select({ result: handlerEffects.result })
+        .from(handlerEffects)
+        .where(eq(handlerEffects.key, key));
       return (done?.result ?? undefined) as T | undefined;
     }
     const result = await fn(inner);

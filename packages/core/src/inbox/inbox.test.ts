@@ -56,11 +56,15 @@ describe('openStore and migrations', () => {
 
 describe('ingest', () => {
   it('stores the row and the exact bytes, and the row is visible once ingest resolves', async () => {
-    const post = await storablePost(uniqueDescription({ to: 'Support <support@in.example.com>', bcc: 'audit@in.example.com' }));
+    const post = await storablePost(
+      uniqueDescription({ to: 'Support <support@in.example.com>', bcc: 'audit@in.example.com' }),
+    );
     const result = await store.inbox.ingest(post);
     expect(result.duplicate).toBe(false);
     // Committed: another connection (a second store on PostgreSQL) sees it right away.
-    const reader = store.databaseUrl ? await openStore({ databaseUrl: store.databaseUrl, migrate: false, logger: silentLogger }) : store;
+    const reader = store.databaseUrl
+      ? await openStore({ databaseUrl: store.databaseUrl, migrate: false, logger: silentLogger })
+      : store;
     try {
       const record = await reader.inbox.get(result.id);
       expect(record).toMatchObject({
@@ -95,7 +99,10 @@ describe('ingest', () => {
     expect(second).toMatchObject({ duplicate: true, id: first.id });
     expect(second.record.dedupeKey).toBe(first.record.dedupeKey);
     expect(await blobCount()).toBe(blobsBefore + 1);
-    const rows = await store.db.select({ n: count() }).from(inboundEmails).where(eq(inboundEmails.dedupeKey, first.record.dedupeKey));
+    const rows = await store.db
+      .select({ n: count() })
+      .from(inboundEmails)
+      .where(eq(inboundEmails.dedupeKey, first.record.dedupeKey));
     expect(rows[0]!.n).toBe(1);
     expect(events).toContainEqual(expect.objectContaining({ event: 'duplicate', id: first.id }));
   });
@@ -141,7 +148,9 @@ describe('ingest', () => {
     const description = uniqueDescription({ messageId: `<fanout-${Date.now()}@example.com>` });
     const a = await store.inbox.ingest(await storablePost({ ...description, envelope: { to: ['a@in.example.com'] } }));
     const b = await store.inbox.ingest(await storablePost({ ...description, envelope: { to: ['b@in.example.com'] } }));
-    const aAgain = await store.inbox.ingest(await storablePost({ ...description, envelope: { to: ['A@IN.example.com'] } }));
+    const aAgain = await store.inbox.ingest(
+      await storablePost({ ...description, envelope: { to: ['A@IN.example.com'] } }),
+    );
     expect(b.id).not.toBe(a.id);
     expect(aAgain).toMatchObject({ duplicate: true, id: a.id });
   });
@@ -166,8 +175,17 @@ describe('ingest', () => {
       store.inbox.ingest(await storablePost(uniqueDescription()), { lease: { owner: 'worker-c', ms: 5_000 } }),
       store.inbox.ingest(await storablePost(uniqueDescription())),
     ]);
-    expect(await store.inbox.get(leased.id)).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'worker-c' });
-    expect(await store.inbox.get(pending.id)).toMatchObject({ status: 'pending', attempts: 0, leaseOwner: null, leaseUntil: null });
+    expect(await store.inbox.get(leased.id)).toMatchObject({
+      status: 'processing',
+      attempts: 1,
+      leaseOwner: 'worker-c',
+    });
+    expect(await store.inbox.get(pending.id)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      leaseOwner: null,
+      leaseUntil: null,
+    });
     await expect(store.inbox.ingest(post, { lease: { owner: 'worker-a', ms: 0 } })).rejects.toThrow(RangeError);
   });
 
@@ -184,7 +202,8 @@ describe('list, get, loadEmail', () => {
   it('lists newest first with status, search, limit and a cursor', async () => {
     const tag = `needle-${Date.now()}`;
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await store.inbox.ingest(await storablePost(uniqueDescription({ subject: `${tag} ${i}` })))).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await store.inbox.ingest(await storablePost(uniqueDescription({ subject: `${tag} ${i}` })))).id);
     const found = await store.inbox.list({ search: tag });
     expect(found.map((r) => r.id)).toEqual([...ids].reverse());
     expect((await store.inbox.list({ search: tag, limit: 2 })).map((r) => r.id)).toEqual([ids[2], ids[1]]);
@@ -200,7 +219,9 @@ describe('list, get, loadEmail', () => {
     expect(await store.inbox.get('not-a-uuid')).toBeNull();
     expect(await store.inbox.get('00000000-0000-4000-8000-000000000000')).toBeNull();
     expect(await store.inbox.loadPost('00000000-0000-4000-8000-000000000000')).toBeNull();
-    await expect(store.inbox.loadEmail('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(InboundEmailNotFoundError);
+    await expect(store.inbox.loadEmail('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(
+      InboundEmailNotFoundError,
+    );
   });
 });
 
@@ -213,11 +234,23 @@ describe('replay', () => {
       .update(inboundEmails)
       .set({ status: 'failed', attempts: 8, lastError: 'Error: boom', processedAt: new Date(), nextAttemptAt: null })
       .where(eq(inboundEmails.id, a.id));
-    await store.db.update(inboundEmails).set({ status: 'unrouted', processedAt: new Date(), route: null }).where(eq(inboundEmails.id, b.id));
-    await store.db.update(inboundEmails).set({ status: 'processing', leaseOwner: 'w', leaseUntil: new Date(Date.now() + 60_000) }).where(eq(inboundEmails.id, busy.id));
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'unrouted', processedAt: new Date(), route: null })
+      .where(eq(inboundEmails.id, b.id));
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'processing', leaseOwner: 'w', leaseUntil: new Date(Date.now() + 60_000) })
+      .where(eq(inboundEmails.id, busy.id));
 
     expect(await store.inbox.replay(a.id)).toBe(1);
-    expect(await store.inbox.get(a.id)).toMatchObject({ status: 'pending', attempts: 0, lastError: null, processedAt: null, forcedRoute: null });
+    expect(await store.inbox.get(a.id)).toMatchObject({
+      status: 'pending',
+      attempts: 0,
+      lastError: null,
+      processedAt: null,
+      forcedRoute: null,
+    });
     expect(await store.inbox.replay({ status: 'unrouted' }, { route: 'support' })).toBeGreaterThanOrEqual(1);
     expect(await store.inbox.get(b.id)).toMatchObject({ status: 'pending', forcedRoute: 'support' });
     expect(await store.inbox.replay(busy.id)).toBe(0);
@@ -233,14 +266,30 @@ describe('incinerate', () => {
     const pendingOld = await store.inbox.ingest(await storablePost(uniqueDescription()));
     const now = new Date();
     const daysAgo = (n: number) => new Date(now.getTime() - n * 86_400_000);
-    await store.db.update(inboundEmails).set({ status: 'delivered', processedAt: daysAgo(31) }).where(eq(inboundEmails.id, old.id));
-    await store.db.update(inboundEmails).set({ status: 'delivered', processedAt: daysAgo(5) }).where(eq(inboundEmails.id, recent.id));
-    await store.db.update(inboundEmails).set({ status: 'failed', processedAt: daysAgo(31) }).where(eq(inboundEmails.id, failedOld.id));
-    await store.db.update(inboundEmails).set({ receivedAt: daysAgo(60) }).where(eq(inboundEmails.id, pendingOld.id));
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'delivered', processedAt: daysAgo(31) })
+      .where(eq(inboundEmails.id, old.id));
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'delivered', processedAt: daysAgo(5) })
+      .where(eq(inboundEmails.id, recent.id));
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'failed', processedAt: daysAgo(31) })
+      .where(eq(inboundEmails.id, failedOld.id));
+    await store.db
+      .update(inboundEmails)
+      .set({ receivedAt: daysAgo(60) })
+      .where(eq(inboundEmails.id, pendingOld.id));
 
     // Keep failed mail longer than the rest: only `old` goes.
     const progress: Array<[number, number]> = [];
-    const removed = await store.inbox.incinerate({ olderThanDays: { failed: 90 }, now, onProgress: (d, t) => progress.push([d, t]) });
+    const removed = await store.inbox.incinerate({
+      olderThanDays: { failed: 90 },
+      now,
+      onProgress: (d, t) => progress.push([d, t]),
+    });
     expect(removed).toBeGreaterThanOrEqual(1);
     expect(progress.at(-1)![0]).toBe(removed);
     const row = await store.inbox.get(old.id);
@@ -281,13 +330,18 @@ describe('filesystem blobs', () => {
     expect(Buffer.compare((await fsStore.inbox.loadPost(first.id))!.body, Buffer.from(post.body))).toBe(0);
     const [{ n }] = (await fsStore.db.select({ n: count() }).from(blobsTable)) as [{ n: number }];
     expect(n).toBe(0);
-    await fsStore.db.update(inboundEmails).set({ status: 'ignored', processedAt: new Date(Date.now() - 40 * 86_400_000) }).where(eq(inboundEmails.id, first.id));
+    await fsStore.db
+      .update(inboundEmails)
+      .set({ status: 'ignored', processedAt: new Date(Date.now() - 40 * 86_400_000) })
+      .where(eq(inboundEmails.id, first.id));
     expect(await fsStore.inbox.incinerate()).toBe(1);
     expect(await readdir(join(dir, 'inbound'))).toEqual([]);
   });
 
   it('stores a row born leased with filesystem blobs too', async () => {
-    const { id, record } = await fsStore.inbox.ingest(await storablePost(uniqueDescription()), { lease: { owner: 'fs-worker', ms: 30_000 } });
+    const { id, record } = await fsStore.inbox.ingest(await storablePost(uniqueDescription()), {
+      lease: { owner: 'fs-worker', ms: 30_000 },
+    });
     expect(record).toMatchObject({ status: 'processing', attempts: 1, leaseOwner: 'fs-worker' });
     // The record an ingest answers is built from what it sent and what the statement returned: the row as stored.
     expect(record).toEqual(await fsStore.inbox.get(id));
@@ -339,7 +393,9 @@ describe('outage', () => {
     await closing.close();
     const started = Date.now();
     await expect(closing.inbox.ingest(post)).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(closing.transaction(async (tx) => tx.execute(sql`select 1`))).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(closing.transaction(async (tx) => tx.execute(sql`select 1`))).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
     expect(Date.now() - started).toBeLessThan(1000);
   });
 });

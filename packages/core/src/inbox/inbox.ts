@@ -83,7 +83,8 @@ export function createInbox(deps: InboxDependencies): Inbox {
     loadPost,
     async loadEmail(id) {
       const post = await loadPost(id);
-      if (!post) throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${id} (unknown or incinerated)`);
+      if (!post)
+        throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${id} (unknown or incinerated)`);
       return deps.parser(post.body, post.contentType);
     },
     parseStored: (body, contentType) => deps.parser(body, contentType),
@@ -162,11 +163,17 @@ async function incinerateEmails(deps: InboxDependencies, options: IncinerateOpti
   const days = retentionDays(options.olderThanDays);
   const due = or(
     ...PROCESSED_STATUSES.filter((status) => Number.isFinite(days[status])).map((status) =>
-      and(eq(inboundEmails.status, status), lt(inboundEmails.processedAt, new Date(now.getTime() - days[status] * DAY_MS))),
+      and(
+        eq(inboundEmails.status, status),
+        lt(inboundEmails.processedAt, new Date(now.getTime() - days[status] * DAY_MS)),
+      ),
     ),
   )!;
   const eligible = and(due, isNull(inboundEmails.incineratedAt), isNotNull(inboundEmails.processedAt))!;
-  const [counted] = await db.select({ total: sql<number>`count(*)::int` }).from(inboundEmails).where(eligible);
+  const [counted] = await db
+    .select({ total: sql<number>`count(*)::int` })
+    .from(inboundEmails)
+    .where(eligible);
   const total = counted?.total ?? 0;
   let done = 0;
   options.onProgress?.(0, total);
@@ -195,7 +202,12 @@ async function incinerateBatch(tx: Transaction, blobs: BlobStore, eligible: SQL,
   await tx
     .update(inboundEmails)
     .set({ incineratedAt: now, bodyBlobKey: null })
-    .where(inArray(inboundEmails.id, rows.map((row) => row.id)));
+    .where(
+      inArray(
+        inboundEmails.id,
+        rows.map((row) => row.id),
+      ),
+    );
   return rows;
 }
 
@@ -213,8 +225,8 @@ function retentionDays(option: IncinerateOptions['olderThanDays']): Record<Proce
     }
   }
   for (const [status, value] of Object.entries(days)) {
-    if (Number.isNaN(value) || value < 0) throw new RangeError(`retention days for ${status} must be >= 0, got ${value}`);
+    if (Number.isNaN(value) || value < 0)
+      throw new RangeError(`retention days for ${status} must be >= 0, got ${value}`);
   }
   return days;
 }
-

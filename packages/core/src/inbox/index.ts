@@ -14,7 +14,7 @@
 export { openStore } from './store.js';
 export type { Store, StoreOptions } from './store.js';
 export type { Database, Transaction, Queryable } from './database.js';
-export type {  Statement } from './work.js';
+export type { Statement } from './work.js';
 export { rowsOf } from './database.js';
 export { DEFAULT_RETENTION_DAYS } from './inbox.js';
 export type { InboundRecord } from './records.js';
@@ -23,11 +23,18 @@ export { inboundTransitions } from './status.js';
 export type { InboundTransitions, ClaimedInbound } from './status.js';
 export { INBOUND_STATUSES, PROCESSED_STATUSES, inboundEmails, blobs as blobsTable, handlerEffects } from './schema.js';
 export type { InboundStatus } from './schema.js';
-export {  filesystemBlobStore } from './blobs.js';
+export { filesystemBlobStore } from './blobs.js';
 export type { BlobStore } from './blobs.js';
 export { coreMigrationSets } from './migrations.js';
 export type { MigrationSet } from './migrations.js';
-export { StoreUnavailableError, DatabaseOpenError, InvalidBlobKeyError, InboundEmailNotFoundError, isUnavailableError, describeDatabaseError } from './errors.js';
+export {
+  StoreUnavailableError,
+  DatabaseOpenError,
+  InvalidBlobKeyError,
+  InboundEmailNotFoundError,
+  isUnavailableError,
+  describeDatabaseError,
+} from './errors.js';
 export { runOnce } from './idempotency.js';
 export { jsonLogger, silentLogger, describeError } from './log.js';
 export type { Logger, InboxEvent } from './log.js';

@@ -30,7 +30,12 @@ export interface IngestItem {
 export type InsertedRow = { receivedAt: Date; nextAttemptAt: Date; leaseUntil: Date | null } | null;
 
 /** A RETURNING row as a driver hands it back (postgres.js through drizzle's parsers: text timestamps). */
-export type InsertedRowText = { id: string; received_at: Date | string; next_attempt_at: Date | string; lease_until: Date | string | null };
+export type InsertedRowText = {
+  id: string;
+  received_at: Date | string;
+  next_attempt_at: Date | string;
+  lease_until: Date | string | null;
+};
 
 /**
  * Where the bytes go: `with-bytes` writes them into `mailroom.blobs` in the same statement (the webhook's hot
@@ -52,9 +57,23 @@ const texts = new Map<string, string>();
 export function ingestStatement(items: readonly IngestItem[], bytes: IngestBytes): Statement {
   const params: unknown[] = [];
   for (const { row, body } of items) {
-    params.push(row.id, row.mode, row.contentType, row.bodyBlobKey, row.size, row.bodySha256, row.dedupeKey,
-      row.messageId, row.envelopeFrom, JSON.stringify(row.envelopeTo), row.fromAddress, row.subject,
-      bytes === 'with-bytes' ? body.toString('base64') : null, row.leaseOwner, row.leaseMs);
+    params.push(
+      row.id,
+      row.mode,
+      row.contentType,
+      row.bodyBlobKey,
+      row.size,
+      row.bodySha256,
+      row.dedupeKey,
+      row.messageId,
+      row.envelopeFrom,
+      JSON.stringify(row.envelopeTo),
+      row.fromAddress,
+      row.subject,
+      bytes === 'with-bytes' ? body.toString('base64') : null,
+      row.leaseOwner,
+      row.leaseMs,
+    );
   }
   return { text: ingestText(items.length, bytes), params };
 }
@@ -66,16 +85,19 @@ function ingestText(count: number, bytes: IngestBytes): string {
   const rows: string[] = [];
   for (let i = 0; i < count; i++) {
     const p = (n: number) => `$${i * COLUMNS_PER_ROW + n}`;
-    rows.push(`(${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::text, ` +
-      `${p(8)}::text, ${p(9)}::text, ${p(10)}::jsonb, ${p(11)}::text, ${p(12)}::text, decode(${p(13)}::text, 'base64'), ` +
-      `${p(14)}::text, ${p(15)}::int)`);
+    rows.push(
+      `(${p(1)}::uuid, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::int, ${p(6)}::text, ${p(7)}::text, ` +
+        `${p(8)}::text, ${p(9)}::text, ${p(10)}::jsonb, ${p(11)}::text, ${p(12)}::text, decode(${p(13)}::text, 'base64'), ` +
+        `${p(14)}::text, ${p(15)}::int)`,
+    );
   }
-  const storeBytes = bytes === 'with-bytes'
-    ? `, stored as (
+  const storeBytes =
+    bytes === 'with-bytes'
+      ? `, stored as (
       insert into mailroom.blobs (key, bytes, size, sha256)
       select input.body_blob_key, input.bytes, input.size, input.body_sha256 from input join inserted using (id)
     )`
-    : '';
+      : '';
   text = `with input (id, mode, content_type, body_blob_key, size, body_sha256, dedupe_key, message_id, envelope_from,
       envelope_to, from_address, subject, bytes, lease_owner, lease_ms) as (values ${rows.join(', ')}
     ), inserted as (
@@ -95,7 +117,10 @@ function ingestText(count: number, bytes: IngestBytes): string {
 }
 
 /** Maps RETURNING rows (any order) back to the input order; missing ids are the skipped duplicates. */
-export function alignInserted(items: ReadonlyArray<{ row: NewInboundRow }>, rows: readonly InsertedRowText[]): InsertedRow[] {
+export function alignInserted(
+  items: ReadonlyArray<{ row: NewInboundRow }>,
+  rows: readonly InsertedRowText[],
+): InsertedRow[] {
   const byId = new Map(rows.map((r) => [String(r.id).toLowerCase(), r]));
   return items.map(({ row }) => {
     const inserted = byId.get(row.id.toLowerCase());

@@ -57,7 +57,9 @@ const GROUP_MAX_ROWS = 64;
 const GROUP_MAX_BYTES = 8 * 1024 * 1024;
 
 /** The inbox's `ingest`: one statement for a small body in the database, a transaction otherwise. */
-export function createIngest(deps: IngestDependencies): (post: StorablePost, options?: IngestOptions) => Promise<IngestResult> {
+export function createIngest(
+  deps: IngestDependencies,
+): (post: StorablePost, options?: IngestOptions) => Promise<IngestResult> {
   const { db, blobs } = deps;
   const insertGrouped = groupedInsert(deps.insertRows ?? insertRowsThrough(db), deps.ingestParallel ?? 1);
 
@@ -65,7 +67,9 @@ export function createIngest(deps: IngestDependencies): (post: StorablePost, opt
   async function inOneStatement(item: IngestItem): Promise<Stored> {
     try {
       const inserted = await insertGrouped(item);
-      return inserted ? { duplicate: false, row: storedRow(item.row, inserted) } : await existing(db, item.row.dedupeKey);
+      return inserted
+        ? { duplicate: false, row: storedRow(item.row, inserted) }
+        : await existing(db, item.row.dedupeKey);
     } catch (error) {
       throw asStoreError(error, 'ingest');
     }
@@ -75,7 +79,10 @@ export function createIngest(deps: IngestDependencies): (post: StorablePost, opt
     let wroteFile = false;
     try {
       return await deps.transaction(async (tx) => {
-        const [inserted] = alignInserted([{ row }], rowsOf<InsertedRowText>(await tx.execute(statementSql(ingestStatement([{ row, body }], 'row-only')))));
+        const [inserted] = alignInserted(
+          [{ row }],
+          rowsOf<InsertedRowText>(await tx.execute(statementSql(ingestStatement([{ row, body }], 'row-only')))),
+        );
         if (!inserted) return existing(tx, row.dedupeKey);
         // Only now, after the dedupe check, do the bytes get written: in this transaction for database blobs (a
         // large body in pieces), before commit for the others (removed if it fails).
@@ -111,7 +118,9 @@ export function createIngest(deps: IngestDependencies): (post: StorablePost, opt
 /** The row a post becomes (and its bytes), identified for dedupe. */
 async function ingestItemOf(post: StorablePost, lease: IngestOptions['lease'] | null): Promise<IngestItem> {
   if (lease && !(Number.isSafeInteger(lease.ms) && lease.ms > 0 && lease.owner)) {
-    throw new RangeError(`ingest: lease needs an owner and a positive whole number of ms, got ${JSON.stringify(lease)}`);
+    throw new RangeError(
+      `ingest: lease needs an owner and a positive whole number of ms, got ${JSON.stringify(lease)}`,
+    );
   }
   const email: InboundEmail = post.email;
   // Attachment digests feed the dedupe checksum; a large one (decoded on read) is hashed a block per turn.
@@ -199,7 +208,8 @@ function groupedInsert(insertRows: InsertRows, parallel: number) {
 
 /** The ingest statement through drizzle, for a store whose driver does not run it itself. */
 function insertRowsThrough(db: Queryable): InsertRows {
-  return async (items) => alignInserted(items, rowsOf<InsertedRowText>(await db.execute(statementSql(ingestStatement(items, 'with-bytes')))));
+  return async (items) =>
+    alignInserted(items, rowsOf<InsertedRowText>(await db.execute(statementSql(ingestStatement(items, 'with-bytes')))));
 }
 
 /** A `$n` statement as drizzle SQL (its values bound as parameters again), to run it in a drizzle transaction. */

@@ -24,7 +24,11 @@ export interface AppliedMigration {
 const drizzleFolder = (name: string) => fileURLToPath(new URL(`../../drizzle/${name}`, import.meta.url));
 
 /** The sets `openStore()` applies. Other core folders append theirs here (one line each). */
-export const coreMigrationSets: MigrationSet[] = [{ name: 'inbox', folder: drizzleFolder('inbox') }, { name: 'outbound', folder: drizzleFolder('outbound') }, { name: 'events', folder: drizzleFolder('events') }];
+export const coreMigrationSets: MigrationSet[] = [
+  { name: 'inbox', folder: drizzleFolder('inbox') },
+  { name: 'outbound', folder: drizzleFolder('outbound') },
+  { name: 'events', folder: drizzleFolder('events') },
+];
 
 const SET_NAME = /^[a-z][a-z0-9_]*$/;
 
@@ -40,7 +44,9 @@ interface JournalEntry {
 }
 
 function readJournal(folder: string): JournalEntry[] {
-  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: JournalEntry[] };
+  const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as {
+    entries: JournalEntry[];
+  };
   return journal.entries;
 }
 

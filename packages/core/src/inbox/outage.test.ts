@@ -29,7 +29,9 @@ describe.skipIf(!process.env.DATABASE_URL)('database outage between the app and 
 
     store.proxy.restore();
     // SendGrid retries after the 503s: both posts are stored now, the first one is still there.
-    await expect.poll(async () => (await store.inbox.ingest(duringCut).catch(() => null))?.id, { timeout: 10_000 }).toBeTruthy();
+    await expect
+      .poll(async () => (await store.inbox.ingest(duringCut).catch(() => null))?.id, { timeout: 10_000 })
+      .toBeTruthy();
     const hang = await store.inbox.ingest(duringHang);
     expect(await store.inbox.get(stored.id)).toMatchObject({ subject: before.email.subject });
     const again = await store.inbox.ingest(before);

@@ -11,7 +11,13 @@ export type { InboundStatus, ProcessedStatus } from './schema.js';
 export { databaseBlobStore, filesystemBlobStore, assertBlobKey } from './blobs.js';
 export type { BlobStore, BlobData } from './blobs.js';
 export type { MigrationSet, AppliedMigration } from './migrations.js';
-export { StoreUnavailableError, DatabaseOpenError, InvalidBlobKeyError, InboundEmailNotFoundError, isUnavailableError } from './errors.js';
+export {
+  StoreUnavailableError,
+  DatabaseOpenError,
+  InvalidBlobKeyError,
+  InboundEmailNotFoundError,
+  isUnavailableError,
+} from './errors.js';
 export { runOnce } from './idempotency.js';
 export { jsonLogger, silentLogger, describeError } from './log.js';
 export type { Logger, InboxEvent, InboxEventName } from './log.js';

@@ -1,15 +1,40 @@
 import { sql } from 'drizzle-orm';
-import { check, customType, index, integer, jsonb, pgSchema, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import type { InboundMode } from '../message/index.js';
 
 /** Every core table lives in this PostgreSQL schema; apps keep their own. */
 export const mailroomSchema = pgSchema('mailroom');
 
-export const INBOUND_STATUSES = ['pending', 'processing', 'delivered', 'bounced', 'ignored', 'failed', 'unrouted'] as const;
+export const INBOUND_STATUSES = [
+  'pending',
+  'processing',
+  'delivered',
+  'bounced',
+  'ignored',
+  'failed',
+  'unrouted',
+] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
 /** Statuses after which the worker will not touch the row again (until a replay). */
-export const PROCESSED_STATUSES = ['delivered', 'bounced', 'ignored', 'unrouted', 'failed'] as const satisfies readonly InboundStatus[];
+export const PROCESSED_STATUSES = [
+  'delivered',
+  'bounced',
+  'ignored',
+  'unrouted',
+  'failed',
+] as const satisfies readonly InboundStatus[];
 export type ProcessedStatus = (typeof PROCESSED_STATUSES)[number];
 
 // drizzle 0.45 has no built-in bytea; PGlite hands back Uint8Array, postgres.js a Buffer.
@@ -35,7 +60,10 @@ export const inboundEmails = mailroomSchema.table(
     dedupeKey: text('dedupe_key').notNull().unique('inbound_emails_dedupe_key_unique'),
     messageId: text('message_id').notNull(),
     envelopeFrom: text('envelope_from'),
-    envelopeTo: text('envelope_to').array().notNull().default(sql`'{}'::text[]`),
+    envelopeTo: text('envelope_to')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     fromAddress: text('from_address'),
     subject: text('subject').notNull().default(''),
     receivedAt: timestamptz('received_at').notNull().defaultNow(),
@@ -57,12 +85,18 @@ export const inboundEmails = mailroomSchema.table(
     check('inbound_emails_status_check', sql.raw(`"status" in (${INBOUND_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
     check('inbound_emails_mode_check', sql`"mode" in ('parsed', 'raw')`),
     // The worker's claim query: due pending rows, and processing rows whose lease ran out.
-    index('inbound_emails_due_idx').on(t.nextAttemptAt).where(sql`"status" = 'pending'`),
-    index('inbound_emails_lease_idx').on(t.leaseUntil).where(sql`"status" = 'processing'`),
+    index('inbound_emails_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`"status" = 'pending'`),
+    index('inbound_emails_lease_idx')
+      .on(t.leaseUntil)
+      .where(sql`"status" = 'processing'`),
     // Listing (newest first, optionally by status) and retention.
     index('inbound_emails_received_idx').on(t.receivedAt, t.id),
     index('inbound_emails_status_received_idx').on(t.status, t.receivedAt),
-    index('inbound_emails_retention_idx').on(t.processedAt).where(sql`"incinerated_at" is null`),
+    index('inbound_emails_retention_idx')
+      .on(t.processedAt)
+      .where(sql`"incinerated_at" is null`),
     index('inbound_emails_message_id_idx').on(t.messageId),
   ],
 );

@@ -1,5 +1,12 @@
 import { and, eq, fillPlaceholders, getTableColumns, sql } from 'drizzle-orm';
-import { claimCandidates, failureFields, leaseFields, stillLeased, type LeaseSpec, type RetryDecision } from '../queue/index.js';
+import {
+  claimCandidates,
+  failureFields,
+  leaseFields,
+  stillLeased,
+  type LeaseSpec,
+  type RetryDecision,
+} from '../queue/index.js';
 import type { Queryable } from './database.js';
 import { asStoreError } from './errors.js';
 import { toRecord, type InboundRecord } from './records.js';
@@ -77,13 +84,21 @@ export function inboundTransitions(db: Queryable, owner: string, leaseMs: number
     },
     outcome: (id, outcome) => ({
       text: outcomeQuery.sql,
-      params: fillPlaceholders(outcomeQuery.params, { id, status: outcome.status, route: outcome.route ?? null, recipient: outcome.recipient ?? null, note: outcome.note ?? null }),
+      params: fillPlaceholders(outcomeQuery.params, {
+        id,
+        status: outcome.status,
+        route: outcome.route ?? null,
+        recipient: outcome.recipient ?? null,
+        note: outcome.note ?? null,
+      }),
     }),
     async fail(tx, id, decision, lastError, note) {
       const setAside = { processedAt: sql`now()`, note, nextAttemptAt: null };
       const updated = await tx
         .update(inboundEmails)
-        .set({ ...failureFields(INBOUND_LEASES, decision, lastError), ...(decision.final ? setAside : {}) } as Partial<typeof inboundEmails.$inferInsert>)
+        .set({ ...failureFields(INBOUND_LEASES, decision, lastError), ...(decision.final ? setAside : {}) } as Partial<
+          typeof inboundEmails.$inferInsert
+        >)
         .where(stillLeased(INBOUND_LEASES, sql`(${id})`, owner))
         .returning({ id: inboundEmails.id });
       return updated.length > 0;
@@ -128,7 +143,13 @@ function outcomeStatement(db: Queryable, owner: string) {
       nextAttemptAt: null,
       lastError: null,
     })
-    .where(and(eq(inboundEmails.id, sql.placeholder('id')), eq(inboundEmails.status, 'processing'), eq(inboundEmails.leaseOwner, owner)))
+    .where(
+      and(
+        eq(inboundEmails.id, sql.placeholder('id')),
+        eq(inboundEmails.status, 'processing'),
+        eq(inboundEmails.leaseOwner, owner),
+      ),
+    )
     .returning({ id: inboundEmails.id })
     .toSQL();
 }

@@ -10,11 +10,23 @@ import postgres from 'postgres';
 import { parseInboundBody } from '../ingress/index.js';
 import { databaseBlobStore, filesystemBlobStore, type BlobStore } from './blobs.js';
 import type { Database, Transaction } from './database.js';
-import { DatabaseOpenError, StoreUnavailableError, asStoreError, describeDatabaseError, isDatabaseOpenFailure } from './errors.js';
+import {
+  DatabaseOpenError,
+  StoreUnavailableError,
+  asStoreError,
+  describeDatabaseError,
+  isDatabaseOpenFailure,
+} from './errors.js';
 import { createInbox, type Inbox } from './inbox.js';
 import { insertRowsWith, type InsertRows, type InsertedRowText } from './ingest-statement.js';
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
-import { coreMigrationSets, migrationsTableOf, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
+import {
+  coreMigrationSets,
+  migrationsTableOf,
+  pendingMigrations,
+  type AppliedMigration,
+  type MigrationSet,
+} from './migrations.js';
 import type { StoredPostParser } from './post.js';
 import { pgliteUnitsOfWork, postgresUnitsOfWork, type UnitOfWork } from './work.js';
 
@@ -151,8 +163,16 @@ type Timeouts = Required<NonNullable<StoreOptions['timeouts']>>;
  */
 export async function openStore(options: StoreOptions = {}): Promise<Store> {
   const databaseUrl = options.memory ? undefined : (options.databaseUrl ?? process.env.DATABASE_URL) || undefined;
-  const timeouts: Timeouts = { connectMs: 5_000, statementMs: 30_000, ingestMs: 10_000, idleInTransactionMs: 300_000, ...options.timeouts };
-  const backend = databaseUrl ? postgresBackend(databaseUrl, options.maxConnections ?? 10, timeouts) : await pgliteBackend(options);
+  const timeouts: Timeouts = {
+    connectMs: 5_000,
+    statementMs: 30_000,
+    ingestMs: 10_000,
+    idleInTransactionMs: 300_000,
+    ...options.timeouts,
+  };
+  const backend = databaseUrl
+    ? postgresBackend(databaseUrl, options.maxConnections ?? 10, timeouts)
+    : await pgliteBackend(options);
   const store = new OpenStore(backend, options, timeouts);
   // Fail fast on an unusable database instead of at the first webhook.
   try {
@@ -183,7 +203,9 @@ function postgresBackend(databaseUrl: string, maxConnections: number, timeouts: 
     dialect: 'postgres',
     // The webhook's hot statement through postgres.js directly: prepared once per connection and batch size,
     // where drizzle's raw SQL is parsed and planned by the server on every post (about 2× the time).
-    insertRows: insertRowsWith((statement) => client.unsafe<InsertedRowText[]>(statement.text, statement.params as never[], { prepare: true })),
+    insertRows: insertRowsWith((statement) =>
+      client.unsafe<InsertedRowText[]>(statement.text, statement.params as never[], { prepare: true }),
+    ),
     ingestParallel: INGEST_PARALLEL,
     openUnitOfWork: postgresUnitsOfWork(client),
     runMigrator: (set) => migratePostgres(db, migratorConfig(set)),
@@ -222,7 +244,9 @@ async function pgliteBackend(options: StoreOptions): Promise<Backend> {
   return {
     db,
     dialect: 'pglite',
-    insertRows: insertRowsWith(async (statement) => (await client.query<InsertedRowText>(statement.text, statement.params)).rows),
+    insertRows: insertRowsWith(
+      async (statement) => (await client.query<InsertedRowText>(statement.text, statement.params)).rows,
+    ),
     ingestParallel: 1,
     openUnitOfWork: pgliteUnitsOfWork(client),
     runMigrator: (set) => migratePglite(db, migratorConfig(set)),
@@ -306,7 +330,8 @@ class OpenStore implements Store {
 
   async migrateCore(): Promise<AppliedMigration[]> {
     const applied: AppliedMigration[] = [];
-    for (const set of coreMigrationSets) for (const tag of await this.migrate(set)) applied.push({ set: set.name, tag });
+    for (const set of coreMigrationSets)
+      for (const tag of await this.migrate(set)) applied.push({ set: set.name, tag });
     return applied;
   }
 
@@ -348,7 +373,9 @@ function blobStoreOf(option: StoreOptions['blobs'], db: Database): BlobStore {
 /** An open-time failure about the URL becomes one line naming the server (never its password) and the cause. */
 function openFailure(error: unknown, databaseUrl: string | undefined): unknown {
   if (error instanceof DatabaseOpenError || !isDatabaseOpenFailure(error)) return asStoreError(error, 'open');
-  return new DatabaseOpenError(`cannot open ${describeTarget(databaseUrl)}: ${describeDatabaseError(error)}`, { cause: error });
+  return new DatabaseOpenError(`cannot open ${describeTarget(databaseUrl)}: ${describeDatabaseError(error)}`, {
+    cause: error,
+  });
 }
 
 function describeTarget(databaseUrl: string | undefined): string {

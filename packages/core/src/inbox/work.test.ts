@@ -18,10 +18,16 @@ async function newItem(): Promise<number> {
   await store.db.execute(sql`insert into work_items (id) values (${id})`);
   return id;
 }
-const finish = (id: number): Statement => ({ text: 'update work_items set done = true where id = $1 and not done returning id', params: [id] });
-const done = async (id: number) => rowsOf<{ done: boolean }>(await store.db.execute(sql`select done from work_items where id = ${id}`))[0]!.done;
+const finish = (id: number): Statement => ({
+  text: 'update work_items set done = true where id = $1 and not done returning id',
+  params: [id],
+});
+const done = async (id: number) =>
+  rowsOf<{ done: boolean }>(await store.db.execute(sql`select done from work_items where id = ${id}`))[0]!.done;
 const notes = async (id: number) =>
-  rowsOf<{ note: string }>(await store.db.execute(sql`select note from work_writes where item = ${id} order by note`)).map((row) => row.note);
+  rowsOf<{ note: string }>(
+    await store.db.execute(sql`select note from work_writes where item = ${id} order by note`),
+  ).map((row) => row.note);
 
 describe('unit of work', () => {
   it('commits what ran through tx together with the closing statement', async () => {
@@ -79,7 +85,9 @@ describe('unit of work', () => {
     expect(await notes(id)).toEqual([]);
     expect(await done(id)).toBe(false);
     // drizzle wraps the driver's error ("Failed query: …"); ours is its cause.
-    const late = await work.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'late')`).catch((error: Error) => error);
+    const late = await work.tx
+      .execute(sql`insert into work_writes (item, note) values (${id}, 'late')`)
+      .catch((error: Error) => error);
     expect((late as Error & { cause?: Error }).cause?.message).toMatch(/already finished/);
     await expect(work.commitIf(finish(id))).rejects.toThrow(/already finished/);
     expect(await notes(id)).toEqual([]);
@@ -90,12 +98,16 @@ describe('unit of work', () => {
     const work = await store.unitOfWork();
     await work.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'kept')`);
     expect(await work.commitIf(finish(id))).toBe(true);
-    const late = await work.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'late')`).catch((error: Error) => error);
+    const late = await work.tx
+      .execute(sql`insert into work_writes (item, note) values (${id}, 'late')`)
+      .catch((error: Error) => error);
     expect((late as Error & { cause?: Error }).cause?.message).toMatch(/already finished/);
     const rolledBack = await store.unitOfWork();
     await rolledBack.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'lost')`);
     expect(await rolledBack.commitIf(finish(id))).toBe(false);
-    await expect(rolledBack.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'late')`)).rejects.toThrow();
+    await expect(
+      rolledBack.tx.execute(sql`insert into work_writes (item, note) values (${id}, 'late')`),
+    ).rejects.toThrow();
     expect(await notes(id)).toEqual(['kept']);
   });
 

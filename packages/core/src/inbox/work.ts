@@ -66,7 +66,10 @@ function closing() {
  * A drizzle transaction through drizzle's public API (`drizzle(client).transaction(…)`) over `client`, handed out
  * as soon as drizzle calls back: the callback then waits until `until` settles (the unit of work is decided).
  */
-function drizzleTransaction(db: { transaction(fn: (tx: Transaction) => Promise<unknown>): Promise<unknown> }, until: Promise<unknown>) {
+function drizzleTransaction(
+  db: { transaction(fn: (tx: Transaction) => Promise<unknown>): Promise<unknown> },
+  until: Promise<unknown>,
+) {
   return new Promise<Transaction>((resolve, reject) => {
     db.transaction(async (tx) => {
       resolve(tx);
@@ -128,7 +131,11 @@ export function postgresUnitsOfWork(client: postgres.Sql): () => Promise<UnitOfW
 
 /** The part of a postgres.js transaction drizzle's postgres-js driver calls. */
 interface DeferredTransactionSql {
-  unsafe(query: string, params?: unknown[], options?: postgres.UnsafeQueryOptions): PromiseLike<unknown> & { values(): PromiseLike<unknown> };
+  unsafe(
+    query: string,
+    params?: unknown[],
+    options?: postgres.UnsafeQueryOptions,
+  ): PromiseLike<unknown> & { values(): PromiseLike<unknown> };
   savepoint(fn: (sql: DeferredTransactionSql) => unknown): Promise<unknown>;
 }
 
@@ -230,7 +237,10 @@ export function pgliteUnitsOfWork(client: PGlite): () => Promise<UnitOfWork> {
   return () => pgliteUnitOfWork(client, (own) => begin.during(own, () => drizzleTransaction(db, Promise.resolve())));
 }
 
-async function pgliteUnitOfWork(client: PGlite, transaction: (begin: PgliteBegin) => Promise<Transaction>): Promise<UnitOfWork> {
+async function pgliteUnitOfWork(
+  client: PGlite,
+  transaction: (begin: PgliteBegin) => Promise<Transaction>,
+): Promise<UnitOfWork> {
   const end = closing();
   let finished = false;
   let outcome: Promise<boolean> | undefined;

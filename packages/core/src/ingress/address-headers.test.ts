@@ -6,7 +6,10 @@ const envelope = JSON.stringify({ to: ['support@mailroom.example'], from: 'ann@e
 
 async function raw(headers: string) {
   const email = `From: Ann <ann@example.org>\r\n${headers}Subject: hi\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nbody\r\n`;
-  const { body, contentType } = buildMultipart([['email', email], ['envelope', envelope]]);
+  const { body, contentType } = buildMultipart([
+    ['email', email],
+    ['envelope', envelope],
+  ]);
   return parseInboundBody(body, contentType);
 }
 

@@ -49,7 +49,12 @@ export async function collectBody(
     lease?.take(chunk.byteLength);
     watch?.progress(chunk.byteLength);
     onChunk?.(chunk);
-    if (!preallocated && expected > 0 && filled + chunk.byteLength >= PREALLOCATE_AFTER_BYTES && filled + chunk.byteLength < expected) {
+    if (
+      !preallocated &&
+      expected > 0 &&
+      filled + chunk.byteLength >= PREALLOCATE_AFTER_BYTES &&
+      filled + chunk.byteLength < expected
+    ) {
       // Several more chunks are coming: one buffer of the declared size, so the body exists once. Shared memory,
       // so a parse thread reads these very bytes (parse-pool.ts) instead of a copy.
       preallocated = Buffer.from(new SharedArrayBuffer(expected));
@@ -69,7 +74,11 @@ export async function collectBody(
     }
     filled += chunk.byteLength;
   }
-  const body = preallocated ? preallocated.subarray(0, filled) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, filled);
+  const body = preallocated
+    ? preallocated.subarray(0, filled)
+    : chunks.length === 1
+      ? chunks[0]!
+      : Buffer.concat(chunks, filled);
   return { body };
 }
 
@@ -82,7 +91,10 @@ export function bodyTooLarge(maxBytes: number): IngressError {
 }
 
 /** Iterates a web stream; leaving early (limit exceeded, too slow, error) cancels it. */
-async function* readStream(stream: ReadableStream<Uint8Array>, watch: BodyWatch | undefined): AsyncGenerator<Uint8Array> {
+async function* readStream(
+  stream: ReadableStream<Uint8Array>,
+  watch: BodyWatch | undefined,
+): AsyncGenerator<Uint8Array> {
   const reader = stream.getReader();
   let finished = false;
   try {

@@ -3,14 +3,31 @@ import iconv from 'iconv-lite';
 // Labels whose bytes are windows-1252 in practice (WHATWG maps them so). Decoded with
 // iconv-lite's table, because Node 20's TextDecoder turns 0x80–0x9F into C1 controls for them.
 const WINDOWS_1252_ALIASES = new Set([
-  'us-ascii', 'ascii', 'ansi_x3.4-1968', 'iso646-us', 'us', 'iso-8859-1', 'iso8859-1', 'iso_8859-1',
-  'latin1', 'l1', 'cp819', 'ibm819', 'x-cp1252', 'cp1252', 'windows-1252',
+  'us-ascii',
+  'ascii',
+  'ansi_x3.4-1968',
+  'iso646-us',
+  'us',
+  'iso-8859-1',
+  'iso8859-1',
+  'iso_8859-1',
+  'latin1',
+  'l1',
+  'cp819',
+  'ibm819',
+  'x-cp1252',
+  'cp1252',
+  'windows-1252',
 ]);
 const UTF8_ALIASES = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8', 'x-unicode20utf8']);
 
 /** Lower-cased, unquoted, trimmed charset label; '' for none. */
 export function normalizeCharsetLabel(label: string | null | undefined): string {
-  return (label ?? '').trim().replace(/^["']|["']$/g, '').trim().toLowerCase();
+  return (label ?? '')
+    .trim()
+    .replace(/^["']|["']$/g, '')
+    .trim()
+    .toLowerCase();
 }
 
 /**

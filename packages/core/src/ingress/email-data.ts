@@ -59,7 +59,10 @@ export interface BodyView {
  * bytes), every other byte array is copied into a buffer of its own and listed in `transfer`. A structured clone
  * of a view would copy the view's whole ArrayBuffer, and the receiver would hold those bytes twice.
  */
-export function detachedEmailData(data: EmailData, body: Uint8Array): { data: EmailData; views: BodyView[]; transfer: ArrayBuffer[] } {
+export function detachedEmailData(
+  data: EmailData,
+  body: Uint8Array,
+): { data: EmailData; views: BodyView[]; transfer: ArrayBuffer[] } {
   const transfer: ArrayBuffer[] = [];
   const views: BodyView[] = [];
   // Always a fresh ArrayBuffer (never Buffer's shared pool, which a transfer would detach), filled from the views.
@@ -103,7 +106,10 @@ export function withBodyViews(data: EmailData, views: readonly BodyView[], body:
   for (const { attachment, kind, start, end } of views) {
     const bytes = body.subarray(start, end);
     const init = attachments[attachment]!;
-    attachments[attachment] = kind === 'base64' ? { ...init, source: { kind: 'base64', encoded: bytes } } : { ...init, size: bytes.byteLength, source: { kind: 'buffer', data: bytes } };
+    attachments[attachment] =
+      kind === 'base64'
+        ? { ...init, source: { kind: 'base64', encoded: bytes } }
+        : { ...init, size: bytes.byteLength, source: { kind: 'buffer', data: bytes } };
   }
   return { ...data, attachments };
 }

@@ -3,10 +3,12 @@ import { FormData } from './form.js';
 import { MAX_DKIM_FIELD_LENGTH, parseDkim, parseSpf } from './form-fields.js';
 import type { FormPart } from './multipart.js';
 
-describe('parseDkim: SendGrid\'s `{@domain : result}` field, read strictly', () => {
+describe("parseDkim: SendGrid's `{@domain : result}` field, read strictly", () => {
   it('reads what SendGrid sends: one entry, several entries, several brace groups, none', () => {
     expect(parseDkim('{@gmail.com : pass}')).toEqual([{ domain: 'gmail.com', result: 'pass' }]);
-    expect(parseDkim('{@NEILPOULIN-com.20150623.gappssmtp.com : pass}')).toEqual([{ domain: 'NEILPOULIN-com.20150623.gappssmtp.com', result: 'pass' }]);
+    expect(parseDkim('{@NEILPOULIN-com.20150623.gappssmtp.com : pass}')).toEqual([
+      { domain: 'NEILPOULIN-com.20150623.gappssmtp.com', result: 'pass' },
+    ]);
     expect(parseDkim('{@company.com : pass, @sendgrid.com : temperror}')).toEqual([
       { domain: 'company.com', result: 'pass' },
       { domain: 'sendgrid.com', result: 'temperror' },
@@ -66,22 +68,34 @@ describe('parseDkim: SendGrid\'s `{@domain : result}` field, read strictly', () 
 
 describe('parseSpf: one RFC 7208 result word or nothing', () => {
   it('keeps the results SendGrid reports, lower-cased', () => {
-    for (const result of ['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror']) expect(parseSpf(` ${result.toUpperCase()} `)).toBe(result);
+    for (const result of ['pass', 'fail', 'softfail', 'neutral', 'none', 'temperror', 'permerror'])
+      expect(parseSpf(` ${result.toUpperCase()} `)).toBe(result);
   });
 
   it('reads anything else as no result', () => {
-    for (const value of ['', 'pass (because I say so)', 'pass, fail', 'passed', 'pass\r\nX: y', 'x'.repeat(100_000)]) expect(parseSpf(value), value).toBeNull();
+    for (const value of ['', 'pass (because I say so)', 'pass, fail', 'passed', 'pass\r\nX: y', 'x'.repeat(100_000)])
+      expect(parseSpf(value), value).toBeNull();
     expect(parseSpf(undefined)).toBeNull();
   });
 });
 
 describe('verdict fields sent twice', () => {
-  const part = (name: string, value: string): FormPart => ({ name, filename: undefined, contentType: undefined, data: Buffer.from(value) });
+  const part = (name: string, value: string): FormPart => ({
+    name,
+    filename: undefined,
+    contentType: undefined,
+    data: Buffer.from(value),
+  });
 
   it('reads a repeated dkim or SPF field as absent (a second copy can only be injected), a single one as sent', () => {
     const single = new FormData([part('dkim', '{@a.example : pass}'), part('SPF', 'pass')]).metadata().auth;
     expect(single).toEqual({ spf: 'pass', dkim: [{ domain: 'a.example', result: 'pass' }] });
-    const injected = new FormData([part('dkim', '{@victim.example : pass}'), part('SPF', 'pass'), part('dkim', '{@a.example : fail}'), part('SPF', 'fail')]).metadata().auth;
+    const injected = new FormData([
+      part('dkim', '{@victim.example : pass}'),
+      part('SPF', 'pass'),
+      part('dkim', '{@a.example : fail}'),
+      part('SPF', 'fail'),
+    ]).metadata().auth;
     expect(injected).toEqual({ spf: null, dkim: [] });
   });
 });

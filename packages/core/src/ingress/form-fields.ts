@@ -24,11 +24,19 @@ export function parseEnvelope(text: string | undefined): Envelope {
   if (text === undefined || !text.trim()) return { from: null, to: [] };
   const value = parseJsonLenient(text);
   if (!isRecord(value)) {
-    throw new IngressError(400, 'malformed_envelope', `malformed envelope field: expected a JSON object like {"to":[…],"from":"…"}`);
+    throw new IngressError(
+      400,
+      'malformed_envelope',
+      `malformed envelope field: expected a JSON object like {"to":[…],"from":"…"}`,
+    );
   }
   const toValue = value.to;
   if (toValue !== undefined && toValue !== null && typeof toValue !== 'string' && !Array.isArray(toValue)) {
-    throw new IngressError(400, 'malformed_envelope', 'malformed envelope field: "to" must be a string or an array of strings');
+    throw new IngressError(
+      400,
+      'malformed_envelope',
+      'malformed envelope field: "to" must be a string or an array of strings',
+    );
   }
   const to = (Array.isArray(toValue) ? toValue : typeof toValue === 'string' ? [toValue] : [])
     .filter((entry): entry is string => typeof entry === 'string')
@@ -102,7 +110,10 @@ export function parseSpf(text: string | undefined): string | null {
 export function parseSpam(score: string | undefined, report: string | undefined): SpamCheck | null {
   if (score === undefined && report === undefined) return null;
   const number = score !== undefined && score.trim() ? Number(score.trim()) : Number.NaN;
-  return { score: Number.isFinite(number) ? number : null, report: report === undefined ? null : normalizeLineEndings(report) };
+  return {
+    score: Number.isFinite(number) ? number : null,
+    report: report === undefined ? null : normalizeLineEndings(report),
+  };
 }
 
 export function parseSenderIp(text: string | undefined): string | null {

@@ -7,7 +7,8 @@ const ingress = createIngress({ security: { publicKeys: [key.publicKey] } });
 
 /** A raw-mode post like SendGrid's: `email` first, then the fields SendGrid adds (which parsed mode could use). */
 function rawPost() {
-  const email = 'From: Ann <ann@example.com>\r\nTo: inbox@example.com\r\nSubject: Original\r\nMessage-ID: <orig@example.com>\r\n\r\nHello\r\n';
+  const email =
+    'From: Ann <ann@example.com>\r\nTo: inbox@example.com\r\nSubject: Original\r\nMessage-ID: <orig@example.com>\r\n\r\nHello\r\n';
   return buildMultipart([
     ['email', email],
     ['dkim', '{@example.com : pass}'],
@@ -24,7 +25,10 @@ function request(body: Buffer, contentType: string, timestamp: string, signature
 }
 
 async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(IngressError);
   return error as IngressError;
 }
@@ -39,7 +43,7 @@ describe('re-framing a signed post (SendGrid signs timestamp || body with no sep
     expect(post.email.subject).toBe('Original');
   });
 
-  it('refuses the timestamp\'s last digit moved to the body\'s front (it would drop the email part) with 400', async () => {
+  it("refuses the timestamp's last digit moved to the body's front (it would drop the email part) with 400", async () => {
     const shifted = Buffer.concat([Buffer.from(timestamp.slice(-1)), body]);
     const error = await rejection(ingress.receive(request(shifted, contentType, timestamp.slice(0, -1), signature)));
     expect(error.status).toBe(400);
@@ -47,14 +51,20 @@ describe('re-framing a signed post (SendGrid signs timestamp || body with no sep
     // Several digits moved, and a blank or CRLF "preamble" in front, fare no better.
     for (const moved of [2, 5]) {
       const more = Buffer.concat([Buffer.from(timestamp.slice(-moved)), body]);
-      expect((await rejection(ingress.receive(request(more, contentType, timestamp.slice(0, -moved), signature)))).code).toBe('signed_body_framing');
+      expect(
+        (await rejection(ingress.receive(request(more, contentType, timestamp.slice(0, -moved), signature)))).code,
+      ).toBe('signed_body_framing');
     }
   });
 
-  it('refuses the body\'s first bytes moved into the timestamp with 401: the timestamp is digits only', async () => {
+  it("refuses the body's first bytes moved into the timestamp with 401: the timestamp is digits only", async () => {
     // (Moving a whole part is impossible: a header value cannot hold its CRLFs.)
     for (const moved of [1, 2, '--xYzZY'.length]) {
-      const error = await rejection(ingress.receive(request(body.subarray(moved), contentType, timestamp + body.toString('latin1', 0, moved), signature)));
+      const error = await rejection(
+        ingress.receive(
+          request(body.subarray(moved), contentType, timestamp + body.toString('latin1', 0, moved), signature),
+        ),
+      );
       expect(error.status).toBe(401);
       expect(error.code).toBe('timestamp_invalid');
     }
@@ -62,7 +72,9 @@ describe('re-framing a signed post (SendGrid signs timestamp || body with no sep
 
   it('refuses another boundary in the (unsigned) Content-Type: the first line must be that delimiter exactly', async () => {
     for (const boundary of ['xYz', 'xYzZ', 'xYzZYx', 'zZY']) {
-      const error = await rejection(ingress.receive(request(body, `multipart/form-data; boundary=${boundary}`, timestamp, signature)));
+      const error = await rejection(
+        ingress.receive(request(body, `multipart/form-data; boundary=${boundary}`, timestamp, signature)),
+      );
       expect(error.status).toBe(400);
       expect(error.code).toBe('signed_body_framing');
     }

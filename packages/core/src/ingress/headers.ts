@@ -34,7 +34,9 @@ export function headerFromLine(line: string): HeaderField | null {
   if (colon <= 0) return null;
   const name = line.slice(0, colon).trim();
   if (!name || /\s/.test(name)) return null;
-  const raw = unfold(line.slice(colon + 1)).replace(/\r?\n$/, '').trim();
+  const raw = unfold(line.slice(colon + 1))
+    .replace(/\r?\n$/, '')
+    .trim();
   return { name, raw, value: decodeEncodedWords(raw) };
 }
 
@@ -79,7 +81,10 @@ export interface AddressBudget {
  * The mailboxes of an address header: parsed before decoding (the parser decodes display names itself), so an
  * encoded comma in a name cannot split it. Reads at most `budget.chars` characters and takes them off the budget.
  */
-export function addressesOf(raw: string | undefined, budget: AddressBudget = { chars: MAX_ADDRESS_CHARS }): EmailAddress[] {
+export function addressesOf(
+  raw: string | undefined,
+  budget: AddressBudget = { chars: MAX_ADDRESS_CHARS },
+): EmailAddress[] {
   if (!raw || budget.chars <= 0) return [];
   const maxChars = Math.min(budget.chars, MAX_ADDRESS_CHARS);
   budget.chars -= Math.min(raw.length, maxChars);
@@ -91,13 +96,19 @@ export function messageIds(raw: string | undefined): string[] {
   if (!raw) return [];
   const bracketed = [...raw.matchAll(/<([^<>]*)>/g)].map((match) => match[1]!.trim()).filter(Boolean);
   if (bracketed.length > 0) return bracketed;
-  return raw.split(/[\s,]+/).map((id) => id.trim()).filter(Boolean);
+  return raw
+    .split(/[\s,]+/)
+    .map((id) => id.trim())
+    .filter(Boolean);
 }
 
 /** A Date header → Date, or null when unparsable. */
 export function parseDateHeader(raw: string | undefined): Date | null {
   if (!raw) return null;
-  const withoutComments = raw.replace(/\([^()]*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  const withoutComments = raw
+    .replace(/\([^()]*\)/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!withoutComments) return null;
   const date = new Date(withoutComments);
   return Number.isNaN(date.getTime()) ? null : date;

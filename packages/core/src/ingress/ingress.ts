@@ -71,7 +71,11 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
         if (signature) {
           checkSignedFraming(body, boundary);
           if (!(await verifySignature(signature, body, declaredLength))) {
-            throw new IngressError(403, 'signature_invalid', 'signature does not match the body under any configured public key');
+            throw new IngressError(
+              403,
+              'signature_invalid',
+              'signature does not match the body under any configured public key',
+            );
           }
           authenticatedBy.unshift('signature');
           receiveOptions.onAuthenticated?.();
@@ -90,7 +94,11 @@ function checkRequestHeaders(request: Request, contentType: string, limits: Reso
   const boundary = formDataBoundary(contentType);
   const encoding = request.headers.get('content-encoding');
   if (encoding && encoding.trim().toLowerCase() !== 'identity') {
-    throw new IngressError(415, 'unsupported_content_encoding', `unsupported Content-Encoding ${JSON.stringify(encoding)}`);
+    throw new IngressError(
+      415,
+      'unsupported_content_encoding',
+      `unsupported Content-Encoding ${JSON.stringify(encoding)}`,
+    );
   }
   const declaredLength = parseContentLength(request.headers.get('content-length'));
   if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
@@ -122,7 +130,8 @@ async function readBody(
     }
     if (!request.body) throw new IngressError(400, 'empty_body', 'empty request body');
     const onChunk = signature ? (chunk: Uint8Array) => signature.update(chunk) : undefined;
-    return (await collectBody(request.body, { maxBytes, declaredLength, onChunk, watch, lease }).catch(incomplete)).body;
+    return (await collectBody(request.body, { maxBytes, declaredLength, onChunk, watch, lease }).catch(incomplete))
+      .body;
   } finally {
     watch.stop();
   }
@@ -131,12 +140,23 @@ async function readBody(
 /** The body stream failing (the client went away mid-body) is the sender's doing, not a server fault. */
 function incomplete(error: unknown): never {
   if (error instanceof IngressError) throw error;
-  throw new IngressError(400, 'body_incomplete', `the request body ended early: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  throw new IngressError(
+    400,
+    'body_incomplete',
+    `the request body ended early: ${(error as Error)?.message ?? String(error)}`,
+    { cause: error },
+  );
 }
 
 /** A one-read body is checked whole on the thread pool; a streamed one was hashed as it arrived. */
-function verifySignature(signature: SignatureCheck, body: Buffer, declaredLength: number | null): Promise<boolean> | boolean {
-  return declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES ? signature.verifyBody(body) : signature.verify();
+function verifySignature(
+  signature: SignatureCheck,
+  body: Buffer,
+  declaredLength: number | null,
+): Promise<boolean> | boolean {
+  return declaredLength !== null && declaredLength <= ONE_READ_MAX_BYTES
+    ? signature.verifyBody(body)
+    : signature.verify();
 }
 
 /**
@@ -178,7 +198,13 @@ function unreadSync<T>(check: () => T): T {
   }
 }
 
-function receivedPost(email: InboundEmail, body: Buffer, contentType: string, authenticatedBy: AuthMethod[], known?: string): ReceivedPost {
+function receivedPost(
+  email: InboundEmail,
+  body: Buffer,
+  contentType: string,
+  authenticatedBy: AuthMethod[],
+  known?: string,
+): ReceivedPost {
   let sha256 = known;
   return {
     email,

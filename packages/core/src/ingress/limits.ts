@@ -65,13 +65,16 @@ export function resolveLimits(limits: IngressLimits | undefined): ResolvedLimits
   for (const key of Object.keys(DEFAULT_LIMITS) as Array<keyof ResolvedLimits>) {
     const value = limits?.[key];
     if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`limits.${key} must be a non-negative number, got ${value}`);
+    if (!Number.isFinite(value) || value < 0)
+      throw new RangeError(`limits.${key} must be a non-negative number, got ${value}`);
     resolved[key] = Math.floor(value);
   }
   if (limits?.maxInFlightBytes === undefined) resolved.maxInFlightBytes = defaultInFlightBytes(resolved.maxBodyBytes);
   else if (resolved.maxInFlightBytes > 0 && resolved.maxInFlightBytes < resolved.maxBodyBytes) {
     // A post of the largest allowed size could never be received: SendGrid would retry it for 3 days, then drop it.
-    throw new RangeError(`limits.maxInFlightBytes (${resolved.maxInFlightBytes}) must be at least limits.maxBodyBytes (${resolved.maxBodyBytes}), or 0`);
+    throw new RangeError(
+      `limits.maxInFlightBytes (${resolved.maxInFlightBytes}) must be at least limits.maxBodyBytes (${resolved.maxBodyBytes}), or 0`,
+    );
   }
   return resolved;
 }

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 
 interface Run {
   headerBlocks: HeaderLines[];
-  attachments: Array<Omit<AttachmentStream, 'content' | 'release' | 'headers'> & { bytes: string; releasable: boolean }>;
+  attachments: Array<
+    Omit<AttachmentStream, 'content' | 'release' | 'headers'> & { bytes: string; releasable: boolean }
+  >;
   texts: MessageText[];
   order: Array<'attachment' | 'text'>;
 }
@@ -16,12 +18,22 @@ interface Run {
 /** Feeds `message` to a MailParser the way raw mode does (read() on readable, attachments released after their content). */
 function run(message: string | Buffer, options: ConstructorParameters<typeof MailParser>[0] = {}): Promise<Run> {
   const result: Run = { headerBlocks: [], attachments: [], texts: [], order: [] };
-  const parser = new MailParser({ skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true, checksumAlgo: false, ...options });
+  const parser = new MailParser({
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    checksumAlgo: false,
+    ...options,
+  });
   parser.on('headerLines', (lines) => result.headerBlocks.push(lines));
   return new Promise((resolve, reject) => {
     parser.on('error', reject);
     const read = () => {
-      for (let data = parser.read() as AttachmentStream | MessageText | null; data !== null; data = parser.read() as typeof data) {
+      for (
+        let data = parser.read() as AttachmentStream | MessageText | null;
+        data !== null;
+        data = parser.read() as typeof data
+      ) {
         if (data.type === 'text') {
           result.texts.push(data);
           result.order.push('text');
@@ -32,7 +44,11 @@ function run(message: string | Buffer, options: ConstructorParameters<typeof Mai
         const chunks: Buffer[] = [];
         content.on('data', (chunk: Buffer) => chunks.push(chunk));
         content.on('end', () => {
-          result.attachments.push({ ...fields, bytes: Buffer.concat(chunks).toString('latin1'), releasable: typeof release === 'function' });
+          result.attachments.push({
+            ...fields,
+            bytes: Buffer.concat(chunks).toString('latin1'),
+            releasable: typeof release === 'function',
+          });
           release?.();
           read();
         });
@@ -92,10 +108,22 @@ describe('mailparser contract (raw mode)', () => {
     expect(order).toEqual(['attachment', 'attachment', 'text']);
     expect(attachments).toEqual([
       expect.objectContaining({
-        type: 'attachment', contentType: 'image/png', contentDisposition: 'inline', filename: 'logo.png',
-        contentId: '<logo@example.com>', cid: 'logo@example.com', bytes: 'PNGDATA', releasable: true,
+        type: 'attachment',
+        contentType: 'image/png',
+        contentDisposition: 'inline',
+        filename: 'logo.png',
+        contentId: '<logo@example.com>',
+        cid: 'logo@example.com',
+        bytes: 'PNGDATA',
+        releasable: true,
       }),
-      expect.objectContaining({ type: 'attachment', contentType: 'message/rfc822', contentDisposition: 'attachment', filename: 'fwd.eml', releasable: true }),
+      expect.objectContaining({
+        type: 'attachment',
+        contentType: 'message/rfc822',
+        contentDisposition: 'attachment',
+        filename: 'fwd.eml',
+        releasable: true,
+      }),
     ]);
     expect(attachments[1]!.bytes).toContain('Subject: inner');
     expect(attachments.every((a) => a.checksum === undefined)).toBe(true); // checksumAlgo: false hashes nothing
@@ -105,8 +133,20 @@ describe('mailparser contract (raw mode)', () => {
 
   it('marks an image referenced from multipart/related as related', async () => {
     const related = [
-      'Content-Type: multipart/related; boundary="r"', '', '--r', 'Content-Type: text/html', '', '<img src="cid:x@y">',
-      '--r', 'Content-Type: image/gif', 'Content-ID: <x@y>', 'Content-Transfer-Encoding: base64', '', 'R0lGODlh', '--r--', '',
+      'Content-Type: multipart/related; boundary="r"',
+      '',
+      '--r',
+      'Content-Type: text/html',
+      '',
+      '<img src="cid:x@y">',
+      '--r',
+      'Content-Type: image/gif',
+      'Content-ID: <x@y>',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'R0lGODlh',
+      '--r--',
+      '',
     ].join('\r\n');
     const { attachments, texts } = await run(related);
     expect(attachments.map((a) => [a.cid, a.related])).toEqual([['x@y', true]]);
@@ -115,7 +155,10 @@ describe('mailparser contract (raw mode)', () => {
   });
 
   it("fails with code 'EMAXLEN' when the header block exceeds maxHeadSize", async () => {
-    const error = await run(`Subject: ${'x'.repeat(2000)}\r\n\r\nbody`, { maxHeadSize: 1000 }).then(() => null, (e: unknown) => e);
+    const error = await run(`Subject: ${'x'.repeat(2000)}\r\n\r\nbody`, { maxHeadSize: 1000 }).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect((error as { code?: string } | null)?.code).toBe('EMAXLEN');
   });
 });

@@ -6,7 +6,10 @@ const ingress = createIngress({ security: { insecure: true } });
 const { body, contentType } = buildMultipart(c5ParsedFields());
 
 async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(IngressError);
   return error as IngressError;
 }
@@ -18,22 +21,28 @@ const reasonOf = async (promise: Promise<unknown>) => {
 
 describe('malformed requests', () => {
   it('not multipart → 415 with the reason', async () => {
-    const json = await rejection(ingress.receive(postRequest(Buffer.from('{"a":1}'), { contentType: 'application/json' })));
+    const json = await rejection(
+      ingress.receive(postRequest(Buffer.from('{"a":1}'), { contentType: 'application/json' })),
+    );
     expect([json.status, json.code]).toEqual([415, 'unsupported_media_type']);
     expect(json.message).toContain('multipart/form-data');
     expect(await reasonOf(ingress.receive(postRequest(body, {})))).toEqual([415, 'unsupported_media_type']);
-    expect(await reasonOf(ingress.receive(postRequest(body, { contentType: 'application/x-www-form-urlencoded' })))).toEqual([415, 'unsupported_media_type']);
+    expect(
+      await reasonOf(ingress.receive(postRequest(body, { contentType: 'application/x-www-form-urlencoded' }))),
+    ).toEqual([415, 'unsupported_media_type']);
   });
 
   it('multipart without a boundary → 400', async () => {
-    expect(await reasonOf(ingress.receive(postRequest(body, { contentType: 'multipart/form-data' })))).toEqual([400, 'missing_boundary']);
+    expect(await reasonOf(ingress.receive(postRequest(body, { contentType: 'multipart/form-data' })))).toEqual([
+      400,
+      'missing_boundary',
+    ]);
   });
 
   it('a boundary that never appears in the body → 400', async () => {
-    expect(await reasonOf(ingress.receive(postRequest(body, { contentType: 'multipart/form-data; boundary=other' })))).toEqual([
-      400,
-      'malformed_multipart',
-    ]);
+    expect(
+      await reasonOf(ingress.receive(postRequest(body, { contentType: 'multipart/form-data; boundary=other' }))),
+    ).toEqual([400, 'malformed_multipart']);
   });
 
   it('truncated body / missing final boundary → 400 "truncated multipart body"', async () => {
@@ -60,7 +69,10 @@ describe('malformed requests', () => {
     // A lying Content-Length does not get past the byte count.
     const lying = postRequest(body, { contentType, chunkSize: 64, headers: { 'content-length': '10' } });
     expect(await reasonOf(small.receive(lying))).toEqual([413, 'body_too_large']);
-    expect(await reasonOf(parseInboundBody(body, contentType, { limits: { maxBodyBytes: 1000 } }))).toEqual([413, 'body_too_large']);
+    expect(await reasonOf(parseInboundBody(body, contentType, { limits: { maxBodyBytes: 1000 } }))).toEqual([
+      413,
+      'body_too_large',
+    ]);
   });
 
   it('too many attachments → 413 naming the limit; too many fields → 413', async () => {
@@ -70,12 +82,17 @@ describe('malformed requests', () => {
     const error = await rejection(parseInboundBody(post.body, post.contentType, { limits: { maxAttachments: 3 } }));
     expect([error.status, error.code]).toEqual([413, 'too_many_attachments']);
     expect(error.message).toContain('maxAttachments');
-    expect(await reasonOf(parseInboundBody(post.body, post.contentType, { limits: { maxFields: 5 } }))).toEqual([413, 'too_many_fields']);
+    expect(await reasonOf(parseInboundBody(post.body, post.contentType, { limits: { maxFields: 5 } }))).toEqual([
+      413,
+      'too_many_fields',
+    ]);
   });
 
   it('bad envelope JSON → 400 naming the envelope', async () => {
     for (const envelope of ['{"to":["a@example.com"]', '[]', '"a@example.com"', '{"to":42}']) {
-      const fields = c5ParsedFields().map(([name, value]) => [name, name === 'envelope' ? envelope : value] as [string, typeof value]);
+      const fields = c5ParsedFields().map(
+        ([name, value]) => [name, name === 'envelope' ? envelope : value] as [string, typeof value],
+      );
       const post = buildMultipart(fields);
       const error = await rejection(parseInboundBody(post.body, post.contentType));
       expect([error.status, error.code]).toEqual([400, 'malformed_envelope']);
@@ -84,7 +101,10 @@ describe('malformed requests', () => {
   });
 
   it('neither raw nor parsed fields → 400 with the reason', async () => {
-    const post = buildMultipart([['envelope', '{"to":["a@example.com"]}'], ['dkim', 'none']]);
+    const post = buildMultipart([
+      ['envelope', '{"to":["a@example.com"]}'],
+      ['dkim', 'none'],
+    ]);
     const error = await rejection(parseInboundBody(post.body, post.contentType));
     expect([error.status, error.code]).toEqual([400, 'unknown_mode']);
     expect(error.message).toMatch(/"email".*"headers"/);
@@ -109,7 +129,9 @@ describe('parseInboundBody inputs', () => {
     expect((await parseInboundBody(chunks(), contentType)).subject).toBe('Fwd: testing webhook parse');
     const padded = new Uint8Array(body.length + 20);
     padded.set(body, 10);
-    expect((await parseInboundBody(padded.subarray(10, 10 + body.length), contentType)).subject).toBe('Fwd: testing webhook parse');
+    expect((await parseInboundBody(padded.subarray(10, 10 + body.length), contentType)).subject).toBe(
+      'Fwd: testing webhook parse',
+    );
   });
 
   it('tolerates a preamble, LF-free epilogue, quoted boundary and parts without a name', async () => {

@@ -32,7 +32,11 @@ export function checkMimeStructure(email: Buffer, limits: ResolvedLimits): LeafP
 }
 
 function headerTooLarge(maxHeaderBytes: number): IngressError {
-  return new IngressError(413, 'header_too_large', `the email's header block exceeds ${maxHeaderBytes} bytes (maxHeaderBytes)`);
+  return new IngressError(
+    413,
+    'header_too_large',
+    `the email's header block exceeds ${maxHeaderBytes} bytes (maxHeaderBytes)`,
+  );
 }
 
 function checkHeaderBlockSize(email: Buffer, maxHeaderBytes: number): void {
@@ -40,7 +44,8 @@ function checkHeaderBlockSize(email: Buffer, maxHeaderBytes: number): void {
   const window = email.subarray(0, maxHeaderBytes + 3);
   const ends = [window.indexOf('\n\n'), window.indexOf('\n\r\n')].filter((index) => index >= 0);
   const blankLine = ends.length > 0 ? Math.min(...ends) : -1;
-  if (blankLine >= 0 ? blankLine + 1 > maxHeaderBytes : email.length > maxHeaderBytes) throw headerTooLarge(maxHeaderBytes);
+  if (blankLine >= 0 ? blankLine + 1 > maxHeaderBytes : email.length > maxHeaderBytes)
+    throw headerTooLarge(maxHeaderBytes);
 }
 
 interface Level {
@@ -63,7 +68,11 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): LeafPart[] {
   const push = (level: Level) => {
     stack.push(level);
     if (stack.length > limits.maxMimeDepth) {
-      throw new IngressError(400, 'mime_too_deep', `MIME structure nested deeper than ${limits.maxMimeDepth} levels (maxMimeDepth)`);
+      throw new IngressError(
+        400,
+        'mime_too_deep',
+        `MIME structure nested deeper than ${limits.maxMimeDepth} levels (maxMimeDepth)`,
+      );
     }
   };
 
@@ -87,7 +96,10 @@ function checkNestingDepth(email: Buffer, limits: ResolvedLimits): LeafPart[] {
       if (match) {
         if (leaf) {
           // The line break before a delimiter belongs to the delimiter, not to the body.
-          const bodyEnd = Math.max(leaf.bodyStart, email[pos - 1] === 0x0a ? (email[pos - 2] === 0x0d ? pos - 2 : pos - 1) : pos);
+          const bodyEnd = Math.max(
+            leaf.bodyStart,
+            email[pos - 1] === 0x0a ? (email[pos - 2] === 0x0d ? pos - 2 : pos - 1) : pos,
+          );
           leaves.push({ ...leaf, bodyEnd });
           leaf = null;
         }

@@ -42,8 +42,10 @@ export function formDataBoundary(contentType: string | null | undefined): string
     );
   }
   const boundary = parsed.params.boundary;
-  if (!boundary) throw new IngressError(400, 'missing_boundary', 'multipart/form-data Content-Type has no boundary parameter');
-  if (boundary.length > 70) throw new IngressError(400, 'invalid_boundary', 'multipart boundary is longer than 70 characters');
+  if (!boundary)
+    throw new IngressError(400, 'missing_boundary', 'multipart/form-data Content-Type has no boundary parameter');
+  if (boundary.length > 70)
+    throw new IngressError(400, 'invalid_boundary', 'multipart boundary is longer than 70 characters');
   return boundary;
 }
 
@@ -90,10 +92,16 @@ export function splitFormData(body: Buffer, boundary: string, limits: ResolvedLi
       headerBlock = '';
       contentStart = headerStart + 2;
     } else {
-      const headerEnd = body.subarray(headerStart, headerStart + MAX_PART_HEADER_BYTES + HEADER_END.length).indexOf(HEADER_END);
+      const headerEnd = body
+        .subarray(headerStart, headerStart + MAX_PART_HEADER_BYTES + HEADER_END.length)
+        .indexOf(HEADER_END);
       if (headerEnd < 0) {
         if (body.length - headerStart > MAX_PART_HEADER_BYTES) {
-          throw new IngressError(400, 'malformed_multipart', `a form part's header block exceeds ${MAX_PART_HEADER_BYTES} bytes`);
+          throw new IngressError(
+            400,
+            'malformed_multipart',
+            `a form part's header block exceeds ${MAX_PART_HEADER_BYTES} bytes`,
+          );
         }
         throw truncated();
       }
@@ -107,7 +115,11 @@ export function splitFormData(body: Buffer, boundary: string, limits: ResolvedLi
     // Skipped (nameless) parts count as fields too, so a flood of them is bounded as well.
     if (part && ATTACHMENT_NAME.test(part.name)) {
       if (++attachments > limits.maxAttachments) {
-        throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
+        throw new IngressError(
+          413,
+          'too_many_attachments',
+          `more than ${limits.maxAttachments} attachments (maxAttachments)`,
+        );
       }
     } else if (++fields > limits.maxFields) {
       throw new IngressError(413, 'too_many_fields', `more than ${limits.maxFields} form fields (maxFields)`);
@@ -148,7 +160,8 @@ function describePart(headerBlock: string, data: Buffer): FormPart | null {
   return { name: params.name, filename, contentType, data };
 }
 
-const SIMPLE_DISPOSITION = /^form-data; name="([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?:; filename="([\x20\x21\x23-\x5b\x5d-\x7e]*)")?$/;
+const SIMPLE_DISPOSITION =
+  /^form-data; name="([\x20\x21\x23-\x5b\x5d-\x7e]*)"(?:; filename="([\x20\x21\x23-\x5b\x5d-\x7e]*)")?$/;
 
 /**
  * Content-Disposition parameters of a form-data part, or null for another disposition type.
@@ -177,6 +190,9 @@ const EXTENDED_VALUE = /^([^']*)'[^']*'(.*)$/s;
 function decodeExtendedValue(value: string): string {
   const match = EXTENDED_VALUE.exec(value);
   const [charset, encoded] = match ? [match[1]!, match[2]!] : ['utf-8', value];
-  const bytes = Buffer.from(encoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+  const bytes = Buffer.from(
+    encoded.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+    'latin1',
+  );
   return decodeCharset(bytes, charset);
 }

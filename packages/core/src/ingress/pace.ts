@@ -64,9 +64,15 @@ export class BodyWatch {
     const { bodyTimeoutMs, minBodyBytesPerSecond } = this.#limits;
     const seconds = (elapsed / 1000).toFixed(1);
     if (bodyTimeoutMs > 0 && elapsed >= bodyTimeoutMs) {
-      return new IngressError(408, 'body_timeout', `request body not complete after ${seconds} s (bodyTimeoutMs ${bodyTimeoutMs})`, { bodyUnread: true });
+      return new IngressError(
+        408,
+        'body_timeout',
+        `request body not complete after ${seconds} s (bodyTimeoutMs ${bodyTimeoutMs})`,
+        { bodyUnread: true },
+      );
     }
-    const arrived = this.#blindLength === null ? `${this.#received} bytes in ${seconds} s` : `not complete after ${seconds} s`;
+    const arrived =
+      this.#blindLength === null ? `${this.#received} bytes in ${seconds} s` : `not complete after ${seconds} s`;
     return new IngressError(
       408,
       'body_too_slow',
@@ -108,8 +114,13 @@ export class InFlightBudget {
 export const BUSY_RETRY_AFTER_SECONDS = 30;
 
 function busy(maxBytes: number): IngressError {
-  return new IngressError(503, 'receiver_busy', `too many request bytes in flight (maxInFlightBytes ${maxBytes}); retry later`, {
-    retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
-    bodyUnread: true,
-  });
+  return new IngressError(
+    503,
+    'receiver_busy',
+    `too many request bytes in flight (maxInFlightBytes ${maxBytes}); retry later`,
+    {
+      retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS,
+      bodyUnread: true,
+    },
+  );
 }

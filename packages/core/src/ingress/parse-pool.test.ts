@@ -16,7 +16,10 @@ function bigRawPost(size: number, extraHeaders = '') {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(IngressError);
   return error as IngressError;
 }
@@ -55,9 +58,13 @@ describe('parsing large posts on a parse thread', () => {
     const { body, contentType } = bigRawPost(512 * 1024);
     const limits = { maxAttachments: 0 };
     const tooDeep = `Content-Type: multipart/mixed; boundary="b"${CRLF}${CRLF}--b${CRLF}`;
-    const nested = buildMultipart([['email', Buffer.from(`From: a@example.com${CRLF}${tooDeep.repeat(60)}${'x'.repeat(300_000)}`)]]);
+    const nested = buildMultipart([
+      ['email', Buffer.from(`From: a@example.com${CRLF}${tooDeep.repeat(60)}${'x'.repeat(300_000)}`)],
+    ]);
     const offThread = await rejection(parseInboundBody(nested.body, nested.contentType, { limits }));
-    const inline = await rejection(parseInboundBody(nested.body, nested.contentType, { limits: { ...limits, parseOffThreadAboveBytes: 0 } }));
+    const inline = await rejection(
+      parseInboundBody(nested.body, nested.contentType, { limits: { ...limits, parseOffThreadAboveBytes: 0 } }),
+    );
     expect([offThread.status, offThread.code, offThread.message]).toEqual([inline.status, inline.code, inline.message]);
     expect(offThread.code).toBe('mime_too_deep');
     // And the pool goes on serving.
@@ -67,14 +74,32 @@ describe('parsing large posts on a parse thread', () => {
   it('reads a streamed body in shared memory where it is: attachment, text and body digest as parsed inline', async () => {
     const file = randomBytes(2 * 1024 * 1024);
     const mime = [
-      'From: ann@example.org', 'To: support@example.com', 'Subject: file', 'Content-Type: multipart/mixed; boundary="b"', '',
-      '--b', 'Content-Type: text/plain', '', 'see attached', '--b',
-      'Content-Type: application/octet-stream; name="f.bin"', 'Content-Disposition: attachment; filename="f.bin"', 'Content-Transfer-Encoding: base64', '',
-      ...file.toString('base64').match(/.{1,76}/g)!, '--b--', '',
+      'From: ann@example.org',
+      'To: support@example.com',
+      'Subject: file',
+      'Content-Type: multipart/mixed; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'see attached',
+      '--b',
+      'Content-Type: application/octet-stream; name="f.bin"',
+      'Content-Disposition: attachment; filename="f.bin"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...file.toString('base64').match(/.{1,76}/g)!,
+      '--b--',
+      '',
     ].join(CRLF);
-    const { body, contentType } = buildMultipart([['email', Buffer.from(mime)], ['envelope', '{"to":["support@example.com"],"from":"ann@example.org"}']]);
+    const { body, contentType } = buildMultipart([
+      ['email', Buffer.from(mime)],
+      ['envelope', '{"to":["support@example.com"],"from":"ann@example.org"}'],
+    ]);
     const ingress = createIngress({ security: { insecure: true } });
-    const post = await ingress.receive(postRequest(body, { contentType, chunkSize: 64 * 1024, headers: { 'content-length': String(body.length) } }));
+    const post = await ingress.receive(
+      postRequest(body, { contentType, chunkSize: 64 * 1024, headers: { 'content-length': String(body.length) } }),
+    );
     expect(post.body.buffer).toBeInstanceOf(SharedArrayBuffer); // streamed past 1 MiB into one shared buffer
     expect(post.sha256).toBe(createHash('sha256').update(body).digest('hex'));
     expect(post.email.text).toBe('see attached');
@@ -96,6 +121,8 @@ describe('parsing large posts on a parse thread', () => {
 
   it('refuses a negative or non-numeric budget as a configuration error', () => {
     expect(() => createIngress({ security: { insecure: true }, limits: { parseTimeoutMs: -1 } })).toThrow(RangeError);
-    expect(() => createIngress({ security: { insecure: true }, limits: { parseOffThreadAboveBytes: Number.NaN } })).toThrow(RangeError);
+    expect(() =>
+      createIngress({ security: { insecure: true }, limits: { parseOffThreadAboveBytes: Number.NaN } }),
+    ).toThrow(RangeError);
   });
 });

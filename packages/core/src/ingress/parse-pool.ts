@@ -8,7 +8,10 @@ import type { ParseOutcome, ParseTask } from './parse-thread.js';
 import { SpillError } from './raw-mode.js';
 import { spillFolder } from './spill.js';
 
-const threadFile = new URL(import.meta.url.endsWith('.ts') ? './parse-thread.ts' : './parse-thread.js', import.meta.url);
+const threadFile = new URL(
+  import.meta.url.endsWith('.ts') ? './parse-thread.ts' : './parse-thread.js',
+  import.meta.url,
+);
 
 let pool: Piscina<ParseTask, ParseOutcome> | null = null;
 
@@ -34,22 +37,39 @@ function parsePool(): Piscina<ParseTask, ParseOutcome> {
  * Parses a body on a parse thread within `limits.parseTimeoutMs`: past it the thread is stopped and the post
  * refused (422 `parse_timeout`), so no message can hold a thread, or be retried into the same wall, for longer.
  */
-export async function parseOffThread(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<{ data: EmailData; bodySha256: string }> {
+export async function parseOffThread(
+  body: Buffer,
+  boundary: string,
+  limits: ResolvedLimits,
+): Promise<{ data: EmailData; bodySha256: string }> {
   // A body in shared memory (a streamed one, see body.ts) is read where it is; any other is copied and the copy
   // moved (the caller keeps its bytes: the inbox stores them).
   const shared = body.buffer instanceof SharedArrayBuffer;
   const bytes = shared ? body : new Uint8Array(body);
-  const task: ParseTask = { body: bytes, boundary, limits, spillFolder: limits.spillAttachmentsAboveBytes > 0 ? spillFolder() : null };
+  const task: ParseTask = {
+    body: bytes,
+    boundary,
+    limits,
+    spillFolder: limits.spillAttachmentsAboveBytes > 0 ? spillFolder() : null,
+  };
   const signal = limits.parseTimeoutMs > 0 ? AbortSignal.timeout(limits.parseTimeoutMs) : null;
   let outcome: ParseOutcome;
   try {
     outcome = await parsePool().run(task, { transferList: shared ? [] : [bytes.buffer as ArrayBuffer], signal });
   } catch (error) {
     if (signal?.aborted) {
-      throw new IngressError(422, 'parse_timeout', `the message could not be parsed within ${limits.parseTimeoutMs} ms (limits.parseTimeoutMs)`);
+      throw new IngressError(
+        422,
+        'parse_timeout',
+        `the message could not be parsed within ${limits.parseTimeoutMs} ms (limits.parseTimeoutMs)`,
+      );
     }
     if ((error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
-      throw new IngressError(422, 'parse_out_of_memory', 'parsing the message needed more memory than a parse thread may use');
+      throw new IngressError(
+        422,
+        'parse_out_of_memory',
+        'parsing the message needed more memory than a parse thread may use',
+      );
     }
     throw error;
   }

@@ -30,13 +30,23 @@ export default async function parseTask(task: ParseTask): Promise<ParseOutcome |
   try {
     const { data, views, transfer } = detachedEmailData(await parseFormData(body, task.boundary, task.limits), body);
     // The body's digest (the inbox's checksum) is one more pass over bytes this thread holds anyway.
-    const outcome: ParseOutcome = { ok: true, data, views, bodySha256: createHash('sha256').update(body).digest('hex') };
+    const outcome: ParseOutcome = {
+      ok: true,
+      data,
+      views,
+      bodySha256: createHash('sha256').update(body).digest('hex'),
+    };
     // Moved, not copied: the thread hands its buffers over (transfer list), a copied body too, and keeps nothing
     // (an idle thread may not collect garbage for a long time). A shared body stays where it is.
     const ownBody = task.body.buffer instanceof ArrayBuffer ? [task.body.buffer] : [];
     return move({ [transferableSymbol]: [...transfer, ...ownBody], [valueSymbol]: outcome });
   } catch (error) {
-    if (error instanceof IngressError) return { ok: false, kind: 'ingress', status: error.status, code: error.code, message: error.message };
-    return { ok: false, kind: error instanceof SpillError ? 'spill' : 'other', message: (error as Error)?.message ?? String(error) };
+    if (error instanceof IngressError)
+      return { ok: false, kind: 'ingress', status: error.status, code: error.code, message: error.message };
+    return {
+      ok: false,
+      kind: error instanceof SpillError ? 'spill' : 'other',
+      message: (error as Error)?.message ?? String(error),
+    };
   }
 }

@@ -35,7 +35,11 @@ export async function parseInboundBody(
  * above it (within `limits.parseTimeoutMs`), so no message holds the event loop for longer than a small one does.
  * A parse thread also hashes the body (`bodySha256`), which would otherwise be one long pass on this thread.
  */
-export async function parseFormBody(body: Buffer, boundary: string, limits: ResolvedLimits): Promise<{ email: InboundEmail; bodySha256?: string }> {
+export async function parseFormBody(
+  body: Buffer,
+  boundary: string,
+  limits: ResolvedLimits,
+): Promise<{ email: InboundEmail; bodySha256?: string }> {
   if (body.length === 0) throw new IngressError(400, 'empty_body', 'empty request body');
   if (limits.parseOffThreadAboveBytes > 0 && body.length > limits.parseOffThreadAboveBytes) {
     const { data, bodySha256 } = await parseOffThread(body, boundary, limits);

@@ -27,7 +27,16 @@ describe('parsed mode: the C5 capture shape', () => {
     expect(email.senderIp).toBe('209.85.161.46');
     expect(email.text).toBe('this is the body for webhook parse\nsecond line\n');
     expect(email.html).toBe('<div dir="ltr">this is the body for webhook parse</div>\n');
-    expect(email.headers.map((h) => h.name)).toEqual(['Received', 'MIME-Version', 'From', 'Date', 'Message-ID', 'Subject', 'To', 'Content-Type']);
+    expect(email.headers.map((h) => h.name)).toEqual([
+      'Received',
+      'MIME-Version',
+      'From',
+      'Date',
+      'Message-ID',
+      'Subject',
+      'To',
+      'Content-Type',
+    ]);
     expect(email.header('content-type')).toBe('multipart/alternative; boundary="0000000000005aac2a0577c32893"');
     expect(email.attachments).toEqual([]);
   });
@@ -50,7 +59,10 @@ describe('parsed mode: the C5 capture shape', () => {
 
 describe('parsed mode: charsets (C7 capture)', () => {
   const c7: Array<[string, FormValue]> = [
-    ['headers', 'Subject: =?cp850?q?Como_usted_pidi=A2?=\r\nFrom: Sender <sender@example.com>\r\nTo: =?utf-8?q?Recipient_=C3=A9?= <to@example.com>\r\nCc: cc@example.com\r\n'],
+    [
+      'headers',
+      'Subject: =?cp850?q?Como_usted_pidi=A2?=\r\nFrom: Sender <sender@example.com>\r\nTo: =?utf-8?q?Recipient_=C3=A9?= <to@example.com>\r\nCc: cc@example.com\r\n',
+    ],
     ['subject', latin1('Como usted pidi\xa2')],
     ['text', latin1('Test the ESP\x92s inbound charset handling\x85')],
     ['html', latin1('<p>\xbfEsto se ve como esperabas?</p>')],
@@ -58,7 +70,10 @@ describe('parsed mode: charsets (C7 capture)', () => {
     ['to', 'Recipient é <to@example.com>'],
     ['cc', 'cc@example.com'],
     ['envelope', '{"to":["to@example.com"],"from":"sender@example.com"}'],
-    ['charsets', '{"to":"UTF-8","cc":"UTF-8","html":"iso-8859-1","subject":"cp850","from":"UTF-8","text":"windows-1252"}'],
+    [
+      'charsets',
+      '{"to":"UTF-8","cc":"UTF-8","html":"iso-8859-1","subject":"cp850","from":"UTF-8","text":"windows-1252"}',
+    ],
   ];
 
   it('decodes cp850, windows-1252 (0x80–0x9F as punctuation) and iso-8859-1 from bytes', async () => {
@@ -142,7 +157,13 @@ describe('parsed mode: headers and addresses', () => {
   });
 
   it('reads the dkim grammar: several entries, several brace groups, none', async () => {
-    const dkimOf = async (dkim: string) => (await parse([['from', 'a@example.com'], ['dkim', dkim]])).auth.dkim;
+    const dkimOf = async (dkim: string) =>
+      (
+        await parse([
+          ['from', 'a@example.com'],
+          ['dkim', dkim],
+        ])
+      ).auth.dkim;
     expect(await dkimOf('{@company.com : pass, @sendgrid.com : temperror}')).toEqual([
       { domain: 'company.com', result: 'pass' },
       { domain: 'sendgrid.com', result: 'temperror' },
@@ -158,7 +179,11 @@ describe('parsed mode: headers and addresses', () => {
   });
 
   it('keeps spam fields: unparsable score → null, report kept', async () => {
-    const email = await parse([['from', 'a@example.com'], ['spam_score', 'n/a'], ['spam_report', 'report']]);
+    const email = await parse([
+      ['from', 'a@example.com'],
+      ['spam_score', 'n/a'],
+      ['spam_report', 'report'],
+    ]);
     expect(email.spam).toEqual({ score: null, report: 'report' });
   });
 });
@@ -188,7 +213,14 @@ describe('parsed mode: attachments', () => {
         inline: true,
         sha256: createHash('sha256').update(png).digest('hex'),
       },
-      { filename: '001.jpg', contentType: 'image/jpeg', size: jpg.length, contentId: null, inline: false, sha256: createHash('sha256').update(jpg).digest('hex') },
+      {
+        filename: '001.jpg',
+        contentType: 'image/jpeg',
+        size: jpg.length,
+        contentId: null,
+        inline: false,
+        sha256: createHash('sha256').update(jpg).digest('hex'),
+      },
     ]);
     expect((await email.attachments[0]!.content()).equals(png)).toBe(true);
     expect((await email.attachments[1]!.content()).equals(jpg)).toBe(true);
@@ -198,11 +230,27 @@ describe('parsed mode: attachments', () => {
 
   it('orders attachment10 after attachment9 and keeps parts with no info entry', async () => {
     const fields: Array<[string, FormValue]> = [['from', 'a@example.com']];
-    for (const n of [10, 2, 1, 9, 11]) fields.push([`attachment${n}`, { data: `file ${n}`, filename: `part${n}.txt`, contentType: 'text/plain' }]);
-    fields.push(['attachment-info', '{"attachment10":{"filename":"ten.txt","type":"text/x-ten"},"attachment9":{"name":"nine.txt"}}']);
+    for (const n of [10, 2, 1, 9, 11])
+      fields.push([`attachment${n}`, { data: `file ${n}`, filename: `part${n}.txt`, contentType: 'text/plain' }]);
+    fields.push([
+      'attachment-info',
+      '{"attachment10":{"filename":"ten.txt","type":"text/x-ten"},"attachment9":{"name":"nine.txt"}}',
+    ]);
     const email = await parse(fields);
-    expect(email.attachments.map((a) => a.filename)).toEqual(['part1.txt', 'part2.txt', 'nine.txt', 'ten.txt', 'part11.txt']);
-    expect(email.attachments.map((a) => a.contentType)).toEqual(['text/plain', 'text/plain', 'text/plain', 'text/x-ten', 'text/plain']);
+    expect(email.attachments.map((a) => a.filename)).toEqual([
+      'part1.txt',
+      'part2.txt',
+      'nine.txt',
+      'ten.txt',
+      'part11.txt',
+    ]);
+    expect(email.attachments.map((a) => a.contentType)).toEqual([
+      'text/plain',
+      'text/plain',
+      'text/plain',
+      'text/x-ten',
+      'text/plain',
+    ]);
     expect((await email.attachments[3]!.content()).toString()).toBe('file 10');
   });
 
@@ -228,12 +276,23 @@ describe('parsed mode: attachments', () => {
 
   it('keeps binary content byte for byte, including bytes that look like the boundary', async () => {
     const tricky = Buffer.concat([Buffer.from('\r\n--xYzZ'), Buffer.from([0, 1, 2, 255]), Buffer.from('--xYzZY')]);
-    const email = await parse([['from', 'a@example.com'], ['attachment1', { data: tricky, filename: 't.bin', contentType: 'application/octet-stream' }]]);
+    const email = await parse([
+      ['from', 'a@example.com'],
+      ['attachment1', { data: tricky, filename: 't.bin', contentType: 'application/octet-stream' }],
+    ]);
     expect((await email.attachments[0]!.content()).equals(tricky)).toBe(true);
   });
 
   it('splits only at CRLF + "--boundary": LF-only, CR-only, dash-run and mid-line look-alikes stay content', async () => {
-    const decoys = ['\n--xYzZY\r\n', '\r--xYzZY\r\n', '---xYzZY', 'x--xYzZY--', '\r\n-xYzZY', '-'.repeat(100), '\r\n--xYzZ'];
+    const decoys = [
+      '\n--xYzZY\r\n',
+      '\r--xYzZY\r\n',
+      '---xYzZY',
+      'x--xYzZY--',
+      '\r\n-xYzZY',
+      '-'.repeat(100),
+      '\r\n--xYzZ',
+    ];
     const first = Buffer.from(decoys.join('|'), 'latin1');
     const second = Buffer.from(`${'\n--xYzZY'.repeat(50)}end`, 'latin1');
     const email = await parse([

@@ -22,11 +22,18 @@ export function buildParsedEmail(form: FormData, limits: ResolvedLimits): EmailD
 
   const headerBytes = form.bytes('headers');
   if (headerBytes && headerBytes.length > limits.maxHeaderBytes) {
-    throw new IngressError(413, 'header_too_large', `the headers field exceeds ${limits.maxHeaderBytes} bytes (maxHeaderBytes)`);
+    throw new IngressError(
+      413,
+      'header_too_large',
+      `the headers field exceeds ${limits.maxHeaderBytes} bytes (maxHeaderBytes)`,
+    );
   }
-  const headerText = headerBytes === undefined
-    ? ''
-    : charsets.headers ? decodeCharset(headerBytes, charsets.headers) : decodeUnlabelledHeader(headerBytes);
+  const headerText =
+    headerBytes === undefined
+      ? ''
+      : charsets.headers
+        ? decodeCharset(headerBytes, charsets.headers)
+        : decodeUnlabelledHeader(headerBytes);
   const headerFields = parseHeaderBlock(headerText);
   const summary = summarizeHeaders(headerFields);
   // Raw 8-bit header bytes in an unknown charset: SendGrid's decoded fields are the better source.
@@ -84,7 +91,8 @@ function buildAttachments(form: FormData): AttachmentInit[] {
   const contentIdByPart = new Map<string, string>();
   if (isRecord(contentIdsValue)) {
     for (const [contentId, partName] of Object.entries(contentIdsValue)) {
-      if (typeof partName === 'string' && !contentIdByPart.has(partName)) contentIdByPart.set(partName, stripBrackets(contentId));
+      if (typeof partName === 'string' && !contentIdByPart.has(partName))
+        contentIdByPart.set(partName, stripBrackets(contentId));
     }
   }
   return form.attachmentParts.map((part) => {

@@ -7,5 +7,12 @@ export { IngressError, IngressConfigurationError } from './errors.js';
 export type { IngressErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS } from './limits.js';
 export type { IngressLimits } from './limits.js';
-export { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySendGridSignature, createSignatureCheck, parseSendGridPublicKey, PUBLISHED_TEST_PUBLIC_KEY } from './verify/index.js';
+export {
+  SIGNATURE_HEADER,
+  TIMESTAMP_HEADER,
+  verifySendGridSignature,
+  createSignatureCheck,
+  parseSendGridPublicKey,
+  PUBLISHED_TEST_PUBLIC_KEY,
+} from './verify/index.js';
 export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';

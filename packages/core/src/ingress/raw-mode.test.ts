@@ -18,7 +18,10 @@ function rawPost(email: Uint8Array, extra: Array<[string, FormValue]> = []) {
     ['sender_ip', '40.92.22.88'],
     ['charsets', '{"to":"UTF-8","from":"UTF-8","subject":"UTF-8"}'],
     ['SPF', 'softfail'],
-    ['envelope', '{"to":["test@api.mytestingdomain.com","bcc@api.mytestingdomain.com"],"from":"myemailaddress@hotmail.com"}'],
+    [
+      'envelope',
+      '{"to":["test@api.mytestingdomain.com","bcc@api.mytestingdomain.com"],"from":"myemailaddress@hotmail.com"}',
+    ],
     ['spam_score', '2.7'],
     ['spam_report', 'has NOT identified this incoming email as spam.'],
     ...extra,
@@ -31,7 +34,10 @@ async function parseRaw(email: Uint8Array) {
 }
 
 async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(IngressError);
   return error as IngressError;
 }
@@ -109,7 +115,10 @@ describe('raw mode', () => {
     expect(email.date?.toISOString()).toBe('2023-11-10T22:33:58.000Z');
     expect(email.text).toBe('Hello Jürgen,\nsee attached.');
     expect(email.html).toBe('<p>Hello <img src="cid:logo@example.com"></p>');
-    expect(email.envelope).toEqual({ to: ['test@api.mytestingdomain.com', 'bcc@api.mytestingdomain.com'], from: 'myemailaddress@hotmail.com' });
+    expect(email.envelope).toEqual({
+      to: ['test@api.mytestingdomain.com', 'bcc@api.mytestingdomain.com'],
+      from: 'myemailaddress@hotmail.com',
+    });
     expect(email.auth).toEqual({ spf: 'softfail', dkim: [{ domain: 'hotmail.com', result: 'pass' }] });
     expect(email.spam).toEqual({ score: 2.7, report: 'has NOT identified this incoming email as spam.' });
     expect(email.senderIp).toBe('40.92.22.88');
@@ -145,7 +154,10 @@ describe('raw mode', () => {
 
   it('decodes 8-bit bodies from bytes: latin1 and windows-1252 text, raw UTF-8 headers', async () => {
     const latin = Buffer.concat([
-      Buffer.from('From: a@example.com\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n', 'latin1'),
+      Buffer.from(
+        'From: a@example.com\r\nSubject: Gr\xc3\xbc\xc3\x9fe\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: 8bit\r\n\r\n',
+        'latin1',
+      ),
       latin1('Ol\xe9, \xe7a va? \xbfQu\xe9 tal?\r\n'),
     ]);
     const email = await parseRaw(latin);
@@ -153,7 +165,9 @@ describe('raw mode', () => {
     expect(email.subject).toBe('Grüße');
     expect(email.header('subject')).toBe('Grüße');
     const cp1252 = Buffer.concat([
-      Buffer.from('From: a@example.com\r\nContent-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+      Buffer.from(
+        'From: a@example.com\r\nContent-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: 8bit\r\n\r\n',
+      ),
       latin1('It\x92s \x93quoted\x94\x85'),
     ]);
     expect((await parseRaw(cp1252)).text).toBe('It’s “quoted”…');
@@ -192,7 +206,9 @@ describe('raw mode', () => {
     const pair = generateSendGridKeyPair();
     const { body, contentType } = rawPost(structured);
     const ingress = createIngress({ security: { publicKeys: [pair.publicKey] } });
-    const post = await ingress.receive(postRequest(body, { contentType, chunkSize: 3, headers: signedHeaders(pair.privateKey, body) }));
+    const post = await ingress.receive(
+      postRequest(body, { contentType, chunkSize: 3, headers: signedHeaders(pair.privateKey, body) }),
+    );
     expect(post.body.equals(body)).toBe(true);
     expect(post.email.attachments).toHaveLength(2);
     expect(post.email.subject).toBe('Résumé attached');
@@ -241,11 +257,16 @@ function spilledFiles(): Array<{ path: string; sha256: string }> {
 function quotedPrintable(bytes: Buffer): string[] {
   const escaped = [...bytes].map((byte) => `=${byte.toString(16).toUpperCase().padStart(2, '0')}`);
   const lines: string[] = [];
-  for (let i = 0; i < escaped.length; i += 25) lines.push(escaped.slice(i, i + 25).join('') + (i + 25 < escaped.length ? '=' : ''));
+  for (let i = 0; i < escaped.length; i += 25)
+    lines.push(escaped.slice(i, i + 25).join('') + (i + 25 < escaped.length ? '=' : ''));
   return lines;
 }
 
-function messageWithAttachment(bytes: Buffer, filename: string, encoding: 'base64' | 'quoted-printable' = 'base64'): Buffer {
+function messageWithAttachment(
+  bytes: Buffer,
+  filename: string,
+  encoding: 'base64' | 'quoted-printable' = 'base64',
+): Buffer {
   return Buffer.from(
     [
       'From: sender@example.com',
@@ -462,14 +483,24 @@ describe('raw mode: spilling large attachments to disk (limits.spillAttachmentsA
     // Below the threshold nothing is written.
     const small = randomBytes(20_000);
     const smallPost = rawPost(messageWithAttachment(small, 'small.bin'));
-    const smallEmail = (await ingress.receive(postRequest(smallPost.body, { contentType: smallPost.contentType }))).email;
+    const smallEmail = (await ingress.receive(postRequest(smallPost.body, { contentType: smallPost.contentType })))
+      .email;
     expect((await smallEmail.attachments[0]!.content()).equals(small)).toBe(true);
     const smallDigest = createHash('sha256').update(small).digest('hex');
     expect(spilledFiles().some((file) => file.sha256 === smallDigest)).toBe(false);
   });
 
   it('is off by default, and a process that spilled leaves no folder behind when it exits', () => {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--conditions', '@mailroom/source', '--input-type=module', '-e', `
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--conditions',
+        '@mailroom/source',
+        '--input-type=module',
+        '-e',
+        `
       import { randomBytes } from 'node:crypto';
       import { createIngress } from ${JSON.stringify(fileURLToPath(new URL('./index.ts', import.meta.url)))};
       import { buildMultipart } from ${JSON.stringify(fileURLToPath(new URL('./test-support.ts', import.meta.url)))};
@@ -487,7 +518,10 @@ describe('raw mode: spilling large attachments to disk (limits.spillAttachmentsA
       const email = (await createIngress({ security: { insecure: true }, limits: { spillAttachmentsAboveBytes: 50000 } }).receive(request())).email;
       const created = folders().filter((n) => !before.has(n));
       console.log(JSON.stringify({ afterDefault, created, size: email.attachments[0].size }));
-    `], { encoding: 'utf8', cwd: fileURLToPath(new URL('../../../..', import.meta.url)) });
+    `,
+      ],
+      { encoding: 'utf8', cwd: fileURLToPath(new URL('../../../..', import.meta.url)) },
+    );
     expect(child.stderr).toBe('');
     const result = JSON.parse(child.stdout.trim()) as { afterDefault: string[]; created: string[]; size: number };
     expect(result.afterDefault).toEqual([]);
@@ -500,7 +534,8 @@ describe('raw mode: spilling large attachments to disk (limits.spillAttachmentsA
 describe('raw mode limits', () => {
   function nested(depth: number): Buffer {
     const lines = ['From: a@example.com', 'Subject: deep'];
-    for (let level = 0; level < depth; level++) lines.push(`Content-Type: multipart/mixed; boundary="b${level}"`, '', `--b${level}`);
+    for (let level = 0; level < depth; level++)
+      lines.push(`Content-Type: multipart/mixed; boundary="b${level}"`, '', `--b${level}`);
     lines.push('Content-Type: text/plain', '', 'bottom');
     for (let level = depth - 1; level >= 0; level--) lines.push(`--b${level}--`);
     return Buffer.from(lines.join(CRLF) + CRLF);
@@ -523,7 +558,12 @@ describe('raw mode limits', () => {
     const decoyed = (depth: number) => {
       const lines = ['From: a@example.com', 'Subject: deep'];
       for (let level = 0; level < depth; level++) {
-        lines.push(`Content-Type: multipart/mixed; boundary="b${level}"`, '', `pre--amble ---- x--b${level}\r--b${level}-`, `--b${level}`);
+        lines.push(
+          `Content-Type: multipart/mixed; boundary="b${level}"`,
+          '',
+          `pre--amble ---- x--b${level}\r--b${level}-`,
+          `--b${level}`,
+        );
       }
       lines.push('Content-Type: text/plain', '', 'bottom');
       for (let level = depth - 1; level >= 0; level--) lines.push(`--b${level}--`);
@@ -531,12 +571,15 @@ describe('raw mode limits', () => {
     };
     expect((await parseRaw(decoyed(9))).text).toBe('bottom');
     const { body, contentType } = rawPost(decoyed(11));
-    expect((await rejection(parseInboundBody(body, contentType, { limits: { maxMimeDepth: 10 } }))).code).toBe('mime_too_deep');
+    expect((await rejection(parseInboundBody(body, contentType, { limits: { maxMimeDepth: 10 } }))).code).toBe(
+      'mime_too_deep',
+    );
   });
 
   it('counts nested messages as levels too', async () => {
     const lines = ['From: a@example.com'];
-    for (let level = 0; level < 80; level++) lines.push('Content-Type: message/rfc822', '', `From: level${level}@example.com`);
+    for (let level = 0; level < 80; level++)
+      lines.push('Content-Type: message/rfc822', '', `From: level${level}@example.com`);
     lines.push('', 'bottom');
     expect((await rejection(parseRaw(Buffer.from(lines.join(CRLF))))).code).toBe('mime_too_deep');
   });
@@ -547,13 +590,24 @@ describe('raw mode limits', () => {
     expect(message.length).toBeGreaterThan(1024 * 1024);
     const error = await rejection(parseRaw(message));
     expect([error.status, error.code]).toEqual([413, 'header_too_large']);
-    const { body, contentType } = rawPost(Buffer.from(`From: a@example.com${CRLF}Subject: ${'y'.repeat(3000)}${CRLF}${CRLF}body`));
-    expect((await rejection(parseInboundBody(body, contentType, { limits: { maxHeaderBytes: 2048 } }))).status).toBe(413);
+    const { body, contentType } = rawPost(
+      Buffer.from(`From: a@example.com${CRLF}Subject: ${'y'.repeat(3000)}${CRLF}${CRLF}body`),
+    );
+    expect((await rejection(parseInboundBody(body, contentType, { limits: { maxHeaderBytes: 2048 } }))).status).toBe(
+      413,
+    );
   });
 
   it('rejects more attachments than maxAttachments with 413 naming the limit', async () => {
     const lines = ['From: a@example.com', 'Content-Type: multipart/mixed; boundary="b"', ''];
-    for (let i = 0; i < 6; i++) lines.push('--b', `Content-Type: application/octet-stream; name="f${i}.bin"`, 'Content-Disposition: attachment', '', `file ${i}`);
+    for (let i = 0; i < 6; i++)
+      lines.push(
+        '--b',
+        `Content-Type: application/octet-stream; name="f${i}.bin"`,
+        'Content-Disposition: attachment',
+        '',
+        `file ${i}`,
+      );
     lines.push('--b--', '');
     const { body, contentType } = rawPost(Buffer.from(lines.join(CRLF)));
     const error = await rejection(parseInboundBody(body, contentType, { limits: { maxAttachments: 5 } }));

@@ -32,7 +32,11 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   try {
     const head = elideAddressHeaders(email);
     const deferred = deferLargeAttachments(email, leaves);
-    parsed = await parseMime(chunked(head.pieces(deferred ? deferred.pieces : [email])), limits.spillAttachmentsAboveBytes, options);
+    parsed = await parseMime(
+      chunked(head.pieces(deferred ? deferred.pieces : [email])),
+      limits.spillAttachmentsAboveBytes,
+      options,
+    );
     if (deferred && !deferred.restore(parsed)) {
       // mailparser did not read the message the way the layout said (a part it does not treat as an attachment):
       // parse the bytes as they are.
@@ -43,12 +47,17 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   } catch (error) {
     if (error instanceof SpillError) throw error; // our disk, not the sender's message: a 5xx, SendGrid retries
     const err = error as Error & { code?: string };
-    if (err.code === 'EMAXLEN') throw new IngressError(413, 'mime_too_large', `raw email rejected: ${err.message}`, { cause: err });
+    if (err.code === 'EMAXLEN')
+      throw new IngressError(413, 'mime_too_large', `raw email rejected: ${err.message}`, { cause: err });
     throw new IngressError(400, 'malformed_mime', `raw email could not be parsed: ${err.message}`, { cause: err });
   }
   if (parsed.attachments.length > limits.maxAttachments) {
     discardSpills(parsed);
-    throw new IngressError(413, 'too_many_attachments', `more than ${limits.maxAttachments} attachments (maxAttachments)`);
+    throw new IngressError(
+      413,
+      'too_many_attachments',
+      `more than ${limits.maxAttachments} attachments (maxAttachments)`,
+    );
   }
 
   const headerFields = parsed.topHeaders
@@ -76,14 +85,30 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
         inline: Boolean(attachment.related) || attachment.contentDisposition === 'inline' || referenced,
       };
       if (attachment.encoded) return { ...fields, source: { kind: 'base64', encoded: attachment.encoded } };
-      if (!attachment.spilled) return { ...fields, size: attachment.size, source: { kind: 'chunks', chunks: attachment.chunks } };
-      return { ...fields, size: attachment.size, sha256: attachment.spilled.sha256, source: { kind: 'file', path: attachment.spilled.path } };
+      if (!attachment.spilled)
+        return { ...fields, size: attachment.size, source: { kind: 'chunks', chunks: attachment.chunks } };
+      return {
+        ...fields,
+        size: attachment.size,
+        sha256: attachment.spilled.sha256,
+        source: { kind: 'file', path: attachment.spilled.path },
+      };
     }),
   };
 }
 
 /** Address-list headers mailparser parses (nodemailer's addressparser, then HTML and text forms of the list). */
-const MAILPARSER_ADDRESS_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'sender', 'reply-to', 'delivered-to', 'return-path', 'disposition-notification-to']);
+const MAILPARSER_ADDRESS_HEADERS = new Set([
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'sender',
+  'reply-to',
+  'delivered-to',
+  'return-path',
+  'disposition-notification-to',
+]);
 /** Bytes of address headers in the top-level block that mailparser is given; the rest it never sees. */
 const MAILPARSER_ADDRESS_BUDGET = 16 * 1024;
 
@@ -102,7 +127,10 @@ function elideAddressHeaders(email: Buffer) {
   for (let start = 0; start < blockEnd; index++) {
     const end = logicalLineEnd(email, start, blockEnd);
     const colon = email.indexOf(0x3a, start);
-    const name = colon > start && colon < end && colon - start <= 80 ? email.toString('latin1', start, colon).trim().toLowerCase() : '';
+    const name =
+      colon > start && colon < end && colon - start <= 80
+        ? email.toString('latin1', start, colon).trim().toLowerCase()
+        : '';
     if (MAILPARSER_ADDRESS_HEADERS.has(name) || name.startsWith('list-')) {
       spent += end - start;
       if (spent > MAILPARSER_ADDRESS_BUDGET && index > 0) elided.push({ index, start, end });
@@ -127,8 +155,15 @@ function elideAddressHeaders(email: Buffer) {
       if (elided.length === 0) return lines;
       const out = [...lines];
       for (const line of elided) {
-        const text = email.toString('latin1', line.start, line.end).replace(/\r?\n$/, '').split(/\r?\n/).join('\r\n');
-        out.splice(Math.min(line.index, out.length), 0, { key: text.slice(0, text.indexOf(':')).trim().toLowerCase(), line: text });
+        const text = email
+          .toString('latin1', line.start, line.end)
+          .replace(/\r?\n$/, '')
+          .split(/\r?\n/)
+          .join('\r\n');
+        out.splice(Math.min(line.index, out.length), 0, {
+          key: text.slice(0, text.indexOf(':')).trim().toLowerCase(),
+          line: text,
+        });
       }
       return out;
     },
@@ -147,7 +182,14 @@ function bodyParts(email: Buffer, leaves: readonly LeafPart[], headers: readonly
   const header = (name: string) => headers.find((h) => h.name.toLowerCase() === name)?.value ?? null;
   const blockEnd = headerBlockEnd(email);
   const bodyStart = Math.min(email.length, blockEnd + (email[blockEnd] === 0x0d ? 2 : 1));
-  return [{ bodyStart, bodyEnd: email.length, contentType: header('content-type'), transferEncoding: header('content-transfer-encoding') }];
+  return [
+    {
+      bodyStart,
+      bodyEnd: email.length,
+      contentType: header('content-type'),
+      transferEncoding: header('content-transfer-encoding'),
+    },
+  ];
 }
 
 /** End (after its line break) of the header line at `start` with its continuation lines. */
@@ -192,11 +234,13 @@ const DEFER_ATTACHMENTS_FROM_BYTES = 64 * 1024;
  */
 function deferLargeAttachments(email: Buffer, leaves: LeafPart[]) {
   const deferred = leaves.filter(
-    (leaf) => leaf.bodyEnd - leaf.bodyStart >= DEFER_ATTACHMENTS_FROM_BYTES && !leaf.insideMessage && isCertainAttachment(leaf),
+    (leaf) =>
+      leaf.bodyEnd - leaf.bodyStart >= DEFER_ATTACHMENTS_FROM_BYTES && !leaf.insideMessage && isCertainAttachment(leaf),
   );
   if (deferred.length === 0) return null;
   const nonce = randomBytes(12).toString('hex');
-  const marker = (index: number) => Buffer.from(`mailroom-deferred-attachment:${nonce}:${String(index).padStart(6, '0')}`);
+  const marker = (index: number) =>
+    Buffer.from(`mailroom-deferred-attachment:${nonce}:${String(index).padStart(6, '0')}`);
   const markerLength = marker(0).length;
   const pieces: Buffer[] = [];
   let at = 0;
@@ -212,7 +256,8 @@ function deferLargeAttachments(email: Buffer, leaves: LeafPart[]) {
       const prefix = marker(0).subarray(0, markerLength - 6);
       const found = new Map<number, ParsedAttachment>();
       for (const attachment of parsed.attachments) {
-        if (attachment.spilled || attachment.chunks.reduce((n, chunk) => n + chunk.length, 0) !== markerLength) continue;
+        if (attachment.spilled || attachment.chunks.reduce((n, chunk) => n + chunk.length, 0) !== markerLength)
+          continue;
         const content = Buffer.concat(attachment.chunks);
         if (!content.subarray(0, prefix.length).equals(prefix)) continue;
         const index = Number(content.toString('latin1', prefix.length));
@@ -236,7 +281,9 @@ function isCertainAttachment(leaf: LeafPart): boolean {
   if (leaf.transferEncoding?.trim().toLowerCase() !== 'base64') return false;
   if (leaf.disposition?.trim().toLowerCase().startsWith('attachment')) return true;
   const type = leaf.contentType === null ? undefined : parseContentType(leaf.contentType.trim())?.mimeType;
-  return type !== undefined && !type.startsWith('text/') && !type.startsWith('message/') && !type.startsWith('multipart/');
+  return (
+    type !== undefined && !type.startsWith('text/') && !type.startsWith('message/') && !type.startsWith('multipart/')
+  );
 }
 
 /** Writing a spilled attachment failed (disk full, permissions): a fault on our side, answered 5xx. */
@@ -324,7 +371,9 @@ function parseMime(
               chunks = [];
             }
           } catch (error) {
-            fail(new SpillError(`could not spill an attachment to disk: ${(error as Error).message}`, { cause: error }));
+            fail(
+              new SpillError(`could not spill an attachment to disk: ${(error as Error).message}`, { cause: error }),
+            );
           }
         });
         stream.content.on('end', () => {

@@ -58,7 +58,7 @@ export function openSpillFile(): SpillFile {
     write(chunk) {
       hash.update(chunk);
       // Synchronous: the parser hands over 64 KiB at a time, and ordering stays trivially right.
-      for (let offset = 0; offset < chunk.byteLength; ) offset += writeSync(fd, chunk, offset);
+      for (let offset = 0; offset < chunk.byteLength;) offset += writeSync(fd, chunk, offset);
     },
     finish() {
       close();

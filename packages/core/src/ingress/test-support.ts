@@ -9,10 +9,14 @@ import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './verify/index.js';
 
 export type FormValue = string | Uint8Array | { data: string | Uint8Array; filename?: string; contentType?: string };
 
-const toBytes = (value: string | Uint8Array): Buffer => (typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value));
+const toBytes = (value: string | Uint8Array): Buffer =>
+  typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
 
 /** Builds a multipart/form-data body the way SendGrid does (CRLF, no part Content-Type for fields). */
-export function buildMultipart(fields: Array<[string, FormValue]>, boundary = 'xYzZY'): { body: Buffer; contentType: string } {
+export function buildMultipart(
+  fields: Array<[string, FormValue]>,
+  boundary = 'xYzZY',
+): { body: Buffer; contentType: string } {
   const chunks: Buffer[] = [];
   for (const [name, value] of fields) {
     const file = typeof value === 'object' && !(value instanceof Uint8Array) ? value : null;
@@ -20,7 +24,11 @@ export function buildMultipart(fields: Array<[string, FormValue]>, boundary = 'x
     if (file?.filename !== undefined) head += `; filename="${file.filename}"`;
     head += '\r\n';
     if (file?.contentType) head += `Content-Type: ${file.contentType}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`, 'utf8'), toBytes(file ? file.data : (value as string | Uint8Array)), Buffer.from('\r\n'));
+    chunks.push(
+      Buffer.from(`${head}\r\n`, 'utf8'),
+      toBytes(file ? file.data : (value as string | Uint8Array)),
+      Buffer.from('\r\n'),
+    );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
@@ -38,7 +46,11 @@ export function nowTimestamp(offsetSeconds = 0): string {
   return String(Math.floor(Date.now() / 1000) + offsetSeconds);
 }
 
-export function signedHeaders(privateKey: KeyObject, body: Uint8Array, timestamp = nowTimestamp()): Record<string, string> {
+export function signedHeaders(
+  privateKey: KeyObject,
+  body: Uint8Array,
+  timestamp = nowTimestamp(),
+): Record<string, string> {
   return { [SIGNATURE_HEADER]: signSendGrid(privateKey, body, timestamp), [TIMESTAMP_HEADER]: timestamp };
 }
 
@@ -49,7 +61,8 @@ export function postRequest(
 ): Request {
   const headers = new Headers(options.headers);
   if (options.contentType !== undefined) headers.set('content-type', options.contentType);
-  if (!options.chunkSize) return new Request('http://mailroom.test/inbound', { method: 'POST', headers, body: Buffer.from(body) });
+  if (!options.chunkSize)
+    return new Request('http://mailroom.test/inbound', { method: 'POST', headers, body: Buffer.from(body) });
   const size = options.chunkSize;
   let offset = 0;
   const stream = new ReadableStream<Uint8Array>({
@@ -59,7 +72,12 @@ export function postRequest(
       offset += size;
     },
   });
-  return new Request('http://mailroom.test/inbound', { method: 'POST', headers, body: stream, duplex: 'half' } as RequestInit);
+  return new Request('http://mailroom.test/inbound', {
+    method: 'POST',
+    headers,
+    body: stream,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 export function basicAuthorization(username: string, password: string): string {
@@ -86,7 +104,10 @@ export function c5ParsedFields(): Array<[string, FormValue]> {
     ['from', 'Ashley Roach <aroach@gmail.com>'],
     ['text', 'this is the body for webhook parse\r\nsecond line\r\n'],
     ['sender_ip', '209.85.161.46'],
-    ['spam_report', 'Spam detection software, running on the system "mx0032p1las1.sendgrid.net", has\r\nidentified this incoming email as possible spam.'],
+    [
+      'spam_report',
+      'Spam detection software, running on the system "mx0032p1las1.sendgrid.net", has\r\nidentified this incoming email as possible spam.',
+    ],
     ['envelope', '{"to":["test@parse.ashleyroach.com"],"from":"aroach@gmail.com"}'],
     ['attachments', '0'],
     ['subject', 'Fwd: testing webhook parse'],

@@ -4,7 +4,9 @@ import type { LeafPart } from './mime-structure.js';
 import { parseContentType } from './multipart.js';
 
 /** Where a body's bytes are and how they are labelled (a leaf part, or a single-part message's body). */
-export type BodyPart = Pick<LeafPart, 'bodyStart' | 'bodyEnd' | 'contentType' | 'transferEncoding'> & { disposition?: string | null };
+export type BodyPart = Pick<LeafPart, 'bodyStart' | 'bodyEnd' | 'contentType' | 'transferEncoding'> & {
+  disposition?: string | null;
+};
 
 /**
  * mailparser decodes a text body that declares no charset as UTF-8, so 8-bit bytes in another charset become
@@ -14,7 +16,12 @@ export type BodyPart = Pick<LeafPart, 'bodyStart' | 'bodyEnd' | 'contentType' | 
  * read as windows-1252 instead. Anything else (several such parts, a declared charset, quoted-printable,
  * format=flowed) stays as mailparser decoded it.
  */
-export function withUnlabelledFallback(decoded: string | null, email: Buffer, parts: readonly BodyPart[], mimeType: string): string | null {
+export function withUnlabelledFallback(
+  decoded: string | null,
+  email: Buffer,
+  parts: readonly BodyPart[],
+  mimeType: string,
+): string | null {
   if (decoded === null || !decoded.includes('\uFFFD')) return decoded;
   const candidates = parts.filter((part) => isUnlabelled(part, mimeType));
   if (candidates.length !== 1) return decoded;
@@ -29,7 +36,8 @@ export function withUnlabelledFallback(decoded: string | null, email: Buffer, pa
 
 function isUnlabelled(part: BodyPart, mimeType: string): boolean {
   if (part.disposition && /^\s*attachment/i.test(part.disposition)) return false;
-  const type = part.contentType === null ? { mimeType: 'text/plain', params: {} } : parseContentType(part.contentType.trim());
+  const type =
+    part.contentType === null ? { mimeType: 'text/plain', params: {} } : parseContentType(part.contentType.trim());
   if (!type || type.mimeType !== mimeType) return false;
   const params = Object.fromEntries(Object.entries(type.params).map(([key, value]) => [key.toLowerCase(), value]));
   return !params.charset && params.format?.toLowerCase() !== 'flowed';

@@ -45,7 +45,10 @@ export function securityFromEnv(env: Env = process.env, options: SecurityFromEnv
   }
   const maxAge = parseMaxAgeSeconds(env.SENDGRID_PARSE_MAX_AGE_SECONDS, 'SENDGRID_PARSE_MAX_AGE_SECONDS');
   if (maxAge !== undefined) {
-    if (!publicKeys.length) throw new MailroomConfigurationError('SENDGRID_PARSE_MAX_AGE_SECONDS needs SENDGRID_PARSE_PUBLIC_KEY (it bounds the signed timestamp)');
+    if (!publicKeys.length)
+      throw new MailroomConfigurationError(
+        'SENDGRID_PARSE_MAX_AGE_SECONDS needs SENDGRID_PARSE_PUBLIC_KEY (it bounds the signed timestamp)',
+      );
     security.maxTimestampAgeSeconds = maxAge;
   }
   const eventKeys = commaList(env.SENDGRID_EVENTS_PUBLIC_KEY);
@@ -62,7 +65,10 @@ export function basicCredentialsFromEnv(env: Env = process.env): BasicCredential
   }
   if (!warnedOldBasicName) {
     warnedOldBasicName = true;
-    process.emitWarning('SENDGRID_PARSE_BASIC_AUTH is deprecated: name it SENDGRID_PARSE_BASIC', { type: 'DeprecationWarning', code: 'MAILROOM_ENV_BASIC_AUTH' });
+    process.emitWarning('SENDGRID_PARSE_BASIC_AUTH is deprecated: name it SENDGRID_PARSE_BASIC', {
+      type: 'DeprecationWarning',
+      code: 'MAILROOM_ENV_BASIC_AUTH',
+    });
   }
   return parseBasicCredentials(env.SENDGRID_PARSE_BASIC_AUTH, 'SENDGRID_PARSE_BASIC_AUTH');
 }
@@ -73,18 +79,24 @@ let warnedOldBasicName = false;
 export function parseBasicCredentials(value: string | undefined, name = 'SENDGRID_PARSE_BASIC'): BasicCredential[] {
   return commaList(value).map((entry) => {
     const colon = entry.indexOf(':');
-    if (colon <= 0 || colon === entry.length - 1) throw new MailroomConfigurationError(`${name} must look like user:password[,user2:password2]`);
+    if (colon <= 0 || colon === entry.length - 1)
+      throw new MailroomConfigurationError(`${name} must look like user:password[,user2:password2]`);
     return { username: entry.slice(0, colon), password: entry.slice(colon + 1) };
   });
 }
 
 /** A signature freshness window in whole seconds (1 s – 30 days); undefined when unset or blank. */
-export function parseMaxAgeSeconds(value: string | undefined, name = 'SENDGRID_PARSE_MAX_AGE_SECONDS'): number | undefined {
+export function parseMaxAgeSeconds(
+  value: string | undefined,
+  name = 'SENDGRID_PARSE_MAX_AGE_SECONDS',
+): number | undefined {
   const text = value?.trim();
   if (!text) return undefined;
   const seconds = /^\d{1,7}$/.test(text) ? Number(text) : Number.NaN;
   if (!(seconds >= 1 && seconds <= MAX_AGE_LIMIT_SECONDS)) {
-    throw new MailroomConfigurationError(`${name} must be a whole number of seconds from 1 to ${MAX_AGE_LIMIT_SECONDS}, not ${JSON.stringify(text.slice(0, 40))}`);
+    throw new MailroomConfigurationError(
+      `${name} must be a whole number of seconds from 1 to ${MAX_AGE_LIMIT_SECONDS}, not ${JSON.stringify(text.slice(0, 40))}`,
+    );
   }
   return seconds;
 }

@@ -11,5 +11,9 @@ export class MailroomConfigurationError extends Error {
  * that names nothing usable), to be printed as its one-line message with exit code 2 rather than as a crash.
  */
 export function isConfigurationError(error: unknown): error is Error {
-  return error instanceof MailroomConfigurationError || error instanceof IngressConfigurationError || error instanceof DatabaseOpenError;
+  return (
+    error instanceof MailroomConfigurationError ||
+    error instanceof IngressConfigurationError ||
+    error instanceof DatabaseOpenError
+  );
 }

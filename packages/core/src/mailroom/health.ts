@@ -32,14 +32,19 @@ export interface HealthOptions {
  * if (readiness.status !== 'ready') console.warn(readiness.checks);
  * ```
  */
-export async function checkReadiness(mailroom: Pick<Mailroom, 'store' | 'state'>, options: HealthOptions = {}): Promise<Readiness> {
+export async function checkReadiness(
+  mailroom: Pick<Mailroom, 'store' | 'state'>,
+  options: HealthOptions = {},
+): Promise<Readiness> {
   const timeoutMs = options.timeoutMs ?? 2000;
   const database = await withTimeout(timeoutMs, async () => {
     await mailroom.store.db.execute(sql`select 1`);
     return { ok: true, detail: `answered (${mailroom.store.dialect})` };
   });
   const migrations = database.ok
-    ? await withTimeout(timeoutMs, () => pendingMigrationsCheck(mailroom, [...coreMigrationSets, ...(options.migrationSets ?? [])]))
+    ? await withTimeout(timeoutMs, () =>
+        pendingMigrationsCheck(mailroom, [...coreMigrationSets, ...(options.migrationSets ?? [])]),
+      )
     : { ok: false, detail: 'not checked: the database does not answer' };
   const state = mailroom.state;
   const worker = { ok: state !== 'stopped', detail: state === 'idle' ? 'idle (starts with the first post)' : state };
@@ -61,13 +66,19 @@ export function healthRoutes(mailroom: Pick<Mailroom, 'store' | 'state'>, option
   return app;
 }
 
-async function pendingMigrationsCheck(mailroom: Pick<Mailroom, 'store'>, sets: MigrationSet[]): Promise<ReadinessCheck> {
+async function pendingMigrationsCheck(
+  mailroom: Pick<Mailroom, 'store'>,
+  sets: MigrationSet[],
+): Promise<ReadinessCheck> {
   const pending: string[] = [];
   for (const set of sets) {
     for (const name of await mailroom.store.pendingMigrations(set)) pending.push(`${set.name}/${name}`);
   }
   if (pending.length === 0) return { ok: true, detail: `${sets.length} sets applied` };
-  return { ok: false, detail: `pending: ${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ` and ${pending.length - 5} more` : ''} (run mailroom migrate)` };
+  return {
+    ok: false,
+    detail: `pending: ${pending.slice(0, 5).join(', ')}${pending.length > 5 ? ` and ${pending.length - 5} more` : ''} (run mailroom migrate)`,
+  };
 }
 
 /** The check's own result, or a failed check naming the cause or the timeout; never throws. */
@@ -77,7 +88,10 @@ async function withTimeout(ms: number, check: () => Promise<ReadinessCheck>): Pr
     timer = setTimeout(() => resolve({ ok: false, detail: `no answer within ${ms} ms` }), ms);
   });
   try {
-    return await Promise.race([check().catch((error: unknown) => ({ ok: false, detail: describeDatabaseError(error) })), late]);
+    return await Promise.race([
+      check().catch((error: unknown) => ({ ok: false, detail: describeDatabaseError(error) })),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }

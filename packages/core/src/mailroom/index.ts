@@ -98,7 +98,7 @@ export type {
 export type { MailroomMailOptions, MailFields } from './mail.js';
 export type { VerifiedReplyToken, ReplyTokenRouteOptions, RouteFields } from './reply-token.js';
 export { MailroomConfigurationError, isConfigurationError } from './errors.js';
-export {  securityFromEnv } from './env.js';
+export { securityFromEnv } from './env.js';
 export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
 export { DkimLookupError } from './sender-auth.js';

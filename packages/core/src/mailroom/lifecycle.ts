@@ -21,7 +21,14 @@ export class BackgroundWork {
   #started = false;
   #stopped = false;
 
-  constructor(parts: { store: Store; worker: Worker; mail: MailWiring; dispatcher: EventDispatcher; autoStart: boolean; dispatcherWanted: boolean }) {
+  constructor(parts: {
+    store: Store;
+    worker: Worker;
+    mail: MailWiring;
+    dispatcher: EventDispatcher;
+    autoStart: boolean;
+    dispatcherWanted: boolean;
+  }) {
     this.#store = parts.store;
     this.#worker = parts.worker;
     this.#mail = parts.mail;

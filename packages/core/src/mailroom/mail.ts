@@ -85,7 +85,10 @@ export interface MailWiring {
    * A route's own reply addresses (an app on its own reply domain in a shared Mailroom): the signer, and
    * `reply`/`autoReply` whose Reply-To it signs. Throws MailroomConfigurationError without `mail`.
    */
-  withReplyAddresses(addresses: ReplyAddresses | ReplyAddressOptions): { replyAddresses: ReplyAddresses; fieldsFor(ctx: MailTarget): MailFields };
+  withReplyAddresses(addresses: ReplyAddresses | ReplyAddressOptions): {
+    replyAddresses: ReplyAddresses;
+    fieldsFor(ctx: MailTarget): MailFields;
+  };
 }
 
 const NOT_CONFIGURED = 'outbound mail is not configured: createMailroom({ mail: { from } })';
@@ -93,12 +96,21 @@ const NOT_CONFIGURED = 'outbound mail is not configured: createMailroom({ mail: 
 /** Builds the mailer, the outbox deliverer and the reply helpers a Mailroom hands to its handlers. */
 export function createMailWiring(store: Store, logger: Logger, options: MailroomMailOptions | undefined): MailWiring {
   if (!options) return unconfigured();
-  const messageIds = options.messageIds ? ('verifyMessageId' in options.messageIds ? options.messageIds : createMessageIds(options.messageIds)) : null;
+  const messageIds = options.messageIds
+    ? 'verifyMessageId' in options.messageIds
+      ? options.messageIds
+      : createMessageIds(options.messageIds)
+    : null;
   const replyAddresses = options.replyAddresses ? replyAddressesOf(options.replyAddresses) : null;
   const domain = options.domain ?? (messageIds ? undefined : domainOf(fromAddress(options.from)) || undefined);
-  if (!messageIds && !domain) throw new MailroomConfigurationError('mail.from has no domain for Message-IDs; set mail.domain or mail.messageIds');
+  if (!messageIds && !domain)
+    throw new MailroomConfigurationError('mail.from has no domain for Message-IDs; set mail.domain or mail.messageIds');
   const ownDomains = [
-    ...new Set([options.domain, messageIds?.domain, replyAddresses?.domain, ...(options.ownDomains ?? [])].filter((d): d is string => Boolean(d))),
+    ...new Set(
+      [options.domain, messageIds?.domain, replyAddresses?.domain, ...(options.ownDomains ?? [])].filter(
+        (d): d is string => Boolean(d),
+      ),
+    ),
   ];
 
   const deliverer = createOutboxDeliverer({

@@ -3,7 +3,13 @@ import { Hono } from 'hono';
 import { parseInboundBody, type IngressLimits, type IngressSecurity, type ReceivedPost } from '../ingress/index.js';
 import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
-import { createWorker, eventLoopSaturation, type Processor, type Worker, type WorkerOptions } from '../runtime/index.js';
+import {
+  createWorker,
+  eventLoopSaturation,
+  type Processor,
+  type Worker,
+  type WorkerOptions,
+} from '../runtime/index.js';
 import { createRouter, RouteNameError, type ParamsOf, type RoutePattern, type Router } from '../routing/index.js';
 import type { Mailer, MessageIds, ReplyAddresses, ReplyAddressOptions } from '../outbound/index.js';
 import {
@@ -226,25 +232,36 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
   const extensions: Array<ContextExtension<ErasedExtension, object>> = options.context ? [options.context] : [];
   const mail = createMailWiring(store, logger, options.mail);
   const senderAuth = options.senderAuth
-    ? createSenderAuth(store, checkedSenderAuth(options.senderAuth), { limits: options.limits, maxAttempts: options.worker?.maxAttempts ?? 8 })
+    ? createSenderAuth(store, checkedSenderAuth(options.senderAuth), {
+        limits: options.limits,
+        maxAttempts: options.worker?.maxAttempts ?? 8,
+      })
     : null;
   const receiving = receivingCounter();
   const dispatcher = createEventDispatcher({ ...options.eventDispatcher, store, logger });
   const work = new BackgroundWork({
     store,
-    worker: mailroomWorker(options, logger, emailProcessor({ store, logger, router, middleware, extensions, mail, senderAuth }), receiving, senderAuth),
+    worker: mailroomWorker(
+      options,
+      logger,
+      emailProcessor({ store, logger, router, middleware, extensions, mail, senderAuth }),
+      receiving,
+      senderAuth,
+    ),
     mail,
     dispatcher,
     autoStart: options.worker?.autoStart !== false,
     dispatcherWanted: Boolean(options.eventsSecurity),
   });
-  const fetch = receiving.fetch(inboundHandler({
-    security: options.security,
-    ...(options.limits ? { limits: options.limits } : {}),
-    logger: httpLoggerFor(logger),
-    onAuthenticated: receiving.authenticated,
-    onEmail: (post) => answerStored(() => work.ingest(post), logger),
-  }));
+  const fetch = receiving.fetch(
+    inboundHandler({
+      security: options.security,
+      ...(options.limits ? { limits: options.limits } : {}),
+      logger: httpLoggerFor(logger),
+      onAuthenticated: receiving.authenticated,
+      onEmail: (post) => answerStored(() => work.ingest(post), logger),
+    }),
+  );
   const eventsFetch = eventsFetchOf(options, logger, () => work.eventsStored());
 
   const mailroom: Mailroom<E> = {
@@ -253,7 +270,12 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     route(...args: unknown[]) {
       // (name, pattern, handler, options?) has a function third; (pattern, handler, options?) does not.
       const named = typeof args[2] === 'function';
-      const [name, pattern, handler, routeOptions] = (named ? args : [null, ...args]) as [string | null, RoutePattern, RouteTarget, RouteOptions?];
+      const [name, pattern, handler, routeOptions] = (named ? args : [null, ...args]) as [
+        string | null,
+        RoutePattern,
+        RouteTarget,
+        RouteOptions?,
+      ];
       const target = routeTarget(name ?? String(pattern), handler, routeOptions ?? {}, mail);
       if (name === null) router.add(pattern, target);
       else router.add(name, pattern, target);
@@ -306,7 +328,9 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
 
 function checkedSenderAuth(senderAuth: MailroomSenderAuthOptions): MailroomSenderAuthOptions {
   if (senderAuth.dkim !== 'verify' && senderAuth.dkim !== 'sendgrid') {
-    throw new MailroomConfigurationError(`senderAuth.dkim must be 'verify' or 'sendgrid', not ${JSON.stringify(senderAuth.dkim)}`);
+    throw new MailroomConfigurationError(
+      `senderAuth.dkim must be 'verify' or 'sendgrid', not ${JSON.stringify(senderAuth.dkim)}`,
+    );
   }
   for (const name of ['timeoutMs', 'maxSignatures', 'dnsAttempts'] as const) {
     const value = senderAuth[name];
@@ -363,23 +387,48 @@ function mailroomWorker(
     processor,
     logger,
     ...(yieldAt > 0 ? { yieldWhile: () => receiving.count >= yieldAt || (receiving.count > 0 && saturated()) } : {}),
-    ...(limits ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits }) } : {}),
+    ...(limits
+      ? { parse: (body: Buffer, contentType: string) => parseInboundBody(body, contentType, { limits }) }
+      : {}),
     ...(senderAuth ? { prepare: senderAuth.prepare } : {}),
-    ...pick(settings, ['concurrency', 'maxAttempts', 'leaseMs', 'pollMs', 'backoff', 'workerId', 'handlerTimeoutMs', 'maxTakeovers', 'retention']),
+    ...pick(settings, [
+      'concurrency',
+      'maxAttempts',
+      'leaseMs',
+      'pollMs',
+      'backoff',
+      'workerId',
+      'handlerTimeoutMs',
+      'maxTakeovers',
+      'retention',
+    ]),
   });
 }
 
-function eventsFetchOf(options: MailroomOptions<ErasedExtension>, logger: Logger, onStored: () => void): (request: Request) => Promise<Response> {
-  if (options.eventsSecurity) return eventsHandler({ store: options.store, logger, ...options.eventsSecurity, onStored });
+function eventsFetchOf(
+  options: MailroomOptions<ErasedExtension>,
+  logger: Logger,
+  onStored: () => void,
+): (request: Request) => Promise<Response> {
+  if (options.eventsSecurity)
+    return eventsHandler({ store: options.store, logger, ...options.eventsSecurity, onStored });
   return async () =>
     Response.json(
-      { error: 'events_not_configured', reason: 'the Event Webhook is not enabled: createMailroom({ eventsSecurity })' },
+      {
+        error: 'events_not_configured',
+        reason: 'the Event Webhook is not enabled: createMailroom({ eventsSecurity })',
+      },
       { status: 404 },
     );
 }
 
 /** A route's handler behind its own chain: its reply addresses, its reply token check, its `use` middleware. */
-function routeTarget(label: string, handler: RouteTarget, routeOptions: RouteOptions<ErasedExtension>, mail: MailWiring): RouteTarget {
+function routeTarget(
+  label: string,
+  handler: RouteTarget,
+  routeOptions: RouteOptions<ErasedExtension>,
+  mail: MailWiring,
+): RouteTarget {
   const chain: Array<Middleware<ErasedExtension>> = [];
   const own = routeOptions.replyAddresses ? mail.withReplyAddresses(routeOptions.replyAddresses) : null;
   if (own) {
@@ -392,7 +441,9 @@ function routeTarget(label: string, handler: RouteTarget, routeOptions: RouteOpt
   if (routeOptions.replyToken !== undefined) {
     const signer = own?.replyAddresses ?? mail.replyAddresses;
     if (!signer) {
-      throw new MailroomConfigurationError(`route ${label}: replyToken needs createMailroom({ mail: { replyAddresses } }) or the route's replyAddresses`);
+      throw new MailroomConfigurationError(
+        `route ${label}: replyToken needs createMailroom({ mail: { replyAddresses } }) or the route's replyAddresses`,
+      );
     }
     chain.push(replyTokenMiddleware(signer, routeOptions));
   }
@@ -401,7 +452,10 @@ function routeTarget(label: string, handler: RouteTarget, routeOptions: RouteOpt
   return chain.length ? compose(chain, handler) : handler;
 }
 
-function sendgridApp(fetch: (request: Request) => Promise<Response>, eventsFetch: (request: Request) => Promise<Response>): Hono {
+function sendgridApp(
+  fetch: (request: Request) => Promise<Response>,
+  eventsFetch: (request: Request) => Promise<Response>,
+): Hono {
   const app = new Hono();
   app.all('/parse', (c) => fetch(c.req.raw)); // other methods: 405 from the handler
   app.all('/events', (c) => eventsFetch(c.req.raw));

@@ -37,13 +37,31 @@ const OUTCOMES = new Set(['delivered', 'bounced', 'ignored', 'unrouted', 'failed
  * app.get('/metrics', metrics.handler);            // behind your own auth or network policy
  * ```
  */
-export function mailroomMetrics(mailroom: Pick<Mailroom, 'store'>, options: MailroomMetricsOptions = {}): MailroomMetrics {
+export function mailroomMetrics(
+  mailroom: Pick<Mailroom, 'store'>,
+  options: MailroomMetricsOptions = {},
+): MailroomMetrics {
   const registry = options.registry ?? new Registry();
   const p = options.prefix ?? 'mailroom_';
   const registers = [registry];
-  const posts = new Counter({ name: `${p}webhook_posts_total`, help: 'Webhook posts answered, by HTTP status and reason code', labelNames: ['status', 'reason'], registers });
-  const events = new Counter({ name: `${p}inbound_events_total`, help: 'Inbound email lifecycle events (received, duplicate, routed, retry, replayed, …)', labelNames: ['event'], registers });
-  const outcomes = new Counter({ name: `${p}processing_outcomes_total`, help: 'Emails processed, by outcome and route', labelNames: ['outcome', 'route'], registers });
+  const posts = new Counter({
+    name: `${p}webhook_posts_total`,
+    help: 'Webhook posts answered, by HTTP status and reason code',
+    labelNames: ['status', 'reason'],
+    registers,
+  });
+  const events = new Counter({
+    name: `${p}inbound_events_total`,
+    help: 'Inbound email lifecycle events (received, duplicate, routed, retry, replayed, …)',
+    labelNames: ['event'],
+    registers,
+  });
+  const outcomes = new Counter({
+    name: `${p}processing_outcomes_total`,
+    help: 'Emails processed, by outcome and route',
+    labelNames: ['outcome', 'route'],
+    registers,
+  });
   const durations = new Histogram({
     name: `${p}handler_duration_seconds`,
     help: 'Time from claiming an email to its outcome (parse, route, handler, commit)',
@@ -51,9 +69,23 @@ export function mailroomMetrics(mailroom: Pick<Mailroom, 'store'>, options: Mail
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers,
   });
-  const queue = new Gauge({ name: `${p}inbound_queue_depth`, help: 'Inbound emails waiting or being processed, by status', labelNames: ['status'], registers });
-  const oldest = new Gauge({ name: `${p}inbound_oldest_pending_age_seconds`, help: 'Age of the oldest pending inbound email (0 when none)', registers });
-  const backlog = new Gauge({ name: `${p}outbox_backlog`, help: 'Outbound messages queued or sending', labelNames: ['status'], registers });
+  const queue = new Gauge({
+    name: `${p}inbound_queue_depth`,
+    help: 'Inbound emails waiting or being processed, by status',
+    labelNames: ['status'],
+    registers,
+  });
+  const oldest = new Gauge({
+    name: `${p}inbound_oldest_pending_age_seconds`,
+    help: 'Age of the oldest pending inbound email (0 when none)',
+    registers,
+  });
+  const backlog = new Gauge({
+    name: `${p}outbox_backlog`,
+    help: 'Outbound messages queued or sending',
+    labelNames: ['status'],
+    registers,
+  });
 
   const unsubscribe = mailroom.store.onEvent((event: InboxEvent) => {
     events.inc({ event: event.event });
@@ -78,7 +110,9 @@ export function mailroomMetrics(mailroom: Pick<Mailroom, 'store'>, options: Mail
       if (row.status === 'pending' && row.oldest != null) oldest.set(Number(row.oldest));
     }
     const outbound = rowsOf<{ status: string; count: string | number }>(
-      await db.execute(sql`select status, count(*) as count from mailroom.outbound_messages where status in ('queued', 'sending') group by status`),
+      await db.execute(
+        sql`select status, count(*) as count from mailroom.outbound_messages where status in ('queued', 'sending') group by status`,
+      ),
     );
     backlog.reset();
     backlog.set({ status: 'queued' }, 0);
@@ -98,7 +132,10 @@ export function mailroomMetrics(mailroom: Pick<Mailroom, 'store'>, options: Mail
     observePosts,
     async handler(c) {
       await readQueues();
-      return c.body(await registry.metrics(), 200, { 'content-type': registry.contentType, 'cache-control': 'no-store' });
+      return c.body(await registry.metrics(), 200, {
+        'content-type': registry.contentType,
+        'cache-control': 'no-store',
+      });
     },
     close: () => void unsubscribe(),
   };

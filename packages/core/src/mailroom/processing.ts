@@ -43,8 +43,15 @@ export function emailProcessor(parts: EmailProcessing) {
     if (!match) return { status: 'unrouted', note: unroutedNote(email) };
     const route = match.route.name;
     const ctx = createContext({
-      record, email, attempt, tx, store,
-      route, params: match.params, recipient: match.recipient, forced: match.forced,
+      record,
+      email,
+      attempt,
+      tx,
+      store,
+      route,
+      params: match.params,
+      recipient: match.recipient,
+      forced: match.forced,
       log: withFields(logger, { id: record.id, route }),
       afterCommit,
       mail: mail.fieldsFor,

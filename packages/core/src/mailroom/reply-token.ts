@@ -35,13 +35,22 @@ export function replyTokenMiddleware(addresses: ReplyAddresses, options: ReplyTo
   const action = options.onInvalidToken ?? 'bounce';
   return async (ctx: MailContext<Params>, next) => {
     const value = (ctx.params as Record<string, string | undefined>)[param];
-    const result = verifyReplyToken(addresses, { email: ctx.email, token: value ?? null, requireSender: options.requireSender ?? true });
+    const result = verifyReplyToken(addresses, {
+      email: ctx.email,
+      token: value ?? null,
+      requireSender: options.requireSender ?? true,
+    });
     if (!result.ok) {
       ctx.log.warn('reply_token_rejected', { reason: result.reason });
       ctx[action](`reply token rejected: ${result.reason}`);
       return;
     }
-    const replyToken: VerifiedReplyToken = { scope: result.scope, recipient: result.recipient, expiresAt: result.expiresAt, keyId: result.keyId };
+    const replyToken: VerifiedReplyToken = {
+      scope: result.scope,
+      recipient: result.recipient,
+      expiresAt: result.expiresAt,
+      keyId: result.keyId,
+    };
     Object.defineProperty(ctx, 'replyToken', { value: replyToken, enumerable: true });
     await next();
   };

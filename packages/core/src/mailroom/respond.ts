@@ -8,7 +8,10 @@ export interface ReceiveResult {
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+  });
 
 /**
  * The answer once the ingress accepted a post (its 4xx rejections are the http layer's): 200 `{id, duplicate}`
@@ -22,13 +25,20 @@ export async function answerStored(store: () => Promise<ReceiveResult>, logger: 
   } catch (error) {
     if (!isUnavailableError(error)) throw error;
     logger.error('store_unavailable', { error: describeError(error) });
-    return json(503, { error: 'store_unavailable', reason: 'the inbox store is unavailable; retry later' }, { 'retry-after': '60' });
+    return json(
+      503,
+      { error: 'store_unavailable', reason: 'the inbox store is unavailable; retry later' },
+      { 'retry-after': '60' },
+    );
   }
 }
 
 /** The http layer's console-style logger, writing structured events to ours. */
 export function httpLoggerFor(logger: Logger): HttpLogger {
-  const fields = (message: string, details: unknown[]) => ({ message, ...(details.length ? { error: details.map(describeError).join('; ') } : {}) });
+  const fields = (message: string, details: unknown[]) => ({
+    message,
+    ...(details.length ? { error: details.map(describeError).join('; ') } : {}),
+  });
   return {
     warn: (message, ...details) => logger.warn('http_warning', fields(message, details)),
     error: (message, ...details) => logger.error('http_error', fields(message, details)),

@@ -57,7 +57,11 @@ export function createSenderAuth(
       if (email.mode !== 'raw') return email;
       const stored = await readStored(store, record.id);
       if (stored) return email.withDkimCheck(stored);
-      const raw = rawMessageOf(await storedBody(), record.contentType, settings.limits ? { limits: settings.limits } : {});
+      const raw = rawMessageOf(
+        await storedBody(),
+        record.contentType,
+        settings.limits ? { limits: settings.limits } : {},
+      );
       if (!raw) return email;
       const results = await verifyDkim(raw, {
         ...(options.resolver ? { resolver: options.resolver } : {}),
@@ -66,10 +70,18 @@ export function createSenderAuth(
       });
       const temporary = isTemporaryDkimFailure(results);
       if (temporary && attempt < dnsAttempts) {
-        const failed = results.filter((r) => r.result === 'temperror').map((r) => `${r.domain}: ${r.comment ?? 'temperror'}`);
-        throw new DkimLookupError(`DKIM key lookup failed (${failed.join('; ')}); retried with backoff (attempt ${attempt} of ${dnsAttempts} for DNS)`);
+        const failed = results
+          .filter((r) => r.result === 'temperror')
+          .map((r) => `${r.domain}: ${r.comment ?? 'temperror'}`);
+        throw new DkimLookupError(
+          `DKIM key lookup failed (${failed.join('; ')}); retried with backoff (attempt ${attempt} of ${dnsAttempts} for DNS)`,
+        );
       }
-      const checked = email.withDkimCheck({ status: temporary ? 'temperror' : 'verified', results, checkedAt: new Date().toISOString() });
+      const checked = email.withDkimCheck({
+        status: temporary ? 'temperror' : 'verified',
+        results,
+        checkedAt: new Date().toISOString(),
+      });
       // A temperror verdict is not kept: a replay, when DNS may answer again, verifies afresh.
       if (!temporary) unstored.add(checked);
       return checked;
@@ -77,19 +89,29 @@ export function createSenderAuth(
     async record(tx, id, email) {
       if (!unstored.has(email) || !email.dkimCheck) return;
       unstored.delete(email);
-      await tx.insert(handlerEffects).values({ key: storedKey(id), result: email.dkimCheck }).onConflictDoNothing({ target: handlerEffects.key });
+      await tx
+        .insert(handlerEffects)
+        .values({ key: storedKey(id), result: email.dkimCheck })
+        .onConflictDoNothing({ target: handlerEffects.key });
     },
   };
 }
 
 /** The verification stored for this email by an earlier attempt that committed, or null. */
 export async function readStored(store: Store, id: string): Promise<DkimCheck | null> {
-  const [row] = await store.db.select({ result: handlerEffects.result }).from(handlerEffects).where(eq(handlerEffects.key, storedKey(id)));
+  const [row] = await store.db
+    .select({ result: handlerEffects.result })
+    .from(handlerEffects)
+    .where(eq(handlerEffects.key, storedKey(id)));
   return isDkimCheck(row?.result) ? row.result : null;
 }
 
 function isDkimCheck(value: unknown): value is DkimCheck {
   if (typeof value !== 'object' || value === null) return false;
   const check = value as Partial<DkimCheck>;
-  return (check.status === 'verified' || check.status === 'temperror') && Array.isArray(check.results) && typeof check.checkedAt === 'string';
+  return (
+    (check.status === 'verified' || check.status === 'temperror') &&
+    Array.isArray(check.results) &&
+    typeof check.checkedAt === 'string'
+  );
 }

@@ -20,9 +20,12 @@ describe('Mailroom handler types', () => {
         expectTypeOf(ctx.params.id).toBeString();
         expectTypeOf(ctx.params).toMatchTypeOf<Record<string, string>>();
       });
-      mailroom.route((email) => email.subject === 'x', (ctx) => {
-        expectTypeOf(ctx.params).toEqualTypeOf<NoParams>();
-      });
+      mailroom.route(
+        (email) => email.subject === 'x',
+        (ctx) => {
+          expectTypeOf(ctx.params).toEqualTypeOf<NoParams>();
+        },
+      );
       mailroom.fallback((ctx) => {
         expectTypeOf(ctx.recipient).toEqualTypeOf<null>();
         expectTypeOf(ctx.bounce).toBeFunction();
@@ -38,21 +41,32 @@ describe('Mailroom handler types', () => {
 
   it('gives ctx.replyToken only to routes declared with the replyToken option, naming a real param', () => {
     const check = () => {
-      mailroom.route('reply', 'reply+{token}@replies.example.com', (ctx) => {
-        expectTypeOf(ctx.replyToken).toEqualTypeOf<VerifiedReplyToken>();
-        expectTypeOf(ctx.replyToken.scope).toBeString();
-        expectTypeOf(ctx.params.token).toBeString();
-      }, { replyToken: 'token' });
-      mailroom.route('reply+{token}@other.example.com', (ctx) => {
-        expectTypeOf(ctx.replyToken.recipient).toEqualTypeOf<string | null>();
-      }, { replyToken: 'token', onInvalidToken: 'ignore' });
+      mailroom.route(
+        'reply',
+        'reply+{token}@replies.example.com',
+        (ctx) => {
+          expectTypeOf(ctx.replyToken).toEqualTypeOf<VerifiedReplyToken>();
+          expectTypeOf(ctx.replyToken.scope).toBeString();
+          expectTypeOf(ctx.params.token).toBeString();
+        },
+        { replyToken: 'token' },
+      );
+      mailroom.route(
+        'reply+{token}@other.example.com',
+        (ctx) => {
+          expectTypeOf(ctx.replyToken.recipient).toEqualTypeOf<string | null>();
+        },
+        { replyToken: 'token', onInvalidToken: 'ignore' },
+      );
       mailroom.route('plain', 'reply+{token}@replies.example.com', (ctx) => {
         // @ts-expect-error: no replyToken without the option
         void ctx.replyToken;
       });
       // @ts-expect-error: the pattern has no {tokn} param
       mailroom.route('typo', 'reply+{token}@replies.example.com', () => {}, { replyToken: 'tokn' });
-      mailroom.route('guarded', 'admin@example.com', (ctx) => ctx.reply({ text: 'ok' }), { use: [async (_ctx, next) => next()] });
+      mailroom.route('guarded', 'admin@example.com', (ctx) => ctx.reply({ text: 'ok' }), {
+        use: [async (_ctx, next) => next()],
+      });
     };
     expectTypeOf(check).toBeFunction();
   });

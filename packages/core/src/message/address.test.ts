@@ -5,14 +5,21 @@ const recipients = (n: number) => Array.from({ length: n }, (_, i) => `"User ${i
 
 describe('parseAddressList', () => {
   it('keeps quoted commas, groups, comments and encoded-word names', () => {
-    expect(parseAddressList('"Doe, Jane" <jane@example.com>, Team: a@example.com, (c) b@example.com;, =?utf-8?Q?J=C3=B5geva?= <j@example.com>')).toEqual([
+    expect(
+      parseAddressList(
+        '"Doe, Jane" <jane@example.com>, Team: a@example.com, (c) b@example.com;, =?utf-8?Q?J=C3=B5geva?= <j@example.com>',
+      ),
+    ).toEqual([
       { address: 'jane@example.com', name: 'Doe, Jane' },
       { address: 'a@example.com', name: '' },
       { address: 'b@example.com', name: 'c' },
       { address: 'j@example.com', name: 'Jõgeva' },
     ]);
     expect(parseAddressList('undisclosed-recipients:;')).toEqual([]);
-    expect(parseAddress('Ann <ann@xn--mnchen-3ya.example>')).toEqual({ address: 'ann@xn--mnchen-3ya.example', name: 'Ann' });
+    expect(parseAddress('Ann <ann@xn--mnchen-3ya.example>')).toEqual({
+      address: 'ann@xn--mnchen-3ya.example',
+      name: 'Ann',
+    });
   });
 
   it('a 10,000-recipient To header yields all 10,000 mailboxes', () => {
@@ -24,8 +31,14 @@ describe('parseAddressList', () => {
   it(`stops at ${MAX_ADDRESSES} mailboxes, cut at a separator outside quotes`, () => {
     const list = parseAddressList(recipients(MAX_ADDRESSES + 5_000).join(', '));
     expect(list).toHaveLength(MAX_ADDRESSES);
-    expect(list.at(-1)).toEqual({ address: `user${MAX_ADDRESSES - 1}@example.com`, name: `User ${MAX_ADDRESSES - 1}, Esq.` });
-    expect(parseAddressList('a@x.org, b@x.org, c@x.org', { maxAddresses: 2 })).toEqual([{ address: 'a@x.org', name: '' }, { address: 'b@x.org', name: '' }]);
+    expect(list.at(-1)).toEqual({
+      address: `user${MAX_ADDRESSES - 1}@example.com`,
+      name: `User ${MAX_ADDRESSES - 1}, Esq.`,
+    });
+    expect(parseAddressList('a@x.org, b@x.org, c@x.org', { maxAddresses: 2 })).toEqual([
+      { address: 'a@x.org', name: '' },
+      { address: 'b@x.org', name: '' },
+    ]);
   });
 
   it(`reads at most ${MAX_ADDRESS_CHARS} characters, ending at the last whole mailbox`, () => {

@@ -60,7 +60,8 @@ function boundedAddressList(value: string, maxAddresses: number, maxChars: numbe
   for (let i = 0; i < end; i++) {
     const c = value.charCodeAt(i);
     if (quoted || comment > 0) {
-      if (c === 0x5c) i++; // backslash escapes the next character
+      if (c === 0x5c)
+        i++; // backslash escapes the next character
       else if (quoted && c === 0x22) quoted = false;
       else if (comment > 0 && c === 0x28) comment++;
       else if (comment > 0 && c === 0x29) comment--;
@@ -86,5 +87,11 @@ export function normalizeAddress(address: string): string {
 /** The domain part of an address, lower-cased ("" when there is none). */
 export function domainOf(address: string): string {
   const at = address.lastIndexOf('@');
-  return at < 0 ? '' : address.slice(at + 1).trim().replace(/>$/, '').toLowerCase();
+  return at < 0
+    ? ''
+    : address
+        .slice(at + 1)
+        .trim()
+        .replace(/>$/, '')
+        .toLowerCase();
 }

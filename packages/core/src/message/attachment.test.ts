@@ -27,8 +27,13 @@ describe('Attachment', () => {
   it('serves its bytes as a buffer and as a stream', async () => {
     const data = Buffer.from('hello');
     const attachment = new Attachment({
-      filename: 'a/b.txt', contentType: 'text/plain', size: 5, contentId: null, inline: false,
-      sha256: 'x', source: { kind: 'buffer', data },
+      filename: 'a/b.txt',
+      contentType: 'text/plain',
+      size: 5,
+      contentId: null,
+      inline: false,
+      sha256: 'x',
+      source: { kind: 'buffer', data },
     });
     expect((await attachment.content()).toString()).toBe('hello');
     const chunks: Buffer[] = [];
@@ -63,7 +68,13 @@ describe('Attachment.sha256', () => {
   it('decodes a base64 source when read: size and digest in one pass, bytes and stream block by block', async () => {
     const bytes = Buffer.from(Array.from({ length: 700_001 }, (_, i) => (i * 7919) % 256));
     // MIME line breaks, a stray space and a padded tail: skipped and honoured as a MIME decoder does.
-    const encoded = Buffer.from(bytes.toString('base64').match(/.{1,76}/g)!.join('\r\n').replace(/^(.{10})/, '$1 '));
+    const encoded = Buffer.from(
+      bytes
+        .toString('base64')
+        .match(/.{1,76}/g)!
+        .join('\r\n')
+        .replace(/^(.{10})/, '$1 '),
+    );
     const attachment = new Attachment({ ...fields, source: { kind: 'base64', encoded } });
     expect(attachment.size).toBe(bytes.length);
     expect(attachment.sha256).toBe(hex(bytes));
@@ -88,22 +99,37 @@ describe('Attachment.sha256', () => {
     expect(digest).toBe(hex(bytes));
     expect(again.size).toBe(bytes.length);
     expect(turns).toBeGreaterThanOrEqual(3); // the event loop turned between its 4 blocks
-    expect(await new Attachment({ ...fields, size: data.length, source: { kind: 'buffer', data } }).digest()).toBe(hex(data));
+    expect(await new Attachment({ ...fields, size: data.length, source: { kind: 'buffer', data } }).digest()).toBe(
+      hex(data),
+    );
     // @ts-expect-error only a base64 source may leave out its size
     expect(() => new Attachment({ ...fields, source: { kind: 'buffer', data } })).toThrow(/size/);
   });
 
   it('keeps a digest given at construction (required for a file source)', () => {
     const given = 'a'.repeat(64);
-    expect(new Attachment({ ...fields, size: data.length, sha256: given, source: { kind: 'buffer', data } }).sha256).toBe(given);
-    expect(new Attachment({ ...fields, size: 1, sha256: given, source: { kind: 'file', path: '/nonexistent' } }).sha256).toBe(given);
+    expect(
+      new Attachment({ ...fields, size: data.length, sha256: given, source: { kind: 'buffer', data } }).sha256,
+    ).toBe(given);
+    expect(
+      new Attachment({ ...fields, size: 1, sha256: given, source: { kind: 'file', path: '/nonexistent' } }).sha256,
+    ).toBe(given);
     // @ts-expect-error a file source without its digest is refused by the type too
-    expect(() => new Attachment({ ...fields, size: 1, source: { kind: 'file', path: '/nonexistent' } })).toThrow(/sha256/);
+    expect(() => new Attachment({ ...fields, size: 1, source: { kind: 'file', path: '/nonexistent' } })).toThrow(
+      /sha256/,
+    );
   });
 
   it('names an attachment without a usable filename after the digest of its content', () => {
-    const attachment = new Attachment({ ...fields, filename: '../..', size: data.length, source: { kind: 'buffer', data } });
+    const attachment = new Attachment({
+      ...fields,
+      filename: '../..',
+      size: data.length,
+      source: { kind: 'buffer', data },
+    });
     expect(attachment.storageName).toBe(`attachment-${hex(data).slice(0, 12)}`);
-    expect(new Attachment({ ...fields, size: data.length, source: { kind: 'buffer', data } }).storageName).toBe('report.pdf');
+    expect(new Attachment({ ...fields, size: data.length, source: { kind: 'buffer', data } }).storageName).toBe(
+      'report.pdf',
+    );
   });
 });

@@ -100,13 +100,13 @@ export class Attachment {
    */
   async digest(): Promise<string> {
     if (this.#sha256 === undefined) {
-      for (const steps = this.#hashing(); !steps.next().done; ) await new Promise((resolve) => setImmediate(resolve));
+      for (const steps = this.#hashing(); !steps.next().done;) await new Promise((resolve) => setImmediate(resolve));
     }
     return this.sha256;
   }
 
   #digestNow(): void {
-    for (const steps = this.#hashing(); !steps.next().done; );
+    for (const steps = this.#hashing(); !steps.next().done;);
   }
 
   /**
@@ -118,7 +118,13 @@ export class Attachment {
     const source = this.#source;
     let size = 0;
     const blocks: Iterable<Uint8Array> =
-      source.kind === 'buffer' ? [source.data] : source.kind === 'chunks' ? source.chunks : source.kind === 'base64' ? decodeBase64Blocks(source.encoded) : [];
+      source.kind === 'buffer'
+        ? [source.data]
+        : source.kind === 'chunks'
+          ? source.chunks
+          : source.kind === 'base64'
+            ? decodeBase64Blocks(source.encoded)
+            : [];
     for (const block of blocks) {
       hash.update(block);
       size += block.byteLength;
@@ -136,7 +142,8 @@ export class Attachment {
   /** The decoded bytes. */
   async content(): Promise<Buffer> {
     const source = this.#source;
-    if (source.kind === 'buffer') return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
+    if (source.kind === 'buffer')
+      return Buffer.from(source.data.buffer, source.data.byteOffset, source.data.byteLength);
     if (source.kind === 'chunks') return Buffer.concat(source.chunks);
     if (source.kind === 'base64') return Buffer.concat([...decodeBase64Blocks(source.encoded)]);
     return readFile(source.path);
@@ -175,7 +182,8 @@ export function* decodeBase64Blocks(encoded: Uint8Array): Generator<Buffer> {
   const bytes = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
   let carry = '';
   for (let at = 0; at < bytes.length; at += BASE64_BLOCK_BYTES) {
-    const text = carry + bytes.toString('latin1', at, Math.min(at + BASE64_BLOCK_BYTES, bytes.length)).replace(NOT_BASE64, '');
+    const text =
+      carry + bytes.toString('latin1', at, Math.min(at + BASE64_BLOCK_BYTES, bytes.length)).replace(NOT_BASE64, '');
     const whole = text.length - (text.length % 4);
     carry = text.slice(whole);
     if (whole > 0) yield Buffer.from(text.slice(0, whole), 'base64');

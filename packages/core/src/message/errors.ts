@@ -17,5 +17,8 @@ export class UnprocessableEmailError extends Error {
 
 /** True for an `UnprocessableEmailError`, or any error that says `permanent: true`. */
 export function isPermanentFailure(error: unknown): boolean {
-  return error instanceof UnprocessableEmailError || (typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true);
+  return (
+    error instanceof UnprocessableEmailError ||
+    (typeof error === 'object' && error !== null && (error as { permanent?: unknown }).permanent === true)
+  );
 }

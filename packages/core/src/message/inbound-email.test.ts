@@ -3,12 +3,33 @@ import { Attachment, InboundEmail, type InboundEmailInit } from '@mailroom/core'
 
 function init(overrides: Partial<InboundEmailInit> = {}): InboundEmailInit {
   return {
-    mode: 'raw', messageId: 'm@test', date: new Date('2026-01-02T03:04:05Z'), subject: 'Hi\u0000 there',
-    from: { address: 'ann@example.com', name: 'Ann' }, to: [{ address: 'inbox@example.com', name: '' }], cc: [], replyTo: [],
-    envelope: { from: 'bounce@example.com', to: ['inbox@example.com'] }, inReplyTo: null, references: ['r1@test'],
-    text: 'hello', html: null, headers: [{ name: 'Subject', value: 'Hi there' }],
-    attachments: [new Attachment({ filename: 'a.txt', contentType: 'text/plain', size: 1, contentId: null, inline: false, source: { kind: 'buffer', data: Buffer.from('a') } })],
-    auth: { spf: 'pass', dkim: [{ domain: 'example.com', result: 'pass' }] }, spam: null, senderIp: '192.0.2.1',
+    mode: 'raw',
+    messageId: 'm@test',
+    date: new Date('2026-01-02T03:04:05Z'),
+    subject: 'Hi\u0000 there',
+    from: { address: 'ann@example.com', name: 'Ann' },
+    to: [{ address: 'inbox@example.com', name: '' }],
+    cc: [],
+    replyTo: [],
+    envelope: { from: 'bounce@example.com', to: ['inbox@example.com'] },
+    inReplyTo: null,
+    references: ['r1@test'],
+    text: 'hello',
+    html: null,
+    headers: [{ name: 'Subject', value: 'Hi there' }],
+    attachments: [
+      new Attachment({
+        filename: 'a.txt',
+        contentType: 'text/plain',
+        size: 1,
+        contentId: null,
+        inline: false,
+        source: { kind: 'buffer', data: Buffer.from('a') },
+      }),
+    ],
+    auth: { spf: 'pass', dkim: [{ domain: 'example.com', result: 'pass' }] },
+    spam: null,
+    senderIp: '192.0.2.1',
     ...overrides,
   };
 }
@@ -29,8 +50,24 @@ describe('InboundEmail', () => {
     const email = new InboundEmail(init()).withDkimCheck({ status: 'verified', results: [], checkedAt: 'x' });
     const json = email.toJSON();
     expect(Object.keys(json)).toEqual([
-      'mode', 'messageId', 'date', 'subject', 'from', 'to', 'cc', 'replyTo', 'envelope', 'inReplyTo', 'references',
-      'text', 'html', 'headers', 'attachments', 'auth', 'spam', 'senderIp',
+      'mode',
+      'messageId',
+      'date',
+      'subject',
+      'from',
+      'to',
+      'cc',
+      'replyTo',
+      'envelope',
+      'inReplyTo',
+      'references',
+      'text',
+      'html',
+      'headers',
+      'attachments',
+      'auth',
+      'spam',
+      'senderIp',
     ]);
     expect(json.date).toBe('2026-01-02T03:04:05.000Z');
     expect(json.subject).toBe('Hi there');

@@ -85,7 +85,13 @@ export interface InboundEmailInit extends ObjectFields {
 export type InboundEmailJSON = EmailFields<string | null, AttachmentJSON[]>;
 
 /** A field as the class exposes it: read-only, and so are its array or object (one level down). */
-type ReadonlyValue<V> = V extends readonly (infer E)[] ? readonly E[] : V extends Date ? V : V extends object ? Readonly<V> : V;
+type ReadonlyValue<V> = V extends readonly (infer E)[]
+  ? readonly E[]
+  : V extends Date
+    ? V
+    : V extends object
+      ? Readonly<V>
+      : V;
 
 type ReadonlyFields = { readonly [K in keyof ObjectFields]: ReadonlyValue<ObjectFields[K]> };
 
@@ -125,7 +131,10 @@ export class InboundEmail {
       to: init.to.map(cleanAddress),
       cc: init.cc.map(cleanAddress),
       replyTo: init.replyTo.map(cleanAddress),
-      envelope: { from: init.envelope.from === null ? null : clean(init.envelope.from), to: init.envelope.to.map(clean) },
+      envelope: {
+        from: init.envelope.from === null ? null : clean(init.envelope.from),
+        to: init.envelope.to.map(clean),
+      },
       inReplyTo: init.inReplyTo === null ? null : clean(init.inReplyTo),
       references: init.references.map(clean),
       text: init.text === null ? null : clean(init.text),
@@ -203,7 +212,9 @@ export class InboundEmail {
    * plain-text bounces), or null when this is not a DSN. Async because report parts are attachments.
    */
   async deliveryReport(): Promise<DeliveryReport | null> {
-    const parts = await this.#reportParts(/^(?:message\/(?:global-)?delivery-status|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i);
+    const parts = await this.#reportParts(
+      /^(?:message\/(?:global-)?delivery-status|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i,
+    );
     return parseDeliveryReport({ headers: this.headers, text: this.text, parts });
   }
 
@@ -212,14 +223,21 @@ export class InboundEmail {
    * message's Message-ID, …), or null when this is not one. Async because report parts are attachments.
    */
   async feedbackReport(): Promise<FeedbackReport | null> {
-    const parts = await this.#reportParts(/^(?:message\/feedback-report|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i);
+    const parts = await this.#reportParts(
+      /^(?:message\/feedback-report|text\/rfc822-headers|message\/rfc822|message\/global(?:-headers)?)\b/i,
+    );
     return parseFeedbackReport({ headers: this.headers, text: this.text, parts });
   }
 
   /** Report parts of these types, decoded, each cut at 512 KiB. */
   async #reportParts(types: RegExp): Promise<Array<{ contentType: string; content: string }>> {
     const wanted = this.attachments.filter((a) => types.test(a.contentType));
-    return Promise.all(wanted.map(async (a) => ({ contentType: a.contentType, content: (await a.content()).subarray(0, 512 * 1024).toString('utf8') })));
+    return Promise.all(
+      wanted.map(async (a) => ({
+        contentType: a.contentType,
+        content: (await a.content()).subarray(0, 512 * 1024).toString('utf8'),
+      })),
+    );
   }
 
   /**

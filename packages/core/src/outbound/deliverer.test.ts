@@ -35,7 +35,13 @@ beforeEach(async () => {
 });
 
 const mailer = () => createMailer({ store, domain: 'mail.example.com' });
-const copy = (to: string, extra: Record<string, unknown> = {}) => ({ from: 'List <list@example.com>', to, subject: 'Post', text: 'Hello', ...extra });
+const copy = (to: string, extra: Record<string, unknown> = {}) => ({
+  from: 'List <list@example.com>',
+  to,
+  subject: 'Post',
+  text: 'Hello',
+  ...extra,
+});
 const statusOf = async (id: string) => (await getOutbound(store.db, id))!;
 const fast = { backoff: { baseMs: 0, maxMs: 0 } };
 
@@ -49,11 +55,11 @@ function pickyTransport(options: { synchronous?: boolean; maxBatchSize?: number 
     name: 'picky',
     maxBatchSize: options.maxBatchSize ?? 1,
     deliver: options.synchronous
-      ? ((batch: readonly PreparedMessage[]) => {
+      ? (batch: readonly PreparedMessage[]) => {
           refuse(batch); // throws before any promise exists
           delivered.push(...batch.map((m) => m.id));
           return Promise.resolve({ providerMessageId: null });
-        })
+        }
       : async (batch) => {
           refuse(batch);
           delivered.push(...batch.map((m) => m.id));
@@ -65,9 +71,15 @@ function pickyTransport(options: { synchronous?: boolean; maxBatchSize?: number 
 
 describe('outbox deliverer and poison pills', () => {
   it('one copy SendGrid refuses does not fail the 40 copies batched with it', async () => {
-    const copies = Array.from({ length: 41 }, (_, i) => copy(i === 17 ? 'mallory@bad.invalid' : `member${i}@example.com`, { batchKey: 'list:1' }));
+    const copies = Array.from({ length: 41 }, (_, i) =>
+      copy(i === 17 ? 'mallory@bad.invalid' : `member${i}@example.com`, { batchKey: 'list:1' }),
+    );
     const results = await mailer().sendMany(copies);
-    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }), ...fast }).drain();
+    await createOutboxDeliverer({
+      store,
+      transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }),
+      ...fast,
+    }).drain();
     const statuses = await Promise.all(results.map((r) => statusOf(r.id)));
     expect(statuses.filter((s) => s.status === 'sent')).toHaveLength(40);
     const failed = statuses[17]!;
@@ -80,7 +92,11 @@ describe('outbox deliverer and poison pills', () => {
 
   it('a batch-wide refusal fails the batch in two requests', async () => {
     const results = await mailer().sendMany([0, 1, 2, 3].map((i) => copy(`m${i}@bad.invalid`, { batchKey: 'list:2' })));
-    await createOutboxDeliverer({ store, transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }), ...fast }).drain();
+    await createOutboxDeliverer({
+      store,
+      transport: sendgridTransport({ apiKey: 'SG.x', baseUrl: standIn.baseUrl, maxRetries: 0 }),
+      ...fast,
+    }).drain();
     for (const r of results) expect((await statusOf(r.id)).status).toBe('failed');
     expect(requests).toEqual([4, 1]);
   });
@@ -102,7 +118,18 @@ describe('outbox deliverer and poison pills', () => {
     const results = await mailer().sendMany([1, 2, 3].map((i) => copy(`m${i}@example.com`, { batchKey: 'list:3' })));
     await store.db
       .update(outboundMessages)
-      .set({ attachments: [{ filename: 'gone.pdf', contentType: 'application/pdf', blobKey: 'outbound/missing', size: 1, contentId: null, inline: false }] })
+      .set({
+        attachments: [
+          {
+            filename: 'gone.pdf',
+            contentType: 'application/pdf',
+            blobKey: 'outbound/missing',
+            size: 1,
+            contentId: null,
+            inline: false,
+          },
+        ],
+      })
       .where(eq(outboundMessages.id, results[1]!.id));
     const { transport, delivered } = pickyTransport({ maxBatchSize: 1000 });
     await createOutboxDeliverer({ store, transport }).drain();
@@ -151,14 +178,20 @@ describe('outbox deliverer and poison pills', () => {
     const transport: Transport = {
       name: 'hangs',
       maxBatchSize: 1,
-      deliver: (batch) => (batch[0]!.subject === 'hangs' ? new Promise(() => undefined) : (delivered.push(batch[0]!.id), Promise.resolve({ providerMessageId: null }))),
+      deliver: (batch) =>
+        batch[0]!.subject === 'hangs'
+          ? new Promise(() => undefined)
+          : (delivered.push(batch[0]!.id), Promise.resolve({ providerMessageId: null })),
     };
     await createOutboxDeliverer({ store, transport, leaseMs: 300, ...fast, maxAttempts: 2 }).drain();
     expect(delivered).toEqual([later.id]);
     const row = await statusOf(hung.id);
     expect(row).toMatchObject({ status: 'failed', attempts: 2 });
     expect(row.lastError).toContain('transport.deliver did not finish within 300 ms');
-    const rows = await store.db.select({ status: outboundMessages.status }).from(outboundMessages).where(inArray(outboundMessages.id, [hung.id, later.id]));
+    const rows = await store.db
+      .select({ status: outboundMessages.status })
+      .from(outboundMessages)
+      .where(inArray(outboundMessages.id, [hung.id, later.id]));
     expect(rows.map((r) => r.status).sort()).toEqual(['failed', 'sent']);
   });
 });

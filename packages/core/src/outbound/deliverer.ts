@@ -37,7 +37,14 @@ export interface OutboxDeliverer {
 }
 
 /** The outbox as a lease queue: queued → sending (leased) → sent, or back to queued, or failed. */
-const OUTBOX_LEASES = { table: outboundMessages, key: outboundMessages.id, waiting: 'queued', leased: 'sending', failed: 'failed', tieBreak: [outboundMessages.createdAt] } satisfies LeaseSpec;
+const OUTBOX_LEASES = {
+  table: outboundMessages,
+  key: outboundMessages.id,
+  waiting: 'queued',
+  leased: 'sending',
+  failed: 'failed',
+  tieBreak: [outboundMessages.createdAt],
+} satisfies LeaseSpec;
 
 /**
  * Sends queued outbox rows: claims due rows (`FOR UPDATE SKIP LOCKED`, so several deliverers share
@@ -62,7 +69,8 @@ export function createOutboxDeliverer(options: OutboxDelivererOptions): OutboxDe
     pollMs: options.pollMs ?? 1000,
     claimLimit: options.claimLimit ?? 200,
     handle: async (rows) => {
-      for (const group of batchesOf(await delivery.setAsideUsedUp(rows), transport.maxBatchSize)) await delivery.deliver(group);
+      for (const group of batchesOf(await delivery.setAsideUsedUp(rows), transport.maxBatchSize))
+        await delivery.deliver(group);
     },
     onError: (error) => logger.error('outbound_deliverer_error', { error: describeError(error) }),
   });
@@ -92,7 +100,8 @@ function batchesOf(rows: OutboundRow[], maxBatchSize: number): OutboundRow[][] {
   return out;
 }
 
-const permanent = (error: unknown) => isPermanentFailure(error) || (error instanceof TransportError && !error.retryable);
+const permanent = (error: unknown) =>
+  isPermanentFailure(error) || (error instanceof TransportError && !error.retryable);
 // A refusal for good, or a transport that broke on the data itself (not a TransportError): maybe one row's fault.
 const maybeOneRow = (error: unknown) => permanent(error) || !(error instanceof TransportError);
 
@@ -117,7 +126,11 @@ class Delivery {
     const error = await this.#send(batch);
     if (error === null) return;
     if (batch.length > 1 && maybeOneRow(error)) await this.#isolate(batch, error);
-    else await this.#recordFailure(batch.map((b) => b.row), error);
+    else
+      await this.#recordFailure(
+        batch.map((b) => b.row),
+        error,
+      );
   }
 
   /** Rows whose earlier attempts all ended with the deliverer gone (lease expired): set aside, not sent again. */
@@ -161,7 +174,10 @@ class Delivery {
       return error ?? new Error('transport failed without an error');
     }
     const sent = { status: 'sent', sentAt: sql`now()`, providerMessageId, transport: transport.name, lastError: null };
-    const updated = await queue.finish(batch.map((b) => b.row), sent);
+    const updated = await queue.finish(
+      batch.map((b) => b.row),
+      sent,
+    );
     if (updated.length < ids.length) logger.warn('outbound_lease_lost', { ids, workerId: queue.workerId });
     logger.info('outbound_sent', { ids, transport: transport.name, providerMessageId });
     return null;
@@ -176,7 +192,10 @@ class Delivery {
     const [first, ...rest] = batch;
     const alone = await this.#send([first!]);
     if (alone !== null && maybeOneRow(alone) && describeMessage(alone) === describeMessage(error)) {
-      await this.#recordFailure(batch.map((b) => b.row), error);
+      await this.#recordFailure(
+        batch.map((b) => b.row),
+        error,
+      );
       return;
     }
     if (alone !== null) await this.#recordFailure([first!.row], alone);
@@ -188,7 +207,10 @@ class Delivery {
     const error = await this.#send(batch);
     if (error === null) return;
     if (batch.length === 1 || !maybeOneRow(error)) {
-      await this.#recordFailure(batch.map((b) => b.row), error);
+      await this.#recordFailure(
+        batch.map((b) => b.row),
+        error,
+      );
       return;
     }
     const middle = Math.ceil(batch.length / 2);
@@ -198,7 +220,9 @@ class Delivery {
 
   async #recordFailure(rows: OutboundRow[], error: unknown): Promise<void> {
     const minDelayMs = error instanceof TransportError ? (error.retryAfterMs ?? 0) : 0;
-    const recorded = await this.#store.transaction((tx) => this.#queue.fail(rows, error, { final: permanent(error), minDelayMs, db: tx }));
+    const recorded = await this.#store.transaction((tx) =>
+      this.#queue.fail(rows, error, { final: permanent(error), minDelayMs, db: tx }),
+    );
     for (const { row, decision, lastError } of recorded) {
       this.#logger[decision.final ? 'error' : 'warn'](decision.final ? 'outbound_failed' : 'outbound_retry', {
         id: row.id,
@@ -218,7 +242,9 @@ function contentFingerprint(row: OutboundRow): string {
 
 function unusableRow(row: OutboundRow, cause: unknown): Error {
   const detail = cause instanceof Error ? cause.message : String(cause);
-  return Object.assign(new Error(`outbound message ${row.id} cannot be prepared: ${detail}`, { cause }), { permanent: true });
+  return Object.assign(new Error(`outbound message ${row.id} cannot be prepared: ${detail}`, { cause }), {
+    permanent: true,
+  });
 }
 
 /** An error's message without its stack: what tells one refusal from another. */

@@ -25,5 +25,5 @@
  */
 export * from './public.js';
 // For other folders only: codec pieces, tables.
-export {  errorMessages as sendgridErrorMessages, retryAfter as sendgridRetryAfterMs } from './transports/sendgrid.js';
+export { errorMessages as sendgridErrorMessages, retryAfter as sendgridRetryAfterMs } from './transports/sendgrid.js';
 export { outboundMessages as outboundMessagesTable } from './schema.js';

@@ -85,17 +85,32 @@ export class OutboundMessageError extends Error {
 /** The custom arg carrying the outbox id, so Event Webhook events link back to the message. */
 export const MAILROOM_ID_ARG = 'mailroom_id';
 
-const OWN_HEADERS = new Set(['message-id', 'in-reply-to', 'references', 'from', 'to', 'cc', 'bcc', 'reply-to', 'subject']);
+const OWN_HEADERS = new Set([
+  'message-id',
+  'in-reply-to',
+  'references',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'reply-to',
+  'subject',
+]);
 
 export function toAddressList(input: AddressInput | readonly AddressInput[] | undefined): EmailAddress[] {
   if (input === undefined) return [];
   const list: readonly AddressInput[] = Array.isArray(input) ? input : [input as AddressInput];
-  return list.flatMap((entry) => (typeof entry === 'string' ? parseAddressList(entry) : [entry])).map(headerSafeAddress);
+  return list
+    .flatMap((entry) => (typeof entry === 'string' ? parseAddressList(entry) : [entry]))
+    .map(headerSafeAddress);
 }
 
 export function toAddress(input: AddressInput, field: string): EmailAddress {
   const address = typeof input === 'string' ? parseAddress(input) : input;
-  if (!address?.address?.includes('@')) throw new OutboundMessageError(`${field} "${String(typeof input === 'string' ? input : input.address)}" is not an address`);
+  if (!address?.address?.includes('@'))
+    throw new OutboundMessageError(
+      `${field} "${String(typeof input === 'string' ? input : input.address)}" is not an address`,
+    );
   return headerSafeAddress(address);
 }
 
@@ -110,7 +125,8 @@ const UNSENDABLE_IN_ADDRESS = /[\u0000-\u001f\u007f<>]/;
  */
 export function headerSafeAddress(address: EmailAddress): EmailAddress {
   const bare = String(address.address ?? '').trim();
-  if (UNSENDABLE_IN_ADDRESS.test(bare)) throw new OutboundMessageError(`"${sanitizeHeaderText(bare)}" is not an address`);
+  if (UNSENDABLE_IN_ADDRESS.test(bare))
+    throw new OutboundMessageError(`"${sanitizeHeaderText(bare)}" is not an address`);
   return { address: bare, name: sanitizeHeaderText(String(address.name ?? '')) };
 }
 
@@ -135,13 +151,16 @@ export function validateOutbound(message: OutboundMessage): void {
   toAddress(message.from, 'from');
   const recipients = [...toAddressList(message.to), ...toAddressList(message.cc), ...toAddressList(message.bcc)];
   if (recipients.length === 0) throw new OutboundMessageError('a message needs at least one recipient');
-  if (toAddressList(message.to).length === 0) throw new OutboundMessageError('a message needs at least one "to" recipient');
-  for (const r of recipients) if (!r.address.includes('@')) throw new OutboundMessageError(`recipient "${r.address}" is not an address`);
+  if (toAddressList(message.to).length === 0)
+    throw new OutboundMessageError('a message needs at least one "to" recipient');
+  for (const r of recipients)
+    if (!r.address.includes('@')) throw new OutboundMessageError(`recipient "${r.address}" is not an address`);
   if (!message.text && !message.html) throw new OutboundMessageError('a message needs text or html');
   if (/[\r\n]/.test(message.subject)) throw new OutboundMessageError('subject must not contain line breaks');
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     if (!/^[!-9;-~]+$/.test(name)) throw new OutboundMessageError(`header name "${name}" is invalid`);
-    if (OWN_HEADERS.has(name.toLowerCase())) throw new OutboundMessageError(`set ${name} through its own field, not headers`);
+    if (OWN_HEADERS.has(name.toLowerCase()))
+      throw new OutboundMessageError(`set ${name} through its own field, not headers`);
     if (/[\r\n]/.test(value)) throw new OutboundMessageError(`header ${name} must not contain line breaks`);
   }
   for (const [key, value] of Object.entries(message.customArgs ?? {})) {
@@ -153,7 +172,9 @@ export function validateOutbound(message: OutboundMessage): void {
 /**
  * SendGrid rejects a personalization that names an address twice across to/cc/bcc; keep the first.
  */
-export function uniqueRecipients(message: Pick<PreparedMessage, 'to' | 'cc' | 'bcc'>): Pick<PreparedMessage, 'to' | 'cc' | 'bcc'> {
+export function uniqueRecipients(
+  message: Pick<PreparedMessage, 'to' | 'cc' | 'bcc'>,
+): Pick<PreparedMessage, 'to' | 'cc' | 'bcc'> {
   const seen = new Set<string>();
   const keep = (list: EmailAddress[]) =>
     list.filter((a) => {

@@ -7,7 +7,15 @@ import { eventsMigrationSet } from '../events/migrations.js';
 import { eventsHandler } from '../events/handler.js';
 import { findEventsForMessage, lastDeliveryStatus } from '../events/store.js';
 import { outboundMigrationSet } from './migrations.js';
-import { createMailer, getOutbound, getOutboundMessage, listOutbound, listOutboundMessages, requeueOutbound, sentTo } from './outbox.js';
+import {
+  createMailer,
+  getOutbound,
+  getOutboundMessage,
+  listOutbound,
+  listOutboundMessages,
+  requeueOutbound,
+  sentTo,
+} from './outbox.js';
 import { createOutboxDeliverer } from './deliverer.js';
 import { outboundMessages } from './schema.js';
 import { outboxOnlyTransport } from './transport.js';
@@ -26,7 +34,11 @@ beforeAll(async () => {
   standIn = await startSendGridStandIn((request) => {
     requests.push(JSON.parse(request.body));
     const reply = replies.shift() ?? { status: 202 };
-    return { status: reply.status, headers: { 'x-message-id': reply.messageId ?? `sg${requests.length}` }, body: reply.body ?? '' };
+    return {
+      status: reply.status,
+      headers: { 'x-message-id': reply.messageId ?? `sg${requests.length}` },
+      body: reply.body ?? '',
+    };
   });
 });
 afterAll(async () => {
@@ -65,7 +77,10 @@ describe('outbox', () => {
     // The same handler committing: sent after commit, via the after-commit hook.
     const hooks: Array<() => unknown> = [];
     const { id, messageId } = await store.transaction((tx) =>
-      mailer.send(message('ann@example.com', { attachments: [{ filename: 'a.txt', content: 'hello' }] }), { tx, afterCommit: (fn) => hooks.push(fn) }),
+      mailer.send(message('ann@example.com', { attachments: [{ filename: 'a.txt', content: 'hello' }] }), {
+        tx,
+        afterCommit: (fn) => hooks.push(fn),
+      }),
     );
     expect(hooks).toHaveLength(1);
     expect((await getOutbound(store.db, id))?.status).toBe('queued');
@@ -73,8 +88,16 @@ describe('outbox', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0].personalizations[0].custom_args).toEqual({ mailroom_id: id });
     expect(requests[0].personalizations[0].headers['Message-ID']).toBe(`<${messageId}>`);
-    expect(requests[0].attachments[0]).toMatchObject({ filename: 'a.txt', content: Buffer.from('hello').toString('base64') });
-    expect(await getOutbound(store.db, id)).toMatchObject({ status: 'sent', providerMessageId: 'sg1', transport: 'sendgrid', attempts: 1 });
+    expect(requests[0].attachments[0]).toMatchObject({
+      filename: 'a.txt',
+      content: Buffer.from('hello').toString('base64'),
+    });
+    expect(await getOutbound(store.db, id)).toMatchObject({
+      status: 'sent',
+      providerMessageId: 'sg1',
+      transport: 'sendgrid',
+      attempts: 1,
+    });
   });
 
   it('store-only transport marks messages sent and keeps them listable, newest first', async () => {
@@ -89,8 +112,12 @@ describe('outbox', () => {
     ]);
     expect((await listOutbound(store.db, { before: second.id })).map((r) => r.id)).toEqual([first.id]);
     expect(await listOutbound(store.db, { status: 'failed' })).toEqual([]);
-    await expect(mailer.send({ from: 'x@example.com', to: 'nobody', subject: 's', text: 't' })).rejects.toThrow(/not an address|recipient/);
-    await expect(mailer.send({ from: 'x@example.com', to: 'a@example.com', subject: 's' })).rejects.toThrow(/text or html/);
+    await expect(mailer.send({ from: 'x@example.com', to: 'nobody', subject: 's', text: 't' })).rejects.toThrow(
+      /not an address|recipient/,
+    );
+    await expect(mailer.send({ from: 'x@example.com', to: 'a@example.com', subject: 's' })).rejects.toThrow(
+      /text or html/,
+    );
   });
 
   it('sentTo: which of some addresses a sent message with this Message-ID went to (what a delivery report may name)', async () => {
@@ -100,13 +127,19 @@ describe('outbox', () => {
     expect(await sentTo(store.db, sent.messageId, ['ann@example.com'])).toEqual([]); // not sent yet
     await createOutboxDeliverer({ store, transport: outboxOnlyTransport() }).drain();
     await mailer.send(message('dave@example.com', { messageId: '<queued@mail.example.com>' }));
-    expect(await sentTo(store.db, `<${sent.messageId}>`, [' ANN@example.com', 'bob@example.com', 'eve@example.com', 'mallory@example.com', ''])).toEqual([
-      'ann@example.com',
-      'bob@example.com',
-      'eve@example.com',
-    ]);
+    expect(
+      await sentTo(store.db, `<${sent.messageId}>`, [
+        ' ANN@example.com',
+        'bob@example.com',
+        'eve@example.com',
+        'mallory@example.com',
+        '',
+      ]),
+    ).toEqual(['ann@example.com', 'bob@example.com', 'eve@example.com']);
     expect(await sentTo(store.db, 'forged@mail.example.com', ['ann@example.com'])).toEqual([]);
-    expect(await sentTo(store.db, queued.messageId, ['carol@example.com', 'dave@example.com'])).toEqual(['carol@example.com']);
+    expect(await sentTo(store.db, queued.messageId, ['carol@example.com', 'dave@example.com'])).toEqual([
+      'carol@example.com',
+    ]);
     expect(await sentTo(store.db, sent.messageId, [])).toEqual([]);
   });
 
@@ -160,15 +193,25 @@ describe('outbox', () => {
     const mailer = createMailer({ store, domain: 'mail.example.com' });
     const sent = await mailer.sendMany(
       ['m1@example.com', 'm2@example.com', 'm3@example.com'].map((to) =>
-        message(to, { batchKey: 'digest-2026-11-26', headers: { 'List-Unsubscribe': `<https://example.com/u/${to}>` } }),
+        message(to, {
+          batchKey: 'digest-2026-11-26',
+          headers: { 'List-Unsubscribe': `<https://example.com/u/${to}>` },
+        }),
       ),
     );
     await mailer.send(message('solo@example.com'));
-    replies = [{ status: 202, messageId: 'batchid' }, { status: 202, messageId: 'soloid' }];
+    replies = [
+      { status: 202, messageId: 'batchid' },
+      { status: 202, messageId: 'soloid' },
+    ];
     await createOutboxDeliverer({ store, transport: sendgrid() }).drain();
     expect(requests).toHaveLength(2);
     const batch = requests.find((r) => r.personalizations.length === 3);
-    expect(batch.personalizations.map((p: any) => p.to[0].email)).toEqual(['m1@example.com', 'm2@example.com', 'm3@example.com']);
+    expect(batch.personalizations.map((p: any) => p.to[0].email)).toEqual([
+      'm1@example.com',
+      'm2@example.com',
+      'm3@example.com',
+    ]);
     expect(batch.personalizations.map((p: any) => p.custom_args.mailroom_id)).toEqual(sent.map((s) => s.id));
     expect(batch.personalizations[1].headers['List-Unsubscribe']).toBe('<https://example.com/u/m2@example.com>');
     for (const { id } of sent) expect((await getOutbound(store.db, id))?.status).toBe('sent');
@@ -207,19 +250,66 @@ describe('outbox', () => {
     const a = await mailer.send(message('ann@example.com'));
     const b = await mailer.send(message('bob@example.com', { batchKey: 'k' }));
     const c = await mailer.send(message('cid@example.com', { batchKey: 'k' }));
-    replies = [{ status: 202, messageId: 'XA' }, { status: 202, messageId: 'XBC' }];
+    replies = [
+      { status: 202, messageId: 'XA' },
+      { status: 202, messageId: 'XBC' },
+    ];
     await createOutboxDeliverer({ store, transport: sendgrid() }).drain();
     expect((await getOutbound(store.db, b.id))?.providerMessageId).toBe('XBC');
 
     const handle = eventsHandler({ store, publicKeys: [keys.publicKey] });
     const batch = [
-      { event: 'processed', email: 'ann@example.com', sg_event_id: 'l1', sg_message_id: 'XA.f1.0', timestamp: 1764100000, mailroom_id: a.id },
-      { event: 'delivered', email: 'ann@example.com', sg_event_id: 'l2', sg_message_id: 'XA.f1.0', timestamp: 1764100005, mailroom_id: a.id, response: '250 ok' },
-      { event: 'open', email: 'ann@example.com', sg_event_id: 'l3', timestamp: 1764100100, mailroom_id: a.id, sg_machine_open: false },
+      {
+        event: 'processed',
+        email: 'ann@example.com',
+        sg_event_id: 'l1',
+        sg_message_id: 'XA.f1.0',
+        timestamp: 1764100000,
+        mailroom_id: a.id,
+      },
+      {
+        event: 'delivered',
+        email: 'ann@example.com',
+        sg_event_id: 'l2',
+        sg_message_id: 'XA.f1.0',
+        timestamp: 1764100005,
+        mailroom_id: a.id,
+        response: '250 ok',
+      },
+      {
+        event: 'open',
+        email: 'ann@example.com',
+        sg_event_id: 'l3',
+        timestamp: 1764100100,
+        mailroom_id: a.id,
+        sg_machine_open: false,
+      },
       // No custom args (e.g. SMTP without X-SMTPAPI): the batch shares XBC, the recipient tells them apart.
-      { event: 'deferred', email: 'cid@example.com', sg_event_id: 'l4', sg_message_id: 'XBC.f2.1', timestamp: 1764100001, attempt: '1' },
-      { event: 'bounce', email: 'CID@example.com', sg_event_id: 'l5', sg_message_id: 'XBC.f2.1', timestamp: 1764100050, type: 'bounce', status: '5.1.1', reason: '550 unknown user' },
-      { event: 'delivered', email: 'bob@example.com', sg_event_id: 'l6', sg_message_id: 'XBC.f2.0', timestamp: 1764100002 },
+      {
+        event: 'deferred',
+        email: 'cid@example.com',
+        sg_event_id: 'l4',
+        sg_message_id: 'XBC.f2.1',
+        timestamp: 1764100001,
+        attempt: '1',
+      },
+      {
+        event: 'bounce',
+        email: 'CID@example.com',
+        sg_event_id: 'l5',
+        sg_message_id: 'XBC.f2.1',
+        timestamp: 1764100050,
+        type: 'bounce',
+        status: '5.1.1',
+        reason: '550 unknown user',
+      },
+      {
+        event: 'delivered',
+        email: 'bob@example.com',
+        sg_event_id: 'l6',
+        sg_message_id: 'XBC.f2.0',
+        timestamp: 1764100002,
+      },
     ];
     const body = Buffer.from(`[${batch.map((e) => JSON.stringify(e)).join(',\r\n')}]\r\n`);
     const timestamp = String(Math.floor(Date.now() / 1000));
@@ -232,7 +322,11 @@ describe('outbox', () => {
     );
     expect(response.status).toBe(200);
 
-    expect((await findEventsForMessage(store.db, a.id)).map((e) => e.event.kind)).toEqual(['processed', 'delivered', 'open']);
+    expect((await findEventsForMessage(store.db, a.id)).map((e) => e.event.kind)).toEqual([
+      'processed',
+      'delivered',
+      'open',
+    ]);
     expect((await findEventsForMessage(store.db, c.id)).map((e) => e.event.kind)).toEqual(['deferred', 'bounce']);
     expect((await findEventsForMessage(store.db, b.id)).map((e) => e.event.kind)).toEqual(['delivered']);
     expect(await lastDeliveryStatus(store.db, a.id)).toMatchObject({ status: 'delivered', detail: '250 ok' });

@@ -112,7 +112,8 @@ export function createMailer(options: MailerOptions): Mailer {
       results.push({ id, messageId });
     }
     // Multi-row inserts: a list fan-out of thousands of copies is a handful of statements, not one per copy.
-    for (let i = 0; i < rows.length; i += INSERT_CHUNK) await tx.insert(outboundMessages).values(rows.slice(i, i + INSERT_CHUNK));
+    for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+      await tx.insert(outboundMessages).values(rows.slice(i, i + INSERT_CHUNK));
     return results;
   }
 
@@ -138,10 +139,17 @@ export function createMailer(options: MailerOptions): Mailer {
 }
 
 /** Content-addressed (`outbound/<sha256>`): identical attachments of a list batch are stored once. */
-async function storeAttachments(blobs: BlobStore, tx: Queryable, message: OutboundMessage): Promise<StoredAttachment[]> {
+async function storeAttachments(
+  blobs: BlobStore,
+  tx: Queryable,
+  message: OutboundMessage,
+): Promise<StoredAttachment[]> {
   const stored: StoredAttachment[] = [];
   for (const attachment of message.attachments ?? []) {
-    const content = typeof attachment.content === 'string' ? Buffer.from(attachment.content, 'utf8') : Buffer.from(attachment.content);
+    const content =
+      typeof attachment.content === 'string'
+        ? Buffer.from(attachment.content, 'utf8')
+        : Buffer.from(attachment.content);
     const blobKey = `outbound/${createHash('sha256').update(content).digest('hex')}`;
     if (!(await blobs.has(blobKey, tx))) await blobs.put(blobKey, content, tx);
     stored.push({
@@ -219,8 +227,22 @@ export interface OutboundAttachmentRecord {
  * args, categories, attachment list) plus its delivery state. Lease bookkeeping is left out.
  */
 export interface OutboundMessageRecord
-  extends Omit<OutboundRecord, 'from' | 'to'>,
-    Pick<PreparedMessage, 'from' | 'to' | 'cc' | 'bcc' | 'replyTo' | 'text' | 'html' | 'headers' | 'customArgs' | 'categories' | 'references'> {
+  extends
+    Omit<OutboundRecord, 'from' | 'to'>,
+    Pick<
+      PreparedMessage,
+      | 'from'
+      | 'to'
+      | 'cc'
+      | 'bcc'
+      | 'replyTo'
+      | 'text'
+      | 'html'
+      | 'headers'
+      | 'customArgs'
+      | 'categories'
+      | 'references'
+    > {
   /** Every to/cc/bcc address, normalized. */
   recipients: string[];
   attachments: OutboundAttachmentRecord[];
@@ -238,7 +260,13 @@ export function toOutboundMessageRecord(row: OutboundRow): OutboundMessageRecord
     text: row.text,
     html: row.html,
     headers: row.headers,
-    attachments: row.attachments.map(({ filename, contentType, size, contentId, inline }) => ({ filename, contentType, size, contentId, inline })),
+    attachments: row.attachments.map(({ filename, contentType, size, contentId, inline }) => ({
+      filename,
+      contentType,
+      size,
+      contentId,
+      inline,
+    })),
     customArgs: row.customArgs,
     categories: row.categories,
     references: row.references,
@@ -247,9 +275,13 @@ export function toOutboundMessageRecord(row: OutboundRow): OutboundMessageRecord
 
 async function selectOutbound(db: Queryable, filter: OutboundFilter): Promise<OutboundRow[]> {
   const conditions: SQL[] = [];
-  if (filter.status) conditions.push(inArray(outboundMessages.status, Array.isArray(filter.status) ? filter.status : [filter.status]));
+  if (filter.status)
+    conditions.push(inArray(outboundMessages.status, Array.isArray(filter.status) ? filter.status : [filter.status]));
   if (filter.before && isUuid(filter.before)) {
-    const [anchor] = await db.select({ createdAt: outboundMessages.createdAt }).from(outboundMessages).where(eq(outboundMessages.id, filter.before));
+    const [anchor] = await db
+      .select({ createdAt: outboundMessages.createdAt })
+      .from(outboundMessages)
+      .where(eq(outboundMessages.id, filter.before));
     if (anchor) {
       conditions.push(
         or(
@@ -285,7 +317,10 @@ export async function listOutbound(db: Queryable, filter: OutboundFilter = {}): 
 }
 
 /** Newest first, in full (bodies, headers, all addresses, custom args…). */
-export async function listOutboundMessages(db: Queryable, filter: OutboundFilter = {}): Promise<OutboundMessageRecord[]> {
+export async function listOutboundMessages(
+  db: Queryable,
+  filter: OutboundFilter = {},
+): Promise<OutboundMessageRecord[]> {
   return (await selectOutbound(db, filter)).map(toOutboundMessageRecord);
 }
 
@@ -311,7 +346,13 @@ export async function sentTo(db: Queryable, messageId: string, addresses: readon
   const rows = await db
     .select({ recipients: outboundMessages.recipients })
     .from(outboundMessages)
-    .where(and(eq(outboundMessages.messageId, bareMessageId(messageId)), eq(outboundMessages.status, 'sent'), arrayOverlaps(outboundMessages.recipients, wanted)))
+    .where(
+      and(
+        eq(outboundMessages.messageId, bareMessageId(messageId)),
+        eq(outboundMessages.status, 'sent'),
+        arrayOverlaps(outboundMessages.recipients, wanted),
+      ),
+    )
     .limit(1000);
   const sent = new Set(rows.flatMap((row) => row.recipients));
   return wanted.filter((address) => sent.has(address));
@@ -321,7 +362,14 @@ export async function sentTo(db: Queryable, messageId: string, addresses: readon
 export async function requeueOutbound(db: Queryable, id: string): Promise<boolean> {
   const updated = await db
     .update(outboundMessages)
-    .set({ status: 'queued', attempts: 0, nextAttemptAt: sql`now()`, lastError: null, leaseOwner: null, leaseUntil: null })
+    .set({
+      status: 'queued',
+      attempts: 0,
+      nextAttemptAt: sql`now()`,
+      lastError: null,
+      leaseOwner: null,
+      leaseUntil: null,
+    })
     .where(and(eq(outboundMessages.id, id), inArray(outboundMessages.status, ['failed', 'queued'])))
     .returning({ id: outboundMessages.id });
   return updated.length > 0;

@@ -39,14 +39,27 @@ describe('createReplyAddresses', () => {
   it('still verifies after an MTA upper-cases or lower-cases the local part, and without the +', () => {
     const address = addresses.create({ scope: 'ticket:42', recipient: 'ann@example.com' });
     const token = addresses.createToken({ scope: 'ticket:42', recipient: 'ann@example.com' });
-    for (const variant of [address.toUpperCase(), `<${address}>`, token, token.toUpperCase(), `reply${token}@${domain}`, `reply-${token}@${domain}`]) {
-      expect(addresses.verify(variant, { recipient: 'ANN@example.com' })).toMatchObject({ ok: true, scope: 'ticket:42' });
+    for (const variant of [
+      address.toUpperCase(),
+      `<${address}>`,
+      token,
+      token.toUpperCase(),
+      `reply${token}@${domain}`,
+      `reply-${token}@${domain}`,
+    ]) {
+      expect(addresses.verify(variant, { recipient: 'ANN@example.com' })).toMatchObject({
+        ok: true,
+        scope: 'ticket:42',
+      });
     }
   });
 
   it('refuses a different sender with wrong-recipient, but works as a bearer token without one', () => {
     const address = addresses.create({ scope: 'ticket:42', recipient: 'ann@example.com' });
-    expect(addresses.verify(address, { recipient: 'mallory@example.com' })).toEqual({ ok: false, reason: 'wrong-recipient' });
+    expect(addresses.verify(address, { recipient: 'mallory@example.com' })).toEqual({
+      ok: false,
+      reason: 'wrong-recipient',
+    });
     expect(addresses.verify(address)).toMatchObject({ ok: true, scope: 'ticket:42', recipient: null });
   });
 
@@ -61,7 +74,10 @@ describe('createReplyAddresses', () => {
     // A token signed with a secret we do not hold but the same key id: bad-signature.
     const attacker = createReplyAddresses({ keys: [{ id: newKey.id, secret: 'guessed-secret-0123456789' }], domain });
     const forged = attacker.create({ scope: 'ticket:1', recipient: 'mallory@example.com' });
-    expect(addresses.verify(forged, { recipient: 'mallory@example.com' })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(addresses.verify(forged, { recipient: 'mallory@example.com' })).toEqual({
+      ok: false,
+      reason: 'bad-signature',
+    });
     expect(addresses.verify('reply+hello@replies.example.com')).toEqual({ ok: false, reason: 'malformed' });
     expect(addresses.verify('')).toEqual({ ok: false, reason: 'malformed' });
   });
@@ -105,14 +121,10 @@ describe('createReplyAddresses', () => {
 
   it('round-trips arbitrary scopes and recipients', () => {
     fc.assert(
-      fc.property(
-        fc.string({ minLength: 1, maxLength: 6 }),
-        fc.emailAddress(),
-        (scope, recipient) => {
-          const address = addresses.create({ scope, recipient });
-          expect(addresses.verify(address, { recipient })).toMatchObject({ ok: true, scope });
-        },
-      ),
+      fc.property(fc.string({ minLength: 1, maxLength: 6 }), fc.emailAddress(), (scope, recipient) => {
+        const address = addresses.create({ scope, recipient });
+        expect(addresses.verify(address, { recipient })).toMatchObject({ ok: true, scope });
+      }),
       { numRuns: 200 },
     );
   });
@@ -127,7 +139,10 @@ describe('createMessageIds', () => {
     expect(first).not.toBe(second);
     expect(first).toMatch(/^[a-z2-7]+@mail\.example\.com$/);
     const other = ids.createMessageId('ticket:9');
-    const found = ids.verifyMessageIds({ inReplyTo: `<${second.toUpperCase()}>`, references: [other, first, 'x@gmail.com'] });
+    const found = ids.verifyMessageIds({
+      inReplyTo: `<${second.toUpperCase()}>`,
+      references: [other, first, 'x@gmail.com'],
+    });
     expect(found.map((f) => f.scope)).toEqual(['ticket:42', 'ticket:9']);
   });
 
@@ -135,8 +150,13 @@ describe('createMessageIds', () => {
     const id = ids.createMessageId('ticket:42');
     const [left, right] = id.split('@') as [string, string];
     const tampered = `${left.slice(0, 12)}${left[12] === 'a' ? 'b' : 'a'}${left.slice(13)}@${right}`;
-    expect(ids.verifyMessageIds({ inReplyTo: tampered, references: [`${left}@evil.example`, ids.createMessageId()] })).toEqual([]);
-    const stranger = createMessageIds({ keys: [{ id: newKey.id, secret: 'someone-elses-secret-123' }], domain: 'mail.example.com' });
+    expect(
+      ids.verifyMessageIds({ inReplyTo: tampered, references: [`${left}@evil.example`, ids.createMessageId()] }),
+    ).toEqual([]);
+    const stranger = createMessageIds({
+      keys: [{ id: newKey.id, secret: 'someone-elses-secret-123' }],
+      domain: 'mail.example.com',
+    });
     expect(ids.verifyMessageId(stranger.createMessageId('ticket:1'))).toBeNull();
   });
 });

@@ -92,7 +92,8 @@ export function createReplyAddresses(options: ReplyAddressOptions): ReplyAddress
       );
     }
     const recipient = normalizeAddress(input.recipient);
-    if (!recipient.includes('@')) throw new ReplyAddressError(`reply address recipient "${input.recipient}" is not an address`);
+    if (!recipient.includes('@'))
+      throw new ReplyAddressError(`reply address recipient "${input.recipient}" is not an address`);
     const ttl = input.ttlSeconds ?? defaultTtl;
     if (!(ttl > 0)) throw new ReplyAddressError('ttlSeconds must be positive');
     const expiry = Math.floor(now().getTime() / 1000) + Math.floor(ttl);

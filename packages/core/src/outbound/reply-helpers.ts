@@ -53,8 +53,7 @@ export interface ReplySendOptions {
 }
 
 export type ReplyOutcome =
-  | ({ sent: true } & SendResult)
-  | { sent: false; reason: AutoReplyRefusal | 'rate-limited'; detail: string };
+  ({ sent: true } & SendResult) | { sent: false; reason: AutoReplyRefusal | 'rate-limited'; detail: string };
 
 export interface ReplyHelpers {
   /** Queues a reply to `ctx.email` in the handler's transaction; sent after commit. */
@@ -80,9 +79,15 @@ export interface ReplyHelpers {
  * ```
  */
 export function createReplyHelpers(options: ReplyHelpersOptions): ReplyHelpers {
-  async function reply(ctx: ReplyContext, content: ReplyContent, replyOptions: ReplySendOptions = {}): Promise<ReplyOutcome> {
+  async function reply(
+    ctx: ReplyContext,
+    content: ReplyContent,
+    replyOptions: ReplySendOptions = {},
+  ): Promise<ReplyOutcome> {
     const auto = replyOptions.auto ?? false;
-    const recipient = (replyOptions.to !== undefined ? toAddressList(replyOptions.to) : replyRecipients(ctx.email, auto))[0]?.address;
+    const recipient = (
+      replyOptions.to !== undefined ? toAddressList(replyOptions.to) : replyRecipients(ctx.email, auto)
+    )[0]?.address;
     if (auto) {
       const verdict = canAutoReply(ctx.email, { ownDomains: options.ownDomains ?? [] });
       if (!verdict.ok) return { sent: false, reason: verdict.reason, detail: verdict.detail };
@@ -93,20 +98,29 @@ export function createReplyHelpers(options: ReplyHelpersOptions): ReplyHelpers {
       (replyOptions.scope && options.replyAddresses
         ? options.replyAddresses.create({ scope: replyOptions.scope, recipient })
         : undefined);
-    const message = buildReply(ctx.email, { ...content, ...(replyTo ? { replyTo } : {}) }, {
-      from: replyOptions.from ?? options.from,
-      ...(options.domain ? { domain: options.domain } : {}),
-      ...(options.messageIds ? { messageIds: options.messageIds } : {}),
-      ...(replyOptions.scope ? { scope: replyOptions.scope } : {}),
-      ...(replyOptions.to !== undefined ? { to: replyOptions.to } : {}),
-      auto,
-    });
+    const message = buildReply(
+      ctx.email,
+      { ...content, ...(replyTo ? { replyTo } : {}) },
+      {
+        from: replyOptions.from ?? options.from,
+        ...(options.domain ? { domain: options.domain } : {}),
+        ...(options.messageIds ? { messageIds: options.messageIds } : {}),
+        ...(replyOptions.scope ? { scope: replyOptions.scope } : {}),
+        ...(replyOptions.to !== undefined ? { to: replyOptions.to } : {}),
+        auto,
+      },
+    );
     const send = async (tx: Transaction | undefined) => {
       if (auto) {
         if (!tx) throw new Error('automatic replies need the handler transaction (ctx.tx) for the rate limit');
         const limit = replyOptions.autoReplyLimit ?? options.autoReplyLimit;
         const allowed = await reserveAutoReply(tx, recipient, limit, { scope: replyOptions.scope ?? null });
-        if (!allowed) return { sent: false as const, reason: 'rate-limited' as const, detail: `automatic-reply limit reached (for ${recipient}, or for all recipients)` };
+        if (!allowed)
+          return {
+            sent: false as const,
+            reason: 'rate-limited' as const,
+            detail: `automatic-reply limit reached (for ${recipient}, or for all recipients)`,
+          };
       }
       const result = await options.mailer.send(message, {
         ...(tx ? { tx } : {}),
@@ -143,8 +157,11 @@ export function verifyReplyToken(addresses: ReplyAddresses, input: VerifyReplyTo
   const recipient = input.requireSender === false ? null : (input.email.from?.address ?? null);
   if (input.requireSender !== false && !recipient) return { ok: false, reason: 'wrong-recipient' };
   if (input.token) return addresses.verify(input.token, { recipient });
-  const candidates = [...input.email.envelope.to, ...input.email.to.map((a) => a.address), ...input.email.cc.map((a) => a.address)]
-    .filter((a) => a.toLowerCase().endsWith(`@${addresses.domain}`));
+  const candidates = [
+    ...input.email.envelope.to,
+    ...input.email.to.map((a) => a.address),
+    ...input.email.cc.map((a) => a.address),
+  ].filter((a) => a.toLowerCase().endsWith(`@${addresses.domain}`));
   let result: ReplyTokenResult = { ok: false, reason: 'malformed' };
   for (const candidate of candidates) {
     result = addresses.verify(candidate, { recipient });
@@ -168,7 +185,10 @@ export function replyTokenGuard(addresses: ReplyAddresses, options: { param?: st
   };
   return {
     extension: (ctx: { email: InboundEmail; params?: unknown }) => ({ replyToken: check(ctx) }),
-    middleware: async (ctx: { email: InboundEmail; params?: unknown; bounce(reason: string): void }, next: () => Promise<void>) => {
+    middleware: async (
+      ctx: { email: InboundEmail; params?: unknown; bounce(reason: string): void },
+      next: () => Promise<void>,
+    ) => {
       const result = check(ctx);
       if (!result.ok) {
         ctx.bounce(`reply address rejected: ${result.reason}`);

@@ -43,10 +43,16 @@ export const outboundMessages = mailroomSchema.table(
     headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
     attachments: jsonb('attachments').$type<StoredAttachment[]>().notNull().default([]),
     customArgs: jsonb('custom_args').$type<Record<string, string>>().notNull().default({}),
-    categories: text('categories').array().notNull().default(sql`'{}'::text[]`),
+    categories: text('categories')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     messageId: text('message_id').notNull(),
     inReplyTo: text('in_reply_to'),
-    references: text('references').array().notNull().default(sql`'{}'::text[]`),
+    references: text('references')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     batchKey: text('batch_key'),
     transport: text('transport'),
     providerMessageId: text('provider_message_id'),
@@ -58,9 +64,16 @@ export const outboundMessages = mailroomSchema.table(
     sentAt: timestamptz('sent_at'),
   },
   (t) => [
-    check('outbound_messages_status_check', sql.raw(`"status" in (${OUTBOUND_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
-    index('outbound_messages_due_idx').on(t.nextAttemptAt).where(sql`"status" = 'queued'`),
-    index('outbound_messages_lease_idx').on(t.leaseUntil).where(sql`"status" = 'sending'`),
+    check(
+      'outbound_messages_status_check',
+      sql.raw(`"status" in (${OUTBOUND_STATUSES.map((s) => `'${s}'`).join(', ')})`),
+    ),
+    index('outbound_messages_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`"status" = 'queued'`),
+    index('outbound_messages_lease_idx')
+      .on(t.leaseUntil)
+      .where(sql`"status" = 'sending'`),
     index('outbound_messages_created_idx').on(t.createdAt.desc(), t.id.desc()),
     index('outbound_messages_provider_idx').on(t.providerMessageId),
     index('outbound_messages_message_id_idx').on(t.messageId),
@@ -77,5 +90,8 @@ export const autoReplyLog = mailroomSchema.table(
     scope: text('scope'),
     outboundMessageId: uuid('outbound_message_id'),
   },
-  (t) => [index('auto_reply_log_recipient_idx').on(t.recipient, t.sentAt), index('auto_reply_log_sent_at_idx').on(t.sentAt)],
+  (t) => [
+    index('auto_reply_log_recipient_idx').on(t.recipient, t.sentAt),
+    index('auto_reply_log_sent_at_idx').on(t.sentAt),
+  ],
 );

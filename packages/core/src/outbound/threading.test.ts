@@ -68,12 +68,21 @@ describe('buildReply', () => {
   });
 
   it('marks automatic replies (RFC 3834) and answers the envelope sender', () => {
-    const email = inbound({ envelope: { from: 'bounces+ann@client.example', to: [] }, replyTo: [{ address: 'list@client.example', name: '' }] });
-    const reply = buildReply(email, { text: 'Got it' }, { from: 'help@example.com', domain: 'mail.example.com', auto: true });
+    const email = inbound({
+      envelope: { from: 'bounces+ann@client.example', to: [] },
+      replyTo: [{ address: 'list@client.example', name: '' }],
+    });
+    const reply = buildReply(
+      email,
+      { text: 'Got it' },
+      { from: 'help@example.com', domain: 'mail.example.com', auto: true },
+    );
     expect(reply.headers).toEqual({ 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' });
     expect(reply.to).toEqual([{ address: 'bounces+ann@client.example', name: 'Ann' }]);
     expect(reply.messageId).toMatch(/@mail\.example\.com$/);
-    expect(buildReply(email, { text: 'x' }, { from: 'help@example.com' }).to).toEqual([{ address: 'list@client.example', name: '' }]);
+    expect(buildReply(email, { text: 'x' }, { from: 'help@example.com' }).to).toEqual([
+      { address: 'list@client.example', name: '' },
+    ]);
   });
 
   it('keeps References bounded: the root plus the latest', () => {
@@ -88,7 +97,10 @@ describe('buildReply', () => {
 describe('conversationThreading', () => {
   it('answers the newest message, with the conversation (unique, oldest first) bounded like a reply', () => {
     expect(conversationThreading([])).toEqual({ inReplyTo: null, references: [] });
-    expect(conversationThreading(['<a@x>', 'b@x', 'a@x', ' ', 'c@x'])).toEqual({ inReplyTo: 'c@x', references: ['a@x', 'b@x', 'c@x'] });
+    expect(conversationThreading(['<a@x>', 'b@x', 'a@x', ' ', 'c@x'])).toEqual({
+      inReplyTo: 'c@x',
+      references: ['a@x', 'b@x', 'c@x'],
+    });
     const long = conversationThreading(Array.from({ length: 40 }, (_, i) => `m${i}@x`));
     expect(long.inReplyTo).toBe('m39@x');
     expect(long.references).toEqual(['m0@x', ...Array.from({ length: 19 }, (_, i) => `m${i + 21}@x`)]);
@@ -103,25 +115,39 @@ describe('canAutoReply', () => {
     ['an auto-reply', { headers: [h('Auto-Submitted', 'auto-replied')] }, 'auto-reply'],
     ['an OOO with X-Autoreply', { headers: [h('X-Autoreply', 'yes')] }, 'auto-reply'],
     ['Exchange OOF', { headers: [h('X-Auto-Response-Suppress', 'All')] }, 'auto-reply'],
-    ['a bounce from MAILER-DAEMON', { from: { address: 'MAILER-DAEMON@mx.client.example', name: '' }, envelope: { from: '', to: [] } }, 'bounce'],
+    [
+      'a bounce from MAILER-DAEMON',
+      { from: { address: 'MAILER-DAEMON@mx.client.example', name: '' }, envelope: { from: '', to: [] } },
+      'bounce',
+    ],
     ['a DSN', { headers: [h('Content-Type', 'multipart/report; report-type=delivery-status')] }, 'bounce'],
     ['a list post', { headers: [h('List-Id', '<dev.lists.example>')] }, 'list'],
     ['Precedence: bulk', { headers: [h('Precedence', 'bulk')] }, 'bulk'],
-    ['a no-reply sender', { from: { address: 'noreply@shop.example', name: '' }, envelope: { from: 'noreply@shop.example', to: [] } }, 'auto-reply'],
+    [
+      'a no-reply sender',
+      { from: { address: 'noreply@shop.example', name: '' }, envelope: { from: 'noreply@shop.example', to: [] } },
+      'auto-reply',
+    ],
     ['an out-of-office notice', { subject: 'Out of Office: Printer on fire' }, 'out-of-office'],
     ['a German vacation notice', { subject: 'Abwesenheitsnotiz: Printer on fire' }, 'out-of-office'],
     ['a newsletter', { headers: [h('List-Unsubscribe', '<https://shop.example/u>')] }, 'bulk'],
     ['X-Loop naming our domain', { headers: [h('X-Loop', 'help@example.com')] }, 'loop'],
     ['no sender at all', { from: null, envelope: { from: null, to: [] } }, 'no-sender'],
     ['our own mail', { messageId: 'abc@mail.example.com' }, 'loop'],
-    ['mail from our domain', { from: { address: 'robot@example.com', name: '' }, envelope: { from: 'robot@example.com', to: [] } }, 'loop'],
+    [
+      'mail from our domain',
+      { from: { address: 'robot@example.com', name: '' }, envelope: { from: 'robot@example.com', to: [] } },
+      'loop',
+    ],
   ] as const)('%s', (_name, overrides, expected) => {
-    const verdict = canAutoReply(inbound(overrides as Partial<InboundEmailInit>), { ownDomains: ['example.com', 'mail.example.com'] });
+    const verdict = canAutoReply(inbound(overrides as Partial<InboundEmailInit>), {
+      ownDomains: ['example.com', 'mail.example.com'],
+    });
     if (expected === true) expect(verdict).toEqual({ ok: true });
     else expect(verdict).toMatchObject({ ok: false, reason: expected, detail: expect.any(String) });
   });
 
-  it('gives the classifier\'s reasons as the detail', () => {
+  it("gives the classifier's reasons as the detail", () => {
     const verdict = canAutoReply(inbound({ headers: [{ name: 'Auto-Submitted', value: 'auto-replied' }] }));
     expect(verdict).toEqual({ ok: false, reason: 'auto-reply', detail: 'Auto-Submitted: auto-replied' });
   });
@@ -138,11 +164,22 @@ describe('createReplyHelpers', () => {
   it('queues replies with a signed Reply-To, and rate-limits automatic replies per recipient', async () => {
     const replyAddresses = createReplyAddresses({ keys, domain: 'replies.example.com' });
     const mailer = createMailer({ store, messageIds });
-    const helpers = createReplyHelpers({ mailer, from: 'Support <help@example.com>', messageIds, replyAddresses, ownDomains: ['example.com'], autoReplyLimit: { max: 2 } });
+    const helpers = createReplyHelpers({
+      mailer,
+      from: 'Support <help@example.com>',
+      messageIds,
+      replyAddresses,
+      ownDomains: ['example.com'],
+      autoReplyLimit: { max: 2 },
+    });
     const email = inbound();
     const outcomes = [];
     for (let i = 0; i < 3; i++) {
-      outcomes.push(await store.transaction((tx) => helpers.extension({ email, tx }).autoReply({ text: 'We got your mail.' }, { scope: 't:42' })));
+      outcomes.push(
+        await store.transaction((tx) =>
+          helpers.extension({ email, tx }).autoReply({ text: 'We got your mail.' }, { scope: 't:42' }),
+        ),
+      );
     }
     expect(outcomes.map((o) => o.sent)).toEqual([true, true, false]);
     expect(outcomes[2]).toMatchObject({ sent: false, reason: 'rate-limited' });
@@ -150,19 +187,44 @@ describe('createReplyHelpers', () => {
     // A rolled-back handler frees its slot: the reservation lives in the same transaction.
     await expect(
       store.transaction(async (tx) => {
-        await helpers.autoReply({ email: inbound({ from: { address: 'bob@client.example', name: '' }, envelope: { from: 'bob@client.example', to: [] } }), tx }, { text: 'x' });
+        await helpers.autoReply(
+          {
+            email: inbound({
+              from: { address: 'bob@client.example', name: '' },
+              envelope: { from: 'bob@client.example', to: [] },
+            }),
+            tx,
+          },
+          { text: 'x' },
+        );
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');
     const bob = await store.transaction((tx) =>
-      helpers.autoReply({ email: inbound({ from: { address: 'bob@client.example', name: '' }, envelope: { from: 'bob@client.example', to: [] } }), tx }, { text: 'x' }),
+      helpers.autoReply(
+        {
+          email: inbound({
+            from: { address: 'bob@client.example', name: '' },
+            envelope: { from: 'bob@client.example', to: [] },
+          }),
+          tx,
+        },
+        { text: 'x' },
+      ),
     );
     expect(bob.sent).toBe(true);
 
-    const refused = await store.transaction((tx) => helpers.autoReply({ email: inbound({ headers: [{ name: 'Auto-Submitted', value: 'auto-replied' }] }), tx }, { text: 'x' }));
+    const refused = await store.transaction((tx) =>
+      helpers.autoReply(
+        { email: inbound({ headers: [{ name: 'Auto-Submitted', value: 'auto-replied' }] }), tx },
+        { text: 'x' },
+      ),
+    );
     expect(refused).toMatchObject({ sent: false, reason: 'auto-reply' });
 
-    const manual = await store.transaction((tx) => helpers.reply({ email, tx }, { text: 'A human answer' }, { scope: 't:42' }));
+    const manual = await store.transaction((tx) =>
+      helpers.reply({ email, tx }, { text: 'A human answer' }, { scope: 't:42' }),
+    );
     expect(manual.sent).toBe(true);
     const [row] = await listOutbound(store.db, { limit: 1 });
     expect(row).toMatchObject({ subject: 'Re: Printer on fire', inReplyTo: 'CAB123@mail.gmail.com', status: 'queued' });
@@ -171,36 +233,67 @@ describe('createReplyHelpers', () => {
   it('sends to an override address with its own automatic-reply limit', async () => {
     const replyAddresses = createReplyAddresses({ keys, domain: 'replies.example.com' });
     const mailer = createMailer({ store, messageIds });
-    const helpers = createReplyHelpers({ mailer, from: 'Blog <blog@example.com>', messageIds, replyAddresses, ownDomains: ['example.com'] });
+    const helpers = createReplyHelpers({
+      mailer,
+      from: 'Blog <blog@example.com>',
+      messageIds,
+      replyAddresses,
+      ownDomains: ['example.com'],
+    });
     // From claims to be the author; the notice goes to the registered address instead, at most once a day.
-    const email = inbound({ from: { address: 'forged@client.example', name: '' }, envelope: { from: 'forged@client.example', to: [] } });
+    const email = inbound({
+      from: { address: 'forged@client.example', name: '' },
+      envelope: { from: 'forged@client.example', to: [] },
+    });
     const notice = () =>
       store.transaction((tx) =>
-        helpers.extension({ email, tx }).autoReply(
-          { text: 'Not published.', subject: 'Not published' },
-          { to: 'Registered <author@writers.example>', autoReplyLimit: { max: 1 }, scope: 'p:7' },
-        ),
+        helpers
+          .extension({ email, tx })
+          .autoReply(
+            { text: 'Not published.', subject: 'Not published' },
+            { to: 'Registered <author@writers.example>', autoReplyLimit: { max: 1 }, scope: 'p:7' },
+          ),
       );
     const first = await notice();
     expect(first.sent).toBe(true);
-    expect(await notice()).toMatchObject({ sent: false, reason: 'rate-limited', detail: expect.stringContaining('author@writers.example') });
+    expect(await notice()).toMatchObject({
+      sent: false,
+      reason: 'rate-limited',
+      detail: expect.stringContaining('author@writers.example'),
+    });
     const [row] = await listOutboundMessages(store.db, { limit: 1 });
-    expect(row).toMatchObject({ to: [{ address: 'author@writers.example', name: 'Registered' }], subject: 'Not published', inReplyTo: 'CAB123@mail.gmail.com' });
+    expect(row).toMatchObject({
+      to: [{ address: 'author@writers.example', name: 'Registered' }],
+      subject: 'Not published',
+      inReplyTo: 'CAB123@mail.gmail.com',
+    });
     // The signed Reply-To is issued to the override recipient, not to the sender of the email.
-    expect(replyAddresses.verify(row!.replyTo[0]!.address, { recipient: 'author@writers.example' })).toMatchObject({ ok: true, scope: 'p:7' });
+    expect(replyAddresses.verify(row!.replyTo[0]!.address, { recipient: 'author@writers.example' })).toMatchObject({
+      ok: true,
+      scope: 'p:7',
+    });
     expect(replyAddresses.verify(row!.replyTo[0]!.address, { recipient: 'forged@client.example' }).ok).toBe(false);
   });
 
   it('caps automatic replies to all recipients together, so rotating forged senders cannot multiply them', async () => {
     const mailer = createMailer({ store, messageIds });
-    const helpers = createReplyHelpers({ mailer, from: 'Help <help@example.com>', messageIds, ownDomains: ['example.com'] });
+    const helpers = createReplyHelpers({
+      mailer,
+      from: 'Help <help@example.com>',
+      messageIds,
+      ownDomains: ['example.com'],
+    });
     const limit = { max: 3, globalMax: 4, globalWindowMs: 60_000 };
     const from = (i: number) => ({ address: `victim${i}@third-party.example`, name: '' });
     const before = (await listOutbound(store.db, { limit: 1000 })).length;
     const outcomes = [];
     for (let i = 0; i < 10; i++) {
       const email = inbound({ from: from(i), envelope: { from: from(i).address, to: [] } });
-      outcomes.push(await store.transaction((tx) => helpers.autoReply({ email, tx }, { text: 'Got it' }, { autoReplyLimit: limit })));
+      outcomes.push(
+        await store.transaction((tx) =>
+          helpers.autoReply({ email, tx }, { text: 'Got it' }, { autoReplyLimit: limit }),
+        ),
+      );
     }
     // Earlier tests in this file already sent some: the global window counts every recipient's rows.
     const sent = outcomes.filter((o) => o.sent).length;
@@ -209,7 +302,11 @@ describe('createReplyHelpers', () => {
     expect((await listOutbound(store.db, { limit: 1000 })).length - before).toBe(sent);
     // globalMax 0 turns the global cap off; the per-recipient cap still holds.
     const unlimited = await store.transaction((tx) =>
-      helpers.autoReply({ email: inbound({ from: from(99), envelope: { from: from(99).address, to: [] } }), tx }, { text: 'x' }, { autoReplyLimit: { ...limit, globalMax: 0 } }),
+      helpers.autoReply(
+        { email: inbound({ from: from(99), envelope: { from: from(99).address, to: [] } }), tx },
+        { text: 'x' },
+        { autoReplyLimit: { ...limit, globalMax: 0 } },
+      ),
     );
     expect(unlimited.sent).toBe(true);
   });
@@ -221,9 +318,17 @@ describe('createReplyHelpers', () => {
     const toUs = inbound({ envelope: { from: 'ann@client.example', to: [address.toUpperCase()] } });
     expect(verifyReplyToken(replyAddresses, { email: toUs, token })).toMatchObject({ ok: true, scope: 't:42' });
     expect(verifyReplyToken(replyAddresses, { email: toUs })).toMatchObject({ ok: true, scope: 't:42' });
-    const forwarded = inbound({ from: { address: 'eve@elsewhere.example', name: '' }, envelope: { from: 'eve@elsewhere.example', to: [address] } });
-    expect(verifyReplyToken(replyAddresses, { email: forwarded, token })).toEqual({ ok: false, reason: 'wrong-recipient' });
-    expect(verifyReplyToken(replyAddresses, { email: forwarded, token, requireSender: false })).toMatchObject({ ok: true });
+    const forwarded = inbound({
+      from: { address: 'eve@elsewhere.example', name: '' },
+      envelope: { from: 'eve@elsewhere.example', to: [address] },
+    });
+    expect(verifyReplyToken(replyAddresses, { email: forwarded, token })).toEqual({
+      ok: false,
+      reason: 'wrong-recipient',
+    });
+    expect(verifyReplyToken(replyAddresses, { email: forwarded, token, requireSender: false })).toMatchObject({
+      ok: true,
+    });
 
     const guard = replyTokenGuard(replyAddresses);
     expect(guard.extension({ email: toUs, params: { token } }).replyToken).toMatchObject({ ok: true, scope: 't:42' });

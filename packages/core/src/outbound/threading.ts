@@ -9,7 +9,8 @@ import type { MessageIds } from './message-id.js';
 import { autoReplyLog } from './schema.js';
 
 /** Reply prefixes in common mail clients' languages (Re, Aw, Sv, Antw, Odp, R, Rif, Res, Ynt, Vs, ΑΠ, Отв, 回复 …). */
-const REPLY_PREFIX = /^\s*(?:(?:re|aw|sv|vs|antw|antwort|odp|r|rif|res|ynt|atb|vá|ha|απ|σχετ|отв|回复|回覆|答复)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?[:：]\s*)+/iu;
+const REPLY_PREFIX =
+  /^\s*(?:(?:re|aw|sv|vs|antw|antwort|odp|r|rif|res|ynt|atb|vá|ha|απ|σχετ|отв|回复|回覆|答复)\s*(?:(?:\[\d+\]|\(\d+\))\s*)?[:：]\s*)+/iu;
 
 /** `Re: <subject>` exactly once, whatever reply prefixes (`RE:`, `Aw:`, `Sv:`, `Re[2]:` …) were stacked before. */
 export function replySubject(subject: string): string {
@@ -22,7 +23,9 @@ export function replySubject(subject: string): string {
 const MAX_REFERENCES = 20;
 
 function trimReferences(references: readonly string[]): string[] {
-  return references.length > MAX_REFERENCES ? [references[0]!, ...references.slice(-(MAX_REFERENCES - 1))] : [...references];
+  return references.length > MAX_REFERENCES
+    ? [references[0]!, ...references.slice(-(MAX_REFERENCES - 1))]
+    : [...references];
 }
 
 /**
@@ -30,7 +33,10 @@ function trimReferences(references: readonly string[]): string[] {
  * web page, where there is no inbound email to `buildReply` to): In-Reply-To the newest id, References the
  * ids oldest first, deduplicated and trimmed like `buildReply`'s (the root plus the most recent).
  */
-export function conversationThreading(messageIds: readonly string[]): { inReplyTo: string | null; references: string[] } {
+export function conversationThreading(messageIds: readonly string[]): {
+  inReplyTo: string | null;
+  references: string[];
+} {
   const ids = [...new Set(messageIds.map((id) => id.trim().replace(/^<|>$/g, '')).filter(Boolean))];
   return { inReplyTo: ids.at(-1) ?? null, references: trimReferences(ids) };
 }
@@ -137,7 +143,11 @@ export function canAutoReply(inbound: InboundEmail, options: CanAutoReplyOptions
   // not to be sent automatic replies: honoured here whatever the classification.
   const suppress = inbound.header('x-auto-response-suppress') ?? '';
   if (/(?:^|[\s,])(?:all|oof|autoreply)(?:$|[\s,])/i.test(suppress.slice(0, 200))) {
-    return { ok: false, reason: 'auto-reply', detail: `X-Auto-Response-Suppress: ${suppress.slice(0, 60)} asks for no automatic replies` };
+    return {
+      ok: false,
+      reason: 'auto-reply',
+      detail: `X-Auto-Response-Suppress: ${suppress.slice(0, 60)} asks for no automatic replies`,
+    };
   }
   return { ok: true };
 }
@@ -156,7 +166,12 @@ export interface AutoReplyLimit {
   globalWindowMs?: number;
 }
 
-export const DEFAULT_AUTO_REPLY_LIMIT = { max: 3, windowMs: 24 * 3600_000, globalMax: 1000, globalWindowMs: 3600_000 } as const;
+export const DEFAULT_AUTO_REPLY_LIMIT = {
+  max: 3,
+  windowMs: 24 * 3600_000,
+  globalMax: 1000,
+  globalWindowMs: 3600_000,
+} as const;
 
 /**
  * Reserves an automatic reply to `recipient` if both rate limits allow it (per recipient, and for all

@@ -30,7 +30,14 @@ beforeAll(async () => {
 afterAll(() => store.close());
 beforeEach(() => store.db.delete(jobs));
 
-const queueSpec = { table: jobs, key: jobs.id, waiting: 'pending', leased: 'running', failed: 'failed', tieBreak: [jobs.createdAt] } satisfies LeaseSpec;
+const queueSpec = {
+  table: jobs,
+  key: jobs.id,
+  waiting: 'pending',
+  leased: 'running',
+  failed: 'failed',
+  tieBreak: [jobs.createdAt],
+} satisfies LeaseSpec;
 const queueOf = (options: Partial<LeaseQueueOptions<typeof jobs>> = {}) =>
   createLeaseQueue({
     ...queueSpec,
@@ -53,7 +60,10 @@ const done = { status: 'done', finishedAt: sql`now()`, lastError: null };
 describe('lease queue', () => {
   it('claims due jobs once, leased and counted; a job not yet due waits', async () => {
     await addJobs('a', 'b', 'c');
-    await store.db.update(jobs).set({ nextAttemptAt: sql`now() + interval '1 hour'` }).where(eq(jobs.name, 'c'));
+    await store.db
+      .update(jobs)
+      .set({ nextAttemptAt: sql`now() + interval '1 hour'` })
+      .where(eq(jobs.name, 'c'));
     const queue = queueOf({ workerId: 'w1', leaseMs: 60_000 });
     const claimed = await queue.claim(10);
     expect(claimed.map((j) => j.name).sort()).toEqual(['a', 'b']);
@@ -66,10 +76,20 @@ describe('lease queue', () => {
 
   it('hands claimed jobs out in due order, then by the tie-break columns', async () => {
     const ids = await addJobs('e', 'd', 'c', 'b', 'a');
-    for (const [i, id] of ids.entries()) await store.db.update(jobs).set({ nextAttemptAt: sql`now() - ${i} * interval '1 minute'` }).where(eq(jobs.id, id));
+    for (const [i, id] of ids.entries())
+      await store.db
+        .update(jobs)
+        .set({ nextAttemptAt: sql`now() - ${i} * interval '1 minute'` })
+        .where(eq(jobs.id, id));
     // a and b due at the same moment (one statement's now()); b created later, so a comes first.
-    await store.db.update(jobs).set({ nextAttemptAt: sql`now() - interval '10 minutes'` }).where(inArray(jobs.name, ['a', 'b']));
-    await store.db.update(jobs).set({ createdAt: sql`now() + interval '1 second'` }).where(eq(jobs.name, 'b'));
+    await store.db
+      .update(jobs)
+      .set({ nextAttemptAt: sql`now() - interval '10 minutes'` })
+      .where(inArray(jobs.name, ['a', 'b']));
+    await store.db
+      .update(jobs)
+      .set({ createdAt: sql`now() + interval '1 second'` })
+      .where(eq(jobs.name, 'b'));
     expect((await queueOf().claim(10)).map((j) => j.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
   });
 
@@ -81,7 +101,10 @@ describe('lease queue', () => {
 
   it('two workers claiming at once share the jobs without overlap (SKIP LOCKED)', async () => {
     await addJobs(...Array.from({ length: 40 }, (_, i) => `job${i}`));
-    const [first, second] = await Promise.all([queueOf({ workerId: 'w1' }).claim(25), queueOf({ workerId: 'w2' }).claim(25)]);
+    const [first, second] = await Promise.all([
+      queueOf({ workerId: 'w1' }).claim(25),
+      queueOf({ workerId: 'w2' }).claim(25),
+    ]);
     const ids = [...first, ...second].map((j) => j.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids).toHaveLength(40);
@@ -129,7 +152,11 @@ describe('lease queue', () => {
     expect(poison).toMatchObject({ status: 'failed', attempts: 3, leaseOwner: null });
     expect(poison.lastError).toMatch(/^Error: this job always breaks/);
     expect(poison.finishedAt).not.toBeNull();
-    const rest = await store.db.select().from(jobs).where(sql`${jobs.name} <> 'poison'`).orderBy(asc(jobs.name));
+    const rest = await store.db
+      .select()
+      .from(jobs)
+      .where(sql`${jobs.name} <> 'poison'`)
+      .orderBy(asc(jobs.name));
     expect(rest.map((j) => j.status)).toEqual(['done', 'done', 'done']);
   });
 
@@ -149,7 +176,9 @@ describe('lease queue', () => {
     // Set aside, not lost: a requeue (after a fix) makes it due now with fresh attempts; only a failed job requeues.
     expect(await requeueFailed(store.db, queueSpec, broken!.id, { finishedAt: null })).toBe(true);
     expect(await requeueFailed(store.db, queueSpec, flaky!.id)).toBe(false);
-    expect(await queue.claim(5)).toMatchObject([{ name: 'broken', attempts: 1, status: 'running', lastError: null, finishedAt: null }]);
+    expect(await queue.claim(5)).toMatchObject([
+      { name: 'broken', attempts: 1, status: 'running', lastError: null, finishedAt: null },
+    ]);
   });
 
   it('a job whose attempts were used up by workers that stopped is set aside without running', async () => {
@@ -161,7 +190,10 @@ describe('lease queue', () => {
     const failure = await queue.attempt(job!, async () => void (ran = true));
     expect(ran).toBe(false);
     expect(failure!.decision).toEqual({ final: true });
-    expect(await jobNamed('crashes-every-time')).toMatchObject({ status: 'failed', lastError: expect.stringMatching(/gave up/) });
+    expect(await jobNamed('crashes-every-time')).toMatchObject({
+      status: 'failed',
+      lastError: expect.stringMatching(/gave up/),
+    });
   });
 
   it('a database outage is rethrown, not recorded: the lease brings the job back', async () => {

@@ -1,7 +1,15 @@
 import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable, PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { Queryable } from '../inbox/index.js';
-import { createPollLoop, attemptsUsedUp, decideRetry, defaultWorkerId, type PollLoop, type RetryDecision, type RetryPolicy } from './poll-loop.js';
+import {
+  createPollLoop,
+  attemptsUsedUp,
+  decideRetry,
+  defaultWorkerId,
+  type PollLoop,
+  type RetryDecision,
+  type RetryPolicy,
+} from './poll-loop.js';
 
 /** The columns every table of leased jobs has (same property names in each: the inbox, the outbox, the events…). */
 export interface LeaseColumns {
@@ -59,13 +67,20 @@ export function claimCandidates(spec: LeaseSpec, limit: number): SQL {
 
 /** What a claim sets: leased to `workerId` for `leaseMs`, one more attempt (counted before the work, so a crash counts). */
 export function leaseFields(spec: LeaseSpec, workerId: string, leaseMs: number) {
-  return { status: spec.leased, leaseOwner: workerId, leaseUntil: msFromNow(leaseMs), attempts: sql`${spec.table.attempts} + 1` };
+  return {
+    status: spec.leased,
+    leaseOwner: workerId,
+    leaseUntil: msFromNow(leaseMs),
+    attempts: sql`${spec.table.attempts} + 1`,
+  };
 }
 
 /** A failed attempt's row: waiting again after `delayMs`, or set aside (`failed`); the lease is given up either way. */
 export function failureFields(spec: LeaseSpec, decision: RetryDecision, lastError: string) {
   const released = { leaseOwner: null, leaseUntil: null, lastError };
-  return decision.final ? { ...released, status: spec.failed } : { ...released, status: spec.waiting, nextAttemptAt: msFromNow(decision.delayMs) };
+  return decision.final
+    ? { ...released, status: spec.failed }
+    : { ...released, status: spec.waiting, nextAttemptAt: msFromNow(decision.delayMs) };
 }
 
 /** The rows with these keys that are still leased to `workerId` (a worker whose lease was taken over writes nothing). */
@@ -77,8 +92,21 @@ export function stillLeased(spec: LeaseSpec, keys: SQL, workerId: string): SQL |
  * Puts a job set aside (`failed`) back in the queue, due now with its attempts reset (after a fix), plus `columns`
  * (e.g. clearing when it finished); false when there is no such failed job.
  */
-export async function requeueFailed(db: Queryable, spec: LeaseSpec, key: unknown, columns: Record<string, unknown> = {}): Promise<boolean> {
-  const requeued = { ...columns, status: spec.waiting, attempts: 0, nextAttemptAt: sql`now()`, lastError: null, leaseOwner: null, leaseUntil: null };
+export async function requeueFailed(
+  db: Queryable,
+  spec: LeaseSpec,
+  key: unknown,
+  columns: Record<string, unknown> = {},
+): Promise<boolean> {
+  const requeued = {
+    ...columns,
+    status: spec.waiting,
+    attempts: 0,
+    nextAttemptAt: sql`now()`,
+    lastError: null,
+    leaseOwner: null,
+    leaseUntil: null,
+  };
   const updated = await db
     .update(spec.table)
     .set(requeued as PgUpdateSetSource<LeaseTable>)
@@ -89,7 +117,8 @@ export async function requeueFailed(db: Queryable, spec: LeaseSpec, key: unknown
 
 /** A status (or other constant) written into the statement rather than passed: what lets a partial index match. */
 function literal(value: string): SQL {
-  if (!/^[a-z_]+$/.test(value)) throw new RangeError(`lease queue: a status is lowercase letters and _, got ${JSON.stringify(value)}`);
+  if (!/^[a-z_]+$/.test(value))
+    throw new RangeError(`lease queue: a status is lowercase letters and _, got ${JSON.stringify(value)}`);
   return sql.raw(`'${value}'`);
 }
 
@@ -139,7 +168,11 @@ export interface LeaseQueue<Row> {
    * Records a failed attempt of each of `rows` (still leased to this worker): set aside when `error` is permanent,
    * `final` says so or its attempts are used up, else due again after the backoff (at least `minDelayMs`).
    */
-  fail(rows: readonly Row[], error: unknown, options?: { final?: boolean; minDelayMs?: number; db?: Queryable }): Promise<Array<RecordedFailure<Row>>>;
+  fail(
+    rows: readonly Row[],
+    error: unknown,
+    options?: { final?: boolean; minDelayMs?: number; db?: Queryable },
+  ): Promise<Array<RecordedFailure<Row>>>;
   /** Locks the row in `db` (a transaction) and answers whether it is still leased to this worker (else: taken over). */
   holds(row: Row, db: Queryable): Promise<boolean>;
   /** The permanent error for a job claimed after its attempts were used up by workers that stopped, or null. */
@@ -151,7 +184,12 @@ export interface LeaseQueue<Row> {
    */
   attempt(row: Row, work: () => Promise<void>): Promise<RecordedFailure<Row> | null>;
   /** A poll loop whose rounds claim up to `claimLimit` jobs and hand them to `handle`. */
-  loop(options: { pollMs: number; claimLimit: number; handle: (rows: Row[]) => Promise<void>; onError: (error: unknown) => void }): PollLoop;
+  loop(options: {
+    pollMs: number;
+    claimLimit: number;
+    handle: (rows: Row[]) => Promise<void>;
+    onError: (error: unknown) => void;
+  }): PollLoop;
 }
 
 /**
@@ -190,7 +228,11 @@ export function createLeaseQueue<T extends LeaseTable>(options: LeaseQueueOption
   };
   const keyName = nameOf(options.key, 'key');
   const keyOf = (row: Row) => (row as Record<string, unknown>)[keyName];
-  const keys = (rows: readonly Row[]) => sql`(${sql.join(rows.map((row) => sql`${keyOf(row)}`), sql`, `)})`;
+  const keys = (rows: readonly Row[]) =>
+    sql`(${sql.join(
+      rows.map((row) => sql`${keyOf(row)}`),
+      sql`, `,
+    )})`;
   const update = (db: Queryable, columns: Record<string, unknown>, where: SQL | undefined): Promise<Row[]> =>
     db
       .update(table)
@@ -207,7 +249,9 @@ export function createLeaseQueue<T extends LeaseTable>(options: LeaseQueueOption
       .set(leaseFields(options, workerId, leaseMs) as PgUpdateSetSource<T>)
       .from(picked)
       .where(sql`${options.key} = picked.key`)
-      .returning({ ...getTableColumns(table), claimPlace: sql<number>`picked.place`.mapWith(Number) })) as Array<Row & { claimPlace: number }>;
+      .returning({ ...getTableColumns(table), claimPlace: sql<number>`picked.place`.mapWith(Number) })) as Array<
+      Row & { claimPlace: number }
+    >;
     return rows.sort((a, b) => a.claimPlace - b.claimPlace).map(({ claimPlace: _, ...row }) => row as Row);
   };
 
@@ -226,14 +270,21 @@ export function createLeaseQueue<T extends LeaseTable>(options: LeaseQueueOption
       for (const row of rows) {
         const attempts = Number((row as { attempts?: unknown }).attempts);
         const decision = final ? ({ final: true } as const) : decideRetry(attempts, error, policy, minDelayMs);
-        const columns = { ...failureFields(options, decision, lastError), ...(decision.final ? options.failedColumns?.() : {}) };
+        const columns = {
+          ...failureFields(options, decision, lastError),
+          ...(decision.final ? options.failedColumns?.() : {}),
+        };
         const [updated] = await update(db, columns, stillLeased(options, keys([row]), workerId));
         if (updated) recorded.push({ row, decision, lastError });
       }
       return recorded;
     },
     async holds(row, db) {
-      const held = await db.select({ key: options.key }).from(table as PgTable).where(stillLeased(options, keys([row]), workerId)).for('update');
+      const held = await db
+        .select({ key: options.key })
+        .from(table as PgTable)
+        .where(stillLeased(options, keys([row]), workerId))
+        .for('update');
       return held.length > 0;
     },
     usedUp(row) {

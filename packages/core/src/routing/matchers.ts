@@ -34,11 +34,19 @@ export type RoutePattern = string | RegExp | EmailPredicate | RouteMatcher;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 type StringParams<S> = S extends string ? PatternParams<S> : unknown;
-type HeaderHasRegExp<H> = H extends { value: RegExp } ? true : H extends readonly (infer E)[] ? (E extends { value: RegExp } ? true : never) : never;
+type HeaderHasRegExp<H> = H extends { value: RegExp }
+  ? true
+  : H extends readonly (infer E)[]
+    ? E extends { value: RegExp }
+      ? true
+      : never
+    : never;
 type RegExpParams<M> = M extends { to: RegExp } | { from: RegExp } | { subject: RegExp }
   ? Params
   : M extends { header: infer H }
-    ? [HeaderHasRegExp<H>] extends [never] ? unknown : Params
+    ? [HeaderHasRegExp<H>] extends [never]
+      ? unknown
+      : Params
     : unknown;
 
 /** No params: indexing one is a type error. */
@@ -60,7 +68,9 @@ export type ParamsOf<P> = P extends string
               (P extends { from: infer F } ? StringParams<F> : unknown) &
               RegExpParams<P>
           > extends infer R
-          ? keyof R extends never ? NoParams : R
+          ? keyof R extends never
+            ? NoParams
+            : R
           : never
         : never;
 
@@ -102,7 +112,8 @@ function compileHeader(condition: HeaderCondition): (email: InboundEmail) => Par
 function compileMatcher(matcher: RouteMatcher): CompiledConditions {
   const known = new Set(['to', 'from', 'subject', 'header']);
   for (const key of Object.keys(matcher)) {
-    if (!known.has(key)) throw new RoutePatternError(JSON.stringify(Object.keys(matcher)), `unknown matcher key "${key}"`);
+    if (!known.has(key))
+      throw new RoutePatternError(JSON.stringify(Object.keys(matcher)), `unknown matcher key "${key}"`);
   }
   const emailTests: Array<(email: InboundEmail) => Params | null> = [];
   if (matcher.from !== undefined) {
@@ -110,7 +121,8 @@ function compileMatcher(matcher: RouteMatcher): CompiledConditions {
     emailTests.push((email) => (email.from ? test(email.from.address) : null));
   }
   if (matcher.subject !== undefined) {
-    if (!(matcher.subject instanceof RegExp)) throw new RoutePatternError(String(matcher.subject), 'subject must be a RegExp');
+    if (!(matcher.subject instanceof RegExp))
+      throw new RoutePatternError(String(matcher.subject), 'subject must be a RegExp');
     const regex = statelessRegExp(matcher.subject);
     emailTests.push((email) => {
       const found = regex.exec(email.subject);
@@ -134,7 +146,8 @@ function compileMatcher(matcher: RouteMatcher): CompiledConditions {
       return params;
     };
   }
-  if (!compiled.recipient && !compiled.email) throw new RoutePatternError('{}', 'a matcher needs at least one of to, from, subject, header');
+  if (!compiled.recipient && !compiled.email)
+    throw new RoutePatternError('{}', 'a matcher needs at least one of to, from, subject, header');
   return compiled;
 }
 
@@ -156,7 +169,13 @@ export function describePattern(pattern: RoutePattern): string {
   if (pattern.to !== undefined) parts.push(`to=${String(pattern.to)}`);
   if (pattern.from !== undefined) parts.push(`from=${String(pattern.from)}`);
   if (pattern.subject !== undefined) parts.push(`subject=${String(pattern.subject)}`);
-  const headers = pattern.header === undefined ? [] : Array.isArray(pattern.header) ? pattern.header : [pattern.header as HeaderCondition];
-  for (const h of headers) parts.push(h.value === undefined ? `header=${h.name}` : `header=${h.name}:${String(h.value)}`);
+  const headers =
+    pattern.header === undefined
+      ? []
+      : Array.isArray(pattern.header)
+        ? pattern.header
+        : [pattern.header as HeaderCondition];
+  for (const h of headers)
+    parts.push(h.value === undefined ? `header=${h.name}` : `header=${h.name}:${String(h.value)}`);
   return parts.join(' ');
 }

@@ -41,7 +41,10 @@ function escapeRegExp(text: string): string {
 
 /** Strips spaces and angle brackets an address may carry in a header or envelope. */
 export function cleanAddress(address: string): string {
-  return address.trim().replace(/^<(.*)>$/, '$1').trim();
+  return address
+    .trim()
+    .replace(/^<(.*)>$/, '$1')
+    .trim();
 }
 
 /**
@@ -56,15 +59,20 @@ export function compileAddressPattern(pattern: string): CompiledAddressPattern {
   let regex = '';
   let ats = 0;
   let previousWasCapture = false;
-  for (let i = 0; i < trimmed.length; ) {
+  for (let i = 0; i < trimmed.length;) {
     const char = trimmed[i]!;
     if (char === '{') {
       const close = trimmed.indexOf('}', i);
       if (close < 0) throw new RoutePatternError(pattern, `unclosed "{" at ${i}`);
       const name = trimmed.slice(i + 1, close);
-      if (!PARAM_NAME.test(name)) throw new RoutePatternError(pattern, `param name ${JSON.stringify(name)} is not an identifier`);
+      if (!PARAM_NAME.test(name))
+        throw new RoutePatternError(pattern, `param name ${JSON.stringify(name)} is not an identifier`);
       if (paramNames.includes(name)) throw new RoutePatternError(pattern, `param {${name}} appears twice`);
-      if (previousWasCapture) throw new RoutePatternError(pattern, `{${name}} directly follows another placeholder; separate them with a literal`);
+      if (previousWasCapture)
+        throw new RoutePatternError(
+          pattern,
+          `{${name}} directly follows another placeholder; separate them with a literal`,
+        );
       paramNames.push(name);
       regex += `(?<${name}>[^@]+?)`;
       previousWasCapture = true;

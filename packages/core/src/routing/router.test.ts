@@ -16,28 +16,42 @@ function email(draft: Draft): InboundEmail {
   if (draft.to) headers.push({ name: 'To', value: draft.to });
   if (draft.cc) headers.push({ name: 'Cc', value: draft.cc });
   return new InboundEmail({
-    mode: 'raw', messageId: 'm@test', date: null, subject: draft.subject ?? '',
+    mode: 'raw',
+    messageId: 'm@test',
+    date: null,
+    subject: draft.subject ?? '',
     from: parseAddressList(draft.from ?? 'alice@sender.test')[0] ?? null,
-    to: parseAddressList(draft.to), cc: parseAddressList(draft.cc), replyTo: [],
+    to: parseAddressList(draft.to),
+    cc: parseAddressList(draft.cc),
+    replyTo: [],
     envelope: { from: 'bounce@sender.test', to: draft.envelopeTo ?? [] },
-    inReplyTo: null, references: [], text: 'hi', html: null, headers, attachments: [],
-    auth: { spf: null, dkim: [] }, spam: null, senderIp: null,
+    inReplyTo: null,
+    references: [],
+    text: 'hi',
+    html: null,
+    headers,
+    attachments: [],
+    auth: { spf: null, dkim: [] },
+    spam: null,
+    senderIp: null,
   });
 }
 
 describe('recipientsOf', () => {
   it('orders envelope, To, Cc, X-Original-To, X-Forwarded-To, Delivered-To and keeps the first source', () => {
-    const found = recipientsOf(email({
-      envelopeTo: ['Hidden@Example.com', 'a@example.com'],
-      to: 'A <a@example.com>, b@example.com',
-      cc: 'c@example.com',
-      headers: [
-        { name: 'Delivered-To', value: 'd@example.com' },
-        { name: 'X-Forwarded-To', value: 'f@example.com' },
-        { name: 'X-Original-To', value: '<o@example.com>' },
-        { name: 'Delivered-To', value: 'hidden@example.com' },
-      ],
-    }));
+    const found = recipientsOf(
+      email({
+        envelopeTo: ['Hidden@Example.com', 'a@example.com'],
+        to: 'A <a@example.com>, b@example.com',
+        cc: 'c@example.com',
+        headers: [
+          { name: 'Delivered-To', value: 'd@example.com' },
+          { name: 'X-Forwarded-To', value: 'f@example.com' },
+          { name: 'X-Original-To', value: '<o@example.com>' },
+          { name: 'Delivered-To', value: 'hidden@example.com' },
+        ],
+      }),
+    );
     expect(found).toEqual([
       { address: 'Hidden@Example.com', source: 'envelope' },
       { address: 'a@example.com', source: 'envelope' },
@@ -75,7 +89,15 @@ describe('address patterns', () => {
   });
 
   it.each([
-    ['no-at-sign'], ['a@b@c'], ['{x@y.com'], ['{1x}@y.com'], ['{a}{b}@y.com'], ['{a}-{a}@y.com'], ['@y.com'], ['x@'], ['a b@c.com'],
+    ['no-at-sign'],
+    ['a@b@c'],
+    ['{x@y.com'],
+    ['{1x}@y.com'],
+    ['{a}{b}@y.com'],
+    ['{a}-{a}@y.com'],
+    ['@y.com'],
+    ['x@'],
+    ['a b@c.com'],
   ])('rejects %s at definition time', (pattern) => {
     expect(() => createRouter().add(pattern, 1)).toThrow(RoutePatternError);
   });
@@ -86,7 +108,10 @@ describe('Router.match', () => {
     const router = createRouter<string>();
     router.add('support', 'support@example.com', 'S');
     const found = router.match(email({ envelopeTo: ['Support@EXAMPLE.com'] }));
-    expect(found).toMatchObject({ route: { name: 'support', target: 'S' }, recipient: { address: 'Support@EXAMPLE.com', source: 'envelope' } });
+    expect(found).toMatchObject({
+      route: { name: 'support', target: 'S' },
+      recipient: { address: 'Support@EXAMPLE.com', source: 'envelope' },
+    });
   });
 
   it('routes Bcc-only mail through the envelope (no header names the address)', () => {
@@ -99,9 +124,17 @@ describe('Router.match', () => {
   it('routes forwarded mail by X-Forwarded-To and Delivered-To', () => {
     const router = createRouter<string>();
     router.add('team', '{team}@teams.example.com', 'T');
-    const viaForward = router.match(email({ envelopeTo: ['relay@gw.test'], to: 'x@y.test', headers: [{ name: 'X-Forwarded-To', value: 'ops@teams.example.com' }] }));
+    const viaForward = router.match(
+      email({
+        envelopeTo: ['relay@gw.test'],
+        to: 'x@y.test',
+        headers: [{ name: 'X-Forwarded-To', value: 'ops@teams.example.com' }],
+      }),
+    );
     expect(viaForward).toMatchObject({ params: { team: 'ops' }, recipient: { source: 'x-forwarded-to' } });
-    const viaDelivered = router.match(email({ envelopeTo: ['relay@gw.test'], headers: [{ name: 'Delivered-To', value: 'dev@teams.example.com' }] }));
+    const viaDelivered = router.match(
+      email({ envelopeTo: ['relay@gw.test'], headers: [{ name: 'Delivered-To', value: 'dev@teams.example.com' }] }),
+    );
     expect(viaDelivered).toMatchObject({ params: { team: 'dev' }, recipient: { source: 'delivered-to' } });
   });
 
@@ -111,7 +144,9 @@ describe('Router.match', () => {
     router.add('sales', 'sales@example.com', 'sales');
     router.add('billing', 'billing@example.com', 'billing');
     // The envelope recipient billing@ comes first: the first route matching it is the catch-all.
-    expect(router.match(email({ envelopeTo: ['billing@example.com'], to: 'sales@example.com' }))?.route.name).toBe('catch-all');
+    expect(router.match(email({ envelopeTo: ['billing@example.com'], to: 'sales@example.com' }))?.route.name).toBe(
+      'catch-all',
+    );
     // An envelope match beats a route declared earlier that only matches a header recipient.
     const specific = createRouter<string>();
     specific.add('sales', 'sales@example.com', 'sales');
@@ -124,7 +159,10 @@ describe('Router.match', () => {
     const router = createRouter<string>();
     router.add(/^(?<team>[a-z]+)-alerts@example\.com$/i, 'R');
     const found = router.match(email({ envelopeTo: ['Ops-Alerts@example.com'] }));
-    expect(found).toMatchObject({ route: { name: '/^(?<team>[a-z]+)-alerts@example\\.com$/i' }, params: { team: 'Ops' } });
+    expect(found).toMatchObject({
+      route: { name: '/^(?<team>[a-z]+)-alerts@example\\.com$/i' },
+      params: { team: 'Ops' },
+    });
   });
 
   it('ignores lastIndex of global RegExps', () => {
@@ -138,10 +176,19 @@ describe('Router.match', () => {
   it('matches predicates on the whole email at the first recipient, calling them once', () => {
     const router = createRouter<string>();
     let calls = 0;
-    router.add('big', (mail) => { calls += 1; return mail.subject.startsWith('BIG'); }, 'P');
+    router.add(
+      'big',
+      (mail) => {
+        calls += 1;
+        return mail.subject.startsWith('BIG');
+      },
+      'P',
+    );
     expect(router.match(email({ envelopeTo: ['a@x.test', 'b@x.test'], subject: 'small' }))).toBeNull();
     expect(calls).toBe(1);
-    expect(router.match(email({ envelopeTo: ['a@x.test', 'b@x.test'], subject: 'BIG news' }))).toMatchObject({ recipient: { address: 'a@x.test' } });
+    expect(router.match(email({ envelopeTo: ['a@x.test', 'b@x.test'], subject: 'BIG news' }))).toMatchObject({
+      recipient: { address: 'a@x.test' },
+    });
   });
 
   it('combines from, subject and header conditions', () => {
@@ -150,12 +197,25 @@ describe('Router.match', () => {
     router.add('auto', { to: 'support@example.com', header: { name: 'Auto-Submitted', value: /^auto-/ } }, 'A');
     router.add('list', { header: { name: 'List-Id', value: '<dev.lists.example.com>' } }, 'L');
     router.add('from-regex', { from: /^(?<who>[^@]+)@vip\.test$/ }, 'V');
-    expect(router.match(email({ envelopeTo: ['support@example.com'], from: 'Ann <ann@partner.test>', subject: 'Re: [#42] help' })))
-      .toMatchObject({ route: { name: 'tickets' }, params: { ticket: '42' } });
+    expect(
+      router.match(
+        email({ envelopeTo: ['support@example.com'], from: 'Ann <ann@partner.test>', subject: 'Re: [#42] help' }),
+      ),
+    ).toMatchObject({ route: { name: 'tickets' }, params: { ticket: '42' } });
     // Same ticket subject from an unknown sender: the from condition fails.
-    expect(router.match(email({ envelopeTo: ['support@example.com'], from: 'eve@evil.test', subject: '[#42]' }))).toBeNull();
-    expect(router.match(email({ envelopeTo: ['support@example.com'], headers: [{ name: 'Auto-Submitted', value: 'auto-replied' }] }))?.route.name).toBe('auto');
-    expect(router.match(email({ envelopeTo: ['z@x.test'], headers: [{ name: 'List-Id', value: '<DEV.lists.example.com>' }] }))?.route.name).toBe('list');
+    expect(
+      router.match(email({ envelopeTo: ['support@example.com'], from: 'eve@evil.test', subject: '[#42]' })),
+    ).toBeNull();
+    expect(
+      router.match(
+        email({ envelopeTo: ['support@example.com'], headers: [{ name: 'Auto-Submitted', value: 'auto-replied' }] }),
+      )?.route.name,
+    ).toBe('auto');
+    expect(
+      router.match(
+        email({ envelopeTo: ['z@x.test'], headers: [{ name: 'List-Id', value: '<DEV.lists.example.com>' }] }),
+      )?.route.name,
+    ).toBe('list');
     expect(router.match(email({ envelopeTo: ['z@x.test'], from: 'kim@vip.test' }))?.params).toEqual({ who: 'kim' });
   });
 
@@ -170,7 +230,11 @@ describe('Router.match', () => {
     const mail = email({ envelopeTo: ['nobody@example.com'] });
     expect(router.match(mail)).toBeNull();
     router.fallback('F');
-    expect(router.match(mail)).toMatchObject({ route: { name: 'fallback', target: 'F' }, fallback: true, recipient: null });
+    expect(router.match(mail)).toMatchObject({
+      route: { name: 'fallback', target: 'F' },
+      fallback: true,
+      recipient: null,
+    });
   });
 
   it('names routes after their pattern and refuses duplicate or reserved names', () => {
@@ -178,7 +242,11 @@ describe('Router.match', () => {
     expect(router.add('a@example.com', 1).name).toBe('a@example.com');
     expect(router.add('a@example.com', 2).name).toBe('a@example.com#2');
     expect(router.add({ to: 'b@example.com', subject: /x/ }, 3).name).toBe('to=b@example.com subject=/x/');
-    expect(router.add(function vip() { return true; }, 4).name).toBe('predicate:vip');
+    expect(
+      router.add(function vip() {
+        return true;
+      }, 4).name,
+    ).toBe('predicate:vip');
     router.add('named', 'c@example.com', 5);
     expect(() => router.add('named', 'd@example.com', 6)).toThrow(RouteNameError);
     expect(() => router.add('fallback', 'd@example.com', 6)).toThrow(RouteNameError);
@@ -191,9 +259,18 @@ describe('Router.match', () => {
     router.add('support', 'support@example.com', 'S');
     const mail = email({ envelopeTo: ['support@example.com'], to: 'post+t1@blog.example.com' });
     expect(router.match(mail)?.route.name).toBe('support');
-    expect(router.match(mail, { forcedRoute: 'posts' })).toMatchObject({ route: { name: 'posts' }, params: { token: 't1' }, forced: true, recipient: { source: 'to' } });
+    expect(router.match(mail, { forcedRoute: 'posts' })).toMatchObject({
+      route: { name: 'posts' },
+      params: { token: 't1' },
+      forced: true,
+      recipient: { source: 'to' },
+    });
     const other = email({ envelopeTo: ['x@elsewhere.test'] });
-    expect(router.match(other, { forcedRoute: 'support' })).toMatchObject({ params: {}, forced: true, recipient: { address: 'x@elsewhere.test' } });
+    expect(router.match(other, { forcedRoute: 'support' })).toMatchObject({
+      params: {},
+      forced: true,
+      recipient: { address: 'x@elsewhere.test' },
+    });
     expect(() => router.match(other, { forcedRoute: 'nope' })).toThrow(RouteNameError);
     expect(() => router.match(other, { forcedRoute: 'fallback' })).toThrow(RouteNameError);
     router.fallback('F');

@@ -115,7 +115,11 @@ export class Router<T> {
 }
 
 /** Recipient-major search: for each recipient in order, the first route in declaration order that matches. */
-function firstMatch<T>(entries: readonly Entry<T>[], email: InboundEmail, recipients: readonly MatchedRecipient[]): RouteMatch<T> | null {
+function firstMatch<T>(
+  entries: readonly Entry<T>[],
+  email: InboundEmail,
+  recipients: readonly MatchedRecipient[],
+): RouteMatch<T> | null {
   // Whole-email conditions do not depend on the recipient: evaluate each at most once.
   const emailResults = new Map<Entry<T>, Params | null>();
   const emailParams = (entry: Entry<T>): Params | null => {
@@ -135,7 +139,13 @@ function firstMatch<T>(entries: readonly Entry<T>[], email: InboundEmail, recipi
       }
       const fromEmail = emailParams(entry);
       if (!fromEmail) continue;
-      return { route: entry.route, params: { ...fromEmail, ...recipientParams }, recipient, fallback: false, forced: false };
+      return {
+        route: entry.route,
+        params: { ...fromEmail, ...recipientParams },
+        recipient,
+        fallback: false,
+        forced: false,
+      };
     }
   }
   return null;

@@ -15,9 +15,14 @@ describe('param types', () => {
     expectTypeOf<ParamsOf<'{list}@lists.example.com'>>().toEqualTypeOf<{ list: string }>();
     expectTypeOf<ParamsOf<RegExp>>().toEqualTypeOf<Record<string, string>>();
     expectTypeOf<ParamsOf<(email: InboundEmail) => boolean>>().toEqualTypeOf<NoParams>();
-    expectTypeOf<ParamsOf<{ to: 'reply-{id}@x.test'; from: '{sender}@partner.test' }>>().toEqualTypeOf<{ id: string; sender: string }>();
+    expectTypeOf<ParamsOf<{ to: 'reply-{id}@x.test'; from: '{sender}@partner.test' }>>().toEqualTypeOf<{
+      id: string;
+      sender: string;
+    }>();
     expectTypeOf<ParamsOf<{ to: 'support@x.test'; subject: RegExp }>>().toEqualTypeOf<Record<string, string>>();
-    expectTypeOf<ParamsOf<{ readonly to: 't+{id}@x.test'; readonly subject: RegExp }>>().toMatchTypeOf<{ id: string }>();
+    expectTypeOf<ParamsOf<{ readonly to: 't+{id}@x.test'; readonly subject: RegExp }>>().toMatchTypeOf<{
+      id: string;
+    }>();
     expectTypeOf<ParamsOf<{ header: { name: 'List-Id' } }>>().toEqualTypeOf<NoParams>();
     // @ts-expect-error: `token` is the only param of this pattern
     const bad: ParamsOf<'post+{token}@x.test'>['tokn'] = '';

@@ -56,7 +56,10 @@ async function expectTakeover(store: Store, id: string) {
   expect(leased).toMatchObject({ status: 'processing', attempts: 1 });
   expect(leased!.leaseOwner).toBe('doomed-child');
   const attempts: number[] = [];
-  const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered', route: 'after-crash' }) });
+  const worker = createWorker({
+    store,
+    processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered', route: 'after-crash' }),
+  });
   // Before expiry nobody takes the email (checked only when the lease has time left: reopening PGlite on a busy machine can outlast it).
   if (leased!.leaseUntil!.getTime() - Date.now() > 500) {
     await worker.drain();
@@ -65,7 +68,12 @@ async function expectTakeover(store: Store, id: string) {
   await sleep(Math.max(0, leased!.leaseUntil!.getTime() - Date.now()) + 200);
   await worker.drain();
   expect(attempts).toEqual([2]);
-  expect(await store.inbox.get(id)).toMatchObject({ status: 'delivered', route: 'after-crash', attempts: 2, leaseOwner: null });
+  expect(await store.inbox.get(id)).toMatchObject({
+    status: 'delivered',
+    route: 'after-crash',
+    attempts: 2,
+    leaseOwner: null,
+  });
 }
 
 describe.skipIf(!process.env.DATABASE_URL)('a worker killed mid-handler (PostgreSQL)', () => {

@@ -58,7 +58,8 @@ export class EmailSource {
   async storedBody({ record, body }: Claimed): Promise<Buffer> {
     if (body) return body;
     const post = await this.#store.inbox.loadPost(record.id);
-    if (!post) throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${record.id} (unknown or incinerated)`);
+    if (!post)
+      throw new InboundEmailNotFoundError(`no stored bytes for inbound email ${record.id} (unknown or incinerated)`);
     return post.body;
   }
 
@@ -72,7 +73,8 @@ export class EmailSource {
     try {
       bytes = await this.storedBody(claimed);
     } catch (error) {
-      if (error instanceof InboundEmailNotFoundError) throw new UnprocessableEmailError(error.message, { cause: error });
+      if (error instanceof InboundEmailNotFoundError)
+        throw new UnprocessableEmailError(error.message, { cause: error });
       throw error;
     }
     try {

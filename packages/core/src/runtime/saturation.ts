@@ -12,7 +12,8 @@
 export function eventLoopSaturation(options: { threshold?: number; windowMs?: number } = {}): () => boolean {
   const threshold = options.threshold ?? 0.9;
   const windowMs = options.windowMs ?? 100;
-  const measure = (globalThis.performance as Performance & { eventLoopUtilization?: NodeEventLoopUtilization }).eventLoopUtilization;
+  const measure = (globalThis.performance as Performance & { eventLoopUtilization?: NodeEventLoopUtilization })
+    .eventLoopUtilization;
   if (typeof measure !== 'function') return () => false;
   let mark = measure.call(performance);
   let sampledAt = performance.now();

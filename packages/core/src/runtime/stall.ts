@@ -88,7 +88,8 @@ export class AttemptTracker {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const lateMs = performance.now() - deadline;
-        if (lateMs < this.#toleranceMs) return reject(new HandlerTimeoutError(`handler did not finish within ${timeoutMs} ms`));
+        if (lateMs < this.#toleranceMs)
+          return reject(new HandlerTimeoutError(`handler did not finish within ${timeoutMs} ms`));
         // Ours for certain when the synchronous part alone ran past the timeout, or nothing else ran meanwhile.
         const certain = syncMs >= timeoutMs || (!othersAtStart && this.#active <= 1 && this.#lastEnd < deadline);
         reject(new HandlerStallError(Math.round(Math.max(syncMs, timeoutMs + lateMs)), timeoutMs, certain));

@@ -1,7 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobsTable, inboundEmails, openStore, rowsOf, runOnce, silentLogger, type InboxEvent, type Store } from '../inbox/index.js';
+import {
+  blobsTable,
+  inboundEmails,
+  openStore,
+  rowsOf,
+  runOnce,
+  silentLogger,
+  type InboxEvent,
+  type Store,
+} from '../inbox/index.js';
 import { UnprocessableEmailError } from '../message/index.js';
 import { storablePost, uniqueDescription } from '../inbox/test-support/posts.js';
 import { createTestStore, type TestStore } from '../testing/store.js';
@@ -12,15 +21,21 @@ const events: InboxEvent[] = [];
 
 beforeAll(async () => {
   store = await createTestStore();
-  await store.db.execute(sql`create table if not exists handler_writes (email_id uuid not null, attempt int not null, worker text not null)`);
+  await store.db.execute(
+    sql`create table if not exists handler_writes (email_id uuid not null, attempt int not null, worker text not null)`,
+  );
 });
 afterAll(() => store?.close());
 
 async function writesFor(id: string): Promise<Array<{ attempt: number; worker: string }>> {
-  return rowsOf(await store.db.execute(sql`select attempt, worker from handler_writes where email_id = ${id} order by attempt`));
+  return rowsOf(
+    await store.db.execute(sql`select attempt, worker from handler_writes where email_id = ${id} order by attempt`),
+  );
 }
 const recordWrite = (ctx: ProcessContext) =>
-  ctx.tx.execute(sql`insert into handler_writes (email_id, attempt, worker) values (${ctx.record.id}, ${ctx.attempt}, ${ctx.workerId})`);
+  ctx.tx.execute(
+    sql`insert into handler_writes (email_id, attempt, worker) values (${ctx.record.id}, ${ctx.attempt}, ${ctx.workerId})`,
+  );
 
 async function ingest(extra = {}) {
   return (await store.inbox.ingest(await storablePost(uniqueDescription(extra)))).id;
@@ -172,7 +187,13 @@ describe('worker', () => {
     expect(pending.lastError).toMatch(/^Error: handler broke on attempt 1\n\s*at /);
     expect(pending.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() - 1000);
     await expect
-      .poll(async () => { await worker.drain(); return (await store.inbox.get(id))!.status; }, { timeout: 5000, interval: 50 })
+      .poll(
+        async () => {
+          await worker.drain();
+          return (await store.inbox.get(id))!.status;
+        },
+        { timeout: 5000, interval: 50 },
+      )
       .toBe('failed');
     await worker.stop();
     expect(calls).toBe(3);
@@ -239,10 +260,18 @@ describe('worker', () => {
     const id = await ingest();
     await store.db
       .update(inboundEmails)
-      .set({ status: 'processing', leaseOwner: 'dead-worker', attempts: 1, leaseUntil: sql`now() + interval '1500 milliseconds'` })
+      .set({
+        status: 'processing',
+        leaseOwner: 'dead-worker',
+        attempts: 1,
+        leaseUntil: sql`now() + interval '1500 milliseconds'`,
+      })
       .where(eq(inboundEmails.id, id));
     const attempts: number[] = [];
-    const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'ignored' }) });
+    const worker = createWorker({
+      store,
+      processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'ignored' }),
+    });
     await worker.drain();
     expect(attempts).toEqual([]); // lease still held
     await sleep(1600);
@@ -296,9 +325,14 @@ describe('worker', () => {
   });
 
   it('takes over a row born leased to a worker that died before processing it, once the lease runs out', async () => {
-    const { id } = await store.inbox.ingest(await storablePost(uniqueDescription()), { lease: { owner: 'died-after-ingest', ms: 1000 } });
+    const { id } = await store.inbox.ingest(await storablePost(uniqueDescription()), {
+      lease: { owner: 'died-after-ingest', ms: 1000 },
+    });
     const attempts: number[] = [];
-    const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered' }) });
+    const worker = createWorker({
+      store,
+      processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered' }),
+    });
     await worker.drain();
     expect(attempts).toEqual([]); // its lease still holds
     await sleep(1100);
@@ -329,8 +363,18 @@ describe('worker', () => {
     const key = `boom:${Date.now()}`;
     let runs = 0;
     await store.transaction(async (tx) => {
-      await expect(runOnce(tx, key, async () => { runs += 1; throw new Error('nope'); })).rejects.toThrow('nope');
-      expect(await runOnce(tx, key, async () => { runs += 1; return 'second'; })).toBe('second');
+      await expect(
+        runOnce(tx, key, async () => {
+          runs += 1;
+          throw new Error('nope');
+        }),
+      ).rejects.toThrow('nope');
+      expect(
+        await runOnce(tx, key, async () => {
+          runs += 1;
+          return 'second';
+        }),
+      ).toBe('second');
     });
     expect(await runOnce(store.db, key, async () => 'third')).toBe('second');
     expect(runs).toBe(2);
@@ -367,11 +411,14 @@ describe('worker and poison pills', () => {
   /** Drains until every given email left pending/processing (backoff of 1 ms: retries are due at once). */
   async function settle(worker: ReturnType<typeof createWorker>, ids: string[]) {
     await expect
-      .poll(async () => {
-        await worker.drain();
-        const statuses = await Promise.all(ids.map(async (id) => (await statusOf(id)).status));
-        return statuses.every((s) => s !== 'pending' && s !== 'processing');
-      }, { timeout: 20_000, interval: 20 })
+      .poll(
+        async () => {
+          await worker.drain();
+          const statuses = await Promise.all(ids.map(async (id) => (await statusOf(id)).status));
+          return statuses.every((s) => s !== 'pending' && s !== 'processing');
+        },
+        { timeout: 20_000, interval: 20 },
+      )
       .toBe(true);
   }
 
@@ -389,7 +436,11 @@ describe('worker and poison pills', () => {
       },
     });
     await settle(worker, [poison, ...others]);
-    expect(await statusOf(poison)).toMatchObject({ status: 'failed', attempts: 1, note: 'attachment of 90 MB is over the 50 MB limit' });
+    expect(await statusOf(poison)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      note: 'attachment of 90 MB is over the 50 MB limit',
+    });
     expect((await statusOf(poison)).lastError).toMatch(/^UnprocessableEmailError: attachment/);
     expect(calls.get(poison)).toBe(1);
     for (const id of others) expect(await statusOf(id)).toMatchObject({ status: 'delivered' });
@@ -400,10 +451,10 @@ describe('worker and poison pills', () => {
       const poison = await ingest();
       const others = [await ingest(), await ingest(), await ingest()];
       const processor: Processor = synchronous
-        ? ((ctx: ProcessContext) => {
+        ? (ctx: ProcessContext) => {
             if (ctx.record.id === poison) throw new Error('poison pill, thrown synchronously');
             return Promise.resolve({ status: 'delivered' as const });
-          })
+          }
         : async (ctx) => {
             await recordWrite(ctx);
             if (ctx.record.id === poison) throw new Error('poison pill, rejected');
@@ -421,19 +472,28 @@ describe('worker and poison pills', () => {
   it('stored bytes that cannot be parsed fail the email at once (no retries); the others are processed', async () => {
     const poison = await ingest();
     const other = await ingest();
-    const row = (await store.db.select({ key: inboundEmails.bodyBlobKey }).from(inboundEmails).where(eq(inboundEmails.id, poison)))[0]!;
+    const row = (
+      await store.db.select({ key: inboundEmails.bodyBlobKey }).from(inboundEmails).where(eq(inboundEmails.id, poison))
+    )[0]!;
     const parse = async (body: Buffer, contentType: string) => {
       if (body.toString('latin1').includes('garbage')) throw new Error('multipart body has no closing boundary');
       return store.inbox.parseStored(body, contentType);
     };
     if (store.blobs.kind === 'database') {
-      await store.db.update(blobsTable).set({ bytes: Buffer.from('garbage, not multipart') }).where(eq(blobsTable.key, row.key!));
+      await store.db
+        .update(blobsTable)
+        .set({ bytes: Buffer.from('garbage, not multipart') })
+        .where(eq(blobsTable.key, row.key!));
     }
     let calls = 0;
     const worker = createWorker({ store, ...fast, parse, processor: async () => (calls++, { status: 'delivered' }) });
     await settle(worker, [poison, other]);
     if (store.blobs.kind !== 'database') return;
-    expect(await statusOf(poison)).toMatchObject({ status: 'failed', attempts: 1, note: 'the stored post cannot be parsed: multipart body has no closing boundary' });
+    expect(await statusOf(poison)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      note: 'the stored post cannot be parsed: multipart body has no closing boundary',
+    });
     expect(await statusOf(other)).toMatchObject({ status: 'delivered' });
     expect(calls).toBe(1);
   });
@@ -443,10 +503,19 @@ describe('worker and poison pills', () => {
     const parse = async () => {
       throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
     };
-    const worker = createWorker({ store, maxAttempts: 2, backoff: { baseMs: 60_000, maxMs: 60_000 }, parse, processor: async () => ({ status: 'delivered' }) });
+    const worker = createWorker({
+      store,
+      maxAttempts: 2,
+      backoff: { baseMs: 60_000, maxMs: 60_000 },
+      parse,
+      processor: async () => ({ status: 'delivered' }),
+    });
     await worker.drain();
     expect(await statusOf(id)).toMatchObject({ status: 'pending', attempts: 1 });
-    await store.db.update(inboundEmails).set({ status: 'ignored', nextAttemptAt: null }).where(eq(inboundEmails.id, id));
+    await store.db
+      .update(inboundEmails)
+      .set({ status: 'ignored', nextAttemptAt: null })
+      .where(eq(inboundEmails.id, id));
   });
 
   for (const where of ['before its first await', 'after an await'] as const) {
@@ -480,7 +549,11 @@ describe('worker and poison pills', () => {
 
   it('a handler that blocks and then finishes keeps its outcome (the stall is over; nothing to retry)', async () => {
     const id = await ingest();
-    const worker = createWorker({ store, handlerTimeoutMs: 200, processor: async () => (blockFor(500), { status: 'delivered' }) });
+    const worker = createWorker({
+      store,
+      handlerTimeoutMs: 200,
+      processor: async () => (blockFor(500), { status: 'delivered' }),
+    });
     await worker.drain();
     expect(await statusOf(id)).toMatchObject({ status: 'delivered', attempts: 1 });
   });
@@ -489,10 +562,19 @@ describe('worker and poison pills', () => {
     const id = await ingest();
     await store.db
       .update(inboundEmails)
-      .set({ status: 'processing', leaseOwner: 'frozen-worker', attempts: 2, takeovers: 1, leaseUntil: sql`now() - interval '1 second'` })
+      .set({
+        status: 'processing',
+        leaseOwner: 'frozen-worker',
+        attempts: 2,
+        takeovers: 1,
+        leaseUntil: sql`now() - interval '1 second'`,
+      })
       .where(eq(inboundEmails.id, id));
     const attempts: number[] = [];
-    const worker = createWorker({ store, processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered' }) });
+    const worker = createWorker({
+      store,
+      processor: async (ctx) => (attempts.push(ctx.attempt), { status: 'delivered' }),
+    });
     await worker.drain();
     expect(attempts).toEqual([]);
     const failed = await statusOf(id);
@@ -554,7 +636,9 @@ describe.skipIf(!process.env.DATABASE_URL)('two workers on one PostgreSQL databa
         expect((await store.inbox.get(id))!.status).toBe('delivered');
       }
       const byWorker = rowsOf<{ worker: string; n: number }>(
-        await store.db.execute(sql`select worker, count(*)::int as n from handler_writes where worker in ('A', 'B') group by worker`),
+        await store.db.execute(
+          sql`select worker, count(*)::int as n from handler_writes where worker in ('A', 'B') group by worker`,
+        ),
       );
       expect(byWorker.map((r) => r.worker).sort()).toEqual(['A', 'B']);
     } finally {

@@ -224,7 +224,9 @@ class InboundWorker implements Worker {
     this.workerId = options.workerId ?? defaultWorkerId();
     this.#status = inboundTransitions(this.#store.db, this.workerId, this.#settings.leaseMs);
     this.#emails = new EmailSource(this.#store, options.parse);
-    this.#attempts = new AttemptTracker(Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, this.#settings.leaseMs)));
+    this.#attempts = new AttemptTracker(
+      Math.max(1, Math.min(options.handlerTimeoutMs ?? 60_000, this.#settings.leaseMs)),
+    );
   }
 
   start(): void {
@@ -289,7 +291,9 @@ class InboundWorker implements Worker {
       if (this.#inFlight.size === 0) {
         // Nothing claimed: done, unless yielding kept the worker from claiming at all (then it may again soon).
         if (this.#stopped || !this.#yieldLimited) return;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(1, this.#lastLaunch + this.#settings.pollMs - performance.now())));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.max(1, this.#lastLaunch + this.#settings.pollMs - performance.now())),
+        );
         continue;
       }
       await Promise.race([...this.#inFlight]);
@@ -394,7 +398,13 @@ class InboundWorker implements Worker {
     const { record } = claimed;
     const hooks: Array<() => unknown> = [];
     const outcome = await this.#attempts.track(() => this.#processInTransaction(claimed, hooks));
-    const fields = { id: record.id, messageId: record.messageId, route: outcome.route ?? null, recipient: outcome.recipient ?? null, attempt: record.attempts };
+    const fields = {
+      id: record.id,
+      messageId: record.messageId,
+      route: outcome.route ?? null,
+      recipient: outcome.recipient ?? null,
+      attempt: record.attempts,
+    };
     if (outcome.route) this.#emit('routed', fields);
     this.#emit(outcome.status, { ...fields, note: outcome.note ?? null, durationMs: elapsed() });
     for (const hook of hooks) {
@@ -412,13 +422,22 @@ class InboundWorker implements Worker {
     const attempt = record.attempts;
     const parsed = await this.#emails.emailOf(claimed);
     const { prepare, processor } = this.#options;
-    const email = prepare ? await prepare({ record, email: parsed, attempt, storedBody: () => this.#emails.storedBody(claimed) }) : parsed;
+    const email = prepare
+      ? await prepare({ record, email: parsed, attempt, storedBody: () => this.#emails.storedBody(claimed) })
+      : parsed;
     if (this.#store.closed) throw new StoreUnavailableError('the store is closed');
     // Begun by the handler's first write (if any) and committed together with the outcome: for a handler that
     // writes nothing, one statement. A handler's own network errors are not relabelled as a database outage.
     const work = await this.#store.unitOfWork();
     try {
-      const ctx: ProcessContext = { record, email, attempt, tx: work.tx, workerId: this.workerId, afterCommit: (fn) => void hooks.push(fn) };
+      const ctx: ProcessContext = {
+        record,
+        email,
+        attempt,
+        tx: work.tx,
+        workerId: this.workerId,
+        afterCommit: (fn) => void hooks.push(fn),
+      };
       const outcome = await this.#attempts.timed(() => processor(ctx));
       if (!outcome || !OUTCOMES.has(outcome.status)) {
         throw new TypeError(`processor returned an invalid outcome: ${JSON.stringify(outcome)}`);
@@ -440,7 +459,9 @@ class InboundWorker implements Worker {
     // the same wall again: failed at once, its reason as the note.
     const decision = decideRetry(attempt, error, this.#settings.policy);
     try {
-      const recorded = await this.#store.transaction((tx) => this.#status.fail(tx, record.id, decision, lastError, failureNote(error)));
+      const recorded = await this.#store.transaction((tx) =>
+        this.#status.fail(tx, record.id, decision, lastError, failureNote(error)),
+      );
       if (!recorded) return;
       const fields = { id: record.id, messageId: record.messageId, attempt, error: lastError, durationMs };
       if (decision.final) this.#emit('failed', fields);

@@ -72,7 +72,8 @@ export function sendgridApiClient(options: SendGridApiOptions): SendGridApiClien
             signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
           });
         } catch (cause) {
-          if (attempt >= maxRetries) throw new SendGridApiError(`${label}: ${cause instanceof Error ? cause.message : String(cause)}`, null);
+          if (attempt >= maxRetries)
+            throw new SendGridApiError(`${label}: ${cause instanceof Error ? cause.message : String(cause)}`, null);
           await sleep(Math.min(maxDelay, retryBase * 2 ** attempt));
           continue;
         }
@@ -102,20 +103,38 @@ async function readJson(response: Response, label: string): Promise<unknown> {
 
 async function failure(response: Response, call: ApiRequest, label: string): Promise<Error> {
   const errors = await sendgridErrorMessages(response);
-  const detail = errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; ').replace(/\s+/g, ' ').slice(0, 300);
+  const detail = errors
+    .map((e) => (e.field ? `${e.field}: ${e.message}` : e.message))
+    .join('; ')
+    .replace(/\s+/g, ' ')
+    .slice(0, 300);
   if (response.status === 401) {
-    return new SendGridAccessError(`SendGrid refused SENDGRID_API_KEY (401 ${detail}): check the key, or create a new one`, 401, call.scope);
+    return new SendGridAccessError(
+      `SendGrid refused SENDGRID_API_KEY (401 ${detail}): check the key, or create a new one`,
+      401,
+      call.scope,
+    );
   }
   if (response.status === 403) {
-    return new SendGridAccessError(`the API key lacks the scope ${call.scope} (403 ${detail} on ${label})`, 403, call.scope);
+    return new SendGridAccessError(
+      `the API key lacks the scope ${call.scope} (403 ${detail} on ${label})`,
+      403,
+      call.scope,
+    );
   }
   return new SendGridApiError(`${label} failed: ${response.status} ${detail}`, response.status);
 }
 
 /** The client from `SENDGRID_API_KEY` and `SENDGRID_API_BASE`; a missing key is a configuration error. */
-export function sendgridApiFromEnv(env: Record<string, string | undefined>, options: Omit<SendGridApiOptions, 'apiKey' | 'baseUrl'> = {}): SendGridApiClient {
+export function sendgridApiFromEnv(
+  env: Record<string, string | undefined>,
+  options: Omit<SendGridApiOptions, 'apiKey' | 'baseUrl'> = {},
+): SendGridApiClient {
   const apiKey = env.SENDGRID_API_KEY?.trim();
-  if (!apiKey) throw new MailroomConfigurationError('SENDGRID_API_KEY is not set (a SendGrid API key with the scopes this command needs)');
+  if (!apiKey)
+    throw new MailroomConfigurationError(
+      'SENDGRID_API_KEY is not set (a SendGrid API key with the scopes this command needs)',
+    );
   const baseUrl = env.SENDGRID_API_BASE?.trim() || undefined;
   if (baseUrl && !URL.canParse(baseUrl)) throw new MailroomConfigurationError('SENDGRID_API_BASE is not a URL');
   return sendgridApiClient({ ...options, apiKey, ...(baseUrl ? { baseUrl } : {}) });

@@ -11,7 +11,13 @@
  * const { stored } = await syncSuppressionList(api, store, 'bounces');   // as `bounce` events, deduplicated
  * ```
  */
-export {  sendgridApiFromEnv, SendGridApiError } from './client.js';
-export { listParseSettings, saveParseSetting, createSignaturePolicy, getSecurityPolicy, listEventWebhooks } from './settings.js';
+export { sendgridApiFromEnv, SendGridApiError } from './client.js';
+export {
+  listParseSettings,
+  saveParseSetting,
+  createSignaturePolicy,
+  getSecurityPolicy,
+  listEventWebhooks,
+} from './settings.js';
 export { syncSuppressionList, SUPPRESSION_LISTS } from './suppressions.js';
 export type { SuppressionList } from './suppressions.js';

@@ -38,10 +38,29 @@ export interface EventWebhook {
   events: string[];
 }
 
-const EVENT_FLAGS = ['processed', 'dropped', 'delivered', 'deferred', 'bounce', 'open', 'click', 'spam_report', 'unsubscribe', 'group_unsubscribe', 'group_resubscribe', 'account_status_change'];
+const EVENT_FLAGS = [
+  'processed',
+  'dropped',
+  'delivered',
+  'deferred',
+  'bounce',
+  'open',
+  'click',
+  'spam_report',
+  'unsubscribe',
+  'group_unsubscribe',
+  'group_resubscribe',
+  'account_status_change',
+];
 
 export async function listParseSettings(api: SendGridApiClient): Promise<ParseSetting[]> {
-  const answer = record(await api.request({ method: 'GET', path: '/v3/user/webhooks/parse/settings', scope: 'user.webhooks.parse.settings.read' }));
+  const answer = record(
+    await api.request({
+      method: 'GET',
+      path: '/v3/user/webhooks/parse/settings',
+      scope: 'user.webhooks.parse.settings.read',
+    }),
+  );
   const list = Array.isArray(answer.result) ? answer.result : [];
   return list.map((item) => toParseSetting(record(item)));
 }
@@ -55,11 +74,30 @@ export interface ParseSettingInput {
 }
 
 /** Creates the setting, or updates it (PATCH by hostname) when `exists`. */
-export async function saveParseSetting(api: SendGridApiClient, input: ParseSettingInput, exists: boolean): Promise<ParseSetting> {
-  const body = { url: input.url, spam_check: input.spamCheck, send_raw: input.sendRaw, security_policy: input.securityPolicy };
+export async function saveParseSetting(
+  api: SendGridApiClient,
+  input: ParseSettingInput,
+  exists: boolean,
+): Promise<ParseSetting> {
+  const body = {
+    url: input.url,
+    spam_check: input.spamCheck,
+    send_raw: input.sendRaw,
+    security_policy: input.securityPolicy,
+  };
   const answer = exists
-    ? await api.request({ method: 'PATCH', path: `/v3/user/webhooks/parse/settings/${encodeURIComponent(input.hostname)}`, body, scope: 'user.webhooks.parse.settings.update' })
-    : await api.request({ method: 'POST', path: '/v3/user/webhooks/parse/settings', body: { hostname: input.hostname, ...body }, scope: 'user.webhooks.parse.settings.create' });
+    ? await api.request({
+        method: 'PATCH',
+        path: `/v3/user/webhooks/parse/settings/${encodeURIComponent(input.hostname)}`,
+        body,
+        scope: 'user.webhooks.parse.settings.update',
+      })
+    : await api.request({
+        method: 'POST',
+        path: '/v3/user/webhooks/parse/settings',
+        body: { hostname: input.hostname, ...body },
+        scope: 'user.webhooks.parse.settings.create',
+      });
   const saved = record(answer);
   // An empty answer is still a success; report what was sent.
   return Object.keys(saved).length ? toParseSetting({ hostname: input.hostname, ...saved }) : { ...input };
@@ -73,22 +111,37 @@ export async function createSignaturePolicy(api: SendGridApiClient, name: string
     scope: 'user.webhooks.security.policies.create',
   });
   const policy = toPolicy(answer);
-  if (!policy) throw new SendGridApiError('POST /v3/user/webhooks/security/policies: the answer has no policy id', null);
+  if (!policy)
+    throw new SendGridApiError('POST /v3/user/webhooks/security/policies: the answer has no policy id', null);
   return policy;
 }
 
 /** The policy, or null when SendGrid no longer has it (404). */
 export async function getSecurityPolicy(api: SendGridApiClient, id: string): Promise<SecurityPolicy | null> {
   try {
-    return toPolicy(await api.request({ method: 'GET', path: `/v3/user/webhooks/security/policies/${encodeURIComponent(id)}`, scope: 'user.webhooks.security.policies.read' }));
+    return toPolicy(
+      await api.request({
+        method: 'GET',
+        path: `/v3/user/webhooks/security/policies/${encodeURIComponent(id)}`,
+        scope: 'user.webhooks.security.policies.read',
+      }),
+    );
   } catch (error) {
     if (error instanceof SendGridApiError && error.status === 404) return null;
     throw error;
   }
 }
 
-export async function listEventWebhooks(api: SendGridApiClient): Promise<{ maxAllowed: number | null; webhooks: EventWebhook[] }> {
-  const answer = record(await api.request({ method: 'GET', path: '/v3/user/webhooks/event/settings/all', scope: 'user.webhooks.event.settings.read' }));
+export async function listEventWebhooks(
+  api: SendGridApiClient,
+): Promise<{ maxAllowed: number | null; webhooks: EventWebhook[] }> {
+  const answer = record(
+    await api.request({
+      method: 'GET',
+      path: '/v3/user/webhooks/event/settings/all',
+      scope: 'user.webhooks.event.settings.read',
+    }),
+  );
   const list = Array.isArray(answer.webhooks) ? answer.webhooks : [];
   const webhooks = list.map((item) => {
     const w = record(item);

@@ -48,12 +48,18 @@ export interface SuppressionSyncOptions {
  * dedupe makes a second sync store nothing and `mailroom.events.on(type, …)` handlers see synced entries as
  * they see webhook events. Each page commits in its own transaction.
  */
-export async function syncSuppressionList(api: SendGridApiClient, store: Store, list: SuppressionList, options: SuppressionSyncOptions = {}): Promise<SuppressionSyncResult> {
+export async function syncSuppressionList(
+  api: SendGridApiClient,
+  store: Store,
+  list: SuppressionList,
+  options: SuppressionSyncOptions = {},
+): Promise<SuppressionSyncResult> {
   const limit = options.limit ?? 500;
   const maxPages = options.maxPages ?? 10_000;
   const result: SuppressionSyncResult = { list, fetched: 0, stored: 0, skipped: 0, pages: 0 };
   for (let offset = 0; ; offset += limit) {
-    if (result.pages >= maxPages) throw new SendGridApiError(`GET /v3/suppression/${list}: more than ${maxPages} pages; is offset ignored?`, null);
+    if (result.pages >= maxPages)
+      throw new SendGridApiError(`GET /v3/suppression/${list}: more than ${maxPages} pages; is offset ignored?`, null);
     const query: Record<string, number> = { limit, offset };
     if (options.since) query.start_time = Math.floor(options.since.getTime() / 1000);
     const answer = await api.request({ method: 'GET', path: `/v3/suppression/${list}`, query, scope: SCOPES[list] });
@@ -62,18 +68,29 @@ export async function syncSuppressionList(api: SendGridApiClient, store: Store, 
     result.fetched += answer.length;
     const events = answer.map((entry) => suppressionEvent(list, record(entry))).filter((e) => e !== null);
     result.skipped += answer.length - events.length;
-    if (events.length) result.stored += (await store.transaction((tx) => storeEvents(tx, events.map(parseEvent)))).stored;
+    if (events.length)
+      result.stored += (await store.transaction((tx) => storeEvents(tx, events.map(parseEvent)))).stored;
     if (answer.length < limit) return result;
   }
 }
 
 /** The Event Webhook payload an entry stands for; null without an address. */
-export function suppressionEvent(list: SuppressionList, entry: Record<string, unknown>): Record<string, unknown> | null {
+export function suppressionEvent(
+  list: SuppressionList,
+  entry: Record<string, unknown>,
+): Record<string, unknown> | null {
   const email = typeof entry.email === 'string' ? entry.email.trim() : '';
   if (!email) return null;
   const created = typeof entry.created === 'number' && Number.isFinite(entry.created) ? entry.created : null;
-  const id = createHash('sha256').update(`${list}\n${email.toLowerCase()}\n${created ?? ''}`).digest('base64url');
-  const base: Record<string, unknown> = { email, timestamp: created, sg_event_id: `mailroom:suppression:${list}:${id}`, [SUPPRESSION_ARG]: list };
+  const id = createHash('sha256')
+    .update(`${list}\n${email.toLowerCase()}\n${created ?? ''}`)
+    .digest('base64url');
+  const base: Record<string, unknown> = {
+    email,
+    timestamp: created,
+    sg_event_id: `mailroom:suppression:${list}:${id}`,
+    [SUPPRESSION_ARG]: list,
+  };
   const text = (key: string) => (typeof entry[key] === 'string' ? entry[key] : null);
   switch (list) {
     case 'bounces':

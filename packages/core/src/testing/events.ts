@@ -23,7 +23,10 @@ export interface EventWebhookRequestOptions {
  * ));
  * ```
  */
-export function eventWebhookRequest(events: ReadonlyArray<Record<string, unknown>>, options: EventWebhookRequestOptions = {}): Request {
+export function eventWebhookRequest(
+  events: ReadonlyArray<Record<string, unknown>>,
+  options: EventWebhookRequestOptions = {},
+): Request {
   const body = Buffer.from(JSON.stringify(events), 'utf8');
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'SendGrid Event API' };
   if (options.sign) Object.assign(headers, signatureHeaders(options.sign, body, options.timestamp));

@@ -39,7 +39,7 @@ export function c5ParsedGmail(): BuiltPost {
   const spamReport =
     'Spam detection software, running on the system "mx0032p1las1.sendgrid.net", has\n' +
     'identified this incoming email as possible spam.  The original message\n' +
-    'has been attached to this so you can view it (if it isn\'t spam) or label\n' +
+    "has been attached to this so you can view it (if it isn't spam) or label\n" +
     'similar future email.  If you have any questions, see\n' +
     'the administrator of that system for details.\n\n' +
     'Content preview:  this is the body for webhook parse [...]\n\n' +
@@ -110,7 +110,10 @@ export function c6ParsedOutlook(): BuiltPost {
     text('dkim', '{@hotmail.com : pass}'),
     text('content-ids', '{"image001.png@01D85101.00357470":"attachment1"}'),
     text('to', OUTLOOK_TO),
-    text('html', '<html><head></head><body><p>This is a test</p><p><img src="cid:image001.png@01D85101.00357470"></p></body></html>\n'),
+    text(
+      'html',
+      '<html><head></head><body><p>This is a test</p><p><img src="cid:image001.png@01D85101.00357470"></p></body></html>\n',
+    ),
     text('from', 'Jérémie Desautels <myemailaddress@hotmail.com>'),
     text('text', 'This is a test\n\n[cid:image001.png@01D85101.00357470]\n'),
     text('sender_ip', '40.92.22.88'),
@@ -124,7 +127,10 @@ export function c6ParsedOutlook(): BuiltPost {
       '{"attachment2":{"filename":"001.jpg","name":"001.jpg","type":"image/jpeg"},' +
         '"attachment1":{"filename":"image001.png","name":"image001.png","type":"image/png","content-id":"image001.png@01D85101.00357470"}}',
     ),
-    text('charsets', '{"to":"UTF-8","filename":"UTF-8","html":"us-ascii","subject":"UTF-8","from":"UTF-8","text":"us-ascii"}'),
+    text(
+      'charsets',
+      '{"to":"UTF-8","filename":"UTF-8","html":"us-ascii","subject":"UTF-8","from":"UTF-8","text":"us-ascii"}',
+    ),
     text('SPF', 'pass'),
   ]);
 }
@@ -239,7 +245,10 @@ export function c7ParsedCharsets(): BuiltPost {
     bytes('html', Buffer.from('<p>\xbfEsto se ve como esperabas?</p>', 'latin1')),
     text('from', 'Opérateur de test <sender@example.com>'),
     bytes('text', Buffer.from('Test the ESP\x92s inbound charset handling\x85', 'latin1')),
-    text('charsets', '{"to":"UTF-8","cc":"UTF-8","html":"iso-8859-1","subject":"cp850","from":"UTF-8","text":"windows-1252"}'),
+    text(
+      'charsets',
+      '{"to":"UTF-8","cc":"UTF-8","html":"iso-8859-1","subject":"cp850","from":"UTF-8","text":"windows-1252"}',
+    ),
     text('envelope', '{"to":["inbound@sg.example.com"],"from":"sender@example.com"}'),
     text('dkim', 'none'),
     text('sender_ip', '192.0.2.7'),
@@ -251,7 +260,11 @@ export function c7ParsedCharsets(): BuiltPost {
 function captured(parts: FormPart[]): BuiltPost {
   const body = multipartBody(parts, SENDGRID_BOUNDARY);
   const contentType = multipartContentType(SENDGRID_BOUNDARY);
-  return { body, contentType, headers: { 'content-type': contentType, 'content-length': String(body.length), 'user-agent': 'Sendlib/1.0' } };
+  return {
+    body,
+    contentType,
+    headers: { 'content-type': contentType, 'content-length': String(body.length), 'user-agent': 'Sendlib/1.0' },
+  };
 }
 
 function text(name: string, value: string): FormPart {
@@ -268,7 +281,14 @@ function file(name: string, filename: string, contentType: string, value: Buffer
 
 /** One base64-encoded UTF-8 text part of the multipart `boundary`, as its lines (the blank line after it too). */
 function base64TextPart(boundary: string, type: 'text/plain' | 'text/html', text: string): string[] {
-  return [`--${boundary}`, `Content-Type: ${type}; charset="utf-8"`, 'Content-Transfer-Encoding: base64', '', base64Lines(Buffer.from(text, 'utf8')), ''];
+  return [
+    `--${boundary}`,
+    `Content-Type: ${type}; charset="utf-8"`,
+    'Content-Transfer-Encoding: base64',
+    '',
+    base64Lines(Buffer.from(text, 'utf8')),
+    '',
+  ];
 }
 
 function base64Lines(data: Buffer): string {

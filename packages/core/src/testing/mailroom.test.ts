@@ -13,7 +13,10 @@ describe('createTestMailroom', () => {
     // An event handler that queues mail: it goes out with the same drain.
     t.mailroom.events.on('bounce', async (event, { tx, afterCommit }) => {
       bounced.push(event.email ?? '');
-      await t.mailroom.mailer.send({ to: 'admin@example.test', subject: `Bounced: ${event.email}`, text: 'x' }, { tx, afterCommit });
+      await t.mailroom.mailer.send(
+        { to: 'admin@example.test', subject: `Bounced: ${event.email}`, text: 'x' },
+        { tx, afterCommit },
+      );
     });
     t.app.get('/hello', (c) => c.text('hi'));
   });
@@ -30,10 +33,15 @@ describe('createTestMailroom', () => {
 
   it('posts signed Event Webhook events and delivers mail their handlers queued', async () => {
     const outboxId = t.sent[0]!.id;
-    const response = await t.postEvents([{ event: 'bounce', email: 'ann@example.com', sg_event_id: 'b1', type: 'bounce', mailroom_id: outboxId }]);
+    const response = await t.postEvents([
+      { event: 'bounce', email: 'ann@example.com', sg_event_id: 'b1', type: 'bounce', mailroom_id: outboxId },
+    ]);
     expect(response.status).toBe(200);
     expect(bounced).toEqual(['ann@example.com']);
-    expect(t.sent.at(-1)).toMatchObject({ subject: 'Bounced: ann@example.com', from: { address: 'help@example.test' } });
+    expect(t.sent.at(-1)).toMatchObject({
+      subject: 'Bounced: ann@example.com',
+      from: { address: 'help@example.test' },
+    });
   });
 });
 
@@ -47,14 +55,19 @@ describe('securityFromEnv', () => {
       { username: 'u', password: 'p:q' },
       { username: 'v', password: 'w' },
     ]);
-    expect(securityFromEnv({ SENDGRID_PARSE_BASIC_AUTH: 'u:p' }).security.basic).toEqual([{ username: 'u', password: 'p' }]);
+    expect(securityFromEnv({ SENDGRID_PARSE_BASIC_AUTH: 'u:p' }).security.basic).toEqual([
+      { username: 'u', password: 'p' },
+    ]);
   });
 
   it('refuses to run unauthenticated unless insecure mode is asked for', () => {
     expect(() => securityFromEnv({})).toThrow(MailroomConfigurationError);
     expect(() => securityFromEnv({})).toThrow(/SENDGRID_PARSE_PUBLIC_KEY/);
     expect(() => securityFromEnv({ SENDGRID_PARSE_BASIC: 'nocolon' })).toThrow(/user:password/);
-    expect(securityFromEnv({ MAILROOM_INSECURE: '1' })).toEqual({ security: { insecure: true }, eventsSecurity: undefined });
+    expect(securityFromEnv({ MAILROOM_INSECURE: '1' })).toEqual({
+      security: { insecure: true },
+      eventsSecurity: undefined,
+    });
     expect(securityFromEnv({}, { allowInsecure: true }).security).toEqual({ insecure: true });
   });
 });

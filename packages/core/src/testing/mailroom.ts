@@ -7,7 +7,10 @@ import { TEST_KEY_PAIR } from './keys.js';
 import { inboundRequest, type InboundRequestOptions, type PostSource } from './request.js';
 import { createTestStore, type TestStore } from './store.js';
 
-export interface TestMailroomOptions<E extends object = {}> extends Omit<MailroomOptions<E>, 'store' | 'security' | 'mail' | 'eventsSecurity'> {
+export interface TestMailroomOptions<E extends object = {}> extends Omit<
+  MailroomOptions<E>,
+  'store' | 'security' | 'mail' | 'eventsSecurity'
+> {
   /** Default: a fresh `createTestStore()` (closed again by `close()`). */
   store?: TestStore;
   /** Outbound mail; the transport is always the capturing one. Default `{ from: 'mailroom@example.test' }`. */
@@ -60,7 +63,9 @@ export interface TestMailroom<E extends object = {}> {
  * await t.close();
  * ```
  */
-export async function createTestMailroom<E extends object = {}>(options: TestMailroomOptions<E> = {}): Promise<TestMailroom<E>> {
+export async function createTestMailroom<E extends object = {}>(
+  options: TestMailroomOptions<E> = {},
+): Promise<TestMailroom<E>> {
   const { store: givenStore, mail, maxBatchSize = 1, ...mailroomOptions } = options;
   const store = givenStore ?? (await createTestStore());
   const sent: PreparedMessage[] = [];
@@ -105,9 +110,16 @@ export async function createTestMailroom<E extends object = {}>(options: TestMai
     sent,
     batches,
     post: (source, requestOptions = {}) =>
-      postRaw(inboundRequest(source, { sign: TEST_KEY_PAIR, url: `${server.url}/webhooks/sendgrid/parse`, ...requestOptions })),
+      postRaw(
+        inboundRequest(source, {
+          sign: TEST_KEY_PAIR,
+          url: `${server.url}/webhooks/sendgrid/parse`,
+          ...requestOptions,
+        }),
+      ),
     postRaw,
-    postEvents: (events) => postRaw(eventWebhookRequest(events, { sign: TEST_KEY_PAIR, url: `${server.url}/webhooks/sendgrid/events` })),
+    postEvents: (events) =>
+      postRaw(eventWebhookRequest(events, { sign: TEST_KEY_PAIR, url: `${server.url}/webhooks/sendgrid/events` })),
     drain,
     alsoDrain(fn) {
       extraDrains.push(fn);

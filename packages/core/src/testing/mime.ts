@@ -2,9 +2,14 @@ import { createRequire } from 'node:module';
 import type { SendMailOptions } from 'nodemailer';
 
 const require = createRequire(import.meta.url);
-const MailComposer = require('nodemailer/lib/mail-composer') as new (mail: SendMailOptions) => { compile(): MimeTreeNode };
+const MailComposer = require('nodemailer/lib/mail-composer') as new (mail: SendMailOptions) => {
+  compile(): MimeTreeNode;
+};
 // libbase64 and libqp are the published packages nodemailer's own encoders were made from (same output, tested).
-const base64 = require('libbase64') as { encode(buffer: Buffer): string; wrap(text: string, lineLength?: number): string };
+const base64 = require('libbase64') as {
+  encode(buffer: Buffer): string;
+  wrap(text: string, lineLength?: number): string;
+};
 const qp = require('libqp') as { encode(buffer: Buffer): string; wrap(text: string, lineLength?: number): string };
 
 /** The parts of nodemailer's MimeNode this module reads (its build() is stream-based, hence async). */

@@ -19,7 +19,9 @@ export function multipartBody(parts: readonly FormPart[], boundary: string = SEN
   const out: Buffer[] = [];
   for (const part of parts) {
     if (part.value.includes(delimiter)) {
-      throw new Error(`mailroom testing: field "${part.name}" contains the boundary "${boundary}"; pass another boundary`);
+      throw new Error(
+        `mailroom testing: field "${part.name}" contains the boundary "${boundary}"; pass another boundary`,
+      );
     }
     let head = `--${boundary}\r\nContent-Disposition: form-data; name="${quoteParam(part.name)}"`;
     if (part.filename !== undefined) head += `; filename="${quoteParam(part.filename)}"`;

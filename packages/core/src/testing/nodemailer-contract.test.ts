@@ -18,7 +18,12 @@ describe('nodemailer internals the testing kit relies on (pinned version)', () =
 
   it('lib/mail-composer compiles to a MimeNode tree with the members mime.ts reads', () => {
     const MailComposer = require('nodemailer/lib/mail-composer');
-    const root = new MailComposer({ from: 'a@example.com', to: 'b@example.com', text: 'hi', html: '<p>hi</p>' }).compile();
+    const root = new MailComposer({
+      from: 'a@example.com',
+      to: 'b@example.com',
+      text: 'hi',
+      html: '<p>hi</p>',
+    }).compile();
     for (const method of ['buildHeaders', 'getTransferEncoding', 'build']) expect(typeof root[method]).toBe('function');
     expect(root.buildHeaders()).toMatch(/^Content-Type: multipart\/alternative;\r\n boundary=/m);
     expect(root.multipart).toBe('alternative'); // set by buildHeaders(), read by mime.ts's writeNode

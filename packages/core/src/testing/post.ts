@@ -225,7 +225,12 @@ function parsedParts(email: ResolvedEmail): FormPart[] {
   const attachmentInfo = Object.fromEntries(
     email.attachments.map((a, i) => [
       `attachment${i + 1}`,
-      { filename: a.filename, name: a.filename, type: a.contentType, ...(a.contentId !== undefined ? { 'content-id': a.contentId } : {}) },
+      {
+        filename: a.filename,
+        name: a.filename,
+        type: a.contentType,
+        ...(a.contentId !== undefined ? { 'content-id': a.contentId } : {}),
+      },
     ]),
   );
   const presentCharsets: Partial<Record<CharsetField, string>> = { to: charsets.to };
@@ -289,7 +294,14 @@ function resolveCharsets(charset: InboundDescription['charset']): Record<Charset
   const one = typeof charset === 'string' ? charset : undefined;
   const per = typeof charset === 'object' ? charset : {};
   const pick = (f: CharsetField) => per[f] ?? one ?? 'UTF-8';
-  return { subject: pick('subject'), text: pick('text'), html: pick('html'), from: pick('from'), to: pick('to'), cc: pick('cc') };
+  return {
+    subject: pick('subject'),
+    text: pick('text'),
+    html: pick('html'),
+    from: pick('from'),
+    to: pick('to'),
+    cc: pick('cc'),
+  };
 }
 
 /** Address headers with display names as encoded-words in the field's charset. */
@@ -323,7 +335,10 @@ function textPart(content: string, type: 'text/plain' | 'text/html', charset: st
 function spamCheck(d: InboundDescription): { score: number; report: string } | null {
   if (d.spamScore === null) return null;
   const score = d.spamScore ?? DEFAULT_SPAM_SCORE;
-  const verdict = score >= 5 ? 'has identified this incoming email as possible spam' : 'has NOT identified this incoming email as spam';
+  const verdict =
+    score >= 5
+      ? 'has identified this incoming email as possible spam'
+      : 'has NOT identified this incoming email as spam';
   const report =
     d.spamReport ??
     `Spam detection software, running on the system "parsley-p1iad2-spamassassin-test",\n${verdict}.\n\n` +

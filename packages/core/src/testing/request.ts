@@ -77,7 +77,11 @@ export function httpRequestBytes(source: PostSource = {}, options: InboundReques
 }
 
 /** The signature headers for a body (for tests that assemble requests themselves). */
-export function signatureHeaders(keyPair: TestKeyPair, body: Uint8Array, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signatureHeaders(
+  keyPair: TestKeyPair,
+  body: Uint8Array,
+  timestamp = Math.floor(Date.now() / 1000),
+): Record<string, string> {
   const stamp = String(timestamp);
   return { [SIGNATURE_HEADER]: signBody(keyPair.privateKey, stamp, body), [TIMESTAMP_HEADER]: stamp };
 }
@@ -100,7 +104,9 @@ function requestHeaders(post: BuiltPost, options: InboundRequestOptions): Record
 }
 
 function toPost(source: PostSource): BuiltPost {
-  return 'body' in source && Buffer.isBuffer(source.body) ? (source as BuiltPost) : buildInboundPost(source as InboundDescription);
+  return 'body' in source && Buffer.isBuffer(source.body)
+    ? (source as BuiltPost)
+    : buildInboundPost(source as InboundDescription);
 }
 
 function split(body: Buffer, size = 16 * 1024): Buffer[] {

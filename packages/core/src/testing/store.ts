@@ -32,7 +32,10 @@ export async function createTestStore(rawOptions: TestStoreOptions = {}): Promis
 }
 
 /** A store on a fresh test database; `close()` drops the database too (so does a failed open). */
-export async function openOnTestDatabase(database: { url: string; drop(): Promise<void> }, options: TestStoreOptions): Promise<TestStore> {
+export async function openOnTestDatabase(
+  database: { url: string; drop(): Promise<void> },
+  options: TestStoreOptions,
+): Promise<TestStore> {
   let store: Store;
   try {
     store = await openStore({ ...options, databaseUrl: database.url });
@@ -51,7 +54,9 @@ export async function openOnTestDatabase(database: { url: string; drop(): Promis
 }
 
 /** Creates an empty database next to the one `serverUrl` names; `drop()` removes it (closing leftover sessions). */
-export async function createTestDatabase(serverUrl: string): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  serverUrl: string,
+): Promise<{ url: string; name: string; drop(): Promise<void> }> {
   const name = `mailroom_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(serverUrl, { max: 1, onnotice: () => undefined, connect_timeout: 5 });
   try {

@@ -72,10 +72,12 @@ export interface ProxiedTestDatabase {
 export async function createProxiedTestDatabase(serverUrl: string): Promise<ProxiedTestDatabase> {
   const database = await createTestDatabase(serverUrl);
   const target = new URL(database.url);
-  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) }).catch(async (error: unknown) => {
-    await database.drop();
-    throw error;
-  });
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) }).catch(
+    async (error: unknown) => {
+      await database.drop();
+      throw error;
+    },
+  );
   const viaProxy = new URL(database.url);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
@@ -96,7 +98,12 @@ export interface ProxiedTestStore extends TestStore {
 }
 
 /** A fresh, migrated store on `serverUrl` behind its own TCP proxy (silent unless `options.logger`). */
-export async function createProxiedTestStore(serverUrl: string, options: TestStoreOptions = {}): Promise<ProxiedTestStore> {
+export async function createProxiedTestStore(
+  serverUrl: string,
+  options: TestStoreOptions = {},
+): Promise<ProxiedTestStore> {
   const database = await createProxiedTestDatabase(serverUrl);
-  return Object.assign(await openOnTestDatabase(database, { logger: silentLogger, ...options }), { proxy: database.proxy });
+  return Object.assign(await openOnTestDatabase(database, { logger: silentLogger, ...options }), {
+    proxy: database.proxy,
+  });
 }

@@ -28,7 +28,13 @@ interface Part {
 function readForm(body: Buffer, contentType: string): Promise<Part[]> {
   return new Promise((resolve, reject) => {
     const parts: Part[] = [];
-    const parser = busboy({ headers: { 'content-type': contentType }, defCharset: 'latin1', defParamCharset: 'utf8', preservePath: true, limits: { fieldSize: Infinity } });
+    const parser = busboy({
+      headers: { 'content-type': contentType },
+      defCharset: 'latin1',
+      defParamCharset: 'utf8',
+      preservePath: true,
+      limits: { fieldSize: Infinity },
+    });
     parser.on('field', (name, value) => parts.push({ name, value: Buffer.from(value, 'latin1') }));
     parser.on('file', (name, stream, info) => {
       const part: Part = { name, value: Buffer.alloc(0), filename: info.filename, mimeType: info.mimeType };
@@ -81,7 +87,11 @@ describe('composeMessage (synchronous MailComposer output)', () => {
       subject: description.subject ?? 'S',
       text: description.text ?? 'plain',
       html: description.html,
-      attachments: description.attachments?.map((a) => ({ filename: a.filename, content: a.content, cid: a.contentId })),
+      attachments: description.attachments?.map((a) => ({
+        filename: a.filename,
+        content: a.content,
+        cid: a.contentId,
+      })),
     };
     expect(composeMessage(mail).toString('latin1')).toBe((await composeMessageAsync(mail)).toString('latin1'));
   });
@@ -94,7 +104,19 @@ describe('buildInboundPost, parsed mode', () => {
     expect(post.headers['content-length']).toBe(String(post.body.length));
     const parts = await readForm(post.body, post.contentType);
     expect(parts.map((p) => p.name)).toEqual([
-      'headers', 'dkim', 'to', 'from', 'text', 'sender_ip', 'spam_report', 'envelope', 'attachments', 'subject', 'spam_score', 'charsets', 'SPF',
+      'headers',
+      'dkim',
+      'to',
+      'from',
+      'text',
+      'sender_ip',
+      'spam_report',
+      'envelope',
+      'attachments',
+      'subject',
+      'spam_score',
+      'charsets',
+      'SPF',
     ]);
     const f = fieldsOf(parts);
     expect(str(f.from)).toBe('Alice <alice@example.com>');
@@ -158,32 +180,63 @@ describe('buildInboundPost, parsed mode', () => {
     ['shift_jis', 'こんにちは世界'],
     ['gb18030', '你好，世界'],
   ])('%s: decoded fields are bytes in the declared charset; headers hold encoded-words', async (charset, sample) => {
-    const post = buildInboundPost({ charset, subject: sample, text: sample, html: `<p>${sample}</p>`, from: `${sample} <s@example.com>` });
+    const post = buildInboundPost({
+      charset,
+      subject: sample,
+      text: sample,
+      html: `<p>${sample}</p>`,
+      from: `${sample} <s@example.com>`,
+    });
     const f = fieldsOf(await readForm(post.body, post.contentType));
-    const decode = (b: Buffer) => (charset === 'iso-2022-jp' ? new TextDecoder('iso-2022-jp').decode(b) : iconv.decode(b, charset));
+    const decode = (b: Buffer) =>
+      charset === 'iso-2022-jp' ? new TextDecoder('iso-2022-jp').decode(b) : iconv.decode(b, charset);
     expect(decode(f.subject!)).toBe(sample);
     expect(decode(f.text!)).toBe(sample);
     expect(decode(f.html!)).toBe(`<p>${sample}</p>`);
     expect(decode(f.from!)).toBe(`${sample} <s@example.com>`);
     expect(f.subject!.equals(Buffer.from(sample))).toBe(false);
-    expect(JSON.parse(str(f.charsets)!)).toMatchObject({ subject: charset, text: charset, html: charset, from: charset, to: charset });
+    expect(JSON.parse(str(f.charsets)!)).toMatchObject({
+      subject: charset,
+      text: charset,
+      html: charset,
+      from: charset,
+      to: charset,
+    });
     const reparsed = await simpleParser(Buffer.from(str(f.headers)!.replace(/^Received:[^\r\n]*\r\n/, '') + '\r\n'));
     expect(reparsed.subject).toBe(sample);
     expect(str(f.headers)).toContain(`=?${charset}?B?`);
   });
 
   it('lets each field have its own charset', async () => {
-    const post = buildInboundPost({ charset: { subject: 'cp850', text: 'windows-1252' }, subject: 'pidió', text: 'ESP’s', html: '<p>¿?</p>' });
+    const post = buildInboundPost({
+      charset: { subject: 'cp850', text: 'windows-1252' },
+      subject: 'pidió',
+      text: 'ESP’s',
+      html: '<p>¿?</p>',
+    });
     const f = fieldsOf(await readForm(post.body, post.contentType));
     expect(f.subject).toEqual(Buffer.from('pidi\xa2', 'latin1'));
     expect(f.text).toEqual(Buffer.from('ESP\x92s', 'latin1'));
     expect(str(f.html)).toBe('<p>¿?</p>');
-    expect(JSON.parse(str(f.charsets)!)).toEqual({ to: 'UTF-8', html: 'UTF-8', subject: 'cp850', from: 'UTF-8', text: 'windows-1252' });
+    expect(JSON.parse(str(f.charsets)!)).toEqual({
+      to: 'UTF-8',
+      html: 'UTF-8',
+      subject: 'cp850',
+      from: 'UTF-8',
+      text: 'windows-1252',
+    });
   });
 
   it('posts attachments as attachmentN file parts with attachment-info and content-ids', async () => {
-    const attachments = Array.from({ length: 11 }, (_, i) => ({ filename: `file${i + 1}.txt`, content: `content ${i + 1}` }));
-    attachments[2] = { filename: 'logo.png', content: fixtures.TINY_PNG as unknown as string, contentId: '<logo@mailroom>' } as never;
+    const attachments = Array.from({ length: 11 }, (_, i) => ({
+      filename: `file${i + 1}.txt`,
+      content: `content ${i + 1}`,
+    }));
+    attachments[2] = {
+      filename: 'logo.png',
+      content: fixtures.TINY_PNG as unknown as string,
+      contentId: '<logo@mailroom>',
+    } as never;
     const post = buildInboundPost({ html: '<img src="cid:logo@mailroom">', attachments });
     const parts = await readForm(post.body, post.contentType);
     const files = parts.filter((p) => p.filename !== undefined);
@@ -196,15 +249,27 @@ describe('buildInboundPost, parsed mode', () => {
     expect(str(f.attachments)).toBe('11');
     expect(JSON.parse(str(f['content-ids'])!)).toEqual({ 'logo@mailroom': 'attachment3' });
     const info = JSON.parse(str(f['attachment-info'])!);
-    expect(info.attachment3).toEqual({ filename: 'logo.png', name: 'logo.png', type: 'image/png', 'content-id': 'logo@mailroom' });
+    expect(info.attachment3).toEqual({
+      filename: 'logo.png',
+      name: 'logo.png',
+      type: 'image/png',
+      'content-id': 'logo@mailroom',
+    });
     expect(info.attachment10).toEqual({ filename: 'file10.txt', name: 'file10.txt', type: 'text/plain' });
     // File parts carry a filename and a Content-Type, nothing else.
     const fileHead = partHeaders(post.body).find((h) => h.includes('name="attachment10"'));
-    expect(fileHead).toBe('Content-Disposition: form-data; name="attachment10"; filename="file10.txt"\r\nContent-Type: text/plain');
+    expect(fileHead).toBe(
+      'Content-Disposition: form-data; name="attachment10"; filename="file10.txt"\r\nContent-Type: text/plain',
+    );
   });
 
   it('keeps hostile filenames byte for byte (quotes percent-encoded as browsers do)', async () => {
-    const post = buildInboundPost({ attachments: [{ filename: '../../etc/pass"wd', content: 'x' }, { filename: 'résumé.pdf', content: 'y' }] });
+    const post = buildInboundPost({
+      attachments: [
+        { filename: '../../etc/pass"wd', content: 'x' },
+        { filename: 'résumé.pdf', content: 'y' },
+      ],
+    });
     const files = (await readForm(post.body, post.contentType)).filter((p) => p.filename !== undefined);
     expect(files.map((p) => p.filename)).toEqual(['../../etc/pass%22wd', 'résumé.pdf']);
   });
@@ -218,7 +283,10 @@ describe('buildInboundPost, parsed mode', () => {
       to: ['a@in.example', 'b@in.example', 'hidden@in.example'],
       from: 'alice@example.com',
     });
-    expect(await envelopeOf({ envelope: { from: 'bounce@x.example', to: ['c@in.example'] } })).toEqual({ to: ['c@in.example'], from: 'bounce@x.example' });
+    expect(await envelopeOf({ envelope: { from: 'bounce@x.example', to: ['c@in.example'] } })).toEqual({
+      to: ['c@in.example'],
+      from: 'bounce@x.example',
+    });
   });
 
   it('omits spam fields with spamScore null, and shuffles reproducibly', async () => {
@@ -226,10 +294,16 @@ describe('buildInboundPost, parsed mode', () => {
     expect(noSpam.map((p) => p.name)).not.toContain('spam_score');
     expect(noSpam.map((p) => p.name)).not.toContain('spam_report');
     const names = async (seed: number) =>
-      (await readForm(buildInboundPost({ fieldOrder: 'shuffled', seed }).body, 'multipart/form-data; boundary=xYzZY')).map((p) => p.name);
+      (
+        await readForm(buildInboundPost({ fieldOrder: 'shuffled', seed }).body, 'multipart/form-data; boundary=xYzZY')
+      ).map((p) => p.name);
     expect(await names(3)).toEqual(await names(3));
-    expect(await names(3)).not.toEqual((await readForm(buildInboundPost().body, 'multipart/form-data; boundary=xYzZY')).map((p) => p.name));
-    expect([...(await names(3))].sort()).toEqual((await readForm(buildInboundPost().body, 'multipart/form-data; boundary=xYzZY')).map((p) => p.name).sort());
+    expect(await names(3)).not.toEqual(
+      (await readForm(buildInboundPost().body, 'multipart/form-data; boundary=xYzZY')).map((p) => p.name),
+    );
+    expect([...(await names(3))].sort()).toEqual(
+      (await readForm(buildInboundPost().body, 'multipart/form-data; boundary=xYzZY')).map((p) => p.name).sort(),
+    );
   });
 
   it('uses a custom boundary and refuses one that occurs in a value', () => {
@@ -256,11 +330,24 @@ describe('buildInboundPost, raw mode', () => {
     });
     const parts = await readForm(post.body, post.contentType);
     expect(parts.map((p) => p.name)).toEqual([
-      'email', 'dkim', 'sender_ip', 'charsets', 'SPF', 'to', 'cc', 'from', 'subject', 'envelope', 'spam_score', 'spam_report',
+      'email',
+      'dkim',
+      'sender_ip',
+      'charsets',
+      'SPF',
+      'to',
+      'cc',
+      'from',
+      'subject',
+      'envelope',
+      'spam_score',
+      'spam_report',
     ]);
     const f = fieldsOf(parts);
     expect(JSON.parse(str(f.charsets)!)).toEqual({ to: 'UTF-8', cc: 'UTF-8', from: 'UTF-8', subject: 'UTF-8' });
-    expect(str(f.email)).toMatch(/^Received: from mail\.example\.com \(mail\.example\.com \[192\.0\.2\.25\]\) by mx\.sendgrid\.net/);
+    expect(str(f.email)).toMatch(
+      /^Received: from mail\.example\.com \(mail\.example\.com \[192\.0\.2\.25\]\) by mx\.sendgrid\.net/,
+    );
     const mail = await simpleParser(f.email!);
     expect(mail.subject).toBe('Raw ✓');
     expect(mail.messageId).toBe('<raw-1@example.com>');
@@ -273,17 +360,34 @@ describe('buildInboundPost, raw mode', () => {
     ]);
   });
 
-  it.each(['windows-1252', 'koi8-r', 'iso-2022-jp', 'shift_jis', 'gb18030', 'cp850'])('%s bodies and headers survive a MIME parser', async (charset) => {
-    const sample = { 'windows-1252': 'It’s “quoted”…', 'koi8-r': 'Съешь же ещё', 'iso-2022-jp': 'こんにちは、世界', shift_jis: 'テスト送信', gb18030: '测试邮件', cp850: 'Como usted pidió' }[charset]!;
-    const post = buildInboundPost({ mode: 'raw', charset, subject: sample, text: sample, html: `<b>${sample}</b>`, from: `${sample} <x@example.com>` });
-    const f = fieldsOf(await readForm(post.body, post.contentType));
-    expect(f.email!.toString('latin1')).toMatch(new RegExp(`charset=${charset}`, 'i'));
-    const mail = await simpleParser(f.email!);
-    expect(mail.subject).toBe(sample);
-    expect(mail.text?.trim()).toBe(sample);
-    expect(mail.html).toContain(`<b>${sample}</b>`);
-    expect(mail.from?.value[0]?.name).toBe(sample);
-  });
+  it.each(['windows-1252', 'koi8-r', 'iso-2022-jp', 'shift_jis', 'gb18030', 'cp850'])(
+    '%s bodies and headers survive a MIME parser',
+    async (charset) => {
+      const sample = {
+        'windows-1252': 'It’s “quoted”…',
+        'koi8-r': 'Съешь же ещё',
+        'iso-2022-jp': 'こんにちは、世界',
+        shift_jis: 'テスト送信',
+        gb18030: '测试邮件',
+        cp850: 'Como usted pidió',
+      }[charset]!;
+      const post = buildInboundPost({
+        mode: 'raw',
+        charset,
+        subject: sample,
+        text: sample,
+        html: `<b>${sample}</b>`,
+        from: `${sample} <x@example.com>`,
+      });
+      const f = fieldsOf(await readForm(post.body, post.contentType));
+      expect(f.email!.toString('latin1')).toMatch(new RegExp(`charset=${charset}`, 'i'));
+      const mail = await simpleParser(f.email!);
+      expect(mail.subject).toBe(sample);
+      expect(mail.text?.trim()).toBe(sample);
+      expect(mail.html).toContain(`<b>${sample}</b>`);
+      expect(mail.from?.value[0]?.name).toBe(sample);
+    },
+  );
 
   it('builds bodies over 1 MiB', async () => {
     const big = Buffer.alloc(1_200_000, 0x41);
@@ -304,8 +408,12 @@ describe('keys and signatures', () => {
     const signature = signBody(pair.privateKey, '1700000000', body);
     expect(Buffer.from(signature, 'base64')[0]).toBe(0x30); // DER SEQUENCE
     const key = createPublicKey({ key: der, format: 'der', type: 'spki' });
-    expect(verify('sha256', Buffer.concat([Buffer.from('1700000000'), body]), key, Buffer.from(signature, 'base64'))).toBe(true);
-    expect(verify('sha256', Buffer.concat([Buffer.from('1700000001'), body]), key, Buffer.from(signature, 'base64'))).toBe(false);
+    expect(
+      verify('sha256', Buffer.concat([Buffer.from('1700000000'), body]), key, Buffer.from(signature, 'base64')),
+    ).toBe(true);
+    expect(
+      verify('sha256', Buffer.concat([Buffer.from('1700000001'), body]), key, Buffer.from(signature, 'base64')),
+    ).toBe(false);
     expect(TEST_KEY_PAIR.publicKey).toBe(TEST_KEY_PAIR.publicKey);
   });
 });
@@ -366,7 +474,20 @@ describe('captured fixtures', () => {
     const post = fixtures.c5ParsedGmail();
     const parts = await readForm(post.body, post.contentType);
     expect(parts.map((p) => p.name)).toEqual([
-      'headers', 'dkim', 'to', 'html', 'from', 'text', 'sender_ip', 'spam_report', 'envelope', 'attachments', 'subject', 'spam_score', 'charsets', 'SPF',
+      'headers',
+      'dkim',
+      'to',
+      'html',
+      'from',
+      'text',
+      'sender_ip',
+      'spam_report',
+      'envelope',
+      'attachments',
+      'subject',
+      'spam_score',
+      'charsets',
+      'SPF',
     ]);
   });
 
@@ -386,7 +507,11 @@ describe('captured fixtures', () => {
     expect(mail.from?.value[0]?.name).toBe('Jérémie Desautels');
     expect(mail.text).toContain('This is a test 💀');
     expect(mail.attachments).toHaveLength(1);
-    expect(mail.attachments[0]).toMatchObject({ filename: 'Frangipani Flowers.jpg', cid: fixtures.C6_RAW_INLINE_CID, contentType: 'image/jpeg' });
+    expect(mail.attachments[0]).toMatchObject({
+      filename: 'Frangipani Flowers.jpg',
+      cid: fixtures.C6_RAW_INLINE_CID,
+      contentType: 'image/jpeg',
+    });
   });
 
   it('C7: cp850, windows-1252 and iso-8859-1 bytes', async () => {
@@ -420,7 +545,14 @@ describe('buildInboundPost: every charset × body shape keeps the message header
       for (const [shape, body] of Object.entries(shapes)) {
         it(`${mode}, ${charset}, ${shape}`, async () => {
           const text = texts[charset]!;
-          const post = buildInboundPost({ mode, charset, subject: text, date: 'Mon, 01 Jan 2024 10:00:00 +0000', messageId: 'm1@mailroom.test', ...body(text) });
+          const post = buildInboundPost({
+            mode,
+            charset,
+            subject: text,
+            date: 'Mon, 01 Jan 2024 10:00:00 +0000',
+            messageId: 'm1@mailroom.test',
+            ...body(text),
+          });
           const email = await parseInboundBody(post.body, post.contentType);
           expect(email.subject).toBe(text);
           expect(email.messageId).toBe('m1@mailroom.test');
@@ -440,8 +572,12 @@ describe('TEST_KEY_PAIR', () => {
     // Another process derives the public key from the kit's published private key: the same bytes.
     const script = `const k=require('node:crypto').createPrivateKey(process.env.KEY);process.stdout.write(require('node:crypto').createPublicKey(k).export({type:'spki',format:'der'}).toString('base64'))`;
     const pem = TEST_KEY_PAIR.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    expect(execFileSync(process.execPath, ['-e', script], { env: { KEY: pem } }).toString()).toBe(TEST_KEY_PAIR.publicKey);
-    expect(TEST_KEY_PAIR.publicKey).toBe('MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEGsmC+c+OEUgRepFyT4wnQQLDWzcYZRU1ZwvRDrKUoWaqDchYAhbgRHQu9JjtlMJVNwQSCiV82AbSjtoaqJZ5CA==');
+    expect(execFileSync(process.execPath, ['-e', script], { env: { KEY: pem } }).toString()).toBe(
+      TEST_KEY_PAIR.publicKey,
+    );
+    expect(TEST_KEY_PAIR.publicKey).toBe(
+      'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEGsmC+c+OEUgRepFyT4wnQQLDWzcYZRU1ZwvRDrKUoWaqDchYAhbgRHQu9JjtlMJVNwQSCiV82AbSjtoaqJZ5CA==',
+    );
   });
 
   it('is refused as a verification key in production (its private half is published)', async () => {
@@ -449,7 +585,9 @@ describe('TEST_KEY_PAIR', () => {
     const before = process.env.NODE_ENV;
     process.env.NODE_ENV = 'production';
     try {
-      expect(() => createIngress({ security: { publicKeys: [TEST_KEY_PAIR.publicKey] } })).toThrow(IngressConfigurationError);
+      expect(() => createIngress({ security: { publicKeys: [TEST_KEY_PAIR.publicKey] } })).toThrow(
+        IngressConfigurationError,
+      );
       expect(() => createIngress({ security: { publicKeys: [generateTestKeyPair().publicKey] } })).not.toThrow();
     } finally {
       process.env.NODE_ENV = before;

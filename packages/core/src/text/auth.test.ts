@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { assertAuthenticatedSender, authVerdict, domainsAlign, type SenderEvidence } from './auth.js';
 import { verifyDkim } from './dkim.js';
 
-function evidence(from: string | null, dkim: Array<[string, string]>, spf: string | null = null, envelopeFrom: string | null = null): SenderEvidence {
+function evidence(
+  from: string | null,
+  dkim: Array<[string, string]>,
+  spf: string | null = null,
+  envelopeFrom: string | null = null,
+): SenderEvidence {
   return {
     from: from ? { address: from, name: '' } : null,
     auth: { spf, dkim: dkim.map(([domain, result]) => ({ domain, result })) },
@@ -32,7 +37,9 @@ describe('authVerdict', () => {
     const v = authVerdict(evidence('me@vanity.org', [['@gmail.com', 'pass']], 'softfail'));
     expect(v.aligned).toBe(false);
     expect(v.rule).toBeNull();
-    expect(v.reason).toBe('no passing DKIM signature aligned with From domain vanity.org (dkim: gmail.com=pass); spf=softfail');
+    expect(v.reason).toBe(
+      'no passing DKIM signature aligned with From domain vanity.org (dkim: gmail.com=pass); spf=softfail',
+    );
   });
 
   it('look-alike domains never align', () => {
@@ -44,9 +51,22 @@ describe('authVerdict', () => {
   });
 
   it('multiple signatures: one aligned pass is enough, an aligned fail is not', () => {
-    const v = authVerdict(evidence('alice@example.com', [['@esp.example', 'pass'], ['@example.com', 'fail'], ['@mail.example.com', 'pass']]));
+    const v = authVerdict(
+      evidence('alice@example.com', [
+        ['@esp.example', 'pass'],
+        ['@example.com', 'fail'],
+        ['@mail.example.com', 'pass'],
+      ]),
+    );
     expect(v).toMatchObject({ aligned: true, rule: 'dkim', domain: 'mail.example.com' });
-    expect(authVerdict(evidence('alice@example.com', [['@esp.example', 'pass'], ['@example.com', 'fail']])).aligned).toBe(false);
+    expect(
+      authVerdict(
+        evidence('alice@example.com', [
+          ['@esp.example', 'pass'],
+          ['@example.com', 'fail'],
+        ]),
+      ).aligned,
+    ).toBe(false);
   });
 
   it('SPF only: pass with an aligned envelope sender', () => {
@@ -67,7 +87,13 @@ describe('authVerdict', () => {
 
   it('none: no DKIM, no SPF', () => {
     const v = authVerdict(evidence('alice@example.com', [], null));
-    expect(v).toEqual({ aligned: false, rule: null, domain: null, dkimSource: 'sendgrid', reason: 'no passing DKIM signature aligned with From domain example.com (dkim: none); spf=none' });
+    expect(v).toEqual({
+      aligned: false,
+      rule: null,
+      domain: null,
+      dkimSource: 'sendgrid',
+      reason: 'no passing DKIM signature aligned with From domain example.com (dkim: none); spf=none',
+    });
   });
 
   it('no From address', () => {
@@ -82,11 +108,20 @@ describe('assertAuthenticatedSender', () => {
     expect(assertAuthenticatedSender(good, '<alice@example.com>')).toEqual({ ok: true });
   });
   it('rejects the wrong sender and unaligned mail with a reason', () => {
-    expect(assertAuthenticatedSender(good, 'bob@example.com')).toEqual({ ok: false, reason: 'From alice@example.com is not the expected sender bob@example.com' });
-    const forged = assertAuthenticatedSender(evidence('alice@example.com', [['attacker.example', 'pass']]), 'alice@example.com');
+    expect(assertAuthenticatedSender(good, 'bob@example.com')).toEqual({
+      ok: false,
+      reason: 'From alice@example.com is not the expected sender bob@example.com',
+    });
+    const forged = assertAuthenticatedSender(
+      evidence('alice@example.com', [['attacker.example', 'pass']]),
+      'alice@example.com',
+    );
     expect(forged.ok).toBe(false);
     expect(forged.ok === false && forged.reason).toContain('no passing DKIM signature aligned');
-    expect(assertAuthenticatedSender(evidence(null, []))).toEqual({ ok: false, reason: 'the message has no From address' });
+    expect(assertAuthenticatedSender(evidence(null, []))).toEqual({
+      ok: false,
+      reason: 'the message has no From address',
+    });
   });
 });
 
@@ -116,7 +151,13 @@ describe('verifyDkim (mailauth, offline resolver)', () => {
     const results = await verifyDkim(await signed(), { resolver });
     expect(results).toEqual([{ domain: 'example.com', result: 'pass', selector: 'test', comment: null }]);
     expect(lookups).toContain('TXT test._domainkey.example.com');
-    expect(authVerdict({ from: { address: 'alice@example.com', name: '' }, auth: { spf: null, dkim: results }, envelope: { from: null } }).aligned).toBe(true);
+    expect(
+      authVerdict({
+        from: { address: 'alice@example.com', name: '' },
+        auth: { spf: null, dkim: results },
+        envelope: { from: null },
+      }).aligned,
+    ).toBe(true);
   });
 
   it('fails a message whose body was altered after signing', async () => {

@@ -94,7 +94,9 @@ export function authVerdict(evidence: SenderEvidence): AuthVerdict {
     return { aligned: true, rule: 'spf', domain: envelopeDomain, dkimSource, reason };
   }
 
-  const dkimSummary = dkim.length ? dkim.map((d) => `${d.domain || '?'}=${d.result}${d.comment ? ` (${d.comment})` : ''}`).join(', ') : 'none';
+  const dkimSummary = dkim.length
+    ? dkim.map((d) => `${d.domain || '?'}=${d.result}${d.comment ? ` (${d.comment})` : ''}`).join(', ')
+    : 'none';
   const spfSummary =
     spf === 'pass'
       ? envelopeDomain

@@ -18,14 +18,14 @@ export const OUT_OF_OFFICE_SUBJECT = new RegExp(
  */
 const AUTO_REPLY_PHRASE =
   '(?:automatic reply|auto(?:matic)?[- ]?re(?:ply|sponse)|autoresponder|autoreply|automated (?:reply|response)|' +
-    'out of office (?:reply|message|notification|autoreply)|vacation (?:reply|message|notice)|' +
-    'automatische antwort|abwesenheitsnotiz|réponse automatique|reponse automatique|message d.absence|' +
-    'respuesta automática|respuesta automatica|risposta automatica|risposta automatica|automatisch antwoord|' +
-    'resposta automática|resposta automatica|odpowiedź automatyczna|automatyczna odpowiedź|autoodpowiedź|' +
-    'automatiskt svar|autosvar|automatisk svar|automatisk besked|automaattinen vastaus|automatická odpověď|' +
-    'automatická odpoveď|automatikus válasz|răspuns automat|automātiskā atbilde|automatinis atsakymas|' +
-    'automaatne vastus|otomatik yanıt|otomatik cevap|αυτόματη απάντηση|автоответ|автоматический ответ|' +
-    'автоматична відповідь|автоматичен отговор|自动回复|自動回覆|自動回信|自動応答|自動返信|자동 응답|자동응답)';
+  'out of office (?:reply|message|notification|autoreply)|vacation (?:reply|message|notice)|' +
+  'automatische antwort|abwesenheitsnotiz|réponse automatique|reponse automatique|message d.absence|' +
+  'respuesta automática|respuesta automatica|risposta automatica|risposta automatica|automatisch antwoord|' +
+  'resposta automática|resposta automatica|odpowiedź automatyczna|automatyczna odpowiedź|autoodpowiedź|' +
+  'automatiskt svar|autosvar|automatisk svar|automatisk besked|automaattinen vastaus|automatická odpověď|' +
+  'automatická odpoveď|automatikus válasz|răspuns automat|automātiskā atbilde|automatinis atsakymas|' +
+  'automaatne vastus|otomatik yanıt|otomatik cevap|αυτόματη απάντηση|автоответ|автоматический ответ|' +
+  'автоматична відповідь|автоматичен отговор|自动回复|自動回覆|自動回信|自動応答|自動返信|자동 응답|자동응답)';
 const AUTO_REPLY_AT_START = new RegExp(`^[\\s[(【]*${AUTO_REPLY_PHRASE}`, 'i');
 const AUTO_REPLY_CLOSED = new RegExp(`${AUTO_REPLY_PHRASE}[ \\t]?[:：\\]）)】]`, 'i');
 
@@ -37,7 +37,10 @@ const REPLY_PREFIX = /^\s*(?:re|aw|sv|antw|ynt|odp|vs)\s*:/i;
  */
 export function isAutoReplySubject(subject: string): boolean {
   const head = subject.slice(0, 300);
-  return OUT_OF_OFFICE_SUBJECT.test(head) || (!REPLY_PREFIX.test(head) && (AUTO_REPLY_AT_START.test(head) || AUTO_REPLY_CLOSED.test(head)));
+  return (
+    OUT_OF_OFFICE_SUBJECT.test(head) ||
+    (!REPLY_PREFIX.test(head) && (AUTO_REPLY_AT_START.test(head) || AUTO_REPLY_CLOSED.test(head)))
+  );
 }
 
 /**
@@ -55,4 +58,10 @@ export const CHALLENGE_TEXT = new RegExp(
 );
 
 /** Headers only challenge/response systems send. */
-export const CHALLENGE_HEADERS = ['X-Bluebottle-Request', 'X-Boxbe-Notice', 'X-Spamarrest-Noauth', 'X-TMDA-Fingerprint', 'X-Challenge-Response'];
+export const CHALLENGE_HEADERS = [
+  'X-Bluebottle-Request',
+  'X-Boxbe-Notice',
+  'X-Spamarrest-Noauth',
+  'X-TMDA-Fingerprint',
+  'X-Challenge-Response',
+];

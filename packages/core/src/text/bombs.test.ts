@@ -13,7 +13,8 @@ import { extractHtmlReply, MAX_HTML_SCAN_CHARS, MAX_HTML_TEXT_ELEMENTS } from '.
 import { extractTextReply, MAX_REPLY_SCAN_LINES } from './reply-text.js';
 import { authVerdict } from './auth.js';
 
-const dsn = (text: string, headers: Array<{ name: string; value: string }> = []) => parseDeliveryReport({ headers, text, parts: [] });
+const dsn = (text: string, headers: Array<{ name: string; value: string }> = []) =>
+  parseDeliveryReport({ headers, text, parts: [] });
 const ats = (n: number) => 'a@'.repeat(n);
 
 function treeDepth(html: string): number {
@@ -37,12 +38,21 @@ describe('DSN parsing on hostile bodies', () => {
 
   it('postfix, qmail and exim bodies with 100 KB address lines parse to the well-formed recipients only', () => {
     const long = `<${ats(50_000)}>: ${'x'.repeat(1000)}`;
-    const postfix = dsn(`This is the mail system at host mx.example.net.\n\n${long}\n<ann@example.org>: host mx.example.org said: 550 5.1.1 unknown\n`);
+    const postfix = dsn(
+      `This is the mail system at host mx.example.net.\n\n${long}\n<ann@example.org>: host mx.example.org said: 550 5.1.1 unknown\n`,
+    );
     expect(postfix?.recipients).toHaveLength(2);
-    expect(postfix?.recipients.map((r) => [r.address.length > 100, r.status])).toEqual([[true, null], [false, '5.1.1']]);
-    const qmail = dsn(`Hi. This is the qmail-send program at mx.example.net.\n\n<${ats(50_000)}\n<ann@example.org>:\n550 no such user\n`);
+    expect(postfix?.recipients.map((r) => [r.address.length > 100, r.status])).toEqual([
+      [true, null],
+      [false, '5.1.1'],
+    ]);
+    const qmail = dsn(
+      `Hi. This is the qmail-send program at mx.example.net.\n\n<${ats(50_000)}\n<ann@example.org>:\n550 no such user\n`,
+    );
     expect(qmail?.recipients.map((r) => r.address)).toEqual(['ann@example.org']);
-    const exim = dsn(`This message was created automatically by mail delivery software.\n\n  ${ats(50_000)}(\n  ann@example.org\n    host mx.example.org [192.0.2.1]\n`);
+    const exim = dsn(
+      `This message was created automatically by mail delivery software.\n\n  ${ats(50_000)}(\n  ann@example.org\n    host mx.example.org [192.0.2.1]\n`,
+    );
     expect(exim?.recipients.at(-1)?.address).toBe('ann@example.org');
   });
 
@@ -52,10 +62,14 @@ describe('DSN parsing on hostile bodies', () => {
   });
 
   it(`stops at ${MAX_DSN_RECIPIENTS} recipients`, () => {
-    const lines = Array.from({ length: MAX_DSN_RECIPIENTS + 500 }, (_, i) => `<user${i}@example.org>: 550 gone`).join('\n');
+    const lines = Array.from({ length: MAX_DSN_RECIPIENTS + 500 }, (_, i) => `<user${i}@example.org>: 550 gone`).join(
+      '\n',
+    );
     const report = dsn(`This is the mail system at host mx.example.net.\n\n${lines}\n`);
     expect(report?.recipients).toHaveLength(MAX_DSN_RECIPIENTS);
-    const header = dsn('', [{ name: 'X-Failed-Recipients', value: Array.from({ length: 5000 }, (_, i) => `u${i}@example.org`).join(', ') }]);
+    const header = dsn('', [
+      { name: 'X-Failed-Recipients', value: Array.from({ length: 5000 }, (_, i) => `u${i}@example.org`).join(', ') },
+    ]);
     expect(header?.recipients).toHaveLength(MAX_DSN_RECIPIENTS);
   });
 });
@@ -85,7 +99,8 @@ describe('HTML nesting', () => {
   });
 
   it('reply() of a 2 MB, 100,000-deep HTML-only email returns (no stack overflow), reading only the first window', () => {
-    const html = '<div>'.repeat(100_000) + '<p>new text</p>' + '</div>'.repeat(100_000) + '<div class="gmail_quote">old</div>';
+    const html =
+      '<div>'.repeat(100_000) + '<p>new text</p>' + '</div>'.repeat(100_000) + '<div class="gmail_quote">old</div>';
     const reply = extractReply({ text: null, html });
     expect(reply.html).toBe(html); // nothing cut in the examined window: the HTML stays as it is
     expect(reply.text).toBe(''); // the text sits past MAX_HTML_SCAN_CHARS
@@ -103,7 +118,10 @@ describe('HTML element floods', () => {
   const count = (text: string, word: string) => text.split(word).length - 1;
 
   it('limitHtml ends the HTML before the start tag of element maxElements + 1, in the same pass as the depth limit', () => {
-    expect(limitHtml('<p>a</p><p>b</p><p>c</p>', { maxElements: 2 })).toEqual({ html: '<p>a</p><p>b</p>', truncated: true });
+    expect(limitHtml('<p>a</p><p>b</p><p>c</p>', { maxElements: 2 })).toEqual({
+      html: '<p>a</p><p>b</p>',
+      truncated: true,
+    });
     expect(limitHtml('<p>a</p><p>b</p>', { maxElements: 2 })).toEqual({ html: '<p>a</p><p>b</p>', truncated: false });
     // Tags dropped for depth are not counted: they are not elements any more.
     const deep = limitHtml(`${'<div>'.repeat(150)}x<br>y<hr>z`, { maxDepth: 100, maxElements: 101 });
@@ -112,7 +130,10 @@ describe('HTML element floods', () => {
     expect(deep.html).not.toContain('<hr>');
     expect(count(deep.html, '<div>')).toBe(100);
     // An unterminated tag at the cut, attributes and comments: the cut is at a tag start.
-    expect(limitHtml('<b a=">">1</b><!-- <i> --><i>2</i><u', { maxElements: 1 })).toEqual({ html: '<b a=">">1</b><!-- <i> -->', truncated: true });
+    expect(limitHtml('<b a=">">1</b><!-- <i> --><i>2</i><u', { maxElements: 1 })).toEqual({
+      html: '<b a=">">1</b><!-- <i> -->',
+      truncated: true,
+    });
   });
 
   it('a flood of gmail_quote siblings below the answer is cut whole, its text bounded', () => {
@@ -156,7 +177,11 @@ describe('reply() on hostile text', () => {
   });
 
   it('a run of 9,000 attribution lines followed by a quote is one attribution block', () => {
-    const text = ['answer', ...Array.from({ length: 9000 }, () => 'On Mon, 1 Jan 2024 at 10:00, ann@example.org wrote:'), '> old'].join('\n');
+    const text = [
+      'answer',
+      ...Array.from({ length: 9000 }, () => 'On Mon, 1 Jan 2024 at 10:00, ann@example.org wrote:'),
+      '> old',
+    ].join('\n');
     expect(extractTextReply(text).text).toBe('answer');
   });
 
@@ -181,9 +206,15 @@ describe('reply() on hostile text', () => {
 
 describe('classify() and authVerdict() on header floods', () => {
   it('200,000 headers: every signal found, reasons capped in number and length', () => {
-    const headers = Array.from({ length: 200_000 }, (_, i) => ({ name: i % 2 ? 'X-Loop' : `X-Filler-${i}`, value: `loop.example.com ${'v'.repeat(i % 500)}` }));
+    const headers = Array.from({ length: 200_000 }, (_, i) => ({
+      name: i % 2 ? 'X-Loop' : `X-Filler-${i}`,
+      value: `loop.example.com ${'v'.repeat(i % 500)}`,
+    }));
     headers.push({ name: 'List-Id', value: 'x'.repeat(100_000) });
-    const result = classifyMessage({ headers, subject: 'hi', from: { address: 'ann@example.org', name: '' } }, { ownDomains: ['loop.example.com'] });
+    const result = classifyMessage(
+      { headers, subject: 'hi', from: { address: 'ann@example.org', name: '' } },
+      { ownDomains: ['loop.example.com'] },
+    );
     expect(result.kind).toBe('loop');
     expect(result.reasons.length).toBeLessThanOrEqual(51);
     expect(result.reasons.some((r) => r.startsWith('List-Id:'))).toBe(true);
@@ -191,9 +222,17 @@ describe('classify() and authVerdict() on header floods', () => {
   });
 
   it('a null Return-Path of 100,000 spaces is still the null sender; a 100 KB From domain aligns with nothing', () => {
-    const bounce = classifyMessage({ headers: [{ name: 'Return-Path', value: `<${' '.repeat(100_000)}>` }], subject: '', from: null });
+    const bounce = classifyMessage({
+      headers: [{ name: 'Return-Path', value: `<${' '.repeat(100_000)}>` }],
+      subject: '',
+      from: null,
+    });
     expect(bounce.reasons).toContain('null Return-Path <>');
-    const verdict = authVerdict({ from: { address: `a@${'.'.repeat(100_000)}x`, name: '' }, auth: { spf: 'pass', dkim: [] }, envelope: { from: `b@${'.'.repeat(100_000)}x` } });
+    const verdict = authVerdict({
+      from: { address: `a@${'.'.repeat(100_000)}x`, name: '' },
+      auth: { spf: 'pass', dkim: [] },
+      envelope: { from: `b@${'.'.repeat(100_000)}x` },
+    });
     expect(verdict.aligned).toBe(false);
   });
 });

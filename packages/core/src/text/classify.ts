@@ -68,7 +68,11 @@ export function classifyMessage(input: ClassifyInput, options: ClassifyOptions =
   const challenge = automaticSignals(facts, signals);
   listSignals(facts, signals);
   nullSenderSignal(facts, signals);
-  const kind = signals.has('complaint') ? 'complaint' : challenge ? 'auto-reply' : (ORDER.find((k) => signals.has(k)) ?? 'human');
+  const kind = signals.has('complaint')
+    ? 'complaint'
+    : challenge
+      ? 'auto-reply'
+      : (ORDER.find((k) => signals.has(k)) ?? 'human');
   return { kind, reasons: ORDER.flatMap((k) => signals.get(k)) };
 }
 
@@ -78,7 +82,8 @@ class Signals {
   #count = 0;
   add(kind: MessageKind, reason: string): void {
     const list = this.#byKind.get(kind) ?? [];
-    if (this.#count++ < MAX_REASONS || list.length === 0) list.push(reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason);
+    if (this.#count++ < MAX_REASONS || list.length === 0)
+      list.push(reason.length > MAX_REASON_CHARS ? `${reason.slice(0, MAX_REASON_CHARS)}…` : reason);
     this.#byKind.set(kind, list);
   }
   has(kind: MessageKind): boolean {
@@ -141,12 +146,17 @@ function token(value: string): string {
 function complaintSignals({ input, first, text, isReport, reportType, sesType }: Facts, signals: Signals): void {
   const add = (reason: string) => signals.add('complaint', reason);
   if (isReport && reportType === 'feedback-report') add('Content-Type: multipart/report; report-type=feedback-report');
-  if (input.attachments?.some((a) => /^message\/feedback-report/i.test(a.contentType))) add('message/feedback-report part');
-  if (isReport && reportType === null && /^Feedback-Type[ \t]*:/im.test(text)) add('Feedback-Type field in a multipart/report');
+  if (input.attachments?.some((a) => /^message\/feedback-report/i.test(a.contentType)))
+    add('message/feedback-report part');
+  if (isReport && reportType === null && /^Feedback-Type[ \t]*:/im.test(text))
+    add('Feedback-Type field in a multipart/report');
   if (/^X-HmXmrOriginalRecipient[ \t]*:/im.test(text)) add('Microsoft JMRP report (X-HmXmrOriginalRecipient)');
   // Microsoft's JMRP: the attached message's X-HmXmrOriginalRecipient header is not in the parsed text (mailparser
   // inlines message/rfc822 parts with four headers), so its fixed sender and subject are what is left.
-  if (input.from?.address.toLowerCase() === 'staff@hotmail.com' && /^\s*complaint about message from [\d.:a-f]{3,45}\s*$/i.test(input.subject)) {
+  if (
+    input.from?.address.toLowerCase() === 'staff@hotmail.com' &&
+    /^\s*complaint about message from [\d.:a-f]{3,45}\s*$/i.test(input.subject)
+  ) {
     add('Microsoft JMRP complaint (staff@hotmail.com)');
   }
   if (/^true$/i.test(first('X-Apple-Unsubscribe') ?? '')) add('X-Apple-Unsubscribe: true (unsubscribe request)');
@@ -157,7 +167,8 @@ function bounceSignals(facts: Facts, signals: Signals): void {
   const { input, first, fromLocal, returnPath, nullSender, isReport, reportType, sesType, bounceText } = facts;
   const add = (reason: string) => signals.add('bounce', reason);
   if (isReport && reportType === 'delivery-status') add('Content-Type: multipart/report; report-type=delivery-status');
-  if (input.attachments?.some((a) => /^message\/(?:global-)?delivery-status/i.test(a.contentType))) add('message/delivery-status part');
+  if (input.attachments?.some((a) => /^message\/(?:global-)?delivery-status/i.test(a.contentType)))
+    add('message/delivery-status part');
   if (isReport && reportType === null && !signals.has('complaint')) add('multipart/report without report-type');
   if (sesType === 'Bounce' || sesType === 'Delivery') add(`Amazon SES ${sesType.toLowerCase()} notification`);
   if (first('X-Failed-Recipients') !== undefined) add('X-Failed-Recipients present');
@@ -196,26 +207,42 @@ function loopSignals({ input, first, values, returnPath }: Facts, options: Class
 function automaticSignals({ input, first, text, fromLocal, nullSender }: Facts, signals: Signals): string | null {
   if (isAutoReplySubject(input.subject)) signals.add('out-of-office', 'out-of-office subject');
   const autoSubmitted = first('Auto-Submitted');
-  if (autoSubmitted && /vacation/i.test(autoSubmitted)) signals.add('out-of-office', `Auto-Submitted: ${autoSubmitted}`);
+  if (autoSubmitted && /vacation/i.test(autoSubmitted))
+    signals.add('out-of-office', `Auto-Submitted: ${autoSubmitted}`);
   const suppress = first('X-Auto-Response-Suppress');
   if (suppress && /\b(?:all|oof)\b/i.test(suppress) && first('X-MS-Exchange-Inbox-Rules-Loop') !== undefined) {
     signals.add('out-of-office', 'Exchange inbox rule with X-Auto-Response-Suppress');
   }
   const add = (reason: string) => signals.add('auto-reply', reason);
   if (autoSubmitted && token(autoSubmitted) !== 'no') add(`Auto-Submitted: ${autoSubmitted}`);
-  for (const name of ['X-Autoreply', 'X-Autorespond', 'X-Autoresponder', 'X-AutoReply-From', 'X-Mail-Autoreply', 'X-Autoresponse']) {
+  for (const name of [
+    'X-Autoreply',
+    'X-Autorespond',
+    'X-Autoresponder',
+    'X-AutoReply-From',
+    'X-Mail-Autoreply',
+    'X-Autoresponse',
+  ]) {
     const value = first(name);
     if (value !== undefined && !/^(?:no|false|0)$/i.test(value)) add(`${name}: ${value}`);
   }
   const autogenerated = first('X-Autogenerated');
   if (autogenerated && /reply/i.test(autogenerated)) add(`X-Autogenerated: ${autogenerated}`);
   // Outlook puts X-Auto-Response-Suppress on people's mail too: a weak signal, counted only beside another one.
-  if (suppress && /\b(?:all|oof|autoreply)\b/i.test(suppress) && (signals.has('auto-reply') || signals.has('out-of-office') || nullSender)) {
+  if (
+    suppress &&
+    /\b(?:all|oof|autoreply)\b/i.test(suppress) &&
+    (signals.has('auto-reply') || signals.has('out-of-office') || nullSender)
+  ) {
     add(`X-Auto-Response-Suppress: ${suppress}`);
   }
   // Challenge/response: automatic, and not a bounce even when sent as a DSN (the message is held, not refused).
   const challengeHeader = CHALLENGE_HEADERS.find((name) => first(name) !== undefined);
-  const challenge = challengeHeader ? `${challengeHeader} present` : CHALLENGE_TEXT.test(text) ? 'challenge/response text' : null;
+  const challenge = challengeHeader
+    ? `${challengeHeader} present`
+    : CHALLENGE_TEXT.test(text)
+      ? 'challenge/response text'
+      : null;
   if (challenge) add(`challenge/response: ${challenge}`);
   if (NO_REPLY_SENDER.test(fromLocal)) add(`no-reply sender ${input.from?.address}`);
   return challenge;

@@ -55,7 +55,9 @@ export async function verifyDkim(rawMessage: Buffer, options: VerifyDkimOptions 
         domain: r.signingDomain,
         result: underSigned ? 'policy' : r.status.result,
         selector: r.selector ?? null,
-        comment: underSigned ? `l= leaves ${r.status.underSized} bytes of the body unsigned` : (r.status.comment ?? null),
+        comment: underSigned
+          ? `l= leaves ${r.status.underSized} bytes of the body unsigned`
+          : (r.status.comment ?? null),
       };
     });
 }
@@ -95,7 +97,8 @@ function yieldingStream(bytes: Buffer): Readable {
 /** `chunk` with every LF not preceded by CR (`previous`: the byte before the chunk) preceded by one. */
 function withCrlf(chunk: Buffer, previous: number): Buffer {
   let bare = 0;
-  for (let lf = chunk.indexOf(0x0a); lf >= 0; lf = chunk.indexOf(0x0a, lf + 1)) if ((lf ? chunk[lf - 1] : previous) !== 0x0d) bare++;
+  for (let lf = chunk.indexOf(0x0a); lf >= 0; lf = chunk.indexOf(0x0a, lf + 1))
+    if ((lf ? chunk[lf - 1] : previous) !== 0x0d) bare++;
   if (bare === 0) return chunk;
   const out = Buffer.allocUnsafe(chunk.length + bare);
   let written = 0;
@@ -140,7 +143,9 @@ function withDeadline(resolver: TxtResolver, timeoutMs: number): TxtResolver {
 }
 
 function timeoutError(name: string, timeoutMs: number): Error {
-  return Object.assign(new Error(`DNS lookup of ${name} did not answer within the ${timeoutMs} ms budget`), { code: 'ETIMEOUT' });
+  return Object.assign(new Error(`DNS lookup of ${name} did not answer within the ${timeoutMs} ms budget`), {
+    code: 'ETIMEOUT',
+  });
 }
 
 const SIGNATURE_FIELD = 'dkim-signature';
@@ -153,7 +158,7 @@ export function withoutSignaturesPast(message: Buffer, max: number): Buffer {
   const headerEnd = headerBlockEnd(message);
   const dropped: Array<[number, number]> = [];
   let seen = 0;
-  for (let start = 0; start < headerEnd; ) {
+  for (let start = 0; start < headerEnd;) {
     const end = fieldEnd(message, start, headerEnd);
     if (isSignatureField(message, start, end) && ++seen > max) dropped.push([start, end]);
     start = end;

@@ -8,7 +8,8 @@ export type DeliveryAction = 'failed' | 'delayed' | 'delivered' | 'relayed' | 'e
  * Where the report came from: an RFC 3464 `message/delivery-status` part, a plain-text MTA style, `text` (any
  * other MTA's prose: recipients and SMTP replies read from the lines before the returned copy), or the header.
  */
-export type DeliveryReportFormat = 'rfc3464' | 'qmail' | 'exim' | 'postfix' | 'exchange' | 'text' | 'x-failed-recipients';
+export type DeliveryReportFormat =
+  'rfc3464' | 'qmail' | 'exim' | 'postfix' | 'exchange' | 'text' | 'x-failed-recipients';
 
 export interface DeliveryRecipient {
   /** Final-Recipient (or the address named by a plain-text bounce). */
@@ -81,7 +82,12 @@ export function parseDeliveryReport(source: DeliveryReportSource): DeliveryRepor
   return null;
 }
 
-function recipient(address: string, action: DeliveryAction, diagnostic: string | null, remoteMta: string | null = null): DeliveryRecipient {
+function recipient(
+  address: string,
+  action: DeliveryAction,
+  diagnostic: string | null,
+  remoteMta: string | null = null,
+): DeliveryRecipient {
   const status = statusInText(diagnostic);
   const finalAction: DeliveryAction = status?.startsWith('4.') && action === 'failed' ? 'delayed' : action;
   return {
@@ -109,10 +115,15 @@ function parseDeliveryStatus(content: string): Omit<DeliveryReport, 'format' | '
     if (!final) continue;
     if (recipients.length >= MAX_DSN_RECIPIENTS) break;
     const actionValue = (fields.get('action') ?? 'failed').toLowerCase().split(/[\s(]/)[0]!;
-    const action: DeliveryAction = (['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const).find((a) => a === actionValue) ?? 'failed';
+    const action: DeliveryAction =
+      (['failed', 'delayed', 'delivered', 'relayed', 'expanded'] as const).find((a) => a === actionValue) ?? 'failed';
     const diagnostic = fields.get('diagnostic-code');
     const reply = replyClass(diagnostic);
-    const status = preferredStatus(ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? null, statusInText(diagnostic, reply), reply);
+    const status = preferredStatus(
+      ENHANCED_STATUS.exec(fields.get('status') ?? '')?.[1] ?? null,
+      statusInText(diagnostic, reply),
+      reply,
+    );
     const original = fields.get('original-recipient');
     recipients.push({
       address: typedValue(final).replace(/^<|>$/g, '').toLowerCase(),
@@ -121,13 +132,22 @@ function parseDeliveryStatus(content: string): Omit<DeliveryReport, 'format' | '
       status,
       diagnostic: diagnostic ? typedValue(diagnostic) : null,
       remoteMta: fields.has('remote-mta') ? typedValue(fields.get('remote-mta')!) : null,
-      permanent: action === 'failed' && (status === null ? !/^\s*(?:smtp;\s*)?4\d\d\b/i.test(diagnostic ?? '') : status.startsWith('5.')),
+      permanent:
+        action === 'failed' &&
+        (status === null ? !/^\s*(?:smtp;\s*)?4\d\d\b/i.test(diagnostic ?? '') : status.startsWith('5.')),
     });
   }
   return { reportingMta, recipients };
 }
 
-const RECIPIENT_FIELDS = new Set(['final-recipient', 'original-recipient', 'action', 'status', 'diagnostic-code', 'remote-mta']);
+const RECIPIENT_FIELDS = new Set([
+  'final-recipient',
+  'original-recipient',
+  'action',
+  'status',
+  'diagnostic-code',
+  'remote-mta',
+]);
 
 /** The report's field blocks: split at blank lines and wherever a recipient field repeats. */
 function fieldGroups(content: string): Array<Map<string, string>> {
@@ -176,7 +196,8 @@ function embeddedStatusFields(text: string): string | null {
 
 function findOriginalMessageId(parts: DeliveryReportSource['parts'], text: string): string | null {
   for (const part of parts) {
-    if (!/^(?:text\/rfc822-headers|message\/rfc822|message\/global-headers|message\/global)/i.test(part.contentType)) continue;
+    if (!/^(?:text\/rfc822-headers|message\/rfc822|message\/global-headers|message\/global)/i.test(part.contentType))
+      continue;
     const headerBlock = part.content.replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)[0] ?? '';
     const id = messageIdIn(headerBlock.slice(0, MAX_SCAN));
     if (id) return id;
@@ -201,7 +222,8 @@ function messageIdIn(text: string): string | null {
 function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessageId'> | null {
   if (!text) return null;
   const head = text.slice(0, 4000);
-  const temporary = /temporary|has not yet been delivered|will (?:continue|keep) trying|delayed/i.test(head) || DELAY_NOTICE.test(head);
+  const temporary =
+    /temporary|has not yet been delivered|will (?:continue|keep) trying|delayed/i.test(head) || DELAY_NOTICE.test(head);
 
   if (/qmail-send program|I'm afraid I wasn't able to deliver/i.test(text)) {
     const reportingMta = /qmail-send program at ([\w.-]+)/i.exec(text)?.[1] ?? null;
@@ -223,7 +245,9 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
       if (!match) continue;
       const diag: string[] = [];
       for (let j = i + 1; j < lines.length && /^ {3,}\S/.test(lines[j]!); j++) diag.push(lines[j]!.trim());
-      recipients.push(recipient(match[1]!, temporary ? 'delayed' : 'failed', diag.join(' ') || null, remoteHost(diag.join(' '))));
+      recipients.push(
+        recipient(match[1]!, temporary ? 'delayed' : 'failed', diag.join(' ') || null, remoteHost(diag.join(' '))),
+      );
     }
     if (recipients.length) return { format: 'exim', reportingMta: null, recipients };
   }
@@ -239,14 +263,18 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
       const diag = [match[2]!.trim()];
       for (let j = i + 1; j < lines.length && /^[ \t]+\S/.test(lines[j]!); j++) diag.push(lines[j]!.trim());
       const diagnostic = diag.join(' ').trim() || null;
-      recipients.push(recipient(match[1]!, temporary ? 'delayed' : 'failed', diagnostic, diagnostic ? remoteHost(diagnostic) : null));
+      recipients.push(
+        recipient(match[1]!, temporary ? 'delayed' : 'failed', diagnostic, diagnostic ? remoteHost(diagnostic) : null),
+      );
     }
     if (recipients.length) return { format: 'postfix', reportingMta, recipients };
   }
 
   if (/Delivery has failed to these recipients or groups|Your message (?:to \S+ )?couldn't be delivered/i.test(text)) {
     const reportingMta = /Generating server:\s*([\w.-]+)/i.exec(text)?.[1] ?? null;
-    const diagnostics = [...text.matchAll(/^([^\s@]+@\S+)[ \t]*\n\s*Remote Server returned '([^'\n]{1,500})'/gim)].slice(0, MAX_DSN_RECIPIENTS);
+    const diagnostics = [
+      ...text.matchAll(/^([^\s@]+@\S+)[ \t]*\n\s*Remote Server returned '([^'\n]{1,500})'/gim),
+    ].slice(0, MAX_DSN_RECIPIENTS);
     const byAddress = new Map(diagnostics.map((m) => [m[1]!.toLowerCase().replace(/^<|>$/g, ''), m[2]!]));
     const start = text.search(/Delivery has failed to these recipients or groups:?/i);
     const stop = text.search(/Diagnostic information for administrators/i);
@@ -257,13 +285,16 @@ function parsePlainTextBounce(text: string): Omit<DeliveryReport, 'originalMessa
       if (recipients.length >= MAX_DSN_RECIPIENTS) break;
       const trimmed = line.trim();
       if (trimmed.length > 200) continue;
-      const address = ADDRESS.exec(trimmed)?.[0]?.replace(/^mailto:/i, '').toLowerCase();
+      const address = ADDRESS.exec(trimmed)?.[0]
+        ?.replace(/^mailto:/i, '')
+        .toLowerCase();
       if (!address || seen.has(address) || !isExchangeRecipientLine(trimmed)) continue;
       seen.add(address);
       recipients.push(recipient(address, temporary ? 'delayed' : 'failed', byAddress.get(address) ?? null));
     }
     for (const [address, diag] of byAddress) {
-      if (!seen.has(address) && recipients.length < MAX_DSN_RECIPIENTS) recipients.push(recipient(address, 'failed', diag));
+      if (!seen.has(address) && recipients.length < MAX_DSN_RECIPIENTS)
+        recipients.push(recipient(address, 'failed', diag));
     }
     if (recipients.length) return { format: 'exchange', reportingMta, recipients };
   }
@@ -278,7 +309,9 @@ function isExchangeRecipientLine(trimmed: string): boolean {
 }
 
 function beforeCopy(text: string): string {
-  const copy = text.search(/^-{2,}\s*(?:Below this line is a copy of the message|This is a copy of the message|Original message|Undelivered message)|^Original message headers:/im);
+  const copy = text.search(
+    /^-{2,}\s*(?:Below this line is a copy of the message|This is a copy of the message|Original message|Undelivered message)|^Original message headers:/im,
+  );
   return copy >= 0 ? text.slice(0, copy) : text;
 }
 
@@ -289,7 +322,8 @@ function blocksAfterAddressLines(text: string, addressLine: RegExp): Array<[stri
     const match = addressLine.exec(lines[i]!);
     if (!match) continue;
     const diag: string[] = [];
-    for (let j = i + 1; j < lines.length && lines[j]!.trim() && !addressLine.test(lines[j]!); j++) diag.push(lines[j]!.trim());
+    for (let j = i + 1; j < lines.length && lines[j]!.trim() && !addressLine.test(lines[j]!); j++)
+      diag.push(lines[j]!.trim());
     out.push([match[1]!, diag.join(' ') || null]);
   }
   return out;
@@ -322,7 +356,8 @@ const COPY_MARKER = new RegExp(
     '(?:original|returned) (?:mail|e-?mail) follows|content-type: message/rfc822)',
   'im',
 );
-const HEADER_FIELD_LINE = /^[ \t]*(?:to|from|cc|subject|sent|date|reply-to|message-id|return-path|received|x-[\w-]{1,40})[ \t]*:/i;
+const HEADER_FIELD_LINE =
+  /^[ \t]*(?:to|from|cc|subject|sent|date|reply-to|message-id|return-path|received|x-[\w-]{1,40})[ \t]*:/i;
 const MAX_PROSE_LINES = 2000;
 
 /**
@@ -348,11 +383,16 @@ function parseProseBounce(
   const lines = prose.split('\n').slice(0, MAX_PROSE_LINES);
   const found = proseAddresses(lines, ignored);
   const head = prose.slice(0, 8192);
-  const temporary = /temporar|has not yet been delivered|will (?:continue|keep) trying|delayed|deferred|retry/i.test(head) || DELAY_NOTICE.test(head);
-  const paragraph = (i: number) => diagnosticFrom(lines.slice(found[i]!.line, Math.min(found[i + 1]?.line ?? lines.length, found[i]!.line + 12)));
+  const temporary =
+    /temporar|has not yet been delivered|will (?:continue|keep) trying|delayed|deferred|retry/i.test(head) ||
+    DELAY_NOTICE.test(head);
+  const paragraph = (i: number) =>
+    diagnosticFrom(lines.slice(found[i]!.line, Math.min(found[i + 1]?.line ?? lines.length, found[i]!.line + 12)));
   const foundAt = new Map(found.map(({ address }, i) => [address, i]));
   const recipients = named
-    ? named.map((address) => proseRecipient(address, foundAt.has(address) ? paragraph(foundAt.get(address)!) : null, temporary))
+    ? named.map((address) =>
+        proseRecipient(address, foundAt.has(address) ? paragraph(foundAt.get(address)!) : null, temporary),
+      )
     : found.map(({ address }, i) => proseRecipient(address, paragraph(i), temporary));
   if (recipients.length === 0) {
     const to = returnedTo(text.slice(marker?.index ?? 0, (marker?.index ?? 0) + MAX_SCAN), parts);
@@ -373,7 +413,10 @@ const CONTACT_WORDS = /\b(?:contact|assistance)\b/i;
  * The addresses the prose names as recipients, each with its line: not in a line of the quoted original's header
  * (nor its folded continuation), not the report's own or contact addresses, not inside a link.
  */
-function proseAddresses(lines: readonly string[], ignored: ReadonlySet<string>): Array<{ address: string; line: number }> {
+function proseAddresses(
+  lines: readonly string[],
+  ignored: ReadonlySet<string>,
+): Array<{ address: string; line: number }> {
   const found: Array<{ address: string; line: number }> = [];
   const seen = new Set<string>();
   let inHeader = false;
@@ -389,9 +432,13 @@ function proseAddresses(lines: readonly string[], ignored: ReadonlySet<string>):
     const match = ADDRESS.exec(line);
     if (!match) continue;
     const address = match[0].replace(/^mailto:/i, '').toLowerCase();
-    if (seen.has(address) || ignored.has(address) || DAEMON_LOCAL.test(address.slice(0, address.lastIndexOf('@')))) continue;
+    if (seen.has(address) || ignored.has(address) || DAEMON_LOCAL.test(address.slice(0, address.lastIndexOf('@'))))
+      continue;
     const before = line.slice(0, match.index);
-    const word = line.slice(Math.max(before.lastIndexOf(' '), before.lastIndexOf('\t')) + 1, match.index + match[0].length);
+    const word = line.slice(
+      Math.max(before.lastIndexOf(' '), before.lastIndexOf('\t')) + 1,
+      match.index + match[0].length,
+    );
     if (CONTACT_WORDS.test(before) || word.includes('://')) continue;
     seen.add(address);
     found.push({ address, line: index });
@@ -411,11 +458,21 @@ function diagnosticFrom(lines: string[]): string | null {
 
 function proseRecipient(address: string, diagnostic: string | null, temporary: boolean): DeliveryRecipient {
   const status = statusInText(diagnostic);
-  return { address, originalRecipient: null, remoteMta: diagnostic ? remoteHost(diagnostic) : null, diagnostic, ...statusFields(status, diagnostic, temporary) };
+  return {
+    address,
+    originalRecipient: null,
+    remoteMta: diagnostic ? remoteHost(diagnostic) : null,
+    diagnostic,
+    ...statusFields(status, diagnostic, temporary),
+  };
 }
 
 /** Action, status and permanence from the enhanced code, else the SMTP reply code, else the report's wording. */
-function statusFields(status: string | null, diagnostic: string | null, temporary: boolean): Pick<DeliveryRecipient, 'action' | 'status' | 'permanent'> {
+function statusFields(
+  status: string | null,
+  diagnostic: string | null,
+  temporary: boolean,
+): Pick<DeliveryRecipient, 'action' | 'status' | 'permanent'> {
   const reply = replyClass(diagnostic);
   const klass = status?.[0] ?? reply ?? (temporary ? '4' : '5');
   if (klass === '2') return { action: 'delivered', status, permanent: false };
@@ -425,7 +482,9 @@ function statusFields(status: string | null, diagnostic: string | null, temporar
 /** The To of the returned message: its attached copy, or the header block after the copy marker. */
 function returnedTo(copy: string, parts: DeliveryReportSource['parts']): string | null {
   const blocks = [
-    ...parts.filter((p) => /^(?:message\/rfc822|text\/rfc822-headers)/i.test(p.contentType)).map((p) => p.content.slice(0, MAX_SCAN)),
+    ...parts
+      .filter((p) => /^(?:message\/rfc822|text\/rfc822-headers)/i.test(p.contentType))
+      .map((p) => p.content.slice(0, MAX_SCAN)),
     copy,
   ];
   for (const block of blocks) {

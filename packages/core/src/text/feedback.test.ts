@@ -40,27 +40,57 @@ describe('feedbackReport()', () => {
 
   it('reads Apple Mail unsubscribe requests as opt-out and Microsoft JMRP complaints as abuse', () => {
     const apple = parseFeedbackReport({
-      headers: [{ name: 'X-Apple-Unsubscribe', value: 'true' }, { name: 'Message-ID', value: '<u-1@icloud.example>' }],
+      headers: [
+        { name: 'X-Apple-Unsubscribe', value: 'true' },
+        { name: 'Message-ID', value: '<u-1@icloud.example>' },
+      ],
       text: 'Apple Mail sent this email to unsubscribe from the message “News”.',
       parts: [],
     });
-    expect(apple).toMatchObject({ feedbackType: 'opt-out', userAgent: 'Apple Mail unsubscribe', originalMessageId: 'u-1@icloud.example' });
+    expect(apple).toMatchObject({
+      feedbackType: 'opt-out',
+      userAgent: 'Apple Mail unsubscribe',
+      originalMessageId: 'u-1@icloud.example',
+    });
     const jmrp = parseFeedbackReport({
       headers: [],
       text: null,
-      parts: [{ contentType: 'message/rfc822', content: 'X-HmXmrOriginalRecipient: reader@outlook.example\r\nMessage-ID: <m-9@mailroom.example>\r\n\r\nhi' }],
+      parts: [
+        {
+          contentType: 'message/rfc822',
+          content: 'X-HmXmrOriginalRecipient: reader@outlook.example\r\nMessage-ID: <m-9@mailroom.example>\r\n\r\nhi',
+        },
+      ],
     });
-    expect(jmrp).toMatchObject({ feedbackType: 'abuse', originalRcptTo: ['reader@outlook.example'], originalMessageId: 'm-9@mailroom.example' });
+    expect(jmrp).toMatchObject({
+      feedbackType: 'abuse',
+      originalRcptTo: ['reader@outlook.example'],
+      originalMessageId: 'm-9@mailroom.example',
+    });
   });
 
   it('returns null for people writing about feedback, and bounds what a hostile report can make it keep', () => {
-    expect(parseFeedbackReport({ headers: [], text: 'My feedback-type: great service!\nThanks', parts: [] })).toBeNull();
-    expect(parseFeedbackReport({ headers: [{ name: 'X-Apple-Unsubscribe', value: 'no' }], text: null, parts: [] })).toBeNull();
+    expect(
+      parseFeedbackReport({ headers: [], text: 'My feedback-type: great service!\nThanks', parts: [] }),
+    ).toBeNull();
+    expect(
+      parseFeedbackReport({ headers: [{ name: 'X-Apple-Unsubscribe', value: 'no' }], text: null, parts: [] }),
+    ).toBeNull();
     const flood = `Feedback-Type: abuse\n${'Original-Rcpt-To: a@b.example\n'.repeat(50_000)}`;
-    const report = parseFeedbackReport({ headers: [], text: null, parts: [{ contentType: 'message/feedback-report', content: flood }] });
+    const report = parseFeedbackReport({
+      headers: [],
+      text: null,
+      parts: [{ contentType: 'message/feedback-report', content: flood }],
+    });
     expect(report?.feedbackType).toBe('abuse');
     expect(report!.originalRcptTo.length).toBeLessThanOrEqual(100);
-    const long = parseFeedbackReport({ headers: [], text: null, parts: [{ contentType: 'message/feedback-report', content: `Feedback-Type: abuse\nUser-Agent: ${'x'.repeat(100_000)}` }] });
+    const long = parseFeedbackReport({
+      headers: [],
+      text: null,
+      parts: [
+        { contentType: 'message/feedback-report', content: `Feedback-Type: abuse\nUser-Agent: ${'x'.repeat(100_000)}` },
+      ],
+    });
     expect(long!.userAgent!.length).toBeLessThanOrEqual(1000);
   });
 });
@@ -73,6 +103,9 @@ describe('classify() on whole posted messages', () => {
   });
   it('a challenge/response notice sent as a delivery-status report is an auto-reply', async () => {
     const cr = await email('challenge-response-dsn.eml');
-    expect(cr.classify()).toMatchObject({ kind: 'auto-reply', reasons: expect.arrayContaining(['challenge/response: challenge/response text']) });
+    expect(cr.classify()).toMatchObject({
+      kind: 'auto-reply',
+      reasons: expect.arrayContaining(['challenge/response: challenge/response text']),
+    });
   });
 });

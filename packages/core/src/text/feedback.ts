@@ -43,7 +43,9 @@ export function parseFeedbackReport(source: FeedbackReportSource): FeedbackRepor
   const header = (name: string) => source.headers.find((h) => h.name.toLowerCase() === name)?.value.trim();
   const text = (source.text ?? '').slice(0, MAX_SCAN).replace(/\r\n?/g, '\n');
   const reportPart = source.parts.find((p) => /^message\/feedback-report/i.test(p.contentType));
-  const fields = fieldsOf(reportPart ? reportPart.content.slice(0, MAX_SCAN).replace(/\r\n?/g, '\n') : inlineReport(text));
+  const fields = fieldsOf(
+    reportPart ? reportPart.content.slice(0, MAX_SCAN).replace(/\r\n?/g, '\n') : inlineReport(text),
+  );
   const originalMessageId = reportedMessageId(source.parts, text);
   const type = fields.get('feedback-type')?.[0];
   if (type) {
@@ -52,7 +54,9 @@ export function parseFeedbackReport(source: FeedbackReportSource): FeedbackRepor
       feedbackType: type.split(/[\s;]/)[0]!.toLowerCase(),
       userAgent: first('user-agent'),
       originalMailFrom: bare(first('original-mail-from')),
-      originalRcptTo: [...(fields.get('original-rcpt-to') ?? []), ...(fields.get('removal-recipient') ?? [])].map((v) => bare(v)!).filter(Boolean),
+      originalRcptTo: [...(fields.get('original-rcpt-to') ?? []), ...(fields.get('removal-recipient') ?? [])]
+        .map((v) => bare(v)!)
+        .filter(Boolean),
       sourceIp: first('source-ip'),
       arrivalDate: first('arrival-date') ?? first('received-date'),
       reportedDomains: fields.get('reported-domain') ?? [],
@@ -62,7 +66,10 @@ export function parseFeedbackReport(source: FeedbackReportSource): FeedbackRepor
   const jmrp = /^X-HmXmrOriginalRecipient[ \t]*:[ \t]*(\S{1,254})/im.exec(text) ?? jmrpInParts(source.parts);
   if (jmrp) return blank('abuse', 'Microsoft JMRP', [jmrp[1]!], originalMessageId);
   const from = header('from') ?? '';
-  if (/\bstaff@hotmail\.com\b/i.test(from) && /^\s*complaint about message from [\d.:a-f]{3,45}\s*$/i.test(header('subject') ?? '')) {
+  if (
+    /\bstaff@hotmail\.com\b/i.test(from) &&
+    /^\s*complaint about message from [\d.:a-f]{3,45}\s*$/i.test(header('subject') ?? '')
+  ) {
     return blank('abuse', 'Microsoft JMRP', [], originalMessageId);
   }
   if (/^true$/i.test(header('x-apple-unsubscribe') ?? '')) {
@@ -71,8 +78,22 @@ export function parseFeedbackReport(source: FeedbackReportSource): FeedbackRepor
   return null;
 }
 
-function blank(feedbackType: string, userAgent: string, originalRcptTo: string[], originalMessageId: string | null): FeedbackReport {
-  return { feedbackType, userAgent, originalMailFrom: null, originalRcptTo, sourceIp: null, arrivalDate: null, reportedDomains: [], originalMessageId };
+function blank(
+  feedbackType: string,
+  userAgent: string,
+  originalRcptTo: string[],
+  originalMessageId: string | null,
+): FeedbackReport {
+  return {
+    feedbackType,
+    userAgent,
+    originalMailFrom: null,
+    originalRcptTo,
+    sourceIp: null,
+    arrivalDate: null,
+    reportedDomains: [],
+    originalMessageId,
+  };
 }
 
 /** `Name: value` lines (folded lines joined), every value of a repeated field kept, names lowercased. */
@@ -115,7 +136,12 @@ function jmrpInParts(parts: FeedbackReportSource['parts']): RegExpExecArray | nu
 function reportedMessageId(parts: FeedbackReportSource['parts'], text: string): string | null {
   for (const part of parts) {
     if (!/^(?:message\/rfc822|text\/rfc822-headers|message\/global)/i.test(part.contentType)) continue;
-    const id = messageIdField(part.content.slice(0, MAX_SCAN).replace(/\r\n?/g, '\n').split(/\n[ \t]*\n/)[0] ?? '');
+    const id = messageIdField(
+      part.content
+        .slice(0, MAX_SCAN)
+        .replace(/\r\n?/g, '\n')
+        .split(/\n[ \t]*\n/)[0] ?? '',
+    );
     if (id) return id;
   }
   // The reported message inlined in the text: its header block is the one that has a Received or From field.

@@ -16,17 +16,77 @@ const TABLE_SECTION = new Set(['thead', 'tbody']);
 const DD_DT = new Set(['dd', 'dt']);
 const RT_RP = new Set(['rt', 'rp']);
 const OPEN_IMPLIES_CLOSE = new Map<string, Set<string>>([
-  ['tr', new Set(['tr', 'th', 'td'])], ['th', new Set(['th'])], ['td', new Set(['thead', 'th', 'td'])],
-  ['body', new Set(['head', 'link', 'script'])], ['li', new Set(['li'])],
-  ['select', FORM], ['input', FORM], ['output', FORM], ['button', FORM], ['datalist', FORM], ['textarea', FORM],
-  ['option', new Set(['option'])], ['optgroup', new Set(['optgroup', 'option'])], ['dd', DD_DT], ['dt', DD_DT],
-  ['rt', RT_RP], ['rp', RT_RP], ['tbody', TABLE_SECTION], ['tfoot', TABLE_SECTION],
-  ...['p', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'address', 'article', 'aside', 'blockquote', 'details', 'div', 'dl',
-    'fieldset', 'figcaption', 'figure', 'footer', 'form', 'header', 'hr', 'main', 'nav', 'ol', 'pre', 'section',
-    'table', 'ul'].map((name): [string, Set<string>] => [name, P]),
+  ['tr', new Set(['tr', 'th', 'td'])],
+  ['th', new Set(['th'])],
+  ['td', new Set(['thead', 'th', 'td'])],
+  ['body', new Set(['head', 'link', 'script'])],
+  ['li', new Set(['li'])],
+  ['select', FORM],
+  ['input', FORM],
+  ['output', FORM],
+  ['button', FORM],
+  ['datalist', FORM],
+  ['textarea', FORM],
+  ['option', new Set(['option'])],
+  ['optgroup', new Set(['optgroup', 'option'])],
+  ['dd', DD_DT],
+  ['dt', DD_DT],
+  ['rt', RT_RP],
+  ['rp', RT_RP],
+  ['tbody', TABLE_SECTION],
+  ['tfoot', TABLE_SECTION],
+  ...[
+    'p',
+    'h1',
+    'h2',
+    'h3',
+    'h4',
+    'h5',
+    'h6',
+    'address',
+    'article',
+    'aside',
+    'blockquote',
+    'details',
+    'div',
+    'dl',
+    'fieldset',
+    'figcaption',
+    'figure',
+    'footer',
+    'form',
+    'header',
+    'hr',
+    'main',
+    'nav',
+    'ol',
+    'pre',
+    'section',
+    'table',
+    'ul',
+  ].map((name): [string, Set<string>] => [name, P]),
 ]);
-const VOID = new Set(['area', 'base', 'basefont', 'br', 'col', 'command', 'embed', 'frame', 'hr', 'img', 'input',
-  'isindex', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const VOID = new Set([
+  'area',
+  'base',
+  'basefont',
+  'br',
+  'col',
+  'command',
+  'embed',
+  'frame',
+  'hr',
+  'img',
+  'input',
+  'isindex',
+  'keygen',
+  'link',
+  'meta',
+  'param',
+  'source',
+  'track',
+  'wbr',
+]);
 const FOREIGN = new Set(['math', 'svg']);
 const INTEGRATION = new Set(['mi', 'mo', 'mn', 'ms', 'mtext', 'annotation-xml', 'foreignobject', 'desc', 'title']);
 /** Raw-text elements: dropping one would turn its content into markup, so they are always kept (they cannot nest). */
@@ -73,7 +133,10 @@ export function limitHtmlDepth(html: string, maxDepth = MAX_HTML_DEPTH): string 
  * const { html, truncated } = limitHtml(email.html ?? '', { maxElements: 5000 });
  * ```
  */
-export function limitHtml(html: string, { maxDepth = MAX_HTML_DEPTH, maxElements = Infinity }: HtmlLimits = {}): LimitedHtml {
+export function limitHtml(
+  html: string,
+  { maxDepth = MAX_HTML_DEPTH, maxElements = Infinity }: HtmlLimits = {},
+): LimitedHtml {
   const dropped: number[] = []; // [start, end] pairs, inclusive
   const simulation = new StackSimulation(maxDepth);
   let name = '';
@@ -89,20 +152,33 @@ export function limitHtml(html: string, { maxDepth = MAX_HTML_DEPTH, maxElements
       }
       return;
     }
-    if (dropped.length > 0 && dropped[dropped.length - 1] === tagStart - 1) dropped[dropped.length - 1] = end; // adjacent: one space
+    if (dropped.length > 0 && dropped[dropped.length - 1] === tagStart - 1)
+      dropped[dropped.length - 1] = end; // adjacent: one space
     else dropped.push(tagStart, end);
   };
-  const tokenizer = new Tokenizer({ decodeEntities: true }, {
-    onopentagname(start, end) {
-      name = html.slice(start, end).toLowerCase();
-      tagStart = start - 1;
+  const tokenizer = new Tokenizer(
+    { decodeEntities: true },
+    {
+      onopentagname(start, end) {
+        name = html.slice(start, end).toLowerCase();
+        tagStart = start - 1;
+      },
+      onopentagend: (end) => endTag(end, false),
+      onselfclosingtag: (end) => endTag(end, true),
+      onclosetag: (start, end) => simulation.close(html.slice(start, end).toLowerCase()),
+      onattribdata() {},
+      onattribentity() {},
+      onattribend() {},
+      onattribname() {},
+      oncdata() {},
+      oncomment() {},
+      ondeclaration() {},
+      onend() {},
+      onprocessinginstruction() {},
+      ontext() {},
+      ontextentity() {},
     },
-    onopentagend: (end) => endTag(end, false),
-    onselfclosingtag: (end) => endTag(end, true),
-    onclosetag: (start, end) => simulation.close(html.slice(start, end).toLowerCase()),
-    onattribdata() {}, onattribentity() {}, onattribend() {}, onattribname() {}, oncdata() {}, oncomment() {},
-    ondeclaration() {}, onend() {}, onprocessinginstruction() {}, ontext() {}, ontextentity() {},
-  });
+  );
   tokenizer.write(html);
   if (cutAt < 0) tokenizer.end();
   const source = cutAt >= 0 ? html.slice(0, cutAt) : html;
@@ -140,7 +216,8 @@ class StackSimulation {
       else if (INTEGRATION.has(name)) this.#foreign.push(false);
     }
     // In HTML mode a "/>" only closes the element inside svg/math.
-    if (selfClosing && this.#foreign[this.#foreign.length - 1] === true && this.#stack[this.#stack.length - 1] === name) this.#pop();
+    if (selfClosing && this.#foreign[this.#foreign.length - 1] === true && this.#stack[this.#stack.length - 1] === name)
+      this.#pop();
     return true;
   }
 

@@ -31,7 +31,12 @@
  */
 export { extractReply } from './reply.js';
 export type { ExtractedReply, ReplyOptions, ReplySource } from './reply.js';
-export { extractTextReply, DEFAULT_REPLY_ABOVE_MARKER, MAX_REPLY_SCAN_LINES, MAX_REPLY_SCAN_CHARS } from './reply-text.js';
+export {
+  extractTextReply,
+  DEFAULT_REPLY_ABOVE_MARKER,
+  MAX_REPLY_SCAN_LINES,
+  MAX_REPLY_SCAN_CHARS,
+} from './reply-text.js';
 export type { TextReply, TextReplyOptions } from './reply-text.js';
 export { extractHtmlReply, MAX_HTML_SCAN_CHARS, MAX_HTML_TEXT_ELEMENTS } from './reply-html.js';
 export { limitHtml, limitHtmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
@@ -42,7 +47,13 @@ export type { Classification, ClassifyInput, ClassifyOptions, MessageKind } from
 export { parseDeliveryReport, MAX_DSN_RECIPIENTS } from './dsn.js';
 export { parseFeedbackReport, MAX_FEEDBACK_VALUES } from './feedback.js';
 export type { FeedbackReport, FeedbackReportSource } from './feedback.js';
-export type { DeliveryAction, DeliveryRecipient, DeliveryReport, DeliveryReportFormat, DeliveryReportSource } from './dsn.js';
+export type {
+  DeliveryAction,
+  DeliveryRecipient,
+  DeliveryReport,
+  DeliveryReportFormat,
+  DeliveryReportSource,
+} from './dsn.js';
 export { authVerdict, assertAuthenticatedSender, domainsAlign } from './auth.js';
 export type { AuthVerdict, SenderCheck, SenderEvidence } from './auth.js';
 export { verifyDkim, isTemporaryDkimFailure, DEFAULT_DKIM_TIMEOUT_MS, DEFAULT_MAX_DKIM_SIGNATURES } from './dkim.js';

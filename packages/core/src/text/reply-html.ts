@@ -78,14 +78,33 @@ function roleOf(el: Element): Role | null {
   const idIs = (wanted: string) => id === wanted || id.endsWith(`_${wanted}`);
   const marker = el.attribs['data-marker'];
 
-  if (has('gmail_signature') || has('gmail_signature_prefix') || el.attribs['data-smartmail'] === 'gmail_signature') return 'signature';
-  if (idIs('Signature') || idIs('ms-outlook-mobile-signature') || idIs('ms-outlook-ios-signature') || idIs('AppleMailSignature')) return 'signature';
-  if (has('moz-signature') || has('protonmail_signature_block') || marker === '__SIG_PRE__' || marker === '__SIG_POST__') return 'signature';
+  if (has('gmail_signature') || has('gmail_signature_prefix') || el.attribs['data-smartmail'] === 'gmail_signature')
+    return 'signature';
+  if (
+    idIs('Signature') ||
+    idIs('ms-outlook-mobile-signature') ||
+    idIs('ms-outlook-ios-signature') ||
+    idIs('AppleMailSignature')
+  )
+    return 'signature';
+  if (
+    has('moz-signature') ||
+    has('protonmail_signature_block') ||
+    marker === '__SIG_PRE__' ||
+    marker === '__SIG_POST__'
+  )
+    return 'signature';
 
   if (has('gmail_quote') || has('gmail_extra') || has('moz-cite-prefix') || has('protonmail_quote')) return 'quote';
   if (name === 'blockquote' && (el.attribs['type'] ?? '').toLowerCase() === 'cite') return 'quote';
 
-  if (idIs('divRplyFwdMsg') || idIs('appendonsend') || idIs('mail-editor-reference-message-container') || idIs('OLK_SRC_BODY_SECTION')) return 'cut';
+  if (
+    idIs('divRplyFwdMsg') ||
+    idIs('appendonsend') ||
+    idIs('mail-editor-reference-message-container') ||
+    idIs('OLK_SRC_BODY_SECTION')
+  )
+    return 'cut';
   if (el.attribs['name'] === 'messageReplySection') return 'cut';
   if (cls.some((c) => c.startsWith('yahoo_quoted'))) return 'cut';
   if (has('moz-forward-container')) return 'cut';
@@ -326,7 +345,11 @@ function withAttributionAbove(node: AnyNode): AnyNode {
       continue;
     }
     const text = lineHead(nodeText(prev)?.trim() ?? '');
-    if (text && text.length <= 300 && ((/[:：]$/.test(text) && WROTE_END.test(text)) || ORIGINAL_MESSAGE.test(text) || FORWARD_MARKER.test(text))) {
+    if (
+      text &&
+      text.length <= 300 &&
+      ((/[:：]$/.test(text) && WROTE_END.test(text)) || ORIGINAL_MESSAGE.test(text) || FORWARD_MARKER.test(text))
+    ) {
       start = prev;
     }
     break;
@@ -398,7 +421,12 @@ function findMarkerNode(doc: Document, marker: string): AnyNode | null {
   if (!hit) return null;
   // Cut at the outermost ancestor that holds nothing but the marker, so its wrapper goes too.
   let node: AnyNode = hit;
-  while (node.parent && node.parent.type !== 'root' && isTag(node.parent) && nodeText(node.parent)?.replace(/\s+/g, ' ').trim().toLowerCase() === wanted) {
+  while (
+    node.parent &&
+    node.parent.type !== 'root' &&
+    isTag(node.parent) &&
+    nodeText(node.parent)?.replace(/\s+/g, ' ').trim().toLowerCase() === wanted
+  ) {
     node = node.parent;
   }
   // Inside a quote: cut at the quote element's start instead (its attribution goes with it).

@@ -89,7 +89,11 @@ export function extractTextReply(input: string, options: TextReplyOptions = {}):
   lines.push(stand);
   const reply = extractFromLines(lines, options, true);
   const swap = (text: string) => text.replace(stand, () => tail);
-  return { text: swap(reply.text), quoted: swap(reply.quoted), signature: reply.signature === null ? null : swap(reply.signature) };
+  return {
+    text: swap(reply.text),
+    quoted: swap(reply.quoted),
+    signature: reply.signature === null ? null : swap(reply.signature),
+  };
 }
 
 /** Where the examined part ends (a line break), or -1 when the whole text is examined. */
@@ -124,7 +128,11 @@ function extractFromLines(rawLines: string[], options: TextReplyOptions, lastIsT
 
   // A message that starts with a forward marker or a header block is a forward: keep it whole.
   const first = nextNonEmpty(kinds, 0, end);
-  if (first >= 0 && (kinds[first] === 'forward' || kinds[first] === 'headerBlock' || kinds[first] === 'originalMessage') && !markerCut) {
+  if (
+    first >= 0 &&
+    (kinds[first] === 'forward' || kinds[first] === 'headerBlock' || kinds[first] === 'originalMessage') &&
+    !markerCut
+  ) {
     return finish(lines, [[0, end]], lines.slice(end), null);
   }
 
@@ -255,7 +263,8 @@ function closingSignatureStart(lines: string[], kinds: Kind[], lo: number, hi: n
     if (kinds[k] === 'empty') continue;
     if (kinds[k] !== 'text' || lines[k]!.trim().length > 60) return -1;
     const line = lineHead(lines[k]!).trim();
-    if (nonEmpty >= 2 && SIGN_OFF.test(line) && CLOSING_ALONE.test(line) && prevNonEmpty(kinds, k - 1, lo) >= 0) return k;
+    if (nonEmpty >= 2 && SIGN_OFF.test(line) && CLOSING_ALONE.test(line) && prevNonEmpty(kinds, k - 1, lo) >= 0)
+      return k;
     nonEmpty++;
   }
   return -1;
@@ -289,7 +298,12 @@ function linesOf(lines: string[], ranges: Array<[number, number]>): string[] {
   return out;
 }
 
-function finish(lines: string[], ranges: Array<[number, number]>, quoted: string[], signature: string | null): TextReply {
+function finish(
+  lines: string[],
+  ranges: Array<[number, number]>,
+  quoted: string[],
+  signature: string | null,
+): TextReply {
   const kept: string[] = [];
   for (const [from, to] of ranges) for (let k = from; k < to; k++) kept.push(lines[k]!);
   return {
@@ -417,7 +431,9 @@ function wrappedAttributionEnd(lines: string[], kinds: Kind[], fenced: Uint8Arra
     const quotedVerb = kinds[j] === 'quote' && next.length <= 30 && (/^>\s*[:：]?$/.test(next) || WROTE_END.test(next));
     if (kinds[j] !== 'text' && !quotedVerb) return -1;
     // Polymail's `> wrote:` and Gmail's `>:` close an address wrapped onto the line above.
-    joined = quotedVerb ? `${joined}${/^>\s*[:：]?$/.test(next) ? next : ` ${next.replace(/^>\s*/, '')}`}` : `${joined} ${next}`;
+    joined = quotedVerb
+      ? `${joined}${/^>\s*[:：]?$/.test(next) ? next : ` ${next.replace(/^>\s*/, '')}`}`
+      : `${joined} ${next}`;
     joinedLines++;
     if (joined.length > MAX_HEADER_CHARS) return -1;
     // Only a line ending in a colon, a dash or a word can end an attribution: skip the others' checks.
@@ -632,7 +648,8 @@ function findHardCut(lines: string[], kinds: Kind[], end: number): number {
       continue;
     }
     if (!seenText) continue;
-    if (kind === 'signatureDelimiter' || kind === 'originalMessage' || kind === 'forward' || kind === 'headerBlock') return kind === 'headerBlock' ? separatorAbove(kinds, i) : i;
+    if (kind === 'signatureDelimiter' || kind === 'originalMessage' || kind === 'forward' || kind === 'headerBlock')
+      return kind === 'headerBlock' ? separatorAbove(kinds, i) : i;
     if (kind === 'attribution') {
       const after = nextAfterAttribution(kinds, i);
       if (!followedByQuote(kinds, after, end)) return i;
@@ -641,7 +658,14 @@ function findHardCut(lines: string[], kinds: Kind[], end: number): number {
     }
     if (kind === 'separator') {
       const next = nextNonEmpty(kinds, i + 1, end);
-      if (next >= 0 && (kinds[next] === 'headerBlock' || kinds[next] === 'attribution' || kinds[next] === 'originalMessage' || kinds[next] === 'forward')) return i;
+      if (
+        next >= 0 &&
+        (kinds[next] === 'headerBlock' ||
+          kinds[next] === 'attribution' ||
+          kinds[next] === 'originalMessage' ||
+          kinds[next] === 'forward')
+      )
+        return i;
     }
   }
   return -1;
@@ -682,7 +706,11 @@ function quoteBlockStart(kinds: Kind[], i: number, lo: number): number {
 /** Bottom-posting: an attribution and quotes at the top, then exactly one block of new text. */
 function leadingQuoteEnd(kinds: Kind[], lo: number, hi: number): number {
   let k = lo;
-  while (k < hi && (kinds[k] === 'empty' || kinds[k] === 'quote' || kinds[k] === 'attribution' || kinds[k] === 'weakAttribution')) k++;
+  while (
+    k < hi &&
+    (kinds[k] === 'empty' || kinds[k] === 'quote' || kinds[k] === 'attribution' || kinds[k] === 'weakAttribution')
+  )
+    k++;
   if (k === lo || k >= hi) return lo;
   const hasQuote = kinds.slice(lo, k).includes('quote');
   if (!hasQuote) return lo;
@@ -694,7 +722,14 @@ function leadingQuoteEnd(kinds: Kind[], lo: number, hi: number): number {
 function signatureEnd(kinds: Kind[], from: number, end: number): number {
   for (let i = from; i < end; i++) {
     const kind = kinds[i]!;
-    if (kind === 'quote' || kind === 'attribution' || kind === 'headerBlock' || kind === 'originalMessage' || kind === 'forward' || kind === 'weakAttribution') {
+    if (
+      kind === 'quote' ||
+      kind === 'attribution' ||
+      kind === 'headerBlock' ||
+      kind === 'originalMessage' ||
+      kind === 'forward' ||
+      kind === 'weakAttribution'
+    ) {
       return kind === 'headerBlock' ? separatorAbove(kinds, i) : i;
     }
     if (kind === 'separator') {

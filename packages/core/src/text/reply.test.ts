@@ -5,7 +5,9 @@ import { extractHtmlReply } from './reply-html.js';
 
 describe('extractTextReply', () => {
   it('reports the quoted history and the signature separately', () => {
-    const r = extractTextReply('Done.\n\n-- \nBob\nExample Org\n\nOn Tue, Nov 3, 2026 at 10:00 AM Alice <a@example.com> wrote:\n> Is it done?');
+    const r = extractTextReply(
+      'Done.\n\n-- \nBob\nExample Org\n\nOn Tue, Nov 3, 2026 at 10:00 AM Alice <a@example.com> wrote:\n> Is it done?',
+    );
     expect(r).toEqual({
       text: 'Done.',
       signature: 'Bob\nExample Org',
@@ -105,7 +107,9 @@ describe('extractReply', () => {
 
 describe('extractTextReply on real-world shapes', () => {
   it('files a Regards, / Name / Title block as the signature and a list footer as history', () => {
-    const r = extractTextReply('Report attached.\n\nRegards,\n\nKim Lee\nHead of Operations\n\n____________\ntools mailing list\nhttps://lists.example.org/mailman/listinfo/tools');
+    const r = extractTextReply(
+      'Report attached.\n\nRegards,\n\nKim Lee\nHead of Operations\n\n____________\ntools mailing list\nhttps://lists.example.org/mailman/listinfo/tools',
+    );
     expect(r.text).toBe('Report attached.');
     expect(r.signature).toBe('Regards,\n\nKim Lee\nHead of Operations');
     expect(r.quoted).toContain('tools mailing list');

@@ -41,7 +41,9 @@ export function extractReply(source: ReplySource, options: ReplyOptions = {}): E
   const marker = options.replyAboveMarker === undefined ? DEFAULT_REPLY_ABOVE_MARKER : options.replyAboveMarker;
   const hasText = Boolean(source.text && source.text.trim());
   // With a text part, the history is taken from it: the HTML's is not converted to text.
-  const htmlReply = source.html ? extractBoundedHtmlReply(source.html, { replyAboveMarker: marker, quotedText: !hasText }) : null;
+  const htmlReply = source.html
+    ? extractBoundedHtmlReply(source.html, { replyAboveMarker: marker, quotedText: !hasText })
+    : null;
   if (source.text && hasText) {
     const textReply = extractTextReply(source.text, { replyAboveMarker: marker });
     return {
@@ -54,7 +56,10 @@ export function extractReply(source: ReplySource, options: ReplyOptions = {}): E
   if (!htmlReply) return { text: '', html: null, quoted: '', signature: null };
   // The DOM cut is authoritative; the text pass only catches what has no HTML marker
   // (Outlook header blocks in plain divs, "Sent from my iPhone" lines), and keeps unattributed <blockquote>s.
-  const textReply = extractTextReply(toText(htmlReply.scanned), { replyAboveMarker: marker, stripUnattributedQuotes: false });
+  const textReply = extractTextReply(toText(htmlReply.scanned), {
+    replyAboveMarker: marker,
+    stripUnattributedQuotes: false,
+  });
   return {
     text: textReply.text,
     html: htmlReply.html,

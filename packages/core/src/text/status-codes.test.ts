@@ -29,8 +29,10 @@ describe('statusInText', () => {
     expect(statusInText('550 4.2.2 then 5.2.2 over quota')).toBe('5.2.2');
   });
 
-  it('in a transcript, the failing step\'s code, not the accepted RCPT\'s', () => {
-    expect(statusInText('In: RCPT TO:<a@b.example>\nOut: 250 2.1.5 Ok\nIn: DATA\nOut: 451 4.3.0 queue file write error')).toBe('4.3.0');
+  it("in a transcript, the failing step's code, not the accepted RCPT's", () => {
+    expect(
+      statusInText('In: RCPT TO:<a@b.example>\nOut: 250 2.1.5 Ok\nIn: DATA\nOut: 451 4.3.0 queue file write error'),
+    ).toBe('4.3.0');
     expect(statusInText('250 2.1.5 Ok')).toBe('2.1.5');
     expect(statusInText('codes 2.1.5 and 5.2.1', null)).toBe('5.2.1');
   });
@@ -42,13 +44,13 @@ describe('statusInText', () => {
 });
 
 describe('preferredStatus', () => {
-  it('a generic or half-zero Status field gives way to the diagnostic\'s code', () => {
+  it("a generic or half-zero Status field gives way to the diagnostic's code", () => {
     expect(preferredStatus('5.0.0', '5.7.1', '5')).toBe('5.7.1');
     expect(preferredStatus('5.1.0', '5.1.1', '5')).toBe('5.1.1');
     expect(preferredStatus('5.1.0', '5.7.0', '5')).toBe('5.1.0');
   });
 
-  it('4.4.7, 5.3.x and 5.1.1 stamped by the reporting MTA give way to the remote server\'s reason', () => {
+  it("4.4.7, 5.3.x and 5.1.1 stamped by the reporting MTA give way to the remote server's reason", () => {
     expect(preferredStatus('4.4.7', '4.4.2', '4')).toBe('4.4.2');
     expect(preferredStatus('5.3.0', '5.2.2', '5')).toBe('5.2.2');
     expect(preferredStatus('5.1.1', '5.7.1', '5')).toBe('5.7.1');

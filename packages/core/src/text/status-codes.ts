@@ -35,7 +35,10 @@ const isVague = (code: string) => /^\d\.(?:0\.\d+|\d+\.0)$/.test(code);
  * of why) only when no other code is there; a success code (`2.1.5` of an accepted RCPT in a transcript) only when
  * no failing one is.
  */
-export function statusInText(text: string | null | undefined, klass: string | null | undefined = replyClass(text)): string | null {
+export function statusInText(
+  text: string | null | undefined,
+  klass: string | null | undefined = replyClass(text),
+): string | null {
   if (!text) return null;
   // The fallbacks, best first: a generic code of the class, a code of another class (one naming a reason before a
   // generic one), a success code.
@@ -61,7 +64,11 @@ export function statusInText(text: string | null | undefined, klass: string | nu
  * diagnostic's code has not) or is one MTAs stamp on any failure of a kind — `4.4.7` (gave up retrying), `5.3.x`
  * (the reporting system's own trouble), `5.1.1` (any refused recipient) — while the remote server's code says why.
  */
-export function preferredStatus(field: string | null, inText: string | null, klass: string | null | undefined): string | null {
+export function preferredStatus(
+  field: string | null,
+  inText: string | null,
+  klass: string | null | undefined,
+): string | null {
   if (!field || !inText || field === inText) return field ?? inText;
   if (field[0] !== inText[0]) return klass === inText[0] ? inText : field;
   if (isGeneric(inText)) return field;

@@ -35,7 +35,10 @@ describe('mailroom migrate / inbox list / replay / incinerate', () => {
       for (const subject of ['First order', 'Second order', 'Third order']) {
         ids.push((await store.inbox.ingest(await storablePost(uniqueDescription({ subject })))).id);
       }
-      await store.db.update(inboundEmails).set({ status: 'failed', processedAt: new Date(), lastError: 'Error: x' }).where(eq(inboundEmails.id, ids[0]!));
+      await store.db
+        .update(inboundEmails)
+        .set({ status: 'failed', processedAt: new Date(), lastError: 'Error: x' })
+        .where(eq(inboundEmails.id, ids[0]!));
       await store.db
         .update(inboundEmails)
         .set({ status: 'delivered', route: 'orders', processedAt: new Date(Date.now() - 45 * 86_400_000) })
@@ -52,7 +55,9 @@ describe('mailroom migrate / inbox list / replay / incinerate', () => {
 
     const failed = await mailroom('inbox', 'list', '--status', 'failed', '--json');
     const records = JSON.parse(failed.stdout) as InboundRecord[];
-    expect(records.map((r) => [r.id, r.status, r.subject])).toEqual([[ids[0], 'failed', expect.stringContaining('First order')]]);
+    expect(records.map((r) => [r.id, r.status, r.subject])).toEqual([
+      [ids[0], 'failed', expect.stringContaining('First order')],
+    ]);
     expect((await mailroom('inbox', 'list', '--search', 'second', '--json')).stdout).toContain(ids[1]);
     const bad = await mailroom('inbox', 'list', '--status', 'lost');
     expect(bad.code).toBe(2);
@@ -62,7 +67,10 @@ describe('mailroom migrate / inbox list / replay / incinerate', () => {
     const replayed = await mailroom('replay', '--status', 'failed', '--route', 'billing');
     expect(replayed).toMatchObject({ code: 0, stdout: 'replayed 1 inbound email to route "billing"\n' });
     const unknown = await mailroom('replay', '00000000-0000-4000-8000-000000000000');
-    expect(unknown).toMatchObject({ code: 1, stderr: 'skipped 00000000-0000-4000-8000-000000000000: no such inbound email\n' });
+    expect(unknown).toMatchObject({
+      code: 1,
+      stderr: 'skipped 00000000-0000-4000-8000-000000000000: no such inbound email\n',
+    });
     expect((await mailroom('replay')).code).toBe(2);
     expect((await mailroom('replay', ids[0]!, '--status', 'failed')).code).toBe(2);
 

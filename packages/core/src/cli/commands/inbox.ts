@@ -5,7 +5,10 @@ import { openCliStore } from './migrate.js';
 
 export function parseStatuses(value: string | undefined): InboundStatus[] | undefined {
   if (value === undefined) return undefined;
-  const statuses = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const statuses = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const status of statuses) {
     if (!(INBOUND_STATUSES as readonly string[]).includes(status)) {
       throw new UsageError(`unknown status "${status}" (one of ${INBOUND_STATUSES.join(', ')})`);
@@ -76,7 +79,8 @@ function formatTable(records: InboundRecord[]): string {
     clip(r.subject.replace(/\s+/g, ' '), 50),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
+  const line = (cells: string[]) =>
+    `${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')}\n`;
   const footnote = records.some((r) => r.incineratedAt) ? '* incinerated: bytes removed, row kept\n' : '';
   return line(header) + rows.map(line).join('') + footnote;
 }

@@ -38,7 +38,8 @@ Exit status: 0 parsed, 1 the post is rejected or unreadable, 2 wrong arguments.`
       },
       allowPositionals: true,
     });
-    if (positionals.length !== 1) throw new UsageError(positionals.length ? 'expected one FILE' : 'missing FILE (use - for stdin)');
+    if (positionals.length !== 1)
+      throw new UsageError(positionals.length ? 'expected one FILE' : 'missing FILE (use - for stdin)');
     const bytes = await readInput(positionals[0]!, io);
     const publicKeys = values['public-key'] ?? [];
     const post = await inspectBytes(bytes, { contentType: values['content-type'], publicKeys });
@@ -66,7 +67,11 @@ async function withDkimCheck({ email, body, contentType }: InspectedPost): Promi
   const raw = email.mode === 'raw' ? rawMessageOf(body, contentType) : null;
   if (!raw) return email;
   const results = await verifyDkim(raw);
-  return email.withDkimCheck({ status: isTemporaryDkimFailure(results) ? 'temperror' : 'verified', results, checkedAt: new Date().toISOString() });
+  return email.withDkimCheck({
+    status: isTemporaryDkimFailure(results) ? 'temperror' : 'verified',
+    results,
+    checkedAt: new Date().toISOString(),
+  });
 }
 
 interface InspectedPost {
@@ -75,7 +80,10 @@ interface InspectedPost {
   contentType: string;
 }
 
-async function inspectBytes(bytes: Buffer, options: { contentType: string | undefined; publicKeys: string[] }): Promise<InspectedPost> {
+async function inspectBytes(
+  bytes: Buffer,
+  options: { contentType: string | undefined; publicKeys: string[] },
+): Promise<InspectedPost> {
   let request: Request;
   let body: Buffer;
   let contentType: string;
@@ -83,7 +91,11 @@ async function inspectBytes(bytes: Buffer, options: { contentType: string | unde
     body = bytes;
     contentType = options.contentType;
     if (!options.publicKeys.length) return { email: await parseInboundBody(body, contentType), body, contentType };
-    request = new Request('http://localhost/', { method: 'POST', headers: { 'content-type': contentType }, body: new Uint8Array(body) });
+    request = new Request('http://localhost/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: new Uint8Array(body),
+    });
   } else {
     const captured = await parseCapturedRequest(bytes);
     const headers = new Headers();
@@ -95,7 +107,11 @@ async function inspectBytes(bytes: Buffer, options: { contentType: string | unde
     contentType = headers.get('content-type') ?? '';
     if (!options.publicKeys.length) return { email: await parseInboundBody(body, contentType), body, contentType };
     const host = captured.headers.find(([name]) => name.toLowerCase() === 'host')?.[1] ?? 'localhost';
-    request = new Request(new URL(captured.target, `http://${host}`), { method: 'POST', headers, body: new Uint8Array(body) });
+    request = new Request(new URL(captured.target, `http://${host}`), {
+      method: 'POST',
+      headers,
+      body: new Uint8Array(body),
+    });
   }
   const ingress = createIngress({ security: { publicKeys: options.publicKeys } });
   return { email: (await ingress.receive(request)).email, body, contentType };
@@ -104,13 +120,16 @@ async function inspectBytes(bytes: Buffer, options: { contentType: string | unde
 async function readInput(path: string, io: CliIO): Promise<Buffer> {
   if (path === '-') {
     const chunks: Buffer[] = [];
-    for await (const chunk of io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
+    for await (const chunk of io.stdin)
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));
     return Buffer.concat(chunks);
   }
   try {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new Error(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error))}`);
+    throw new Error(
+      `cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error))}`,
+    );
   }
 }

@@ -38,7 +38,11 @@ Options:
   -h, --help  show this help`,
 
   async run(argv, io) {
-    const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { 'dry-run': { type: 'boolean' } },
+      allowPositionals: true,
+    });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const store = await openCliStore(io, { migrate: false });
     try {

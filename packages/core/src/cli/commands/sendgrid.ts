@@ -44,7 +44,13 @@ Exit status: 0 done, 1 SendGrid refused the change, 2 wrong arguments, missing k
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { hostname: { type: 'string' }, url: { type: 'string' }, raw: { type: 'boolean' }, 'spam-check': { type: 'boolean' }, basic: { type: 'string' } },
+      options: {
+        hostname: { type: 'string' },
+        url: { type: 'string' },
+        raw: { type: 'boolean' },
+        'spam-check': { type: 'boolean' },
+        basic: { type: 'string' },
+      },
       allowPositionals: true,
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -54,13 +60,23 @@ Exit status: 0 done, 1 SendGrid refused the change, 2 wrong arguments, missing k
     const existing = (await listParseSettings(api)).find((s) => s.hostname.toLowerCase() === hostname);
     const kept = existing?.securityPolicy ? await getSecurityPolicy(api, existing.securityPolicy) : null;
     const policy = kept?.publicKey ? kept : await createSignaturePolicy(api, `mailroom ${hostname}`);
-    if (!policy.publicKey) throw new SendGridApiError(`security policy ${policy.id} carries no signature.public_key`, null);
-    const input = { hostname, url: url.href, spamCheck: values['spam-check'] ?? false, sendRaw: values.raw ?? false, securityPolicy: policy.id };
+    if (!policy.publicKey)
+      throw new SendGridApiError(`security policy ${policy.id} carries no signature.public_key`, null);
+    const input = {
+      hostname,
+      url: url.href,
+      spamCheck: values['spam-check'] ?? false,
+      sendRaw: values.raw ?? false,
+      securityPolicy: policy.id,
+    };
     const saved = await saveParseSetting(api, input, existing !== undefined);
-    io.stdout.write(`${existing ? 'updated' : 'created'} Inbound Parse setting ${hostname} → ${redactUrl(saved.url || url.href)} (raw ${yesNo(saved.sendRaw)}, spam check ${yesNo(saved.spamCheck)})\n`);
+    io.stdout.write(
+      `${existing ? 'updated' : 'created'} Inbound Parse setting ${hostname} → ${redactUrl(saved.url || url.href)} (raw ${yesNo(saved.sendRaw)}, spam check ${yesNo(saved.spamCheck)})\n`,
+    );
     io.stdout.write(`signature policy ${policy.id} (${policy === kept ? 'kept' : 'created'})\n\n`);
     io.stdout.write(`Set this in the app's environment:\nSENDGRID_PARSE_PUBLIC_KEY=${policy.publicKey}\n`);
-    if (url.username) io.stdout.write(`SENDGRID_PARSE_BASIC=${decodeURIComponent(url.username)}:<the password given to --basic>\n`);
+    if (url.username)
+      io.stdout.write(`SENDGRID_PARSE_BASIC=${decodeURIComponent(url.username)}:<the password given to --basic>\n`);
     return 0;
   },
 };
@@ -84,13 +100,17 @@ ${ENV_HELP}`,
     const events = await listEventWebhooks(api);
     io.stdout.write(`Inbound Parse settings (${parse.length}):\n`);
     for (const s of parse) {
-      io.stdout.write(`  ${s.hostname} → ${redactUrl(s.url)}  raw ${yesNo(s.sendRaw)}, spam check ${yesNo(s.spamCheck)}, security policy ${s.securityPolicy ?? 'none'}\n`);
+      io.stdout.write(
+        `  ${s.hostname} → ${redactUrl(s.url)}  raw ${yesNo(s.sendRaw)}, spam check ${yesNo(s.spamCheck)}, security policy ${s.securityPolicy ?? 'none'}\n`,
+      );
     }
     const max = events.maxAllowed === null ? '' : `, at most ${events.maxAllowed} enabled`;
     io.stdout.write(`Event Webhooks (${events.webhooks.length}${max}):\n`);
     for (const w of events.webhooks) {
       const name = w.friendlyName ? ` "${w.friendlyName}"` : '';
-      io.stdout.write(`  ${w.id ?? '(no id)'}${name} ${w.enabled ? 'enabled' : 'disabled'} → ${redactUrl(w.url ?? '')}  signed ${yesNo(w.signed)}, events: ${w.events.join(', ') || 'none'}\n`);
+      io.stdout.write(
+        `  ${w.id ?? '(no id)'}${name} ${w.enabled ? 'enabled' : 'disabled'} → ${redactUrl(w.url ?? '')}  signed ${yesNo(w.signed)}, events: ${w.events.join(', ') || 'none'}\n`,
+      );
     }
     return 0;
   },
@@ -119,7 +139,11 @@ suppression.unsubscribes.read.
 ${ENV_HELP}`,
 
   async run(argv, io) {
-    const { values, positionals } = parseArgs({ args: argv, options: { list: { type: 'string' }, since: { type: 'string' }, 'page-size': { type: 'string' } }, allowPositionals: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { list: { type: 'string' }, since: { type: 'string' }, 'page-size': { type: 'string' } },
+      allowPositionals: true,
+    });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const lists = parseLists(values.list);
     const since = values.since === undefined ? undefined : parseSince(values.since);
@@ -132,7 +156,9 @@ ${ENV_HELP}`,
       for (const list of lists) {
         const result = await syncSuppressionList(api, store, list, since ? { since, limit } : { limit });
         const skipped = result.skipped ? `, ${result.skipped} without an address skipped` : '';
-        io.stdout.write(`${list}: ${result.fetched} listed in ${result.pages} page${result.pages === 1 ? '' : 's'}, ${result.stored} new${skipped}\n`);
+        io.stdout.write(
+          `${list}: ${result.fetched} listed in ${result.pages} page${result.pages === 1 ? '' : 's'}, ${result.stored} new${skipped}\n`,
+        );
         stored += result.stored;
       }
       io.stdout.write(`stored ${stored} new event${stored === 1 ? '' : 's'}\n`);
@@ -147,7 +173,10 @@ function checkHostname(value: string | undefined): string {
   if (!value) throw new UsageError('missing --hostname');
   const hostname = value.trim().toLowerCase().replace(/\.$/, '');
   const labels = hostname.split('.');
-  const valid = hostname.length <= 253 && labels.length >= 2 && labels.every((l) => /^[a-z0-9-]{1,63}$/.test(l) && !l.startsWith('-') && !l.endsWith('-'));
+  const valid =
+    hostname.length <= 253 &&
+    labels.length >= 2 &&
+    labels.every((l) => /^[a-z0-9-]{1,63}$/.test(l) && !l.startsWith('-') && !l.endsWith('-'));
   if (!valid) throw new UsageError(`--hostname "${value}" is not a domain name`);
   return hostname;
 }
@@ -155,7 +184,8 @@ function checkHostname(value: string | undefined): string {
 function webhookUrl(value: string | undefined, basic: string | undefined): URL {
   if (!value) throw new UsageError('missing --url');
   const url = URL.canParse(value) ? new URL(value) : null;
-  if (!url || url.protocol !== 'https:') throw new UsageError('--url must be an https URL (SendGrid posts every email to it)');
+  if (!url || url.protocol !== 'https:')
+    throw new UsageError('--url must be an https URL (SendGrid posts every email to it)');
   if (basic !== undefined) {
     const colon = basic.indexOf(':');
     if (colon < 1 || colon === basic.length - 1) throw new UsageError('--basic must be USER:PASSWORD');
@@ -169,9 +199,13 @@ function webhookUrl(value: string | undefined, basic: string | undefined): URL {
 function parseLists(value: string | undefined): SuppressionList[] {
   if (value === undefined) return [...SUPPRESSION_LISTS];
   const known = new Set<string>(SUPPRESSION_LISTS);
-  const lists = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const lists = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = lists.find((l) => !known.has(l));
-  if (unknown !== undefined || !lists.length) throw new UsageError(`--list takes ${SUPPRESSION_LISTS.join(', ')}${unknown ? `, not "${unknown}"` : ''}`);
+  if (unknown !== undefined || !lists.length)
+    throw new UsageError(`--list takes ${SUPPRESSION_LISTS.join(', ')}${unknown ? `, not "${unknown}"` : ''}`);
   return lists as SuppressionList[];
 }
 

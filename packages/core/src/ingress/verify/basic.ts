@@ -19,7 +19,9 @@ export function createBasicCheck(credentials: BasicCredential[]): (authorization
   if (credentials.length === 0) throw new IngressConfigurationError('security.basic needs at least one credential');
   const expected = credentials.map(({ username, password }, index) => {
     if (typeof username !== 'string' || typeof password !== 'string' || username.includes(':')) {
-      throw new IngressConfigurationError(`security.basic[${index}] needs a string username without ':' and a string password`);
+      throw new IngressConfigurationError(
+        `security.basic[${index}] needs a string username without ':' and a string password`,
+      );
     }
     if (!password) throw new IngressConfigurationError(`security.basic[${index}] has an empty password`);
     return { user: digest(username), pass: digest(password) };

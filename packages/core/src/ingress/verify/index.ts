@@ -69,7 +69,9 @@ export function createAuthenticator(security: IngressSecurity): RequestAuthentic
     }
     publicKeys.forEach(parseSendGridPublicKey);
     if (process.env.NODE_ENV === 'production' && publicKeys.some((key) => key.trim() === PUBLISHED_TEST_PUBLIC_KEY)) {
-      throw new IngressConfigurationError('security.publicKeys holds the testing kit\'s published TEST_KEY_PAIR key (anyone can sign with it); refused in production');
+      throw new IngressConfigurationError(
+        "security.publicKeys holds the testing kit's published TEST_KEY_PAIR key (anyone can sign with it); refused in production",
+      );
     }
   }
   if (maxTimestampAgeSeconds !== undefined) {
@@ -102,10 +104,14 @@ export function createAuthenticator(security: IngressSecurity): RequestAuthentic
       const authorization = request.headers.get('authorization');
       if (basicCheck) {
         if (!authorization || !/^basic\b/i.test(authorization)) {
-          throw new IngressError(401, 'basic_auth_required', 'basic authentication required', { challenge: BASIC_CHALLENGE });
+          throw new IngressError(401, 'basic_auth_required', 'basic authentication required', {
+            challenge: BASIC_CHALLENGE,
+          });
         }
         if (!basicCheck(authorization)) {
-          throw new IngressError(401, 'basic_auth_invalid', 'invalid basic credentials', { challenge: BASIC_CHALLENGE });
+          throw new IngressError(401, 'basic_auth_invalid', 'invalid basic credentials', {
+            challenge: BASIC_CHALLENGE,
+          });
         }
         authenticatedBy.push('basic');
       }
@@ -134,7 +140,11 @@ export function createAuthenticator(security: IngressSecurity): RequestAuthentic
         // Digits only, always: the signature covers timestamp || body with no separator, so a timestamp that took
         // the body's first bytes would verify too (the body's own check, in ingress.ts, covers the other direction).
         if (!TIMESTAMP.test(timestamp)) {
-          throw new IngressError(401, 'timestamp_invalid', `${TIMESTAMP_HEADER} is not a Unix timestamp in seconds (digits only)`);
+          throw new IngressError(
+            401,
+            'timestamp_invalid',
+            `${TIMESTAMP_HEADER} is not a Unix timestamp in seconds (digits only)`,
+          );
         }
         if (maxTimestampAgeSeconds !== undefined) checkFreshness(timestamp, maxTimestampAgeSeconds, now);
         signature = createSignatureCheck(publicKeys, signatureValue, timestamp);

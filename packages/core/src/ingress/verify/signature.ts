@@ -66,7 +66,8 @@ export interface SignatureCheck {
  * A malformed signature verifies false; only a bad key throws (IngressConfigurationError).
  */
 export function createSignatureCheck(publicKeys: string[], signature: string, timestamp: string): SignatureCheck {
-  if (publicKeys.length === 0) throw new IngressConfigurationError('createSignatureCheck needs at least one public key');
+  if (publicKeys.length === 0)
+    throw new IngressConfigurationError('createSignatureCheck needs at least one public key');
   const keys = publicKeys.map(parseSendGridPublicKey);
   const signatureBytes = decodeSignature(signature);
   const timestampBytes = Buffer.from(timestamp, 'latin1');

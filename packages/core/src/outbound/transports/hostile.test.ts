@@ -22,7 +22,13 @@ beforeAll(async () => {
 afterAll(() => store.close());
 
 const mailer = () => createMailer({ store, domain: 'mail.example.com' });
-const hostileReply = { from: HOSTILE_FROM, to: HOSTILE_TO, replyTo: HOSTILE_TO, subject: replySubject(HOSTILE_SUBJECT), text: 'We are on it.' };
+const hostileReply = {
+  from: HOSTILE_FROM,
+  to: HOSTILE_TO,
+  replyTo: HOSTILE_TO,
+  subject: replySubject(HOSTILE_SUBJECT),
+  text: 'We are on it.',
+};
 
 describe('display names and subjects from sender input', () => {
   it('are queued one-line: names collapse controls, a replySubject never throws', async () => {
@@ -39,7 +45,9 @@ describe('display names and subjects from sender input', () => {
     await expect(sent).rejects.toBeInstanceOf(OutboundMessageError);
     await expect(sent).rejects.toMatchObject({ permanent: true });
     // A raw subject with a line break is still the caller's error, said clearly.
-    await expect(mailer().send({ ...hostileReply, subject: HOSTILE_SUBJECT })).rejects.toThrow(/subject must not contain line breaks/);
+    await expect(mailer().send({ ...hostileReply, subject: HOSTILE_SUBJECT })).rejects.toThrow(
+      /subject must not contain line breaks/,
+    );
   });
 
   it('the SendGrid JSON never carries a raw line break in a name or subject, even from a row stored raw', () => {
@@ -63,7 +71,10 @@ describe('display names and subjects from sender input', () => {
     };
     const body = sendgridMailBody([raw]);
     expect(JSON.stringify(body)).not.toMatch(/\\r|\\n/);
-    expect(body).toMatchObject({ from: { name: 'Help desk for Mallory X-Injected: from' }, subject: 'Help Bcc: victim@evil.example' });
+    expect(body).toMatchObject({
+      from: { name: 'Help desk for Mallory X-Injected: from' },
+      subject: 'Help Bcc: victim@evil.example',
+    });
   });
 });
 
@@ -87,7 +98,9 @@ describe('through mailer.send and the SendGrid transport (a local HTTP server)',
     expect(body).not.toMatch(/\\r|\\n/);
     const json = JSON.parse(body);
     expect(json.from).toEqual({ email: 'help@example.com', name: 'Help desk for Mallory X-Injected: from' });
-    expect(json.personalizations[0].to).toEqual([{ email: 'mallory@example.net', name: 'Mallory Bcc: victim@evil.example body' }]);
+    expect(json.personalizations[0].to).toEqual([
+      { email: 'mallory@example.net', name: 'Mallory Bcc: victim@evil.example body' },
+    ]);
     expect(json.personalizations[0].subject).toBe('Re: Help Bcc: victim@evil.example');
     expect(json.reply_to.name).toBe('Mallory Bcc: victim@evil.example body');
   });
@@ -118,6 +131,8 @@ describe('through mailer.send and the SMTP transport (smtp-server receiving)', (
     expect(parsed.headers.has('x-injected')).toBe(false);
     const to = parsed.to as { value: Array<{ address: string; name: string }> };
     expect(to.value).toEqual([{ address: 'mallory@example.net', name: 'Mallory Bcc: victim@evil.example body' }]);
-    expect((parsed.from as { value: Array<{ name: string }> }).value[0]!.name).toBe('Help desk for Mallory X-Injected: from');
+    expect((parsed.from as { value: Array<{ name: string }> }).value[0]!.name).toBe(
+      'Help desk for Mallory X-Injected: from',
+    );
   });
 });

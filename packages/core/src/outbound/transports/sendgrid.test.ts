@@ -20,7 +20,11 @@ beforeAll(async () => {
     if (request.method !== 'POST' || request.url !== '/v3/mail/send') return { status: 404 };
     received.push({ headers: request.headers, body: JSON.parse(request.body) });
     const reply = script.shift() ?? { status: 202, headers: { 'x-message-id': 'default-id' } };
-    return { status: reply.status, headers: { 'content-type': 'application/json', ...reply.headers }, body: reply.body ?? '' };
+    return {
+      status: reply.status,
+      headers: { 'content-type': 'application/json', ...reply.headers },
+      body: reply.body ?? '',
+    };
   });
   baseUrl = standIn.baseUrl;
 });
@@ -38,7 +42,9 @@ function prepared(id: string, to: string, extra: Partial<PreparedMessage> = {}):
     text: 'We are on it.',
     html: '<p>We are on it.</p>',
     headers: { 'Auto-Submitted': 'auto-replied' },
-    attachments: [{ filename: 'log.txt', contentType: 'text/plain', content: Buffer.from('hello'), contentId: null, inline: false }],
+    attachments: [
+      { filename: 'log.txt', contentType: 'text/plain', content: Buffer.from('hello'), contentId: null, inline: false },
+    ],
     customArgs: { mailroom_id: id, ticket: '42' },
     categories: ['support'],
     messageId: `${id}@mail.example.com`,
@@ -55,12 +61,25 @@ function reset(next: typeof script) {
 
 const waits: number[] = [];
 const transport = (maxRetries = 3) =>
-  sendgridTransport({ apiKey: 'SG.test-key', baseUrl, maxRetries, retryBaseMs: 1, sleep: async (ms) => void waits.push(ms) });
+  sendgridTransport({
+    apiKey: 'SG.test-key',
+    baseUrl,
+    maxRetries,
+    retryBaseMs: 1,
+    sleep: async (ms) => void waits.push(ms),
+  });
 
 describe('sendgridTransport', () => {
   it('posts a v3 Mail Send body and keeps X-Message-Id from the 202', async () => {
     reset([{ status: 202, headers: { 'x-message-id': 'LRzXl_NHStOGhQ4kofSm_A' } }]);
-    const result = await transport().deliver([prepared('m1', 'ann@example.com', { cc: [{ address: 'ANN@example.com', name: '' }, { address: 'bob@example.com', name: 'Bob' }] })]);
+    const result = await transport().deliver([
+      prepared('m1', 'ann@example.com', {
+        cc: [
+          { address: 'ANN@example.com', name: '' },
+          { address: 'bob@example.com', name: 'Bob' },
+        ],
+      }),
+    ]);
     expect(result).toEqual({ providerMessageId: 'LRzXl_NHStOGhQ4kofSm_A' });
     expect(received).toHaveLength(1);
     const { headers, body } = received[0]!;
@@ -118,12 +137,17 @@ describe('sendgridTransport', () => {
         }),
       },
     ]);
-    const error = await transport().deliver([prepared('m1', 'ann@example.com')]).catch((e: unknown) => e);
+    const error = await transport()
+      .deliver([prepared('m1', 'ann@example.com')])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SendGridError);
     const sg = error as SendGridError;
     expect(sg.status).toBe(400);
     expect(sg.retryable).toBe(false);
-    expect(sg.messages).toEqual(['The from email does not contain a valid address.', 'Invalid type. Expected: array, given: string.']);
+    expect(sg.messages).toEqual([
+      'The from email does not contain a valid address.',
+      'Invalid type. Expected: array, given: string.',
+    ]);
     expect(sg.fields).toEqual(['from.email', 'categories']);
     expect(sg.message).toContain('from.email: The from email does not contain a valid address.');
     expect(received).toHaveLength(1);
@@ -135,7 +159,9 @@ describe('sendgridTransport', () => {
       { status: 429, headers: { 'retry-after': '7' }, body: '{"errors":[{"message":"too many requests"}]}' },
       { status: 202, headers: { 'x-message-id': 'after-429' } },
     ]);
-    await expect(transport().deliver([prepared('m1', 'ann@example.com')])).resolves.toEqual({ providerMessageId: 'after-429' });
+    await expect(transport().deliver([prepared('m1', 'ann@example.com')])).resolves.toEqual({
+      providerMessageId: 'after-429',
+    });
     expect(received).toHaveLength(2);
     expect(waits).toEqual([7000]);
   });
@@ -143,12 +169,19 @@ describe('sendgridTransport', () => {
   it('retries 500s with backoff and gives up with a retryable error', async () => {
     waits.length = 0;
     reset([{ status: 500 }, { status: 503 }, { status: 202, headers: { 'x-message-id': 'third-time' } }]);
-    await expect(transport().deliver([prepared('m1', 'ann@example.com')])).resolves.toEqual({ providerMessageId: 'third-time' });
+    await expect(transport().deliver([prepared('m1', 'ann@example.com')])).resolves.toEqual({
+      providerMessageId: 'third-time',
+    });
     expect(received).toHaveLength(3);
     expect(waits).toHaveLength(2);
 
-    reset([{ status: 500, body: 'oops' }, { status: 500, body: 'oops' }]);
-    const error = (await transport(1).deliver([prepared('m1', 'ann@example.com')]).catch((e: unknown) => e)) as SendGridError;
+    reset([
+      { status: 500, body: 'oops' },
+      { status: 500, body: 'oops' },
+    ]);
+    const error = (await transport(1)
+      .deliver([prepared('m1', 'ann@example.com')])
+      .catch((e: unknown) => e)) as SendGridError;
     expect(error).toBeInstanceOf(SendGridError);
     expect(error.retryable).toBe(true);
     expect(error.status).toBe(500);

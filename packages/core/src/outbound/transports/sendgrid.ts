@@ -102,10 +102,14 @@ function address(a: EmailAddress): { email: string; name?: string } {
 }
 
 /** The v3 Mail Send JSON for a batch of messages sharing content. */
-export function sendgridMailBody(batch: readonly PreparedMessage[], options: { sandbox?: boolean } = {}): Record<string, unknown> {
+export function sendgridMailBody(
+  batch: readonly PreparedMessage[],
+  options: { sandbox?: boolean } = {},
+): Record<string, unknown> {
   const first = batch[0];
   if (!first) throw new Error('empty batch');
-  if (batch.length > SENDGRID_MAX_PERSONALIZATIONS) throw new Error(`at most ${SENDGRID_MAX_PERSONALIZATIONS} messages per request`);
+  if (batch.length > SENDGRID_MAX_PERSONALIZATIONS)
+    throw new Error(`at most ${SENDGRID_MAX_PERSONALIZATIONS} messages per request`);
   const personalizations = batch.map((message) => {
     const { to, cc, bcc } = uniqueRecipients(message);
     const headers: Record<string, string> = { ...message.headers, 'Message-ID': `<${message.messageId}>` };

@@ -26,7 +26,9 @@ const message: PreparedMessage = {
   text: 'Wir kümmern uns darum.',
   html: null,
   headers: { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' },
-  attachments: [{ filename: 'log.txt', contentType: 'text/plain', content: Buffer.from('hello'), contentId: null, inline: false }],
+  attachments: [
+    { filename: 'log.txt', contentType: 'text/plain', content: Buffer.from('hello'), contentId: null, inline: false },
+  ],
   customArgs: { mailroom_id: 'm1', ticket: 'Zürich-42' },
   categories: ['support', 'auto'],
   messageId: 'abc123@mail.example.com',
@@ -37,7 +39,13 @@ const message: PreparedMessage = {
 describe('smtpTransport', () => {
   it('sends MIME with threading headers and an X-SMTPAPI header for SendGrid', async () => {
     received.length = 0;
-    const transport = smtpTransport({ host: '127.0.0.1', port, secure: false, sendgridHeaders: true, nodemailer: { ignoreTLS: true } });
+    const transport = smtpTransport({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      sendgridHeaders: true,
+      nodemailer: { ignoreTLS: true },
+    });
     const result = await transport.deliver([message]);
     await transport.close?.();
     expect(result.providerMessageId).toBe('abcQUEUE123');

@@ -4,7 +4,8 @@ import { sanitizeHeaderText, type PreparedMessage } from '../message.js';
 import { TransportError, type Transport } from '../transport.js';
 
 /** nodemailer's SMTP options, from its root exports: createTransport's SMTP overload (the last) returns a Transporter over them. */
-type NodemailerSmtpOptions = ReturnType<typeof nodemailer.createTransport> extends Transporter<SentMessageInfo, infer Options> ? Options : never;
+type NodemailerSmtpOptions =
+  ReturnType<typeof nodemailer.createTransport> extends Transporter<SentMessageInfo, infer Options> ? Options : never;
 
 export interface SmtpTransportOptions {
   host: string;

@@ -22,12 +22,19 @@ export interface SendGridStandIn {
 }
 
 /** A stand-in for api.sendgrid.com on 127.0.0.1 (node:http): every request is answered with what `answer` returns. */
-export async function startSendGridStandIn(answer: (request: StandInRequest) => StandInReply): Promise<SendGridStandIn> {
+export async function startSendGridStandIn(
+  answer: (request: StandInRequest) => StandInReply,
+): Promise<SendGridStandIn> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const reply = answer({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const reply = answer({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.writeHead(reply.status, reply.headers ?? {}).end(reply.body ?? '');
     });
   });

@@ -8,7 +8,10 @@
 import { openStore } from '../../inbox/index.js';
 import { createWorker } from '../worker.js';
 
-const store = await openStore({ databaseUrl: process.env.CHILD_DATABASE_URL ?? '', dataDir: process.env.CHILD_DATA_DIR });
+const store = await openStore({
+  databaseUrl: process.env.CHILD_DATABASE_URL ?? '',
+  dataDir: process.env.CHILD_DATA_DIR,
+});
 const worker = createWorker({
   store,
   workerId: 'doomed-child',
