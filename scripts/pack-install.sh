@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Packs @mailroom/core as npm would publish it, installs the tarball into a fresh project outside the monorepo,
 # type-checks a consumer's strict project against it (skipLibCheck off; NodeNext and Bundler resolution) and runs
-# a Mailroom from it on the embedded database: what an adopter gets, not what the workspace links.
+# a Mailroom from it: first without PGlite (an optional peer: on PostgreSQL when one is reachable, and the one-line
+# error that says how to install it when DATABASE_URL is unset), then with PGlite on the embedded database.
+# What an adopter gets, not what the workspace links.
 # Usage: scripts/pack-install.sh   (after `npm run build`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +19,9 @@ cat > package.json <<'JSON'
 { "name": "consumer", "private": true, "type": "module" }
 JSON
 npm install --no-audit --no-fund --silent "$work/$tarball" typescript@~5.9.3 @types/node@^20.19.0
-echo "installed: $(npm ls --all --parseable 2>/dev/null | tail -n +2 | wc -l) packages (with typescript and @types/node)"
+installed() { npm ls --all --parseable 2>/dev/null | tail -n +2 | wc -l; }
+echo "installed without PGlite: $(installed) packages (with typescript and @types/node), $(du -sm node_modules | cut -f1) MB"
+if [ -d node_modules/@electric-sql/pglite ]; then echo "PGlite was installed although it is an optional peer"; exit 1; fi
 
 cat > consumer.ts <<'TS'
 import { createMailroom, openStore, type InboundEmail, type RouteContext } from '@mailroom/core';
@@ -28,7 +32,7 @@ import { createEventDispatcher } from '@mailroom/core/events';
 import { healthRoutes } from '@mailroom/core/http';
 import { inboundRequest, TEST_KEY_PAIR } from '@mailroom/core/testing';
 
-const store = await openStore({ dataDir: process.env.DATA_DIR! });
+const store = await openStore({ dataDir: process.env.DATA_DIR ?? "data" });
 const mailroom = createMailroom({ store, security: { publicKeys: [TEST_KEY_PAIR.publicKey] } });
 const seen: string[] = [];
 mailroom.route('support', 'support+{ticket}@example.com', async (ctx: RouteContext<{ ticket: string }>) => {
@@ -37,7 +41,7 @@ mailroom.route('support', 'support+{ticket}@example.com', async (ctx: RouteConte
 });
 const response = await mailroom.app().request(inboundRequest({ to: 'support+42@example.com', subject: 'Packed' }, { url: 'http://localhost/parse', sign: TEST_KEY_PAIR }));
 await mailroom.drain();
-console.log(`consumer: ${response.status}, handled ${JSON.stringify(seen)}`);
+console.log(`consumer on ${store.dialect}: ${response.status}, handled ${JSON.stringify(seen)}`);
 void [createIngress, extractReply, createMailer, createEventDispatcher, healthRoutes];
 await mailroom.stop();
 await store.close();
@@ -60,4 +64,35 @@ JSON
   echo "typecheck ($resolution, skipLibCheck false, strict, exactOptionalPropertyTypes): @mailroom/core and the consumer clean; third-party declaration errors: ${theirs:-none}"
 done
 npx tsc consumer.ts --target ES2022 --module NodeNext --moduleResolution NodeNext --skipLibCheck --outDir out >/dev/null
-DATA_DIR="$work/data" node out/consumer.js
+
+# Without PGlite and without DATABASE_URL: one line saying how to install it, exit 2 (a configuration error).
+set +e
+missing="$(env -u DATABASE_URL npx --no-install mailroom migrate 2>&1)"
+status=$?
+set -e
+lines=$(printf '%s\n' "$missing" | wc -l)
+if [ "$status" != 2 ] || [ "$lines" != 1 ] || ! grep -q 'npm install @electric-sql/pglite' <<<"$missing"; then
+  echo "without PGlite, expected one line and exit 2; got exit $status:"; echo "$missing"; exit 1
+fi
+echo "without PGlite, no DATABASE_URL: exit $status, \"$missing\""
+
+# Without PGlite, on PostgreSQL (CI has one; skipped with a line where none answers).
+pg_url="${CI_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if command -v psql >/dev/null && psql "$pg_url" -qAtc 'select 1' >/dev/null 2>&1; then
+  db="mailroom_pack_$$"
+  psql "$pg_url" -qc "create database $db" >/dev/null
+  pg_db_url="${pg_url%/*}/$db"
+  set +e
+  DATABASE_URL="$pg_db_url" node out/consumer.js
+  status=$?
+  set -e
+  psql "$pg_url" -qc "drop database $db with (force)" >/dev/null
+  [ "$status" = 0 ] || { echo "consumer on PostgreSQL without PGlite failed"; exit 1; }
+else
+  echo "consumer on PostgreSQL without PGlite: skipped (no PostgreSQL at $pg_url)"
+fi
+
+# With PGlite: the embedded database.
+npm install --no-audit --no-fund --silent @electric-sql/pglite@^0.3.8
+echo "installed with PGlite: $(installed) packages, $(du -sm node_modules | cut -f1) MB"
+env -u DATABASE_URL DATA_DIR="$work/data" node out/consumer.js

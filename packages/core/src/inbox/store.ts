@@ -1,9 +1,4 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
@@ -18,17 +13,12 @@ import {
   isDatabaseOpenFailure,
 } from './errors.js';
 import { createInbox, type Inbox } from './inbox.js';
-import { insertRowsWith, type InsertRows, type InsertedRowText } from './ingest-statement.js';
+import { insertRowsWith, type InsertedRowText } from './ingest-statement.js';
 import { jsonLogger, type InboxEvent, type InboxEventName, type Logger } from './log.js';
-import {
-  coreMigrationSets,
-  migrationsTableOf,
-  pendingMigrations,
-  type AppliedMigration,
-  type MigrationSet,
-} from './migrations.js';
+import { coreMigrationSets, pendingMigrations, type AppliedMigration, type MigrationSet } from './migrations.js';
 import type { StoredPostParser } from './post.js';
-import { pgliteUnitsOfWork, postgresUnitsOfWork, type UnitOfWork } from './work.js';
+import { postgresUnitsOfWork, type UnitOfWork } from './work.js';
+import { migratorConfig, type Backend, type Timeouts } from './backend.js';
 
 export interface StoreOptions {
   /** PostgreSQL URL; default `process.env.DATABASE_URL`. Set → postgres.js pool, unset → PGlite. */
@@ -93,63 +83,11 @@ export interface Store {
 // other pool connections serve the worker and the apps.
 const INGEST_PARALLEL = 2;
 
-/**
- * PGlite runs each protocol message synchronously on this thread (WASM), and the messages of one query follow in
- * microtasks: a 2.2 MB body's Bind and Execute were one 60–100 ms macrotask. Giving a turn of the event loop before
- * each message bounds a stall by the largest single message (≈ 20–45 ms for that body), and lets webhook requests
- * in between. Wraps the instance's public `execProtocolRaw`, which every query, transaction and exec goes through.
- * `close()` first refuses new messages and lets those waiting for their turn finish or fail (a message must never
- * reach a module PGlite is shutting down), then closes with the original method.
- */
-function yieldingPglite(client: PGlite): { client: PGlite; close(): Promise<void> } {
-  const send = client.execProtocolRaw.bind(client);
-  let closing = false;
-  let waiting = 0;
-  let drained: (() => void) | null = null;
-  const refuse = () => new Error('PGlite is closed');
-  client.execProtocolRaw = async (...args) => {
-    if (closing) throw refuse();
-    waiting++;
-    try {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (closing) throw refuse();
-      return await send(...args);
-    } finally {
-      if (--waiting === 0) drained?.();
-    }
-  };
-  return {
-    client,
-    async close() {
-      closing = true;
-      if (waiting > 0) await new Promise<void>((resolve) => (drained = resolve));
-      client.execProtocolRaw = send;
-      await client.close();
-    },
-  };
-}
-
 // Any constant works; it only has to be the same in every process sharing the database.
 const MIGRATION_LOCK = 7_361_905_118;
 
 // Stored bytes are re-parsed exactly as the webhook parsed them (the ingress depends on message/ only).
 const defaultParser: StoredPostParser = (body, contentType) => parseInboundBody(body, contentType);
-
-/** What a driver brings to the store: its drizzle database and the statements it runs faster itself. */
-interface Backend {
-  db: Database;
-  dialect: Store['dialect'];
-  /** The ingest statement through the driver (prepared on postgres.js). */
-  insertRows: InsertRows;
-  ingestParallel: number;
-  openUnitOfWork(): Promise<UnitOfWork>;
-  runMigrator(set: MigrationSet): Promise<void>;
-  /** Serialises migrations across processes sharing the database. */
-  withMigrationLock<T>(fn: () => Promise<T>): Promise<T>;
-  shutdown(): Promise<void>;
-}
-
-type Timeouts = Required<NonNullable<StoreOptions['timeouts']>>;
 
 /**
  * Opens the store: PostgreSQL when `DATABASE_URL` (or `databaseUrl`) is set, else PGlite on disk
@@ -172,7 +110,7 @@ export async function openStore(options: StoreOptions = {}): Promise<Store> {
   };
   const backend = databaseUrl
     ? postgresBackend(databaseUrl, options.maxConnections ?? 10, timeouts)
-    : await pgliteBackend(options);
+    : await (await loadPglite()).pgliteBackend(options);
   const store = new OpenStore(backend, options, timeouts);
   // Fail fast on an unusable database instead of at the first webhook.
   try {
@@ -220,42 +158,6 @@ function postgresBackend(databaseUrl: string, maxConnections: number, timeouts: 
       }
     },
     shutdown: () => client.end({ timeout: 5 }),
-  };
-}
-
-async function pgliteBackend(options: StoreOptions): Promise<Backend> {
-  let client: PGlite;
-  let unlock = async () => {};
-  if (options.memory) client = new PGlite();
-  else {
-    const dir = join(resolve(options.dataDir ?? process.env.MAILROOM_DATA_DIR ?? '.mailroom'), 'pglite');
-    await mkdir(dir, { recursive: true });
-    unlock = await lockDataDir(dir);
-    client = new PGlite(dir);
-  }
-  try {
-    await client.waitReady;
-  } catch (error) {
-    await unlock();
-    throw error;
-  }
-  const yielding = yieldingPglite(client);
-  const db = drizzlePglite(client);
-  return {
-    db,
-    dialect: 'pglite',
-    insertRows: insertRowsWith(
-      async (statement) => (await client.query<InsertedRowText>(statement.text, statement.params)).rows,
-    ),
-    ingestParallel: 1,
-    openUnitOfWork: pgliteUnitsOfWork(client),
-    runMigrator: (set) => migratePglite(db, migratorConfig(set)),
-    // One PGlite instance is one connection in one process: nothing to serialise against.
-    withMigrationLock: (fn) => fn(),
-    async shutdown() {
-      await yielding.close();
-      await unlock();
-    },
   };
 }
 
@@ -388,37 +290,22 @@ function describeTarget(databaseUrl: string | undefined): string {
   }
 }
 
+const PGLITE = '@electric-sql/pglite';
+
 /**
- * PGlite's files must be opened by one process at a time (a second opener corrupts them), so the
- * folder gets a lock file naming the owner's pid; a lock left by a dead process is taken over.
+ * The embedded database's module, imported only when it is used: PGlite is an optional peer dependency, so a
+ * PostgreSQL deployment installs without it, and one that needs it learns how to get it.
  */
-async function lockDataDir(dir: string): Promise<() => Promise<void>> {
-  const lockPath = `${dir}.lock`;
+async function loadPglite(): Promise<typeof import('./pglite-backend.js')> {
   try {
-    await writeFile(lockPath, String(process.pid), { flag: 'wx' });
+    return await import('./pglite-backend.js');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const owner = Number((await readFile(lockPath, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
-      throw new StoreUnavailableError(
-        `the PGlite data directory ${dir} is in use by process ${owner}; stop it first (or use DATABASE_URL to share a PostgreSQL database)`,
-      );
-    }
-    await writeFile(lockPath, String(process.pid));
+    const { code, message } = error as NodeJS.ErrnoException;
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !message.includes(PGLITE)) throw error;
+    throw new DatabaseOpenError(
+      `DATABASE_URL is not set, so Mailroom would use the embedded database, but ${PGLITE} is not installed: ` +
+        `run \`npm install ${PGLITE}\`, or set DATABASE_URL to a PostgreSQL server`,
+      { cause: error },
+    );
   }
-  return () => rm(lockPath, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function migratorConfig(set: MigrationSet) {
-  const { schema, table } = migrationsTableOf(set);
-  return { migrationsFolder: set.folder, migrationsSchema: schema, migrationsTable: table };
 }

@@ -1,5 +1,3 @@
-import type { PGlite, Transaction as PgliteConnection } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import type postgres from 'postgres';
 import type { Transaction } from './database.js';
@@ -29,13 +27,14 @@ export interface UnitOfWork {
   rollback(): Promise<void>;
 }
 
-const FINISHED = 'this transaction has already finished (a handler kept using it after it returned or timed out)';
+export const FINISHED =
+  'this transaction has already finished (a handler kept using it after it returned or timed out)';
 
 /**
  * The end both units of work wait for inside their transaction callback: a closing statement, or null for a
  * rollback. A deliberate rollback (asked for, or a closing statement that changed no row) settles as false.
  */
-function closing() {
+export function closing() {
   let decide!: (decision: Statement | null) => void;
   const decision = new Promise<Statement | null>((resolve) => (decide = resolve));
   const rolledBack = new Error('rolled back');
@@ -66,7 +65,7 @@ function closing() {
  * A drizzle transaction through drizzle's public API (`drizzle(client).transaction(…)`) over `client`, handed out
  * as soon as drizzle calls back: the callback then waits until `until` settles (the unit of work is decided).
  */
-function drizzleTransaction(
+export function drizzleTransaction(
   db: { transaction(fn: (tx: Transaction) => Promise<unknown>): Promise<unknown> },
   until: Promise<unknown>,
 ) {
@@ -79,7 +78,7 @@ function drizzleTransaction(
 }
 
 /** `client` with one member replaced (methods of the rest bound to `client`, whose private state they use). */
-function replacing<T extends object>(client: T, key: keyof T, value: unknown): T {
+export function replacing<T extends object>(client: T, key: keyof T, value: unknown): T {
   return new Proxy(client, {
     get(target, property) {
       if (property === key) return value;
@@ -94,7 +93,7 @@ function replacing<T extends object>(client: T, key: keyof T, value: unknown): T
  * implementation, handed over just before the unit calls `db.transaction()`, from which drizzle calls the client
  * at once (synchronously). Should drizzle ever stop doing so, the unit fails loudly instead of running elsewhere.
  */
-function handoff<A extends unknown[], R>() {
+export function handoff<A extends unknown[], R>() {
   let next: ((...args: A) => R) | null = null;
   return {
     take(...args: A): R {
@@ -218,66 +217,6 @@ async function postgresUnitOfWork(
       finished = true;
       end.decide(null);
       if (opened) await end.settle(outcome);
-    },
-  };
-}
-
-/**
- * A unit of work on PGlite: one connection in this process, so nothing is saved by deferring; BEGIN runs at once
- * (PGlite's own `transaction`, under drizzle's) and the closing statement and COMMIT follow when asked. Statements
- * after the end are refused: PGlite closes a transaction it rolled back after a throw only for its lock, and would
- * run a late statement of a timed-out handler outside any transaction.
- */
-type PgliteBegin = (fn: (connection: PgliteConnection) => Promise<unknown>) => Promise<unknown>;
-
-/** Opens units of work on PGlite (see pgliteUnitOfWork), all through one drizzle database. */
-export function pgliteUnitsOfWork(client: PGlite): () => Promise<UnitOfWork> {
-  const begin = handoff<Parameters<PgliteBegin>, ReturnType<PgliteBegin>>();
-  const db = drizzlePglite(replacing(client, 'transaction', begin.take));
-  return () => pgliteUnitOfWork(client, (own) => begin.during(own, () => drizzleTransaction(db, Promise.resolve())));
-}
-
-async function pgliteUnitOfWork(
-  client: PGlite,
-  transaction: (begin: PgliteBegin) => Promise<Transaction>,
-): Promise<UnitOfWork> {
-  const end = closing();
-  let finished = false;
-  let outcome: Promise<boolean> | undefined;
-  const guarded = (connection: PgliteConnection): PgliteConnection => ({
-    query: (...args) => (finished ? Promise.reject(new Error(FINISHED)) : connection.query(...args)),
-    sql: (...args) => (finished ? Promise.reject(new Error(FINISHED)) : connection.sql(...args)),
-    exec: (...args) => (finished ? Promise.reject(new Error(FINISHED)) : connection.exec(...args)),
-    rollback: () => connection.rollback(),
-    listen: (...args) => connection.listen(...args),
-    get closed() {
-      return finished || connection.closed;
-    },
-  });
-  const begin: PgliteBegin = (fn) => {
-    const result = client.transaction(async (connection) => {
-      await fn(guarded(connection));
-      return end.finish(async (statement) => (await connection.query(statement.text, statement.params)).rows);
-    });
-    outcome = end.settle(result);
-    outcome.catch(() => undefined);
-    return result;
-  };
-  const tx = await transaction(begin);
-  const settled = outcome!;
-  return {
-    tx,
-    async commitIf(statement) {
-      if (finished) throw new Error(FINISHED);
-      finished = true;
-      end.decide(statement);
-      return settled;
-    },
-    async rollback() {
-      if (finished) return;
-      finished = true;
-      end.decide(null);
-      await settled;
     },
   };
 }
