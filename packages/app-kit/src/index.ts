@@ -65,6 +65,16 @@ export { clientAddress, parseTrustProxy, type TrustProxy } from './client-ip.js'
 export { PasswordChangeForm } from './views.js';
 export * from './look/index.js';
 export {
+  sanitizeMailHtml,
+  sanitizeBoundedMailHtml,
+  boundHtml,
+  linkRel,
+  FORMATTING_TAGS,
+  TABLE_SPANS,
+  MAIL_HTML_BOUNDS,
+  type HtmlBounds,
+} from './mail-html/index.js';
+export {
   serveStandalone,
   runMain,
   runIfEntry,

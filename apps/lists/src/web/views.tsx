@@ -5,17 +5,19 @@ import {
   Empty,
   ErrorPage,
   Field,
+  FORMATTING_TAGS,
   Flash,
+  linkRel,
   Page as KitPage,
   PageHead,
   Select,
   SelectField,
   Table,
   Time,
+  sanitizeBoundedMailHtml,
 } from '@mailroom/app-kit';
 import type { Child } from 'hono/jsx';
 import { raw } from 'hono/html';
-import sanitizeHtml from 'sanitize-html';
 import type { List, Member, Message, ModerationItem, Thread } from '../domain/index.js';
 
 /** The app bar of every lists page: the lists nav; signed in, the admin links and a log-out form. */
@@ -85,45 +87,16 @@ export function Outcome(props: { base: string; title: string; text: string }) {
   );
 }
 
-/** A message's original HTML as the archive may show it: formatting and links only, no images, scripts or styles. */
+/**
+ * A message's original HTML as the archive may show it: formatting and links only, no images, scripts or styles;
+ * bounded first (the kit's size and element limits), since every archive view sanitizes it again.
+ */
 export function sanitizeMessageHtml(html: string): string {
-  return sanitizeHtml(html, {
-    allowedTags: [
-      'p',
-      'br',
-      'div',
-      'span',
-      'b',
-      'strong',
-      'i',
-      'em',
-      'u',
-      's',
-      'a',
-      'ul',
-      'ol',
-      'li',
-      'blockquote',
-      'pre',
-      'code',
-      'h1',
-      'h2',
-      'h3',
-      'h4',
-      'hr',
-      'table',
-      'thead',
-      'tbody',
-      'tr',
-      'th',
-      'td',
-    ],
-    allowedAttributes: { a: ['href', 'title'] },
-    allowedSchemes: ['http', 'https', 'mailto'],
-    allowProtocolRelative: false,
-    transformTags: {
-      a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow' } }),
-    },
+  return sanitizeBoundedMailHtml(html, {
+    allowedTags: [...FORMATTING_TAGS, 'span', 'b', 'i', 'h1'],
+    // rel must be allowed for the transform's value to survive the attribute filter.
+    allowedAttributes: { a: ['href', 'title', 'rel'] },
+    transformTags: { a: linkRel('noopener noreferrer nofollow') },
   });
 }
 
