@@ -391,7 +391,11 @@ async function demoConsole({
       : 'development', // config.console.enabled: without CONSOLE_PASSWORD only in development
     sample: { filename: 'portrait.png', contentType: 'image/png', content: samplePhoto() },
     // The bar back to the demo's home and its apps (the apps' pages get it from app-kit's suiteNav).
-    links: [{ href: '/', label: 'Mailroom demo' }, ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title }))],
+    links: [
+      { href: '/', label: 'Home' },
+      ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })),
+      { href: '/console/inbox', label: 'Console' },
+    ],
   });
 }
 

@@ -121,7 +121,10 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
     const replayed = await mailroom.replay(c.req.param('id'), route ? { route } : {});
     if (replayed === 0) {
       const record = await store.inbox.get(c.req.param('id'));
-      return c.json({ error: record ? 'not_replayable' : 'not_found', reason: whyNotReplayable(record) }, record ? 409 : 404);
+      return c.json(
+        { error: record ? 'not_replayable' : 'not_found', reason: whyNotReplayable(record) },
+        record ? 409 : 404,
+      );
     }
     return c.json({ replayed, route: route ?? null });
   });

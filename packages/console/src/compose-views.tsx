@@ -63,7 +63,15 @@ export function ComposePage(props: {
   );
 }
 
-function ComposeForm({ values: v, addresses, sample }: { values: ComposeFormValues; addresses: Addresses; sample: string | null }) {
+function ComposeForm({
+  values: v,
+  addresses,
+  sample,
+}: {
+  values: ComposeFormValues;
+  addresses: Addresses;
+  sample: string | null;
+}) {
   return (
     <form class="card" method="post" action={at('/compose')} enctype="multipart/form-data">
       {v.inReplyTo ? (

@@ -42,7 +42,10 @@ describe('mailroomConsole mounted on a real server', () => {
   let t: TestMailroom;
   let id: string;
   const get = (path: string, init: RequestInit = {}) =>
-    fetch(`${t.url}${path}`, { ...init, headers: { authorization: basic(AUTH.username, AUTH.password), ...init.headers } });
+    fetch(`${t.url}${path}`, {
+      ...init,
+      headers: { authorization: basic(AUTH.username, AUTH.password), ...init.headers },
+    });
 
   beforeAll(async () => {
     t = await createTestMailroom();
@@ -103,7 +106,9 @@ describe('mailroomConsole mounted on a real server', () => {
     expect(raw).toContain('Grüße aus Köln');
     expect(raw).toContain('Subject: Grüße'); // a UTF-8 header (RFC 6532)
     expect(raw).not.toContain('GrÃ¼');
-    expect(raw).toMatch(/\[binary: image\/jpeg &quot;photo\.jpg&quot;, base64, [\d,]+ bytes encoded · 600 bytes · ff d8 ff e0/);
+    expect(raw).toMatch(
+      /\[binary: image\/jpeg &quot;photo\.jpg&quot;, base64, [\d,]+ bytes encoded · 600 bytes · ff d8 ff e0/,
+    );
     expect(raw).not.toContain(JPEG.subarray(0, 600).toString('base64').slice(0, 40)); // never the bytes themselves
   });
 

@@ -99,7 +99,11 @@ export function mailroomConsole(input: MailroomConsoleOptions): Hono {
   const app = new Hono();
   app.use(consoleBase(input.basePath, input.links ?? []));
   if (auth) app.use(auth);
-  const pageHeaders = secureHeaders({ xFrameOptions: 'DENY', contentSecurityPolicy: CSP, referrerPolicy: 'same-origin' });
+  const pageHeaders = secureHeaders({
+    xFrameOptions: 'DENY',
+    contentSecurityPolicy: CSP,
+    referrerPolicy: 'same-origin',
+  });
   // An HTML preview carries its own headers (its sandboxing CSP, framed by the console): nothing may loosen them.
   app.use((c, next) => (PREVIEW_PATH.test(c.req.path) ? next() : pageHeaders(c, next)));
   app.use(csrf(input.origin ? { origin: input.origin } : {}));

@@ -54,9 +54,7 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
       </Table>
       {props.olderThan ? (
         <p>
-          <a
-            href={at(`/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`)}
-          >
+          <a href={at(`/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`)}>
             Older →
           </a>
         </p>

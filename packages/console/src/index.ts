@@ -20,11 +20,6 @@
  */
 export { mailroomConsole, type MailroomConsoleOptions } from './console.js';
 export { ConsoleConfigurationError, type ConsoleAuth } from './auth.js';
-export {
-  createWebhookClient,
-  type WebhookClient,
-  type WebhookAnswer,
-  type SigningKeyPair,
-} from './webhooks.js';
+export { createWebhookClient, type WebhookClient, type WebhookAnswer, type SigningKeyPair } from './webhooks.js';
 export type { ComposeAttachment } from './posts.js';
 export type { HostLink } from './look/index.js';

@@ -16,20 +16,22 @@ export function OutboxList(props: { messages: OutboundRow[]; olderThan: string |
         sub="Every message the apps sent (queued in the handler's transaction, delivered after commit)."
       />
       <Table
-        class="outbox"
+        class="outbox stack"
         head={['Created', 'Status', 'From', 'To', 'Subject', 'Threading']}
         rows={props.messages}
         empty="Nothing sent yet."
       >
         {props.messages.map((m) => (
           <tr data-id={m.id}>
-            <WhenAndStatus at={m.createdAt} status={m.status} />
-            <ClipCell value={m.from.address} />
-            <ClipCell value={m.to.map((a) => a.address).join(', ')} />
-            <td class="wrap-anywhere">
+            <WhenAndStatus at={m.createdAt} status={m.status} label="Created" />
+            <ClipCell value={m.from.address} label="From" />
+            <ClipCell value={m.to.map((a) => a.address).join(', ')} label="To" />
+            <td class="wrap-anywhere" data-label="Subject">
               <a href={at(`/outbox/${m.id}`)}>{m.subject}</a>
             </td>
-            <td class="small muted">{m.inReplyTo ? 'reply' : 'new thread'}</td>
+            <td class="small muted" data-label="Threading">
+              {m.inReplyTo ? 'reply' : 'new thread'}
+            </td>
           </tr>
         ))}
       </Table>
@@ -123,7 +125,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
 export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean }) {
   const head = ['Received', 'Event', 'Recipient', ...(props.showMessage ? ['Message'] : []), 'Detail', 'Handled'];
   return (
-    <Table class="events" head={head} rows={props.events} empty="No events.">
+    <Table class="events stack" head={head} rows={props.events} empty="No events.">
       {props.events.map((e) => {
         const p = e.event.payload;
         const detail = [p.type, p.status, p.reason, p.response, p.url]
@@ -131,28 +133,26 @@ export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean
           .join(' · ');
         return (
           <tr>
-            <td class="small">
+            <td class="small" data-label="Received">
               <Time value={e.receivedAt} />
             </td>
-            <td>
+            <td data-label="Event">
               <Badge value={e.event.event} />
             </td>
-            <td class="small">
+            <td class="small" data-label="Recipient">
               <span class="clip" title={e.event.email ?? undefined}>
                 {e.event.email ?? '—'}
               </span>
             </td>
             {props.showMessage ? (
-              <td class="small">
-                {e.outboundMessageId ? (
-                  <a href={at(`/outbox/${e.outboundMessageId}`)}>outbox message</a>
-                ) : (
-                  'not ours'
-                )}
+              <td class="small" data-label="Message">
+                {e.outboundMessageId ? <a href={at(`/outbox/${e.outboundMessageId}`)}>outbox message</a> : 'not ours'}
               </td>
             ) : null}
-            <td class="small wrap-anywhere">{detail}</td>
-            <td class="small">
+            <td class="small wrap-anywhere" data-label="Detail">
+              {detail}
+            </td>
+            <td class="small" data-label="Handled">
               <Badge value={e.status} />
               {e.lastError ? ` ${e.lastError}` : ''}
             </td>

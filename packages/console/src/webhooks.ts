@@ -24,7 +24,6 @@ export interface WebhookClient {
   postEvents(events: readonly Record<string, unknown>[]): Promise<WebhookAnswer>;
 }
 
-
 export function createWebhookClient(options: {
   /** The server's own fetch handler (the root Hono app). */
   fetch: (request: Request) => Response | Promise<Response>;

@@ -114,11 +114,15 @@ iframe.preview { width:100%; min-height:22rem; border:1px solid var(--line); bor
 
 /* the console's own: source views, the inbox table's fixed layout (long reply+… addresses never widen the page) */
 pre.raw { max-height:40rem; font-size:.78rem; }
+h1, h2, .page-head > div { overflow-wrap:anywhere; min-width:0; }
+select, .filters select, td select { max-width:100%; text-overflow:ellipsis; }
+.filters > label, .filters > input { max-width:100%; min-width:0; }
 .raw-part { color:var(--muted); background:#e3e8f0; display:block; padding:.15rem .4rem; border-radius:4px; margin:.2rem 0; white-space:pre-wrap; }
 table.inbox, table.outbox, table.events { table-layout:fixed; min-width:0; }
 table.inbox td, table.outbox td, table.events td { overflow-wrap:anywhere; }
 table.inbox td > .clip, table.outbox td > .clip, table.events td > .clip { max-width:100%; }
-table.inbox col.when { width:9.5rem; } table.inbox col.status { width:6.5rem; } table.inbox col.attempts { width:4.5rem; }
+table.inbox col.when { width:9.5rem; } table.inbox col.status { width:7rem; } table.inbox col.attempts { width:7rem; }
+table.inbox col.note { width:22%; } table.inbox col.route { width:8%; }
 @media (max-width: 900px) {
   /* a phone: each row becomes a card, its cells stacked with their header as a label */
   table.stack thead { display:none; }

@@ -10,4 +10,4 @@
  * for (const s of segments) console.log(s.kind === 'binary' ? `[${s.label}: ${s.size} bytes ${s.hex}]` : s.text);
  * ```
  */
-export { rawSourceOf, type RawSource, type SourceSegment } from './raw-source.js';
+export { rawSourceOf, type RawSource } from './raw-source.js';

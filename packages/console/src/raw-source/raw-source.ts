@@ -66,7 +66,10 @@ class Output {
 }
 
 function binary(label: string, bytes: Buffer): SourceSegment {
-  const hex = bytes.subarray(0, HEX_BYTES).toString('hex').replace(/(..)(?!$)/g, '$1 ');
+  const hex = bytes
+    .subarray(0, HEX_BYTES)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
   return { kind: 'binary', label, size: bytes.length, hex: bytes.length > HEX_BYTES ? `${hex} …` : hex };
 }
 
@@ -83,8 +86,7 @@ function declaredCharsets(parts: FormPart[]): Record<string, string> {
   }
 }
 
-const isTextType = (type: string | false | undefined) =>
-  !type || /^(text\/|message\/|application\/json\b)/i.test(type);
+const isTextType = (type: string | false | undefined) => !type || /^(text\/|message\/|application\/json\b)/i.test(type);
 
 /**
  * One MIME message through mailsplit: headers, boundaries and text bodies as text, other leaf bodies summarised.
