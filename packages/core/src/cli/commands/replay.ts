@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { whyNotReplayable } from '../../inbox/records.js';
+import { whyNotReplayable } from '../../inbox/index.js';
 import { UsageError, type Command } from '../command.js';
 import { parseStatuses } from './inbox.js';
 import { openCliStore } from './migrate.js';
