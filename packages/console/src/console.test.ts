@@ -38,6 +38,23 @@ describe('mailroomConsole: configuration', () => {
   });
 });
 
+describe('mailroomConsole behind a mount that strips its path (Express: app.use("/ops", …))', () => {
+  it('builds every link and redirect from basePath', async () => {
+    const t = await createTestMailroom();
+    try {
+      const app = mailroomConsole({ store: t.store, mailroom: t.mailroom, auth: 'development', basePath: '/ops' });
+      const root = await app.request('/');
+      expect(root.headers.get('location')).toBe('/ops/inbox');
+      const inbox = await (await app.request('/inbox')).text();
+      expect(inbox).toContain('href="/ops/compose"');
+      expect(inbox).toMatch(/<link rel="stylesheet" href="\/ops\/assets\/console\.css\?v=/);
+      expect((await app.request('/assets/console.css')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('mailroomConsole mounted on a real server', () => {
   let t: TestMailroom;
   let id: string;
