@@ -96,3 +96,73 @@ fi
 npm install --no-audit --no-fund --silent @electric-sql/pglite@^0.3.8
 echo "installed with PGlite: $(installed) packages, $(du -sm node_modules | cut -f1) MB"
 env -u DATABASE_URL DATA_DIR="$work/data" node out/consumer.js
+
+# ---- @mailroom/console ------------------------------------------------------------------------------------------
+# Its tarball beside core's, both installed (the console depends on core 0.1.0: the packed one), a consumer that
+# mounts the console type-checked the same way (skipLibCheck false, NodeNext and Bundler) and run once: 401 without
+# credentials, 200 with them, a ConsoleConfigurationError without auth. Kept apart from the PGlite steps above.
+repo="$OLDPWD" # the monorepo root: the one `cd "$work/app"` above left
+[ -f "$repo/packages/console/package.json" ] || { echo "console block: cannot find the repository at $repo"; exit 1; }
+cd "$repo"
+console_tarball="$(npm pack -w @mailroom/console --pack-destination "$work" --silent | tail -n 1)"
+echo "console tarball: $console_tarball $(du -k "$work/$console_tarball" | cut -f1) KiB packed ($(wc -c <"$work/$console_tarball") bytes), $(tar -tzf "$work/$console_tarball" | wc -l) files"
+listing="$(tar -tzf "$work/$console_tarball")"
+for wanted in package/README.md package/LICENSE package/dist/index.js package/dist/index.d.ts; do
+  grep -qx "$wanted" <<<"$listing" || { echo "console tarball lacks $wanted"; exit 1; }
+done
+if grep -E '(\.test\.|test-support|\.map$)' <<<"$listing"; then echo "console tarball ships tests or source maps"; exit 1; fi
+cd "$work/app"
+npm install --no-audit --no-fund --silent "$work/$tarball" "$work/$console_tarball" hono@^4.13.19
+echo "installed with the console: $(installed) packages, $(du -sm node_modules | cut -f1) MB"
+cat > console-consumer.ts <<'TS'
+import { Hono } from 'hono';
+import { createMailroom, openStore } from '@mailroom/core';
+import { toNodeHandler } from '@mailroom/core/http';
+import { generateTestKeyPair } from '@mailroom/core/testing';
+import { ConsoleConfigurationError, createWebhookClient, mailroomConsole } from '@mailroom/console';
+
+const store = await openStore({ dataDir: process.env.DATA_DIR ?? 'data' });
+const keys = generateTestKeyPair(); // run with NODE_ENV=production, where the published test key is refused
+const mailroom = createMailroom({ store, security: { publicKeys: [keys.publicKey] } });
+const app = new Hono();
+app.route('/webhooks/sendgrid', mailroom.app());
+const auth = { username: 'admin', password: 'a long console password' };
+const webhooks = createWebhookClient({
+  fetch: (request) => app.fetch(request),
+  baseUrl: () => 'http://localhost',
+  parseKey: keys,
+  eventsKey: keys,
+});
+app.route('/mailroom', mailroomConsole({ store, mailroom, auth, webhooks }));
+const listener: ReturnType<typeof toNodeHandler> = toNodeHandler(app.fetch); // node:http / Express
+const stranger = await app.request('/mailroom/inbox');
+const basic = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+const admin = await app.request('/mailroom/inbox', { headers: { authorization: basic } });
+let refused = '';
+try {
+  mailroomConsole({ store, mailroom } as unknown as Parameters<typeof mailroomConsole>[0]);
+} catch (error) {
+  if (error instanceof ConsoleConfigurationError) refused = error.message;
+}
+console.log(`console consumer: without credentials ${stranger.status}, with ${admin.status}; without auth: "${refused}"`);
+void listener;
+await mailroom.stop();
+await store.close();
+if (stranger.status !== 401 || admin.status !== 200 || !refused) process.exit(1);
+TS
+for resolution in NodeNext Bundler; do
+  module=$([ "$resolution" = NodeNext ] && echo NodeNext || echo ESNext)
+  cat > "tsconfig.console.$resolution.json" <<JSON
+{ "compilerOptions": { "target": "ES2022", "module": "$module", "moduleResolution": "$resolution", "strict": true,
+  "noUncheckedIndexedAccess": true, "exactOptionalPropertyTypes": true, "skipLibCheck": false, "noEmit": true,
+  "types": ["node"] }, "files": ["console-consumer.ts"] }
+JSON
+  npx tsc -p "tsconfig.console.$resolution.json" > "tsc.console.$resolution.txt" || true
+  ours=$(grep -E '^(console-consumer\.ts|node_modules/@mailroom/)' "tsc.console.$resolution.txt" || true)
+  if [ -n "$ours" ]; then echo "$ours"; echo "typecheck ($resolution): errors in the console consumer or @mailroom/*"; exit 1; fi
+  theirs=$(grep -E 'error TS' "tsc.console.$resolution.txt" | sed -E 's#^node_modules/((@[^/]+/)?[^/]+)/.*#\1#' | sort | uniq -c | tr -s ' ' | paste -sd, -)
+  echo "typecheck console consumer ($resolution, skipLibCheck false): @mailroom/* and the consumer clean; third-party declaration errors: ${theirs:-none}"
+done
+npx tsc console-consumer.ts --target ES2022 --module NodeNext --moduleResolution NodeNext --skipLibCheck --outDir out >/dev/null
+env -u DATABASE_URL DATA_DIR="$work/console-data" NODE_ENV=production node out/console-consumer.js
+cd "$repo"

@@ -97,14 +97,16 @@ describe('demo server: console JSON API through the real webhooks', () => {
     expect(outbox.replyTo[0]?.address).toMatch(/^reply\+.+@support\.example\.test$/);
   });
 
-  it('shows the post on the inbox pages, with the HTML escaped into a sandboxed frame', async () => {
+  it('shows the post on the inbox pages, with the HTML sanitized in a sandboxed frame of its own', async () => {
     const list = (await (await t.get('/console/api/inbound?q=Teapot')).json()) as { items: InboundItem[] };
     const id = list.items[0]!.id;
     const page = await (await t.get(`/console/inbox/${id}`)).text();
-    expect(page).toContain('<iframe class="preview" sandbox=""');
-    expect(page).toContain('srcdoc="');
-    expect(page).toContain('&lt;b&gt;teapot&lt;/b&gt;');
+    expect(page).toContain(`<iframe class="preview" sandbox="" title="HTML part" src="/console/inbox/${id}/html"`);
+    expect(page).toContain('&lt;b&gt;teapot&lt;/b&gt;'); // in the raw source, as text
     expect(page).not.toContain('<b>teapot</b>');
+    const preview = await t.get(`/console/inbox/${id}/html`);
+    expect(preview.headers.get('content-security-policy')).toContain('sandbox');
+    expect(await preview.text()).toContain('<b>teapot</b>');
     const attachment = await t.get(`/console/inbox/${id}/attachments/0`);
     expect(attachment.headers.get('content-disposition')).toContain('attachment');
     expect(await attachment.text()).toBe('order 42');

@@ -32,7 +32,10 @@ async function lookOf(page: Page): Promise<Look> {
     const appbar = document.querySelector('header.appbar');
     const root = document.documentElement;
     return {
-      stylesheet: !!document.querySelector('link[rel=stylesheet][href*="/assets/kit.css"]'),
+      // The apps load the kit's stylesheet, the console (its own package) console.css: the same look.
+      stylesheet: !!document.querySelector(
+        'link[rel=stylesheet][href*="/assets/kit.css"], link[rel=stylesheet][href*="/assets/console.css"]',
+      ),
       appbar: appbar ? getComputedStyle(appbar).backgroundColor : null,
       suiteConsole: !!document.querySelector('nav.suite a[href="/console/inbox"]'),
       favicon: document.querySelector<HTMLLinkElement>('link[rel=icon]')?.href ?? null,
@@ -168,7 +171,7 @@ describe.runIf(browserTestsRun)('one look across the demo', () => {
       expect(icon.status, base).toBe(200);
       expect(icon.headers.get('content-type')).toBe('image/svg+xml');
       expect(await icon.text()).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-      const css = await t.get(`${base}/assets/kit.css`);
+      const css = await t.get(`${base}/assets/${base === '/console' ? 'console' : 'kit'}.css`);
       expect(css.status, base).toBe(200);
       expect(css.headers.get('content-type')).toBe('text/css; charset=utf-8');
       expect(css.headers.get('x-content-type-options')).toBe('nosniff');

@@ -15,7 +15,6 @@ export { loadConfig, DemoConfigError } from './config.js';
 export type { DemoConfig, DemoDomains } from './config.js';
 export { demoAppModules } from './apps/index.js';
 export type { DemoApp, DemoAppContext, DemoAppModule, DemoAddress, DemoLogin, ComposePreset } from './apps/index.js';
-export { createConsole } from './console/index.js';
-export { consoleAuth } from './console/auth.js';
-export type { ConsoleCredentials } from './console/auth.js';
-export type { ConsoleOptions } from './console/index.js';
+// The console itself is @mailroom/console; the demo passes it its throttled sign-in (app-kit's).
+export { consoleAuth } from './console-auth.js';
+export type { ConsoleCredentials } from './console-auth.js';

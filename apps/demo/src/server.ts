@@ -32,9 +32,9 @@ import {
 import { healthRoutes, mailroomMetrics, serverTimeoutOptions } from '@mailroom/core/http';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { loadConfig, type DemoConfig } from './config.js';
-import { consoleAuth } from './console/auth.js';
-import { createConsole } from './console/index.js';
-import { createWebhookClient } from './console/webhooks.js';
+import { createWebhookClient, mailroomConsole } from '@mailroom/console';
+import { consoleAuth } from './console-auth.js';
+import { samplePhoto } from './sample-photo.js';
 import { loadDevKeys, type DevKeys } from './dev-keys.js';
 import { bannerText, HomePage, type HomeProps } from './home.js';
 import { demoMigrations, seedOnce } from './seeds.js';
@@ -372,7 +372,7 @@ async function demoConsole({
     eventsKey: devKeys.events,
     basic: config.parse.basic[0] ?? null,
   });
-  return createConsole({
+  return mailroomConsole({
     store,
     mailroom,
     webhooks,
@@ -388,7 +388,14 @@ async function demoConsole({
           secret: secretFor('console'),
           production: !config.development,
         })
-      : null,
+      : 'development', // config.console.enabled: without CONSOLE_PASSWORD only in development
+    sample: { filename: 'portrait.png', contentType: 'image/png', content: samplePhoto() },
+    // The bar back to the demo's home and its apps (the apps' pages get it from app-kit's suiteNav).
+    links: [
+      { href: '/', label: 'Home' },
+      ...apps.map((a) => ({ href: `${a.mountPath}/`, label: a.title })),
+      { href: '/console/inbox', label: 'Console' },
+    ],
   });
 }
 

@@ -18,6 +18,7 @@ export type { Statement } from './work.js';
 export { rowsOf } from './database.js';
 export { DEFAULT_RETENTION_DAYS } from './inbox.js';
 export type { InboundRecord } from './records.js';
+export { whyNotReplayable } from './records.js';
 /** The inbound status machine's transitions (the worker asks these; nothing else writes the status). */
 export { inboundTransitions } from './status.js';
 export type { InboundTransitions, ClaimedInbound } from './status.js';

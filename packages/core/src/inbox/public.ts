@@ -5,6 +5,7 @@ export { rowsOf } from './database.js';
 export type { Inbox, IngestOptions, IngestResult, ListFilter, IncinerateOptions } from './inbox.js';
 export { DEFAULT_RETENTION_DAYS } from './inbox.js';
 export type { InboundRecord } from './records.js';
+export { whyNotReplayable } from './records.js';
 export type { StorablePost, StoredPostParser } from './post.js';
 export { INBOUND_STATUSES, PROCESSED_STATUSES } from './schema.js';
 export type { InboundStatus, ProcessedStatus } from './schema.js';

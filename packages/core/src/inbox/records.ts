@@ -57,3 +57,14 @@ export function toRecord(row: InboundEmailRow): InboundRecord {
     leaseUntil: row.leaseUntil,
   };
 }
+
+/**
+ * Why `inbox.replay(id)` changed nothing for this email (the CLI's `mailroom replay` and the console say the same):
+ * unknown, incinerated, or being processed right now.
+ */
+export function whyNotReplayable(record: InboundRecord | null): string {
+  if (!record) return 'no such inbound email';
+  if (record.incineratedAt) return 'incinerated (its bytes were removed)';
+  if (record.status === 'processing') return 'being processed right now';
+  return `not replayable (${record.status})`;
+}

@@ -55,5 +55,4 @@
  * - A bearer callback that throws is a server fault (propagates, so SendGrid retries).
  */
 export * from './public.js';
-export { decodeCharset } from './charsets.js';
 export { parseDkim } from './form-fields.js';

@@ -2,7 +2,9 @@
 export { createIngress } from './ingress.js';
 export type { Ingress, ReceivedPost, ReceiveOptions } from './ingress.js';
 export { parseInboundBody } from './parse.js';
-export { rawMessageOf } from './raw-message.js';
+export { rawMessageOf, formPartsOf } from './raw-message.js';
+export type { FormPart } from './multipart.js';
+export { decodeCharset } from './charsets.js';
 export { IngressError, IngressConfigurationError } from './errors.js';
 export type { IngressErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS } from './limits.js';

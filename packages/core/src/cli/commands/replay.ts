@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { whyNotReplayable } from '../../inbox/index.js';
 import { UsageError, type Command } from '../command.js';
 import { parseStatuses } from './inbox.js';
 import { openCliStore } from './migrate.js';
@@ -35,7 +36,7 @@ Exit status: 0 at least one email replayed, 1 none matched, 2 wrong arguments.`,
       let replayed = 0;
       for (const id of positionals) {
         const count = await store.inbox.replay(id, options);
-        if (count === 0) io.stderr.write(`skipped ${id}: ${await whySkipped(store, id)}\n`);
+        if (count === 0) io.stderr.write(`skipped ${id}: ${whyNotReplayable(await store.inbox.get(id))}\n`);
         replayed += count;
       }
       for (const status of statuses ?? []) replayed += await store.inbox.replay({ status }, options);
@@ -47,11 +48,3 @@ Exit status: 0 at least one email replayed, 1 none matched, 2 wrong arguments.`,
     }
   },
 };
-
-async function whySkipped(store: Awaited<ReturnType<typeof openCliStore>>, id: string): Promise<string> {
-  const record = await store.inbox.get(id);
-  if (!record) return 'no such inbound email';
-  if (record.incineratedAt) return 'incinerated (its bytes were removed)';
-  if (record.status === 'processing') return 'being processed right now';
-  return `not replayable (${record.status})`;
-}

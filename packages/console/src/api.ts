@@ -1,16 +1,22 @@
-/** The console's JSON API under /console/api (documented in apps/demo/README.md). */
+/** The console's JSON API under `<base>/api` (documented in the package README). */
 import { Hono, type Context } from 'hono';
 import { RouteNameError, type InboundStatus } from '@mailroom/core';
 import { EVENT_STATUSES, listEvents, type EventStatus } from '@mailroom/core/events';
-import { INBOUND_STATUSES } from '@mailroom/core/inbox';
+import { INBOUND_STATUSES, whyNotReplayable } from '@mailroom/core/inbox';
 import { listOutboundMessages, OUTBOUND_STATUSES, type OutboundStatus } from '@mailroom/core/outbound';
 import { ComposeError, sendComposed, sendEml, type ComposeOutcome } from './compose.js';
 import { inboundDetail, outboundDetail, outboundRow, recipientsOf } from './data.js';
-import type { ConsoleOptions } from './index.js';
+import type { ConsoleOptions } from './console.js';
+import { at } from './look/index.js';
 import type { ComposeAttachment } from './posts.js';
 import { isSimulatedEvent, simulatedEvent, SIMULATED_EVENTS } from './webhooks.js';
 
 class BadRequest extends Error {}
+class WebhooksOff extends Error {}
+
+/** Why compose and simulated events answer 404 when the console was given no `webhooks` client. */
+export const WEBHOOKS_OFF =
+  'compose and simulated events are off: pass `webhooks: createWebhookClient({ … })` to mailroomConsole to post through your webhooks';
 
 function limitOf(c: Context, max: number): number {
   const raw = c.req.query('limit');
@@ -56,7 +62,7 @@ function attachmentsOf(value: unknown): ComposeAttachment[] {
 function composeAnswer(c: Context, result: ComposeOutcome) {
   if (result.id)
     return c.json(
-      { id: result.id, duplicate: result.duplicate, url: `/console/inbox/${result.id}`, webhook: result.answer },
+      { id: result.id, duplicate: result.duplicate, url: at(`/inbox/${result.id}`), webhook: result.answer },
       201,
     );
   const status = result.answer.status >= 400 && result.answer.status < 500 ? 422 : 502;
@@ -67,11 +73,16 @@ function composeAnswer(c: Context, result: ComposeOutcome) {
 }
 
 export function createConsoleApi(options: ConsoleOptions & { routeNames: () => string[] }): Hono {
-  const { store, mailroom, webhooks } = options;
+  const { store, mailroom } = options;
+  const webhooks = () => {
+    if (!options.webhooks) throw new WebhooksOff(WEBHOOKS_OFF);
+    return options.webhooks;
+  };
   const api = new Hono();
   api.onError((error, c) => {
     if (error instanceof BadRequest || error instanceof ComposeError)
       return c.json({ error: 'bad_request', reason: error.message }, 400);
+    if (error instanceof WebhooksOff) return c.json({ error: 'compose_off', reason: error.message }, 404);
     if (error instanceof RouteNameError)
       return c.json({ error: 'unknown_route', reason: error.message, routes: options.routeNames() }, 400);
     throw error;
@@ -108,7 +119,13 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
     if (body.route !== undefined && typeof body.route !== 'string') throw new BadRequest('route must be a string');
     const route = body.route as string | undefined;
     const replayed = await mailroom.replay(c.req.param('id'), route ? { route } : {});
-    if (replayed === 0) return c.json({ error: 'not_found', reason: 'no inbound email with that id' }, 404);
+    if (replayed === 0) {
+      const record = await store.inbox.get(c.req.param('id'));
+      return c.json(
+        { error: record ? 'not_replayable' : 'not_found', reason: whyNotReplayable(record) },
+        record ? 409 : 404,
+      );
+    }
     return c.json({ replayed, route: route ?? null });
   });
 
@@ -132,8 +149,8 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
   api.post('/compose', async (c) => {
     const body = await jsonBody(c);
     if (typeof body.eml === 'string')
-      return composeAnswer(c, await sendEml(webhooks, Buffer.from(body.eml, 'utf8'), body.envelope, body.auth));
-    return composeAnswer(c, await sendComposed(webhooks, body, attachmentsOf(body.attachments)));
+      return composeAnswer(c, await sendEml(webhooks(), Buffer.from(body.eml, 'utf8'), body.envelope, body.auth));
+    return composeAnswer(c, await sendComposed(webhooks(), body, attachmentsOf(body.attachments), options.sample));
   });
 
   api.get('/outbox', async (c) => {
@@ -163,7 +180,7 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
       throw new BadRequest(`email must be a recipient of the message: ${recipients.join(', ')}`);
     }
     const event = simulatedEvent(body.event, message, (body.email as string | undefined) ?? recipients[0]!);
-    const answer = await webhooks.postEvents([event]);
+    const answer = await webhooks().postEvents([event]);
     return c.json({ event, webhook: answer }, answer.status < 300 ? 201 : 502);
   });
 

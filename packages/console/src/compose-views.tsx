@@ -1,5 +1,5 @@
 /** Compose: write an email (or paste an .eml) and post it through the real Parse Webhook endpoint. */
-import { Field, PageHead } from '@mailroom/app-kit';
+import { Field, PageHead, at } from './look/index.js';
 import { Layout, Notice } from './layout.js';
 
 export interface ComposeFormValues {
@@ -39,6 +39,8 @@ export function ComposePage(props: {
   addresses: Addresses;
   error?: string | null;
   signing: string;
+  /** The file name of the sample attachment the form offers, when there is one. */
+  sample: string | null;
 }) {
   return (
     <Layout title="Compose" section="compose">
@@ -53,7 +55,7 @@ export function ComposePage(props: {
         }
       />
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
-      <ComposeForm values={props.values} addresses={props.addresses} />
+      <ComposeForm values={props.values} addresses={props.addresses} sample={props.sample} />
 
       <h2>Paste a raw .eml</h2>
       <EmlForm />
@@ -61,9 +63,17 @@ export function ComposePage(props: {
   );
 }
 
-function ComposeForm({ values: v, addresses }: { values: ComposeFormValues; addresses: Addresses }) {
+function ComposeForm({
+  values: v,
+  addresses,
+  sample,
+}: {
+  values: ComposeFormValues;
+  addresses: Addresses;
+  sample: string | null;
+}) {
   return (
-    <form class="card" method="post" action="/console/compose" enctype="multipart/form-data">
+    <form class="card" method="post" action={at('/compose')} enctype="multipart/form-data">
       {v.inReplyTo ? (
         <Notice>
           Replying to <code>{v.inReplyTo}</code>
@@ -107,7 +117,7 @@ function ComposeForm({ values: v, addresses }: { values: ComposeFormValues; addr
       <textarea id="html" name="html" rows={4}>
         {v.html}
       </textarea>
-      <PostOptions values={v} />
+      <PostOptions values={v} sample={sample} />
       <details open={Boolean(v.inReplyTo || v.references)}>
         <summary>Threading</summary>
         <div class="grid2">
@@ -123,16 +133,18 @@ function ComposeForm({ values: v, addresses }: { values: ComposeFormValues; addr
 }
 
 /** Attachments, the parse mode and the sender-authentication results the post claims. */
-function PostOptions({ values: v }: { values: ComposeFormValues }) {
+function PostOptions({ values: v, sample }: { values: ComposeFormValues; sample: string | null }) {
   return (
     <div class="grid2">
       <div>
         <label for="attachments">Attachments</label>
         <input type="file" id="attachments" name="attachments" multiple />
-        <label>
-          <input type="checkbox" name="sample" value="photo" checked={v.sample === 'photo'} /> attach a sample photo
-          (PNG portrait)
-        </label>
+        {sample ? (
+          <label>
+            <input type="checkbox" name="sample" value="photo" checked={v.sample === 'photo'} /> attach the sample{' '}
+            <code>{sample}</code>
+          </label>
+        ) : null}
       </div>
       <div>
         <label for="mode">Parse mode</label>
@@ -159,7 +171,7 @@ function PostOptions({ values: v }: { values: ComposeFormValues }) {
 
 function EmlForm() {
   return (
-    <form class="card" method="post" action="/console/compose/eml" enctype="multipart/form-data">
+    <form class="card" method="post" action={at('/compose/eml')} enctype="multipart/form-data">
       <label for="eml">Message source</label>
       <textarea
         id="eml"

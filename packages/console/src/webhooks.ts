@@ -3,10 +3,15 @@
  * objects through the server's fetch handler, so every middleware and the real verification run),
  * signed with the development keys, with basic credentials when the Parse URL has them.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import type { BasicCredential } from '@mailroom/core/ingress';
 import { inboundRequest, signatureHeaders, type BuiltPost } from '@mailroom/core/testing';
-import type { SigningKeyPair } from '../dev-keys.js';
+
+/** An ECDSA P-256 key pair in SendGrid's format: the public key as base64 DER SPKI, the private key to sign with. */
+export interface SigningKeyPair {
+  publicKey: string;
+  privateKey: KeyObject;
+}
 
 export interface WebhookAnswer {
   status: number;
@@ -19,16 +24,19 @@ export interface WebhookClient {
   postEvents(events: readonly Record<string, unknown>[]): Promise<WebhookAnswer>;
 }
 
-export const PARSE_PATH = '/webhooks/sendgrid/parse';
-export const EVENTS_PATH = '/webhooks/sendgrid/events';
-
 export function createWebhookClient(options: {
   /** The server's own fetch handler (the root Hono app). */
   fetch: (request: Request) => Response | Promise<Response>;
+  /** The server's public URL (its origin); the webhook paths are appended. */
   baseUrl: () => string;
+  /** Signs posts to the Parse Webhook (a key the Mailroom's `security.publicKeys` accepts). */
   parseKey: SigningKeyPair;
+  /** Signs posts to the Event Webhook (a key `eventsSecurity.publicKeys` accepts). */
   eventsKey: SigningKeyPair;
-  basic: BasicCredential | null;
+  /** Sent as HTTP Basic credentials when the Parse URL has them. */
+  basic?: BasicCredential | null;
+  /** Where the Mailroom's webhooks are mounted (default /webhooks/sendgrid: /parse and /events below it). */
+  webhooksPath?: string;
 }): WebhookClient {
   async function answer(response: Response): Promise<WebhookAnswer> {
     const text = await response.text();
@@ -41,7 +49,7 @@ export function createWebhookClient(options: {
   return {
     async postInbound(post) {
       const request = inboundRequest(post, {
-        url: `${options.baseUrl()}${PARSE_PATH}`,
+        url: `${options.baseUrl()}${options.webhooksPath ?? '/webhooks/sendgrid'}/parse`,
         sign: options.parseKey,
         ...(options.basic ? { basic: options.basic } : {}),
       });
@@ -49,7 +57,7 @@ export function createWebhookClient(options: {
     },
     async postEvents(events) {
       const body = Buffer.from(JSON.stringify(events), 'utf8');
-      const request = new Request(`${options.baseUrl()}${EVENTS_PATH}`, {
+      const request = new Request(`${options.baseUrl()}${options.webhooksPath ?? '/webhooks/sendgrid'}/events`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',

@@ -1,7 +1,7 @@
 /** Outbox and Event Webhook pages: what the apps sent, its events, "reply as recipient" and "simulate event". */
 import type { StoredEvent } from '@mailroom/core/events';
 import { recipientsOf, type OutboundDetail, type OutboundRow } from './data.js';
-import { PageHead, Select, Table } from '@mailroom/app-kit';
+import { PageHead, Select, Table, at } from './look/index.js';
 import { Badge, ClipCell, Layout, MessageBody, Notice, OptionalFact, Time, WhenAndStatus } from './layout.js';
 import { SIMULATED_EVENTS } from './webhooks.js';
 
@@ -16,26 +16,28 @@ export function OutboxList(props: { messages: OutboundRow[]; olderThan: string |
         sub="Every message the apps sent (queued in the handler's transaction, delivered after commit)."
       />
       <Table
-        class="outbox"
+        class="outbox stack"
         head={['Created', 'Status', 'From', 'To', 'Subject', 'Threading']}
         rows={props.messages}
         empty="Nothing sent yet."
       >
         {props.messages.map((m) => (
           <tr data-id={m.id}>
-            <WhenAndStatus at={m.createdAt} status={m.status} />
-            <ClipCell value={m.from.address} />
-            <ClipCell value={m.to.map((a) => a.address).join(', ')} />
-            <td class="wrap-anywhere">
-              <a href={`/console/outbox/${m.id}`}>{m.subject}</a>
+            <WhenAndStatus at={m.createdAt} status={m.status} label="Created" />
+            <ClipCell value={m.from.address} label="From" />
+            <ClipCell value={m.to.map((a) => a.address).join(', ')} label="To" />
+            <td class="wrap-anywhere" data-label="Subject">
+              <a href={at(`/outbox/${m.id}`)}>{m.subject}</a>
             </td>
-            <td class="small muted">{m.inReplyTo ? 'reply' : 'new thread'}</td>
+            <td class="small muted" data-label="Threading">
+              {m.inReplyTo ? 'reply' : 'new thread'}
+            </td>
           </tr>
         ))}
       </Table>
       {props.olderThan ? (
         <p>
-          <a href={`/console/outbox?before=${props.olderThan}`}>Older →</a>
+          <a href={at(`/outbox?before=${props.olderThan}`)}>Older →</a>
         </p>
       ) : null}
     </Layout>
@@ -47,11 +49,11 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
   const recipients = recipientsOf(m);
   return (
     <Layout title={m.subject} section="outbox">
-      <PageHead back={{ href: '/console/outbox', label: 'Outbox' }} title={m.subject} />
+      <PageHead back={{ href: at('/outbox'), label: 'Outbox' }} title={m.subject} />
       {props.flash ? <Notice>{props.flash}</Notice> : null}
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
       <div class="actions">
-        <a class="button" href={`/console/outbox/${m.id}/reply`}>
+        <a class="button" href={at(`/outbox/${m.id}/reply`)}>
           Reply as recipient
         </a>
       </div>
@@ -88,7 +90,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
           <OptionalFact term="Categories" value={m.categories.join(', ')} />
         </dl>
       </div>
-      <MessageBody text={m.text} html={m.html} />
+      <MessageBody text={m.text} htmlSrc={m.html ? at(`/outbox/${m.id}/html`) : null} />
       {m.attachments.length ? (
         <>
           <h2>Attachments</h2>
@@ -106,7 +108,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
       ) : null}
 
       <h2>Events</h2>
-      <form class="card filters" method="post" action={`/console/outbox/${m.id}/events`}>
+      <form class="card filters" method="post" action={at(`/outbox/${m.id}/events`)}>
         <label>
           Simulate <Select name="event" options={SIMULATED_EVENTS} />
         </label>
@@ -123,7 +125,7 @@ export function OutboxDetail(props: { detail: OutboundDetail; flash: string | nu
 export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean }) {
   const head = ['Received', 'Event', 'Recipient', ...(props.showMessage ? ['Message'] : []), 'Detail', 'Handled'];
   return (
-    <Table class="events" head={head} rows={props.events} empty="No events.">
+    <Table class="events stack" head={head} rows={props.events} empty="No events.">
       {props.events.map((e) => {
         const p = e.event.payload;
         const detail = [p.type, p.status, p.reason, p.response, p.url]
@@ -131,28 +133,26 @@ export function EventsTable(props: { events: StoredEvent[]; showMessage: boolean
           .join(' · ');
         return (
           <tr>
-            <td class="small">
+            <td class="small" data-label="Received">
               <Time value={e.receivedAt} />
             </td>
-            <td>
+            <td data-label="Event">
               <Badge value={e.event.event} />
             </td>
-            <td class="small">
+            <td class="small" data-label="Recipient">
               <span class="clip" title={e.event.email ?? undefined}>
                 {e.event.email ?? '—'}
               </span>
             </td>
             {props.showMessage ? (
-              <td class="small">
-                {e.outboundMessageId ? (
-                  <a href={`/console/outbox/${e.outboundMessageId}`}>outbox message</a>
-                ) : (
-                  'not ours'
-                )}
+              <td class="small" data-label="Message">
+                {e.outboundMessageId ? <a href={at(`/outbox/${e.outboundMessageId}`)}>outbox message</a> : 'not ours'}
               </td>
             ) : null}
-            <td class="small wrap-anywhere">{detail}</td>
-            <td class="small">
+            <td class="small wrap-anywhere" data-label="Detail">
+              {detail}
+            </td>
+            <td class="small" data-label="Handled">
               <Badge value={e.status} />
               {e.lastError ? ` ${e.lastError}` : ''}
             </td>
@@ -175,7 +175,7 @@ export function EventsPage(props: { events: StoredEvent[]; kind: string }) {
           </>
         }
       />
-      <form class="filters" method="get" action="/console/events">
+      <form class="filters" method="get" action={at('/events')}>
         <label>
           Event <Select name="event" options={[['', 'any'], ...SIMULATED_EVENTS]} selected={props.kind} />
         </label>

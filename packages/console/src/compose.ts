@@ -1,7 +1,6 @@
 /** Turns compose input (form fields, JSON, a pasted .eml) into a post and sends it through the webhook. */
 import type { ComposeFormValues } from './compose-views.js';
 import { addressList, composePost, ComposeError, emlPost, type AuthResult, type ComposeAttachment } from './posts.js';
-import { samplePhoto } from './sample-photo.js';
 import type { WebhookAnswer, WebhookClient } from './webhooks.js';
 
 export interface ComposeOutcome {
@@ -67,14 +66,14 @@ export async function sendComposed(
   webhooks: WebhookClient,
   fields: ComposeFields,
   attachments: ComposeAttachment[],
+  sample: ComposeAttachment | null = null,
 ): Promise<ComposeOutcome> {
   const auth = text(fields.auth) as AuthResult;
   const references = text(fields.references)
     .split(/[\s,]+/)
     .filter(Boolean);
   const files = [...attachments];
-  if (text(fields.sample) === 'photo')
-    files.push({ filename: 'portrait.png', contentType: 'image/png', content: samplePhoto() });
+  if (sample && text(fields.sample) === 'photo') files.push(sample);
   const post = composePost({
     mode: text(fields.mode) === 'raw' ? 'raw' : 'parsed',
     from: text(fields.from).trim(),

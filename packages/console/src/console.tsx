@@ -1,16 +1,16 @@
 /**
- * The developer console at /console: Inbox, Compose, Outbox, Events, and a JSON API under /console/api.
- * Everything it sends goes through the server's real webhook endpoints, signed with the development keys.
+ * `mailroomConsole(options)`: the developer console as a Hono sub-app — Inbox, Compose, Outbox, Events, and a JSON API
+ * under `<base>/api`. Compose and simulated events go through your server's real webhook endpoints, signed.
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import { ErrorPage, kitAssets } from '@mailroom/app-kit';
+import { Hono, type Context } from 'hono';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import { RouteNameError, type Mailroom, type InboundStatus, type Store } from '@mailroom/core';
 import { listEvents } from '@mailroom/core/events';
-import { INBOUND_STATUSES } from '@mailroom/core/inbox';
+import { INBOUND_STATUSES, whyNotReplayable } from '@mailroom/core/inbox';
 import { listOutboundMessages } from '@mailroom/core/outbound';
-import { createConsoleApi } from './api.js';
+import { WEBHOOKS_OFF, createConsoleApi } from './api.js';
+import { consoleAuthMiddleware, type ConsoleAuth } from './auth.js';
 import {
   ComposeError,
   composeValuesFrom,
@@ -21,44 +21,101 @@ import {
 } from './compose.js';
 import { ComposePage, EMPTY_COMPOSE, type ComposeFormValues } from './compose-views.js';
 import { inboundDetail, outboundDetail, outboundRow, recipientsOf } from './data.js';
+import { htmlPreviewResponse } from './html-preview.js';
+import { rawSourceOf } from './raw-source/index.js';
 import { InboxDetail, InboxList } from './inbox-views.js';
-import { CONSOLE_APP } from './layout.js';
+import { ErrorPage, at, consoleAssets, consoleBase, type HostLink } from './look/index.js';
 import { EventsPage, OutboxDetail, OutboxList } from './outbox-views.js';
 import { composeQuery, replyValues } from './reply.js';
 import { isSimulatedEvent, simulatedEvent, type WebhookClient } from './webhooks.js';
 import type { ComposeAttachment } from './posts.js';
 
-export interface ConsoleOptions {
+export interface MailroomConsoleOptions {
+  /** The store the Mailroom uses (the console reads the inbox, outbox and events from it). */
   store: Store;
-  mailroom: Mailroom<object>;
-  webhooks: WebhookClient;
+  // Any extension type: the console only replays and lists route names.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  mailroom: Mailroom<any>;
+  /**
+   * Required: your middleware, `{ username, password }` (built-in HTTP Basic, throttled), or `'development'`
+   * (open; refused with NODE_ENV=production). Missing → ConsoleConfigurationError.
+   */
+  auth: ConsoleAuth;
+  /** Posts compose and simulated events through your webhooks (`createWebhookClient`); without, both are off. */
+  webhooks?: WebhookClient | null;
   /** Known addresses (compose suggestions). */
+  addresses?: Array<{ address: string; app: string }>;
+  /** Your mail domains (classification treats mail from them as yours). */
+  ownDomains?: string[];
+  /** How compose posts are authenticated, for the compose page's explanation. */
+  signing?: string;
+  /** A file compose offers to attach with one checkbox (the demo's sample photo). */
+  sample?: ComposeAttachment;
+  /** Links of your app shown above the console's bar. */
+  links?: HostLink[];
+  /** Where the console is mounted, when Hono cannot tell (Express strips the mount path; a mount path with params). */
+  basePath?: string;
+  /** Origins whose form posts are accepted (default: the request's own origin; set your public one behind a proxy). */
+  origin?: string | string[];
+}
+
+/** The options with their defaults, as the pages and the API read them. */
+export interface ConsoleOptions extends Omit<MailroomConsoleOptions, 'sample' | 'webhooks'> {
+  webhooks: WebhookClient | null;
   addresses: Array<{ address: string; app: string }>;
-  /** Our mail domains (classification treats mail from them as ours). */
   ownDomains: string[];
-  /** How compose posts are authenticated, for the page's explanation. */
   signing: string;
-  /** The throttled basic auth protecting the console (`consoleAuth`); null = open (development without CONSOLE_PASSWORD). */
-  auth: MiddlewareHandler | null;
+  sample: ComposeAttachment | null;
 }
 
 const PAGE = 50;
+const PREVIEW_PATH = /\/(?:inbox|outbox)\/[^/]+\/html$/;
 
-export function createConsole(options: ConsoleOptions): Hono {
+/**
+ * The console's policy: nothing from elsewhere, styles and images from itself only, no script at all, never framed
+ * (its own HTML previews excepted, which are framed by the console and carry their own, stricter policy).
+ */
+const CSP = {
+  defaultSrc: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  frameSrc: ["'self'"],
+  formAction: ["'self'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+
+export function mailroomConsole(input: MailroomConsoleOptions): Hono {
+  const auth = consoleAuthMiddleware(input.auth);
+  const options: ConsoleOptions = {
+    ...input,
+    webhooks: input.webhooks ?? null,
+    addresses: input.addresses ?? [],
+    ownDomains: input.ownDomains ?? [],
+    signing: input.signing ?? 'signed with the key you gave createWebhookClient',
+    sample: input.sample ?? null,
+  };
   const { mailroom } = options;
   const app = new Hono();
-  if (options.auth) app.use(options.auth);
-  app.use(secureHeaders({ xFrameOptions: 'DENY' }));
-  app.use(csrf());
-  app.route('/', kitAssets());
+  app.use(consoleBase(input.basePath, input.links ?? []));
+  if (auth) app.use(auth);
+  const pageHeaders = secureHeaders({
+    xFrameOptions: 'DENY',
+    contentSecurityPolicy: CSP,
+    referrerPolicy: 'same-origin',
+  });
+  // An HTML preview carries its own headers (its sandboxing CSP, framed by the console): nothing may loosen them.
+  app.use((c, next) => (PREVIEW_PATH.test(c.req.path) ? next() : pageHeaders(c, next)));
+  app.use(csrf(input.origin ? { origin: input.origin } : {}));
+  app.route('/', consoleAssets());
 
   const routeNames = () => [
-    ...mailroom.router.routes.map((r) => r.name),
+    ...mailroom.router.routes.map((r: { name: string }) => r.name),
     ...(mailroom.router.fallbackRoute ? ['fallback'] : []),
   ];
 
   app.route('/api', createConsoleApi({ ...options, routeNames }));
-  app.get('/', (c) => c.redirect('/console/inbox'));
+  app.get('/', (c) => c.redirect(at('/inbox')));
   app.route('/inbox', inboxPages(options, routeNames));
   app.route('/compose', composePages(options));
   app.route('/outbox', outboxPages(options));
@@ -70,7 +127,7 @@ export function createConsole(options: ConsoleOptions): Hono {
   return app;
 }
 
-/** /console/inbox: the list, one email in full, its stored bytes and attachments, replay and reroute. */
+/** <base>/inbox: the list, one email in full, its stored bytes and attachments, replay and reroute. */
 function inboxPages({ store, mailroom, ownDomains }: ConsoleOptions, routeNames: () => string[]): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
@@ -96,13 +153,21 @@ function inboxPages({ store, mailroom, ownDomains }: ConsoleOptions, routeNames:
   app.get('/:id', async (c) => {
     const detail = await inboundDetail(store, c.req.param('id'), ownDomains);
     if (!detail) return notFound(c, 'No inbound email with that id.');
-    const raw = await store.inbox.loadPost(detail.record.id);
+    const raw = detail.record.incineratedAt ? null : await store.inbox.loadPost(detail.record.id);
     const flash = c.req.query('sent')
       ? 'Posted through the webhook.'
       : c.req.query('replayed')
         ? 'Queued again.'
         : null;
-    return c.html(<InboxDetail detail={detail} routes={routeNames()} rawPost={raw?.body ?? null} flash={flash} />);
+    const source = raw ? await rawSourceOf(raw.body, raw.contentType) : null;
+    return c.html(<InboxDetail detail={detail} routes={routeNames()} source={source} flash={flash} />);
+  });
+
+  // The HTML part on its own URL, framed by the detail page: sanitized, and sandboxed by its own CSP.
+  app.get('/:id/html', async (c) => {
+    const detail = await inboundDetail(store, c.req.param('id'), ownDomains);
+    if (!detail?.email?.html) return notFound(c, 'No HTML part.');
+    return htmlPreviewResponse(detail.email.html);
   });
 
   app.get('/:id/raw', async (c) => {
@@ -132,17 +197,22 @@ function inboxPages({ store, mailroom, ownDomains }: ConsoleOptions, routeNames:
     const route = typeof form.route === 'string' && form.route ? form.route : undefined;
     try {
       const count = await mailroom.replay(c.req.param('id'), route ? { route } : {});
-      if (count === 0) return notFound(c, 'No inbound email with that id.');
+      if (count === 0) {
+        // The same reason `mailroom replay` prints: unknown, incinerated, or being processed.
+        const record = await store.inbox.get(c.req.param('id'));
+        const reason = `Not replayed: ${whyNotReplayable(record)}.`;
+        return c.html(<Message title="Cannot replay" text={reason} status={record ? 409 : 404} />, record ? 409 : 404);
+      }
     } catch (error) {
       if (error instanceof RouteNameError) return c.html(<Message title="Cannot reroute" text={error.message} />, 400);
       throw error;
     }
-    return c.redirect(`/console/inbox/${c.req.param('id')}?replayed=1`, 303);
+    return c.redirect(at(`/inbox/${c.req.param('id')}?replayed=1`), 303);
   });
   return app;
 }
 
-/** /console/compose: the form, and posting it (or a pasted .eml) through the real webhook. */
+/** <base>/compose: the form, and posting it (or a pasted .eml) through the real webhook. */
 function composePages(options: ConsoleOptions): Hono {
   const { webhooks } = options;
   const app = new Hono();
@@ -150,10 +220,16 @@ function composePages(options: ConsoleOptions): Hono {
     c: Context,
     values: ComposeFormValues,
     error: string | null = null,
-    status: 200 | 400 | 401 | 403 | 413 | 422 | 502 = 200,
+    status: 200 | 400 | 401 | 403 | 404 | 413 | 422 | 502 = 200,
   ) =>
     c.html(
-      <ComposePage values={values} addresses={options.addresses} error={error} signing={options.signing} />,
+      <ComposePage
+        values={values}
+        addresses={options.addresses}
+        error={error ?? (webhooks ? null : WEBHOOKS_OFF)}
+        signing={options.signing}
+        sample={options.sample?.filename ?? null}
+      />,
       status,
     );
   // The form again with the webhook's refusal or the compose mistake; the stored email's page once it was accepted.
@@ -162,7 +238,7 @@ function composePages(options: ConsoleOptions): Hono {
       const result = await send();
       if (!result.id)
         return composePage(c, values, describeRefusal(result.answer), webhookStatus(result.answer.status));
-      return c.redirect(`/console/inbox/${result.id}?sent=1`, 303);
+      return c.redirect(at(`/inbox/${result.id}?sent=1`), 303);
     } catch (error) {
       if (error instanceof ComposeError) return composePage(c, values, error.message, 400);
       throw error;
@@ -177,7 +253,9 @@ function composePages(options: ConsoleOptions): Hono {
       Object.fromEntries(Object.entries(form).map(([k, v]) => [k, typeof v === 'string' ? v : undefined])),
       EMPTY_COMPOSE,
     );
-    return answer(c, values, async () => sendComposed(webhooks, form, await filesOf(form.attachments)));
+    if (!webhooks) return composePage(c, values, WEBHOOKS_OFF, 404);
+    const files = await filesOf(form.attachments);
+    return answer(c, values, async () => sendComposed(webhooks, form, files, options.sample));
   });
 
   app.post('/eml', async (c) => {
@@ -185,12 +263,13 @@ function composePages(options: ConsoleOptions): Hono {
     const file = form.file instanceof File && form.file.size > 0 ? Buffer.from(await form.file.arrayBuffer()) : null;
     const pasted =
       typeof form.eml === 'string' ? Buffer.from(form.eml.replace(/\r?\n/g, '\r\n'), 'utf8') : Buffer.alloc(0);
+    if (!webhooks) return composePage(c, EMPTY_COMPOSE, WEBHOOKS_OFF, 404);
     return answer(c, EMPTY_COMPOSE, () => sendEml(webhooks, file ?? pasted, form.envelope));
   });
   return app;
 }
 
-/** /console/outbox: what the apps sent, one message in full, "reply as recipient" and simulated events. */
+/** <base>/outbox: what the apps sent, one message in full, "reply as recipient" and simulated events. */
 function outboxPages({ store, webhooks }: ConsoleOptions): Hono {
   const app = new Hono();
   app.get('/', async (c) => {
@@ -208,10 +287,16 @@ function outboxPages({ store, webhooks }: ConsoleOptions): Hono {
     return c.html(<OutboxDetail detail={detail} flash={flash} error={c.req.query('error') ?? null} />);
   });
 
+  app.get('/:id/html', async (c) => {
+    const message = await outboundRow(store, c.req.param('id'));
+    if (!message?.html) return notFound(c, 'No HTML part.');
+    return htmlPreviewResponse(message.html);
+  });
+
   app.get('/:id/reply', async (c) => {
     const message = await outboundRow(store, c.req.param('id'));
     if (!message) return notFound(c, 'No outbox message with that id.');
-    return c.redirect(`/console/compose?${composeQuery(replyValues(message, EMPTY_COMPOSE, c.req.query('as')))}`, 303);
+    return c.redirect(at(`/compose?${composeQuery(replyValues(message, EMPTY_COMPOSE, c.req.query('as')))}`), 303);
   });
 
   app.post('/:id/events', async (c) => {
@@ -224,16 +309,17 @@ function outboxPages({ store, webhooks }: ConsoleOptions): Hono {
       typeof form.email === 'string' && recipientsOf(message).includes(form.email)
         ? form.email
         : recipientsOf(message)[0]!;
+    if (!webhooks) return c.html(<Message title="Simulated events are off" text={WEBHOOKS_OFF} status={404} />, 404);
     const answer = await webhooks.postEvents([simulatedEvent(form.event, message, recipient)]);
     const query =
       answer.status < 300 ? `simulated=${form.event}` : `error=${encodeURIComponent(describeRefusal(answer))}`;
-    return c.redirect(`/console/outbox/${message.id}?${query}`, 303);
+    return c.redirect(at(`/outbox/${message.id}?${query}`), 303);
   });
   return app;
 }
 
 function Message(props: { title: string; text: string; status?: number }) {
-  return <ErrorPage app={CONSOLE_APP} status={props.status ?? 400} title={props.title} message={props.text} />;
+  return <ErrorPage status={props.status ?? 400} title={props.title} message={props.text} />;
 }
 
 function notFound(c: Context, text: string) {

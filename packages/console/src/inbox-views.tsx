@@ -2,7 +2,8 @@
 import { type InboundRecord } from '@mailroom/core';
 import { INBOUND_STATUSES } from '@mailroom/core/inbox';
 import type { InboundDetail } from './data.js';
-import { PageHead, Select, Table } from '@mailroom/app-kit';
+import type { RawSource } from './raw-source/index.js';
+import { PageHead, Select, Table, at } from './look/index.js';
 import { Badge, ClipCell, Layout, MessageBody, Notice, OptionalFact, Time, WhenAndStatus } from './layout.js';
 
 export function InboxList(props: { records: InboundRecord[]; status: string; q: string; olderThan: string | null }) {
@@ -10,7 +11,7 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
   return (
     <Layout title="Inbox" section="inbox">
       <PageHead title="Inbox" />
-      <form class="filters" method="get" action="/console/inbox">
+      <form class="filters" method="get" action={at('/inbox')}>
         <label>
           Status <Select name="status" options={[['', 'any'], ...INBOUND_STATUSES]} selected={props.status} />
         </label>
@@ -20,35 +21,40 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
         <button type="submit" class="secondary">
           Filter
         </button>
-        <a class="button" href="/console/compose">
+        <a class="button" href={at('/compose')}>
           Compose
         </a>
       </form>
       <Table
-        class="inbox"
+        class="inbox stack"
+        cols={['when', 'status', 'from', 'subject', 'recipient', 'route', 'attempts', 'note']}
         head={['Received', 'Status', 'From', 'Subject', 'Recipient', 'Route', 'Attempts', 'Error / note']}
         rows={records}
         empty={`No inbound email${props.status || props.q ? ' matches' : ' yet'}. Send one from Compose.`}
       >
         {records.map((r) => (
           <tr data-id={r.id}>
-            <WhenAndStatus at={r.receivedAt} status={r.status} />
-            <ClipCell value={r.fromAddress ?? r.envelopeFrom} fallback="—" />
-            <td class="wrap-anywhere">
-              <a href={`/console/inbox/${r.id}`}>{r.subject || '(no subject)'}</a>
+            <WhenAndStatus at={r.receivedAt} status={r.status} label="Received" />
+            <ClipCell value={r.fromAddress ?? r.envelopeFrom} fallback="—" label="From" />
+            <td class="wrap-anywhere" data-label="Subject">
+              <a href={at(`/inbox/${r.id}`)}>{r.subject || '(no subject)'}</a>
             </td>
-            <ClipCell value={r.recipient ?? r.envelopeTo.join(', ')} />
-            <td class="small mono wrap-anywhere">{r.route ?? '—'}</td>
-            <td class="num">{r.attempts}</td>
-            <td class="small wrap-anywhere">{r.lastError ?? r.note ?? ''}</td>
+            <ClipCell value={r.recipient ?? r.envelopeTo.join(', ')} label="Recipient" />
+            <td class="small mono wrap-anywhere" data-label="Route">
+              {r.route ?? '—'}
+            </td>
+            <td class="num" data-label="Attempts">
+              {r.attempts}
+            </td>
+            <td class="small wrap-anywhere" data-label="Note">
+              {r.lastError ?? r.note ?? ''}
+            </td>
           </tr>
         ))}
       </Table>
       {props.olderThan ? (
         <p>
-          <a
-            href={`/console/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`}
-          >
+          <a href={at(`/inbox?${new URLSearchParams({ status: props.status, q: props.q, before: props.olderThan })}`)}>
             Older →
           </a>
         </p>
@@ -57,9 +63,7 @@ export function InboxList(props: { records: InboundRecord[]; status: string; q: 
   );
 }
 
-const RAW_PREVIEW_BYTES = 256 * 1024;
-
-type InboxDetailProps = { detail: InboundDetail; routes: string[]; rawPost: Buffer | null; flash: string | null };
+type InboxDetailProps = { detail: InboundDetail; routes: string[]; source: RawSource | null; flash: string | null };
 type Email = NonNullable<InboundDetail['email']>;
 type Analysis = NonNullable<InboundDetail['analysis']>;
 
@@ -68,7 +72,7 @@ export function InboxDetail(props: InboxDetailProps) {
   const busy = record.status === 'pending' || record.status === 'processing';
   return (
     <Layout title={record.subject || record.id} section="inbox" refresh={busy ? 1 : undefined}>
-      <PageHead back={{ href: '/console/inbox', label: 'Inbox' }} title={record.subject || '(no subject)'} />
+      <PageHead back={{ href: at('/inbox'), label: 'Inbox' }} title={record.subject || '(no subject)'} />
       {props.flash ? <Notice>{props.flash}</Notice> : null}
       <div class="card">
         <RecordFacts record={record} busy={busy} />
@@ -86,7 +90,11 @@ export function InboxDetail(props: InboxDetailProps) {
           <h2>Reply extraction</h2>
           <ReplyExtraction reply={analysis.reply} />
 
-          <MessageBody text={email.text} html={email.html} textClass="email-text" />
+          <MessageBody
+            text={email.text}
+            htmlSrc={email.html ? at(`/inbox/${record.id}/html`) : null}
+            textClass="email-text"
+          />
 
           <h2>Attachments</h2>
           <AttachmentTable id={record.id} attachments={email.attachments} />
@@ -94,7 +102,7 @@ export function InboxDetail(props: InboxDetailProps) {
         </>
       ) : null}
 
-      <RawSource record={record} rawPost={props.rawPost} />
+      <RawSourceView record={record} source={props.source} />
     </Layout>
   );
 }
@@ -135,10 +143,10 @@ function RecordFacts({ record, busy }: { record: InboundRecord; busy: boolean })
 function RecordActions({ record, routes }: { record: InboundRecord; routes: string[] }) {
   return (
     <div class="actions">
-      <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
+      <form class="inline" method="post" action={at(`/inbox/${record.id}/replay`)}>
         <button type="submit">Replay</button>
       </form>
-      <form class="inline" method="post" action={`/console/inbox/${record.id}/replay`}>
+      <form class="inline" method="post" action={at(`/inbox/${record.id}/replay`)}>
         <Select name="route" label="Route" class="auto" options={routes} selected={record.route} />{' '}
         <button type="submit" class="secondary">
           Reroute
@@ -212,7 +220,7 @@ function AttachmentTable({ id, attachments }: { id: string; attachments: Email['
       {attachments.map((a, index) => (
         <tr>
           <td class="wrap-anywhere">
-            <a href={`/console/inbox/${id}/attachments/${index}`}>{a.filename}</a>
+            <a href={at(`/inbox/${id}/attachments/${index}`)}>{a.filename}</a>
           </td>
           <td class="small mono">{a.contentType}</td>
           <td class="num">{a.size.toLocaleString('en')}</td>
@@ -244,18 +252,29 @@ function HeaderTable({ headers }: { headers: Email['headers'] }) {
   );
 }
 
-function RawSource({ record, rawPost }: { record: InboundRecord; rawPost: Buffer | null }) {
+function RawSourceView({ record, source }: { record: InboundRecord; source: RawSource | null }) {
   return (
     <details>
       <summary>Raw source (the post as received)</summary>
       <p class="small">
-        <a href={`/console/inbox/${record.id}/raw`}>Download the post</a> · {record.contentType}
+        <a href={at(`/inbox/${record.id}/raw`)}>Download the post</a> · {record.contentType}
       </p>
-      {rawPost ? (
-        <pre class="raw">
-          {rawPost.subarray(0, RAW_PREVIEW_BYTES).toString('latin1')}
-          {rawPost.length > RAW_PREVIEW_BYTES ? `\n… ${rawPost.length - RAW_PREVIEW_BYTES} more bytes` : ''}
-        </pre>
+      {source ? (
+        <>
+          {source.error ? <Notice kind="error">The post cannot be split: {source.error}</Notice> : null}
+          <pre class="raw">
+            {source.segments.map((s) =>
+              s.kind === 'text' ? (
+                s.text
+              ) : s.kind === 'label' ? (
+                <span class="raw-part">{`form field: ${s.text}`}</span>
+              ) : (
+                <span class="raw-part binary">{`[binary: ${s.label} · ${s.size.toLocaleString('en')} bytes · ${s.hex}]`}</span>
+              ),
+            )}
+            {source.omitted ? `\n… ${source.omitted.toLocaleString('en')} more characters (download the post)` : ''}
+          </pre>
+        </>
       ) : (
         <p class="muted">The bytes are gone (incinerated).</p>
       )}
