@@ -92,9 +92,9 @@ export function postSource({
 /** Signed 10 KB parsed-mode posts (P3's original shape). */
 export const signedPostSource = (keyPair = TEST_KEY_PAIR, runId = undefined) => postSource({ keyPair, runId });
 
-export function startServer(kind, env) {
+export function startServer(kind, env, nodeArgs = []) {
   const name = env.PROCESSES > 1 ? `${kind} ×${env.PROCESSES}` : kind;
-  const child = spawn(process.execPath, [SERVER], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER], {
     env: { ...process.env, ...env, KIND: kind, PUBLIC_KEY: TEST_KEY_PAIR.publicKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
