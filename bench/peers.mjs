@@ -232,6 +232,8 @@ async function pass(system, shape, { duration, basic }) {
   // When the pass ends, up to one request per connection is still unanswered: the server may store it anyway.
   return {
     ...result,
+    socketErrors: raw.errors, // connection errors (gunicorn's sync workers close every connection), apart from
+    timeouts: raw.timeouts,
     statusCodes: Object.fromEntries(Object.entries(raw.statusCodeStats ?? {}).map(([code, s]) => [code, s.count])),
     stored,
     mismatch: stored < result.ok || stored > result.ok + CONNECTIONS,
@@ -362,7 +364,7 @@ function tables(results, loads) {
           .map((p) => `${p.stored}/${p.ok}${p.mismatch ? ' MISMATCH' : ''}`)
           .join(' '),
         'non-2xx': of(kind).reduce((n, p) => n + p.non2xx, 0),
-        errors: of(kind).reduce((n, p) => n + p.errors, 0),
+        'errors / timeouts': `${of(kind).reduce((n, p) => n + p.socketErrors, 0)} / ${of(kind).reduce((n, p) => n + p.timeouts, 0)}`,
         'CPU ms/email': fmt(
           med(kind, (p) => p.cpuMsPerEmail),
           2,
