@@ -4,6 +4,9 @@
 //                  answer SendGrid, workers elsewhere process); the backlog is drained before exit
 //   KIND=bare      a bare Hono endpoint that reads the body and INSERTs it into the same database
 // Environment: KIND, DATABASE_URL (PostgreSQL) or PGLITE_DIR (PGlite data directory), PUBLIC_KEY (mailroom),
+//   BASIC (mailroom, optional): `user:password`, basic auth instead of signatures (the peers bench: every system
+//   gets the same credential); FIDELITY=1 (mailroom, PostgreSQL): the route stores each email's fields in
+//   bench_messages, the row every peer stores (bench/peers.mjs reads it back),
 //   PROCESSES (default 1): that many server processes sharing the port through node:cluster (PostgreSQL only).
 // Prints `listening <port>` once ready; on SIGTERM prints `stats <json>` (handler runs) and exits.
 import cluster from 'node:cluster';
@@ -56,15 +59,22 @@ async function runServer() {
   if (kind === 'mailroom' || kind === 'mailroom-receive') {
     const receiveOnly = kind === 'mailroom-receive';
     const store = await openStore({ databaseUrl, dataDir: pgliteDir, logger: silentLogger });
+    const basic = process.env.BASIC;
+    const colon = basic ? basic.indexOf(':') : -1;
+    const security = basic
+      ? { basic: [{ username: basic.slice(0, colon), password: basic.slice(colon + 1) }] }
+      : { publicKeys: [process.env.PUBLIC_KEY] };
     const mailroom = createMailroom({
       store,
-      security: { publicKeys: [process.env.PUBLIC_KEY] },
+      security,
       logger: silentLogger,
       worker: { autoStart: !receiveOnly },
     });
     // A trivial route: the worker parses the stored post, routes it and records `delivered`.
-    mailroom.route('bench', '*@bench.example.com', () => {
+    const record = process.env.FIDELITY === '1' ? await fidelityRecorder(databaseUrl) : null;
+    mailroom.route('bench', '*@bench.example.com', async ({ email }) => {
       handled++;
+      if (record) await record(email);
     });
     if (!receiveOnly) mailroom.start();
     app = new Hono().route('/webhooks/sendgrid', mailroom.app());
@@ -72,6 +82,7 @@ async function runServer() {
       await mailroom.drain(); // the backlog the load left behind, so every stored post is processed
       await mailroom.stop();
       await store.close();
+      await record?.end();
     };
   } else if (kind === 'bare') {
     let insert;
@@ -119,4 +130,25 @@ async function runServer() {
     process.on('disconnect', () => process.exit(1)); // the primary is gone
   }
   if (!cluster.isWorker) process.on('SIGTERM', () => void stop());
+}
+
+/** The fidelity route's store: each email's fields as an app reads them, in the row every peer stores. */
+async function fidelityRecorder(databaseUrl) {
+  const sql = postgres(databaseUrl, { max: 2, onnotice: () => {} });
+  await sql.unsafe(`create table if not exists bench_messages (id bigserial primary key, message_id text,
+    subject text, from_address text, recipients text, text_body text, attachments text)`);
+  const record = async (email) => {
+    const attachments = [];
+    for (const a of email.attachments) {
+      const sha256 = await a.digest();
+      attachments.push({ filename: a.filename, size: a.size, sha256 });
+    }
+    const recipients = [...email.to, ...email.cc].map((a) => a.address);
+    for (const to of email.envelope.to) if (!recipients.includes(to)) recipients.push(to);
+    await sql`insert into bench_messages (message_id, subject, from_address, recipients, text_body, attachments)
+      values (${email.messageId ?? ''}, ${email.subject}, ${email.from?.address ?? ''}, ${JSON.stringify(recipients)},
+              ${email.text}, ${JSON.stringify(attachments)})`;
+  };
+  record.end = () => sql.end({ timeout: 5 });
+  return record;
 }

@@ -19,24 +19,55 @@ const CONNECTIONS = 32;
 const PATH = '/webhooks/sendgrid/parse';
 const PARAGRAPH = 'Thanks for the quick answer. The attached report covers the last quarter; see section 3.\n';
 
-/**
- * Signed 10 KB posts that differ only in their Message-ID: one template, a fixed-width counter patched into it,
- * signed afresh each time (the signature covers the body, so every post is a distinct, valid SendGrid post).
- */
-export function signedPostSource(keyPair = TEST_KEY_PAIR, runId = randomBytes(4).toString('hex')) {
-  const placeholder = '0000000000';
-  const template = buildInboundPost({
+/** The post shapes P3 and the peers bench send: each a description for buildInboundPost, minus the Message-ID. */
+export const POST_SHAPES = {
+  'parsed-10k': {
+    label: '10 KB parsed',
     mode: 'parsed',
+    text: PARAGRAPH.repeat(60),
+    html: `<div>${PARAGRAPH.repeat(45)}</div>`,
+  },
+  // Raw mode (the mode the production guide recommends), with a small attachment.
+  'raw-10k': {
+    label: '10 KB raw',
+    mode: 'raw',
+    text: PARAGRAPH.repeat(40),
+    html: `<div>${PARAGRAPH.repeat(25)}</div>`,
+    attachments: [{ filename: 'note.txt', contentType: 'text/plain', content: PARAGRAPH.repeat(20) }],
+  },
+  'raw-100k': {
+    label: '100 KB raw',
+    mode: 'raw',
+    text: PARAGRAPH.repeat(600),
+    html: `<div>${PARAGRAPH.repeat(450)}</div>`,
+    attachments: [{ filename: 'note.txt', contentType: 'text/plain', content: PARAGRAPH.repeat(20) }],
+  },
+};
+
+/**
+ * Posts of one shape that differ only in their Message-ID: one template, a fixed-width counter patched into it,
+ * and signed afresh each time (the signature covers the body, so every post is a distinct, valid SendGrid post) —
+ * or, with `basic` ("user:password"), sent with that Authorization header instead of a signature.
+ */
+export function postSource({
+  shape = 'parsed-10k',
+  keyPair = TEST_KEY_PAIR,
+  basic = null,
+  runId = randomBytes(4).toString('hex'),
+} = {}) {
+  const placeholder = '0000000000';
+  const { label: _label, ...description } = POST_SHAPES[shape];
+  const template = buildInboundPost({
+    ...description,
     to: 'inbox@bench.example.com',
     subject: 'Re: quarterly numbers',
     messageId: `<bench-${runId}-${placeholder}@bench.example.com>`,
-    text: PARAGRAPH.repeat(60),
-    html: `<div>${PARAGRAPH.repeat(45)}</div>`,
   });
   const offsets = [];
   for (let at = template.body.indexOf(placeholder); at >= 0; at = template.body.indexOf(placeholder, at + 1))
     offsets.push(at);
   if (offsets.length === 0) throw new Error('Message-ID placeholder not found in the template post');
+  const authorization = basic ? `Basic ${Buffer.from(basic).toString('base64')}` : null;
   let counter = 0;
   return {
     size: template.body.length,
@@ -44,6 +75,7 @@ export function signedPostSource(keyPair = TEST_KEY_PAIR, runId = randomBytes(4)
       const body = Buffer.from(template.body);
       const digits = String(++counter).padStart(placeholder.length, '0');
       for (const at of offsets) body.write(digits, at, 'latin1');
+      if (authorization) return { body, headers: { 'content-type': template.contentType, authorization } };
       const timestamp = String(Math.floor(Date.now() / 1000));
       return {
         body,
@@ -57,9 +89,12 @@ export function signedPostSource(keyPair = TEST_KEY_PAIR, runId = randomBytes(4)
   };
 }
 
-function startServer(kind, env) {
+/** Signed 10 KB parsed-mode posts (P3's original shape). */
+export const signedPostSource = (keyPair = TEST_KEY_PAIR, runId = undefined) => postSource({ keyPair, runId });
+
+export function startServer(kind, env, nodeArgs = []) {
   const name = env.PROCESSES > 1 ? `${kind} ×${env.PROCESSES}` : kind;
-  const child = spawn(process.execPath, [SERVER], {
+  const child = spawn(process.execPath, [...nodeArgs, SERVER], {
     env: { ...process.env, ...env, KIND: kind, PUBLIC_KEY: TEST_KEY_PAIR.publicKey },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -80,6 +115,7 @@ function startServer(kind, env) {
   });
   return {
     port,
+    pid: child.pid,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -92,19 +128,19 @@ function startServer(kind, env) {
   };
 }
 
-function load(port, source, { duration, overallRate }) {
+export function load(port, source, { duration, overallRate, connections = CONNECTIONS, path = PATH }) {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: `http://127.0.0.1:${port}`,
-        connections: CONNECTIONS,
+        connections,
         duration,
         ...(overallRate ? { overallRate } : {}),
         requests: [
           {
             method: 'POST',
-            path: PATH,
-            setupRequest: (request) => ({ ...request, method: 'POST', path: PATH, ...source.next() }),
+            path,
+            setupRequest: (request) => ({ ...request, method: 'POST', path, ...source.next() }),
           },
         ],
       },
@@ -114,7 +150,7 @@ function load(port, source, { duration, overallRate }) {
   });
 }
 
-const summarize = (result) => ({
+export const summarize = (result) => ({
   rps: result.requests.average,
   p50: result.latency.p50,
   p99: result.latency.p99,
@@ -123,11 +159,11 @@ const summarize = (result) => ({
   errors: result.errors + result.timeouts,
 });
 
-async function measure(kind, env, { duration, progress, label, processed = null }) {
+async function measure(kind, env, { duration, progress, label, processed = null, shape = 'parsed-10k' }) {
   const name = env.PROCESSES > 1 ? `${kind} ×${env.PROCESSES}` : kind;
   const server = startServer(kind, env);
   const port = await server.port;
-  const source = signedPostSource();
+  const source = postSource({ shape });
   try {
     await load(port, source, { duration: 1 }); // warm-up: JIT, connection pools
     progress(`P3 ${label}: ${name} at full speed (${duration} s)`);
@@ -204,10 +240,11 @@ function row(database, bare, mailroom, receiveOnly, scaled = null) {
 /** Runs P3 on PostgreSQL (when reachable) and PGlite; returns a section for bench/run.mjs. */
 export async function benchmark({
   quick = false,
+  seconds = undefined, // overrides the pass length (a smoke run of the code: `seconds: 1`)
   progress = () => {},
   serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
 } = {}) {
-  const duration = quick ? 3 : 10;
+  const duration = seconds ?? (quick ? 3 : 10);
   const rows = [];
   const notes = [];
 
@@ -237,9 +274,17 @@ export async function benchmark({
           { duration, progress, label: 'PostgreSQL' },
         ),
       };
-      const result = row('PostgreSQL', bare, mailroom, receiveOnly, scaled);
-      result.database_counts = await database.counts();
-      rows.push(result);
+      rows.push(row('PostgreSQL', bare, mailroom, receiveOnly, scaled));
+      // The raw-mode pass (the mode the production guide recommends): one process each, same database.
+      for (const shape of ['raw-10k', 'raw-100k']) {
+        const label = `PostgreSQL, ${POST_SHAPES[shape].label}`;
+        const options = { duration, progress, label, shape };
+        const rawBare = await measure('bare', env, options);
+        const rawMailroom = await measure('mailroom', env, { ...options, processed: database.processed });
+        const rawReceive = await measure('mailroom-receive', env, options);
+        rows.push(row(label, rawBare, rawMailroom, rawReceive));
+      }
+      rows.at(-1).database_counts = await database.counts();
     } finally {
       await database.drop();
     }
@@ -266,7 +311,7 @@ export async function benchmark({
   const fmt = (n, d = 1) => (n === undefined || n === null ? '—' : Number(n).toFixed(d));
   return {
     id: 'ingest',
-    title: `P3 durable ingest over HTTP (${CONNECTIONS} connections, signed 10 KB posts, ${duration} s per pass)`,
+    title: `P3 durable ingest over HTTP (${CONNECTIONS} connections, signed posts: 10 KB parsed; PostgreSQL also 10 KB and 100 KB raw with a small attachment; ${duration} s per pass)`,
     results: rows,
     notes,
     rows: rows.flatMap((r) => [

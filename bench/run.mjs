@@ -5,6 +5,8 @@
 //   --only=X     only sections/cases whose id contains X: parse, memory, parsed-10k, attachments-2m, raw-30m,
 //                ingest, avatars, lists, replies, classify (comma-separated for several)
 //   --worst      instead: the adversarial bench (bench/worst.mjs; takes --only=family and --cap=seconds)
+//   --peers      instead: Mailroom beside Rails Action Mailbox and Django anymail (bench/peers.mjs; --setup first
+//                installs them from Debian's archive with bench/peers/setup.sh; --quick for 3-second passes)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +22,10 @@ if (process.argv.includes('--worst')) {
   process.exit(0);
 }
 const quick = process.argv.includes('--quick');
+if (process.argv.includes('--peers')) {
+  await (await import('./peers-run.mjs')).runPeers({ quick, setup: process.argv.includes('--setup') });
+  process.exit(0);
+}
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice(7)

@@ -1,0 +1,3 @@
+class ApplicationMailbox < ActionMailbox::Base
+  routing all: :bench
+end
