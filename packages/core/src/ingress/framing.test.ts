@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { createIngress, IngressError, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './index.js';
-import { buildMultipart, generateSendGridKeyPair, nowTimestamp, postRequest, signSendGrid } from './test-support.js';
+import { createIngress, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './index.js';
+import {
+  buildMultipart,
+  generateSendGridKeyPair,
+  nowTimestamp,
+  postRequest,
+  signSendGrid,
+  rejection,
+} from './test-support.js';
 
 const key = generateSendGridKeyPair();
 const ingress = createIngress({ security: { publicKeys: [key.publicKey] } });
@@ -22,15 +29,6 @@ function rawPost() {
 
 function request(body: Buffer, contentType: string, timestamp: string, signature: string): Request {
   return postRequest(body, { contentType, headers: { [SIGNATURE_HEADER]: signature, [TIMESTAMP_HEADER]: timestamp } });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(IngressError);
-  return error as IngressError;
 }
 
 describe('re-framing a signed post (SendGrid signs timestamp || body with no separator)', () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createIngress, IngressError, parseInboundBody } from './index.js';
-import { buildMultipart, c5ParsedFields, postRequest } from './test-support.js';
+import { createIngress, parseInboundBody } from './index.js';
+import { buildMultipart, c5ParsedFields, postRequest, rejection } from './test-support.js';
 
 const ingress = createIngress({ security: { insecure: true } });
 const { body, contentType } = buildMultipart(c5ParsedFields());
-
-async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(IngressError);
-  return error as IngressError;
-}
 
 const reasonOf = async (promise: Promise<unknown>) => {
   const error = await rejection(promise);

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createIngress, IngressError, parseInboundBody } from './index.js';
-import { buildMultipart, postRequest } from './test-support.js';
+import { createIngress, parseInboundBody } from './index.js';
+import { buildMultipart, postRequest, rejection } from './test-support.js';
 
 const CRLF = '\r\n';
 
@@ -13,15 +13,6 @@ function bigRawPost(size: number, extraHeaders = '') {
     ['email', Buffer.from(mime)],
     ['envelope', '{"to":["support@example.com"],"from":"ann@example.org"}'],
   ]);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(IngressError);
-  return error as IngressError;
 }
 
 describe('parsing large posts on a parse thread', () => {

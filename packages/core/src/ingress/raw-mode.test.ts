@@ -5,8 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createIngress, IngressError, parseInboundBody } from './index.js';
-import { buildMultipart, generateSendGridKeyPair, postRequest, signedHeaders, type FormValue } from './test-support.js';
+import { createIngress, parseInboundBody } from './index.js';
+import {
+  buildMultipart,
+  generateSendGridKeyPair,
+  postRequest,
+  signedHeaders,
+  type FormValue,
+  rejection,
+} from './test-support.js';
 
 const CRLF = '\r\n';
 const latin1 = (text: string) => Buffer.from(text, 'latin1');
@@ -31,15 +38,6 @@ function rawPost(email: Uint8Array, extra: Array<[string, FormValue]> = []) {
 async function parseRaw(email: Uint8Array) {
   const { body, contentType } = rawPost(email);
   return parseInboundBody(body, contentType);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<IngressError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(IngressError);
-  return error as IngressError;
 }
 
 const png = randomBytes(300);

@@ -5,6 +5,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { signBody } from '../testing/keys.js';
+import { expect } from 'vitest';
+import { IngressError } from './errors.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from './verify/index.js';
 
 export type FormValue = string | Uint8Array | { data: string | Uint8Array; filename?: string; contentType?: string };
@@ -115,4 +117,14 @@ export function c5ParsedFields(): Array<[string, FormValue]> {
     ['charsets', '{"to":"UTF-8","html":"UTF-8","subject":"UTF-8","from":"UTF-8","text":"UTF-8"}'],
     ['SPF', 'pass'],
   ];
+}
+
+/** The IngressError `promise` rejects with (the test fails when it resolves or rejects with anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<IngressError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(IngressError);
+  return error as IngressError;
 }
