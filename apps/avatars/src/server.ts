@@ -15,6 +15,7 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   });
   const avatars = await createAvatarsApp({ mailroom, store, config });
   return serveStandalone({
+    worker: settings.worker,
     store,
     mailroom,
     web: avatars.web,

@@ -72,6 +72,7 @@ export async function main(env: Env = process.env): Promise<{ port: number; clos
   const blog = await createBlogApp({ mailroom, store, config });
   await createFirstAdmin(blog, settings);
   return serveStandalone({
+    worker: settings.worker,
     store,
     mailroom,
     web: blog.web,

@@ -83,6 +83,7 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   await setFirstAdminPassword(lists, env, production);
   lists.registerEventHandlers(mailroom.events);
   return serveStandalone({
+    worker: settings.worker,
     store,
     mailroom,
     web: lists.web,

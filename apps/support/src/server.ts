@@ -85,6 +85,7 @@ export async function main(env: Env = process.env): Promise<{ close(): Promise<v
   await createFirstAgent(support, settings);
   support.registerEventHandlers(mailroom.events);
   return serveStandalone({
+    worker: settings.worker,
     store,
     mailroom,
     web: support.web,

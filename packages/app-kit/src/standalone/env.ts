@@ -31,6 +31,17 @@ export function portFromEnv(env: Env, fallback = 3000): number {
   return port;
 }
 
+/**
+ * `MAILROOM_WORKER`: `off` (or `0`) makes the process a receiver only (webhooks and pages; the emails it stores
+ * are processed by the processes that run the worker); unset, `on` or `1` runs both (the default).
+ */
+export function workerFromEnv(env: Env): boolean {
+  const raw = env.MAILROOM_WORKER?.trim().toLowerCase();
+  if (!raw || raw === 'on' || raw === '1') return true;
+  if (raw === 'off' || raw === '0') return false;
+  throw new EnvError(`MAILROOM_WORKER must be on or off, not ${JSON.stringify(env.MAILROOM_WORKER)}`);
+}
+
 /** `DATABASE_URL` (PostgreSQL) and `MAILROOM_DATA_DIR` (the embedded PGlite's folder) as `openStore()` options. */
 export function storeOptionsFromEnv(env: Env): { databaseUrl?: string; dataDir?: string } {
   return {

@@ -8,17 +8,24 @@ import {
   type StoreOptions,
   type Transport,
 } from '@mailroom/core';
-import { portFromEnv, storeOptionsFromEnv, transportFromEnv, webhooksFromEnv, type Env } from './env.js';
+import { portFromEnv, storeOptionsFromEnv, transportFromEnv, webhooksFromEnv, workerFromEnv, type Env } from './env.js';
 
 /** What every standalone server reads from the environment besides its app's own settings. */
 export interface StandaloneSettings extends EnvSecurity {
   port: number;
   store: StoreOptions;
+  /** False: a receiver only (`MAILROOM_WORKER=off`); the worker runs in other processes. */
+  worker: boolean;
 }
 
-/** `PORT`, `DATABASE_URL` / `MAILROOM_DATA_DIR` and both SendGrid webhooks' security (EnvError on a mistake). */
+/** `PORT`, `DATABASE_URL` / `MAILROOM_DATA_DIR`, `MAILROOM_WORKER` and both SendGrid webhooks' security (EnvError on a mistake). */
 export function standaloneFromEnv(env: Env): StandaloneSettings {
-  return { port: portFromEnv(env), store: storeOptionsFromEnv(env), ...webhooksFromEnv(env) };
+  return {
+    port: portFromEnv(env),
+    store: storeOptionsFromEnv(env),
+    worker: workerFromEnv(env),
+    ...webhooksFromEnv(env),
+  };
 }
 
 export interface OpenedStandalone {
@@ -43,6 +50,8 @@ export async function openStandalone(
     security: settings.security,
     eventsSecurity: settings.eventsSecurity,
     mail: { ...mail, transport },
+    // A receiver never starts the worker, not even with its first post.
+    ...(settings.worker ? {} : { worker: { autoStart: false } }),
   });
   return { store, transport, mailroom };
 }

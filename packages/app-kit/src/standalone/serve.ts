@@ -15,6 +15,8 @@ export interface StandaloneOptions<E extends Env = Env> {
   port: number;
   /** Default all interfaces. */
   hostname?: string;
+  /** False: a receiver only (`settings.worker` from `MAILROOM_WORKER=off`): neither the worker nor the loops run here. */
+  worker?: boolean;
   /** The app's own loops: started after the Mailroom, stopped before it (they queue mail its deliverer sends). */
   loops?: { start(): void; stop(): Promise<void> };
   /** Checked for the start-up warning about cookies that are not Secure in production. */
@@ -44,10 +46,13 @@ export async function serveStandalone<E extends Env>(options: StandaloneOptions<
     port: options.port,
     ...(options.hostname ? { hostname: options.hostname } : {}),
   });
-  mailroom.start();
-  loops?.start();
+  if (options.worker !== false) {
+    mailroom.start();
+    loops?.start();
+  }
   const { event, ...fields } = options.announce;
-  (options.print ?? console.log)(JSON.stringify({ event, port: server.port, ...fields }));
+  const role = options.worker === false ? 'receiver' : 'receiver+worker';
+  (options.print ?? console.log)(JSON.stringify({ event, port: server.port, role, ...fields }));
   return {
     port: server.port,
     async close() {
