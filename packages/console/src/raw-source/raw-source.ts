@@ -1,3 +1,4 @@
+import { finished } from 'node:stream/promises';
 import { Splitter, type MimeNode } from '@zone-eu/mailsplit';
 import { IngressError, decodeCharset, formPartsOf, type FormPart } from '@mailroom/core/ingress';
 
@@ -99,24 +100,22 @@ async function mimeSource(message: Buffer, out: Output): Promise<void> {
     if (pending) leafSource(pending.node, Buffer.concat(pending.chunks), out);
     pending = null;
   };
-  await new Promise<void>((resolve, reject) => {
-    splitter.on('data', (chunk) => {
-      if (chunk.type === 'body') {
-        if (pending?.node !== chunk.node) flush();
-        pending ??= { node: chunk.node, chunks: [] };
-        pending.chunks.push(chunk.value);
-        return;
-      }
-      flush();
-      if (chunk.type === 'node') out.text(headerText(chunk.getHeaders()));
-      else out.text(chunk.value.toString('latin1'));
-    });
-    // mailsplit's typings name only 'data'; the splitter is a Transform, so it ends and fails like one.
-    const stream = splitter as unknown as NodeJS.EventEmitter;
-    stream.on('end', resolve);
-    stream.on('error', reject);
-    splitter.end(message);
-  }).catch((error: unknown) => out.label(`the MIME structure could not be read: ${(error as Error).message}`));
+  splitter.on('data', (chunk) => {
+    if (chunk.type === 'body') {
+      if (pending?.node !== chunk.node) flush();
+      pending ??= { node: chunk.node, chunks: [] };
+      pending.chunks.push(chunk.value);
+      return;
+    }
+    flush();
+    if (chunk.type === 'node') out.text(headerText(chunk.getHeaders()));
+    else out.text(chunk.value.toString('latin1'));
+  });
+  splitter.end(message);
+  // The splitter is a Transform (its typings name only 'data'): stream.finished waits for its end or error.
+  await finished(splitter).catch((error: unknown) =>
+    out.label(`the MIME structure could not be read: ${(error as Error).message}`),
+  );
   flush();
 }
 
