@@ -5,25 +5,29 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openStore } from '@mailroom/core';
 import { rowsOf } from '@mailroom/core/inbox';
-import { inboundRequest } from '@mailroom/core/testing';
+import { createTestDatabase, inboundRequest } from '@mailroom/core/testing';
 import { EnvError } from '@mailroom/app-kit';
 import { main } from './server.js';
 
-// One data folder, two processes in turn (PGlite is one process at a time): a receiver, then a worker.
+// One database, two processes in turn: a receiver, then a worker. PGlite in a data folder (one process at a
+// time), or with DATABASE_URL a fresh PostgreSQL database of this test's own: never the shared one, whose
+// other tests' workers would process the receiver's email.
 let dir: string;
+let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
+const storeOptions = () => ({ databaseUrl: database?.url ?? '', dataDir: dir });
 const env = (extra: Record<string, string>) => ({
   PORT: '0',
   HOST: '127.0.0.1',
   MAILROOM_INSECURE: '1',
   AVATARS_SESSION_SECRET: 'a-standalone-session-secret-of-32+chars',
   AVATARS_PUBLIC_URL: 'http://127.0.0.1/pictures',
-  DATABASE_URL: '',
+  DATABASE_URL: database?.url ?? '',
   MAILROOM_DATA_DIR: dir,
   ...extra,
 });
 
 async function statuses(): Promise<string[]> {
-  const store = await openStore({ dataDir: dir });
+  const store = await openStore(storeOptions());
   try {
     const rows = rowsOf<{ status: string }>(await store.db.execute(sql`select status from mailroom.inbound_emails`));
     return rows.map((r) => r.status);
@@ -34,8 +38,12 @@ async function statuses(): Promise<string[]> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'avatars-roles-'));
+  if (process.env.DATABASE_URL) database = await createTestDatabase(process.env.DATABASE_URL);
 });
-afterAll(() => rm(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await database?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
 
 it('MAILROOM_WORKER=off serves and stores but processes nothing; a process with the worker processes what it stored', async () => {
   const lines: string[] = [];

@@ -2,16 +2,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { inboundRequest } from '@mailroom/core/testing';
+import { createTestDatabase, inboundRequest } from '@mailroom/core/testing';
 import { addressHash } from './domain/secrets.js';
 import { securityFromEnv } from '@mailroom/core';
 import { main } from './server.js';
 
 let dir: string;
 let running: Awaited<ReturnType<typeof main>>;
+let database: Awaited<ReturnType<typeof createTestDatabase>> | null = null;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'avatars-server-'));
+  // With DATABASE_URL the server gets its own new database, never the shared one.
+  if (process.env.DATABASE_URL) database = await createTestDatabase(process.env.DATABASE_URL);
   running = await main({
     PORT: '0',
     HOST: '127.0.0.1',
@@ -19,12 +22,13 @@ beforeAll(async () => {
     MAILROOM_INSECURE: '1',
     AVATARS_SESSION_SECRET: 'a-standalone-session-secret-of-32+chars',
     AVATARS_PUBLIC_URL: 'http://127.0.0.1/pictures',
-    ...(process.env.DATABASE_URL ? {} : { DATABASE_URL: '' }),
+    DATABASE_URL: database?.url ?? '',
   });
 });
 
 afterAll(async () => {
   await running?.close();
+  await database?.drop();
   await rm(dir, { recursive: true, force: true });
 });
 

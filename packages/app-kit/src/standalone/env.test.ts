@@ -48,9 +48,9 @@ describe('environment helpers for standalone servers', () => {
       expect(() => portFromEnv({ PORT: bad })).toThrow(/PORT must be a port number/);
   });
 
-  it('storeOptionsFromEnv maps DATABASE_URL and MAILROOM_DATA_DIR, leaving blanks out (PGlite in .mailroom)', () => {
-    expect(storeOptionsFromEnv({})).toEqual({});
-    expect(storeOptionsFromEnv({ DATABASE_URL: ' ', MAILROOM_DATA_DIR: '' })).toEqual({});
+  it('storeOptionsFromEnv maps DATABASE_URL and MAILROOM_DATA_DIR; no DATABASE_URL in the env given is PGlite, whatever the process has', () => {
+    expect(storeOptionsFromEnv({})).toEqual({ databaseUrl: '' });
+    expect(storeOptionsFromEnv({ DATABASE_URL: ' ', MAILROOM_DATA_DIR: '' })).toEqual({ databaseUrl: '' });
     expect(storeOptionsFromEnv({ DATABASE_URL: 'postgres://db/mail', MAILROOM_DATA_DIR: '/var/lib/mail' })).toEqual({
       databaseUrl: 'postgres://db/mail',
       dataDir: '/var/lib/mail',

@@ -42,10 +42,14 @@ export function workerFromEnv(env: Env): boolean {
   throw new EnvError(`MAILROOM_WORKER must be on or off, not ${JSON.stringify(env.MAILROOM_WORKER)}`);
 }
 
-/** `DATABASE_URL` (PostgreSQL) and `MAILROOM_DATA_DIR` (the embedded PGlite's folder) as `openStore()` options. */
-export function storeOptionsFromEnv(env: Env): { databaseUrl?: string; dataDir?: string } {
+/**
+ * `DATABASE_URL` (PostgreSQL) and `MAILROOM_DATA_DIR` (the embedded PGlite's folder) as `openStore()` options.
+ * The env given is the whole truth: without `DATABASE_URL` in it, `databaseUrl` is `''` (PGlite), so an app
+ * started with its own env never falls back to the process's `DATABASE_URL`.
+ */
+export function storeOptionsFromEnv(env: Env): { databaseUrl: string; dataDir?: string } {
   return {
-    ...(env.DATABASE_URL?.trim() ? { databaseUrl: env.DATABASE_URL.trim() } : {}),
+    databaseUrl: env.DATABASE_URL?.trim() ?? '',
     ...(env.MAILROOM_DATA_DIR?.trim() ? { dataDir: env.MAILROOM_DATA_DIR.trim() } : {}),
   };
 }

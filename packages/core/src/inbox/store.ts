@@ -21,7 +21,7 @@ import { postgresUnitsOfWork, type UnitOfWork } from './work.js';
 import { migratorConfig, type Backend, type Timeouts } from './backend.js';
 
 export interface StoreOptions {
-  /** PostgreSQL URL; default `process.env.DATABASE_URL`. Set → postgres.js pool, unset → PGlite. */
+  /** PostgreSQL URL; default `process.env.DATABASE_URL`. Set → postgres.js pool, unset or `''` → PGlite. */
   databaseUrl?: string;
   /** PGlite folder parent when no URL: `<dataDir>/pglite`; default `MAILROOM_DATA_DIR` or `.mailroom`. */
   dataDir?: string;
