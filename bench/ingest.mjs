@@ -283,6 +283,11 @@ export async function benchmark({
         const rawMailroom = await measure('mailroom', env, { ...options, processed: database.processed });
         const rawReceive = await measure('mailroom-receive', env, options);
         rows.push(row(label, rawBare, rawMailroom, rawReceive));
+        // The same posts with parseRaw: 'in-worker' (stored on a header summary, MIME parsed by the worker).
+        const deferred = { ...env, PARSE_RAW: 'in-worker' };
+        const deferredMailroom = await measure('mailroom', deferred, { ...options, processed: database.processed });
+        const deferredReceive = await measure('mailroom-receive', deferred, options);
+        rows.push(row(`${label}, parsed in the worker`, rawBare, deferredMailroom, deferredReceive));
       }
       rows.at(-1).database_counts = await database.counts();
     } finally {

@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
 import { inboundHandler, type InboundHandlerOptions } from './handler.js';
 
-export interface InboundAppOptions extends InboundHandlerOptions {
+export type InboundAppOptions = InboundHandlerOptions & {
   /** Route inside the sub-app; default `/parse`. */
   path?: string;
-}
+};
 
 /**
  * A Hono sub-app serving the inbound endpoint: mount it where SendGrid's Destination URL points.

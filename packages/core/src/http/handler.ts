@@ -2,6 +2,7 @@ import {
   createIngress,
   IngressError,
   type IngressLimits,
+  type AcceptedPost,
   type IngressSecurity,
   type ReceivedPost,
 } from '../ingress/index.js';
@@ -12,11 +13,25 @@ export interface HttpLogger {
   error(message: string, ...details: unknown[]): void;
 }
 
-export interface InboundHandlerOptions {
+type Answer = Promise<Response | void> | Response | void;
+
+export type InboundHandlerOptions = InboundHandlerBase &
+  (
+    | {
+        /** Called once per verified, parsed post. Return a Response to answer with it; otherwise 200 `{ ok: true }`. */
+        onEmail: (post: ReceivedPost) => Answer;
+        acceptUnparsed?: false;
+      }
+    | {
+        /** Small raw-mode posts are handed over unparsed (`Ingress.accept`): for a store that parses them later. */
+        acceptUnparsed: true;
+        onEmail: (post: AcceptedPost) => Answer;
+      }
+  );
+
+interface InboundHandlerBase {
   security: IngressSecurity;
   limits?: IngressLimits;
-  /** Called once per verified, parsed post. Return a Response to answer with it; otherwise 200 `{ ok: true }`. */
-  onEmail: (post: ReceivedPost) => Promise<Response | void> | Response | void;
   logger?: HttpLogger;
   /**
    * Called when a post is known to come from SendGrid (see `ReceiveOptions.onAuthenticated`): after its headers
@@ -55,11 +70,11 @@ export function inboundHandler(options: InboundHandlerOptions): (request: Reques
     }
     try {
       const onAuthenticated = options.onAuthenticated;
-      const post = await ingress.receive(
-        request,
-        onAuthenticated ? { onAuthenticated: () => onAuthenticated(request) } : {},
-      );
-      return (await options.onEmail(post)) ?? json(200, { ok: true });
+      const receiveOptions = onAuthenticated ? { onAuthenticated: () => onAuthenticated(request) } : {};
+      const answer = options.acceptUnparsed
+        ? await options.onEmail(await ingress.accept(request, receiveOptions))
+        : await options.onEmail(await ingress.receive(request, receiveOptions));
+      return answer ?? json(200, { ok: true });
     } catch (error) {
       if (error instanceof IngressError) return rejection(error, basicConfigured);
       logger.error('mailroom: inbound post failed with a server fault; answering 500 so SendGrid retries', error);

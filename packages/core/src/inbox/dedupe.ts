@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { InboundEmail } from '../message/index.js';
+import type { InboundEmail, UnparsedEmail } from '../message/index.js';
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
@@ -80,7 +80,25 @@ export interface EmailIdentity {
  * once per recipient domain/address, and each delivery must reach its own route.
  */
 export async function identify(email: InboundEmail): Promise<EmailIdentity> {
-  const checksum = await contentChecksum(email);
+  return identity(email, await contentChecksum(email));
+}
+
+/**
+ * The identity of a raw-mode email stored before it is parsed: its content is the raw message's bytes (a
+ * SendGrid retry resends them). The same message posted once parsed and once unparsed is two checksums.
+ */
+export function identifyUnparsed(email: UnparsedEmail): EmailIdentity {
+  const hash = createHash('sha256').update(`unparsed;${email.messageSha256};`);
+  hash.update(JSON.stringify([email.fromAddress?.toLowerCase() ?? null, email.subject]));
+  if (!email.messageId) {
+    hash.update(
+      JSON.stringify([email.date?.toISOString() ?? null, email.headers.map((h) => [h.name.toLowerCase(), h.value])]),
+    );
+  }
+  return identity(email, hash.digest('hex'));
+}
+
+function identity(email: Pick<InboundEmail, 'messageId' | 'envelope'>, checksum: string): EmailIdentity {
   let messageId = email.messageId?.trim().replace(/^<|>$/g, '') || fallbackMessageId(checksum);
   // An absurdly long Message-ID (hostile or broken) is stored by its hash; the full value stays in the bytes.
   if (messageId.length > MAX_STORED_MESSAGE_ID) messageId = `${sha256(messageId).slice(0, 40)}@long-message-id.invalid`;

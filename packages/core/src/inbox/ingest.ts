@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { eq, sql, type SQL } from 'drizzle-orm';
-import type { InboundEmail } from '../message/index.js';
+import type { InboundEmail, UnparsedEmail } from '../message/index.js';
 import { BLOB_PART_BYTES, type BlobStore } from './blobs.js';
 import { rowsOf, type Database, type Queryable, type Transaction } from './database.js';
-import { identify } from './dedupe.js';
+import { identify, identifyUnparsed, type EmailIdentity } from './dedupe.js';
 import { asStoreError, isUnavailableError, withDeadline } from './errors.js';
 import { groupCommit } from './group-commit.js';
 import {
@@ -122,10 +122,8 @@ async function ingestItemOf(post: StorablePost, lease: IngestOptions['lease'] | 
       `ingest: lease needs an owner and a positive whole number of ms, got ${JSON.stringify(lease)}`,
     );
   }
-  const email: InboundEmail = post.email;
-  // Attachment digests feed the dedupe checksum; a large one (decoded on read) is hashed a block per turn.
-  for (const attachment of email.attachments) await attachment.digest();
-  const { messageId, dedupeKey } = await identify(email);
+  const email = post.email ? await parsedFacts(post.email) : unparsedFacts(post.unparsed);
+  const { messageId, dedupeKey } = email.identity;
   const body = Buffer.from(post.body.buffer, post.body.byteOffset, post.body.byteLength);
   const id = randomUUID();
   const row: NewInboundRow = {
@@ -139,12 +137,33 @@ async function ingestItemOf(post: StorablePost, lease: IngestOptions['lease'] | 
     messageId: pgText(messageId),
     envelopeFrom: pgText(email.envelope.from),
     envelopeTo: email.envelope.to.map((to) => pgText(to)),
-    fromAddress: pgText(email.from?.address ?? null),
+    fromAddress: pgText(email.fromAddress),
     subject: pgText(email.subject),
     leaseOwner: lease?.owner ?? null,
     leaseMs: lease?.ms ?? null,
   };
   return { row, body };
+}
+
+/** What the row says of an email, and its identity. */
+interface EmailFacts {
+  mode: InboundEmail['mode'];
+  envelope: InboundEmail['envelope'];
+  fromAddress: string | null;
+  subject: string;
+  identity: EmailIdentity;
+}
+
+async function parsedFacts(email: InboundEmail): Promise<EmailFacts> {
+  // Attachment digests feed the dedupe checksum; a large one (decoded on read) is hashed a block per turn.
+  for (const attachment of email.attachments) await attachment.digest();
+  const { mode, envelope, subject } = email;
+  return { mode, envelope, subject, fromAddress: email.from?.address ?? null, identity: await identify(email) };
+}
+
+function unparsedFacts(email: UnparsedEmail): EmailFacts {
+  const { mode, envelope, subject, fromAddress } = email;
+  return { mode, envelope, subject, fromAddress, identity: identifyUnparsed(email) };
 }
 
 /** The full row just inserted: what was sent plus what the database set (times), without reading it back. */

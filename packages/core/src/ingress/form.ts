@@ -1,9 +1,21 @@
 import { decodeCharset } from './charsets.js';
 import { parseDkim, parseEnvelope, parseSenderIp, parseSpam, parseSpf } from './form-fields.js';
 import type { FormPart } from './multipart.js';
-import type { AuthResults, Envelope, SpamCheck } from '../message/index.js';
+import type { AuthResults, Envelope, ProviderName, SpamCheck } from '../message/index.js';
+import { IngressError } from './errors.js';
 
 const ATTACHMENT_PART = /^attachment(\d+)$/;
+
+/** The stored form's field naming the ingress (absent from SendGrid's posts). */
+export const PROVIDER_FIELD = 'mailroom-provider';
+const PROVIDERS = [
+  'sendgrid',
+  'relay',
+  'smtp',
+  'postmark',
+  'mailgun',
+  'ses',
+] as const satisfies readonly ProviderName[];
 
 /** The form parts of one post, looked up by name (first occurrence wins for fields). */
 export class FormData {
@@ -40,6 +52,19 @@ export class FormData {
   /** A verdict field SendGrid sends once; sent more often, it is ambiguous and read as absent. */
   #single(name: string): string | undefined {
     return this.#repeated.has(name) ? undefined : this.text(name);
+  }
+
+  /**
+   * Which ingress stored this post: the `mailroom-provider` field that Mailroom's raw-MIME ingresses add to the
+   * stored form (`storedFormOf`); SendGrid's own posts have none.
+   */
+  provider(): ProviderName {
+    const name = this.text(PROVIDER_FIELD);
+    if (name === undefined) return 'sendgrid';
+    if (!(PROVIDERS as readonly string[]).includes(name)) {
+      throw new IngressError(400, 'unknown_provider', `unknown ${PROVIDER_FIELD} ${JSON.stringify(name.slice(0, 40))}`);
+    }
+    return name as ProviderName;
   }
 
   /** SendGrid's metadata, the same in both modes. */

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { InboundEmail } from '../message/index.js';
+import type { InboundEmail, UnparsedEmail } from '../message/index.js';
 import { bodyTooLarge, collectBody } from './body.js';
 import { IngressError } from './errors.js';
 import { resolveLimits, type IngressLimits, type ResolvedLimits } from './limits.js';
 import { formDataBoundary } from './multipart.js';
 import { BodyWatch, InFlightBudget } from './pace.js';
 import { parseFormBody } from './parse.js';
+import { summarizeUnparsed } from './unparsed.js';
 import { createAuthenticator, type AuthMethod, type IngressSecurity, type SignatureCheck } from './verify/index.js';
 
 /** A verified, parsed Inbound Parse post. */
@@ -23,6 +24,18 @@ export interface ReceivedPost {
   authenticatedBy: AuthMethod[];
 }
 
+/**
+ * A verified raw-mode post accepted before its MIME is parsed (`Ingress.accept`): the envelope and header summary
+ * are enough to store and dedupe it; whoever processes it parses `body` (`parseInboundBody`).
+ */
+export interface UnparsedPost extends Omit<ReceivedPost, 'email'> {
+  email: null;
+  unparsed: UnparsedEmail;
+}
+
+/** What `Ingress.accept` hands over: parsed (parsed mode, a large body, an unusual header block) or not yet. */
+export type AcceptedPost = ReceivedPost | UnparsedPost;
+
 export interface ReceiveOptions {
   /**
    * Called once the post is known to come from SendGrid: after the header checks for basic, bearer and insecure
@@ -37,6 +50,11 @@ export interface Ingress {
    * too many body bytes are in flight (maxInFlightBytes).
    */
   receive(request: Request, options?: ReceiveOptions): Promise<ReceivedPost>;
+  /**
+   * Verifies one post like `receive`, but a small raw-mode post is only summarized (envelope and top-level
+   * headers), not parsed: for storing it now and parsing it in the worker. Anything else is parsed as by `receive`.
+   */
+  accept(request: Request, options?: ReceiveOptions): Promise<AcceptedPost>;
   /** True when the ingress accepts unauthenticated posts (security.insecure, nothing configured). */
   readonly insecure: boolean;
   /** Body bytes being received right now over all posts (bounded by `limits.maxInFlightBytes`). */
@@ -55,36 +73,55 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
   const limits = resolveLimits(options.limits);
   const budget = new InFlightBudget(limits.maxInFlightBytes);
 
+  /** Headers checked, body read under the pace rules and verified; `then` reads it while its bytes still count. */
+  async function receiveVerified<T>(
+    request: Request,
+    receiveOptions: ReceiveOptions,
+    then: (post: { body: Buffer; boundary: string; contentType: string; authenticatedBy: AuthMethod[] }) => Promise<T>,
+  ): Promise<T> {
+    const { authenticatedBy, signature } = await unread(authenticator.checkHeaders(request));
+    if (!signature) receiveOptions.onAuthenticated?.();
+    const contentType = request.headers.get('content-type') ?? '';
+    const { boundary, declaredLength } = unreadSync(() => checkRequestHeaders(request, contentType, limits));
+    const lease = budget.lease();
+    try {
+      const body = await unread(readBody(request, declaredLength, limits, lease, signature));
+      if (signature) {
+        checkSignedFraming(body, boundary);
+        if (!(await verifySignature(signature, body, declaredLength))) {
+          throw new IngressError(
+            403,
+            'signature_invalid',
+            'signature does not match the body under any configured public key',
+          );
+        }
+        authenticatedBy.unshift('signature');
+        receiveOptions.onAuthenticated?.();
+      }
+      return await then({ body, boundary, contentType, authenticatedBy });
+    } finally {
+      lease.release();
+    }
+  }
+
   return {
     insecure: authenticator.insecure,
     get inFlightBytes() {
       return budget.used;
     },
-    async receive(request, receiveOptions = {}) {
-      const { authenticatedBy, signature } = await unread(authenticator.checkHeaders(request));
-      if (!signature) receiveOptions.onAuthenticated?.();
-      const contentType = request.headers.get('content-type') ?? '';
-      const { boundary, declaredLength } = unreadSync(() => checkRequestHeaders(request, contentType, limits));
-      const lease = budget.lease();
-      try {
-        const body = await unread(readBody(request, declaredLength, limits, lease, signature));
-        if (signature) {
-          checkSignedFraming(body, boundary);
-          if (!(await verifySignature(signature, body, declaredLength))) {
-            throw new IngressError(
-              403,
-              'signature_invalid',
-              'signature does not match the body under any configured public key',
-            );
-          }
-          authenticatedBy.unshift('signature');
-          receiveOptions.onAuthenticated?.();
-        }
+    receive(request, receiveOptions = {}) {
+      return receiveVerified(request, receiveOptions, async ({ body, boundary, contentType, authenticatedBy }) => {
         const { email, bodySha256 } = await parseFormBody(body, boundary, limits);
         return receivedPost(email, body, contentType, authenticatedBy, bodySha256);
-      } finally {
-        lease.release();
-      }
+      });
+    },
+    accept(request, receiveOptions = {}) {
+      return receiveVerified(request, receiveOptions, async ({ body, boundary, contentType, authenticatedBy }) => {
+        const unparsed = summarizeUnparsed(body, boundary, limits);
+        if (unparsed) return unparsedPost(unparsed, body, contentType, authenticatedBy);
+        const { email, bodySha256 } = await parseFormBody(body, boundary, limits);
+        return receivedPost(email, body, contentType, authenticatedBy, bodySha256);
+      });
     },
   };
 }
@@ -198,7 +235,7 @@ function unreadSync<T>(check: () => T): T {
   }
 }
 
-function receivedPost(
+export function receivedPost(
   email: InboundEmail,
   body: Buffer,
   contentType: string,
@@ -208,6 +245,25 @@ function receivedPost(
   let sha256 = known;
   return {
     email,
+    body,
+    contentType,
+    authenticatedBy,
+    get sha256() {
+      return (sha256 ??= createHash('sha256').update(body).digest('hex'));
+    },
+  };
+}
+
+export function unparsedPost(
+  unparsed: UnparsedEmail,
+  body: Buffer,
+  contentType: string,
+  authenticatedBy: AuthMethod[],
+): UnparsedPost {
+  let sha256: string | undefined;
+  return {
+    email: null,
+    unparsed,
     body,
     contentType,
     authenticatedBy,

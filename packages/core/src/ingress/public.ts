@@ -1,7 +1,9 @@
 // What the package root offers of ingress/ (index.ts adds what only other folders use).
 export { createIngress } from './ingress.js';
-export type { Ingress, ReceivedPost, ReceiveOptions } from './ingress.js';
+export type { AcceptedPost, Ingress, ReceivedPost, ReceiveOptions, UnparsedPost } from './ingress.js';
 export { parseInboundBody } from './parse.js';
+export { storedFormOf } from './delivery.js';
+export type { MimeDelivery } from './delivery.js';
 export { rawMessageOf, formPartsOf } from './raw-message.js';
 export type { FormPart } from './multipart.js';
 export { decodeCharset } from './charsets.js';

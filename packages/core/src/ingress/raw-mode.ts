@@ -69,6 +69,7 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   // With skipHtmlToText mailparser gives an HTML-only message the text "": no text/plain part means null.
   const text = withUnlabelledFallback(parsed.text ? parsed.text : null, email, bodies, 'text/plain');
   return {
+    provider: form.provider(),
     mode: 'raw',
     ...commonFields(summary, form.metadata(), headerFields, { text, html }),
     subject: summary.subject ?? '',

@@ -1,4 +1,4 @@
-import type { ReceivedPost } from '../ingress/index.js';
+import type { AcceptedPost } from '../ingress/index.js';
 import type { Store } from '../inbox/index.js';
 import type { Worker } from '../runtime/index.js';
 import type { createEventDispatcher } from '../events/index.js';
@@ -45,8 +45,11 @@ export class BackgroundWork {
     return this.#started ? 'running' : this.#stopped ? 'stopped' : 'idle';
   }
 
-  /** Stores one post; with a slot free in this process's worker the row is born leased to it (no claim, no re-read). */
-  async ingest(post: ReceivedPost): Promise<ReceiveResult> {
+  /**
+   * Stores one post, parsed or not yet; with a slot free in this process's worker the row is born leased to it
+   * (no claim, no re-read).
+   */
+  async ingest(post: AcceptedPost): Promise<ReceiveResult> {
     const reservation = this.#started ? this.#worker.reserve() : null;
     let result;
     try {
@@ -57,10 +60,11 @@ export class BackgroundWork {
     }
     const { id, duplicate, record } = result;
     this.autoStart();
-    if (reservation && !duplicate) this.#worker.take(reservation, record, post.email);
+    if (reservation && !duplicate) this.#worker.take(reservation, record, post.email, post.body);
     else {
       if (reservation) this.#worker.release(reservation);
-      if (this.#started) this.#worker.kick(id, duplicate ? undefined : post.email); // no re-parse for the email just received
+      // No re-parse for the email just received (one accepted unparsed is parsed from its stored bytes).
+      if (this.#started) this.#worker.kick(id, duplicate ? undefined : (post.email ?? undefined));
     }
     return { id, duplicate };
   }

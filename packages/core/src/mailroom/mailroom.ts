@@ -1,6 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Hono } from 'hono';
-import { parseInboundBody, type IngressLimits, type IngressSecurity, type ReceivedPost } from '../ingress/index.js';
+import {
+  parseInboundBody,
+  storedFormOf,
+  type AcceptedPost,
+  type IngressLimits,
+  type IngressSecurity,
+  type MimeDelivery,
+} from '../ingress/index.js';
 import { inboundHandler, toNodeHandler } from '../http/index.js';
 import type { InboundStatus, Logger, Store } from '../inbox/index.js';
 import {
@@ -81,6 +88,13 @@ export interface MailroomOptions<E extends object = {}> {
   /** How SendGrid posts are authenticated (signature keys, basic, bearer, or explicit `insecure`). */
   security: IngressSecurity;
   limits?: IngressLimits;
+  /**
+   * When a raw-mode post's MIME is parsed. `'on-receipt'` (default): before the 200, so a message that cannot be
+   * parsed is refused with a 4xx. `'in-worker'`: a small raw post (≤ `limits.parseOffThreadAboveBytes`, header
+   * block ≤ 64 KiB) is verified, summarized from its envelope and headers, stored and answered, and the worker
+   * parses it; one that cannot be parsed is stored and ends `failed` (kept, visible, replayable) instead.
+   */
+  parseRaw?: 'on-receipt' | 'in-worker';
   /** Default: the store's logger. */
   logger?: Logger;
   worker?: MailroomWorkerOptions;
@@ -176,7 +190,14 @@ export interface Mailroom<E extends object = {}> {
    * Stores one verified post (from the ingress) and starts processing it; resolves after the ingest
    * committed. Throws StoreUnavailableError when the store is down. `fetch` & co. call this for you.
    */
-  ingest(post: ReceivedPost): Promise<ReceiveResult>;
+  ingest(post: AcceptedPost): Promise<ReceiveResult>;
+  /**
+   * Stores one message a raw-MIME ingress received (the relay endpoint, the SMTP receiver, a provider's raw
+   * webhook: RFC 5322 bytes and their envelope) and starts processing it; resolves after the ingest committed,
+   * so the ingress may acknowledge then. IngressError (4xx) for a message that cannot be taken (too large;
+   * malformed, unless `parseRaw: 'in-worker'` leaves that to the worker); StoreUnavailableError while the store is down.
+   */
+  deliver(delivery: MimeDelivery): Promise<ReceiveResult>;
   /** Web-standard handler: every POST is an Inbound Parse post, whatever its path. */
   readonly fetch: (request: Request) => Promise<Response>;
   /**
@@ -253,13 +274,17 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     autoStart: options.worker?.autoStart !== false,
     dispatcherWanted: Boolean(options.eventsSecurity),
   });
+  const limitsOption = options.limits ? { limits: options.limits } : {};
+  const storeAndAnswer = (post: AcceptedPost) => answerStored(() => work.ingest(post), logger);
   const fetch = receiving.fetch(
     inboundHandler({
       security: options.security,
       ...(options.limits ? { limits: options.limits } : {}),
       logger: httpLoggerFor(logger),
       onAuthenticated: receiving.authenticated,
-      onEmail: (post) => answerStored(() => work.ingest(post), logger),
+      ...(options.parseRaw === 'in-worker'
+        ? { acceptUnparsed: true, onEmail: storeAndAnswer }
+        : { onEmail: storeAndAnswer }),
     }),
   );
   const eventsFetch = eventsFetchOf(options, logger, () => work.eventsStored());
@@ -294,6 +319,8 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       return this as never;
     },
     ingest: (post) => work.ingest(post),
+    deliver: async (delivery) =>
+      work.ingest(await storedFormOf(delivery, { parse: options.parseRaw ?? 'on-receipt', ...limitsOption })),
     fetch,
     eventsFetch,
     mailer: mail.mailer,

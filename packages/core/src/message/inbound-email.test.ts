@@ -50,6 +50,7 @@ describe('InboundEmail', () => {
     const email = new InboundEmail(init()).withDkimCheck({ status: 'verified', results: [], checkedAt: 'x' });
     const json = email.toJSON();
     expect(Object.keys(json)).toEqual([
+      'provider',
       'mode',
       'messageId',
       'date',

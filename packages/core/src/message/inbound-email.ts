@@ -20,6 +20,12 @@ import {
 /** How SendGrid posted the email: decoded fields ("parsed") or the full MIME message ("raw"). */
 export type InboundMode = 'parsed' | 'raw';
 
+/**
+ * Which ingress received the email: SendGrid's Inbound Parse (the default), or a raw-MIME ingress (`relay`: an MTA
+ * or a worker posting the message; `smtp`: Mailroom's own SMTP receiver; the providers' raw-MIME webhooks).
+ */
+export type ProviderName = 'sendgrid' | 'relay' | 'smtp' | 'postmark' | 'mailgun' | 'ses';
+
 export interface Header {
   name: string;
   value: string;
@@ -53,6 +59,7 @@ export interface SpamCheck {
  * `When` is how the date is held (a Date; ISO text in JSON) and `Files` the attachments.
  */
 interface EmailFields<When, Files> {
+  provider: ProviderName;
   mode: InboundMode;
   messageId: string | null;
   date: When;
@@ -76,7 +83,9 @@ interface EmailFields<When, Files> {
 type ObjectFields = EmailFields<Date | null, Attachment[]>;
 
 /** Everything needed to construct an InboundEmail; produced by the ingress. */
-export interface InboundEmailInit extends ObjectFields {
+export interface InboundEmailInit extends Omit<ObjectFields, 'provider'> {
+  /** Default `sendgrid`. */
+  provider?: ProviderName;
   /** Mailroom's own DKIM verification of the raw bytes (see `InboundEmail.dkimCheck`); default null. */
   dkimCheck?: DkimCheck | null;
 }
@@ -123,6 +132,7 @@ export class InboundEmail {
     const clean = withoutNul;
     const cleanAddress = (a: EmailAddress): EmailAddress => ({ address: clean(a.address), name: clean(a.name) });
     this.#fields = {
+      provider: init.provider ?? 'sendgrid',
       mode: init.mode,
       messageId: init.messageId === null ? null : clean(init.messageId),
       date: init.date,

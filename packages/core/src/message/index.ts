@@ -14,12 +14,14 @@ export type {
   InboundEmailInit,
   InboundEmailJSON,
   InboundMode,
+  ProviderName,
   Header,
   Envelope,
   DkimResult,
   AuthResults,
   SpamCheck,
 } from './inbound-email.js';
+export type { UnparsedEmail } from './unparsed.js';
 export { Attachment } from './attachment.js';
 export type { AttachmentInit, AttachmentJSON, AttachmentSource } from './attachment.js';
 export { parseAddressList, parseAddress, normalizeAddress, domainOf, MAX_ADDRESS_CHARS } from './address.js';

@@ -119,8 +119,11 @@ export interface Worker {
    * leased (a duplicate, an error). Saves the claim statement and the second read and parse of the bytes.
    */
   reserve(): Reservation | null;
-  /** Processes the email whose row was just stored leased to this worker under `reservation`. */
-  take(reservation: Reservation, record: InboundRecord, email: InboundEmail): void;
+  /**
+   * Processes the email whose row was just stored leased to this worker under `reservation`: the parsed email,
+   * or (null) the `body` just stored, which the worker parses itself.
+   */
+  take(reservation: Reservation, record: InboundRecord, email: InboundEmail | null, body?: Buffer): void;
   /** Gives a reservation back unused. */
   release(reservation: Reservation): void;
   /** Start polling (and the retention job, if configured). */
@@ -261,12 +264,13 @@ class InboundWorker implements Worker {
     return reservation;
   }
 
-  take(reservation: Reservation, record: InboundRecord, email: InboundEmail): void {
+  take(reservation: Reservation, record: InboundRecord, email: InboundEmail | null, body?: Buffer): void {
     const entry = this.#reservations.get(reservation);
     if (!entry) throw new Error('worker.take: unknown reservation, or one already taken or released');
     this.#reservations.delete(reservation);
     // Launched even while stopping: the row is leased to this worker, and stop() waits for it.
-    this.#launch([{ record, takeovers: 0, body: null, email }]);
+    // Not parsed yet (accepted unparsed): the bytes just stored are parsed here, never read back.
+    this.#launch([{ record, takeovers: 0, body: email ? null : (body ?? null), ...(email ? { email } : {}) }]);
     entry.settle();
   }
 

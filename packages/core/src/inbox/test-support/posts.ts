@@ -3,15 +3,18 @@ import { InboundEmail } from '../../message/index.js';
 import { buildInboundPost, type InboundDescription } from '../../testing/post.js';
 import type { StorablePost } from '../post.js';
 
+/** A post the ingress parsed. */
+type ParsedPost = StorablePost & { email: InboundEmail };
+
 /** A real SendGrid post (multipart bytes) and the email the ingress parses from it. */
-export async function storablePost(description: InboundDescription = {}): Promise<StorablePost> {
+export async function storablePost(description: InboundDescription = {}): Promise<ParsedPost> {
   const built = buildInboundPost(description);
   const email = await parseInboundBody(built.body, built.contentType);
   return { body: built.body, contentType: built.contentType, email };
 }
 
 /** The same post, but as if the message had no Message-ID header. */
-export function withoutMessageId(post: StorablePost): StorablePost {
+export function withoutMessageId(post: ParsedPost): ParsedPost {
   const e = post.email;
   const init = {
     ...e,
