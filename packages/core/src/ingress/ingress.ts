@@ -126,9 +126,27 @@ export function createIngress(options: { security: IngressSecurity; limits?: Ing
   };
 }
 
-/** Content-Type (multipart boundary), Content-Encoding and a declared length within maxBodyBytes. */
-function checkRequestHeaders(request: Request, contentType: string, limits: ResolvedLimits) {
-  const boundary = formDataBoundary(contentType);
+/**
+ * A request body read under the ingress' rules, for the provider ingresses beside SendGrid's: identity encoding
+ * only (415), a declared length within `maxBodyBytes` (413, body unread), the deadline and minimum rate (408), and
+ * the shared in-flight cap (503 + Retry-After). `use` runs while the bytes still count against that cap.
+ */
+export function createBodyReader(limits?: IngressLimits) {
+  const resolved = resolveLimits(limits);
+  const budget = new InFlightBudget(resolved.maxInFlightBytes);
+  return async function readLimitedBody<T>(request: Request, use: (body: Buffer) => Promise<T>): Promise<T> {
+    const declaredLength = unreadSync(() => checkLength(request, resolved));
+    const lease = budget.lease();
+    try {
+      return await use(await unread(readBody(request, declaredLength, resolved, lease, null)));
+    } finally {
+      lease.release();
+    }
+  };
+}
+
+/** Content-Encoding identity and a declared length within maxBodyBytes. */
+function checkLength(request: Request, limits: ResolvedLimits): number | null {
   const encoding = request.headers.get('content-encoding');
   if (encoding && encoding.trim().toLowerCase() !== 'identity') {
     throw new IngressError(
@@ -139,7 +157,13 @@ function checkRequestHeaders(request: Request, contentType: string, limits: Reso
   }
   const declaredLength = parseContentLength(request.headers.get('content-length'));
   if (declaredLength !== null && declaredLength > limits.maxBodyBytes) throw bodyTooLarge(limits.maxBodyBytes);
-  return { boundary, declaredLength };
+  return declaredLength;
+}
+
+/** Content-Type (multipart boundary), Content-Encoding and a declared length within maxBodyBytes. */
+function checkRequestHeaders(request: Request, contentType: string, limits: ResolvedLimits) {
+  const boundary = formDataBoundary(contentType);
+  return { boundary, declaredLength: checkLength(request, limits) };
 }
 
 /**

@@ -1,5 +1,5 @@
 // What the package root offers of ingress/ (index.ts adds what only other folders use).
-export { createIngress } from './ingress.js';
+export { createIngress, createBodyReader } from './ingress.js';
 export type { AcceptedPost, Ingress, ReceivedPost, ReceiveOptions, UnparsedPost } from './ingress.js';
 export { parseInboundBody } from './parse.js';
 export { storedFormOf } from './delivery.js';
