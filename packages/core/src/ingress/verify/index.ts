@@ -33,7 +33,20 @@ export interface IngressSecurity {
   insecure?: boolean;
 }
 
-export type AuthMethod = 'signature' | 'basic' | 'bearer' | 'insecure';
+/**
+ * How a post was authenticated: SendGrid's mechanisms, and those of the other ingresses (`relay-secret`: the relay
+ * endpoint's shared secret; `mailgun-signature`: Mailgun's HMAC; `sns-signature`: SES through SNS; `smtp`: taken
+ * by the SMTP receiver as an MX, for one of its domains).
+ */
+export type AuthMethod =
+  | 'signature'
+  | 'basic'
+  | 'bearer'
+  | 'insecure'
+  | 'relay-secret'
+  | 'mailgun-signature'
+  | 'sns-signature'
+  | 'smtp';
 
 export interface HeaderAuthentication {
   /** Mechanisms already satisfied by the request headers (basic, bearer, insecure). */
