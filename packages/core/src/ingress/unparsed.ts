@@ -10,7 +10,7 @@ import { splitFormData } from './multipart.js';
  * Header blocks longer than this are not summarized before the answer: such a post is parsed on receipt, under
  * every limit of the full parse. Real mail's top-level block is a few KB; the scan stays a short, linear pass.
  */
-export const UNPARSED_HEADER_BYTES = 64 * 1024;
+const UNPARSED_HEADER_BYTES = 64 * 1024;
 
 /**
  * A raw-mode post read only as far as storing it needs: SendGrid's envelope from the form and the message's
