@@ -7,7 +7,7 @@
 //   BASIC (mailroom, optional): `user:password`, basic auth instead of signatures (the peers bench: every system
 //   gets the same credential); FIDELITY=1 (mailroom, PostgreSQL): the route stores each email's fields in
 //   bench_messages, the row every peer stores (bench/peers.mjs reads it back),
-//   PARSE_RAW (mailroom): `in-worker` stores small raw posts on a header summary and parses them in the worker,
+//   PARSE_RAW (mailroom): `on-receipt` or `in-worker` (default: the library's, in-worker),
 //   PROCESSES (default 1): that many server processes sharing the port through node:cluster (PostgreSQL only).
 // Prints `listening <port>` once ready; on SIGTERM prints `stats <json>` (handler runs) and exits.
 import cluster from 'node:cluster';
@@ -70,7 +70,7 @@ async function runServer() {
       security,
       logger: silentLogger,
       worker: { autoStart: !receiveOnly },
-      parseRaw: process.env.PARSE_RAW === 'in-worker' ? 'in-worker' : 'on-receipt',
+      ...(process.env.PARSE_RAW ? { parseRaw: process.env.PARSE_RAW } : {}), // unset: the library's default
     });
     // A trivial route: the worker parses the stored post, routes it and records `delivered`.
     const record = process.env.FIDELITY === '1' ? await fidelityRecorder(databaseUrl) : null;

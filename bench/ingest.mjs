@@ -5,7 +5,7 @@
 // PostgreSQL (a fresh database mailroom_bench_<random>, dropped at the end) and PGlite, reported separately.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -181,6 +181,82 @@ async function measure(kind, env, { duration, progress, label, processed = null,
   }
 }
 
+/** The resident set of a process and its children (node:cluster workers), in MB, from /proc. */
+function rssMB(pid) {
+  const pids = [pid];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  let kb = 0;
+  for (const each of pids) {
+    try {
+      kb += Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${each}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return kb / 1024;
+}
+
+/**
+ * Memory under load: each server held at half of its own maximum rate for `seconds`, its RSS read before and
+ * after (the issue's "RSS after 60 s at half load, against the bare endpoint").
+ */
+async function soak(kind, env, { rate, seconds, shape, progress, label }) {
+  const server = startServer(kind, env);
+  const port = await server.port;
+  const source = postSource({ shape });
+  try {
+    await load(port, source, { duration: 1 });
+    const idle = rssMB(server.pid);
+    progress(`P3 memory ${label}: ${kind} at ${rate} req/s for ${seconds} s`);
+    const result = summarize(await load(port, source, { duration: seconds, overallRate: rate }));
+    return { kind, rate, idleMB: idle, afterMB: rssMB(server.pid), ...result };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Bare, Mailroom parsing on receipt and Mailroom parsing in the worker, each soaked at half its own maximum. */
+async function memoryUnderLoad(env, maxima, options) {
+  const at = (measured) => Math.max(1, Math.floor(measured.max.rps / 2));
+  const onReceipt = { ...env, PARSE_RAW: 'on-receipt' };
+  const inWorker = { ...env, PARSE_RAW: 'in-worker' };
+  return [
+    await soak('bare', env, { ...options, rate: at(maxima.bare) }),
+    {
+      ...(await soak('mailroom', onReceipt, { ...options, rate: at(maxima.onReceipt) })),
+      kind: 'mailroom (on receipt)',
+    },
+    { ...(await soak('mailroom', inWorker, { ...options, rate: at(maxima.inWorker) })), kind: 'mailroom (in worker)' },
+  ];
+}
+
+/** `--memory`: the memory-under-load pass alone (10 KB raw on PostgreSQL), maxima measured first in the same run. */
+async function memoryOnly({ seconds = 60, progress }) {
+  const database = await createBenchDatabase(
+    process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  );
+  try {
+    const env = { DATABASE_URL: database.url };
+    const options = { duration: 10, progress, label: 'PostgreSQL, 10 KB raw', shape: 'raw-10k' };
+    const maxima = {
+      bare: await measure('bare', env, options),
+      onReceipt: await measure('mailroom', { ...env, PARSE_RAW: 'on-receipt' }, options),
+      inWorker: await measure('mailroom', { ...env, PARSE_RAW: 'in-worker' }, options),
+    };
+    return await memoryUnderLoad(env, maxima, { seconds, shape: 'raw-10k', progress, label: options.label });
+  } finally {
+    await database.drop();
+  }
+}
+
 /** The testing kit's fresh database (dropped afterwards), with the counts the bench reads from it. */
 async function createBenchDatabase(serverUrl) {
   const database = await createTestDatabase(serverUrl);
@@ -245,7 +321,9 @@ export async function benchmark({
   serverUrl = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
 } = {}) {
   const duration = seconds ?? (quick ? 3 : 10);
+  const soakSeconds = seconds ?? (quick ? 5 : Number(process.env.BENCH_SOAK_SECONDS ?? 60));
   const rows = [];
+  const memory = [];
   const notes = [];
 
   let database = null;
@@ -280,14 +358,28 @@ export async function benchmark({
         const label = `PostgreSQL, ${POST_SHAPES[shape].label}`;
         const options = { duration, progress, label, shape };
         const rawBare = await measure('bare', env, options);
-        const rawMailroom = await measure('mailroom', env, { ...options, processed: database.processed });
-        const rawReceive = await measure('mailroom-receive', env, options);
-        rows.push(row(label, rawBare, rawMailroom, rawReceive));
+        const onReceipt = { ...env, PARSE_RAW: 'on-receipt' };
+        const rawMailroom = await measure('mailroom', onReceipt, { ...options, processed: database.processed });
+        const rawReceive = await measure('mailroom-receive', onReceipt, options);
+        rows.push(row(`${label}, parsed on receipt`, rawBare, rawMailroom, rawReceive));
         // The same posts with parseRaw: 'in-worker' (stored on a header summary, MIME parsed by the worker).
         const deferred = { ...env, PARSE_RAW: 'in-worker' };
         const deferredMailroom = await measure('mailroom', deferred, { ...options, processed: database.processed });
         const deferredReceive = await measure('mailroom-receive', deferred, options);
         rows.push(row(`${label}, parsed in the worker`, rawBare, deferredMailroom, deferredReceive));
+        if (shape === 'raw-10k' && soakSeconds > 0) {
+          const at = (measured) => Math.max(1, Math.floor(measured.max.rps / 2));
+          const soakOptions = { seconds: soakSeconds, shape, progress, label };
+          memory.push(await soak('bare', env, { ...soakOptions, rate: at(rawBare) }));
+          memory.push({
+            ...(await soak('mailroom', env, { ...soakOptions, rate: at(rawMailroom) })),
+            kind: 'mailroom (on receipt)',
+          });
+          memory.push({
+            ...(await soak('mailroom', deferred, { ...soakOptions, rate: at(deferredMailroom) })),
+            kind: 'mailroom (in worker)',
+          });
+        }
       }
       rows.at(-1).database_counts = await database.counts();
     } finally {
@@ -318,7 +410,16 @@ export async function benchmark({
     id: 'ingest',
     title: `P3 durable ingest over HTTP (${CONNECTIONS} connections, signed posts: 10 KB parsed; PostgreSQL also 10 KB and 100 KB raw with a small attachment; ${duration} s per pass)`,
     results: rows,
-    notes,
+    memory,
+    notes: [
+      ...notes,
+      ...memory.map(
+        (m) =>
+          `memory under load (PostgreSQL, 10 KB raw, ${soakSeconds} s at ${m.rate} req/s = half its max): ${m.kind} RSS ${fmt(m.idleMB)} → ${fmt(m.afterMB)} MB` +
+          (memory[0] && m !== memory[0] ? ` (${fmt(m.afterMB / memory[0].afterMB, 2)}× bare)` : '') +
+          `, p50 ${fmt(m.p50)} ms, p99 ${fmt(m.p99)} ms, non-2xx ${m.non2xx + m.errors}`,
+      ),
+    ],
     rows: rows.flatMap((r) => [
       ...['bare', 'mailroom', 'mailroom-receive', 'bare ×2', 'mailroom-receive ×2']
         .filter((kind) => r[kind])
@@ -349,7 +450,22 @@ export async function benchmark({
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (import.meta.url === `file://${process.argv[1]}` && process.argv.includes('--memory')) {
+  const memory = await memoryOnly({ progress: (m) => process.stderr.write(`… ${m}\n`) });
+  const bare = memory[0];
+  console.table(
+    memory.map((m) => ({
+      server: m.kind,
+      'req/s (half its max)': m.rate,
+      'RSS idle MB': m.idleMB.toFixed(1),
+      'RSS after MB': m.afterMB.toFixed(1),
+      '× bare (≤1.5)': (m.afterMB / bare.afterMB).toFixed(2),
+      'p50 ms': m.p50,
+      'p99 ms': m.p99,
+      'non-2xx': m.non2xx + m.errors,
+    })),
+  );
+} else if (import.meta.url === `file://${process.argv[1]}`) {
   const section = await benchmark({
     quick: process.argv.includes('--quick'),
     progress: (m) => process.stderr.write(`… ${m}\n`),

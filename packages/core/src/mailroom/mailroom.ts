@@ -89,10 +89,11 @@ export interface MailroomOptions<E extends object = {}> {
   security: IngressSecurity;
   limits?: IngressLimits;
   /**
-   * When a raw-mode post's MIME is parsed. `'on-receipt'` (default): before the 200, so a message that cannot be
-   * parsed is refused with a 4xx. `'in-worker'`: a small raw post (≤ `limits.parseOffThreadAboveBytes`, header
-   * block ≤ 64 KiB) is verified, summarized from its envelope and headers, stored and answered, and the worker
-   * parses it; one that cannot be parsed is stored and ends `failed` (kept, visible, replayable) instead.
+   * When a raw-mode post's MIME is parsed. `'in-worker'` (default): a small raw post (≤
+   * `limits.parseOffThreadAboveBytes`, header block ≤ 64 KiB) is verified, summarized from its envelope and headers,
+   * stored and answered, and the worker parses it; one that cannot be parsed is stored and ends `failed` (kept,
+   * visible, replayable). In P3 this answers 2.5–3× the raw posts per second of parsing first. `'on-receipt'`:
+   * parsed before the 200, so a message that cannot be parsed is refused with a 4xx and never stored.
    */
   parseRaw?: 'on-receipt' | 'in-worker';
   /** Default: the store's logger. */
@@ -275,6 +276,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     dispatcherWanted: Boolean(options.eventsSecurity),
   });
   const limitsOption = options.limits ? { limits: options.limits } : {};
+  const parseRaw = options.parseRaw ?? 'in-worker';
   const storeAndAnswer = (post: AcceptedPost) => answerStored(() => work.ingest(post), logger);
   const fetch = receiving.fetch(
     inboundHandler({
@@ -282,7 +284,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       ...(options.limits ? { limits: options.limits } : {}),
       logger: httpLoggerFor(logger),
       onAuthenticated: receiving.authenticated,
-      ...(options.parseRaw === 'in-worker'
+      ...(parseRaw === 'in-worker'
         ? { acceptUnparsed: true, onEmail: storeAndAnswer }
         : { onEmail: storeAndAnswer }),
     }),
@@ -320,7 +322,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     },
     ingest: (post) => work.ingest(post),
     deliver: async (delivery) =>
-      work.ingest(await storedFormOf(delivery, { parse: options.parseRaw ?? 'on-receipt', ...limitsOption })),
+      work.ingest(await storedFormOf(delivery, { parse: parseRaw, ...limitsOption })),
     fetch,
     eventsFetch,
     mailer: mail.mailer,
