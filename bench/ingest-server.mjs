@@ -7,7 +7,7 @@
 //   BASIC (mailroom, optional): `user:password`, basic auth instead of signatures (the peers bench: every system
 //   gets the same credential); FIDELITY=1 (mailroom, PostgreSQL): the route stores each email's fields in
 //   bench_messages, the row every peer stores (bench/peers.mjs reads it back),
-//   PARSE_RAW (mailroom): `on-receipt` or `in-worker` (default: the library's, in-worker),
+//   PARSE_RAW (mailroom): `on-receipt` or `in-worker` (default: the library's, on-receipt),
 //   PROCESSES (default 1): that many server processes sharing the port through node:cluster (PostgreSQL only).
 // Prints `listening <port>` once ready; on SIGTERM prints `stats <json>` (handler runs) and exits.
 import cluster from 'node:cluster';

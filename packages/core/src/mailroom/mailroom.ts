@@ -89,11 +89,11 @@ export interface MailroomOptions<E extends object = {}> {
   security: IngressSecurity;
   limits?: IngressLimits;
   /**
-   * When a raw-mode post's MIME is parsed. `'in-worker'` (default): a small raw post (≤
+   * When a raw-mode post's MIME is parsed. `'on-receipt'` (default): before the 200, so a message that cannot be
+   * parsed is refused with a 4xx and never stored. `'in-worker'`: a small raw post (≤
    * `limits.parseOffThreadAboveBytes`, header block ≤ 64 KiB) is verified, summarized from its envelope and headers,
    * stored and answered, and the worker parses it; one that cannot be parsed is stored and ends `failed` (kept,
-   * visible, replayable). In P3 this answers 2.5–3× the raw posts per second of parsing first. `'on-receipt'`:
-   * parsed before the 200, so a message that cannot be parsed is refused with a 4xx and never stored.
+   * visible, replayable). In P3 it answers 2.5–3× the raw posts per second of parsing first.
    */
   parseRaw?: 'on-receipt' | 'in-worker';
   /** Default: the store's logger. */
@@ -276,7 +276,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
     dispatcherWanted: Boolean(options.eventsSecurity),
   });
   const limitsOption = options.limits ? { limits: options.limits } : {};
-  const parseRaw = options.parseRaw ?? 'in-worker';
+  const parseRaw = options.parseRaw ?? 'on-receipt';
   const storeAndAnswer = (post: AcceptedPost) => answerStored(() => work.ingest(post), logger);
   const fetch = receiving.fetch(
     inboundHandler({

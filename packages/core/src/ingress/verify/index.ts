@@ -39,14 +39,7 @@ export interface IngressSecurity {
  * by the SMTP receiver as an MX, for one of its domains).
  */
 export type AuthMethod =
-  | 'signature'
-  | 'basic'
-  | 'bearer'
-  | 'insecure'
-  | 'relay-secret'
-  | 'mailgun-signature'
-  | 'sns-signature'
-  | 'smtp';
+  'signature' | 'basic' | 'bearer' | 'insecure' | 'relay-secret' | 'mailgun-signature' | 'sns-signature' | 'smtp';
 
 export interface HeaderAuthentication {
   /** Mechanisms already satisfied by the request headers (basic, bearer, insecure). */
