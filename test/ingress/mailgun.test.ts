@@ -191,6 +191,14 @@ describe('mailgunInbound', () => {
     expect(await t.store.inbox.list({})).toEqual([]);
   });
 
+  it('refuses a post over limits.maxBodyBytes with 413 before its signature is looked at', async () => {
+    const { t, post } = await receiver(undefined, { limits: { maxBodyBytes: 2048 } });
+    const big = message('Big').replace('Grüße', 'x'.repeat(4096));
+    expect(await post(big, envelope)).toMatchObject({ status: 413 });
+    expect(await post(big, { ...envelope, signingKey: OTHER_KEY })).toMatchObject({ status: 413 });
+    expect(await t.store.inbox.list({})).toEqual([]);
+  });
+
   it('refuses a sender or recipient with control characters (400)', async () => {
     const { t, post } = await receiver();
     const hostile = await post(message('Hostile'), { recipient: 'help@support.example.com\r\nX: y', sender: 'a@b' });
