@@ -14,6 +14,8 @@ export interface HomeProps {
   security: string[];
   transport: string;
   database: string;
+  /** Postmark's and Mailgun's endpoints when mounted (`provider-webhooks.ts`). */
+  providerWebhooks?: Array<{ label: string; endpoint: string; detail: string }>;
 }
 
 export function HomePage(props: HomeProps) {
@@ -79,6 +81,14 @@ export function HomePage(props: HomeProps) {
         <dd class="mono">POST /webhooks/sendgrid/parse</dd>
         <dt>Event Webhook</dt>
         <dd class="mono">POST /webhooks/sendgrid/events</dd>
+        {(props.providerWebhooks ?? []).map((hook) => (
+          <>
+            <dt>{hook.label}</dt>
+            <dd>
+              <span class="mono">{hook.endpoint}</span> <span class="muted">({hook.detail})</span>
+            </dd>
+          </>
+        ))}
         <dt>Security</dt>
         <dd>
           {props.security.map((line) => (
@@ -109,6 +119,9 @@ export function bannerText(props: HomeProps & { url: string }): string {
       : '  Console  off (set CONSOLE_PASSWORD to enable)',
   );
   lines.push(`  Webhooks POST ${props.url}/webhooks/sendgrid/parse · POST ${props.url}/webhooks/sendgrid/events`);
+  for (const hook of props.providerWebhooks ?? []) {
+    lines.push(`  Webhooks ${hook.endpoint.replace('POST ', `POST ${props.url}`)} (${hook.label})`);
+  }
   for (const line of props.security) lines.push(`  Security ${line}`);
   lines.push(`  Mail     ${props.transport}`, `  Database ${props.database}`);
   return lines.join('\n');

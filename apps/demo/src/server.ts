@@ -37,6 +37,7 @@ import { consoleAuth } from './console-auth.js';
 import { samplePhoto } from './sample-photo.js';
 import { loadDevKeys, type DevKeys } from './dev-keys.js';
 import { bannerText, HomePage, type HomeProps } from './home.js';
+import { mountProviderWebhooks, providerWebhooksFromEnv } from './provider-webhooks.js';
 import { demoMigrations, seedOnce } from './seeds.js';
 
 type Env = Record<string, string | undefined>;
@@ -152,6 +153,12 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     await store.migrate(demoMigrations);
     const mailroom = demoMailroom(store, config, plan, secretFor);
     const root = webhookRoot(mailroom, config);
+    const providerWebhooks = mountProviderWebhooks(
+      root,
+      mailroom,
+      providerWebhooksFromEnv(options.env ?? process.env, config.development),
+      secretFor,
+    );
     const apps = await mountApps(root, options.modules ?? demoAppModules, {
       mailroom,
       store,
@@ -168,6 +175,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
         ? 'SendGrid v3 Mail Send (SENDGRID_API_KEY)'
         : 'outbox only (nothing leaves this machine; see the console Outbox)',
       database: store.dialect === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `PGlite in ${config.dataDir}`,
+      providerWebhooks,
     };
     if (config.console.enabled)
       root.route('/console', await demoConsole({ root, store, mailroom, apps, config, devKeys, url, secretFor }));

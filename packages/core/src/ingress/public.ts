@@ -20,3 +20,5 @@ export {
   PUBLISHED_TEST_PUBLIC_KEY,
 } from './verify/index.js';
 export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';
+export { postmarkInbound, POSTMARK_MAX_BODY_BYTES, type PostmarkInboundOptions } from './postmark/index.js';
+export { mailgunInbound, type MailgunInboundOptions } from './mailgun/index.js';

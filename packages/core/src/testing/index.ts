@@ -45,3 +45,7 @@ export type { TcpProxy, ProxiedTestDatabase, ProxiedTestStore } from './tcp-prox
 export type { TestStore, TestStoreOptions } from './store.js';
 export { createTestMailroom } from './mailroom.js';
 export type { TestMailroom, TestMailroomOptions } from './mailroom.js';
+export { postmarkInboundRequest, postmarkInboundPayload, DEFAULT_POSTMARK_URL } from './postmark.js';
+export type { PostmarkInboundRequestOptions } from './postmark.js';
+export { mailgunMimeRequest, mailgunSignature, DEFAULT_MAILGUN_URL } from './mailgun.js';
+export type { MailgunMimeRequestOptions } from './mailgun.js';

@@ -1,0 +1,38 @@
+/**
+ * Postmark's inbound webhook: `postmarkInbound(mailroom, { basic })` is a Hono sub-app answering `POST /inbound`.
+ * Postmark posts each message as JSON; with the inbound stream's "Include raw email content in JSON payload"
+ * setting on, `RawEmail` holds the message as received, which is what Mailroom stores (`mailroom.deliver`).
+ *
+ * @example
+ * ```ts
+ * import { Hono } from 'hono';
+ * import { postmarkInbound } from '@mailroom/core/ingress';
+ *
+ * const app = new Hono();
+ * // Postmark's webhook URL: https://inbound:<password>@mail.example.com/webhooks/postmark/inbound
+ * app.route('/webhooks/postmark', postmarkInbound(mailroom, { basic: [{ username: 'inbound', password }] }));
+ * ```
+ *
+ * Behaviour worth knowing:
+ * - Authentication is HTTP basic (Postmark sends the credentials written in the webhook URL), constant-time,
+ *   any of several credentials (rotation); none configured is an IngressConfigurationError. A wrong or missing
+ *   one is a 401 with the body unread and the connection closed. Serve it over HTTPS only.
+ * - The body must be `application/json` (415), UTF-8 JSON (400 `invalid_json`), one object (400). Without
+ *   `RawEmail` it is a 422 `raw_email_required` saying to enable the setting: Mailroom does not rebuild MIME from
+ *   Postmark's parsed fields (headers re-encoded, attachments re-wrapped, DKIM broken).
+ * - `RawEmail` is a JSON string, so the message is its UTF-8 encoding: exact for 7-bit and UTF-8 mail; a message
+ *   with raw 8-bit bytes in another charset arrives as Postmark decoded it.
+ * - Envelope: `to` is `[OriginalRecipient]` (the address the message was delivered to, e.g. your inbound address
+ *   or a forwarding domain's) when present, else the addresses of `ToFull`, `CcFull` and `BccFull`. Postmark's
+ *   `From` is the From header, not the SMTP sender: `from` is the message's `Return-Path` (the receiving MTA's
+ *   record of MAIL FROM), else null.
+ * - Retries: Postmark retries any answer but 200 (10 times, from 1 minute up to hours apart) and stops at a 403,
+ *   which this endpoint never sends. A retry is the same message, so it is stored once (Message-ID, or the
+ *   message's digest without one); Postmark's own `MessageID` is not needed for that.
+ * - Size: the JSON carries the parsed attachments (base64) and `RawEmail` (the same bytes again), so a post is
+ *   about 2.7 × the message; `limits.maxBodyBytes` defaults to 100 MiB here (Postmark takes messages with up to
+ *   35 MB of attachments). The stored message itself is held to the Mailroom's limits. The JSON is parsed on the
+ *   event loop (a 100 MB post: a few hundred ms).
+ */
+export { postmarkInbound, POSTMARK_MAX_BODY_BYTES } from './postmark.js';
+export type { PostmarkInboundOptions } from './postmark.js';

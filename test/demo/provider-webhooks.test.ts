@@ -1,0 +1,63 @@
+/** The demo mounts Postmark's and Mailgun's endpoints when configured, and lists them on the home page. */
+import { afterEach, expect, it } from 'vitest';
+import { mailgunMimeRequest, postmarkInboundRequest } from '@mailroom/core/testing';
+import { startTestDemo, type TestDemo } from './support.js';
+
+let t: TestDemo | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const message = (subject: string) =>
+  `From: Ann <ann@example.org>\r\nTo: help@support.example.test\r\nSubject: ${subject}\r\n` +
+  `Message-ID: <${subject.replace(/\W/g, '')}@example.org>\r\nDate: Sun, 6 Dec 2026 10:00:00 +0000\r\n\r\nHello.\r\n`;
+
+it('receives through POST /webhooks/postmark/inbound and /webhooks/mailgun/mime with the configured credentials', async () => {
+  const signingKey = 'key-0123456789abcdef0123456789abcdef';
+  t = await startTestDemo({
+    MAILROOM_SEED: '0',
+    POSTMARK_INBOUND_BASIC: 'postmark:a long postmark password',
+    MAILGUN_WEBHOOK_SIGNING_KEY: signingKey,
+  });
+  const basic = { username: 'postmark', password: 'a long postmark password' };
+  const postmark = await fetch(
+    postmarkInboundRequest(message('Via Postmark'), { url: `${t.url}/webhooks/postmark/inbound`, basic }),
+  );
+  expect(postmark.status).toBe(200);
+  const forged = await fetch(
+    postmarkInboundRequest(message('Forged'), {
+      url: `${t.url}/webhooks/postmark/inbound`,
+      basic: { ...basic, password: 'guess' },
+    }),
+  );
+  expect(forged.status).toBe(401);
+  const mailgun = await fetch(
+    mailgunMimeRequest(message('Via Mailgun'), { url: `${t.url}/webhooks/mailgun/mime`, signingKey }),
+  );
+  expect(mailgun.status).toBe(200);
+  const rows = await t.demo.store.inbox.list({});
+  expect(rows.map((row) => row.subject).sort()).toEqual(['Via Mailgun', 'Via Postmark']);
+  const home = await (await t.get('/')).text();
+  expect(home).toContain('POST /webhooks/postmark/inbound');
+  expect(home).toContain('signed with MAILGUN_WEBHOOK_SIGNING_KEY');
+});
+
+it('mounts both with generated credentials in development, shown on the home page', async () => {
+  t = await startTestDemo({ MAILROOM_SEED: '0' });
+  const home = await (await t.get('/')).text();
+  const password = /development credentials postmark:([\w-]+)/.exec(home)?.[1];
+  const signingKey = /development signing key ([\w-]+)/.exec(home)?.[1];
+  expect(password && signingKey).toBeTruthy();
+  const postmark = await fetch(
+    postmarkInboundRequest(message('Dev Postmark'), {
+      url: `${t.url}/webhooks/postmark/inbound`,
+      basic: { username: 'postmark', password: password! },
+    }),
+  );
+  expect(postmark.status).toBe(200);
+  const mailgun = await fetch(
+    mailgunMimeRequest(message('Dev Mailgun'), { url: `${t.url}/webhooks/mailgun/mime`, signingKey: signingKey! }),
+  );
+  expect(mailgun.status).toBe(200);
+});
