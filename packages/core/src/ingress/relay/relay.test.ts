@@ -250,9 +250,10 @@ describe.skipIf(!process.env.DATABASE_URL)('the relay endpoint while PostgreSQL 
     expect(refused.headers.get('retry-after')).toBe('60');
     expect(await refused.json()).toMatchObject({ error: 'store_unavailable' });
     store.proxy.restore();
-    // The MTA's retry: the first one stored is new, so the 503 stored nothing.
+    // The MTA's retry is stored. A statement the driver had queued during the cut may have run once the connection
+    // came back (so the retry can be a duplicate): either way the message is there exactly once, nothing lost.
     const retried = await retryUntilStored(() => relayPost(url, message('During the cut'), headers));
-    expect(retried).toEqual({ id: expect.any(String), duplicate: false });
+    expect(retried).toEqual({ id: expect.any(String), duplicate: expect.any(Boolean) });
     await t!.drain();
     expect(await stored()).toBe(1);
     expect(handled).toMatchObject([{ subject: 'During the cut', provider: 'relay' }]);
