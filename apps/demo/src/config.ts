@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { MailroomConfigurationError } from '@mailroom/core';
 import { basicCredentialsFromEnv, parseMaxAgeSeconds } from '@mailroom/core/http';
-import { type BasicCredential } from '@mailroom/core/ingress';
+import { relaySecretProblem, type BasicCredential } from '@mailroom/core/ingress';
 import { forbiddenPasswords, passwordProblem } from '@mailroom/app-kit';
 
 export class DemoConfigError extends MailroomConfigurationError {
@@ -48,6 +48,8 @@ export interface DemoConfig {
   allowedHosts: string[];
   /** Bearer token for `GET /metrics` (`METRICS_TOKEN`); production serves no metrics without it. */
   metricsToken: string | null;
+  /** The relay endpoint's secret (`MAILROOM_RELAY_SECRET`); development generates one when unset. */
+  relaySecret: string | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -116,6 +118,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       'production needs SENDGRID_PARSE_PUBLIC_KEY (the Parse security policy key) or SENDGRID_PARSE_BASIC; the unauthenticated mode is for development only',
     );
   }
+  const relaySecret = env.MAILROOM_RELAY_SECRET?.trim() || null;
+  const relayProblem = relaySecret ? relaySecretProblem(relaySecret) : null;
+  if (relayProblem) throw new DemoConfigError(`MAILROOM_RELAY_SECRET ${relayProblem}`);
   const consolePassword = env.CONSOLE_PASSWORD || null;
   // The console is the whole inbox and outbox: in production its password follows the accounts' policy (12+
   // characters, never a published one).
@@ -147,5 +152,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     seed: development ? env.MAILROOM_SEED !== '0' : env.MAILROOM_SEED === '1',
     allowedHosts: list(env.ALLOWED_HOSTS).map((host) => host.toLowerCase()),
     metricsToken: env.METRICS_TOKEN?.trim() || null,
+    relaySecret,
   };
 }

@@ -30,6 +30,7 @@ import {
   type Store,
 } from '@mailroom/core';
 import { healthRoutes, mailroomMetrics, serverTimeoutOptions } from '@mailroom/core/http';
+import { relayIngress } from '@mailroom/core/ingress';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { loadConfig, type DemoConfig } from './config.js';
 import { createWebhookClient, mailroomConsole } from '@mailroom/console';
@@ -142,6 +143,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   const secret = config.secret ?? devKeys.secret;
   const secretFor = (purpose: string) =>
     createHmac('sha256', secret).update(`mailroom-demo:${purpose}`).digest('base64url');
+  // The relay endpoint's secret: MAILROOM_RELAY_SECRET, or in development one derived from the dev secret (printed).
+  const relaySecret = config.relaySecret ?? (config.development ? secretFor('relay') : null);
 
   const listening = await listenFirst(config);
   const url = config.publicUrl ?? `http://localhost:${listening.port}`;
@@ -152,7 +155,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
   try {
     await store.migrate(demoMigrations);
     const mailroom = demoMailroom(store, config, plan, secretFor);
-    const root = webhookRoot(mailroom, config);
+    const root = webhookRoot(mailroom, config, relaySecret);
     const providerWebhooks = mountProviderWebhooks(
       root,
       mailroom,
@@ -170,7 +173,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     const home: HomeProps = {
       apps,
       consoleEnabled: config.console.enabled,
-      security: plan.description,
+      security: [...plan.description, relayDescription(config, relaySecret)],
       transport: config.sendgridApiKey
         ? 'SendGrid v3 Mail Send (SENDGRID_API_KEY)'
         : 'outbox only (nothing leaves this machine; see the console Outbox)',
@@ -193,6 +196,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     listening.answer((request, env) => root.fetch(request, env));
 
     for (const line of plan.warnings) warn(line);
+    if (relaySecret && !config.relaySecret) warn(`Relay: development MAILROOM_RELAY_SECRET=${relaySecret}`);
     const cookieWarning = secureCookieWarning({
       production: !config.development,
       publicUrl: url,
@@ -299,7 +303,7 @@ function demoMailroom(
 }
 
 /** The root app with the host allowlist, both SendGrid webhooks and the metrics endpoint. */
-function webhookRoot(mailroom: Mailroom<object>, config: DemoConfig): Hono {
+function webhookRoot(mailroom: Mailroom<object>, config: DemoConfig, relaySecret: string | null): Hono {
   // Not strict: an app mounted at /support answers both /support and /support/ (links and redirects use either).
   const root = new Hono({ strict: false });
   // DNS rebinding: in development a page on any site can reach 127.0.0.1 under its own host name; only our names get in.
@@ -312,10 +316,18 @@ function webhookRoot(mailroom: Mailroom<object>, config: DemoConfig): Hono {
   const metrics = mailroomMetrics(mailroom);
   root.use('/webhooks/sendgrid/*', metrics.observePosts);
   root.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
+  if (relaySecret) root.route('/webhooks/raw', relayIngress(mailroom, { secrets: [relaySecret] })); // MTAs: `mailroom relay`
   // Prometheus: open in development; in production only with METRICS_TOKEN (counts are not for strangers).
   if (config.metricsToken) root.get('/metrics', bearerAuth({ token: config.metricsToken }), metrics.handler);
   else if (config.development) root.get('/metrics', metrics.handler);
   return root;
+}
+
+function relayDescription(config: DemoConfig, secret: string | null): string {
+  if (!secret) return 'Relay: off (set MAILROOM_RELAY_SECRET to mount POST /webhooks/raw)';
+  return config.relaySecret
+    ? 'Relay: POST /webhooks/raw, Bearer MAILROOM_RELAY_SECRET'
+    : 'Relay: POST /webhooks/raw, Bearer secret generated for development (printed at start; set MAILROOM_RELAY_SECRET)';
 }
 
 interface MountContext {

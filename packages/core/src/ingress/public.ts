@@ -10,6 +10,7 @@ export { decodeCharset } from './charsets.js';
 export { IngressError, IngressConfigurationError } from './errors.js';
 export type { IngressErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS } from './limits.js';
+export { relayIngress, relaySecretProblem, type RelayIngressOptions } from './relay/index.js';
 export type { IngressLimits } from './limits.js';
 export {
   SIGNATURE_HEADER,
