@@ -20,3 +20,4 @@ export {
   PUBLISHED_TEST_PUBLIC_KEY,
 } from './verify/index.js';
 export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';
+export * from './smtp/index.js';

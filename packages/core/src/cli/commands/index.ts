@@ -5,6 +5,7 @@ import { incinerate } from './incinerate.js';
 import { migrate } from './migrate.js';
 import { replay } from './replay.js';
 import { sendgridCommands } from './sendgrid.js';
+import { smtp } from './smtp.js';
 
 /** Every `mailroom` subcommand. Adding one: write `commands/<name>.ts` exporting a Command, list it here. */
-export const commands: Command[] = [inspect, migrate, inboxList, replay, incinerate, ...sendgridCommands];
+export const commands: Command[] = [inspect, migrate, inboxList, replay, incinerate, ...sendgridCommands, smtp];
