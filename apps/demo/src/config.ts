@@ -48,6 +48,8 @@ export interface DemoConfig {
   allowedHosts: string[];
   /** Bearer token for `GET /metrics` (`METRICS_TOKEN`); production serves no metrics without it. */
   metricsToken: string | null;
+  /** `SMTP_PORT`: also receive the apps' mail over SMTP on this port (0: any free one); null: off. */
+  smtpPort: number | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -88,6 +90,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new DemoConfigError(`PORT=${env.PORT} is not a port number`);
+  const smtpPort = env.SMTP_PORT?.trim() ? Number(env.SMTP_PORT) : null;
+  if (smtpPort !== null && (!Number.isInteger(smtpPort) || smtpPort < 0 || smtpPort > 65_535))
+    throw new DemoConfigError(`SMTP_PORT=${env.SMTP_PORT} is not a port number`);
   const publicUrl = env.PUBLIC_URL?.trim().replace(/(^|[^/])\/+$/, '$1') || null;
   if (publicUrl) {
     try {
@@ -147,5 +152,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     seed: development ? env.MAILROOM_SEED !== '0' : env.MAILROOM_SEED === '1',
     allowedHosts: list(env.ALLOWED_HOSTS).map((host) => host.toLowerCase()),
     metricsToken: env.METRICS_TOKEN?.trim() || null,
+    smtpPort,
   };
 }
