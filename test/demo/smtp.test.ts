@@ -1,6 +1,6 @@
 /** The demo with SMTP_PORT: the four apps' domains also take mail over SMTP, stored like a webhook post. */
-import nodemailer from 'nodemailer';
 import { expect, it } from 'vitest';
+import { smtpClient } from '../../packages/core/src/ingress/smtp/test-support.js';
 import { startTestDemo } from './support.js';
 
 it('with SMTP_PORT, receives mail for the apps domains over SMTP and refuses any other domain', async () => {
@@ -8,7 +8,7 @@ it('with SMTP_PORT, receives mail for the apps domains over SMTP and refuses any
   try {
     const { smtpPort, config, store } = t.demo;
     expect(smtpPort).toEqual(expect.any(Number));
-    const client = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort!, secure: false, ignoreTLS: true });
+    const client = smtpClient(smtpPort!);
     const to = [`help@${config.domains.support}`, 'victim@elsewhere.example.net'];
     const info = await client.sendMail({ from: 'ann@sender.example.net', to, subject: 'Over SMTP', text: 'Hello.' });
     expect(info.rejected).toEqual(['victim@elsewhere.example.net']);

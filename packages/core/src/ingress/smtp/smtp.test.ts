@@ -171,6 +171,31 @@ describe('SMTP receiver', () => {
     expect((await rows(h)).map((r) => r.subject)).toEqual(['Small']);
   });
 
+  it('answers 452 4.3.1 while messages being received hold maxInFlightBytes, and takes the message after', async () => {
+    const h = await start({ maxMessageBytes: 16 * 1024, maxInFlightBytes: 16 * 1024 });
+    const dialog = async () => {
+      const smtp = await rawSmtp(h.port);
+      cleanups.push(async () => smtp.close());
+      await smtp.command('EHLO client.example.net');
+      await smtp.command('MAIL FROM:<a@sender.example.net>');
+      await smtp.command('RCPT TO:<team@example.com>');
+      expect(await smtp.command('DATA')).toMatch(/^354 /);
+      return smtp;
+    };
+    const body = 'x'.repeat(76).concat('\r\n').repeat(120); // ≈ 9.4 KiB: one fits the budget, two do not
+    const slow = await dialog();
+    slow.write(mimeMessage('Slow', { body })); // held, not finished
+    const second = await dialog(); // its greeting came after the slow bytes arrived
+    expect(await second.command(`${mimeMessage('Second', { body })}.`)).toMatch(/^452 4\.3\.1 /);
+    expect(await slow.command('.')).toMatch(/^250 /);
+    expect(await second.command('RSET')).toMatch(/^250 /);
+    await second.command('MAIL FROM:<a@sender.example.net>');
+    await second.command('RCPT TO:<team@example.com>');
+    await second.command('DATA');
+    expect(await second.command(`${mimeMessage('Second', { body })}.`)).toMatch(/^250 /); // the budget was released
+    expect((await rows(h)).map((r) => r.subject).sort()).toEqual(['Second', 'Slow']);
+  });
+
   it('answers 452 4.5.3 past maxRecipients, keeping the recipients it took', async () => {
     const h = await start({ maxRecipients: 2 });
     const smtp = await rawSmtp(h.port);
