@@ -50,6 +50,8 @@ export interface DemoConfig {
   metricsToken: string | null;
   /** The relay endpoint's secret (`MAILROOM_RELAY_SECRET`); development generates one when unset. */
   relaySecret: string | null;
+  /** `SMTP_PORT`: also receive the apps' mail over SMTP on this port (0: any free one); null: off. */
+  smtpPort: number | null;
 }
 
 type Env = Record<string, string | undefined>;
@@ -90,6 +92,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const port = Number(env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new DemoConfigError(`PORT=${env.PORT} is not a port number`);
+  const smtpPort = env.SMTP_PORT?.trim() ? Number(env.SMTP_PORT) : null;
+  if (smtpPort !== null && (!Number.isInteger(smtpPort) || smtpPort < 0 || smtpPort > 65_535))
+    throw new DemoConfigError(`SMTP_PORT=${env.SMTP_PORT} is not a port number`);
   const publicUrl = env.PUBLIC_URL?.trim().replace(/(^|[^/])\/+$/, '$1') || null;
   if (publicUrl) {
     try {
@@ -153,5 +158,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     allowedHosts: list(env.ALLOWED_HOSTS).map((host) => host.toLowerCase()),
     metricsToken: env.METRICS_TOKEN?.trim() || null,
     relaySecret,
+    smtpPort,
   };
 }

@@ -30,7 +30,7 @@ import {
   type Store,
 } from '@mailroom/core';
 import { healthRoutes, mailroomMetrics, serverTimeoutOptions } from '@mailroom/core/http';
-import { relayIngress } from '@mailroom/core/ingress';
+import { createSmtpReceiver, relayIngress, type SmtpReceiver } from '@mailroom/core/ingress';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { loadConfig, type DemoConfig } from './config.js';
 import { createWebhookClient, mailroomConsole } from '@mailroom/console';
@@ -68,6 +68,8 @@ export interface RunningDemo {
   /** The root Hono app (the server's fetch handler). */
   app: Hono;
   banner: string;
+  /** The SMTP receiver's port (`SMTP_PORT`), null when off. */
+  smtpPort: number | null;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     await listening.close();
     throw error;
   });
+  let smtp: SmtpReceiver | null = null;
   try {
     await store.migrate(demoMigrations);
     const mailroom = demoMailroom(store, config, plan, secretFor);
@@ -191,6 +194,8 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     if (config.seed) await seedApps(store, apps, warn);
     for (const app of apps) await app.ensureFirstAccount?.();
 
+    smtp = demoSmtp(mailroom, config, url);
+    const smtpPort = smtp ? (await smtp.listen()).port : null;
     mailroom.start();
     for (const app of apps) app.start?.();
     listening.answer((request, env) => root.fetch(request, env));
@@ -203,7 +208,11 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       secureCookies: !config.development,
     });
     if (cookieWarning) warn(cookieWarning);
-    const banner = [bannerText({ ...home, url }), ...first.announcement().map((line) => `  ${line}`)].join('\n');
+    const banner = [
+      bannerText({ ...home, url }),
+      ...(smtpPort === null ? [] : [`  SMTP: port ${smtpPort} for ${Object.values(config.domains).join(', ')}`]),
+      ...first.announcement().map((line) => `  ${line}`),
+    ].join('\n');
     print(banner);
 
     return {
@@ -216,8 +225,10 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       devKeys,
       app: root,
       banner,
+      smtpPort,
       async close() {
         await listening.close();
+        await smtp?.close();
         // Apps' own loops queue mail: stop them before the Mailroom (its deliverer) stops.
         for (const app of apps) await app.stop?.();
         await mailroom.stop();
@@ -226,6 +237,7 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
     };
   } catch (error) {
     await listening.close();
+    await smtp?.close();
     await store.close();
     throw error;
   }
@@ -260,6 +272,18 @@ async function listenFirst(
       return new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** With SMTP_PORT the apps' domains also take mail over SMTP (their own MX), into the one Mailroom. */
+function demoSmtp(mailroom: Mailroom<object>, config: DemoConfig, url: string): SmtpReceiver | null {
+  if (config.smtpPort === null) return null;
+  const domains = Object.values(config.domains);
+  return createSmtpReceiver(mailroom, {
+    hostname: new URL(url).hostname,
+    domains,
+    port: config.smtpPort,
+    host: config.host,
+  });
 }
 
 function openDemoStore(config: DemoConfig, logger: Logger | undefined): Promise<Store> {

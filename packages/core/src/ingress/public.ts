@@ -23,3 +23,4 @@ export {
 export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';
 export { postmarkInbound, POSTMARK_MAX_BODY_BYTES, type PostmarkInboundOptions } from './postmark/index.js';
 export { mailgunInbound, type MailgunInboundOptions } from './mailgun/index.js';
+export * from './smtp/index.js';

@@ -6,6 +6,16 @@ import { migrate } from './migrate.js';
 import { relay } from './relay.js';
 import { replay } from './replay.js';
 import { sendgridCommands } from './sendgrid.js';
+import { smtp } from './smtp.js';
 
 /** Every `mailroom` subcommand. Adding one: write `commands/<name>.ts` exporting a Command, list it here. */
-export const commands: Command[] = [inspect, migrate, inboxList, replay, incinerate, ...sendgridCommands, relay];
+export const commands: Command[] = [
+  inspect,
+  migrate,
+  inboxList,
+  replay,
+  incinerate,
+  ...sendgridCommands,
+  relay,
+  smtp,
+];
