@@ -284,9 +284,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       ...(options.limits ? { limits: options.limits } : {}),
       logger: httpLoggerFor(logger),
       onAuthenticated: receiving.authenticated,
-      ...(parseRaw === 'in-worker'
-        ? { acceptUnparsed: true, onEmail: storeAndAnswer }
-        : { onEmail: storeAndAnswer }),
+      ...(parseRaw === 'in-worker' ? { acceptUnparsed: true, onEmail: storeAndAnswer } : { onEmail: storeAndAnswer }),
     }),
   );
   const eventsFetch = eventsFetchOf(options, logger, () => work.eventsStored());
@@ -321,8 +319,7 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       return this as never;
     },
     ingest: (post) => work.ingest(post),
-    deliver: async (delivery) =>
-      work.ingest(await storedFormOf(delivery, { parse: parseRaw, ...limitsOption })),
+    deliver: async (delivery) => work.ingest(await storedFormOf(delivery, { parse: parseRaw, ...limitsOption })),
     fetch,
     eventsFetch,
     mailer: mail.mailer,

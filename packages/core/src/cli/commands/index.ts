@@ -9,13 +9,4 @@ import { sendgridCommands } from './sendgrid.js';
 import { smtp } from './smtp.js';
 
 /** Every `mailroom` subcommand. Adding one: write `commands/<name>.ts` exporting a Command, list it here. */
-export const commands: Command[] = [
-  inspect,
-  migrate,
-  inboxList,
-  replay,
-  incinerate,
-  ...sendgridCommands,
-  relay,
-  smtp,
-];
+export const commands: Command[] = [inspect, migrate, inboxList, replay, incinerate, ...sendgridCommands, relay, smtp];
