@@ -1,6 +1,8 @@
 import {
   createIngress,
   IngressError,
+  jsonResponse,
+  rejectionResponse,
   type IngressLimits,
   type AcceptedPost,
   type IngressSecurity,
@@ -62,7 +64,7 @@ export function inboundHandler(options: InboundHandlerOptions): (request: Reques
 
   return async (request) => {
     if (request.method !== 'POST') {
-      return json(
+      return jsonResponse(
         405,
         { error: 'method_not_allowed', reason: `${request.method} is not allowed; SendGrid posts` },
         { allow: 'POST' },
@@ -74,30 +76,11 @@ export function inboundHandler(options: InboundHandlerOptions): (request: Reques
       const answer = options.acceptUnparsed
         ? await options.onEmail(await ingress.accept(request, receiveOptions))
         : await options.onEmail(await ingress.receive(request, receiveOptions));
-      return answer ?? json(200, { ok: true });
+      return answer ?? jsonResponse(200, { ok: true });
     } catch (error) {
-      if (error instanceof IngressError) return rejection(error, basicConfigured);
+      if (error instanceof IngressError) return rejectionResponse(error, basicConfigured ? BASIC_CHALLENGE : undefined);
       logger.error('mailroom: inbound post failed with a server fault; answering 500 so SendGrid retries', error);
-      return json(500, { error: 'internal' });
+      return jsonResponse(500, { error: 'internal' });
     }
   };
-}
-
-function rejection(error: IngressError, basicConfigured: boolean): Response {
-  const headers: Record<string, string> = {};
-  if (error.status === 401) {
-    const challenge = error.challenge ?? (basicConfigured ? BASIC_CHALLENGE : undefined);
-    if (challenge) headers['www-authenticate'] = challenge;
-  }
-  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-  // Answered before the body was read: closing the connection stops the rest of it from being read at all.
-  if (error.bodyUnread) headers.connection = 'close';
-  return json(error.status, { error: error.code, reason: error.message }, headers);
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  });
 }

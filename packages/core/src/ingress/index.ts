@@ -56,3 +56,4 @@
  */
 export * from './public.js';
 export { parseDkim } from './form-fields.js';
+export { jsonResponse, rejectionResponse } from './rejection.js';

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { isUnavailableError } from '../../inbox/index.js';
 import type { MimeDelivery } from '../delivery.js';
 import { IngressError } from '../errors.js';
+import { jsonResponse, rejectionResponse } from '../rejection.js';
 
 /** What a raw-MIME webhook needs of a Mailroom: `mailroom.deliver`, which resolves once the message is committed. */
 export interface DeliveryTarget {
@@ -18,7 +19,7 @@ export function webhookApp(path: string, provider: string, handle: (request: Req
   const app = new Hono();
   app.post(path, (c) => handle(c.req.raw));
   app.all(path, (c) =>
-    json(
+    jsonResponse(
       405,
       { error: 'method_not_allowed', reason: `${c.req.method} is not allowed; ${provider} posts` },
       { allow: 'POST' },
@@ -39,18 +40,18 @@ export async function answerDelivery(
 ): Promise<Response> {
   try {
     const { id, duplicate } = await deliver();
-    return json(200, { id, duplicate });
+    return jsonResponse(200, { id, duplicate });
   } catch (error) {
-    if (error instanceof IngressError) return rejection(error);
+    if (error instanceof IngressError) return rejectionResponse(error);
     if (isUnavailableError(error)) {
-      return json(
+      return jsonResponse(
         503,
         { error: 'store_unavailable', reason: 'the inbox store is unavailable; retry later' },
         { 'retry-after': '60' },
       );
     }
     logger.error('mailroom: webhook delivery failed with a server fault; answering 500 so the provider retries', error);
-    return json(500, { error: 'internal' });
+    return jsonResponse(500, { error: 'internal' });
   }
 }
 
@@ -62,19 +63,4 @@ export async function beforeBody<T>(check: () => T | Promise<T>): Promise<T> {
     if (error instanceof IngressError) error.bodyUnread = true;
     throw error;
   }
-}
-
-function rejection(error: IngressError): Response {
-  const headers: Record<string, string> = {};
-  if (error.status === 401 && error.challenge) headers['www-authenticate'] = error.challenge;
-  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
-  if (error.bodyUnread) headers.connection = 'close';
-  return json(error.status, { error: error.code, reason: error.message }, headers);
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-  });
 }
