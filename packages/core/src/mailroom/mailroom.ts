@@ -319,7 +319,9 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       return this as never;
     },
     ingest: (post) => work.ingest(post),
-    deliver: async (delivery) => work.ingest(await storedFormOf(delivery, { parse: parseRaw, ...limitsOption })),
+    // Another ingress authenticated the message before handing it over: it counts as being received while stored.
+    deliver: (delivery) =>
+      receiving.during(async () => work.ingest(await storedFormOf(delivery, { parse: parseRaw, ...limitsOption }))),
     fetch,
     eventsFetch,
     mailer: mail.mailer,
@@ -382,6 +384,15 @@ function receivingCounter() {
     authenticated(request: Request) {
       counted.add(request);
       receiving++;
+    },
+    /** `work` (a delivery from another ingress, already authenticated) counts as one post being received. */
+    async during<T>(work: () => Promise<T>): Promise<T> {
+      receiving++;
+      try {
+        return await work();
+      } finally {
+        receiving--;
+      }
     },
     fetch(inbound: (request: Request) => Promise<Response>) {
       return async (request: Request): Promise<Response> => {
