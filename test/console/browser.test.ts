@@ -1,12 +1,14 @@
 /**
  * @mailroom/console in real Chromium, mounted at /mailroom on a test Mailroom's server: no page is wider than the
  * window at 1280 px or 390 px with long `reply+…` addresses seeded; it asks for credentials; a form posted from
- * another origin is refused; Replay on an incinerated email says so. Screenshots go to /tmp/mailroom-console-*.png.
+ * another origin is refused; Replay on an incinerated email says so; Compose posts as the provider chosen in its
+ * select. Screenshots go to /tmp/mailroom-console-*.png.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsRun, launchChromium } from '@mailroom/app-kit/testing';
+import { postmarkInbound } from '@mailroom/core/ingress';
 import { TEST_KEY_PAIR, createTestMailroom, type TestMailroom } from '@mailroom/core/testing';
 import { createWebhookClient, mailroomConsole } from '@mailroom/console';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -15,6 +17,7 @@ const AUTH = { username: 'admin', password: 'correct horse battery staple' };
 const TOKEN = 'r1.9f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0.x7Yq2LmN8pQ4rS6tU';
 const LONG_REPLY = `reply+${TOKEN}@replies.support.example.test`;
 const LONG_FROM = `a.very.long.sender.name.for.testing.wrapping+newsletter-2026-12@subdomain.customer-example.test`;
+const POSTMARK = { username: 'postmark', password: 'a long postmark password' };
 
 describe.runIf(browserTestsRun)('@mailroom/console in Chromium', () => {
   let t: TestMailroom;
@@ -34,7 +37,17 @@ describe.runIf(browserTestsRun)('@mailroom/console in Chromium', () => {
       parseKey: TEST_KEY_PAIR,
       eventsKey: TEST_KEY_PAIR,
     });
-    t.app.route('/mailroom', mailroomConsole({ store: t.store, mailroom: t.mailroom, auth: AUTH, webhooks }));
+    t.app.route('/webhooks/postmark', postmarkInbound(t.mailroom, { basic: [POSTMARK] }));
+    t.app.route(
+      '/mailroom',
+      mailroomConsole({
+        store: t.store,
+        mailroom: t.mailroom,
+        auth: AUTH,
+        webhooks,
+        providers: { postmark: { url: '/webhooks/postmark/inbound', basic: POSTMARK } },
+      }),
+    );
     for (const n of [1, 2, 3]) {
       const response = await t.post({
         from: `Customer ${n} <${LONG_FROM}>`,
@@ -162,5 +175,26 @@ describe.runIf(browserTestsRun)('@mailroom/console in Chromium', () => {
       'Not replayed: incinerated (its bytes were removed).',
     );
     await page.screenshot({ path: '/tmp/mailroom-console-replay-incinerated.png' });
+  });
+
+  it('composes as the provider chosen in the select, through its endpoint', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(at('/compose'));
+    const choices = await page.locator('#provider option').allTextContents();
+    expect(choices).toEqual(['SendGrid Inbound Parse', 'Postmark inbound webhook']);
+    expect(await page.inputValue('#provider')).toBe('sendgrid');
+    await page.selectOption('#provider', 'postmark');
+    await page.fill('#to', 'support@support.example.test');
+    await page.fill('#subject', 'Chosen in the browser');
+    await page.fill('#text', 'Posted as Postmark.');
+    await Promise.all([
+      page.waitForURL(/\/mailroom\/inbox\/[0-9a-f-]+\?sent=1$/),
+      page.click('button:text("Send through the webhook")'),
+    ]);
+    const id = /inbox\/([0-9a-f-]+)/.exec(page.url())![1]!;
+    const api = await context.request.get(at(`/api/inbound/${id}`));
+    const { email } = (await api.json()) as { email: { provider: string; subject: string } };
+    expect(email).toMatchObject({ provider: 'postmark', subject: 'Chosen in the browser' });
+    await page.screenshot({ path: '/tmp/mailroom-console-composed-postmark.png', fullPage: true });
   });
 });

@@ -138,6 +138,29 @@ describe('demo server: console JSON API through the real webhooks', () => {
     expect(detail.email.text).toContain('charged twice');
   });
 
+  it('composes as each provider the demo mounted (Postmark, Mailgun, the relay), routed like SendGrid mail', async () => {
+    const page = await (await t.get('/console/compose')).text();
+    for (const provider of ['sendgrid', 'postmark', 'mailgun', 'relay'])
+      expect(page).toContain(`<option value="${provider}"`);
+    for (const provider of ['postmark', 'mailgun', 'relay'] as const) {
+      const response = await t.postJSON('/console/api/compose', {
+        provider,
+        from: 'Dana Provider <dana@customer.example>',
+        to: SUPPORT,
+        subject: `Order question via ${provider}`,
+        text: 'Where is my order?',
+      });
+      expect(response.status).toBe(201);
+      const { id } = (await response.json()) as { id: string };
+      const detail = (await delivered(id)) as { record: InboundItem; email: { provider: string; subject: string } };
+      expect(detail.email).toMatchObject({ provider, subject: `Order question via ${provider}` });
+      expect(detail.record.recipient).toBe(SUPPORT);
+    }
+    const unknown = await t.postJSON('/console/api/compose', { provider: 'ses', from: 'a@x.example', to: SUPPORT });
+    expect(unknown.status).toBe(400);
+    expect(((await unknown.json()) as { reason: string }).reason).toMatch(/"ses" is not configured for Compose/);
+  });
+
   it('rejects bad compose input with a reason', async () => {
     const noRecipient = await t.postJSON('/console/api/compose', { from: 'a@example.test', subject: 'x' });
     expect(noRecipient.status).toBe(400);

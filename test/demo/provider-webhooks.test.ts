@@ -1,6 +1,12 @@
-/** The demo mounts Postmark's and Mailgun's endpoints when configured, and lists them on the home page. */
+/** The demo mounts Postmark's, Mailgun's and SES's endpoints when configured, and lists them on the home page. */
+import { generateKeyPairSync } from 'node:crypto';
 import { afterEach, expect, it } from 'vitest';
-import { mailgunMimeRequest, postmarkInboundRequest } from '@mailroom/core/testing';
+import {
+  createSnsTestSigner,
+  mailgunMimeRequest,
+  postmarkInboundRequest,
+  sesNotificationRequest,
+} from '@mailroom/core/testing';
 import { startTestDemo, type TestDemo } from './support.js';
 
 let t: TestDemo | undefined;
@@ -60,4 +66,44 @@ it('mounts both with generated credentials in development, shown on the home pag
     mailgunMimeRequest(message('Dev Mailgun'), { url: `${t.url}/webhooks/mailgun/mime`, signingKey: signingKey! }),
   );
   expect(mailgun.status).toBe(200);
+  // SES is not mounted without SES_SNS_TOPIC_ARNS: nothing local can sign as AWS does.
+  expect(home).not.toContain('/webhooks/ses');
+  const signer = createSnsTestSigner({
+    privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    certificate: '',
+  });
+  const ses = await fetch(sesNotificationRequest(message('Dev SES'), { url: `${t.url}/webhooks/ses`, signer }));
+  expect(ses.status).toBe(404);
+});
+
+it('mounts POST /webhooks/ses with SES_SNS_TOPIC_ARNS, refusing what AWS did not sign', async () => {
+  const topicArn = 'arn:aws:sns:eu-west-1:123456789012:demo-inbound';
+  t = await startTestDemo({
+    MAILROOM_SEED: '0',
+    SES_SNS_TOPIC_ARNS: ` ${topicArn}, arn:aws:sns:us-east-1:123456789012:demo-other`,
+  });
+  const home = await (await t.get('/')).text();
+  expect(home).toContain('POST /webhooks/ses');
+  expect(home).toContain('SES_SNS_TOPIC_ARNS');
+  // The demo fetches certificates from AWS: a test can only show what it refuses before fetching one.
+  const signer = createSnsTestSigner({
+    privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+    certificate: '',
+  });
+  const url = `${t.url}/webhooks/ses`;
+  const foreign = await fetch(
+    sesNotificationRequest(message('Foreign cert'), {
+      url,
+      signer,
+      topicArn,
+      forge: { SigningCertURL: 'https://certs.example.com/SimpleNotificationService-1.pem' },
+    }),
+  );
+  expect(foreign.status).toBe(403);
+  expect(await foreign.json()).toMatchObject({ error: 'signing_cert_url_refused' });
+  const otherTopic = await fetch(sesNotificationRequest(message('Other topic'), { url, signer }));
+  expect(otherTopic.status).toBe(403);
+  expect(await otherTopic.json()).toMatchObject({ error: 'topic_not_allowed' });
+  expect((await fetch(url)).status).toBe(405);
+  expect(await t.demo.store.inbox.list({})).toEqual([]);
 });

@@ -2,11 +2,15 @@
  * Postmark's inbound webhook and Mailgun's raw-MIME routes on the demo server: mounted when configured
  * (`POSTMARK_INBOUND_BASIC=user:pass`, `MAILGUN_WEBHOOK_SIGNING_KEY`), or in development with values derived from
  * the demo's secret (the same after a restart, so a tunnel's webhook URL keeps working), and listed on the home page.
+ * SES through SNS (`POST /webhooks/ses`) is mounted only with `SES_SNS_TOPIC_ARNS` (comma-separated topic ARNs),
+ * development or not: its posts are signed by AWS's certificates, which nothing local can produce, so a
+ * development default would accept nothing.
  */
 import type { Hono } from 'hono';
+import type { ConsoleProviders } from '@mailroom/console';
 import type { Mailroom } from '@mailroom/core';
 import { parseBasicCredentials } from '@mailroom/core/http';
-import { mailgunInbound, postmarkInbound, type BasicCredential } from '@mailroom/core/ingress';
+import { mailgunInbound, postmarkInbound, sesInbound, type BasicCredential } from '@mailroom/core/ingress';
 
 export interface ProviderWebhooksConfig {
   development: boolean;
@@ -14,9 +18,11 @@ export interface ProviderWebhooksConfig {
   postmarkBasic: BasicCredential[];
   /** `MAILGUN_WEBHOOK_SIGNING_KEY`: Mailgun's HTTP webhook signing key. */
   mailgunSigningKey: string | null;
+  /** `SES_SNS_TOPIC_ARNS`: the SNS topics SES receipt rules publish to (comma-separated). */
+  sesTopicArns: string[];
 }
 
-/** The two variables (a malformed POSTMARK_INBOUND_BASIC is a configuration error, one line at start). */
+/** The three variables (a malformed POSTMARK_INBOUND_BASIC is a configuration error, one line at start). */
 export function providerWebhooksFromEnv(
   env: Record<string, string | undefined>,
   development: boolean,
@@ -25,6 +31,10 @@ export function providerWebhooksFromEnv(
     development,
     postmarkBasic: parseBasicCredentials(env.POSTMARK_INBOUND_BASIC, 'POSTMARK_INBOUND_BASIC'),
     mailgunSigningKey: env.MAILGUN_WEBHOOK_SIGNING_KEY?.trim() || null,
+    sesTopicArns: (env.SES_SNS_TOPIC_ARNS ?? '')
+      .split(',')
+      .map((arn) => arn.trim())
+      .filter(Boolean),
   };
 }
 
@@ -33,6 +43,8 @@ export interface ProviderWebhook {
   label: string;
   endpoint: string;
   detail: string;
+  /** What the console's Compose needs to post here as this provider (none: Compose cannot, e.g. SES). */
+  compose?: ConsoleProviders;
 }
 
 export function mountProviderWebhooks(
@@ -55,6 +67,7 @@ export function mountProviderWebhooks(
       detail: config.postmarkBasic.length
         ? 'basic credentials from POSTMARK_INBOUND_BASIC'
         : `development credentials ${postmark[0]!.username}:${postmark[0]!.password} (set POSTMARK_INBOUND_BASIC)`,
+      compose: { postmark: { url: '/webhooks/postmark/inbound', basic: postmark[0]! } },
     });
   }
   const signingKey = config.mailgunSigningKey ?? (config.development ? secretFor('mailgun-signing-key') : null);
@@ -66,6 +79,17 @@ export function mountProviderWebhooks(
       detail: config.mailgunSigningKey
         ? 'signed with MAILGUN_WEBHOOK_SIGNING_KEY'
         : `development signing key ${signingKey} (set MAILGUN_WEBHOOK_SIGNING_KEY)`,
+      compose: { mailgun: { url: '/webhooks/mailgun/mime', signingKey } },
+    });
+  }
+  if (config.sesTopicArns.length) {
+    // A malformed ARN is an IngressConfigurationError: one line at start, like a malformed POSTMARK_INBOUND_BASIC.
+    // No `compose`: SNS posts are signed with AWS's certificates, which nothing local can produce.
+    root.route('/webhooks/ses', sesInbound(mailroom, { topicArns: config.sesTopicArns }));
+    mounted.push({
+      label: 'Amazon SES (SNS)',
+      endpoint: 'POST /webhooks/ses',
+      detail: `SNS topics from SES_SNS_TOPIC_ARNS: ${config.sesTopicArns.join(', ')} (SNS action; no S3 reader)`,
     });
   }
   return mounted;

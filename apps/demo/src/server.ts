@@ -33,7 +33,7 @@ import { healthRoutes, mailroomMetrics, serverTimeoutOptions } from '@mailroom/c
 import { createSmtpReceiver, relayIngress, type SmtpReceiver } from '@mailroom/core/ingress';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { loadConfig, type DemoConfig } from './config.js';
-import { createWebhookClient, mailroomConsole } from '@mailroom/console';
+import { createWebhookClient, mailroomConsole, type ConsoleProviders } from '@mailroom/console';
 import { consoleAuth } from './console-auth.js';
 import { samplePhoto } from './sample-photo.js';
 import { loadDevKeys, type DevKeys } from './dev-keys.js';
@@ -184,7 +184,25 @@ export async function startDemo(options: StartDemoOptions = {}): Promise<Running
       providerWebhooks,
     };
     if (config.console.enabled)
-      root.route('/console', await demoConsole({ root, store, mailroom, apps, config, devKeys, url, secretFor }));
+      root.route(
+        '/console',
+        await demoConsole({
+          root,
+          store,
+          mailroom,
+          apps,
+          config,
+          devKeys,
+          url,
+          secretFor,
+          // Compose can post as every provider mounted above, SendGrid being the default.
+          providers: Object.assign(
+            {},
+            ...providerWebhooks.map((p) => p.compose ?? {}),
+            relaySecret ? { relay: { url: '/webhooks/raw', secret: relaySecret } } : {},
+          ) as ConsoleProviders,
+        }),
+      );
     root.get('/', securityHeaders(), (c) => c.html(HomePage(home)));
     // Liveness and readiness (database answers, migrations applied, worker not shutting down), as in every app.
     root.route('/', healthRoutes(mailroom, { migrationSets: [demoMigrations] }));
@@ -396,6 +414,8 @@ interface ConsoleContext extends Omit<MountContext, 'accountPassword'> {
   root: Hono;
   apps: DemoApp[];
   devKeys: DevKeys;
+  /** The provider endpoints mounted on `root` (Postmark, Mailgun, the relay), for Compose. */
+  providers: ConsoleProviders;
 }
 
 /** The console posts through the root app itself, signed with the development keys, as SendGrid would. */
@@ -408,6 +428,7 @@ async function demoConsole({
   devKeys,
   url,
   secretFor,
+  providers,
 }: ConsoleContext): Promise<Hono> {
   const webhooks = createWebhookClient({
     fetch: (request) => root.fetch(request),
@@ -420,6 +441,7 @@ async function demoConsole({
     store,
     mailroom,
     webhooks,
+    providers,
     addresses: apps.flatMap((app) =>
       app.addresses.filter((a) => !/[…<]/.test(a.address)).map((a) => ({ address: a.address, app: app.title })),
     ),

@@ -148,9 +148,10 @@ export function createConsoleApi(options: ConsoleOptions & { routeNames: () => s
 
   api.post('/compose', async (c) => {
     const body = await jsonBody(c);
+    const target = { webhooks: webhooks(), providers: options.providers };
     if (typeof body.eml === 'string')
-      return composeAnswer(c, await sendEml(webhooks(), Buffer.from(body.eml, 'utf8'), body.envelope, body.auth));
-    return composeAnswer(c, await sendComposed(webhooks(), body, attachmentsOf(body.attachments), options.sample));
+      return composeAnswer(c, await sendEml(target, Buffer.from(body.eml, 'utf8'), body));
+    return composeAnswer(c, await sendComposed(target, body, attachmentsOf(body.attachments), options.sample));
   });
 
   api.get('/outbox', async (c) => {

@@ -1,6 +1,10 @@
-/** Compose: write an email (or paste an .eml) and post it through the real Parse Webhook endpoint. */
+/**
+ * Compose: write an email (or paste an .eml) and post it through the real Parse Webhook endpoint, or as another
+ * provider the host configured (Postmark, Mailgun, the relay) through that provider's endpoint.
+ */
 import { Field, PageHead, at } from './look/index.js';
 import { Layout, Notice } from './layout.js';
+import { PROVIDER_LABELS, type ComposeProvider } from './providers.js';
 
 export interface ComposeFormValues {
   mode: 'parsed' | 'raw';
@@ -15,6 +19,8 @@ export interface ComposeFormValues {
   references: string;
   auth: 'pass' | 'fail' | 'none';
   sample: string;
+  /** The provider to post as; '' is SendGrid. */
+  provider: string;
 }
 
 export const EMPTY_COMPOSE: ComposeFormValues = {
@@ -30,9 +36,12 @@ export const EMPTY_COMPOSE: ComposeFormValues = {
   references: '',
   auth: 'pass',
   sample: '',
+  provider: '',
 };
 
 type Addresses = Array<{ address: string; app: string }>;
+/** The providers Compose offers, SendGrid first; `endpoint` where the others are posted. */
+type Providers = Array<{ name: ComposeProvider; endpoint: string | null }>;
 
 export function ComposePage(props: {
   values: ComposeFormValues;
@@ -41,7 +50,9 @@ export function ComposePage(props: {
   signing: string;
   /** The file name of the sample attachment the form offers, when there is one. */
   sample: string | null;
+  providers: Providers;
 }) {
+  const others = props.providers.filter((p) => p.endpoint !== null);
   return (
     <Layout title="Compose" section="compose">
       <PageHead
@@ -51,15 +62,49 @@ export function ComposePage(props: {
             Posted to <code>POST /webhooks/sendgrid/parse</code> exactly as SendGrid's Inbound Parse would:
             multipart/form-data,
             {` ${props.signing}.`}
+            {others.length ? (
+              <>
+                {' Or as '}
+                {others.map((p, i) => (
+                  <>
+                    {i ? ', ' : ''}
+                    {PROVIDER_LABELS[p.name]} (<code>POST {p.endpoint}</code>)
+                  </>
+                ))}
+                : that provider's own request, through its endpoint.
+              </>
+            ) : null}
           </>
         }
       />
       {props.error ? <Notice kind="error">{props.error}</Notice> : null}
-      <ComposeForm values={props.values} addresses={props.addresses} sample={props.sample} />
+      <ComposeForm
+        values={props.values}
+        addresses={props.addresses}
+        sample={props.sample}
+        providers={props.providers}
+      />
 
       <h2>Paste a raw .eml</h2>
-      <EmlForm />
+      <EmlForm values={props.values} providers={props.providers} />
     </Layout>
+  );
+}
+
+/** Which provider posts the email: only the configured ones, and no choice at all when SendGrid is the only one. */
+function ProviderSelect({ id, value, providers }: { id: string; value: string; providers: Providers }) {
+  if (providers.length < 2) return null;
+  return (
+    <div>
+      <label for={id}>Post as</label>
+      <select id={id} name="provider">
+        {providers.map((p) => (
+          <option value={p.name} selected={(value || 'sendgrid') === p.name}>
+            {PROVIDER_LABELS[p.name]}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 
@@ -67,13 +112,16 @@ function ComposeForm({
   values: v,
   addresses,
   sample,
+  providers,
 }: {
   values: ComposeFormValues;
   addresses: Addresses;
   sample: string | null;
+  providers: Providers;
 }) {
   return (
     <form class="card" method="post" action={at('/compose')} enctype="multipart/form-data">
+      <ProviderSelect id="provider" value={v.provider} providers={providers} />
       {v.inReplyTo ? (
         <Notice>
           Replying to <code>{v.inReplyTo}</code>
@@ -147,7 +195,7 @@ function PostOptions({ values: v, sample }: { values: ComposeFormValues; sample:
         ) : null}
       </div>
       <div>
-        <label for="mode">Parse mode</label>
+        <label for="mode">Parse mode (SendGrid)</label>
         <select id="mode" name="mode">
           <option value="parsed" selected={v.mode === 'parsed'}>
             parsed (SendGrid's decoded fields)
@@ -156,7 +204,7 @@ function PostOptions({ values: v, sample }: { values: ComposeFormValues; sample:
             raw (the full MIME message)
           </option>
         </select>
-        <label for="auth">Sender authentication (SPF and DKIM for the From domain)</label>
+        <label for="auth">Sender authentication (SendGrid's SPF and DKIM for the From domain)</label>
         <select id="auth" name="auth">
           {(['pass', 'fail', 'none'] as const).map((a) => (
             <option value={a} selected={v.auth === a}>
@@ -169,9 +217,10 @@ function PostOptions({ values: v, sample }: { values: ComposeFormValues; sample:
   );
 }
 
-function EmlForm() {
+function EmlForm({ values, providers }: { values: ComposeFormValues; providers: Providers }) {
   return (
     <form class="card" method="post" action={at('/compose/eml')} enctype="multipart/form-data">
+      <ProviderSelect id="eml-provider" value={values.provider} providers={providers} />
       <label for="eml">Message source</label>
       <textarea
         id="eml"
@@ -184,7 +233,7 @@ function EmlForm() {
         <Field label="Envelope recipients (default: To and Cc)" id="envelope" type="text" name="envelope" />
       </div>
       <div class="actions">
-        <button type="submit">Post in raw mode</button>
+        <button type="submit">{providers.length < 2 ? 'Post in raw mode' : 'Post the message'}</button>
       </div>
     </form>
   );

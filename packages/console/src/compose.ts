@@ -1,6 +1,19 @@
-/** Turns compose input (form fields, JSON, a pasted .eml) into a post and sends it through the webhook. */
+/**
+ * Turns compose input (form fields, JSON, a pasted .eml) into a post and sends it through the webhook: SendGrid's
+ * Inbound Parse post, or the request of the provider chosen (`provider`, one the host configured).
+ */
 import type { ComposeFormValues } from './compose-views.js';
-import { addressList, composePost, ComposeError, emlPost, type AuthResult, type ComposeAttachment } from './posts.js';
+import {
+  addressList,
+  composeMessage,
+  composePost,
+  ComposeError,
+  emlDelivery,
+  emlPost,
+  type AuthResult,
+  type ComposeAttachment,
+} from './posts.js';
+import { chooseProvider, postAs, type ConsoleProviders } from './providers.js';
 import type { WebhookAnswer, WebhookClient } from './webhooks.js';
 
 export interface ComposeOutcome {
@@ -43,6 +56,7 @@ export function composeValuesFrom(
     references: pick('references'),
     auth: auth && AUTH_RESULTS.includes(auth) ? auth : 'pass',
     sample: query.sample === 'photo' ? 'photo' : '',
+    provider: pick('provider'),
   };
 }
 
@@ -59,23 +73,32 @@ export interface ComposeFields {
   references?: unknown;
   auth?: unknown;
   sample?: unknown;
+  /** `sendgrid` (default), or a provider of the console's `providers`. */
+  provider?: unknown;
+}
+
+/** Where Compose posts: the webhook client, and the other providers the host mounted. */
+export interface ComposeTarget {
+  webhooks: WebhookClient;
+  providers: ConsoleProviders;
 }
 
 /** Sends one composed email: `fields` from the form or the JSON API, `attachments` already read. */
 export async function sendComposed(
-  webhooks: WebhookClient,
+  { webhooks, providers }: ComposeTarget,
   fields: ComposeFields,
   attachments: ComposeAttachment[],
   sample: ComposeAttachment | null = null,
 ): Promise<ComposeOutcome> {
+  const provider = chooseProvider(fields.provider, providers);
   const auth = text(fields.auth) as AuthResult;
   const references = text(fields.references)
     .split(/[\s,]+/)
     .filter(Boolean);
   const files = [...attachments];
   if (sample && text(fields.sample) === 'photo') files.push(sample);
-  const post = composePost({
-    mode: text(fields.mode) === 'raw' ? 'raw' : 'parsed',
+  const input = {
+    mode: text(fields.mode) === 'raw' ? ('raw' as const) : ('parsed' as const),
     from: text(fields.from).trim(),
     to: addressList(fields.to),
     cc: addressList(fields.cc),
@@ -87,21 +110,24 @@ export async function sendComposed(
     references,
     attachments: files,
     auth: AUTH_RESULTS.includes(auth) ? auth : 'pass',
-  });
-  return outcome(await webhooks.postInbound(post));
+  };
+  if (provider === 'sendgrid') return outcome(await webhooks.postInbound(composePost(input)));
+  return outcome(await postAs(webhooks, providers, provider, composeMessage(input)));
 }
 
-/** Posts a pasted .eml in raw mode. */
+/** Posts a pasted .eml: in SendGrid's raw mode, or as the chosen provider. */
 export async function sendEml(
-  webhooks: WebhookClient,
+  { webhooks, providers }: ComposeTarget,
   eml: Buffer,
-  envelopeTo: unknown,
-  auth?: unknown,
+  fields: { envelope?: unknown; auth?: unknown; provider?: unknown },
 ): Promise<ComposeOutcome> {
+  const provider = chooseProvider(fields.provider, providers);
   if (eml.length === 0) throw new ComposeError('paste a message or choose an .eml file');
-  const result = text(auth) as AuthResult;
-  const envelope = addressList(envelopeTo).map((a) => /<([^<>]+)>$/.exec(a)?.[1] ?? a);
-  const post = emlPost(eml, { envelopeTo: envelope, auth: AUTH_RESULTS.includes(result) ? result : 'pass' });
+  const result = text(fields.auth) as AuthResult;
+  const envelopeTo = addressList(fields.envelope).map((a) => /<([^<>]+)>$/.exec(a)?.[1] ?? a);
+  if (provider !== 'sendgrid')
+    return outcome(await postAs(webhooks, providers, provider, emlDelivery(eml, { envelopeTo })));
+  const post = emlPost(eml, { envelopeTo, auth: AUTH_RESULTS.includes(result) ? result : 'pass' });
   return outcome(await webhooks.postInbound(post));
 }
 

@@ -29,6 +29,7 @@ import { EventsPage, OutboxDetail, OutboxList } from './outbox-views.js';
 import { composeQuery, replyValues } from './reply.js';
 import { isSimulatedEvent, simulatedEvent, type WebhookClient } from './webhooks.js';
 import type { ComposeAttachment } from './posts.js';
+import { checkedProviders, composeProviders, providerUrl, type ConsoleProviders } from './providers.js';
 
 export interface MailroomConsoleOptions {
   /** The store the Mailroom uses (the console reads the inbox, outbox and events from it). */
@@ -43,6 +44,12 @@ export interface MailroomConsoleOptions {
   auth: ConsoleAuth;
   /** Posts compose and simulated events through your webhooks (`createWebhookClient`); without, both are off. */
   webhooks?: WebhookClient | null;
+  /**
+   * The other providers' endpoints you mounted, which Compose can post as besides SendGrid (the default): where
+   * each is (`url`, a path on the server; default `/webhooks/postmark/inbound`, `/webhooks/mailgun/mime`,
+   * `/webhooks/raw`) and the credential it takes. Each post is that provider's real request, sent through `webhooks`.
+   */
+  providers?: ConsoleProviders;
   /** Known addresses (compose suggestions). */
   addresses?: Array<{ address: string; app: string }>;
   /** Your mail domains (classification treats mail from them as yours). */
@@ -60,8 +67,9 @@ export interface MailroomConsoleOptions {
 }
 
 /** The options with their defaults, as the pages and the API read them. */
-export interface ConsoleOptions extends Omit<MailroomConsoleOptions, 'sample' | 'webhooks'> {
+export interface ConsoleOptions extends Omit<MailroomConsoleOptions, 'sample' | 'webhooks' | 'providers'> {
   webhooks: WebhookClient | null;
+  providers: ConsoleProviders;
   addresses: Array<{ address: string; app: string }>;
   ownDomains: string[];
   signing: string;
@@ -90,6 +98,7 @@ export function mailroomConsole(input: MailroomConsoleOptions): Hono {
   const options: ConsoleOptions = {
     ...input,
     webhooks: input.webhooks ?? null,
+    providers: checkedProviders(input.providers, Boolean(input.webhooks)),
     addresses: input.addresses ?? [],
     ownDomains: input.ownDomains ?? [],
     signing: input.signing ?? 'signed with the key you gave createWebhookClient',
@@ -229,6 +238,10 @@ function composePages(options: ConsoleOptions): Hono {
         error={error ?? (webhooks ? null : WEBHOOKS_OFF)}
         signing={options.signing}
         sample={options.sample?.filename ?? null}
+        providers={composeProviders(options.providers).map((name) => ({
+          name,
+          endpoint: name === 'sendgrid' ? null : providerUrl(options.providers, name),
+        }))}
       />,
       status,
     );
@@ -255,7 +268,9 @@ function composePages(options: ConsoleOptions): Hono {
     );
     if (!webhooks) return composePage(c, values, WEBHOOKS_OFF, 404);
     const files = await filesOf(form.attachments);
-    return answer(c, values, async () => sendComposed(webhooks, form, files, options.sample));
+    return answer(c, values, async () =>
+      sendComposed({ webhooks, providers: options.providers }, form, files, options.sample),
+    );
   });
 
   app.post('/eml', async (c) => {
@@ -263,8 +278,9 @@ function composePages(options: ConsoleOptions): Hono {
     const file = form.file instanceof File && form.file.size > 0 ? Buffer.from(await form.file.arrayBuffer()) : null;
     const pasted =
       typeof form.eml === 'string' ? Buffer.from(form.eml.replace(/\r?\n/g, '\r\n'), 'utf8') : Buffer.alloc(0);
-    if (!webhooks) return composePage(c, EMPTY_COMPOSE, WEBHOOKS_OFF, 404);
-    return answer(c, EMPTY_COMPOSE, () => sendEml(webhooks, file ?? pasted, form.envelope));
+    const values = { ...EMPTY_COMPOSE, provider: typeof form.provider === 'string' ? form.provider : '' };
+    if (!webhooks) return composePage(c, values, WEBHOOKS_OFF, 404);
+    return answer(c, values, () => sendEml({ webhooks, providers: options.providers }, file ?? pasted, form));
   });
   return app;
 }

@@ -1,15 +1,18 @@
 /**
  * Builds Inbound Parse posts the way SendGrid does (via @mailroom/core/testing's builders): from the
- * compose form's fields, or from a pasted .eml in raw mode.
+ * compose form's fields, or from a pasted .eml in raw mode; and the same email as a message with its envelope,
+ * for the raw-MIME providers (`providers.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { domainOf, parseAddressList } from '@mailroom/core/text';
 import {
   buildInboundPost,
+  inboundFormParts,
   multipartBody,
   multipartContentType,
   type BuiltPost,
   type FormPart,
+  type InboundDescription,
 } from '@mailroom/core/testing';
 
 export type AuthResult = 'pass' | 'fail' | 'none';
@@ -37,6 +40,12 @@ export interface ComposeInput {
   auth?: AuthResult;
 }
 
+/** A message for a raw-MIME provider: its bytes and the SMTP envelope the provider reports with it. */
+export interface MessageDelivery {
+  message: Buffer;
+  envelope: { from: string; to: string[] };
+}
+
 export class ComposeError extends Error {
   override name = 'ComposeError';
 }
@@ -53,13 +62,14 @@ function dkimField(fromAddress: string, auth: AuthResult): string {
   return auth === 'none' ? '{}' : `{@${domain} : ${auth}}`;
 }
 
-export function composePost(input: ComposeInput): BuiltPost {
+/** The test kit's description of the composed email (SendGrid's fields included), checked. */
+function composeDescription(input: ComposeInput): InboundDescription {
   const from = parseAddressList(input.from)[0];
   if (!from) throw new ComposeError('From must be an email address');
   if (input.to.length === 0 && input.cc.length === 0 && input.bcc.length === 0)
     throw new ComposeError('give at least one recipient');
   const auth = input.auth ?? 'pass';
-  return buildInboundPost({
+  return {
     mode: input.mode,
     from: input.from,
     to: input.to,
@@ -81,7 +91,32 @@ export function composePost(input: ComposeInput): BuiltPost {
     })),
     dkim: dkimField(from.address, auth),
     spf: auth === 'none' ? 'none' : auth,
-  });
+  };
+}
+
+export function composePost(input: ComposeInput): BuiltPost {
+  return buildInboundPost(composeDescription(input));
+}
+
+/**
+ * The composed email as an RFC 5322 message and its SMTP envelope, for the raw-MIME providers (Postmark, Mailgun,
+ * the relay): the message SendGrid's raw mode would carry, without the Received line SendGrid's MX adds.
+ */
+export function composeMessage(input: ComposeInput): MessageDelivery {
+  const description = composeDescription(input);
+  const email = inboundFormParts({ ...description, mode: 'raw' }).find((part) => part.name === 'email')!.value;
+  const firstLine = email.indexOf('\r\n');
+  const message = /^Received: [^\r\n]* by mx\.sendgrid\.net /.test(email.toString('latin1', 0, firstLine))
+    ? email.subarray(firstLine + 2)
+    : email;
+  const address = (a: string) => parseAddressList(a)[0]?.address ?? a;
+  return {
+    message,
+    envelope: {
+      from: address(input.from),
+      to: [...new Set([...input.to, ...input.cc, ...input.bcc].map(address))],
+    },
+  };
 }
 
 /** The unfolded header block of a MIME message, as name → raw values. */
@@ -99,11 +134,8 @@ function headerFields(message: Buffer): Map<string, string[]> {
   return fields;
 }
 
-/**
- * A raw-mode post carrying `eml` unchanged in the `email` field, with the summary fields SendGrid adds.
- * The envelope recipients default to the To and Cc addresses (give them for Bcc or a different route).
- */
-export function emlPost(eml: Buffer, options: { envelopeTo?: string[]; auth?: AuthResult } = {}): BuiltPost {
+/** What a pasted message says about itself: its From, To, Cc and Subject, and the envelope recipients. */
+function emlSummary(eml: Buffer, givenEnvelopeTo: string[] | undefined) {
   const fields = headerFields(eml);
   if (fields.size === 0)
     throw new ComposeError('that does not look like an email: no header lines before the first empty line');
@@ -113,11 +145,26 @@ export function emlPost(eml: Buffer, options: { envelopeTo?: string[]; auth?: Au
   if (!fromAddress) throw new ComposeError('the message has no From address');
   const to = first('to');
   const cc = first('cc');
-  const envelopeTo = options.envelopeTo?.length
-    ? options.envelopeTo
+  const envelopeTo = givenEnvelopeTo?.length
+    ? givenEnvelopeTo
     : [...parseAddressList(to), ...parseAddressList(cc)].map((a) => a.address);
   if (envelopeTo.length === 0)
     throw new ComposeError('no recipients: the message has no To or Cc; give envelope recipients');
+  return { from, fromAddress, to, cc, subject: first('subject'), envelopeTo };
+}
+
+/** A pasted message for a raw-MIME provider: the bytes unchanged, the envelope as for `emlPost`. */
+export function emlDelivery(eml: Buffer, options: { envelopeTo?: string[] } = {}): MessageDelivery {
+  const { fromAddress, envelopeTo } = emlSummary(eml, options.envelopeTo);
+  return { message: eml, envelope: { from: fromAddress, to: envelopeTo } };
+}
+
+/**
+ * A raw-mode post carrying `eml` unchanged in the `email` field, with the summary fields SendGrid adds.
+ * The envelope recipients default to the To and Cc addresses (give them for Bcc or a different route).
+ */
+export function emlPost(eml: Buffer, options: { envelopeTo?: string[]; auth?: AuthResult } = {}): BuiltPost {
+  const { from, fromAddress, to, cc, subject, envelopeTo } = emlSummary(eml, options.envelopeTo);
   const auth = options.auth ?? 'pass';
   const field = (name: string, value: string | Buffer): FormPart => ({
     name,
@@ -133,7 +180,7 @@ export function emlPost(eml: Buffer, options: { envelopeTo?: string[]; auth?: Au
     field('to', to),
     ...(cc ? [field('cc', cc)] : []),
     field('from', from),
-    field('subject', first('subject')),
+    field('subject', subject),
     field('envelope', JSON.stringify({ from: fromAddress, to: envelopeTo })),
   ];
   // SendGrid's boundary unless the message itself contains it.

@@ -1,7 +1,8 @@
 /**
  * Posts to the server's own webhook endpoints exactly as SendGrid would: real HTTP requests (Request
  * objects through the server's fetch handler, so every middleware and the real verification run),
- * signed with the development keys, with basic credentials when the Parse URL has them.
+ * signed with the development keys, with basic credentials when the Parse URL has them. `send` takes any
+ * other provider's request the same way (Compose's `providers`).
  */
 import { randomBytes, type KeyObject } from 'node:crypto';
 import type { BasicCredential } from '@mailroom/core/ingress';
@@ -22,6 +23,11 @@ export interface WebhookAnswer {
 export interface WebhookClient {
   postInbound(post: BuiltPost): Promise<WebhookAnswer>;
   postEvents(events: readonly Record<string, unknown>[]): Promise<WebhookAnswer>;
+  /**
+   * Sends the request `build` makes for `path` (a path on the server, resolved against `baseUrl`, or an absolute
+   * URL) through the server's fetch handler: how Compose posts as Postmark, Mailgun or the relay.
+   */
+  send(path: string, build: (url: string) => Request): Promise<WebhookAnswer>;
 }
 
 export function createWebhookClient(options: {
@@ -67,6 +73,10 @@ export function createWebhookClient(options: {
         body: new Uint8Array(body),
       });
       return answer(await options.fetch(request));
+    },
+    async send(path, build) {
+      const url = /^https?:\/\//i.test(path) ? path : `${options.baseUrl()}${path}`;
+      return answer(await options.fetch(build(url)));
     },
   };
 }

@@ -85,7 +85,7 @@ function describeParseError(error: Error & { code?: string }, afterRequestLine: 
     case 'HPE_INVALID_METHOD':
     case 'HPE_INVALID_VERSION':
     case 'HPE_INVALID_URL':
-      return 'not an HTTP request (expected a request line like "POST /parse HTTP/1.1"); for a bare body pass --content-type';
+      return 'not an HTTP request (expected a request line like "POST /parse HTTP/1.1") nor an RFC 822 message; for a bare body pass --content-type';
     case 'HPE_HEADER_OVERFLOW':
       return 'the request headers exceed 1 MiB';
     default:

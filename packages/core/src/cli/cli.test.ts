@@ -219,7 +219,11 @@ describe('mailroom inspect', () => {
     await writeFile(file('truncated.http'), truncated);
     expectOneLineReason(await mailroom(['inspect', file('truncated.http')]), /ends before the body does/);
     await writeFile(file('json.body'), '{"not":"multipart"}');
-    const wrongType = await mailroom(['inspect', '--content-type', 'application/json', file('json.body')]);
+    const unknown = await mailroom(['inspect', '--content-type', 'application/json', file('json.body')]);
+    expect(unknown.code).toBe(1);
+    expectOneLineReason(unknown, /cannot tell which provider sent this: a JSON body without RawEmail/);
+    const args = ['inspect', '--provider', 'sendgrid', '--content-type', 'application/json', file('json.body')];
+    const wrongType = await mailroom(args);
     expect(wrongType.code).toBe(1);
     expectOneLineReason(wrongType, /\(415 /);
   });

@@ -23,4 +23,12 @@ export {
 export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';
 export { postmarkInbound, POSTMARK_MAX_BODY_BYTES, type PostmarkInboundOptions } from './postmark/index.js';
 export { mailgunInbound, type MailgunInboundOptions } from './mailgun/index.js';
+export {
+  sesInbound,
+  SES_MAX_BODY_BYTES,
+  type SesInboundOptions,
+  type ReadS3Object,
+  type S3ObjectLocation,
+  type FetchCertificate,
+} from './ses/index.js';
 export * from './smtp/index.js';

@@ -49,3 +49,13 @@ export { postmarkInboundRequest, postmarkInboundPayload, DEFAULT_POSTMARK_URL } 
 export type { PostmarkInboundRequestOptions } from './postmark.js';
 export { mailgunMimeRequest, mailgunSignature, DEFAULT_MAILGUN_URL } from './mailgun.js';
 export type { MailgunMimeRequestOptions } from './mailgun.js';
+export {
+  sesNotificationRequest,
+  sesNotificationPayload,
+  snsSubscriptionRequest,
+  createSnsTestSigner,
+  DEFAULT_SES_URL,
+  DEFAULT_SNS_TOPIC_ARN,
+  DEFAULT_SNS_SIGNING_CERT_URL,
+} from './ses.js';
+export type { SnsTestSigner, SesNotificationRequestOptions, SnsSubscriptionRequestOptions } from './ses.js';

@@ -1,0 +1,189 @@
+/**
+ * What `mailroom inspect` reads besides SendGrid's posts: a captured Postmark, Mailgun or relay request, told apart
+ * by its Content-Type and fields when `--provider` is not given, and read the way that provider's endpoint reads it
+ * (the same envelope and form rules) into the message it hands to `mailroom.deliver()`. Nothing is authenticated.
+ */
+import type { MimeDelivery } from '../../ingress/delivery.js';
+import { IngressError } from '../../ingress/errors.js';
+import { resolveLimits } from '../../ingress/limits.js';
+import { formKindOf, readFields } from '../../ingress/mailgun/fields.js';
+import { parseContentType } from '../../ingress/multipart.js';
+import { postmarkEnvelope } from '../../ingress/postmark/envelope.js';
+import { formPartsOf } from '../../ingress/raw-message.js';
+import {
+  RELAY_ENVELOPE_FROM_HEADER,
+  RELAY_ENVELOPE_TO_HEADER,
+  parseRelayEnvelope,
+} from '../../ingress/relay/envelope.js';
+import { envelopeAddress, envelopeAddresses } from '../../ingress/webhook/index.js';
+
+export const INSPECT_PROVIDERS = ['sendgrid', 'postmark', 'mailgun', 'relay'] as const;
+export type InspectProvider = (typeof INSPECT_PROVIDERS)[number];
+
+/** One capture, whatever it was: a request read back, a bare body with `--content-type`, or a bare message. */
+export interface InspectInput {
+  /** Where it was posted (signature checks need it); `http://localhost/` for a bare body. */
+  url: string;
+  /** The request's headers, framing headers removed (a bare body: only its Content-Type). */
+  headers: Headers;
+  body: Buffer;
+  contentType: string;
+}
+
+/** A capture that says nothing a provider would post: the message tells the user what to pass. */
+class UndetectableCapture extends Error {
+  override readonly name = 'UndetectableCapture';
+  constructor(what: string) {
+    super(`cannot tell which provider sent this: ${what}; pass --provider ${INSPECT_PROVIDERS.join('|')}`);
+  }
+}
+
+/**
+ * A bare RFC 5322 message (no request line): its first line is a header field (`Name: value`). An HTTP request line
+ * never is one (a method, then a space), so the two cannot be confused.
+ */
+export function looksLikeMessage(bytes: Buffer): boolean {
+  const first = bytes.toString('latin1', 0, Math.min(bytes.length, 1000)).split(/\r?\n/, 1)[0]!;
+  return /^[!-9;-~]+:/.test(first);
+}
+
+/** An HTTP/1.x request line at the start. */
+export function looksLikeRequest(bytes: Buffer): boolean {
+  return /^[A-Z]+ \S+ HTTP\/\d\.\d\r?\n/.test(bytes.toString('latin1', 0, Math.min(bytes.length, 8192)));
+}
+
+function mimeTypeOf(contentType: string): string | undefined {
+  try {
+    return parseContentType(contentType)?.mimeType;
+  } catch {
+    return undefined; // not a media type at all
+  }
+}
+
+/**
+ * Which provider posted the capture: Postmark's JSON (`RawEmail`, `MessageID`), Mailgun's form (`body-mime`,
+ * `signature`), the relay's `message/rfc822`, SendGrid's multipart (`envelope` with `email` or parsed fields).
+ */
+export function detectProvider(input: InspectInput): InspectProvider {
+  const { body, contentType } = input;
+  const mimeType = mimeTypeOf(contentType);
+  if (mimeType === 'message/rfc822') return 'relay';
+  if (mimeType === 'application/json') {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new UndetectableCapture('an application/json body that is not JSON');
+    }
+    if (
+      payload &&
+      typeof payload === 'object' &&
+      !Array.isArray(payload) &&
+      ('RawEmail' in payload || 'MessageID' in payload)
+    )
+      return 'postmark';
+    throw new UndetectableCapture('a JSON body without RawEmail or MessageID (Postmark posts both)');
+  }
+  if (mimeType === 'multipart/form-data' || mimeType === 'application/x-www-form-urlencoded') {
+    let names: Set<string>;
+    try {
+      names = new Set(fieldNames(body, contentType, mimeType));
+    } catch {
+      // A form that does not split (no boundary, a truncated part): SendGrid's parser, the default, says what is wrong.
+      return 'sendgrid';
+    }
+    if (names.has('body-mime') || names.has('signature')) return 'mailgun';
+    if (names.has('envelope') && ['email', 'headers', 'from', 'text', 'html'].some((name) => names.has(name)))
+      return 'sendgrid';
+    throw new UndetectableCapture(
+      "a form with neither SendGrid's envelope and email (or parsed) fields nor Mailgun's body-mime or signature",
+    );
+  }
+  throw new UndetectableCapture(
+    contentType ? `Content-Type ${JSON.stringify(contentType.slice(0, 100))}` : 'the request has no Content-Type',
+  );
+}
+
+function fieldNames(body: Buffer, contentType: string, mimeType: string): string[] {
+  if (mimeType === 'multipart/form-data') return formPartsOf(body, contentType).map((part) => part.name);
+  return body
+    .toString('latin1')
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0]!.replace(/\+/g, ' ');
+      try {
+        return decodeURIComponent(name);
+      } catch {
+        return name; // a stray % is no field name we look for
+      }
+    });
+}
+
+/** The message and envelope the provider's endpoint would hand to `mailroom.deliver()`. */
+export function deliveryOf(provider: Exclude<InspectProvider, 'sendgrid'>, input: InspectInput): MimeDelivery {
+  switch (provider) {
+    case 'postmark':
+      return postmarkDelivery(input);
+    case 'mailgun':
+      return mailgunDelivery(input);
+    case 'relay':
+      return relayDelivery(input);
+  }
+}
+
+function postmarkDelivery({ body, contentType }: InspectInput): MimeDelivery {
+  if (mimeTypeOf(contentType) !== 'application/json') throw unsupported(contentType, 'Postmark posts application/json');
+  let payload: unknown;
+  try {
+    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? error.message.slice(0, 200) : 'the body is not UTF-8';
+    throw new IngressError(400, 'invalid_json', `the body is not JSON: ${detail}`);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new IngressError(400, 'invalid_payload', 'the body is not a JSON object (Postmark posts one per message)');
+  const fields = payload as Record<string, unknown>;
+  const raw = fields.RawEmail;
+  if (raw === undefined || raw === null || raw === '')
+    throw new IngressError(
+      422,
+      'raw_email_required',
+      'the post has no RawEmail: "Include raw email content in JSON payload" was off in the Postmark inbound stream',
+    );
+  if (typeof raw !== 'string') throw new IngressError(400, 'invalid_payload', 'RawEmail is not a string');
+  const message = Buffer.from(raw, 'utf8');
+  return { provider: 'postmark', message, envelope: postmarkEnvelope(fields, message) };
+}
+
+function mailgunDelivery({ body, contentType }: InspectInput): MimeDelivery {
+  const fields = readFields(body, formKindOf(contentType), resolveLimits(undefined));
+  const message = fields.get('body-mime');
+  if (message === undefined)
+    throw new IngressError(
+      422,
+      'body_mime_required',
+      'the post has no body-mime field: the route forwarded to a URL not ending in "mime", so Mailgun posted its parsed fields',
+    );
+  return {
+    provider: 'mailgun',
+    message,
+    envelope: {
+      from: envelopeAddress(fields.get('sender')?.toString('utf8'), 'sender'),
+      to: envelopeAddresses(fields.get('recipient')?.toString('utf8').split(',') ?? [], 'recipient'),
+    },
+  };
+}
+
+function relayDelivery({ body, contentType, headers }: InspectInput): MimeDelivery {
+  if (mimeTypeOf(contentType) !== 'message/rfc822') throw unsupported(contentType, 'the relay posts message/rfc822');
+  const envelope = parseRelayEnvelope(headers.get(RELAY_ENVELOPE_FROM_HEADER), headers.get(RELAY_ENVELOPE_TO_HEADER));
+  return { provider: 'relay', message: body, envelope };
+}
+
+function unsupported(contentType: string, expected: string): IngressError {
+  return new IngressError(
+    415,
+    'unsupported_media_type',
+    `unsupported Content-Type ${JSON.stringify(contentType.slice(0, 100))}; ${expected}`,
+  );
+}
