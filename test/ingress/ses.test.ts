@@ -112,6 +112,39 @@ describe('sesInbound', () => {
     },
   );
 
+  it("keeps SES's verdicts: SPF as email.auth.spf, every verdict in email.spam's report; odd statuses dropped", async () => {
+    const { t, handled, post } = await receiver();
+    const receipt = (verdicts: Record<string, unknown>) => ({
+      receipt: {
+        recipients: envelope.recipients,
+        action: { type: 'SNS', topicArn: DEFAULT_SNS_TOPIC_ARN, encoding: 'UTF8' },
+        ...verdicts,
+      },
+    });
+    const failing = receipt({
+      spamVerdict: { status: 'FAIL' },
+      virusVerdict: { status: 'PASS' },
+      spfVerdict: { status: 'FAIL' },
+      dkimVerdict: { status: 'GRAY' },
+      dmarcVerdict: { status: 'FAIL' },
+    });
+    const odd = receipt({
+      spfVerdict: { status: 'pass; dkim=pass' },
+      spamVerdict: 'PASS',
+      dmarcVerdict: { status: 7 },
+    });
+    expect((await post(message('Verdicts fail'), { ...envelope, notification: failing })).status).toBe(200);
+    expect((await post(message('Verdicts odd'), { ...envelope, notification: odd })).status).toBe(200);
+    await t.drain();
+    const bySubject = new Map(handled.map((email) => [email.subject, email]));
+    expect(bySubject.get('Verdicts fail')).toMatchObject({
+      auth: { spf: 'fail', dkim: [] },
+      spam: { score: null, report: 'Amazon SES verdicts: spam=FAIL virus=PASS spf=FAIL dkim=GRAY dmarc=FAIL' },
+    });
+    // A status that is not SES's word, or not where SES puts it, is no verdict at all.
+    expect(bySubject.get('Verdicts odd')).toMatchObject({ auth: { spf: null, dkim: [] }, spam: null });
+  });
+
   it('keeps 8-bit bytes exact with BASE64, and takes SignatureVersion 1 (RSA-SHA1)', async () => {
     const { t, handled, post } = await receiver();
     const latin1 = Buffer.concat([

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Envelope, ProviderName } from '../message/index.js';
+import type { Envelope, ProviderName, SpamCheck } from '../message/index.js';
 import { bodyTooLarge } from './body.js';
 import { IngressError } from './errors.js';
 import { PROVIDER_FIELD } from './form.js';
@@ -19,6 +19,10 @@ export interface MimeDelivery {
   envelope: Envelope;
   /** How the ingress authenticated the delivery (kept on the post like SendGrid's). */
   authenticatedBy?: AuthMethod[];
+  /** The provider's SPF result for the envelope sender, when it reports one (RFC 7208 word): `email.auth.spf`. */
+  spf?: string | null;
+  /** The provider's spam check, when it ran one: `email.spam`. */
+  spam?: SpamCheck | null;
 }
 
 /**
@@ -37,6 +41,7 @@ export async function storedFormOf(
   const fields: Array<[string, Buffer]> = [
     ['envelope', Buffer.from(JSON.stringify({ from: envelope.from, to: envelope.to }))],
     [PROVIDER_FIELD, Buffer.from(provider)],
+    ...verdictFields(delivery),
     ['email', message],
   ];
   const boundary = boundaryFor(message);
@@ -50,6 +55,17 @@ export async function storedFormOf(
   }
   const { email, bodySha256 } = await parseFormBody(body, boundary, limits);
   return receivedPost(email, body, contentType, authenticatedBy, bodySha256);
+}
+
+/** The provider's verdicts as the fields SendGrid reports its own in (`SPF`, `spam_score`, `spam_report`). */
+function verdictFields({ spf, spam }: MimeDelivery): Array<[string, Buffer]> {
+  const fields: Array<[string, Buffer]> = [];
+  if (spf) fields.push(['SPF', Buffer.from(spf)]);
+  if (spam) {
+    if (spam.score !== null) fields.push(['spam_score', Buffer.from(String(spam.score))]);
+    if (spam.report !== null) fields.push(['spam_report', Buffer.from(spam.report)]);
+  }
+  return fields;
 }
 
 /** A random boundary the message does not contain (a collision is astronomically unlikely, but checked). */

@@ -45,8 +45,8 @@
  *   notification is answered 200 `{ ignored }`). SNS action: `content` decoded per `encoding` (`UTF8`, or `BASE64`,
  *   which keeps 8-bit bytes exact: prefer it). S3 action: `readS3Object({ bucket, key })`, or a 422
  *   `s3_reader_required` without one. Any other action carries no message (422). The envelope is `mail.source`
- *   and `receipt.recipients` (the recipients the rule matched). SES's verdicts (spf, dkim, dmarc, spam, virus)
- *   are not kept: the stored form has no place for them; Mailroom checks DKIM itself.
+ *   and `receipt.recipients` (the recipients the rule matched). SES's SPF verdict is `email.auth.spf`; all five
+ *   verdicts (spam, virus, spf, dkim, dmarc) are `email.spam.report` (no score). DKIM: Mailroom checks it itself.
  * - Answers: 200 `{ id, duplicate }` once stored; SNS retries 5xx only (by default 3 times, 20 s apart; a delivery
  *   policy can stretch that to an hour), so 503 while the database is down gets the message again, stored once.
  *   A 4xx is final for SNS: an S3 message refused stays in its bucket.

@@ -81,6 +81,8 @@ export function sesInbound(mailroom: DeliveryTarget, options: SesInboundOptions)
       message: receipt.message,
       envelope: receipt.envelope,
       authenticatedBy: ['sns-signature'],
+      spf: receipt.spf,
+      spam: receipt.spam,
     });
   }
 
