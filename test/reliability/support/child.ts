@@ -12,10 +12,13 @@ export interface ServerChild {
   output(): string;
 }
 
-/** Starts the reliability server (TypeScript sources through tsx, like runtime/crash.test.ts) and waits until it listens. */
-export async function startServerChild(env: Record<string, string>): Promise<ServerChild> {
+/**
+ * Starts the reliability server (TypeScript sources through tsx, like runtime/crash.test.ts) and waits until it
+ * listens. `script`: another server entry printing `listening <port>` (default server-child.ts).
+ */
+export async function startServerChild(env: Record<string, string>, script: string = SERVER): Promise<ServerChild> {
   const { DATABASE_URL: _inherited, ...parentEnv } = process.env;
-  const proc = spawn(process.execPath, ['--conditions=@mailroom/source', '--import', 'tsx', SERVER], {
+  const proc = spawn(process.execPath, ['--conditions=@mailroom/source', '--import', 'tsx', script], {
     cwd: REPO_ROOT,
     env: { ...parentEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

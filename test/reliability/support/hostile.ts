@@ -58,7 +58,7 @@ const BAD_CHARSETS = [
   'koi8-r',
   'cp850',
 ];
-const BROKEN_JSON = [
+export const BROKEN_JSON = [
   '{',
   '{"to":',
   '[1,2',

@@ -38,7 +38,7 @@ export function postmarkInbound(mailroom: DeliveryTarget, options: PostmarkInbou
         checkJson(request.headers.get('content-type'));
       });
       return readBody(request, async (body) => {
-        const payload = parsePayload(body);
+        const payload = await parsePayload(body);
         const message = rawEmailOf(payload);
         const envelope = postmarkEnvelope(payload, message);
         return mailroom.deliver({ provider: 'postmark', message, envelope, authenticatedBy: ['basic'] });
@@ -69,7 +69,41 @@ function safeContentType(value: string): ReturnType<typeof parseContentType> {
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
-function parsePayload(body: Buffer): Record<string, unknown> {
+/**
+ * Structural tokens (`{ [ : ,` outside strings) a payload may hold: Postmark's has a few hundred (headers,
+ * attachments, recipients). JSON.parse runs on the event loop, and its time grows with the values it builds, not
+ * the bytes: 4 MB of nested or tiny objects took ~110 ms, a stall; long strings (RawEmail, base64) parse fast.
+ */
+const MAX_JSON_TOKENS = 100_000;
+/** The scan gives the event loop a turn after each MiB, so a 100 MiB post is no stall either. */
+const SCAN_SLICE_BYTES = 1024 * 1024;
+
+async function checkJsonShape(body: Buffer): Promise<void> {
+  let tokens = 0;
+  let inString = false;
+  for (let i = 0; i < body.length;) {
+    const end = Math.min(body.length, i + SCAN_SLICE_BYTES);
+    for (; i < end; i++) {
+      const byte = body[i]!;
+      if (inString) {
+        if (byte === 0x5c)
+          i++; // a backslash escapes the next byte
+        else if (byte === 0x22) inString = false;
+      } else if (byte === 0x22) inString = true;
+      else if ((byte === 0x7b || byte === 0x5b || byte === 0x3a || byte === 0x2c) && ++tokens > MAX_JSON_TOKENS) {
+        throw new IngressError(
+          400,
+          'invalid_payload',
+          `the JSON holds more than ${MAX_JSON_TOKENS} objects, arrays and values; a Postmark post has a few hundred`,
+        );
+      }
+    }
+    if (i < body.length) await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function parsePayload(body: Buffer): Promise<Record<string, unknown>> {
+  await checkJsonShape(body);
   let payload: unknown;
   try {
     payload = JSON.parse(UTF8.decode(body));
