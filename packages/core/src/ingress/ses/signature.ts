@@ -40,7 +40,7 @@ export async function verifySnsMessage(message: SnsMessage, checks: SnsVerificat
   checkTimestamp(message.Timestamp, checks.maxAgeSeconds, now);
   const url = signingCertUrlOf(message.SigningCertURL);
   const key = await checks.certificates.publicKeyFor(url.href, now);
-  const signed = Buffer.from(snsStringToSign(message as unknown as Record<string, unknown>), 'utf8');
+  const signed = Buffer.from(snsStringToSign(message), 'utf8');
   let valid = false;
   try {
     valid = verify(digest, signed, key, Buffer.from(message.Signature, 'base64'));

@@ -10,7 +10,8 @@ export const SNS_MESSAGE_TYPES: readonly SnsMessageType[] = [
 ];
 
 /** One SNS message as posted (the JSON document's string fields). */
-export interface SnsMessage {
+// A type, not an interface: it is then a Record<string, unknown> too (the string to sign reads fields by name).
+export type SnsMessage = {
   Type: SnsMessageType;
   MessageId: string;
   TopicArn: string;
@@ -22,7 +23,7 @@ export interface SnsMessage {
   Subject?: string;
   SubscribeURL?: string;
   Token?: string;
-}
+};
 
 /**
  * The fields SNS signs, in the order of its string to sign (AWS: "Verifying the signatures of Amazon SNS messages").
@@ -96,7 +97,7 @@ export function parseSnsMessage(body: Buffer): SnsMessage {
   if (missing.length > 0) {
     throw new IngressError(400, 'invalid_sns_message', `the ${type} message has no ${missing.join(', ')}`);
   }
-  return fields as unknown as SnsMessage;
+  return fields as SnsMessage;
 }
 
 /**
