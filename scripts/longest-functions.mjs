@@ -9,7 +9,7 @@ import ts from 'typescript';
 const args = process.argv.slice(2);
 const overAt = args.indexOf('--over');
 const over = overAt >= 0 ? Number(args[overAt + 1]) : 0;
-const roots = args.filter((arg, i) => arg !== '--over' && i !== overAt + 1);
+const roots = args.filter((arg, i) => arg !== '--over' && (overAt < 0 || i !== overAt + 1));
 
 function* sourceFiles(dir) {
   for (const name of readdirSync(dir)) {
