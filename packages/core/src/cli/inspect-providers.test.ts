@@ -3,25 +3,44 @@
  * HTTP/1.1 bytes: told apart without --provider, read as that provider's endpoint reads it (the same InboundEmail the
  * endpoint hands to the inbox), printed the same way for all, with `provider` set.
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mailroom/core';
-import { mailgunInbound, postmarkInbound, relayIngress, storedFormOf, type MimeDelivery } from '@mailroom/core/ingress';
+import {
+  mailgunInbound,
+  postmarkInbound,
+  relayIngress,
+  sesInbound,
+  storedFormOf,
+  type MimeDelivery,
+} from '@mailroom/core/ingress';
 import {
   TEST_KEY_PAIR,
+  DEFAULT_SNS_TOPIC_ARN,
   buildInboundPost,
+  createSnsTestSigner,
   httpRequestBytes,
   mailgunMimeRequest,
   postmarkInboundRequest,
+  sesNotificationRequest,
+  snsSubscriptionRequest,
 } from '@mailroom/core/testing';
 import { expectOneLineReason, runCli } from './test-support.js';
 
 const POSTMARK = { username: 'postmark', password: 'a long postmark password' };
 const MAILGUN_KEY = 'key-3ax6xnjp29jd6fds4gc373sgvjxteol0';
 const RELAY_SECRET = 'c2VjcmV0LWZvci10aGUtcmVsYXktZW5kcG9pbnQ';
+// TEST ONLY: the SES tests' self-signed certificate and key (test/ingress/fixtures), not AWS's.
+const fixture = (name: string) =>
+  readFileSync(new URL(`../../../../test/ingress/fixtures/${name}`, import.meta.url), 'utf8');
+const SNS_SIGNER = createSnsTestSigner({
+  privateKey: fixture('sns-test-only.key.pem'),
+  certificate: fixture('sns-test-only.cert.pem'),
+});
 
 const MESSAGE = [
   'Return-Path: <ann@example.org>',
@@ -100,6 +119,21 @@ describe('mailroom inspect: a captured request of every provider', () => {
       envelope: { from: 'ann@example.org', to: ['sales@example.test'] },
     },
     {
+      provider: 'ses',
+      request: () =>
+        sesNotificationRequest(MESSAGE, {
+          signer: SNS_SIGNER,
+          source: 'bounces@example.org',
+          recipients: ['support@example.test'],
+        }),
+      mount: (target: { deliver: Deliver }) =>
+        new Hono().route(
+          '/webhooks/ses',
+          sesInbound(target, { topicArns: [DEFAULT_SNS_TOPIC_ARN], fetchCertificate: SNS_SIGNER.fetchCertificate }),
+        ),
+      envelope: { from: 'bounces@example.org', to: ['support@example.test'] },
+    },
+    {
       provider: 'relay',
       request: () =>
         relayRequest(MESSAGE, { from: 'bounces@example.org', to: 'support@example.test, audit@example.test' }),
@@ -125,7 +159,9 @@ describe('mailroom inspect: a captured request of every provider', () => {
       const { auth: expectedAuth, ...expectedFields } = expected;
       expect(fields).toEqual(expectedFields);
       expect(auth).toMatchObject(expectedAuth as object);
-      expect(auth.verdict).toMatchObject({ aligned: false });
+      // SES reports its SPF verdict (PASS for bounces@example.org, aligned with From's example.org): the From is
+      // then authenticated by SPF, as with SendGrid's SPF field; the others report none.
+      expect(auth.verdict).toMatchObject(provider === 'ses' ? { aligned: true, rule: 'spf' } : { aligned: false });
       expect(reply.text).toBe('The same message, however it arrives.');
       expect(classification.kind).toBe('human');
       expect(fields).toMatchObject({
@@ -148,13 +184,13 @@ describe('mailroom inspect: a captured request of every provider', () => {
     const sendgrid = httpRequestBytes(buildInboundPost({ mode: 'raw', subject: 'Via SendGrid' }));
     await writeFile(file('sendgrid.http'), sendgrid);
     const outputs = await Promise.all(
-      ['sendgrid', 'postmark', 'mailgun', 'relay'].map(async (name) => {
+      ['sendgrid', 'postmark', 'mailgun', 'ses', 'relay'].map(async (name) => {
         const outcome = await inspect([file(`${name}.http`)]);
         expect(outcome.code, name).toBe(0);
         return JSON.parse(outcome.stdout) as Record<string, unknown>;
       }),
     );
-    expect(outputs.map((json) => json.provider)).toEqual(['sendgrid', 'postmark', 'mailgun', 'relay']);
+    expect(outputs.map((json) => json.provider)).toEqual(['sendgrid', 'postmark', 'mailgun', 'ses', 'relay']);
     const keys = Object.keys(outputs[0]!);
     for (const json of outputs) expect(Object.keys(json)).toEqual(keys);
     expect(keys.slice(0, 2)).toEqual(['provider', 'mode']);
@@ -191,9 +227,12 @@ describe('mailroom inspect: a captured request of every provider', () => {
   });
 
   it('exits 2 with one line for a bad --provider, and for --public-key on another provider', async () => {
-    const unknown = await inspect(['--provider', 'ses', file('postmark.http')]);
+    const unknown = await inspect(['--provider', 'sparkpost', file('postmark.http')]);
     expect(unknown.code).toBe(2);
-    expectOneLineReason(unknown, /--provider must be one of sendgrid, postmark, mailgun, relay \(got "ses"\)/);
+    expectOneLineReason(
+      unknown,
+      /--provider must be one of sendgrid, postmark, mailgun, ses, relay \(got "sparkpost"\)/,
+    );
     const empty = await inspect(['--provider', '', file('postmark.http')]);
     expect(empty.code).toBe(2);
     for (const args of [['--provider', 'postmark'], []]) {
@@ -209,7 +248,7 @@ describe('mailroom inspect: a captured request of every provider', () => {
         'text.body',
         'hello',
         ['--content-type', 'text/plain'],
-        /cannot tell which provider sent this: Content-Type "text\/plain"; pass --provider sendgrid\|postmark\|mailgun\|relay$/m,
+        /cannot tell which provider sent this: Content-Type "text\/plain"; pass --provider sendgrid\|postmark\|mailgun\|ses\|relay$/m,
       ],
       [
         'other.json',
@@ -252,6 +291,18 @@ describe('mailroom inspect: a captured request of every provider', () => {
         captureOf(postmarkInboundRequest(MESSAGE, { basic: POSTMARK })),
         ['--provider', 'relay'],
         /the relay posts message\/rfc822 \(415 unsupported_media_type\)/,
+      ],
+      [
+        'ses-s3.http',
+        captureOf(sesNotificationRequest(MESSAGE, { signer: SNS_SIGNER, action: 'S3' })),
+        [],
+        /the message is in S3 \(s3:\/\/mailroom-inbound\/.*\(422 s3_reader_required\)/,
+      ],
+      [
+        'ses-subscription.http',
+        captureOf(snsSubscriptionRequest({ signer: SNS_SIGNER })),
+        [],
+        /an SNS SubscriptionConfirmation carries no message \(422 not_a_notification\)/,
       ],
       [
         'bad-envelope.http',

@@ -1,5 +1,5 @@
 /**
- * What `mailroom inspect` reads besides SendGrid's posts: a captured Postmark, Mailgun or relay request, told apart
+ * What `mailroom inspect` reads besides SendGrid's posts: a captured Postmark, Mailgun, SES (SNS) or relay request, told apart
  * by its Content-Type and fields when `--provider` is not given, and read the way that provider's endpoint reads it
  * (the same envelope and form rules) into the message it hands to `mailroom.deliver()`. Nothing is authenticated.
  */
@@ -15,9 +15,11 @@ import {
   RELAY_ENVELOPE_TO_HEADER,
   parseRelayEnvelope,
 } from '../../ingress/relay/envelope.js';
+import { sesReceiptOf } from '../../ingress/ses/notification.js';
+import { parseSnsMessage } from '../../ingress/ses/sns.js';
 import { envelopeAddress, envelopeAddresses } from '../../ingress/webhook/index.js';
 
-export const INSPECT_PROVIDERS = ['sendgrid', 'postmark', 'mailgun', 'relay'] as const;
+export const INSPECT_PROVIDERS = ['sendgrid', 'postmark', 'mailgun', 'ses', 'relay'] as const;
 export type InspectProvider = (typeof INSPECT_PROVIDERS)[number];
 
 /** One capture, whatever it was: a request read back, a bare body with `--content-type`, or a bare message. */
@@ -65,9 +67,11 @@ function mimeTypeOf(contentType: string): string | undefined {
  * `signature`), the relay's `message/rfc822`, SendGrid's multipart (`envelope` with `email` or parsed fields).
  */
 export function detectProvider(input: InspectInput): InspectProvider {
-  const { body, contentType } = input;
+  const { body, contentType, headers } = input;
   const mimeType = mimeTypeOf(contentType);
   if (mimeType === 'message/rfc822') return 'relay';
+  // SNS names the message type in a header of its own, and posts its JSON as text/plain.
+  if (headers.has('x-amz-sns-message-type')) return 'ses';
   if (mimeType === 'application/json') {
     let payload: unknown;
     try {
@@ -120,10 +124,15 @@ function fieldNames(body: Buffer, contentType: string, mimeType: string): string
 }
 
 /** The message and envelope the provider's endpoint would hand to `mailroom.deliver()`. */
-export function deliveryOf(provider: Exclude<InspectProvider, 'sendgrid'>, input: InspectInput): MimeDelivery {
+export async function deliveryOf(
+  provider: Exclude<InspectProvider, 'sendgrid'>,
+  input: InspectInput,
+): Promise<MimeDelivery> {
   switch (provider) {
     case 'postmark':
       return postmarkDelivery(input);
+    case 'ses':
+      return sesDelivery(input);
     case 'mailgun':
       return mailgunDelivery(input);
     case 'relay':
@@ -172,6 +181,23 @@ function mailgunDelivery({ body, contentType }: InspectInput): MimeDelivery {
       to: envelopeAddresses(fields.get('recipient')?.toString('utf8').split(',') ?? [], 'recipient'),
     },
   };
+}
+
+/**
+ * An SNS notification of an SES receipt rule, read as `sesInbound` reads it (signature not checked). A message SES
+ * put in S3 is not in the capture: inspect says so (the endpoint reads it with `readS3Object`).
+ */
+async function sesDelivery({ body }: InspectInput): Promise<MimeDelivery> {
+  const sns = parseSnsMessage(body);
+  if (sns.Type !== 'Notification') {
+    throw new IngressError(422, 'not_a_notification', `an SNS ${sns.Type} carries no message`);
+  }
+  const receipt = await sesReceiptOf(sns.Message, undefined);
+  if (receipt.kind === 'ignored') {
+    throw new IngressError(422, 'not_a_message', `an SES ${receipt.notificationType} carries no message`);
+  }
+  const { message, envelope, spf, spam } = receipt;
+  return { provider: 'ses', message, envelope, spf, spam };
 }
 
 function relayDelivery({ body, contentType, headers }: InspectInput): MimeDelivery {

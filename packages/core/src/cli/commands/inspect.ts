@@ -17,22 +17,22 @@ import {
 
 export const inspect: Command = {
   name: 'inspect',
-  summary: 'parse a captured webhook request (SendGrid, Postmark, Mailgun, relay) and print the email as JSON',
+  summary: 'parse a captured webhook request (SendGrid, Postmark, Mailgun, SES, relay) and print the email as JSON',
   usage: `mailroom inspect [--public-key KEY]... FILE
 mailroom inspect --content-type CT FILE
-mailroom inspect --provider sendgrid|postmark|mailgun|relay FILE
+mailroom inspect --provider sendgrid|postmark|mailgun|ses|relay FILE
 
 Reads FILE (- for stdin): a captured HTTP request (request line, headers, body; chunked
 bodies are decoded), with --content-type a bare body, or a bare RFC 822 message (what the
 relay endpoint takes). Tells the provider from what was posted unless --provider names it:
-Postmark's JSON (RawEmail, MessageID), Mailgun's form (body-mime, signature), the relay's
-message/rfc822, SendGrid's multipart (envelope with email or the parsed fields). Prints the
+Postmark's JSON (RawEmail, MessageID), Mailgun's form (body-mime, signature), SNS's
+x-amz-sns-message-type header (SES), the relay's message/rfc822, SendGrid's multipart (envelope with email or the parsed fields). Prints the
 InboundEmail as JSON on stdout ("provider" says which), with what Mailroom reads from it:
 "reply" (new text, quoted history, signature), "classification" (kind and reasons) and
 "auth.verdict" (is From authenticated).
 
 Options:
-  --provider NAME     read FILE as NAME's request: sendgrid, postmark, mailgun or relay
+  --provider NAME     read FILE as NAME's request: sendgrid, postmark, mailgun, ses or relay
   --content-type CT   FILE is a bare body with this Content-Type (boundary included)
   --public-key KEY    verify the SendGrid signature headers in FILE with this base64 DER
                       public key (repeat for several keys); the post must be signed
@@ -67,7 +67,9 @@ Exit status: 0 parsed, 1 the post is rejected, unreadable or of no provider insp
     if (publicKeys.length && provider !== 'sendgrid')
       throw new UsageError(`--public-key verifies SendGrid signatures; the capture is read as ${provider}'s`);
     const post =
-      provider === 'sendgrid' ? await sendgridPost(input, publicKeys) : await mimePost(deliveryOf(provider, input));
+      provider === 'sendgrid'
+        ? await sendgridPost(input, publicKeys)
+        : await mimePost(await deliveryOf(provider, input));
     const verify = values['verify-dkim'] === true;
     const email = verify ? await withDkimCheck(post) : post.email;
     io.stdout.write(`${JSON.stringify(inspection(email, verify), null, 2)}\n`);
