@@ -7,8 +7,9 @@ import type { MimeDelivery } from '../../ingress/delivery.js';
 import { IngressError } from '../../ingress/errors.js';
 import { resolveLimits } from '../../ingress/limits.js';
 import { formKindOf, readFields } from '../../ingress/mailgun/fields.js';
+import { readMailgunFields } from '../../ingress/mailgun/mailgun.js';
 import { parseContentType } from '../../ingress/multipart.js';
-import { postmarkEnvelope } from '../../ingress/postmark/envelope.js';
+import { readPostmarkPost } from '../../ingress/postmark/postmark.js';
 import { formPartsOf } from '../../ingress/raw-message.js';
 import {
   RELAY_ENVELOPE_FROM_HEADER,
@@ -17,7 +18,6 @@ import {
 } from '../../ingress/relay/envelope.js';
 import { sesReceiptOf } from '../../ingress/ses/notification.js';
 import { parseSnsMessage } from '../../ingress/ses/sns.js';
-import { envelopeAddress, envelopeAddresses } from '../../ingress/webhook/index.js';
 
 export const INSPECT_PROVIDERS = ['sendgrid', 'postmark', 'mailgun', 'ses', 'relay'] as const;
 export type InspectProvider = (typeof INSPECT_PROVIDERS)[number];
@@ -140,47 +140,13 @@ export async function deliveryOf(
   }
 }
 
-function postmarkDelivery({ body, contentType }: InspectInput): MimeDelivery {
+async function postmarkDelivery({ body, contentType }: InspectInput): Promise<MimeDelivery> {
   if (mimeTypeOf(contentType) !== 'application/json') throw unsupported(contentType, 'Postmark posts application/json');
-  let payload: unknown;
-  try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch (error) {
-    const detail = error instanceof SyntaxError ? error.message.slice(0, 200) : 'the body is not UTF-8';
-    throw new IngressError(400, 'invalid_json', `the body is not JSON: ${detail}`);
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
-    throw new IngressError(400, 'invalid_payload', 'the body is not a JSON object (Postmark posts one per message)');
-  const fields = payload as Record<string, unknown>;
-  const raw = fields.RawEmail;
-  if (raw === undefined || raw === null || raw === '')
-    throw new IngressError(
-      422,
-      'raw_email_required',
-      'the post has no RawEmail: "Include raw email content in JSON payload" was off in the Postmark inbound stream',
-    );
-  if (typeof raw !== 'string') throw new IngressError(400, 'invalid_payload', 'RawEmail is not a string');
-  const message = Buffer.from(raw, 'utf8');
-  return { provider: 'postmark', message, envelope: postmarkEnvelope(fields, message) };
+  return readPostmarkPost(body);
 }
 
 function mailgunDelivery({ body, contentType }: InspectInput): MimeDelivery {
-  const fields = readFields(body, formKindOf(contentType), resolveLimits(undefined));
-  const message = fields.get('body-mime');
-  if (message === undefined)
-    throw new IngressError(
-      422,
-      'body_mime_required',
-      'the post has no body-mime field: the route forwarded to a URL not ending in "mime", so Mailgun posted its parsed fields',
-    );
-  return {
-    provider: 'mailgun',
-    message,
-    envelope: {
-      from: envelopeAddress(fields.get('sender')?.toString('utf8'), 'sender'),
-      to: envelopeAddresses(fields.get('recipient')?.toString('utf8').split(',') ?? [], 'recipient'),
-    },
-  };
+  return readMailgunFields(readFields(body, formKindOf(contentType), resolveLimits(undefined)));
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import type { Envelope } from '../../message/index.js';
+import type { MimeDelivery } from '../delivery.js';
 import { IngressConfigurationError, IngressError } from '../errors.js';
 import { createBodyReader } from '../ingress.js';
 import { resolveLimits, type IngressLimits } from '../limits.js';
@@ -48,12 +49,7 @@ export function mailgunInbound(mailroom: DeliveryTarget, options: MailgunInbound
       );
     }
     try {
-      const result = await mailroom.deliver({
-        provider: 'mailgun',
-        message: bodyMimeOf(fields),
-        envelope: envelopeOf(fields),
-        authenticatedBy: ['mailgun-signature'],
-      });
+      const result = await mailroom.deliver({ ...readMailgunFields(fields), authenticatedBy: ['mailgun-signature'] });
       tokens.spend(token, (timestamp + maxSkewSeconds) * 1000, Date.now());
       return result;
     } catch (error) {
@@ -71,6 +67,11 @@ export function mailgunInbound(mailroom: DeliveryTarget, options: MailgunInbound
       return readBody(request, (body) => deliver(readFields(body, form, limits)));
     }, logger),
   );
+}
+
+/** A Mailgun post's fields as the delivery they make (no signature check: `mailroom inspect` reads captures with it). */
+export function readMailgunFields(fields: Map<string, Buffer>): MimeDelivery {
+  return { provider: 'mailgun', message: bodyMimeOf(fields), envelope: envelopeOf(fields) };
 }
 
 function bodyMimeOf(fields: Map<string, Buffer>): Buffer {

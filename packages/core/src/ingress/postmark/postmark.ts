@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import type { MimeDelivery } from '../delivery.js';
 import { IngressConfigurationError, IngressError } from '../errors.js';
 import { createBodyReader } from '../ingress.js';
 import type { IngressLimits } from '../limits.js';
@@ -37,12 +38,9 @@ export function postmarkInbound(mailroom: DeliveryTarget, options: PostmarkInbou
         await authenticator.checkHeaders(request);
         checkJson(request.headers.get('content-type'));
       });
-      return readBody(request, async (body) => {
-        const payload = await parsePayload(body);
-        const message = rawEmailOf(payload);
-        const envelope = postmarkEnvelope(payload, message);
-        return mailroom.deliver({ provider: 'postmark', message, envelope, authenticatedBy: ['basic'] });
-      });
+      return readBody(request, async (body) =>
+        mailroom.deliver({ ...(await readPostmarkPost(body)), authenticatedBy: ['basic'] }),
+      );
     }, logger),
   );
 }
@@ -100,6 +98,13 @@ async function checkJsonShape(body: Buffer): Promise<void> {
     }
     if (i < body.length) await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** A Postmark post's body as the delivery it makes (no authentication: `mailroom inspect` reads captures with it). */
+export async function readPostmarkPost(body: Buffer): Promise<MimeDelivery> {
+  const payload = await parsePayload(body);
+  const message = rawEmailOf(payload);
+  return { provider: 'postmark', message, envelope: postmarkEnvelope(payload, message) };
 }
 
 async function parsePayload(body: Buffer): Promise<Record<string, unknown>> {
