@@ -145,6 +145,23 @@ describe('sesInbound', () => {
     expect(bySubject.get('Verdicts odd')).toMatchObject({ auth: { spf: null, dkim: [] }, spam: null });
   });
 
+  it("authenticates From by SES's SPF pass only when the envelope domain is From's: a forger's own pass is not", async () => {
+    const { t, handled, post } = await receiver();
+    // SES's verdicts default to PASS: SPF passes for whichever envelope domain the sender used.
+    expect(
+      (await post(message('Aligned'), { source: 'bounce@example.org', recipients: envelope.recipients })).status,
+    ).toBe(200);
+    // A forger sends From ann@example.org with an envelope sender on a domain it controls (SPF passes there).
+    expect((await post(message('Forged'), { source: 'x@forger.test', recipients: envelope.recipients })).status).toBe(
+      200,
+    );
+    await t.drain();
+    const bySubject = new Map(handled.map((email) => [email.subject, email]));
+    expect(bySubject.get('Aligned')!.authVerdict()).toMatchObject({ aligned: true, rule: 'spf' });
+    expect(bySubject.get('Forged')!.auth.spf).toBe('pass');
+    expect(bySubject.get('Forged')!.authVerdict()).toMatchObject({ aligned: false });
+  });
+
   it('keeps 8-bit bytes exact with BASE64, and takes SignatureVersion 1 (RSA-SHA1)', async () => {
     const { t, handled, post } = await receiver();
     const latin1 = Buffer.concat([
