@@ -2,6 +2,7 @@
  * Postmark's inbound webhook end to end: kit-built Postmark posts over real HTTP into `postmarkInbound` mounted on
  * a test Mailroom's server, stored in a real store (PGlite, or PostgreSQL with DATABASE_URL) and routed.
  */
+import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IngressConfigurationError, postmarkInbound } from '@mailroom/core/ingress';
 import type { InboundEmail } from '@mailroom/core';
@@ -158,6 +159,63 @@ describe('postmarkInbound', () => {
     );
     expect(response.status).toBe(413);
     expect(await t.store.inbox.list({})).toEqual([]);
+  });
+
+  it('reads a post over limits.parseOffThreadAboveBytes on a parse thread: the message exact, malformed ones refused with their reasons', async () => {
+    const { t, handled, url, post } = await receiver();
+    // 600 KB of 8-bit UTF-8 text, plus Postmark's parsed copy of it and a base64 attachment: a 2 MB post.
+    const text = 'Grüße aus Köln. '.repeat(40_000);
+    const big = message('Large', 'help@support.example.com').replace('Grüße from Postmark.', text);
+    const attachment = {
+      Name: 'a.bin',
+      Content: randomBytes(700_000).toString('base64'),
+      ContentType: 'application/octet-stream',
+    };
+    const answer = await post(big, { fields: { TextBody: text, Attachments: [attachment] } });
+    expect(answer).toMatchObject({ status: 200, body: { duplicate: false } });
+    await t.drain();
+    expect(handled[0]?.text).toBe(`${text}\n`);
+
+    const send = async (body: string) => {
+      const auth = `Basic ${Buffer.from(`${CURRENT.username}:${CURRENT.password}`).toString('base64')}`;
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body,
+      });
+      return { status: response.status, body: (await response.json()) as { error: string; reason: string } };
+    };
+    const padding = 'x'.repeat(400_000);
+    const payload = JSON.stringify(postmarkInboundPayload(big));
+    expect(await send(payload.slice(0, 500_000))).toMatchObject({ status: 400, body: { error: 'invalid_json' } });
+    expect(await send(JSON.stringify({ RawEmail: 42, TextBody: padding }))).toMatchObject({
+      status: 400,
+      body: { error: 'invalid_payload', reason: 'RawEmail is not a string' },
+    });
+    expect(await send(JSON.stringify([padding]))).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+    const tokens = await send(JSON.stringify({ RawEmail: 'x', Headers: Array.from({ length: 60_000 }, () => [0, 0]) }));
+    expect(tokens).toMatchObject({ status: 400, body: { error: 'invalid_payload' } });
+    expect(tokens.body.reason).toMatch(/more than 100000/);
+    expect(await t.store.inbox.list({})).toHaveLength(1);
+  });
+
+  it('holds a large post to limits.parseTimeoutMs (its JSON is parsed on a thread), a small one not', async () => {
+    const t = await createTestMailroom();
+    open.push(t);
+    t.app.route('/webhooks/postmark', postmarkInbound(t.mailroom, { basic: [CURRENT], limits: { parseTimeoutMs: 1 } }));
+    const send = (fields: Record<string, unknown>) =>
+      fetch(
+        postmarkInboundRequest(message('Padded', 'help@support.example.com'), {
+          url: `${t.url}/webhooks/postmark/inbound`,
+          basic: CURRENT,
+          fields,
+        }),
+      );
+    // The message itself is small (parsed on the event loop either way); only Postmark's parsed copy is large.
+    const large = await send({ HtmlBody: 'x'.repeat(300_000) });
+    expect(large.status).toBe(422);
+    expect(await large.json()).toMatchObject({ error: 'parse_timeout' });
+    expect((await send({})).status).toBe(200);
   });
 
   it('answers 405 to other methods, and refuses to start without credentials', async () => {

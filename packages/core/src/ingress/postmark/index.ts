@@ -31,10 +31,12 @@
  *   message's digest without one); Postmark's own `MessageID` is not needed for that.
  * - Size: the JSON carries the parsed attachments (base64) and `RawEmail` (the same bytes again), so a post is
  *   about 2.7 × the message; `limits.maxBodyBytes` defaults to 100 MiB here (Postmark takes messages with up to
- *   35 MB of attachments). The stored message itself is held to the Mailroom's limits. The JSON is parsed on the
- *   event loop (a 100 MB post: a few hundred ms); a payload of more than 100,000 objects, arrays and values (a
- *   genuine one has a few hundred) is a 400 `invalid_payload` before it is parsed, since building that many values
- *   stalls the loop whatever the size (4 MB of nested or tiny objects: ~110 ms).
+ *   35 MB of attachments). The stored message itself is held to the Mailroom's limits.
+ * - A post over `limits.parseOffThreadAboveBytes` (256 KiB) is parsed on a parse thread within `limits.parseTimeoutMs`
+ *   (422 `parse_timeout`): the UTF-8 decode and JSON.parse of a 90 MB post stall the event loop ~1 s, on the thread
+ *   ~20-100 ms (`RawEmail` comes back as bytes; the parsed bodies and attachments never leave the thread). A payload
+ *   of more than 100,000 objects, arrays and values (a genuine one has a few hundred) is a 400 `invalid_payload`
+ *   before it is parsed, since building that many values stalls whatever the size (4 MB of tiny objects: ~110 ms).
  */
 export { postmarkInbound, POSTMARK_MAX_BODY_BYTES } from './postmark.js';
 export type { PostmarkInboundOptions } from './postmark.js';

@@ -2,7 +2,9 @@ import type { Hono } from 'hono';
 import type { MimeDelivery } from '../delivery.js';
 import { IngressConfigurationError, IngressError } from '../errors.js';
 import { createBodyReader } from '../ingress.js';
-import type { IngressLimits } from '../limits.js';
+import type { JsonFields } from '../json.js';
+import { resolveLimits, type IngressLimits } from '../limits.js';
+import { readJsonBody } from '../parse-pool.js';
 import { parseContentType } from '../multipart.js';
 import { createAuthenticator, type BasicCredential } from '../verify/index.js';
 import { answerDelivery, beforeBody, webhookApp, type DeliveryTarget, type WebhookLogger } from '../webhook/index.js';
@@ -27,10 +29,8 @@ export function postmarkInbound(mailroom: DeliveryTarget, options: PostmarkInbou
     );
   }
   const authenticator = createAuthenticator({ basic: options.basic });
-  const readBody = createBodyReader({
-    ...options.limits,
-    maxBodyBytes: options.limits?.maxBodyBytes ?? POSTMARK_MAX_BODY_BYTES,
-  });
+  const limits = { ...options.limits, maxBodyBytes: options.limits?.maxBodyBytes ?? POSTMARK_MAX_BODY_BYTES };
+  const readBody = createBodyReader(limits);
   const logger = options.logger ?? console;
   return webhookApp('/inbound', 'Postmark', (request) =>
     answerDelivery(async () => {
@@ -39,7 +39,7 @@ export function postmarkInbound(mailroom: DeliveryTarget, options: PostmarkInbou
         checkJson(request.headers.get('content-type'));
       });
       return readBody(request, async (body) =>
-        mailroom.deliver({ ...(await readPostmarkPost(body)), authenticatedBy: ['basic'] }),
+        mailroom.deliver({ ...(await readPostmarkPost(body, limits)), authenticatedBy: ['basic'] }),
       );
     }, logger),
   );
@@ -65,66 +65,39 @@ function safeContentType(value: string): ReturnType<typeof parseContentType> {
   }
 }
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * What is read of a payload: `RawEmail` (as bytes) and the small fields for the envelope and provider data. The
+ * parsed bodies and base64 attachments (most of a post) are dropped where the JSON is parsed.
+ */
+const PAYLOAD = {
+  provider: 'Postmark',
+  bytesFields: ['RawEmail'],
+  keepFields: [
+    'OriginalRecipient',
+    'ToFull',
+    'CcFull',
+    'BccFull',
+    'MessageID',
+    'MessageStream',
+    'MailboxHash',
+    'Tag',
+    'Headers',
+  ],
+} as const;
 
 /**
- * Structural tokens (`{ [ : ,` outside strings) a payload may hold: Postmark's has a few hundred (headers,
- * attachments, recipients). JSON.parse runs on the event loop, and its time grows with the values it builds, not
- * the bytes: 4 MB of nested or tiny objects took ~110 ms, a stall; long strings (RawEmail, base64) parse fast.
+ * A Postmark post's body as the delivery it makes (no authentication: `mailroom inspect` reads captures with it).
+ * A body over `limits.parseOffThreadAboveBytes` is parsed on a parse thread (`readJsonBody`).
  */
-const MAX_JSON_TOKENS = 100_000;
-/** The scan gives the event loop a turn after each MiB, so a 100 MiB post is no stall either. */
-const SCAN_SLICE_BYTES = 1024 * 1024;
-
-async function checkJsonShape(body: Buffer): Promise<void> {
-  let tokens = 0;
-  let inString = false;
-  for (let i = 0; i < body.length;) {
-    const end = Math.min(body.length, i + SCAN_SLICE_BYTES);
-    for (; i < end; i++) {
-      const byte = body[i]!;
-      if (inString) {
-        if (byte === 0x5c)
-          i++; // a backslash escapes the next byte
-        else if (byte === 0x22) inString = false;
-      } else if (byte === 0x22) inString = true;
-      else if ((byte === 0x7b || byte === 0x5b || byte === 0x3a || byte === 0x2c) && ++tokens > MAX_JSON_TOKENS) {
-        throw new IngressError(
-          400,
-          'invalid_payload',
-          `the JSON holds more than ${MAX_JSON_TOKENS} objects, arrays and values; a Postmark post has a few hundred`,
-        );
-      }
-    }
-    if (i < body.length) await new Promise((resolve) => setImmediate(resolve));
-  }
-}
-
-/** A Postmark post's body as the delivery it makes (no authentication: `mailroom inspect` reads captures with it). */
-export async function readPostmarkPost(body: Buffer): Promise<MimeDelivery> {
-  const payload = await parsePayload(body);
+export async function readPostmarkPost(body: Buffer, limits: IngressLimits = {}): Promise<MimeDelivery> {
+  const payload = await readJsonBody(body, PAYLOAD, resolveLimits(limits));
   const message = rawEmailOf(payload);
   return { provider: 'postmark', message, envelope: postmarkEnvelope(payload, message) };
 }
 
-async function parsePayload(body: Buffer): Promise<Record<string, unknown>> {
-  await checkJsonShape(body);
-  let payload: unknown;
-  try {
-    payload = JSON.parse(UTF8.decode(body));
-  } catch (error) {
-    const detail = error instanceof SyntaxError ? error.message.slice(0, 200) : 'the body is not UTF-8';
-    throw new IngressError(400, 'invalid_json', `the body is not JSON: ${detail}`);
-  }
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new IngressError(400, 'invalid_payload', 'the body is not a JSON object (Postmark posts one per message)');
-  }
-  return payload as Record<string, unknown>;
-}
-
-function rawEmailOf(payload: Record<string, unknown>): Buffer {
+function rawEmailOf(payload: JsonFields): Buffer {
   const raw = payload.RawEmail;
-  if (raw === undefined || raw === null || raw === '') {
+  if (raw === undefined || raw === null || (Buffer.isBuffer(raw) && raw.length === 0)) {
     throw new IngressError(
       422,
       'raw_email_required',
@@ -133,6 +106,6 @@ function rawEmailOf(payload: Record<string, unknown>): Buffer {
         "Postmark's parsed fields)",
     );
   }
-  if (typeof raw !== 'string') throw new IngressError(400, 'invalid_payload', 'RawEmail is not a string');
-  return Buffer.from(raw, 'utf8');
+  if (!Buffer.isBuffer(raw)) throw new IngressError(400, 'invalid_payload', 'RawEmail is not a string');
+  return raw;
 }
