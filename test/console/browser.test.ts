@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsRun, launchChromium } from '@mailroom/app-kit/testing';
-import { postmarkInbound } from '@mailroom/core/ingress';
+import { postmarkInbound } from '@mailroom/core/http';
 import { TEST_KEY_PAIR, createTestMailroom, type TestMailroom } from '@mailroom/core/testing';
 import { createWebhookClient, mailroomConsole } from '@mailroom/console';
 import type { Browser, BrowserContext, Page } from 'playwright-core';

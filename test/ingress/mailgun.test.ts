@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IngressConfigurationError, mailgunInbound, type MailgunInboundOptions } from '@mailroom/core/ingress';
+import { mailgunInbound } from '@mailroom/core/http';
+import { IngressConfigurationError, type MailgunInboundOptions } from '@mailroom/core/ingress';
 import type { InboundEmail } from '@mailroom/core';
 import {
   createTestMailroom,

@@ -4,7 +4,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IngressConfigurationError, postmarkInbound } from '@mailroom/core/ingress';
+import { postmarkInbound } from '@mailroom/core/http';
+import { IngressConfigurationError } from '@mailroom/core/ingress';
 import type { InboundEmail } from '@mailroom/core';
 import {
   createTestMailroom,

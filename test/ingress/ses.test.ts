@@ -6,7 +6,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IngressConfigurationError, sesInbound, type SesInboundOptions } from '@mailroom/core/ingress';
+import { sesInbound } from '@mailroom/core/http';
+import { IngressConfigurationError, type SesInboundOptions } from '@mailroom/core/ingress';
 import type { InboundEmail } from '@mailroom/core';
 import {
   createSnsTestSigner,

@@ -10,7 +10,8 @@ import type { Hono } from 'hono';
 import type { ConsoleProviders } from '@mailroom/console';
 import type { Mailroom } from '@mailroom/core';
 import { parseBasicCredentials } from '@mailroom/core/http';
-import { mailgunInbound, postmarkInbound, sesInbound, type BasicCredential } from '@mailroom/core/ingress';
+import { mailgunInbound, postmarkInbound, sesInbound } from '@mailroom/core/http';
+import type { BasicCredential } from '@mailroom/core/ingress';
 
 export interface ProviderWebhooksConfig {
   development: boolean;

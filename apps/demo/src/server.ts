@@ -29,8 +29,8 @@ import {
   type Mailroom,
   type Store,
 } from '@mailroom/core';
-import { healthRoutes, mailroomMetrics, serverTimeoutOptions } from '@mailroom/core/http';
-import { createSmtpReceiver, relayIngress, type SmtpReceiver } from '@mailroom/core/ingress';
+import { healthRoutes, mailroomMetrics, relayIngress, serverTimeoutOptions } from '@mailroom/core/http';
+import { createSmtpReceiver, type SmtpReceiver } from '@mailroom/core/ingress';
 import { demoAppModules, type DemoApp, type DemoAppModule } from './apps/index.js';
 import { loadConfig, type DemoConfig } from './config.js';
 import { createWebhookClient, mailroomConsole, type ConsoleProviders } from '@mailroom/console';

@@ -4,7 +4,7 @@
  * which provider it came from.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailgunInbound, postmarkInbound, relayIngress } from '@mailroom/core/ingress';
+import { mailgunInbound, postmarkInbound, relayIngress } from '@mailroom/core/http';
 import { TEST_KEY_PAIR, createTestMailroom, type TestMailroom } from '@mailroom/core/testing';
 import { ConsoleConfigurationError, createWebhookClient, mailroomConsole, type ConsoleProviders } from './index.js';
 

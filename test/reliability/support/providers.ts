@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { Hono } from 'hono';
 import nodemailer from 'nodemailer';
 import type { Mailroom } from '@mailroom/core';
-import { mailgunInbound, postmarkInbound, relayIngress } from '@mailroom/core/ingress';
+import { mailgunInbound, postmarkInbound, relayIngress } from '@mailroom/core/http';
 import { mailgunSignature, multipartBody, multipartContentType, type FormPart } from '@mailroom/core/testing';
 import { hostilePost } from './hostile.js';
 import type { prng } from './posts.js';

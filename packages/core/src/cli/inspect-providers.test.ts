@@ -10,14 +10,8 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '@mailroom/core';
-import {
-  mailgunInbound,
-  postmarkInbound,
-  relayIngress,
-  sesInbound,
-  storedFormOf,
-  type MimeDelivery,
-} from '@mailroom/core/ingress';
+import { mailgunInbound, postmarkInbound, relayIngress, sesInbound } from '@mailroom/core/http';
+import { storedFormOf, type MimeDelivery } from '@mailroom/core/ingress';
 import {
   TEST_KEY_PAIR,
   DEFAULT_SNS_TOPIC_ARN,

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboundEmail } from '../message/index.js';
-import { relayIngress } from '../ingress/relay/index.js';
+import { relayIngress } from '../http/index.js';
 import {
   createProxiedTestStore,
   createTestMailroom,

@@ -1,19 +1,24 @@
 /**
  * HTTP surfaces for the Inbound Parse webhook: a Web-standard handler, a Hono sub-app and a
- * `node:http` adapter. Each verifies and parses with the ingress, then hands you the post.
+ * `node:http` adapter. Each verifies and parses with the ingress, then hands you the post. The other providers'
+ * webhooks are Hono sub-apps over their ingress receivers, answered the same way (200 after the commit, 4xx with a
+ * reason, 503 + Retry-After while the store is down, a logged 500 for a fault): `postmarkInbound` (`POST /inbound`),
+ * `mailgunInbound` (`POST /mime`), `sesInbound` (`POST /`), `relayIngress` (`POST /`), and `webhookApp` for your own
+ * receiver.
  *
  * @example
  * ```ts
  * import { Hono } from 'hono';
  * import { serve } from '@hono/node-server';
  * import { securityFromEnv } from '@mailroom/core';
- * import { inboundApp } from '@mailroom/core/http';
+ * import { inboundApp, postmarkInbound } from '@mailroom/core/http';
  *
  * const app = new Hono();
  * app.route('/webhooks/sendgrid', inboundApp({
  *   security: securityFromEnv(process.env).security,
  *   onEmail: async ({ email }) => { console.log(email.subject); },
  * }));
+ * app.route('/webhooks/postmark', postmarkInbound(mailroom, { basic: [{ username: 'inbound', password }] }));
  * serve({ fetch: app.fetch, port: 3000 }); // SendGrid posts to /webhooks/sendgrid/parse
  * ```
  *
@@ -29,3 +34,6 @@ export type { InboundAppOptions } from './app.js';
 export { toNodeHandler } from './node.js';
 export { startServer, serverTimeoutOptions, DEFAULT_SERVER_TIMEOUTS } from './serve.js';
 export type { StartServerOptions, RunningServer, ServerTimeouts } from './serve.js';
+export { postmarkInbound, mailgunInbound, sesInbound, relayIngress } from './providers.js';
+export type { WebhookTarget } from './providers.js';
+export { webhookApp, answerWebhook } from './webhooks.js';

@@ -10,7 +10,7 @@ export { decodeCharset } from './charsets.js';
 export { IngressError, IngressConfigurationError } from './errors.js';
 export type { IngressErrorStatus } from './errors.js';
 export { DEFAULT_LIMITS } from './limits.js';
-export { relayIngress, relaySecretProblem, type RelayIngressOptions } from './relay/index.js';
+export { createRelayReceiver, relaySecretProblem, type RelayIngressOptions } from './relay/index.js';
 export type { IngressLimits } from './limits.js';
 export {
   SIGNATURE_HEADER,
@@ -21,10 +21,11 @@ export {
   PUBLISHED_TEST_PUBLIC_KEY,
 } from './verify/index.js';
 export type { IngressSecurity, AuthMethod, SignatureCheck, BasicCredential } from './verify/index.js';
-export { postmarkInbound, POSTMARK_MAX_BODY_BYTES, type PostmarkInboundOptions } from './postmark/index.js';
-export { mailgunInbound, type MailgunInboundOptions } from './mailgun/index.js';
+export { createPostmarkReceiver, POSTMARK_MAX_BODY_BYTES, type PostmarkInboundOptions } from './postmark/index.js';
+export { createMailgunReceiver, type MailgunInboundOptions } from './mailgun/index.js';
+export type { DeliveryTarget, WebhookLogger, WebhookReceipt, WebhookReceiver } from './webhook/index.js';
 export {
-  sesInbound,
+  createSesReceiver,
   SES_MAX_BODY_BYTES,
   type SesInboundOptions,
   type ReadS3Object,

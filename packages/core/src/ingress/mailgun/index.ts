@@ -1,12 +1,13 @@
 /**
- * Mailgun's routes: `mailgunInbound(mailroom, { signingKey })` is a Hono sub-app answering `POST /mime`. A route
+ * Mailgun's routes: `createMailgunReceiver(mailroom, { signingKey })` reads and verifies one post; `mailgunInbound`
+ * from `@mailroom/core/http` mounts it as a Hono sub-app answering `POST /mime`. A route
  * whose action is `forward("https://mail.example.com/webhooks/mailgun/mime")` (a URL ending in `mime`) makes Mailgun
  * post the message as received, in the `body-mime` field; Mailroom stores it (`mailroom.deliver`).
  *
  * @example
  * ```ts
  * import { Hono } from 'hono';
- * import { mailgunInbound } from '@mailroom/core/ingress';
+ * import { mailgunInbound } from '@mailroom/core/http';
  *
  * const app = new Hono();
  * app.route('/webhooks/mailgun', mailgunInbound(mailroom, { signingKey: process.env.MAILGUN_WEBHOOK_SIGNING_KEY! }));
@@ -33,5 +34,5 @@
  * - Mailgun retries every answer but 200 and 406 for 8 hours; this endpoint never sends a 406, so a refusal of a
  *   genuine post (too large, say) is retried and can succeed once the limit is raised.
  */
-export { mailgunInbound } from './mailgun.js';
+export { createMailgunReceiver } from './mailgun.js';
 export type { MailgunInboundOptions } from './mailgun.js';

@@ -1,17 +1,15 @@
-import type { Hono } from 'hono';
 import type { Envelope } from '../../message/index.js';
 import type { MimeDelivery } from '../delivery.js';
 import { IngressConfigurationError, IngressError } from '../errors.js';
 import { createBodyReader } from '../ingress.js';
 import { resolveLimits, type IngressLimits } from '../limits.js';
 import {
-  answerDelivery,
   beforeBody,
   envelopeAddress,
   envelopeAddresses,
-  webhookApp,
   type DeliveryTarget,
   type WebhookLogger,
+  type WebhookReceiver,
 } from '../webhook/index.js';
 import { formKindOf, readFields } from './fields.js';
 import { verifyMailgunSignature } from './signature.js';
@@ -26,17 +24,17 @@ export interface MailgunInboundOptions {
   maxSkewSeconds?: number;
   /** How many spent tokens this process remembers (the oldest forgotten first); default 100,000. */
   maxRememberedTokens?: number;
+  /** Where the mounted sub-app (`mailgunInbound` in `@mailroom/core/http`) reports faults; default `console`. */
   logger?: WebhookLogger;
 }
 
-/** Mailgun's raw-MIME route posts as a Hono sub-app answering `POST /mime` (see `index.ts`). */
-export function mailgunInbound(mailroom: DeliveryTarget, options: MailgunInboundOptions): Hono {
+/** Mailgun's raw-MIME route posts as a receiver (see `index.ts`); `mailgunInbound` in `@mailroom/core/http` mounts it. */
+export function createMailgunReceiver(mailroom: DeliveryTarget, options: MailgunInboundOptions): WebhookReceiver {
   const keys = signingKeysOf(options?.signingKey);
   const maxSkewSeconds = positive(options.maxSkewSeconds ?? 900, 'maxSkewSeconds');
   const tokens = new TokenLedger(Math.floor(positive(options.maxRememberedTokens ?? 100_000, 'maxRememberedTokens')));
   const limits = resolveLimits(options.limits);
   const readBody = createBodyReader(options.limits);
-  const logger = options.logger ?? console;
 
   async function deliver(fields: Map<string, Buffer>) {
     const now = Date.now();
@@ -61,12 +59,10 @@ export function mailgunInbound(mailroom: DeliveryTarget, options: MailgunInbound
     }
   }
 
-  return webhookApp('/mime', 'Mailgun', (request) =>
-    answerDelivery(async () => {
-      const form = await beforeBody(() => formKindOf(request.headers.get('content-type')));
-      return readBody(request, (body) => deliver(readFields(body, form, limits)));
-    }, logger),
-  );
+  return async (request) => {
+    const form = await beforeBody(() => formKindOf(request.headers.get('content-type')));
+    return readBody(request, (body) => deliver(readFields(body, form, limits)));
+  };
 }
 
 /** A Mailgun post's fields as the delivery they make (no signature check: `mailroom inspect` reads captures with it). */

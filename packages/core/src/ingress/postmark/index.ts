@@ -1,12 +1,13 @@
 /**
- * Postmark's inbound webhook: `postmarkInbound(mailroom, { basic })` is a Hono sub-app answering `POST /inbound`.
+ * Postmark's inbound webhook: `createPostmarkReceiver(mailroom, { basic })` reads one post; `postmarkInbound` from
+ * `@mailroom/core/http` mounts it as a Hono sub-app answering `POST /inbound`.
  * Postmark posts each message as JSON; with the inbound stream's "Include raw email content in JSON payload"
  * setting on, `RawEmail` holds the message as received, which is what Mailroom stores (`mailroom.deliver`).
  *
  * @example
  * ```ts
  * import { Hono } from 'hono';
- * import { postmarkInbound } from '@mailroom/core/ingress';
+ * import { postmarkInbound } from '@mailroom/core/http';
  *
  * const app = new Hono();
  * // Postmark's webhook URL: https://inbound:<password>@mail.example.com/webhooks/postmark/inbound
@@ -38,5 +39,5 @@
  *   of more than 100,000 objects, arrays and values (a genuine one has a few hundred) is a 400 `invalid_payload`
  *   before it is parsed, since building that many values stalls whatever the size (4 MB of tiny objects: ~110 ms).
  */
-export { postmarkInbound, POSTMARK_MAX_BODY_BYTES } from './postmark.js';
+export { createPostmarkReceiver, POSTMARK_MAX_BODY_BYTES } from './postmark.js';
 export type { PostmarkInboundOptions } from './postmark.js';

@@ -1,4 +1,3 @@
-import type { Hono } from 'hono';
 import type { MimeDelivery } from '../delivery.js';
 import { IngressConfigurationError, IngressError } from '../errors.js';
 import { createBodyReader } from '../ingress.js';
@@ -7,7 +6,7 @@ import { resolveLimits, type IngressLimits } from '../limits.js';
 import { readJsonBody } from '../parse-pool.js';
 import { parseContentType } from '../multipart.js';
 import { createAuthenticator, type BasicCredential } from '../verify/index.js';
-import { answerDelivery, beforeBody, webhookApp, type DeliveryTarget, type WebhookLogger } from '../webhook/index.js';
+import { beforeBody, type DeliveryTarget, type WebhookLogger, type WebhookReceiver } from '../webhook/index.js';
 import { postmarkEnvelope } from './envelope.js';
 
 export interface PostmarkInboundOptions {
@@ -15,14 +14,15 @@ export interface PostmarkInboundOptions {
   basic: BasicCredential[];
   /** Request body limits (`maxBodyBytes` defaults to `POSTMARK_MAX_BODY_BYTES`), deadline and rate. */
   limits?: IngressLimits;
+  /** Where the mounted sub-app (`postmarkInbound` in `@mailroom/core/http`) reports faults; default `console`. */
   logger?: WebhookLogger;
 }
 
 /** A post holds the message twice (RawEmail, and the attachments in base64): 35 MB of attachments need ~100 MB. */
 export const POSTMARK_MAX_BODY_BYTES = 100 * 1024 * 1024;
 
-/** Postmark's inbound webhook as a Hono sub-app answering `POST /inbound` (see `index.ts`). */
-export function postmarkInbound(mailroom: DeliveryTarget, options: PostmarkInboundOptions): Hono {
+/** Postmark's inbound webhook as a receiver (see `index.ts`); `postmarkInbound` in `@mailroom/core/http` mounts it. */
+export function createPostmarkReceiver(mailroom: DeliveryTarget, options: PostmarkInboundOptions): WebhookReceiver {
   if (!Array.isArray(options?.basic) || options.basic.length === 0) {
     throw new IngressConfigurationError(
       'postmarkInbound needs basic: [{ username, password }], the credentials in the Postmark webhook URL',
@@ -31,18 +31,15 @@ export function postmarkInbound(mailroom: DeliveryTarget, options: PostmarkInbou
   const authenticator = createAuthenticator({ basic: options.basic });
   const limits = { ...options.limits, maxBodyBytes: options.limits?.maxBodyBytes ?? POSTMARK_MAX_BODY_BYTES };
   const readBody = createBodyReader(limits);
-  const logger = options.logger ?? console;
-  return webhookApp('/inbound', 'Postmark', (request) =>
-    answerDelivery(async () => {
-      await beforeBody(async () => {
-        await authenticator.checkHeaders(request);
-        checkJson(request.headers.get('content-type'));
-      });
-      return readBody(request, async (body) =>
-        mailroom.deliver({ ...(await readPostmarkPost(body, limits)), authenticatedBy: ['basic'] }),
-      );
-    }, logger),
-  );
+  return async (request) => {
+    await beforeBody(async () => {
+      await authenticator.checkHeaders(request);
+      checkJson(request.headers.get('content-type'));
+    });
+    return readBody(request, async (body) =>
+      mailroom.deliver({ ...(await readPostmarkPost(body, limits)), authenticatedBy: ['basic'] }),
+    );
+  };
 }
 
 function checkJson(contentType: string | null): void {

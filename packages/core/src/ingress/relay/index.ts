@@ -1,12 +1,13 @@
 /**
  * The relay ingress: a raw-MIME endpoint for your own MTA (Postfix `pipe`, Exim, qmail, sendmail through
  * `mailroom relay`) and for anything that can `fetch` (a Cloudflare Email Worker). Each `POST` carries one message
- * and is stored through `mailroom.deliver()` (provider `relay`), answered only after the commit.
+ * and is stored through `mailroom.deliver()` (provider `relay`), answered only after the commit. `createRelayReceiver`
+ * reads one request; `relayIngress` from `@mailroom/core/http` mounts it as a Hono sub-app answering `POST /`.
  *
  * @example
  * ```ts
  * import { Hono } from 'hono';
- * import { relayIngress } from '@mailroom/core/ingress';
+ * import { relayIngress } from '@mailroom/core/http';
  *
  * const app = new Hono();
  * app.route('/webhooks/raw', relayIngress(mailroom, { secrets: [process.env.MAILROOM_RELAY_SECRET!] }));
@@ -31,7 +32,7 @@
  * taken (400 malformed, 413, 415, 422 `parse_timeout`); 503 + Retry-After while the database is down (retry: nothing
  * was stored); 500 `{ error: 'internal' }` for a fault of ours (logged).
  */
-export { relayIngress, RELAY_CONTENT_TYPE } from './relay.js';
+export { createRelayReceiver, RELAY_CONTENT_TYPE } from './relay.js';
 export type { RelayIngressOptions } from './relay.js';
 export { relayEnvelopeHeaders } from './envelope.js';
 export { relaySecretProblem } from './secrets.js';

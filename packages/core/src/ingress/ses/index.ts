@@ -1,6 +1,6 @@
 /**
- * Amazon SES receipt rules through SNS: `sesInbound(mailroom, { topicArns })` is a Hono sub-app answering `POST /`,
- * the endpoint of an HTTPS subscription to the SNS topic a receipt rule publishes to. A rule's SNS action puts the
+ * Amazon SES receipt rules through SNS: `createSesReceiver(mailroom, { topicArns })` reads and verifies one request;
+ * `sesInbound` from `@mailroom/core/http` mounts it as a Hono sub-app answering `POST /`, the endpoint of an HTTPS subscription to the SNS topic a receipt rule publishes to. A rule's SNS action puts the
  * message in the notification (up to 150 KB); its S3 action stores it in a bucket and the notification names it,
  * read through `readS3Object`. Mailroom stores the message as received (`mailroom.deliver`, provider `ses`).
  *
@@ -8,7 +8,7 @@
  * ```ts
  * import { Hono } from 'hono';
  * import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
- * import { sesInbound } from '@mailroom/core/ingress';
+ * import { sesInbound } from '@mailroom/core/http';
  *
  * const s3 = new S3Client({});
  * const app = new Hono();
@@ -51,7 +51,7 @@
  *   policy can stretch that to an hour), so 503 while the database is down gets the message again, stored once.
  *   A 4xx is final for SNS: an S3 message refused stays in its bucket.
  */
-export { sesInbound, SES_MAX_BODY_BYTES } from './ses.js';
+export { createSesReceiver, SES_MAX_BODY_BYTES } from './ses.js';
 export type { SesInboundOptions } from './ses.js';
 export type { ReadS3Object, S3ObjectLocation } from './notification.js';
 export type { FetchCertificate } from './certificates.js';

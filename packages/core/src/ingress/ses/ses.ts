@@ -1,10 +1,15 @@
-import type { Hono } from 'hono';
 import { IngressConfigurationError, IngressError } from '../errors.js';
 import { createBodyReader } from '../ingress.js';
 import type { IngressLimits } from '../limits.js';
 import { parseContentType } from '../multipart.js';
 import { jsonResponse } from '../rejection.js';
-import { answerDelivery, beforeBody, webhookApp, type DeliveryTarget, type WebhookLogger } from '../webhook/index.js';
+import {
+  beforeBody,
+  type DeliveryTarget,
+  type WebhookLogger,
+  type WebhookReceipt,
+  type WebhookReceiver,
+} from '../webhook/index.js';
 import { CertificateCache, fetchCertificateOverHttps, type FetchCertificate } from './certificates.js';
 import { sesReceiptOf, type ReadS3Object } from './notification.js';
 import { topicNotAllowed, verifySnsMessage } from './signature.js';
@@ -34,10 +39,12 @@ export interface SesInboundOptions {
 export const SES_MAX_BODY_BYTES = 1024 * 1024;
 const CONFIRM_TIMEOUT_MS = 10_000;
 const TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]{1,40}:\d{12}:[\w-]{1,256}(?:\.fifo)?$/;
-const NOT_A_DELIVERY = { id: '', duplicate: false };
 
-/** SES receipt rules' notifications through an SNS HTTPS subscription, as a Hono sub-app answering `POST /`. */
-export function sesInbound(mailroom: DeliveryTarget, options: SesInboundOptions): Hono {
+/**
+ * SES receipt rules' notifications through an SNS HTTPS subscription, as a receiver (see `index.ts`); `sesInbound`
+ * in `@mailroom/core/http` mounts it at `POST /`.
+ */
+export function createSesReceiver(mailroom: DeliveryTarget, options: SesInboundOptions): WebhookReceiver {
   const topicArns = topicArnsOf(options?.topicArns);
   const maxAgeSeconds = options.maxMessageAgeSeconds ?? 3600;
   if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0) {
@@ -53,10 +60,7 @@ export function sesInbound(mailroom: DeliveryTarget, options: SesInboundOptions)
   });
   const logger = options.logger ?? console;
 
-  async function receive(
-    body: Buffer,
-    headerType: string | null,
-  ): Promise<Response | { id: string; duplicate: boolean }> {
+  async function receive(body: Buffer, headerType: string | null): Promise<WebhookReceipt> {
     const message = parseSnsMessage(body);
     if (headerType !== null && headerType !== message.Type) {
       throw new IngressError(
@@ -102,18 +106,10 @@ export function sesInbound(mailroom: DeliveryTarget, options: SesInboundOptions)
     return jsonResponse(200, { confirmed: true, topicArn: message.TopicArn });
   }
 
-  return webhookApp('/', 'Amazon SNS', async (request) => {
-    // answerDelivery maps refusals, outages and faults; a confirmation's own answer is passed around it.
-    const answered: { response?: Response } = {};
-    const delivered = await answerDelivery(async () => {
-      const headerType = await beforeBody(() => checkHeaders(request, topicArns));
-      const outcome = await readBody(request, (body) => receive(body, headerType));
-      if (!(outcome instanceof Response)) return outcome;
-      answered.response = outcome;
-      return NOT_A_DELIVERY;
-    }, logger);
-    return answered.response ?? delivered;
-  });
+  return async (request) => {
+    const headerType = await beforeBody(() => checkHeaders(request, topicArns));
+    return readBody(request, (body) => receive(body, headerType));
+  };
 }
 
 /**

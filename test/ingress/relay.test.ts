@@ -4,16 +4,16 @@
  */
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { IngressConfigurationError } from '../errors.js';
-import type { InboundEmail } from '../../message/index.js';
+import { IngressConfigurationError, type RelayIngressOptions } from '@mailroom/core/ingress';
+import { relayIngress } from '@mailroom/core/http';
+import type { InboundEmail } from '@mailroom/core';
 import {
   createProxiedTestStore,
   createTestMailroom,
   createTestStore,
   type TestMailroom,
   type TestMailroomOptions,
-} from '../../testing/index.js';
-import { relayIngress, type RelayIngressOptions } from './index.js';
+} from '@mailroom/core/testing';
 
 const SECRET = 'relay-test-secret-0123456789-abcdefghij';
 const NEXT_SECRET = 'relay-next-secret-9876543210-ABCDEFGHIJ';
