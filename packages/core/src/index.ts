@@ -41,6 +41,7 @@ export type {
   MailroomEvents,
   MailroomMailOptions,
   MailroomSenderAuthOptions,
+  MailroomWebhookProviders,
   RouteOptions,
   ParamName,
   RouteTarget,

@@ -81,6 +81,8 @@
  *
  * const app = new Hono();
  * app.route('/webhooks/sendgrid', mailroom.app()); // POST /webhooks/sendgrid/parse and /webhooks/sendgrid/events
+ * // or every provider under one mount: /webhooks/sendgrid/parse, /webhooks/postmark/inbound, /webhooks/raw, …
+ * // app.route('/webhooks', mailroom.webhooks({ postmark: { basic }, relay: { secrets: [relaySecret] } }));
  * mailroom.start();
  * ```
  */
@@ -103,6 +105,7 @@ export type { EnvSecurity, SecurityFromEnvOptions } from './env.js';
 export { requireAuthenticatedSender } from './sender.js';
 export { DkimLookupError } from './sender-auth.js';
 export type { MailroomSenderAuthOptions } from './sender-auth.js';
+export type { MailroomWebhookProviders } from './webhooks.js';
 export type { RequireAuthenticatedSenderOptions } from './sender.js';
 export type {
   MailContext,

@@ -34,6 +34,7 @@ import { BackgroundWork } from './lifecycle.js';
 import { emailProcessor, type RouteTarget } from './processing.js';
 import { createSenderAuth, type MailroomSenderAuthOptions, type SenderAuth } from './sender-auth.js';
 import { replyTokenMiddleware, type ReplyTokenRouteOptions, type RouteFields } from './reply-token.js';
+import { webhooksApp, type MailroomWebhookProviders } from './webhooks.js';
 import {
   type ContextExtension,
   type FallbackHandler,
@@ -211,6 +212,12 @@ export interface Mailroom<E extends object = {}> {
    * mount with `app.route('/webhooks/sendgrid', mailroom.app())`.
    */
   app(): Hono;
+  /**
+   * Every inbound webhook in one sub-app: SendGrid's under `/sendgrid` (as `app()`), and each provider configured
+   * here under its own path (`/postmark/inbound`, `/mailgun/mime`, `/ses`, `/raw`; see `MailroomWebhookProviders`);
+   * mount with `app.route('/webhooks', mailroom.webhooks({ postmark: { basic } }))`.
+   */
+  webhooks(providers?: MailroomWebhookProviders): Hono;
   /** A `(req, res)` listener for node:http (and Express, Fastify's raw mode…), path-agnostic like `fetch`. */
   nodeHandler(): (req: IncomingMessage, res: ServerResponse) => void;
   /** Sends mail outside handlers (web UIs, jobs): queued in its own transaction, or in `send(…, { tx })`'s. */
@@ -335,6 +342,9 @@ export function createMailroom<E extends object = {}>(options: MailroomOptions<E
       },
     },
     app: () => sendgridApp(fetch, eventsFetch),
+    webhooks(providers = {}) {
+      return webhooksApp(this, sendgridApp(fetch, eventsFetch), providers);
+    },
     nodeHandler: () => toNodeHandler(fetch),
     get state() {
       return work.state;
