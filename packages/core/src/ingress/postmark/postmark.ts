@@ -7,6 +7,7 @@ import { parseContentType } from '../multipart.js';
 import { createAuthenticator, type BasicCredential } from '../verify/index.js';
 import { answerDelivery, beforeBody, webhookApp, type DeliveryTarget, type WebhookLogger } from '../webhook/index.js';
 import { postmarkEnvelope } from './envelope.js';
+import { postmarkData, postmarkSpam } from './provider-data.js';
 
 export interface PostmarkInboundOptions {
   /** The credentials written in Postmark's webhook URL (`https://user:password@host/…`); several for rotation. */
@@ -104,7 +105,14 @@ async function checkJsonShape(body: Buffer): Promise<void> {
 export async function readPostmarkPost(body: Buffer): Promise<MimeDelivery> {
   const payload = await parsePayload(body);
   const message = rawEmailOf(payload);
-  return { provider: 'postmark', message, envelope: postmarkEnvelope(payload, message) };
+  const providerData = postmarkData(payload);
+  return {
+    provider: 'postmark',
+    message,
+    envelope: postmarkEnvelope(payload, message),
+    spam: postmarkSpam(providerData),
+    providerData,
+  };
 }
 
 async function parsePayload(body: Buffer): Promise<Record<string, unknown>> {

@@ -56,7 +56,13 @@ function relayHandler(mailroom: RelayTarget, options: RelayIngressOptions): (req
     try {
       const envelope = checkHeaders(request, isKnownSecret);
       const { id, duplicate } = await readBody(request, (message) =>
-        mailroom.deliver({ provider: 'relay', message, envelope, authenticatedBy: ['relay-secret'] }),
+        mailroom.deliver({
+          provider: 'relay',
+          message,
+          envelope,
+          authenticatedBy: ['relay-secret'],
+          providerData: { name: 'relay' },
+        }),
       );
       return json(200, { id, duplicate });
     } catch (error) {

@@ -83,6 +83,7 @@ export function sesInbound(mailroom: DeliveryTarget, options: SesInboundOptions)
       authenticatedBy: ['sns-signature'],
       spf: receipt.spf,
       spam: receipt.spam,
+      providerData: { ...receipt.providerData, topicArn: message.TopicArn, snsMessageId: message.MessageId },
     });
   }
 
