@@ -1,4 +1,5 @@
 import type { Envelope, SesData, SesVerdict, SpamCheck } from '../../message/index.js';
+import type { MimeDelivery } from '../delivery.js';
 import { IngressError } from '../errors.js';
 import { envelopeAddress, envelopeAddresses } from '../webhook/index.js';
 
@@ -70,6 +71,15 @@ export async function sesReceiptOf(snsMessage: string, readS3Object: ReadS3Objec
     ...commonVerdicts(verdicts),
     providerData: sesData(mail, action, verdicts),
   };
+}
+
+/** The delivery a receipt makes, with the ids of the SNS message that carried it (`sesInbound`, `mailroom inspect`). */
+export function receiptDelivery(
+  { message, envelope, spf, spam, providerData }: Extract<SesReceipt, { kind: 'message' }>,
+  sns: { TopicArn: string; MessageId: string },
+): MimeDelivery {
+  const ids = { topicArn: sns.TopicArn, snsMessageId: sns.MessageId };
+  return { provider: 'ses', message, envelope, spf, spam, providerData: { ...providerData, ...ids } };
 }
 
 function sesData(mail: Record<string, unknown>, action: Record<string, unknown>, verdicts: Verdicts): SesData {

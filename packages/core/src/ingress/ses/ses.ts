@@ -6,7 +6,7 @@ import { parseContentType } from '../multipart.js';
 import { jsonResponse } from '../rejection.js';
 import { answerDelivery, beforeBody, webhookApp, type DeliveryTarget, type WebhookLogger } from '../webhook/index.js';
 import { CertificateCache, fetchCertificateOverHttps, type FetchCertificate } from './certificates.js';
-import { sesReceiptOf, type ReadS3Object } from './notification.js';
+import { receiptDelivery, sesReceiptOf, type ReadS3Object } from './notification.js';
 import { topicNotAllowed, verifySnsMessage } from './signature.js';
 import { parseSnsMessage, SNS_MESSAGE_TYPES, subscribeUrlOf, type SnsMessage } from './sns.js';
 
@@ -76,15 +76,7 @@ export function sesInbound(mailroom: DeliveryTarget, options: SesInboundOptions)
     }
     const receipt = await sesReceiptOf(message.Message, options.readS3Object);
     if (receipt.kind === 'ignored') return jsonResponse(200, { ignored: receipt.notificationType });
-    return mailroom.deliver({
-      provider: 'ses',
-      message: receipt.message,
-      envelope: receipt.envelope,
-      authenticatedBy: ['sns-signature'],
-      spf: receipt.spf,
-      spam: receipt.spam,
-      providerData: { ...receipt.providerData, topicArn: message.TopicArn, snsMessageId: message.MessageId },
-    });
+    return mailroom.deliver({ ...receiptDelivery(receipt, message), authenticatedBy: ['sns-signature'] });
   }
 
   async function confirm(message: SnsMessage): Promise<Response> {
