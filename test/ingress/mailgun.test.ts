@@ -79,6 +79,27 @@ describe('mailgunInbound', () => {
     },
   );
 
+  it("gives the handler Mailgun's form fields as providerData; its X-Mailgun-* headers stay headers", async () => {
+    const { t, handled, post } = await receiver();
+    const [timestamp, signed] = [now(), token()];
+    // Mailgun's spam marks are MIME headers: a sender can write them, so they are no verdict.
+    const marked = message('Provider data').replace(
+      'MIME-Version',
+      'X-Mailgun-Sflag: No\r\nX-Mailgun-Sscore: -5.0\r\nX-Mailgun-Spf: Pass\r\nMIME-Version',
+    );
+    expect((await post(marked, { ...envelope, timestamp, token: signed })).status).toBe(200);
+    await t.drain();
+    expect(handled[0]!.providerData).toEqual({
+      name: 'mailgun',
+      recipient: envelope.recipient,
+      sender: envelope.sender,
+      timestamp,
+      token: signed,
+    });
+    expect(handled[0]!.header('X-Mailgun-Sscore')).toBe('-5.0');
+    expect([handled[0]!.spam, handled[0]!.auth.spf]).toEqual([null, null]);
+  });
+
   it('stores a message Mailgun posts twice (new token each time) once', async () => {
     const { t, handled, post } = await receiver();
     const first = await post(message('Twice'), envelope);

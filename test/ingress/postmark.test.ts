@@ -97,6 +97,47 @@ describe('postmarkInbound', () => {
     expect(await t.store.inbox.list({})).toHaveLength(1);
   });
 
+  it("gives the handler Postmark's fields and SpamAssassin result as providerData and email.spam", async () => {
+    const { t, handled, post } = await receiver();
+    const answer = await post(message('Provider data'), {
+      originalRecipient: 'help+ticket-42@support.example.com',
+      messageId: '22c74902-a0c1-4511-804f-341342852c90',
+      fields: {
+        Tag: 'support',
+        Headers: [
+          { Name: 'X-Spam-Checker-Version', Value: 'SpamAssassin 3.3.1 (2010-03-16) on ip-10-8-0-14' },
+          { Name: 'X-Spam-Status', Value: 'No' },
+          { Name: 'X-Spam-Score', Value: '-0.1' },
+          { Name: 'X-Spam-Tests', Value: 'DKIM_SIGNED,DKIM_VALID,SPF_PASS' },
+        ],
+      },
+    });
+    expect(answer.status).toBe(200);
+    await t.drain();
+    expect(handled[0]!.providerData).toEqual({
+      name: 'postmark',
+      messageId: '22c74902-a0c1-4511-804f-341342852c90',
+      messageStream: 'inbound',
+      mailboxHash: 'ticket-42',
+      originalRecipient: 'help+ticket-42@support.example.com',
+      tag: 'support',
+      spamScore: -0.1,
+      spamStatus: 'No',
+      spamTests: 'DKIM_SIGNED,DKIM_VALID,SPF_PASS',
+    });
+    expect(handled[0]!.spam).toEqual({ score: -0.1, report: 'No' });
+  });
+
+  it('reads no spam score a sender wrote into the message: X-Spam-Score twice in Headers is null', async () => {
+    const { t, handled, post } = await receiver();
+    const forged = message('Forged score').replace('MIME-Version', 'X-Spam-Score: -100\r\nMIME-Version');
+    expect((await post(forged, { originalRecipient: 'help@support.example.com' })).status).toBe(200);
+    await t.drain();
+    expect(handled[0]!.headerValues('X-Spam-Score')).toEqual(['-100']);
+    expect(handled[0]!.providerData).toMatchObject({ name: 'postmark', spamScore: null, spamStatus: 'No' });
+    expect(handled[0]!.spam).toEqual({ score: null, report: 'No' });
+  });
+
   it('refuses wrong or missing credentials with 401 before reading the body, storing nothing', async () => {
     const { t, url, post } = await receiver();
     const wrongPassword = await post(message('Forged'), { basic: { username: 'postmark', password: 'guess' } });

@@ -80,6 +80,7 @@ describe('the relay endpoint', () => {
       subject: 'Relayed',
       envelope: { from: 'bounce@example.org', to: ['hidden@support.example.com', 'second@lists.example.com'] },
     });
+    expect(handled[0]!.providerData).toEqual({ name: 'relay' }); // a relay reports nothing beside the envelope
     expect(await t!.store.inbox.list({})).toMatchObject([
       { status: 'delivered', recipient: 'hidden@support.example.com' },
     ]);

@@ -144,6 +144,40 @@ describe('sesInbound', () => {
     });
     // A status that is not SES's word, or not where SES puts it, is no verdict at all.
     expect(bySubject.get('Verdicts odd')).toMatchObject({ auth: { spf: null, dkim: [] }, spam: null });
+    expect(bySubject.get('Verdicts odd')!.providerData).toMatchObject({ spam: null, spf: null, dmarc: null });
+  });
+
+  it("gives the handler SES's ids, action and verdicts, and the SNS message's, as providerData", async () => {
+    const { t, handled, post } = await receiver();
+    const snsMessageId = '95df01b4-ee98-5cb9-9903-4c221d41eb5e';
+    const notification = {
+      mail: { source: envelope.source, messageId: 'o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1' },
+      receipt: {
+        recipients: envelope.recipients,
+        action: { type: 'SNS', topicArn: DEFAULT_SNS_TOPIC_ARN, encoding: 'UTF8' },
+        spamVerdict: { status: 'PASS' },
+        virusVerdict: { status: 'PASS' },
+        spfVerdict: { status: 'GRAY' },
+        dkimVerdict: { status: 'FAIL' },
+        dmarcVerdict: { status: 'PROCESSING_FAILED' },
+      },
+    };
+    const answer = await post(message('Provider data'), { ...envelope, notification, messageId: snsMessageId });
+    expect(answer.status).toBe(200);
+    await t.drain();
+    expect(handled[0]!.providerData).toEqual({
+      name: 'ses',
+      messageId: 'o3vrnil0e2ic28trm7dfhrc2v0clambda4nbp0g1',
+      receiptAction: 'SNS',
+      spam: 'PASS',
+      virus: 'PASS',
+      spf: 'GRAY',
+      dkim: 'FAIL',
+      dmarc: 'PROCESSING_FAILED',
+      topicArn: DEFAULT_SNS_TOPIC_ARN,
+      snsMessageId,
+    });
+    expect(handled[0]!.auth.spf).toBe('none');
   });
 
   it("authenticates From by SES's SPF pass only when the envelope domain is From's: a forger's own pass is not", async () => {

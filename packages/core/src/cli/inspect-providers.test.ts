@@ -152,6 +152,10 @@ describe('mailroom inspect: a captured request of every provider', () => {
       const { reply, classification, auth, ...fields } = JSON.parse(detected.stdout);
       const { auth: expectedAuth, ...expectedFields } = expected;
       expect(fields).toEqual(expectedFields);
+      // The provider's own data is printed too (the endpoint's, field for field, above).
+      expect(fields.providerData.name).toBe(provider);
+      const reported = Object.values(fields.providerData as object).filter((value) => value !== null);
+      expect(reported.length).toBeGreaterThan(provider === 'relay' ? 0 : 1);
       expect(auth).toMatchObject(expectedAuth as object);
       // SES reports its SPF verdict (PASS for bounces@example.org, aligned with From's example.org): the From is
       // then authenticated by SPF, as with SendGrid's SPF field; the others report none.

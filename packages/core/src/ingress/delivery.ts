@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Envelope, ProviderName, SpamCheck } from '../message/index.js';
+import {
+  providerDataOf,
+  type Envelope,
+  type ProviderData,
+  type ProviderName,
+  type SpamCheck,
+} from '../message/index.js';
 import { bodyTooLarge } from './body.js';
 import { IngressError } from './errors.js';
-import { PROVIDER_FIELD } from './form.js';
+import { PROVIDER_DATA_FIELD, PROVIDER_FIELD } from './form.js';
 import { receivedPost, unparsedPost, type AcceptedPost } from './ingress.js';
 import { resolveLimits, type IngressLimits } from './limits.js';
 import { parseFormBody } from './parse.js';
@@ -23,6 +29,8 @@ export interface MimeDelivery {
   spf?: string | null;
   /** The provider's spam check, when it ran one: `email.spam`. */
   spam?: SpamCheck | null;
+  /** What the provider reported beside the message (`email.providerData`; its name must be `provider`). */
+  providerData?: Exclude<ProviderData, { name: 'sendgrid' }>;
 }
 
 /**
@@ -41,6 +49,7 @@ export async function storedFormOf(
   const fields: Array<[string, Buffer]> = [
     ['envelope', Buffer.from(JSON.stringify({ from: envelope.from, to: envelope.to }))],
     [PROVIDER_FIELD, Buffer.from(provider)],
+    ...providerDataFields(delivery),
     ...verdictFields(delivery),
     ['email', message],
   ];
@@ -66,6 +75,12 @@ function verdictFields({ spf, spam }: MimeDelivery): Array<[string, Buffer]> {
     if (spam.report !== null) fields.push(['spam_report', Buffer.from(spam.report)]);
   }
   return fields;
+}
+
+/** The provider data as `FormData` reads it back: checked and bounded here, so the stored row is too. */
+function providerDataFields({ provider, providerData }: MimeDelivery): Array<[string, Buffer]> {
+  if (!providerData) return [];
+  return [[PROVIDER_DATA_FIELD, Buffer.from(JSON.stringify(providerDataOf(provider, providerData)))]];
 }
 
 /** A random boundary the message does not contain (a collision is astronomically unlikely, but checked). */

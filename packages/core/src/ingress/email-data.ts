@@ -31,6 +31,7 @@ export function commonFields(
     auth: metadata.auth,
     spam: metadata.spam,
     senderIp: metadata.senderIp,
+    providerData: metadata.providerData,
   };
 }
 

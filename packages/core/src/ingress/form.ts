@@ -1,13 +1,24 @@
 import { decodeCharset } from './charsets.js';
-import { parseDkim, parseEnvelope, parseSenderIp, parseSpam, parseSpf } from './form-fields.js';
+import { parseDkim, parseEnvelope, parseJsonLenient, parseSenderIp, parseSpam, parseSpf } from './form-fields.js';
 import type { FormPart } from './multipart.js';
-import type { AuthResults, Envelope, ProviderName, SpamCheck } from '../message/index.js';
+import {
+  providerDataOf,
+  type AuthResults,
+  type Envelope,
+  type ProviderData,
+  type ProviderName,
+  type SpamCheck,
+} from '../message/index.js';
 import { IngressError } from './errors.js';
 
 const ATTACHMENT_PART = /^attachment(\d+)$/;
 
 /** The stored form's field naming the ingress (absent from SendGrid's posts). */
 export const PROVIDER_FIELD = 'mailroom-provider';
+/** The stored form's field holding the raw-MIME ingress's `ProviderData`, as JSON. */
+export const PROVIDER_DATA_FIELD = 'mailroom-provider-data';
+/** Longer than any data `storedFormOf` writes (a dozen fields of 1,000 characters, escaped): not read. */
+const MAX_PROVIDER_DATA_BYTES = 64 * 1024;
 const PROVIDERS = [
   'sendgrid',
   'relay',
@@ -67,13 +78,49 @@ export class FormData {
     return name as ProviderName;
   }
 
-  /** SendGrid's metadata, the same in both modes. */
-  metadata(): { envelope: Envelope; auth: AuthResults; spam: SpamCheck | null; senderIp: string | null } {
+  /** SendGrid's metadata, the same in both modes, and the data of `provider` (raw mode: `provider()`). */
+  metadata(provider: ProviderName = 'sendgrid'): {
+    envelope: Envelope;
+    auth: AuthResults;
+    spam: SpamCheck | null;
+    senderIp: string | null;
+    providerData: ProviderData;
+  } {
     return {
       envelope: parseEnvelope(this.text('envelope')),
-      auth: { spf: parseSpf(this.#single('SPF') ?? this.#single('spf')), dkim: parseDkim(this.#single('dkim')) },
+      auth: { spf: parseSpf(this.#spf()), dkim: parseDkim(this.#single('dkim')) },
       spam: parseSpam(this.text('spam_score'), this.text('spam_report')),
       senderIp: parseSenderIp(this.text('sender_ip')),
+      providerData: this.#providerData(provider),
     };
+  }
+
+  #spf(): string | undefined {
+    return this.#single('SPF') ?? this.#single('spf');
+  }
+
+  /**
+   * SendGrid's: its own fields, as posted. A raw-MIME ingress's: the `mailroom-provider-data` JSON `storedFormOf`
+   * wrote, checked again (sent twice, too long, not JSON, another provider's or mistyped: no data, the mail kept).
+   */
+  #providerData(provider: ProviderName): ProviderData {
+    if (provider === 'sendgrid') return this.#sendgridData();
+    const bytes = this.#repeated.has(PROVIDER_DATA_FIELD) ? undefined : this.bytes(PROVIDER_DATA_FIELD);
+    const json = bytes && bytes.length <= MAX_PROVIDER_DATA_BYTES ? this.text(PROVIDER_DATA_FIELD) : undefined;
+    return providerDataOf(provider, parseJsonLenient(json));
+  }
+
+  #sendgridData(): ProviderData {
+    const score = this.text('spam_score')?.trim();
+    const number = score ? Number(score) : Number.NaN;
+    return providerDataOf('sendgrid', {
+      name: 'sendgrid',
+      spamScore: Number.isFinite(number) ? number : null,
+      spamReport: this.text('spam_report') ?? null,
+      spf: this.#spf() ?? null,
+      dkim: this.#single('dkim') ?? null,
+      senderIp: this.text('sender_ip') ?? null,
+      charsets: this.text('charsets') ?? null,
+    });
   }
 }

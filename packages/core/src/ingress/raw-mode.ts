@@ -68,10 +68,11 @@ export async function buildRawEmail(form: FormData, limits: ResolvedLimits): Pro
   const html = withUnlabelledFallback(typeof parsed.html === 'string' ? parsed.html : null, email, bodies, 'text/html');
   // With skipHtmlToText mailparser gives an HTML-only message the text "": no text/plain part means null.
   const text = withUnlabelledFallback(parsed.text ? parsed.text : null, email, bodies, 'text/plain');
+  const provider = form.provider();
   return {
-    provider: form.provider(),
+    provider,
     mode: 'raw',
-    ...commonFields(summary, form.metadata(), headerFields, { text, html }),
+    ...commonFields(summary, form.metadata(provider), headerFields, { text, html }),
     subject: summary.subject ?? '',
     from: summary.from ?? null,
     to: summary.to ?? [],

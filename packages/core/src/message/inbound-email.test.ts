@@ -69,11 +69,29 @@ describe('InboundEmail', () => {
       'auth',
       'spam',
       'senderIp',
+      'providerData',
     ]);
     expect(json.date).toBe('2026-01-02T03:04:05.000Z');
     expect(json.subject).toBe('Hi there');
     expect(json.attachments).toEqual([expect.objectContaining({ filename: 'a.txt', size: 1 })]);
     expect(JSON.parse(JSON.stringify(email))).toEqual(json);
+  });
+
+  it("keeps the provider's data only when it is the provider's (no data otherwise), in its JSON form too", () => {
+    const smtp = { name: 'smtp', remoteAddress: '192.0.2.7', heloName: 'mx.example.net', tls: true } as const;
+    const email = new InboundEmail(init({ provider: 'smtp', providerData: smtp }));
+    expect(email.providerData).toEqual(smtp);
+    expect(email.toJSON().providerData).toEqual(smtp);
+    expect(new InboundEmail(init({ providerData: smtp })).providerData).toEqual({
+      name: 'sendgrid',
+      spamScore: null,
+      spamReport: null,
+      spf: null,
+      dkim: null,
+      senderIp: null,
+      charsets: null,
+    });
+    expect(new InboundEmail(init({ provider: 'relay' })).providerData).toEqual({ name: 'relay' });
   });
 
   it('gives a JSON form that is its own: changing it leaves the email as it was', () => {

@@ -1,5 +1,6 @@
 import type { Attachment, AttachmentJSON } from './attachment.js';
 import type { EmailAddress } from './address.js';
+import { providerDataOf, type ProviderData } from './provider-data.js';
 // text/ sees message/ only as types, so this runtime import makes no cycle: the two are one layer.
 import {
   authVerdict,
@@ -78,14 +79,18 @@ interface EmailFields<When, Files> {
   auth: AuthResults;
   spam: SpamCheck | null;
   senderIp: string | null;
+  /** What the provider reported beside the message, as reported (`providerData.name` is always `provider`). */
+  providerData: ProviderData;
 }
 
 type ObjectFields = EmailFields<Date | null, Attachment[]>;
 
 /** Everything needed to construct an InboundEmail; produced by the ingress. */
-export interface InboundEmailInit extends Omit<ObjectFields, 'provider'> {
+export interface InboundEmailInit extends Omit<ObjectFields, 'provider' | 'providerData'> {
   /** Default `sendgrid`. */
   provider?: ProviderName;
+  /** Checked against `provider` (another provider's, or malformed: no data); default: no data. */
+  providerData?: ProviderData;
   /** Mailroom's own DKIM verification of the raw bytes (see `InboundEmail.dkimCheck`); default null. */
   dkimCheck?: DkimCheck | null;
 }
@@ -131,8 +136,9 @@ export class InboundEmail {
     // to make their own email unstorable (a 5xx SendGrid would retry for three days) with one encoded-word.
     const clean = withoutNul;
     const cleanAddress = (a: EmailAddress): EmailAddress => ({ address: clean(a.address), name: clean(a.name) });
+    const provider = init.provider ?? 'sendgrid';
     this.#fields = {
-      provider: init.provider ?? 'sendgrid',
+      provider,
       mode: init.mode,
       messageId: init.messageId === null ? null : clean(init.messageId),
       date: init.date,
@@ -154,6 +160,7 @@ export class InboundEmail {
       auth: init.auth,
       spam: init.spam,
       senderIp: init.senderIp,
+      providerData: providerDataOf(provider, init.providerData),
     };
     Object.assign(this, this.#fields, { dkimCheck: init.dkimCheck ?? null });
   }

@@ -22,6 +22,17 @@ export type {
   SpamCheck,
 } from './inbound-email.js';
 export type { UnparsedEmail } from './unparsed.js';
+export { providerDataOf, emptyProviderData } from './provider-data.js';
+export type {
+  ProviderData,
+  SendgridData,
+  PostmarkData,
+  MailgunData,
+  SesData,
+  SesVerdict,
+  RelayData,
+  SmtpData,
+} from './provider-data.js';
 export { Attachment } from './attachment.js';
 export type { AttachmentInit, AttachmentJSON, AttachmentSource } from './attachment.js';
 export { parseAddressList, parseAddress, normalizeAddress, domainOf, MAX_ADDRESS_CHARS } from './address.js';

@@ -16,7 +16,7 @@ import {
   RELAY_ENVELOPE_TO_HEADER,
   parseRelayEnvelope,
 } from '../../ingress/relay/envelope.js';
-import { sesReceiptOf } from '../../ingress/ses/notification.js';
+import { receiptDelivery, sesReceiptOf } from '../../ingress/ses/notification.js';
 import { parseSnsMessage } from '../../ingress/ses/sns.js';
 
 export const INSPECT_PROVIDERS = ['sendgrid', 'postmark', 'mailgun', 'ses', 'relay'] as const;
@@ -162,8 +162,7 @@ async function sesDelivery({ body }: InspectInput): Promise<MimeDelivery> {
   if (receipt.kind === 'ignored') {
     throw new IngressError(422, 'not_a_message', `an SES ${receipt.notificationType} carries no message`);
   }
-  const { message, envelope, spf, spam } = receipt;
-  return { provider: 'ses', message, envelope, spf, spam };
+  return receiptDelivery(receipt, sns);
 }
 
 function relayDelivery({ body, contentType, headers }: InspectInput): MimeDelivery {

@@ -33,6 +33,9 @@
  *   422 saying so. Envelope: `to` from `recipient` (comma-separated), `from` from `sender`.
  * - Mailgun retries every answer but 200 and 406 for 8 hours; this endpoint never sends a 406, so a refusal of a
  *   genuine post (too large, say) is retried and can succeed once the limit is raised.
+ * - `email.providerData`: `recipient`, `sender`, `timestamp` and `token` as posted. Mailgun's spam and SPF/DKIM
+ *   marks (`X-Mailgun-Sflag`, `X-Mailgun-Sscore`, …) are headers inside the message, which a sender can write too:
+ *   they stay in `email.headers` and are no `email.spam` or `email.auth`.
  */
 export { createMailgunReceiver } from './mailgun.js';
 export type { MailgunInboundOptions } from './mailgun.js';

@@ -1,4 +1,4 @@
-import type { Envelope } from '../../message/index.js';
+import type { Envelope, MailgunData } from '../../message/index.js';
 import type { MimeDelivery } from '../delivery.js';
 import { IngressConfigurationError, IngressError } from '../errors.js';
 import { createBodyReader } from '../ingress.js';
@@ -67,7 +67,28 @@ export function createMailgunReceiver(mailroom: DeliveryTarget, options: Mailgun
 
 /** A Mailgun post's fields as the delivery they make (no signature check: `mailroom inspect` reads captures with it). */
 export function readMailgunFields(fields: Map<string, Buffer>): MimeDelivery {
-  return { provider: 'mailgun', message: bodyMimeOf(fields), envelope: envelopeOf(fields) };
+  return {
+    provider: 'mailgun',
+    message: bodyMimeOf(fields),
+    envelope: envelopeOf(fields),
+    providerData: mailgunData(fields),
+  };
+}
+
+/**
+ * The fields Mailgun posts beside the message, as posted. Its spam and SPF/DKIM results are not among them: Mailgun
+ * writes them as headers into the message (`X-Mailgun-Sflag`, …), where a sender can write them too.
+ */
+function mailgunData(fields: Map<string, Buffer>): MailgunData {
+  const text = (name: string) => fields.get(name)?.toString('utf8') || null;
+  const timestamp = text('timestamp');
+  return {
+    name: 'mailgun',
+    recipient: text('recipient'),
+    sender: text('sender'),
+    timestamp: timestamp && /^\d{1,15}$/.test(timestamp) ? Number(timestamp) : null,
+    token: text('token'),
+  };
 }
 
 function bodyMimeOf(fields: Map<string, Buffer>): Buffer {

@@ -27,6 +27,10 @@
  *   or a forwarding domain's) when present, else the addresses of `ToFull`, `CcFull` and `BccFull`. Postmark's
  *   `From` is the From header, not the SMTP sender: `from` is the message's `Return-Path` (the receiving MTA's
  *   record of MAIL FROM), else null.
+ * - `email.providerData`: `MessageID`, `MessageStream`, `MailboxHash`, `OriginalRecipient`, `Tag`, and the
+ *   SpamAssassin headers Postmark lists in `Headers` (`X-Spam-Score`, `X-Spam-Status`, `X-Spam-Tests`), each read
+ *   only when it occurs once (a sender can write the same names into the message). Score and status are also
+ *   `email.spam` (score, report).
  * - Retries: Postmark retries any answer but 200 (10 times, from 1 minute up to hours apart) and stops at a 403,
  *   which this endpoint never sends. A retry is the same message, so it is stored once (Message-ID, or the
  *   message's digest without one); Postmark's own `MessageID` is not needed for that.

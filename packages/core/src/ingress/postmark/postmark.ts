@@ -8,6 +8,7 @@ import { parseContentType } from '../multipart.js';
 import { createAuthenticator, type BasicCredential } from '../verify/index.js';
 import { beforeBody, type DeliveryTarget, type WebhookLogger, type WebhookReceiver } from '../webhook/index.js';
 import { postmarkEnvelope } from './envelope.js';
+import { postmarkData, postmarkSpam } from './provider-data.js';
 
 export interface PostmarkInboundOptions {
   /** The credentials written in Postmark's webhook URL (`https://user:password@host/…`); several for rotation. */
@@ -89,7 +90,14 @@ const PAYLOAD = {
 export async function readPostmarkPost(body: Buffer, limits: IngressLimits = {}): Promise<MimeDelivery> {
   const payload = await readJsonBody(body, PAYLOAD, resolveLimits(limits));
   const message = rawEmailOf(payload);
-  return { provider: 'postmark', message, envelope: postmarkEnvelope(payload, message) };
+  const providerData = postmarkData(payload);
+  return {
+    provider: 'postmark',
+    message,
+    envelope: postmarkEnvelope(payload, message),
+    spam: postmarkSpam(providerData),
+    providerData,
+  };
 }
 
 function rawEmailOf(payload: JsonFields): Buffer {

@@ -32,7 +32,13 @@ export function createRelayReceiver(mailroom: DeliveryTarget, options: RelayIngr
   return async (request) => {
     const envelope = checkHeaders(request, isKnownSecret);
     return readBody(request, (message) =>
-      mailroom.deliver({ provider: 'relay', message, envelope, authenticatedBy: ['relay-secret'] }),
+      mailroom.deliver({
+        provider: 'relay',
+        message,
+        envelope,
+        authenticatedBy: ['relay-secret'],
+        providerData: { name: 'relay' },
+      }),
     );
   };
 }

@@ -1,4 +1,5 @@
-import type { Envelope, SpamCheck } from '../../message/index.js';
+import type { Envelope, SesData, SesVerdict, SpamCheck } from '../../message/index.js';
+import type { MimeDelivery } from '../delivery.js';
 import { IngressError } from '../errors.js';
 import { envelopeAddress, envelopeAddresses } from '../webhook/index.js';
 
@@ -13,7 +14,15 @@ export type ReadS3Object = (object: S3ObjectLocation) => Promise<Buffer | Uint8A
 
 /** The message an SES receipt notification carries or names, or a notification with no message to store. */
 export type SesReceipt =
-  | { kind: 'message'; message: Buffer; envelope: Envelope; spf: string | null; spam: SpamCheck | null }
+  | {
+      kind: 'message';
+      message: Buffer;
+      envelope: Envelope;
+      spf: string | null;
+      spam: SpamCheck | null;
+      /** The receipt's own fields (the SNS ones, `topicArn` and `snsMessageId`, are the caller's: null here). */
+      providerData: SesData;
+    }
   | { kind: 'ignored'; notificationType: string };
 
 /** SES's check when a receipt rule's action is set up (a notification, or an S3 object so named): not mail. */
@@ -54,7 +63,35 @@ export async function sesReceiptOf(snsMessage: string, readS3Object: ReadS3Objec
   };
   const message = await messageOf(notification, action, readS3Object);
   if (message.length === 0) throw new IngressError(400, 'empty_message', 'the message is empty');
-  return { kind: 'message', message, envelope, ...verdictsOf(receipt) };
+  const verdicts = verdictStatuses(receipt);
+  return {
+    kind: 'message',
+    message,
+    envelope,
+    ...commonVerdicts(verdicts),
+    providerData: sesData(mail, action, verdicts),
+  };
+}
+
+/** The delivery a receipt makes, with the ids of the SNS message that carried it (`sesInbound`, `mailroom inspect`). */
+export function receiptDelivery(
+  { message, envelope, spf, spam, providerData }: Extract<SesReceipt, { kind: 'message' }>,
+  sns: { TopicArn: string; MessageId: string },
+): MimeDelivery {
+  const ids = { topicArn: sns.TopicArn, snsMessageId: sns.MessageId };
+  return { provider: 'ses', message, envelope, spf, spam, providerData: { ...providerData, ...ids } };
+}
+
+function sesData(mail: Record<string, unknown>, action: Record<string, unknown>, verdicts: Verdicts): SesData {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
+  return {
+    name: 'ses',
+    messageId: text(mail.messageId),
+    receiptAction: text(action.type),
+    ...verdicts,
+    topicArn: null,
+    snsMessageId: null,
+  };
 }
 
 /** SES's SPF verdicts as RFC 7208 words (GRAY: the domain publishes no policy; PROCESSING_FAILED: temporary). */
@@ -65,25 +102,29 @@ const SPF_WORDS = new Map([
   ['PROCESSING_FAILED', 'temperror'],
 ]);
 const VERDICTS = ['spam', 'virus', 'spf', 'dkim', 'dmarc'] as const;
-const VERDICT_STATUS = /^[A-Z_]{1,40}$/;
+const VERDICT_STATUSES: readonly string[] = ['PASS', 'FAIL', 'GRAY', 'PROCESSING_FAILED'] satisfies SesVerdict[];
+
+type Verdicts = Record<(typeof VERDICTS)[number], SesVerdict | null>;
+
+/** Each `<name>Verdict.status` SES gave, or null (absent, or a status SES does not document). */
+function verdictStatuses(receipt: Record<string, unknown>): Verdicts {
+  const status = (name: string): SesVerdict | null => {
+    const verdict = receipt[`${name}Verdict`];
+    const value = typeof verdict === 'object' && verdict !== null ? (verdict as { status?: unknown }).status : null;
+    return typeof value === 'string' && VERDICT_STATUSES.includes(value) ? (value as SesVerdict) : null;
+  };
+  return Object.fromEntries(VERDICTS.map((name) => [name, status(name)])) as Verdicts;
+}
 
 /**
  * What SES reported of the sender: its SPF verdict as `email.auth.spf`, and every verdict (spam, virus, SPF, DKIM,
  * DMARC) as the spam check's report (SES gives no score). SES's DKIM verdict names no domain, so it is not a
  * `DkimResult`: Mailroom's own check (`senderAuth: { dkim: 'verify' }`) verifies the signatures in the bytes.
  */
-function verdictsOf(receipt: Record<string, unknown>): { spf: string | null; spam: SpamCheck | null } {
-  const status = (name: string): string | null => {
-    const verdict = receipt[`${name}Verdict`];
-    const value = typeof verdict === 'object' && verdict !== null ? (verdict as { status?: unknown }).status : null;
-    return typeof value === 'string' && VERDICT_STATUS.test(value) ? value : null;
-  };
-  const reported = VERDICTS.flatMap((name) => {
-    const value = status(name);
-    return value ? [`${name}=${value}`] : [];
-  });
+function commonVerdicts(verdicts: Verdicts): { spf: string | null; spam: SpamCheck | null } {
+  const reported = VERDICTS.flatMap((name) => (verdicts[name] ? [`${name}=${verdicts[name]}`] : []));
   return {
-    spf: SPF_WORDS.get(status('spf') ?? '') ?? null,
+    spf: SPF_WORDS.get(verdicts.spf ?? '') ?? null,
     spam: reported.length ? { score: null, report: `Amazon SES verdicts: ${reported.join(' ')}` } : null,
   };
 }

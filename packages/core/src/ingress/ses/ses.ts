@@ -11,7 +11,7 @@ import {
   type WebhookReceiver,
 } from '../webhook/index.js';
 import { CertificateCache, fetchCertificateOverHttps, type FetchCertificate } from './certificates.js';
-import { sesReceiptOf, type ReadS3Object } from './notification.js';
+import { receiptDelivery, sesReceiptOf, type ReadS3Object } from './notification.js';
 import { topicNotAllowed, verifySnsMessage } from './signature.js';
 import { parseSnsMessage, SNS_MESSAGE_TYPES, subscribeUrlOf, type SnsMessage } from './sns.js';
 
@@ -80,14 +80,7 @@ export function createSesReceiver(mailroom: DeliveryTarget, options: SesInboundO
     }
     const receipt = await sesReceiptOf(message.Message, options.readS3Object);
     if (receipt.kind === 'ignored') return jsonResponse(200, { ignored: receipt.notificationType });
-    return mailroom.deliver({
-      provider: 'ses',
-      message: receipt.message,
-      envelope: receipt.envelope,
-      authenticatedBy: ['sns-signature'],
-      spf: receipt.spf,
-      spam: receipt.spam,
-    });
+    return mailroom.deliver({ ...receiptDelivery(receipt, message), authenticatedBy: ['sns-signature'] });
   }
 
   async function confirm(message: SnsMessage): Promise<Response> {

@@ -7,7 +7,7 @@ import type {
   SMTPServerOptions,
   SMTPServerSession,
 } from 'smtp-server';
-import type { Envelope } from '../../message/index.js';
+import type { Envelope, SmtpData } from '../../message/index.js';
 import type { MimeDelivery } from '../delivery.js';
 import { IngressConfigurationError } from '../errors.js';
 import { DEFAULT_LIMITS } from '../limits.js';
@@ -240,7 +240,14 @@ async function receiveMessage(
   const { message } = collected;
   try {
     const envelope = envelopeOf(session);
-    const result = await target.deliver({ provider: 'smtp', message, envelope, authenticatedBy: ['smtp'] });
+    const providerData = smtpData(session);
+    const result = await target.deliver({
+      provider: 'smtp',
+      message,
+      envelope,
+      authenticatedBy: ['smtp'],
+      providerData,
+    });
     logger.info('smtp_received', {
       id: result.id,
       duplicate: result.duplicate,
@@ -260,6 +267,17 @@ async function receiveMessage(
 function envelopeOf(session: SMTPServerSession): Envelope {
   const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
   return { from: from || null, to: session.envelope.rcptTo.map((r) => r.address) };
+}
+
+/** The session as smtp-server saw it (its HELO name and address fields are `false` until known). */
+function smtpData(session: SMTPServerSession): SmtpData {
+  const text = (value: unknown) => (typeof value === 'string' && value ? value : null);
+  return {
+    name: 'smtp',
+    remoteAddress: text(session.remoteAddress),
+    heloName: text(session.hostNameAppearsAs),
+    tls: typeof session.secure === 'boolean' ? session.secure : null,
+  };
 }
 
 function describe(error: unknown): string {

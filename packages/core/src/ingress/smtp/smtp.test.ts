@@ -148,6 +148,14 @@ describe('SMTP receiver', () => {
     expect(await smtp.command(`${mimeMessage('Bounce')}.`)).toMatch(/^250 /);
     expect(await smtp.command('QUIT')).toMatch(/^221 /);
     expect(await rows(h)).toMatchObject([{ subject: 'Bounce', envelopeFrom: null }]);
+    await h.t.drain();
+    // The session as the handler sees it: the EHLO name is the client's own claim, kept as given.
+    expect(h.handled[0]!.providerData).toEqual({
+      name: 'smtp',
+      remoteAddress: expect.stringMatching(/127\.0\.0\.1$/),
+      heloName: 'client.example.net',
+      tls: false,
+    });
   });
 
   it('refuses an oversized message with 552 5.3.4, counting and discarding the bytes past the limit', async () => {
@@ -334,6 +342,8 @@ describe('SMTP receiver with STARTTLS', () => {
       });
       expect(info.response).toMatch(/^250 /);
       expect(await rows(h)).toMatchObject([{ subject: 'Encrypted' }]);
+      await h.t.drain();
+      expect(h.handled[0]!.providerData).toMatchObject({ name: 'smtp', tls: true });
       // A client that requires TLS refuses a receiver without it: nothing goes out in clear.
       const plain = await start();
       const refused = await refusalOf(
