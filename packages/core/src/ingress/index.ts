@@ -57,3 +57,5 @@
 export * from './public.js';
 export { parseDkim } from './form-fields.js';
 export { jsonResponse, rejectionResponse } from './rejection.js';
+export { readProviderCapture, mediaTypeOf, type CapturedProvider, type ProviderCapture } from './capture.js';
+export { RELAY_CONTENT_TYPE, relayEnvelopeHeaders } from './relay/index.js';

@@ -1,13 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { InboundEmail } from '../../message/index.js';
-import { createIngress, parseInboundBody, rawMessageOf, storedFormOf, type MimeDelivery } from '../../ingress/index.js';
+import {
+  createIngress,
+  parseInboundBody,
+  rawMessageOf,
+  readProviderCapture,
+  storedFormOf,
+  type MimeDelivery,
+} from '../../ingress/index.js';
 import { isTemporaryDkimFailure, verifyDkim } from '../../text/index.js';
 import { parseCapturedRequest } from '../captured-request.js';
 import { UsageError, type CliIO, type Command } from '../command.js';
 import {
   INSPECT_PROVIDERS,
-  deliveryOf,
   detectProvider,
   looksLikeMessage,
   looksLikeRequest,
@@ -69,7 +75,7 @@ Exit status: 0 parsed, 1 the post is rejected, unreadable or of no provider insp
     const post =
       provider === 'sendgrid'
         ? await sendgridPost(input, publicKeys)
-        : await mimePost(await deliveryOf(provider, input));
+        : await mimePost(await readProviderCapture(provider, input));
     const verify = values['verify-dkim'] === true;
     const email = verify ? await withDkimCheck(post) : post.email;
     io.stdout.write(`${JSON.stringify(inspection(email, verify), null, 2)}\n`);

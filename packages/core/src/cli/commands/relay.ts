@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS } from '../../ingress/index.js';
-import { RELAY_CONTENT_TYPE, relayEnvelopeHeaders, relaySecretProblem } from '../../ingress/relay/index.js';
+import { RELAY_CONTENT_TYPE, relayEnvelopeHeaders, relaySecretProblem } from '../../ingress/index.js';
 import type { CliIO, Command } from '../command.js';
 
 /** sysexits.h: what Postfix, Exim and sendmail read from a delivery command's exit status. */
