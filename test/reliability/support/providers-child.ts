@@ -1,13 +1,15 @@
 /**
- * Child process for providers.test.ts: one Mailroom behind every new ingress (Postmark, Mailgun and relay over
- * @hono/node-server, the SMTP receiver on its own port), its worker running in the same process, a route that
+ * Child process for providers-hostile/-crash/-forged.test.ts: one Mailroom behind every new ingress (Postmark,
+ * Mailgun, relay and Amazon SES through SNS over @hono/node-server, the SMTP receiver on its own port), its worker running in the same process, a route that
  * records a handler effect (crash scenario: "processed once" counted in the database), and the process watching
  * itself: event-loop delay (monitorEventLoopDelay and a 10 ms timer probe), RSS, and every unhandled rejection or
  * uncaught exception (recorded, not fatal, so the parent can report them).
  *
  * Run with `node --conditions=@mailroom/source --import tsx`. Environment: DATABASE_URL (PostgreSQL) or DATA_DIR
- * (PGlite data directory) or neither (PGlite in memory); LEASE_MS, HANDLER_DELAY_MS, MAX_ATTEMPTS, SMTP_PORT, PORT.
- * Prints `smtp <port>` then `listening <port>`. GET /counts, GET /stats, POST /stats/reset, POST /audit.
+ * (PGlite data directory) or neither (PGlite in memory); LEASE_MS, HANDLER_DELAY_MS, MAX_ATTEMPTS, SMTP_PORT, PORT;
+ * SNS_CERT_FILE (the PEM served for the test SigningCertURL; default the test-only fixture).
+ * Prints `smtp <port>` then `listening <port>`. GET /counts, GET /stats, POST /stats/reset, POST /audit, GET
+ * /ses-calls (the SES ingress' certificate fetches and subscription confirmations).
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -16,7 +18,7 @@ import { createMailroom, openStore, silentLogger, startServer, type InboundRecor
 import { createSmtpReceiver } from '@mailroom/core/ingress';
 import { TEST_KEY_PAIR } from '@mailroom/core/testing';
 import { ensureEffectsTable, recordEffect, storeCounts } from './effects.js';
-import { DOMAIN, LIMITS, providersApp } from './providers.js';
+import { DOMAIN, LIMITS, providersApp, SNS_CERT_FILE, type SesCalls } from './providers.js';
 
 const faults: string[] = [];
 process.on('unhandledRejection', (reason) => faults.push(`unhandledRejection: ${describe(reason)}`));
@@ -187,7 +189,15 @@ app.post('/audit', async (c) => {
   }
   return c.json({ statuses, invalid, unsettled: ids.length - records.size });
 });
-app.route('/', providersApp(mailroom));
+const sesCalls: SesCalls = { certificateFetches: [], confirmations: [] };
+app.get('/ses-calls', (c) => c.json(sesCalls));
+app.route(
+  '/',
+  providersApp(mailroom, {
+    certificate: readFileSync(process.env.SNS_CERT_FILE || SNS_CERT_FILE, 'utf8'),
+    calls: sesCalls,
+  }),
+);
 
 const server = await startServer(app.fetch, { port: Number(process.env.PORT ?? 0), hostname: '127.0.0.1' });
 process.stdout.write(`smtp ${smtpPort}\nlistening ${server.port}\n`);

@@ -1,16 +1,27 @@
 /**
- * The new ingresses (Postmark, Mailgun, relay, SMTP receiver) for the reliability suite: how the child server mounts
- * them, how a test wraps a MIME message in each provider's envelope (with valid authentication unless told
+ * The new ingresses (Postmark, Mailgun, relay, Amazon SES through SNS, SMTP receiver) for the reliability suite: how
+ * the child server mounts them, how a test wraps a MIME message in each provider's envelope (with valid authentication unless told
  * otherwise), raw HTTP and raw SMTP clients for what fetch and nodemailer would never send, and the hostile MIME
  * messages, taken from the SendGrid hostile generator.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Hono } from 'hono';
 import nodemailer from 'nodemailer';
 import type { Mailroom } from '@mailroom/core';
-import { mailgunInbound, postmarkInbound, relayIngress } from '@mailroom/core/http';
-import { mailgunSignature, multipartBody, multipartContentType, type FormPart } from '@mailroom/core/testing';
+import { mailgunInbound, postmarkInbound, relayIngress, sesInbound } from '@mailroom/core/http';
+import {
+  createSnsTestSigner,
+  DEFAULT_SNS_SIGNING_CERT_URL,
+  mailgunSignature,
+  multipartBody,
+  multipartContentType,
+  sesNotificationPayload,
+  type FormPart,
+  type SnsTestSigner,
+} from '@mailroom/core/testing';
 import { hostilePost } from './hostile.js';
 import type { prng } from './posts.js';
 
@@ -32,12 +43,44 @@ export const LIMITS = {
 /** Each HTTP ingress' request limit: room for its envelope around a message at the Mailroom's limit. */
 export const INGRESS_LIMITS = { maxBodyBytes: 4 * 1024 * 1024, maxFields: 50 };
 
-/** The three HTTP ingresses at the paths the docs use. */
-export function providersApp(mailroom: Mailroom): Hono {
+/** The SNS topic the test's SES receipt rule publishes to: the only one `sesInbound` takes. */
+export const SES_TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:mailroom-reliability';
+/**
+ * TEST ONLY: the throwaway SNS signing key and self-signed certificate of test/ingress/fixtures (not AWS's). The
+ * child server reads the certificate from the file `SNS_CERT_FILE` names (it runs in another process: no closure
+ * of the test's can serve it); the test signs with the key.
+ */
+export const SNS_CERT_FILE = fileURLToPath(new URL('../../ingress/fixtures/sns-test-only.cert.pem', import.meta.url));
+const SNS_KEY_FILE = fileURLToPath(new URL('../../ingress/fixtures/sns-test-only.key.pem', import.meta.url));
+
+/**
+ * What the child's SES ingress was asked of: every URL its `fetchCertificate` was called with (only the test
+ * certificate's URL is ever answered), and every SubscribeURL it confirmed (recorded, never fetched).
+ */
+export interface SesCalls {
+  certificateFetches: string[];
+  confirmations: string[];
+}
+
+/** The four HTTP ingresses at the paths the docs use. `certificate`: the PEM served for the test SigningCertURL. */
+export function providersApp(mailroom: Mailroom, ses: { certificate: string; calls: SesCalls }): Hono {
   const app = new Hono();
   app.route('/webhooks/postmark', postmarkInbound(mailroom, { basic: [POSTMARK_BASIC], limits: INGRESS_LIMITS }));
   app.route('/webhooks/mailgun', mailgunInbound(mailroom, { signingKey: MAILGUN_KEY, limits: INGRESS_LIMITS }));
   app.route('/webhooks/raw', relayIngress(mailroom, { secrets: [RELAY_SECRET], limits: INGRESS_LIMITS }));
+  app.route(
+    '/webhooks/ses',
+    sesInbound(mailroom, {
+      topicArns: [SES_TOPIC_ARN],
+      fetchCertificate: async (url) => {
+        ses.calls.certificateFetches.push(url);
+        if (url !== DEFAULT_SNS_SIGNING_CERT_URL) throw new Error(`no test certificate at ${url}`);
+        return ses.certificate;
+      },
+      confirmSubscription: async (url) => void ses.calls.confirmations.push(url),
+      limits: INGRESS_LIMITS,
+    }),
+  );
   return app;
 }
 
@@ -45,6 +88,7 @@ export const PATHS = {
   postmark: '/webhooks/postmark/inbound',
   mailgun: '/webhooks/mailgun/mime',
   relay: '/webhooks/raw',
+  ses: '/webhooks/ses',
 } as const;
 export type HttpProvider = keyof typeof PATHS;
 
@@ -194,12 +238,125 @@ export function relayRequest(
   return { headers, body: message };
 }
 
+let signer: SnsTestSigner | undefined;
+/** SNS's signer in the test process (the test key; its certificate is the child's SNS_CERT_FILE). */
+export function snsSigner(): SnsTestSigner {
+  signer ??= createSnsTestSigner({
+    privateKey: readFileSync(SNS_KEY_FILE, 'utf8'),
+    certificate: readFileSync(SNS_CERT_FILE, 'utf8'),
+  });
+  return signer;
+}
+
+export interface SnsPostOptions {
+  /** Default the test signer; another signer's signature is a forgery. */
+  signer?: SnsTestSigner;
+  /** Default '2' (RSA-SHA256). */
+  signatureVersion?: '1' | '2';
+  /** Fields set (or, undefined, removed) after signing: tampering, other certificate URLs. */
+  forge?: Record<string, string | undefined>;
+  /** Request headers set (or, null, removed) over the computed `content-type` and `x-amz-sns-*` ones. */
+  headers?: Record<string, string | null>;
+}
+
+/**
+ * An SNS post as SNS makes it to an HTTPS subscription: the message's fields (`Type`, `MessageId`, `TopicArn`…)
+ * signed with SNS's string to sign, `SignatureVersion`, `Signature`, `SigningCertURL`, as `text/plain` JSON with the
+ * `x-amz-sns-*` headers. Synchronous, byte for byte the same on every resend (SNS retries the same message).
+ */
+export function snsPost(fields: Record<string, string>, options: SnsPostOptions = {}): ProviderRequest {
+  const by = options.signer ?? snsSigner();
+  const version = options.signatureVersion ?? '2';
+  const signed: Record<string, string> = {
+    ...fields,
+    SignatureVersion: version,
+    Signature: by.sign(fields, version),
+    SigningCertURL: by.signingCertUrl,
+  };
+  for (const [name, value] of Object.entries(options.forge ?? {})) {
+    if (value === undefined) delete signed[name];
+    else signed[name] = value;
+  }
+  const headers: Record<string, string> = {
+    'content-type': 'text/plain; charset=UTF-8',
+    'x-amz-sns-message-type': fields.Type ?? '',
+    'x-amz-sns-message-id': signed.MessageId ?? '',
+    'x-amz-sns-topic-arn': signed.TopicArn ?? '',
+  };
+  for (const [name, value] of Object.entries(options.headers ?? {})) {
+    if (value === null) delete headers[name];
+    else headers[name] = value;
+  }
+  return { headers, body: Buffer.from(JSON.stringify(signed), 'utf8') };
+}
+
+export interface SesOptions extends SnsPostOptions {
+  /** The signed TopicArn (and the receipt action's); default SES_TOPIC_ARN. */
+  topicArn?: string;
+  /** The signed Timestamp; default now. */
+  timestamp?: Date;
+  /** SNS's MessageId; default a random UUID. */
+  messageId?: string;
+  /** How the SNS action put the message in `content`; default BASE64 (8-bit bytes survive). */
+  action?: 'UTF8' | 'BASE64';
+  /** Fields merged over the SES notification (`content`, `receipt`…; undefined removes one when serialized). */
+  notification?: Record<string, unknown>;
+  /** The SNS `Message` verbatim instead of an SES notification. */
+  rawMessage?: string;
+}
+
+/**
+ * SES's receipt notification for `message` through SNS (the testing kit's `sesNotificationPayload`): envelope
+ * `a@example.com` → the inbox, and a bare `mail` (no copy of the headers: a hostile message's header block can be
+ * the whole megabyte).
+ */
+export function sesRequest(message: Buffer, options: SesOptions = {}): ProviderRequest {
+  const topicArn = options.topicArn ?? SES_TOPIC_ARN;
+  const timestamp = (options.timestamp ?? new Date()).toISOString();
+  const payload =
+    options.rawMessage ??
+    JSON.stringify(
+      sesNotificationPayload(message, {
+        topicArn,
+        action: options.action ?? 'BASE64',
+        recipients: [INBOX],
+        source: 'a@example.com',
+        timestamp: options.timestamp,
+        notification: {
+          mail: {
+            timestamp,
+            source: 'a@example.com',
+            messageId: randomBytes(10).toString('hex'),
+            destination: [INBOX],
+            headersTruncated: false,
+            headers: [],
+            commonHeaders: {},
+          },
+          ...options.notification,
+        },
+      }),
+    );
+  return snsPost(
+    {
+      Type: 'Notification',
+      MessageId: options.messageId ?? randomUUID(),
+      TopicArn: topicArn,
+      Subject: 'Amazon SES Email Receipt Notification',
+      Message: payload,
+      Timestamp: timestamp,
+      UnsubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=${topicArn}:${randomUUID()}`,
+    },
+    options,
+  );
+}
+
 /** A provider's post of `message` with valid authentication (Mailgun alternates multipart and urlencoded). */
 export function wrapFor(provider: HttpProvider, message: Buffer, random?: Random): ProviderRequest {
   if (provider === 'postmark') return postmarkRequest(postmarkPayload(message));
   if (provider === 'mailgun') {
     return mailgunRequest(message, { encoding: random?.chance(0.3) ? 'urlencoded' : 'multipart' });
   }
+  if (provider === 'ses') return sesRequest(message);
   return relayRequest(message);
 }
 

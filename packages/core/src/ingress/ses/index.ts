@@ -34,7 +34,8 @@
  *   24 h at most, least recently used forgotten first; at most 16 fetches at once, more are a 503).
  * - Cheap checks come first so a forgery costs no fetch: Content-Type text/plain or application/json (415),
  *   `x-amz-sns-message-type` (400) and `x-amz-sns-topic-arn` (403) before the body is read; then the body (under
- *   `limits`, 1 MiB by default) as JSON, the signed `TopicArn` in `topicArns` (403 `topic_not_allowed`), the
+ *   `limits`, 1 MiB by default) as JSON (at most 10,000 objects, arrays and values outside strings, counted before
+ *   JSON.parse: 400 `invalid_sns_message`), the signed `TopicArn` in `topicArns` (403 `topic_not_allowed`), the
  *   signed `Timestamp` at most `maxMessageAgeSeconds` (3600) old and at most 5 minutes ahead (401
  *   `timestamp_stale`), the certificate URL, the signature (403 `signature_invalid`). Missing signature fields are
  *   a 401 `signature_missing` (also when raw message delivery is on: turn it off, the signature is on the envelope).

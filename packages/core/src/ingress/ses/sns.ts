@@ -59,8 +59,38 @@ const SIGNATURE_FIELDS = ['SignatureVersion', 'Signature', 'SigningCertURL'];
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * Structural tokens (`{ [ : ,` outside strings) an SNS message may hold: it is one object of a dozen string fields
+ * (the SES notification is one of them, a string), a few more with MessageAttributes. JSON.parse runs on the event
+ * loop, before the signature can be checked, and its time grows with the values it builds, not the bytes: 3 MB of
+ * empty objects beside the fields took ~200 ms of CPU. Counted first, stopping at the limit.
+ */
+const MAX_JSON_TOKENS = 10_000;
+
+function checkJsonShape(body: Buffer): void {
+  let tokens = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i]!;
+    if (inString) {
+      if (byte === 0x5c)
+        i++; // a backslash escapes the next byte
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if ((byte === 0x7b || byte === 0x5b || byte === 0x3a || byte === 0x2c) && ++tokens > MAX_JSON_TOKENS) {
+      throw new IngressError(
+        400,
+        'invalid_sns_message',
+        `the JSON holds more than ${MAX_JSON_TOKENS} objects, arrays and values; an SNS message is one object of ` +
+          'a dozen strings',
+      );
+    }
+  }
+}
+
 /** The posted body as an SNS message: UTF-8 JSON, one object, the fields its Type requires, all strings. */
 export function parseSnsMessage(body: Buffer): SnsMessage {
+  checkJsonShape(body);
   let parsed: unknown;
   try {
     parsed = JSON.parse(UTF8.decode(body));
