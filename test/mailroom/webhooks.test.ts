@@ -13,6 +13,7 @@ import {
   createTestMailroom,
   mailgunMimeRequest,
   postmarkInboundRequest,
+  relayRequest,
   sesNotificationRequest,
   type TestMailroom,
 } from '@mailroom/core/testing';
@@ -60,16 +61,13 @@ describe('mailroom.webhooks()', () => {
       await fetch(postmarkInboundRequest(message('postmark'), { url: at('/postmark/inbound'), basic: BASIC })),
       await fetch(mailgunMimeRequest(message('mailgun'), { url: at('/mailgun/mime'), signingKey: SIGNING_KEY })),
       await fetch(sesNotificationRequest(message('ses'), { url: at('/ses'), signer })),
-      await fetch(at('/raw'), {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${RELAY_SECRET}`,
-          'content-type': 'message/rfc822',
-          'x-mailroom-envelope-from': 'ann@example.org',
-          'x-mailroom-envelope-to': 'help@support.example.com',
-        },
-        body: message('relay'),
-      }),
+      await fetch(
+        relayRequest(message('relay'), {
+          url: at('/raw'),
+          secret: RELAY_SECRET,
+          envelope: { from: 'ann@example.org', to: ['help@support.example.com'] },
+        }),
+      ),
     ];
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
     await t.drain();

@@ -4,7 +4,7 @@
  * with @mailroom/core/testing's builders and sent through the server's fetch handler like SendGrid's.
  */
 import type { BasicCredential } from '@mailroom/core/ingress';
-import { mailgunMimeRequest, postmarkInboundRequest } from '@mailroom/core/testing';
+import { mailgunMimeRequest, postmarkInboundRequest, relayRequest } from '@mailroom/core/testing';
 import { ConsoleConfigurationError } from './auth.js';
 import { ComposeError, type MessageDelivery } from './posts.js';
 import type { WebhookAnswer, WebhookClient } from './webhooks.js';
@@ -114,22 +114,17 @@ function providerRequest(
         sender: envelope.from,
       });
     case 'relay':
-      // What `mailroom relay` sends (the relay endpoint's protocol): the bytes, the envelope in two headers.
-      return new Request(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${providers.relay!.secret}`,
-          'content-type': 'message/rfc822',
-          'user-agent': 'mailroom-console',
-          'x-mailroom-envelope-from': headerBytes(envelope.from),
-          'x-mailroom-envelope-to': headerBytes(envelope.to.join(', ')),
-        },
-        body: new Uint8Array(message),
-      });
+      // What `mailroom relay` sends (the relay endpoint's protocol): the bytes, the envelope in two headers,
+      // checked by the endpoint's rules first (an address it would refuse is the form's error).
+      try {
+        return relayRequest(message, {
+          url,
+          secret: providers.relay!.secret,
+          envelope,
+          headers: { 'user-agent': 'mailroom-console' },
+        });
+      } catch (error) {
+        throw new ComposeError(`the relay would refuse this envelope: ${(error as Error).message}`);
+      }
   }
-}
-
-/** A header value carries bytes: a UTF-8 address (RFC 6531) goes as its UTF-8 bytes, as the relay reads them. */
-function headerBytes(value: string): string {
-  return Buffer.from(value, 'utf8').toString('latin1');
 }

@@ -49,6 +49,8 @@ export { postmarkInboundRequest, postmarkInboundPayload, DEFAULT_POSTMARK_URL } 
 export type { PostmarkInboundRequestOptions } from './postmark.js';
 export { mailgunMimeRequest, mailgunSignature, DEFAULT_MAILGUN_URL } from './mailgun.js';
 export type { MailgunMimeRequestOptions } from './mailgun.js';
+export { relayRequest, DEFAULT_RELAY_URL } from './relay.js';
+export type { RelayRequestOptions } from './relay.js';
 export {
   sesNotificationRequest,
   sesNotificationPayload,
