@@ -138,11 +138,11 @@ describe('demo server: console JSON API through the real webhooks', () => {
     expect(detail.email.text).toContain('charged twice');
   });
 
-  it('composes as each provider the demo mounted (Postmark, Mailgun, the relay), routed like SendGrid mail', async () => {
+  it('composes as each provider the demo mounted (Postmark, Mailgun, the relay, SES), routed like SendGrid mail', async () => {
     const page = await (await t.get('/console/compose')).text();
-    for (const provider of ['sendgrid', 'postmark', 'mailgun', 'relay'])
+    for (const provider of ['sendgrid', 'postmark', 'mailgun', 'relay', 'ses'])
       expect(page).toContain(`<option value="${provider}"`);
-    for (const provider of ['postmark', 'mailgun', 'relay'] as const) {
+    for (const provider of ['postmark', 'mailgun', 'relay', 'ses'] as const) {
       const response = await t.postJSON('/console/api/compose', {
         provider,
         from: 'Dana Provider <dana@customer.example>',
@@ -156,9 +156,9 @@ describe('demo server: console JSON API through the real webhooks', () => {
       expect(detail.email).toMatchObject({ provider, subject: `Order question via ${provider}` });
       expect(detail.record.recipient).toBe(SUPPORT);
     }
-    const unknown = await t.postJSON('/console/api/compose', { provider: 'ses', from: 'a@x.example', to: SUPPORT });
+    const unknown = await t.postJSON('/console/api/compose', { provider: 'smtp', from: 'a@x.example', to: SUPPORT });
     expect(unknown.status).toBe(400);
-    expect(((await unknown.json()) as { reason: string }).reason).toMatch(/"ses" is not configured for Compose/);
+    expect(((await unknown.json()) as { reason: string }).reason).toMatch(/"smtp" is not configured for Compose/);
   });
 
   it('rejects bad compose input with a reason', async () => {

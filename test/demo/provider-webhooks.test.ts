@@ -5,6 +5,7 @@ import {
   createSnsTestSigner,
   mailgunMimeRequest,
   postmarkInboundRequest,
+  publishedSnsTestSigner,
   sesNotificationRequest,
 } from '@mailroom/core/testing';
 import { startTestDemo, type TestDemo } from './support.js';
@@ -66,13 +67,32 @@ it('mounts both with generated credentials in development, shown on the home pag
     mailgunMimeRequest(message('Dev Mailgun'), { url: `${t.url}/webhooks/mailgun/mime`, signingKey: signingKey! }),
   );
   expect(mailgun.status).toBe(200);
-  // SES is not mounted without SES_SNS_TOPIC_ARNS: nothing local can sign as AWS does.
-  expect(home).not.toContain('/webhooks/ses');
-  const signer = createSnsTestSigner({
+  // SES without SES_SNS_TOPIC_ARNS: the testing kit's published test key stands in for AWS's (development only).
+  expect(home).toContain('published test key, topic arn:aws:sns:us-east-1:123456789012:mailroom-inbound');
+  const url = `${t.url}/webhooks/ses`;
+  const ses = await fetch(sesNotificationRequest(message('Dev SES'), { url, signer: publishedSnsTestSigner() }));
+  expect(ses.status).toBe(200);
+  // A key of anyone's own, naming the same certificate URL: its signature does not verify.
+  const forger = createSnsTestSigner({
     privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
     certificate: '',
   });
-  const ses = await fetch(sesNotificationRequest(message('Dev SES'), { url: `${t.url}/webhooks/ses`, signer }));
+  const forged = await fetch(sesNotificationRequest(message('Forged SES'), { url, signer: forger }));
+  expect(forged.status).toBe(403);
+  const rows = await t.demo.store.inbox.list({});
+  expect(rows.map((row) => row.subject).sort()).toEqual(['Dev Mailgun', 'Dev Postmark', 'Dev SES']);
+});
+
+it('does not take the published SNS test key in production', async () => {
+  t = await startTestDemo({
+    NODE_ENV: 'production',
+    MAILROOM_SECRET: 'a production secret of thirty-two or more characters',
+    SENDGRID_PARSE_BASIC: 'sendgrid:a long production password',
+    HOST: '127.0.0.1',
+  });
+  const ses = await fetch(
+    sesNotificationRequest(message('Prod SES'), { url: `${t.url}/webhooks/ses`, signer: publishedSnsTestSigner() }),
+  );
   expect(ses.status).toBe(404);
 });
 

@@ -2,9 +2,9 @@
  * Postmark's inbound webhook and Mailgun's raw-MIME routes on the demo server: mounted when configured
  * (`POSTMARK_INBOUND_BASIC=user:pass`, `MAILGUN_WEBHOOK_SIGNING_KEY`), or in development with values derived from
  * the demo's secret (the same after a restart, so a tunnel's webhook URL keeps working), and listed on the home page.
- * SES through SNS (`POST /webhooks/ses`) is mounted only with `SES_SNS_TOPIC_ARNS` (comma-separated topic ARNs),
- * development or not: its posts are signed by AWS's certificates, which nothing local can produce, so a
- * development default would accept nothing.
+ * SES through SNS (`POST /webhooks/ses`): with `SES_SNS_TOPIC_ARNS` (comma-separated topic ARNs) it verifies AWS's
+ * signatures; in development without it, it verifies the testing kit's published SNS test key instead (AWS's keys
+ * are AWS's), so the console's Compose can post as SES. Never in production: anyone can sign with that key.
  */
 import type { Hono } from 'hono';
 import type { ConsoleProviders } from '@mailroom/console';
@@ -12,6 +12,7 @@ import type { Mailroom } from '@mailroom/core';
 import { parseBasicCredentials } from '@mailroom/core/http';
 import { mailgunInbound, postmarkInbound, sesInbound } from '@mailroom/core/http';
 import type { BasicCredential } from '@mailroom/core/ingress';
+import { DEFAULT_SNS_TOPIC_ARN, publishedSnsTestSigner } from '@mailroom/core/testing';
 
 export interface ProviderWebhooksConfig {
   development: boolean;
@@ -85,12 +86,21 @@ export function mountProviderWebhooks(
   }
   if (config.sesTopicArns.length) {
     // A malformed ARN is an IngressConfigurationError: one line at start, like a malformed POSTMARK_INBOUND_BASIC.
-    // No `compose`: SNS posts are signed with AWS's certificates, which nothing local can produce.
     root.route('/webhooks/ses', sesInbound(mailroom, { topicArns: config.sesTopicArns }));
     mounted.push({
       label: 'Amazon SES (SNS)',
       endpoint: 'POST /webhooks/ses',
       detail: `SNS topics from SES_SNS_TOPIC_ARNS: ${config.sesTopicArns.join(', ')} (SNS action; no S3 reader)`,
+    });
+  } else if (config.development) {
+    const signer = publishedSnsTestSigner();
+    const topicArns = [DEFAULT_SNS_TOPIC_ARN];
+    root.route('/webhooks/ses', sesInbound(mailroom, { topicArns, fetchCertificate: signer.fetchCertificate }));
+    mounted.push({
+      label: 'Amazon SES (SNS)',
+      endpoint: 'POST /webhooks/ses',
+      detail: `development: SNS posts signed with the testing kit's published test key, topic ${DEFAULT_SNS_TOPIC_ARN} (set SES_SNS_TOPIC_ARNS for AWS's)`,
+      compose: { ses: { url: '/webhooks/ses', signer } },
     });
   }
   return mounted;

@@ -4,8 +4,14 @@
  * which provider it came from.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mailgunInbound, postmarkInbound, relayIngress } from '@mailroom/core/http';
-import { TEST_KEY_PAIR, createTestMailroom, type TestMailroom } from '@mailroom/core/testing';
+import { mailgunInbound, postmarkInbound, relayIngress, sesInbound } from '@mailroom/core/http';
+import {
+  DEFAULT_SNS_TOPIC_ARN,
+  TEST_KEY_PAIR,
+  createTestMailroom,
+  publishedSnsTestSigner,
+  type TestMailroom,
+} from '@mailroom/core/testing';
 import { ConsoleConfigurationError, createWebhookClient, mailroomConsole, type ConsoleProviders } from './index.js';
 
 const AUTH = { username: 'admin', password: 'correct horse battery staple' };
@@ -51,6 +57,9 @@ describe('Compose as the providers the host configured', () => {
     t.app.route('/hooks/postmark', postmarkInbound(t.mailroom, { basic: [POSTMARK] }));
     t.app.route('/hooks/mailgun', mailgunInbound(t.mailroom, { signingKey: MAILGUN_KEY }));
     t.app.route('/hooks/raw', relayIngress(t.mailroom, { secrets: [RELAY_SECRET] }));
+    const signer = publishedSnsTestSigner();
+    const topicArns = [DEFAULT_SNS_TOPIC_ARN];
+    t.app.route('/hooks/ses', sesInbound(t.mailroom, { topicArns, fetchCertificate: signer.fetchCertificate }));
     const webhooks = createWebhookClient({
       fetch: (r) => t.app.fetch(r),
       baseUrl: () => t.url,
@@ -61,6 +70,7 @@ describe('Compose as the providers the host configured', () => {
       postmark: { url: '/hooks/postmark/inbound', basic: POSTMARK },
       mailgun: { url: '/hooks/mailgun/mime', signingKey: MAILGUN_KEY },
       relay: { url: '/hooks/raw', secret: RELAY_SECRET },
+      ses: { url: '/hooks/ses', signer },
     };
     const base = { store: t.store, mailroom: t.mailroom, auth: AUTH, webhooks };
     t.app.route('/mailroom', mailroomConsole({ ...base, providers }));
@@ -73,18 +83,18 @@ describe('Compose as the providers the host configured', () => {
     const options = async (path: string) => {
       const html = await (await request(path)).text();
       return [...html.matchAll(/<option value="(\w+)"( selected="")?>[^<]*<\/option>/g)]
-        .filter((m) => ['sendgrid', 'postmark', 'mailgun', 'relay'].includes(m[1]!))
+        .filter((m) => ['sendgrid', 'postmark', 'mailgun', 'relay', 'ses'].includes(m[1]!))
         .map((m) => `${m[1]}${m[2] ? '*' : ''}`);
     };
     // The compose form and the .eml form each have one.
     expect(await options('/mailroom/compose')).toEqual([
-      ...['sendgrid*', 'postmark', 'mailgun', 'relay'],
-      ...['sendgrid*', 'postmark', 'mailgun', 'relay'],
+      ...['sendgrid*', 'postmark', 'mailgun', 'relay', 'ses'],
+      ...['sendgrid*', 'postmark', 'mailgun', 'relay', 'ses'],
     ]);
     expect(await options('/partial/compose')).toEqual(['sendgrid*', 'postmark', 'sendgrid*', 'postmark']);
     expect(await options('/mailroom/compose?provider=mailgun')).toEqual([
-      ...['sendgrid', 'postmark', 'mailgun*', 'relay'],
-      ...['sendgrid', 'postmark', 'mailgun*', 'relay'],
+      ...['sendgrid', 'postmark', 'mailgun*', 'relay', 'ses'],
+      ...['sendgrid', 'postmark', 'mailgun*', 'relay', 'ses'],
     ]);
     const plain = await (await request('/plain/compose')).text();
     expect(plain).not.toContain('name="provider"'); // SendGrid alone: nothing to choose
@@ -93,7 +103,7 @@ describe('Compose as the providers the host configured', () => {
     expect(page).toContain('<code>POST /hooks/raw</code>');
   });
 
-  for (const provider of ['postmark', 'mailgun', 'relay'] as const) {
+  for (const provider of ['postmark', 'mailgun', 'relay', 'ses'] as const) {
     it(`posts the form as ${provider} through its endpoint and stores an email with provider "${provider}"`, async () => {
       const response = await postForm('/mailroom/compose', {
         provider,
@@ -209,7 +219,8 @@ describe('Compose as the providers the host configured', () => {
     expect(build({ postmark: { basic: { username: 'p', password: '' } } })).toThrow(ConsoleConfigurationError);
     expect(build({ mailgun: { signingKey: ' ' } })).toThrow(/providers\.mailgun needs signingKey/);
     expect(build({ relay: {} })).toThrow(/providers\.relay needs secret/);
-    expect(build({ ses: { url: '/webhooks/ses' } })).toThrow(/ses is not a provider/);
+    expect(build({ ses: { url: '/webhooks/ses' } })).toThrow(/providers\.ses needs signer/);
+    expect(build({ smtp: { url: '/webhooks/smtp' } })).toThrow(/smtp is not a provider/);
     expect(build({ relay: { secret: RELAY_SECRET, url: 'webhooks/raw' } })).toThrow(/url must be a path/);
     expect(build({ relay: { secret: RELAY_SECRET } }, null)).toThrow(/need webhooks/);
   });

@@ -1,6 +1,6 @@
 /**
  * Compose: write an email (or paste an .eml) and post it through the real Parse Webhook endpoint, or as another
- * provider the host configured (Postmark, Mailgun, the relay) through that provider's endpoint.
+ * provider the host configured (Postmark, Mailgun, the relay, SES test-signed) through that provider's endpoint.
  */
 import { Field, PageHead, at } from './look/index.js';
 import { Layout, Notice } from './layout.js';

@@ -1,7 +1,7 @@
 /**
  * `@mailroom/console`: the Mailroom developer console as a Hono sub-app — inbox with filters and detail (sanitized,
  * sandboxed HTML; attachments; sender verdict; classification; reply extraction; raw source in its charsets),
- * replay and reroute, compose through your real webhook endpoint (SendGrid's, or as the Postmark, Mailgun or relay
+ * replay and reroute, compose through your real webhook endpoint (SendGrid's, or as the Postmark, Mailgun, relay or test-signed SES
  * endpoint you mounted: `providers`), outbox, events, and a JSON API under `/api`.
  * Authentication is required (`auth`), every form is CSRF-checked, every page carries a script-free CSP.
  *

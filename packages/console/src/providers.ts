@@ -4,7 +4,13 @@
  * with @mailroom/core/testing's builders and sent through the server's fetch handler like SendGrid's.
  */
 import type { BasicCredential } from '@mailroom/core/ingress';
-import { mailgunMimeRequest, postmarkInboundRequest, relayRequest } from '@mailroom/core/testing';
+import {
+  mailgunMimeRequest,
+  postmarkInboundRequest,
+  relayRequest,
+  sesNotificationRequest,
+  type SnsTestSigner,
+} from '@mailroom/core/testing';
 import { ConsoleConfigurationError } from './auth.js';
 import { ComposeError, type MessageDelivery } from './posts.js';
 import type { WebhookAnswer, WebhookClient } from './webhooks.js';
@@ -17,6 +23,11 @@ export interface ConsoleProviders {
   mailgun?: { url?: string; signingKey: string };
   /** `relayIngress(mailroom, { secrets })`: posted as `message/rfc822` with one of its secrets. */
   relay?: { url?: string; secret: string };
+  /**
+   * `sesInbound(mailroom, { topicArns, fetchCertificate: signer.fetchCertificate })`: posted as an SNS notification
+   * signed by a test signer (`publishedSnsTestSigner()`), since only AWS holds SNS's keys: development only.
+   */
+  ses?: { url?: string; signer: SnsTestSigner; topicArn?: string };
 }
 
 export type ComposeProvider = 'sendgrid' | keyof ConsoleProviders;
@@ -26,6 +37,7 @@ const DEFAULT_URLS: Record<keyof ConsoleProviders, string> = {
   postmark: '/webhooks/postmark/inbound',
   mailgun: '/webhooks/mailgun/mime',
   relay: '/webhooks/raw',
+  ses: '/webhooks/ses',
 };
 
 export const PROVIDER_LABELS: Record<ComposeProvider, string> = {
@@ -33,11 +45,12 @@ export const PROVIDER_LABELS: Record<ComposeProvider, string> = {
   postmark: 'Postmark inbound webhook',
   mailgun: 'Mailgun route (body-mime)',
   relay: 'Relay (message/rfc822)',
+  ses: 'Amazon SES via SNS (test-signed)',
 };
 
 /** The providers Compose offers, SendGrid first. */
 export function composeProviders(providers: ConsoleProviders): ComposeProvider[] {
-  return ['sendgrid', ...(['postmark', 'mailgun', 'relay'] as const).filter((name) => providers[name])];
+  return ['sendgrid', ...(['postmark', 'mailgun', 'relay', 'ses'] as const).filter((name) => providers[name])];
 }
 
 /** The endpoint Compose posts to as `provider` (for the page's explanation). */
@@ -54,19 +67,21 @@ export function checkedProviders(providers: ConsoleProviders | undefined, webhoo
   if (typeof given !== 'object' || given === null)
     throw new ConsoleConfigurationError('mailroomConsole: providers must be an object');
   for (const name of Object.keys(given)) {
-    if (!(name in DEFAULT_URLS)) fail(`${name} is not a provider Compose posts as (postmark, mailgun, relay)`);
+    if (!(name in DEFAULT_URLS)) fail(`${name} is not a provider Compose posts as (postmark, mailgun, relay, ses)`);
     const url = (given as Record<string, { url?: unknown } | undefined>)[name]?.url;
     if (url !== undefined && (typeof url !== 'string' || !/^(\/|https?:\/\/)/i.test(url)))
       fail(`${name}.url must be a path on the server (/webhooks/…) or an http(s) URL`);
   }
-  const { postmark, mailgun, relay } = given;
+  const { postmark, mailgun, relay, ses } = given;
   if (postmark && !(postmark.basic?.username && postmark.basic.password))
     fail('postmark needs basic: { username, password }, one of the credentials postmarkInbound takes');
   if (mailgun && !(typeof mailgun.signingKey === 'string' && mailgun.signingKey.trim()))
     fail('mailgun needs signingKey, the key mailgunInbound verifies with');
   if (relay && !(typeof relay.secret === 'string' && relay.secret))
     fail('relay needs secret, one of the secrets relayIngress takes');
-  if (!webhooks && (postmark || mailgun || relay))
+  if (ses && !(typeof ses.signer?.sign === 'function' && typeof ses.signer.signingCertUrl === 'string'))
+    fail('ses needs signer: a test signer (publishedSnsTestSigner()) whose fetchCertificate sesInbound was given');
+  if (!webhooks && (postmark || mailgun || relay || ses))
     fail('need webhooks: createWebhookClient({ … }) sends them through your server');
   return given;
 }
@@ -112,6 +127,16 @@ function providerRequest(
         signingKey: providers.mailgun!.signingKey,
         recipient: envelope.to.join(','),
         sender: envelope.from,
+      });
+    case 'ses':
+      // A receipt rule's SNS action: the message in `content` (BASE64 keeps 8-bit bytes), the envelope in `receipt`.
+      return sesNotificationRequest(message, {
+        url,
+        signer: providers.ses!.signer,
+        action: 'BASE64',
+        recipients: envelope.to,
+        ...(envelope.from ? { source: envelope.from } : {}),
+        ...(providers.ses!.topicArn ? { topicArn: providers.ses!.topicArn } : {}),
       });
     case 'relay':
       // What `mailroom relay` sends (the relay endpoint's protocol): the bytes, the envelope in two headers,

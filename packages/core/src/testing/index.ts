@@ -61,3 +61,4 @@ export {
   DEFAULT_SNS_SIGNING_CERT_URL,
 } from './ses.js';
 export type { SnsTestSigner, SesNotificationRequestOptions, SnsSubscriptionRequestOptions } from './ses.js';
+export { publishedSnsTestSigner } from './sns-test-key.js';
