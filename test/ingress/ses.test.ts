@@ -11,6 +11,7 @@ import { IngressConfigurationError, type SesInboundOptions } from '@mailroom/cor
 import type { InboundEmail } from '@mailroom/core';
 import {
   createSnsTestSigner,
+  publishedSnsTestSigner,
   createTestMailroom,
   DEFAULT_SNS_TOPIC_ARN,
   sesNotificationRequest,
@@ -251,6 +252,21 @@ describe('sesInbound', () => {
     await t.drain();
     expect(handled).toHaveLength(1);
     expect(await t.store.inbox.list({})).toHaveLength(1);
+  });
+
+  it("refuses the testing kit's published SNS test certificate in production, and takes it otherwise", async () => {
+    const { post } = await receiver(undefined, { signer: publishedSnsTestSigner() });
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const refused = await post(message('Published key in production'));
+      expect(refused).toMatchObject({ status: 403, body: { error: 'signing_certificate_invalid' } });
+      expect(refused.body.reason).toMatch(/published SNS test certificate/);
+    } finally {
+      process.env.NODE_ENV = before;
+    }
+    // Refusals are not cached: outside production the same certificate serves the same kind of post.
+    expect(await post(message('Published key in development'))).toMatchObject({ status: 200 });
   });
 
   it('refuses a forged signature (403) and an unsigned message (401)', async () => {

@@ -127,6 +127,12 @@ export class CertificateCache {
     } catch (error) {
       throw invalidCertificate(`the fetched document is not a certificate (${describe(error)})`);
     }
+    if (process.env.NODE_ENV === 'production' && certificate.fingerprint256 === PUBLISHED_SNS_TEST_CERTIFICATE_SHA256) {
+      throw invalidCertificate(
+        "the certificate is the testing kit's published SNS test certificate (anyone can sign with its key); " +
+          'refused in production',
+      );
+    }
     const key = certificate.publicKey;
     if (key.asymmetricKeyType !== 'rsa') {
       throw invalidCertificate(`the certificate's key is ${key.asymmetricKeyType}, not RSA as SNS signs`);
@@ -139,6 +145,13 @@ export class CertificateCache {
     return { key, notBefore, notAfter, expiresAt: Math.min(now + CERT_CACHE_TTL_MS, notAfter) };
   }
 }
+
+/**
+ * The SHA-256 fingerprint of the testing kit's published SNS test certificate (`publishedSnsTestSigner()`): its
+ * private key is published, so production refuses it as it refuses `TEST_KEY_PAIR`'s key.
+ */
+const PUBLISHED_SNS_TEST_CERTIFICATE_SHA256 =
+  '66:E6:BE:9D:74:D2:53:78:FC:96:01:D4:4B:81:84:98:70:D4:04:BF:FF:21:16:6F:9A:AE:86:C2:78:FA:C7:F3';
 
 function invalidCertificate(reason: string): IngressError {
   return new IngressError(403, 'signing_certificate_invalid', reason);
