@@ -1,4 +1,5 @@
 import { IngressError } from '../errors.js';
+import { jsonTokensExceed } from '../json.js';
 
 /** The three kinds of message SNS posts to an HTTP/S subscription (`x-amz-sns-message-type`, and `Type`). */
 export type SnsMessageType = 'Notification' | 'SubscriptionConfirmation' | 'UnsubscribeConfirmation';
@@ -68,23 +69,13 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const MAX_JSON_TOKENS = 10_000;
 
 function checkJsonShape(body: Buffer): void {
-  let tokens = 0;
-  let inString = false;
-  for (let i = 0; i < body.length; i++) {
-    const byte = body[i]!;
-    if (inString) {
-      if (byte === 0x5c)
-        i++; // a backslash escapes the next byte
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) inString = true;
-    else if ((byte === 0x7b || byte === 0x5b || byte === 0x3a || byte === 0x2c) && ++tokens > MAX_JSON_TOKENS) {
-      throw new IngressError(
-        400,
-        'invalid_sns_message',
-        `the JSON holds more than ${MAX_JSON_TOKENS} objects, arrays and values; an SNS message is one object of ` +
-          'a dozen strings',
-      );
-    }
+  if (jsonTokensExceed(body, MAX_JSON_TOKENS)) {
+    throw new IngressError(
+      400,
+      'invalid_sns_message',
+      `the JSON holds more than ${MAX_JSON_TOKENS} objects, arrays and values; an SNS message is one object of ` +
+        'a dozen strings',
+    );
   }
 }
 
