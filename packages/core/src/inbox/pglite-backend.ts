@@ -19,7 +19,7 @@ import type { StoreOptions } from './store.js';
  * each message bounds a stall by the largest single message (≈ 20–45 ms for that body), and lets webhook requests
  * in between. Wraps the instance's public `execProtocolRaw`, which every query, transaction and exec goes through.
  * `close()` first refuses new messages and lets those waiting for their turn finish or fail (a message must never
- * reach a module PGlite is shutting down), then closes with the original method.
+ * reach a module PGlite is shutting down), then closes; only its Terminate message is let through.
  */
 function yieldingPglite(client: PGlite): { client: PGlite; close(): Promise<void> } {
   const send = client.execProtocolRaw.bind(client);
@@ -27,13 +27,18 @@ function yieldingPglite(client: PGlite): { client: PGlite; close(): Promise<void
   let waiting = 0;
   let drained: (() => void) | null = null;
   const refuse = () => new Error('PGlite is closed');
-  client.execProtocolRaw = async (...args) => {
-    if (closing) throw refuse();
+  client.execProtocolRaw = async (message, ...rest) => {
+    // Once closing, only close()'s own Terminate ('X') passes: a transaction's next statement arriving while PGlite
+    // tears its module down would otherwise run into freed WASM functions (a RuntimeError, answered 500).
+    if (closing) {
+      if (message[0] === TERMINATE) return send(message, ...rest);
+      throw refuse();
+    }
     waiting++;
     try {
       await new Promise((resolve) => setImmediate(resolve));
       if (closing) throw refuse();
-      return await send(...args);
+      return await send(message, ...rest);
     } finally {
       if (--waiting === 0) drained?.();
     }
@@ -43,11 +48,13 @@ function yieldingPglite(client: PGlite): { client: PGlite; close(): Promise<void
     async close() {
       closing = true;
       if (waiting > 0) await new Promise<void>((resolve) => (drained = resolve));
-      client.execProtocolRaw = send;
       await client.close();
     },
   };
 }
+
+/** The frontend protocol's Terminate message type ('X'), which `PGlite.close()` sends. */
+const TERMINATE = 0x58;
 
 export async function pgliteBackend(options: StoreOptions): Promise<Backend> {
   let client: PGlite;
