@@ -162,13 +162,13 @@ export function providerDataOf(name: ProviderData['name'], value: unknown): Prov
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return emptyProviderData(name);
   const record = value as Record<string, unknown>;
   if (record.name !== name) return emptyProviderData(name);
-  const data: Record<string, unknown> = { name };
+  const fields: Array<[string, unknown]> = [];
   for (const [key, kind] of Object.entries(SCHEMAS[name] as Record<string, FieldKind>)) {
     const field = record[key] ?? null;
     if (field !== null && !fits(field, kind)) return emptyProviderData(name);
-    data[key] = typeof field === 'string' ? cut(field) : field;
+    fields.push([key, typeof field === 'string' ? cut(field) : field]);
   }
-  return data as unknown as ProviderData;
+  return { name, ...Object.fromEntries(fields) } as ProviderData;
 }
 
 function fits(value: unknown, kind: FieldKind): boolean {
